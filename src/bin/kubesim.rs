@@ -1,0 +1,97 @@
+//! kubesim: the simulation engine on the command line, for tests, benchmarks and power users.
+//!
+//! kubesim run [--seed N] [--until 60s] [--script FILE]
+//! kubesim bench [--minutes 10]
+
+use kube_playground::kubectl;
+use kube_playground::scenario::script::{self, Line};
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  kubesim run [--seed N] [--until DURATION] [--script FILE]
+  kubesim bench [--minutes N]";
+
+/// How long a console command may wait for its answer.
+const COMMAND_TIMEOUT_US: u64 = 30 * SECONDS;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
+    for (i, a) in args.iter().enumerate() {
+        if a == name {
+            return args.get(i + 1).map(|v| Some(v.as_str())).ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        }
+        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let seed = match flag(args, "--seed")? {
+        Some(s) => s.parse().map_err(|_| format!("invalid --seed \"{s}\""))?,
+        None => 7,
+    };
+    let until = parse_duration(flag(args, "--until")?.unwrap_or("60s"))?;
+    let lines = match flag(args, "--script")? {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {path}: {e}"))?;
+            script::parse(&text)?
+        }
+        None => vec![],
+    };
+    let scenario = Scenario { seed, ..Scenario::default() };
+    let mut sim = scenario.build()?;
+    for line in lines {
+        match line {
+            Line::Wait(us) => {
+                let t = sim.now().plus(us);
+                sim.run_until(t);
+                println!("# wait → t={}", sim.now());
+            }
+            Line::Command(cmd) => {
+                println!("$ {cmd}   # t={}", sim.now());
+                println!("{}", kubectl::run(&mut sim, &cmd, COMMAND_TIMEOUT_US));
+            }
+        }
+    }
+    sim.run_until(SimTime(until.max(sim.now().0)));
+    println!("trace-hash: {:016x}", sim.trace.hash());
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let minutes: u64 = match flag(args, "--minutes")? {
+        Some(m) => m.parse().map_err(|_| format!("invalid --minutes \"{m}\""))?,
+        None => 10,
+    };
+    let mut sim = Scenario::default().build()?;
+    let started = std::time::Instant::now();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", COMMAND_TIMEOUT_US);
+    sim.run_until(SimTime(minutes * 60 * SECONDS));
+    let wall = started.elapsed().as_secs_f64();
+    println!("simulated: {minutes} min of the default cluster with a 3-replica deployment");
+    println!("events: {}", sim.steps());
+    println!("trace records: {}", sim.trace.total());
+    println!("wall time: {wall:.3} s");
+    println!("events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
+    println!("speed-up over real time: {:.0}x", (minutes * 60) as f64 / wall.max(1e-9));
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! kubectl in the page's console and in `kubesim`: parses a command, turns it into API
+//! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
+//! `Error from server (NotFound): …`, tables).
+
+pub mod parse;
+pub mod printers;
+
+use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::*;
+use crate::sim::time::SimTime;
+use crate::sim::Simulation;
+use parse::Command;
+
+/// A command whose request is on its way; finish it with the response.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub command: Command,
+    pub handle: u64,
+}
+
+/// Parses `line` and submits its request. Errors are kubectl's own messages.
+pub fn start(sim: &mut Simulation, line: &str) -> Result<Pending, String> {
+    let command = parse::parse(line)?;
+    let req = request(&command);
+    let handle = sim.submit(req);
+    Ok(Pending { command, handle })
+}
+
+/// Polls for the answer; `Some(text)` once it arrived.
+pub fn poll(sim: &mut Simulation, pending: &Pending) -> Option<String> {
+    let resp = sim.take_response(pending.handle)?;
+    Some(render(&pending.command, resp, sim.now()))
+}
+
+/// Runs a command to completion (for the native command line and tests).
+pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
+    let command = match parse::parse(line) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match sim.request(request(&command), timeout_us) {
+        Some(resp) => render(&command, resp, sim.now()),
+        None => "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)".into(),
+    }
+}
+
+fn res(plural: &str) -> &'static ResourceInfo {
+    ResourceInfo::by_plural(plural).expect("kubectl only builds requests for resources in the table")
+}
+
+/// The API request of a command.
+pub fn request(c: &Command) -> ApiRequest {
+    match c {
+        Command::CreateDeployment { name, image, replicas, port, namespace } => {
+            let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
+            let container = Container {
+                name: container_name(image),
+                image: image.clone(),
+                ports: port.map(|p| vec![ContainerPort { container_port: p, ..Default::default() }]).unwrap_or_default(),
+                ..Default::default()
+            };
+            let mut meta = ObjectMeta::named(namespace, name);
+            meta.labels = labels.clone();
+            let d = Deployment {
+                metadata: meta,
+                spec: DeploymentSpec {
+                    replicas: Some(*replicas),
+                    selector: LabelSelector { match_labels: labels.clone() },
+                    template: PodTemplateSpec {
+                        metadata: ObjectMeta { labels, ..Default::default() },
+                        spec: PodSpec { containers: vec![container], ..Default::default() },
+                    },
+                },
+                status: Default::default(),
+            };
+            ApiRequest::new(Verb::Create, res("deployments"), namespace, "").with_body(Object::Deployment(d))
+        }
+        Command::Run { name, image, namespace } => {
+            let mut meta = ObjectMeta::named(namespace, name);
+            meta.labels.insert("run".into(), name.clone());
+            let pod = Pod {
+                metadata: meta,
+                spec: PodSpec { containers: vec![Container { name: name.clone(), image: image.clone(), ..Default::default() }], ..Default::default() },
+                status: Default::default(),
+            };
+            ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
+        }
+        Command::CreateNamespace { name } => {
+            let ns = Namespace { metadata: ObjectMeta::named("", name), status: Default::default() };
+            ApiRequest::new(Verb::Create, res("namespaces"), "", "").with_body(Object::Namespace(ns))
+        }
+        Command::Get { resource, name, namespace, all_namespaces, .. } => {
+            let ns = if *all_namespaces { "" } else { namespace };
+            match name {
+                Some(n) => ApiRequest::new(Verb::Get, resource, ns, n),
+                None => ApiRequest::new(Verb::List, resource, ns, ""),
+            }
+        }
+        Command::Scale { resource, name, replicas, namespace } => {
+            let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");
+            req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
+            req
+        }
+        Command::Delete { resource, name, namespace } => ApiRequest::new(Verb::Delete, resource, namespace, name),
+        Command::Cordon { node, unschedulable } => {
+            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
+            req.patch = Some(serde_json::json!({ "spec": { "unschedulable": unschedulable } }));
+            req
+        }
+    }
+}
+
+/// kubectl names the container after the image: `registry/nginx:1.27` → `nginx`.
+fn container_name(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let base = last.split([':', '@']).next().unwrap_or(last);
+    let cleaned: String = base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    cleaned.trim_matches('-').to_string()
+}
+
+/// Prints the answer of a command as kubectl would.
+pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
+    let body = match resp {
+        Ok(b) => b,
+        Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
+    };
+    match (c, body) {
+        (Command::Get { resource, output, all_namespaces, namespace, .. }, ApiBody::List { items, .. }) => {
+            printers::print_list(resource, &items, now, output, *all_namespaces, namespace)
+        }
+        (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
+        (Command::CreateDeployment { .. }, ApiBody::Object(o)) => format!("{} created", printers::name_of(res("deployments"), &o)),
+        (Command::Run { .. }, ApiBody::Object(o)) => format!("{} created", printers::name_of(res("pods"), &o)),
+        (Command::CreateNamespace { .. }, ApiBody::Object(o)) => format!("{} created", printers::name_of(res("namespaces"), &o)),
+        (Command::Scale { resource, .. }, ApiBody::Object(o)) => format!("{} scaled", printers::name_of(resource, &o)),
+        (Command::Delete { resource, name, .. }, _) => format!("{} \"{name}\" deleted", resource.singular),
+        (Command::Cordon { unschedulable, .. }, ApiBody::Object(o)) => {
+            format!("{} {}", printers::name_of(res("nodes"), &o), if *unschedulable { "cordoned" } else { "uncordoned" })
+        }
+        _ => String::new(),
+    }
+}
+

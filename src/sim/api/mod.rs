@@ -1,0 +1,11 @@
+//! Kubernetes API objects (the subset the simulation models), resource quantities, the
+//! resource table that maps kinds to REST paths and etcd keys, and request/response types.
+
+pub mod meta;
+pub mod objects;
+pub mod quantity;
+pub mod request;
+pub mod resource;
+
+pub use meta::{ObjectMeta, OwnerReference};
+pub use objects::*;

@@ -1,0 +1,126 @@
+//! The resource table: for each kind, its REST resource name, API group and version, scope,
+//! kubectl short names and the etcd key prefix kube-apiserver stores it under.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResourceInfo {
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short: &'static [&'static str],
+    pub kind: &'static str,
+    pub group: &'static str,
+    pub version: &'static str,
+    pub namespaced: bool,
+    /// Upstream storage prefix: nodes really live under /registry/minions.
+    pub etcd_prefix: &'static str,
+}
+
+pub const RESOURCES: &[ResourceInfo] = &[
+    ResourceInfo { plural: "namespaces", singular: "namespace", short: &["ns"], kind: "Namespace", group: "", version: "v1", namespaced: false, etcd_prefix: "/registry/namespaces" },
+    ResourceInfo { plural: "nodes", singular: "node", short: &["no"], kind: "Node", group: "", version: "v1", namespaced: false, etcd_prefix: "/registry/minions" },
+    ResourceInfo { plural: "pods", singular: "pod", short: &["po"], kind: "Pod", group: "", version: "v1", namespaced: true, etcd_prefix: "/registry/pods" },
+    ResourceInfo { plural: "services", singular: "service", short: &["svc"], kind: "Service", group: "", version: "v1", namespaced: true, etcd_prefix: "/registry/services/specs" },
+    ResourceInfo { plural: "deployments", singular: "deployment", short: &["deploy"], kind: "Deployment", group: "apps", version: "v1", namespaced: true, etcd_prefix: "/registry/deployments" },
+    ResourceInfo { plural: "replicasets", singular: "replicaset", short: &["rs"], kind: "ReplicaSet", group: "apps", version: "v1", namespaced: true, etcd_prefix: "/registry/replicasets" },
+    ResourceInfo { plural: "leases", singular: "lease", short: &[], kind: "Lease", group: "coordination.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/leases" },
+    ResourceInfo { plural: "clusterroles", singular: "clusterrole", short: &[], kind: "ClusterRole", group: "rbac.authorization.k8s.io", version: "v1", namespaced: false, etcd_prefix: "/registry/clusterroles" },
+    ResourceInfo { plural: "clusterrolebindings", singular: "clusterrolebinding", short: &[], kind: "ClusterRoleBinding", group: "rbac.authorization.k8s.io", version: "v1", namespaced: false, etcd_prefix: "/registry/clusterrolebindings" },
+    ResourceInfo { plural: "roles", singular: "role", short: &[], kind: "Role", group: "rbac.authorization.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/roles" },
+    ResourceInfo { plural: "rolebindings", singular: "rolebinding", short: &[], kind: "RoleBinding", group: "rbac.authorization.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/rolebindings" },
+];
+
+impl ResourceInfo {
+    /// Looks a resource up the way kubectl does: plural, singular, short name or Kind.
+    pub fn lookup(name: &str) -> Option<&'static ResourceInfo> {
+        let lower = name.to_ascii_lowercase();
+        let (res, group) = lower.split_once('.').unwrap_or((lower.as_str(), ""));
+        RESOURCES.iter().find(|r| {
+            (r.plural == res || r.singular == res || r.short.contains(&res))
+                && (group.is_empty() || r.group.starts_with(group))
+        })
+    }
+
+    pub fn by_kind(kind: &str) -> Option<&'static ResourceInfo> {
+        RESOURCES.iter().find(|r| r.kind == kind)
+    }
+
+    pub fn by_plural(plural: &str) -> Option<&'static ResourceInfo> {
+        RESOURCES.iter().find(|r| r.plural == plural)
+    }
+
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// `resource.group` as kubectl and error messages print it (`deployments.apps`, `pods`).
+    pub fn qualified(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+
+    /// The etcd key of one object.
+    pub fn key(&self, namespace: &str, name: &str) -> String {
+        if self.namespaced {
+            format!("{}/{namespace}/{name}", self.etcd_prefix)
+        } else {
+            format!("{}/{name}", self.etcd_prefix)
+        }
+    }
+
+    /// The key prefix of a list (all namespaces when `namespace` is empty).
+    pub fn list_prefix(&self, namespace: &str) -> String {
+        if self.namespaced && !namespace.is_empty() {
+            format!("{}/{namespace}/", self.etcd_prefix)
+        } else {
+            format!("{}/", self.etcd_prefix)
+        }
+    }
+
+    /// The REST path, e.g. `/apis/apps/v1/namespaces/default/deployments/web`.
+    pub fn path(&self, namespace: &str, name: &str) -> String {
+        let mut p = if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        };
+        if self.namespaced && !namespace.is_empty() {
+            p.push_str("/namespaces/");
+            p.push_str(namespace);
+        }
+        p.push('/');
+        p.push_str(self.plural);
+        if !name.is_empty() {
+            p.push('/');
+            p.push_str(name);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_names_resolve() {
+        assert_eq!(ResourceInfo::lookup("po").map(|r| r.plural), Some("pods"));
+        assert_eq!(ResourceInfo::lookup("deploy").map(|r| r.plural), Some("deployments"));
+        assert_eq!(ResourceInfo::lookup("Deployment").map(|r| r.plural), Some("deployments"));
+        assert_eq!(ResourceInfo::lookup("deployments.apps").map(|r| r.plural), Some("deployments"));
+        assert!(ResourceInfo::lookup("widgets").is_none());
+    }
+
+    #[test]
+    fn keys_and_paths_match_upstream() {
+        let nodes = ResourceInfo::lookup("nodes").unwrap();
+        assert_eq!(nodes.key("", "worker-1"), "/registry/minions/worker-1");
+        let deploy = ResourceInfo::lookup("deployments").unwrap();
+        assert_eq!(deploy.path("default", "web"), "/apis/apps/v1/namespaces/default/deployments/web");
+    }
+}

@@ -1,0 +1,443 @@
+//! kube-apiserver: every request walks the handler chain — authentication, authorization
+//! (Node, RBAC), mutating admission (defaulting, NamespaceLifecycle), validation — then goes to
+//! etcd as a transaction; reads are served from the watch cache, which follows etcd through
+//! one watch and fans events out to client watches. Each stage is a trace phase with a latency.
+
+pub mod admission;
+pub mod authn;
+pub mod authz;
+pub mod registry;
+pub mod validation;
+
+use super::api::meta::cache_key;
+use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
+use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
+use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult};
+use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
+use super::rng::SimRng;
+use super::Ctx;
+use authz::{Attributes, Decision, UserInfo};
+use registry::Plan;
+use std::collections::BTreeMap;
+
+/// Time spent in each stage of the handler chain, in µs.
+const AUTHN_US: u64 = 60;
+const AUTHZ_US: u64 = 40;
+const ADMISSION_US: u64 = 80;
+const VALIDATION_US: u64 = 50;
+const CACHE_READ_US: u64 = 30;
+/// How many times a patch, binding or delete re-reads and retries after a compare failure
+/// (GuaranteedUpdate's loop).
+const MAX_RETRIES: u32 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Authentication,
+    Authorization,
+    Admission,
+    Validation,
+    Storage,
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    client: ComponentId,
+    req_id: u64,
+    cred: Credential,
+    req: ApiRequest,
+    stage: Stage,
+    plan: Option<Plan>,
+    retries: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Watcher {
+    client: ComponentId,
+    watch_id: u64,
+    prefix: String,
+    req: ApiRequest,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum EtcdWait {
+    InitialList,
+    Watch,
+    Request(u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiServer {
+    etcd: ComponentId,
+    etcd_next: u64,
+    etcd_pending: BTreeMap<u64, EtcdWait>,
+    /// The watch cache: every object by etcd key, with resourceVersion set.
+    cache: BTreeMap<String, Object>,
+    pub cache_revision: i64,
+    pub ready: bool,
+    parked: Vec<u64>,
+    watchers: Vec<Watcher>,
+    inflight: BTreeMap<u64, InFlight>,
+    next_token: u64,
+    node_rules: Vec<PolicyRule>,
+    rng: SimRng,
+    pub requests_total: u64,
+}
+
+impl ApiServer {
+    pub fn new(etcd: ComponentId, rng: SimRng) -> Self {
+        ApiServer {
+            etcd,
+            etcd_next: 1,
+            etcd_pending: BTreeMap::new(),
+            cache: BTreeMap::new(),
+            cache_revision: 0,
+            ready: false,
+            parked: Vec::new(),
+            watchers: Vec::new(),
+            inflight: BTreeMap::new(),
+            next_token: 1,
+            node_rules: authz::node::node_rules(),
+            rng,
+            requests_total: 0,
+        }
+    }
+
+    pub fn inflight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    pub fn watch_count(&self) -> usize {
+        self.watchers.len()
+    }
+
+    pub fn cached(&self) -> impl Iterator<Item = &Object> {
+        self.cache.values()
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        match msg.payload {
+            Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
+            Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, req_id, *result),
+            Payload::EtcdWatch { events } => {
+                for ev in events {
+                    self.on_store_event(ctx, ev);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::Start => {
+                ctx.phase("start", "list and watch /registry/ from etcd");
+                self.etcd_call(ctx, EtcdOp::Range { prefix: "/registry/".into() }, EtcdWait::InitialList, "Range /registry/");
+                self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
+            }
+            Timer::ApiStage { token } => self.advance(ctx, token),
+            _ => {}
+        }
+    }
+
+    fn etcd_call(&mut self, ctx: &mut Ctx, op: EtcdOp, wait: EtcdWait, label: impl Into<String>) {
+        let req_id = self.etcd_next;
+        self.etcd_next += 1;
+        self.etcd_pending.insert(req_id, wait);
+        ctx.send(self.etcd, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
+    }
+
+    fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
+        self.requests_total += 1;
+        let token = self.next_token;
+        self.next_token += 1;
+        self.inflight.insert(token, InFlight { client, req_id, cred, req, stage: Stage::Authentication, plan: None, retries: 0 });
+        if self.ready {
+            self.enter(ctx, token, Stage::Authentication);
+        } else {
+            self.parked.push(token);
+        }
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx, token: u64, stage: Stage) {
+        let Some(f) = self.inflight.get_mut(&token) else { return };
+        f.stage = stage;
+        let (name, us) = match stage {
+            Stage::Authentication => ("authentication", AUTHN_US),
+            Stage::Authorization => ("authorization", AUTHZ_US),
+            Stage::Admission => ("admission", ADMISSION_US),
+            Stage::Validation => ("validation", VALIDATION_US),
+            Stage::Storage => return,
+        };
+        ctx.phase(name, f.req.line());
+        ctx.timer(us, Timer::ApiStage { token });
+    }
+
+    /// A stage's time is up: decide its outcome and move on.
+    fn advance(&mut self, ctx: &mut Ctx, token: u64) {
+        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        match f.stage {
+            Stage::Authentication => match authn::authenticate(&f.cred) {
+                Some(_) => self.enter(ctx, token, Stage::Authorization),
+                None => self.finish(ctx, token, Err(Status::unauthorized())),
+            },
+            Stage::Authorization => {
+                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo { name: String::new(), groups: vec![] });
+                let attrs = Attributes::of(&user, &f.req);
+                if self.authorize(&attrs) == Decision::NoOpinion {
+                    let what = if f.req.name.is_empty() || f.req.verb == Verb::Create {
+                        f.req.resource.qualified()
+                    } else {
+                        format!("{} \"{}\"", f.req.resource.qualified(), f.req.name)
+                    };
+                    let message = format!("{what} is forbidden: {}", attrs.forbidden_message());
+                    ctx.phase("authorization", format!("denied: {message}"));
+                    return self.finish(ctx, token, Err(Status::forbidden(message)));
+                }
+                match f.req.verb {
+                    Verb::Get | Verb::List | Verb::Watch => {
+                        ctx.phase("watch cache", f.req.line());
+                        let resp = self.read(ctx, &f);
+                        self.finish_after(ctx, token, CACHE_READ_US, resp);
+                    }
+                    _ => self.enter(ctx, token, Stage::Admission),
+                }
+            }
+            Stage::Admission => match self.admit(ctx, &f) {
+                Ok(plan) => {
+                    if let Some(x) = self.inflight.get_mut(&token) {
+                        x.plan = Some(plan);
+                    }
+                    self.enter(ctx, token, Stage::Validation);
+                }
+                Err(status) => self.finish(ctx, token, Err(status)),
+            },
+            Stage::Validation => {
+                let Some(plan) = f.plan.clone() else { return };
+                let errs = match &plan.txn.action {
+                    super::etcd::TxnAction::Put(o) => validation::validate(o),
+                    super::etcd::TxnAction::Delete => vec![],
+                };
+                if !errs.is_empty() {
+                    return self.finish(ctx, token, Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)));
+                }
+                self.store(ctx, token, plan);
+            }
+            Stage::Storage => {}
+        }
+    }
+
+    fn store(&mut self, ctx: &mut Ctx, token: u64, plan: Plan) {
+        let label = format!("Txn {}", plan.txn.key);
+        let op = EtcdOp::Txn(plan.txn.clone());
+        if let Some(f) = self.inflight.get_mut(&token) {
+            f.stage = Stage::Storage;
+            f.plan = Some(plan);
+        }
+        ctx.phase("etcd", label.clone());
+        self.etcd_call(ctx, op, EtcdWait::Request(token), label);
+    }
+
+    fn authorize(&self, attrs: &Attributes) -> Decision {
+        if authz::node::authorize(attrs, &self.node_rules) == Decision::Allow {
+            return Decision::Allow;
+        }
+        authz::rbac::authorize(attrs, self)
+    }
+
+    /// Mutating admission and the registry strategy: the object to write.
+    fn admit(&mut self, ctx: &mut Ctx, f: &InFlight) -> Result<Plan, Status> {
+        let ns = self.namespace(&f.req.namespace);
+        admission::namespace_lifecycle::admit(&f.req, ns)?;
+        if f.req.verb == Verb::Create && f.req.subresource.is_empty() {
+            let obj = registry::prepare_create(&f.req, ctx.now, &mut self.rng)?;
+            return Ok(registry::create_plan(&f.req, obj));
+        }
+        let current = self.current(&f.req)?;
+        registry::modify_plan(&f.req, &current, ctx.now)
+    }
+
+    fn current(&self, req: &ApiRequest) -> Result<Object, Status> {
+        self.cache
+            .get(&req.resource.key(&req.namespace, &req.name))
+            .cloned()
+            .ok_or_else(|| Status::not_found(req.resource, &req.name))
+    }
+
+    fn namespace(&self, name: &str) -> Option<&super::api::Namespace> {
+        match self.cache.get(&format!("/registry/namespaces/{name}")) {
+            Some(Object::Namespace(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn read(&mut self, ctx: &mut Ctx, f: &InFlight) -> ApiResponse {
+        let req = &f.req;
+        match req.verb {
+            Verb::Get => self.current(req).map(ApiBody::Object),
+            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
+            _ => {
+                let items = self.matching(req);
+                self.watchers.push(Watcher {
+                    client: f.client,
+                    watch_id: f.req_id,
+                    prefix: req.resource.list_prefix(&req.namespace),
+                    req: req.clone(),
+                });
+                ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len()));
+                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision })
+            }
+        }
+    }
+
+    fn matching(&self, req: &ApiRequest) -> Vec<Object> {
+        let prefix = req.resource.list_prefix(&req.namespace);
+        self.cache
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, o)| o)
+            .filter(|o| selects(req, o))
+            .cloned()
+            .collect()
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx, token: u64, resp: ApiResponse) {
+        self.finish_after(ctx, token, 0, resp);
+    }
+
+    fn finish_after(&mut self, ctx: &mut Ctx, token: u64, delay_us: u64, resp: ApiResponse) {
+        let Some(f) = self.inflight.remove(&token) else { return };
+        let label = match &resp {
+            Ok(_) if f.req.verb == Verb::Create => "201 Created".to_string(),
+            Ok(_) => "200 OK".to_string(),
+            Err(s) => format!("{} {}", s.code, s.reason),
+        };
+        let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
+        ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
+    }
+
+    fn on_etcd(&mut self, ctx: &mut Ctx, req_id: u64, result: EtcdResult) {
+        match (self.etcd_pending.remove(&req_id), result) {
+            (Some(EtcdWait::InitialList), EtcdResult::Range { kvs, revision }) => {
+                for kv in kvs {
+                    self.cache.insert(kv.key.clone(), with_rv(&kv));
+                }
+                self.cache_revision = revision;
+                self.ready = true;
+                ctx.phase("ready", format!("watch cache primed at revision {revision}"));
+                for token in std::mem::take(&mut self.parked) {
+                    self.enter(ctx, token, Stage::Authentication);
+                }
+            }
+            (Some(EtcdWait::Request(token)), EtcdResult::Txn(r)) => self.on_txn(ctx, token, r),
+            _ => {}
+        }
+    }
+
+    fn on_txn(&mut self, ctx: &mut Ctx, token: u64, r: TxnResult) {
+        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        let Some(plan) = f.plan.clone() else { return };
+        if r.succeeded {
+            let mut obj = plan.object;
+            obj.meta_mut().resource_version = r.revision.to_string();
+            return self.finish(ctx, token, Ok(ApiBody::Object(obj)));
+        }
+        let req = &f.req;
+        let status = match (req.verb, r.kv) {
+            (Verb::Create, _) if req.subresource.is_empty() => Status::already_exists(req.resource, &plan.object.meta().name),
+            (_, None) => Status::not_found(req.resource, &req.name),
+            (Verb::Update, Some(_)) => Status::conflict(req.resource, &req.name),
+            (_, Some(kv)) if f.retries < MAX_RETRIES => {
+                // GuaranteedUpdate: try again on the fresh object etcd returned.
+                match registry::modify_plan(req, &with_rv(&kv), ctx.now) {
+                    Ok(plan) => {
+                        if let Some(x) = self.inflight.get_mut(&token) {
+                            x.retries += 1;
+                        }
+                        return self.store(ctx, token, plan);
+                    }
+                    Err(s) => s,
+                }
+            }
+            (_, Some(_)) => Status::conflict(req.resource, &req.name),
+        };
+        self.finish(ctx, token, Err(status));
+    }
+
+    /// A change in etcd: update the watch cache and send it to every matching client watch.
+    fn on_store_event(&mut self, ctx: &mut Ctx, ev: MvccEvent) {
+        let obj = with_rv(&ev.kv);
+        self.cache_revision = self.cache_revision.max(ev.kv.mod_revision);
+        let old = match ev.type_ {
+            EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
+            EventType::Delete => self.cache.remove(&ev.kv.key),
+        };
+        for w in &self.watchers {
+            if !ev.kv.key.starts_with(&w.prefix) {
+                continue;
+            }
+            let was = old.as_ref().is_some_and(|o| selects(&w.req, o));
+            let is = ev.type_ == EventType::Put && selects(&w.req, &obj);
+            let type_ = match (was, is) {
+                (false, true) => WatchType::Added,
+                (true, true) => WatchType::Modified,
+                (true, false) => WatchType::Deleted,
+                (false, false) => continue,
+            };
+            let label = format!("{} {} {}", type_.as_str(), obj.kind(), cache_key(&obj.meta().namespace, &obj.meta().name));
+            let event = WatchEvent { watch_id: w.watch_id, type_, object: obj.clone() };
+            ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
+        }
+    }
+}
+
+fn with_rv(kv: &KeyValue) -> Object {
+    let mut o = kv.value.clone();
+    o.meta_mut().resource_version = kv.mod_revision.to_string();
+    o
+}
+
+/// Field selectors the skeleton supports: `spec.nodeName` on pods and `metadata.name`.
+fn selects(req: &ApiRequest, o: &Object) -> bool {
+    let Some(fs) = &req.field_selector else { return true };
+    match fs.field.as_str() {
+        "spec.nodeName" => o.as_pod().is_some_and(|p| p.spec.node_name == fs.value),
+        "metadata.name" => o.meta().name == fs.value,
+        _ => true,
+    }
+}
+
+impl authz::rbac::RbacSource for ApiServer {
+    fn cluster_role_bindings(&self) -> Vec<&ClusterRoleBinding> {
+        self.cache
+            .range("/registry/clusterrolebindings/".to_string()..)
+            .take_while(|(k, _)| k.starts_with("/registry/clusterrolebindings/"))
+            .filter_map(|(_, o)| match o {
+                Object::ClusterRoleBinding(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+    fn role_bindings(&self, namespace: &str) -> Vec<&RoleBinding> {
+        let prefix = format!("/registry/rolebindings/{namespace}/");
+        self.cache
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(_, o)| match o {
+                Object::RoleBinding(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+    fn cluster_role_rules(&self, name: &str) -> Option<&[PolicyRule]> {
+        match self.cache.get(&format!("/registry/clusterroles/{name}")) {
+            Some(Object::ClusterRole(r)) => Some(&r.rules),
+            _ => None,
+        }
+    }
+    fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]> {
+        match self.cache.get(&format!("/registry/roles/{namespace}/{name}")) {
+            Some(Object::Role(r)) => Some(&r.rules),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The registry (pkg/registry/*): how each verb turns a request plus the current object into
+//! the object to store — defaulting, create/update strategies, status and binding
+//! subresources, JSON merge patch and graceful pod deletion.
+
+use crate::sim::api::meta::Time;
+use crate::sim::api::request::{ApiRequest, Status, Verb};
+use crate::sim::api::{Condition, Object};
+use crate::sim::etcd::{Compare, Txn, TxnAction};
+use crate::sim::rng::{Draw, SimRng};
+use crate::sim::time::SimTime;
+
+/// What to write to etcd, and the object to answer with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub txn: Txn,
+    pub object: Object,
+    /// HTTP status of success: 201 for create, 200 otherwise.
+    pub code: u16,
+}
+
+/// Upstream `utilrand.String` alphabet (no vowels, no look-alike characters).
+const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+pub fn random_suffix(rng: &mut SimRng, n: usize) -> String {
+    (0..n).map(|_| ALPHANUMS[rng.below(ALPHANUMS.len() as u64) as usize] as char).collect()
+}
+
+pub fn new_uid(rng: &mut SimRng) -> String {
+    let hex: String = (0..32).map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0')).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+/// Create: name generation, uid, timestamps and per-kind defaults (pkg/apis/*/v1/defaults.go).
+pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Result<Object, Status> {
+    let mut obj = req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+    if obj.kind() != req.resource.kind {
+        return Err(Status::bad_request(format!(
+            "the API version in the data ({}) does not match the expected API version ({})",
+            obj.kind(),
+            req.resource.kind
+        )));
+    }
+    let meta = obj.meta_mut();
+    if req.resource.namespaced {
+        if !meta.namespace.is_empty() && meta.namespace != req.namespace {
+            return Err(Status::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request".into(),
+            ));
+        }
+        meta.namespace = req.namespace.clone();
+    } else {
+        meta.namespace.clear();
+    }
+    if meta.name.is_empty() && !meta.generate_name.is_empty() {
+        meta.name = format!("{}{}", meta.generate_name, random_suffix(rng, 5));
+    }
+    meta.uid = new_uid(rng);
+    meta.resource_version.clear();
+    meta.creation_timestamp = Time::at(now);
+    meta.deletion_timestamp = None;
+    meta.generation = 1;
+    default_object(&mut obj);
+    Ok(obj)
+}
+
+fn default_object(obj: &mut Object) {
+    match obj {
+        Object::Pod(p) => {
+            default_pod_spec(&mut p.spec);
+            p.status = Default::default();
+            p.status.phase = "Pending".into();
+        }
+        Object::Deployment(d) => {
+            d.spec.replicas.get_or_insert(1);
+            default_pod_spec(&mut d.spec.template.spec);
+            d.status = Default::default();
+        }
+        Object::ReplicaSet(r) => {
+            r.spec.replicas.get_or_insert(1);
+            default_pod_spec(&mut r.spec.template.spec);
+            r.status = Default::default();
+        }
+        Object::Namespace(n) => n.status.phase = "Active".into(),
+        _ => {}
+    }
+}
+
+fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
+    if spec.scheduler_name.is_empty() {
+        spec.scheduler_name = "default-scheduler".into();
+    }
+    if spec.restart_policy.is_empty() {
+        spec.restart_policy = "Always".into();
+    }
+    spec.termination_grace_period_seconds.get_or_insert(30);
+    if spec.service_account_name.is_empty() {
+        spec.service_account_name = "default".into();
+    }
+    for c in &mut spec.containers {
+        if c.image_pull_policy.is_empty() {
+            let tag = c.image.rsplit('/').next().and_then(|last| last.split_once(':')).map(|(_, t)| t);
+            c.image_pull_policy = if matches!(tag, None | Some("latest")) { "Always" } else { "IfNotPresent" }.into();
+        }
+        for p in &mut c.ports {
+            if p.protocol.is_empty() {
+                p.protocol = "TCP".into();
+            }
+        }
+    }
+    // What the DefaultTolerationSeconds admission plugin adds: tolerate a NotReady or
+    // unreachable node for 300 s before taint-based eviction.
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+        if !spec.tolerations.iter().any(|t| t.key == key) {
+            spec.tolerations.push(crate::sim::api::Toleration {
+                key: key.into(),
+                operator: "Exists".into(),
+                effect: "NoExecute".into(),
+                toleration_seconds: Some(300),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+pub fn create_plan(req: &ApiRequest, obj: Object) -> Plan {
+    let mut stored = obj.clone();
+    stored.meta_mut().resource_version.clear();
+    Plan {
+        txn: Txn { key: req.resource.key(&obj.meta().namespace, &obj.meta().name), compare: Compare::Absent, action: TxnAction::Put(stored) },
+        object: obj,
+        code: 201,
+    }
+}
+
+/// Update, patch, delete and binding: computes the write from the current object.
+pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<Plan, Status> {
+    let key = req.resource.key(&req.namespace, &req.name);
+    let cur_rv = current.meta().rv();
+    let mut compare = Compare::ModRevision(cur_rv);
+    let next = match (req.verb, req.subresource.as_str()) {
+        (Verb::Update, sub) => {
+            let body = req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+            if body.kind() != current.kind() || body.meta().name != req.name {
+                return Err(Status::bad_request("the name of the object does not match the name on the URL".into()));
+            }
+            let sent_rv = body.meta().rv();
+            if sent_rv != 0 {
+                compare = Compare::ModRevision(sent_rv);
+            }
+            if sub == "status" {
+                with_status_of(current, &body)
+            } else {
+                update_main(current, body)
+            }
+        }
+        (Verb::Patch, sub) => {
+            let patch = req.patch.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+            let patched = merge_patch(current, &patch)?;
+            if sub == "status" {
+                with_status_of(current, &patched)
+            } else {
+                update_main(current, patched)
+            }
+        }
+        (Verb::Create, "binding") => bind(req, current, now)?,
+        (Verb::Delete, _) => return Ok(delete_plan(req, current, key, compare, now)),
+        _ => return Err(Status::bad_request(format!("unsupported request {}", req.line()))),
+    };
+    let mut stored = next.clone();
+    stored.meta_mut().resource_version.clear();
+    Ok(Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object: next, code: 200 })
+}
+
+/// The main resource keeps its status; a spec change bumps metadata.generation.
+fn update_main(current: &Object, mut next: Object) -> Object {
+    let keep = current.meta().clone();
+    {
+        let m = next.meta_mut();
+        m.uid = keep.uid.clone();
+        m.creation_timestamp = keep.creation_timestamp;
+        m.namespace = keep.namespace.clone();
+        m.deletion_timestamp = keep.deletion_timestamp;
+        m.generation = keep.generation;
+    }
+    let status_only = with_status_of(&next, current);
+    let spec_changed = strip_status(&status_only) != strip_status(current);
+    let mut next = status_only;
+    if spec_changed {
+        next.meta_mut().generation = keep.generation + 1;
+    }
+    next
+}
+
+/// `base` with the status of `from` (the status subresource's strategy).
+fn with_status_of(base: &Object, from: &Object) -> Object {
+    let mut out = base.clone();
+    match (&mut out, from) {
+        (Object::Pod(a), Object::Pod(b)) => a.status = b.status.clone(),
+        (Object::Node(a), Object::Node(b)) => a.status = b.status.clone(),
+        (Object::Deployment(a), Object::Deployment(b)) => a.status = b.status.clone(),
+        (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
+        (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
+        _ => {}
+    }
+    out
+}
+
+fn strip_status(o: &Object) -> Object {
+    let mut o = with_status_of(o, &blank_status(o));
+    let m = o.meta_mut();
+    m.resource_version.clear();
+    m.generation = 0;
+    m.labels.clear();
+    m.annotations.clear();
+    o
+}
+
+fn blank_status(o: &Object) -> Object {
+    let mut b = o.clone();
+    match &mut b {
+        Object::Pod(p) => p.status = Default::default(),
+        Object::Node(n) => n.status = Default::default(),
+        Object::Deployment(d) => d.status = Default::default(),
+        Object::ReplicaSet(r) => r.status = Default::default(),
+        Object::Namespace(n) => n.status = Default::default(),
+        _ => {}
+    }
+    b
+}
+
+/// RFC 7386 JSON merge patch on the object's JSON form.
+pub fn merge_patch(current: &Object, patch: &serde_json::Value) -> Result<Object, Status> {
+    let mut doc = serde_json::to_value(current).map_err(|e| Status::internal(e.to_string()))?;
+    merge(&mut doc, patch);
+    serde_json::from_value(doc).map_err(|e| Status::invalid(current.kind(), &current.meta().name, &[e.to_string()]))
+}
+
+fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Default::default());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// pods/binding: sets spec.nodeName once, and the PodScheduled condition.
+fn bind(req: &ApiRequest, current: &Object, now: SimTime) -> Result<Object, Status> {
+    let node = req.target_node.clone().unwrap_or_default();
+    let Object::Pod(pod) = current else {
+        return Err(Status::bad_request("binding is only for pods".into()));
+    };
+    if !pod.spec.node_name.is_empty() {
+        return Err(Status {
+            code: 409,
+            reason: "Conflict",
+            message: format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{}\"",
+                req.name, req.name, pod.spec.node_name
+            ),
+        });
+    }
+    let mut pod = pod.clone();
+    pod.spec.node_name = node;
+    pod.status.conditions.retain(|c| c.type_ != "PodScheduled");
+    pod.status.conditions.push(Condition {
+        type_: "PodScheduled".into(),
+        status: "True".into(),
+        last_transition_time: Some(Time::at(now)),
+        ..Default::default()
+    });
+    Ok(Object::Pod(pod))
+}
+
+/// Pods bound to a node are deleted gracefully: the kubelet stops them, then deletes for good.
+fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare, now: SimTime) -> Plan {
+    if let Object::Pod(pod) = current {
+        let grace = req.grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30);
+        if !pod.spec.node_name.is_empty() && grace > 0 && !pod.is_terminal() {
+            let mut next = pod.clone();
+            if next.metadata.deletion_timestamp.is_none() {
+                next.metadata.deletion_timestamp = Some(Time::at(now.plus(grace as u64 * crate::sim::time::SECONDS)));
+                next.metadata.deletion_grace_period_seconds = Some(grace);
+            }
+            let object = Object::Pod(next);
+            let mut stored = object.clone();
+            stored.meta_mut().resource_version.clear();
+            return Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object, code: 200 };
+        }
+    }
+    Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }
+}

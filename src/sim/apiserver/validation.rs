@@ -1,0 +1,104 @@
+//! Object validation (pkg/apis/*/validation), the checks the skeleton's objects need, with the
+//! upstream field paths and messages.
+
+use crate::sim::api::Object;
+
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_label)
+}
+
+/// Returns the field errors of an object, empty when valid.
+pub fn validate(obj: &Object) -> Vec<String> {
+    let mut errs = Vec::new();
+    let meta = obj.meta();
+    if meta.name.is_empty() {
+        errs.push("metadata.name: Required value: name or generateName is required".to_string());
+    } else if matches!(obj, Object::Namespace(_)) && !is_label(&meta.name) {
+        errs.push(format!("metadata.name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}", meta.name));
+    } else if !is_dns1123_subdomain(&meta.name) {
+        errs.push(format!("metadata.name: Invalid value: \"{}\": {DNS1123_SUBDOMAIN_MSG}", meta.name));
+    }
+    match obj {
+        Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
+        Object::Deployment(d) => {
+            validate_replicas(d.spec.replicas, &mut errs);
+            validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, &mut errs);
+            validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
+        }
+        Object::ReplicaSet(r) => {
+            validate_replicas(r.spec.replicas, &mut errs);
+            validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);
+            validate_pod_spec(&r.spec.template.spec, "spec.template.spec", &mut errs);
+        }
+        _ => {}
+    }
+    errs
+}
+
+fn validate_replicas(replicas: Option<i32>, errs: &mut Vec<String>) {
+    if let Some(r) = replicas.filter(|r| *r < 0) {
+        errs.push(format!("spec.replicas: Invalid value: {r}: must be greater than or equal to 0"));
+    }
+}
+
+fn validate_selector(
+    selector: &std::collections::BTreeMap<String, String>,
+    labels: &std::collections::BTreeMap<String, String>,
+    errs: &mut Vec<String>,
+) {
+    if selector.is_empty() {
+        errs.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".to_string());
+    } else if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+        errs.push(format!(
+            "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
+            shown.join(", ")
+        ));
+    }
+}
+
+fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec<String>) {
+    if spec.containers.is_empty() {
+        errs.push(format!("{path}.containers: Required value"));
+    }
+    for (i, c) in spec.containers.iter().enumerate() {
+        if c.name.is_empty() {
+            errs.push(format!("{path}.containers[{i}].name: Required value"));
+        } else if !is_label(&c.name) {
+            errs.push(format!("{path}.containers[{i}].name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}", c.name));
+        }
+        if c.image.trim().is_empty() {
+            errs.push(format!("{path}.containers[{i}].image: Required value"));
+        }
+        for (res, q) in c.resources.requests.iter().chain(c.resources.limits.iter()) {
+            if let Err(e) = crate::sim::api::quantity::parse_milli(q) {
+                errs.push(format!("{path}.containers[{i}].resources.requests[{res}]: Invalid value: \"{q}\": {e}"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns1123_subdomain("web-7d4b9c8f6-abcde"));
+        assert!(is_dns1123_subdomain("a.b"));
+        assert!(!is_dns1123_subdomain("Web"));
+        assert!(!is_dns1123_subdomain("-web"));
+        assert!(!is_dns1123_subdomain(""));
+    }
+}

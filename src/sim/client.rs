@@ -1,0 +1,104 @@
+//! The client side of the API shared by every component (client-go's role): a request/response
+//! correlator and informers that keep a local cache from a watch.
+
+use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchEvent, WatchType};
+use super::api::resource::ResourceInfo;
+use super::api::Object;
+use super::event::{ComponentId, MsgKind, Payload};
+use super::Ctx;
+use std::collections::BTreeMap;
+
+/// Sends requests to kube-apiserver and remembers what each was for.
+#[derive(Clone, Debug)]
+pub struct ApiClient<T> {
+    pub apiserver: ComponentId,
+    pub cred: Credential,
+    next_id: u64,
+    pending: BTreeMap<u64, T>,
+}
+
+impl<T> ApiClient<T> {
+    pub fn new(apiserver: ComponentId, cred: Credential) -> Self {
+        ApiClient { apiserver, cred, next_id: 1, pending: BTreeMap::new() }
+    }
+
+    /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.
+    pub fn send(&mut self, ctx: &mut Ctx, delay_us: u64, req: ApiRequest, tag: T) -> u64 {
+        let req_id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(req_id, tag);
+        let payload = Payload::Api { req_id, cred: self.cred.clone(), req: Box::new(req.clone()) };
+        ctx.send_after(delay_us, self.apiserver, MsgKind::ApiRequest, req.line(), payload);
+        req_id
+    }
+
+    /// The tag of a finished request, or None for an unknown id.
+    pub fn complete(&mut self, req_id: u64) -> Option<T> {
+        self.pending.remove(&req_id)
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+/// A reflector plus store: one watch (with initial events) keeping a local copy of a resource.
+#[derive(Clone, Debug)]
+pub struct Informer {
+    pub resource: &'static ResourceInfo,
+    pub field_selector: Option<FieldSelector>,
+    pub watch_id: Option<u64>,
+    pub synced: bool,
+    /// Objects by `namespace/name`.
+    pub store: BTreeMap<String, Object>,
+}
+
+impl Informer {
+    pub fn new(resource: &'static ResourceInfo, field_selector: Option<FieldSelector>) -> Self {
+        Informer { resource, field_selector, watch_id: None, synced: false, store: BTreeMap::new() }
+    }
+
+    pub fn watch_request(&self) -> ApiRequest {
+        let mut req = ApiRequest::new(Verb::Watch, self.resource, "", "");
+        req.field_selector = self.field_selector.clone();
+        req
+    }
+
+    /// Starts the watch through `client`.
+    pub fn start<T>(&mut self, ctx: &mut Ctx, client: &mut ApiClient<T>, tag: T) {
+        self.watch_id = Some(client.send(ctx, 0, self.watch_request(), tag));
+    }
+
+    /// Takes the initial list from the watch response.
+    pub fn on_started(&mut self, body: ApiBody) {
+        if let ApiBody::WatchStarted { items, .. } = body {
+            self.store = items.into_iter().map(|o| (key_of(&o), o)).collect();
+            self.synced = true;
+        }
+    }
+
+    /// Applies a watch event if it belongs to this informer; returns the previous object and
+    /// whether the event was ours.
+    pub fn apply(&mut self, ev: &WatchEvent) -> Option<Option<Object>> {
+        if Some(ev.watch_id) != self.watch_id {
+            return None;
+        }
+        let key = key_of(&ev.object);
+        Some(match ev.type_ {
+            WatchType::Added | WatchType::Modified => self.store.insert(key, ev.object.clone()),
+            WatchType::Deleted => self.store.remove(&key),
+        })
+    }
+
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&Object> {
+        self.store.get(&super::api::meta::cache_key(namespace, name))
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.store.values()
+    }
+}
+
+pub fn key_of(o: &Object) -> String {
+    super::api::meta::cache_key(&o.meta().namespace, &o.meta().name)
+}

@@ -1,0 +1,88 @@
+//! The components of a cluster as one enum (cloneable, so the whole world can be snapshotted)
+//! and the static facts about each: name, role, host.
+
+use super::apiserver::ApiServer;
+use super::controller::ControllerManager;
+use super::etcd::EtcdMember;
+use super::event::{Message, Timer};
+use super::kubelet::Kubelet;
+use super::proxy::KubeProxy;
+use super::scheduler::Scheduler;
+use super::user::UserClient;
+use super::Ctx;
+use serde::Serialize;
+
+/// What a component is, which decides its colour and place on the canvas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Role {
+    User,
+    ApiServer,
+    Etcd,
+    Scheduler,
+    ControllerManager,
+    Kubelet,
+    KubeProxy,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] =
+        [Role::User, Role::ApiServer, Role::Etcd, Role::Scheduler, Role::ControllerManager, Role::Kubelet, Role::KubeProxy];
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::User => "kubectl (you)",
+            Role::ApiServer => "kube-apiserver",
+            Role::Etcd => "etcd",
+            Role::Scheduler => "kube-scheduler",
+            Role::ControllerManager => "kube-controller-manager",
+            Role::Kubelet => "kubelet",
+            Role::KubeProxy => "kube-proxy",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComponentInfo {
+    pub name: String,
+    pub role: Role,
+    /// Network host; 0 is the user's laptop.
+    pub host: u32,
+    /// The Kubernetes node this component runs on, if any.
+    pub node: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Component {
+    User(UserClient),
+    ApiServer(Box<ApiServer>),
+    Etcd(Box<EtcdMember>),
+    Scheduler(Box<Scheduler>),
+    ControllerManager(Box<ControllerManager>),
+    Kubelet(Box<Kubelet>),
+    KubeProxy(Box<KubeProxy>),
+}
+
+impl Component {
+    pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        match self {
+            Component::User(c) => c.on_message(ctx, msg),
+            Component::ApiServer(c) => c.on_message(ctx, msg),
+            Component::Etcd(c) => c.on_message(ctx, msg),
+            Component::Scheduler(c) => c.on_message(ctx, msg),
+            Component::ControllerManager(c) => c.on_message(ctx, msg),
+            Component::Kubelet(c) => c.on_message(ctx, msg),
+            Component::KubeProxy(c) => c.on_message(ctx, msg),
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match self {
+            Component::User(c) => c.on_timer(ctx, timer),
+            Component::ApiServer(c) => c.on_timer(ctx, timer),
+            Component::Etcd(c) => c.on_timer(ctx, timer),
+            Component::Scheduler(c) => c.on_timer(ctx, timer),
+            Component::ControllerManager(c) => c.on_timer(ctx, timer),
+            Component::Kubelet(c) => c.on_timer(ctx, timer),
+            Component::KubeProxy(c) => c.on_timer(ctx, timer),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The ReplicaSet controller (pkg/controller/replicaset): counts the active pods it controls,
+//! creates pods from the template (generateName `<rs>-`) or deletes the least valuable ones,
+//! and reports replicas / readyReplicas / availableReplicas. Expectations keep it from acting
+//! twice before the watch shows the effect of its own writes.
+
+use crate::sim::api::request::{ApiRequest, Verb};
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::{Object, ObjectMeta, OwnerReference, Pod, ReplicaSetStatus};
+use crate::sim::client::Informer;
+use std::collections::BTreeMap;
+
+/// Upstream burstReplicas: at most this many creations or deletions per sync.
+pub const BURST_REPLICAS: i32 = 500;
+
+/// Outstanding creations/deletions per ReplicaSet key (ControllerExpectations).
+pub type Expectations = BTreeMap<String, i32>;
+
+pub fn is_active(p: &Pod) -> bool {
+    !p.is_terminal() && p.metadata.deletion_timestamp.is_none()
+}
+
+pub fn sync(key: &str, replicasets: &Informer, pods: &Informer, expectations: &mut Expectations) -> Vec<ApiRequest> {
+    let Some(Object::ReplicaSet(rs)) = replicasets.store.get(key) else {
+        expectations.remove(key);
+        return vec![];
+    };
+    let mut active: Vec<&Pod> = pods
+        .objects()
+        .filter_map(|o| o.as_pod())
+        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid) && is_active(p))
+        .collect();
+    let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
+    let mut out = Vec::new();
+    let satisfied = expectations.get(key).is_none_or(|n| *n <= 0);
+    let diff = rs.spec.replicas.unwrap_or(1) - active.len() as i32;
+    if satisfied && rs.metadata.deletion_timestamp.is_none() && diff != 0 {
+        let n = diff.abs().min(BURST_REPLICAS);
+        expectations.insert(key.to_string(), n);
+        if diff > 0 {
+            for _ in 0..n {
+                let pod = Object::Pod(pod_from_template(rs));
+                out.push(ApiRequest::new(Verb::Create, pod_res, &rs.metadata.namespace, "").with_body(pod));
+            }
+        } else {
+            // getPodsToDelete: unscheduled before scheduled, not-running before running,
+            // not-ready before ready, newer before older.
+            active.sort_by_key(|p| {
+                (
+                    !p.spec.node_name.is_empty(),
+                    p.status.phase == "Running",
+                    p.is_ready(),
+                    std::cmp::Reverse(p.metadata.creation_timestamp),
+                    p.metadata.name.clone(),
+                )
+            });
+            for p in active.iter().take(n as usize) {
+                out.push(ApiRequest::new(Verb::Delete, pod_res, &p.metadata.namespace, &p.metadata.name));
+            }
+        }
+    }
+    let ready = active.iter().filter(|p| p.is_ready()).count() as i32;
+    let status = ReplicaSetStatus {
+        observed_generation: rs.metadata.generation,
+        replicas: active.len() as i32,
+        ready_replicas: ready,
+        available_replicas: ready,
+    };
+    if status != rs.status {
+        let mut next = rs.clone();
+        next.status = status;
+        let res = ResourceInfo::by_kind("ReplicaSet").expect("ReplicaSet is in the resource table");
+        out.push(
+            ApiRequest::new(Verb::Update, res, &rs.metadata.namespace, &rs.metadata.name)
+                .with_subresource("status")
+                .with_body(Object::ReplicaSet(next)),
+        );
+    }
+    out
+}
+
+fn pod_from_template(rs: &crate::sim::api::ReplicaSet) -> Pod {
+    let mut metadata = ObjectMeta {
+        generate_name: format!("{}-", rs.metadata.name),
+        namespace: rs.metadata.namespace.clone(),
+        labels: rs.spec.template.metadata.labels.clone(),
+        ..Default::default()
+    };
+    metadata.owner_references = vec![OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        name: rs.metadata.name.clone(),
+        uid: rs.metadata.uid.clone(),
+        controller: true,
+    }];
+    Pod { metadata, spec: rs.spec.template.spec.clone(), status: Default::default() }
+}

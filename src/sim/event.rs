@@ -1,0 +1,87 @@
+//! What travels through the event queue: messages between components and timers.
+
+use super::api::request::{ApiRequest, ApiResponse, Credential, WatchEvent};
+use super::etcd::raft::RaftMessage;
+use super::etcd::{EtcdOp, EtcdResult, MvccEvent};
+use serde::Serialize;
+
+pub type ComponentId = u32;
+
+/// The kind of a message, which decides its colour on the canvas and its row in the legend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum MsgKind {
+    ApiRequest,
+    ApiResponse,
+    WatchEvent,
+    RaftVote,
+    RaftAppend,
+    EtcdGrpc,
+}
+
+impl MsgKind {
+    pub const ALL: [MsgKind; 6] = [
+        MsgKind::ApiRequest,
+        MsgKind::ApiResponse,
+        MsgKind::WatchEvent,
+        MsgKind::RaftVote,
+        MsgKind::RaftAppend,
+        MsgKind::EtcdGrpc,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            MsgKind::ApiRequest => "API request",
+            MsgKind::ApiResponse => "API response",
+            MsgKind::WatchEvent => "watch event",
+            MsgKind::RaftVote => "Raft vote",
+            MsgKind::RaftAppend => "Raft append / heartbeat",
+            MsgKind::EtcdGrpc => "etcd gRPC",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Payload {
+    /// HTTP/2 request from a client (kubectl, controller, kubelet…) to kube-apiserver.
+    Api { req_id: u64, cred: Credential, req: Box<ApiRequest> },
+    ApiResp { req_id: u64, resp: Box<ApiResponse> },
+    Watch(Box<WatchEvent>),
+    /// gRPC from kube-apiserver to an etcd member (KV Range/Txn, Watch).
+    Etcd { req_id: u64, op: Box<EtcdOp> },
+    EtcdResp { req_id: u64, result: Box<EtcdResult> },
+    EtcdWatch { events: Vec<MvccEvent> },
+    /// Peer traffic between etcd members.
+    Raft(Box<RaftMessage>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: u64,
+    pub from: ComponentId,
+    pub to: ComponentId,
+    pub kind: MsgKind,
+    pub payload: Payload,
+}
+
+/// Timers a component sets for itself. Stale timers are recognised by the epoch they carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Start,
+    ElectionTimeout { epoch: u64 },
+    Heartbeat { epoch: u64 },
+    /// The WAL fsync of entries up to `index` finished; then acknowledge to Raft peer `ack_peer`.
+    WalSynced { index: u64, term: u64, ack_peer: Option<u32> },
+    /// A request finished one stage of the kube-apiserver handler chain.
+    ApiStage { token: u64 },
+    /// A controller worker or the scheduler is free to take the next item.
+    Work,
+    /// A kubelet pod worker finished its current step (`seq` tells stale steps apart).
+    PodStep { uid: String, seq: u64 },
+    LeaseRenew,
+    Retry { token: u64 },
+}
+
+#[derive(Clone, Debug)]
+pub enum Event {
+    Deliver(Box<Message>),
+    Timer { to: ComponentId, timer: Timer },
+}

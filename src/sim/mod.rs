@@ -1,0 +1,208 @@
+//! The pure, deterministic simulation kernel: virtual time, the event queue, seeded randomness,
+//! the simulated network, trace records and the components of a Kubernetes cluster.
+//! Nothing here touches the browser, the wall clock, a global RNG or hash-ordered iteration.
+
+pub mod api;
+pub mod apiserver;
+pub mod client;
+pub mod cluster;
+pub mod component;
+pub mod controller;
+pub mod etcd;
+pub mod event;
+pub mod invariants;
+pub mod kubelet;
+pub mod network;
+pub mod proxy;
+pub mod queue;
+pub mod rng;
+pub mod scheduler;
+pub mod time;
+pub mod trace;
+pub mod user;
+pub mod view;
+
+use component::{Component, ComponentInfo};
+use std::collections::BTreeMap;
+use event::{ComponentId, Event, Message, MsgKind, Payload, Timer};
+use network::{Network, Transit};
+use queue::EventQueue;
+use time::SimTime;
+use trace::{Trace, TraceRecord};
+
+/// What a component asks the kernel to do while it handles one input.
+#[derive(Debug)]
+enum Effect {
+    Send { to: ComponentId, kind: MsgKind, label: String, payload: Payload, delay_us: u64 },
+    Timer { after_us: u64, timer: Timer },
+    Phase { phase: String, detail: String },
+}
+
+/// The handle a component gets while it reacts to a message or timer. Components never call
+/// each other: they send messages (which cross the network) and set timers.
+pub struct Ctx<'a> {
+    pub now: SimTime,
+    pub me: ComponentId,
+    effects: &'a mut Vec<Effect>,
+}
+
+impl Ctx<'_> {
+    pub fn send(&mut self, to: ComponentId, kind: MsgKind, label: impl Into<String>, payload: Payload) {
+        self.send_after(0, to, kind, label, payload);
+    }
+
+    /// Sends after `delay_us` of local processing time.
+    pub fn send_after(&mut self, delay_us: u64, to: ComponentId, kind: MsgKind, label: impl Into<String>, payload: Payload) {
+        self.effects.push(Effect::Send { to, kind, label: label.into(), payload, delay_us });
+    }
+
+    pub fn timer(&mut self, after_us: u64, timer: Timer) {
+        self.effects.push(Effect::Timer { after_us, timer });
+    }
+
+    /// Records that this component entered a phase (shown on the canvas and in the trace).
+    pub fn phase(&mut self, phase: impl Into<String>, detail: impl Into<String>) {
+        self.effects.push(Effect::Phase { phase: phase.into(), detail: detail.into() });
+    }
+}
+
+/// One simulated cluster: every component, the network between them and the event queue.
+/// Cloning it is a snapshot of the whole world.
+#[derive(Clone)]
+pub struct Simulation {
+    pub seed: u64,
+    now: SimTime,
+    queue: EventQueue,
+    next_msg: u64,
+    pub network: Network,
+    pub components: Vec<Component>,
+    pub infos: Vec<ComponentInfo>,
+    pub trace: Trace,
+    steps: u64,
+    /// Last arrival per (from, to): connections are TCP streams, so messages never overtake.
+    last_arrival: BTreeMap<(ComponentId, ComponentId), SimTime>,
+    next_handle: u64,
+}
+
+impl Simulation {
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    pub(crate) fn from_parts(seed: u64, network: Network, components: Vec<Component>, infos: Vec<ComponentInfo>) -> Self {
+        let mut sim = Simulation {
+            seed,
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            next_msg: 1,
+            network,
+            components,
+            infos,
+            trace: Trace::default(),
+            steps: 0,
+            last_arrival: BTreeMap::new(),
+            next_handle: 0,
+        };
+        for id in 0..sim.components.len() as ComponentId {
+            sim.queue.push(SimTime::ZERO, Event::Timer { to: id, timer: Timer::Start });
+        }
+        sim
+    }
+
+    /// Pops and handles one event. Returns false when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some((at, event)) = self.queue.pop() else { return false };
+        self.now = at;
+        self.steps += 1;
+        let (to, mut effects) = (event_target(&event), Vec::new());
+        if let Some(component) = self.components.get_mut(to as usize) {
+            let mut ctx = Ctx { now: at, me: to, effects: &mut effects };
+            match event {
+                Event::Deliver(msg) => component.on_message(&mut ctx, *msg),
+                Event::Timer { timer, .. } => component.on_timer(&mut ctx, timer),
+            }
+        }
+        self.apply(to, effects);
+        true
+    }
+
+    /// Handles every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        while self.queue.peek_time().is_some_and(|next| next <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Like [`run_until`](Self::run_until) but stops after `max_steps` events, so a frame can
+    /// bound its work. Returns true when `t` was reached.
+    pub fn run_until_bounded(&mut self, t: SimTime, max_steps: u64) -> bool {
+        for _ in 0..max_steps {
+            if !self.queue.peek_time().is_some_and(|next| next <= t) {
+                self.now = self.now.max(t);
+                return true;
+            }
+            self.step();
+        }
+        false
+    }
+
+    /// Delivers a message from outside the cluster's components (used by the user's client).
+    pub(crate) fn inject(&mut self, to: ComponentId, timer: Timer) {
+        self.queue.push(self.now, Event::Timer { to, timer });
+    }
+
+    fn apply(&mut self, from: ComponentId, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { to, kind, label, payload, delay_us } => {
+                    let id = self.next_msg;
+                    self.next_msg += 1;
+                    let sent = self.now.plus(delay_us);
+                    let arrives = match self.network.transit(from, to) {
+                        Transit::Arrives { after_us } => {
+                            let fifo = self.last_arrival.entry((from, to)).or_default();
+                            *fifo = sent.plus(after_us).max(*fifo);
+                            Some(*fifo)
+                        }
+                        Transit::Lost | Transit::Partitioned => None,
+                    };
+                    self.trace.record(TraceRecord::Message { id, kind, from, to, sent, arrives, label });
+                    if let Some(at) = arrives {
+                        let msg = Message { id, from, to, kind, payload };
+                        self.queue.push(at, Event::Deliver(Box::new(msg)));
+                    }
+                }
+                Effect::Timer { after_us, timer } => {
+                    self.queue.push(self.now.plus(after_us), Event::Timer { to: from, timer });
+                }
+                Effect::Phase { phase, detail } => {
+                    self.trace.record(TraceRecord::Phase { at: self.now, component: from, phase, detail });
+                }
+            }
+        }
+    }
+
+    pub fn component_by_name(&self, name: &str) -> Option<ComponentId> {
+        self.infos.iter().position(|i| i.name == name).map(|i| i as ComponentId)
+    }
+}
+
+fn event_target(event: &Event) -> ComponentId {
+    match event {
+        Event::Deliver(m) => m.to,
+        Event::Timer { to, .. } => *to,
+    }
+}

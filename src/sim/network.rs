@@ -1,0 +1,136 @@
+//! The simulated network between hosts: latency by link class with seeded jitter, loss and
+//! partitions. Every message crosses it, so every hop can be delayed, dropped or cut.
+
+use super::event::ComponentId;
+use super::rng::{Draw, SimRng};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A latency distribution: a base plus uniform jitter, in microseconds.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    pub base_us: u64,
+    pub jitter_us: u64,
+}
+
+impl Latency {
+    fn sample(self, rng: &mut SimRng) -> u64 {
+        self.base_us + rng.below(self.jitter_us + 1)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct NetworkConfig {
+    /// Between two processes on one host (loopback).
+    pub loopback: Latency,
+    /// Between hosts in the cluster's data centre network.
+    pub cluster: Latency,
+    /// From the user's laptop to the cluster's API endpoint.
+    pub client: Latency,
+    /// Probability that one message is lost.
+    pub loss: f64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            loopback: Latency { base_us: 30, jitter_us: 20 },
+            cluster: Latency { base_us: 250, jitter_us: 250 },
+            client: Latency { base_us: 8_000, jitter_us: 4_000 },
+            loss: 0.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub config: NetworkConfig,
+    /// Host of each component, indexed by ComponentId. The user's client is on host 0.
+    hosts: Vec<u32>,
+    /// Cut host pairs, stored with the smaller host first.
+    partitions: BTreeSet<(u32, u32)>,
+    rng: SimRng,
+}
+
+/// Where a message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transit {
+    Arrives { after_us: u64 },
+    Lost,
+    Partitioned,
+}
+
+pub const CLIENT_HOST: u32 = 0;
+
+impl Network {
+    pub fn new(config: NetworkConfig, rng: SimRng) -> Self {
+        Network { config, hosts: Vec::new(), partitions: BTreeSet::new(), rng }
+    }
+
+    pub fn place(&mut self, id: ComponentId, host: u32) {
+        let idx = id as usize;
+        if self.hosts.len() <= idx {
+            self.hosts.resize(idx + 1, CLIENT_HOST);
+        }
+        self.hosts[idx] = host;
+    }
+
+    pub fn host_of(&self, id: ComponentId) -> u32 {
+        self.hosts.get(id as usize).copied().unwrap_or(CLIENT_HOST)
+    }
+
+    pub fn partition(&mut self, a: u32, b: u32) {
+        self.partitions.insert((a.min(b), a.max(b)));
+    }
+
+    pub fn heal(&mut self) {
+        self.partitions.clear();
+    }
+
+    pub fn transit(&mut self, from: ComponentId, to: ComponentId) -> Transit {
+        let (a, b) = (self.host_of(from), self.host_of(to));
+        if a != b && self.partitions.contains(&(a.min(b), a.max(b))) {
+            return Transit::Partitioned;
+        }
+        let latency = if a == b {
+            self.config.loopback
+        } else if a == CLIENT_HOST || b == CLIENT_HOST {
+            self.config.client
+        } else {
+            self.config.cluster
+        };
+        if a != b && self.config.loss > 0.0 && self.rng.chance(self.config.loss) {
+            return Transit::Lost;
+        }
+        Transit::Arrives { after_us: latency.sample(&mut self.rng) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::fork;
+
+    #[test]
+    fn partitions_cut_both_directions_and_heal() {
+        let mut n = Network::new(NetworkConfig::default(), fork(1, "net"));
+        n.place(1, 1);
+        n.place(2, 2);
+        n.partition(2, 1);
+        assert_eq!(n.transit(1, 2), Transit::Partitioned);
+        assert_eq!(n.transit(2, 1), Transit::Partitioned);
+        n.heal();
+        assert!(matches!(n.transit(1, 2), Transit::Arrives { .. }));
+    }
+
+    #[test]
+    fn loopback_is_faster_than_the_cluster_network() {
+        let mut n = Network::new(NetworkConfig::default(), fork(1, "net"));
+        n.place(1, 1);
+        n.place(2, 1);
+        n.place(3, 2);
+        let Transit::Arrives { after_us: local } = n.transit(1, 2) else { panic!() };
+        let Transit::Arrives { after_us: remote } = n.transit(1, 3) else { panic!() };
+        assert!(local < remote);
+    }
+}

@@ -1,0 +1,21 @@
+//! NodeUnschedulable (pkg/scheduler/framework/plugins/nodeunschedulable): cordoned nodes
+//! (spec.unschedulable) take only pods tolerating node.kubernetes.io/unschedulable:NoSchedule.
+
+use super::taint_toleration::tolerates;
+use crate::sim::api::{Pod, Taint};
+use crate::sim::scheduler::framework::{Code, NodeInfo, Status};
+
+pub const NAME: &str = "NodeUnschedulable";
+pub const ERR_REASON: &str = "node(s) were unschedulable";
+
+pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
+    if !node.node.spec.unschedulable {
+        return Status::success();
+    }
+    let taint = Taint { key: "node.kubernetes.io/unschedulable".into(), value: String::new(), effect: "NoSchedule".into() };
+    if pod.spec.tolerations.iter().any(|t| tolerates(t, &taint)) {
+        Status::success()
+    } else {
+        Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON)
+    }
+}

@@ -1,0 +1,100 @@
+//! Trace records: every message hop and every phase change. The renderer animates only these;
+//! the hash of the whole stream is the determinism fingerprint (same seed ⇒ same hash).
+
+use super::event::{ComponentId, MsgKind};
+use super::rng::fnv1a64;
+use super::time::SimTime;
+use std::collections::VecDeque;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceRecord {
+    /// Message `id` of `kind` left `from` at `sent`; it arrives at `to` at `arrives`
+    /// (None: lost or cut by a partition).
+    Message {
+        id: u64,
+        kind: MsgKind,
+        from: ComponentId,
+        to: ComponentId,
+        sent: SimTime,
+        arrives: Option<SimTime>,
+        label: String,
+    },
+    /// A component entered a phase (a handler-chain stage, a scheduling plugin, a CRI call…).
+    Phase { at: SimTime, component: ComponentId, phase: String, detail: String },
+}
+
+impl TraceRecord {
+    pub fn at(&self) -> SimTime {
+        match self {
+            TraceRecord::Message { sent, .. } => *sent,
+            TraceRecord::Phase { at, .. } => *at,
+        }
+    }
+}
+
+/// How many records the trace keeps for the views; older ones only live on in the hash.
+pub const RECENT_LIMIT: usize = 20_000;
+
+#[derive(Clone, Debug)]
+pub struct Trace {
+    hash: u64,
+    total: u64,
+    recent: VecDeque<TraceRecord>,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace { hash: fnv1a64(b"kube-playground-trace"), total: 0, recent: VecDeque::new() }
+    }
+}
+
+impl Trace {
+    pub fn record(&mut self, rec: TraceRecord) {
+        self.mix(&rec);
+        self.total += 1;
+        if self.recent.len() == RECENT_LIMIT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(rec);
+    }
+
+    /// Folds a record into the running hash field by field, with explicit widths, so that the
+    /// value is the same on 64-bit native targets and on wasm32.
+    fn mix(&mut self, rec: &TraceRecord) {
+        let mut bytes = Vec::with_capacity(64);
+        match rec {
+            TraceRecord::Message { id, kind, from, to, sent, arrives, label } => {
+                bytes.push(1);
+                bytes.extend_from_slice(&id.to_le_bytes());
+                bytes.push(*kind as u8);
+                bytes.extend_from_slice(&from.to_le_bytes());
+                bytes.extend_from_slice(&to.to_le_bytes());
+                bytes.extend_from_slice(&sent.0.to_le_bytes());
+                bytes.extend_from_slice(&arrives.map_or(u64::MAX, |t| t.0).to_le_bytes());
+                bytes.extend_from_slice(label.as_bytes());
+            }
+            TraceRecord::Phase { at, component, phase, detail } => {
+                bytes.push(2);
+                bytes.extend_from_slice(&at.0.to_le_bytes());
+                bytes.extend_from_slice(&component.to_le_bytes());
+                bytes.extend_from_slice(phase.as_bytes());
+                bytes.push(0);
+                bytes.extend_from_slice(detail.as_bytes());
+            }
+        }
+        bytes.extend_from_slice(&self.hash.to_le_bytes());
+        self.hash = fnv1a64(&bytes);
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn recent(&self) -> impl DoubleEndedIterator<Item = &TraceRecord> {
+        self.recent.iter()
+    }
+}

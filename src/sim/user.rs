@@ -1,0 +1,48 @@
+//! The user's kubectl, on a laptop outside the cluster: it authenticates with the admin client
+//! certificate kubeadm writes to admin.conf (CN kubernetes-admin, O system:masters — the
+//! upstream default) and sends each request it is given over the network to kube-apiserver.
+
+use super::api::request::{ApiRequest, ApiResponse, Credential};
+use super::client::ApiClient;
+use super::event::{ComponentId, Message, Payload, Timer};
+use super::Ctx;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub struct UserClient {
+    client: ApiClient<u64>,
+    outbox: Vec<(u64, ApiRequest)>,
+    pub responses: BTreeMap<u64, ApiResponse>,
+}
+
+impl UserClient {
+    pub fn new(apiserver: ComponentId) -> Self {
+        let cred = Credential::ClientCert { common_name: "kubernetes-admin".into(), organizations: vec!["system:masters".into()] };
+        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: BTreeMap::new() }
+    }
+
+    pub fn with_credential(mut self, cred: Credential) -> Self {
+        self.client.cred = cred;
+        self
+    }
+
+    pub(crate) fn queue(&mut self, handle: u64, req: ApiRequest) {
+        self.outbox.push((handle, req));
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if timer == Timer::Work {
+            for (handle, req) in std::mem::take(&mut self.outbox) {
+                self.client.send(ctx, 0, req, handle);
+            }
+        }
+    }
+
+    pub fn on_message(&mut self, _ctx: &mut Ctx, msg: Message) {
+        if let Payload::ApiResp { req_id, resp } = msg.payload {
+            if let Some(handle) = self.client.complete(req_id) {
+                self.responses.insert(handle, *resp);
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! A read-only picture of the cluster for the views: what each component shows of its state.
+//! The renderer reads this and the trace; it never reaches into component internals.
+
+use super::component::{Component, Role};
+use super::event::ComponentId;
+use super::kubelet::Step;
+use super::Simulation;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentView {
+    pub id: ComponentId,
+    pub name: String,
+    pub role: Role,
+    pub node: String,
+    /// One line of live state (`leader · term 2 · commit 41`, `3 pods`, …).
+    pub status: String,
+    /// Raft role for etcd members.
+    pub raft_role: Option<super::etcd::raft::Role>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodView {
+    pub name: String,
+    /// What kubectl would show in STATUS.
+    pub status: String,
+    pub ip: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub name: String,
+    pub control_plane: bool,
+    pub registered: bool,
+    pub pods: Vec<PodView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterView {
+    pub components: Vec<ComponentView>,
+    pub nodes: Vec<NodeView>,
+    /// Pods waiting for a node (from the scheduler's queue and unschedulable pool).
+    pub pending: Vec<String>,
+    pub running_pods: usize,
+    pub api_requests: u64,
+}
+
+impl Simulation {
+    pub fn view(&self) -> ClusterView {
+        let mut components = Vec::new();
+        let mut nodes: Vec<NodeView> = Vec::new();
+        let mut pending = Vec::new();
+        let mut running_pods = 0;
+        let mut api_requests = 0;
+        for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
+            let mut raft_role = None;
+            let status = match c {
+                Component::User(_) => String::new(),
+                Component::ApiServer(a) => {
+                    api_requests = a.requests_total;
+                    format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)
+                }
+                Component::Etcd(e) => {
+                    raft_role = Some(e.raft.role);
+                    format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
+                }
+                Component::Scheduler(s) => {
+                    pending.extend(s.active.iter().cloned());
+                    pending.extend(s.unschedulable.iter().cloned());
+                    format!("activeQ {} · unschedulable {} · bound {}", s.active.len(), s.unschedulable.len(), s.scheduled_total)
+                }
+                Component::ControllerManager(m) => {
+                    let depth: usize = m.queues.values().map(|q| q.len()).sum();
+                    format!("{} deployments · {} replicasets · queue {depth}", m.deployments.store.len(), m.replicasets.store.len())
+                }
+                Component::Kubelet(k) => {
+                    let pods: Vec<PodView> = k
+                        .pods
+                        .objects()
+                        .filter_map(|o| o.as_pod())
+                        .map(|p| {
+                            let worker = k.workers.get(&p.metadata.uid);
+                            let status = match worker.map(|w| w.step) {
+                                _ if p.metadata.deletion_timestamp.is_some() => "Terminating",
+                                Some(Step::Running) => "Running",
+                                Some(Step::Pull(_)) => "Pulling",
+                                Some(_) => "ContainerCreating",
+                                None => "Pending",
+                            };
+                            PodView { name: p.metadata.name.clone(), status: status.into(), ip: worker.map(|w| w.ip.clone()).unwrap_or_default() }
+                        })
+                        .collect();
+                    running_pods += pods.iter().filter(|p| p.status == "Running").count();
+                    let line = format!("{} pods · {} images", pods.len(), k.images.len());
+                    nodes.push(NodeView { name: k.config.name.clone(), control_plane: i > 0 && nodes.is_empty(), registered: k.registered, pods });
+                    line
+                }
+                Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
+            };
+            components.push(ComponentView { id: i as ComponentId, name: info.name.clone(), role: info.role, node: info.node.clone(), status, raft_role });
+        }
+        ClusterView { components, nodes, pending, running_pods, api_requests }
+    }
+}
