@@ -1,0 +1,122 @@
+//! The page: toolbar on top, the cluster canvas filling the window, the metrics chart and the
+//! kubectl console in a side panel, the legend one click away.
+
+use super::chart;
+use super::components::console::{Console, ConsoleLine, LineKind};
+use super::components::legend::Legend;
+use super::components::toolbar::{step, toggle_play, Toolbar};
+use super::engine::{Engine, Shared};
+use super::run_loop::{self, UiSignals};
+use crate::scenario::Scenario;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+const WELCOME: &str = "A Kubernetes cluster is starting in your browser: etcd elects a leader, \
+kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nType help for more.";
+
+#[component]
+pub fn App() -> impl IntoView {
+    let engine: Shared = match Engine::new(Scenario::default()) {
+        Ok(e) => Rc::new(RefCell::new(e)),
+        Err(err) => return view! { <p class="fatal">{format!("error: {err}")}</p> }.into_any(),
+    };
+    if let Some(el) = document().get_element_by_id("loading") {
+        el.remove();
+    }
+    let playing = RwSignal::new(true);
+    let legend = RwSignal::new(false);
+    let ui = UiSignals {
+        clock: RwSignal::new("t = 0.000s".to_string()),
+        console: RwSignal::new(vec![ConsoleLine::new(LineKind::Info, WELCOME)]),
+        frames: RwSignal::new(0),
+    };
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let chart_ref = NodeRef::<leptos::html::Canvas>::new();
+    let loop_engine = engine.clone();
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        match canvas_ref.get() {
+            Some(canvas) => {
+                run_loop::start(loop_engine.clone(), canvas, ui);
+                true
+            }
+            None => false,
+        }
+    });
+    let chart_engine = engine.clone();
+    set_interval(
+        move || {
+            if let Some(c) = chart_ref.get_untracked() {
+                chart::draw(c, &chart_engine.borrow().history);
+            }
+        },
+        Duration::from_millis(500),
+    );
+    let key_engine = engine.clone();
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let in_field = ev.target().and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok()).is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        });
+        if in_field {
+            return;
+        }
+        match ev.key().as_str() {
+            " " => {
+                ev.prevent_default();
+                toggle_play(&key_engine, playing);
+            }
+            "ArrowRight" => step(&key_engine, playing),
+            _ => {}
+        }
+    });
+    let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
+    let (pan_up, pan_leave, console_engine) = (engine.clone(), engine.clone(), engine.clone());
+    view! {
+        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend />
+        <main class="stage">
+            <canvas
+                class="cluster"
+                data-testid="cluster-canvas"
+                node_ref=canvas_ref
+                on:mousedown=move |ev: web_sys::MouseEvent| pan_down.borrow_mut().drag = Some((f64::from(ev.client_x()), f64::from(ev.client_y())))
+                on:mousemove=move |ev: web_sys::MouseEvent| {
+                    let mut e = pan_move.borrow_mut();
+                    if let (Some((x, y)), Some(cam)) = (e.drag, e.camera.as_mut()) {
+                        let (nx, ny) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+                        cam.x -= (nx - x) / cam.zoom;
+                        cam.y -= (ny - y) / cam.zoom;
+                        e.drag = Some((nx, ny));
+                    }
+                }
+                on:mouseup=move |_| pan_up.borrow_mut().drag = None
+                on:mouseleave=move |_| pan_leave.borrow_mut().drag = None
+                on:wheel=move |ev: web_sys::WheelEvent| {
+                    ev.prevent_default();
+                    let mut e = zoom_engine.borrow_mut();
+                    if let Some(cam) = e.camera.as_mut() {
+                        let (mx, my) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+                        let (wx, wy) = (cam.x + mx / cam.zoom, cam.y + my / cam.zoom);
+                        cam.zoom = (cam.zoom * (-ev.delta_y() * 0.0015).exp()).clamp(0.15, 6.0);
+                        cam.x = wx - mx / cam.zoom;
+                        cam.y = wy - my / cam.zoom;
+                    }
+                }
+            ></canvas>
+            <aside class="panel">
+                <div class="chart-box">
+                    <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
+                    <canvas class="chart" node_ref=chart_ref></canvas>
+                </div>
+                <Console engine=console_engine console=ui.console />
+            </aside>
+            <Show when=move || legend.get()>
+                <Legend />
+            </Show>
+        </main>
+    }
+    .into_any()
+}

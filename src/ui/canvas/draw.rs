@@ -1,0 +1,272 @@
+//! Drawing one frame: regions, links, component boxes with their live state and current
+//! phase, pods on their nodes, and every message in flight as a dot moving from cause to
+//! effect. A pure function of its inputs; it never advances the simulation.
+
+use super::layout::{pod_rect, Layout, PodSlots, Rect};
+use super::palette;
+use crate::sim::component::Role;
+use crate::sim::etcd::raft::Role as RaftRole;
+use crate::sim::time::SimTime;
+use crate::sim::trace::{Trace, TraceRecord};
+use crate::sim::view::ClusterView;
+use crate::ui::engine::Camera;
+use std::collections::BTreeMap;
+use web_sys::CanvasRenderingContext2d as Ctx2d;
+
+/// A message takes at least this much wall time to cross the screen, so sub-millisecond hops
+/// stay visible; its real latency is in the trace and the inspector.
+const MIN_VISIBLE_WALL_S: f64 = 0.45;
+/// How long a phase stays lit after it started, in wall seconds.
+const PHASE_GLOW_WALL_S: f64 = 0.8;
+/// Most dots drawn per frame.
+const MAX_DOTS: usize = 800;
+
+pub struct Frame<'a> {
+    pub ctx: &'a Ctx2d,
+    pub view: &'a ClusterView,
+    pub layout: &'a Layout,
+    pub trace: &'a Trace,
+    pub now: SimTime,
+    pub speed: f64,
+    pub camera: Camera,
+    pub css_w: f64,
+    pub css_h: f64,
+    pub dpr: f64,
+}
+
+fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
+    let (x, y, w, h) = (r.x, r.y, r.w, r.h);
+    let rad = radius.min(w / 2.0).min(h / 2.0);
+    ctx.begin_path();
+    ctx.move_to(x + rad, y);
+    let _ = ctx.arc_to(x + w, y, x + w, y + h, rad);
+    let _ = ctx.arc_to(x + w, y + h, x, y + h, rad);
+    let _ = ctx.arc_to(x, y + h, x, y, rad);
+    let _ = ctx.arc_to(x, y, x + w, y, rad);
+    ctx.close_path();
+}
+
+fn text(ctx: &Ctx2d, s: &str, x: f64, y: f64, font: &str, color: &str) {
+    ctx.set_font(font);
+    ctx.set_fill_style_str(color);
+    let _ = ctx.fill_text(s, x, y);
+}
+
+/// Shortens text to fit `max_w` pixels, with an ellipsis.
+fn fit(ctx: &Ctx2d, s: &str, max_w: f64) -> String {
+    let width = |t: &str| ctx.measure_text(t).map(|m| m.width()).unwrap_or(0.0);
+    if width(s) <= max_w {
+        return s.to_string();
+    }
+    let mut chars: Vec<char> = s.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let t: String = chars.iter().collect::<String>() + "…";
+        if width(&t) <= max_w {
+            return t;
+        }
+    }
+    String::new()
+}
+
+pub fn draw(f: &Frame, slots: &mut PodSlots) {
+    let ctx = f.ctx;
+    let _ = ctx.set_transform(f.dpr, 0.0, 0.0, f.dpr, 0.0, 0.0);
+    ctx.set_fill_style_str(palette::BACKGROUND);
+    ctx.fill_rect(0.0, 0.0, f.css_w, f.css_h);
+    let z = f.camera.zoom * f.dpr;
+    let _ = ctx.set_transform(z, 0.0, 0.0, z, -f.camera.x * z, -f.camera.y * z);
+
+    for region in &f.layout.regions {
+        rounded(ctx, &region.rect, 14.0);
+        ctx.set_fill_style_str(palette::REGION);
+        ctx.fill();
+        text(ctx, &region.label, region.rect.x + 14.0, region.rect.y + 22.0, "600 14px system-ui, sans-serif", palette::MUTED);
+    }
+    draw_links(f);
+    let phases = current_phases(f);
+    for c in &f.view.components {
+        let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else { continue };
+        draw_component(f, c, r, phases.get(&c.id));
+    }
+    draw_pods(f, slots);
+    draw_pending(f);
+    draw_messages(f);
+}
+
+fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
+    f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
+}
+
+fn draw_links(f: &Frame) {
+    let ctx = f.ctx;
+    ctx.set_stroke_style_str("#2a3440");
+    ctx.set_line_width(1.5);
+    let api = f.view.components.iter().find(|c| c.role == Role::ApiServer).map(|c| c.id);
+    let etcd: Vec<u32> = f.view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    let line = |a: u32, b: u32| {
+        if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
+            ctx.begin_path();
+            ctx.move_to(p.0, p.1);
+            ctx.line_to(q.0, q.1);
+            ctx.stroke();
+        }
+    };
+    if let Some(api) = api {
+        for c in f.view.components.iter().filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer) {
+            line(api, c.id);
+        }
+        if let Some(first) = etcd.first() {
+            line(api, *first);
+        }
+    }
+    for (i, a) in etcd.iter().enumerate() {
+        for b in &etcd[i + 1..] {
+            line(*a, *b);
+        }
+    }
+}
+
+/// The latest phase of each component still inside the glow window.
+fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
+    let window = (PHASE_GLOW_WALL_S * f.speed * 1e6) as u64;
+    let since = f.now.0.saturating_sub(window);
+    let mut out = BTreeMap::new();
+    for rec in f.trace.recent().rev() {
+        if rec.at().0 < since {
+            break;
+        }
+        if let TraceRecord::Phase { at, component, phase, detail } = rec {
+            if at.0 <= f.now.0 {
+                let age = (f.now.0 - at.0) as f64 / window.max(1) as f64;
+                out.entry(*component).or_insert((phase.as_str(), detail.as_str(), age));
+            }
+        }
+    }
+    out
+}
+
+fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
+    let ctx = f.ctx;
+    let color = palette::role(c.role);
+    rounded(ctx, r, 8.0);
+    ctx.set_fill_style_str(palette::PANEL);
+    ctx.fill();
+    if let Some((_, _, age)) = phase {
+        ctx.set_global_alpha(0.25 * (1.0 - age).max(0.0));
+        ctx.set_fill_style_str(color);
+        ctx.fill();
+        ctx.set_global_alpha(1.0);
+    }
+    let leader = c.raft_role == Some(RaftRole::Leader);
+    ctx.set_stroke_style_str(color);
+    ctx.set_line_width(if leader { 4.0 } else { 2.0 });
+    ctx.stroke();
+    let mut title = match c.role {
+        Role::Kubelet => "kubelet".to_string(),
+        Role::KubeProxy => "kube-proxy".to_string(),
+        _ => c.name.clone(),
+    };
+    if let Some(role) = c.raft_role {
+        title = format!("{} {}", title, match role {
+            RaftRole::Leader => "★ leader",
+            RaftRole::Candidate => "? candidate",
+            RaftRole::Follower => "· follower",
+        });
+    }
+    let small = matches!(c.role, Role::Kubelet | Role::KubeProxy);
+    let font = if small { "600 12px system-ui, sans-serif" } else { "600 14px system-ui, sans-serif" };
+    ctx.set_font(font);
+    let t = fit(ctx, &title, r.w - 16.0);
+    text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::TEXT);
+    let line2 = match phase {
+        Some((name, _, _)) => format!("▶ {name}"),
+        None if small => String::new(),
+        None => c.status.clone(),
+    };
+    ctx.set_font("12px system-ui, sans-serif");
+    let s = fit(ctx, &line2, r.w - 16.0);
+    let line2_color = if phase.is_some() { color } else { palette::MUTED };
+    text(ctx, &s, r.x + 8.0, r.y + r.h - 12.0, "12px system-ui, sans-serif", line2_color);
+}
+
+fn draw_pods(f: &Frame, slots: &mut PodSlots) {
+    let ctx = f.ctx;
+    for node in &f.view.nodes {
+        let Some(area) = f.layout.pod_areas.get(&node.name) else { continue };
+        let names: Vec<String> = node.pods.iter().map(|p| p.name.clone()).collect();
+        let idx = slots.assign(&node.name, &names);
+        for (p, i) in node.pods.iter().zip(idx) {
+            let r = pod_rect(area, i);
+            if r.y + r.h > area.y + area.h + 1.0 {
+                continue;
+            }
+            let (fill, cue) = palette::pod_state(&p.status);
+            rounded(ctx, &r, 6.0);
+            ctx.set_fill_style_str(fill);
+            ctx.fill();
+            ctx.set_stroke_style_str(palette::POD);
+            ctx.set_line_width(1.5);
+            ctx.stroke();
+            ctx.set_font("11px system-ui, sans-serif");
+            let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
+            text(ctx, &label, r.x + 6.0, r.y + 17.0, "11px system-ui, sans-serif", palette::TEXT);
+        }
+    }
+}
+
+/// `web-75c46f9c77-bsr67` → `web-…bsr67`: the deployment and the pod's own suffix.
+fn short_pod(name: &str) -> String {
+    let parts: Vec<&str> = name.split('-').collect();
+    if parts.len() >= 3 {
+        format!("{}-…{}", parts[0], parts[parts.len() - 1])
+    } else {
+        name.to_string()
+    }
+}
+
+fn draw_pending(f: &Frame) {
+    let ctx = f.ctx;
+    let a = f.layout.pending_area;
+    text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 12px system-ui, sans-serif", palette::MUTED);
+    for (i, key) in f.view.pending.iter().take(6).enumerate() {
+        let r = Rect { x: a.x, y: a.y + 24.0 + i as f64 * 30.0, w: a.w, h: 24.0 };
+        rounded(ctx, &r, 6.0);
+        ctx.set_stroke_style_str(palette::POD);
+        ctx.set_line_width(1.5);
+        ctx.stroke();
+        let name = key.rsplit('/').next().unwrap_or(key);
+        ctx.set_font("11px system-ui, sans-serif");
+        let label = fit(ctx, &format!("… {}", short_pod(name)), r.w - 10.0);
+        text(ctx, &label, r.x + 6.0, r.y + 16.0, "11px system-ui, sans-serif", palette::TEXT);
+    }
+}
+
+fn draw_messages(f: &Frame) {
+    let ctx = f.ctx;
+    let min_visible = MIN_VISIBLE_WALL_S * f.speed * 1e6;
+    let window = min_visible.max(100_000.0) as u64;
+    let since = f.now.0.saturating_sub(window);
+    let mut drawn = 0;
+    for rec in f.trace.recent().rev() {
+        if rec.at().0 < since || drawn >= MAX_DOTS {
+            break;
+        }
+        let TraceRecord::Message { kind, from, to, sent, arrives: Some(arrives), .. } = rec else { continue };
+        if sent.0 > f.now.0 {
+            continue;
+        }
+        let duration = ((arrives.0 - sent.0) as f64).max(min_visible);
+        let progress = (f.now.0 - sent.0) as f64 / duration;
+        if progress > 1.0 {
+            continue;
+        }
+        let (Some(a), Some(b)) = (center(f, *from), center(f, *to)) else { continue };
+        let (x, y) = (a.0 + (b.0 - a.0) * progress, a.1 + (b.1 - a.1) * progress);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
+        ctx.set_fill_style_str(palette::message(*kind));
+        ctx.fill();
+        drawn += 1;
+    }
+}

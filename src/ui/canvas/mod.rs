@@ -1,0 +1,6 @@
+//! The cluster canvas: a stable layout of components, drawn as a pure function of the
+//! simulation's view and trace, the camera and the time.
+
+pub mod draw;
+pub mod layout;
+pub mod palette;

@@ -1,0 +1,45 @@
+//! One colour per role and per message kind, everywhere (Okabe–Ito, colour-blind safe).
+
+use crate::sim::component::Role;
+use crate::sim::event::MsgKind;
+
+pub const BACKGROUND: &str = "#0f1419";
+pub const PANEL: &str = "#171d24";
+pub const REGION: &str = "#1b232c";
+pub const TEXT: &str = "#e6edf3";
+pub const MUTED: &str = "#8b98a5";
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::User => "#bbbbbb",
+        Role::ApiServer => "#0072B2",
+        Role::Etcd => "#009E73",
+        Role::Scheduler => "#E69F00",
+        Role::ControllerManager => "#CC79A7",
+        Role::Kubelet => "#56B4E9",
+        Role::KubeProxy => "#F0E442",
+    }
+}
+
+pub fn message(k: MsgKind) -> &'static str {
+    match k {
+        MsgKind::ApiRequest => "#56B4E9",
+        MsgKind::ApiResponse => "#0072B2",
+        MsgKind::WatchEvent => "#CC79A7",
+        MsgKind::RaftVote => "#E69F00",
+        MsgKind::RaftAppend => "#009E73",
+        MsgKind::EtcdGrpc => "#F0E442",
+    }
+}
+
+pub const POD: &str = "#D55E00";
+
+/// Pod chip fill and a one-letter second cue for its state.
+pub fn pod_state(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "Running" => (POD, "R"),
+        "Terminating" => ("#5c6670", "T"),
+        "Pulling" => ("#7a3e12", "↓"),
+        _ => ("#4a2a14", "…"),
+    }
+}

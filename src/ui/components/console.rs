@@ -1,0 +1,149 @@
+//! The kubectl console: an output log and an input line with history (↑/↓). Commands are
+//! parsed by `crate::kubectl`; a bad one prints kubectl's error and changes nothing.
+
+use crate::kubectl;
+use crate::ui::engine::Shared;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Command,
+    Output,
+    Error,
+    Info,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleLine {
+    pub id: u64,
+    pub kind: LineKind,
+    pub text: String,
+}
+
+thread_local! {
+    static NEXT_LINE: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+impl ConsoleLine {
+    pub fn new(kind: LineKind, text: &str) -> Self {
+        let id = NEXT_LINE.with(|n| {
+            let v = n.get();
+            n.set(v + 1);
+            v
+        });
+        ConsoleLine { id, kind, text: text.to_string() }
+    }
+}
+
+/// Lines kept in the console.
+const MAX_LINES: usize = 400;
+
+const HELP: &str = "Commands (kubectl):
+  kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P]
+  kubectl run NAME --image=IMAGE
+  kubectl create namespace NAME
+  kubectl get pods|nodes|deployments|replicasets|namespaces|leases [NAME] [-o wide|name|json] [-n NS|-A]
+  kubectl scale deployment NAME --replicas=N
+  kubectl delete pod|deployment|replicaset|namespace NAME
+  kubectl cordon|uncordon NODE
+  clear · help";
+
+pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) {
+    let line = line.trim();
+    if line.is_empty() {
+        return;
+    }
+    let mut out = vec![ConsoleLine::new(LineKind::Command, &format!("$ {line}"))];
+    match line {
+        "clear" => {
+            console.set(vec![]);
+            return;
+        }
+        "help" => out.push(ConsoleLine::new(LineKind::Info, HELP)),
+        _ => {
+            let mut e = engine.borrow_mut();
+            match kubectl::start(&mut e.sim, line) {
+                Ok(p) => {
+                    if !e.playing {
+                        out.push(ConsoleLine::new(LineKind::Info, "(paused: the request is sent when time runs — press play or step)"));
+                    }
+                    e.pending.push(p);
+                }
+                Err(err) => out.push(ConsoleLine::new(LineKind::Error, &err)),
+            }
+        }
+    }
+    console.update(|c| {
+        c.extend(out);
+        let excess = c.len().saturating_sub(MAX_LINES);
+        c.drain(..excess);
+    });
+}
+
+#[component]
+pub fn Console(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl IntoView {
+    let input = RwSignal::new(String::new());
+    let history = RwSignal::new(Vec::<String>::new());
+    let cursor = RwSignal::new(None::<usize>);
+    let log_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        console.track();
+        if let Some(el) = log_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    let on_key = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+        "Enter" => {
+            let line = input.get_untracked();
+            if !line.trim().is_empty() {
+                history.update(|h| h.push(line.clone()));
+            }
+            cursor.set(None);
+            submit(&engine, console, &line);
+            input.set(String::new());
+        }
+        "ArrowUp" | "ArrowDown" => {
+            ev.prevent_default();
+            let h = history.get_untracked();
+            if h.is_empty() {
+                return;
+            }
+            let next = match (ev.key().as_str(), cursor.get_untracked()) {
+                ("ArrowUp", None) => Some(h.len() - 1),
+                ("ArrowUp", Some(i)) => Some(i.saturating_sub(1)),
+                ("ArrowDown", Some(i)) if i + 1 < h.len() => Some(i + 1),
+                _ => None,
+            };
+            cursor.set(next);
+            input.set(next.map(|i| h[i].clone()).unwrap_or_default());
+        }
+        _ => {}
+    };
+    view! {
+        <section class="console" aria-label="kubectl console">
+            <div class="log" node_ref=log_ref data-testid="console-log">
+                <For each=move || console.get() key=|l| l.id let:line>
+                    <pre class=move || match line.kind {
+                        LineKind::Command => "line cmd",
+                        LineKind::Output => "line out",
+                        LineKind::Error => "line err",
+                        LineKind::Info => "line info",
+                    }>{line.text.clone()}</pre>
+                </For>
+            </div>
+            <div class="prompt">
+                <span>"$"</span>
+                <input
+                    type="text"
+                    spellcheck="false"
+                    autocomplete="off"
+                    aria-label="kubectl command"
+                    placeholder="kubectl create deployment web --image=nginx --replicas=3"
+                    prop:value=move || input.get()
+                    on:input=move |ev| input.set(event_target_value(&ev))
+                    on:keydown=on_key
+                />
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+//! Play/pause, single step, speed, reset, the simulated clock and the legend toggle.
+
+use crate::ui::engine::Shared;
+use leptos::prelude::*;
+
+pub const SPEEDS: [(f64, &str); 9] =
+    [(0.01, "1/100×"), (0.1, "1/10×"), (0.25, "1/4×"), (0.5, "1/2×"), (1.0, "1×"), (2.0, "2×"), (5.0, "5×"), (10.0, "10×"), (100.0, "100×")];
+
+/// Space toggles play, → steps one event: shared by the buttons and the keyboard.
+pub fn toggle_play(engine: &Shared, playing: RwSignal<bool>) {
+    let now = {
+        let mut e = engine.borrow_mut();
+        e.playing = !e.playing;
+        e.playing
+    };
+    playing.set(now);
+}
+
+pub fn step(engine: &Shared, playing: RwSignal<bool>) {
+    let mut e = engine.borrow_mut();
+    e.playing = false;
+    e.sim.step();
+    e.target_us = e.sim.now().0 as f64;
+    drop(e);
+    playing.set(false);
+}
+
+#[component]
+pub fn Toolbar(engine: Shared, playing: RwSignal<bool>, clock: RwSignal<String>, legend: RwSignal<bool>) -> impl IntoView {
+    let (e1, e2, e3, e4) = (engine.clone(), engine.clone(), engine.clone(), engine);
+    let on_speed = move |ev: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&ev).parse::<f64>() {
+            e3.borrow_mut().speed = s;
+        }
+    };
+    view! {
+        <header class="toolbar">
+            <strong class="brand">"Kube Playground"</strong>
+            <button data-testid="play" title="Play / pause (space)" on:click=move |_| toggle_play(&e1, playing)>
+                {move || if playing.get() { "❚❚ Pause" } else { "▶ Play" }}
+            </button>
+            <button data-testid="step" title="Step one event (→)" on:click=move |_| step(&e2, playing)>"Step ▸"</button>
+            <label class="speed">"Speed "
+                <select data-testid="speed" on:change=on_speed>
+                    {SPEEDS.iter().map(|(v, label)| view! { <option value=v.to_string() selected=*v == 1.0>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            <button data-testid="reset" title="Back to t = 0" on:click=move |_| {
+                e4.borrow_mut().reset();
+            }>"↺ Reset"</button>
+            <span class="clock" data-testid="clock">{move || clock.get()}</span>
+            <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
+        </header>
+    }
+}

@@ -1,0 +1,128 @@
+//! The one requestAnimationFrame loop: accumulate wall time × speed, advance the simulation
+//! in bounded slices, collect command answers, then draw once. Drawing never advances time.
+
+use super::canvas::draw::{draw, Frame};
+use super::canvas::layout::{self, Layout, PodSlots};
+use super::components::console::{ConsoleLine, LineKind};
+use super::engine::{Camera, Shared};
+use crate::kubectl;
+use crate::sim::time::SimTime;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// At most this many simulation events per frame, so a frame never blocks the page.
+const MAX_EVENTS_PER_FRAME: u64 = 20_000;
+/// Longest wall-time step taken after a stall (tab in background, debugger).
+const MAX_FRAME_MS: f64 = 250.0;
+/// Space kept free on the right for the console panel on wide screens.
+pub const PANEL_WIDTH: f64 = 440.0;
+
+#[derive(Clone, Copy)]
+pub struct UiSignals {
+    pub clock: RwSignal<String>,
+    pub console: RwSignal<Vec<ConsoleLine>>,
+    pub frames: RwSignal<u64>,
+}
+
+pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        ui.console.update(|c| c.push(ConsoleLine::new(LineKind::Error, "This browser has no 2D canvas.")));
+        return;
+    };
+    let mut layout: Option<Layout> = None;
+    let mut slots = PodSlots::default();
+    let callback: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let again = callback.clone();
+    *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
+        frame(&engine, &canvas, &ctx, &mut layout, &mut slots, ui, ts);
+        if let (Some(w), Some(cb)) = (web_sys::window(), again.borrow().as_ref()) {
+            let _ = w.request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }));
+    if let (Some(w), Some(cb)) = (web_sys::window(), callback.borrow().as_ref()) {
+        let _ = w.request_animation_frame(cb.as_ref().unchecked_ref());
+    }
+    // The closure lives as long as the page.
+    std::mem::forget(callback);
+}
+
+fn frame(
+    engine: &Shared,
+    canvas: &HtmlCanvasElement,
+    ctx: &CanvasRenderingContext2d,
+    layout: &mut Option<Layout>,
+    slots: &mut PodSlots,
+    ui: UiSignals,
+    ts: f64,
+) {
+    let mut e = engine.borrow_mut();
+    let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
+    e.last_frame = Some(ts);
+    if e.playing {
+        e.target_us += dt / 1000.0 * e.speed * 1e6;
+        let target = SimTime(e.target_us as u64);
+        let reached = e.sim.run_until_bounded(target, MAX_EVENTS_PER_FRAME);
+        if !reached {
+            // Fall behind by at most one simulated second of the chosen speed.
+            e.target_us = e.target_us.min(e.sim.now().0 as f64 + e.speed * 1e6);
+        }
+    } else {
+        e.target_us = e.sim.now().0 as f64;
+    }
+    let mut answers = Vec::new();
+    let pending = std::mem::take(&mut e.pending);
+    for p in pending {
+        match kubectl::poll(&mut e.sim, &p) {
+            Some(text) => answers.push(text),
+            None => e.pending.push(p),
+        }
+    }
+    if !answers.is_empty() {
+        ui.console.update(|c| {
+            for a in answers {
+                let kind = if a.starts_with("Error") || a.starts_with("error") { LineKind::Error } else { LineKind::Output };
+                c.push(ConsoleLine::new(kind, &a));
+            }
+        });
+    }
+    e.sample();
+    let view = e.sim.view();
+    let l = layout.get_or_insert_with(|| layout::compute(&view));
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
+    let (px_w, px_h) = ((css_w * dpr) as u32, (css_h * dpr) as u32);
+    if canvas.width() != px_w || canvas.height() != px_h {
+        canvas.set_width(px_w);
+        canvas.set_height(px_h);
+    }
+    let camera = *e.camera.get_or_insert_with(|| fit(l, css_w, css_h));
+    let f = Frame { ctx, view: &view, layout: l, trace: &e.sim.trace, now: e.sim.now(), speed: e.speed, camera, css_w, css_h, dpr };
+    draw(&f, slots);
+    let clock = format!("t = {}", e.sim.now());
+    drop(e);
+    if ui.clock.get_untracked() != clock {
+        ui.clock.set(clock);
+    }
+    ui.frames.update(|n| *n += 1);
+}
+
+/// A camera that shows the whole cluster, leaving room for the console on wide screens.
+pub fn fit(l: &Layout, css_w: f64, css_h: f64) -> Camera {
+    let usable_w = if css_w > 1000.0 { css_w - PANEL_WIDTH } else { css_w };
+    let usable_h = css_h - 56.0;
+    let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(0.2, 3.0) * 0.96;
+    Camera {
+        x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,
+        y: l.world.y - 56.0 / zoom - (usable_h / zoom - l.world.h) / 2.0,
+        zoom,
+    }
+}
