@@ -51,7 +51,7 @@ mod tests {
         assert_eq!((a.as_str(), b.as_str()), ("10.244.1.2", "10.244.1.3"));
         ipam.release(&a);
         assert_eq!(ipam.allocate().as_deref(), Some("10.244.1.2"));
-        for _ in 0..250 {
+        for _ in 0..251 {
             ipam.allocate();
         }
         assert_eq!(ipam.allocate(), None, "a /24 holds 253 pods");
