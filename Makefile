@@ -1,0 +1,72 @@
+# Kube Playground — two commands: `make serve` and `make test`.
+# Every tool is installed here when missing (idempotent: present tools are skipped).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NPM_BIN := $(shell npm prefix -g 2>/dev/null)/bin
+export PATH := $(HOME)/.cargo/bin:$(NPM_BIN):$(PATH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+TRUNK_VERSION := 0.21.14
+BINARYEN_VERSION := 132
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+PORT ?= 8080
+
+.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench
+
+help:
+	@echo "make serve   build the page and serve it at http://127.0.0.1:$(PORT)"
+	@echo "make test    install missing tools, then run every test layer"
+	@echo "make dist    build dist/ for any static host"
+	@echo "make bench   print native simulation figures"
+
+# ---------------------------------------------------------------- tools
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@trunk --version 2>/dev/null | grep -q ' $(TRUNK_VERSION)$$' || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@wasm-opt --version 2>/dev/null | grep -q 'version $(BINARYEN_VERSION)' || npm install -g binaryen@$(BINARYEN_VERSION)
+
+tools-test: tools
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
+	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+
+# ---------------------------------------------------------------- build
+
+dist: tools
+	trunk build --release --offline
+
+serve: dist
+	@echo "Kube Playground at http://127.0.0.1:$(PORT)"
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory dist
+
+# ---------------------------------------------------------------- tests
+
+test: tools-test lint unit browser dist e2e bundle-size
+	@echo "make test: all layers passed"
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+unit:
+	cargo test
+
+browser:
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm
+
+e2e:
+	node tests/e2e/run.mjs
+
+bundle-size:
+	@scripts/bundle-size.sh dist
+
+bench:
+	cargo run --release --bin kubesim -- bench --minutes 10

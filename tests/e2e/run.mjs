@@ -1,0 +1,165 @@
+// End-to-end tests: the release build in dist/, served on localhost by this script, driven by
+// Playwright (playwright-core) in the machine's Chromium. Screenshots go to
+// tests/e2e/artifacts/ for a person to look at.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'dist');
+const artifacts = path.join(root, 'tests/e2e/artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+// Serve dist/ under a sub-path, as GitHub Pages would, to prove relative URLs work.
+const BASE = '/kube-playground/';
+const server = http.createServer((req, res) => {
+  const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (!url.startsWith(BASE)) { res.writeHead(404); res.end(); return; }
+  let file = path.join(dist, url.slice(BASE.length) || 'index.html');
+  if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, 'index.html');
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}${BASE}`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const results = [];
+async function test(name, fn) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const errors = [];
+  const external = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith(origin)) external.push(r.url()); });
+  const started = Date.now();
+  try {
+    await fn(page, errors);
+    if (errors.length) throw new Error(`console errors: ${errors.join(' | ')}`);
+    if (external.length) throw new Error(`network use outside the page's origin: ${external.join(', ')}`);
+    results.push({ name, ok: true, ms: Date.now() - started });
+  } catch (e) {
+    await page.screenshot({ path: path.join(artifacts, `FAILED-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+    results.push({ name, ok: false, ms: Date.now() - started, error: e.message });
+  }
+  await page.close();
+}
+
+async function open(page) {
+  await page.goto(origin, { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=cluster-canvas]');
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+}
+
+async function command(page, line) {
+  const before = await page.locator('[data-testid=console-log] pre').count();
+  const input = page.getByLabel('kubectl command');
+  await input.fill(line);
+  await input.press('Enter');
+  // Wait for the echoed command plus at least one answer line.
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=console-log] pre').length >= n + 2, before, { timeout: 20000 });
+  const lines = await page.locator('[data-testid=console-log] pre').allTextContents();
+  return lines.slice(before + 1).join('\n');
+}
+
+async function clock(page) {
+  return page.locator('[data-testid=clock]').textContent();
+}
+
+await test('loads with a first frame and no console errors', async (page) => {
+  await open(page);
+  const firstFrame = await page.evaluate(() => performance.getEntriesByName('kube-playground:first-frame')[0].startTime);
+  console.log(`  navigation → first frame: ${firstFrame.toFixed(0)} ms`);
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: path.join(artifacts, 'loaded.png') });
+});
+
+await test('the canvas shows the cluster (non-blank pixels)', async (page) => {
+  await open(page);
+  await page.waitForTimeout(800);
+  const colours = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=cluster-canvas]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  });
+  if (colours < 20) throw new Error(`canvas looks blank: ${colours} distinct colours`);
+});
+
+await test('kubectl create deployment leads to 3 Running pods', async (page) => {
+  await open(page);
+  const created = await command(page, 'kubectl create deployment web --image=nginx --replicas=3');
+  if (!created.includes('deployment.apps/web created')) throw new Error(`unexpected: ${created}`);
+  let out = '';
+  for (let i = 0; i < 30; i++) {
+    await page.waitForTimeout(1000);
+    out = await command(page, 'kubectl get pods -o wide');
+    if ((out.match(/ Running /g) || []).length === 3) break;
+  }
+  const running = (out.match(/ Running /g) || []).length;
+  if (running !== 3) throw new Error(`expected 3 Running pods, got:\n${out}`);
+  if (!/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/m.test(out)) throw new Error(`not a kubectl table:\n${out}`);
+  await page.screenshot({ path: path.join(artifacts, 'three-pods-running.png') });
+  const deploy = await command(page, 'kubectl get deployments');
+  if (!/web\s+3\/3/.test(deploy)) throw new Error(deploy);
+});
+
+await test('pause stops time and step advances it', async (page) => {
+  await open(page);
+  await page.getByTestId('play').click();
+  const paused = await clock(page);
+  await page.waitForTimeout(700);
+  if ((await clock(page)) !== paused) throw new Error('the clock moved while paused');
+  let moved = false;
+  for (let i = 0; i < 50 && !moved; i++) {
+    await page.getByTestId('step').click();
+    moved = (await clock(page)) !== paused;
+  }
+  if (!moved) throw new Error('step did not advance the clock');
+  await page.keyboard.press('Space');
+  const t1 = await clock(page);
+  await page.waitForTimeout(600);
+  if ((await clock(page)) === t1) throw new Error('space did not resume');
+});
+
+await test('a bad command shows a kubectl error and the page keeps running', async (page) => {
+  await open(page);
+  const out = await command(page, 'kubectl get widgets');
+  if (!out.includes(`error: the server doesn't have a resource type "widgets"`)) throw new Error(out);
+  const out2 = await command(page, "kubectl create deployment 'oops");
+  if (!out2.includes('error:')) throw new Error(out2);
+  const t = await clock(page);
+  await page.waitForTimeout(500);
+  if ((await clock(page)) === t) throw new Error('the simulation stopped after bad input');
+  const nodes = await command(page, 'kubectl get nodes');
+  if (!nodes.includes('worker-3')) throw new Error(nodes);
+});
+
+await test('the legend opens', async (page) => {
+  await open(page);
+  await page.getByTestId('legend-toggle').click();
+  await page.getByTestId('legend').waitFor();
+  const text = await page.getByTestId('legend').textContent();
+  for (const want of ['kube-apiserver', 'etcd', 'Raft vote', 'watch event']) if (!text.includes(want)) throw new Error(`legend lacks ${want}`);
+  await page.screenshot({ path: path.join(artifacts, 'legend.png') });
+});
+
+await browser.close();
+server.close();
+let failed = 0;
+for (const r of results) {
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.ms} ms)${r.ok ? '' : `\n     ${r.error}`}`);
+  if (!r.ok) failed++;
+}
+console.log(`e2e: ${results.length - failed} passed, ${failed} failed; screenshots in tests/e2e/artifacts/`);
+process.exit(failed ? 1 : 0);
