@@ -8,7 +8,14 @@ use crate::sim::time::{human_duration, SimTime};
 
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for r in rows {
         let mut line = String::new();
@@ -30,12 +37,40 @@ fn age(o: &Object, now: SimTime) -> String {
 
 fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
     let (base, extra): (&[&str], &[&str]) = match res.plural {
-        "pods" => (&["NAME", "READY", "STATUS", "RESTARTS", "AGE"], &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]),
-        "nodes" => (&["NAME", "STATUS", "ROLES", "AGE", "VERSION"], &["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]),
-        "deployments" => (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
-        "replicasets" => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "pods" => (
+            &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+            &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+        ),
+        "nodes" => (
+            &["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+            &[
+                "INTERNAL-IP",
+                "EXTERNAL-IP",
+                "OS-IMAGE",
+                "KERNEL-VERSION",
+                "CONTAINER-RUNTIME",
+            ],
+        ),
+        "deployments" => (
+            &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        "replicasets" => (
+            &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
         "namespaces" => (&["NAME", "STATUS", "AGE"], &[]),
-        "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
+        "services" => (
+            &[
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE",
+            ],
+            &["SELECTOR"],
+        ),
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
@@ -52,15 +87,29 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
     if p.metadata.deletion_timestamp.is_some() {
         return "Terminating".into();
     }
-    let waiting = p.status.container_statuses.iter().find_map(|c| c.state.waiting.as_ref()).map(|w| w.reason.clone());
-    waiting.filter(|r| !r.is_empty()).unwrap_or_else(|| if p.status.phase.is_empty() { "Pending".into() } else { p.status.phase.clone() })
+    let waiting = p
+        .status
+        .container_statuses
+        .iter()
+        .find_map(|c| c.state.waiting.as_ref())
+        .map(|w| w.reason.clone());
+    waiting.filter(|r| !r.is_empty()).unwrap_or_else(|| {
+        if p.status.phase.is_empty() {
+            "Pending".into()
+        } else {
+            p.status.phase.clone()
+        }
+    })
 }
 
 fn selector(m: &std::collections::BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "<none>".into();
     }
-    m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    m.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
@@ -68,21 +117,61 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
     let age = age(o, now);
     let (mut base, extra): (Vec<String>, Vec<String>) = match o {
         Object::Pod(p) => {
-            let ready = p.status.container_statuses.iter().filter(|c| c.ready).count();
-            let restarts: i32 = p.status.container_statuses.iter().map(|c| c.restart_count).sum();
-            let none = |s: &str| if s.is_empty() { "<none>".to_string() } else { s.to_string() };
+            let ready = p
+                .status
+                .container_statuses
+                .iter()
+                .filter(|c| c.ready)
+                .count();
+            let restarts: i32 = p
+                .status
+                .container_statuses
+                .iter()
+                .map(|c| c.restart_count)
+                .sum();
+            let none = |s: &str| {
+                if s.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
             (
-                vec![name, format!("{ready}/{}", p.spec.containers.len()), pod_status(p), restarts.to_string(), age],
-                vec![none(&p.status.pod_ip), none(&p.spec.node_name), "<none>".into(), "<none>".into()],
+                vec![
+                    name,
+                    format!("{ready}/{}", p.spec.containers.len()),
+                    pod_status(p),
+                    restarts.to_string(),
+                    age,
+                ],
+                vec![
+                    none(&p.status.pod_ip),
+                    none(&p.spec.node_name),
+                    "<none>".into(),
+                    "<none>".into(),
+                ],
             )
         }
         Object::Node(n) => {
-            let mut status = if n.is_ready() { "Ready".to_string() } else { "NotReady".to_string() };
+            let mut status = if n.is_ready() {
+                "Ready".to_string()
+            } else {
+                "NotReady".to_string()
+            };
             if n.spec.unschedulable {
                 status.push_str(",SchedulingDisabled");
             }
-            let roles: Vec<&str> = n.metadata.labels.keys().filter_map(|k| k.strip_prefix("node-role.kubernetes.io/")).collect();
-            let roles = if roles.is_empty() { "<none>".into() } else { roles.join(",") };
+            let roles: Vec<&str> = n
+                .metadata
+                .labels
+                .keys()
+                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                .collect();
+            let roles = if roles.is_empty() {
+                "<none>".into()
+            } else {
+                roles.join(",")
+            };
             let info = &n.status.node_info;
             (
                 vec![name, status, roles, age, info.kubelet_version.clone()],
@@ -107,8 +196,16 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                     age,
                 ],
                 vec![
-                    t.containers.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","),
-                    t.containers.iter().map(|c| c.image.clone()).collect::<Vec<_>>().join(","),
+                    t.containers
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    t.containers
+                        .iter()
+                        .map(|c| c.image.clone())
+                        .collect::<Vec<_>>()
+                        .join(","),
                     selector(&d.spec.selector.match_labels),
                 ],
             )
@@ -124,24 +221,68 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                     age,
                 ],
                 vec![
-                    t.containers.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","),
-                    t.containers.iter().map(|c| c.image.clone()).collect::<Vec<_>>().join(","),
+                    t.containers
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    t.containers
+                        .iter()
+                        .map(|c| c.image.clone())
+                        .collect::<Vec<_>>()
+                        .join(","),
                     selector(&r.spec.selector.match_labels),
                 ],
             )
         }
         Object::Namespace(n) => (vec![name, n.status.phase.clone(), age], vec![]),
         Object::Service(s) => {
-            let ports: Vec<String> = s.spec.ports.iter().map(|p| format!("{}/{}", p.port, if p.protocol.is_empty() { "TCP" } else { &p.protocol })).collect();
-            let type_ = if s.spec.type_.is_empty() { "ClusterIP" } else { &s.spec.type_ };
+            let ports: Vec<String> = s
+                .spec
+                .ports
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p.port,
+                        if p.protocol.is_empty() {
+                            "TCP"
+                        } else {
+                            &p.protocol
+                        }
+                    )
+                })
+                .collect();
+            let type_ = if s.spec.type_.is_empty() {
+                "ClusterIP"
+            } else {
+                &s.spec.type_
+            };
             (
-                vec![name, type_.into(), s.spec.cluster_ip.clone(), "<none>".into(), ports.join(","), age],
+                vec![
+                    name,
+                    type_.into(),
+                    s.spec.cluster_ip.clone(),
+                    "<none>".into(),
+                    ports.join(","),
+                    age,
+                ],
                 vec![selector(&s.spec.selector)],
             )
         }
         Object::Lease(l) => (vec![name, l.spec.holder_identity.clone(), age], vec![]),
-        Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
-        Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
+        Object::ClusterRoleBinding(b) => (
+            vec![name, format!("ClusterRole/{}", b.role_ref.name), age],
+            vec![],
+        ),
+        Object::RoleBinding(b) => (
+            vec![
+                name,
+                format!("{}/{}", b.role_ref.kind, b.role_ref.name),
+                age,
+            ],
+            vec![],
+        ),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
     };
     if wide {
@@ -151,7 +292,14 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
 }
 
 /// Prints a list the way `kubectl get` does.
-pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, output: &Output, all_ns: bool, namespace: &str) -> String {
+pub fn print_list(
+    res: &ResourceInfo,
+    items: &[Object],
+    now: SimTime,
+    output: &Output,
+    all_ns: bool,
+    namespace: &str,
+) -> String {
     if items.is_empty() {
         return if res.namespaced && !all_ns {
             format!("No resources found in {namespace} namespace.")
@@ -160,7 +308,11 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, output: &O
         };
     }
     match output {
-        Output::Name => items.iter().map(|o| name_of(res, o)).collect::<Vec<_>>().join("\n"),
+        Output::Name => items
+            .iter()
+            .map(|o| name_of(res, o))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Output::Json => {
             let docs: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
             let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": docs, "metadata": { "resourceVersion": "" } });
@@ -207,7 +359,10 @@ pub fn name_of(res: &ResourceInfo, o: &Object) -> String {
 fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
     let mut v = serde_json::to_value(o).unwrap_or_default();
     if let Some(m) = v.as_object_mut() {
-        m.insert("apiVersion".into(), serde_json::Value::String(res.api_version()));
+        m.insert(
+            "apiVersion".into(),
+            serde_json::Value::String(res.api_version()),
+        );
     }
     v
 }
@@ -218,7 +373,10 @@ mod tests {
 
     #[test]
     fn tables_align_like_tabwriter() {
-        let t = table(&[vec!["NAME".into(), "READY".into()], vec!["web-1".into(), "1/1".into()]]);
+        let t = table(&[
+            vec!["NAME".into(), "READY".into()],
+            vec!["web-1".into(), "1/1".into()],
+        ]);
         assert_eq!(t, "NAME    READY\nweb-1   1/1");
     }
 }

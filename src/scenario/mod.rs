@@ -22,14 +22,22 @@ pub struct Scenario {
 
 impl Default for Scenario {
     fn default() -> Self {
-        Scenario { version: CURRENT_VERSION, seed: 7, cluster: ClusterSpec::default(), script: vec![] }
+        Scenario {
+            version: CURRENT_VERSION,
+            seed: 7,
+            cluster: ClusterSpec::default(),
+            script: vec![],
+        }
     }
 }
 
 impl Scenario {
     pub fn build(&self) -> Result<Simulation, String> {
         if self.version != CURRENT_VERSION {
-            return Err(format!("unsupported scenario version {} (this build reads version {CURRENT_VERSION})", self.version));
+            return Err(format!(
+                "unsupported scenario version {} (this build reads version {CURRENT_VERSION})",
+                self.version
+            ));
         }
         build(&self.cluster, self.seed)
     }

@@ -25,8 +25,15 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::User, Role::ApiServer, Role::Etcd, Role::Scheduler, Role::ControllerManager, Role::Kubelet, Role::KubeProxy];
+    pub const ALL: [Role; 7] = [
+        Role::User,
+        Role::ApiServer,
+        Role::Etcd,
+        Role::Scheduler,
+        Role::ControllerManager,
+        Role::Kubelet,
+        Role::KubeProxy,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             Role::User => "kubectl (you)",

@@ -42,13 +42,28 @@ impl MsgKind {
 #[derive(Clone, Debug)]
 pub enum Payload {
     /// HTTP/2 request from a client (kubectl, controller, kubelet…) to kube-apiserver.
-    Api { req_id: u64, cred: Credential, req: Box<ApiRequest> },
-    ApiResp { req_id: u64, resp: Box<ApiResponse> },
+    Api {
+        req_id: u64,
+        cred: Credential,
+        req: Box<ApiRequest>,
+    },
+    ApiResp {
+        req_id: u64,
+        resp: Box<ApiResponse>,
+    },
     Watch(Box<WatchEvent>),
     /// gRPC from kube-apiserver to an etcd member (KV Range/Txn, Watch).
-    Etcd { req_id: u64, op: Box<EtcdOp> },
-    EtcdResp { req_id: u64, result: Box<EtcdResult> },
-    EtcdWatch { events: Vec<MvccEvent> },
+    Etcd {
+        req_id: u64,
+        op: Box<EtcdOp>,
+    },
+    EtcdResp {
+        req_id: u64,
+        result: Box<EtcdResult>,
+    },
+    EtcdWatch {
+        events: Vec<MvccEvent>,
+    },
     /// Peer traffic between etcd members.
     Raft(Box<RaftMessage>),
 }
@@ -66,18 +81,33 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timer {
     Start,
-    ElectionTimeout { epoch: u64 },
-    Heartbeat { epoch: u64 },
+    ElectionTimeout {
+        epoch: u64,
+    },
+    Heartbeat {
+        epoch: u64,
+    },
     /// The WAL fsync of entries up to `index` finished; then acknowledge to Raft peer `ack_peer`.
-    WalSynced { index: u64, term: u64, ack_peer: Option<u32> },
+    WalSynced {
+        index: u64,
+        term: u64,
+        ack_peer: Option<u32>,
+    },
     /// A request finished one stage of the kube-apiserver handler chain.
-    ApiStage { token: u64 },
+    ApiStage {
+        token: u64,
+    },
     /// A controller worker or the scheduler is free to take the next item.
     Work,
     /// A kubelet pod worker finished its current step (`seq` tells stale steps apart).
-    PodStep { uid: String, seq: u64 },
+    PodStep {
+        uid: String,
+        seq: u64,
+    },
     LeaseRenew,
-    Retry { token: u64 },
+    Retry {
+        token: u64,
+    },
 }
 
 #[derive(Clone, Debug)]

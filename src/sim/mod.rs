@@ -23,19 +23,31 @@ pub mod user;
 pub mod view;
 
 use component::{Component, ComponentInfo};
-use std::collections::BTreeMap;
 use event::{ComponentId, Event, Message, MsgKind, Payload, Timer};
 use network::{Network, Transit};
 use queue::EventQueue;
+use std::collections::BTreeMap;
 use time::SimTime;
 use trace::{Trace, TraceRecord};
 
 /// What a component asks the kernel to do while it handles one input.
 #[derive(Debug)]
 enum Effect {
-    Send { to: ComponentId, kind: MsgKind, label: String, payload: Payload, delay_us: u64 },
-    Timer { after_us: u64, timer: Timer },
-    Phase { phase: String, detail: String },
+    Send {
+        to: ComponentId,
+        kind: MsgKind,
+        label: String,
+        payload: Payload,
+        delay_us: u64,
+    },
+    Timer {
+        after_us: u64,
+        timer: Timer,
+    },
+    Phase {
+        phase: String,
+        detail: String,
+    },
 }
 
 /// The handle a component gets while it reacts to a message or timer. Components never call
@@ -47,13 +59,32 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn send(&mut self, to: ComponentId, kind: MsgKind, label: impl Into<String>, payload: Payload) {
+    pub fn send(
+        &mut self,
+        to: ComponentId,
+        kind: MsgKind,
+        label: impl Into<String>,
+        payload: Payload,
+    ) {
         self.send_after(0, to, kind, label, payload);
     }
 
     /// Sends after `delay_us` of local processing time.
-    pub fn send_after(&mut self, delay_us: u64, to: ComponentId, kind: MsgKind, label: impl Into<String>, payload: Payload) {
-        self.effects.push(Effect::Send { to, kind, label: label.into(), payload, delay_us });
+    pub fn send_after(
+        &mut self,
+        delay_us: u64,
+        to: ComponentId,
+        kind: MsgKind,
+        label: impl Into<String>,
+        payload: Payload,
+    ) {
+        self.effects.push(Effect::Send {
+            to,
+            kind,
+            label: label.into(),
+            payload,
+            delay_us,
+        });
     }
 
     pub fn timer(&mut self, after_us: u64, timer: Timer) {
@@ -62,7 +93,10 @@ impl Ctx<'_> {
 
     /// Records that this component entered a phase (shown on the canvas and in the trace).
     pub fn phase(&mut self, phase: impl Into<String>, detail: impl Into<String>) {
-        self.effects.push(Effect::Phase { phase: phase.into(), detail: detail.into() });
+        self.effects.push(Effect::Phase {
+            phase: phase.into(),
+            detail: detail.into(),
+        });
     }
 }
 
@@ -101,7 +135,12 @@ impl Simulation {
         self.queue.peek_time()
     }
 
-    pub(crate) fn from_parts(seed: u64, network: Network, components: Vec<Component>, infos: Vec<ComponentInfo>) -> Self {
+    pub(crate) fn from_parts(
+        seed: u64,
+        network: Network,
+        components: Vec<Component>,
+        infos: Vec<ComponentInfo>,
+    ) -> Self {
         let mut sim = Simulation {
             seed,
             now: SimTime::ZERO,
@@ -116,19 +155,31 @@ impl Simulation {
             next_handle: 0,
         };
         for id in 0..sim.components.len() as ComponentId {
-            sim.queue.push(SimTime::ZERO, Event::Timer { to: id, timer: Timer::Start });
+            sim.queue.push(
+                SimTime::ZERO,
+                Event::Timer {
+                    to: id,
+                    timer: Timer::Start,
+                },
+            );
         }
         sim
     }
 
     /// Pops and handles one event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some((at, event)) = self.queue.pop() else { return false };
+        let Some((at, event)) = self.queue.pop() else {
+            return false;
+        };
         self.now = at;
         self.steps += 1;
         let (to, mut effects) = (event_target(&event), Vec::new());
         if let Some(component) = self.components.get_mut(to as usize) {
-            let mut ctx = Ctx { now: at, me: to, effects: &mut effects };
+            let mut ctx = Ctx {
+                now: at,
+                me: to,
+                effects: &mut effects,
+            };
             match event {
                 Event::Deliver(msg) => component.on_message(&mut ctx, *msg),
                 Event::Timer { timer, .. } => component.on_timer(&mut ctx, timer),
@@ -150,7 +201,7 @@ impl Simulation {
     /// bound its work. Returns true when `t` was reached.
     pub fn run_until_bounded(&mut self, t: SimTime, max_steps: u64) -> bool {
         for _ in 0..max_steps {
-            if !self.queue.peek_time().is_some_and(|next| next <= t) {
+            if self.queue.peek_time().is_none_or(|next| next > t) {
                 self.now = self.now.max(t);
                 return true;
             }
@@ -167,7 +218,13 @@ impl Simulation {
     fn apply(&mut self, from: ComponentId, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Send { to, kind, label, payload, delay_us } => {
+                Effect::Send {
+                    to,
+                    kind,
+                    label,
+                    payload,
+                    delay_us,
+                } => {
                     let id = self.next_msg;
                     self.next_msg += 1;
                     let sent = self.now.plus(delay_us);
@@ -179,24 +236,47 @@ impl Simulation {
                         }
                         Transit::Lost | Transit::Partitioned => None,
                     };
-                    self.trace.record(TraceRecord::Message { id, kind, from, to, sent, arrives, label });
+                    self.trace.record(TraceRecord::Message {
+                        id,
+                        kind,
+                        from,
+                        to,
+                        sent,
+                        arrives,
+                        label,
+                    });
                     if let Some(at) = arrives {
-                        let msg = Message { id, from, to, kind, payload };
+                        let msg = Message {
+                            id,
+                            from,
+                            to,
+                            kind,
+                            payload,
+                        };
                         self.queue.push(at, Event::Deliver(Box::new(msg)));
                     }
                 }
                 Effect::Timer { after_us, timer } => {
-                    self.queue.push(self.now.plus(after_us), Event::Timer { to: from, timer });
+                    self.queue
+                        .push(self.now.plus(after_us), Event::Timer { to: from, timer });
                 }
                 Effect::Phase { phase, detail } => {
-                    self.trace.record(TraceRecord::Phase { at: self.now, component: from, phase, detail });
+                    self.trace.record(TraceRecord::Phase {
+                        at: self.now,
+                        component: from,
+                        phase,
+                        detail,
+                    });
                 }
             }
         }
     }
 
     pub fn component_by_name(&self, name: &str) -> Option<ComponentId> {
-        self.infos.iter().position(|i| i.name == name).map(|i| i as ComponentId)
+        self.infos
+            .iter()
+            .position(|i| i.name == name)
+            .map(|i| i as ComponentId)
     }
 }
 

@@ -17,13 +17,23 @@ pub struct UserClient {
 
 impl UserClient {
     pub fn new(apiserver: ComponentId) -> Self {
-        let cred = Credential::ClientCert { common_name: "kubernetes-admin".into(), organizations: vec!["system:masters".into()] };
-        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: BTreeMap::new() }
+        let cred = Credential::ClientCert {
+            common_name: "kubernetes-admin".into(),
+            organizations: vec!["system:masters".into()],
+        };
+        UserClient {
+            client: ApiClient::new(apiserver, cred),
+            outbox: Vec::new(),
+            responses: BTreeMap::new(),
+        }
     }
 
-    pub fn with_credential(mut self, cred: Credential) -> Self {
-        self.client.cred = cred;
-        self
+    /// Who this client authenticates as, for the views.
+    pub fn identity(&self) -> String {
+        match &self.client.cred {
+            Credential::ClientCert { common_name, .. } => format!("CN={common_name}"),
+            Credential::None => "anonymous".into(),
+        }
     }
 
     pub(crate) fn queue(&mut self, handle: u64, req: ApiRequest) {

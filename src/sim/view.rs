@@ -54,23 +54,42 @@ impl Simulation {
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut raft_role = None;
             let status = match c {
-                Component::User(_) => String::new(),
+                Component::User(u) => u.identity(),
                 Component::ApiServer(a) => {
                     api_requests = a.requests_total;
-                    format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)
+                    format!(
+                        "{} requests · {} watches · rev {}",
+                        a.requests_total,
+                        a.watch_count(),
+                        a.cache_revision
+                    )
                 }
                 Component::Etcd(e) => {
                     raft_role = Some(e.raft.role);
-                    format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
+                    format!(
+                        "{} · term {} · commit {}",
+                        e.raft.role.as_str(),
+                        e.raft.term,
+                        e.raft.commit
+                    )
                 }
                 Component::Scheduler(s) => {
                     pending.extend(s.active.iter().cloned());
                     pending.extend(s.unschedulable.iter().cloned());
-                    format!("activeQ {} · unschedulable {} · bound {}", s.active.len(), s.unschedulable.len(), s.scheduled_total)
+                    format!(
+                        "activeQ {} · unschedulable {} · bound {}",
+                        s.active.len(),
+                        s.unschedulable.len(),
+                        s.scheduled_total
+                    )
                 }
                 Component::ControllerManager(m) => {
                     let depth: usize = m.queues.values().map(|q| q.len()).sum();
-                    format!("{} deployments · {} replicasets · queue {depth}", m.deployments.store.len(), m.replicasets.store.len())
+                    format!(
+                        "{} deployments · {} replicasets · queue {depth}",
+                        m.deployments.store.len(),
+                        m.replicasets.store.len()
+                    )
                 }
                 Component::Kubelet(k) => {
                     let pods: Vec<PodView> = k
@@ -86,18 +105,44 @@ impl Simulation {
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };
-                            PodView { name: p.metadata.name.clone(), status: status.into(), ip: worker.map(|w| w.ip.clone()).unwrap_or_default() }
+                            PodView {
+                                name: p.metadata.name.clone(),
+                                status: status.into(),
+                                ip: worker.map(|w| w.ip.clone()).unwrap_or_default(),
+                            }
                         })
                         .collect();
                     running_pods += pods.iter().filter(|p| p.status == "Running").count();
                     let line = format!("{} pods · {} images", pods.len(), k.images.len());
-                    nodes.push(NodeView { name: k.config.name.clone(), control_plane: i > 0 && nodes.is_empty(), registered: k.registered, pods });
+                    nodes.push(NodeView {
+                        name: k.config.name.clone(),
+                        control_plane: i > 0 && nodes.is_empty(),
+                        registered: k.registered,
+                        pods,
+                    });
                     line
                 }
-                Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
+                Component::KubeProxy(p) => format!(
+                    "{} services · {} syncs",
+                    p.services.store.len(),
+                    p.rules_synced
+                ),
             };
-            components.push(ComponentView { id: i as ComponentId, name: info.name.clone(), role: info.role, node: info.node.clone(), status, raft_role });
+            components.push(ComponentView {
+                id: i as ComponentId,
+                name: info.name.clone(),
+                role: info.role,
+                node: info.node.clone(),
+                status,
+                raft_role,
+            });
         }
-        ClusterView { components, nodes, pending, running_pods, api_requests }
+        ClusterView {
+            components,
+            nodes,
+            pending,
+            running_pods,
+            api_requests,
+        }
     }
 }

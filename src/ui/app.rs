@@ -58,9 +58,10 @@ pub fn App() -> impl IntoView {
     );
     let key_engine = engine.clone();
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
-        let in_field = ev.target().and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok()).is_some_and(|el| {
-            matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-        });
+        let in_field = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
         if in_field {
             return;
         }

@@ -21,6 +21,9 @@ const MAX_FRAME_MS: f64 = 250.0;
 /// Space kept free on the right for the console panel on wide screens.
 pub const PANEL_WIDTH: f64 = 440.0;
 
+/// The rAF closure, shared with itself so that each frame can schedule the next.
+type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
 #[derive(Clone, Copy)]
 pub struct UiSignals {
     pub clock: RwSignal<String>,
@@ -35,12 +38,17 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
     else {
-        ui.console.update(|c| c.push(ConsoleLine::new(LineKind::Error, "This browser has no 2D canvas.")));
+        ui.console.update(|c| {
+            c.push(ConsoleLine::new(
+                LineKind::Error,
+                "This browser has no 2D canvas.",
+            ))
+        });
         return;
     };
     let mut layout: Option<Layout> = None;
     let mut slots = PodSlots::default();
-    let callback: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let callback: FrameCallback = Rc::new(RefCell::new(None));
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
         frame(&engine, &canvas, &ctx, &mut layout, &mut slots, ui, ts);
@@ -65,7 +73,9 @@ fn frame(
     ts: f64,
 ) {
     let mut e = engine.borrow_mut();
-    let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
+    let dt = e
+        .last_frame
+        .map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
     e.last_frame = Some(ts);
     if e.playing {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
@@ -89,7 +99,11 @@ fn frame(
     if !answers.is_empty() {
         ui.console.update(|c| {
             for a in answers {
-                let kind = if a.starts_with("Error") || a.starts_with("error") { LineKind::Error } else { LineKind::Output };
+                let kind = if a.starts_with("Error") || a.starts_with("error") {
+                    LineKind::Error
+                } else {
+                    LineKind::Output
+                };
                 c.push(ConsoleLine::new(kind, &a));
             }
         });
@@ -98,14 +112,28 @@ fn frame(
     let view = e.sim.view();
     let l = layout.get_or_insert_with(|| layout::compute(&view));
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
+    let (css_w, css_h) = (
+        f64::from(canvas.client_width()),
+        f64::from(canvas.client_height()),
+    );
     let (px_w, px_h) = ((css_w * dpr) as u32, (css_h * dpr) as u32);
     if canvas.width() != px_w || canvas.height() != px_h {
         canvas.set_width(px_w);
         canvas.set_height(px_h);
     }
     let camera = *e.camera.get_or_insert_with(|| fit(l, css_w, css_h));
-    let f = Frame { ctx, view: &view, layout: l, trace: &e.sim.trace, now: e.sim.now(), speed: e.speed, camera, css_w, css_h, dpr };
+    let f = Frame {
+        ctx,
+        view: &view,
+        layout: l,
+        trace: &e.sim.trace,
+        now: e.sim.now(),
+        speed: e.speed,
+        camera,
+        css_w,
+        css_h,
+        dpr,
+    };
     draw(&f, slots);
     let clock = format!("t = {}", e.sim.now());
     drop(e);
@@ -123,9 +151,16 @@ fn frame(
 
 /// A camera that shows the whole cluster, leaving room for the console on wide screens.
 pub fn fit(l: &Layout, css_w: f64, css_h: f64) -> Camera {
-    let usable_w = if css_w > 1000.0 { css_w - PANEL_WIDTH } else { css_w };
+    let usable_w = if css_w > 1000.0 {
+        css_w - PANEL_WIDTH
+    } else {
+        css_w
+    };
     let usable_h = css_h - 56.0;
-    let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(0.2, 3.0) * 0.96;
+    let zoom = (usable_w / l.world.w)
+        .min(usable_h / l.world.h)
+        .clamp(0.2, 3.0)
+        * 0.96;
     Camera {
         x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,
         y: l.world.y - 56.0 / zoom - (usable_h / zoom - l.world.h) / 2.0,

@@ -15,17 +15,116 @@ pub struct ResourceInfo {
 }
 
 pub const RESOURCES: &[ResourceInfo] = &[
-    ResourceInfo { plural: "namespaces", singular: "namespace", short: &["ns"], kind: "Namespace", group: "", version: "v1", namespaced: false, etcd_prefix: "/registry/namespaces" },
-    ResourceInfo { plural: "nodes", singular: "node", short: &["no"], kind: "Node", group: "", version: "v1", namespaced: false, etcd_prefix: "/registry/minions" },
-    ResourceInfo { plural: "pods", singular: "pod", short: &["po"], kind: "Pod", group: "", version: "v1", namespaced: true, etcd_prefix: "/registry/pods" },
-    ResourceInfo { plural: "services", singular: "service", short: &["svc"], kind: "Service", group: "", version: "v1", namespaced: true, etcd_prefix: "/registry/services/specs" },
-    ResourceInfo { plural: "deployments", singular: "deployment", short: &["deploy"], kind: "Deployment", group: "apps", version: "v1", namespaced: true, etcd_prefix: "/registry/deployments" },
-    ResourceInfo { plural: "replicasets", singular: "replicaset", short: &["rs"], kind: "ReplicaSet", group: "apps", version: "v1", namespaced: true, etcd_prefix: "/registry/replicasets" },
-    ResourceInfo { plural: "leases", singular: "lease", short: &[], kind: "Lease", group: "coordination.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/leases" },
-    ResourceInfo { plural: "clusterroles", singular: "clusterrole", short: &[], kind: "ClusterRole", group: "rbac.authorization.k8s.io", version: "v1", namespaced: false, etcd_prefix: "/registry/clusterroles" },
-    ResourceInfo { plural: "clusterrolebindings", singular: "clusterrolebinding", short: &[], kind: "ClusterRoleBinding", group: "rbac.authorization.k8s.io", version: "v1", namespaced: false, etcd_prefix: "/registry/clusterrolebindings" },
-    ResourceInfo { plural: "roles", singular: "role", short: &[], kind: "Role", group: "rbac.authorization.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/roles" },
-    ResourceInfo { plural: "rolebindings", singular: "rolebinding", short: &[], kind: "RoleBinding", group: "rbac.authorization.k8s.io", version: "v1", namespaced: true, etcd_prefix: "/registry/rolebindings" },
+    ResourceInfo {
+        plural: "namespaces",
+        singular: "namespace",
+        short: &["ns"],
+        kind: "Namespace",
+        group: "",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/namespaces",
+    },
+    ResourceInfo {
+        plural: "nodes",
+        singular: "node",
+        short: &["no"],
+        kind: "Node",
+        group: "",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/minions",
+    },
+    ResourceInfo {
+        plural: "pods",
+        singular: "pod",
+        short: &["po"],
+        kind: "Pod",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/pods",
+    },
+    ResourceInfo {
+        plural: "services",
+        singular: "service",
+        short: &["svc"],
+        kind: "Service",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/services/specs",
+    },
+    ResourceInfo {
+        plural: "deployments",
+        singular: "deployment",
+        short: &["deploy"],
+        kind: "Deployment",
+        group: "apps",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/deployments",
+    },
+    ResourceInfo {
+        plural: "replicasets",
+        singular: "replicaset",
+        short: &["rs"],
+        kind: "ReplicaSet",
+        group: "apps",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/replicasets",
+    },
+    ResourceInfo {
+        plural: "leases",
+        singular: "lease",
+        short: &[],
+        kind: "Lease",
+        group: "coordination.k8s.io",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/leases",
+    },
+    ResourceInfo {
+        plural: "clusterroles",
+        singular: "clusterrole",
+        short: &[],
+        kind: "ClusterRole",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/clusterroles",
+    },
+    ResourceInfo {
+        plural: "clusterrolebindings",
+        singular: "clusterrolebinding",
+        short: &[],
+        kind: "ClusterRoleBinding",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/clusterrolebindings",
+    },
+    ResourceInfo {
+        plural: "roles",
+        singular: "role",
+        short: &[],
+        kind: "Role",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/roles",
+    },
+    ResourceInfo {
+        plural: "rolebindings",
+        singular: "rolebinding",
+        short: &[],
+        kind: "RoleBinding",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/rolebindings",
+    },
 ];
 
 impl ResourceInfo {
@@ -110,9 +209,18 @@ mod tests {
     #[test]
     fn kubectl_names_resolve() {
         assert_eq!(ResourceInfo::lookup("po").map(|r| r.plural), Some("pods"));
-        assert_eq!(ResourceInfo::lookup("deploy").map(|r| r.plural), Some("deployments"));
-        assert_eq!(ResourceInfo::lookup("Deployment").map(|r| r.plural), Some("deployments"));
-        assert_eq!(ResourceInfo::lookup("deployments.apps").map(|r| r.plural), Some("deployments"));
+        assert_eq!(
+            ResourceInfo::lookup("deploy").map(|r| r.plural),
+            Some("deployments")
+        );
+        assert_eq!(
+            ResourceInfo::lookup("Deployment").map(|r| r.plural),
+            Some("deployments")
+        );
+        assert_eq!(
+            ResourceInfo::lookup("deployments.apps").map(|r| r.plural),
+            Some("deployments")
+        );
         assert!(ResourceInfo::lookup("widgets").is_none());
     }
 
@@ -121,6 +229,9 @@ mod tests {
         let nodes = ResourceInfo::lookup("nodes").unwrap();
         assert_eq!(nodes.key("", "worker-1"), "/registry/minions/worker-1");
         let deploy = ResourceInfo::lookup("deployments").unwrap();
-        assert_eq!(deploy.path("default", "web"), "/apis/apps/v1/namespaces/default/deployments/web");
+        assert_eq!(
+            deploy.path("default", "web"),
+            "/apis/apps/v1/namespaces/default/deployments/web"
+        );
     }
 }

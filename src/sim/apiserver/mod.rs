@@ -10,7 +10,9 @@ pub mod registry;
 pub mod validation;
 
 use super::api::meta::cache_key;
-use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
+use super::api::request::{
+    ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType,
+};
 use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
 use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult};
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
@@ -131,8 +133,22 @@ impl ApiServer {
         match timer {
             Timer::Start => {
                 ctx.phase("start", "list and watch /registry/ from etcd");
-                self.etcd_call(ctx, EtcdOp::Range { prefix: "/registry/".into() }, EtcdWait::InitialList, "Range /registry/");
-                self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
+                self.etcd_call(
+                    ctx,
+                    EtcdOp::Range {
+                        prefix: "/registry/".into(),
+                    },
+                    EtcdWait::InitialList,
+                    "Range /registry/",
+                );
+                self.etcd_call(
+                    ctx,
+                    EtcdOp::Watch {
+                        prefix: "/registry/".into(),
+                    },
+                    EtcdWait::Watch,
+                    "Watch /registry/",
+                );
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
             _ => {}
@@ -143,14 +159,40 @@ impl ApiServer {
         let req_id = self.etcd_next;
         self.etcd_next += 1;
         self.etcd_pending.insert(req_id, wait);
-        ctx.send(self.etcd, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
+        ctx.send(
+            self.etcd,
+            MsgKind::EtcdGrpc,
+            label,
+            Payload::Etcd {
+                req_id,
+                op: Box::new(op),
+            },
+        );
     }
 
-    fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
+    fn accept(
+        &mut self,
+        ctx: &mut Ctx,
+        client: ComponentId,
+        req_id: u64,
+        cred: Credential,
+        req: ApiRequest,
+    ) {
         self.requests_total += 1;
         let token = self.next_token;
         self.next_token += 1;
-        self.inflight.insert(token, InFlight { client, req_id, cred, req, stage: Stage::Authentication, plan: None, retries: 0 });
+        self.inflight.insert(
+            token,
+            InFlight {
+                client,
+                req_id,
+                cred,
+                req,
+                stage: Stage::Authentication,
+                plan: None,
+                retries: 0,
+            },
+        );
         if self.ready {
             self.enter(ctx, token, Stage::Authentication);
         } else {
@@ -159,7 +201,9 @@ impl ApiServer {
     }
 
     fn enter(&mut self, ctx: &mut Ctx, token: u64, stage: Stage) {
-        let Some(f) = self.inflight.get_mut(&token) else { return };
+        let Some(f) = self.inflight.get_mut(&token) else {
+            return;
+        };
         f.stage = stage;
         let (name, us) = match stage {
             Stage::Authentication => ("authentication", AUTHN_US),
@@ -174,14 +218,19 @@ impl ApiServer {
 
     /// A stage's time is up: decide its outcome and move on.
     fn advance(&mut self, ctx: &mut Ctx, token: u64) {
-        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        let Some(f) = self.inflight.get(&token).cloned() else {
+            return;
+        };
         match f.stage {
             Stage::Authentication => match authn::authenticate(&f.cred) {
                 Some(_) => self.enter(ctx, token, Stage::Authorization),
                 None => self.finish(ctx, token, Err(Status::unauthorized())),
             },
             Stage::Authorization => {
-                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo { name: String::new(), groups: vec![] });
+                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo {
+                    name: String::new(),
+                    groups: vec![],
+                });
                 let attrs = Attributes::of(&user, &f.req);
                 if self.authorize(&attrs) == Decision::NoOpinion {
                     let what = if f.req.name.is_empty() || f.req.verb == Verb::Create {
@@ -218,7 +267,15 @@ impl ApiServer {
                     super::etcd::TxnAction::Delete => vec![],
                 };
                 if !errs.is_empty() {
-                    return self.finish(ctx, token, Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)));
+                    return self.finish(
+                        ctx,
+                        token,
+                        Err(Status::invalid(
+                            plan.object.kind(),
+                            &plan.object.meta().name,
+                            &errs,
+                        )),
+                    );
                 }
                 self.store(ctx, token, plan);
             }
@@ -274,7 +331,10 @@ impl ApiServer {
         let req = &f.req;
         match req.verb {
             Verb::Get => self.current(req).map(ApiBody::Object),
-            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
+            Verb::List => Ok(ApiBody::List {
+                items: self.matching(req),
+                resource_version: self.cache_revision,
+            }),
             _ => {
                 let items = self.matching(req);
                 self.watchers.push(Watcher {
@@ -283,8 +343,14 @@ impl ApiServer {
                     prefix: req.resource.list_prefix(&req.namespace),
                     req: req.clone(),
                 });
-                ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len()));
-                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision })
+                ctx.phase(
+                    "watch",
+                    format!("{} (+{} initial events)", req.line(), items.len()),
+                );
+                Ok(ApiBody::WatchStarted {
+                    items,
+                    resource_version: self.cache_revision,
+                })
             }
         }
     }
@@ -305,13 +371,18 @@ impl ApiServer {
     }
 
     fn finish_after(&mut self, ctx: &mut Ctx, token: u64, delay_us: u64, resp: ApiResponse) {
-        let Some(f) = self.inflight.remove(&token) else { return };
+        let Some(f) = self.inflight.remove(&token) else {
+            return;
+        };
         let label = match &resp {
             Ok(_) if f.req.verb == Verb::Create => "201 Created".to_string(),
             Ok(_) => "200 OK".to_string(),
             Err(s) => format!("{} {}", s.code, s.reason),
         };
-        let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
+        let payload = Payload::ApiResp {
+            req_id: f.req_id,
+            resp: Box::new(resp),
+        };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
     }
 
@@ -323,7 +394,10 @@ impl ApiServer {
                 }
                 self.cache_revision = revision;
                 self.ready = true;
-                ctx.phase("ready", format!("watch cache primed at revision {revision}"));
+                ctx.phase(
+                    "ready",
+                    format!("watch cache primed at revision {revision}"),
+                );
                 for token in std::mem::take(&mut self.parked) {
                     self.enter(ctx, token, Stage::Authentication);
                 }
@@ -334,7 +408,9 @@ impl ApiServer {
     }
 
     fn on_txn(&mut self, ctx: &mut Ctx, token: u64, r: TxnResult) {
-        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        let Some(f) = self.inflight.get(&token).cloned() else {
+            return;
+        };
         let Some(plan) = f.plan.clone() else { return };
         if r.succeeded {
             let mut obj = plan.object;
@@ -343,7 +419,9 @@ impl ApiServer {
         }
         let req = &f.req;
         let status = match (req.verb, r.kv) {
-            (Verb::Create, _) if req.subresource.is_empty() => Status::already_exists(req.resource, &plan.object.meta().name),
+            (Verb::Create, _) if req.subresource.is_empty() => {
+                Status::already_exists(req.resource, &plan.object.meta().name)
+            }
             (_, None) => Status::not_found(req.resource, &req.name),
             (Verb::Update, Some(_)) => Status::conflict(req.resource, &req.name),
             (_, Some(kv)) if f.retries < MAX_RETRIES => {
@@ -383,9 +461,23 @@ impl ApiServer {
                 (true, false) => WatchType::Deleted,
                 (false, false) => continue,
             };
-            let label = format!("{} {} {}", type_.as_str(), obj.kind(), cache_key(&obj.meta().namespace, &obj.meta().name));
-            let event = WatchEvent { watch_id: w.watch_id, type_, object: obj.clone() };
-            ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
+            let label = format!(
+                "{} {} {}",
+                type_.as_str(),
+                obj.kind(),
+                cache_key(&obj.meta().namespace, &obj.meta().name)
+            );
+            let event = WatchEvent {
+                watch_id: w.watch_id,
+                type_,
+                object: obj.clone(),
+            };
+            ctx.send(
+                w.client,
+                MsgKind::WatchEvent,
+                label,
+                Payload::Watch(Box::new(event)),
+            );
         }
     }
 }
@@ -398,7 +490,9 @@ fn with_rv(kv: &KeyValue) -> Object {
 
 /// Field selectors the skeleton supports: `spec.nodeName` on pods and `metadata.name`.
 fn selects(req: &ApiRequest, o: &Object) -> bool {
-    let Some(fs) = &req.field_selector else { return true };
+    let Some(fs) = &req.field_selector else {
+        return true;
+    };
     match fs.field.as_str() {
         "spec.nodeName" => o.as_pod().is_some_and(|p| p.spec.node_name == fs.value),
         "metadata.name" => o.meta().name == fs.value,
@@ -435,7 +529,10 @@ impl authz::rbac::RbacSource for ApiServer {
         }
     }
     fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]> {
-        match self.cache.get(&format!("/registry/roles/{namespace}/{name}")) {
+        match self
+            .cache
+            .get(&format!("/registry/roles/{namespace}/{name}"))
+        {
             Some(Object::Role(r)) => Some(&r.rules),
             _ => None,
         }

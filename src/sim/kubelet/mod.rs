@@ -98,7 +98,10 @@ impl Kubelet {
         };
         let pods = Informer::new(
             ResourceInfo::by_plural("pods").expect("pods"),
-            Some(FieldSelector { field: "spec.nodeName".into(), value: config.name.clone() }),
+            Some(FieldSelector {
+                field: "spec.nodeName".into(),
+                value: config.name.clone(),
+            }),
         );
         Kubelet {
             internal_ip: format!("10.0.0.{}", 10 + u32::from(index)),
@@ -118,19 +121,23 @@ impl Kubelet {
         match timer {
             Timer::Start => {
                 ctx.phase("register", format!("registering node {}", self.config.name));
-                let req = ApiRequest::new(Verb::Create, res("nodes"), "", "").with_body(Object::Node(self.node_object(ctx)));
+                let req = ApiRequest::new(Verb::Create, res("nodes"), "", "")
+                    .with_body(Object::Node(self.node_object(ctx)));
                 self.client.send(ctx, 0, req, Tag::Register);
             }
             Timer::LeaseRenew => {
-                let mut req = ApiRequest::new(Verb::Patch, res("leases"), "kube-node-lease", &self.config.name);
+                let mut req = ApiRequest::new(
+                    Verb::Patch,
+                    res("leases"),
+                    "kube-node-lease",
+                    &self.config.name,
+                );
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
             }
-            Timer::PodStep { uid, seq } => {
-                if self.workers.get(&uid).is_some_and(|w| w.seq == seq) {
-                    self.finish_step(ctx, &uid);
-                }
+            Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
+                self.finish_step(ctx, &uid)
             }
             _ => {}
         }
@@ -140,8 +147,13 @@ impl Kubelet {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
-                (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => self.on_registered(ctx),
-                (Some(Tag::Register), Err(s)) => ctx.phase("register", format!("Unable to register node with API server: {}", s.message)),
+                (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => {
+                    self.on_registered(ctx)
+                }
+                (Some(Tag::Register), Err(s)) => ctx.phase(
+                    "register",
+                    format!("Unable to register node with API server: {}", s.message),
+                ),
                 (Some(Tag::Watch), Ok(body)) => {
                     self.pods.on_started(body);
                     let keys: Vec<String> = self.pods.store.keys().cloned().collect();
@@ -169,7 +181,10 @@ impl Kubelet {
 
     fn on_registered(&mut self, ctx: &mut Ctx) {
         self.registered = true;
-        ctx.phase("register", format!("Successfully registered node {}", self.config.name));
+        ctx.phase(
+            "register",
+            format!("Successfully registered node {}", self.config.name),
+        );
         self.pods.start(ctx, &mut self.client, Tag::Watch);
         let lease = Lease {
             metadata: ObjectMeta::named("kube-node-lease", &self.config.name),
@@ -179,7 +194,8 @@ impl Kubelet {
                 renew_time: Some(Time::at(ctx.now)),
             },
         };
-        let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "").with_body(Object::Lease(lease));
+        let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "")
+            .with_body(Object::Lease(lease));
         self.client.send(ctx, 0, req, Tag::Lease);
         ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
     }
@@ -202,11 +218,18 @@ impl Kubelet {
         .into();
         let mut allocatable = capacity.clone();
         let mem = quantity::parse_value(&self.config.memory).unwrap_or(0) as i64;
-        allocatable.insert("memory".into(), quantity::format_bytes_ki((mem - EVICTION_HARD_MEMORY).max(0)));
+        allocatable.insert(
+            "memory".into(),
+            quantity::format_bytes_ki((mem - EVICTION_HARD_MEMORY).max(0)),
+        );
         let now = Some(Time::at(ctx.now));
         Node {
             metadata,
-            spec: NodeSpec { pod_cidr: self.ipam.pod_cidr(), unschedulable: false, taints: self.config.taints.clone() },
+            spec: NodeSpec {
+                pod_cidr: self.ipam.pod_cidr(),
+                unschedulable: false,
+                taints: self.config.taints.clone(),
+            },
             status: NodeStatus {
                 capacity,
                 allocatable,
@@ -218,8 +241,14 @@ impl Kubelet {
                     last_transition_time: now,
                 }],
                 addresses: vec![
-                    NodeAddress { type_: "InternalIP".into(), address: self.internal_ip.clone() },
-                    NodeAddress { type_: "Hostname".into(), address: self.config.name.clone() },
+                    NodeAddress {
+                        type_: "InternalIP".into(),
+                        address: self.internal_ip.clone(),
+                    },
+                    NodeAddress {
+                        type_: "Hostname".into(),
+                        address: self.config.name.clone(),
+                    },
                 ],
                 node_info: NodeSystemInfo {
                     kubelet_version: KUBELET_VERSION.into(),
@@ -233,14 +262,25 @@ impl Kubelet {
 
     /// The pod changed: start a worker for a new pod, or stop one that is being deleted.
     fn sync_pod(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()).cloned() else { return };
+        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()).cloned() else {
+            return;
+        };
         let uid = pod.metadata.uid.clone();
         let deleting = pod.metadata.deletion_timestamp.is_some();
         match self.workers.get(&uid).map(|w| w.step) {
             None if deleting || pod.is_terminal() => {}
             None => {
                 ctx.phase("SyncPod", format!("{key}: admitted"));
-                self.workers.insert(uid.clone(), PodWorker { key: key.into(), step: Step::Sandbox, seq: 0, ip: String::new(), started: Some(Time::at(ctx.now)) });
+                self.workers.insert(
+                    uid.clone(),
+                    PodWorker {
+                        key: key.into(),
+                        step: Step::Sandbox,
+                        seq: 0,
+                        ip: String::new(),
+                        started: Some(Time::at(ctx.now)),
+                    },
+                );
                 self.report(ctx, &pod, &uid);
                 self.begin(ctx, &uid, Step::Sandbox);
             }
@@ -257,25 +297,71 @@ impl Kubelet {
     /// Starts a step: records the CRI/CNI call and sets the timer for when it completes.
     fn begin(&mut self, ctx: &mut Ctx, uid: &str, step: Step) {
         let Some(pod) = self.pod_of(uid) else { return };
-        let image = |i: usize| pod.spec.containers.get(i).map(|c| images::normalize(&c.image)).unwrap_or_default();
+        let image = |i: usize| {
+            pod.spec
+                .containers
+                .get(i)
+                .map(|c| images::normalize(&c.image))
+                .unwrap_or_default()
+        };
         let (call, detail, us) = match step {
-            Step::Sandbox => ("RunPodSandbox", "CNI ADD eth0".to_string(), self.rng.between(300, 700) * MILLIS),
+            Step::Sandbox => (
+                "RunPodSandbox",
+                "CNI ADD eth0".to_string(),
+                self.rng.between(300, 700) * MILLIS,
+            ),
             Step::Pull(i) => {
                 let img = image(i);
-                let policy = pod.spec.containers.get(i).map(|c| c.image_pull_policy.as_str()).unwrap_or("IfNotPresent");
+                let policy = pod
+                    .spec
+                    .containers
+                    .get(i)
+                    .map(|c| c.image_pull_policy.as_str())
+                    .unwrap_or("IfNotPresent");
                 let cached = self.images.contains(&img);
                 let us = match (cached, policy) {
                     (true, "Always") => self.rng.between(200, 500) * MILLIS,
                     (true, _) => 0,
-                    (false, _) => images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC + self.rng.between(100, 400) * MILLIS,
+                    (false, _) => {
+                        images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC
+                            + self.rng.between(100, 400) * MILLIS
+                    }
                 };
-                let what = if cached && policy != "Always" { format!("{img} (already present on machine)") } else { format!("Pulling image \"{img}\"") };
+                let what = if cached && policy != "Always" {
+                    format!("{img} (already present on machine)")
+                } else {
+                    format!("Pulling image \"{img}\"")
+                };
                 ("PullImage", what, us)
             }
-            Step::Create(i) => ("CreateContainer", pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(), self.rng.between(30, 80) * MILLIS),
-            Step::Start(i) => ("StartContainer", pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(), self.rng.between(40, 120) * MILLIS),
-            Step::Stop => ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS),
-            Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
+            Step::Create(i) => (
+                "CreateContainer",
+                pod.spec
+                    .containers
+                    .get(i)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                self.rng.between(30, 80) * MILLIS,
+            ),
+            Step::Start(i) => (
+                "StartContainer",
+                pod.spec
+                    .containers
+                    .get(i)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                self.rng.between(40, 120) * MILLIS,
+            ),
+            Step::Stop => (
+                "StopContainer",
+                "SIGTERM".to_string(),
+                self.rng.between(100, 400) * MILLIS,
+            ),
+            Step::Teardown => (
+                "StopPodSandbox",
+                "CNI DEL eth0".to_string(),
+                self.rng.between(50, 150) * MILLIS,
+            ),
             Step::Running => return,
         };
         let seq = self.next_seq;
@@ -285,7 +371,13 @@ impl Kubelet {
             w.seq = seq;
             ctx.phase(call, format!("{}: {detail}", w.key));
         }
-        ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
+        ctx.timer(
+            us,
+            Timer::PodStep {
+                uid: uid.to_string(),
+                seq,
+            },
+        );
     }
 
     fn finish_step(&mut self, ctx: &mut Ctx, uid: &str) {
@@ -293,12 +385,21 @@ impl Kubelet {
             self.forget(ctx, uid);
             return;
         };
-        let Some(step) = self.workers.get(uid).map(|w| w.step) else { return };
+        let Some(step) = self.workers.get(uid).map(|w| w.step) else {
+            return;
+        };
         let containers = pod.spec.containers.len();
         let next = match step {
             Step::Sandbox => {
                 let ip = self.ipam.allocate().unwrap_or_default();
-                ctx.phase("CNI ADD", format!("{}: {ip}/24 from {}", super::client::key_of(&Object::Pod(pod.clone())), self.ipam.pod_cidr()));
+                ctx.phase(
+                    "CNI ADD",
+                    format!(
+                        "{}: {ip}/24 from {}",
+                        super::client::key_of(&Object::Pod(pod.clone())),
+                        self.ipam.pod_cidr()
+                    ),
+                );
                 if let Some(w) = self.workers.get_mut(uid) {
                     w.ip = ip;
                 }
@@ -322,7 +423,12 @@ impl Kubelet {
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
                 self.release(uid);
-                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
+                let mut req = ApiRequest::new(
+                    Verb::Delete,
+                    res("pods"),
+                    &pod.metadata.namespace,
+                    &pod.metadata.name,
+                );
                 req.grace_period_seconds = Some(0);
                 self.client.send(ctx, 0, req, Tag::Other);
                 self.workers.remove(uid);
@@ -354,18 +460,29 @@ impl Kubelet {
 
     fn pod_of(&self, uid: &str) -> Option<Pod> {
         let key = &self.workers.get(uid)?.key;
-        self.pods.store.get(key).and_then(|o| o.as_pod()).filter(|p| p.metadata.uid == uid).cloned()
+        self.pods
+            .store
+            .get(key)
+            .and_then(|o| o.as_pod())
+            .filter(|p| p.metadata.uid == uid)
+            .cloned()
     }
 
     /// Sends the pod status the worker has reached (status manager → PATCH pods/status).
     fn report(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
-        let Some(w) = self.workers.get(uid) else { return };
+        let Some(w) = self.workers.get(uid) else {
+            return;
+        };
         let running = w.step == Step::Running;
         let now = Some(Time::at(ctx.now));
         let cond = |t: &str, ok: bool| Condition {
             type_: t.into(),
             status: if ok { "True" } else { "False" }.into(),
-            reason: if ok { String::new() } else { "ContainersNotReady".into() },
+            reason: if ok {
+                String::new()
+            } else {
+                "ContainersNotReady".into()
+            },
             last_transition_time: now,
             ..Default::default()
         };
@@ -373,10 +490,16 @@ impl Kubelet {
             phase: if running { "Running" } else { "Pending" }.into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
-                Condition { reason: String::new(), ..cond("Initialized", true) },
+                Condition {
+                    reason: String::new(),
+                    ..cond("Initialized", true)
+                },
                 cond("Ready", running),
                 cond("ContainersReady", running),
-                Condition { reason: String::new(), ..cond("PodScheduled", true) },
+                Condition {
+                    reason: String::new(),
+                    ..cond("PodScheduled", true)
+                },
             ],
             host_ip: self.internal_ip.clone(),
             pod_ip: w.ip.clone(),
@@ -391,14 +514,31 @@ impl Kubelet {
                     restart_count: 0,
                     image: images::normalize(&c.image),
                     state: if running {
-                        ContainerState { running: Some(StateRunning { started_at: Time::at(ctx.now) }), ..Default::default() }
+                        ContainerState {
+                            running: Some(StateRunning {
+                                started_at: Time::at(ctx.now),
+                            }),
+                            ..Default::default()
+                        }
                     } else {
-                        ContainerState { waiting: Some(StateReason { reason: "ContainerCreating".into(), message: String::new() }), ..Default::default() }
+                        ContainerState {
+                            waiting: Some(StateReason {
+                                reason: "ContainerCreating".into(),
+                                message: String::new(),
+                            }),
+                            ..Default::default()
+                        }
                     },
                 })
                 .collect(),
         };
-        let mut req = ApiRequest::new(Verb::Patch, res("pods"), &pod.metadata.namespace, &pod.metadata.name).with_subresource("status");
+        let mut req = ApiRequest::new(
+            Verb::Patch,
+            res("pods"),
+            &pod.metadata.namespace,
+            &pod.metadata.name,
+        )
+        .with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": status }));
         self.client.send(ctx, 0, req, Tag::Other);
     }

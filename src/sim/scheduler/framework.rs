@@ -28,10 +28,16 @@ pub struct Status {
 
 impl Status {
     pub fn success() -> Self {
-        Status { code: Code::Success, reasons: vec![] }
+        Status {
+            code: Code::Success,
+            reasons: vec![],
+        }
     }
     pub fn new(code: Code, reason: impl Into<String>) -> Self {
-        Status { code, reasons: vec![reason.into()] }
+        Status {
+            code,
+            reasons: vec![reason.into()],
+        }
     }
     pub fn is_success(&self) -> bool {
         self.code == Code::Success
@@ -60,7 +66,8 @@ impl Resource {
                 "ephemeral-storage" => r.ephemeral_storage = parse_value(q).unwrap_or(0) as i64,
                 "pods" => r.allowed_pods = parse_value(q).unwrap_or(0) as i64,
                 other => {
-                    r.scalar.insert(other.to_string(), parse_value(q).unwrap_or(0) as i64);
+                    r.scalar
+                        .insert(other.to_string(), parse_value(q).unwrap_or(0) as i64);
                 }
             }
         }
@@ -87,7 +94,10 @@ impl Resource {
     }
 
     pub fn is_zero(&self) -> bool {
-        self.milli_cpu == 0 && self.memory == 0 && self.ephemeral_storage == 0 && self.scalar.values().all(|v| *v == 0)
+        self.milli_cpu == 0
+            && self.memory == 0
+            && self.ephemeral_storage == 0
+            && self.scalar.values().all(|v| *v == 0)
     }
 }
 
@@ -129,7 +139,13 @@ pub struct NodeInfo {
 impl NodeInfo {
     pub fn new(node: Node) -> Self {
         let allocatable = Resource::from_list(&node.status.allocatable);
-        NodeInfo { node, allocatable, requested: Resource::default(), non_zero_requested: Resource::default(), pod_count: 0 }
+        NodeInfo {
+            node,
+            allocatable,
+            requested: Resource::default(),
+            non_zero_requested: Resource::default(),
+            pod_count: 0,
+        }
     }
 
     pub fn add_pod(&mut self, pod: &Pod) {

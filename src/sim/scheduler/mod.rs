@@ -57,7 +57,10 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
-        let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
+        let cred = Credential::ClientCert {
+            common_name: "system:kube-scheduler".into(),
+            organizations: vec![],
+        };
         let res = |p| ResourceInfo::by_plural(p).expect("resource table lists pods and nodes");
         Scheduler {
             client: ApiClient::new(apiserver, cred),
@@ -98,8 +101,13 @@ impl Scheduler {
                             break;
                         }
                     }
-                    let pending: Vec<String> =
-                        self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| needs_scheduling(p)).map(|p| key_of_pod(p)).collect();
+                    let pending: Vec<String> = self
+                        .pods
+                        .objects()
+                        .filter_map(|o| o.as_pod())
+                        .filter(|p| needs_scheduling(p))
+                        .map(key_of_pod)
+                        .collect();
                     for k in pending {
                         self.enqueue(ctx, k);
                     }
@@ -123,18 +131,31 @@ impl Scheduler {
                     match (&ev.type_, ev.object.as_pod()) {
                         (WatchType::Deleted, _) => {
                             self.assumed.remove(&key);
-                            if old.is_some_and(|o| o.as_pod().is_some_and(|p| !p.spec.node_name.is_empty())) {
+                            if old.is_some_and(|o| {
+                                o.as_pod().is_some_and(|p| !p.spec.node_name.is_empty())
+                            }) {
                                 self.move_all_to_active(ctx, "AssignedPodDelete");
                             }
                         }
                         (_, Some(p)) if !p.spec.node_name.is_empty() => {
                             self.assumed.remove(&key);
                         }
-                        (_, Some(p)) if needs_scheduling(p) && !self.unschedulable.contains(&key) => self.enqueue(ctx, key),
+                        (_, Some(p))
+                            if needs_scheduling(p) && !self.unschedulable.contains(&key) =>
+                        {
+                            self.enqueue(ctx, key)
+                        }
                         _ => {}
                     }
                 } else if self.nodes.apply(&ev).is_some() && ev.type_ != WatchType::Deleted {
-                    self.move_all_to_active(ctx, if ev.type_ == WatchType::Added { "NodeAdd" } else { "NodeUpdate" });
+                    self.move_all_to_active(
+                        ctx,
+                        if ev.type_ == WatchType::Added {
+                            "NodeAdd"
+                        } else {
+                            "NodeUpdate"
+                        },
+                    );
                 }
             }
             _ => {}
@@ -160,16 +181,31 @@ impl Scheduler {
         if self.unschedulable.is_empty() {
             return;
         }
-        ctx.phase("queue", format!("{event}: {} unschedulable pod(s) back to activeQ", self.unschedulable.len()));
+        ctx.phase(
+            "queue",
+            format!(
+                "{event}: {} unschedulable pod(s) back to activeQ",
+                self.unschedulable.len()
+            ),
+        );
         for k in std::mem::take(&mut self.unschedulable) {
             self.enqueue(ctx, k);
         }
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx) {
-        let Some(key) = self.active.pop_front() else { return };
+        let Some(key) = self.active.pop_front() else {
+            return;
+        };
         self.kick(ctx);
-        let Some(pod) = self.pods.store.get(&key).and_then(|o| o.as_pod()).filter(|p| needs_scheduling(p)).cloned() else {
+        let Some(pod) = self
+            .pods
+            .store
+            .get(&key)
+            .and_then(|o| o.as_pod())
+            .filter(|p| needs_scheduling(p))
+            .cloned()
+        else {
             return;
         };
         let infos = self.snapshot();
@@ -178,7 +214,11 @@ impl Scheduler {
             ctx.phase("Filter", format!("{key}: {node} rejected: {reason}"));
         }
         if !report.scores.is_empty() {
-            let shown: Vec<String> = report.scores.iter().map(|(n, s)| format!("{n}={s}")).collect();
+            let shown: Vec<String> = report
+                .scores
+                .iter()
+                .map(|(n, s)| format!("{n}={s}"))
+                .collect();
             ctx.phase("Score", format!("{key}: {}", shown.join(" ")));
         }
         match report.chosen.clone() {
@@ -186,7 +226,13 @@ impl Scheduler {
                 ctx.phase("Bind", format!("{key} → {node}"));
                 self.assumed.insert(key.clone(), node.clone());
                 let res = ResourceInfo::by_plural("pods").expect("pods");
-                let mut req = ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("binding");
+                let mut req = ApiRequest::new(
+                    Verb::Create,
+                    res,
+                    &pod.metadata.namespace,
+                    &pod.metadata.name,
+                )
+                .with_subresource("binding");
                 req.target_node = Some(node);
                 self.client.send(ctx, 0, req, Tag::Bind { pod: key });
             }
@@ -202,11 +248,19 @@ impl Scheduler {
 
     /// Sets PodScheduled=False with reason Unschedulable, as the scheduler's FailureHandler.
     fn report_unschedulable(&mut self, ctx: &mut Ctx, pod: &Pod, message: String) {
-        let already = pod.condition("PodScheduled").is_some_and(|c| c.status == "False" && c.message == message);
+        let already = pod
+            .condition("PodScheduled")
+            .is_some_and(|c| c.status == "False" && c.message == message);
         if already {
             return;
         }
-        let mut conditions: Vec<Condition> = pod.status.conditions.iter().filter(|c| c.type_ != "PodScheduled").cloned().collect();
+        let mut conditions: Vec<Condition> = pod
+            .status
+            .conditions
+            .iter()
+            .filter(|c| c.type_ != "PodScheduled")
+            .cloned()
+            .collect();
         conditions.push(Condition {
             type_: "PodScheduled".into(),
             status: "False".into(),
@@ -215,18 +269,37 @@ impl Scheduler {
             last_transition_time: Some(Time::at(ctx.now)),
         });
         let res = ResourceInfo::by_plural("pods").expect("pods");
-        let mut req = ApiRequest::new(Verb::Patch, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("status");
+        let mut req = ApiRequest::new(
+            Verb::Patch,
+            res,
+            &pod.metadata.namespace,
+            &pod.metadata.name,
+        )
+        .with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
         self.client.send(ctx, 0, req, Tag::Status);
     }
 
     /// NodeInfo for every node, from the informers plus assumed pods.
     fn snapshot(&self) -> Vec<NodeInfo> {
-        let mut infos: Vec<NodeInfo> = self.nodes.objects().filter_map(|o| o.as_node()).map(|n| NodeInfo::new(n.clone())).collect();
-        let index: BTreeMap<String, usize> = infos.iter().enumerate().map(|(i, n)| (n.node.metadata.name.clone(), i)).collect();
+        let mut infos: Vec<NodeInfo> = self
+            .nodes
+            .objects()
+            .filter_map(|o| o.as_node())
+            .map(|n| NodeInfo::new(n.clone()))
+            .collect();
+        let index: BTreeMap<String, usize> = infos
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.node.metadata.name.clone(), i))
+            .collect();
         for o in self.pods.objects() {
             let Some(p) = o.as_pod() else { continue };
-            let node = if p.spec.node_name.is_empty() { self.assumed.get(&key_of(o)).cloned().unwrap_or_default() } else { p.spec.node_name.clone() };
+            let node = if p.spec.node_name.is_empty() {
+                self.assumed.get(&key_of(o)).cloned().unwrap_or_default()
+            } else {
+                p.spec.node_name.clone()
+            };
             if let Some(&i) = index.get(&node) {
                 if !p.is_terminal() {
                     infos[i].add_pod(p);
@@ -242,7 +315,10 @@ fn key_of_pod(p: &Pod) -> String {
 }
 
 fn needs_scheduling(p: &Pod) -> bool {
-    p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none() && p.spec.scheduler_name == "default-scheduler" && !p.is_terminal()
+    p.spec.node_name.is_empty()
+        && p.metadata.deletion_timestamp.is_none()
+        && p.spec.scheduler_name == "default-scheduler"
+        && !p.is_terminal()
 }
 
 /// One scheduling cycle over a snapshot: Filter, Score (with NormalizeScore), selectHost.
@@ -262,31 +338,61 @@ pub fn run_cycle(pod: &Pod, nodes: &[NodeInfo], rng: &mut SimRng) -> CycleReport
         // With exactly one feasible node the scheduler skips scoring.
         let chosen = feasible.first().map(|n| n.node.metadata.name.clone());
         let scores = chosen.iter().map(|n| (n.clone(), 0)).collect();
-        return CycleReport { pod: pod_key, rejected, scores, chosen };
+        return CycleReport {
+            pod: pod_key,
+            rejected,
+            scores,
+            chosen,
+        };
     }
-    let taint_raw: Vec<i64> = feasible.iter().map(|n| taint_toleration::score(pod, n)).collect();
+    let taint_raw: Vec<i64> = feasible
+        .iter()
+        .map(|n| taint_toleration::score(pod, n))
+        .collect();
     let taint = default_normalize_score(MAX_NODE_SCORE, true, &taint_raw);
     let scores: Vec<(String, i64)> = feasible
         .iter()
         .zip(taint)
-        .map(|(n, t)| (n.node.metadata.name.clone(), t * taint_toleration::WEIGHT + node_resources_fit::score(pod, n) * node_resources_fit::WEIGHT))
+        .map(|(n, t)| {
+            (
+                n.node.metadata.name.clone(),
+                t * taint_toleration::WEIGHT
+                    + node_resources_fit::score(pod, n) * node_resources_fit::WEIGHT,
+            )
+        })
         .collect();
     let chosen = select_host(&scores, rng);
-    CycleReport { pod: pod_key, rejected, scores, chosen }
+    CycleReport {
+        pod: pod_key,
+        rejected,
+        scores,
+        chosen,
+    }
 }
 
 /// Filter plugins in the default profile's order; the first failure decides.
 pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
-    let filters: [fn(&Pod, &NodeInfo) -> Status; 4] =
-        [node_unschedulable::filter, node_name::filter, taint_toleration::filter, node_resources_fit::filter];
-    filters.iter().map(|f| f(pod, node)).find(|s| !s.is_success()).unwrap_or_else(Status::success)
+    let filters: [fn(&Pod, &NodeInfo) -> Status; 4] = [
+        node_unschedulable::filter,
+        node_name::filter,
+        taint_toleration::filter,
+        node_resources_fit::filter,
+    ];
+    filters
+        .iter()
+        .map(|f| f(pod, node))
+        .find(|s| !s.is_success())
+        .unwrap_or_else(Status::success)
 }
 
 /// helper.DefaultNormalizeScore.
 pub fn default_normalize_score(max: i64, reverse: bool, scores: &[i64]) -> Vec<i64> {
     let max_count = scores.iter().copied().max().unwrap_or(0);
     if max_count == 0 {
-        return scores.iter().map(|s| if reverse { max } else { *s }).collect();
+        return scores
+            .iter()
+            .map(|s| if reverse { max } else { *s })
+            .collect();
     }
     scores
         .iter()
@@ -331,7 +437,10 @@ pub fn fit_error(total: usize, rejected: &[(String, String)]) -> String {
             *histogram.entry(r).or_insert(0) += 1;
         }
     }
-    let mut parts: Vec<String> = histogram.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let mut parts: Vec<String> = histogram
+        .into_iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect();
     parts.sort();
     format!("0/{total} nodes are available: {}.", parts.join(", "))
 }

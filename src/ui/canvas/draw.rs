@@ -81,12 +81,21 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
         rounded(ctx, &region.rect, 14.0);
         ctx.set_fill_style_str(palette::REGION);
         ctx.fill();
-        text(ctx, &region.label, region.rect.x + 14.0, region.rect.y + 22.0, "600 14px system-ui, sans-serif", palette::MUTED);
+        text(
+            ctx,
+            &region.label,
+            region.rect.x + 14.0,
+            region.rect.y + 22.0,
+            "600 15px system-ui, sans-serif",
+            palette::MUTED,
+        );
     }
     draw_links(f);
     let phases = current_phases(f);
     for c in &f.view.components {
-        let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else { continue };
+        let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else {
+            continue;
+        };
         draw_component(f, c, r, phases.get(&c.id));
     }
     draw_pods(f, slots);
@@ -95,15 +104,31 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
 }
 
 fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
-    f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
+    f.layout
+        .boxes
+        .get(id as usize)
+        .copied()
+        .flatten()
+        .map(|r| r.center())
 }
 
 fn draw_links(f: &Frame) {
     let ctx = f.ctx;
     ctx.set_stroke_style_str("#2a3440");
     ctx.set_line_width(1.5);
-    let api = f.view.components.iter().find(|c| c.role == Role::ApiServer).map(|c| c.id);
-    let etcd: Vec<u32> = f.view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    let api = f
+        .view
+        .components
+        .iter()
+        .find(|c| c.role == Role::ApiServer)
+        .map(|c| c.id);
+    let etcd: Vec<u32> = f
+        .view
+        .components
+        .iter()
+        .filter(|c| c.role == Role::Etcd)
+        .map(|c| c.id)
+        .collect();
     let line = |a: u32, b: u32| {
         if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
             ctx.begin_path();
@@ -113,7 +138,12 @@ fn draw_links(f: &Frame) {
         }
     };
     if let Some(api) = api {
-        for c in f.view.components.iter().filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer) {
+        for c in f
+            .view
+            .components
+            .iter()
+            .filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer)
+        {
             line(api, c.id);
         }
         if let Some(first) = etcd.first() {
@@ -136,17 +166,29 @@ fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
         if rec.at().0 < since {
             break;
         }
-        if let TraceRecord::Phase { at, component, phase, detail } = rec {
+        if let TraceRecord::Phase {
+            at,
+            component,
+            phase,
+            detail,
+        } = rec
+        {
             if at.0 <= f.now.0 {
                 let age = (f.now.0 - at.0) as f64 / window.max(1) as f64;
-                out.entry(*component).or_insert((phase.as_str(), detail.as_str(), age));
+                out.entry(*component)
+                    .or_insert((phase.as_str(), detail.as_str(), age));
             }
         }
     }
     out
 }
 
-fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
+fn draw_component(
+    f: &Frame,
+    c: &crate::sim::view::ComponentView,
+    r: &Rect,
+    phase: Option<&(&str, &str, f64)>,
+) {
     let ctx = f.ctx;
     let color = palette::role(c.role);
     rounded(ctx, r, 8.0);
@@ -168,14 +210,22 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
         _ => c.name.clone(),
     };
     if let Some(role) = c.raft_role {
-        title = format!("{} {}", title, match role {
-            RaftRole::Leader => "★ leader",
-            RaftRole::Candidate => "? candidate",
-            RaftRole::Follower => "· follower",
-        });
+        title = format!(
+            "{} {}",
+            title,
+            match role {
+                RaftRole::Leader => "★ leader",
+                RaftRole::Candidate => "? candidate",
+                RaftRole::Follower => "· follower",
+            }
+        );
     }
     let small = matches!(c.role, Role::Kubelet | Role::KubeProxy);
-    let font = if small { "600 12px system-ui, sans-serif" } else { "600 14px system-ui, sans-serif" };
+    let font = if small {
+        "600 13px system-ui, sans-serif"
+    } else {
+        "600 15px system-ui, sans-serif"
+    };
     ctx.set_font(font);
     let t = fit(ctx, &title, r.w - 16.0);
     text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::TEXT);
@@ -184,16 +234,29 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
         None if small => String::new(),
         None => c.status.clone(),
     };
-    ctx.set_font("12px system-ui, sans-serif");
+    ctx.set_font("13px system-ui, sans-serif");
     let s = fit(ctx, &line2, r.w - 16.0);
-    let line2_color = if phase.is_some() { color } else { palette::MUTED };
-    text(ctx, &s, r.x + 8.0, r.y + r.h - 12.0, "12px system-ui, sans-serif", line2_color);
+    let line2_color = if phase.is_some() {
+        color
+    } else {
+        palette::MUTED
+    };
+    text(
+        ctx,
+        &s,
+        r.x + 8.0,
+        r.y + r.h - 10.0,
+        "13px system-ui, sans-serif",
+        line2_color,
+    );
 }
 
 fn draw_pods(f: &Frame, slots: &mut PodSlots) {
     let ctx = f.ctx;
     for node in &f.view.nodes {
-        let Some(area) = f.layout.pod_areas.get(&node.name) else { continue };
+        let Some(area) = f.layout.pod_areas.get(&node.name) else {
+            continue;
+        };
         let names: Vec<String> = node.pods.iter().map(|p| p.name.clone()).collect();
         let idx = slots.assign(&node.name, &names);
         for (p, i) in node.pods.iter().zip(idx) {
@@ -208,9 +271,16 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) {
             ctx.set_stroke_style_str(palette::POD);
             ctx.set_line_width(1.5);
             ctx.stroke();
-            ctx.set_font("11px system-ui, sans-serif");
+            ctx.set_font("13px system-ui, sans-serif");
             let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
-            text(ctx, &label, r.x + 6.0, r.y + 17.0, "11px system-ui, sans-serif", palette::TEXT);
+            text(
+                ctx,
+                &label,
+                r.x + 6.0,
+                r.y + 20.0,
+                "13px system-ui, sans-serif",
+                palette::TEXT,
+            );
         }
     }
 }
@@ -228,17 +298,36 @@ fn short_pod(name: &str) -> String {
 fn draw_pending(f: &Frame) {
     let ctx = f.ctx;
     let a = f.layout.pending_area;
-    text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 12px system-ui, sans-serif", palette::MUTED);
+    text(
+        ctx,
+        "Pending (no node yet)",
+        a.x,
+        a.y + 12.0,
+        "600 13px system-ui, sans-serif",
+        palette::MUTED,
+    );
     for (i, key) in f.view.pending.iter().take(6).enumerate() {
-        let r = Rect { x: a.x, y: a.y + 24.0 + i as f64 * 30.0, w: a.w, h: 24.0 };
+        let r = Rect {
+            x: a.x,
+            y: a.y + 24.0 + i as f64 * 30.0,
+            w: a.w,
+            h: 24.0,
+        };
         rounded(ctx, &r, 6.0);
         ctx.set_stroke_style_str(palette::POD);
         ctx.set_line_width(1.5);
         ctx.stroke();
         let name = key.rsplit('/').next().unwrap_or(key);
-        ctx.set_font("11px system-ui, sans-serif");
+        ctx.set_font("13px system-ui, sans-serif");
         let label = fit(ctx, &format!("… {}", short_pod(name)), r.w - 10.0);
-        text(ctx, &label, r.x + 6.0, r.y + 16.0, "11px system-ui, sans-serif", palette::TEXT);
+        text(
+            ctx,
+            &label,
+            r.x + 6.0,
+            r.y + 17.0,
+            "13px system-ui, sans-serif",
+            palette::TEXT,
+        );
     }
 }
 
@@ -252,7 +341,17 @@ fn draw_messages(f: &Frame) {
         if rec.at().0 < since || drawn >= MAX_DOTS {
             break;
         }
-        let TraceRecord::Message { kind, from, to, sent, arrives: Some(arrives), .. } = rec else { continue };
+        let TraceRecord::Message {
+            kind,
+            from,
+            to,
+            sent,
+            arrives: Some(arrives),
+            ..
+        } = rec
+        else {
+            continue;
+        };
         if sent.0 > f.now.0 {
             continue;
         }
@@ -261,7 +360,9 @@ fn draw_messages(f: &Frame) {
         if progress > 1.0 {
             continue;
         }
-        let (Some(a), Some(b)) = (center(f, *from), center(f, *to)) else { continue };
+        let (Some(a), Some(b)) = (center(f, *from), center(f, *to)) else {
+            continue;
+        };
         let (x, y) = (a.0 + (b.0 - a.0) * progress, a.1 + (b.1 - a.1) * progress);
         ctx.begin_path();
         let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);

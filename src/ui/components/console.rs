@@ -31,7 +31,11 @@ impl ConsoleLine {
             n.set(v + 1);
             v
         });
-        ConsoleLine { id, kind, text: text.to_string() }
+        ConsoleLine {
+            id,
+            kind,
+            text: text.to_string(),
+        }
     }
 }
 
@@ -65,7 +69,10 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
             match kubectl::start(&mut e.sim, line) {
                 Ok(p) => {
                     if !e.playing {
-                        out.push(ConsoleLine::new(LineKind::Info, "(paused: the request is sent when time runs — press play or step)"));
+                        out.push(ConsoleLine::new(
+                            LineKind::Info,
+                            "(paused: the request is sent when time runs — press play or step)",
+                        ));
                     }
                     e.pending.push(p);
                 }

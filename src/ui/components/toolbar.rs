@@ -3,8 +3,17 @@
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
-pub const SPEEDS: [(f64, &str); 9] =
-    [(0.01, "1/100×"), (0.1, "1/10×"), (0.25, "1/4×"), (0.5, "1/2×"), (1.0, "1×"), (2.0, "2×"), (5.0, "5×"), (10.0, "10×"), (100.0, "100×")];
+pub const SPEEDS: [(f64, &str); 9] = [
+    (0.01, "1/100×"),
+    (0.1, "1/10×"),
+    (0.25, "1/4×"),
+    (0.5, "1/2×"),
+    (1.0, "1×"),
+    (2.0, "2×"),
+    (5.0, "5×"),
+    (10.0, "10×"),
+    (100.0, "100×"),
+];
 
 /// Space toggles play, → steps one event: shared by the buttons and the keyboard.
 pub fn toggle_play(engine: &Shared, playing: RwSignal<bool>) {
@@ -26,7 +35,12 @@ pub fn step(engine: &Shared, playing: RwSignal<bool>) {
 }
 
 #[component]
-pub fn Toolbar(engine: Shared, playing: RwSignal<bool>, clock: RwSignal<String>, legend: RwSignal<bool>) -> impl IntoView {
+pub fn Toolbar(
+    engine: Shared,
+    playing: RwSignal<bool>,
+    clock: RwSignal<String>,
+    legend: RwSignal<bool>,
+) -> impl IntoView {
     let (e1, e2, e3, e4) = (engine.clone(), engine.clone(), engine.clone(), engine);
     let on_speed = move |ev: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&ev).parse::<f64>() {

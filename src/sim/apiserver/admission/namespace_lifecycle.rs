@@ -11,11 +11,19 @@ pub const IMMORTAL: [&str; 3] = ["default", "kube-system", "kube-public"];
 pub fn admit(req: &ApiRequest, namespace: Option<&Namespace>) -> Result<(), Status> {
     if req.resource.plural == "namespaces" {
         if req.verb == Verb::Delete && IMMORTAL.contains(&req.name.as_str()) {
-            return Err(Status::forbidden(format!("namespaces \"{}\" is forbidden: this namespace may not be deleted", req.name)));
+            return Err(Status::forbidden(format!(
+                "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+                req.name
+            )));
         }
         return Ok(());
     }
-    if !req.resource.namespaced || matches!(req.verb, Verb::Delete | Verb::Get | Verb::List | Verb::Watch) {
+    if !req.resource.namespaced
+        || matches!(
+            req.verb,
+            Verb::Delete | Verb::Get | Verb::List | Verb::Watch
+        )
+    {
         return Ok(());
     }
     match namespace {

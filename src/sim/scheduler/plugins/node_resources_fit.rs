@@ -4,7 +4,9 @@
 //! with non-zero requests. No NormalizeScore.
 
 use crate::sim::api::Pod;
-use crate::sim::scheduler::framework::{pod_non_zero_requests, pod_requests, Code, NodeInfo, Resource, Status, MAX_NODE_SCORE};
+use crate::sim::scheduler::framework::{
+    pod_non_zero_requests, pod_requests, Code, NodeInfo, Resource, Status, MAX_NODE_SCORE,
+};
 
 pub const NAME: &str = "NodeResourcesFit";
 pub const WEIGHT: i64 = 1;
@@ -30,17 +32,41 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
                 unresolvable |= want > alloc;
             }
         };
-        check("cpu", req.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu);
-        check("memory", req.memory, node.allocatable.memory, node.requested.memory);
-        check("ephemeral-storage", req.ephemeral_storage, node.allocatable.ephemeral_storage, node.requested.ephemeral_storage);
+        check(
+            "cpu",
+            req.milli_cpu,
+            node.allocatable.milli_cpu,
+            node.requested.milli_cpu,
+        );
+        check(
+            "memory",
+            req.memory,
+            node.allocatable.memory,
+            node.requested.memory,
+        );
+        check(
+            "ephemeral-storage",
+            req.ephemeral_storage,
+            node.allocatable.ephemeral_storage,
+            node.requested.ephemeral_storage,
+        );
         for (name, want) in &req.scalar {
-            check(name, *want, node.allocatable.get(name), node.requested.get(name));
+            check(
+                name,
+                *want,
+                node.allocatable.get(name),
+                node.requested.get(name),
+            );
         }
     }
     if reasons.is_empty() {
         Status::success()
     } else {
-        let code = if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
+        let code = if unresolvable {
+            Code::UnschedulableAndUnresolvable
+        } else {
+            Code::Unschedulable
+        };
         Status { code, reasons }
     }
 }
@@ -54,13 +80,22 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
 }
 
 /// LeastAllocated over weighted resources; resources with zero allocatable are skipped.
-pub fn least_allocated(pod_request: &Resource, node_requested: &Resource, allocatable: &Resource, resources: &[(&str, i64)]) -> i64 {
+pub fn least_allocated(
+    pod_request: &Resource,
+    node_requested: &Resource,
+    allocatable: &Resource,
+    resources: &[(&str, i64)],
+) -> i64 {
     let (mut score, mut weights) = (0, 0);
     for (name, weight) in resources {
         let alloc = allocatable.get(name);
         let is_scalar = !matches!(*name, "cpu" | "memory" | "ephemeral-storage");
         let pod_req = pod_request.get(name);
-        let (req, alloc) = if is_scalar && pod_req == 0 { (0, 0) } else { (node_requested.get(name) + pod_req, alloc) };
+        let (req, alloc) = if is_scalar && pod_req == 0 {
+            (0, 0)
+        } else {
+            (node_requested.get(name) + pod_req, alloc)
+        };
         if alloc == 0 {
             continue;
         }
@@ -75,5 +110,10 @@ pub fn least_allocated(pod_request: &Resource, node_requested: &Resource, alloca
 }
 
 pub fn score(pod: &Pod, node: &NodeInfo) -> i64 {
-    least_allocated(&pod_non_zero_requests(pod), &node.non_zero_requested, &node.allocatable, &DEFAULT_RESOURCES)
+    least_allocated(
+        &pod_non_zero_requests(pod),
+        &node.non_zero_requested,
+        &node.allocatable,
+        &DEFAULT_RESOURCES,
+    )
 }
