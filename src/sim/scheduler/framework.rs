@@ -83,6 +83,17 @@ impl Resource {
         }
     }
 
+    /// Per resource, the larger of the two.
+    pub fn max_with(&mut self, other: &Resource) {
+        self.milli_cpu = self.milli_cpu.max(other.milli_cpu);
+        self.memory = self.memory.max(other.memory);
+        self.ephemeral_storage = self.ephemeral_storage.max(other.ephemeral_storage);
+        for (k, v) in &other.scalar {
+            let e = self.scalar.entry(k.clone()).or_insert(0);
+            *e = (*e).max(*v);
+        }
+    }
+
     pub fn get(&self, name: &str) -> i64 {
         match name {
             "cpu" => self.milli_cpu,
@@ -101,19 +112,15 @@ impl Resource {
     }
 }
 
-/// resourcehelper.PodRequests: the sum over containers (no init containers or overhead yet).
+/// resourcehelper.PodRequests: per resource, the larger of the containers' sum and the
+/// largest init container (sidecars and pod overhead are not modelled yet).
 pub fn pod_requests(pod: &Pod) -> Resource {
-    let mut r = Resource::default();
-    for c in &pod.spec.containers {
-        r.add(&Resource::from_list(&c.resources.requests));
-    }
-    r
+    requests_with(pod, |c| Resource::from_list(&c.resources.requests))
 }
 
 /// Requests with the non-zero defaults for cpu and memory a container omits (used by scoring).
 pub fn pod_non_zero_requests(pod: &Pod) -> Resource {
-    let mut r = Resource::default();
-    for c in &pod.spec.containers {
+    requests_with(pod, |c| {
         let mut one = Resource::from_list(&c.resources.requests);
         if !c.resources.requests.contains_key("cpu") {
             one.milli_cpu = DEFAULT_MILLI_CPU_REQUEST;
@@ -121,7 +128,17 @@ pub fn pod_non_zero_requests(pod: &Pod) -> Resource {
         if !c.resources.requests.contains_key("memory") {
             one.memory = DEFAULT_MEMORY_REQUEST;
         }
-        r.add(&one);
+        one
+    })
+}
+
+fn requests_with(pod: &Pod, of: impl Fn(&crate::sim::api::Container) -> Resource) -> Resource {
+    let mut r = Resource::default();
+    for c in &pod.spec.containers {
+        r.add(&of(c));
+    }
+    for c in &pod.spec.init_containers {
+        r.max_with(&of(c));
     }
     r
 }
