@@ -7,7 +7,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!(
-        "kube-playground is the web page (run `make serve`); the native command line is `kubesim`."
-    );
+    eprintln!("kube-playground is the web page (run `make serve`); the native command line is `kubesim`.");
 }

@@ -43,22 +43,14 @@ fn the_pure_core_stays_pure() {
     for dir in ["sim", "scenario", "kubectl"] {
         scan(&root.join(dir), &mut hits);
     }
-    assert!(
-        hits.is_empty(),
-        "the pure core touches forbidden APIs:\n{}",
-        hits.join("\n")
-    );
+    assert!(hits.is_empty(), "the pure core touches forbidden APIs:\n{}", hits.join("\n"));
 }
 
 #[test]
 fn the_guard_itself_catches_a_violation() {
     let dir = std::env::temp_dir().join(format!("kp-guard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("bad.rs"),
-        "use std::collections::HashMap; // ok in comment: HashSet\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("bad.rs"), "use std::collections::HashMap; // ok in comment: HashSet\n").unwrap();
     let mut hits = Vec::new();
     scan(&dir, &mut hits);
     std::fs::remove_dir_all(&dir).unwrap();

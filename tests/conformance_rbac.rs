@@ -12,9 +12,7 @@ fn vectors() -> Value {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect()).unwrap_or_default()
 }
 
 fn rule(v: &Value) -> PolicyRule {
@@ -29,10 +27,7 @@ fn rule(v: &Value) -> PolicyRule {
 
 fn attrs(verb: &str, group: &str, resource: &str, sub: &str) -> Attributes {
     Attributes {
-        user: UserInfo {
-            name: "u".into(),
-            groups: vec![],
-        },
+        user: UserInfo { name: "u".into(), groups: vec![] },
         verb: verb.into(),
         namespace: "ns".into(),
         api_group: group.into(),
@@ -52,18 +47,9 @@ fn rule_matches() {
             let f = req.as_array().unwrap();
             let s = |i: usize| f[i].as_str().unwrap();
             let (allowed, expected) = match f.len() {
-                3 => (
-                    rbac::non_resource_rule_allows(s(0), s(1), &r),
-                    f[2].as_bool().unwrap(),
-                ),
-                4 => (
-                    rbac::rule_allows(&attrs(s(0), s(1), s(2), ""), &r),
-                    f[3].as_bool().unwrap(),
-                ),
-                5 => (
-                    rbac::rule_allows(&attrs(s(0), s(1), s(2), s(3)), &r),
-                    f[4].as_bool().unwrap(),
-                ),
+                3 => (rbac::non_resource_rule_allows(s(0), s(1), &r), f[2].as_bool().unwrap()),
+                4 => (rbac::rule_allows(&attrs(s(0), s(1), s(2), ""), &r), f[3].as_bool().unwrap()),
+                5 => (rbac::rule_allows(&attrs(s(0), s(1), s(2), s(3)), &r), f[4].as_bool().unwrap()),
                 n => panic!("unknown request shape of {n} fields"),
             };
             assert_eq!(allowed, expected, "{}: {req}", table["name"]);
@@ -76,43 +62,24 @@ fn rule_matches() {
 #[test]
 fn resource_matches() {
     for case in vectors()["resource_matches"]["cases"].as_array().unwrap() {
-        let r = PolicyRule {
-            resources: strings(&case["ruleResources"]),
-            ..Default::default()
-        };
+        let r = PolicyRule { resources: strings(&case["ruleResources"]), ..Default::default() };
         let combined = case["combined"].as_str().unwrap();
         let sub = case["sub"].as_str().unwrap();
         // ResourceMatches receives the combined string; split it back into resource and sub.
-        let resource = if sub.is_empty() {
-            combined
-        } else {
-            combined.strip_suffix(&format!("/{sub}")).unwrap()
-        };
-        assert_eq!(
-            rbac::resource_matches(&r, resource, sub),
-            case["expected"].as_bool().unwrap(),
-            "{}",
-            case["name"]
-        );
+        let resource = if sub.is_empty() { combined } else { combined.strip_suffix(&format!("/{sub}")).unwrap() };
+        assert_eq!(rbac::resource_matches(&r, resource, sub), case["expected"].as_bool().unwrap(), "{}", case["name"]);
     }
 }
 
 #[test]
 fn applies_to() {
     for case in vectors()["applies_to"]["cases"].as_array().unwrap() {
-        let user = UserInfo {
-            name: case["user"]["name"].as_str().unwrap().into(),
-            groups: strings(&case["user"]["groups"]),
-        };
+        let user =
+            UserInfo { name: case["user"]["name"].as_str().unwrap().into(), groups: strings(&case["user"]["groups"]) };
         let subjects: Vec<Subject> = serde_json::from_value(case["subjects"].clone()).unwrap();
         let ns = case["namespace"].as_str().unwrap();
         let applies = subjects.iter().any(|s| rbac::applies_to(s, &user, ns));
-        assert_eq!(
-            applies,
-            case["expected"].as_bool().unwrap(),
-            "{}",
-            case["name"]
-        );
+        assert_eq!(applies, case["expected"].as_bool().unwrap(), "{}", case["name"]);
     }
 }
 
@@ -126,16 +93,10 @@ impl RbacSource for Fixture {
         vec![]
     }
     fn role_bindings(&self, namespace: &str) -> Vec<&RoleBinding> {
-        self.role_bindings
-            .iter()
-            .filter(|b| b.metadata.namespace == namespace)
-            .collect()
+        self.role_bindings.iter().filter(|b| b.metadata.namespace == namespace).collect()
     }
     fn cluster_role_rules(&self, name: &str) -> Option<&[PolicyRule]> {
-        self.cluster_roles
-            .iter()
-            .find(|r| r.metadata.name == name)
-            .map(|r| r.rules.as_slice())
+        self.cluster_roles.iter().find(|r| r.metadata.name == name).map(|r| r.rules.as_slice())
     }
     fn role_rules(&self, _: &str, _: &str) -> Option<&[PolicyRule]> {
         None
@@ -170,17 +131,11 @@ fn authorizer_scenarios() {
                 })
                 .collect(),
         };
-        for (key, want) in [
-            ("shouldPass", Decision::Allow),
-            ("shouldFail", Decision::NoOpinion),
-        ] {
+        for (key, want) in [("shouldPass", Decision::Allow), ("shouldFail", Decision::NoOpinion)] {
             for q in sc[key].as_array().unwrap() {
                 let s = |k: &str| q[k].as_str().unwrap().to_string();
                 let a = Attributes {
-                    user: UserInfo {
-                        name: s("user"),
-                        groups: strings(&q["groups"]),
-                    },
+                    user: UserInfo { name: s("user"), groups: strings(&q["groups"]) },
                     verb: s("verb"),
                     namespace: s("namespace"),
                     api_group: s("apiGroup"),
@@ -188,12 +143,7 @@ fn authorizer_scenarios() {
                     subresource: s("subresource"),
                     name: s("name"),
                 };
-                assert_eq!(
-                    rbac::authorize(&a, &fixture),
-                    want,
-                    "{}: {key} {q}",
-                    sc["name"]
-                );
+                assert_eq!(rbac::authorize(&a, &fixture), want, "{}: {key} {q}", sc["name"]);
             }
         }
     }

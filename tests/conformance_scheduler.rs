@@ -4,9 +4,7 @@
 
 use kube_playground::sim::api::*;
 use kube_playground::sim::scheduler::framework::{pod_non_zero_requests, Code, NodeInfo, Status};
-use kube_playground::sim::scheduler::plugins::{
-    node_name, node_resources_fit, node_unschedulable, taint_toleration,
-};
+use kube_playground::sim::scheduler::plugins::{node_name, node_resources_fit, node_unschedulable, taint_toleration};
 use kube_playground::sim::scheduler::{default_normalize_score, filter};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -17,18 +15,9 @@ fn vectors(name: &str) -> Value {
 }
 
 fn node(name: &str, allocatable: &[(&str, String)]) -> Node {
-    let mut n = Node {
-        metadata: ObjectMeta::named("", name),
-        ..Default::default()
-    };
-    n.status.allocatable = allocatable
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    n.status
-        .allocatable
-        .entry("pods".into())
-        .or_insert_with(|| "32".into());
+    let mut n = Node { metadata: ObjectMeta::named("", name), ..Default::default() };
+    n.status.allocatable = allocatable.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    n.status.allocatable.entry("pods".into()).or_insert_with(|| "32".into());
     n
 }
 
@@ -44,10 +33,7 @@ fn container(requests: &serde_json::Map<String, Value>) -> Container {
     Container {
         name: "c".into(),
         image: "i".into(),
-        resources: ResourceRequirements {
-            requests,
-            ..Default::default()
-        },
+        resources: ResourceRequirements { requests, ..Default::default() },
         ..Default::default()
     }
 }
@@ -56,19 +42,11 @@ fn pod(v: &Value) -> Pod {
     let list = |key: &str| {
         v.get(key)
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|c| container(c.as_object().unwrap()))
-                    .collect()
-            })
+            .map(|a| a.iter().map(|c| container(c.as_object().unwrap())).collect())
             .unwrap_or_default()
     };
     Pod {
-        spec: PodSpec {
-            containers: list("containers"),
-            init_containers: list("initContainers"),
-            ..Default::default()
-        },
+        spec: PodSpec { containers: list("containers"), init_containers: list("initContainers"), ..Default::default() },
         ..Default::default()
     }
 }
@@ -109,12 +87,7 @@ fn least_allocated_scores() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|r| {
-                    (
-                        r["name"].as_str().unwrap().to_string(),
-                        r["weight"].as_i64().unwrap(),
-                    )
-                })
+                .map(|r| (r["name"].as_str().unwrap().to_string(), r["weight"].as_i64().unwrap()))
                 .collect(),
         };
         let weights: Vec<(&str, i64)> = resources.iter().map(|(n, w)| (n.as_str(), *w)).collect();
@@ -126,14 +99,9 @@ fn least_allocated_scores() {
                 alloc.push(("cpu", cpu.as_str().unwrap().to_string()));
                 alloc.push(("memory", n["memory_quantity"].as_str().unwrap().to_string()));
             }
-            let ext: BTreeMap<String, i64> = n
-                .get("extended_allocatable")
-                .map(|e| serde_json::from_value(e.clone()).unwrap())
-                .unwrap_or_default();
-            let ext_alloc: Vec<(String, String)> = ext
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_string()))
-                .collect();
+            let ext: BTreeMap<String, i64> =
+                n.get("extended_allocatable").map(|e| serde_json::from_value(e.clone()).unwrap()).unwrap_or_default();
+            let ext_alloc: Vec<(String, String)> = ext.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
             alloc.extend(ext_alloc.iter().map(|(k, v)| (k.as_str(), v.clone())));
             let mut info = NodeInfo::new(node(node_name, &alloc));
             for p in case["existing_pods"].as_array().unwrap() {
@@ -147,17 +115,9 @@ fn least_allocated_scores() {
                 &info.allocatable,
                 &weights,
             );
-            assert_eq!(
-                score,
-                case["expected_scores"][node_name].as_i64().unwrap(),
-                "{name}: {node_name}"
-            );
+            assert_eq!(score, case["expected_scores"][node_name].as_i64().unwrap(), "{name}: {node_name}");
             if weights == node_resources_fit::DEFAULT_RESOURCES {
-                assert_eq!(
-                    score,
-                    node_resources_fit::score(&incoming, &info),
-                    "{name}: the plugin's Score agrees"
-                );
+                assert_eq!(score, node_resources_fit::score(&incoming, &info), "{name}: the plugin's Score agrees");
             }
         }
         ran += 1;
@@ -174,10 +134,7 @@ fn node_resources_fit_filter() {
         ("memory", n["allocatable_memory_bytes"].to_string()),
         ("pods", n["allocatable_pods"].to_string()),
         ("example.com/aaa", n["example.com/aaa"].to_string()),
-        (
-            "ephemeral-storage",
-            n["ephemeral_storage_bytes"].to_string(),
-        ),
+        ("ephemeral-storage", n["ephemeral_storage_bytes"].to_string()),
         ("hugepages-2Mi", n["hugepages-2Mi_bytes"].to_string()),
     ];
     for case in v["cases"].as_array().unwrap() {
@@ -191,11 +148,7 @@ fn node_resources_fit_filter() {
             ..Default::default()
         });
         let status = node_resources_fit::filter(&pod(&case["pod"]), &info);
-        assert_eq!(
-            code_name(status.code),
-            case["expected"].as_str().unwrap(),
-            "{name}"
-        );
+        assert_eq!(code_name(status.code), case["expected"].as_str().unwrap(), "{name}");
         if let Some(reasons) = case.get("reasons") {
             let want: Vec<String> = serde_json::from_value(reasons.clone()).unwrap();
             assert_eq!(status.reasons, want, "{name}");
@@ -218,11 +171,7 @@ fn node_name_filter() {
 }
 
 fn check_expected(s: &Status, expected: &Value, name: &str) {
-    assert_eq!(
-        code_name(s.code),
-        expected["code"].as_str().unwrap(),
-        "{name}"
-    );
+    assert_eq!(code_name(s.code), expected["code"].as_str().unwrap(), "{name}");
     if let Some(m) = expected.get("message") {
         assert_eq!(s.reasons, vec![m.as_str().unwrap().to_string()], "{name}");
     }
@@ -230,10 +179,7 @@ fn check_expected(s: &Status, expected: &Value, name: &str) {
 
 #[test]
 fn node_unschedulable_filter() {
-    for case in vectors("node_unschedulable.json")["cases"]
-        .as_array()
-        .unwrap()
-    {
+    for case in vectors("node_unschedulable.json")["cases"].as_array().unwrap() {
         let mut n = node("n", &[]);
         n.spec.unschedulable = case["node_unschedulable"].as_bool().unwrap();
         let mut p = Pod::default();
@@ -250,43 +196,21 @@ fn node_unschedulable_filter() {
 fn taint_toleration_filter_and_score() {
     let v = vectors("taint_toleration.json");
     // Gt/Lt are alpha (TaintTolerationComparisonOperators, off by default): not modelled.
-    let gated = |c: &Value| {
-        c.get("feature_gate_comparison_ops")
-            .and_then(Value::as_bool)
-            == Some(true)
-    };
+    let gated = |c: &Value| c.get("feature_gate_comparison_ops").and_then(Value::as_bool) == Some(true);
     let mut ran = 0;
-    for case in v["filter_cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !gated(c))
-    {
+    for case in v["filter_cases"].as_array().unwrap().iter().filter(|c| !gated(c)) {
         let mut n = node("n", &[]);
         n.spec.taints = taints(&case["node_taints"]);
         let mut p = Pod::default();
         p.spec.tolerations = tolerations(&case["pod_tolerations"]);
         let name = case["name"].as_str().unwrap();
         let info = NodeInfo::new(n);
-        check_expected(
-            &taint_toleration::filter(&p, &info),
-            &case["expected"],
-            name,
-        );
+        check_expected(&taint_toleration::filter(&p, &info), &case["expected"], name);
         // The scheduler's whole Filter phase agrees when no other plugin objects.
-        assert_eq!(
-            filter(&p, &info).code == Code::Success,
-            case["expected"]["code"] == "Success",
-            "{name}"
-        );
+        assert_eq!(filter(&p, &info).code == Code::Success, case["expected"]["code"] == "Success", "{name}");
         ran += 1;
     }
-    for case in v["score_cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !gated(c))
-    {
+    for case in v["score_cases"].as_array().unwrap().iter().filter(|c| !gated(c)) {
         let mut p = Pod::default();
         p.spec.tolerations = tolerations(&case["pod_tolerations"]);
         let nodes: BTreeMap<String, Value> = serde_json::from_value(case["nodes"].clone()).unwrap();
@@ -300,12 +224,7 @@ fn taint_toleration_filter_and_score() {
             .collect();
         let normalized = default_normalize_score(100, true, &raw);
         for ((name, _), score) in nodes.iter().zip(normalized) {
-            assert_eq!(
-                score,
-                case["expected_scores"][name].as_i64().unwrap(),
-                "{}: {name}",
-                case["name"]
-            );
+            assert_eq!(score, case["expected_scores"][name].as_i64().unwrap(), "{}: {name}", case["name"]);
         }
         ran += 1;
     }
@@ -317,9 +236,6 @@ fn default_normalize_score_vectors() {
     for case in vectors("normalize_score.json")["cases"].as_array().unwrap() {
         let scores: Vec<i64> = serde_json::from_value(case["scores"].clone()).unwrap();
         let want: Vec<i64> = serde_json::from_value(case["expected"].clone()).unwrap();
-        assert_eq!(
-            default_normalize_score(100, case["reverse"].as_bool().unwrap(), &scores),
-            want
-        );
+        assert_eq!(default_normalize_score(100, case["reverse"].as_bool().unwrap(), &scores), want);
     }
 }

@@ -12,22 +12,13 @@ fn reference_trace_hash_matches_the_golden_value() {
         std::fs::write(path, format!("{hash}\n")).unwrap();
     }
     let golden = std::fs::read_to_string(path).unwrap();
-    assert_eq!(
-        hash,
-        golden.trim(),
-        "the trace changed; if intended, rerun with UPDATE_GOLDEN=1"
-    );
+    assert_eq!(hash, golden.trim(), "the trace changed; if intended, rerun with UPDATE_GOLDEN=1");
 }
 
 #[test]
 fn same_seed_same_trace_other_seed_other_trace() {
     let run = |seed| {
-        let mut sim = Scenario {
-            seed,
-            ..Scenario::default()
-        }
-        .build()
-        .unwrap();
+        let mut sim = Scenario { seed, ..Scenario::default() }.build().unwrap();
         sim.run_until(SimTime::from_secs(5));
         sim.trace.hash()
     };

@@ -20,19 +20,12 @@ fn run_checked(sim: &mut Simulation, until: SimTime) {
     while sim.next_event_time().is_some_and(|t| t <= until) {
         sim.step();
         let errs = invariants::check(sim);
-        assert!(
-            errs.is_empty(),
-            "invariant broken at {}: {errs:?}",
-            sim.now()
-        );
+        assert!(errs.is_empty(), "invariant broken at {}: {errs:?}", sim.now());
     }
 }
 
 fn running_pods(out: &str) -> usize {
-    out.lines()
-        .skip(1)
-        .filter(|l| l.contains(" Running "))
-        .count()
+    out.lines().skip(1).filter(|l| l.contains(" Running ")).count()
 }
 
 #[test]
@@ -51,11 +44,7 @@ fn etcd_elects_exactly_one_leader_at_start() {
 fn a_deployment_becomes_three_running_pods() {
     let mut sim = cluster();
     run_checked(&mut sim, SimTime::from_secs(1));
-    let created = kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=3",
-        TIMEOUT,
-    );
+    let created = kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
     assert_eq!(created, "deployment.apps/web created");
     let start = sim.now();
     let mut running_at = None;
@@ -82,24 +71,11 @@ fn a_deployment_becomes_three_running_pods() {
     for line in pods.lines().skip(1) {
         assert!(line.starts_with("web-"), "{line}");
         assert!(line.contains("1/1"), "{line}");
-        assert!(
-            line.contains("10.244."),
-            "pods get IPs from their node's podCIDR: {line}"
-        );
-        assert!(
-            !line.contains("control-plane"),
-            "the control-plane taint keeps pods off it: {line}"
-        );
+        assert!(line.contains("10.244."), "pods get IPs from their node's podCIDR: {line}");
+        assert!(!line.contains("control-plane"), "the control-plane taint keeps pods off it: {line}");
     }
     let deploy = kubectl::run(&mut sim, "kubectl get deployments", TIMEOUT);
-    assert!(
-        deploy
-            .lines()
-            .nth(1)
-            .unwrap()
-            .starts_with("web    3/3     3            3"),
-        "{deploy}"
-    );
+    assert!(deploy.lines().nth(1).unwrap().starts_with("web    3/3     3            3"), "{deploy}");
     let rs = kubectl::run(&mut sim, "kubectl get rs", TIMEOUT);
     assert!(rs.lines().nth(1).unwrap().starts_with("web-"), "{rs}");
 }
@@ -108,11 +84,7 @@ fn a_deployment_becomes_three_running_pods() {
 fn the_request_walks_the_whole_chain() {
     let mut sim = cluster();
     sim.run_until(SimTime::from_secs(1));
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=1",
-        TIMEOUT,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=1", TIMEOUT);
     sim.run_until(SimTime::from_secs(8));
     let phases: Vec<&str> = sim
         .trace
@@ -139,10 +111,7 @@ fn the_request_walks_the_whole_chain() {
         "PullImage",
         "StartContainer",
     ] {
-        assert!(
-            phases.contains(&expected),
-            "no {expected} phase in the trace"
-        );
+        assert!(phases.contains(&expected), "no {expected} phase in the trace");
     }
 }
 
@@ -152,14 +121,8 @@ fn nodes_register_with_roles_and_versions() {
     sim.run_until(SimTime::from_secs(2));
     let out = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(
-        lines[0],
-        "NAME            STATUS   ROLES           AGE   VERSION"
-    );
-    assert!(
-        lines[1].starts_with("control-plane   Ready    control-plane   2s    v1.35.0"),
-        "{out}"
-    );
+    assert_eq!(lines[0], "NAME            STATUS   ROLES           AGE   VERSION");
+    assert!(lines[1].starts_with("control-plane   Ready    control-plane   2s    v1.35.0"), "{out}");
     assert_eq!(lines.len(), 5);
 }
 
@@ -167,37 +130,20 @@ fn nodes_register_with_roles_and_versions() {
 fn scaling_down_and_deleting_remove_pods_gracefully() {
     let mut sim = cluster();
     sim.run_until(SimTime::from_secs(1));
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=3",
-        TIMEOUT,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
     run_checked(&mut sim, SimTime::from_secs(10));
     assert_eq!(
-        kubectl::run(
-            &mut sim,
-            "kubectl scale deployment web --replicas=1",
-            TIMEOUT
-        ),
+        kubectl::run(&mut sim, "kubectl scale deployment web --replicas=1", TIMEOUT),
         "deployment.apps/web scaled"
     );
     run_checked(&mut sim, SimTime::from_secs(20));
     let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
     assert_eq!(running_pods(&pods), 1, "{pods}");
     assert_eq!(pods.lines().count(), 2, "terminated pods are gone: {pods}");
-    assert_eq!(
-        kubectl::run(&mut sim, "kubectl delete deployment web", TIMEOUT),
-        "deployment \"web\" deleted"
-    );
+    assert_eq!(kubectl::run(&mut sim, "kubectl delete deployment web", TIMEOUT), "deployment \"web\" deleted");
     run_checked(&mut sim, SimTime::from_secs(30));
-    assert_eq!(
-        kubectl::run(&mut sim, "kubectl get rs", TIMEOUT),
-        "No resources found in default namespace."
-    );
-    assert_eq!(
-        kubectl::run(&mut sim, "kubectl get pods", TIMEOUT),
-        "No resources found in default namespace."
-    );
+    assert_eq!(kubectl::run(&mut sim, "kubectl get rs", TIMEOUT), "No resources found in default namespace.");
+    assert_eq!(kubectl::run(&mut sim, "kubectl get pods", TIMEOUT), "No resources found in default namespace.");
 }
 
 #[test]
@@ -205,39 +151,15 @@ fn pods_that_fit_nowhere_get_the_upstream_message() {
     let mut sim = cluster();
     sim.run_until(SimTime::from_secs(1));
     // 3 workers × 110 pods is the ceiling; ask for more than the control plane's taint allows.
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment big --image=busybox --replicas=334",
-        TIMEOUT,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment big --image=busybox --replicas=334", TIMEOUT);
     run_checked(&mut sim, SimTime::from_secs(40));
     let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
     let pending = pods.lines().filter(|l| l.contains(" Pending ")).count();
-    assert_eq!(
-        pending,
-        4,
-        "330 pods fit on three workers of 110: {}",
-        pods.lines().count()
-    );
-    let pending_name = pods
-        .lines()
-        .find(|l| l.contains(" Pending "))
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    let json = kubectl::run(
-        &mut sim,
-        &format!("kubectl get pod {pending_name} -o json"),
-        TIMEOUT,
-    );
-    assert!(
-        json.contains(
-            "0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Too many pods."
-        ),
-        "{json}"
-    );
+    assert_eq!(pending, 4, "330 pods fit on three workers of 110: {}", pods.lines().count());
+    let pending_name =
+        pods.lines().find(|l| l.contains(" Pending ")).unwrap().split_whitespace().next().unwrap().to_string();
+    let json = kubectl::run(&mut sim, &format!("kubectl get pod {pending_name} -o json"), TIMEOUT);
+    assert!(json.contains("0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Too many pods."), "{json}");
 }
 
 #[test]
@@ -248,36 +170,20 @@ fn api_errors_read_like_kubectl() {
         kubectl::run(&mut sim, "kubectl get pod nope", TIMEOUT),
         "Error from server (NotFound): pods \"nope\" not found"
     );
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx",
-        TIMEOUT,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx", TIMEOUT);
     assert_eq!(
-        kubectl::run(
-            &mut sim,
-            "kubectl create deployment web --image=nginx",
-            TIMEOUT
-        ),
+        kubectl::run(&mut sim, "kubectl create deployment web --image=nginx", TIMEOUT),
         "Error from server (AlreadyExists): deployments.apps \"web\" already exists"
     );
     assert_eq!(
-        kubectl::run(
-            &mut sim,
-            "kubectl create deployment web -n ghost --image=nginx",
-            TIMEOUT
-        ),
+        kubectl::run(&mut sim, "kubectl create deployment web -n ghost --image=nginx", TIMEOUT),
         "Error from server (NotFound): namespaces \"ghost\" not found"
     );
     assert_eq!(
         kubectl::run(&mut sim, "kubectl delete namespace default", TIMEOUT),
         "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"
     );
-    let invalid = kubectl::run(
-        &mut sim,
-        "kubectl create deployment Web --image=nginx",
-        TIMEOUT,
-    );
+    let invalid = kubectl::run(&mut sim, "kubectl create deployment Web --image=nginx", TIMEOUT);
     assert!(invalid.starts_with("Error from server (Invalid): Deployment \"Web\" is invalid: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain"), "{invalid}");
     assert_eq!(
         kubectl::run(&mut sim, "kubectl get widgets", TIMEOUT),
@@ -289,20 +195,10 @@ fn api_errors_read_like_kubectl() {
 fn cordon_keeps_new_pods_off_a_node() {
     let mut sim = cluster();
     sim.run_until(SimTime::from_secs(1));
-    assert_eq!(
-        kubectl::run(&mut sim, "kubectl cordon worker-1", TIMEOUT),
-        "node/worker-1 cordoned"
-    );
+    assert_eq!(kubectl::run(&mut sim, "kubectl cordon worker-1", TIMEOUT), "node/worker-1 cordoned");
     let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
-    assert!(
-        nodes.contains("worker-1        Ready,SchedulingDisabled"),
-        "{nodes}"
-    );
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=4",
-        TIMEOUT,
-    );
+    assert!(nodes.contains("worker-1        Ready,SchedulingDisabled"), "{nodes}");
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=4", TIMEOUT);
     run_checked(&mut sim, SimTime::from_secs(12));
     let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
     assert_eq!(running_pods(&pods), 4, "{pods}");
@@ -315,10 +211,6 @@ fn a_lost_message_does_not_break_raft_safety() {
     scenario.cluster.network.loss = 0.02;
     let mut sim = scenario.build().unwrap();
     run_checked(&mut sim, SimTime::from_secs(5));
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=3",
-        TIMEOUT,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
     run_checked(&mut sim, SimTime::from_secs(30));
 }

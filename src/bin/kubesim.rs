@@ -35,10 +35,7 @@ fn main() -> ExitCode {
 fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
     for (i, a) in args.iter().enumerate() {
         if a == name {
-            return args
-                .get(i + 1)
-                .map(|v| Some(v.as_str()))
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+            return args.get(i + 1).map(|v| Some(v.as_str())).ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
         }
         if let Some(v) = a.strip_prefix(&format!("{name}=")) {
             return Ok(Some(v));
@@ -55,16 +52,12 @@ fn run(args: &[String]) -> Result<(), String> {
     let until = parse_duration(flag(args, "--until")?.unwrap_or("60s"))?;
     let lines = match flag(args, "--script")? {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("error: cannot read {path}: {e}"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {path}: {e}"))?;
             script::parse(&text)?
         }
         None => vec![],
     };
-    let scenario = Scenario {
-        seed,
-        ..Scenario::default()
-    };
+    let scenario = Scenario { seed, ..Scenario::default() };
     let mut sim = scenario.build()?;
     for line in lines {
         match line {
@@ -88,31 +81,19 @@ fn run(args: &[String]) -> Result<(), String> {
 #[allow(clippy::disallowed_methods)]
 fn bench(args: &[String]) -> Result<(), String> {
     let minutes: u64 = match flag(args, "--minutes")? {
-        Some(m) => m
-            .parse()
-            .map_err(|_| format!("invalid --minutes \"{m}\""))?,
+        Some(m) => m.parse().map_err(|_| format!("invalid --minutes \"{m}\""))?,
         None => 10,
     };
     let mut sim = Scenario::default().build()?;
     let started = std::time::Instant::now();
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=3",
-        COMMAND_TIMEOUT_US,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", COMMAND_TIMEOUT_US);
     sim.run_until(SimTime(minutes * 60 * SECONDS));
     let wall = started.elapsed().as_secs_f64();
     println!("simulated: {minutes} min of the default cluster with a 3-replica deployment");
     println!("events: {}", sim.steps());
     println!("trace records: {}", sim.trace.total());
     println!("wall time: {wall:.3} s");
-    println!(
-        "events per second: {:.0}",
-        sim.steps() as f64 / wall.max(1e-9)
-    );
-    println!(
-        "speed-up over real time: {:.0}x",
-        (minutes * 60) as f64 / wall.max(1e-9)
-    );
+    println!("events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
+    println!("speed-up over real time: {:.0}x", (minutes * 60) as f64 / wall.max(1e-9));
     Ok(())
 }

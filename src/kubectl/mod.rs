@@ -46,32 +46,19 @@ pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
 }
 
 fn res(plural: &str) -> &'static ResourceInfo {
-    ResourceInfo::by_plural(plural)
-        .expect("kubectl only builds requests for resources in the table")
+    ResourceInfo::by_plural(plural).expect("kubectl only builds requests for resources in the table")
 }
 
 /// The API request of a command.
 pub fn request(c: &Command) -> ApiRequest {
     match c {
-        Command::CreateDeployment {
-            name,
-            image,
-            replicas,
-            port,
-            namespace,
-        } => {
-            let labels: std::collections::BTreeMap<String, String> =
-                [("app".to_string(), name.clone())].into();
+        Command::CreateDeployment { name, image, replicas, port, namespace } => {
+            let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
             let container = Container {
                 name: container_name(image),
                 image: image.clone(),
                 ports: port
-                    .map(|p| {
-                        vec![ContainerPort {
-                            container_port: p,
-                            ..Default::default()
-                        }]
-                    })
+                    .map(|p| vec![ContainerPort { container_port: p, ..Default::default() }])
                     .unwrap_or_default(),
                 ..Default::default()
             };
@@ -81,40 +68,23 @@ pub fn request(c: &Command) -> ApiRequest {
                 metadata: meta,
                 spec: DeploymentSpec {
                     replicas: Some(*replicas),
-                    selector: LabelSelector {
-                        match_labels: labels.clone(),
-                    },
+                    selector: LabelSelector { match_labels: labels.clone() },
                     template: PodTemplateSpec {
-                        metadata: ObjectMeta {
-                            labels,
-                            ..Default::default()
-                        },
-                        spec: PodSpec {
-                            containers: vec![container],
-                            ..Default::default()
-                        },
+                        metadata: ObjectMeta { labels, ..Default::default() },
+                        spec: PodSpec { containers: vec![container], ..Default::default() },
                     },
                 },
                 status: Default::default(),
             };
-            ApiRequest::new(Verb::Create, res("deployments"), namespace, "")
-                .with_body(Object::Deployment(d))
+            ApiRequest::new(Verb::Create, res("deployments"), namespace, "").with_body(Object::Deployment(d))
         }
-        Command::Run {
-            name,
-            image,
-            namespace,
-        } => {
+        Command::Run { name, image, namespace } => {
             let mut meta = ObjectMeta::named(namespace, name);
             meta.labels.insert("run".into(), name.clone());
             let pod = Pod {
                 metadata: meta,
                 spec: PodSpec {
-                    containers: vec![Container {
-                        name: name.clone(),
-                        image: image.clone(),
-                        ..Default::default()
-                    }],
+                    containers: vec![Container { name: name.clone(), image: image.clone(), ..Default::default() }],
                     ..Default::default()
                 },
                 status: Default::default(),
@@ -122,46 +92,23 @@ pub fn request(c: &Command) -> ApiRequest {
             ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
         }
         Command::CreateNamespace { name } => {
-            let ns = Namespace {
-                metadata: ObjectMeta::named("", name),
-                status: Default::default(),
-            };
-            ApiRequest::new(Verb::Create, res("namespaces"), "", "")
-                .with_body(Object::Namespace(ns))
+            let ns = Namespace { metadata: ObjectMeta::named("", name), status: Default::default() };
+            ApiRequest::new(Verb::Create, res("namespaces"), "", "").with_body(Object::Namespace(ns))
         }
-        Command::Get {
-            resource,
-            name,
-            namespace,
-            all_namespaces,
-            ..
-        } => {
+        Command::Get { resource, name, namespace, all_namespaces, .. } => {
             let ns = if *all_namespaces { "" } else { namespace };
             match name {
                 Some(n) => ApiRequest::new(Verb::Get, resource, ns, n),
                 None => ApiRequest::new(Verb::List, resource, ns, ""),
             }
         }
-        Command::Scale {
-            resource,
-            name,
-            replicas,
-            namespace,
-        } => {
-            let mut req =
-                ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");
+        Command::Scale { resource, name, replicas, namespace } => {
+            let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");
             req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
             req
         }
-        Command::Delete {
-            resource,
-            name,
-            namespace,
-        } => ApiRequest::new(Verb::Delete, resource, namespace, name),
-        Command::Cordon {
-            node,
-            unschedulable,
-        } => {
+        Command::Delete { resource, name, namespace } => ApiRequest::new(Verb::Delete, resource, namespace, name),
+        Command::Cordon { node, unschedulable } => {
             let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
             req.patch = Some(serde_json::json!({ "spec": { "unschedulable": unschedulable } }));
             req
@@ -173,16 +120,8 @@ pub fn request(c: &Command) -> ApiRequest {
 fn container_name(image: &str) -> String {
     let last = image.rsplit('/').next().unwrap_or(image);
     let base = last.split([':', '@']).next().unwrap_or(last);
-    let cleaned: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let cleaned: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     cleaned.trim_matches('-').to_string()
 }
 
@@ -193,22 +132,10 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
     };
     match (c, body) {
-        (
-            Command::Get {
-                resource,
-                output,
-                all_namespaces,
-                namespace,
-                ..
-            },
-            ApiBody::List { items, .. },
-        ) => printers::print_list(resource, &items, now, output, *all_namespaces, namespace),
-        (
-            Command::Get {
-                resource, output, ..
-            },
-            ApiBody::Object(o),
-        ) => printers::print_one(resource, &o, now, output),
+        (Command::Get { resource, output, all_namespaces, namespace, .. }, ApiBody::List { items, .. }) => {
+            printers::print_list(resource, &items, now, output, *all_namespaces, namespace)
+        }
+        (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
         (Command::CreateDeployment { .. }, ApiBody::Object(o)) => {
             format!("{} created", printers::name_of(res("deployments"), &o))
         }
@@ -228,11 +155,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             format!(
                 "{} {}",
                 printers::name_of(res("nodes"), &o),
-                if *unschedulable {
-                    "cordoned"
-                } else {
-                    "uncordoned"
-                }
+                if *unschedulable { "cordoned" } else { "uncordoned" }
             )
         }
         _ => String::new(),

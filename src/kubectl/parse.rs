@@ -68,9 +68,7 @@ impl Args {
                 match long.split_once('=') {
                     Some((k, v)) => flags.push((k.to_string(), Some(v.to_string()))),
                     None if takes_value(long) => {
-                        let v = tokens
-                            .get(i + 1)
-                            .ok_or_else(|| format!("error: flag needs an argument: --{long}"))?;
+                        let v = tokens.get(i + 1).ok_or_else(|| format!("error: flag needs an argument: --{long}"))?;
                         flags.push((long.to_string(), Some(v.clone())));
                         i += 1;
                     }
@@ -87,14 +85,9 @@ impl Args {
                 if long == "all-namespaces" {
                     flags.push((long.into(), None));
                 } else if !inline.is_empty() {
-                    flags.push((
-                        long.into(),
-                        Some(inline.trim_start_matches('=').to_string()),
-                    ));
+                    flags.push((long.into(), Some(inline.trim_start_matches('=').to_string())));
                 } else {
-                    let v = tokens
-                        .get(i + 1)
-                        .ok_or_else(|| format!("error: flag needs an argument: '{k}' in -{k}"))?;
+                    let v = tokens.get(i + 1).ok_or_else(|| format!("error: flag needs an argument: '{k}' in -{k}"))?;
                     flags.push((long.into(), Some(v.clone())));
                     i += 1;
                 }
@@ -107,11 +100,7 @@ impl Args {
     }
 
     fn flag(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_deref())
+        self.flags.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.as_deref())
     }
 
     fn has(&self, name: &str) -> bool {
@@ -119,11 +108,7 @@ impl Args {
     }
 
     fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self
-            .flags
-            .iter()
-            .find(|(k, _)| !allowed.contains(&k.as_str()))
-        {
+        match self.flags.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
             Some((k, _)) => Err(format!("error: unknown flag: --{k}")),
             None => Ok(()),
         }
@@ -181,15 +166,12 @@ pub fn tokenize(line: &str) -> Result<Vec<String>, String> {
 }
 
 fn resource(name: &str) -> Result<&'static ResourceInfo, String> {
-    ResourceInfo::lookup(name)
-        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
+    ResourceInfo::lookup(name).ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
 }
 
 /// Splits `deployment/web` or `deployment web` into resource and name.
 fn resource_and_name(words: &[String]) -> Result<(&'static ResourceInfo, Option<String>), String> {
-    let first = words
-        .first()
-        .ok_or_else(|| "error: you must specify the type of resource to get".to_string())?;
+    let first = words.first().ok_or_else(|| "error: you must specify the type of resource to get".to_string())?;
     if let Some((r, n)) = first.split_once('/') {
         return Ok((resource(r)?, Some(n.to_string())));
     }
@@ -202,9 +184,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(String::new());
     };
     if program != "kubectl" && program != "k" {
-        return Err(format!(
-            "{program}: command not found (this console runs kubectl)"
-        ));
+        return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
         return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, scale, delete, cordon, uncordon".into());
@@ -215,15 +195,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "run" => {
             args.only(&["image", "namespace"])?;
             let name = exactly_one(&args.words, "NAME")?;
-            let image = args
-                .flag("image")
-                .ok_or("error: required flag(s) \"image\" not set")?
-                .to_string();
-            Ok(Command::Run {
-                name,
-                image,
-                namespace: args.namespace(),
-            })
+            let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
+            Ok(Command::Run { name, image, namespace: args.namespace() })
         }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces"])?;
@@ -251,11 +224,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
             args.only(&["replicas", "namespace"])?;
             let (resource, name) = resource_and_name(&args.words)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
-            let replicas = args
-                .int("replicas")?
-                .ok_or("error: required flag(s) \"replicas\" not set")?;
+            let replicas = args.int("replicas")?.ok_or("error: required flag(s) \"replicas\" not set")?;
             if replicas < 0 {
-                return Err("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
+                return Err(
+                    "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into(),
+                );
             }
             if !matches!(resource.plural, "deployments" | "replicasets") {
                 return Err(format!(
@@ -263,44 +236,27 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     resource.group, resource.kind
                 ));
             }
-            Ok(Command::Scale {
-                resource,
-                name,
-                replicas,
-                namespace: args.namespace(),
-            })
+            Ok(Command::Scale { resource, name, replicas, namespace: args.namespace() })
         }
         "delete" => {
             args.only(&["namespace"])?;
             let (resource, name) = resource_and_name(&args.words)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
-            Ok(Command::Delete {
-                resource,
-                name,
-                namespace: args.namespace(),
-            })
+            Ok(Command::Delete { resource, name, namespace: args.namespace() })
         }
         "cordon" | "uncordon" => {
             args.only(&[])?;
             let node = exactly_one(&args.words, "NODE")?;
-            Ok(Command::Cordon {
-                node,
-                unschedulable: verb == "cordon",
-            })
+            Ok(Command::Cordon { node, unschedulable: verb == "cordon" })
         }
-        other => Err(format!(
-            "error: unknown command \"{other}\" for \"kubectl\""
-        )),
+        other => Err(format!("error: unknown command \"{other}\" for \"kubectl\"")),
     }
 }
 
 fn exactly_one(words: &[String], what: &str) -> Result<String, String> {
     match words {
         [one] => Ok(one.clone()),
-        _ => Err(format!(
-            "error: exactly one {what} is required, got {}",
-            words.len()
-        )),
+        _ => Err(format!("error: exactly one {what} is required, got {}", words.len())),
     }
 }
 
@@ -312,10 +268,7 @@ fn parse_create(args: &Args) -> Result<Command, String> {
         "deployment" | "deploy" => {
             args.only(&["image", "replicas", "port", "namespace"])?;
             let name = exactly_one(rest, "NAME")?;
-            let image = args
-                .flag("image")
-                .ok_or("error: required flag(s) \"image\" not set")?
-                .to_string();
+            let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
             let replicas = args.int("replicas")?.unwrap_or(1);
             Ok(Command::CreateDeployment {
                 name,
@@ -327,13 +280,9 @@ fn parse_create(args: &Args) -> Result<Command, String> {
         }
         "namespace" | "ns" => {
             args.only(&[])?;
-            Ok(Command::CreateNamespace {
-                name: exactly_one(rest, "NAME")?,
-            })
+            Ok(Command::CreateNamespace { name: exactly_one(rest, "NAME")? })
         }
-        other => Err(format!(
-            "error: unknown command \"{other}\" for \"kubectl create\""
-        )),
+        other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
     }
 }
 
@@ -354,20 +303,11 @@ mod tests {
                 namespace: "default".into()
             }
         );
-        let Command::Get {
-            resource, output, ..
-        } = parse("kubectl get pods -o wide").unwrap()
-        else {
-            panic!()
-        };
+        let Command::Get { resource, output, .. } = parse("kubectl get pods -o wide").unwrap() else { panic!() };
         assert_eq!((resource.plural, output), ("pods", Output::Wide));
-        let Command::Get { all_namespaces, .. } = parse("kubectl get po -A").unwrap() else {
-            panic!()
-        };
+        let Command::Get { all_namespaces, .. } = parse("kubectl get po -A").unwrap() else { panic!() };
         assert!(all_namespaces);
-        let Command::Get { name, .. } = parse("kubectl get deploy/web").unwrap() else {
-            panic!()
-        };
+        let Command::Get { name, .. } = parse("kubectl get deploy/web").unwrap() else { panic!() };
         assert_eq!(name.as_deref(), Some("web"));
     }
 
@@ -377,21 +317,11 @@ mod tests {
             parse("kubectl get widgets").unwrap_err(),
             "error: the server doesn't have a resource type \"widgets\""
         );
-        assert_eq!(
-            parse("kubectl frobnicate").unwrap_err(),
-            "error: unknown command \"frobnicate\" for \"kubectl\""
-        );
-        assert_eq!(
-            parse("kubectl create deployment web").unwrap_err(),
-            "error: required flag(s) \"image\" not set"
-        );
-        assert!(parse("kubectl scale deployment web --replicas=abc")
-            .unwrap_err()
-            .contains("invalid argument"));
+        assert_eq!(parse("kubectl frobnicate").unwrap_err(), "error: unknown command \"frobnicate\" for \"kubectl\"");
+        assert_eq!(parse("kubectl create deployment web").unwrap_err(), "error: required flag(s) \"image\" not set");
+        assert!(parse("kubectl scale deployment web --replicas=abc").unwrap_err().contains("invalid argument"));
         assert!(parse("ls -la").unwrap_err().contains("command not found"));
-        assert!(parse("kubectl get pods -o yaml")
-            .unwrap_err()
-            .contains("unable to match a printer"));
+        assert!(parse("kubectl get pods -o yaml").unwrap_err().contains("unable to match a printer"));
         assert!(parse("kubectl get 'pods").is_err());
     }
 }

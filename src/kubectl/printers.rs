@@ -8,14 +8,8 @@ use crate::sim::time::{human_duration, SimTime};
 
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for r in rows {
         let mut line = String::new();
@@ -37,40 +31,17 @@ fn age(o: &Object, now: SimTime) -> String {
 
 fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
     let (base, extra): (&[&str], &[&str]) = match res.plural {
-        "pods" => (
-            &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
-            &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-        ),
+        "pods" => {
+            (&["NAME", "READY", "STATUS", "RESTARTS", "AGE"], &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"])
+        }
         "nodes" => (
             &["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
-            &[
-                "INTERNAL-IP",
-                "EXTERNAL-IP",
-                "OS-IMAGE",
-                "KERNEL-VERSION",
-                "CONTAINER-RUNTIME",
-            ],
+            &["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
         ),
-        "deployments" => (
-            &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
-            &["CONTAINERS", "IMAGES", "SELECTOR"],
-        ),
-        "replicasets" => (
-            &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
-            &["CONTAINERS", "IMAGES", "SELECTOR"],
-        ),
+        "deployments" => (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "replicasets" => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "namespaces" => (&["NAME", "STATUS", "AGE"], &[]),
-        "services" => (
-            &[
-                "NAME",
-                "TYPE",
-                "CLUSTER-IP",
-                "EXTERNAL-IP",
-                "PORT(S)",
-                "AGE",
-            ],
-            &["SELECTOR"],
-        ),
+        "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
@@ -87,12 +58,7 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
     if p.metadata.deletion_timestamp.is_some() {
         return "Terminating".into();
     }
-    let waiting = p
-        .status
-        .container_statuses
-        .iter()
-        .find_map(|c| c.state.waiting.as_ref())
-        .map(|w| w.reason.clone());
+    let waiting = p.status.container_statuses.iter().find_map(|c| c.state.waiting.as_ref()).map(|w| w.reason.clone());
     waiting.filter(|r| !r.is_empty()).unwrap_or_else(|| {
         if p.status.phase.is_empty() {
             "Pending".into()
@@ -106,10 +72,13 @@ fn selector(m: &std::collections::BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "<none>".into();
     }
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+/// The wide columns of workload controllers: CONTAINERS, IMAGES, SELECTOR.
+fn template_columns(spec: &crate::sim::api::PodSpec, sel: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    let join = |f: fn(&crate::sim::api::Container) -> &str| spec.containers.iter().map(f).collect::<Vec<_>>().join(",");
+    vec![join(|c| &c.name), join(|c| &c.image), selector(sel)]
 }
 
 fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
@@ -117,18 +86,8 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
     let age = age(o, now);
     let (mut base, extra): (Vec<String>, Vec<String>) = match o {
         Object::Pod(p) => {
-            let ready = p
-                .status
-                .container_statuses
-                .iter()
-                .filter(|c| c.ready)
-                .count();
-            let restarts: i32 = p
-                .status
-                .container_statuses
-                .iter()
-                .map(|c| c.restart_count)
-                .sum();
+            let ready = p.status.container_statuses.iter().filter(|c| c.ready).count();
+            let restarts: i32 = p.status.container_statuses.iter().map(|c| c.restart_count).sum();
             let none = |s: &str| {
                 if s.is_empty() {
                     "<none>".to_string()
@@ -137,41 +96,18 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 }
             };
             (
-                vec![
-                    name,
-                    format!("{ready}/{}", p.spec.containers.len()),
-                    pod_status(p),
-                    restarts.to_string(),
-                    age,
-                ],
-                vec![
-                    none(&p.status.pod_ip),
-                    none(&p.spec.node_name),
-                    "<none>".into(),
-                    "<none>".into(),
-                ],
+                vec![name, format!("{ready}/{}", p.spec.containers.len()), pod_status(p), restarts.to_string(), age],
+                vec![none(&p.status.pod_ip), none(&p.spec.node_name), "<none>".into(), "<none>".into()],
             )
         }
         Object::Node(n) => {
-            let mut status = if n.is_ready() {
-                "Ready".to_string()
-            } else {
-                "NotReady".to_string()
-            };
+            let mut status = if n.is_ready() { "Ready".to_string() } else { "NotReady".to_string() };
             if n.spec.unschedulable {
                 status.push_str(",SchedulingDisabled");
             }
-            let roles: Vec<&str> = n
-                .metadata
-                .labels
-                .keys()
-                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
-                .collect();
-            let roles = if roles.is_empty() {
-                "<none>".into()
-            } else {
-                roles.join(",")
-            };
+            let roles: Vec<&str> =
+                n.metadata.labels.keys().filter_map(|k| k.strip_prefix("node-role.kubernetes.io/")).collect();
+            let roles = if roles.is_empty() { "<none>".into() } else { roles.join(",") };
             let info = &n.status.node_info;
             (
                 vec![name, status, roles, age, info.kubelet_version.clone()],
@@ -184,105 +120,43 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 ],
             )
         }
-        Object::Deployment(d) => {
-            let want = d.spec.replicas.unwrap_or(1);
-            let t = &d.spec.template.spec;
-            (
-                vec![
-                    name,
-                    format!("{}/{want}", d.status.ready_replicas),
-                    d.status.updated_replicas.to_string(),
-                    d.status.available_replicas.to_string(),
-                    age,
-                ],
-                vec![
-                    t.containers
-                        .iter()
-                        .map(|c| c.name.clone())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    t.containers
-                        .iter()
-                        .map(|c| c.image.clone())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    selector(&d.spec.selector.match_labels),
-                ],
-            )
-        }
-        Object::ReplicaSet(r) => {
-            let t = &r.spec.template.spec;
-            (
-                vec![
-                    name,
-                    r.spec.replicas.unwrap_or(1).to_string(),
-                    r.status.replicas.to_string(),
-                    r.status.ready_replicas.to_string(),
-                    age,
-                ],
-                vec![
-                    t.containers
-                        .iter()
-                        .map(|c| c.name.clone())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    t.containers
-                        .iter()
-                        .map(|c| c.image.clone())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    selector(&r.spec.selector.match_labels),
-                ],
-            )
-        }
+        Object::Deployment(d) => (
+            vec![
+                name,
+                format!("{}/{}", d.status.ready_replicas, d.spec.replicas.unwrap_or(1)),
+                d.status.updated_replicas.to_string(),
+                d.status.available_replicas.to_string(),
+                age,
+            ],
+            template_columns(&d.spec.template.spec, &d.spec.selector.match_labels),
+        ),
+        Object::ReplicaSet(r) => (
+            vec![
+                name,
+                r.spec.replicas.unwrap_or(1).to_string(),
+                r.status.replicas.to_string(),
+                r.status.ready_replicas.to_string(),
+                age,
+            ],
+            template_columns(&r.spec.template.spec, &r.spec.selector.match_labels),
+        ),
         Object::Namespace(n) => (vec![name, n.status.phase.clone(), age], vec![]),
         Object::Service(s) => {
             let ports: Vec<String> = s
                 .spec
                 .ports
                 .iter()
-                .map(|p| {
-                    format!(
-                        "{}/{}",
-                        p.port,
-                        if p.protocol.is_empty() {
-                            "TCP"
-                        } else {
-                            &p.protocol
-                        }
-                    )
-                })
+                .map(|p| format!("{}/{}", p.port, if p.protocol.is_empty() { "TCP" } else { &p.protocol }))
                 .collect();
-            let type_ = if s.spec.type_.is_empty() {
-                "ClusterIP"
-            } else {
-                &s.spec.type_
-            };
+            let type_ = if s.spec.type_.is_empty() { "ClusterIP" } else { &s.spec.type_ };
             (
-                vec![
-                    name,
-                    type_.into(),
-                    s.spec.cluster_ip.clone(),
-                    "<none>".into(),
-                    ports.join(","),
-                    age,
-                ],
+                vec![name, type_.into(), s.spec.cluster_ip.clone(), "<none>".into(), ports.join(","), age],
                 vec![selector(&s.spec.selector)],
             )
         }
         Object::Lease(l) => (vec![name, l.spec.holder_identity.clone(), age], vec![]),
-        Object::ClusterRoleBinding(b) => (
-            vec![name, format!("ClusterRole/{}", b.role_ref.name), age],
-            vec![],
-        ),
-        Object::RoleBinding(b) => (
-            vec![
-                name,
-                format!("{}/{}", b.role_ref.kind, b.role_ref.name),
-                age,
-            ],
-            vec![],
-        ),
+        Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
+        Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
     };
     if wide {
@@ -308,11 +182,7 @@ pub fn print_list(
         };
     }
     match output {
-        Output::Name => items
-            .iter()
-            .map(|o| name_of(res, o))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Output::Name => items.iter().map(|o| name_of(res, o)).collect::<Vec<_>>().join("\n"),
         Output::Json => {
             let docs: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
             let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": docs, "metadata": { "resourceVersion": "" } });
@@ -359,10 +229,7 @@ pub fn name_of(res: &ResourceInfo, o: &Object) -> String {
 fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
     let mut v = serde_json::to_value(o).unwrap_or_default();
     if let Some(m) = v.as_object_mut() {
-        m.insert(
-            "apiVersion".into(),
-            serde_json::Value::String(res.api_version()),
-        );
+        m.insert("apiVersion".into(), serde_json::Value::String(res.api_version()));
     }
     v
 }
@@ -373,10 +240,7 @@ mod tests {
 
     #[test]
     fn tables_align_like_tabwriter() {
-        let t = table(&[
-            vec!["NAME".into(), "READY".into()],
-            vec!["web-1".into(), "1/1".into()],
-        ]);
+        let t = table(&[vec!["NAME".into(), "READY".into()], vec!["web-1".into(), "1/1".into()]]);
         assert_eq!(t, "NAME    READY\nweb-1   1/1");
     }
 }

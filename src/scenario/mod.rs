@@ -22,12 +22,7 @@ pub struct Scenario {
 
 impl Default for Scenario {
     fn default() -> Self {
-        Scenario {
-            version: CURRENT_VERSION,
-            seed: 7,
-            cluster: ClusterSpec::default(),
-            script: vec![],
-        }
+        Scenario { version: CURRENT_VERSION, seed: 7, cluster: ClusterSpec::default(), script: vec![] }
     }
 }
 

@@ -11,17 +11,9 @@ use crate::sim::time::{SimTime, SECONDS};
 pub fn trace_hash() -> Result<u64, String> {
     let mut sim = Scenario::default().build()?;
     sim.run_until(SimTime::from_secs(1));
-    kubectl::run(
-        &mut sim,
-        "kubectl create deployment web --image=nginx --replicas=3",
-        30 * SECONDS,
-    );
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", 30 * SECONDS);
     sim.run_until(SimTime::from_secs(8));
-    kubectl::run(
-        &mut sim,
-        "kubectl scale deployment web --replicas=5",
-        30 * SECONDS,
-    );
+    kubectl::run(&mut sim, "kubectl scale deployment web --replicas=5", 30 * SECONDS);
     sim.run_until(SimTime::from_secs(20));
     Ok(sim.trace.hash())
 }

@@ -18,9 +18,7 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
             continue;
         }
         if let Some(rest) = line.strip_prefix("wait ") {
-            out.push(Line::Wait(
-                parse_duration(rest).map_err(|e| format!("line {}: {e}", i + 1))?,
-            ));
+            out.push(Line::Wait(parse_duration(rest).map_err(|e| format!("line {}: {e}", i + 1))?));
         } else {
             out.push(Line::Command(line.to_string()));
         }
@@ -35,13 +33,7 @@ mod tests {
     #[test]
     fn parses_waits_commands_and_comments() {
         let s = parse("# demo\nkubectl get pods  # list\n\nwait 1.5s\n").unwrap();
-        assert_eq!(
-            s,
-            vec![
-                Line::Command("kubectl get pods".into()),
-                Line::Wait(1_500_000)
-            ]
-        );
+        assert_eq!(s, vec![Line::Command("kubectl get pods".into()), Line::Wait(1_500_000)]);
         assert!(parse("wait soon").unwrap_err().starts_with("line 1:"));
     }
 }

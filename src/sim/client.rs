@@ -1,9 +1,7 @@
 //! The client side of the API shared by every component (client-go's role): a request/response
 //! correlator and informers that keep a local cache from a watch.
 
-use super::api::request::{
-    ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchEvent, WatchType,
-};
+use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchEvent, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::event::{ComponentId, MsgKind, Payload};
@@ -21,12 +19,7 @@ pub struct ApiClient<T> {
 
 impl<T> ApiClient<T> {
     pub fn new(apiserver: ComponentId, cred: Credential) -> Self {
-        ApiClient {
-            apiserver,
-            cred,
-            next_id: 1,
-            pending: BTreeMap::new(),
-        }
+        ApiClient { apiserver, cred, next_id: 1, pending: BTreeMap::new() }
     }
 
     /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.
@@ -34,18 +27,8 @@ impl<T> ApiClient<T> {
         let req_id = self.next_id;
         self.next_id += 1;
         self.pending.insert(req_id, tag);
-        let payload = Payload::Api {
-            req_id,
-            cred: self.cred.clone(),
-            req: Box::new(req.clone()),
-        };
-        ctx.send_after(
-            delay_us,
-            self.apiserver,
-            MsgKind::ApiRequest,
-            req.line(),
-            payload,
-        );
+        let payload = Payload::Api { req_id, cred: self.cred.clone(), req: Box::new(req.clone()) };
+        ctx.send_after(delay_us, self.apiserver, MsgKind::ApiRequest, req.line(), payload);
         req_id
     }
 
@@ -72,13 +55,7 @@ pub struct Informer {
 
 impl Informer {
     pub fn new(resource: &'static ResourceInfo, field_selector: Option<FieldSelector>) -> Self {
-        Informer {
-            resource,
-            field_selector,
-            watch_id: None,
-            synced: false,
-            store: BTreeMap::new(),
-        }
+        Informer { resource, field_selector, watch_id: None, synced: false, store: BTreeMap::new() }
     }
 
     pub fn watch_request(&self) -> ApiRequest {
@@ -114,8 +91,7 @@ impl Informer {
     }
 
     pub fn get(&self, namespace: &str, name: &str) -> Option<&Object> {
-        self.store
-            .get(&super::api::meta::cache_key(namespace, name))
+        self.store.get(&super::api::meta::cache_key(namespace, name))
     }
 
     pub fn objects(&self) -> impl Iterator<Item = &Object> {

@@ -46,11 +46,7 @@ impl Default for ClusterSpec {
             cpu: "2".into(),
             memory: "4Gi".into(),
             max_pods: 110,
-            labels: [(
-                "node-role.kubernetes.io/control-plane".to_string(),
-                String::new(),
-            )]
-            .into(),
+            labels: [("node-role.kubernetes.io/control-plane".to_string(), String::new())].into(),
             taints: vec![Taint {
                 key: "node-role.kubernetes.io/control-plane".into(),
                 value: String::new(),
@@ -79,16 +75,10 @@ impl ClusterSpec {
     /// Checks the shape before building; the error reads like a kubeadm preflight message.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=7).contains(&self.etcd_members) {
-            return Err(format!(
-                "etcd members must be between 1 and 7, got {}",
-                self.etcd_members
-            ));
+            return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
         if self.workers.len() > 250 {
-            return Err(format!(
-                "at most 250 worker nodes in this build, got {}",
-                self.workers.len()
-            ));
+            return Err(format!("at most 250 worker nodes in this build, got {}", self.workers.len()));
         }
         let mut names: Vec<&str> = self.workers.iter().map(|w| w.name.as_str()).collect();
         names.push(&self.control_plane.name);
@@ -96,17 +86,12 @@ impl ClusterSpec {
         if names.windows(2).any(|w| w[0] == w[1]) {
             return Err("node names must be unique".into());
         }
-        for n in self
-            .workers
-            .iter()
-            .chain(std::iter::once(&self.control_plane))
-        {
+        for n in self.workers.iter().chain(std::iter::once(&self.control_plane)) {
             if !super::apiserver::validation::is_dns1123_subdomain(&n.name) {
                 return Err(format!("invalid node name \"{}\"", n.name));
             }
             quantity::parse_milli(&n.cpu).map_err(|e| format!("node {}: cpu: {e}", n.name))?;
-            quantity::parse_value(&n.memory)
-                .map_err(|e| format!("node {}: memory: {e}", n.name))?;
+            quantity::parse_value(&n.memory).map_err(|e| format!("node {}: memory: {e}", n.name))?;
         }
         Ok(())
     }
@@ -124,12 +109,7 @@ impl Builder {
         let id = self.components.len() as ComponentId;
         self.network.place(id, host);
         self.components.push(c);
-        self.infos.push(ComponentInfo {
-            name: name.into(),
-            role,
-            host,
-            node: node.into(),
-        });
+        self.infos.push(ComponentInfo { name: name.into(), role, host, node: node.into() });
         id
     }
     fn rng(&self, label: &str) -> SimRng {
@@ -146,58 +126,21 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         infos: vec![],
     };
     let cp = spec.control_plane.name.clone();
-    b.add(
-        "kubectl",
-        Role::User,
-        0,
-        "",
-        Component::User(UserClient::new(APISERVER)),
-    );
+    b.add("kubectl", Role::User, 0, "", Component::User(UserClient::new(APISERVER)));
     let etcd0 = APISERVER + 1;
     let api = ApiServer::new(etcd0, b.rng("kube-apiserver"));
-    b.add(
-        "kube-apiserver",
-        Role::ApiServer,
-        1,
-        &cp,
-        Component::ApiServer(Box::new(api)),
-    );
+    b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
-    let peers: Vec<ComponentId> = (0..spec.etcd_members)
-        .map(|i| etcd0 + i as ComponentId)
-        .collect();
+    let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
-        let member = EtcdMember::new(
-            i,
-            peers.clone(),
-            PAPER_TIMING,
-            spec.etcd_fsync_us,
-            b.rng(&name),
-            &bootstrap,
-        );
+        let member = EtcdMember::new(i, peers.clone(), PAPER_TIMING, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
         // etcd-0 is stacked on the control-plane node; the others run on their own hosts.
-        let (host, node) = if i == 0 {
-            (1, cp.as_str())
-        } else {
-            (100 + i as u32, "")
-        };
-        b.add(
-            &name,
-            Role::Etcd,
-            host,
-            node,
-            Component::Etcd(Box::new(member)),
-        );
+        let (host, node) = if i == 0 { (1, cp.as_str()) } else { (100 + i as u32, "") };
+        b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
     let sched = Scheduler::new(APISERVER, b.rng("kube-scheduler"));
-    b.add(
-        "kube-scheduler",
-        Role::Scheduler,
-        1,
-        &cp,
-        Component::Scheduler(Box::new(sched)),
-    );
+    b.add("kube-scheduler", Role::Scheduler, 1, &cp, Component::Scheduler(Box::new(sched)));
     b.add(
         "kube-controller-manager",
         Role::ControllerManager,
@@ -205,17 +148,9 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         &cp,
         Component::ControllerManager(Box::new(ControllerManager::new(APISERVER))),
     );
-    for (i, node) in std::iter::once(&spec.control_plane)
-        .chain(spec.workers.iter())
-        .enumerate()
-    {
+    for (i, node) in std::iter::once(&spec.control_plane).chain(spec.workers.iter()).enumerate() {
         let host = 1 + i as u32;
-        let kubelet = Kubelet::new(
-            APISERVER,
-            node.clone(),
-            i as u8,
-            b.rng(&format!("kubelet/{}", node.name)),
-        );
+        let kubelet = Kubelet::new(APISERVER, node.clone(), i as u8, b.rng(&format!("kubelet/{}", node.name)));
         b.add(
             &format!("kubelet/{}", node.name),
             Role::Kubelet,
@@ -231,38 +166,37 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             Component::KubeProxy(Box::new(KubeProxy::new(APISERVER))),
         );
     }
-    Ok(Simulation::from_parts(
-        seed,
-        b.network,
-        b.components,
-        b.infos,
-    ))
+    Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))
 }
 
 fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
-    let res =
-        ResourceInfo::by_kind(obj.kind()).expect("bootstrap objects are in the resource table");
+    let res = ResourceInfo::by_kind(obj.kind()).expect("bootstrap objects are in the resource table");
     let m = obj.meta_mut();
     m.uid = new_uid(rng);
     m.creation_timestamp = Time::at(SimTime::ZERO);
     let key = res.key(&m.namespace, &m.name);
-    store.txn(&Txn {
-        key,
-        compare: Compare::Absent,
-        action: TxnAction::Put(obj),
-    });
+    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(obj) });
+}
+
+/// Every control-plane component records Events.
+fn events_rule() -> PolicyRule {
+    rule(&["create", "patch", "update"], &["", "events.k8s.io"], &["events"])
+}
+
+/// Leader election on Lease objects.
+fn leases_rule() -> PolicyRule {
+    rule(&["create", "get", "update"], &["coordination.k8s.io"], &["leases"])
+}
+
+fn user(name: &str) -> Subject {
+    Subject { kind: "User".into(), name: name.into(), namespace: String::new() }
 }
 
 /// What `kubeadm init` and the apiserver's bootstrap hooks leave in etcd.
 fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     let mut s = Mvcc::default();
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-        let n = Namespace {
-            metadata: ObjectMeta::named("", ns),
-            status: NamespaceStatus {
-                phase: "Active".into(),
-            },
-        };
+        let n = Namespace { metadata: ObjectMeta::named("", ns), status: NamespaceStatus { phase: "Active".into() } };
         put(&mut s, rng, Object::Namespace(n));
     }
     let all = PolicyRule {
@@ -276,45 +210,21 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
             "cluster-admin",
             vec![
                 all,
-                PolicyRule {
-                    verbs: vec!["*".into()],
-                    non_resource_urls: vec!["*".into()],
-                    ..Default::default()
-                },
+                PolicyRule { verbs: vec!["*".into()], non_resource_urls: vec!["*".into()], ..Default::default() },
             ],
-            Subject {
-                kind: "Group".into(),
-                name: "system:masters".into(),
-                namespace: String::new(),
-            },
+            Subject { kind: "Group".into(), name: "system:masters".into(), namespace: String::new() },
         ),
         (
             "system:kube-scheduler",
             vec![
-                rule(
-                    &["get", "list", "watch"],
-                    &[""],
-                    &["nodes", "pods", "namespaces"],
-                ),
+                rule(&["get", "list", "watch"], &[""], &["nodes", "pods", "namespaces"]),
                 rule(&["create"], &[""], &["pods/binding", "bindings"]),
                 rule(&["patch", "update"], &[""], &["pods/status"]),
                 rule(&["delete"], &[""], &["pods"]),
-                rule(
-                    &["create", "patch", "update"],
-                    &["", "events.k8s.io"],
-                    &["events"],
-                ),
-                rule(
-                    &["create", "get", "update"],
-                    &["coordination.k8s.io"],
-                    &["leases"],
-                ),
+                events_rule(),
+                leases_rule(),
             ],
-            Subject {
-                kind: "User".into(),
-                name: "system:kube-scheduler".into(),
-                namespace: String::new(),
-            },
+            user("system:kube-scheduler"),
         ),
         (
             // Upstream gives each controller its own service account and role
@@ -322,73 +232,30 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
             "system:kube-controller-manager",
             vec![
                 rule(
-                    &[
-                        "get", "list", "watch", "create", "update", "patch", "delete",
-                    ],
+                    &["get", "list", "watch", "create", "update", "patch", "delete"],
                     &["apps"],
                     &["deployments", "replicasets"],
                 ),
-                rule(
-                    &["update", "patch"],
-                    &["apps"],
-                    &["deployments/status", "replicasets/status"],
-                ),
-                rule(
-                    &[
-                        "get", "list", "watch", "create", "update", "patch", "delete",
-                    ],
-                    &[""],
-                    &["pods"],
-                ),
-                rule(
-                    &["create", "patch", "update"],
-                    &["", "events.k8s.io"],
-                    &["events"],
-                ),
-                rule(
-                    &["create", "get", "update"],
-                    &["coordination.k8s.io"],
-                    &["leases"],
-                ),
+                rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
+                rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
+                events_rule(),
+                leases_rule(),
             ],
-            Subject {
-                kind: "User".into(),
-                name: "system:kube-controller-manager".into(),
-                namespace: String::new(),
-            },
+            user("system:kube-controller-manager"),
         ),
         (
             "system:node-proxier",
             vec![
                 rule(&["list", "watch"], &[""], &["services", "endpoints"]),
-                rule(
-                    &["list", "watch"],
-                    &["discovery.k8s.io"],
-                    &["endpointslices"],
-                ),
+                rule(&["list", "watch"], &["discovery.k8s.io"], &["endpointslices"]),
                 rule(&["get", "list", "watch"], &[""], &["nodes"]),
-                rule(
-                    &["create", "patch", "update"],
-                    &["", "events.k8s.io"],
-                    &["events"],
-                ),
+                events_rule(),
             ],
-            Subject {
-                kind: "User".into(),
-                name: "system:kube-proxy".into(),
-                namespace: String::new(),
-            },
+            user("system:kube-proxy"),
         ),
     ];
     for (name, rules, subject) in roles {
-        put(
-            &mut s,
-            rng,
-            Object::ClusterRole(ClusterRole {
-                metadata: ObjectMeta::named("", name),
-                rules,
-            }),
-        );
+        put(&mut s, rng, Object::ClusterRole(ClusterRole { metadata: ObjectMeta::named("", name), rules }));
         let binding = ClusterRoleBinding {
             metadata: ObjectMeta::named("", name),
             subjects: vec![subject],

@@ -22,10 +22,7 @@ pub fn check(sim: &Simulation) -> Vec<String> {
     for m in &members {
         if m.raft.role == super::etcd::raft::Role::Leader {
             if let Some(other) = leaders.insert(m.raft.term, m.raft.id) {
-                errs.push(format!(
-                    "two leaders in term {}: etcd-{other} and etcd-{}",
-                    m.raft.term, m.raft.id
-                ));
+                errs.push(format!("two leaders in term {}: etcd-{other} and etcd-{}", m.raft.term, m.raft.id));
             }
         }
     }
@@ -35,18 +32,14 @@ pub fn check(sim: &Simulation) -> Vec<String> {
             let upto = a.raft.commit.min(b.raft.commit);
             for i in 1..=upto {
                 if a.raft.term_at(i) != b.raft.term_at(i) {
-                    errs.push(format!(
-                        "etcd-{} and etcd-{} disagree on committed entry {i}",
-                        a.raft.id, b.raft.id
-                    ));
+                    errs.push(format!("etcd-{} and etcd-{} disagree on committed entry {i}", a.raft.id, b.raft.id));
                     break;
                 }
             }
         }
     }
     // Capacity: what is bound to a node fits its allocatable.
-    if let Some(Component::ApiServer(api)) = sim.components.get(super::cluster::APISERVER as usize)
-    {
+    if let Some(Component::ApiServer(api)) = sim.components.get(super::cluster::APISERVER as usize) {
         let mut nodes: BTreeMap<String, NodeInfo> = BTreeMap::new();
         for o in api.cached() {
             if let Object::Node(n) = o {
@@ -63,13 +56,8 @@ pub fn check(sim: &Simulation) -> Vec<String> {
             }
         }
         for (name, n) in &nodes {
-            if n.requested.milli_cpu > n.allocatable.milli_cpu
-                || n.requested.memory > n.allocatable.memory
-            {
-                errs.push(format!(
-                    "node {name} is over capacity: {:?} > {:?}",
-                    n.requested, n.allocatable
-                ));
+            if n.requested.milli_cpu > n.allocatable.milli_cpu || n.requested.memory > n.allocatable.memory {
+                errs.push(format!("node {name} is over capacity: {:?} > {:?}", n.requested, n.allocatable));
             }
         }
     }

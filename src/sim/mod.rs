@@ -33,21 +33,9 @@ use trace::{Trace, TraceRecord};
 /// What a component asks the kernel to do while it handles one input.
 #[derive(Debug)]
 enum Effect {
-    Send {
-        to: ComponentId,
-        kind: MsgKind,
-        label: String,
-        payload: Payload,
-        delay_us: u64,
-    },
-    Timer {
-        after_us: u64,
-        timer: Timer,
-    },
-    Phase {
-        phase: String,
-        detail: String,
-    },
+    Send { to: ComponentId, kind: MsgKind, label: String, payload: Payload, delay_us: u64 },
+    Timer { after_us: u64, timer: Timer },
+    Phase { phase: String, detail: String },
 }
 
 /// The handle a component gets while it reacts to a message or timer. Components never call
@@ -59,13 +47,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn send(
-        &mut self,
-        to: ComponentId,
-        kind: MsgKind,
-        label: impl Into<String>,
-        payload: Payload,
-    ) {
+    pub fn send(&mut self, to: ComponentId, kind: MsgKind, label: impl Into<String>, payload: Payload) {
         self.send_after(0, to, kind, label, payload);
     }
 
@@ -78,13 +60,7 @@ impl Ctx<'_> {
         label: impl Into<String>,
         payload: Payload,
     ) {
-        self.effects.push(Effect::Send {
-            to,
-            kind,
-            label: label.into(),
-            payload,
-            delay_us,
-        });
+        self.effects.push(Effect::Send { to, kind, label: label.into(), payload, delay_us });
     }
 
     pub fn timer(&mut self, after_us: u64, timer: Timer) {
@@ -93,10 +69,7 @@ impl Ctx<'_> {
 
     /// Records that this component entered a phase (shown on the canvas and in the trace).
     pub fn phase(&mut self, phase: impl Into<String>, detail: impl Into<String>) {
-        self.effects.push(Effect::Phase {
-            phase: phase.into(),
-            detail: detail.into(),
-        });
+        self.effects.push(Effect::Phase { phase: phase.into(), detail: detail.into() });
     }
 }
 
@@ -155,13 +128,7 @@ impl Simulation {
             next_handle: 0,
         };
         for id in 0..sim.components.len() as ComponentId {
-            sim.queue.push(
-                SimTime::ZERO,
-                Event::Timer {
-                    to: id,
-                    timer: Timer::Start,
-                },
-            );
+            sim.queue.push(SimTime::ZERO, Event::Timer { to: id, timer: Timer::Start });
         }
         sim
     }
@@ -175,11 +142,7 @@ impl Simulation {
         self.steps += 1;
         let (to, mut effects) = (event_target(&event), Vec::new());
         if let Some(component) = self.components.get_mut(to as usize) {
-            let mut ctx = Ctx {
-                now: at,
-                me: to,
-                effects: &mut effects,
-            };
+            let mut ctx = Ctx { now: at, me: to, effects: &mut effects };
             match event {
                 Event::Deliver(msg) => component.on_message(&mut ctx, *msg),
                 Event::Timer { timer, .. } => component.on_timer(&mut ctx, timer),
@@ -218,13 +181,7 @@ impl Simulation {
     fn apply(&mut self, from: ComponentId, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Send {
-                    to,
-                    kind,
-                    label,
-                    payload,
-                    delay_us,
-                } => {
+                Effect::Send { to, kind, label, payload, delay_us } => {
                     let id = self.next_msg;
                     self.next_msg += 1;
                     let sent = self.now.plus(delay_us);
@@ -236,47 +193,24 @@ impl Simulation {
                         }
                         Transit::Lost | Transit::Partitioned => None,
                     };
-                    self.trace.record(TraceRecord::Message {
-                        id,
-                        kind,
-                        from,
-                        to,
-                        sent,
-                        arrives,
-                        label,
-                    });
+                    self.trace.record(TraceRecord::Message { id, kind, from, to, sent, arrives, label });
                     if let Some(at) = arrives {
-                        let msg = Message {
-                            id,
-                            from,
-                            to,
-                            kind,
-                            payload,
-                        };
+                        let msg = Message { id, from, to, kind, payload };
                         self.queue.push(at, Event::Deliver(Box::new(msg)));
                     }
                 }
                 Effect::Timer { after_us, timer } => {
-                    self.queue
-                        .push(self.now.plus(after_us), Event::Timer { to: from, timer });
+                    self.queue.push(self.now.plus(after_us), Event::Timer { to: from, timer });
                 }
                 Effect::Phase { phase, detail } => {
-                    self.trace.record(TraceRecord::Phase {
-                        at: self.now,
-                        component: from,
-                        phase,
-                        detail,
-                    });
+                    self.trace.record(TraceRecord::Phase { at: self.now, component: from, phase, detail });
                 }
             }
         }
     }
 
     pub fn component_by_name(&self, name: &str) -> Option<ComponentId> {
-        self.infos
-            .iter()
-            .position(|i| i.name == name)
-            .map(|i| i as ComponentId)
+        self.infos.iter().position(|i| i.name == name).map(|i| i as ComponentId)
     }
 }
 

@@ -34,18 +34,9 @@ pub struct NetworkConfig {
 impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig {
-            loopback: Latency {
-                base_us: 30,
-                jitter_us: 20,
-            },
-            cluster: Latency {
-                base_us: 250,
-                jitter_us: 250,
-            },
-            client: Latency {
-                base_us: 8_000,
-                jitter_us: 4_000,
-            },
+            loopback: Latency { base_us: 30, jitter_us: 20 },
+            cluster: Latency { base_us: 250, jitter_us: 250 },
+            client: Latency { base_us: 8_000, jitter_us: 4_000 },
             loss: 0.0,
         }
     }
@@ -73,12 +64,7 @@ pub const CLIENT_HOST: u32 = 0;
 
 impl Network {
     pub fn new(config: NetworkConfig, rng: SimRng) -> Self {
-        Network {
-            config,
-            hosts: Vec::new(),
-            partitions: BTreeSet::new(),
-            rng,
-        }
+        Network { config, hosts: Vec::new(), partitions: BTreeSet::new(), rng }
     }
 
     pub fn place(&mut self, id: ComponentId, host: u32) {
@@ -116,9 +102,7 @@ impl Network {
         if a != b && self.config.loss > 0.0 && self.rng.chance(self.config.loss) {
             return Transit::Lost;
         }
-        Transit::Arrives {
-            after_us: latency.sample(&mut self.rng),
-        }
+        Transit::Arrives { after_us: latency.sample(&mut self.rng) }
     }
 }
 
@@ -145,12 +129,8 @@ mod tests {
         n.place(1, 1);
         n.place(2, 1);
         n.place(3, 2);
-        let Transit::Arrives { after_us: local } = n.transit(1, 2) else {
-            panic!()
-        };
-        let Transit::Arrives { after_us: remote } = n.transit(1, 3) else {
-            panic!()
-        };
+        let Transit::Arrives { after_us: local } = n.transit(1, 2) else { panic!() };
+        let Transit::Arrives { after_us: remote } = n.transit(1, 3) else { panic!() };
         assert!(local < remote);
     }
 }

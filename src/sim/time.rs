@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A point in simulated time, in microseconds since the start of the simulation.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SimTime(pub u64);
 
 pub const MICROS: u64 = 1;
@@ -51,20 +49,14 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("time: missing unit in duration \"{text}\""))?;
     let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("time: invalid duration \"{text}\""))?;
+    let value: f64 = number.parse().map_err(|_| format!("time: invalid duration \"{text}\""))?;
     let scale = match unit {
         "us" | "µs" => MICROS,
         "ms" => MILLIS,
         "s" => SECONDS,
         "m" => 60 * SECONDS,
         "h" => 3600 * SECONDS,
-        _ => {
-            return Err(format!(
-                "time: unknown unit \"{unit}\" in duration \"{text}\""
-            ))
-        }
+        _ => return Err(format!("time: unknown unit \"{unit}\" in duration \"{text}\"")),
     };
     Ok((value * scale as f64).round() as u64)
 }
@@ -79,11 +71,7 @@ pub fn human_duration(micros: u64) -> String {
     let mins = secs / 60;
     if mins < 10 {
         let s = secs % 60;
-        return if s == 0 {
-            format!("{mins}m")
-        } else {
-            format!("{mins}m{s}s")
-        };
+        return if s == 0 { format!("{mins}m") } else { format!("{mins}m{s}s") };
     }
     if mins < 180 {
         return format!("{mins}m");
@@ -91,11 +79,7 @@ pub fn human_duration(micros: u64) -> String {
     let hours = secs / 3600;
     if hours < 8 {
         let m = mins % 60;
-        return if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        };
+        return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
     }
     if hours < 48 {
         return format!("{hours}h");
@@ -103,11 +87,7 @@ pub fn human_duration(micros: u64) -> String {
     let days = hours / 24;
     if days < 8 {
         let h = hours % 24;
-        return if h == 0 {
-            format!("{days}d")
-        } else {
-            format!("{days}d{h}h")
-        };
+        return if h == 0 { format!("{days}d") } else { format!("{days}d{h}h") };
     }
     format!("{days}d")
 }
@@ -130,12 +110,7 @@ pub fn rfc3339(t: SimTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` back into simulated time (the inverse of [`rfc3339`]).
@@ -145,11 +120,7 @@ pub fn parse_rfc3339(text: &str) -> Result<SimTime, String> {
     if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
         return Err(bad());
     }
-    let num = |r: std::ops::Range<usize>| {
-        text.get(r)
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(bad)
-    };
+    let num = |r: std::ops::Range<usize>| text.get(r).and_then(|s| s.parse::<i64>().ok()).ok_or_else(bad);
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
     // Days-from-civil (Howard Hinnant's algorithm).
@@ -191,10 +162,7 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339() {
         assert_eq!(rfc3339(SimTime::ZERO), "2027-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(SimTime::from_secs(86_400 + 61)),
-            "2027-01-02T00:01:01Z"
-        );
+        assert_eq!(rfc3339(SimTime::from_secs(86_400 + 61)), "2027-01-02T00:01:01Z");
         let t = SimTime::from_secs(40 * 86_400 + 3723);
         assert_eq!(parse_rfc3339(&rfc3339(t)), Ok(t));
         assert!(parse_rfc3339("yesterday").is_err());

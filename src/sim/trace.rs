@@ -20,12 +20,7 @@ pub enum TraceRecord {
         label: String,
     },
     /// A component entered a phase (a handler-chain stage, a scheduling plugin, a CRI call…).
-    Phase {
-        at: SimTime,
-        component: ComponentId,
-        phase: String,
-        detail: String,
-    },
+    Phase { at: SimTime, component: ComponentId, phase: String, detail: String },
 }
 
 impl TraceRecord {
@@ -49,11 +44,7 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace {
-            hash: fnv1a64(b"kube-playground-trace"),
-            total: 0,
-            recent: VecDeque::new(),
-        }
+        Trace { hash: fnv1a64(b"kube-playground-trace"), total: 0, recent: VecDeque::new() }
     }
 }
 
@@ -72,15 +63,7 @@ impl Trace {
     fn mix(&mut self, rec: &TraceRecord) {
         let mut bytes = Vec::with_capacity(64);
         match rec {
-            TraceRecord::Message {
-                id,
-                kind,
-                from,
-                to,
-                sent,
-                arrives,
-                label,
-            } => {
+            TraceRecord::Message { id, kind, from, to, sent, arrives, label } => {
                 bytes.push(1);
                 bytes.extend_from_slice(&id.to_le_bytes());
                 bytes.push(*kind as u8);
@@ -90,12 +73,7 @@ impl Trace {
                 bytes.extend_from_slice(&arrives.map_or(u64::MAX, |t| t.0).to_le_bytes());
                 bytes.extend_from_slice(label.as_bytes());
             }
-            TraceRecord::Phase {
-                at,
-                component,
-                phase,
-                detail,
-            } => {
+            TraceRecord::Phase { at, component, phase, detail } => {
                 bytes.push(2);
                 bytes.extend_from_slice(&at.0.to_le_bytes());
                 bytes.extend_from_slice(&component.to_le_bytes());

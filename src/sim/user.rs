@@ -21,11 +21,7 @@ impl UserClient {
             common_name: "kubernetes-admin".into(),
             organizations: vec!["system:masters".into()],
         };
-        UserClient {
-            client: ApiClient::new(apiserver, cred),
-            outbox: Vec::new(),
-            responses: BTreeMap::new(),
-        }
+        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: BTreeMap::new() }
     }
 
     /// Who this client authenticates as, for the views.

@@ -57,21 +57,11 @@ impl Simulation {
                 Component::User(u) => u.identity(),
                 Component::ApiServer(a) => {
                     api_requests = a.requests_total;
-                    format!(
-                        "{} requests · {} watches · rev {}",
-                        a.requests_total,
-                        a.watch_count(),
-                        a.cache_revision
-                    )
+                    format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)
                 }
                 Component::Etcd(e) => {
                     raft_role = Some(e.raft.role);
-                    format!(
-                        "{} · term {} · commit {}",
-                        e.raft.role.as_str(),
-                        e.raft.term,
-                        e.raft.commit
-                    )
+                    format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
                 Component::Scheduler(s) => {
                     pending.extend(s.active.iter().cloned());
@@ -122,11 +112,7 @@ impl Simulation {
                     });
                     line
                 }
-                Component::KubeProxy(p) => format!(
-                    "{} services · {} syncs",
-                    p.services.store.len(),
-                    p.rules_synced
-                ),
+                Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
             };
             components.push(ComponentView {
                 id: i as ComponentId,
@@ -137,12 +123,6 @@ impl Simulation {
                 raft_role,
             });
         }
-        ClusterView {
-            components,
-            nodes,
-            pending,
-            running_pods,
-            api_requests,
-        }
+        ClusterView { components, nodes, pending, running_pods, api_requests }
     }
 }

@@ -8,10 +8,7 @@ use web_sys::HtmlCanvasElement;
 
 pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (w, h) = (
-        f64::from(canvas.client_width()) * dpr,
-        f64::from(canvas.client_height()) * dpr,
-    );
+    let (w, h) = (f64::from(canvas.client_width()) * dpr, f64::from(canvas.client_height()) * dpr);
     if w < 10.0 || h < 10.0 {
         return;
     }
@@ -24,20 +21,9 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
     let _ = root.fill(&RGBColor(0x17, 0x1d, 0x24));
     let t0 = history.first().map_or(0.0, |s| s.t);
     let t1 = history.last().map_or(1.0, |s| s.t).max(t0 + 1.0);
-    let max_pods = history
-        .iter()
-        .map(|s| s.running_pods)
-        .max()
-        .unwrap_or(0)
-        .max(4) as f64;
-    let max_rps = history
-        .iter()
-        .map(|s| s.api_rps)
-        .fold(0.0, f64::max)
-        .max(10.0);
-    let font = ("sans-serif", 11.0 * dpr)
-        .into_font()
-        .color(&RGBColor(0x8b, 0x98, 0xa5));
+    let max_pods = history.iter().map(|s| s.running_pods).max().unwrap_or(0).max(4) as f64;
+    let max_rps = history.iter().map(|s| s.api_rps).fold(0.0, f64::max).max(10.0);
+    let font = ("sans-serif", 11.0 * dpr).into_font().color(&RGBColor(0x8b, 0x98, 0xa5));
     let Ok(mut chart) = ChartBuilder::on(&root)
         .margin(6.0 * dpr)
         .x_label_area_size(18.0 * dpr)
@@ -68,13 +54,8 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
         .draw();
     let pods = RGBColor(0xD5, 0x5E, 0x00);
     let rps = RGBColor(0x56, 0xB4, 0xE9);
-    let _ = chart.draw_series(LineSeries::new(
-        history.iter().map(|s| (s.t, s.running_pods as f64)),
-        pods.stroke_width(2),
-    ));
-    let _ = chart.draw_secondary_series(LineSeries::new(
-        history.iter().map(|s| (s.t, s.api_rps)),
-        rps.stroke_width(2),
-    ));
+    let _ =
+        chart.draw_series(LineSeries::new(history.iter().map(|s| (s.t, s.running_pods as f64)), pods.stroke_width(2)));
+    let _ = chart.draw_secondary_series(LineSeries::new(history.iter().map(|s| (s.t, s.api_rps)), rps.stroke_width(2)));
     let _ = root.present();
 }

@@ -89,10 +89,6 @@ impl Engine {
         if self.history.len() == HISTORY {
             self.history.remove(0);
         }
-        self.history.push(Sample {
-            t,
-            running_pods: view.running_pods,
-            api_rps,
-        });
+        self.history.push(Sample { t, running_pods: view.running_pods, api_rps });
     }
 }

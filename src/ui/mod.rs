@@ -15,10 +15,7 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         let text = format!("Kube Playground stopped: {info}");
         web_sys::console::error_1(&text.clone().into());
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("panic"))
-        {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("panic")) {
             el.set_text_content(Some(&text));
             if let Ok(html) = el.dyn_into::<web_sys::HtmlElement>() {
                 let _ = html.style().set_property("display", "block");

@@ -32,26 +32,19 @@ pub struct UiSignals {
 }
 
 pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
-    let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
     else {
-        ui.console.update(|c| {
-            c.push(ConsoleLine::new(
-                LineKind::Error,
-                "This browser has no 2D canvas.",
-            ))
-        });
+        ui.console.update(|c| c.push(ConsoleLine::new(LineKind::Error, "This browser has no 2D canvas.")));
         return;
     };
-    let mut layout: Option<Layout> = None;
-    let mut slots = PodSlots::default();
+    let reduced_motion = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    let mut screen = Screen { canvas, ctx, layout: None, slots: PodSlots::default(), reduced_motion };
     let callback: FrameCallback = Rc::new(RefCell::new(None));
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
-        frame(&engine, &canvas, &ctx, &mut layout, &mut slots, ui, ts);
+        frame(&engine, &mut screen, ui, ts);
         if let (Some(w), Some(cb)) = (web_sys::window(), again.borrow().as_ref()) {
             let _ = w.request_animation_frame(cb.as_ref().unchecked_ref());
         }
@@ -63,19 +56,20 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     std::mem::forget(callback);
 }
 
-fn frame(
-    engine: &Shared,
-    canvas: &HtmlCanvasElement,
-    ctx: &CanvasRenderingContext2d,
-    layout: &mut Option<Layout>,
-    slots: &mut PodSlots,
-    ui: UiSignals,
-    ts: f64,
-) {
+/// What the loop draws on, and the drawing state that outlives one frame.
+struct Screen {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    layout: Option<Layout>,
+    slots: PodSlots,
+    reduced_motion: bool,
+}
+
+fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
+    let Screen { canvas, ctx, layout, slots, reduced_motion } = screen;
+    let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
-    let dt = e
-        .last_frame
-        .map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
+    let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
     e.last_frame = Some(ts);
     if e.playing {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
@@ -99,11 +93,8 @@ fn frame(
     if !answers.is_empty() {
         ui.console.update(|c| {
             for a in answers {
-                let kind = if a.starts_with("Error") || a.starts_with("error") {
-                    LineKind::Error
-                } else {
-                    LineKind::Output
-                };
+                let kind =
+                    if a.starts_with("Error") || a.starts_with("error") { LineKind::Error } else { LineKind::Output };
                 c.push(ConsoleLine::new(kind, &a));
             }
         });
@@ -112,10 +103,7 @@ fn frame(
     let view = e.sim.view();
     let l = layout.get_or_insert_with(|| layout::compute(&view));
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (css_w, css_h) = (
-        f64::from(canvas.client_width()),
-        f64::from(canvas.client_height()),
-    );
+    let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
     let (px_w, px_h) = ((css_w * dpr) as u32, (css_h * dpr) as u32);
     if canvas.width() != px_w || canvas.height() != px_h {
         canvas.set_width(px_w);
@@ -133,6 +121,7 @@ fn frame(
         css_w,
         css_h,
         dpr,
+        reduced_motion,
     };
     draw(&f, slots);
     let clock = format!("t = {}", e.sim.now());
@@ -151,16 +140,9 @@ fn frame(
 
 /// A camera that shows the whole cluster, leaving room for the console on wide screens.
 pub fn fit(l: &Layout, css_w: f64, css_h: f64) -> Camera {
-    let usable_w = if css_w > 1000.0 {
-        css_w - PANEL_WIDTH
-    } else {
-        css_w
-    };
+    let usable_w = if css_w > 1000.0 { css_w - PANEL_WIDTH } else { css_w };
     let usable_h = css_h - 56.0;
-    let zoom = (usable_w / l.world.w)
-        .min(usable_h / l.world.h)
-        .clamp(0.2, 3.0)
-        * 0.96;
+    let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(0.2, 3.0) * 0.96;
     Camera {
         x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,
         y: l.world.y - 56.0 / zoom - (usable_h / zoom - l.world.h) / 2.0,

@@ -24,9 +24,7 @@ impl Serialize for Time {
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_rfc3339(&text)
-            .map(Time)
-            .map_err(serde::de::Error::custom)
+        parse_rfc3339(&text).map(Time).map_err(serde::de::Error::custom)
     }
 }
 
@@ -76,11 +74,7 @@ fn is_zero(v: &i64) -> bool {
 
 impl ObjectMeta {
     pub fn named(namespace: &str, name: &str) -> Self {
-        ObjectMeta {
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-            ..Default::default()
-        }
+        ObjectMeta { name: name.to_string(), namespace: namespace.to_string(), ..Default::default() }
     }
 
     /// The controlling owner, as `metav1.GetControllerOf`.

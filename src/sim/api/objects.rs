@@ -193,11 +193,7 @@ impl Node {
         self.condition("Ready").is_some_and(|c| c.status == "True")
     }
     pub fn internal_ip(&self) -> &str {
-        self.status
-            .addresses
-            .iter()
-            .find(|a| a.type_ == "InternalIP")
-            .map_or("<none>", |a| a.address.as_str())
+        self.status.addresses.iter().find(|a| a.type_ == "InternalIP").map_or("<none>", |a| a.address.as_str())
     }
 }
 
@@ -358,11 +354,7 @@ pub struct ServiceSpec {
     pub selector: BTreeMap<String, String>,
     #[serde(default)]
     pub ports: Vec<ServicePort>,
-    #[serde(
-        default,
-        rename = "clusterIP",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(default, rename = "clusterIP", skip_serializing_if = "String::is_empty")]
     pub cluster_ip: String,
     #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
     pub type_: String,
@@ -388,9 +380,7 @@ pub struct LabelSelector {
 impl LabelSelector {
     /// matchLabels semantics: every pair must be present. An empty selector matches everything.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
     }
 }
 
@@ -496,11 +486,7 @@ pub struct PolicyRule {
     pub resources: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_names: Vec<String>,
-    #[serde(
-        default,
-        rename = "nonResourceURLs",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, rename = "nonResourceURLs", skip_serializing_if = "Vec::is_empty")]
     pub non_resource_urls: Vec<String>,
 }
 

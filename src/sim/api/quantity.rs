@@ -5,15 +5,12 @@
 /// `MilliValue()` returns. Errors use the apimachinery wording.
 pub fn parse_milli(text: &str) -> Result<i128, String> {
     let s = text.trim();
-    let err = || {
-        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string()
-    };
+    let err =
+        || "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string();
     if s.is_empty() {
         return Err(err());
     }
-    let num_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(s.len());
+    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
     let (num, suffix) = s.split_at(num_end);
     let (mantissa_num, mantissa_den) = parse_decimal(num).ok_or_else(err)?;
     // value = mantissa * 10^exp10 * 2^exp2, returned ×1000.
@@ -40,31 +37,19 @@ pub fn parse_milli(text: &str) -> Result<i128, String> {
     let mut value: i128 = mantissa_num * 1000;
     let mut den: i128 = mantissa_den;
     if exp10 >= 0 {
-        value = value
-            .checked_mul(10i128.checked_pow(exp10 as u32).ok_or_else(err)?)
-            .ok_or_else(err)?;
+        value = value.checked_mul(10i128.checked_pow(exp10 as u32).ok_or_else(err)?).ok_or_else(err)?;
     } else {
-        den = den
-            .checked_mul(10i128.pow((-exp10) as u32))
-            .ok_or_else(err)?;
+        den = den.checked_mul(10i128.pow((-exp10) as u32)).ok_or_else(err)?;
     }
     value = value.checked_mul(1i128 << exp2).ok_or_else(err)?;
     // Quantities round up to the nearest representable unit, as MilliValue does.
-    Ok(if value >= 0 {
-        (value + den - 1) / den
-    } else {
-        value / den
-    })
+    Ok(if value >= 0 { (value + den - 1) / den } else { value / den })
 }
 
 /// The integer value (`Value()`), rounded up.
 pub fn parse_value(text: &str) -> Result<i128, String> {
     let milli = parse_milli(text)?;
-    Ok(if milli >= 0 {
-        (milli + 999) / 1000
-    } else {
-        milli / 1000
-    })
+    Ok(if milli >= 0 { (milli + 999) / 1000 } else { milli / 1000 })
 }
 
 fn parse_decimal(num: &str) -> Option<(i128, i128)> {

@@ -43,10 +43,7 @@ impl Verb {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
     /// A client certificate signed by the cluster CA: CN is the user, O the groups.
-    ClientCert {
-        common_name: String,
-        organizations: Vec<String>,
-    },
+    ClientCert { common_name: String, organizations: Vec<String> },
     /// No credential at all.
     None,
 }
@@ -82,11 +79,7 @@ impl ApiRequest {
             verb,
             resource,
             subresource: String::new(),
-            namespace: if resource.namespaced {
-                namespace.to_string()
-            } else {
-                String::new()
-            },
+            namespace: if resource.namespaced { namespace.to_string() } else { String::new() },
             name: name.to_string(),
             body: None,
             patch: None,
@@ -108,11 +101,7 @@ impl ApiRequest {
 
     /// The request line as it would appear in an audit log: `POST /api/v1/namespaces/default/pods`.
     pub fn line(&self) -> String {
-        let name = if self.verb == Verb::Create && self.subresource.is_empty() {
-            ""
-        } else {
-            &self.name
-        };
+        let name = if self.verb == Verb::Create && self.subresource.is_empty() { "" } else { &self.name };
         let mut path = self.resource.path(&self.namespace, name);
         if !self.subresource.is_empty() {
             path.push('/');
@@ -135,18 +124,10 @@ pub struct Status {
 
 impl Status {
     pub fn not_found(res: &ResourceInfo, name: &str) -> Self {
-        Status {
-            code: 404,
-            reason: "NotFound",
-            message: format!("{} \"{name}\" not found", res.qualified()),
-        }
+        Status { code: 404, reason: "NotFound", message: format!("{} \"{name}\" not found", res.qualified()) }
     }
     pub fn already_exists(res: &ResourceInfo, name: &str) -> Self {
-        Status {
-            code: 409,
-            reason: "AlreadyExists",
-            message: format!("{} \"{name}\" already exists", res.qualified()),
-        }
+        Status { code: 409, reason: "AlreadyExists", message: format!("{} \"{name}\" already exists", res.qualified()) }
     }
     pub fn conflict(res: &ResourceInfo, name: &str) -> Self {
         Status {
@@ -159,39 +140,19 @@ impl Status {
         }
     }
     pub fn invalid(kind: &str, name: &str, causes: &[String]) -> Self {
-        Status {
-            code: 422,
-            reason: "Invalid",
-            message: format!("{kind} \"{name}\" is invalid: {}", causes.join(", ")),
-        }
+        Status { code: 422, reason: "Invalid", message: format!("{kind} \"{name}\" is invalid: {}", causes.join(", ")) }
     }
     pub fn forbidden(message: String) -> Self {
-        Status {
-            code: 403,
-            reason: "Forbidden",
-            message,
-        }
+        Status { code: 403, reason: "Forbidden", message }
     }
     pub fn unauthorized() -> Self {
-        Status {
-            code: 401,
-            reason: "Unauthorized",
-            message: "Unauthorized".to_string(),
-        }
+        Status { code: 401, reason: "Unauthorized", message: "Unauthorized".to_string() }
     }
     pub fn bad_request(message: String) -> Self {
-        Status {
-            code: 400,
-            reason: "BadRequest",
-            message,
-        }
+        Status { code: 400, reason: "BadRequest", message }
     }
     pub fn internal(message: String) -> Self {
-        Status {
-            code: 500,
-            reason: "InternalError",
-            message,
-        }
+        Status { code: 500, reason: "InternalError", message }
     }
 }
 

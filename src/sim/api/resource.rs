@@ -209,18 +209,9 @@ mod tests {
     #[test]
     fn kubectl_names_resolve() {
         assert_eq!(ResourceInfo::lookup("po").map(|r| r.plural), Some("pods"));
-        assert_eq!(
-            ResourceInfo::lookup("deploy").map(|r| r.plural),
-            Some("deployments")
-        );
-        assert_eq!(
-            ResourceInfo::lookup("Deployment").map(|r| r.plural),
-            Some("deployments")
-        );
-        assert_eq!(
-            ResourceInfo::lookup("deployments.apps").map(|r| r.plural),
-            Some("deployments")
-        );
+        assert_eq!(ResourceInfo::lookup("deploy").map(|r| r.plural), Some("deployments"));
+        assert_eq!(ResourceInfo::lookup("Deployment").map(|r| r.plural), Some("deployments"));
+        assert_eq!(ResourceInfo::lookup("deployments.apps").map(|r| r.plural), Some("deployments"));
         assert!(ResourceInfo::lookup("widgets").is_none());
     }
 
@@ -229,9 +220,6 @@ mod tests {
         let nodes = ResourceInfo::lookup("nodes").unwrap();
         assert_eq!(nodes.key("", "worker-1"), "/registry/minions/worker-1");
         let deploy = ResourceInfo::lookup("deployments").unwrap();
-        assert_eq!(
-            deploy.path("default", "web"),
-            "/apis/apps/v1/namespaces/default/deployments/web"
-        );
+        assert_eq!(deploy.path("default", "web"), "/apis/apps/v1/namespaces/default/deployments/web");
     }
 }

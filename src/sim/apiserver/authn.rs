@@ -7,16 +7,10 @@ use crate::sim::api::request::Credential;
 
 pub fn authenticate(cred: &Credential) -> Option<UserInfo> {
     match cred {
-        Credential::ClientCert {
-            common_name,
-            organizations,
-        } if !common_name.is_empty() => {
+        Credential::ClientCert { common_name, organizations } if !common_name.is_empty() => {
             let mut groups = organizations.clone();
             groups.push("system:authenticated".to_string());
-            Some(UserInfo {
-                name: common_name.clone(),
-                groups,
-            })
+            Some(UserInfo { name: common_name.clone(), groups })
         }
         _ => None,
     }

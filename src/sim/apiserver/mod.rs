@@ -10,9 +10,7 @@ pub mod registry;
 pub mod validation;
 
 use super::api::meta::cache_key;
-use super::api::request::{
-    ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType,
-};
+use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
 use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
 use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult};
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
@@ -135,20 +133,11 @@ impl ApiServer {
                 ctx.phase("start", "list and watch /registry/ from etcd");
                 self.etcd_call(
                     ctx,
-                    EtcdOp::Range {
-                        prefix: "/registry/".into(),
-                    },
+                    EtcdOp::Range { prefix: "/registry/".into() },
                     EtcdWait::InitialList,
                     "Range /registry/",
                 );
-                self.etcd_call(
-                    ctx,
-                    EtcdOp::Watch {
-                        prefix: "/registry/".into(),
-                    },
-                    EtcdWait::Watch,
-                    "Watch /registry/",
-                );
+                self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
             _ => {}
@@ -159,39 +148,16 @@ impl ApiServer {
         let req_id = self.etcd_next;
         self.etcd_next += 1;
         self.etcd_pending.insert(req_id, wait);
-        ctx.send(
-            self.etcd,
-            MsgKind::EtcdGrpc,
-            label,
-            Payload::Etcd {
-                req_id,
-                op: Box::new(op),
-            },
-        );
+        ctx.send(self.etcd, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
     }
 
-    fn accept(
-        &mut self,
-        ctx: &mut Ctx,
-        client: ComponentId,
-        req_id: u64,
-        cred: Credential,
-        req: ApiRequest,
-    ) {
+    fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
         self.requests_total += 1;
         let token = self.next_token;
         self.next_token += 1;
         self.inflight.insert(
             token,
-            InFlight {
-                client,
-                req_id,
-                cred,
-                req,
-                stage: Stage::Authentication,
-                plan: None,
-                retries: 0,
-            },
+            InFlight { client, req_id, cred, req, stage: Stage::Authentication, plan: None, retries: 0 },
         );
         if self.ready {
             self.enter(ctx, token, Stage::Authentication);
@@ -227,10 +193,7 @@ impl ApiServer {
                 None => self.finish(ctx, token, Err(Status::unauthorized())),
             },
             Stage::Authorization => {
-                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo {
-                    name: String::new(),
-                    groups: vec![],
-                });
+                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo { name: String::new(), groups: vec![] });
                 let attrs = Attributes::of(&user, &f.req);
                 if self.authorize(&attrs) == Decision::NoOpinion {
                     let what = if f.req.name.is_empty() || f.req.verb == Verb::Create {
@@ -270,11 +233,7 @@ impl ApiServer {
                     return self.finish(
                         ctx,
                         token,
-                        Err(Status::invalid(
-                            plan.object.kind(),
-                            &plan.object.meta().name,
-                            &errs,
-                        )),
+                        Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)),
                     );
                 }
                 self.store(ctx, token, plan);
@@ -331,10 +290,7 @@ impl ApiServer {
         let req = &f.req;
         match req.verb {
             Verb::Get => self.current(req).map(ApiBody::Object),
-            Verb::List => Ok(ApiBody::List {
-                items: self.matching(req),
-                resource_version: self.cache_revision,
-            }),
+            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
             _ => {
                 let items = self.matching(req);
                 self.watchers.push(Watcher {
@@ -343,14 +299,8 @@ impl ApiServer {
                     prefix: req.resource.list_prefix(&req.namespace),
                     req: req.clone(),
                 });
-                ctx.phase(
-                    "watch",
-                    format!("{} (+{} initial events)", req.line(), items.len()),
-                );
-                Ok(ApiBody::WatchStarted {
-                    items,
-                    resource_version: self.cache_revision,
-                })
+                ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len()));
+                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision })
             }
         }
     }
@@ -379,10 +329,7 @@ impl ApiServer {
             Ok(_) => "200 OK".to_string(),
             Err(s) => format!("{} {}", s.code, s.reason),
         };
-        let payload = Payload::ApiResp {
-            req_id: f.req_id,
-            resp: Box::new(resp),
-        };
+        let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
     }
 
@@ -394,10 +341,7 @@ impl ApiServer {
                 }
                 self.cache_revision = revision;
                 self.ready = true;
-                ctx.phase(
-                    "ready",
-                    format!("watch cache primed at revision {revision}"),
-                );
+                ctx.phase("ready", format!("watch cache primed at revision {revision}"));
                 for token in std::mem::take(&mut self.parked) {
                     self.enter(ctx, token, Stage::Authentication);
                 }
@@ -461,23 +405,10 @@ impl ApiServer {
                 (true, false) => WatchType::Deleted,
                 (false, false) => continue,
             };
-            let label = format!(
-                "{} {} {}",
-                type_.as_str(),
-                obj.kind(),
-                cache_key(&obj.meta().namespace, &obj.meta().name)
-            );
-            let event = WatchEvent {
-                watch_id: w.watch_id,
-                type_,
-                object: obj.clone(),
-            };
-            ctx.send(
-                w.client,
-                MsgKind::WatchEvent,
-                label,
-                Payload::Watch(Box::new(event)),
-            );
+            let label =
+                format!("{} {} {}", type_.as_str(), obj.kind(), cache_key(&obj.meta().namespace, &obj.meta().name));
+            let event = WatchEvent { watch_id: w.watch_id, type_, object: obj.clone() };
+            ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
         }
     }
 }
@@ -529,10 +460,7 @@ impl authz::rbac::RbacSource for ApiServer {
         }
     }
     fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]> {
-        match self
-            .cache
-            .get(&format!("/registry/roles/{namespace}/{name}"))
-        {
+        match self.cache.get(&format!("/registry/roles/{namespace}/{name}")) {
             Some(Object::Role(r)) => Some(&r.rules),
             _ => None,
         }

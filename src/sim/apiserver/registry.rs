@@ -22,31 +22,17 @@ pub struct Plan {
 const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 pub fn random_suffix(rng: &mut SimRng, n: usize) -> String {
-    (0..n)
-        .map(|_| ALPHANUMS[rng.below(ALPHANUMS.len() as u64) as usize] as char)
-        .collect()
+    (0..n).map(|_| ALPHANUMS[rng.below(ALPHANUMS.len() as u64) as usize] as char).collect()
 }
 
 pub fn new_uid(rng: &mut SimRng) -> String {
-    let hex: String = (0..32)
-        .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
-        .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let hex: String = (0..32).map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0')).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 /// Create: name generation, uid, timestamps and per-kind defaults (pkg/apis/*/v1/defaults.go).
 pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Result<Object, Status> {
-    let mut obj = req
-        .body
-        .clone()
-        .ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+    let mut obj = req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
     if obj.kind() != req.resource.kind {
         return Err(Status::bad_request(format!(
             "the API version in the data ({}) does not match the expected API version ({})",
@@ -112,18 +98,8 @@ fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
     }
     for c in &mut spec.containers {
         if c.image_pull_policy.is_empty() {
-            let tag = c
-                .image
-                .rsplit('/')
-                .next()
-                .and_then(|last| last.split_once(':'))
-                .map(|(_, t)| t);
-            c.image_pull_policy = if matches!(tag, None | Some("latest")) {
-                "Always"
-            } else {
-                "IfNotPresent"
-            }
-            .into();
+            let tag = c.image.rsplit('/').next().and_then(|last| last.split_once(':')).map(|(_, t)| t);
+            c.image_pull_policy = if matches!(tag, None | Some("latest")) { "Always" } else { "IfNotPresent" }.into();
         }
         for p in &mut c.ports {
             if p.protocol.is_empty() {
@@ -133,10 +109,7 @@ fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
     }
     // What the DefaultTolerationSeconds admission plugin adds: tolerate a NotReady or
     // unreachable node for 300 s before taint-based eviction.
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
         if !spec.tolerations.iter().any(|t| t.key == key) {
             spec.tolerations.push(crate::sim::api::Toleration {
                 key: key.into(),
@@ -168,58 +141,40 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
     let key = req.resource.key(&req.namespace, &req.name);
     let cur_rv = current.meta().rv();
     let mut compare = Compare::ModRevision(cur_rv);
-    let next =
-        match (req.verb, req.subresource.as_str()) {
-            (Verb::Update, sub) => {
-                let body = req.body.clone().ok_or_else(|| {
-                    Status::bad_request("the body of the request was empty".into())
-                })?;
-                if body.kind() != current.kind() || body.meta().name != req.name {
-                    return Err(Status::bad_request(
-                        "the name of the object does not match the name on the URL".into(),
-                    ));
-                }
-                let sent_rv = body.meta().rv();
-                if sent_rv != 0 {
-                    compare = Compare::ModRevision(sent_rv);
-                }
-                if sub == "status" {
-                    with_status_of(current, &body)
-                } else {
-                    update_main(current, body)
-                }
+    let next = match (req.verb, req.subresource.as_str()) {
+        (Verb::Update, sub) => {
+            let body =
+                req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+            if body.kind() != current.kind() || body.meta().name != req.name {
+                return Err(Status::bad_request("the name of the object does not match the name on the URL".into()));
             }
-            (Verb::Patch, sub) => {
-                let patch = req.patch.clone().ok_or_else(|| {
-                    Status::bad_request("the body of the request was empty".into())
-                })?;
-                let patched = merge_patch(current, &patch)?;
-                if sub == "status" {
-                    with_status_of(current, &patched)
-                } else {
-                    update_main(current, patched)
-                }
+            let sent_rv = body.meta().rv();
+            if sent_rv != 0 {
+                compare = Compare::ModRevision(sent_rv);
             }
-            (Verb::Create, "binding") => bind(req, current, now)?,
-            (Verb::Delete, _) => return Ok(delete_plan(req, current, key, compare, now)),
-            _ => {
-                return Err(Status::bad_request(format!(
-                    "unsupported request {}",
-                    req.line()
-                )))
+            if sub == "status" {
+                with_status_of(current, &body)
+            } else {
+                update_main(current, body)
             }
-        };
+        }
+        (Verb::Patch, sub) => {
+            let patch =
+                req.patch.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+            let patched = merge_patch(current, &patch)?;
+            if sub == "status" {
+                with_status_of(current, &patched)
+            } else {
+                update_main(current, patched)
+            }
+        }
+        (Verb::Create, "binding") => bind(req, current, now)?,
+        (Verb::Delete, _) => return Ok(delete_plan(req, current, key, compare, now)),
+        _ => return Err(Status::bad_request(format!("unsupported request {}", req.line()))),
+    };
     let mut stored = next.clone();
     stored.meta_mut().resource_version.clear();
-    Ok(Plan {
-        txn: Txn {
-            key,
-            compare,
-            action: TxnAction::Put(stored),
-        },
-        object: next,
-        code: 200,
-    })
+    Ok(Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object: next, code: 200 })
 }
 
 /// The main resource keeps its status; a spec change bumps metadata.generation.
@@ -283,8 +238,7 @@ fn blank_status(o: &Object) -> Object {
 pub fn merge_patch(current: &Object, patch: &serde_json::Value) -> Result<Object, Status> {
     let mut doc = serde_json::to_value(current).map_err(|e| Status::internal(e.to_string()))?;
     merge(&mut doc, patch);
-    serde_json::from_value(doc)
-        .map_err(|e| Status::invalid(current.kind(), &current.meta().name, &[e.to_string()]))
+    serde_json::from_value(doc).map_err(|e| Status::invalid(current.kind(), &current.meta().name, &[e.to_string()]))
 }
 
 fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
@@ -337,46 +291,20 @@ fn bind(req: &ApiRequest, current: &Object, now: SimTime) -> Result<Object, Stat
 }
 
 /// Pods bound to a node are deleted gracefully: the kubelet stops them, then deletes for good.
-fn delete_plan(
-    req: &ApiRequest,
-    current: &Object,
-    key: String,
-    compare: Compare,
-    now: SimTime,
-) -> Plan {
+fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare, now: SimTime) -> Plan {
     if let Object::Pod(pod) = current {
-        let grace = req
-            .grace_period_seconds
-            .or(pod.spec.termination_grace_period_seconds)
-            .unwrap_or(30);
+        let grace = req.grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30);
         if !pod.spec.node_name.is_empty() && grace > 0 && !pod.is_terminal() {
             let mut next = pod.clone();
             if next.metadata.deletion_timestamp.is_none() {
-                next.metadata.deletion_timestamp =
-                    Some(Time::at(now.plus(grace as u64 * crate::sim::time::SECONDS)));
+                next.metadata.deletion_timestamp = Some(Time::at(now.plus(grace as u64 * crate::sim::time::SECONDS)));
                 next.metadata.deletion_grace_period_seconds = Some(grace);
             }
             let object = Object::Pod(next);
             let mut stored = object.clone();
             stored.meta_mut().resource_version.clear();
-            return Plan {
-                txn: Txn {
-                    key,
-                    compare,
-                    action: TxnAction::Put(stored),
-                },
-                object,
-                code: 200,
-            };
+            return Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object, code: 200 };
         }
     }
-    Plan {
-        txn: Txn {
-            key,
-            compare,
-            action: TxnAction::Delete,
-        },
-        object: current.clone(),
-        code: 200,
-    }
+    Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }
 }

@@ -9,8 +9,7 @@ const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lowe
 fn is_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -26,34 +25,20 @@ pub fn validate(obj: &Object) -> Vec<String> {
     if meta.name.is_empty() {
         errs.push("metadata.name: Required value: name or generateName is required".to_string());
     } else if matches!(obj, Object::Namespace(_)) && !is_label(&meta.name) {
-        errs.push(format!(
-            "metadata.name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}",
-            meta.name
-        ));
+        errs.push(format!("metadata.name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}", meta.name));
     } else if !is_dns1123_subdomain(&meta.name) {
-        errs.push(format!(
-            "metadata.name: Invalid value: \"{}\": {DNS1123_SUBDOMAIN_MSG}",
-            meta.name
-        ));
+        errs.push(format!("metadata.name: Invalid value: \"{}\": {DNS1123_SUBDOMAIN_MSG}", meta.name));
     }
     match obj {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::Deployment(d) => {
             validate_replicas(d.spec.replicas, &mut errs);
-            validate_selector(
-                &d.spec.selector.match_labels,
-                &d.spec.template.metadata.labels,
-                &mut errs,
-            );
+            validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
         }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
-            validate_selector(
-                &r.spec.selector.match_labels,
-                &r.spec.template.metadata.labels,
-                &mut errs,
-            );
+            validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&r.spec.template.spec, "spec.template.spec", &mut errs);
         }
         _ => {}
@@ -63,9 +48,7 @@ pub fn validate(obj: &Object) -> Vec<String> {
 
 fn validate_replicas(replicas: Option<i32>, errs: &mut Vec<String>) {
     if let Some(r) = replicas.filter(|r| *r < 0) {
-        errs.push(format!(
-            "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
-        ));
+        errs.push(format!("spec.replicas: Invalid value: {r}: must be greater than or equal to 0"));
     }
 }
 
@@ -75,10 +58,7 @@ fn validate_selector(
     errs: &mut Vec<String>,
 ) {
     if selector.is_empty() {
-        errs.push(
-            "spec.selector: Invalid value: \"null\": empty selector is invalid for deployment"
-                .to_string(),
-        );
+        errs.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".to_string());
     } else if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
         errs.push(format!(
@@ -96,19 +76,14 @@ fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec
         if c.name.is_empty() {
             errs.push(format!("{path}.containers[{i}].name: Required value"));
         } else if !is_label(&c.name) {
-            errs.push(format!(
-                "{path}.containers[{i}].name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}",
-                c.name
-            ));
+            errs.push(format!("{path}.containers[{i}].name: Invalid value: \"{}\": {DNS1123_LABEL_MSG}", c.name));
         }
         if c.image.trim().is_empty() {
             errs.push(format!("{path}.containers[{i}].image: Required value"));
         }
         for (res, q) in c.resources.requests.iter().chain(c.resources.limits.iter()) {
             if let Err(e) = crate::sim::api::quantity::parse_milli(q) {
-                errs.push(format!(
-                    "{path}.containers[{i}].resources.requests[{res}]: Invalid value: \"{q}\": {e}"
-                ));
+                errs.push(format!("{path}.containers[{i}].resources.requests[{res}]: Invalid value: \"{q}\": {e}"));
             }
         }
     }

@@ -6,8 +6,7 @@
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{
-    Deployment, LabelSelector, Object, ObjectMeta, OwnerReference, PodTemplateSpec, ReplicaSet,
-    ReplicaSetSpec,
+    Deployment, LabelSelector, Object, ObjectMeta, OwnerReference, PodTemplateSpec, ReplicaSet, ReplicaSetSpec,
 };
 use crate::sim::client::Informer;
 
@@ -17,10 +16,7 @@ pub fn pod_template_hash(template: &PodTemplateSpec) -> String {
     let text = serde_json::to_string(template).unwrap_or_default();
     let h = fnv1a32(text.as_bytes());
     const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    h.to_string()
-        .bytes()
-        .map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char)
-        .collect()
+    h.to_string().bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
 }
 
 fn fnv1a32(bytes: &[u8]) -> u32 {
@@ -43,35 +39,21 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     let owned: Vec<&ReplicaSet> = replicasets
         .objects()
         .filter_map(|o| match o {
-            Object::ReplicaSet(rs)
-                if rs
-                    .metadata
-                    .controller_ref()
-                    .is_some_and(|r| r.uid == d.metadata.uid) =>
-            {
-                Some(rs)
-            }
+            Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => Some(rs),
             _ => None,
         })
         .collect();
     let want = d.spec.replicas.unwrap_or(1);
     let rs_res = ResourceInfo::by_kind("ReplicaSet").expect("ReplicaSet is in the resource table");
     let mut out = Vec::new();
-    let new_rs = owned
-        .iter()
-        .find(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
+    let new_rs = owned.iter().find(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
     match new_rs {
-        None => out.push(
-            ApiRequest::new(Verb::Create, rs_res, &d.metadata.namespace, "")
-                .with_body(new_replicaset(d, &hash)),
-        ),
+        None => out
+            .push(ApiRequest::new(Verb::Create, rs_res, &d.metadata.namespace, "").with_body(new_replicaset(d, &hash))),
         Some(rs) if rs.spec.replicas != Some(want) => out.push(scale(rs_res, rs, want)),
         Some(_) => {}
     }
-    for old in owned
-        .iter()
-        .filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash))
-    {
+    for old in owned.iter().filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash)) {
         if old.spec.replicas != Some(0) {
             out.push(scale(rs_res, old, 0));
         }
@@ -104,18 +86,10 @@ fn scale(res: &'static ResourceInfo, rs: &ReplicaSet, replicas: i32) -> ApiReque
 
 fn new_replicaset(d: &Deployment, hash: &str) -> Object {
     let mut template = d.spec.template.clone();
-    template
-        .metadata
-        .labels
-        .insert("pod-template-hash".into(), hash.into());
+    template.metadata.labels.insert("pod-template-hash".into(), hash.into());
     let mut selector: LabelSelector = d.spec.selector.clone();
-    selector
-        .match_labels
-        .insert("pod-template-hash".into(), hash.into());
-    let mut metadata = ObjectMeta::named(
-        &d.metadata.namespace,
-        &format!("{}-{hash}", d.metadata.name),
-    );
+    selector.match_labels.insert("pod-template-hash".into(), hash.into());
+    let mut metadata = ObjectMeta::named(&d.metadata.namespace, &format!("{}-{hash}", d.metadata.name));
     metadata.labels = template.metadata.labels.clone();
     metadata.owner_references = vec![OwnerReference {
         api_version: "apps/v1".into(),
@@ -126,11 +100,7 @@ fn new_replicaset(d: &Deployment, hash: &str) -> Object {
     }];
     Object::ReplicaSet(ReplicaSet {
         metadata,
-        spec: ReplicaSetSpec {
-            replicas: d.spec.replicas,
-            selector,
-            template,
-        },
+        spec: ReplicaSetSpec { replicas: d.spec.replicas, selector, template },
         status: Default::default(),
     })
 }

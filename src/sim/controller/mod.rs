@@ -56,18 +56,13 @@ pub struct ControllerManager {
 }
 
 fn informer(plural: &str) -> Informer {
-    Informer::new(
-        ResourceInfo::by_plural(plural).expect("resource table lists every watched resource"),
-        None,
-    )
+    Informer::new(ResourceInfo::by_plural(plural).expect("resource table lists every watched resource"), None)
 }
 
 impl ControllerManager {
     pub fn new(apiserver: ComponentId) -> Self {
-        let cred = Credential::ClientCert {
-            common_name: "system:kube-controller-manager".into(),
-            organizations: vec![],
-        };
+        let cred =
+            Credential::ClientCert { common_name: "system:kube-controller-manager".into(), organizations: vec![] };
         ControllerManager {
             client: ApiClient::new(apiserver, cred),
             deployments: informer("deployments"),
@@ -110,10 +105,7 @@ impl ControllerManager {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
                 (Some(Tag::Write { controller, key }), Err(status)) => {
-                    ctx.phase(
-                        controller.name(),
-                        format!("sync {key} failed: {}", status.message),
-                    );
+                    ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
                     if status.code != 404 {
                         self.requeue_later(ctx, controller, key);
                     }
@@ -155,12 +147,7 @@ impl ControllerManager {
             .store
             .keys()
             .map(|k| (Loop::Deployment, k.clone()))
-            .chain(
-                self.replicasets
-                    .store
-                    .keys()
-                    .map(|k| (Loop::ReplicaSet, k.clone())),
-            )
+            .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -185,10 +172,7 @@ impl ControllerManager {
             Object::Pod(p) => {
                 if let Some(owner) = p.metadata.controller_ref() {
                     let rs_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
-                    let was_active = old
-                        .as_ref()
-                        .and_then(|o| o.as_pod())
-                        .is_some_and(replicaset::is_active);
+                    let was_active = old.as_ref().and_then(|o| o.as_pod()).is_some_and(replicaset::is_active);
                     let observed = match type_ {
                         WatchType::Added => true,
                         WatchType::Modified => was_active && !replicaset::is_active(p),
@@ -232,33 +216,17 @@ impl ControllerManager {
 
     /// One worker step: take the next key (round-robin over the controllers) and reconcile it.
     fn work(&mut self, ctx: &mut Ctx) {
-        let Some((l, key)) = self
-            .queues
-            .iter_mut()
-            .find_map(|(l, q)| q.get().map(|k| (*l, k)))
-        else {
+        let Some((l, key)) = self.queues.iter_mut().find_map(|(l, q)| q.get().map(|k| (*l, k))) else {
             return;
         };
         let syncs = match l {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
-            Loop::ReplicaSet => {
-                replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations)
-            }
-            Loop::GarbageCollector => {
-                garbagecollector::collect(&key, &[&self.replicasets, &self.pods])
-            }
+            Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations),
+            Loop::GarbageCollector => garbagecollector::collect(&key, &[&self.replicasets, &self.pods]),
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
         for req in syncs {
-            self.client.send(
-                ctx,
-                0,
-                req,
-                Tag::Write {
-                    controller: l,
-                    key: key.clone(),
-                },
-            );
+            self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone() });
         }
         if self.queues.values().any(|q| !q.is_empty()) {
             self.working = true;

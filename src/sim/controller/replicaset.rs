@@ -19,12 +19,7 @@ pub fn is_active(p: &Pod) -> bool {
     !p.is_terminal() && p.metadata.deletion_timestamp.is_none()
 }
 
-pub fn sync(
-    key: &str,
-    replicasets: &Informer,
-    pods: &Informer,
-    expectations: &mut Expectations,
-) -> Vec<ApiRequest> {
+pub fn sync(key: &str, replicasets: &Informer, pods: &Informer, expectations: &mut Expectations) -> Vec<ApiRequest> {
     let Some(Object::ReplicaSet(rs)) = replicasets.store.get(key) else {
         expectations.remove(key);
         return vec![];
@@ -32,12 +27,7 @@ pub fn sync(
     let mut active: Vec<&Pod> = pods
         .objects()
         .filter_map(|o| o.as_pod())
-        .filter(|p| {
-            p.metadata
-                .controller_ref()
-                .is_some_and(|r| r.uid == rs.metadata.uid)
-                && is_active(p)
-        })
+        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid) && is_active(p))
         .collect();
     let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
     let mut out = Vec::new();
@@ -49,10 +39,7 @@ pub fn sync(
         if diff > 0 {
             for _ in 0..n {
                 let pod = Object::Pod(pod_from_template(rs));
-                out.push(
-                    ApiRequest::new(Verb::Create, pod_res, &rs.metadata.namespace, "")
-                        .with_body(pod),
-                );
+                out.push(ApiRequest::new(Verb::Create, pod_res, &rs.metadata.namespace, "").with_body(pod));
             }
         } else {
             // getPodsToDelete: unscheduled before scheduled, not-running before running,
@@ -67,12 +54,7 @@ pub fn sync(
                 )
             });
             for p in active.iter().take(n as usize) {
-                out.push(ApiRequest::new(
-                    Verb::Delete,
-                    pod_res,
-                    &p.metadata.namespace,
-                    &p.metadata.name,
-                ));
+                out.push(ApiRequest::new(Verb::Delete, pod_res, &p.metadata.namespace, &p.metadata.name));
             }
         }
     }
@@ -110,9 +92,5 @@ fn pod_from_template(rs: &crate::sim::api::ReplicaSet) -> Pod {
         uid: rs.metadata.uid.clone(),
         controller: true,
     }];
-    Pod {
-        metadata,
-        spec: rs.spec.template.spec.clone(),
-        status: Default::default(),
-    }
+    Pod { metadata, spec: rs.spec.template.spec.clone(), status: Default::default() }
 }

@@ -40,9 +40,7 @@ impl WorkQueue {
     /// Records a failure of `key` and returns how long to wait before adding it again.
     pub fn backoff(&mut self, key: &str) -> u64 {
         let n = self.failures.entry(key.to_string()).or_insert(0);
-        let delay = BASE_DELAY_US
-            .saturating_mul(1u64 << (*n).min(40))
-            .min(MAX_DELAY_US);
+        let delay = BASE_DELAY_US.saturating_mul(1u64 << (*n).min(40)).min(MAX_DELAY_US);
         *n += 1;
         delay
     }

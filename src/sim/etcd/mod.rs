@@ -46,11 +46,8 @@ pub struct RaftTiming {
     pub heartbeat_us: u64,
 }
 
-pub const PAPER_TIMING: RaftTiming = RaftTiming {
-    election_min_us: 150_000,
-    election_max_us: 300_000,
-    heartbeat_us: 50_000,
-};
+pub const PAPER_TIMING: RaftTiming =
+    RaftTiming { election_min_us: 150_000, election_max_us: 300_000, heartbeat_us: 50_000 };
 
 #[derive(Clone, Debug)]
 pub struct EtcdMember {
@@ -108,32 +105,17 @@ impl EtcdMember {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => self.reset_election_timer(ctx),
-            Timer::ElectionTimeout { epoch }
-                if epoch == self.election_epoch && self.raft.role != Role::Leader =>
-            {
-                ctx.phase(
-                    "campaign",
-                    format!(
-                        "election timeout: term {} → {}",
-                        self.raft.term,
-                        self.raft.term + 1
-                    ),
-                );
+            Timer::ElectionTimeout { epoch } if epoch == self.election_epoch && self.raft.role != Role::Leader => {
+                ctx.phase("campaign", format!("election timeout: term {} → {}", self.raft.term, self.raft.term + 1));
                 self.raft.election_timeout();
                 self.drive(ctx);
             }
-            Timer::Heartbeat { epoch }
-                if epoch == self.heartbeat_epoch && self.raft.role == Role::Leader =>
-            {
+            Timer::Heartbeat { epoch } if epoch == self.heartbeat_epoch && self.raft.role == Role::Leader => {
                 self.raft.broadcast_append();
                 self.drive(ctx);
                 ctx.timer(self.timing.heartbeat_us, Timer::Heartbeat { epoch });
             }
-            Timer::WalSynced {
-                index,
-                term,
-                ack_peer,
-            } => {
+            Timer::WalSynced { index, term, ack_peer } => {
                 let valid = self.raft.persisted_to(index, term);
                 ctx.phase("wal fsync", format!("entries ≤ {index} durable"));
                 self.drive(ctx);
@@ -155,37 +137,21 @@ impl EtcdMember {
     fn serve(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, op: EtcdOp) {
         match op {
             EtcdOp::Range { prefix } => {
-                let result = EtcdResult::Range {
-                    kvs: self.mvcc.range(&prefix),
-                    revision: self.mvcc.revision(),
-                };
+                let result = EtcdResult::Range { kvs: self.mvcc.range(&prefix), revision: self.mvcc.revision() };
                 ctx.send(
                     client,
                     MsgKind::EtcdGrpc,
                     "RangeResponse",
-                    Payload::EtcdResp {
-                        req_id,
-                        result: Box::new(result),
-                    },
+                    Payload::EtcdResp { req_id, result: Box::new(result) },
                 );
             }
             EtcdOp::Watch { prefix } => {
                 self.watchers.push((client, prefix));
                 let result = Box::new(EtcdResult::WatchCreated);
-                ctx.send(
-                    client,
-                    MsgKind::EtcdGrpc,
-                    "WatchResponse (created)",
-                    Payload::EtcdResp { req_id, result },
-                );
+                ctx.send(client, MsgKind::EtcdGrpc, "WatchResponse (created)", Payload::EtcdResp { req_id, result });
             }
             EtcdOp::Txn(txn) => {
-                let proposal = Proposal {
-                    member: self.raft.id,
-                    client,
-                    req_id,
-                    txn,
-                };
+                let proposal = Proposal { member: self.raft.id, client, req_id, txn };
                 self.propose(ctx, proposal);
             }
         }
@@ -198,43 +164,20 @@ impl EtcdMember {
                 self.raft.propose(proposal);
                 self.drive(ctx);
             }
-            Some(l) => self.send_raft(
-                ctx,
-                l,
-                RaftMessage::Prop {
-                    from: self.raft.id,
-                    data: proposal,
-                },
-            ),
+            Some(l) => self.send_raft(ctx, l, RaftMessage::Prop { from: self.raft.id, data: proposal }),
             None => self.waiting.push(proposal),
         }
     }
 
     fn reset_election_timer(&mut self, ctx: &mut Ctx) {
         self.election_epoch += 1;
-        let timeout = self
-            .rng
-            .between(self.timing.election_min_us, self.timing.election_max_us);
-        ctx.timer(
-            timeout,
-            Timer::ElectionTimeout {
-                epoch: self.election_epoch,
-            },
-        );
+        let timeout = self.rng.between(self.timing.election_min_us, self.timing.election_max_us);
+        ctx.timer(timeout, Timer::ElectionTimeout { epoch: self.election_epoch });
     }
 
     fn send_raft(&mut self, ctx: &mut Ctx, to: usize, msg: RaftMessage) {
-        let kind = if msg.is_vote() {
-            MsgKind::RaftVote
-        } else {
-            MsgKind::RaftAppend
-        };
-        ctx.send(
-            self.peers[to],
-            kind,
-            msg.name(),
-            Payload::Raft(Box::new(msg)),
-        );
+        let kind = if msg.is_vote() { MsgKind::RaftVote } else { MsgKind::RaftAppend };
+        ctx.send(self.peers[to], kind, msg.name(), Payload::Raft(Box::new(msg)));
     }
 
     /// Carries out what Raft asked for, then applies newly committed entries.
@@ -244,32 +187,15 @@ impl EtcdMember {
                 RaftOutput::Send { to, msg } => self.send_raft(ctx, to, msg),
                 RaftOutput::ResetElectionTimer => self.reset_election_timer(ctx),
                 RaftOutput::BecameLeader => {
-                    ctx.phase(
-                        "leader",
-                        format!("elected leader for term {}", self.raft.term),
-                    );
+                    ctx.phase("leader", format!("elected leader for term {}", self.raft.term));
                     self.heartbeat_epoch += 1;
-                    ctx.timer(
-                        self.timing.heartbeat_us,
-                        Timer::Heartbeat {
-                            epoch: self.heartbeat_epoch,
-                        },
-                    );
+                    ctx.timer(self.timing.heartbeat_us, Timer::Heartbeat { epoch: self.heartbeat_epoch });
                 }
                 RaftOutput::Persist { index, term, then } => {
                     let ack_peer = then.map(|(to, _)| to as u32);
-                    ctx.timer(
-                        self.fsync_us,
-                        Timer::WalSynced {
-                            index,
-                            term,
-                            ack_peer,
-                        },
-                    );
+                    ctx.timer(self.fsync_us, Timer::WalSynced { index, term, ack_peer });
                 }
-                RaftOutput::Committed { index } => {
-                    ctx.phase("commit", format!("commit index {index}"))
-                }
+                RaftOutput::Committed { index } => ctx.phase("commit", format!("commit index {index}")),
             }
         }
         if self.raft.leader.is_some() && !self.waiting.is_empty() {
@@ -292,34 +218,15 @@ impl EtcdMember {
             };
             let (result, event) = self.mvcc.txn(&p.txn);
             if p.member == self.raft.id {
-                let label = if result.succeeded {
-                    "TxnResponse"
-                } else {
-                    "TxnResponse (compare failed)"
-                };
+                let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
                 let result = Box::new(EtcdResult::Txn(result));
-                ctx.send(
-                    p.client,
-                    MsgKind::EtcdGrpc,
-                    label,
-                    Payload::EtcdResp {
-                        req_id: p.req_id,
-                        result,
-                    },
-                );
+                ctx.send(p.client, MsgKind::EtcdGrpc, label, Payload::EtcdResp { req_id: p.req_id, result });
             }
             if let Some(ev) = event {
                 for (client, prefix) in &self.watchers {
                     if ev.kv.key.starts_with(prefix.as_str()) {
                         let label = format!("WatchResponse {:?} {}", ev.type_, ev.kv.key);
-                        ctx.send(
-                            *client,
-                            MsgKind::EtcdGrpc,
-                            label,
-                            Payload::EtcdWatch {
-                                events: vec![ev.clone()],
-                            },
-                        );
+                        ctx.send(*client, MsgKind::EtcdGrpc, label, Payload::EtcdWatch { events: vec![ev.clone()] });
                     }
                 }
             }

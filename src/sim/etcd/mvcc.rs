@@ -101,21 +101,13 @@ impl Mvcc {
             Compare::ModRevision(rev) => current.is_some_and(|kv| kv.mod_revision == rev),
         };
         if !ok {
-            return (
-                TxnResult {
-                    succeeded: false,
-                    revision: self.revision,
-                    kv: current.cloned(),
-                },
-                None,
-            );
+            return (TxnResult { succeeded: false, revision: self.revision, kv: current.cloned() }, None);
         }
         self.revision += 1;
         let rev = self.revision;
         match &txn.action {
             TxnAction::Put(value) => {
-                let (create_revision, version) =
-                    current.map_or((rev, 1), |kv| (kv.create_revision, kv.version + 1));
+                let (create_revision, version) = current.map_or((rev, 1), |kv| (kv.create_revision, kv.version + 1));
                 let kv = KeyValue {
                     key: txn.key.clone(),
                     value: value.clone(),
@@ -124,44 +116,20 @@ impl Mvcc {
                     version,
                 };
                 self.kvs.insert(txn.key.clone(), kv.clone());
-                let event = MvccEvent {
-                    type_: EventType::Put,
-                    kv: kv.clone(),
-                };
-                (
-                    TxnResult {
-                        succeeded: true,
-                        revision: rev,
-                        kv: Some(kv),
-                    },
-                    Some(event),
-                )
+                let event = MvccEvent { type_: EventType::Put, kv: kv.clone() };
+                (TxnResult { succeeded: true, revision: rev, kv: Some(kv) }, Some(event))
             }
             TxnAction::Delete => match self.kvs.remove(&txn.key) {
                 Some(mut old) => {
                     old.mod_revision = rev;
                     (
-                        TxnResult {
-                            succeeded: true,
-                            revision: rev,
-                            kv: None,
-                        },
-                        Some(MvccEvent {
-                            type_: EventType::Delete,
-                            kv: old,
-                        }),
+                        TxnResult { succeeded: true, revision: rev, kv: None },
+                        Some(MvccEvent { type_: EventType::Delete, kv: old }),
                     )
                 }
                 None => {
                     self.revision -= 1;
-                    (
-                        TxnResult {
-                            succeeded: false,
-                            revision: self.revision,
-                            kv: None,
-                        },
-                        None,
-                    )
+                    (TxnResult { succeeded: false, revision: self.revision, kv: None }, None)
                 }
             },
         }
@@ -174,20 +142,13 @@ mod tests {
     use crate::sim::api::{Namespace, ObjectMeta};
 
     fn ns(name: &str) -> Object {
-        Object::Namespace(Namespace {
-            metadata: ObjectMeta::named("", name),
-            ..Default::default()
-        })
+        Object::Namespace(Namespace { metadata: ObjectMeta::named("", name), ..Default::default() })
     }
 
     #[test]
     fn compare_and_swap_on_mod_revision() {
         let mut m = Mvcc::default();
-        let put = |c| Txn {
-            key: "/registry/namespaces/a".into(),
-            compare: c,
-            action: TxnAction::Put(ns("a")),
-        };
+        let put = |c| Txn { key: "/registry/namespaces/a".into(), compare: c, action: TxnAction::Put(ns("a")) };
         let (r, ev) = m.txn(&put(Compare::Absent));
         assert!(r.succeeded && ev.is_some());
         assert_eq!(r.revision, 1);
@@ -205,25 +166,10 @@ mod tests {
     #[test]
     fn range_is_by_prefix_in_key_order() {
         let mut m = Mvcc::default();
-        for k in [
-            "/registry/pods/default/b",
-            "/registry/pods/default/a",
-            "/registry/pods/kube-system/c",
-        ] {
-            m.txn(&Txn {
-                key: k.into(),
-                compare: Compare::Absent,
-                action: TxnAction::Put(ns("x")),
-            });
+        for k in ["/registry/pods/default/b", "/registry/pods/default/a", "/registry/pods/kube-system/c"] {
+            m.txn(&Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")) });
         }
-        let keys: Vec<String> = m
-            .range("/registry/pods/default/")
-            .into_iter()
-            .map(|kv| kv.key)
-            .collect();
-        assert_eq!(
-            keys,
-            vec!["/registry/pods/default/a", "/registry/pods/default/b"]
-        );
+        let keys: Vec<String> = m.range("/registry/pods/default/").into_iter().map(|kv| kv.key).collect();
+        assert_eq!(keys, vec!["/registry/pods/default/a", "/registry/pods/default/b"]);
     }
 }

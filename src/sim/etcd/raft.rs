@@ -61,7 +61,10 @@ pub enum RaftMessage {
         hint: u64,
     },
     /// A proposal forwarded by a follower to the leader (MsgProp).
-    Prop { from: usize, data: Proposal },
+    Prop {
+        from: usize,
+        data: Proposal,
+    },
 }
 
 impl RaftMessage {
@@ -77,10 +80,7 @@ impl RaftMessage {
         }
     }
     pub fn is_vote(&self) -> bool {
-        matches!(
-            self,
-            RaftMessage::Vote { .. } | RaftMessage::VoteResp { .. }
-        )
+        matches!(self, RaftMessage::Vote { .. } | RaftMessage::VoteResp { .. })
     }
 }
 
@@ -135,11 +135,7 @@ impl Raft {
             vote: None,
             role: Role::Follower,
             leader: None,
-            log: vec![Entry {
-                term: 0,
-                index: 0,
-                data: None,
-            }],
+            log: vec![Entry { term: 0, index: 0, data: None }],
             commit: 0,
             persisted: 0,
             next: vec![1; size],
@@ -197,15 +193,7 @@ impl Raft {
         }
         let (last_index, last_term) = (self.last_index(), self.last_term());
         for peer in self.peers() {
-            self.send(
-                peer,
-                RaftMessage::Vote {
-                    term: self.term,
-                    from: self.id,
-                    last_index,
-                    last_term,
-                },
-            );
+            self.send(peer, RaftMessage::Vote { term: self.term, from: self.id, last_index, last_term });
         }
     }
 
@@ -239,16 +227,8 @@ impl Raft {
 
     fn append(&mut self, data: Option<Proposal>) {
         let index = self.last_index() + 1;
-        self.log.push(Entry {
-            term: self.term,
-            index,
-            data,
-        });
-        self.out.push(RaftOutput::Persist {
-            index,
-            term: self.term,
-            then: None,
-        });
+        self.log.push(Entry { term: self.term, index, data });
+        self.out.push(RaftOutput::Persist { index, term: self.term, then: None });
         self.broadcast_append();
     }
 
@@ -270,17 +250,7 @@ impl Raft {
         // Optimistic replication: assume the entries arrive (the replicate state).
         self.next[peer] = self.last_index() + 1;
         let commit = self.commit;
-        self.send(
-            peer,
-            RaftMessage::App {
-                term: self.term,
-                from: self.id,
-                prev_index,
-                prev_term,
-                entries,
-                commit,
-            },
-        );
+        self.send(peer, RaftMessage::App { term: self.term, from: self.id, prev_index, prev_term, entries, commit });
     }
 
     /// The WAL has fsync'd entries up to `index` (written in `term`). Returns false when the
@@ -317,44 +287,22 @@ impl Raft {
             // A stale leader learns the new term from our answer.
             if let RaftMessage::App { from, .. } = msg {
                 let (term, id, index) = (self.term, self.id, self.last_index());
-                self.send(
-                    from,
-                    RaftMessage::AppResp {
-                        term,
-                        from: id,
-                        index,
-                        reject: true,
-                        hint: index,
-                    },
-                );
+                self.send(from, RaftMessage::AppResp { term, from: id, index, reject: true, hint: index });
             }
             return;
         }
         match msg {
-            RaftMessage::Vote {
-                from,
-                last_index,
-                last_term,
-                ..
-            } => {
-                let can_vote =
-                    self.vote == Some(from) || (self.vote.is_none() && self.leader.is_none());
-                let up_to_date = last_term > self.last_term()
-                    || (last_term == self.last_term() && last_index >= self.last_index());
+            RaftMessage::Vote { from, last_index, last_term, .. } => {
+                let can_vote = self.vote == Some(from) || (self.vote.is_none() && self.leader.is_none());
+                let up_to_date =
+                    last_term > self.last_term() || (last_term == self.last_term() && last_index >= self.last_index());
                 let granted = can_vote && up_to_date;
                 if granted {
                     self.vote = Some(from);
                     self.out.push(RaftOutput::ResetElectionTimer);
                 }
                 let (term, id) = (self.term, self.id);
-                self.send(
-                    from,
-                    RaftMessage::VoteResp {
-                        term,
-                        from: id,
-                        granted,
-                    },
-                );
+                self.send(from, RaftMessage::VoteResp { term, from: id, granted });
             }
             RaftMessage::VoteResp { from, granted, .. } => {
                 if self.role != Role::Candidate {
@@ -368,14 +316,7 @@ impl Raft {
                     self.become_follower(self.term, None);
                 }
             }
-            RaftMessage::App {
-                from,
-                prev_index,
-                prev_term,
-                entries,
-                commit,
-                ..
-            } => {
+            RaftMessage::App { from, prev_index, prev_term, entries, commit, .. } => {
                 if self.role != Role::Follower || self.leader != Some(from) {
                     self.become_follower(self.term, Some(from));
                 } else {
@@ -383,13 +324,7 @@ impl Raft {
                 }
                 self.handle_append(from, prev_index, prev_term, entries, commit);
             }
-            RaftMessage::AppResp {
-                from,
-                index,
-                reject,
-                hint,
-                ..
-            } => {
+            RaftMessage::AppResp { from, index, reject, hint, .. } => {
                 if self.role != Role::Leader {
                     return;
                 }
@@ -409,41 +344,16 @@ impl Raft {
         }
     }
 
-    fn handle_append(
-        &mut self,
-        from: usize,
-        prev_index: u64,
-        prev_term: u64,
-        entries: Vec<Entry>,
-        commit: u64,
-    ) {
+    fn handle_append(&mut self, from: usize, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64) {
         let term = self.term;
         if prev_index < self.commit {
             let index = self.commit;
-            self.send(
-                from,
-                RaftMessage::AppResp {
-                    term,
-                    from: self.id,
-                    index,
-                    reject: false,
-                    hint: 0,
-                },
-            );
+            self.send(from, RaftMessage::AppResp { term, from: self.id, index, reject: false, hint: 0 });
             return;
         }
         if self.term_at(prev_index) != Some(prev_term) {
             let hint = prev_index.min(self.last_index());
-            self.send(
-                from,
-                RaftMessage::AppResp {
-                    term,
-                    from: self.id,
-                    index: prev_index,
-                    reject: true,
-                    hint,
-                },
-            );
+            self.send(from, RaftMessage::AppResp { term, from: self.id, index: prev_index, reject: true, hint });
             return;
         }
         let last_new = prev_index + entries.len() as u64;
@@ -464,21 +374,11 @@ impl Raft {
             self.commit = new_commit;
             self.out.push(RaftOutput::Committed { index: new_commit });
         }
-        let ack = RaftMessage::AppResp {
-            term,
-            from: self.id,
-            index: last_new,
-            reject: false,
-            hint: 0,
-        };
+        let ack = RaftMessage::AppResp { term, from: self.id, index: last_new, reject: false, hint: 0 };
         if last_new > self.persisted {
             // Acknowledge only after the WAL fsync (etcd's durability rule).
             let t = self.term_at(last_new).unwrap_or(term);
-            self.out.push(RaftOutput::Persist {
-                index: last_new,
-                term: t,
-                then: Some((from, ack)),
-            });
+            self.out.push(RaftOutput::Persist { index: last_new, term: t, then: Some((from, ack)) });
         } else {
             self.send(from, ack);
         }

@@ -12,27 +12,18 @@ pub struct Ipam {
 
 impl Ipam {
     pub fn new(node_index: u8) -> Self {
-        Ipam {
-            prefix: [10, 244, node_index],
-            used: BTreeSet::new(),
-        }
+        Ipam { prefix: [10, 244, node_index], used: BTreeSet::new() }
     }
 
     pub fn pod_cidr(&self) -> String {
-        format!(
-            "{}.{}.{}.0/24",
-            self.prefix[0], self.prefix[1], self.prefix[2]
-        )
+        format!("{}.{}.{}.0/24", self.prefix[0], self.prefix[1], self.prefix[2])
     }
 
     /// CNI ADD: the lowest free address from .2 to .254.
     pub fn allocate(&mut self) -> Option<String> {
         let host = (2..=254u8).find(|h| !self.used.contains(h))?;
         self.used.insert(host);
-        Some(format!(
-            "{}.{}.{}.{host}",
-            self.prefix[0], self.prefix[1], self.prefix[2]
-        ))
+        Some(format!("{}.{}.{}.{host}", self.prefix[0], self.prefix[1], self.prefix[2]))
     }
 
     /// CNI DEL: returns the address to the pool.

@@ -98,10 +98,7 @@ impl Kubelet {
         };
         let pods = Informer::new(
             ResourceInfo::by_plural("pods").expect("pods"),
-            Some(FieldSelector {
-                field: "spec.nodeName".into(),
-                value: config.name.clone(),
-            }),
+            Some(FieldSelector { field: "spec.nodeName".into(), value: config.name.clone() }),
         );
         Kubelet {
             internal_ip: format!("10.0.0.{}", 10 + u32::from(index)),
@@ -121,17 +118,12 @@ impl Kubelet {
         match timer {
             Timer::Start => {
                 ctx.phase("register", format!("registering node {}", self.config.name));
-                let req = ApiRequest::new(Verb::Create, res("nodes"), "", "")
-                    .with_body(Object::Node(self.node_object(ctx)));
+                let req =
+                    ApiRequest::new(Verb::Create, res("nodes"), "", "").with_body(Object::Node(self.node_object(ctx)));
                 self.client.send(ctx, 0, req, Tag::Register);
             }
             Timer::LeaseRenew => {
-                let mut req = ApiRequest::new(
-                    Verb::Patch,
-                    res("leases"),
-                    "kube-node-lease",
-                    &self.config.name,
-                );
+                let mut req = ApiRequest::new(Verb::Patch, res("leases"), "kube-node-lease", &self.config.name);
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
@@ -147,13 +139,10 @@ impl Kubelet {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
-                (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => {
-                    self.on_registered(ctx)
+                (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => self.on_registered(ctx),
+                (Some(Tag::Register), Err(s)) => {
+                    ctx.phase("register", format!("Unable to register node with API server: {}", s.message))
                 }
-                (Some(Tag::Register), Err(s)) => ctx.phase(
-                    "register",
-                    format!("Unable to register node with API server: {}", s.message),
-                ),
                 (Some(Tag::Watch), Ok(body)) => {
                     self.pods.on_started(body);
                     let keys: Vec<String> = self.pods.store.keys().cloned().collect();
@@ -181,10 +170,7 @@ impl Kubelet {
 
     fn on_registered(&mut self, ctx: &mut Ctx) {
         self.registered = true;
-        ctx.phase(
-            "register",
-            format!("Successfully registered node {}", self.config.name),
-        );
+        ctx.phase("register", format!("Successfully registered node {}", self.config.name));
         self.pods.start(ctx, &mut self.client, Tag::Watch);
         let lease = Lease {
             metadata: ObjectMeta::named("kube-node-lease", &self.config.name),
@@ -194,8 +180,7 @@ impl Kubelet {
                 renew_time: Some(Time::at(ctx.now)),
             },
         };
-        let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "")
-            .with_body(Object::Lease(lease));
+        let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "").with_body(Object::Lease(lease));
         self.client.send(ctx, 0, req, Tag::Lease);
         ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
     }
@@ -218,18 +203,11 @@ impl Kubelet {
         .into();
         let mut allocatable = capacity.clone();
         let mem = quantity::parse_value(&self.config.memory).unwrap_or(0) as i64;
-        allocatable.insert(
-            "memory".into(),
-            quantity::format_bytes_ki((mem - EVICTION_HARD_MEMORY).max(0)),
-        );
+        allocatable.insert("memory".into(), quantity::format_bytes_ki((mem - EVICTION_HARD_MEMORY).max(0)));
         let now = Some(Time::at(ctx.now));
         Node {
             metadata,
-            spec: NodeSpec {
-                pod_cidr: self.ipam.pod_cidr(),
-                unschedulable: false,
-                taints: self.config.taints.clone(),
-            },
+            spec: NodeSpec { pod_cidr: self.ipam.pod_cidr(), unschedulable: false, taints: self.config.taints.clone() },
             status: NodeStatus {
                 capacity,
                 allocatable,
@@ -241,14 +219,8 @@ impl Kubelet {
                     last_transition_time: now,
                 }],
                 addresses: vec![
-                    NodeAddress {
-                        type_: "InternalIP".into(),
-                        address: self.internal_ip.clone(),
-                    },
-                    NodeAddress {
-                        type_: "Hostname".into(),
-                        address: self.config.name.clone(),
-                    },
+                    NodeAddress { type_: "InternalIP".into(), address: self.internal_ip.clone() },
+                    NodeAddress { type_: "Hostname".into(), address: self.config.name.clone() },
                 ],
                 node_info: NodeSystemInfo {
                     kubelet_version: KUBELET_VERSION.into(),
@@ -297,34 +269,18 @@ impl Kubelet {
     /// Starts a step: records the CRI/CNI call and sets the timer for when it completes.
     fn begin(&mut self, ctx: &mut Ctx, uid: &str, step: Step) {
         let Some(pod) = self.pod_of(uid) else { return };
-        let image = |i: usize| {
-            pod.spec
-                .containers
-                .get(i)
-                .map(|c| images::normalize(&c.image))
-                .unwrap_or_default()
-        };
+        let image = |i: usize| pod.spec.containers.get(i).map(|c| images::normalize(&c.image)).unwrap_or_default();
         let (call, detail, us) = match step {
-            Step::Sandbox => (
-                "RunPodSandbox",
-                "CNI ADD eth0".to_string(),
-                self.rng.between(300, 700) * MILLIS,
-            ),
+            Step::Sandbox => ("RunPodSandbox", "CNI ADD eth0".to_string(), self.rng.between(300, 700) * MILLIS),
             Step::Pull(i) => {
                 let img = image(i);
-                let policy = pod
-                    .spec
-                    .containers
-                    .get(i)
-                    .map(|c| c.image_pull_policy.as_str())
-                    .unwrap_or("IfNotPresent");
+                let policy = pod.spec.containers.get(i).map(|c| c.image_pull_policy.as_str()).unwrap_or("IfNotPresent");
                 let cached = self.images.contains(&img);
                 let us = match (cached, policy) {
                     (true, "Always") => self.rng.between(200, 500) * MILLIS,
                     (true, _) => 0,
                     (false, _) => {
-                        images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC
-                            + self.rng.between(100, 400) * MILLIS
+                        images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC + self.rng.between(100, 400) * MILLIS
                     }
                 };
                 let what = if cached && policy != "Always" {
@@ -336,32 +292,16 @@ impl Kubelet {
             }
             Step::Create(i) => (
                 "CreateContainer",
-                pod.spec
-                    .containers
-                    .get(i)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default(),
+                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
                 self.rng.between(30, 80) * MILLIS,
             ),
             Step::Start(i) => (
                 "StartContainer",
-                pod.spec
-                    .containers
-                    .get(i)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default(),
+                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
                 self.rng.between(40, 120) * MILLIS,
             ),
-            Step::Stop => (
-                "StopContainer",
-                "SIGTERM".to_string(),
-                self.rng.between(100, 400) * MILLIS,
-            ),
-            Step::Teardown => (
-                "StopPodSandbox",
-                "CNI DEL eth0".to_string(),
-                self.rng.between(50, 150) * MILLIS,
-            ),
+            Step::Stop => ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS),
+            Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
             Step::Running => return,
         };
         let seq = self.next_seq;
@@ -371,13 +311,7 @@ impl Kubelet {
             w.seq = seq;
             ctx.phase(call, format!("{}: {detail}", w.key));
         }
-        ctx.timer(
-            us,
-            Timer::PodStep {
-                uid: uid.to_string(),
-                seq,
-            },
-        );
+        ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
     }
 
     fn finish_step(&mut self, ctx: &mut Ctx, uid: &str) {
@@ -423,12 +357,7 @@ impl Kubelet {
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
                 self.release(uid);
-                let mut req = ApiRequest::new(
-                    Verb::Delete,
-                    res("pods"),
-                    &pod.metadata.namespace,
-                    &pod.metadata.name,
-                );
+                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
                 req.grace_period_seconds = Some(0);
                 self.client.send(ctx, 0, req, Tag::Other);
                 self.workers.remove(uid);
@@ -460,12 +389,7 @@ impl Kubelet {
 
     fn pod_of(&self, uid: &str) -> Option<Pod> {
         let key = &self.workers.get(uid)?.key;
-        self.pods
-            .store
-            .get(key)
-            .and_then(|o| o.as_pod())
-            .filter(|p| p.metadata.uid == uid)
-            .cloned()
+        self.pods.store.get(key).and_then(|o| o.as_pod()).filter(|p| p.metadata.uid == uid).cloned()
     }
 
     /// Sends the pod status the worker has reached (status manager → PATCH pods/status).
@@ -478,11 +402,7 @@ impl Kubelet {
         let cond = |t: &str, ok: bool| Condition {
             type_: t.into(),
             status: if ok { "True" } else { "False" }.into(),
-            reason: if ok {
-                String::new()
-            } else {
-                "ContainersNotReady".into()
-            },
+            reason: if ok { String::new() } else { "ContainersNotReady".into() },
             last_transition_time: now,
             ..Default::default()
         };
@@ -490,16 +410,10 @@ impl Kubelet {
             phase: if running { "Running" } else { "Pending" }.into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
-                Condition {
-                    reason: String::new(),
-                    ..cond("Initialized", true)
-                },
+                Condition { reason: String::new(), ..cond("Initialized", true) },
                 cond("Ready", running),
                 cond("ContainersReady", running),
-                Condition {
-                    reason: String::new(),
-                    ..cond("PodScheduled", true)
-                },
+                Condition { reason: String::new(), ..cond("PodScheduled", true) },
             ],
             host_ip: self.internal_ip.clone(),
             pod_ip: w.ip.clone(),
@@ -515,30 +429,20 @@ impl Kubelet {
                     image: images::normalize(&c.image),
                     state: if running {
                         ContainerState {
-                            running: Some(StateRunning {
-                                started_at: Time::at(ctx.now),
-                            }),
+                            running: Some(StateRunning { started_at: Time::at(ctx.now) }),
                             ..Default::default()
                         }
                     } else {
                         ContainerState {
-                            waiting: Some(StateReason {
-                                reason: "ContainerCreating".into(),
-                                message: String::new(),
-                            }),
+                            waiting: Some(StateReason { reason: "ContainerCreating".into(), message: String::new() }),
                             ..Default::default()
                         }
                     },
                 })
                 .collect(),
         };
-        let mut req = ApiRequest::new(
-            Verb::Patch,
-            res("pods"),
-            &pod.metadata.namespace,
-            &pod.metadata.name,
-        )
-        .with_subresource("status");
+        let mut req = ApiRequest::new(Verb::Patch, res("pods"), &pod.metadata.namespace, &pod.metadata.name)
+            .with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": status }));
         self.client.send(ctx, 0, req, Tag::Other);
     }

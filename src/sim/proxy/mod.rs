@@ -21,10 +21,7 @@ pub struct KubeProxy {
 
 impl KubeProxy {
     pub fn new(apiserver: ComponentId) -> Self {
-        let cred = Credential::ClientCert {
-            common_name: "system:kube-proxy".into(),
-            organizations: vec![],
-        };
+        let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
         KubeProxy {
             client: ApiClient::new(apiserver, cred),
             services: Informer::new(ResourceInfo::by_plural("services").expect("services"), None),
@@ -40,10 +37,7 @@ impl KubeProxy {
                 self.sync_pending = false;
                 self.rules_synced += 1;
                 let n = self.services.store.len();
-                ctx.phase(
-                    "syncProxyRules",
-                    format!("iptables: {n} service(s) in KUBE-SERVICES"),
-                );
+                ctx.phase("syncProxyRules", format!("iptables: {n} service(s) in KUBE-SERVICES"));
             }
             _ => {}
         }

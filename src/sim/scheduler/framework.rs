@@ -28,16 +28,10 @@ pub struct Status {
 
 impl Status {
     pub fn success() -> Self {
-        Status {
-            code: Code::Success,
-            reasons: vec![],
-        }
+        Status { code: Code::Success, reasons: vec![] }
     }
     pub fn new(code: Code, reason: impl Into<String>) -> Self {
-        Status {
-            code,
-            reasons: vec![reason.into()],
-        }
+        Status { code, reasons: vec![reason.into()] }
     }
     pub fn is_success(&self) -> bool {
         self.code == Code::Success
@@ -66,8 +60,7 @@ impl Resource {
                 "ephemeral-storage" => r.ephemeral_storage = parse_value(q).unwrap_or(0) as i64,
                 "pods" => r.allowed_pods = parse_value(q).unwrap_or(0) as i64,
                 other => {
-                    r.scalar
-                        .insert(other.to_string(), parse_value(q).unwrap_or(0) as i64);
+                    r.scalar.insert(other.to_string(), parse_value(q).unwrap_or(0) as i64);
                 }
             }
         }
@@ -105,10 +98,7 @@ impl Resource {
     }
 
     pub fn is_zero(&self) -> bool {
-        self.milli_cpu == 0
-            && self.memory == 0
-            && self.ephemeral_storage == 0
-            && self.scalar.values().all(|v| *v == 0)
+        self.milli_cpu == 0 && self.memory == 0 && self.ephemeral_storage == 0 && self.scalar.values().all(|v| *v == 0)
     }
 }
 

@@ -57,10 +57,7 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
-        let cred = Credential::ClientCert {
-            common_name: "system:kube-scheduler".into(),
-            organizations: vec![],
-        };
+        let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
         let res = |p| ResourceInfo::by_plural(p).expect("resource table lists pods and nodes");
         Scheduler {
             client: ApiClient::new(apiserver, cred),
@@ -131,31 +128,20 @@ impl Scheduler {
                     match (&ev.type_, ev.object.as_pod()) {
                         (WatchType::Deleted, _) => {
                             self.assumed.remove(&key);
-                            if old.is_some_and(|o| {
-                                o.as_pod().is_some_and(|p| !p.spec.node_name.is_empty())
-                            }) {
+                            if old.is_some_and(|o| o.as_pod().is_some_and(|p| !p.spec.node_name.is_empty())) {
                                 self.move_all_to_active(ctx, "AssignedPodDelete");
                             }
                         }
                         (_, Some(p)) if !p.spec.node_name.is_empty() => {
                             self.assumed.remove(&key);
                         }
-                        (_, Some(p))
-                            if needs_scheduling(p) && !self.unschedulable.contains(&key) =>
-                        {
+                        (_, Some(p)) if needs_scheduling(p) && !self.unschedulable.contains(&key) => {
                             self.enqueue(ctx, key)
                         }
                         _ => {}
                     }
                 } else if self.nodes.apply(&ev).is_some() && ev.type_ != WatchType::Deleted {
-                    self.move_all_to_active(
-                        ctx,
-                        if ev.type_ == WatchType::Added {
-                            "NodeAdd"
-                        } else {
-                            "NodeUpdate"
-                        },
-                    );
+                    self.move_all_to_active(ctx, if ev.type_ == WatchType::Added { "NodeAdd" } else { "NodeUpdate" });
                 }
             }
             _ => {}
@@ -181,13 +167,7 @@ impl Scheduler {
         if self.unschedulable.is_empty() {
             return;
         }
-        ctx.phase(
-            "queue",
-            format!(
-                "{event}: {} unschedulable pod(s) back to activeQ",
-                self.unschedulable.len()
-            ),
-        );
+        ctx.phase("queue", format!("{event}: {} unschedulable pod(s) back to activeQ", self.unschedulable.len()));
         for k in std::mem::take(&mut self.unschedulable) {
             self.enqueue(ctx, k);
         }
@@ -198,13 +178,7 @@ impl Scheduler {
             return;
         };
         self.kick(ctx);
-        let Some(pod) = self
-            .pods
-            .store
-            .get(&key)
-            .and_then(|o| o.as_pod())
-            .filter(|p| needs_scheduling(p))
-            .cloned()
+        let Some(pod) = self.pods.store.get(&key).and_then(|o| o.as_pod()).filter(|p| needs_scheduling(p)).cloned()
         else {
             return;
         };
@@ -214,11 +188,7 @@ impl Scheduler {
             ctx.phase("Filter", format!("{key}: {node} rejected: {reason}"));
         }
         if !report.scores.is_empty() {
-            let shown: Vec<String> = report
-                .scores
-                .iter()
-                .map(|(n, s)| format!("{n}={s}"))
-                .collect();
+            let shown: Vec<String> = report.scores.iter().map(|(n, s)| format!("{n}={s}")).collect();
             ctx.phase("Score", format!("{key}: {}", shown.join(" ")));
         }
         match report.chosen.clone() {
@@ -226,13 +196,8 @@ impl Scheduler {
                 ctx.phase("Bind", format!("{key} → {node}"));
                 self.assumed.insert(key.clone(), node.clone());
                 let res = ResourceInfo::by_plural("pods").expect("pods");
-                let mut req = ApiRequest::new(
-                    Verb::Create,
-                    res,
-                    &pod.metadata.namespace,
-                    &pod.metadata.name,
-                )
-                .with_subresource("binding");
+                let mut req = ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name)
+                    .with_subresource("binding");
                 req.target_node = Some(node);
                 self.client.send(ctx, 0, req, Tag::Bind { pod: key });
             }
@@ -248,19 +213,12 @@ impl Scheduler {
 
     /// Sets PodScheduled=False with reason Unschedulable, as the scheduler's FailureHandler.
     fn report_unschedulable(&mut self, ctx: &mut Ctx, pod: &Pod, message: String) {
-        let already = pod
-            .condition("PodScheduled")
-            .is_some_and(|c| c.status == "False" && c.message == message);
+        let already = pod.condition("PodScheduled").is_some_and(|c| c.status == "False" && c.message == message);
         if already {
             return;
         }
-        let mut conditions: Vec<Condition> = pod
-            .status
-            .conditions
-            .iter()
-            .filter(|c| c.type_ != "PodScheduled")
-            .cloned()
-            .collect();
+        let mut conditions: Vec<Condition> =
+            pod.status.conditions.iter().filter(|c| c.type_ != "PodScheduled").cloned().collect();
         conditions.push(Condition {
             type_: "PodScheduled".into(),
             status: "False".into(),
@@ -269,30 +227,18 @@ impl Scheduler {
             last_transition_time: Some(Time::at(ctx.now)),
         });
         let res = ResourceInfo::by_plural("pods").expect("pods");
-        let mut req = ApiRequest::new(
-            Verb::Patch,
-            res,
-            &pod.metadata.namespace,
-            &pod.metadata.name,
-        )
-        .with_subresource("status");
+        let mut req =
+            ApiRequest::new(Verb::Patch, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
         self.client.send(ctx, 0, req, Tag::Status);
     }
 
     /// NodeInfo for every node, from the informers plus assumed pods.
     fn snapshot(&self) -> Vec<NodeInfo> {
-        let mut infos: Vec<NodeInfo> = self
-            .nodes
-            .objects()
-            .filter_map(|o| o.as_node())
-            .map(|n| NodeInfo::new(n.clone()))
-            .collect();
-        let index: BTreeMap<String, usize> = infos
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.node.metadata.name.clone(), i))
-            .collect();
+        let mut infos: Vec<NodeInfo> =
+            self.nodes.objects().filter_map(|o| o.as_node()).map(|n| NodeInfo::new(n.clone())).collect();
+        let index: BTreeMap<String, usize> =
+            infos.iter().enumerate().map(|(i, n)| (n.node.metadata.name.clone(), i)).collect();
         for o in self.pods.objects() {
             let Some(p) = o.as_pod() else { continue };
             let node = if p.spec.node_name.is_empty() {
@@ -338,17 +284,9 @@ pub fn run_cycle(pod: &Pod, nodes: &[NodeInfo], rng: &mut SimRng) -> CycleReport
         // With exactly one feasible node the scheduler skips scoring.
         let chosen = feasible.first().map(|n| n.node.metadata.name.clone());
         let scores = chosen.iter().map(|n| (n.clone(), 0)).collect();
-        return CycleReport {
-            pod: pod_key,
-            rejected,
-            scores,
-            chosen,
-        };
+        return CycleReport { pod: pod_key, rejected, scores, chosen };
     }
-    let taint_raw: Vec<i64> = feasible
-        .iter()
-        .map(|n| taint_toleration::score(pod, n))
-        .collect();
+    let taint_raw: Vec<i64> = feasible.iter().map(|n| taint_toleration::score(pod, n)).collect();
     let taint = default_normalize_score(MAX_NODE_SCORE, true, &taint_raw);
     let scores: Vec<(String, i64)> = feasible
         .iter()
@@ -356,43 +294,26 @@ pub fn run_cycle(pod: &Pod, nodes: &[NodeInfo], rng: &mut SimRng) -> CycleReport
         .map(|(n, t)| {
             (
                 n.node.metadata.name.clone(),
-                t * taint_toleration::WEIGHT
-                    + node_resources_fit::score(pod, n) * node_resources_fit::WEIGHT,
+                t * taint_toleration::WEIGHT + node_resources_fit::score(pod, n) * node_resources_fit::WEIGHT,
             )
         })
         .collect();
     let chosen = select_host(&scores, rng);
-    CycleReport {
-        pod: pod_key,
-        rejected,
-        scores,
-        chosen,
-    }
+    CycleReport { pod: pod_key, rejected, scores, chosen }
 }
 
 /// Filter plugins in the default profile's order; the first failure decides.
 pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
-    let filters: [fn(&Pod, &NodeInfo) -> Status; 4] = [
-        node_unschedulable::filter,
-        node_name::filter,
-        taint_toleration::filter,
-        node_resources_fit::filter,
-    ];
-    filters
-        .iter()
-        .map(|f| f(pod, node))
-        .find(|s| !s.is_success())
-        .unwrap_or_else(Status::success)
+    let filters: [fn(&Pod, &NodeInfo) -> Status; 4] =
+        [node_unschedulable::filter, node_name::filter, taint_toleration::filter, node_resources_fit::filter];
+    filters.iter().map(|f| f(pod, node)).find(|s| !s.is_success()).unwrap_or_else(Status::success)
 }
 
 /// helper.DefaultNormalizeScore.
 pub fn default_normalize_score(max: i64, reverse: bool, scores: &[i64]) -> Vec<i64> {
     let max_count = scores.iter().copied().max().unwrap_or(0);
     if max_count == 0 {
-        return scores
-            .iter()
-            .map(|s| if reverse { max } else { *s })
-            .collect();
+        return scores.iter().map(|s| if reverse { max } else { *s }).collect();
     }
     scores
         .iter()
@@ -437,10 +358,7 @@ pub fn fit_error(total: usize, rejected: &[(String, String)]) -> String {
             *histogram.entry(r).or_insert(0) += 1;
         }
     }
-    let mut parts: Vec<String> = histogram
-        .into_iter()
-        .map(|(r, n)| format!("{n} {r}"))
-        .collect();
+    let mut parts: Vec<String> = histogram.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
     parts.sort();
     format!("0/{total} nodes are available: {}.", parts.join(", "))
 }

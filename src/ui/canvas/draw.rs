@@ -32,6 +32,8 @@ pub struct Frame<'a> {
     pub css_w: f64,
     pub css_h: f64,
     pub dpr: f64,
+    /// prefers-reduced-motion: messages light up their link instead of travelling along it.
+    pub reduced_motion: bool,
 }
 
 fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
@@ -104,31 +106,15 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
 }
 
 fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
-    f.layout
-        .boxes
-        .get(id as usize)
-        .copied()
-        .flatten()
-        .map(|r| r.center())
+    f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
 }
 
 fn draw_links(f: &Frame) {
     let ctx = f.ctx;
     ctx.set_stroke_style_str("#2a3440");
     ctx.set_line_width(1.5);
-    let api = f
-        .view
-        .components
-        .iter()
-        .find(|c| c.role == Role::ApiServer)
-        .map(|c| c.id);
-    let etcd: Vec<u32> = f
-        .view
-        .components
-        .iter()
-        .filter(|c| c.role == Role::Etcd)
-        .map(|c| c.id)
-        .collect();
+    let api = f.view.components.iter().find(|c| c.role == Role::ApiServer).map(|c| c.id);
+    let etcd: Vec<u32> = f.view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
     let line = |a: u32, b: u32| {
         if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
             ctx.begin_path();
@@ -138,12 +124,7 @@ fn draw_links(f: &Frame) {
         }
     };
     if let Some(api) = api {
-        for c in f
-            .view
-            .components
-            .iter()
-            .filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer)
-        {
+        for c in f.view.components.iter().filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer) {
             line(api, c.id);
         }
         if let Some(first) = etcd.first() {
@@ -166,29 +147,17 @@ fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
         if rec.at().0 < since {
             break;
         }
-        if let TraceRecord::Phase {
-            at,
-            component,
-            phase,
-            detail,
-        } = rec
-        {
+        if let TraceRecord::Phase { at, component, phase, detail } = rec {
             if at.0 <= f.now.0 {
                 let age = (f.now.0 - at.0) as f64 / window.max(1) as f64;
-                out.entry(*component)
-                    .or_insert((phase.as_str(), detail.as_str(), age));
+                out.entry(*component).or_insert((phase.as_str(), detail.as_str(), age));
             }
         }
     }
     out
 }
 
-fn draw_component(
-    f: &Frame,
-    c: &crate::sim::view::ComponentView,
-    r: &Rect,
-    phase: Option<&(&str, &str, f64)>,
-) {
+fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
     let ctx = f.ctx;
     let color = palette::role(c.role);
     rounded(ctx, r, 8.0);
@@ -221,11 +190,7 @@ fn draw_component(
         );
     }
     let small = matches!(c.role, Role::Kubelet | Role::KubeProxy);
-    let font = if small {
-        "600 13px system-ui, sans-serif"
-    } else {
-        "600 15px system-ui, sans-serif"
-    };
+    let font = if small { "600 13px system-ui, sans-serif" } else { "600 15px system-ui, sans-serif" };
     ctx.set_font(font);
     let t = fit(ctx, &title, r.w - 16.0);
     text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::TEXT);
@@ -236,19 +201,8 @@ fn draw_component(
     };
     ctx.set_font("13px system-ui, sans-serif");
     let s = fit(ctx, &line2, r.w - 16.0);
-    let line2_color = if phase.is_some() {
-        color
-    } else {
-        palette::MUTED
-    };
-    text(
-        ctx,
-        &s,
-        r.x + 8.0,
-        r.y + r.h - 10.0,
-        "13px system-ui, sans-serif",
-        line2_color,
-    );
+    let line2_color = if phase.is_some() { color } else { palette::MUTED };
+    text(ctx, &s, r.x + 8.0, r.y + r.h - 10.0, "13px system-ui, sans-serif", line2_color);
 }
 
 fn draw_pods(f: &Frame, slots: &mut PodSlots) {
@@ -273,14 +227,7 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) {
             ctx.stroke();
             ctx.set_font("13px system-ui, sans-serif");
             let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
-            text(
-                ctx,
-                &label,
-                r.x + 6.0,
-                r.y + 20.0,
-                "13px system-ui, sans-serif",
-                palette::TEXT,
-            );
+            text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
         }
     }
 }
@@ -298,21 +245,9 @@ fn short_pod(name: &str) -> String {
 fn draw_pending(f: &Frame) {
     let ctx = f.ctx;
     let a = f.layout.pending_area;
-    text(
-        ctx,
-        "Pending (no node yet)",
-        a.x,
-        a.y + 12.0,
-        "600 13px system-ui, sans-serif",
-        palette::MUTED,
-    );
+    text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 13px system-ui, sans-serif", palette::MUTED);
     for (i, key) in f.view.pending.iter().take(6).enumerate() {
-        let r = Rect {
-            x: a.x,
-            y: a.y + 24.0 + i as f64 * 30.0,
-            w: a.w,
-            h: 24.0,
-        };
+        let r = Rect { x: a.x, y: a.y + 24.0 + i as f64 * 30.0, w: a.w, h: 24.0 };
         rounded(ctx, &r, 6.0);
         ctx.set_stroke_style_str(palette::POD);
         ctx.set_line_width(1.5);
@@ -320,14 +255,7 @@ fn draw_pending(f: &Frame) {
         let name = key.rsplit('/').next().unwrap_or(key);
         ctx.set_font("13px system-ui, sans-serif");
         let label = fit(ctx, &format!("… {}", short_pod(name)), r.w - 10.0);
-        text(
-            ctx,
-            &label,
-            r.x + 6.0,
-            r.y + 17.0,
-            "13px system-ui, sans-serif",
-            palette::TEXT,
-        );
+        text(ctx, &label, r.x + 6.0, r.y + 17.0, "13px system-ui, sans-serif", palette::TEXT);
     }
 }
 
@@ -341,15 +269,7 @@ fn draw_messages(f: &Frame) {
         if rec.at().0 < since || drawn >= MAX_DOTS {
             break;
         }
-        let TraceRecord::Message {
-            kind,
-            from,
-            to,
-            sent,
-            arrives: Some(arrives),
-            ..
-        } = rec
-        else {
+        let TraceRecord::Message { kind, from, to, sent, arrives: Some(arrives), .. } = rec else {
             continue;
         };
         if sent.0 > f.now.0 {
@@ -363,11 +283,22 @@ fn draw_messages(f: &Frame) {
         let (Some(a), Some(b)) = (center(f, *from), center(f, *to)) else {
             continue;
         };
-        let (x, y) = (a.0 + (b.0 - a.0) * progress, a.1 + (b.1 - a.1) * progress);
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
         ctx.set_fill_style_str(palette::message(*kind));
-        ctx.fill();
+        ctx.set_stroke_style_str(palette::message(*kind));
+        if f.reduced_motion {
+            ctx.set_global_alpha(1.0 - progress);
+            ctx.set_line_width(3.0);
+            ctx.begin_path();
+            ctx.move_to(a.0, a.1);
+            ctx.line_to(b.0, b.1);
+            ctx.stroke();
+            ctx.set_global_alpha(1.0);
+        } else {
+            let (x, y) = (a.0 + (b.0 - a.0) * progress, a.1 + (b.1 - a.1) * progress);
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+        }
         drawn += 1;
     }
 }

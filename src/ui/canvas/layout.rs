@@ -45,47 +45,18 @@ pub const POD_W: f64 = 128.0;
 pub const POD_H: f64 = 30.0;
 
 pub fn compute(view: &ClusterView) -> Layout {
-    let workers: Vec<&str> = view
-        .nodes
-        .iter()
-        .filter(|n| !n.control_plane)
-        .map(|n| n.name.as_str())
-        .collect();
-    let cp_name = view
-        .nodes
-        .iter()
-        .find(|n| n.control_plane)
-        .map(|n| n.name.clone())
-        .unwrap_or_default();
+    let workers: Vec<&str> = view.nodes.iter().filter(|n| !n.control_plane).map(|n| n.name.as_str()).collect();
+    let cp_name = view.nodes.iter().find(|n| n.control_plane).map(|n| n.name.clone()).unwrap_or_default();
     let (node_w, gap) = (300.0, 30.0);
-    let cp = Rect {
-        x: 170.0,
-        y: 20.0,
-        w: 700.0,
-        h: 330.0,
-    };
-    let etcd_region = Rect {
-        x: cp.x + cp.w + 30.0,
-        y: cp.y,
-        w: 270.0,
-        h: cp.h,
-    };
+    let cp = Rect { x: 170.0, y: 20.0, w: 700.0, h: 330.0 };
+    let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: cp.h };
     let workers_w = workers.len() as f64 * (node_w + gap) - gap;
     let world_w = (etcd_region.x + etcd_region.w).max(workers_w);
     let workers_x = (world_w - workers_w).max(0.0) / 2.0;
     let worker_y = cp.y + cp.h + 40.0;
-    let mut l = Layout {
-        boxes: vec![None; view.components.len()],
-        ..Default::default()
-    };
-    l.regions.push(Region {
-        label: format!("{cp_name} — control-plane node"),
-        rect: cp,
-    });
-    l.regions.push(Region {
-        label: "etcd cluster (Raft)".into(),
-        rect: etcd_region,
-    });
+    let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
+    l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
+    l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
     // Row 1: the apiserver in the middle, the stacked etcd member to its right (towards its
     // peers); row 2: scheduler left, controller-manager right, so that links to the workers
     // pass between them.
@@ -94,67 +65,25 @@ pub fn compute(view: &ClusterView) -> Layout {
     let mut remote_etcd = 0;
     for c in &view.components {
         let r = match c.role {
-            Role::User => Rect {
-                x: 0.0,
-                y: row1,
-                w: 140.0,
-                h: BOX_H,
-            },
-            Role::ApiServer => Rect {
-                x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0,
-                y: row1,
-                w: BOX_W,
-                h: BOX_H,
-            },
-            Role::Scheduler => Rect {
-                x: cp.x + 24.0,
-                y: row2,
-                w: BOX_W,
-                h: BOX_H,
-            },
-            Role::ControllerManager => Rect {
-                x: cp.x + cp.w - BOX_W - 24.0,
-                y: row2,
-                w: BOX_W,
-                h: BOX_H,
-            },
-            Role::Etcd if c.node == cp_name && !cp_name.is_empty() => Rect {
-                x: cp.x + cp.w - BOX_W - 24.0,
-                y: row1,
-                w: BOX_W,
-                h: BOX_H,
-            },
+            Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
+            Role::ApiServer => Rect { x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0, y: row1, w: BOX_W, h: BOX_H },
+            Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
+            Role::ControllerManager => Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row2, w: BOX_W, h: BOX_H },
+            Role::Etcd if c.node == cp_name && !cp_name.is_empty() => {
+                Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row1, w: BOX_W, h: BOX_H }
+            }
             Role::Etcd => {
                 remote_etcd += 1;
                 let y = etcd_region.y + 44.0 + (remote_etcd - 1) as f64 * 80.0;
-                Rect {
-                    x: etcd_region.x + 24.0,
-                    y,
-                    w: etcd_region.w - 48.0,
-                    h: BOX_H,
-                }
+                Rect { x: etcd_region.x + 24.0, y, w: etcd_region.w - 48.0, h: BOX_H }
             }
             Role::Kubelet | Role::KubeProxy => {
-                let dx = if c.role == Role::Kubelet {
-                    0.0
-                } else {
-                    SMALL_W + 12.0
-                };
+                let dx = if c.role == Role::Kubelet { 0.0 } else { SMALL_W + 12.0 };
                 if c.node == cp_name {
-                    Rect {
-                        x: cp.x + 24.0 + dx,
-                        y: cp.y + cp.h - SMALL_H - 24.0,
-                        w: SMALL_W,
-                        h: SMALL_H,
-                    }
+                    Rect { x: cp.x + 24.0 + dx, y: cp.y + cp.h - SMALL_H - 24.0, w: SMALL_W, h: SMALL_H }
                 } else {
                     let idx = workers.iter().position(|w| *w == c.node).unwrap_or(0) as f64;
-                    Rect {
-                        x: workers_x + idx * (node_w + gap) + 16.0 + dx,
-                        y: worker_y + 36.0,
-                        w: SMALL_W,
-                        h: SMALL_H,
-                    }
+                    Rect { x: workers_x + idx * (node_w + gap) + 16.0 + dx, y: worker_y + 36.0, w: SMALL_W, h: SMALL_H }
                 }
             }
         };
@@ -164,46 +93,13 @@ pub fn compute(view: &ClusterView) -> Layout {
     }
     for (i, w) in workers.iter().enumerate() {
         let x = workers_x + i as f64 * (node_w + gap);
-        l.regions.push(Region {
-            label: format!("{w} — worker node"),
-            rect: Rect {
-                x,
-                y: worker_y,
-                w: node_w,
-                h: 330.0,
-            },
-        });
-        l.pod_areas.insert(
-            w.to_string(),
-            Rect {
-                x: x + 16.0,
-                y: worker_y + 96.0,
-                w: node_w - 32.0,
-                h: 220.0,
-            },
-        );
+        l.regions
+            .push(Region { label: format!("{w} — worker node"), rect: Rect { x, y: worker_y, w: node_w, h: 330.0 } });
+        l.pod_areas.insert(w.to_string(), Rect { x: x + 16.0, y: worker_y + 96.0, w: node_w - 32.0, h: 220.0 });
     }
-    l.pod_areas.insert(
-        cp_name,
-        Rect {
-            x: cp.x + 300.0,
-            y: cp.y + cp.h - 60.0,
-            w: cp.w - 324.0,
-            h: 40.0,
-        },
-    );
-    l.pending_area = Rect {
-        x: 0.0,
-        y: row2,
-        w: 150.0,
-        h: 190.0,
-    };
-    l.world = Rect {
-        x: -20.0,
-        y: 0.0,
-        w: world_w + 40.0,
-        h: worker_y + 350.0,
-    };
+    l.pod_areas.insert(cp_name, Rect { x: cp.x + 300.0, y: cp.y + cp.h - 60.0, w: cp.w - 324.0, h: 40.0 });
+    l.pending_area = Rect { x: 0.0, y: row2, w: 150.0, h: 190.0 };
+    l.world = Rect { x: -20.0, y: 0.0, w: world_w + 40.0, h: worker_y + 350.0 };
     l
 }
 
@@ -236,10 +132,5 @@ impl PodSlots {
 pub fn pod_rect(area: &Rect, i: usize) -> Rect {
     let cols = ((area.w + 8.0) / (POD_W + 8.0)).floor().max(1.0) as usize;
     let (row, col) = (i / cols, i % cols);
-    Rect {
-        x: area.x + col as f64 * (POD_W + 8.0),
-        y: area.y + row as f64 * (POD_H + 8.0),
-        w: POD_W,
-        h: POD_H,
-    }
+    Rect { x: area.x + col as f64 * (POD_W + 8.0), y: area.y + row as f64 * (POD_H + 8.0), w: POD_W, h: POD_H }
 }

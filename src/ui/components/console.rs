@@ -31,11 +31,7 @@ impl ConsoleLine {
             n.set(v + 1);
             v
         });
-        ConsoleLine {
-            id,
-            kind,
-            text: text.to_string(),
-        }
+        ConsoleLine { id, kind, text: text.to_string() }
     }
 }
 

@@ -18,16 +18,15 @@ pub fn admit(req: &ApiRequest, namespace: Option<&Namespace>) -> Result<(), Stat
         }
         return Ok(());
     }
-    if !req.resource.namespaced
-        || matches!(
-            req.verb,
-            Verb::Delete | Verb::Get | Verb::List | Verb::Watch
-        )
-    {
+    if !req.resource.namespaced || matches!(req.verb, Verb::Delete | Verb::Get | Verb::List | Verb::Watch) {
         return Ok(());
     }
     match namespace {
-        None => Err(Status { code: 404, reason: "NotFound", message: format!("namespaces \"{}\" not found", req.namespace) }),
+        None => Err(Status {
+            code: 404,
+            reason: "NotFound",
+            message: format!("namespaces \"{}\" not found", req.namespace),
+        }),
         Some(ns) if req.verb == Verb::Create && ns.status.phase == "Terminating" => Err(Status::forbidden(format!(
             "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
             req.resource.qualified(),

@@ -8,37 +8,18 @@ use crate::sim::api::PolicyRule;
 
 pub fn node_rules() -> Vec<PolicyRule> {
     vec![
-        rule(
-            &[
-                "create", "get", "list", "watch", "update", "patch", "delete",
-            ],
-            &[""],
-            &["nodes"],
-        ),
+        rule(&["create", "get", "list", "watch", "update", "patch", "delete"], &[""], &["nodes"]),
         rule(&["patch", "update"], &[""], &["nodes/status"]),
-        rule(
-            &["get", "list", "watch", "create", "delete"],
-            &[""],
-            &["pods"],
-        ),
+        rule(&["get", "list", "watch", "create", "delete"], &[""], &["pods"]),
         rule(&["patch", "update"], &[""], &["pods/status"]),
         rule(&["list", "watch", "get"], &[""], &["services"]),
-        rule(
-            &["get", "create", "update", "patch", "delete"],
-            &["coordination.k8s.io"],
-            &["leases"],
-        ),
-        rule(
-            &["create", "patch", "update"],
-            &["", "events.k8s.io"],
-            &["events"],
-        ),
+        rule(&["get", "create", "update", "patch", "delete"], &["coordination.k8s.io"], &["leases"]),
+        rule(&["create", "patch", "update"], &["", "events.k8s.io"], &["events"]),
     ]
 }
 
 pub fn authorize(attrs: &Attributes, rules: &[PolicyRule]) -> Decision {
-    let is_node = attrs.user.groups.iter().any(|g| g == "system:nodes")
-        && attrs.user.name.starts_with("system:node:");
+    let is_node = attrs.user.groups.iter().any(|g| g == "system:nodes") && attrs.user.name.starts_with("system:node:");
     if is_node && rules.iter().any(|r| rule_allows(attrs, r)) {
         Decision::Allow
     } else {

@@ -26,11 +26,7 @@ pub fn authorize(attrs: &Attributes, src: &dyn RbacSource) -> Decision {
     }
     if !attrs.namespace.is_empty() {
         for rb in src.role_bindings(&attrs.namespace) {
-            if !rb
-                .subjects
-                .iter()
-                .any(|s| applies_to(s, &attrs.user, &rb.metadata.namespace))
-            {
+            if !rb.subjects.iter().any(|s| applies_to(s, &attrs.user, &rb.metadata.namespace)) {
                 continue;
             }
             if let Some(rules) = rules_of(src, &rb.role_ref, &rb.metadata.namespace) {
@@ -43,11 +39,7 @@ pub fn authorize(attrs: &Attributes, src: &dyn RbacSource) -> Decision {
     Decision::NoOpinion
 }
 
-fn rules_of<'a>(
-    src: &'a dyn RbacSource,
-    role_ref: &RoleRef,
-    namespace: &str,
-) -> Option<&'a [PolicyRule]> {
+fn rules_of<'a>(src: &'a dyn RbacSource, role_ref: &RoleRef, namespace: &str) -> Option<&'a [PolicyRule]> {
     match role_ref.kind.as_str() {
         "ClusterRole" => src.cluster_role_rules(&role_ref.name),
         "Role" => src.role_rules(namespace, &role_ref.name),
@@ -61,11 +53,7 @@ pub fn applies_to(subject: &Subject, user: &UserInfo, binding_namespace: &str) -
         "User" => subject.name == user.name,
         "Group" => user.groups.contains(&subject.name),
         "ServiceAccount" => {
-            let ns = if subject.namespace.is_empty() {
-                binding_namespace
-            } else {
-                &subject.namespace
-            };
+            let ns = if subject.namespace.is_empty() { binding_namespace } else { &subject.namespace };
             user.name == format!("system:serviceaccount:{ns}:{}", subject.name)
         }
         _ => false,
@@ -82,12 +70,10 @@ pub fn rule_allows(attrs: &Attributes, rule: &PolicyRule) -> bool {
 /// A non-resource request (`/healthz`, `/version`).
 pub fn non_resource_rule_allows(verb: &str, path: &str, rule: &PolicyRule) -> bool {
     verb_matches(rule, verb)
-        && rule.non_resource_urls.iter().any(|u| {
-            u == "*"
-                || u == path
-                || u.strip_suffix('*')
-                    .is_some_and(|prefix| path.starts_with(prefix))
-        })
+        && rule
+            .non_resource_urls
+            .iter()
+            .any(|u| u == "*" || u == path || u.strip_suffix('*').is_some_and(|prefix| path.starts_with(prefix)))
 }
 
 pub fn verb_matches(rule: &PolicyRule, verb: &str) -> bool {
@@ -99,28 +85,18 @@ pub fn api_group_matches(rule: &PolicyRule, group: &str) -> bool {
 }
 
 pub fn resource_matches(rule: &PolicyRule, resource: &str, subresource: &str) -> bool {
-    let combined = if subresource.is_empty() {
-        resource.to_string()
-    } else {
-        format!("{resource}/{subresource}")
-    };
-    rule.resources.iter().any(|r| {
-        r == "*" || *r == combined || (!subresource.is_empty() && *r == format!("*/{subresource}"))
-    })
+    let combined = if subresource.is_empty() { resource.to_string() } else { format!("{resource}/{subresource}") };
+    rule.resources
+        .iter()
+        .any(|r| r == "*" || *r == combined || (!subresource.is_empty() && *r == format!("*/{subresource}")))
 }
 
 pub fn resource_name_matches(rule: &PolicyRule, name: &str) -> bool {
-    rule.resource_names.is_empty()
-        || (!name.is_empty() && rule.resource_names.iter().any(|n| n == name))
+    rule.resource_names.is_empty() || (!name.is_empty() && rule.resource_names.iter().any(|n| n == name))
 }
 
 /// A rule written the way bootstrap policy writes them.
 pub fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
     let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
-    PolicyRule {
-        verbs: owned(verbs),
-        api_groups: owned(groups),
-        resources: owned(resources),
-        ..Default::default()
-    }
+    PolicyRule { verbs: owned(verbs), api_groups: owned(groups), resources: owned(resources), ..Default::default() }
 }

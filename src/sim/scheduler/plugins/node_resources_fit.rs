@@ -32,18 +32,8 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
                 unresolvable |= want > alloc;
             }
         };
-        check(
-            "cpu",
-            req.milli_cpu,
-            node.allocatable.milli_cpu,
-            node.requested.milli_cpu,
-        );
-        check(
-            "memory",
-            req.memory,
-            node.allocatable.memory,
-            node.requested.memory,
-        );
+        check("cpu", req.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu);
+        check("memory", req.memory, node.allocatable.memory, node.requested.memory);
         check(
             "ephemeral-storage",
             req.ephemeral_storage,
@@ -51,22 +41,13 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
             node.requested.ephemeral_storage,
         );
         for (name, want) in &req.scalar {
-            check(
-                name,
-                *want,
-                node.allocatable.get(name),
-                node.requested.get(name),
-            );
+            check(name, *want, node.allocatable.get(name), node.requested.get(name));
         }
     }
     if reasons.is_empty() {
         Status::success()
     } else {
-        let code = if unresolvable {
-            Code::UnschedulableAndUnresolvable
-        } else {
-            Code::Unschedulable
-        };
+        let code = if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
         Status { code, reasons }
     }
 }
@@ -91,11 +72,7 @@ pub fn least_allocated(
         let alloc = allocatable.get(name);
         let is_scalar = !matches!(*name, "cpu" | "memory" | "ephemeral-storage");
         let pod_req = pod_request.get(name);
-        let (req, alloc) = if is_scalar && pod_req == 0 {
-            (0, 0)
-        } else {
-            (node_requested.get(name) + pod_req, alloc)
-        };
+        let (req, alloc) = if is_scalar && pod_req == 0 { (0, 0) } else { (node_requested.get(name) + pod_req, alloc) };
         if alloc == 0 {
             continue;
         }
@@ -110,10 +87,5 @@ pub fn least_allocated(
 }
 
 pub fn score(pod: &Pod, node: &NodeInfo) -> i64 {
-    least_allocated(
-        &pod_non_zero_requests(pod),
-        &node.non_zero_requested,
-        &node.allocatable,
-        &DEFAULT_RESOURCES,
-    )
+    least_allocated(&pod_non_zero_requests(pod), &node.non_zero_requested, &node.allocatable, &DEFAULT_RESOURCES)
 }

@@ -12,11 +12,8 @@ pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
     if !node.node.spec.unschedulable {
         return Status::success();
     }
-    let taint = Taint {
-        key: "node.kubernetes.io/unschedulable".into(),
-        value: String::new(),
-        effect: "NoSchedule".into(),
-    };
+    let taint =
+        Taint { key: "node.kubernetes.io/unschedulable".into(), value: String::new(), effect: "NoSchedule".into() };
     if pod.spec.tolerations.iter().any(|t| tolerates(t, &taint)) {
         Status::success()
     } else {
