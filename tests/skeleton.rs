@@ -148,17 +148,21 @@ fn scaling_down_and_deleting_remove_pods_gracefully() {
 
 #[test]
 fn pods_that_fit_nowhere_get_the_upstream_message() {
-    let mut sim = cluster();
+    let mut scenario = Scenario::default();
+    for w in &mut scenario.cluster.workers {
+        w.max_pods = 10;
+    }
+    let mut sim = scenario.build().unwrap();
     sim.run_until(SimTime::from_secs(1));
-    // 3 workers × 110 pods is the ceiling; ask for more than the control plane's taint allows.
-    kubectl::run(&mut sim, "kubectl create deployment big --image=busybox --replicas=334", TIMEOUT);
-    run_checked(&mut sim, SimTime::from_secs(40));
+    // Three workers of 10 pods; the control plane's taint keeps pods off it.
+    kubectl::run(&mut sim, "kubectl create deployment big --image=busybox --replicas=32", TIMEOUT);
+    run_checked(&mut sim, SimTime::from_secs(20));
     let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
-    let pending = pods.lines().filter(|l| l.contains(" Pending ")).count();
-    assert_eq!(pending, 4, "330 pods fit on three workers of 110: {}", pods.lines().count());
-    let pending_name =
-        pods.lines().find(|l| l.contains(" Pending ")).unwrap().split_whitespace().next().unwrap().to_string();
-    let json = kubectl::run(&mut sim, &format!("kubectl get pod {pending_name} -o json"), TIMEOUT);
+    assert_eq!(running_pods(&pods), 30, "{pods}");
+    let pending: Vec<&str> = pods.lines().filter(|l| l.contains(" Pending ")).collect();
+    assert_eq!(pending.len(), 2, "{pods}");
+    let name = pending[0].split_whitespace().next().unwrap();
+    let json = kubectl::run(&mut sim, &format!("kubectl get pod {name} -o json"), TIMEOUT);
     assert!(json.contains("0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Too many pods."), "{json}");
 }
 
