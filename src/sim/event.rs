@@ -1,7 +1,7 @@
 //! What travels through the event queue: messages between components and timers.
 
 use super::api::request::{ApiRequest, ApiResponse, Credential, WatchEvent};
-use super::etcd::raft::RaftMessage;
+use super::etcd::RaftMessage;
 use super::etcd::{EtcdOp, EtcdResult, MvccEvent};
 use serde::Serialize;
 
@@ -81,18 +81,10 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timer {
     Start,
-    ElectionTimeout {
-        epoch: u64,
-    },
-    Heartbeat {
-        epoch: u64,
-    },
-    /// The WAL fsync of entries up to `index` finished; then acknowledge to Raft peer `ack_peer`.
-    WalSynced {
-        index: u64,
-        term: u64,
-        ack_peer: Option<u32>,
-    },
+    /// One Raft tick of an etcd member (`life` tells a restarted member's timers apart).
+    RaftTick { life: u64 },
+    /// An etcd member's WAL fsync finished.
+    WalSynced { life: u64 },
     /// A request finished one stage of the kube-apiserver handler chain.
     ApiStage {
         token: u64,

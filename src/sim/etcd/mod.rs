@@ -1,15 +1,19 @@
-//! One etcd member: the gRPC KV/Watch server kube-apiserver talks to, Raft for replication,
-//! a WAL whose fsync gates every acknowledgement, and the MVCC store that applies committed
-//! entries. Followers forward proposals to the leader, as etcd does.
+//! One etcd member: the gRPC KV/Watch server kube-apiserver talks to, Raft for replication
+//! (ticked every `tick_us`), a WAL on a disk that fsyncs one batch at a time and gates every
+//! acknowledgement, and the MVCC store that applies committed entries. Followers forward
+//! proposals to the leader, as etcd does. A member can crash (losing everything not fsync'd)
+//! and restart from its WAL.
 
 pub mod mvcc;
 pub mod raft;
 
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
-use super::rng::{Draw, SimRng};
+use super::rng::SimRng;
 use super::Ctx;
 pub use mvcc::{Compare, EventType, KeyValue, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
-use raft::{Raft, RaftMessage, RaftOutput, Role};
+use raft::{Config, Entry, HardState, MsgType, Raft, Role};
+
+pub type RaftMessage = raft::Message<Proposal>;
 
 /// A request kube-apiserver sends over gRPC.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,60 +42,87 @@ pub struct Proposal {
     pub txn: Txn,
 }
 
-/// Raft timing. The "paper" preset: 150–300 ms elections, 50 ms heartbeats.
+/// Raft timing: how long a tick lasts and the tick counts of the Raft config.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RaftTiming {
-    pub election_min_us: u64,
-    pub election_max_us: u64,
-    pub heartbeat_us: u64,
+    pub name: &'static str,
+    pub tick_us: u64,
+    pub config: Config,
 }
 
-pub const PAPER_TIMING: RaftTiming =
-    RaftTiming { election_min_us: 150_000, election_max_us: 300_000, heartbeat_us: 50_000 };
+/// The Raft paper's timing: elections after 150–300 ms, heartbeats every 45 ms.
+pub const PAPER_TIMING: RaftTiming = RaftTiming {
+    name: "paper",
+    tick_us: 15_000,
+    config: Config { election_tick: 10, heartbeat_tick: 3, pre_vote: true, check_quorum: true },
+};
+
+/// etcd's defaults: --heartbeat-interval=100ms, --election-timeout=1000ms.
+pub const ETCD_TIMING: RaftTiming = RaftTiming { name: "etcd", tick_us: 100_000, config: Config::ETCD };
+
+/// Counters an operator reads from /metrics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EtcdMetrics {
+    pub leader_changes_seen_total: u64,
+    pub proposals_committed_total: u64,
+    pub proposals_applied_total: u64,
+    pub proposals_failed_total: u64,
+    pub wal_fsyncs_total: u64,
+}
 
 #[derive(Clone, Debug)]
 pub struct EtcdMember {
-    pub raft: Raft,
+    pub raft: Raft<Proposal>,
     pub mvcc: Mvcc,
-    pub applied: u64,
+    bootstrap: Mvcc,
     /// Component ids of all members, indexed by Raft id.
     pub peers: Vec<ComponentId>,
-    timing: RaftTiming,
+    pub timing: RaftTiming,
     /// WAL fsync latency of this member's disk, in µs.
     pub fsync_us: u64,
-    election_epoch: u64,
-    heartbeat_epoch: u64,
+    /// False while crashed.
+    pub up: bool,
+    /// Incremented at every restart so that timers of an earlier life are ignored.
+    life: u64,
+    /// The fsync in progress: the entry it makes durable and the messages waiting for it.
+    syncing: Option<(u64, u64, Vec<RaftMessage>)>,
+    /// Messages waiting for the next fsync.
+    held: Vec<RaftMessage>,
     watchers: Vec<(ComponentId, String)>,
     /// Proposals received while no leader is known.
     waiting: Vec<Proposal>,
-    rng: SimRng,
+    last_leader: Option<usize>,
+    last_commit: u64,
+    rng_seed: SimRng,
+    pub metrics: EtcdMetrics,
 }
 
 impl EtcdMember {
-    pub fn new(
-        id: usize,
-        peers: Vec<ComponentId>,
-        timing: RaftTiming,
-        fsync_us: u64,
-        rng: SimRng,
-        bootstrap: &Mvcc,
-    ) -> Self {
+    pub fn new(id: usize, peers: Vec<ComponentId>, timing: RaftTiming, fsync_us: u64, rng: SimRng, bootstrap: &Mvcc) -> Self {
         EtcdMember {
-            raft: Raft::new(id, peers.len()),
+            raft: Raft::new(id, peers.len(), timing.config, rng.clone()),
             mvcc: bootstrap.clone(),
-            applied: 0,
+            bootstrap: bootstrap.clone(),
             peers,
             timing,
             fsync_us,
-            election_epoch: 0,
-            heartbeat_epoch: 0,
+            up: true,
+            life: 0,
+            syncing: None,
+            held: Vec::new(),
             watchers: Vec::new(),
             waiting: Vec::new(),
-            rng,
+            last_leader: None,
+            last_commit: 0,
+            rng_seed: rng,
+            metrics: EtcdMetrics::default(),
         }
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up {
+            return; // a crashed process accepts no connections
+        }
         match msg.payload {
             Payload::Raft(m) => {
                 self.raft.step(*m);
@@ -104,46 +135,71 @@ impl EtcdMember {
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Start => self.reset_election_timer(ctx),
-            Timer::ElectionTimeout { epoch } if epoch == self.election_epoch && self.raft.role != Role::Leader => {
-                ctx.phase("campaign", format!("election timeout: term {} → {}", self.raft.term, self.raft.term + 1));
-                self.raft.election_timeout();
-                self.drive(ctx);
+            Timer::Start => {
+                self.up = true;
+                ctx.timer(self.timing.tick_us, Timer::RaftTick { life: self.life });
             }
-            Timer::Heartbeat { epoch } if epoch == self.heartbeat_epoch && self.raft.role == Role::Leader => {
-                self.raft.broadcast_append();
-                self.drive(ctx);
-                ctx.timer(self.timing.heartbeat_us, Timer::Heartbeat { epoch });
-            }
-            Timer::WalSynced { index, term, ack_peer } => {
-                let valid = self.raft.persisted_to(index, term);
-                ctx.phase("wal fsync", format!("entries ≤ {index} durable"));
-                self.drive(ctx);
-                if let (true, Some(to)) = (valid, ack_peer) {
-                    let ack = RaftMessage::AppResp {
-                        term: self.raft.term,
-                        from: self.raft.id,
-                        index,
-                        reject: false,
-                        hint: 0,
+            Timer::RaftTick { life } if life == self.life && self.up => {
+                let before = (self.raft.role, self.raft.term);
+                self.raft.tick();
+                if self.raft.role != before.0 && self.raft.role != Role::Leader {
+                    let why = match self.raft.role {
+                        Role::PreCandidate => format!("election timeout: PreVote for term {}", self.raft.term + 1),
+                        Role::Candidate => format!("campaign for term {}", self.raft.term),
+                        _ => format!("stepped down in term {} (CheckQuorum)", self.raft.term),
                     };
-                    self.send_raft(ctx, to as usize, ack);
+                    ctx.phase("campaign", why);
                 }
+                self.drive(ctx);
+                ctx.timer(self.timing.tick_us, Timer::RaftTick { life });
             }
+            Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
             _ => {}
         }
+    }
+
+    /// Kills the process: everything not in the WAL is lost.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.life += 1;
+        let hard = HardState { term: self.raft.term, vote: self.raft.vote, commit: self.raft.commit.min(self.raft.stable) };
+        let durable: Vec<Entry<Proposal>> = self.raft.log[..=self.raft.stable as usize].to_vec();
+        self.raft = Raft::restart(self.raft.id, self.peers.len(), self.timing.config, self.rng_seed.clone(), hard, durable);
+        self.syncing = None;
+        self.held.clear();
+        self.watchers.clear();
+        self.waiting.clear();
+        self.last_leader = None;
+        self.last_commit = 0;
+    }
+
+    /// Starts the process again: replays the WAL into a fresh store (etcd's restart path).
+    pub fn restart(&mut self, ctx: &mut Ctx) {
+        // Fork a new stream per life so the next election timeout differs.
+        self.raft = Raft::restart(
+            self.raft.id,
+            self.peers.len(),
+            self.timing.config,
+            super::rng::fork(self.life, &format!("etcd-{}-life", self.raft.id)),
+            self.raft.hard_state(),
+            self.raft.log.clone(),
+        );
+        self.mvcc = self.bootstrap.clone();
+        self.raft.applied = 0;
+        for e in self.raft.committed_to_apply() {
+            if let Some(p) = e.data {
+                self.mvcc.txn(&p.txn);
+            }
+        }
+        ctx.phase("restart", format!("replayed WAL to index {} (term {})", self.raft.applied, self.raft.term));
+        self.on_timer(ctx, Timer::Start);
     }
 
     fn serve(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, op: EtcdOp) {
         match op {
             EtcdOp::Range { prefix } => {
                 let result = EtcdResult::Range { kvs: self.mvcc.range(&prefix), revision: self.mvcc.revision() };
-                ctx.send(
-                    client,
-                    MsgKind::EtcdGrpc,
-                    "RangeResponse",
-                    Payload::EtcdResp { req_id, result: Box::new(result) },
-                );
+                ctx.send(client, MsgKind::EtcdGrpc, "RangeResponse", Payload::EtcdResp { req_id, result: Box::new(result) });
             }
             EtcdOp::Watch { prefix } => {
                 self.watchers.push((client, prefix));
@@ -152,71 +208,101 @@ impl EtcdMember {
             }
             EtcdOp::Txn(txn) => {
                 let proposal = Proposal { member: self.raft.id, client, req_id, txn };
-                self.propose(ctx, proposal);
-            }
-        }
-    }
-
-    fn propose(&mut self, ctx: &mut Ctx, proposal: Proposal) {
-        match self.raft.leader {
-            Some(l) if l == self.raft.id => {
-                ctx.phase("propose", format!("append {}", proposal.txn.key));
-                self.raft.propose(proposal);
+                if self.raft.role == Role::Leader {
+                    ctx.phase("propose", format!("append {}", proposal.txn.key));
+                }
+                if !self.raft.propose(proposal.clone()) {
+                    self.waiting.push(proposal);
+                }
                 self.drive(ctx);
             }
-            Some(l) => self.send_raft(ctx, l, RaftMessage::Prop { from: self.raft.id, data: proposal }),
-            None => self.waiting.push(proposal),
         }
     }
 
-    fn reset_election_timer(&mut self, ctx: &mut Ctx) {
-        self.election_epoch += 1;
-        let timeout = self.rng.between(self.timing.election_min_us, self.timing.election_max_us);
-        ctx.timer(timeout, Timer::ElectionTimeout { epoch: self.election_epoch });
-    }
-
-    fn send_raft(&mut self, ctx: &mut Ctx, to: usize, msg: RaftMessage) {
-        let kind = if msg.is_vote() { MsgKind::RaftVote } else { MsgKind::RaftAppend };
-        ctx.send(self.peers[to], kind, msg.name(), Payload::Raft(Box::new(msg)));
-    }
-
-    /// Carries out what Raft asked for, then applies newly committed entries.
+    /// Carries out what Raft asked for: sends messages (responses only after the WAL fsync),
+    /// starts fsyncs, applies committed entries.
     fn drive(&mut self, ctx: &mut Ctx) {
-        for out in self.raft.take_output() {
-            match out {
-                RaftOutput::Send { to, msg } => self.send_raft(ctx, to, msg),
-                RaftOutput::ResetElectionTimer => self.reset_election_timer(ctx),
-                RaftOutput::BecameLeader => {
+        if self.raft.leader != self.last_leader {
+            if let Some(l) = self.raft.leader {
+                self.metrics.leader_changes_seen_total += 1;
+                if l == self.raft.id {
                     ctx.phase("leader", format!("elected leader for term {}", self.raft.term));
-                    self.heartbeat_epoch += 1;
-                    ctx.timer(self.timing.heartbeat_us, Timer::Heartbeat { epoch: self.heartbeat_epoch });
                 }
-                RaftOutput::Persist { index, term, then } => {
-                    let ack_peer = then.map(|(to, _)| to as u32);
-                    ctx.timer(self.fsync_us, Timer::WalSynced { index, term, ack_peer });
-                }
-                RaftOutput::Committed { index } => ctx.phase("commit", format!("commit index {index}")),
+            }
+            self.last_leader = self.raft.leader;
+        }
+        if self.raft.commit > self.last_commit {
+            self.last_commit = self.raft.commit;
+            if self.raft.role == Role::Leader {
+                ctx.phase("commit", format!("commit index {} (quorum acknowledged)", self.raft.commit));
+            }
+        }
+        for m in self.raft.take_msgs() {
+            if m.type_.needs_persistence() {
+                self.held.push(m);
+            } else {
+                self.send_raft(ctx, m);
             }
         }
         if self.raft.leader.is_some() && !self.waiting.is_empty() {
             for p in std::mem::take(&mut self.waiting) {
-                self.propose(ctx, p);
+                if !self.raft.propose(p.clone()) {
+                    self.waiting.push(p);
+                }
+            }
+            for m in self.raft.take_msgs() {
+                self.send_raft(ctx, m);
             }
         }
+        self.start_fsync(ctx);
         self.apply(ctx);
     }
 
+    fn start_fsync(&mut self, ctx: &mut Ctx) {
+        let dirty = !self.raft.unstable().is_empty() || !self.held.is_empty();
+        if self.syncing.is_some() || !dirty {
+            return;
+        }
+        let (index, term) = (self.raft.last_index(), self.raft.last_term());
+        self.syncing = Some((index, term, std::mem::take(&mut self.held)));
+        ctx.timer(self.fsync_us, Timer::WalSynced { life: self.life });
+    }
+
+    fn synced(&mut self, ctx: &mut Ctx) {
+        let Some((index, term, msgs)) = self.syncing.take() else { return };
+        self.metrics.wal_fsyncs_total += 1;
+        let valid = self.raft.persisted(index, term);
+        if index > 0 {
+            ctx.phase("wal fsync", format!("entries ≤ {index} durable"));
+        }
+        for m in msgs {
+            // An acknowledgement for entries since overwritten must not be sent.
+            if valid || m.type_ != MsgType::AppResp {
+                self.send_raft(ctx, m);
+            }
+        }
+        self.drive(ctx);
+    }
+
+    fn send_raft(&mut self, ctx: &mut Ctx, m: RaftMessage) {
+        let Some(&to) = self.peers.get(m.to) else { return };
+        let kind = if m.type_.is_election() { MsgKind::RaftVote } else { MsgKind::RaftAppend };
+        let label = m.label();
+        ctx.send(to, kind, label, Payload::Raft(Box::new(m)));
+    }
+
     fn apply(&mut self, ctx: &mut Ctx) {
-        let upto = self.raft.commit.min(self.raft.last_index());
-        while self.applied < upto {
-            self.applied += 1;
-            let Some(entry) = self.raft.log.get(self.applied as usize) else {
-                break;
-            };
-            let Some(p) = entry.data.clone() else {
-                continue;
-            };
+        let entries = self.raft.committed_to_apply();
+        if let Some(last) = entries.last() {
+            ctx.phase("apply", format!("applied through index {}", last.index));
+        }
+        for entry in entries {
+            let Some(p) = entry.data else { continue };
             let (result, event) = self.mvcc.txn(&p.txn);
+            self.metrics.proposals_applied_total += 1;
+            if self.raft.role == Role::Leader {
+                self.metrics.proposals_committed_total += 1;
+            }
             if p.member == self.raft.id {
                 let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
                 let result = Box::new(EtcdResult::Txn(result));

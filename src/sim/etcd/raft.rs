@@ -1,15 +1,25 @@
-//! Raft consensus for one etcd member, after etcd-io/raft (raft.go, log.go, tracker/).
-//! Simplified for the walking skeleton: heartbeats are empty MsgApp (etcd sends MsgHeartbeat),
-//! no PreVote, CheckQuorum, snapshots or membership changes yet. The rules that make Raft safe —
-//! the up-to-date vote check, the log consistency check with repair, and committing only
-//! entries of the current term by quorum — are as upstream.
+//! Raft for one etcd member, after etcd-io/raft (raft.go, log.go, tracker/progress.go,
+//! quorum/majority.go): tick-driven timers with a randomized election timeout, PreVote and
+//! CheckQuorum (etcd's defaults), the up-to-date vote check, MsgApp with the consistency check
+//! and conflict-term rejection hints, probe/replicate progress, heartbeats carrying
+//! min(match, commit), commit by quorum of entries of the current term only, and leadership
+//! transfer (MsgTransferLeader → MsgTimeoutNow). Not modelled: snapshots (MsgSnap), learners
+//! and membership changes, flow-control inflight limits, ReadIndex.
+//!
+//! The host calls [`Raft::tick`], [`Raft::step`] and [`Raft::propose`], then drains
+//! `msgs`, persists `unstable()` entries and reports them with [`Raft::persisted`], and
+//! applies [`Raft::committed_to_apply`]. Member ids are 0-based indices.
 
-use super::Proposal;
+use super::super::rng::{Draw, SimRng};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub type Id = usize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Role {
     Follower,
+    PreCandidate,
     Candidate,
     Leader,
 }
@@ -18,131 +28,272 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
         }
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MsgType {
+    /// Local: start an election.
+    Hup,
+    /// Local: the leader's heartbeat tick.
+    Beat,
+    Prop,
+    App,
+    AppResp,
+    Vote,
+    VoteResp,
+    PreVote,
+    PreVoteResp,
+    Heartbeat,
+    HeartbeatResp,
+    TransferLeader,
+    TimeoutNow,
+}
+
+impl MsgType {
+    /// The upstream name (`MsgApp`, `MsgVote`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            MsgType::Hup => "MsgHup",
+            MsgType::Beat => "MsgBeat",
+            MsgType::Prop => "MsgProp",
+            MsgType::App => "MsgApp",
+            MsgType::AppResp => "MsgAppResp",
+            MsgType::Vote => "MsgVote",
+            MsgType::VoteResp => "MsgVoteResp",
+            MsgType::PreVote => "MsgPreVote",
+            MsgType::PreVoteResp => "MsgPreVoteResp",
+            MsgType::Heartbeat => "MsgHeartbeat",
+            MsgType::HeartbeatResp => "MsgHeartbeatResp",
+            MsgType::TransferLeader => "MsgTransferLeader",
+            MsgType::TimeoutNow => "MsgTimeoutNow",
+        }
+    }
+
+    pub fn is_election(self) -> bool {
+        matches!(self, MsgType::Vote | MsgType::VoteResp | MsgType::PreVote | MsgType::PreVoteResp | MsgType::TimeoutNow)
+    }
+
+    /// Responses that may only leave after the WAL holds what they promise.
+    pub fn needs_persistence(self) -> bool {
+        matches!(self, MsgType::AppResp | MsgType::VoteResp)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
+pub struct Entry<T> {
     pub term: u64,
     pub index: u64,
     /// None for the empty entry a new leader appends in its term.
-    pub data: Option<Proposal>,
+    pub data: Option<T>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum RaftMessage {
-    Vote {
-        term: u64,
-        from: usize,
-        last_index: u64,
-        last_term: u64,
-    },
-    VoteResp {
-        term: u64,
-        from: usize,
-        granted: bool,
-    },
-    App {
-        term: u64,
-        from: usize,
-        prev_index: u64,
-        prev_term: u64,
-        entries: Vec<Entry>,
-        commit: u64,
-    },
-    AppResp {
-        term: u64,
-        from: usize,
-        index: u64,
-        reject: bool,
-        hint: u64,
-    },
-    /// A proposal forwarded by a follower to the leader (MsgProp).
-    Prop {
-        from: usize,
-        data: Proposal,
-    },
+pub struct Message<T> {
+    pub type_: MsgType,
+    pub to: Id,
+    pub from: Id,
+    pub term: u64,
+    pub log_term: u64,
+    pub index: u64,
+    pub entries: Vec<Entry<T>>,
+    pub commit: u64,
+    pub reject: bool,
+    pub reject_hint: u64,
+    /// A campaign started by leadership transfer (etcd's campaignTransfer context).
+    pub transfer: bool,
 }
 
-impl RaftMessage {
-    /// The upstream message type name, for labels (`MsgVote`, `MsgApp`, …).
-    pub fn name(&self) -> &'static str {
-        match self {
-            RaftMessage::Vote { .. } => "MsgVote",
-            RaftMessage::VoteResp { .. } => "MsgVoteResp",
-            RaftMessage::App { entries, .. } if entries.is_empty() => "MsgApp (heartbeat)",
-            RaftMessage::App { .. } => "MsgApp",
-            RaftMessage::AppResp { .. } => "MsgAppResp",
-            RaftMessage::Prop { .. } => "MsgProp",
+impl<T> Message<T> {
+    pub fn new(type_: MsgType, from: Id, to: Id, term: u64) -> Self {
+        Message {
+            type_,
+            to,
+            from,
+            term,
+            log_term: 0,
+            index: 0,
+            entries: Vec::new(),
+            commit: 0,
+            reject: false,
+            reject_hint: 0,
+            transfer: false,
         }
     }
-    pub fn is_vote(&self) -> bool {
-        matches!(self, RaftMessage::Vote { .. } | RaftMessage::VoteResp { .. })
+
+    /// A label for traces: `MsgApp (2 entries)`, `MsgVoteResp (rejected)`.
+    pub fn label(&self) -> String {
+        let mut s = self.type_.name().to_string();
+        if !self.entries.is_empty() {
+            s.push_str(&format!(" ({} entr{})", self.entries.len(), if self.entries.len() == 1 { "y" } else { "ies" }));
+        }
+        if self.reject {
+            s.push_str(" (rejected)");
+        }
+        s
     }
 }
 
-/// What the state machine asks its host (the etcd member) to do.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RaftOutput {
-    Send {
-        to: usize,
-        msg: RaftMessage,
-    },
-    /// Restart the randomized election timer.
-    ResetElectionTimer,
-    /// Became leader: start sending heartbeats.
-    BecameLeader,
-    /// Entries up to `index` must reach the WAL (fsync) before `then` is sent / counted.
-    Persist {
-        index: u64,
-        term: u64,
-        then: Option<(usize, RaftMessage)>,
-    },
-    /// The commit index moved forward.
-    Committed {
-        index: u64,
-    },
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressState {
+    Probe,
+    Replicate,
+}
+
+/// tracker.Progress: what the leader knows of one follower.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub matched: u64,
+    pub next: u64,
+    pub state: ProgressState,
+    pub paused: bool,
+    pub recent_active: bool,
+}
+
+impl Progress {
+    fn new(next: u64) -> Self {
+        Progress { matched: 0, next, state: ProgressState::Probe, paused: false, recent_active: false }
+    }
+
+    fn maybe_update(&mut self, n: u64) -> bool {
+        let updated = self.matched < n;
+        if updated {
+            self.matched = n;
+            self.paused = false;
+        }
+        self.next = self.next.max(n + 1);
+        updated
+    }
+
+    fn maybe_decr_to(&mut self, rejected: u64, match_hint: u64) -> bool {
+        if self.state == ProgressState::Replicate {
+            if rejected <= self.matched {
+                return false;
+            }
+            self.next = self.matched + 1;
+            return true;
+        }
+        if self.next.saturating_sub(1) != rejected {
+            return false;
+        }
+        self.next = rejected.min(match_hint + 1).max(self.matched + 1);
+        self.paused = false;
+        true
+    }
+
+    fn become_probe(&mut self) {
+        self.state = ProgressState::Probe;
+        self.next = self.matched + 1;
+        self.paused = false;
+    }
+
+    fn become_replicate(&mut self) {
+        self.state = ProgressState::Replicate;
+        self.next = self.matched + 1;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub election_tick: u32,
+    pub heartbeat_tick: u32,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+}
+
+impl Config {
+    /// etcd's defaults: PreVote and CheckQuorum on, election 10 ticks, heartbeat 1 tick.
+    pub const ETCD: Config = Config { election_tick: 10, heartbeat_tick: 1, pre_vote: true, check_quorum: true };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteResult {
+    Won,
+    Lost,
+    Pending,
+}
+
+/// quorum.MajorityConfig.CommittedIndex: sort the acknowledged indexes and take the one a
+/// majority has reached; voters that have not answered count as 0.
+pub fn committed_index(acked: &[u64]) -> u64 {
+    if acked.is_empty() {
+        return u64::MAX;
+    }
+    let mut sorted = acked.to_vec();
+    sorted.sort_unstable();
+    sorted[acked.len() - (acked.len() / 2 + 1)]
 }
 
 #[derive(Clone, Debug)]
-pub struct Raft {
-    pub id: usize,
+pub struct Raft<T> {
+    pub id: Id,
     pub size: usize,
+    pub config: Config,
     pub term: u64,
-    pub vote: Option<usize>,
+    pub vote: Option<Id>,
     pub role: Role,
-    pub leader: Option<usize>,
+    pub leader: Option<Id>,
     /// log[0] is the dummy entry (index 0, term 0), as in etcd-io/raft.
-    pub log: Vec<Entry>,
+    pub log: Vec<Entry<T>>,
     pub commit: u64,
-    /// Highest index this member has fsync'd to its own WAL.
-    pub persisted: u64,
-    next: Vec<u64>,
-    matched: Vec<u64>,
-    votes: Vec<Option<bool>>,
-    pub out: Vec<RaftOutput>,
+    pub applied: u64,
+    /// Highest index durable in this member's WAL.
+    pub stable: u64,
+    pub progress: Vec<Progress>,
+    votes: BTreeMap<Id, bool>,
+    pub election_elapsed: u32,
+    heartbeat_elapsed: u32,
+    pub randomized_election_timeout: u32,
+    pub lead_transferee: Option<Id>,
+    pub msgs: Vec<Message<T>>,
+    rng: SimRng,
 }
 
-impl Raft {
-    pub fn new(id: usize, size: usize) -> Self {
-        Raft {
+impl<T: Clone> Raft<T> {
+    pub fn new(id: Id, size: usize, config: Config, rng: SimRng) -> Self {
+        let mut r = Raft {
             id,
             size,
+            config,
             term: 0,
             vote: None,
             role: Role::Follower,
             leader: None,
             log: vec![Entry { term: 0, index: 0, data: None }],
             commit: 0,
-            persisted: 0,
-            next: vec![1; size],
-            matched: vec![0; size],
-            votes: vec![None; size],
-            out: Vec::new(),
-        }
+            applied: 0,
+            stable: 0,
+            progress: vec![Progress::new(1); size],
+            votes: BTreeMap::new(),
+            election_elapsed: 0,
+            heartbeat_elapsed: 0,
+            randomized_election_timeout: config.election_tick,
+            lead_transferee: None,
+            msgs: Vec::new(),
+            rng,
+        };
+        r.reset_randomized_election_timeout();
+        r
+    }
+
+    /// Rebuilds a member from what its WAL holds after a crash: the hard state (term, vote,
+    /// commit) and the durable entries. Everything else starts afresh, as a follower.
+    pub fn restart(id: Id, size: usize, config: Config, rng: SimRng, hard: HardState, log: Vec<Entry<T>>) -> Self {
+        let mut r = Raft::new(id, size, config, rng);
+        r.term = hard.term;
+        r.vote = hard.vote;
+        r.log = log;
+        r.stable = r.last_index();
+        r.commit = hard.commit.min(r.last_index());
+        r
+    }
+
+    pub fn hard_state(&self) -> HardState {
+        HardState { term: self.term, vote: self.vote, commit: self.commit }
     }
 
     pub fn last_index(&self) -> u64 {
@@ -157,246 +308,533 @@ impl Raft {
         self.log.get(index as usize).map(|e| e.term)
     }
 
+    fn peers(&self) -> Vec<Id> {
+        (0..self.size).filter(|p| *p != self.id).collect()
+    }
+
     fn quorum(&self) -> usize {
         self.size / 2 + 1
     }
 
-    fn send(&mut self, to: usize, msg: RaftMessage) {
-        self.out.push(RaftOutput::Send { to, msg });
+    fn send(&mut self, mut m: Message<T>) {
+        m.from = self.id;
+        self.msgs.push(m);
     }
 
-    fn become_follower(&mut self, term: u64, leader: Option<usize>) {
-        if term > self.term {
+    fn reset_randomized_election_timeout(&mut self) {
+        let et = u64::from(self.config.election_tick);
+        self.randomized_election_timeout = (et + self.rng.below(et)) as u32;
+    }
+
+    fn reset(&mut self, term: u64) {
+        if self.term != term {
             self.term = term;
             self.vote = None;
         }
-        self.role = Role::Follower;
-        self.leader = leader;
-        self.out.push(RaftOutput::ResetElectionTimer);
-    }
-
-    /// The election timer fired: campaign (MsgHup).
-    pub fn election_timeout(&mut self) {
-        if self.role == Role::Leader {
-            return;
-        }
-        self.term += 1;
-        self.role = Role::Candidate;
-        self.vote = Some(self.id);
         self.leader = None;
-        self.votes = vec![None; self.size];
-        self.votes[self.id] = Some(true);
-        self.out.push(RaftOutput::ResetElectionTimer);
-        if self.granted() >= self.quorum() {
-            self.become_leader();
-            return;
-        }
-        let (last_index, last_term) = (self.last_index(), self.last_term());
-        for peer in self.peers() {
-            self.send(peer, RaftMessage::Vote { term: self.term, from: self.id, last_index, last_term });
-        }
+        self.election_elapsed = 0;
+        self.heartbeat_elapsed = 0;
+        self.reset_randomized_election_timeout();
+        self.lead_transferee = None;
+        self.votes.clear();
+        let last = self.last_index();
+        self.progress = vec![Progress::new(last + 1); self.size];
+        self.progress[self.id].matched = self.stable.min(last);
     }
 
-    fn peers(&self) -> Vec<usize> {
-        (0..self.size).filter(|&p| p != self.id).collect()
+    pub fn become_follower(&mut self, term: u64, leader: Option<Id>) {
+        self.reset(term);
+        self.leader = leader;
+        self.role = Role::Follower;
     }
 
-    fn granted(&self) -> usize {
-        self.votes.iter().filter(|v| **v == Some(true)).count()
+    fn become_candidate(&mut self) {
+        self.reset(self.term + 1);
+        self.vote = Some(self.id);
+        self.role = Role::Candidate;
+    }
+
+    fn become_pre_candidate(&mut self) {
+        self.votes.clear();
+        self.leader = None;
+        self.role = Role::PreCandidate;
     }
 
     fn become_leader(&mut self) {
-        self.role = Role::Leader;
+        self.reset(self.term);
         self.leader = Some(self.id);
-        let last = self.last_index();
-        self.next = vec![last + 1; self.size];
-        self.matched = vec![0; self.size];
-        self.out.push(RaftOutput::BecameLeader);
+        self.role = Role::Leader;
+        self.progress[self.id].become_replicate();
         // A new leader appends an empty entry of its own term (raft.go becomeLeader).
-        self.append(None);
+        self.append(vec![None]);
     }
 
-    /// Leader only: appends a proposal and replicates it. Returns false when not the leader.
-    pub fn propose(&mut self, data: Proposal) -> bool {
-        if self.role != Role::Leader {
-            return false;
+    /// One logical clock tick.
+    pub fn tick(&mut self) {
+        if self.role == Role::Leader {
+            self.tick_heartbeat();
+        } else {
+            self.election_elapsed += 1;
+            if self.election_elapsed >= self.randomized_election_timeout {
+                self.election_elapsed = 0;
+                self.step(Message::new(MsgType::Hup, self.id, self.id, 0));
+            }
         }
-        self.append(Some(data));
-        true
     }
 
-    fn append(&mut self, data: Option<Proposal>) {
-        let index = self.last_index() + 1;
-        self.log.push(Entry { term: self.term, index, data });
-        self.out.push(RaftOutput::Persist { index, term: self.term, then: None });
-        self.broadcast_append();
+    fn tick_heartbeat(&mut self) {
+        self.heartbeat_elapsed += 1;
+        self.election_elapsed += 1;
+        if self.election_elapsed >= self.config.election_tick {
+            self.election_elapsed = 0;
+            if self.config.check_quorum && !self.quorum_active() {
+                // CheckQuorum: a leader that has not heard from a majority steps down.
+                self.become_follower(self.term, None);
+                return;
+            }
+            for (i, p) in self.progress.iter_mut().enumerate() {
+                p.recent_active = i == self.id;
+            }
+            self.lead_transferee = None;
+        }
+        if self.heartbeat_elapsed >= self.config.heartbeat_tick {
+            self.heartbeat_elapsed = 0;
+            self.bcast_heartbeat();
+        }
     }
 
-    /// Sends every follower the entries it lacks (or an empty append as heartbeat).
-    pub fn broadcast_append(&mut self) {
-        if self.role != Role::Leader {
+    fn quorum_active(&self) -> bool {
+        let active = self.progress.iter().enumerate().filter(|(i, p)| *i == self.id || p.recent_active).count();
+        active >= self.quorum()
+    }
+
+    /// Proposes client data; returns false when this member cannot take proposals (it then
+    /// forwards to a known leader, or drops as ErrProposalDropped).
+    pub fn propose(&mut self, data: T) -> bool {
+        let mut m = Message::new(MsgType::Prop, self.id, self.id, 0);
+        m.entries = vec![Entry { term: 0, index: 0, data: Some(data) }];
+        let (last, sent) = (self.last_index(), self.msgs.len());
+        self.step(m);
+        self.last_index() > last || self.msgs[sent..].iter().any(|m| m.type_ == MsgType::Prop)
+    }
+
+    /// Asks the cluster to hand leadership to `to` (the message comes "from" the transferee,
+    /// as upstream's MsgTransferLeader).
+    pub fn transfer_leader(&mut self, to: Id) {
+        self.step_local(Message::new(MsgType::TransferLeader, to, self.id, 0));
+    }
+
+    fn step_local(&mut self, m: Message<T>) {
+        match self.role {
+            Role::Leader => self.step_leader(m),
+            Role::Follower => {
+                if let (MsgType::TransferLeader, Some(l)) = (m.type_, self.leader) {
+                    let mut fwd = m;
+                    fwd.to = l;
+                    self.msgs.push(fwd);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn step(&mut self, m: Message<T>) {
+        if m.term > self.term {
+            if matches!(m.type_, MsgType::Vote | MsgType::PreVote) {
+                let in_lease = self.config.check_quorum
+                    && self.leader.is_some()
+                    && self.election_elapsed < self.config.election_tick;
+                if !m.transfer && in_lease {
+                    return;
+                }
+            }
+            match m.type_ {
+                MsgType::PreVote => {}
+                MsgType::PreVoteResp if !m.reject => {}
+                MsgType::App | MsgType::Heartbeat => self.become_follower(m.term, Some(m.from)),
+                _ => self.become_follower(m.term, None),
+            }
+        } else if m.term < self.term && m.term != 0 {
+            if (self.config.check_quorum || self.config.pre_vote) && matches!(m.type_, MsgType::Heartbeat | MsgType::App) {
+                // Tell a stale leader about the new term.
+                let term = self.term;
+                self.send(Message::new(MsgType::AppResp, self.id, m.from, term));
+            } else if m.type_ == MsgType::PreVote {
+                let mut r = Message::new(MsgType::PreVoteResp, self.id, m.from, self.term);
+                r.reject = true;
+                self.send(r);
+            }
             return;
         }
+        match m.type_ {
+            MsgType::Hup => {
+                if self.config.pre_vote {
+                    self.campaign(true, false);
+                } else {
+                    self.campaign(false, false);
+                }
+            }
+            MsgType::Vote | MsgType::PreVote => {
+                let can_vote = self.vote == Some(m.from)
+                    || (self.vote.is_none() && self.leader.is_none())
+                    || (m.type_ == MsgType::PreVote && m.term > self.term);
+                let up_to_date =
+                    m.log_term > self.last_term() || (m.log_term == self.last_term() && m.index >= self.last_index());
+                let resp_type = if m.type_ == MsgType::Vote { MsgType::VoteResp } else { MsgType::PreVoteResp };
+                if can_vote && up_to_date {
+                    self.send(Message::new(resp_type, self.id, m.from, m.term));
+                    if m.type_ == MsgType::Vote {
+                        self.election_elapsed = 0;
+                        self.vote = Some(m.from);
+                    }
+                } else {
+                    let mut r = Message::new(resp_type, self.id, m.from, self.term);
+                    r.reject = true;
+                    self.send(r);
+                }
+            }
+            _ => match self.role {
+                Role::Leader => self.step_leader(m),
+                Role::Candidate | Role::PreCandidate => self.step_candidate(m),
+                Role::Follower => self.step_follower(m),
+            },
+        }
+    }
+
+    fn campaign(&mut self, pre: bool, transfer: bool) {
+        if self.role == Role::Leader {
+            return;
+        }
+        let (vote_type, term) = if pre {
+            self.become_pre_candidate();
+            (MsgType::PreVote, self.term + 1)
+        } else {
+            self.become_candidate();
+            (MsgType::Vote, self.term)
+        };
+        if self.poll(self.id, true) == VoteResult::Won {
+            // A single-member cluster wins at once.
+            if pre {
+                self.campaign(false, transfer);
+            } else {
+                self.become_leader();
+            }
+            return;
+        }
+        let (index, log_term) = (self.last_index(), self.last_term());
+        for peer in self.peers() {
+            let mut m = Message::new(vote_type, self.id, peer, term);
+            m.index = index;
+            m.log_term = log_term;
+            m.transfer = transfer;
+            self.send(m);
+        }
+    }
+
+    fn poll(&mut self, from: Id, granted: bool) -> VoteResult {
+        self.votes.entry(from).or_insert(granted);
+        let yes = self.votes.values().filter(|v| **v).count();
+        let no = self.votes.values().filter(|v| !**v).count();
+        let missing = self.size - yes - no;
+        if yes >= self.quorum() {
+            VoteResult::Won
+        } else if yes + missing < self.quorum() {
+            VoteResult::Lost
+        } else {
+            VoteResult::Pending
+        }
+    }
+
+    fn step_candidate(&mut self, m: Message<T>) {
+        let my_resp = if self.role == Role::PreCandidate { MsgType::PreVoteResp } else { MsgType::VoteResp };
+        match m.type_ {
+            MsgType::App => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_append(m);
+            }
+            MsgType::Heartbeat => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_heartbeat(m);
+            }
+            t if t == my_resp => match self.poll(m.from, !m.reject) {
+                VoteResult::Won => {
+                    if self.role == Role::PreCandidate {
+                        self.campaign(false, false);
+                    } else {
+                        self.become_leader();
+                    }
+                }
+                VoteResult::Lost => self.become_follower(self.term, None),
+                VoteResult::Pending => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn step_follower(&mut self, m: Message<T>) {
+        match m.type_ {
+            MsgType::Prop => {
+                if let Some(l) = self.leader {
+                    let mut fwd = m;
+                    fwd.to = l;
+                    self.send(fwd);
+                }
+            }
+            MsgType::App => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                self.handle_append(m);
+            }
+            MsgType::Heartbeat => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                self.handle_heartbeat(m);
+            }
+            MsgType::TransferLeader => {
+                if let Some(l) = self.leader {
+                    let mut fwd = m;
+                    fwd.to = l;
+                    self.msgs.push(fwd);
+                }
+            }
+            // Leadership transfer skips PreVote and the lease check.
+            MsgType::TimeoutNow => self.campaign(false, true),
+            _ => {}
+        }
+    }
+
+    fn step_leader(&mut self, m: Message<T>) {
+        match m.type_ {
+            MsgType::Beat => self.bcast_heartbeat(),
+            MsgType::Prop => {
+                if self.lead_transferee.is_some() {
+                    return; // ErrProposalDropped while leadership moves
+                }
+                self.append(m.entries.into_iter().map(|e| e.data).collect());
+            }
+            MsgType::AppResp => {
+                let from = m.from;
+                self.progress[from].recent_active = true;
+                if m.reject {
+                    let mut next_probe = m.reject_hint;
+                    if m.log_term > 0 {
+                        next_probe = self.find_conflict_by_term(m.reject_hint, m.log_term).0;
+                    }
+                    if self.progress[from].maybe_decr_to(m.index, next_probe) {
+                        if self.progress[from].state == ProgressState::Replicate {
+                            self.progress[from].become_probe();
+                        }
+                        self.send_append(from);
+                    }
+                } else {
+                    let was_paused = self.progress[from].paused;
+                    if self.progress[from].maybe_update(m.index) {
+                        if self.progress[from].state == ProgressState::Probe {
+                            self.progress[from].become_replicate();
+                        }
+                        if self.maybe_commit() {
+                            self.bcast_append();
+                        } else if was_paused {
+                            self.send_append(from);
+                        }
+                        if self.progress[from].next <= self.last_index() {
+                            self.send_append(from);
+                        }
+                        if self.lead_transferee == Some(from) && self.progress[from].matched == self.last_index() {
+                            self.send_timeout_now(from);
+                        }
+                    }
+                }
+            }
+            MsgType::HeartbeatResp => {
+                let from = m.from;
+                self.progress[from].recent_active = true;
+                self.progress[from].paused = false;
+                if self.progress[from].matched < self.last_index() {
+                    self.send_append(from);
+                }
+            }
+            MsgType::TransferLeader => {
+                let to = m.from;
+                if to == self.id || self.lead_transferee == Some(to) {
+                    return;
+                }
+                self.election_elapsed = 0;
+                self.lead_transferee = Some(to);
+                if self.progress[to].matched == self.last_index() {
+                    self.send_timeout_now(to);
+                } else {
+                    self.send_append(to);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn send_timeout_now(&mut self, to: Id) {
+        let term = self.term;
+        self.send(Message::new(MsgType::TimeoutNow, self.id, to, term));
+    }
+
+    fn append(&mut self, data: Vec<Option<T>>) {
+        for d in data {
+            let index = self.last_index() + 1;
+            self.log.push(Entry { term: self.term, index, data: d });
+        }
+        self.bcast_append();
+    }
+
+    fn bcast_append(&mut self) {
         for peer in self.peers() {
             self.send_append(peer);
         }
     }
 
-    fn send_append(&mut self, peer: usize) {
-        let next = self.next[peer].clamp(1, self.last_index() + 1);
-        let prev_index = next - 1;
-        let prev_term = self.term_at(prev_index).unwrap_or(0);
-        let entries: Vec<Entry> = self.log[next as usize..].to_vec();
-        // Optimistic replication: assume the entries arrive (the replicate state).
-        self.next[peer] = self.last_index() + 1;
-        let commit = self.commit;
-        self.send(peer, RaftMessage::App { term: self.term, from: self.id, prev_index, prev_term, entries, commit });
+    fn bcast_heartbeat(&mut self) {
+        for peer in self.peers() {
+            let commit = self.progress[peer].matched.min(self.commit);
+            let mut m = Message::new(MsgType::Heartbeat, self.id, peer, self.term);
+            m.commit = commit;
+            self.send(m);
+        }
     }
 
-    /// The WAL has fsync'd entries up to `index` (written in `term`). Returns false when the
-    /// log changed meanwhile, so a deferred acknowledgement must not be sent.
-    pub fn persisted_to(&mut self, index: u64, term: u64) -> bool {
+    fn send_append(&mut self, to: Id) {
+        let pr = &self.progress[to];
+        if pr.state == ProgressState::Probe && pr.paused {
+            return;
+        }
+        let next = pr.next.clamp(1, self.last_index() + 1);
+        let prev = next - 1;
+        let entries: Vec<Entry<T>> = self.log[next as usize..].to_vec();
+        let mut m = Message::new(MsgType::App, self.id, to, self.term);
+        m.index = prev;
+        m.log_term = self.term_at(prev).unwrap_or(0);
+        m.commit = self.commit;
+        if !entries.is_empty() {
+            let last = entries[entries.len() - 1].index;
+            let pr = &mut self.progress[to];
+            match pr.state {
+                ProgressState::Replicate => pr.next = last + 1,
+                ProgressState::Probe => pr.paused = true,
+            }
+        }
+        m.entries = entries;
+        self.send(m);
+    }
+
+    /// maybeCommit: advance to the quorum index if that entry is from the current term.
+    fn maybe_commit(&mut self) -> bool {
+        let acked: Vec<u64> = self.progress.iter().map(|p| p.matched).collect();
+        let q = committed_index(&acked);
+        if q > self.commit && self.term_at(q) == Some(self.term) {
+            self.commit = q;
+            return true;
+        }
+        false
+    }
+
+    /// findConflictByTerm: the largest index ≤ `index` whose term is ≤ `term`.
+    pub fn find_conflict_by_term(&self, index: u64, term: u64) -> (u64, u64) {
+        if index > self.last_index() {
+            return (index, 0);
+        }
+        let mut i = index;
+        while i > 0 {
+            let t = self.term_at(i).unwrap_or(0);
+            if t <= term {
+                return (i, t);
+            }
+            i -= 1;
+        }
+        (0, 0)
+    }
+
+    fn handle_heartbeat(&mut self, m: Message<T>) {
+        self.commit_to(m.commit);
+        let term = self.term;
+        self.send(Message::new(MsgType::HeartbeatResp, self.id, m.from, term));
+    }
+
+    fn commit_to(&mut self, c: u64) {
+        if c > self.commit {
+            self.commit = c.min(self.last_index());
+        }
+    }
+
+    fn handle_append(&mut self, m: Message<T>) {
+        let term = self.term;
+        if m.index < self.commit {
+            let mut r = Message::new(MsgType::AppResp, self.id, m.from, term);
+            r.index = self.commit;
+            self.send(r);
+            return;
+        }
+        if self.term_at(m.index) == Some(m.log_term) {
+            let last_new = m.index + m.entries.len() as u64;
+            let conflict = m.entries.iter().find(|e| self.term_at(e.index) != Some(e.term)).map(|e| e.index);
+            if let Some(ci) = conflict {
+                self.log.truncate(ci as usize);
+                self.stable = self.stable.min(ci - 1);
+                let skip = (ci - (m.index + 1)) as usize;
+                self.log.extend(m.entries.into_iter().skip(skip));
+            }
+            self.commit_to(m.commit.min(last_new));
+            let mut r = Message::new(MsgType::AppResp, self.id, m.from, term);
+            r.index = last_new;
+            self.send(r);
+            return;
+        }
+        let hint = m.index.min(self.last_index());
+        let (hint_index, hint_term) = self.find_conflict_by_term(hint, m.log_term);
+        let mut r = Message::new(MsgType::AppResp, self.id, m.from, term);
+        r.index = m.index;
+        r.reject = true;
+        r.reject_hint = hint_index;
+        r.log_term = hint_term;
+        self.send(r);
+    }
+
+    /// Entries not yet durable in the WAL.
+    pub fn unstable(&self) -> &[Entry<T>] {
+        &self.log[(self.stable + 1).min(self.log.len() as u64) as usize..]
+    }
+
+    /// The WAL has fsync'd entries up to `index` written in `term`. Returns false when the log
+    /// changed meanwhile (the entry was overwritten), so acknowledgements must not go out.
+    pub fn persisted(&mut self, index: u64, term: u64) -> bool {
         if self.term_at(index) != Some(term) {
             return false;
         }
-        if index > self.persisted {
-            self.persisted = index;
-            if self.role == Role::Leader {
-                self.matched[self.id] = index;
-                self.maybe_commit();
+        if index > self.stable {
+            self.stable = index;
+            if self.role == Role::Leader && self.progress[self.id].maybe_update(index) && self.maybe_commit() {
+                self.bcast_append();
             }
         }
         true
     }
 
-    pub fn step(&mut self, msg: RaftMessage) {
-        let msg_term = match &msg {
-            RaftMessage::Vote { term, .. }
-            | RaftMessage::VoteResp { term, .. }
-            | RaftMessage::App { term, .. }
-            | RaftMessage::AppResp { term, .. } => *term,
-            RaftMessage::Prop { .. } => self.term,
-        };
-        if msg_term > self.term {
-            let leader = match &msg {
-                RaftMessage::App { from, .. } => Some(*from),
-                _ => None,
-            };
-            self.become_follower(msg_term, leader);
-        } else if msg_term < self.term {
-            // A stale leader learns the new term from our answer.
-            if let RaftMessage::App { from, .. } = msg {
-                let (term, id, index) = (self.term, self.id, self.last_index());
-                self.send(from, RaftMessage::AppResp { term, from: id, index, reject: true, hint: index });
-            }
-            return;
+    /// Committed, durable entries not yet applied; marks them applied.
+    pub fn committed_to_apply(&mut self) -> Vec<Entry<T>> {
+        let upto = self.commit.min(self.stable);
+        if upto <= self.applied {
+            return Vec::new();
         }
-        match msg {
-            RaftMessage::Vote { from, last_index, last_term, .. } => {
-                let can_vote = self.vote == Some(from) || (self.vote.is_none() && self.leader.is_none());
-                let up_to_date =
-                    last_term > self.last_term() || (last_term == self.last_term() && last_index >= self.last_index());
-                let granted = can_vote && up_to_date;
-                if granted {
-                    self.vote = Some(from);
-                    self.out.push(RaftOutput::ResetElectionTimer);
-                }
-                let (term, id) = (self.term, self.id);
-                self.send(from, RaftMessage::VoteResp { term, from: id, granted });
-            }
-            RaftMessage::VoteResp { from, granted, .. } => {
-                if self.role != Role::Candidate {
-                    return;
-                }
-                self.votes[from] = Some(granted);
-                let rejected = self.votes.iter().filter(|v| **v == Some(false)).count();
-                if self.granted() >= self.quorum() {
-                    self.become_leader();
-                } else if self.size - rejected < self.quorum() {
-                    self.become_follower(self.term, None);
-                }
-            }
-            RaftMessage::App { from, prev_index, prev_term, entries, commit, .. } => {
-                if self.role != Role::Follower || self.leader != Some(from) {
-                    self.become_follower(self.term, Some(from));
-                } else {
-                    self.out.push(RaftOutput::ResetElectionTimer);
-                }
-                self.handle_append(from, prev_index, prev_term, entries, commit);
-            }
-            RaftMessage::AppResp { from, index, reject, hint, .. } => {
-                if self.role != Role::Leader {
-                    return;
-                }
-                if reject {
-                    // Probe from just after the follower's last index (log repair).
-                    self.next[from] = (hint + 1).min(index).max(self.matched[from] + 1);
-                    self.send_append(from);
-                } else if index > self.matched[from] {
-                    self.matched[from] = index;
-                    self.next[from] = self.next[from].max(index + 1);
-                    self.maybe_commit();
-                }
-            }
-            RaftMessage::Prop { data, .. } => {
-                self.propose(data);
-            }
-        }
+        let out = self.log[(self.applied + 1) as usize..=upto as usize].to_vec();
+        self.applied = upto;
+        out
     }
 
-    fn handle_append(&mut self, from: usize, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64) {
-        let term = self.term;
-        if prev_index < self.commit {
-            let index = self.commit;
-            self.send(from, RaftMessage::AppResp { term, from: self.id, index, reject: false, hint: 0 });
-            return;
-        }
-        if self.term_at(prev_index) != Some(prev_term) {
-            let hint = prev_index.min(self.last_index());
-            self.send(from, RaftMessage::AppResp { term, from: self.id, index: prev_index, reject: true, hint });
-            return;
-        }
-        let last_new = prev_index + entries.len() as u64;
-        for e in entries {
-            match self.term_at(e.index) {
-                Some(t) if t == e.term => {}
-                Some(_) => {
-                    // Conflict: drop our suffix from here and take the leader's entries.
-                    self.log.truncate(e.index as usize);
-                    self.persisted = self.persisted.min(e.index - 1);
-                    self.log.push(e);
-                }
-                None => self.log.push(e),
-            }
-        }
-        let new_commit = commit.min(last_new);
-        if new_commit > self.commit {
-            self.commit = new_commit;
-            self.out.push(RaftOutput::Committed { index: new_commit });
-        }
-        let ack = RaftMessage::AppResp { term, from: self.id, index: last_new, reject: false, hint: 0 };
-        if last_new > self.persisted {
-            // Acknowledge only after the WAL fsync (etcd's durability rule).
-            let t = self.term_at(last_new).unwrap_or(term);
-            self.out.push(RaftOutput::Persist { index: last_new, term: t, then: Some((from, ack)) });
-        } else {
-            self.send(from, ack);
-        }
+    pub fn take_msgs(&mut self) -> Vec<Message<T>> {
+        std::mem::take(&mut self.msgs)
     }
+}
 
-    fn maybe_commit(&mut self) {
-        let mut acked = self.matched.clone();
-        acked.sort_unstable();
-        let q = acked[self.size - self.quorum()];
-        if q > self.commit && self.term_at(q) == Some(self.term) {
-            self.commit = q;
-            self.out.push(RaftOutput::Committed { index: q });
-            // Tell followers at once (raft.go: maybeCommit → bcastAppend).
-            self.broadcast_append();
-        }
-    }
-
-    pub fn take_output(&mut self) -> Vec<RaftOutput> {
-        std::mem::take(&mut self.out)
-    }
+/// What survives a crash besides the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HardState {
+    pub term: u64,
+    pub vote: Option<Id>,
+    pub commit: u64,
 }
