@@ -724,7 +724,7 @@ impl<T: Clone> Raft<T> {
     }
 
     /// maybeCommit: advance to the quorum index if that entry is from the current term.
-    fn maybe_commit(&mut self) -> bool {
+    pub fn maybe_commit(&mut self) -> bool {
         let acked: Vec<u64> = self.progress.iter().map(|p| p.matched).collect();
         let q = committed_index(&acked);
         if q > self.commit && self.term_at(q) == Some(self.term) {
@@ -762,7 +762,7 @@ impl<T: Clone> Raft<T> {
         }
     }
 
-    fn handle_append(&mut self, m: Message<T>) {
+    pub fn handle_append(&mut self, m: Message<T>) {
         let term = self.term;
         if m.index < self.commit {
             let mut r = Message::new(MsgType::AppResp, self.id, m.from, term);
