@@ -208,7 +208,10 @@ fn nonleader_start_election() {
         for (m, w) in out.iter().zip(want) {
             assert_eq!((m.to + 1) as u64, w["to"].as_u64().unwrap());
             assert_eq!(m.type_.name(), w["type"].as_str().unwrap());
-            assert_eq!((m.term, m.index, m.log_term), (w["term"].as_u64().unwrap(), w["index"].as_u64().unwrap(), w["logTerm"].as_u64().unwrap()));
+            assert_eq!(
+                (m.term, m.index, m.log_term),
+                (w["term"].as_u64().unwrap(), w["index"].as_u64().unwrap(), w["logTerm"].as_u64().unwrap())
+            );
         }
     }
 }
@@ -405,7 +408,8 @@ fn leader_start_replication() {
     assert_eq!((r.last_index(), r.commit), (li + 1, li));
     let mut out = r.take_msgs();
     out.sort_by_key(|m| m.to);
-    let got: Vec<(Id, u64, u64, u64, usize)> = out.iter().map(|m| (m.to, m.index, m.log_term, m.commit, m.entries.len())).collect();
+    let got: Vec<(Id, u64, u64, u64, usize)> =
+        out.iter().map(|m| (m.to, m.index, m.log_term, m.commit, m.entries.len())).collect();
     assert_eq!(got, vec![(1, li, 1, li, 1), (2, li, 1, li, 1)]);
     assert!(out.iter().all(|m| m.type_ == MsgType::App && m.entries[0].index == li + 1 && m.entries[0].term == 1));
 }
@@ -429,7 +433,8 @@ fn leader_commit_preceding_entries() {
                 pending.extend(step(&mut r, resp));
             }
         }
-        let got: Vec<(u64, u64, bool)> = r.committed_to_apply().iter().map(|e| (e.index, e.term, e.data.is_some())).collect();
+        let got: Vec<(u64, u64, bool)> =
+            r.committed_to_apply().iter().map(|e| (e.index, e.term, e.data.is_some())).collect();
         let want: Vec<(u64, u64, bool)> = tc["committed_entries"]
             .as_array()
             .unwrap()
@@ -474,9 +479,17 @@ fn follower_check_msg_app() {
         let out = step(&mut r, m);
         assert_eq!(out.len(), 1);
         let resp = &out[0];
-        assert_eq!((resp.type_, resp.index, resp.reject), (MsgType::AppResp, tc["resp_index"].as_u64().unwrap(), tc["reject"].as_bool().unwrap()), "{tc}");
+        assert_eq!(
+            (resp.type_, resp.index, resp.reject),
+            (MsgType::AppResp, tc["resp_index"].as_u64().unwrap(), tc["reject"].as_bool().unwrap()),
+            "{tc}"
+        );
         if resp.reject {
-            assert_eq!((resp.reject_hint, resp.log_term), (tc["rejectHint"].as_u64().unwrap(), tc["resp_logTerm"].as_u64().unwrap()), "{tc}");
+            assert_eq!(
+                (resp.reject_hint, resp.log_term),
+                (tc["rejectHint"].as_u64().unwrap(), tc["resp_logTerm"].as_u64().unwrap()),
+                "{tc}"
+            );
         }
     }
 }
@@ -533,7 +546,8 @@ fn leader_sync_follower_log() {
 #[test]
 fn leader_only_commits_log_from_current_term() {
     for tc in case("replication_and_commit", "TestLeaderOnlyCommitsLogFromCurrentTerm")["cases"].as_array().unwrap() {
-        let mut r = with_log(node(1, 2), log_of(&serde_json::json!([{"index": 1, "term": 1}, {"index": 2, "term": 2}])));
+        let mut r =
+            with_log(node(1, 2), log_of(&serde_json::json!([{"index": 1, "term": 1}, {"index": 2, "term": 2}])));
         r.term = 2;
         step(&mut r, msg(MsgType::Hup, 1, 1, 0));
         step(&mut r, msg(MsgType::VoteResp, 2, 1, 3));
@@ -618,7 +632,8 @@ fn cannot_commit_without_new_term_entry_and_commit_with_one() {
         }
         net.hup(2);
         if recover_plainly {
-            let want = case("replication_and_commit", "TestCommitWithoutNewTermEntry")["expected_committed"].as_u64().unwrap();
+            let want =
+                case("replication_and_commit", "TestCommitWithoutNewTermEntry")["expected_committed"].as_u64().unwrap();
             assert_eq!(net.get(1).commit, want);
             continue;
         }
@@ -626,7 +641,9 @@ fn cannot_commit_without_new_term_entry_and_commit_with_one() {
         net.recover();
         net.send(msg(MsgType::Beat, 2, 2, 0));
         net.prop(2);
-        let want = case("replication_and_commit", "TestCannotCommitWithoutNewTermEntry")["expected_committed_after"].as_u64().unwrap();
+        let want = case("replication_and_commit", "TestCannotCommitWithoutNewTermEntry")["expected_committed_after"]
+            .as_u64()
+            .unwrap();
         assert_eq!(net.get(2).commit, want);
     }
 }

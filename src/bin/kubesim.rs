@@ -6,12 +6,16 @@
 use kube_playground::kubectl;
 use kube_playground::scenario::script::{self, Line};
 use kube_playground::scenario::Scenario;
+use kube_playground::sim::etcd::checker::{check_seed, Fault};
+use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
 use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   kubesim run [--seed N] [--until DURATION] [--script FILE]
-  kubesim bench [--minutes N]";
+  kubesim bench [--minutes N]
+  kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
+                     [--timing paper|etcd] [--fault-seconds S]";
 
 /// How long a console command may wait for its answer.
 const COMMAND_TIMEOUT_US: u64 = 30 * SECONDS;
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -95,5 +100,67 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("wall time: {wall:.3} s");
     println!("events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
     println!("speed-up over real time: {:.0}x", (minutes * 60) as f64 / wall.max(1e-9));
+    Ok(())
+}
+
+fn number<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, String> {
+    match flag(args, name)? {
+        Some(v) => v.parse().map_err(|_| format!("invalid {name} \"{v}\"")),
+        None => Ok(default),
+    }
+}
+
+/// Seeded random fault schedules against an etcd cluster; prints failing seeds and the
+/// election-time distribution.
+fn raft_check(args: &[String]) -> Result<(), String> {
+    let members: usize = number(args, "--members", 5)?;
+    let seeds: u64 = number(args, "--seeds", 100)?;
+    let from: u64 = number(args, "--from", 1)?;
+    let fault_s: u64 = number(args, "--fault-seconds", 10)?;
+    if !(1..=7).contains(&members) {
+        return Err("--members must be between 1 and 7".into());
+    }
+    let faults_arg = flag(args, "--faults")?.unwrap_or("crash,partition,drop,dup,reorder,slowdisk");
+    let faults: Vec<Fault> = if faults_arg == "none" {
+        vec![]
+    } else {
+        faults_arg.split(',').map(Fault::parse).collect::<Result<_, _>>()?
+    };
+    let timing = match flag(args, "--timing")?.unwrap_or("paper") {
+        "paper" => PAPER_TIMING,
+        "etcd" => ETCD_TIMING,
+        other => return Err(format!("unknown --timing \"{other}\" (paper, etcd)")),
+    };
+    let mut elections: Vec<u64> = Vec::new();
+    let mut violations = 0;
+    for seed in from..from + seeds {
+        let r = check_seed(members, seed, &faults, timing, fault_s);
+        elections.extend(r.elections_us);
+        if !r.violations.is_empty() {
+            violations += 1;
+            println!("seed {seed}: {}", r.violations.join("; "));
+            println!(
+                "  replay: kubesim raft check --members {members} --seeds 1 --from {seed} --faults {faults_arg} --timing {} --fault-seconds {fault_s}",
+                timing.name
+            );
+        }
+    }
+    elections.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if elections.is_empty() {
+            return 0.0;
+        }
+        let i = ((elections.len() as f64 - 1.0) * p).round() as usize;
+        elections[i] as f64 / 1000.0
+    };
+    println!(
+        "violations: {violations}, seeds: {seeds}, p50-election-ms: {:.0}, p99-election-ms: {:.0}, max-election-ms: {:.0}",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    if violations > 0 {
+        return Err(format!("{violations} seed(s) violated Raft safety"));
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::apiserver::ApiServer;
 use super::controller::ControllerManager;
+use super::etcd::checker::KvClient;
 use super::etcd::EtcdMember;
 use super::event::{Message, Timer};
 use super::kubelet::Kubelet;
@@ -66,6 +67,8 @@ pub enum Component {
     ControllerManager(Box<ControllerManager>),
     Kubelet(Box<Kubelet>),
     KubeProxy(Box<KubeProxy>),
+    /// The writing client of the Raft safety checker.
+    KvClient(Box<KvClient>),
 }
 
 impl Component {
@@ -78,6 +81,7 @@ impl Component {
             Component::ControllerManager(c) => c.on_message(ctx, msg),
             Component::Kubelet(c) => c.on_message(ctx, msg),
             Component::KubeProxy(c) => c.on_message(ctx, msg),
+            Component::KvClient(c) => c.on_message(ctx, msg),
         }
     }
 
@@ -90,6 +94,7 @@ impl Component {
             Component::ControllerManager(c) => c.on_timer(ctx, timer),
             Component::Kubelet(c) => c.on_timer(ctx, timer),
             Component::KubeProxy(c) => c.on_timer(ctx, timer),
+            Component::KvClient(c) => c.on_timer(ctx, timer),
         }
     }
 }

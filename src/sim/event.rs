@@ -82,9 +82,15 @@ pub struct Message {
 pub enum Timer {
     Start,
     /// One Raft tick of an etcd member (`life` tells a restarted member's timers apart).
-    RaftTick { life: u64 },
+    RaftTick {
+        life: u64,
+    },
     /// An etcd member's WAL fsync finished.
-    WalSynced { life: u64 },
+    WalSynced {
+        life: u64,
+    },
+    /// Start a crashed process again.
+    Restart,
     /// A request finished one stage of the kube-apiserver handler chain.
     ApiStage {
         token: u64,

@@ -185,17 +185,24 @@ impl Simulation {
                     let id = self.next_msg;
                     self.next_msg += 1;
                     let sent = self.now.plus(delay_us);
-                    let arrives = match self.network.transit(from, to) {
-                        Transit::Arrives { after_us } => {
-                            let fifo = self.last_arrival.entry((from, to)).or_default();
-                            *fifo = sent.plus(after_us).max(*fifo);
-                            Some(*fifo)
+                    let (arrives, copy) = match self.network.transit(from, to) {
+                        Transit::Arrives { after_us, in_order, copy_after_us } => {
+                            let mut at = sent.plus(after_us);
+                            if in_order {
+                                let fifo = self.last_arrival.entry((from, to)).or_default();
+                                at = at.max(*fifo);
+                                *fifo = at;
+                            }
+                            (Some(at), copy_after_us.map(|c| sent.plus(c)))
                         }
-                        Transit::Lost | Transit::Partitioned => None,
+                        Transit::Lost | Transit::Partitioned => (None, None),
                     };
                     self.trace.record(TraceRecord::Message { id, kind, from, to, sent, arrives, label });
+                    let msg = Message { id, from, to, kind, payload };
+                    if let Some(at) = copy {
+                        self.queue.push(at, Event::Deliver(Box::new(msg.clone())));
+                    }
                     if let Some(at) = arrives {
-                        let msg = Message { id, from, to, kind, payload };
                         self.queue.push(at, Event::Deliver(Box::new(msg)));
                     }
                 }
@@ -207,6 +214,32 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Kills a process (etcd members for now): it drops every message and loses what it had
+    /// not made durable. Returns false for components that cannot crash yet.
+    pub fn crash(&mut self, id: ComponentId) -> bool {
+        let crashed = match self.components.get_mut(id as usize) {
+            Some(Component::Etcd(m)) if m.up => {
+                m.crash();
+                true
+            }
+            _ => false,
+        };
+        if crashed {
+            self.note(id, "crash", "process killed");
+        }
+        crashed
+    }
+
+    /// Starts a crashed process again, now.
+    pub fn restart(&mut self, id: ComponentId) {
+        self.queue.push(self.now, Event::Timer { to: id, timer: Timer::Restart });
+    }
+
+    /// Records a phase on behalf of the operator (faults, settings).
+    pub fn note(&mut self, component: ComponentId, phase: &str, detail: &str) {
+        self.trace.record(TraceRecord::Phase { at: self.now, component, phase: phase.into(), detail: detail.into() });
     }
 
     pub fn component_by_name(&self, name: &str) -> Option<ComponentId> {

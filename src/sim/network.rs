@@ -42,6 +42,18 @@ impl Default for NetworkConfig {
     }
 }
 
+/// Misbehaviour injected on every link between different hosts, for fault experiments.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Chaos {
+    /// Probability that a message is dropped.
+    pub drop: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+    /// Probability that a message is held back up to `reorder_us` and may overtake others.
+    pub reorder: f64,
+    pub reorder_us: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Network {
     pub config: NetworkConfig,
@@ -49,13 +61,20 @@ pub struct Network {
     hosts: Vec<u32>,
     /// Cut host pairs, stored with the smaller host first.
     partitions: BTreeSet<(u32, u32)>,
+    pub chaos: Chaos,
     rng: SimRng,
 }
 
 /// Where a message went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transit {
-    Arrives { after_us: u64 },
+    /// Delivered after `after_us`; `in_order` unless reordering was injected; `copy_after_us`
+    /// when a duplicate follows.
+    Arrives {
+        after_us: u64,
+        in_order: bool,
+        copy_after_us: Option<u64>,
+    },
     Lost,
     Partitioned,
 }
@@ -64,7 +83,7 @@ pub const CLIENT_HOST: u32 = 0;
 
 impl Network {
     pub fn new(config: NetworkConfig, rng: SimRng) -> Self {
-        Network { config, hosts: Vec::new(), partitions: BTreeSet::new(), rng }
+        Network { config, hosts: Vec::new(), partitions: BTreeSet::new(), chaos: Chaos::default(), rng }
     }
 
     pub fn place(&mut self, id: ComponentId, host: u32) {
@@ -87,6 +106,10 @@ impl Network {
         self.partitions.clear();
     }
 
+    pub fn is_cut(&self, a: u32, b: u32) -> bool {
+        self.partitions.contains(&(a.min(b), a.max(b)))
+    }
+
     pub fn transit(&mut self, from: ComponentId, to: ComponentId) -> Transit {
         let (a, b) = (self.host_of(from), self.host_of(to));
         if a != b && self.partitions.contains(&(a.min(b), a.max(b))) {
@@ -99,10 +122,22 @@ impl Network {
         } else {
             self.config.cluster
         };
-        if a != b && self.config.loss > 0.0 && self.rng.chance(self.config.loss) {
+        let remote = a != b;
+        if remote && self.config.loss > 0.0 && self.rng.chance(self.config.loss) {
             return Transit::Lost;
         }
-        Transit::Arrives { after_us: latency.sample(&mut self.rng) }
+        let chaos = self.chaos;
+        if remote && chaos.drop > 0.0 && self.rng.chance(chaos.drop) {
+            return Transit::Lost;
+        }
+        let mut after_us = latency.sample(&mut self.rng);
+        let reordered = remote && chaos.reorder > 0.0 && self.rng.chance(chaos.reorder);
+        if reordered {
+            after_us += self.rng.below(chaos.reorder_us + 1);
+        }
+        let copy_after_us = (remote && chaos.duplicate > 0.0 && self.rng.chance(chaos.duplicate))
+            .then(|| after_us + latency.sample(&mut self.rng));
+        Transit::Arrives { after_us, in_order: !reordered, copy_after_us }
     }
 }
 
@@ -129,8 +164,8 @@ mod tests {
         n.place(1, 1);
         n.place(2, 1);
         n.place(3, 2);
-        let Transit::Arrives { after_us: local } = n.transit(1, 2) else { panic!() };
-        let Transit::Arrives { after_us: remote } = n.transit(1, 3) else { panic!() };
+        let Transit::Arrives { after_us: local, .. } = n.transit(1, 2) else { panic!() };
+        let Transit::Arrives { after_us: remote, .. } = n.transit(1, 3) else { panic!() };
         assert!(local < remote);
     }
 }

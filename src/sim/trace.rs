@@ -37,6 +37,8 @@ pub const RECENT_LIMIT: usize = 20_000;
 
 #[derive(Clone, Debug)]
 pub struct Trace {
+    /// Off for bulk runs (the safety checker) that need neither the views nor the hash.
+    recording: bool,
     hash: u64,
     total: u64,
     recent: VecDeque<TraceRecord>,
@@ -44,12 +46,19 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { hash: fnv1a64(b"kube-playground-trace"), total: 0, recent: VecDeque::new() }
+        Trace { recording: true, hash: fnv1a64(b"kube-playground-trace"), total: 0, recent: VecDeque::new() }
     }
 }
 
 impl Trace {
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+
     pub fn record(&mut self, rec: TraceRecord) {
+        if !self.recording {
+            return;
+        }
         self.mix(&rec);
         self.total += 1;
         if self.recent.len() == RECENT_LIMIT {

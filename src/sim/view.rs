@@ -113,6 +113,7 @@ impl Simulation {
                     line
                 }
                 Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
+                Component::KvClient(c) => format!("{} writes acknowledged", c.acked.len()),
             };
             components.push(ComponentView {
                 id: i as ComponentId,

@@ -4,6 +4,7 @@
 //! proposals to the leader, as etcd does. A member can crash (losing everything not fsync'd)
 //! and restart from its WAL.
 
+pub mod checker;
 pub mod mvcc;
 pub mod raft;
 
@@ -98,7 +99,14 @@ pub struct EtcdMember {
 }
 
 impl EtcdMember {
-    pub fn new(id: usize, peers: Vec<ComponentId>, timing: RaftTiming, fsync_us: u64, rng: SimRng, bootstrap: &Mvcc) -> Self {
+    pub fn new(
+        id: usize,
+        peers: Vec<ComponentId>,
+        timing: RaftTiming,
+        fsync_us: u64,
+        rng: SimRng,
+        bootstrap: &Mvcc,
+    ) -> Self {
         EtcdMember {
             raft: Raft::new(id, peers.len(), timing.config, rng.clone()),
             mvcc: bootstrap.clone(),
@@ -154,6 +162,7 @@ impl EtcdMember {
                 ctx.timer(self.timing.tick_us, Timer::RaftTick { life });
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
+            Timer::Restart if !self.up => self.restart(ctx),
             _ => {}
         }
     }
@@ -162,9 +171,11 @@ impl EtcdMember {
     pub fn crash(&mut self) {
         self.up = false;
         self.life += 1;
-        let hard = HardState { term: self.raft.term, vote: self.raft.vote, commit: self.raft.commit.min(self.raft.stable) };
+        let hard =
+            HardState { term: self.raft.term, vote: self.raft.vote, commit: self.raft.commit.min(self.raft.stable) };
         let durable: Vec<Entry<Proposal>> = self.raft.log[..=self.raft.stable as usize].to_vec();
-        self.raft = Raft::restart(self.raft.id, self.peers.len(), self.timing.config, self.rng_seed.clone(), hard, durable);
+        self.raft =
+            Raft::restart(self.raft.id, self.peers.len(), self.timing.config, self.rng_seed.clone(), hard, durable);
         self.syncing = None;
         self.held.clear();
         self.watchers.clear();
@@ -174,7 +185,7 @@ impl EtcdMember {
     }
 
     /// Starts the process again: replays the WAL into a fresh store (etcd's restart path).
-    pub fn restart(&mut self, ctx: &mut Ctx) {
+    fn restart(&mut self, ctx: &mut Ctx) {
         // Fork a new stream per life so the next election timeout differs.
         self.raft = Raft::restart(
             self.raft.id,
@@ -199,7 +210,12 @@ impl EtcdMember {
         match op {
             EtcdOp::Range { prefix } => {
                 let result = EtcdResult::Range { kvs: self.mvcc.range(&prefix), revision: self.mvcc.revision() };
-                ctx.send(client, MsgKind::EtcdGrpc, "RangeResponse", Payload::EtcdResp { req_id, result: Box::new(result) });
+                ctx.send(
+                    client,
+                    MsgKind::EtcdGrpc,
+                    "RangeResponse",
+                    Payload::EtcdResp { req_id, result: Box::new(result) },
+                );
             }
             EtcdOp::Watch { prefix } => {
                 self.watchers.push((client, prefix));

@@ -75,7 +75,10 @@ impl MsgType {
     }
 
     pub fn is_election(self) -> bool {
-        matches!(self, MsgType::Vote | MsgType::VoteResp | MsgType::PreVote | MsgType::PreVoteResp | MsgType::TimeoutNow)
+        matches!(
+            self,
+            MsgType::Vote | MsgType::VoteResp | MsgType::PreVote | MsgType::PreVoteResp | MsgType::TimeoutNow
+        )
     }
 
     /// Responses that may only leave after the WAL holds what they promise.
@@ -455,7 +458,9 @@ impl<T: Clone> Raft<T> {
                 _ => self.become_follower(m.term, None),
             }
         } else if m.term < self.term && m.term != 0 {
-            if (self.config.check_quorum || self.config.pre_vote) && matches!(m.type_, MsgType::Heartbeat | MsgType::App) {
+            if (self.config.check_quorum || self.config.pre_vote)
+                && matches!(m.type_, MsgType::Heartbeat | MsgType::App)
+            {
                 // Tell a stale leader about the new term.
                 let term = self.term;
                 self.send(Message::new(MsgType::AppResp, self.id, m.from, term));
