@@ -128,10 +128,10 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     let cp = spec.control_plane.name.clone();
     b.add("kubectl", Role::User, 0, "", Component::User(UserClient::new(APISERVER)));
     let etcd0 = APISERVER + 1;
-    let api = ApiServer::new(etcd0, b.rng("kube-apiserver"));
+    let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
+    let api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
-    let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
         let member = EtcdMember::new(i, peers.clone(), PAPER_TIMING, spec.etcd_fsync_us, b.rng(&name), &bootstrap);

@@ -91,6 +91,10 @@ pub enum Timer {
     },
     /// Start a crashed process again.
     Restart,
+    /// kube-apiserver's etcd call `req_id` is overdue: the endpoint is presumed dead.
+    EtcdDeadline {
+        req_id: u64,
+    },
     /// A request finished one stage of the kube-apiserver handler chain.
     ApiStage {
         token: u64,

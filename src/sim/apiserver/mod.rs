@@ -12,7 +12,7 @@ pub mod validation;
 use super::api::meta::cache_key;
 use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
 use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
-use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult};
+use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult, CONNECTION_REFUSED};
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
 use super::rng::SimRng;
 use super::Ctx;
@@ -61,15 +61,23 @@ struct Watcher {
 #[derive(Clone, Copy, Debug)]
 enum EtcdWait {
     InitialList,
+    /// A new list after failing over to another member, merged into the cache.
+    Relist,
     Watch,
     Request(u64),
 }
 
+/// An etcd call that gets no answer for this long means the member is unreachable
+/// (clientv3's keepalive would notice about as late).
+const ETCD_DEADLINE_US: u64 = 10 * super::time::SECONDS;
+
 #[derive(Clone, Debug)]
 pub struct ApiServer {
-    etcd: ComponentId,
+    /// --etcd-servers: every member; calls go to the current one and fail over in turn.
+    etcd: Vec<ComponentId>,
+    endpoint: usize,
     etcd_next: u64,
-    etcd_pending: BTreeMap<u64, EtcdWait>,
+    etcd_pending: BTreeMap<u64, (EtcdWait, EtcdOp)>,
     /// The watch cache: every object by etcd key, with resourceVersion set.
     cache: BTreeMap<String, Object>,
     pub cache_revision: i64,
@@ -84,9 +92,10 @@ pub struct ApiServer {
 }
 
 impl ApiServer {
-    pub fn new(etcd: ComponentId, rng: SimRng) -> Self {
+    pub fn new(etcd: Vec<ComponentId>, rng: SimRng) -> Self {
         ApiServer {
             etcd,
+            endpoint: 0,
             etcd_next: 1,
             etcd_pending: BTreeMap::new(),
             cache: BTreeMap::new(),
@@ -140,6 +149,9 @@ impl ApiServer {
                 self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
+            Timer::EtcdDeadline { req_id } if self.etcd_pending.contains_key(&req_id) => {
+                self.fail_over(ctx, "no answer within 10s")
+            }
             _ => {}
         }
     }
@@ -147,8 +159,34 @@ impl ApiServer {
     fn etcd_call(&mut self, ctx: &mut Ctx, op: EtcdOp, wait: EtcdWait, label: impl Into<String>) {
         let req_id = self.etcd_next;
         self.etcd_next += 1;
-        self.etcd_pending.insert(req_id, wait);
-        ctx.send(self.etcd, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
+        self.etcd_pending.insert(req_id, (wait, op.clone()));
+        let to = self.etcd[self.endpoint % self.etcd.len()];
+        ctx.send(to, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
+        if !matches!(wait, EtcdWait::Watch) {
+            ctx.timer(ETCD_DEADLINE_US, Timer::EtcdDeadline { req_id });
+        }
+    }
+
+    /// The current etcd member is gone: use the next one, resend what was in flight, and
+    /// list + watch again there (the reflector's relist).
+    fn fail_over(&mut self, ctx: &mut Ctx, why: &str) {
+        self.endpoint = (self.endpoint + 1) % self.etcd.len();
+        ctx.phase("etcd failover", format!("{why}: switching to endpoint {}", self.endpoint));
+        for (_, (wait, op)) in std::mem::take(&mut self.etcd_pending) {
+            match wait {
+                EtcdWait::Request(_) | EtcdWait::InitialList => {
+                    self.etcd_call(ctx, op, wait, "retry on another member")
+                }
+                EtcdWait::Relist | EtcdWait::Watch => {}
+            }
+        }
+        self.etcd_call(
+            ctx,
+            EtcdOp::Range { prefix: "/registry/".into() },
+            EtcdWait::Relist,
+            "Range /registry/ (relist)",
+        );
+        self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
     }
 
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
@@ -334,7 +372,18 @@ impl ApiServer {
     }
 
     fn on_etcd(&mut self, ctx: &mut Ctx, req_id: u64, result: EtcdResult) {
-        match (self.etcd_pending.remove(&req_id), result) {
+        if matches!(&result, EtcdResult::Error(e) if e == CONNECTION_REFUSED) {
+            if self.etcd_pending.contains_key(&req_id) {
+                self.fail_over(ctx, CONNECTION_REFUSED);
+            }
+            return;
+        }
+        match (self.etcd_pending.remove(&req_id).map(|(w, _)| w), result) {
+            (Some(EtcdWait::Relist), EtcdResult::Range { kvs, revision }) => self.relist(ctx, kvs, revision),
+            (Some(EtcdWait::Request(token)), EtcdResult::Error(e)) => {
+                let status = Status::internal(format!("Internal error occurred: {e}"));
+                self.finish(ctx, token, Err(status));
+            }
             (Some(EtcdWait::InitialList), EtcdResult::Range { kvs, revision }) => {
                 for kv in kvs {
                     self.cache.insert(kv.key.clone(), with_rv(&kv));
@@ -385,8 +434,42 @@ impl ApiServer {
         self.finish(ctx, token, Err(status));
     }
 
+    /// Merges a fresh list into the watch cache, turning differences into watch events. A
+    /// member that is behind the cache is not trusted for deletions.
+    fn relist(&mut self, ctx: &mut Ctx, kvs: Vec<KeyValue>, revision: i64) {
+        let listed: BTreeMap<String, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
+        let mut events: Vec<MvccEvent> = listed
+            .values()
+            .filter(|kv| self.cache.get(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))
+            .map(|kv| MvccEvent { type_: EventType::Put, kv: kv.clone() })
+            .collect();
+        if revision >= self.cache_revision {
+            for (key, obj) in &self.cache {
+                if !listed.contains_key(key) {
+                    let kv = KeyValue {
+                        key: key.clone(),
+                        value: obj.clone(),
+                        create_revision: 0,
+                        mod_revision: revision,
+                        version: 0,
+                    };
+                    events.push(MvccEvent { type_: EventType::Delete, kv });
+                }
+            }
+        }
+        ctx.phase("relist", format!("{} change(s) at revision {revision}", events.len()));
+        for ev in events {
+            self.on_store_event(ctx, ev);
+        }
+    }
+
     /// A change in etcd: update the watch cache and send it to every matching client watch.
     fn on_store_event(&mut self, ctx: &mut Ctx, ev: MvccEvent) {
+        // After a failover the old member may still stream events the cache already has.
+        let seen = self.cache.get(&ev.kv.key).map(|o| o.meta().rv());
+        if ev.type_ == EventType::Put && seen.is_some_and(|rv| rv >= ev.kv.mod_revision) {
+            return;
+        }
         let obj = with_rv(&ev.kv);
         self.cache_revision = self.cache_revision.max(ev.kv.mod_revision);
         let old = match ev.type_ {

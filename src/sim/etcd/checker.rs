@@ -132,9 +132,9 @@ pub struct CheckResult {
     pub acked_writes: usize,
 }
 
-/// Watches a run for safety violations.
+/// Watches a run for safety violations; `observe` after every step.
 #[derive(Default)]
-struct Checker {
+pub struct Audit {
     leaders: BTreeMap<u64, usize>,
     /// The committed log as first observed: index → (term, key).
     committed: Vec<(u64, Option<String>)>,
@@ -155,8 +155,12 @@ fn members(sim: &Simulation) -> Vec<&EtcdMember> {
         .collect()
 }
 
-impl Checker {
-    fn observe(&mut self, sim: &Simulation) {
+impl Audit {
+    pub fn violations(&self) -> &[String] {
+        &self.result.violations
+    }
+
+    pub fn observe(&mut self, sim: &Simulation) {
         let now = sim.now();
         let ms = members(sim);
         if self.was_leader.is_empty() {
@@ -233,7 +237,7 @@ pub fn check_seed(members_n: usize, seed: u64, faults: &[Fault], timing: RaftTim
     let mut sim = build(members_n, seed, timing, 500);
     sim.trace.set_recording(false);
     let mut rng = fork(seed, "fault-schedule");
-    let mut checker = Checker::default();
+    let mut checker = Audit::default();
     let fault_end = SimTime::from_secs(fault_s);
     let mut next_fault = SimTime::from_millis(rng.between(300, 1500));
     // Pending recoveries: (time, what).
@@ -343,7 +347,7 @@ fn heal_all(sim: &mut Simulation, n: usize, recoveries: &mut Vec<(SimTime, Recov
     }
 }
 
-fn finish(sim: &Simulation, checker: &mut Checker, fault_end: SimTime) {
+fn finish(sim: &Simulation, checker: &mut Audit, fault_end: SimTime) {
     let ms = members(sim);
     let Some(Component::KvClient(client)) = sim.components.last() else { return };
     checker.result.acked_writes = client.acked.len();

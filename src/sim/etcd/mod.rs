@@ -10,9 +10,11 @@ pub mod raft;
 
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
 use super::rng::SimRng;
+use super::time::{SimTime, SECONDS};
 use super::Ctx;
 pub use mvcc::{Compare, EventType, KeyValue, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
 use raft::{Config, Entry, HardState, MsgType, Raft, Role};
+use std::collections::BTreeMap;
 
 pub type RaftMessage = raft::Message<Proposal>;
 
@@ -29,10 +31,19 @@ pub enum EtcdOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum EtcdResult {
-    Range { kvs: Vec<KeyValue>, revision: i64 },
+    Range {
+        kvs: Vec<KeyValue>,
+        revision: i64,
+    },
     Txn(TxnResult),
     WatchCreated,
+    /// A gRPC error: `etcdserver: request timed out`, or `connection refused` from the host
+    /// of a crashed member.
+    Error(String),
 }
+
+pub const CONNECTION_REFUSED: &str = "connection refused";
+pub const REQUEST_TIMED_OUT: &str = "etcdserver: request timed out";
 
 /// The payload of a Raft log entry: a client transaction and where its answer goes.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +105,8 @@ pub struct EtcdMember {
     waiting: Vec<Proposal>,
     last_leader: Option<usize>,
     last_commit: u64,
+    /// Client transactions this member proposed, with their deadline (etcd's ReqTimeout).
+    pending: BTreeMap<(ComponentId, u64), SimTime>,
     rng_seed: SimRng,
     pub metrics: EtcdMetrics,
 }
@@ -122,6 +135,7 @@ impl EtcdMember {
             waiting: Vec::new(),
             last_leader: None,
             last_commit: 0,
+            pending: BTreeMap::new(),
             rng_seed: rng,
             metrics: EtcdMetrics::default(),
         }
@@ -129,7 +143,12 @@ impl EtcdMember {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         if !self.up {
-            return; // a crashed process accepts no connections
+            // A crashed process accepts no connections: its host's kernel refuses clients.
+            if let Payload::Etcd { req_id, .. } = msg.payload {
+                let result = Box::new(EtcdResult::Error(CONNECTION_REFUSED.into()));
+                ctx.send(msg.from, MsgKind::EtcdGrpc, "connection refused", Payload::EtcdResp { req_id, result });
+            }
+            return;
         }
         match msg.payload {
             Payload::Raft(m) => {
@@ -159,6 +178,7 @@ impl EtcdMember {
                     ctx.phase("campaign", why);
                 }
                 self.drive(ctx);
+                self.expire(ctx);
                 ctx.timer(self.timing.tick_us, Timer::RaftTick { life });
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
@@ -182,6 +202,25 @@ impl EtcdMember {
         self.waiting.clear();
         self.last_leader = None;
         self.last_commit = 0;
+        self.pending.clear();
+    }
+
+    /// etcd's ReqTimeout: 5 s plus two election timeouts.
+    fn request_timeout_us(&self) -> u64 {
+        5 * SECONDS + 2 * u64::from(self.timing.config.election_tick) * self.timing.tick_us
+    }
+
+    /// Answers proposals that have waited too long with `etcdserver: request timed out`.
+    fn expire(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let overdue: Vec<(ComponentId, u64)> =
+            self.pending.iter().filter(|(_, d)| **d <= now).map(|(k, _)| *k).collect();
+        for (client, req_id) in overdue {
+            self.pending.remove(&(client, req_id));
+            self.metrics.proposals_failed_total += 1;
+            let result = Box::new(EtcdResult::Error(REQUEST_TIMED_OUT.into()));
+            ctx.send(client, MsgKind::EtcdGrpc, REQUEST_TIMED_OUT, Payload::EtcdResp { req_id, result });
+        }
     }
 
     /// Starts the process again: replays the WAL into a fresh store (etcd's restart path).
@@ -223,6 +262,7 @@ impl EtcdMember {
                 ctx.send(client, MsgKind::EtcdGrpc, "WatchResponse (created)", Payload::EtcdResp { req_id, result });
             }
             EtcdOp::Txn(txn) => {
+                self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
                 let proposal = Proposal { member: self.raft.id, client, req_id, txn };
                 if self.raft.role == Role::Leader {
                     ctx.phase("propose", format!("append {}", proposal.txn.key));
@@ -319,7 +359,7 @@ impl EtcdMember {
             if self.raft.role == Role::Leader {
                 self.metrics.proposals_committed_total += 1;
             }
-            if p.member == self.raft.id {
+            if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
                 let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
                 let result = Box::new(EtcdResult::Txn(result));
                 ctx.send(p.client, MsgKind::EtcdGrpc, label, Payload::EtcdResp { req_id: p.req_id, result });

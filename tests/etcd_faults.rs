@@ -1,0 +1,132 @@
+//! etcd under faults, natively: the Raft safety checker over seeded fault schedules, crash and
+//! restart from the WAL, quorum loss and recovery seen through kube-apiserver and kubectl.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::component::Component;
+use kube_playground::sim::etcd::checker::{self, check_seed, Fault};
+use kube_playground::sim::etcd::raft::Role;
+use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+#[test]
+fn the_checker_finds_no_violation_across_seeded_fault_schedules() {
+    let mut elections = Vec::new();
+    for seed in 1..=120 {
+        let r = check_seed(5, seed, &Fault::ALL, PAPER_TIMING, 5);
+        assert!(r.violations.is_empty(), "seed {seed}: {:?}", r.violations);
+        assert!(r.acked_writes > 50, "seed {seed}: only {} writes acknowledged", r.acked_writes);
+        elections.extend(r.elections_us);
+    }
+    assert!(!elections.is_empty());
+}
+
+#[test]
+fn the_checker_catches_two_leaders_and_a_changed_committed_entry() {
+    let mut sim = checker::build(3, 1, PAPER_TIMING, 500);
+    sim.run_until(SimTime::from_secs(2));
+    let mut audit = checker::Audit::default();
+    audit.observe(&sim);
+    assert!(audit.violations().is_empty());
+    // Forge a second leader in the leader's term.
+    let (leader_term, leader) =
+        etcd(&sim).iter().find(|m| m.raft.role == Role::Leader).map(|m| (m.raft.term, m.raft.id)).unwrap();
+    let other = (leader + 1) % 3;
+    if let Component::Etcd(m) = &mut sim.components[other] {
+        m.raft.role = Role::Leader;
+        m.raft.term = leader_term;
+    }
+    audit.observe(&sim);
+    assert!(audit.violations().iter().any(|v| v.contains("two leaders")), "{:?}", audit.violations());
+    // Rewrite a committed entry on one member.
+    let mut sim = checker::build(3, 2, PAPER_TIMING, 500);
+    sim.run_until(SimTime::from_secs(2));
+    let mut audit = checker::Audit::default();
+    audit.observe(&sim);
+    if let Component::Etcd(m) = &mut sim.components[0] {
+        m.raft.log[1].term += 7;
+    }
+    if let Component::Etcd(m) = &mut sim.components[1] {
+        m.raft.log.truncate(1);
+        m.raft.commit = 0;
+    }
+    let mut fresh = checker::Audit::default();
+    // A fresh audit sees member 0's forged history first; member 2 disagrees with it.
+    fresh.observe(&sim);
+    assert!(fresh.violations().iter().any(|v| v.contains("committed")), "{:?}", fresh.violations());
+}
+
+fn etcd(sim: &Simulation) -> Vec<&kube_playground::sim::etcd::EtcdMember> {
+    sim.components
+        .iter()
+        .filter_map(|c| match c {
+            Component::Etcd(m) => Some(m.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_crashed_member_restarts_from_its_wal_and_catches_up() {
+    let mut sim = checker::build(3, 3, ETCD_TIMING, 500);
+    sim.run_until(SimTime::from_secs(4));
+    let follower = etcd(&sim).iter().find(|m| m.raft.role == Role::Follower).unwrap().raft.id as u32;
+    let before = etcd(&sim)[follower as usize].raft.commit;
+    assert!(before > 10);
+    assert!(sim.crash(follower));
+    sim.run_until(SimTime::from_secs(8));
+    sim.restart(follower);
+    sim.run_until(SimTime::from_secs(8).plus(SECONDS / 100));
+    let m = etcd(&sim)[follower as usize];
+    assert!(m.up && m.raft.applied >= before, "replayed its WAL: applied {} of {before}", m.raft.applied);
+    sim.run_until(SimTime::from_secs(14));
+    let ms = etcd(&sim);
+    let leader = ms.iter().find(|m| m.raft.role == Role::Leader).unwrap();
+    let lagging = ms[follower as usize];
+    assert!(
+        leader.mvcc.revision() - lagging.mvcc.revision() < 5,
+        "caught up: {} vs {}",
+        lagging.mvcc.revision(),
+        leader.mvcc.revision()
+    );
+}
+
+#[test]
+fn the_apiserver_fails_over_when_its_etcd_member_dies() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let etcd0 = sim.component_by_name("etcd-0").unwrap();
+    assert!(sim.crash(etcd0));
+    // The survivors notice the silence and elect a leader within a couple of election timeouts.
+    sim.run_until(sim.now().plus(2 * SECONDS));
+    let out = kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2", TIMEOUT);
+    assert_eq!(out, "deployment.apps/web created");
+    sim.run_until(sim.now().plus(20 * SECONDS));
+    let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
+    assert_eq!(pods.matches(" Running ").count(), 2, "{pods}");
+}
+
+#[test]
+fn losing_quorum_fails_writes_and_healing_loses_nothing() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    assert_eq!(kubectl::run(&mut sim, "kubectl create namespace before", TIMEOUT), "namespace/before created");
+    let (e1, e2) = (sim.component_by_name("etcd-1").unwrap(), sim.component_by_name("etcd-2").unwrap());
+    sim.crash(e1);
+    sim.crash(e2);
+    let started = sim.now();
+    let out = kubectl::run(&mut sim, "kubectl create namespace during", TIMEOUT);
+    assert_eq!(out, "Error from server (InternalError): Internal error occurred: etcdserver: request timed out");
+    assert!(sim.now().since(started) >= 5 * SECONDS, "etcd waits ReqTimeout before giving up");
+    // Reads are served from the watch cache meanwhile.
+    assert!(kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT).contains("before"));
+    sim.restart(e1);
+    sim.restart(e2);
+    sim.run_until(sim.now().plus(5 * SECONDS));
+    assert_eq!(kubectl::run(&mut sim, "kubectl create namespace after", TIMEOUT), "namespace/after created");
+    let ns = kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT);
+    assert!(ns.contains("before") && ns.contains("after"), "{ns}");
+}
