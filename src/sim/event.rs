@@ -91,6 +91,10 @@ pub enum Timer {
     },
     /// Start a crashed process again.
     Restart,
+    /// The operator asks this etcd leader to hand leadership to member `to`.
+    TransferLeader {
+        to: u32,
+    },
     /// kube-apiserver's etcd call `req_id` is overdue: the endpoint is presumed dead.
     EtcdDeadline {
         req_id: u64,

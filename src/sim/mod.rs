@@ -237,6 +237,52 @@ impl Simulation {
         self.queue.push(self.now, Event::Timer { to: id, timer: Timer::Restart });
     }
 
+    /// Cuts the host of `id` off from every other host.
+    pub fn isolate(&mut self, id: ComponentId) {
+        let host = self.network.host_of(id);
+        let hosts: std::collections::BTreeSet<u32> = self.infos.iter().map(|i| i.host).collect();
+        for h in hosts {
+            if h != host {
+                self.network.partition(host, h);
+            }
+        }
+        self.note(id, "partition", "host isolated from the network");
+    }
+
+    /// Heals every partition.
+    pub fn heal(&mut self) {
+        self.network.heal();
+        for id in 0..self.components.len() as ComponentId {
+            if matches!(self.components[id as usize], Component::Etcd(_)) {
+                self.note(id, "heal", "network partitions healed");
+            }
+        }
+    }
+
+    /// Sets an etcd member's WAL fsync latency (a slow disk).
+    pub fn set_fsync(&mut self, id: ComponentId, us: u64) {
+        if let Some(Component::Etcd(m)) = self.components.get_mut(id as usize) {
+            m.fsync_us = us;
+            self.note(id, "disk", &format!("WAL fsync now {:.1} ms", us as f64 / 1000.0));
+        }
+    }
+
+    /// Asks the current etcd leader to hand leadership to the member `to`.
+    pub fn transfer_leadership(&mut self, to: ComponentId) {
+        let target = match self.components.get(to as usize) {
+            Some(Component::Etcd(m)) => m.raft.id as u32,
+            _ => return,
+        };
+        let leader = self
+            .components
+            .iter()
+            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader));
+        if let Some(l) = leader {
+            self.queue
+                .push(self.now, Event::Timer { to: l as ComponentId, timer: Timer::TransferLeader { to: target } });
+        }
+    }
+
     /// Records a phase on behalf of the operator (faults, settings).
     pub fn note(&mut self, component: ComponentId, phase: &str, detail: &str) {
         self.trace.record(TraceRecord::Phase { at: self.now, component, phase: phase.into(), detail: detail.into() });

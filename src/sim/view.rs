@@ -14,9 +14,31 @@ pub struct ComponentView {
     pub node: String,
     /// One line of live state (`leader · term 2 · commit 41`, `3 pods`, …).
     pub status: String,
-    /// Raft role for etcd members.
-    pub raft_role: Option<super::etcd::raft::Role>,
+    /// Raft state for etcd members.
+    pub etcd: Option<EtcdView>,
 }
+
+/// What the etcd panel shows of one member.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EtcdView {
+    pub up: bool,
+    pub role: super::etcd::raft::Role,
+    pub term: u64,
+    pub vote: Option<usize>,
+    /// How far the election timer has run, 0..1 (followers and candidates).
+    pub election_progress: f64,
+    /// The newest entries: (index, term, durable in the WAL).
+    pub tail: Vec<(u64, u64, bool)>,
+    pub commit: u64,
+    pub applied: u64,
+    pub last_index: u64,
+    pub fsync_ms: f64,
+    pub revision: i64,
+    pub leader_changes: u64,
+}
+
+/// Log entries shown per member.
+pub const LOG_TAIL: usize = 14;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PodView {
@@ -52,7 +74,7 @@ impl Simulation {
         let mut running_pods = 0;
         let mut api_requests = 0;
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
-            let mut raft_role = None;
+            let mut etcd = None;
             let status = match c {
                 Component::User(u) => u.identity(),
                 Component::ApiServer(a) => {
@@ -60,7 +82,23 @@ impl Simulation {
                     format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)
                 }
                 Component::Etcd(e) => {
-                    raft_role = Some(e.raft.role);
+                    let r = &e.raft;
+                    let from = r.log.len().saturating_sub(LOG_TAIL).max(1);
+                    etcd = Some(EtcdView {
+                        up: e.up,
+                        role: r.role,
+                        term: r.term,
+                        vote: r.vote,
+                        election_progress: f64::from(r.election_elapsed)
+                            / f64::from(r.randomized_election_timeout.max(1)),
+                        tail: r.log[from..].iter().map(|x| (x.index, x.term, x.index <= r.stable)).collect(),
+                        commit: r.commit,
+                        applied: r.applied,
+                        last_index: r.last_index(),
+                        fsync_ms: e.fsync_us as f64 / 1000.0,
+                        revision: e.mvcc.revision(),
+                        leader_changes: e.metrics.leader_changes_seen_total,
+                    });
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
                 Component::Scheduler(s) => {
@@ -121,7 +159,7 @@ impl Simulation {
                 role: info.role,
                 node: info.node.clone(),
                 status,
-                raft_role,
+                etcd,
             });
         }
         ClusterView { components, nodes, pending, running_pods, api_requests }

@@ -3,6 +3,7 @@
 
 use super::chart;
 use super::components::console::{Console, ConsoleLine, LineKind};
+use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::legend::Legend;
 use super::components::toolbar::{step, toggle_play, Toolbar};
 use super::engine::{Engine, Shared};
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
         el.remove();
     }
     let playing = RwSignal::new(true);
+    let menu = RwSignal::new(None::<MenuAt>);
     let legend = RwSignal::new(false);
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
@@ -76,14 +78,26 @@ pub fn App() -> impl IntoView {
     });
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (pan_up, pan_leave, console_engine) = (engine.clone(), engine.clone(), engine.clone());
+    let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
     view! {
-        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend />
+        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend menu=menu />
         <main class="stage">
             <canvas
                 class="cluster"
                 data-testid="cluster-canvas"
                 node_ref=canvas_ref
-                on:mousedown=move |ev: web_sys::MouseEvent| pan_down.borrow_mut().drag = Some((f64::from(ev.client_x()), f64::from(ev.client_y())))
+                on:mousedown=move |ev: web_sys::MouseEvent| {
+                    if ev.button() == 0 {
+                        menu.set(None);
+                        pan_down.borrow_mut().drag = Some((f64::from(ev.client_x()), f64::from(ev.client_y())));
+                    }
+                }
+                on:contextmenu=move |ev: web_sys::MouseEvent| {
+                    ev.prevent_default();
+                    let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+                    let hit = hit_engine.borrow().hit(x, y);
+                    menu.set(hit.map(|id| MenuAt { x, y, id }));
+                }
                 on:mousemove=move |ev: web_sys::MouseEvent| {
                     let mut e = pan_move.borrow_mut();
                     if let (Some((x, y)), Some(cam)) = (e.drag, e.camera.as_mut()) {
@@ -114,6 +128,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 <Console engine=console_engine console=ui.console />
             </aside>
+            <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>
                 <Legend />
             </Show>

@@ -33,6 +33,8 @@ pub struct Engine {
     pub target_us: f64,
     pub pending: Vec<Pending>,
     pub camera: Option<Camera>,
+    /// Fixed once per cluster, so nothing moves when objects come and go.
+    pub layout: Option<crate::ui::canvas::layout::Layout>,
     pub history: Vec<Sample>,
     last_sample: (f64, u64),
     /// Wall-clock ms of the last animation frame.
@@ -58,6 +60,7 @@ impl Engine {
             target_us: 0.0,
             pending: Vec::new(),
             camera: None,
+            layout: None,
             history: Vec::new(),
             last_sample: (0.0, 0),
             last_frame: None,
@@ -66,6 +69,17 @@ impl Engine {
     }
 
     /// Back to t = 0 with the same scenario.
+    /// The component whose box is under a point of the canvas (CSS pixels).
+    pub fn hit(&self, x: f64, y: f64) -> Option<crate::sim::event::ComponentId> {
+        let (cam, layout) = (self.camera?, self.layout.as_ref()?);
+        let (wx, wy) = (cam.x + x / cam.zoom, cam.y + y / cam.zoom);
+        layout
+            .boxes
+            .iter()
+            .position(|b| b.is_some_and(|r| wx >= r.x && wx <= r.x + r.w && wy >= r.y && wy <= r.y + r.h))
+            .map(|i| i as u32)
+    }
+
     pub fn reset(&mut self) {
         if let Ok(sim) = self.scenario.build() {
             self.sim = sim;

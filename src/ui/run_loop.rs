@@ -40,7 +40,7 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     let reduced_motion = web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|m| m.matches());
-    let mut screen = Screen { canvas, ctx, layout: None, slots: PodSlots::default(), reduced_motion };
+    let mut screen = Screen { canvas, ctx, slots: PodSlots::default(), reduced_motion };
     let callback: FrameCallback = Rc::new(RefCell::new(None));
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
@@ -60,13 +60,12 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
 struct Screen {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
-    layout: Option<Layout>,
     slots: PodSlots,
     reduced_motion: bool,
 }
 
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, layout, slots, reduced_motion } = screen;
+    let Screen { canvas, ctx, slots, reduced_motion } = screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
@@ -101,7 +100,9 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     e.sample();
     let view = e.sim.view();
-    let l = layout.get_or_insert_with(|| layout::compute(&view));
+    if e.layout.is_none() {
+        e.layout = Some(layout::compute(&view));
+    }
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
     let (px_w, px_h) = ((css_w * dpr) as u32, (css_h * dpr) as u32);
@@ -109,14 +110,16 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         canvas.set_width(px_w);
         canvas.set_height(px_h);
     }
-    let camera = *e.camera.get_or_insert_with(|| fit(l, css_w, css_h));
+    let eng = &mut *e;
+    let Some(l) = eng.layout.as_ref() else { return };
+    let camera = *eng.camera.get_or_insert_with(|| fit(l, css_w, css_h));
     let f = Frame {
         ctx,
         view: &view,
         layout: l,
-        trace: &e.sim.trace,
-        now: e.sim.now(),
-        speed: e.speed,
+        trace: &eng.sim.trace,
+        now: eng.sim.now(),
+        speed: eng.speed,
         camera,
         css_w,
         css_h,
@@ -124,7 +127,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         reduced_motion,
     };
     draw(&f, slots);
-    let clock = format!("t = {}", e.sim.now());
+    let clock = format!("t = {}", eng.sim.now());
     drop(e);
     if ui.clock.get_untracked() != clock {
         ui.clock.set(clock);

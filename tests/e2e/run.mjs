@@ -145,6 +145,24 @@ await test('a bad command shows a kubectl error and the page keeps running', asy
   if (!nodes.includes('worker-3')) throw new Error(nodes);
 });
 
+await test('an etcd member can be stopped and restarted from the fault menu', async (page) => {
+  await open(page);
+  await page.waitForTimeout(1000);
+  await page.getByTestId('fault-target').selectOption({ label: 'etcd-0' });
+  await page.getByRole('button', { name: 'Stop (crash the process)' }).click();
+  // The survivors elect a leader; kube-apiserver fails over to another member.
+  await page.waitForTimeout(2500);
+  const out = await command(page, 'kubectl create namespace after-crash');
+  if (!out.includes('namespace/after-crash created')) throw new Error(out);
+  await page.screenshot({ path: path.join(artifacts, 'etcd-member-stopped.png') });
+  await page.getByTestId('fault-target').selectOption('');
+  await page.getByTestId('fault-target').selectOption({ label: 'etcd-0' });
+  await page.getByRole('button', { name: 'Restart from the WAL' }).click();
+  await page.waitForTimeout(1500);
+  const ns = await command(page, 'kubectl get namespaces');
+  if (!ns.includes('after-crash')) throw new Error(ns);
+});
+
 await test('the legend opens', async (page) => {
   await open(page);
   await page.getByTestId('legend-toggle').click();

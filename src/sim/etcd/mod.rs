@@ -183,6 +183,11 @@ impl EtcdMember {
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
             Timer::Restart if !self.up => self.restart(ctx),
+            Timer::TransferLeader { to } if self.up => {
+                ctx.phase("transfer leadership", format!("to etcd-{to}"));
+                self.raft.transfer_leader(to as usize);
+                self.drive(ctx);
+            }
             _ => {}
         }
     }

@@ -5,7 +5,6 @@
 use super::layout::{pod_rect, Layout, PodSlots, Rect};
 use super::palette;
 use crate::sim::component::Role;
-use crate::sim::etcd::raft::Role as RaftRole;
 use crate::sim::time::SimTime;
 use crate::sim::trace::{Trace, TraceRecord};
 use crate::sim::view::ClusterView;
@@ -36,7 +35,7 @@ pub struct Frame<'a> {
     pub reduced_motion: bool,
 }
 
-fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
+pub fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
     let (x, y, w, h) = (r.x, r.y, r.w, r.h);
     let rad = radius.min(w / 2.0).min(h / 2.0);
     ctx.begin_path();
@@ -48,14 +47,14 @@ fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
     ctx.close_path();
 }
 
-fn text(ctx: &Ctx2d, s: &str, x: f64, y: f64, font: &str, color: &str) {
+pub fn text(ctx: &Ctx2d, s: &str, x: f64, y: f64, font: &str, color: &str) {
     ctx.set_font(font);
     ctx.set_fill_style_str(color);
     let _ = ctx.fill_text(s, x, y);
 }
 
 /// Shortens text to fit `max_w` pixels, with an ellipsis.
-fn fit(ctx: &Ctx2d, s: &str, max_w: f64) -> String {
+pub fn fit(ctx: &Ctx2d, s: &str, max_w: f64) -> String {
     let width = |t: &str| ctx.measure_text(t).map(|m| m.width()).unwrap_or(0.0);
     if width(s) <= max_w {
         return s.to_string();
@@ -94,11 +93,17 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
     }
     draw_links(f);
     let phases = current_phases(f);
+    let etcd_names: Vec<String> =
+        f.view.components.iter().filter(|c| c.etcd.is_some()).map(|c| c.name.clone()).collect();
     for c in &f.view.components {
         let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else {
             continue;
         };
-        draw_component(f, c, r, phases.get(&c.id));
+        let phase = phases.get(&c.id);
+        match &c.etcd {
+            Some(e) => super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), &etcd_names),
+            None => draw_component(f, c, r, phase),
+        }
     }
     draw_pods(f, slots);
     draw_pending(f);
@@ -169,26 +174,14 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
         ctx.fill();
         ctx.set_global_alpha(1.0);
     }
-    let leader = c.raft_role == Some(RaftRole::Leader);
     ctx.set_stroke_style_str(color);
-    ctx.set_line_width(if leader { 4.0 } else { 2.0 });
+    ctx.set_line_width(2.0);
     ctx.stroke();
-    let mut title = match c.role {
+    let title = match c.role {
         Role::Kubelet => "kubelet".to_string(),
         Role::KubeProxy => "kube-proxy".to_string(),
         _ => c.name.clone(),
     };
-    if let Some(role) = c.raft_role {
-        title = format!(
-            "{} {}",
-            title,
-            match role {
-                RaftRole::Leader => "★ leader",
-                RaftRole::Candidate => "? candidate",
-                RaftRole::Follower => "· follower",
-            }
-        );
-    }
     let small = matches!(c.role, Role::Kubelet | Role::KubeProxy);
     let font = if small { "600 13px system-ui, sans-serif" } else { "600 15px system-ui, sans-serif" };
     ctx.set_font(font);

@@ -39,6 +39,8 @@ pub struct Layout {
 
 pub const BOX_W: f64 = 210.0;
 pub const BOX_H: f64 = 54.0;
+/// etcd members are taller: they show their log.
+pub const ETCD_H: f64 = 92.0;
 const SMALL_W: f64 = 124.0;
 const SMALL_H: f64 = 44.0;
 pub const POD_W: f64 = 128.0;
@@ -61,8 +63,9 @@ pub fn compute(view: &ClusterView) -> Layout {
     // peers); row 2: scheduler left, controller-manager right, so that links to the workers
     // pass between them.
     let row1 = cp.y + 44.0;
-    let row2 = cp.y + 150.0;
+    let row2 = cp.y + 160.0;
     let mut remote_etcd = 0;
+    let remote_count = view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name).count();
     for c in &view.components {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
@@ -70,12 +73,13 @@ pub fn compute(view: &ClusterView) -> Layout {
             Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::ControllerManager => Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::Etcd if c.node == cp_name && !cp_name.is_empty() => {
-                Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row1, w: BOX_W, h: BOX_H }
+                Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row1, w: BOX_W, h: ETCD_H }
             }
             Role::Etcd => {
                 remote_etcd += 1;
-                let y = etcd_region.y + 44.0 + (remote_etcd - 1) as f64 * 80.0;
-                Rect { x: etcd_region.x + 24.0, y, w: etcd_region.w - 48.0, h: BOX_H }
+                let step = ((etcd_region.h - 54.0) / remote_count.max(1) as f64).min(ETCD_H + 12.0);
+                let y = etcd_region.y + 40.0 + (remote_etcd - 1) as f64 * step;
+                Rect { x: etcd_region.x + 16.0, y, w: etcd_region.w - 32.0, h: (step - 10.0).min(ETCD_H) }
             }
             Role::Kubelet | Role::KubeProxy => {
                 let dx = if c.role == Role::Kubelet { 0.0 } else { SMALL_W + 12.0 };

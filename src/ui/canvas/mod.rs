@@ -2,5 +2,6 @@
 //! simulation's view and trace, the camera and the time.
 
 pub mod draw;
+pub mod etcd;
 pub mod layout;
 pub mod palette;

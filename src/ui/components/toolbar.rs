@@ -1,5 +1,6 @@
 //! Play/pause, single step, speed, reset, the simulated clock and the legend toggle.
 
+use super::fault_menu::{FaultPicker, MenuAt};
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -40,8 +41,10 @@ pub fn Toolbar(
     playing: RwSignal<bool>,
     clock: RwSignal<String>,
     legend: RwSignal<bool>,
+    menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
-    let (e1, e2, e3, e4) = (engine.clone(), engine.clone(), engine.clone(), engine);
+    let (e1, e2, e3, e5) = (engine.clone(), engine.clone(), engine.clone(), engine.clone());
+    let e4 = engine;
     let on_speed = move |ev: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&ev).parse::<f64>() {
             e3.borrow_mut().speed = s;
@@ -63,6 +66,7 @@ pub fn Toolbar(
                 e4.borrow_mut().reset();
             }>"↺ Reset"</button>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
+            <FaultPicker engine=e5 menu=menu />
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
         </header>
     }

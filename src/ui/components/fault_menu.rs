@@ -1,0 +1,131 @@
+//! The operator's context menu on an etcd member (right-click): stop or restart it, cut it
+//! off the network or heal, slow its disk, hand it leadership.
+
+use crate::sim::component::Component;
+use crate::sim::etcd::raft::Role;
+use crate::sim::event::ComponentId;
+use crate::ui::engine::Shared;
+use leptos::prelude::*;
+
+/// A slow disk: network-attached storage under load.
+const SLOW_FSYNC_US: u64 = 100_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MenuAt {
+    pub x: f64,
+    pub y: f64,
+    pub id: ComponentId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Stop,
+    Restart,
+    Isolate,
+    Heal,
+    SlowDisk,
+    FastDisk,
+    TakeLeadership,
+}
+
+impl Action {
+    fn label(self) -> &'static str {
+        match self {
+            Action::Stop => "Stop (crash the process)",
+            Action::Restart => "Restart from the WAL",
+            Action::Isolate => "Partition from the network",
+            Action::Heal => "Heal all partitions",
+            Action::SlowDisk => "Slow disk (fsync 100 ms)",
+            Action::FastDisk => "Normal disk (fsync 0.8 ms)",
+            Action::TakeLeadership => "Transfer leadership here",
+        }
+    }
+}
+
+/// The actions that make sense for this member now.
+fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
+    let e = engine.borrow();
+    let Some(Component::Etcd(m)) = e.sim.components.get(id as usize) else { return (String::new(), vec![]) };
+    let name = e.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
+    let mut list = vec![if m.up { Action::Stop } else { Action::Restart }, Action::Isolate, Action::Heal];
+    list.push(if m.fsync_us >= SLOW_FSYNC_US { Action::FastDisk } else { Action::SlowDisk });
+    if m.up && m.raft.role != Role::Leader {
+        list.push(Action::TakeLeadership);
+    }
+    (name, list)
+}
+
+fn run(engine: &Shared, id: ComponentId, a: Action) {
+    let sim = &mut engine.borrow_mut().sim;
+    match a {
+        Action::Stop => {
+            sim.crash(id);
+        }
+        Action::Restart => sim.restart(id),
+        Action::Isolate => sim.isolate(id),
+        Action::Heal => sim.heal(),
+        Action::SlowDisk => sim.set_fsync(id, SLOW_FSYNC_US),
+        Action::FastDisk => sim.set_fsync(id, 800),
+        Action::TakeLeadership => sim.transfer_leadership(id),
+    }
+}
+
+#[component]
+pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
+    // Reactive closures must be Send; the engine stays on this thread in the arena.
+    let engine = StoredValue::new_local(engine);
+    move || {
+        let at = menu.get()?;
+        let (name, list) = engine.with_value(|e| actions(e, at.id));
+        if list.is_empty() {
+            return None;
+        }
+        let buttons = list
+            .into_iter()
+            .map(|a| {
+                let id = at.id;
+                view! {
+                    <button on:click=move |_| {
+                        engine.with_value(|e| run(e, id, a));
+                        menu.set(None);
+                    }>{a.label()}</button>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <div class="ctxmenu" data-testid="fault-menu" role="menu" style=format!("left:{}px;top:{}px", at.x, at.y)>
+                <div class="ctxmenu-title">{name}</div>
+                {buttons}
+            </div>
+        })
+    }
+}
+
+/// The keyboard way to the same menu: pick an etcd member in the toolbar.
+#[component]
+pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
+    let members: Vec<(ComponentId, String)> = {
+        let e = engine.borrow();
+        e.sim
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c, Component::Etcd(_)))
+            .map(|(i, _)| (i as ComponentId, e.sim.infos[i].name.clone()))
+            .collect()
+    };
+    view! {
+        <select
+            data-testid="fault-target"
+            aria-label="etcd faults"
+            title="Faults on an etcd member (or right-click it)"
+            on:change=move |ev| {
+                let id = event_target_value(&ev).parse::<ComponentId>().ok();
+                menu.set(id.map(|id| MenuAt { x: 12.0, y: 12.0, id }));
+            }
+        >
+            <option value="" selected=true>"etcd faults…"</option>
+            {members.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+        </select>
+    }
+}
