@@ -130,3 +130,27 @@ fn losing_quorum_fails_writes_and_healing_loses_nothing() {
     let ns = kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT);
     assert!(ns.contains("before") && ns.contains("after"), "{ns}");
 }
+
+#[test]
+fn both_timing_presets_elect_within_their_windows() {
+    for (timing, max_ms) in [("paper", 600), ("etcd", 4000)] {
+        let mut scenario = Scenario::default();
+        scenario.cluster.raft_timing = timing.into();
+        for members in [1, 3, 5] {
+            scenario.cluster.etcd_members = members;
+            let mut sim = scenario.build().unwrap();
+            let mut elected = None;
+            while sim.now() < SimTime::from_millis(max_ms) {
+                sim.step();
+                if etcd(&sim).iter().any(|m| m.raft.role == Role::Leader) {
+                    elected = Some(sim.now());
+                    break;
+                }
+            }
+            assert!(elected.is_some(), "{timing}, {members} members: no leader within {max_ms} ms");
+        }
+    }
+    let mut bad = Scenario::default();
+    bad.cluster.raft_timing = "fast".into();
+    assert_eq!(bad.build().err().unwrap(), "unknown Raft timing \"fast\" (paper, etcd)");
+}

@@ -12,7 +12,7 @@ use super::apiserver::registry::new_uid;
 use super::apiserver::ApiServer;
 use super::component::{Component, ComponentInfo, Role};
 use super::controller::ControllerManager;
-use super::etcd::{Compare, EtcdMember, Mvcc, Txn, TxnAction, PAPER_TIMING};
+use super::etcd::{Compare, EtcdMember, Mvcc, RaftTiming, Txn, TxnAction, ETCD_TIMING, PAPER_TIMING};
 use super::event::{ComponentId, Timer};
 use super::kubelet::{Kubelet, NodeConfig};
 use super::network::{Network, NetworkConfig};
@@ -33,6 +33,10 @@ pub struct ClusterSpec {
     pub etcd_members: usize,
     /// WAL fsync latency of the etcd disks, µs (local NVMe SSD ≈ 200–1000).
     pub etcd_fsync_us: u64,
+    /// Raft timing preset: "paper" (elections after 150–300 ms) or "etcd" (heartbeat 100 ms,
+    /// election 1000 ms, etcd's defaults).
+    #[serde(default = "default_timing")]
+    pub raft_timing: String,
     pub control_plane: NodeConfig,
     pub workers: Vec<NodeConfig>,
     #[serde(default)]
@@ -64,6 +68,7 @@ impl Default for ClusterSpec {
         ClusterSpec {
             etcd_members: 3,
             etcd_fsync_us: 800,
+            raft_timing: default_timing(),
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
@@ -71,12 +76,25 @@ impl Default for ClusterSpec {
     }
 }
 
+fn default_timing() -> String {
+    "paper".into()
+}
+
 impl ClusterSpec {
+    pub fn timing(&self) -> Result<RaftTiming, String> {
+        match self.raft_timing.as_str() {
+            "paper" => Ok(PAPER_TIMING),
+            "etcd" => Ok(ETCD_TIMING),
+            other => Err(format!("unknown Raft timing \"{other}\" (paper, etcd)")),
+        }
+    }
+
     /// Checks the shape before building; the error reads like a kubeadm preflight message.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
+        self.timing()?;
         if self.workers.len() > 250 {
             return Err(format!("at most 250 worker nodes in this build, got {}", self.workers.len()));
         }
@@ -134,7 +152,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     let bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
-        let member = EtcdMember::new(i, peers.clone(), PAPER_TIMING, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
+        let member = EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
         // etcd-0 is stacked on the control-plane node; the others run on their own hosts.
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (100 + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
