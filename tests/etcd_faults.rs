@@ -154,3 +154,29 @@ fn both_timing_presets_elect_within_their_windows() {
     bad.cluster.raft_timing = "fast".into();
     assert_eq!(bad.build().err().unwrap(), "unknown Raft timing \"fast\" (paper, etcd)");
 }
+
+#[test]
+fn etcdctl_and_metrics_tell_the_operator_what_happened() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let status = kubectl::run(&mut sim, "etcdctl endpoint status -w table", TIMEOUT);
+    assert!(status.contains("| IS LEADER |") && status.contains("RAFT APPLIED INDEX"), "{status}");
+    assert_eq!(status.matches("   true    |").count(), 1, "exactly one leader:\n{status}");
+    let leader = etcd(&sim).iter().find(|m| m.raft.role == Role::Leader).unwrap().raft.id;
+    let name = format!("etcd-{leader}");
+    let before = kubectl::run(&mut sim, &format!("curl -s http://{name}:2381/metrics"), TIMEOUT);
+    assert!(before.contains("etcd_server_is_leader 1"), "{before}");
+    assert!(before.contains("etcd_network_peer_round_trip_time_seconds_bucket{To="), "{before}");
+    let id = sim.component_by_name(&name).unwrap();
+    sim.crash(id);
+    sim.run_until(sim.now().plus(3 * SECONDS));
+    let status = kubectl::run(&mut sim, "etcdctl endpoint status", TIMEOUT);
+    assert!(status.contains("Failed to get the status of endpoint"), "{status}");
+    let survivor = etcd(&sim).iter().find(|m| m.up).unwrap().raft.id;
+    let after = kubectl::run(&mut sim, &format!("curl -s http://etcd-{survivor}:2381/metrics"), TIMEOUT);
+    assert!(after.contains("etcd_server_leader_changes_seen_total 2"), "{after}");
+    assert_eq!(
+        kubectl::run(&mut sim, &format!("curl -s http://{name}:2381/metrics"), TIMEOUT),
+        format!("curl: (7) Failed to connect to {name} port 2381: Connection refused")
+    );
+}

@@ -2,6 +2,7 @@
 //! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
 //! `Error from server (NotFound): …`, tables).
 
+pub mod etcdctl;
 pub mod parse;
 pub mod printers;
 
@@ -19,12 +20,25 @@ pub struct Pending {
     pub handle: u64,
 }
 
-/// Parses `line` and submits its request. Errors are kubectl's own messages.
-pub fn start(sim: &mut Simulation, line: &str) -> Result<Pending, String> {
+/// A console line either answered at once or waiting for the cluster.
+#[derive(Clone, Debug)]
+pub enum Started {
+    Done(String),
+    Waiting(Pending),
+}
+
+/// Runs a console line: `kubectl …` submits its request; `etcdctl …` and `curl …` (the
+/// operator's other tools) answer at once. Errors are the tools' own messages.
+pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
+    match line.split_whitespace().next() {
+        Some("etcdctl") => return etcdctl::run(sim, line).map(Started::Done),
+        Some("curl") => return etcdctl::curl(sim, line).map(Started::Done),
+        _ => {}
+    }
     let command = parse::parse(line)?;
     let req = request(&command);
     let handle = sim.submit(req);
-    Ok(Pending { command, handle })
+    Ok(Started::Waiting(Pending { command, handle }))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
@@ -33,15 +47,24 @@ pub fn poll(sim: &mut Simulation, pending: &Pending) -> Option<String> {
     Some(render(&pending.command, resp, sim.now()))
 }
 
-/// Runs a command to completion (for the native command line and tests).
+/// Runs a console line to completion (for the native command line and tests).
 pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
-    let command = match parse::parse(line) {
-        Ok(c) => c,
-        Err(e) => return e,
+    let pending = match start(sim, line) {
+        Ok(Started::Done(out)) | Err(out) => return out,
+        Ok(Started::Waiting(p)) => p,
     };
-    match sim.request(request(&command), timeout_us) {
-        Some(resp) => render(&command, resp, sim.now()),
-        None => "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)".into(),
+    let deadline = sim.now().plus(timeout_us);
+    loop {
+        if let Some(out) = poll(sim, &pending) {
+            return out;
+        }
+        if sim.next_event_time().is_none_or(|t| t > deadline) || !sim.step() {
+            sim.run_until(deadline);
+            return poll(sim, &pending).unwrap_or_else(|| {
+                "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
+                    .into()
+            });
+        }
     }
 }
 

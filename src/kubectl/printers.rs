@@ -25,6 +25,31 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out.trim_end_matches('\n').to_string()
 }
 
+/// etcdctl's `-w table`: boxed ASCII with centred headers.
+pub fn ascii_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| rows.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0).max(h.len()))
+        .collect();
+    let rule = format!("+{}+", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+"));
+    let centre = |s: &str, w: usize| {
+        let pad = w - s.chars().count();
+        format!("{}{s}{}", " ".repeat(pad / 2), " ".repeat(pad - pad / 2))
+    };
+    let head = format!(
+        "|{}|",
+        header.iter().zip(&widths).map(|(h, w)| format!(" {} ", centre(h, *w))).collect::<Vec<_>>().join("|")
+    );
+    let mut out = vec![rule.clone(), head, rule.clone()];
+    for r in rows {
+        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!(" {} ", centre(c, *w))).collect();
+        out.push(format!("|{}|", cells.join("|")));
+    }
+    out.push(rule);
+    out.join("\n")
+}
+
 fn age(o: &Object, now: SimTime) -> String {
     human_duration(now.since(o.meta().creation_timestamp.0))
 }

@@ -307,19 +307,4 @@ impl Simulation {
             _ => None,
         }
     }
-
-    /// Submits a request and runs the simulation until its answer arrives (or `timeout_us`).
-    pub fn request(&mut self, req: ApiRequest, timeout_us: u64) -> Option<ApiResponse> {
-        let handle = self.submit(req);
-        let deadline = self.now().plus(timeout_us);
-        loop {
-            if let Some(r) = self.take_response(handle) {
-                return Some(r);
-            }
-            if self.next_event_time().is_none_or(|t| t > deadline) || !self.step() {
-                self.run_until(deadline);
-                return self.take_response(handle);
-            }
-        }
-    }
 }

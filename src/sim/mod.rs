@@ -12,6 +12,7 @@ pub mod etcd;
 pub mod event;
 pub mod invariants;
 pub mod kubelet;
+pub mod metrics;
 pub mod network;
 pub mod proxy;
 pub mod queue;

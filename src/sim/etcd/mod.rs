@@ -9,7 +9,8 @@ pub mod mvcc;
 pub mod raft;
 
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
-use super::rng::SimRng;
+use super::metrics::{Exposition, Histogram};
+use super::rng::{Draw, SimRng};
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
 pub use mvcc::{Compare, EventType, KeyValue, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
@@ -72,14 +73,26 @@ pub const PAPER_TIMING: RaftTiming = RaftTiming {
 /// etcd's defaults: --heartbeat-interval=100ms, --election-timeout=1000ms.
 pub const ETCD_TIMING: RaftTiming = RaftTiming { name: "etcd", tick_us: 100_000, config: Config::ETCD };
 
-/// Counters an operator reads from /metrics.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What an operator reads from the member's /metrics (etcd's metric names and buckets).
+#[derive(Clone, Debug, PartialEq)]
 pub struct EtcdMetrics {
     pub leader_changes_seen_total: u64,
-    pub proposals_committed_total: u64,
-    pub proposals_applied_total: u64,
     pub proposals_failed_total: u64,
-    pub wal_fsyncs_total: u64,
+    /// etcd_disk_wal_fsync_duration_seconds: ExponentialBuckets(0.001, 2, 14).
+    pub wal_fsync: Histogram,
+    /// etcd_network_peer_round_trip_time_seconds per peer: ExponentialBuckets(0.0001, 2, 16).
+    pub peer_rtt: Vec<Histogram>,
+}
+
+impl EtcdMetrics {
+    fn new(peers: usize) -> Self {
+        EtcdMetrics {
+            leader_changes_seen_total: 0,
+            proposals_failed_total: 0,
+            wal_fsync: Histogram::exponential(0.001, 2.0, 14),
+            peer_rtt: vec![Histogram::exponential(0.0001, 2.0, 16); peers],
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +122,12 @@ pub struct EtcdMember {
     pending: BTreeMap<(ComponentId, u64), SimTime>,
     rng_seed: SimRng,
     pub metrics: EtcdMetrics,
+    /// When the last heartbeat left for each peer, to measure round trips.
+    heartbeat_sent: Vec<Option<SimTime>>,
+    /// fsync latency varies ±25 % around the disk's figure.
+    disk_rng: SimRng,
+    /// When the fsync in progress started.
+    sync_started: SimTime,
 }
 
 impl EtcdMember {
@@ -120,6 +139,7 @@ impl EtcdMember {
         rng: SimRng,
         bootstrap: &Mvcc,
     ) -> Self {
+        let peers_len = peers.len();
         EtcdMember {
             raft: Raft::new(id, peers.len(), timing.config, rng.clone()),
             mvcc: bootstrap.clone(),
@@ -137,7 +157,10 @@ impl EtcdMember {
             last_commit: 0,
             pending: BTreeMap::new(),
             rng_seed: rng,
-            metrics: EtcdMetrics::default(),
+            metrics: EtcdMetrics::new(peers_len),
+            heartbeat_sent: vec![None; peers_len],
+            disk_rng: super::rng::fork(id as u64, "etcd-disk"),
+            sync_started: SimTime::ZERO,
         }
     }
 
@@ -152,6 +175,11 @@ impl EtcdMember {
         }
         match msg.payload {
             Payload::Raft(m) => {
+                if m.type_ == MsgType::HeartbeatResp {
+                    if let Some(sent) = self.heartbeat_sent.get_mut(m.from).and_then(Option::take) {
+                        self.metrics.peer_rtt[m.from].observe(ctx.now.since(sent) as f64 / 1e6);
+                    }
+                }
                 self.raft.step(*m);
                 self.drive(ctx);
             }
@@ -326,12 +354,15 @@ impl EtcdMember {
         }
         let (index, term) = (self.raft.last_index(), self.raft.last_term());
         self.syncing = Some((index, term, std::mem::take(&mut self.held)));
-        ctx.timer(self.fsync_us, Timer::WalSynced { life: self.life });
+        self.sync_started = ctx.now;
+        let jitter = self.fsync_us / 4;
+        let us = self.fsync_us - jitter + self.disk_rng.below(2 * jitter + 1);
+        ctx.timer(us, Timer::WalSynced { life: self.life });
     }
 
     fn synced(&mut self, ctx: &mut Ctx) {
         let Some((index, term, msgs)) = self.syncing.take() else { return };
-        self.metrics.wal_fsyncs_total += 1;
+        self.metrics.wal_fsync.observe(ctx.now.since(self.sync_started) as f64 / 1e6);
         let valid = self.raft.persisted(index, term);
         if index > 0 {
             ctx.phase("wal fsync", format!("entries ≤ {index} durable"));
@@ -347,6 +378,9 @@ impl EtcdMember {
 
     fn send_raft(&mut self, ctx: &mut Ctx, m: RaftMessage) {
         let Some(&to) = self.peers.get(m.to) else { return };
+        if m.type_ == MsgType::Heartbeat {
+            self.heartbeat_sent[m.to] = Some(ctx.now);
+        }
         let kind = if m.type_.is_election() { MsgKind::RaftVote } else { MsgKind::RaftAppend };
         let label = m.label();
         ctx.send(to, kind, label, Payload::Raft(Box::new(m)));
@@ -360,10 +394,6 @@ impl EtcdMember {
         for entry in entries {
             let Some(p) = entry.data else { continue };
             let (result, event) = self.mvcc.txn(&p.txn);
-            self.metrics.proposals_applied_total += 1;
-            if self.raft.role == Role::Leader {
-                self.metrics.proposals_committed_total += 1;
-            }
             if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
                 let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
                 let result = Box::new(EtcdResult::Txn(result));
@@ -378,5 +408,68 @@ impl EtcdMember {
                 }
             }
         }
+    }
+}
+
+impl EtcdMember {
+    /// GET /metrics on the member's metrics port (2381 under kubeadm).
+    pub fn metrics_text(&self, peer_names: &[String]) -> String {
+        let mut e = Exposition::default();
+        let b = |v: bool| if v { 1.0 } else { 0.0 };
+        e.gauge(
+            "etcd_server_has_leader",
+            "Whether or not a leader exists. 1 is existence, 0 is not.",
+            b(self.raft.leader.is_some()),
+        );
+        e.gauge(
+            "etcd_server_is_leader",
+            "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+            b(self.raft.role == Role::Leader),
+        );
+        e.counter(
+            "etcd_server_leader_changes_seen_total",
+            "The number of leader changes seen.",
+            self.metrics.leader_changes_seen_total as f64,
+        );
+        e.gauge(
+            "etcd_server_proposals_committed_total",
+            "The total number of consensus proposals committed.",
+            self.raft.commit as f64,
+        );
+        e.gauge(
+            "etcd_server_proposals_applied_total",
+            "The total number of consensus proposals applied.",
+            self.raft.applied as f64,
+        );
+        e.gauge(
+            "etcd_server_proposals_pending",
+            "The current number of pending proposals to commit.",
+            self.pending.len() as f64,
+        );
+        e.counter(
+            "etcd_server_proposals_failed_total",
+            "The total number of failed proposals seen.",
+            self.metrics.proposals_failed_total as f64,
+        );
+        e.gauge(
+            "etcd_mvcc_db_total_size_in_bytes",
+            "Total size of the underlying database physically allocated in bytes.",
+            self.mvcc.size_bytes() as f64,
+        );
+        e.histograms(
+            "etcd_disk_wal_fsync_duration_seconds",
+            "The latency distributions of fsync called by WAL.",
+            &[(vec![], &self.metrics.wal_fsync)],
+        );
+        let series: Vec<(Vec<(&str, &str)>, &Histogram)> = self
+            .metrics
+            .peer_rtt
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| *i != self.raft.id && h.count > 0)
+            .map(|(i, h)| (vec![("To", peer_names.get(i).map_or("", |s| s.as_str()))], h))
+            .collect();
+        e.histograms("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers", &series);
+        e.finish()
     }
 }

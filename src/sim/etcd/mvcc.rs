@@ -89,6 +89,12 @@ impl Mvcc {
             .collect()
     }
 
+    /// Bytes of keys and values as stored (values in their JSON form for now; protobuf sizes
+    /// come with the storage encoder).
+    pub fn size_bytes(&self) -> usize {
+        self.kvs.values().map(|kv| kv.key.len() + serde_json::to_vec(&kv.value).map_or(0, |v| v.len())).sum()
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.kvs.keys()
     }

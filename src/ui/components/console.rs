@@ -1,7 +1,7 @@
 //! The kubectl console: an output log and an input line with history (↑/↓). Commands are
 //! parsed by `crate::kubectl`; a bad one prints kubectl's error and changes nothing.
 
-use crate::kubectl;
+use crate::kubectl::{self, Started};
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -46,6 +46,8 @@ const HELP: &str = "Commands (kubectl):
   kubectl scale deployment NAME --replicas=N
   kubectl delete pod|deployment|replicaset|namespace NAME
   kubectl cordon|uncordon NODE
+  etcdctl endpoint status -w table · etcdctl endpoint health · etcdctl member list
+  etcdctl get /registry/ --prefix --keys-only · curl -s http://etcd-0:2381/metrics
   clear · help";
 
 pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) {
@@ -63,7 +65,7 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
         _ => {
             let mut e = engine.borrow_mut();
             match kubectl::start(&mut e.sim, line) {
-                Ok(p) => {
+                Ok(Started::Waiting(p)) => {
                     if !e.playing {
                         out.push(ConsoleLine::new(
                             LineKind::Info,
@@ -72,6 +74,7 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
                     }
                     e.pending.push(p);
                 }
+                Ok(Started::Done(text)) => out.push(ConsoleLine::new(LineKind::Output, &text)),
                 Err(err) => out.push(ConsoleLine::new(LineKind::Error, &err)),
             }
         }

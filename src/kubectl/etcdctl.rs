@@ -1,0 +1,172 @@
+//! etcdctl (and curl on the metrics port) in the console, for operators: `endpoint status`,
+//! `endpoint health`, `member list`, `get --prefix --keys-only`, with etcdctl's formats.
+//! Simplified: the answers are read from the members directly, without network round trips;
+//! a stopped or unreachable member answers as etcdctl reports a dead endpoint.
+
+use super::parse::tokenize;
+use super::printers::ascii_table;
+use crate::sim::component::Component;
+use crate::sim::etcd::raft::Role;
+use crate::sim::etcd::EtcdMember;
+use crate::sim::rng::fnv1a64;
+use crate::sim::Simulation;
+
+pub const ETCD_VERSION: &str = "3.6.5";
+
+struct Member<'a> {
+    name: String,
+    addr: String,
+    m: &'a EtcdMember,
+    reachable: bool,
+}
+
+fn members(sim: &Simulation) -> Vec<Member<'_>> {
+    let user_host = sim.network.host_of(crate::sim::cluster::USER);
+    sim.components
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Component::Etcd(m) => {
+                let host = sim.network.host_of(i as u32);
+                let addr = if host == 1 { "10.0.0.10".to_string() } else { format!("10.0.1.{}", m.raft.id) };
+                let reachable = m.up && !sim.network.is_cut(user_host, host) && !sim.network.is_cut(1, host);
+                Some(Member { name: sim.infos[i].name.clone(), addr, m, reachable })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn member_id(name: &str) -> String {
+    format!("{:016x}", fnv1a64(name.as_bytes()))
+}
+
+/// go-humanize Bytes: SI units, as etcdctl prints DB SIZE.
+fn humanize(bytes: usize) -> String {
+    let b = bytes as f64;
+    let (v, unit) = match b {
+        b if b < 1e3 => return format!("{bytes} B"),
+        b if b < 1e6 => (b / 1e3, "kB"),
+        b if b < 1e9 => (b / 1e6, "MB"),
+        b => (b / 1e9, "GB"),
+    };
+    if v < 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
+    let tokens = tokenize(line)?;
+    let words: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-')).collect();
+    let table = tokens.windows(2).any(|w| (w[0] == "-w" || w[0] == "--write-out") && w[1] == "table")
+        || tokens.iter().any(|t| t == "-w=table" || t == "--write-out=table");
+    let ms = members(sim);
+    match words.get(1..).unwrap_or(&[]) {
+        ["endpoint", "status", ..] => {
+            let header = ["ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "ERRORS"];
+            let mut rows = Vec::new();
+            let mut errors = Vec::new();
+            for x in &ms {
+                let endpoint = format!("https://{}:2379", x.addr);
+                if !x.reachable {
+                    errors.push(format!("Failed to get the status of endpoint {endpoint} (context deadline exceeded)"));
+                    continue;
+                }
+                rows.push(vec![
+                    endpoint,
+                    member_id(&x.name),
+                    ETCD_VERSION.to_string(),
+                    humanize(x.m.mvcc.size_bytes()),
+                    (x.m.raft.role == Role::Leader).to_string(),
+                    "false".into(),
+                    x.m.raft.term.to_string(),
+                    x.m.raft.commit.to_string(),
+                    x.m.raft.applied.to_string(),
+                    String::new(),
+                ]);
+            }
+            let body = if table { ascii_table(&header, &rows) } else { rows.iter().map(|r| r.join(", ")).collect::<Vec<_>>().join("\n") };
+            Ok(errors.into_iter().chain(std::iter::once(body)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("\n"))
+        }
+        ["endpoint", "health", ..] => Ok(ms
+            .iter()
+            .map(|x| {
+                let endpoint = format!("https://{}:2379", x.addr);
+                let healthy = x.reachable && x.m.raft.leader.is_some();
+                if healthy {
+                    format!("{endpoint} is healthy: successfully committed proposal: took = {:.6}ms", x.m.fsync_us as f64 / 1000.0 * 2.0)
+                } else {
+                    format!("{endpoint} is unhealthy: failed to commit proposal: context deadline exceeded")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")),
+        ["member", "list", ..] => {
+            let rows: Vec<Vec<String>> = ms
+                .iter()
+                .map(|x| {
+                    vec![
+                        member_id(&x.name),
+                        "started".into(),
+                        x.name.clone(),
+                        format!("https://{}:2380", x.addr),
+                        format!("https://{}:2379", x.addr),
+                        "false".into(),
+                    ]
+                })
+                .collect();
+            let header = ["ID", "STATUS", "NAME", "PEER ADDRS", "CLIENT ADDRS", "IS LEARNER"];
+            Ok(if table { ascii_table(&header, &rows) } else { rows.iter().map(|r| r.join(", ")).collect::<Vec<_>>().join("\n") })
+        }
+        ["get", prefix, ..] => {
+            let source = ms.iter().find(|x| x.reachable).ok_or("Error: context deadline exceeded")?;
+            let keys: Vec<String> = if tokens.iter().any(|t| t == "--prefix") {
+                source.m.mvcc.range(prefix).into_iter().map(|kv| kv.key).collect()
+            } else {
+                source.m.mvcc.get(prefix).map(|kv| kv.key.clone()).into_iter().collect()
+            };
+            if !tokens.iter().any(|t| t == "--keys-only") {
+                return Err("error: this console prints keys only (add --keys-only); values are protobuf".into());
+            }
+            Ok(keys.join("\n"))
+        }
+        _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only)".into()),
+    }
+}
+
+/// `curl http://etcd-N:2381/metrics`: the member's Prometheus metrics.
+pub fn curl(sim: &Simulation, line: &str) -> Result<String, String> {
+    let tokens = tokenize(line)?;
+    let url =
+        tokens.iter().skip(1).find(|t| !t.starts_with('-')).ok_or("curl: try 'curl --help' for more information")?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| format!("curl: (1) Protocol not supported in \"{url}\""))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (name, port) = host.split_once(':').unwrap_or((host, "80"));
+    let ms = members(sim);
+    let x = ms
+        .iter()
+        .find(|x| x.name == name || x.addr == name)
+        .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?;
+    if port != "2381" || path != "metrics" {
+        return Err(format!("curl: (7) Failed to connect to {name} port {port}: Connection refused"));
+    }
+    if !x.reachable {
+        return Err(format!("curl: (7) Failed to connect to {name} port 2381: Connection refused"));
+    }
+    let names: Vec<String> = ms.iter().map(|m| member_id(&m.name)).collect();
+    Ok(x.m.metrics_text(&names).trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_like_go_humanize() {
+        assert_eq!(humanize(512), "512 B");
+        assert_eq!(humanize(20_480), "20 kB");
+        assert_eq!(humanize(1_500_000), "1.5 MB");
+    }
+}

@@ -1,0 +1,135 @@
+//! Prometheus-style metrics (client_golang semantics): counters, gauges and histograms with
+//! cumulative buckets, written in the text exposition format (version 0.0.4).
+
+use std::fmt::Write;
+
+/// A histogram with fixed upper bounds; `+Inf` is implied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    bounds: Vec<f64>,
+    counts: Vec<u64>,
+    pub sum: f64,
+    pub count: u64,
+}
+
+impl Histogram {
+    pub fn new(bounds: Vec<f64>) -> Self {
+        let n = bounds.len();
+        Histogram { bounds, counts: vec![0; n], sum: 0.0, count: 0 }
+    }
+
+    /// prometheus.ExponentialBuckets(start, factor, count).
+    pub fn exponential(start: f64, factor: f64, count: usize) -> Self {
+        Histogram::new((0..count).map(|i| start * factor.powi(i as i32)).collect())
+    }
+
+    pub fn observe(&mut self, v: f64) {
+        self.sum += v;
+        self.count += 1;
+        if let Some(i) = self.bounds.iter().position(|b| v <= *b) {
+            self.counts[i] += 1;
+        }
+    }
+
+    /// The upper bound of the bucket holding quantile `q` (what histogram_quantile would
+    /// interpolate within), or None when empty.
+    pub fn quantile_bound(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let target = (q * self.count as f64).ceil() as u64;
+        let mut acc = 0;
+        for (b, c) in self.bounds.iter().zip(&self.counts) {
+            acc += c;
+            if acc >= target {
+                return Some(*b);
+            }
+        }
+        Some(f64::INFINITY)
+    }
+}
+
+/// Builds a text exposition.
+#[derive(Default)]
+pub struct Exposition {
+    out: String,
+}
+
+fn labels(pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+fn num(v: f64) -> String {
+    if v.is_infinite() {
+        "+Inf".into()
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Exposition {
+    fn header(&mut self, name: &str, help: &str, kind: &str) {
+        let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    pub fn gauge(&mut self, name: &str, help: &str, value: f64) {
+        self.header(name, help, "gauge");
+        let _ = writeln!(self.out, "{name} {}", num(value));
+    }
+
+    pub fn counter(&mut self, name: &str, help: &str, value: f64) {
+        self.header(name, help, "counter");
+        let _ = writeln!(self.out, "{name} {}", num(value));
+    }
+
+    /// One histogram family with one series per label set.
+    pub fn histograms(&mut self, name: &str, help: &str, series: &[(Vec<(&str, &str)>, &Histogram)]) {
+        self.header(name, help, "histogram");
+        for (lbl, h) in series {
+            let mut acc = 0;
+            for (b, c) in h.bounds.iter().zip(&h.counts) {
+                acc += c;
+                let le = num(*b);
+                let mut with_le = lbl.clone();
+                with_le.push(("le", le.as_str()));
+                let _ = writeln!(self.out, "{name}_bucket{} {acc}", labels(&with_le));
+            }
+            let mut inf = lbl.clone();
+            inf.push(("le", "+Inf"));
+            let _ = writeln!(self.out, "{name}_bucket{} {}", labels(&inf), h.count);
+            let _ = writeln!(self.out, "{name}_sum{} {}", labels(lbl), num(h.sum));
+            let _ = writeln!(self.out, "{name}_count{} {}", labels(lbl), h.count);
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_with_inf() {
+        let mut h = Histogram::exponential(0.001, 2.0, 3);
+        for v in [0.0005, 0.0015, 0.0015, 0.1] {
+            h.observe(v);
+        }
+        let mut e = Exposition::default();
+        e.histograms("x_seconds", "x.", &[(vec![], &h)]);
+        let text = e.finish();
+        assert!(text.contains("x_seconds_bucket{le=\"0.001\"} 1\n"));
+        assert!(text.contains("x_seconds_bucket{le=\"0.002\"} 3\n"));
+        assert!(text.contains("x_seconds_bucket{le=\"0.004\"} 3\n"));
+        assert!(text.contains("x_seconds_bucket{le=\"+Inf\"} 4\n"));
+        assert!(text.contains("x_seconds_count 4\n"));
+        assert_eq!(h.quantile_bound(0.5), Some(0.002));
+        assert_eq!(h.quantile_bound(0.99), Some(f64::INFINITY));
+    }
+}
