@@ -8,6 +8,7 @@ use super::printers::ascii_table;
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::etcd::EtcdMember;
+use crate::sim::event::AdminOp;
 use crate::sim::rng::fnv1a64;
 use crate::sim::Simulation;
 
@@ -57,8 +58,39 @@ fn humanize(bytes: usize) -> String {
     }
 }
 
-pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
+pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
+    match tokens.get(1..3).map(|w| (w[0].as_str(), w[1].as_str())) {
+        Some(("compact", rev)) => {
+            let rev: i64 = rev.parse().map_err(|_| format!("Error: bad revision \"{rev}\""))?;
+            return admin(sim, AdminOp::Compact(rev)).map(|_| format!("compacted revision {rev}"));
+        }
+        Some(("alarm", "disarm")) => {
+            let alarms = alarm_list(sim);
+            admin(sim, AdminOp::DisarmNospace)?;
+            return Ok(alarms);
+        }
+        _ => {}
+    }
+    if tokens.get(1).map(String::as_str) == Some("defrag") {
+        let mut out = Vec::new();
+        for c in sim.components.iter_mut() {
+            if let Component::Etcd(m) = c {
+                if m.up {
+                    m.mvcc.defrag();
+                }
+            }
+        }
+        for x in members(sim) {
+            out.push(if x.reachable {
+                format!("Finished defragmenting etcd member[https://{}:2379]", x.addr)
+            } else {
+                format!("Failed to defragment etcd member[https://{}:2379] (context deadline exceeded)", x.addr)
+            });
+        }
+        return Ok(out.join("\n"));
+    }
+    let sim = &*sim;
     let words: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-')).collect();
     let table = tokens.windows(2).any(|w| (w[0] == "-w" || w[0] == "--write-out") && w[1] == "table")
         || tokens.iter().any(|t| t == "-w=table" || t == "--write-out=table");
@@ -78,7 +110,7 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
                     endpoint,
                     member_id(&x.name),
                     ETCD_VERSION.to_string(),
-                    humanize(x.m.mvcc.size_bytes()),
+                    humanize(x.m.mvcc.db_size()),
                     (x.m.raft.role == Role::Leader).to_string(),
                     "false".into(),
                     x.m.raft.term.to_string(),
@@ -132,8 +164,27 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
             }
             Ok(keys.join("\n"))
         }
-        _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only)".into()),
+        ["alarm", "list", ..] => Ok(alarm_list(sim)),
+        _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only, alarm list, compact REV, defrag)".into()),
     }
+}
+
+fn admin(sim: &mut Simulation, op: AdminOp) -> Result<(), String> {
+    if sim.etcd_admin(op) {
+        Ok(())
+    } else {
+        Err("Error: context deadline exceeded".into())
+    }
+}
+
+/// `etcdctl alarm list`: one line per member with the NOSPACE alarm raised.
+fn alarm_list(sim: &Simulation) -> String {
+    members(sim)
+        .iter()
+        .filter(|x| x.m.mvcc.nospace)
+        .map(|x| format!("memberID:{} alarm:NOSPACE", u64::from_str_radix(&member_id(&x.name), 16).unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `curl http://etcd-N:2381/metrics`: the member's Prometheus metrics.

@@ -33,6 +33,9 @@ pub struct ClusterSpec {
     pub etcd_members: usize,
     /// WAL fsync latency of the etcd disks, µs (local NVMe SSD ≈ 200–1000).
     pub etcd_fsync_us: u64,
+    /// etcd --quota-backend-bytes (default 2 GiB).
+    #[serde(default = "default_quota")]
+    pub etcd_quota_bytes: usize,
     /// Raft timing preset: "paper" (elections after 150–300 ms) or "etcd" (heartbeat 100 ms,
     /// election 1000 ms, etcd's defaults).
     #[serde(default = "default_timing")]
@@ -69,11 +72,16 @@ impl Default for ClusterSpec {
             etcd_members: 3,
             etcd_fsync_us: 800,
             raft_timing: default_timing(),
+            etcd_quota_bytes: default_quota(),
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
         }
     }
+}
+
+fn default_quota() -> usize {
+    super::etcd::mvcc::DEFAULT_QUOTA_BYTES
 }
 
 fn default_timing() -> String {
@@ -149,7 +157,8 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
     let api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
-    let bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
+    let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
+    bootstrap.quota_bytes = spec.etcd_quota_bytes;
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
         let member = EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);

@@ -91,6 +91,10 @@ pub enum Timer {
     },
     /// Start a crashed process again.
     Restart,
+    /// kube-apiserver's compactor (--etcd-compaction-interval, 5 min).
+    Compact,
+    /// An operator's etcdctl write reaching the etcd leader.
+    EtcdAdmin(AdminOp),
     /// The operator asks this etcd leader to hand leadership to member `to`.
     TransferLeader {
         to: u32,
@@ -114,6 +118,13 @@ pub enum Timer {
     Retry {
         token: u64,
     },
+}
+
+/// etcdctl writes that go through Raft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminOp {
+    Compact(i64),
+    DisarmNospace,
 }
 
 #[derive(Clone, Debug)]

@@ -18,6 +18,7 @@ pub mod proxy;
 pub mod queue;
 pub mod rng;
 pub mod scheduler;
+pub mod storage;
 pub mod time;
 pub mod trace;
 pub mod user;
@@ -266,6 +267,19 @@ impl Simulation {
             m.fsync_us = us;
             self.note(id, "disk", &format!("WAL fsync now {:.1} ms", us as f64 / 1000.0));
         }
+    }
+
+    /// An etcdctl write (compact, alarm disarm), handed to the current etcd leader. Returns
+    /// false when no member leads.
+    pub fn etcd_admin(&mut self, op: event::AdminOp) -> bool {
+        let leader = self
+            .components
+            .iter()
+            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader));
+        if let Some(l) = leader {
+            self.queue.push(self.now, Event::Timer { to: l as ComponentId, timer: Timer::EtcdAdmin(op) });
+        }
+        leader.is_some()
     }
 
     /// Asks the current etcd leader to hand leadership to the member `to`.

@@ -64,8 +64,13 @@ enum EtcdWait {
     /// A new list after failing over to another member, merged into the cache.
     Relist,
     Watch,
+    Compact,
     Request(u64),
 }
+
+/// --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd to the revision
+/// it saw at the previous interval, keeping 5 minutes of history for watches.
+const COMPACTION_INTERVAL_US: u64 = 300 * super::time::SECONDS;
 
 /// An etcd call that gets no answer for this long means the member is unreachable
 /// (clientv3's keepalive would notice about as late).
@@ -89,6 +94,8 @@ pub struct ApiServer {
     node_rules: Vec<PolicyRule>,
     rng: SimRng,
     pub requests_total: u64,
+    /// The revision the compactor will compact to at its next run.
+    compact_to: i64,
 }
 
 impl ApiServer {
@@ -108,6 +115,7 @@ impl ApiServer {
             node_rules: authz::node::node_rules(),
             rng,
             requests_total: 0,
+            compact_to: 0,
         }
     }
 
@@ -140,15 +148,30 @@ impl ApiServer {
         match timer {
             Timer::Start => {
                 ctx.phase("start", "list and watch /registry/ from etcd");
+                ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);
                 self.etcd_call(
                     ctx,
                     EtcdOp::Range { prefix: "/registry/".into() },
                     EtcdWait::InitialList,
                     "Range /registry/",
                 );
-                self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
+                self.etcd_call(
+                    ctx,
+                    EtcdOp::Watch { prefix: "/registry/".into(), start_revision: None },
+                    EtcdWait::Watch,
+                    "Watch /registry/",
+                );
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
+            Timer::Compact => {
+                // Compact to what the previous interval saw, then remember today's revision.
+                if self.compact_to > 0 {
+                    let op = EtcdOp::Compact { revision: self.compact_to };
+                    self.etcd_call(ctx, op, EtcdWait::Compact, format!("Compact to revision {}", self.compact_to));
+                }
+                self.compact_to = self.cache_revision;
+                ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);
+            }
             Timer::EtcdDeadline { req_id } if self.etcd_pending.contains_key(&req_id) => {
                 self.fail_over(ctx, "no answer within 10s")
             }
@@ -177,16 +200,24 @@ impl ApiServer {
                 EtcdWait::Request(_) | EtcdWait::InitialList => {
                     self.etcd_call(ctx, op, wait, "retry on another member")
                 }
-                EtcdWait::Relist | EtcdWait::Watch => {}
+                EtcdWait::Relist | EtcdWait::Watch | EtcdWait::Compact => {}
             }
         }
+        // Resume the watch where the cache stands; if that history is compacted, relist.
+        let from = self.cache_revision + 1;
+        let op = EtcdOp::Watch { prefix: "/registry/".into(), start_revision: Some(from) };
+        self.etcd_call(ctx, op, EtcdWait::Watch, format!("Watch /registry/ from revision {from}"));
+    }
+
+    fn relist_and_watch(&mut self, ctx: &mut Ctx) {
         self.etcd_call(
             ctx,
             EtcdOp::Range { prefix: "/registry/".into() },
             EtcdWait::Relist,
             "Range /registry/ (relist)",
         );
-        self.etcd_call(ctx, EtcdOp::Watch { prefix: "/registry/".into() }, EtcdWait::Watch, "Watch /registry/");
+        let op = EtcdOp::Watch { prefix: "/registry/".into(), start_revision: None };
+        self.etcd_call(ctx, op, EtcdWait::Watch, "Watch /registry/");
     }
 
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
@@ -380,6 +411,17 @@ impl ApiServer {
         }
         match (self.etcd_pending.remove(&req_id).map(|(w, _)| w), result) {
             (Some(EtcdWait::Relist), EtcdResult::Range { kvs, revision }) => self.relist(ctx, kvs, revision),
+            (Some(EtcdWait::Watch), EtcdResult::Error(e)) => {
+                ctx.phase("watch", format!("{e}: relisting"));
+                self.relist_and_watch(ctx);
+            }
+            (Some(EtcdWait::Compact), result) => {
+                let outcome = match result {
+                    EtcdResult::Error(e) => e,
+                    _ => "done".into(),
+                };
+                ctx.phase("compaction", outcome);
+            }
             (Some(EtcdWait::Request(token)), EtcdResult::Error(e)) => {
                 let status = Status::internal(format!("Internal error occurred: {e}"));
                 self.finish(ctx, token, Err(status));

@@ -183,7 +183,7 @@ impl Audit {
             let upto = r.commit.min(r.last_index());
             for i in self.checked[r.id] + 1..=upto {
                 let Some(e) = r.log.get(i as usize) else { break };
-                let here = (e.term, e.data.as_ref().map(|p| p.txn.key.clone()));
+                let here = (e.term, e.data.as_ref().and_then(|p| p.op.key().map(str::to_string)));
                 match self.committed.get(i as usize - 1) {
                     Some(seen) if *seen != here => {
                         let msg = format!(
@@ -203,7 +203,9 @@ impl Audit {
             if leader_now && !self.was_leader[r.id] {
                 for (i, seen) in self.committed.iter().enumerate() {
                     let e = r.log.get(i + 1);
-                    if e.map(|e| (e.term, e.data.as_ref().map(|p| p.txn.key.clone()))) != Some(seen.clone()) {
+                    if e.map(|e| (e.term, e.data.as_ref().and_then(|p| p.op.key().map(str::to_string))))
+                        != Some(seen.clone())
+                    {
                         self.violate(
                             now,
                             format!("leader etcd-{} of term {} lacks committed entry {}", r.id, r.term, i + 1),

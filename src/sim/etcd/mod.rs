@@ -8,12 +8,12 @@ pub mod checker;
 pub mod mvcc;
 pub mod raft;
 
-use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
+use super::event::{AdminOp, ComponentId, Message, MsgKind, Payload, Timer};
 use super::metrics::{Exposition, Histogram};
 use super::rng::{Draw, SimRng};
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
-pub use mvcc::{Compare, EventType, KeyValue, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
+pub use mvcc::{Compare, EventType, KeyValue, KvOp, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
 use raft::{Config, Entry, HardState, MsgType, Raft, Role};
 use std::collections::BTreeMap;
 
@@ -26,8 +26,10 @@ pub enum EtcdOp {
     Range { prefix: String },
     /// KV.Txn, replicated through Raft.
     Txn(Txn),
-    /// Watch.Watch on a prefix: every later change is streamed back.
-    Watch { prefix: String },
+    /// KV.Compact, replicated through Raft.
+    Compact { revision: i64 },
+    /// Watch.Watch on a prefix: every change from `start_revision` (or from now) is streamed.
+    Watch { prefix: String, start_revision: Option<i64> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +54,7 @@ pub struct Proposal {
     pub member: usize,
     pub client: ComponentId,
     pub req_id: u64,
-    pub txn: Txn,
+    pub op: KvOp,
 }
 
 /// Raft timing: how long a tick lasts and the tick counts of the Raft config.
@@ -211,6 +213,14 @@ impl EtcdMember {
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
             Timer::Restart if !self.up => self.restart(ctx),
+            Timer::EtcdAdmin(op) if self.up => {
+                let op = match op {
+                    AdminOp::Compact(rev) => KvOp::Compact(rev),
+                    AdminOp::DisarmNospace => KvOp::Disarm,
+                };
+                self.raft.propose(Proposal { member: self.raft.id, client: ctx.me, req_id: 0, op });
+                self.drive(ctx);
+            }
             Timer::TransferLeader { to } if self.up => {
                 ctx.phase("transfer leadership", format!("to etcd-{to}"));
                 self.raft.transfer_leader(to as usize);
@@ -271,7 +281,7 @@ impl EtcdMember {
         self.raft.applied = 0;
         for e in self.raft.committed_to_apply() {
             if let Some(p) = e.data {
-                self.mvcc.txn(&p.txn);
+                let _ = self.mvcc.apply(&p.op);
             }
         }
         ctx.phase("restart", format!("replayed WAL to index {} (term {})", self.raft.applied, self.raft.term));
@@ -289,16 +299,33 @@ impl EtcdMember {
                     Payload::EtcdResp { req_id, result: Box::new(result) },
                 );
             }
-            EtcdOp::Watch { prefix } => {
-                self.watchers.push((client, prefix));
-                let result = Box::new(EtcdResult::WatchCreated);
+            EtcdOp::Watch { prefix, start_revision } => {
+                let past = match start_revision {
+                    Some(rev) => self.mvcc.changes_since(&prefix, rev),
+                    None => Ok(vec![]),
+                };
+                let result = Box::new(match &past {
+                    Ok(_) => EtcdResult::WatchCreated,
+                    Err(e) => EtcdResult::Error(e.clone()),
+                });
                 ctx.send(client, MsgKind::EtcdGrpc, "WatchResponse (created)", Payload::EtcdResp { req_id, result });
+                if let Ok(events) = past {
+                    if !events.is_empty() {
+                        ctx.send(client, MsgKind::EtcdGrpc, "WatchResponse (history)", Payload::EtcdWatch { events });
+                    }
+                    self.watchers.push((client, prefix));
+                }
             }
-            EtcdOp::Txn(txn) => {
+            EtcdOp::Txn(_) | EtcdOp::Compact { .. } => {
+                let op = match op {
+                    EtcdOp::Txn(t) => KvOp::Txn(t),
+                    EtcdOp::Compact { revision } => KvOp::Compact(revision),
+                    _ => return,
+                };
                 self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
-                let proposal = Proposal { member: self.raft.id, client, req_id, txn };
+                let proposal = Proposal { member: self.raft.id, client, req_id, op };
                 if self.raft.role == Role::Leader {
-                    ctx.phase("propose", format!("append {}", proposal.txn.key));
+                    ctx.phase("propose", format!("append {}", proposal.op.key().unwrap_or("compaction")));
                 }
                 if !self.raft.propose(proposal.clone()) {
                     self.waiting.push(proposal);
@@ -393,7 +420,16 @@ impl EtcdMember {
         }
         for entry in entries {
             let Some(p) = entry.data else { continue };
-            let (result, event) = self.mvcc.txn(&p.txn);
+            let (result, event) = match self.mvcc.apply(&p.op) {
+                Ok(r) => r,
+                Err(e) => {
+                    if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
+                        let result = Box::new(EtcdResult::Error(e.clone()));
+                        ctx.send(p.client, MsgKind::EtcdGrpc, e, Payload::EtcdResp { req_id: p.req_id, result });
+                    }
+                    continue;
+                }
+            };
             if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
                 let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
                 let result = Box::new(EtcdResult::Txn(result));
@@ -454,7 +490,17 @@ impl EtcdMember {
         e.gauge(
             "etcd_mvcc_db_total_size_in_bytes",
             "Total size of the underlying database physically allocated in bytes.",
-            self.mvcc.size_bytes() as f64,
+            self.mvcc.db_size() as f64,
+        );
+        e.gauge(
+            "etcd_mvcc_db_total_size_in_use_in_bytes",
+            "Total size of the underlying database logically in use in bytes.",
+            self.mvcc.in_use() as f64,
+        );
+        e.gauge(
+            "etcd_server_quota_backend_bytes",
+            "Current backend storage quota size in bytes.",
+            self.mvcc.quota_bytes as f64,
         );
         e.histograms(
             "etcd_disk_wal_fsync_duration_seconds",

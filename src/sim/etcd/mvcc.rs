@@ -1,10 +1,11 @@
-//! etcd's MVCC key-value store (server/storage/mvcc), reduced to what the apiserver needs: a
-//! global revision, create/mod revision and version per key, range by prefix, and a
-//! single-key transaction with a compare (how kube-apiserver does optimistic concurrency).
-//! Old revisions are not kept yet (no history, no compaction).
+//! etcd's MVCC key-value store (server/storage/mvcc): a global revision, create/mod revision
+//! and version per key, range by prefix, a single-key transaction with a compare (how
+//! kube-apiserver does optimistic concurrency), the change history since the last compaction
+//! (watch from a revision), compaction, and the backend quota with the NOSPACE alarm.
+//! Simplified: ranges read the newest revision only; sizes count keys and stored bytes.
 
 use crate::sim::api::Object;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
@@ -58,15 +59,147 @@ pub struct MvccEvent {
     pub kv: KeyValue,
 }
 
-#[derive(Clone, Debug, Default)]
+/// A replicated operation on the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KvOp {
+    Txn(Txn),
+    /// Compact: forget history up to and including this revision.
+    Compact(i64),
+    /// `etcdctl alarm disarm`.
+    Disarm,
+}
+
+impl KvOp {
+    /// The key a transaction writes (for labels and checks).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            KvOp::Txn(t) => Some(&t.key),
+            _ => None,
+        }
+    }
+}
+
+/// etcd's default --quota-backend-bytes: 2 GiB.
+pub const DEFAULT_QUOTA_BYTES: usize = 2 * 1024 * 1024 * 1024;
+pub const ERR_COMPACTED: &str = "mvcc: required revision has been compacted";
+pub const ERR_FUTURE_REV: &str = "mvcc: required revision is a future revision";
+pub const ERR_NO_SPACE: &str = "etcdserver: mvcc: database space exceeded";
+
+#[derive(Clone, Debug)]
 pub struct Mvcc {
     revision: i64,
+    compacted: i64,
     kvs: BTreeMap<String, KeyValue>,
+    /// Every change after `compacted`, oldest first.
+    history: VecDeque<MvccEvent>,
+    /// Bytes in use (live keys and values plus history).
+    in_use: usize,
+    /// The backend file only grows until a defrag, as bbolt's does.
+    db_size: usize,
+    pub quota_bytes: usize,
+    /// The NOSPACE alarm: set when a write would exceed the quota; only deletes, compaction
+    /// and a disarm are accepted until it is cleared.
+    pub nospace: bool,
+}
+
+impl Default for Mvcc {
+    fn default() -> Self {
+        Mvcc {
+            revision: 0,
+            compacted: 0,
+            kvs: BTreeMap::new(),
+            history: VecDeque::new(),
+            in_use: 0,
+            db_size: 0,
+            quota_bytes: DEFAULT_QUOTA_BYTES,
+            nospace: false,
+        }
+    }
+}
+
+/// Stored bytes of one pair: the key and the encoded value.
+fn pair_size(key: &str, value: &Object) -> usize {
+    key.len() + crate::sim::storage::encoded_len(value)
 }
 
 impl Mvcc {
     pub fn revision(&self) -> i64 {
         self.revision
+    }
+
+    pub fn compacted(&self) -> i64 {
+        self.compacted
+    }
+
+    /// etcd_mvcc_db_total_size_in_bytes: the backend's allocated size.
+    pub fn db_size(&self) -> usize {
+        self.db_size
+    }
+
+    /// etcd_mvcc_db_total_size_in_use_in_bytes.
+    pub fn in_use(&self) -> usize {
+        self.in_use
+    }
+
+    /// `etcdctl defrag`: give the space freed by compaction back.
+    pub fn defrag(&mut self) {
+        self.db_size = self.in_use;
+    }
+
+    /// Applies a replicated operation; errors are etcd's gRPC error messages.
+    pub fn apply(&mut self, op: &KvOp) -> Result<(TxnResult, Option<MvccEvent>), String> {
+        match op {
+            KvOp::Txn(t) => {
+                if let TxnAction::Put(v) = &t.action {
+                    let grows = pair_size(&t.key, v);
+                    if self.nospace || self.in_use + grows > self.quota_bytes {
+                        self.nospace = true;
+                        return Err(ERR_NO_SPACE.into());
+                    }
+                }
+                Ok(self.txn(t))
+            }
+            KvOp::Compact(rev) => {
+                self.compact(*rev)?;
+                Ok((TxnResult { succeeded: true, revision: self.revision, kv: None }, None))
+            }
+            KvOp::Disarm => {
+                self.nospace = false;
+                Ok((TxnResult { succeeded: true, revision: self.revision, kv: None }, None))
+            }
+        }
+    }
+
+    /// Forgets history up to `rev`.
+    pub fn compact(&mut self, rev: i64) -> Result<(), String> {
+        if rev <= self.compacted {
+            return Err(ERR_COMPACTED.into());
+        }
+        if rev > self.revision {
+            return Err(ERR_FUTURE_REV.into());
+        }
+        while self.history.front().is_some_and(|e| e.kv.mod_revision <= rev) {
+            if let Some(e) = self.history.pop_front() {
+                self.in_use = self.in_use.saturating_sub(pair_size(&e.kv.key, &e.kv.value));
+            }
+        }
+        self.compacted = rev;
+        Ok(())
+    }
+
+    /// The changes under `prefix` from revision `from` on, for a watch that starts in the
+    /// past; fails when that history has been compacted away.
+    pub fn changes_since(&self, prefix: &str, from: i64) -> Result<Vec<MvccEvent>, String> {
+        if from <= self.compacted {
+            return Err(ERR_COMPACTED.into());
+        }
+        Ok(self.history.iter().filter(|e| e.kv.mod_revision >= from && e.kv.key.starts_with(prefix)).cloned().collect())
+    }
+
+    fn record(&mut self, ev: &MvccEvent) {
+        self.in_use += pair_size(&ev.kv.key, &ev.kv.value);
+        self.db_size = self.db_size.max(self.in_use);
+        self.history.push_back(ev.clone());
     }
 
     pub fn len(&self) -> usize {
@@ -87,12 +220,6 @@ impl Mvcc {
             .take_while(|(k, _)| k.starts_with(prefix))
             .map(|(_, v)| v.clone())
             .collect()
-    }
-
-    /// Bytes of keys and values as stored (values in their JSON form for now; protobuf sizes
-    /// come with the storage encoder).
-    pub fn size_bytes(&self) -> usize {
-        self.kvs.values().map(|kv| kv.key.len() + serde_json::to_vec(&kv.value).map_or(0, |v| v.len())).sum()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &String> {
@@ -121,17 +248,21 @@ impl Mvcc {
                     mod_revision: rev,
                     version,
                 };
-                self.kvs.insert(txn.key.clone(), kv.clone());
+                if let Some(old) = self.kvs.insert(txn.key.clone(), kv.clone()) {
+                    self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
+                }
+                self.in_use += pair_size(&kv.key, &kv.value);
                 let event = MvccEvent { type_: EventType::Put, kv: kv.clone() };
+                self.record(&event);
                 (TxnResult { succeeded: true, revision: rev, kv: Some(kv) }, Some(event))
             }
             TxnAction::Delete => match self.kvs.remove(&txn.key) {
                 Some(mut old) => {
+                    self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
                     old.mod_revision = rev;
-                    (
-                        TxnResult { succeeded: true, revision: rev, kv: None },
-                        Some(MvccEvent { type_: EventType::Delete, kv: old }),
-                    )
+                    let event = MvccEvent { type_: EventType::Delete, kv: old };
+                    self.record(&event);
+                    (TxnResult { succeeded: true, revision: rev, kv: None }, Some(event))
                 }
                 None => {
                     self.revision -= 1;
@@ -167,6 +298,31 @@ mod tests {
         assert_eq!((kv.create_revision, kv.mod_revision, kv.version), (1, 2, 2));
         let (stale, _) = m.txn(&put(Compare::ModRevision(1)));
         assert!(!stale.succeeded, "a stale resourceVersion conflicts");
+    }
+
+    #[test]
+    fn history_compaction_and_quota() {
+        let mut m = Mvcc::default();
+        let put = |k: &str| KvOp::Txn(Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")) });
+        for k in ["/a", "/b", "/c"] {
+            m.apply(&put(k)).unwrap();
+        }
+        assert_eq!(m.changes_since("/", 2).unwrap().len(), 2);
+        m.apply(&KvOp::Compact(2)).unwrap();
+        assert_eq!(m.changes_since("/", 2).unwrap_err(), ERR_COMPACTED);
+        assert_eq!(m.changes_since("/", 3).unwrap().len(), 1);
+        assert_eq!(m.apply(&KvOp::Compact(9)).unwrap_err(), ERR_FUTURE_REV);
+        let before = m.db_size();
+        assert!(m.in_use() < before, "compaction frees space in use, not the file");
+        m.defrag();
+        assert_eq!(m.db_size(), m.in_use());
+        m.quota_bytes = m.in_use() + 10;
+        assert_eq!(m.apply(&put("/d")).unwrap_err(), ERR_NO_SPACE);
+        assert!(m.nospace);
+        m.quota_bytes = DEFAULT_QUOTA_BYTES;
+        assert_eq!(m.apply(&put("/d")).unwrap_err(), ERR_NO_SPACE, "the alarm stays until disarmed");
+        m.apply(&KvOp::Disarm).unwrap();
+        assert!(m.apply(&put("/d")).is_ok());
     }
 
     #[test]
