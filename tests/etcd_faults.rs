@@ -232,3 +232,26 @@ fn the_apiserver_compacts_every_five_minutes_and_resumes_watches_by_revision() {
     assert_eq!(kubectl::run(&mut sim, "kubectl create namespace later", TIMEOUT), "namespace/later created");
     assert!(kubectl::run(&mut sim, "kubectl get ns later", TIMEOUT).contains("Active"));
 }
+
+#[test]
+fn a_member_far_behind_catches_up_from_a_snapshot() {
+    let mut scenario = Scenario::default();
+    scenario.cluster.etcd_snapshot_count = 20;
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let lagging = etcd(&sim).iter().find(|m| m.raft.role == Role::Follower).unwrap().raft.id;
+    let id = sim.component_by_name(&format!("etcd-{lagging}")).unwrap();
+    sim.crash(id);
+    for i in 0..40 {
+        assert_eq!(kubectl::run(&mut sim, &format!("kubectl create namespace n{i}"), TIMEOUT), format!("namespace/n{i} created"));
+    }
+    let compacted = etcd(&sim).iter().any(|m| m.raft.role == Role::Leader && m.raft.offset() > 0);
+    assert!(compacted, "the leader compacted its log behind a snapshot");
+    sim.restart(id);
+    sim.run_until(sim.now().plus(3 * SECONDS));
+    let ms = etcd(&sim);
+    let (l, f) = (ms.iter().find(|m| m.raft.role == Role::Leader).unwrap(), ms[lagging]);
+    assert!(f.raft.snapshot.0 > 0 && f.raft.offset() > 0, "installed a snapshot: {:?}", f.raft.snapshot);
+    assert_eq!(f.mvcc.revision(), l.mvcc.revision(), "same store after catching up");
+    assert!(f.mvcc.get("/registry/namespaces/n39").is_some());
+}

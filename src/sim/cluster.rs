@@ -36,6 +36,9 @@ pub struct ClusterSpec {
     /// etcd --quota-backend-bytes (default 2 GiB).
     #[serde(default = "default_quota")]
     pub etcd_quota_bytes: usize,
+    /// etcd --snapshot-count: entries between snapshots (the log is compacted behind them).
+    #[serde(default = "default_snapshot_count")]
+    pub etcd_snapshot_count: u64,
     /// Raft timing preset: "paper" (elections after 150–300 ms) or "etcd" (heartbeat 100 ms,
     /// election 1000 ms, etcd's defaults).
     #[serde(default = "default_timing")]
@@ -73,11 +76,16 @@ impl Default for ClusterSpec {
             etcd_fsync_us: 800,
             raft_timing: default_timing(),
             etcd_quota_bytes: default_quota(),
+            etcd_snapshot_count: default_snapshot_count(),
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
         }
     }
+}
+
+fn default_snapshot_count() -> u64 {
+    super::etcd::DEFAULT_SNAPSHOT_COUNT
 }
 
 fn default_quota() -> usize {
@@ -161,7 +169,9 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     bootstrap.quota_bytes = spec.etcd_quota_bytes;
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
-        let member = EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
+        let mut member =
+            EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
+        member.snapshot_count = spec.etcd_snapshot_count.max(1);
         // etcd-0 is stacked on the control-plane node; the others run on their own hosts.
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (100 + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));

@@ -66,6 +66,11 @@ pub enum Payload {
     },
     /// Peer traffic between etcd members.
     Raft(Box<RaftMessage>),
+    /// MsgSnap with the snapshot's data (the store as of the snapshot index).
+    RaftSnapshot {
+        msg: Box<RaftMessage>,
+        data: Box<super::etcd::Mvcc>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -96,6 +96,8 @@ pub struct ApiServer {
     pub requests_total: u64,
     /// The revision the compactor will compact to at its next run.
     compact_to: i64,
+    /// The request id of the current watch on etcd.
+    watch_req: Option<u64>,
 }
 
 impl ApiServer {
@@ -116,6 +118,7 @@ impl ApiServer {
             rng,
             requests_total: 0,
             compact_to: 0,
+            watch_req: None,
         }
     }
 
@@ -183,6 +186,9 @@ impl ApiServer {
         let req_id = self.etcd_next;
         self.etcd_next += 1;
         self.etcd_pending.insert(req_id, (wait, op.clone()));
+        if matches!(wait, EtcdWait::Watch) {
+            self.watch_req = Some(req_id);
+        }
         let to = self.etcd[self.endpoint % self.etcd.len()];
         ctx.send(to, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
         if !matches!(wait, EtcdWait::Watch) {
@@ -403,6 +409,14 @@ impl ApiServer {
     }
 
     fn on_etcd(&mut self, ctx: &mut Ctx, req_id: u64, result: EtcdResult) {
+        if Some(req_id) == self.watch_req && !self.etcd_pending.contains_key(&req_id) {
+            // The member cancelled our established watch (it installed a snapshot).
+            if let EtcdResult::Error(e) = &result {
+                ctx.phase("watch", format!("{e}: relisting"));
+                self.relist_and_watch(ctx);
+            }
+            return;
+        }
         if matches!(&result, EtcdResult::Error(e) if e == CONNECTION_REFUSED) {
             if self.etcd_pending.contains_key(&req_id) {
                 self.fail_over(ctx, CONNECTION_REFUSED);

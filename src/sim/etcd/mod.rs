@@ -46,6 +46,8 @@ pub enum EtcdResult {
 }
 
 pub const CONNECTION_REFUSED: &str = "connection refused";
+/// etcd's default --snapshot-count.
+pub const DEFAULT_SNAPSHOT_COUNT: u64 = 10_000;
 pub const REQUEST_TIMED_OUT: &str = "etcdserver: request timed out";
 
 /// The payload of a Raft log entry: a client transaction and where its answer goes.
@@ -115,7 +117,12 @@ pub struct EtcdMember {
     syncing: Option<(u64, u64, Vec<RaftMessage>)>,
     /// Messages waiting for the next fsync.
     held: Vec<RaftMessage>,
-    watchers: Vec<(ComponentId, String)>,
+    /// Watch streams: client, the watch's request id, key prefix.
+    watchers: Vec<(ComponentId, u64, String)>,
+    /// The store as of the Raft snapshot (durable, like etcd's .snap file).
+    snapshot_data: Option<Box<Mvcc>>,
+    /// --snapshot-count: entries applied between snapshots.
+    pub snapshot_count: u64,
     /// Proposals received while no leader is known.
     waiting: Vec<Proposal>,
     last_leader: Option<usize>,
@@ -154,6 +161,8 @@ impl EtcdMember {
             syncing: None,
             held: Vec::new(),
             watchers: Vec::new(),
+            snapshot_data: None,
+            snapshot_count: DEFAULT_SNAPSHOT_COUNT,
             waiting: Vec::new(),
             last_leader: None,
             last_commit: 0,
@@ -176,6 +185,14 @@ impl EtcdMember {
             return;
         }
         match msg.payload {
+            Payload::RaftSnapshot { msg, data } => {
+                let index = msg.index;
+                self.raft.step(*msg);
+                if self.raft.offset() == index && self.raft.snapshot.0 == index && self.raft.applied == index {
+                    self.install(ctx, *data, index);
+                }
+                self.drive(ctx);
+            }
             Payload::Raft(m) => {
                 if m.type_ == MsgType::HeartbeatResp {
                     if let Some(sent) = self.heartbeat_sent.get_mut(m.from).and_then(Option::take) {
@@ -236,9 +253,18 @@ impl EtcdMember {
         self.life += 1;
         let hard =
             HardState { term: self.raft.term, vote: self.raft.vote, commit: self.raft.commit.min(self.raft.stable) };
-        let durable: Vec<Entry<Proposal>> = self.raft.log[..=self.raft.stable as usize].to_vec();
-        self.raft =
-            Raft::restart(self.raft.id, self.peers.len(), self.timing.config, self.rng_seed.clone(), hard, durable);
+        let keep = self.raft.stable.saturating_sub(self.raft.offset()) as usize;
+        let durable: Vec<Entry<Proposal>> = self.raft.log[..=keep].to_vec();
+        let snapshot = self.raft.snapshot;
+        self.raft = Raft::restart(
+            self.raft.id,
+            self.peers.len(),
+            self.timing.config,
+            self.rng_seed.clone(),
+            hard,
+            snapshot,
+            durable,
+        );
         self.syncing = None;
         self.held.clear();
         self.watchers.clear();
@@ -275,10 +301,11 @@ impl EtcdMember {
             self.timing.config,
             super::rng::fork(self.life, &format!("etcd-{}-life", self.raft.id)),
             self.raft.hard_state(),
+            self.raft.snapshot,
             self.raft.log.clone(),
         );
-        self.mvcc = self.bootstrap.clone();
-        self.raft.applied = 0;
+        // Load the snapshot, then replay the WAL after it.
+        self.mvcc = self.snapshot_data.as_deref().cloned().unwrap_or_else(|| self.bootstrap.clone());
         for e in self.raft.committed_to_apply() {
             if let Some(p) = e.data {
                 let _ = self.mvcc.apply(&p.op);
@@ -313,7 +340,7 @@ impl EtcdMember {
                     if !events.is_empty() {
                         ctx.send(client, MsgKind::EtcdGrpc, "WatchResponse (history)", Payload::EtcdWatch { events });
                     }
-                    self.watchers.push((client, prefix));
+                    self.watchers.push((client, req_id, prefix));
                 }
             }
             EtcdOp::Txn(_) | EtcdOp::Compact { .. } => {
@@ -403,8 +430,44 @@ impl EtcdMember {
         self.drive(ctx);
     }
 
+    /// A snapshot from the leader replaced the log: the store becomes the snapshot's, and
+    /// watch streams that would miss the changes in between are cancelled as compacted.
+    fn install(&mut self, ctx: &mut Ctx, data: Mvcc, index: u64) {
+        ctx.phase("snapshot", format!("installed the leader's snapshot at index {index}"));
+        self.mvcc = data.clone();
+        self.snapshot_data = Some(Box::new(data));
+        for (client, req_id, _) in std::mem::take(&mut self.watchers) {
+            let result = Box::new(EtcdResult::Error(mvcc::ERR_COMPACTED.into()));
+            ctx.send(
+                client,
+                MsgKind::EtcdGrpc,
+                "WatchResponse (canceled: compacted)",
+                Payload::EtcdResp { req_id, result },
+            );
+        }
+    }
+
+    /// Every --snapshot-count applied entries: snapshot the store and compact the log, keeping
+    /// half as many entries for followers that are slightly behind (SnapshotCatchUpEntries).
+    fn maybe_snapshot(&mut self, ctx: &mut Ctx) {
+        let applied = self.raft.applied;
+        if applied < self.raft.snapshot.0 + self.snapshot_count {
+            return;
+        }
+        self.snapshot_data = Some(Box::new(self.mvcc.clone()));
+        let compact_to = applied.saturating_sub(self.snapshot_count / 2);
+        self.raft.snapshot_taken(applied, compact_to);
+        ctx.phase("snapshot", format!("snapshot at index {applied}; log compacted to {}", self.raft.offset()));
+    }
+
     fn send_raft(&mut self, ctx: &mut Ctx, m: RaftMessage) {
         let Some(&to) = self.peers.get(m.to) else { return };
+        if m.type_ == MsgType::Snap {
+            let Some(data) = self.snapshot_data.clone() else { return };
+            let label = format!("MsgSnap (index {})", m.index);
+            ctx.send(to, MsgKind::RaftAppend, label, Payload::RaftSnapshot { msg: Box::new(m), data });
+            return;
+        }
         if m.type_ == MsgType::Heartbeat {
             self.heartbeat_sent[m.to] = Some(ctx.now);
         }
@@ -436,7 +499,7 @@ impl EtcdMember {
                 ctx.send(p.client, MsgKind::EtcdGrpc, label, Payload::EtcdResp { req_id: p.req_id, result });
             }
             if let Some(ev) = event {
-                for (client, prefix) in &self.watchers {
+                for (client, _, prefix) in &self.watchers {
                     if ev.kv.key.starts_with(prefix.as_str()) {
                         let label = format!("WatchResponse {:?} {}", ev.type_, ev.kv.key);
                         ctx.send(*client, MsgKind::EtcdGrpc, label, Payload::EtcdWatch { events: vec![ev.clone()] });
@@ -444,6 +507,7 @@ impl EtcdMember {
                 }
             }
         }
+        self.maybe_snapshot(ctx);
     }
 }
 

@@ -3,8 +3,9 @@
 //! CheckQuorum (etcd's defaults), the up-to-date vote check, MsgApp with the consistency check
 //! and conflict-term rejection hints, probe/replicate progress, heartbeats carrying
 //! min(match, commit), commit by quorum of entries of the current term only, and leadership
-//! transfer (MsgTransferLeader → MsgTimeoutNow). Not modelled: snapshots (MsgSnap), learners
-//! and membership changes, flow-control inflight limits, ReadIndex.
+//! transfer (MsgTransferLeader → MsgTimeoutNow), log compaction behind a snapshot and MsgSnap
+//! for followers that fell behind it. Not modelled: learners and membership changes,
+//! flow-control inflight limits, ReadIndex.
 //!
 //! The host calls [`Raft::tick`], [`Raft::step`] and [`Raft::propose`], then drains
 //! `msgs`, persists `unstable()` entries and reports them with [`Raft::persisted`], and
@@ -52,6 +53,9 @@ pub enum MsgType {
     HeartbeatResp,
     TransferLeader,
     TimeoutNow,
+    /// A snapshot for a follower whose next entry was compacted away (`index`/`log_term`
+    /// name the snapshot; the host carries its data).
+    Snap,
 }
 
 impl MsgType {
@@ -71,6 +75,7 @@ impl MsgType {
             MsgType::HeartbeatResp => "MsgHeartbeatResp",
             MsgType::TransferLeader => "MsgTransferLeader",
             MsgType::TimeoutNow => "MsgTimeoutNow",
+            MsgType::Snap => "MsgSnap",
         }
     }
 
@@ -145,6 +150,8 @@ impl<T> Message<T> {
 pub enum ProgressState {
     Probe,
     Replicate,
+    /// A snapshot is on its way; nothing else is sent until it is acknowledged.
+    Snapshot,
 }
 
 /// tracker.Progress: what the leader knows of one follower.
@@ -240,8 +247,11 @@ pub struct Raft<T> {
     pub vote: Option<Id>,
     pub role: Role,
     pub leader: Option<Id>,
-    /// log[0] is the dummy entry (index 0, term 0), as in etcd-io/raft.
+    /// log[0] is a dummy entry at the index and term where the log was last compacted (index
+    /// 0, term 0 before any compaction), as in etcd-io/raft.
     pub log: Vec<Entry<T>>,
+    /// The newest snapshot: (index, term). Entries up to it are in the host's snapshot data.
+    pub snapshot: (u64, u64),
     pub commit: u64,
     pub applied: u64,
     /// Highest index durable in this member's WAL.
@@ -267,6 +277,7 @@ impl<T: Clone> Raft<T> {
             role: Role::Follower,
             leader: None,
             log: vec![Entry { term: 0, index: 0, data: None }],
+            snapshot: (0, 0),
             commit: 0,
             applied: 0,
             stable: 0,
@@ -285,14 +296,53 @@ impl<T: Clone> Raft<T> {
 
     /// Rebuilds a member from what its WAL holds after a crash: the hard state (term, vote,
     /// commit) and the durable entries. Everything else starts afresh, as a follower.
-    pub fn restart(id: Id, size: usize, config: Config, rng: SimRng, hard: HardState, log: Vec<Entry<T>>) -> Self {
+    pub fn restart(
+        id: Id,
+        size: usize,
+        config: Config,
+        rng: SimRng,
+        hard: HardState,
+        snapshot: (u64, u64),
+        log: Vec<Entry<T>>,
+    ) -> Self {
         let mut r = Raft::new(id, size, config, rng);
         r.term = hard.term;
         r.vote = hard.vote;
         r.log = log;
+        r.snapshot = snapshot;
         r.stable = r.last_index();
-        r.commit = hard.commit.min(r.last_index());
+        r.commit = hard.commit.clamp(snapshot.0, r.last_index());
+        r.applied = snapshot.0;
         r
+    }
+
+    /// The index of log[0]: entries at or below it are compacted away.
+    pub fn offset(&self) -> u64 {
+        self.log[0].index
+    }
+
+    pub fn entry(&self, index: u64) -> Option<&Entry<T>> {
+        index.checked_sub(self.offset()).and_then(|i| self.log.get(i as usize))
+    }
+
+    fn pos(&self, index: u64) -> usize {
+        index.saturating_sub(self.offset()) as usize
+    }
+
+    /// Records a snapshot the host took at `index` (≤ applied) and drops the log before
+    /// `compact_to` (≤ index), keeping entries for followers that are a little behind.
+    pub fn snapshot_taken(&mut self, index: u64, compact_to: u64) {
+        let Some(term) = self.term_at(index) else { return };
+        if index > self.applied || index <= self.snapshot.0 {
+            return;
+        }
+        self.snapshot = (index, term);
+        let to = compact_to.min(index);
+        if to > self.offset() {
+            let Some(t) = self.term_at(to) else { return };
+            let keep = self.log.split_off(self.pos(to) + 1);
+            self.log = std::iter::once(Entry { index: to, term: t, data: None }).chain(keep).collect();
+        }
     }
 
     pub fn hard_state(&self) -> HardState {
@@ -300,7 +350,7 @@ impl<T: Clone> Raft<T> {
     }
 
     pub fn last_index(&self) -> u64 {
-        self.log.len() as u64 - 1
+        self.offset() + self.log.len() as u64 - 1
     }
 
     pub fn last_term(&self) -> u64 {
@@ -308,7 +358,7 @@ impl<T: Clone> Raft<T> {
     }
 
     pub fn term_at(&self, index: u64) -> Option<u64> {
-        self.log.get(index as usize).map(|e| e.term)
+        self.entry(index).map(|e| e.term)
     }
 
     fn peers(&self) -> Vec<Id> {
@@ -454,7 +504,7 @@ impl<T: Clone> Raft<T> {
             match m.type_ {
                 MsgType::PreVote => {}
                 MsgType::PreVoteResp if !m.reject => {}
-                MsgType::App | MsgType::Heartbeat => self.become_follower(m.term, Some(m.from)),
+                MsgType::App | MsgType::Heartbeat | MsgType::Snap => self.become_follower(m.term, Some(m.from)),
                 _ => self.become_follower(m.term, None),
             }
         } else if m.term < self.term && m.term != 0 {
@@ -561,6 +611,10 @@ impl<T: Clone> Raft<T> {
                 self.become_follower(m.term, Some(m.from));
                 self.handle_heartbeat(m);
             }
+            MsgType::Snap => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_snapshot(m);
+            }
             t if t == my_resp => match self.poll(m.from, !m.reject) {
                 VoteResult::Won => {
                     if self.role == Role::PreCandidate {
@@ -594,6 +648,11 @@ impl<T: Clone> Raft<T> {
                 self.election_elapsed = 0;
                 self.leader = Some(m.from);
                 self.handle_heartbeat(m);
+            }
+            MsgType::Snap => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                self.handle_snapshot(m);
             }
             MsgType::TransferLeader => {
                 if let Some(l) = self.leader {
@@ -634,6 +693,9 @@ impl<T: Clone> Raft<T> {
                 } else {
                     let was_paused = self.progress[from].paused;
                     if self.progress[from].maybe_update(m.index) {
+                        if self.progress[from].state == ProgressState::Snapshot {
+                            self.progress[from].become_probe();
+                        }
                         if self.progress[from].state == ProgressState::Probe {
                             self.progress[from].become_replicate();
                         }
@@ -655,6 +717,10 @@ impl<T: Clone> Raft<T> {
                 let from = m.from;
                 self.progress[from].recent_active = true;
                 self.progress[from].paused = false;
+                if self.progress[from].state == ProgressState::Snapshot {
+                    // The snapshot may have been lost: offer it again (MsgSnapStatus's role).
+                    self.progress[from].become_probe();
+                }
                 if self.progress[from].matched < self.last_index() {
                     self.send_append(from);
                 }
@@ -706,12 +772,22 @@ impl<T: Clone> Raft<T> {
 
     fn send_append(&mut self, to: Id) {
         let pr = &self.progress[to];
-        if pr.state == ProgressState::Probe && pr.paused {
+        if (pr.state == ProgressState::Probe && pr.paused) || pr.state == ProgressState::Snapshot {
             return;
         }
         let next = pr.next.clamp(1, self.last_index() + 1);
         let prev = next - 1;
-        let entries: Vec<Entry<T>> = self.log[next as usize..].to_vec();
+        if prev < self.offset() {
+            // The entries this follower needs are compacted: send the snapshot instead.
+            let (index, log_term) = self.snapshot;
+            let mut m = Message::new(MsgType::Snap, self.id, to, self.term);
+            m.index = index;
+            m.log_term = log_term;
+            self.progress[to].state = ProgressState::Snapshot;
+            self.send(m);
+            return;
+        }
+        let entries: Vec<Entry<T>> = self.log[self.pos(next)..].to_vec();
         let mut m = Message::new(MsgType::App, self.id, to, self.term);
         m.index = prev;
         m.log_term = self.term_at(prev).unwrap_or(0);
@@ -722,6 +798,7 @@ impl<T: Clone> Raft<T> {
             match pr.state {
                 ProgressState::Replicate => pr.next = last + 1,
                 ProgressState::Probe => pr.paused = true,
+                ProgressState::Snapshot => {}
             }
         }
         m.entries = entries;
@@ -745,14 +822,36 @@ impl<T: Clone> Raft<T> {
             return (index, 0);
         }
         let mut i = index;
-        while i > 0 {
+        while i > self.offset() {
             let t = self.term_at(i).unwrap_or(0);
             if t <= term {
                 return (i, t);
             }
             i -= 1;
         }
-        (0, 0)
+        (i, self.term_at(i).unwrap_or(0))
+    }
+
+    /// A follower installs a leader's snapshot: its log restarts at the snapshot.
+    fn handle_snapshot(&mut self, m: Message<T>) {
+        let term = self.term;
+        let mut r = Message::new(MsgType::AppResp, self.id, m.from, term);
+        if m.index <= self.commit {
+            r.index = self.commit;
+        } else if self.term_at(m.index) == Some(m.log_term) {
+            // Our log already holds the snapshot's last entry: just commit up to it (restore()
+            // fast-forwards instead of discarding entries we may have acknowledged).
+            self.commit_to(m.index);
+            r.index = self.commit;
+        } else {
+            self.log = vec![Entry { index: m.index, term: m.log_term, data: None }];
+            self.snapshot = (m.index, m.log_term);
+            self.commit = m.index;
+            self.applied = m.index;
+            self.stable = m.index;
+            r.index = m.index;
+        }
+        self.send(r);
     }
 
     fn handle_heartbeat(&mut self, m: Message<T>) {
@@ -779,7 +878,7 @@ impl<T: Clone> Raft<T> {
             let last_new = m.index + m.entries.len() as u64;
             let conflict = m.entries.iter().find(|e| self.term_at(e.index) != Some(e.term)).map(|e| e.index);
             if let Some(ci) = conflict {
-                self.log.truncate(ci as usize);
+                self.log.truncate(self.pos(ci));
                 self.stable = self.stable.min(ci - 1);
                 let skip = (ci - (m.index + 1)) as usize;
                 self.log.extend(m.entries.into_iter().skip(skip));
@@ -802,7 +901,7 @@ impl<T: Clone> Raft<T> {
 
     /// Entries not yet durable in the WAL.
     pub fn unstable(&self) -> &[Entry<T>] {
-        &self.log[(self.stable + 1).min(self.log.len() as u64) as usize..]
+        &self.log[self.pos(self.stable + 1).min(self.log.len())..]
     }
 
     /// The WAL has fsync'd entries up to `index` written in `term`. Returns false when the log
@@ -826,7 +925,7 @@ impl<T: Clone> Raft<T> {
         if upto <= self.applied {
             return Vec::new();
         }
-        let out = self.log[(self.applied + 1) as usize..=upto as usize].to_vec();
+        let out = self.log[self.pos(self.applied + 1)..=self.pos(upto)].to_vec();
         self.applied = upto;
         out
     }
