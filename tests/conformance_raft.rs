@@ -655,3 +655,32 @@ fn quorum_majority_commit() {
         assert_eq!(committed_index(&acked), tc["committed"].as_u64().unwrap(), "{tc}");
     }
 }
+
+/// Not from the vectors: ReadIndex (etcd's linearizable reads). A follower's read is answered
+/// with the leader's commit index after a heartbeat quorum; a leader cut off from the quorum
+/// cannot answer at all, so a stale leader never serves a stale read.
+#[test]
+fn read_index_needs_a_quorum() {
+    let mut net = Net::of(3, TEST);
+    net.hup(1);
+    net.prop(1);
+    let commit = net.get(1).commit;
+    // From a follower: forwarded to the leader, confirmed, answered.
+    let mut m = msg(MsgType::ReadIndex, 2, 1, 0);
+    m.context = 8;
+    net.send(m);
+    assert_eq!(net.peers[1].as_mut().unwrap().read_states, vec![(8, commit)]);
+    // A leader without its quorum stays silent.
+    net.cut(1, 2);
+    net.cut(1, 3);
+    let mut m = msg(MsgType::ReadIndex, 1, 1, 0);
+    m.context = 9;
+    net.send(m);
+    assert!(net.get(1).read_states.is_empty());
+    net.recover();
+    let mut m = msg(MsgType::ReadIndex, 1, 1, 0);
+    m.context = 10;
+    net.send(m);
+    let states: Vec<u64> = net.get(1).read_states.iter().map(|s| s.0).collect();
+    assert!(states.contains(&10), "{states:?}");
+}

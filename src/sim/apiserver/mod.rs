@@ -281,10 +281,14 @@ impl ApiServer {
                     return self.finish(ctx, token, Err(Status::forbidden(message)));
                 }
                 match f.req.verb {
-                    Verb::Get | Verb::List | Verb::Watch => {
-                        ctx.phase("watch cache", f.req.line());
-                        let resp = self.read(ctx, &f);
-                        self.finish_after(ctx, token, CACHE_READ_US, resp);
+                    Verb::Watch => self.serve_read(ctx, token),
+                    Verb::Get | Verb::List => {
+                        // Consistent reads from cache (ConsistentListFromCache, on since
+                        // v1.31): learn etcd's current revision through a linearizable read,
+                        // then answer from the watch cache once it has caught up.
+                        ctx.phase("etcd", "consistent read: current revision (ReadIndex)");
+                        let op = EtcdOp::CurrentRevision;
+                        self.etcd_call(ctx, op, EtcdWait::Request(token), "Range (linearizable, revision)");
                     }
                     _ => self.enter(ctx, token, Stage::Admission),
                 }
@@ -315,6 +319,15 @@ impl ApiServer {
             }
             Stage::Storage => {}
         }
+    }
+
+    /// Answers a read from the watch cache. Responses travel the same stream as the watch
+    /// events before them, so the cache already holds the revision just read.
+    fn serve_read(&mut self, ctx: &mut Ctx, token: u64) {
+        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        ctx.phase("watch cache", f.req.line());
+        let resp = self.read(ctx, &f);
+        self.finish_after(ctx, token, CACHE_READ_US, resp);
     }
 
     fn store(&mut self, ctx: &mut Ctx, token: u64, plan: Plan) {
@@ -436,6 +449,7 @@ impl ApiServer {
                 };
                 ctx.phase("compaction", outcome);
             }
+            (Some(EtcdWait::Request(token)), EtcdResult::Revision(_)) => self.serve_read(ctx, token),
             (Some(EtcdWait::Request(token)), EtcdResult::Error(e)) => {
                 let status = Status::internal(format!("Internal error occurred: {e}"));
                 self.finish(ctx, token, Err(status));

@@ -24,6 +24,9 @@ pub type RaftMessage = raft::Message<Proposal>;
 pub enum EtcdOp {
     /// KV.Range over a prefix, served from this member's state (serializable read).
     Range { prefix: String },
+    /// A linearizable read of the current revision (a Range with limit 1, as kube-apiserver
+    /// issues before serving a consistent list from its cache): ReadIndex through the leader.
+    CurrentRevision,
     /// KV.Txn, replicated through Raft.
     Txn(Txn),
     /// KV.Compact, replicated through Raft.
@@ -39,6 +42,7 @@ pub enum EtcdResult {
         revision: i64,
     },
     Txn(TxnResult),
+    Revision(i64),
     WatchCreated,
     /// A gRPC error: `etcdserver: request timed out`, or `connection refused` from the host
     /// of a crashed member.
@@ -127,8 +131,12 @@ pub struct EtcdMember {
     waiting: Vec<Proposal>,
     last_leader: Option<usize>,
     last_commit: u64,
-    /// Client transactions this member proposed, with their deadline (etcd's ReqTimeout).
+    /// Client transactions and reads this member is serving, with their deadline (etcd's
+    /// ReqTimeout).
     pending: BTreeMap<(ComponentId, u64), SimTime>,
+    /// Linearizable reads by ReadIndex context: who asked, and the read index once known.
+    reads: BTreeMap<u64, (ComponentId, u64, Option<u64>)>,
+    next_read: u64,
     rng_seed: SimRng,
     pub metrics: EtcdMetrics,
     /// When the last heartbeat left for each peer, to measure round trips.
@@ -167,6 +175,8 @@ impl EtcdMember {
             last_leader: None,
             last_commit: 0,
             pending: BTreeMap::new(),
+            reads: BTreeMap::new(),
+            next_read: 1,
             rng_seed: rng,
             metrics: EtcdMetrics::new(peers_len),
             heartbeat_sent: vec![None; peers_len],
@@ -272,6 +282,7 @@ impl EtcdMember {
         self.last_leader = None;
         self.last_commit = 0;
         self.pending.clear();
+        self.reads.clear();
     }
 
     /// etcd's ReqTimeout: 5 s plus two election timeouts.
@@ -286,6 +297,7 @@ impl EtcdMember {
             self.pending.iter().filter(|(_, d)| **d <= now).map(|(k, _)| *k).collect();
         for (client, req_id) in overdue {
             self.pending.remove(&(client, req_id));
+            self.reads.retain(|_, r| (r.0, r.1) != (client, req_id));
             self.metrics.proposals_failed_total += 1;
             let result = Box::new(EtcdResult::Error(REQUEST_TIMED_OUT.into()));
             ctx.send(client, MsgKind::EtcdGrpc, REQUEST_TIMED_OUT, Payload::EtcdResp { req_id, result });
@@ -343,6 +355,14 @@ impl EtcdMember {
                     self.watchers.push((client, req_id, prefix));
                 }
             }
+            EtcdOp::CurrentRevision => {
+                self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
+                let context = self.next_read;
+                self.next_read += 1;
+                self.reads.insert(context, (client, req_id, None));
+                self.raft.read_index(context);
+                self.drive(ctx);
+            }
             EtcdOp::Txn(_) | EtcdOp::Compact { .. } => {
                 let op = match op {
                     EtcdOp::Txn(t) => KvOp::Txn(t),
@@ -399,6 +419,7 @@ impl EtcdMember {
         }
         self.start_fsync(ctx);
         self.apply(ctx);
+        self.serve_reads(ctx);
     }
 
     fn start_fsync(&mut self, ctx: &mut Ctx) {
@@ -428,6 +449,30 @@ impl EtcdMember {
             }
         }
         self.drive(ctx);
+    }
+
+    /// Answers linearizable reads whose read index this member has applied.
+    fn serve_reads(&mut self, ctx: &mut Ctx) {
+        for (context, index) in std::mem::take(&mut self.raft.read_states) {
+            if let Some(r) = self.reads.get_mut(&context) {
+                r.2 = Some(index);
+            }
+        }
+        let applied = self.raft.applied;
+        let ready: Vec<u64> =
+            self.reads.iter().filter(|(_, r)| r.2.is_some_and(|i| i <= applied)).map(|(c, _)| *c).collect();
+        for context in ready {
+            let Some((client, req_id, _)) = self.reads.remove(&context) else { continue };
+            if self.pending.remove(&(client, req_id)).is_some() {
+                let result = Box::new(EtcdResult::Revision(self.mvcc.revision()));
+                ctx.send(
+                    client,
+                    MsgKind::EtcdGrpc,
+                    "RangeResponse (linearizable)",
+                    Payload::EtcdResp { req_id, result },
+                );
+            }
+        }
     }
 
     /// A snapshot from the leader replaced the log: the store becomes the snapshot's, and

@@ -4,8 +4,9 @@
 //! and conflict-term rejection hints, probe/replicate progress, heartbeats carrying
 //! min(match, commit), commit by quorum of entries of the current term only, and leadership
 //! transfer (MsgTransferLeader → MsgTimeoutNow), log compaction behind a snapshot and MsgSnap
-//! for followers that fell behind it. Not modelled: learners and membership changes,
-//! flow-control inflight limits, ReadIndex.
+//! for followers that fell behind it, and ReadIndex for linearizable reads (the leader confirms
+//! it still leads with a heartbeat round before answering). Not modelled: learners and
+//! membership changes, flow-control inflight limits, lease-based reads.
 //!
 //! The host calls [`Raft::tick`], [`Raft::step`] and [`Raft::propose`], then drains
 //! `msgs`, persists `unstable()` entries and reports them with [`Raft::persisted`], and
@@ -13,7 +14,7 @@
 
 use super::super::rng::{Draw, SimRng};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub type Id = usize;
 
@@ -56,6 +57,9 @@ pub enum MsgType {
     /// A snapshot for a follower whose next entry was compacted away (`index`/`log_term`
     /// name the snapshot; the host carries its data).
     Snap,
+    /// A linearizable read: asks the leader for its commit index (`context` names the read).
+    ReadIndex,
+    ReadIndexResp,
 }
 
 impl MsgType {
@@ -76,6 +80,8 @@ impl MsgType {
             MsgType::TransferLeader => "MsgTransferLeader",
             MsgType::TimeoutNow => "MsgTimeoutNow",
             MsgType::Snap => "MsgSnap",
+            MsgType::ReadIndex => "MsgReadIndex",
+            MsgType::ReadIndexResp => "MsgReadIndexResp",
         }
     }
 
@@ -114,6 +120,8 @@ pub struct Message<T> {
     pub reject_hint: u64,
     /// A campaign started by leadership transfer (etcd's campaignTransfer context).
     pub transfer: bool,
+    /// Read request id carried by MsgReadIndex, its heartbeat round and the answers.
+    pub context: u64,
 }
 
 impl<T> Message<T> {
@@ -130,6 +138,7 @@ impl<T> Message<T> {
             reject: false,
             reject_hint: 0,
             transfer: false,
+            context: 0,
         }
     }
 
@@ -263,6 +272,10 @@ pub struct Raft<T> {
     pub randomized_election_timeout: u32,
     pub lead_transferee: Option<Id>,
     pub msgs: Vec<Message<T>>,
+    /// Reads waiting for a quorum of heartbeat acks: (context, read index, requester, acks).
+    pending_reads: Vec<(u64, u64, Id, BTreeSet<Id>)>,
+    /// Reads this member may serve once it has applied `index`: (context, index).
+    pub read_states: Vec<(u64, u64)>,
     rng: SimRng,
 }
 
@@ -288,6 +301,8 @@ impl<T: Clone> Raft<T> {
             randomized_election_timeout: config.election_tick,
             lead_transferee: None,
             msgs: Vec::new(),
+            pending_reads: Vec::new(),
+            read_states: Vec::new(),
             rng,
         };
         r.reset_randomized_election_timeout();
@@ -390,6 +405,7 @@ impl<T: Clone> Raft<T> {
         self.reset_randomized_election_timeout();
         self.lead_transferee = None;
         self.votes.clear();
+        self.pending_reads.clear();
         let last = self.last_index();
         self.progress = vec![Progress::new(last + 1); self.size];
         self.progress[self.id].matched = self.stable.min(last);
@@ -469,6 +485,22 @@ impl<T: Clone> Raft<T> {
         let (last, sent) = (self.last_index(), self.msgs.len());
         self.step(m);
         self.last_index() > last || self.msgs[sent..].iter().any(|m| m.type_ == MsgType::Prop)
+    }
+
+    /// Starts a linearizable read named `context`; its answer appears in `read_states`.
+    pub fn read_index(&mut self, context: u64) {
+        let mut m = Message::new(MsgType::ReadIndex, self.id, self.id, 0);
+        m.context = context;
+        match self.role {
+            Role::Leader => self.step_leader(m),
+            Role::Follower => {
+                if let Some(l) = self.leader {
+                    m.to = l;
+                    self.send(m);
+                }
+            }
+            _ => {} // dropped: no leader to ask
+        }
     }
 
     /// Asks the cluster to hand leadership to `to` (the message comes "from" the transferee,
@@ -663,6 +695,7 @@ impl<T: Clone> Raft<T> {
             }
             // Leadership transfer skips PreVote and the lease check.
             MsgType::TimeoutNow => self.campaign(false, true),
+            MsgType::ReadIndexResp => self.read_states.push((m.context, m.index)),
             _ => {}
         }
     }
@@ -713,8 +746,25 @@ impl<T: Clone> Raft<T> {
                     }
                 }
             }
+            MsgType::ReadIndex => {
+                // Only a leader that has committed an entry of its term knows the commit index.
+                if self.term_at(self.commit) != Some(self.term) {
+                    return;
+                }
+                let mut acks = BTreeSet::new();
+                acks.insert(self.id);
+                if self.quorum() == 1 {
+                    self.answer_read(m.context, self.commit, m.from);
+                } else {
+                    self.pending_reads.push((m.context, self.commit, m.from, acks));
+                    self.bcast_heartbeat_with(m.context);
+                }
+            }
             MsgType::HeartbeatResp => {
                 let from = m.from;
+                if m.context != 0 {
+                    self.ack_read(m.context, from);
+                }
                 self.progress[from].recent_active = true;
                 self.progress[from].paused = false;
                 if self.progress[from].state == ProgressState::Snapshot {
@@ -762,10 +812,40 @@ impl<T: Clone> Raft<T> {
     }
 
     fn bcast_heartbeat(&mut self) {
+        self.bcast_heartbeat_with(0);
+    }
+
+    fn bcast_heartbeat_with(&mut self, context: u64) {
         for peer in self.peers() {
             let commit = self.progress[peer].matched.min(self.commit);
             let mut m = Message::new(MsgType::Heartbeat, self.id, peer, self.term);
             m.commit = commit;
+            m.context = context;
+            self.send(m);
+        }
+    }
+
+    /// A heartbeat round for read `context` was acknowledged by `from`; a quorum confirms
+    /// leadership, so this read and every earlier one may be answered.
+    fn ack_read(&mut self, context: u64, from: Id) {
+        let Some(pos) = self.pending_reads.iter().position(|r| r.0 == context) else { return };
+        self.pending_reads[pos].3.insert(from);
+        if self.pending_reads[pos].3.len() < self.quorum() {
+            return;
+        }
+        let ready: Vec<(u64, u64, Id, BTreeSet<Id>)> = self.pending_reads.drain(..=pos).collect();
+        for (ctx, index, to, _) in ready {
+            self.answer_read(ctx, index, to);
+        }
+    }
+
+    fn answer_read(&mut self, context: u64, index: u64, to: Id) {
+        if to == self.id {
+            self.read_states.push((context, index));
+        } else {
+            let mut m = Message::new(MsgType::ReadIndexResp, self.id, to, self.term);
+            m.index = index;
+            m.context = context;
             self.send(m);
         }
     }
@@ -856,8 +936,9 @@ impl<T: Clone> Raft<T> {
 
     fn handle_heartbeat(&mut self, m: Message<T>) {
         self.commit_to(m.commit);
-        let term = self.term;
-        self.send(Message::new(MsgType::HeartbeatResp, self.id, m.from, term));
+        let mut r = Message::new(MsgType::HeartbeatResp, self.id, m.from, self.term);
+        r.context = m.context;
+        self.send(r);
     }
 
     fn commit_to(&mut self, c: u64) {
