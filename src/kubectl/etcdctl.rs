@@ -159,10 +159,19 @@ pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
             } else {
                 source.m.mvcc.get(prefix).map(|kv| kv.key.clone()).into_iter().collect()
             };
-            if !tokens.iter().any(|t| t == "--keys-only") {
-                return Err("error: this console prints keys only (add --keys-only); values are protobuf".into());
+            if tokens.iter().any(|t| t == "--keys-only") {
+                return Ok(keys.join("\n"));
             }
-            Ok(keys.join("\n"))
+            // Key, then the raw value as stored (non-printable bytes shown as '.').
+            let shown: Vec<String> = keys
+                .iter()
+                .filter_map(|k| source.m.mvcc.get(k))
+                .map(|kv| {
+                    let v: String = kv.value.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
+                    format!("{}\n{v}", kv.key)
+                })
+                .collect();
+            Ok(shown.join("\n"))
         }
         ["alarm", "list", ..] => Ok(alarm_list(sim)),
         _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only, alarm list, compact REV, defrag)".into()),

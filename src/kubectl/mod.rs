@@ -114,6 +114,15 @@ pub fn request(c: &Command) -> ApiRequest {
             };
             ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
         }
+        Command::CreateSecret { name, literals, namespace } => {
+            use base64::Engine;
+            let data = literals
+                .iter()
+                .map(|(k, v)| (k.clone(), base64::engine::general_purpose::STANDARD.encode(v)))
+                .collect();
+            let secret = Secret { metadata: ObjectMeta::named(namespace, name), type_: "Opaque".into(), data };
+            ApiRequest::new(Verb::Create, res("secrets"), namespace, "").with_body(Object::Secret(secret))
+        }
         Command::CreateNamespace { name } => {
             let ns = Namespace { metadata: ObjectMeta::named("", name), status: Default::default() };
             ApiRequest::new(Verb::Create, res("namespaces"), "", "").with_body(Object::Namespace(ns))
@@ -164,6 +173,9 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         }
         (Command::Run { .. }, ApiBody::Object(o)) => {
             format!("{} created", printers::name_of(res("pods"), &o))
+        }
+        (Command::CreateSecret { .. }, ApiBody::Object(o)) => {
+            format!("{} created", printers::name_of(res("secrets"), &o))
         }
         (Command::CreateNamespace { .. }, ApiBody::Object(o)) => {
             format!("{} created", printers::name_of(res("namespaces"), &o))

@@ -22,6 +22,11 @@ pub enum Command {
     CreateNamespace {
         name: String,
     },
+    CreateSecret {
+        name: String,
+        literals: Vec<(String, String)>,
+        namespace: String,
+    },
     Run {
         name: String,
         image: String,
@@ -130,7 +135,7 @@ impl Args {
 }
 
 fn takes_value(flag: &str) -> bool {
-    matches!(flag, "image" | "replicas" | "port" | "namespace" | "output")
+    matches!(flag, "image" | "replicas" | "port" | "namespace" | "output" | "from-literal")
 }
 
 /// Splits a line into words, honouring single and double quotes.
@@ -281,6 +286,28 @@ fn parse_create(args: &Args) -> Result<Command, String> {
         "namespace" | "ns" => {
             args.only(&[])?;
             Ok(Command::CreateNamespace { name: exactly_one(rest, "NAME")? })
+        }
+        "secret" => {
+            args.only(&["from-literal", "namespace"])?;
+            let (kind, names) =
+                rest.split_first().ok_or("error: must specify one of: docker-registry, generic, tls")?;
+            if kind != "generic" {
+                return Err(format!(
+                    "error: unknown command \"{kind}\" for \"kubectl create secret\" (this console knows generic)"
+                ));
+            }
+            let name = exactly_one(names, "NAME")?;
+            let mut literals = Vec::new();
+            for (k, v) in &args.flags {
+                if k == "from-literal" {
+                    let lit = v.clone().unwrap_or_default();
+                    let (key, value) = lit
+                        .split_once('=')
+                        .ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
+                    literals.push((key.to_string(), value.to_string()));
+                }
+            }
+            Ok(Command::CreateSecret { name, literals, namespace: args.namespace() })
         }
         other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
     }

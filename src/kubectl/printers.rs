@@ -66,6 +66,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "deployments" => (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "replicasets" => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "namespaces" => (&["NAME", "STATUS", "AGE"], &[]),
+        "secrets" => (&["NAME", "TYPE", "DATA", "AGE"], &[]),
         "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
@@ -180,6 +181,7 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             )
         }
         Object::Lease(l) => (vec![name, l.spec.holder_identity.clone(), age], vec![]),
+        Object::Secret(s) => (vec![name, s.type_.clone(), s.data.len().to_string(), age], vec![]),
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),

@@ -39,6 +39,9 @@ pub struct ClusterSpec {
     /// etcd --snapshot-count: entries between snapshots (the log is compacted behind them).
     #[serde(default = "default_snapshot_count")]
     pub etcd_snapshot_count: u64,
+    /// kube-apiserver --encryption-provider-config: resources encrypted at rest.
+    #[serde(default)]
+    pub encryption: Option<super::storage::EncryptionConfig>,
     /// Raft timing preset: "paper" (elections after 150–300 ms) or "etcd" (heartbeat 100 ms,
     /// election 1000 ms, etcd's defaults).
     #[serde(default = "default_timing")]
@@ -77,6 +80,7 @@ impl Default for ClusterSpec {
             raft_timing: default_timing(),
             etcd_quota_bytes: default_quota(),
             etcd_snapshot_count: default_snapshot_count(),
+            encryption: None,
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
@@ -111,6 +115,9 @@ impl ClusterSpec {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
         self.timing()?;
+        if let Some(enc) = &self.encryption {
+            enc.validate()?;
+        }
         if self.workers.len() > 250 {
             return Err(format!("at most 250 worker nodes in this build, got {}", self.workers.len()));
         }
@@ -163,7 +170,8 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     b.add("kubectl", Role::User, 0, "", Component::User(UserClient::new(APISERVER)));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
-    let api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
+    let mut api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
+    api.encryption = spec.encryption.clone();
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     bootstrap.quota_bytes = spec.etcd_quota_bytes;
@@ -212,7 +220,7 @@ fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
     m.uid = new_uid(rng);
     m.creation_timestamp = Time::at(SimTime::ZERO);
     let key = res.key(&m.namespace, &m.name);
-    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(obj) });
+    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(super::storage::encode(&obj)) });
 }
 
 /// Every control-plane component records Events.

@@ -15,6 +15,7 @@ pub enum Object {
     Node(Node),
     Pod(Pod),
     Service(Service),
+    Secret(Secret),
     Deployment(Deployment),
     ReplicaSet(ReplicaSet),
     Lease(Lease),
@@ -31,6 +32,7 @@ macro_rules! each_object {
             Object::Node($o) => $body,
             Object::Pod($o) => $body,
             Object::Service($o) => $body,
+            Object::Secret($o) => $body,
             Object::Deployment($o) => $body,
             Object::ReplicaSet($o) => $body,
             Object::Lease($o) => $body,
@@ -55,6 +57,7 @@ impl Object {
             Object::Node(_) => "Node",
             Object::Pod(_) => "Pod",
             Object::Service(_) => "Service",
+            Object::Secret(_) => "Secret",
             Object::Deployment(_) => "Deployment",
             Object::ReplicaSet(_) => "ReplicaSet",
             Object::Lease(_) => "Lease",
@@ -366,6 +369,17 @@ pub struct Service {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ServiceSpec,
+}
+
+/// A Secret: `data` values are base64, as in the API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Secret {
+    pub metadata: ObjectMeta,
+    #[serde(default, rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, String>,
 }
 
 // ---------------------------------------------------------------- apps/v1

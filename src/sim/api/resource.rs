@@ -56,6 +56,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/services/specs",
     },
     ResourceInfo {
+        plural: "secrets",
+        singular: "secret",
+        short: &[],
+        kind: "Secret",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/secrets",
+    },
+    ResourceInfo {
         plural: "deployments",
         singular: "deployment",
         short: &["deploy"],

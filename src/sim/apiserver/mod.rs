@@ -96,6 +96,8 @@ pub struct ApiServer {
     pub requests_total: u64,
     /// The revision the compactor will compact to at its next run.
     compact_to: i64,
+    /// --encryption-provider-config, if any.
+    pub encryption: Option<super::storage::EncryptionConfig>,
     /// The request id of the current watch on etcd.
     watch_req: Option<u64>,
 }
@@ -118,6 +120,7 @@ impl ApiServer {
             rng,
             requests_total: 0,
             compact_to: 0,
+            encryption: None,
             watch_req: None,
         }
     }
@@ -305,7 +308,7 @@ impl ApiServer {
             Stage::Validation => {
                 let Some(plan) = f.plan.clone() else { return };
                 let errs = match &plan.txn.action {
-                    super::etcd::TxnAction::Put(o) => validation::validate(o),
+                    super::etcd::TxnAction::Put(_) => validation::validate(&plan.object),
                     super::etcd::TxnAction::Delete => vec![],
                 };
                 if !errs.is_empty() {
@@ -330,8 +333,23 @@ impl ApiServer {
         self.finish_after(ctx, token, CACHE_READ_US, resp);
     }
 
-    fn store(&mut self, ctx: &mut Ctx, token: u64, plan: Plan) {
+    /// An object from etcd bytes (decrypting when needed), with resourceVersion = mod revision.
+    fn decode(&self, kv: &KeyValue) -> Option<Object> {
+        let plain = match &self.encryption {
+            Some(enc) => enc.from_storage(&kv.value).ok()?,
+            None => kv.value.clone(),
+        };
+        let mut o = super::storage::decode(&plain).ok()?;
+        o.meta_mut().resource_version = kv.mod_revision.to_string();
+        Some(o)
+    }
+
+    fn store(&mut self, ctx: &mut Ctx, token: u64, mut plan: Plan) {
         let label = format!("Txn {}", plan.txn.key);
+        if let (Some(enc), super::etcd::TxnAction::Put(bytes)) = (&self.encryption, &mut plan.txn.action) {
+            let plural = plan.object.kind().to_ascii_lowercase() + "s";
+            *bytes = enc.to_storage(&plural, std::mem::take(bytes), &mut self.rng);
+        }
         let op = EtcdOp::Txn(plan.txn.clone());
         if let Some(f) = self.inflight.get_mut(&token) {
             f.stage = Stage::Storage;
@@ -456,7 +474,9 @@ impl ApiServer {
             }
             (Some(EtcdWait::InitialList), EtcdResult::Range { kvs, revision }) => {
                 for kv in kvs {
-                    self.cache.insert(kv.key.clone(), with_rv(&kv));
+                    if let Some(o) = self.decode(&kv) {
+                        self.cache.insert(kv.key.clone(), o);
+                    }
                 }
                 self.cache_revision = revision;
                 self.ready = true;
@@ -489,7 +509,11 @@ impl ApiServer {
             (Verb::Update, Some(_)) => Status::conflict(req.resource, &req.name),
             (_, Some(kv)) if f.retries < MAX_RETRIES => {
                 // GuaranteedUpdate: try again on the fresh object etcd returned.
-                match registry::modify_plan(req, &with_rv(&kv), ctx.now) {
+                match self
+                    .decode(&kv)
+                    .ok_or_else(|| Status::internal("unable to decode stored object".into()))
+                    .and_then(|cur| registry::modify_plan(req, &cur, ctx.now))
+                {
                     Ok(plan) => {
                         if let Some(x) = self.inflight.get_mut(&token) {
                             x.retries += 1;
@@ -518,7 +542,7 @@ impl ApiServer {
                 if !listed.contains_key(key) {
                     let kv = KeyValue {
                         key: key.clone(),
-                        value: obj.clone(),
+                        value: super::storage::encode(obj),
                         create_revision: 0,
                         mod_revision: revision,
                         version: 0,
@@ -540,7 +564,7 @@ impl ApiServer {
         if ev.type_ == EventType::Put && seen.is_some_and(|rv| rv >= ev.kv.mod_revision) {
             return;
         }
-        let obj = with_rv(&ev.kv);
+        let Some(obj) = self.decode(&ev.kv) else { return };
         self.cache_revision = self.cache_revision.max(ev.kv.mod_revision);
         let old = match ev.type_ {
             EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
@@ -564,12 +588,6 @@ impl ApiServer {
             ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
         }
     }
-}
-
-fn with_rv(kv: &KeyValue) -> Object {
-    let mut o = kv.value.clone();
-    o.meta_mut().resource_version = kv.mod_revision.to_string();
-    o
 }
 
 /// Field selectors the skeleton supports: `spec.nodeName` on pods and `metadata.name`.

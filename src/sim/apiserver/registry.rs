@@ -129,7 +129,7 @@ pub fn create_plan(req: &ApiRequest, obj: Object) -> Plan {
         txn: Txn {
             key: req.resource.key(&obj.meta().namespace, &obj.meta().name),
             compare: Compare::Absent,
-            action: TxnAction::Put(stored),
+            action: TxnAction::Put(crate::sim::storage::encode(&stored)),
         },
         object: obj,
         code: 201,
@@ -174,7 +174,11 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
     };
     let mut stored = next.clone();
     stored.meta_mut().resource_version.clear();
-    Ok(Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object: next, code: 200 })
+    Ok(Plan {
+        txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
+        object: next,
+        code: 200,
+    })
 }
 
 /// The main resource keeps its status; a spec change bumps metadata.generation.
@@ -303,7 +307,11 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             let object = Object::Pod(next);
             let mut stored = object.clone();
             stored.meta_mut().resource_version.clear();
-            return Plan { txn: Txn { key, compare, action: TxnAction::Put(stored) }, object, code: 200 };
+            return Plan {
+                txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
+                object,
+                code: 200,
+            };
         }
     }
     Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }

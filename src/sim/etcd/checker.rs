@@ -87,7 +87,11 @@ impl KvClient {
         let key = format!("/check/{n}");
         let obj =
             Object::Namespace(Namespace { metadata: ObjectMeta::named("", &format!("w{n}")), ..Default::default() });
-        let op = EtcdOp::Txn(Txn { key: key.clone(), compare: Compare::Absent, action: TxnAction::Put(obj) });
+        let op = EtcdOp::Txn(Txn {
+            key: key.clone(),
+            compare: Compare::Absent,
+            action: TxnAction::Put(crate::sim::storage::encode(&obj)),
+        });
         self.pending.insert(n, (n, ctx.now));
         ctx.send(to, MsgKind::EtcdGrpc, format!("Txn {key}"), Payload::Etcd { req_id: n, op: Box::new(op) });
         ctx.timer(self.every_us, Timer::Work);

@@ -4,13 +4,13 @@
 //! (watch from a revision), compaction, and the backend quota with the NOSPACE alarm.
 //! Simplified: ranges read the newest revision only; sizes count keys and stored bytes.
 
-use crate::sim::api::Object;
 use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
     pub key: String,
-    pub value: Object,
+    /// The bytes kube-apiserver stored (see `sim::storage`).
+    pub value: Vec<u8>,
     pub create_revision: i64,
     pub mod_revision: i64,
     pub version: i64,
@@ -27,7 +27,7 @@ pub enum Compare {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TxnAction {
-    Put(Object),
+    Put(Vec<u8>),
     Delete,
 }
 
@@ -117,9 +117,9 @@ impl Default for Mvcc {
     }
 }
 
-/// Stored bytes of one pair: the key and the encoded value.
-fn pair_size(key: &str, value: &Object) -> usize {
-    key.len() + crate::sim::storage::encoded_len(value)
+/// Stored bytes of one pair: the key and the value.
+fn pair_size(key: &str, value: &[u8]) -> usize {
+    key.len() + value.len()
 }
 
 impl Mvcc {
@@ -276,10 +276,13 @@ impl Mvcc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::api::{Namespace, ObjectMeta};
+    use crate::sim::api::{Namespace, Object, ObjectMeta};
 
-    fn ns(name: &str) -> Object {
-        Object::Namespace(Namespace { metadata: ObjectMeta::named("", name), ..Default::default() })
+    fn ns(name: &str) -> Vec<u8> {
+        crate::sim::storage::encode(&Object::Namespace(Namespace {
+            metadata: ObjectMeta::named("", name),
+            ..Default::default()
+        }))
     }
 
     #[test]
