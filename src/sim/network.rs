@@ -62,6 +62,8 @@ pub struct Network {
     /// Cut host pairs, stored with the smaller host first.
     partitions: BTreeSet<(u32, u32)>,
     pub chaos: Chaos,
+    /// Links whose next message is to be lost (an operator's targeted drop).
+    drop_next: BTreeSet<(ComponentId, ComponentId)>,
     rng: SimRng,
 }
 
@@ -83,7 +85,14 @@ pub const CLIENT_HOST: u32 = 0;
 
 impl Network {
     pub fn new(config: NetworkConfig, rng: SimRng) -> Self {
-        Network { config, hosts: Vec::new(), partitions: BTreeSet::new(), chaos: Chaos::default(), rng }
+        Network {
+            config,
+            hosts: Vec::new(),
+            partitions: BTreeSet::new(),
+            chaos: Chaos::default(),
+            drop_next: BTreeSet::new(),
+            rng,
+        }
     }
 
     pub fn place(&mut self, id: ComponentId, host: u32) {
@@ -110,7 +119,15 @@ impl Network {
         self.partitions.contains(&(a.min(b), a.max(b)))
     }
 
+    /// Loses the next message sent from `from` to `to`.
+    pub fn drop_next(&mut self, from: ComponentId, to: ComponentId) {
+        self.drop_next.insert((from, to));
+    }
+
     pub fn transit(&mut self, from: ComponentId, to: ComponentId) -> Transit {
+        if self.drop_next.remove(&(from, to)) {
+            return Transit::Lost;
+        }
         let (a, b) = (self.host_of(from), self.host_of(to));
         if a != b && self.partitions.contains(&(a.min(b), a.max(b))) {
             return Transit::Partitioned;
@@ -155,6 +172,17 @@ mod tests {
         assert_eq!(n.transit(1, 2), Transit::Partitioned);
         assert_eq!(n.transit(2, 1), Transit::Partitioned);
         n.heal();
+        assert!(matches!(n.transit(1, 2), Transit::Arrives { .. }));
+    }
+
+    #[test]
+    fn drop_next_loses_exactly_one_message_on_that_link() {
+        let mut n = Network::new(NetworkConfig::default(), fork(1, "net"));
+        n.place(1, 1);
+        n.place(2, 2);
+        n.drop_next(1, 2);
+        assert!(matches!(n.transit(2, 1), Transit::Arrives { .. }), "the other direction is untouched");
+        assert_eq!(n.transit(1, 2), Transit::Lost);
         assert!(matches!(n.transit(1, 2), Transit::Arrives { .. }));
     }
 

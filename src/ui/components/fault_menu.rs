@@ -19,6 +19,8 @@ pub struct MenuAt {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
+    /// Lose the next message on the link to this member's peer.
+    DropNext(ComponentId),
     Stop,
     Restart,
     Isolate,
@@ -29,8 +31,13 @@ enum Action {
 }
 
 impl Action {
-    fn label(self) -> &'static str {
+    fn label(self, names: &[String]) -> String {
+        if let Action::DropNext(to) = self {
+            let to = names.get(to as usize).map_or("?", |s| s.as_str());
+            return format!("Drop the next message to {to}");
+        }
         match self {
+            Action::DropNext(_) => unreachable!(),
             Action::Stop => "Stop (crash the process)",
             Action::Restart => "Restart from the WAL",
             Action::Isolate => "Partition from the network",
@@ -39,6 +46,7 @@ impl Action {
             Action::FastDisk => "Normal disk (fsync 0.8 ms)",
             Action::TakeLeadership => "Transfer leadership here",
         }
+        .to_string()
     }
 }
 
@@ -52,6 +60,7 @@ fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     if m.up && m.raft.role != Role::Leader {
         list.push(Action::TakeLeadership);
     }
+    list.extend(m.peers.iter().filter(|p| **p != id).map(|p| Action::DropNext(*p)));
     (name, list)
 }
 
@@ -67,6 +76,10 @@ fn run(engine: &Shared, id: ComponentId, a: Action) {
         Action::SlowDisk => sim.set_fsync(id, SLOW_FSYNC_US),
         Action::FastDisk => sim.set_fsync(id, 800),
         Action::TakeLeadership => sim.transfer_leadership(id),
+        Action::DropNext(to) => {
+            sim.network.drop_next(id, to);
+            sim.note(id, "fault", "the next message on this link will be lost");
+        }
     }
 }
 
@@ -77,6 +90,7 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     move || {
         let at = menu.get()?;
         let (name, list) = engine.with_value(|e| actions(e, at.id));
+        let names: Vec<String> = engine.with_value(|e| e.borrow().sim.infos.iter().map(|i| i.name.clone()).collect());
         if list.is_empty() {
             return None;
         }
@@ -88,7 +102,7 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
                     <button on:click=move |_| {
                         engine.with_value(|e| run(e, id, a));
                         menu.set(None);
-                    }>{a.label()}</button>
+                    }>{a.label(&names)}</button>
                 }
             })
             .collect_view();
