@@ -90,6 +90,8 @@ pub struct EtcdMetrics {
     pub wal_fsync: Histogram,
     /// etcd_network_peer_round_trip_time_seconds per peer: ExponentialBuckets(0.0001, 2, 16).
     pub peer_rtt: Vec<Histogram>,
+    /// etcd_disk_backend_commit_duration_seconds: ExponentialBuckets(0.001, 2, 14).
+    pub backend_commit: Histogram,
 }
 
 impl EtcdMetrics {
@@ -99,6 +101,7 @@ impl EtcdMetrics {
             proposals_failed_total: 0,
             wal_fsync: Histogram::exponential(0.001, 2.0, 14),
             peer_rtt: vec![Histogram::exponential(0.0001, 2.0, 16); peers],
+            backend_commit: Histogram::exponential(0.001, 2.0, 14),
         }
     }
 }
@@ -145,6 +148,9 @@ pub struct EtcdMember {
     disk_rng: SimRng,
     /// When the fsync in progress started.
     sync_started: SimTime,
+    /// Applied writes not yet in a backend (bbolt) commit, and when the last one ran.
+    backend_dirty: bool,
+    last_backend_commit: SimTime,
 }
 
 impl EtcdMember {
@@ -182,6 +188,8 @@ impl EtcdMember {
             heartbeat_sent: vec![None; peers_len],
             disk_rng: super::rng::fork(id as u64, "etcd-disk"),
             sync_started: SimTime::ZERO,
+            backend_dirty: false,
+            last_backend_commit: SimTime::ZERO,
         }
     }
 
@@ -236,6 +244,7 @@ impl EtcdMember {
                 }
                 self.drive(ctx);
                 self.expire(ctx);
+                self.backend_commit(ctx.now);
                 ctx.timer(self.timing.tick_us, Timer::RaftTick { life });
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
@@ -451,6 +460,18 @@ impl EtcdMember {
         self.drive(ctx);
     }
 
+    /// bbolt commits applied writes in batches every --backend-batch-interval (100 ms); each
+    /// commit fsyncs the database file.
+    fn backend_commit(&mut self, now: SimTime) {
+        if self.backend_dirty && now.since(self.last_backend_commit) >= 100 * super::time::MILLIS {
+            self.backend_dirty = false;
+            self.last_backend_commit = now;
+            let jitter = self.fsync_us / 4;
+            let us = self.fsync_us - jitter + self.disk_rng.below(2 * jitter + 1);
+            self.metrics.backend_commit.observe(us as f64 / 1e6);
+        }
+    }
+
     /// Answers linearizable reads whose read index this member has applied.
     fn serve_reads(&mut self, ctx: &mut Ctx) {
         for (context, index) in std::mem::take(&mut self.raft.read_states) {
@@ -528,6 +549,7 @@ impl EtcdMember {
         }
         for entry in entries {
             let Some(p) = entry.data else { continue };
+            self.backend_dirty = true;
             let (result, event) = match self.mvcc.apply(&p.op) {
                 Ok(r) => r,
                 Err(e) => {
@@ -615,6 +637,11 @@ impl EtcdMember {
             "etcd_disk_wal_fsync_duration_seconds",
             "The latency distributions of fsync called by WAL.",
             &[(vec![], &self.metrics.wal_fsync)],
+        );
+        e.histograms(
+            "etcd_disk_backend_commit_duration_seconds",
+            "The latency distributions of commit called by backend.",
+            &[(vec![], &self.metrics.backend_commit)],
         );
         let series: Vec<(Vec<(&str, &str)>, &Histogram)> = self
             .metrics
