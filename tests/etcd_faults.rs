@@ -60,13 +60,7 @@ fn the_checker_catches_two_leaders_and_a_changed_committed_entry() {
 }
 
 fn etcd(sim: &Simulation) -> Vec<&kube_playground::sim::etcd::EtcdMember> {
-    sim.components
-        .iter()
-        .filter_map(|c| match c {
-            Component::Etcd(m) => Some(m.as_ref()),
-            _ => None,
-        })
-        .collect()
+    sim.etcd_members().collect()
 }
 
 #[test]

@@ -9,14 +9,7 @@ use std::collections::BTreeMap;
 
 pub fn check(sim: &Simulation) -> Vec<String> {
     let mut errs = Vec::new();
-    let members: Vec<_> = sim
-        .components
-        .iter()
-        .filter_map(|c| match c {
-            Component::Etcd(e) => Some(e),
-            _ => None,
-        })
-        .collect();
+    let members: Vec<_> = sim.etcd_members().collect();
     // Election safety: at most one leader per term.
     let mut leaders: BTreeMap<u64, usize> = BTreeMap::new();
     for m in &members {

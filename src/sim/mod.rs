@@ -218,6 +218,22 @@ impl Simulation {
         }
     }
 
+    /// The etcd members, in member order.
+    pub fn etcd_members(&self) -> impl Iterator<Item = &etcd::EtcdMember> {
+        self.components.iter().filter_map(|c| match c {
+            Component::Etcd(m) => Some(m.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The component id of the etcd member that leads now, if any.
+    fn etcd_leader(&self) -> Option<ComponentId> {
+        self.components
+            .iter()
+            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader))
+            .map(|i| i as ComponentId)
+    }
+
     /// Kills a process (etcd members for now): it drops every message and loses what it had
     /// not made durable. Returns false for components that cannot crash yet.
     pub fn crash(&mut self, id: ComponentId) -> bool {
@@ -272,12 +288,9 @@ impl Simulation {
     /// An etcdctl write (compact, alarm disarm), handed to the current etcd leader. Returns
     /// false when no member leads.
     pub fn etcd_admin(&mut self, op: event::AdminOp) -> bool {
-        let leader = self
-            .components
-            .iter()
-            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader));
+        let leader = self.etcd_leader();
         if let Some(l) = leader {
-            self.queue.push(self.now, Event::Timer { to: l as ComponentId, timer: Timer::EtcdAdmin(op) });
+            self.queue.push(self.now, Event::Timer { to: l, timer: Timer::EtcdAdmin(op) });
         }
         leader.is_some()
     }
@@ -288,13 +301,8 @@ impl Simulation {
             Some(Component::Etcd(m)) => m.raft.id as u32,
             _ => return,
         };
-        let leader = self
-            .components
-            .iter()
-            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader));
-        if let Some(l) = leader {
-            self.queue
-                .push(self.now, Event::Timer { to: l as ComponentId, timer: Timer::TransferLeader { to: target } });
+        if let Some(l) = self.etcd_leader() {
+            self.queue.push(self.now, Event::Timer { to: l, timer: Timer::TransferLeader { to: target } });
         }
     }
 

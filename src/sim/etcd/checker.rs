@@ -151,16 +151,6 @@ pub struct Audit {
     result: CheckResult,
 }
 
-fn members(sim: &Simulation) -> Vec<&EtcdMember> {
-    sim.components
-        .iter()
-        .filter_map(|c| match c {
-            Component::Etcd(m) => Some(m.as_ref()),
-            _ => None,
-        })
-        .collect()
-}
-
 impl Audit {
     pub fn violations(&self) -> &[String] {
         &self.result.violations
@@ -168,7 +158,7 @@ impl Audit {
 
     pub fn observe(&mut self, sim: &Simulation) {
         let now = sim.now();
-        let ms = members(sim);
+        let ms = sim.etcd_members().collect::<Vec<_>>();
         if self.was_leader.is_empty() {
             self.was_leader = vec![false; ms.len()];
             self.checked = vec![0; ms.len()];
@@ -356,7 +346,7 @@ fn heal_all(sim: &mut Simulation, n: usize, recoveries: &mut Vec<(SimTime, Recov
 }
 
 fn finish(sim: &Simulation, checker: &mut Audit, fault_end: SimTime) {
-    let ms = members(sim);
+    let ms = sim.etcd_members().collect::<Vec<_>>();
     let Some(Component::KvClient(client)) = sim.components.last() else { return };
     checker.result.acked_writes = client.acked.len();
     // Service is back: writes were acknowledged after the faults ended.
