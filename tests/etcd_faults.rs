@@ -15,7 +15,7 @@ const TIMEOUT: u64 = 30 * SECONDS;
 #[test]
 fn the_checker_finds_no_violation_across_seeded_fault_schedules() {
     let mut elections = Vec::new();
-    for seed in 1..=120 {
+    for seed in 1..=200 {
         let r = check_seed(5, seed, &Fault::ALL, PAPER_TIMING, 5);
         assert!(r.violations.is_empty(), "seed {seed}: {:?}", r.violations);
         assert!(r.acked_writes > 50, "seed {seed}: only {} writes acknowledged", r.acked_writes);
