@@ -1,6 +1,7 @@
 //! Scenarios: the one serialisable input of a run — seed, cluster shape and timed console
 //! commands. Presets and (later) lessons and share links are scenarios.
 
+pub mod fragment;
 pub mod reference;
 pub mod script;
 

@@ -19,7 +19,12 @@ kubelets register their nodes. Try:\n  kubectl create deployment web --image=ngi
 
 #[component]
 pub fn App() -> impl IntoView {
-    let engine: Shared = match Engine::new(Scenario::default()) {
+    let hash = window().location().hash().unwrap_or_default();
+    let (scenario, link_error) = match crate::scenario::fragment::apply(&hash, Scenario::default()) {
+        Ok(s) => (s, None),
+        Err(e) => (Scenario::default(), Some(e)),
+    };
+    let engine: Shared = match Engine::new(scenario) {
         Ok(e) => Rc::new(RefCell::new(e)),
         Err(err) => return view! { <p class="fatal">{format!("error: {err}")}</p> }.into_any(),
     };
@@ -31,7 +36,11 @@ pub fn App() -> impl IntoView {
     let legend = RwSignal::new(false);
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
-        console: RwSignal::new(vec![ConsoleLine::new(LineKind::Info, WELCOME)]),
+        console: RwSignal::new(
+            std::iter::once(ConsoleLine::new(LineKind::Info, WELCOME))
+                .chain(link_error.map(|e| ConsoleLine::new(LineKind::Error, &e)))
+                .collect(),
+        ),
         frames: RwSignal::new(0),
     };
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();

@@ -51,11 +51,14 @@ pub fn compute(view: &ClusterView) -> Layout {
     let cp_name = view.nodes.iter().find(|n| n.control_plane).map(|n| n.name.clone()).unwrap_or_default();
     let (node_w, gap) = (300.0, 30.0);
     let cp = Rect { x: 170.0, y: 20.0, w: 700.0, h: 330.0 };
-    let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: cp.h };
+    let remote_count = view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name).count();
+    // The etcd region grows with the members so that each shows its whole log strip.
+    let etcd_h = (44.0 + remote_count as f64 * (ETCD_H + 12.0)).max(cp.h);
+    let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: etcd_h };
     let workers_w = workers.len() as f64 * (node_w + gap) - gap;
     let world_w = (etcd_region.x + etcd_region.w).max(workers_w);
     let workers_x = (world_w - workers_w).max(0.0) / 2.0;
-    let worker_y = cp.y + cp.h + 40.0;
+    let worker_y = cp.y + etcd_h + 40.0;
     let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
@@ -65,7 +68,6 @@ pub fn compute(view: &ClusterView) -> Layout {
     let row1 = cp.y + 44.0;
     let row2 = cp.y + 160.0;
     let mut remote_etcd = 0;
-    let remote_count = view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name).count();
     for c in &view.components {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },

@@ -1,0 +1,69 @@
+//! Scenario settings in the page's URL fragment: `#members=5&timing=etcd&seed=42&workers=4`.
+//! (Full share links, `#s=` and `#preset=`, come with the scenarios issue.) Unknown keys are
+//! left for later flags; a bad value is an error in plain words and the default is used.
+
+use super::Scenario;
+
+pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
+    for pair in fragment.trim_start_matches('#').split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = |max: u64| -> Result<u64, String> {
+            value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| format!("invalid link: {key}={value} (expected a number up to {max})"))
+        };
+        match key {
+            "members" => s.cluster.etcd_members = number(7)? as usize,
+            "seed" => s.seed = number(u64::MAX)?,
+            "timing" => s.cluster.raft_timing = value.to_string(),
+            "workers" => {
+                let n = number(12)? as usize;
+                let template = s.cluster.workers.first().cloned();
+                if let Some(t) = template {
+                    s.cluster.workers = (1..=n).map(|i| kube_node(&t, i)).collect();
+                }
+            }
+            _ => {}
+        }
+    }
+    s.cluster.validate().map_err(|e| format!("invalid link: {e}"))?;
+    Ok(s)
+}
+
+fn kube_node(template: &crate::sim::kubelet::NodeConfig, i: usize) -> crate::sim::kubelet::NodeConfig {
+    crate::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_set_the_cluster_shape() {
+        let s = apply("#members=5&timing=etcd&seed=42&workers=4&embed", Scenario::default()).unwrap();
+        assert_eq!(
+            (s.cluster.etcd_members, s.cluster.raft_timing.as_str(), s.seed, s.cluster.workers.len()),
+            (5, "etcd", 42, 4)
+        );
+        assert_eq!(s.cluster.workers[3].name, "worker-4");
+    }
+
+    #[test]
+    fn bad_values_are_reported_not_applied() {
+        assert_eq!(
+            apply("#members=9", Scenario::default()).unwrap_err(),
+            "invalid link: members=9 (expected a number up to 7)"
+        );
+        assert_eq!(
+            apply("#members=0", Scenario::default()).unwrap_err(),
+            "invalid link: etcd members must be between 1 and 7, got 0"
+        );
+        assert_eq!(
+            apply("#timing=warp", Scenario::default()).unwrap_err(),
+            "invalid link: unknown Raft timing \"warp\" (paper, etcd)"
+        );
+        assert!(apply("", Scenario::default()).is_ok());
+    }
+}
