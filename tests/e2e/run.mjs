@@ -163,6 +163,21 @@ await test('an etcd member can be stopped and restarted from the fault menu', as
   if (!ns.includes('after-crash')) throw new Error(ns);
 });
 
+await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
+  await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  const members = await command(page, 'etcdctl member list');
+  if (members.split('\n').length !== 5) throw new Error(members);
+  await page.screenshot({ path: path.join(artifacts, 'five-etcd-members.png') });
+  await page.goto('about:blank');
+  await page.goto(origin + '#members=9', { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  const log = (await page.locator('[data-testid=console-log] pre').allTextContents()).join('\n');
+  if (!log.includes('invalid link: members=9 (expected a number up to 7)')) throw new Error(log);
+  const nodes = await command(page, 'etcdctl member list');
+  if (nodes.split('\n').length !== 3) throw new Error(nodes);
+});
+
 await test('the legend opens', async (page) => {
   await open(page);
   await page.getByTestId('legend-toggle').click();
