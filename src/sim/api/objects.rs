@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 pub type ResourceList = BTreeMap<String, String>;
 
-/// One stored object. The `kind` tag is the upstream Kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One stored object. The `kind` field is the upstream Kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum Object {
     Namespace(Namespace),
@@ -23,6 +23,34 @@ pub enum Object {
     ClusterRoleBinding(ClusterRoleBinding),
     Role(Role),
     RoleBinding(RoleBinding),
+}
+
+/// Reads `kind` first, then the matching type: smaller code than serde's internally tagged
+/// enum support, which buffers every field.
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        let kind = v.get("kind").and_then(|k| k.as_str()).ok_or_else(|| D::Error::missing_field("kind"))?.to_string();
+        fn typed<T: serde::de::DeserializeOwned, E: Error>(v: serde_json::Value) -> Result<T, E> {
+            serde_json::from_value(v).map_err(E::custom)
+        }
+        Ok(match kind.as_str() {
+            "Namespace" => Object::Namespace(typed(v)?),
+            "Node" => Object::Node(typed(v)?),
+            "Pod" => Object::Pod(typed(v)?),
+            "Service" => Object::Service(typed(v)?),
+            "Secret" => Object::Secret(typed(v)?),
+            "Deployment" => Object::Deployment(typed(v)?),
+            "ReplicaSet" => Object::ReplicaSet(typed(v)?),
+            "Lease" => Object::Lease(typed(v)?),
+            "ClusterRole" => Object::ClusterRole(typed(v)?),
+            "ClusterRoleBinding" => Object::ClusterRoleBinding(typed(v)?),
+            "Role" => Object::Role(typed(v)?),
+            "RoleBinding" => Object::RoleBinding(typed(v)?),
+            other => return Err(D::Error::custom(format!("no kind \"{other}\" is registered"))),
+        })
+    }
 }
 
 macro_rules! each_object {
