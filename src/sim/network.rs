@@ -4,7 +4,7 @@
 use super::event::ComponentId;
 use super::rng::{Draw, SimRng};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A latency distribution: a base plus uniform jitter, in microseconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
@@ -54,6 +54,15 @@ pub struct Chaos {
     pub reorder_us: u64,
 }
 
+/// A one-shot fault for the next message on one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkFault {
+    Drop,
+    /// Hold it back this long; later messages overtake it (a reorder).
+    Delay(u64),
+    Duplicate,
+}
+
 #[derive(Clone, Debug)]
 pub struct Network {
     pub config: NetworkConfig,
@@ -62,8 +71,8 @@ pub struct Network {
     /// Cut host pairs, stored with the smaller host first.
     partitions: BTreeSet<(u32, u32)>,
     pub chaos: Chaos,
-    /// Links whose next message is to be lost (an operator's targeted drop).
-    drop_next: BTreeSet<(ComponentId, ComponentId)>,
+    /// What happens to the next message on a link (an operator's targeted fault).
+    next_on_link: BTreeMap<(ComponentId, ComponentId), LinkFault>,
     rng: SimRng,
 }
 
@@ -90,7 +99,7 @@ impl Network {
             hosts: Vec::new(),
             partitions: BTreeSet::new(),
             chaos: Chaos::default(),
-            drop_next: BTreeSet::new(),
+            next_on_link: BTreeMap::new(),
             rng,
         }
     }
@@ -119,13 +128,14 @@ impl Network {
         self.partitions.contains(&(a.min(b), a.max(b)))
     }
 
-    /// Loses the next message sent from `from` to `to`.
-    pub fn drop_next(&mut self, from: ComponentId, to: ComponentId) {
-        self.drop_next.insert((from, to));
+    /// Applies `fault` to the next message sent from `from` to `to`.
+    pub fn fault_next(&mut self, from: ComponentId, to: ComponentId, fault: LinkFault) {
+        self.next_on_link.insert((from, to), fault);
     }
 
     pub fn transit(&mut self, from: ComponentId, to: ComponentId) -> Transit {
-        if self.drop_next.remove(&(from, to)) {
+        let one_shot = self.next_on_link.remove(&(from, to));
+        if one_shot == Some(LinkFault::Drop) {
             return Transit::Lost;
         }
         let (a, b) = (self.host_of(from), self.host_of(to));
@@ -152,8 +162,15 @@ impl Network {
         if reordered {
             after_us += self.rng.below(chaos.reorder_us + 1);
         }
-        let copy_after_us = (remote && chaos.duplicate > 0.0 && self.rng.chance(chaos.duplicate))
+        let mut copy_after_us = (remote && chaos.duplicate > 0.0 && self.rng.chance(chaos.duplicate))
             .then(|| after_us + latency.sample(&mut self.rng));
+        match one_shot {
+            Some(LinkFault::Delay(us)) => {
+                return Transit::Arrives { after_us: after_us + us, in_order: false, copy_after_us };
+            }
+            Some(LinkFault::Duplicate) => copy_after_us = Some(after_us + latency.sample(&mut self.rng)),
+            _ => {}
+        }
         Transit::Arrives { after_us, in_order: !reordered, copy_after_us }
     }
 }
@@ -176,14 +193,19 @@ mod tests {
     }
 
     #[test]
-    fn drop_next_loses_exactly_one_message_on_that_link() {
+    fn one_shot_link_faults_hit_exactly_the_next_message() {
         let mut n = Network::new(NetworkConfig::default(), fork(1, "net"));
         n.place(1, 1);
         n.place(2, 2);
-        n.drop_next(1, 2);
+        n.fault_next(1, 2, LinkFault::Drop);
         assert!(matches!(n.transit(2, 1), Transit::Arrives { .. }), "the other direction is untouched");
         assert_eq!(n.transit(1, 2), Transit::Lost);
-        assert!(matches!(n.transit(1, 2), Transit::Arrives { .. }));
+        assert!(matches!(n.transit(1, 2), Transit::Arrives { copy_after_us: None, in_order: true, .. }));
+        n.fault_next(1, 2, LinkFault::Duplicate);
+        assert!(matches!(n.transit(1, 2), Transit::Arrives { copy_after_us: Some(_), .. }));
+        n.fault_next(1, 2, LinkFault::Delay(500_000));
+        let Transit::Arrives { after_us, in_order, .. } = n.transit(1, 2) else { panic!() };
+        assert!(after_us >= 500_000 && !in_order, "held back and free to be overtaken");
     }
 
     #[test]

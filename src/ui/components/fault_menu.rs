@@ -4,6 +4,7 @@
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::event::ComponentId;
+use crate::sim::network::LinkFault;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -19,8 +20,8 @@ pub struct MenuAt {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    /// Lose the next message on the link to this member's peer.
-    DropNext(ComponentId),
+    /// A one-shot fault on the next message on the link to this member's peer.
+    Link(ComponentId, LinkFault),
     Stop,
     Restart,
     Isolate,
@@ -32,12 +33,16 @@ enum Action {
 
 impl Action {
     fn label(self, names: &[String]) -> String {
-        if let Action::DropNext(to) = self {
+        if let Action::Link(to, fault) = self {
             let to = names.get(to as usize).map_or("?", |s| s.as_str());
-            return format!("Drop the next message to {to}");
+            return match fault {
+                LinkFault::Drop => format!("Drop the next message to {to}"),
+                LinkFault::Delay(_) => format!("Delay the next message to {to} by 500 ms"),
+                LinkFault::Duplicate => format!("Duplicate the next message to {to}"),
+            };
         }
         match self {
-            Action::DropNext(_) => unreachable!(),
+            Action::Link(..) => unreachable!(),
             Action::Stop => "Stop (crash the process)",
             Action::Restart => "Restart from the WAL",
             Action::Isolate => "Partition from the network",
@@ -60,7 +65,11 @@ fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     if m.up && m.raft.role != Role::Leader {
         list.push(Action::TakeLeadership);
     }
-    list.extend(m.peers.iter().filter(|p| **p != id).map(|p| Action::DropNext(*p)));
+    for p in m.peers.iter().filter(|p| **p != id) {
+        for f in [LinkFault::Drop, LinkFault::Delay(500_000), LinkFault::Duplicate] {
+            list.push(Action::Link(*p, f));
+        }
+    }
     (name, list)
 }
 
@@ -76,9 +85,9 @@ fn run(engine: &Shared, id: ComponentId, a: Action) {
         Action::SlowDisk => sim.set_fsync(id, SLOW_FSYNC_US),
         Action::FastDisk => sim.set_fsync(id, 800),
         Action::TakeLeadership => sim.transfer_leadership(id),
-        Action::DropNext(to) => {
-            sim.network.drop_next(id, to);
-            sim.note(id, "fault", "the next message on this link will be lost");
+        Action::Link(to, fault) => {
+            sim.network.fault_next(id, to, fault);
+            sim.note(id, "fault", &format!("next message on this link: {fault:?}"));
         }
     }
 }
