@@ -261,6 +261,7 @@ fn secrets_are_encrypted_at_rest_and_read_back_in_plaintext() {
     use base64::Engine;
     let mut scenario = Scenario::default();
     scenario.cluster.encryption = Some(kube_playground::sim::storage::EncryptionConfig {
+        provider: "aescbc".into(),
         resources: vec!["secrets".into()],
         key_name: "key1".into(),
         secret: base64::engine::general_purpose::STANDARD.encode([42u8; 32]),
@@ -284,6 +285,7 @@ fn secrets_are_encrypted_at_rest_and_read_back_in_plaintext() {
     // A bad key is refused when the cluster is built.
     let mut bad = Scenario::default();
     bad.cluster.encryption = Some(kube_playground::sim::storage::EncryptionConfig {
+        provider: "aescbc".into(),
         resources: vec!["secrets".into()],
         key_name: "key1".into(),
         secret: "c2hvcnQ=".into(),

@@ -1,4 +1,6 @@
-//! Scenario settings in the page's URL fragment: `#members=5&timing=etcd&seed=42&workers=4`.
+//! Scenario settings in the page's URL fragment:
+//! `#members=5&timing=etcd&seed=42&workers=4&encryption=aescbc` (encryption uses a fixed demo
+//! key: anyone with the link can decrypt, which is the point of a playground).
 //! (Full share links, `#s=` and `#preset=`, come with the scenarios issue.) Unknown keys are
 //! left for later flags; a bad value is an error in plain words and the default is used.
 
@@ -18,6 +20,15 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             "members" => s.cluster.etcd_members = number(7)? as usize,
             "seed" => s.seed = number(u64::MAX)?,
             "timing" => s.cluster.raft_timing = value.to_string(),
+            "encryption" => {
+                s.cluster.encryption = Some(crate::sim::storage::EncryptionConfig {
+                    provider: value.to_string(),
+                    resources: vec!["secrets".into()],
+                    key_name: "key1".into(),
+                    // base64 of 32 bytes: "kube-playground-demo-key-32bytes"
+                    secret: "a3ViZS1wbGF5Z3JvdW5kLWRlbW8ta2V5LTMyYnl0ZXM=".into(),
+                })
+            }
             "workers" => {
                 let n = number(12)? as usize;
                 let template = s.cluster.workers.first().cloned();
@@ -48,6 +59,9 @@ mod tests {
             (5, "etcd", 42, 4)
         );
         assert_eq!(s.cluster.workers[3].name, "worker-4");
+        let e = apply("#encryption=secretbox", Scenario::default()).unwrap().cluster.encryption.unwrap();
+        assert_eq!((e.provider.as_str(), e.validate().map(|k| k.len())), ("secretbox", Ok(32)));
+        assert!(apply("#encryption=rot13", Scenario::default()).unwrap_err().contains("unknown provider \"rot13\""));
     }
 
     #[test]

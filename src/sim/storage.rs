@@ -8,6 +8,8 @@ use super::api::Object;
 use super::rng::{Draw, SimRng};
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use base64::Engine;
+use crypto_secretbox::aead::{Aead, KeyInit};
+use crypto_secretbox::XSalsa20Poly1305;
 use serde::{Deserialize, Serialize};
 
 pub fn encode(o: &Object) -> Vec<u8> {
@@ -18,10 +20,14 @@ pub fn decode(bytes: &[u8]) -> Result<Object, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("unable to decode stored object: {e}"))
 }
 
-/// An EncryptionConfiguration (apiserver.config.k8s.io/v1) with one aescbc key for a set of
-/// resources; the identity provider stays as the fallback for reading plaintext.
+/// An EncryptionConfiguration (apiserver.config.k8s.io/v1) with one key of the `aescbc` or
+/// `secretbox` provider for a set of resources; the identity provider stays as the fallback
+/// for reading plaintext.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EncryptionConfig {
+    /// `aescbc` (AES-256-CBC, PKCS#7) or `secretbox` (XSalsa20-Poly1305).
+    #[serde(default = "default_provider")]
+    pub provider: String,
     /// Resources to encrypt, e.g. `secrets`.
     pub resources: Vec<String>,
     /// The key's name (`key1`).
@@ -30,21 +36,33 @@ pub struct EncryptionConfig {
     pub secret: String,
 }
 
+fn default_provider() -> String {
+    "aescbc".into()
+}
+
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
 
 impl EncryptionConfig {
     pub fn validate(&self) -> Result<[u8; 32], String> {
+        if !matches!(self.provider.as_str(), "aescbc" | "secretbox") {
+            return Err(format!("EncryptionConfiguration: unknown provider \"{}\" (aescbc, secretbox)", self.provider));
+        }
         let key = base64::engine::general_purpose::STANDARD
             .decode(&self.secret)
             .map_err(|e| format!("EncryptionConfiguration: key \"{}\": {e}", self.key_name))?;
         key.try_into().map_err(|k: Vec<u8>| {
-            format!("EncryptionConfiguration: aescbc key \"{}\" must be 32 bytes, got {}", self.key_name, k.len())
+            format!(
+                "EncryptionConfiguration: {} key \"{}\" must be 32 bytes, got {}",
+                self.provider,
+                self.key_name,
+                k.len()
+            )
         })
     }
 
     fn prefix(&self) -> String {
-        format!("k8s:enc:aescbc:v1:{}:", self.key_name)
+        format!("k8s:enc:{}:v1:{}:", self.provider, self.key_name)
     }
 
     /// Encrypts the value of `resource` if the configuration covers it.
@@ -53,9 +71,19 @@ impl EncryptionConfig {
         if !self.resources.iter().any(|r| r == resource) {
             return plain;
         }
+        let mut out = self.prefix().into_bytes();
+        if self.provider == "secretbox" {
+            // A random 24-byte nonce, then NaCl's secretbox (tag first), as upstream.
+            let nonce: [u8; 24] = std::array::from_fn(|_| rng.below(256) as u8);
+            let Ok(sealed) = XSalsa20Poly1305::new(&key.into()).encrypt(&nonce.into(), plain.as_slice()) else {
+                return plain;
+            };
+            out.extend_from_slice(&nonce);
+            out.extend_from_slice(&sealed);
+            return out;
+        }
         let iv: [u8; 16] = std::array::from_fn(|_| rng.below(256) as u8);
         let sealed = Aes256CbcEnc::new(&key.into(), &iv.into()).encrypt_padded_vec_mut::<Pkcs7>(&plain);
-        let mut out = self.prefix().into_bytes();
         out.extend_from_slice(&iv);
         out.extend_from_slice(&sealed);
         out
@@ -68,6 +96,16 @@ impl EncryptionConfig {
             return Ok(stored.to_vec());
         };
         let key = self.validate()?;
+        if self.provider == "secretbox" {
+            if rest.len() < 24 {
+                return Err("the stored data was shorter than the required size".into());
+            }
+            let (nonce, body) = rest.split_at(24);
+            let nonce: [u8; 24] = nonce.try_into().map_err(|_| "bad nonce".to_string())?;
+            return XSalsa20Poly1305::new(&key.into())
+                .decrypt(&nonce.into(), body)
+                .map_err(|_| "output array was not large enough for encryption".to_string());
+        }
         if rest.len() < 16 {
             return Err("the stored data was shorter than the required size".into());
         }
@@ -86,6 +124,7 @@ mod tests {
 
     fn config() -> EncryptionConfig {
         EncryptionConfig {
+            provider: "aescbc".into(),
             resources: vec!["secrets".into()],
             key_name: "key1".into(),
             secret: base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
@@ -102,6 +141,18 @@ mod tests {
         assert_eq!(c.from_storage(&stored).unwrap(), plain);
         assert_eq!(c.to_storage("configmaps", plain.clone(), &mut fork(1, "x")), plain, "other resources stay plain");
         assert_eq!(c.from_storage(&plain).unwrap(), plain, "identity fallback reads plaintext");
+    }
+
+    #[test]
+    fn secretbox_round_trip_and_tamper_detection() {
+        let c = EncryptionConfig { provider: "secretbox".into(), ..config() };
+        let plain = b"{\"kind\":\"Secret\"}".to_vec();
+        let mut stored = c.to_storage("secrets", plain.clone(), &mut fork(2, "x"));
+        assert!(stored.starts_with(b"k8s:enc:secretbox:v1:key1:"));
+        assert_eq!(c.from_storage(&stored).unwrap(), plain);
+        let last = stored.len() - 1;
+        stored[last] ^= 1;
+        assert!(c.from_storage(&stored).is_err(), "Poly1305 rejects a changed byte");
     }
 
     #[test]
