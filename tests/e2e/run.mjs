@@ -178,6 +178,16 @@ await test('the link sets the cluster shape; a bad link is reported, not fatal',
   if (nodes.split('\n').length !== 3) throw new Error(nodes);
 });
 
+await test('secrets are encrypted at rest when the link asks for it', async (page) => {
+  await page.goto(origin + '#encryption=aescbc', { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  await page.waitForTimeout(800);
+  const created = await command(page, 'kubectl create secret generic db --from-literal=password=hunter2');
+  if (!created.includes('secret/db created')) throw new Error(created);
+  const stored = await command(page, 'etcdctl get /registry/secrets/default/db');
+  if (!stored.includes('k8s:enc:aescbc:v1:key1:') || stored.includes('aHVudGVyMg')) throw new Error(stored);
+});
+
 await test('the legend opens', async (page) => {
   await open(page);
   await page.getByTestId('legend-toggle').click();
