@@ -25,7 +25,13 @@ pub fn App() -> impl IntoView {
         Err(e) => (Scenario::default(), Some(e)),
     };
     let engine: Shared = match Engine::new(scenario) {
-        Ok(e) => Rc::new(RefCell::new(e)),
+        Ok(mut e) => {
+            // `&view=raft` opens the Raft view (the rest of the fragment is the scenario).
+            if hash.split(['#', '&']).any(|p| p == "view=raft") {
+                e.set_mode(super::canvas::layout::ViewMode::Raft);
+            }
+            Rc::new(RefCell::new(e))
+        }
         Err(err) => return view! { <p class="fatal">{format!("error: {err}")}</p> }.into_any(),
     };
     if let Some(el) = document().get_element_by_id("loading") {

@@ -33,8 +33,9 @@ pub struct Engine {
     pub target_us: f64,
     pub pending: Vec<Pending>,
     pub camera: Option<Camera>,
-    /// Fixed once per cluster, so nothing moves when objects come and go.
+    /// Fixed once per cluster and view, so nothing moves when objects come and go.
     pub layout: Option<crate::ui::canvas::layout::Layout>,
+    pub mode: crate::ui::canvas::layout::ViewMode,
     pub history: Vec<Sample>,
     last_sample: (f64, u64),
     /// Wall-clock ms of the last animation frame.
@@ -61,6 +62,7 @@ impl Engine {
             pending: Vec::new(),
             camera: None,
             layout: None,
+            mode: Default::default(),
             history: Vec::new(),
             last_sample: (0.0, 0),
             last_frame: None,
@@ -69,6 +71,13 @@ impl Engine {
     }
 
     /// Back to t = 0 with the same scenario.
+    /// Switches the picture; layout and camera are recomputed for it.
+    pub fn set_mode(&mut self, mode: crate::ui::canvas::layout::ViewMode) {
+        self.mode = mode;
+        self.layout = None;
+        self.camera = None;
+    }
+
     /// The component whose box is under a point of the canvas (CSS pixels).
     pub fn hit(&self, x: f64, y: f64) -> Option<crate::sim::event::ComponentId> {
         let (cam, layout) = (self.camera?, self.layout.as_ref()?);

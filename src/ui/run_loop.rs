@@ -101,7 +101,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     e.sample();
     let view = e.sim.view();
     if e.layout.is_none() {
-        e.layout = Some(layout::compute(&view));
+        e.layout = Some(layout::compute_for(e.mode, &view));
     }
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));

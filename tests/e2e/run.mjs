@@ -188,6 +188,15 @@ await test('secrets are encrypted at rest when the link asks for it', async (pag
   if (!stored.includes('k8s:enc:aescbc:v1:key1:') || stored.includes('aHVudGVyMg')) throw new Error(stored);
 });
 
+await test('the Raft view shows the etcd members on a ring', async (page) => {
+  await open(page);
+  await page.getByTestId('view').selectOption('raft');
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: path.join(artifacts, 'raft-view.png') });
+  const out = await command(page, 'etcdctl endpoint status -w table');
+  if ((out.match(/\| +true +\|/g) || []).length !== 1) throw new Error(`expected one leader:\n${out}`);
+});
+
 await test('the legend opens', async (page) => {
   await open(page);
   await page.getByTestId('legend-toggle').click();

@@ -32,8 +32,8 @@ pub struct Layout {
     pub regions: Vec<Region>,
     /// The pod area of each node.
     pub pod_areas: BTreeMap<String, Rect>,
-    /// Where pods waiting for a node are shown.
-    pub pending_area: Rect,
+    /// Where pods waiting for a node are shown (None in views without pods).
+    pub pending_area: Option<Rect>,
     pub world: Rect,
 }
 
@@ -104,8 +104,47 @@ pub fn compute(view: &ClusterView) -> Layout {
         l.pod_areas.insert(w.to_string(), Rect { x: x + 16.0, y: worker_y + 96.0, w: node_w - 32.0, h: 220.0 });
     }
     l.pod_areas.insert(cp_name, Rect { x: cp.x + 300.0, y: cp.y + cp.h - 60.0, w: cp.w - 324.0, h: 40.0 });
-    l.pending_area = Rect { x: 0.0, y: row2, w: 150.0, h: 190.0 };
+    l.pending_area = Some(Rect { x: 0.0, y: row2, w: 150.0, h: 190.0 });
     l.world = Rect { x: -20.0, y: 0.0, w: world_w + 40.0, h: worker_y + 350.0 };
+    l
+}
+
+/// Which picture the canvas shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ViewMode {
+    /// The whole cluster: control plane, etcd and the nodes with their pods.
+    #[default]
+    Cluster,
+    /// The etcd members alone on a ring, as RaftScope draws a Raft cluster, with room for
+    /// their logs, so that votes and appends between members are easy to follow.
+    Raft,
+}
+
+pub fn compute_for(mode: ViewMode, view: &ClusterView) -> Layout {
+    match mode {
+        ViewMode::Cluster => compute(view),
+        ViewMode::Raft => raft_ring(view),
+    }
+}
+
+fn raft_ring(view: &ClusterView) -> Layout {
+    let members: Vec<u32> = view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    let n = members.len().max(1) as f64;
+    let (w, h) = (250.0, ETCD_H + 8.0);
+    let radius = if members.len() <= 1 { 0.0 } else { (w * 0.75 / (std::f64::consts::PI / n).sin()).max(240.0) };
+    let (cx, cy) = (radius + w / 2.0 + 20.0, radius + h / 2.0 + 50.0);
+    let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
+    for (i, id) in members.iter().enumerate() {
+        let angle = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n;
+        let (x, y) = (cx + radius * angle.cos(), cy + radius * angle.sin());
+        if let Some(slot) = l.boxes.get_mut(*id as usize) {
+            *slot = Some(Rect { x: x - w / 2.0, y: y - h / 2.0, w, h });
+        }
+    }
+    let size = 2.0 * (radius + w / 2.0 + 20.0);
+    let region = Rect { x: 0.0, y: 0.0, w: size, h: 2.0 * (radius + h / 2.0) + 80.0 };
+    l.regions.push(Region { label: "etcd cluster — Raft (right-click a member for faults)".into(), rect: region });
+    l.world = region;
     l
 }
 

@@ -1,6 +1,7 @@
 //! Play/pause, single step, speed, reset, the simulated clock and the legend toggle.
 
 use super::fault_menu::{FaultPicker, MenuAt};
+use crate::ui::canvas::layout::ViewMode;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -43,7 +44,8 @@ pub fn Toolbar(
     legend: RwSignal<bool>,
     menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
-    let (e1, e2, e3, e5) = (engine.clone(), engine.clone(), engine.clone(), engine.clone());
+    let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
+    let initial_mode = engine.borrow().mode;
     let e4 = engine;
     let on_speed = move |ev: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&ev).parse::<f64>() {
@@ -65,6 +67,13 @@ pub fn Toolbar(
             <button data-testid="reset" title="Back to t = 0" on:click=move |_| {
                 e4.borrow_mut().reset();
             }>"↺ Reset"</button>
+            <select data-testid="view" aria-label="View" title="What the canvas shows" on:change=move |ev| {
+                let mode = if event_target_value(&ev) == "raft" { ViewMode::Raft } else { ViewMode::Cluster };
+                e6.borrow_mut().set_mode(mode);
+            }>
+                <option value="cluster" selected=move || initial_mode == ViewMode::Cluster>"Cluster view"</option>
+                <option value="raft" selected=move || initial_mode == ViewMode::Raft>"Raft view"</option>
+            </select>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
             <FaultPicker engine=e5 menu=menu />
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
