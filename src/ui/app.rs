@@ -12,7 +12,6 @@ use crate::scenario::Scenario;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
 const WELCOME: &str = "A Kubernetes cluster is starting in your browser: etcd elects a leader, \
 kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nType help for more.";
@@ -65,14 +64,13 @@ pub fn App() -> impl IntoView {
         }
     });
     let chart_engine = engine.clone();
-    set_interval(
-        move || {
-            if let Some(c) = chart_ref.get_untracked() {
-                chart::draw(c, &chart_engine.borrow().history);
-            }
-        },
-        Duration::from_millis(500),
-    );
+    // The chart redraws twice a second, for the life of the page.
+    gloo_timers::callback::Interval::new(500, move || {
+        if let Some(c) = chart_ref.get_untracked() {
+            chart::draw(c, &chart_engine.borrow().history);
+        }
+    })
+    .forget();
     let key_engine = engine.clone();
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let in_field = ev
