@@ -99,13 +99,12 @@ impl Engine {
         self.last_sample = (0.0, 0);
     }
 
-    /// Records a chart sample when enough simulated time has passed.
-    pub fn sample(&mut self) {
+    /// Records a chart sample from this frame's view when enough simulated time has passed.
+    pub fn sample(&mut self, view: &crate::sim::view::ClusterView) {
         let t = self.sim.now().as_secs_f64();
         if t - self.last_sample.0 < SAMPLE_EVERY_S && !self.history.is_empty() {
             return;
         }
-        let view = self.sim.view();
         let dt = (t - self.last_sample.0).max(1e-9);
         let api_rps = view.api_requests.saturating_sub(self.last_sample.1) as f64 / dt;
         self.last_sample = (t, view.api_requests);

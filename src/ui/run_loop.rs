@@ -98,8 +98,8 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
             }
         });
     }
-    e.sample();
     let view = e.sim.view();
+    e.sample(&view);
     if e.layout.is_none() {
         e.layout = Some(layout::compute_for(e.mode, &view));
     }
