@@ -36,10 +36,6 @@ impl<T> ApiClient<T> {
     pub fn complete(&mut self, req_id: u64) -> Option<T> {
         self.pending.remove(&req_id)
     }
-
-    pub fn in_flight(&self) -> usize {
-        self.pending.len()
-    }
 }
 
 /// A reflector plus store: one watch (with initial events) keeping a local copy of a resource.

@@ -102,10 +102,6 @@ impl Simulation {
         self.steps
     }
 
-    pub fn pending_events(&self) -> usize {
-        self.queue.len()
-    }
-
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
     }

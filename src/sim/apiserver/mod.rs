@@ -125,10 +125,6 @@ impl ApiServer {
         }
     }
 
-    pub fn inflight(&self) -> usize {
-        self.inflight.len()
-    }
-
     pub fn watch_count(&self) -> usize {
         self.watchers.len()
     }
