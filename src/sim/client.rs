@@ -86,10 +86,6 @@ impl Informer {
         })
     }
 
-    pub fn get(&self, namespace: &str, name: &str) -> Option<&Object> {
-        self.store.get(&super::api::meta::cache_key(namespace, name))
-    }
-
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.store.values()
     }

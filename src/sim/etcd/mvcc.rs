@@ -202,14 +202,6 @@ impl Mvcc {
         self.history.push_back(ev.clone());
     }
 
-    pub fn len(&self) -> usize {
-        self.kvs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kvs.is_empty()
-    }
-
     pub fn get(&self, key: &str) -> Option<&KeyValue> {
         self.kvs.get(key)
     }
@@ -220,10 +212,6 @@ impl Mvcc {
             .take_while(|(k, _)| k.starts_with(prefix))
             .map(|(_, v)| v.clone())
             .collect()
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.kvs.keys()
     }
 
     /// Applies a transaction; returns its result and the watch event it produced, if any.

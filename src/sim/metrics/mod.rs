@@ -30,23 +30,6 @@ impl Histogram {
             self.counts[i] += 1;
         }
     }
-
-    /// The upper bound of the bucket holding quantile `q` (what histogram_quantile would
-    /// interpolate within), or None when empty.
-    pub fn quantile_bound(&self, q: f64) -> Option<f64> {
-        if self.count == 0 {
-            return None;
-        }
-        let target = (q * self.count as f64).ceil() as u64;
-        let mut acc = 0;
-        for (b, c) in self.bounds.iter().zip(&self.counts) {
-            acc += c;
-            if acc >= target {
-                return Some(*b);
-            }
-        }
-        Some(f64::INFINITY)
-    }
 }
 
 /// Builds a text exposition.
@@ -129,7 +112,5 @@ mod tests {
         assert!(text.contains("x_seconds_bucket{le=\"0.004\"} 3\n"));
         assert!(text.contains("x_seconds_bucket{le=\"+Inf\"} 4\n"));
         assert!(text.contains("x_seconds_count 4\n"));
-        assert_eq!(h.quantile_bound(0.5), Some(0.002));
-        assert_eq!(h.quantile_bound(0.99), Some(f64::INFINITY));
     }
 }
