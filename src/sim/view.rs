@@ -30,11 +30,9 @@ pub struct EtcdView {
     /// The newest entries: (index, term, durable in the WAL).
     pub tail: Vec<(u64, u64, bool)>,
     pub commit: u64,
-    pub applied: u64,
     pub last_index: u64,
     pub fsync_ms: f64,
     pub revision: i64,
-    pub leader_changes: u64,
 }
 
 /// Log entries shown per member.
@@ -45,14 +43,12 @@ pub struct PodView {
     pub name: String,
     /// What kubectl would show in STATUS.
     pub status: String,
-    pub ip: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeView {
     pub name: String,
     pub control_plane: bool,
-    pub registered: bool,
     pub pods: Vec<PodView>,
 }
 
@@ -93,11 +89,9 @@ impl Simulation {
                             / f64::from(r.randomized_election_timeout.max(1)),
                         tail: r.log[from..].iter().map(|x| (x.index, x.term, x.index <= r.stable)).collect(),
                         commit: r.commit,
-                        applied: r.applied,
                         last_index: r.last_index(),
                         fsync_ms: e.fsync_us as f64 / 1000.0,
                         revision: e.mvcc.revision(),
-                        leader_changes: e.metrics.leader_changes_seen_total,
                     });
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
@@ -133,11 +127,7 @@ impl Simulation {
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };
-                            PodView {
-                                name: p.metadata.name.clone(),
-                                status: status.into(),
-                                ip: worker.map(|w| w.ip.clone()).unwrap_or_default(),
-                            }
+                            PodView { name: p.metadata.name.clone(), status: status.into() }
                         })
                         .collect();
                     running_pods += pods.iter().filter(|p| p.status == "Running").count();
@@ -145,7 +135,6 @@ impl Simulation {
                     nodes.push(NodeView {
                         name: k.config.name.clone(),
                         control_plane: i > 0 && nodes.is_empty(),
-                        registered: k.registered,
                         pods,
                     });
                     line

@@ -41,6 +41,8 @@ pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase
     let vote = e.vote.and_then(|v| peer_names.get(v)).map_or("—".to_string(), |n| n.clone());
     let line2 = match phase {
         Some(p) => format!("▶ {p}"),
+        // A slow disk is what an operator would look for first when elections churn.
+        None if e.fsync_ms >= 10.0 => format!("term {} · slow disk: fsync {:.0} ms", e.term, e.fsync_ms),
         None => format!("term {} · vote {vote} · rev {}", e.term, e.revision),
     };
     let small = "12px system-ui, sans-serif";
