@@ -512,13 +512,7 @@ impl<T: Clone> Raft<T> {
     fn step_local(&mut self, m: Message<T>) {
         match self.role {
             Role::Leader => self.step_leader(m),
-            Role::Follower => {
-                if let (MsgType::TransferLeader, Some(l)) = (m.type_, self.leader) {
-                    let mut fwd = m;
-                    fwd.to = l;
-                    self.msgs.push(fwd);
-                }
-            }
+            Role::Follower => self.step_follower(m),
             _ => {}
         }
     }
@@ -671,20 +665,15 @@ impl<T: Clone> Raft<T> {
                     self.send(fwd);
                 }
             }
-            MsgType::App => {
+            MsgType::App | MsgType::Heartbeat | MsgType::Snap => {
+                // Anything from the leader resets the election timer.
                 self.election_elapsed = 0;
                 self.leader = Some(m.from);
-                self.handle_append(m);
-            }
-            MsgType::Heartbeat => {
-                self.election_elapsed = 0;
-                self.leader = Some(m.from);
-                self.handle_heartbeat(m);
-            }
-            MsgType::Snap => {
-                self.election_elapsed = 0;
-                self.leader = Some(m.from);
-                self.handle_snapshot(m);
+                match m.type_ {
+                    MsgType::App => self.handle_append(m),
+                    MsgType::Heartbeat => self.handle_heartbeat(m),
+                    _ => self.handle_snapshot(m),
+                }
             }
             MsgType::TransferLeader => {
                 if let Some(l) = self.leader {
