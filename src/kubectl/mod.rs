@@ -91,7 +91,7 @@ pub fn request(c: &Command) -> ApiRequest {
                 metadata: meta,
                 spec: DeploymentSpec {
                     replicas: Some(*replicas),
-                    selector: LabelSelector { match_labels: labels.clone() },
+                    selector: LabelSelector { match_labels: labels.clone(), ..Default::default() },
                     template: PodTemplateSpec {
                         metadata: ObjectMeta { labels, ..Default::default() },
                         spec: PodSpec { containers: vec![container], ..Default::default() },

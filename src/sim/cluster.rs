@@ -262,7 +262,8 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
         (
             "system:kube-scheduler",
             vec![
-                rule(&["get", "list", "watch"], &[""], &["nodes", "pods", "namespaces"]),
+                rule(&["get", "list", "watch"], &[""], &["nodes", "pods", "namespaces", "services"]),
+                rule(&["get", "list", "watch"], &["apps"], &["replicasets"]),
                 rule(&["create"], &[""], &["pods/binding", "bindings"]),
                 rule(&["patch", "update"], &[""], &["pods/status"]),
                 rule(&["delete"], &[""], &["pods"]),

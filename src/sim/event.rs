@@ -114,6 +114,8 @@ pub enum Timer {
     },
     /// A controller worker or the scheduler is free to take the next item.
     Work,
+    /// The scheduling queue's backoff expiry or unschedulable-pod flush is due.
+    QueueFlush,
     /// A kubelet pod worker finished its current step (`seq` tells stale steps apart).
     PodStep {
         uid: String,

@@ -96,12 +96,14 @@ impl Simulation {
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
                 Component::Scheduler(s) => {
-                    pending.extend(s.active.iter().cloned());
-                    pending.extend(s.unschedulable.iter().cloned());
+                    pending.extend(s.queue.entries().map(|(k, _)| k.clone()));
+                    let [active, backoff, unsched, gated] = s.queue.pending();
                     format!(
-                        "activeQ {} · unschedulable {} · bound {}",
-                        s.active.len(),
-                        s.unschedulable.len(),
+                        "activeQ {} · backoffQ {} · unschedulable {}{} · bound {}",
+                        active.1,
+                        backoff.1,
+                        unsched.1,
+                        if gated.1 > 0 { format!(" · gated {}", gated.1) } else { String::new() },
                         s.scheduled_total
                     )
                 }

@@ -6,6 +6,8 @@ pub mod objects;
 pub mod quantity;
 pub mod request;
 pub mod resource;
+pub mod scheduling;
 
 pub use meta::{ObjectMeta, OwnerReference};
 pub use objects::*;
+pub use scheduling::*;

@@ -228,6 +228,7 @@ impl Kubelet {
                     kernel_version: "6.1.0-28-amd64".into(),
                     container_runtime_version: "containerd://2.1.4".into(),
                 },
+                ..Default::default()
             },
         }
     }
@@ -418,6 +419,7 @@ impl Kubelet {
             host_ip: self.internal_ip.clone(),
             pod_ip: w.ip.clone(),
             start_time: w.started,
+            nominated_node_name: String::new(),
             container_statuses: pod
                 .spec
                 .containers

@@ -69,6 +69,14 @@ impl Exposition {
         let _ = writeln!(self.out, "{name} {}", num(value));
     }
 
+    /// One gauge or counter family with one series per label set.
+    pub fn labelled(&mut self, name: &str, help: &str, kind: &str, series: &[(Vec<(&str, &str)>, f64)]) {
+        self.header(name, help, kind);
+        for (lbl, v) in series {
+            let _ = writeln!(self.out, "{name}{} {}", labels(lbl), num(*v));
+        }
+    }
+
     /// One histogram family with one series per label set.
     pub fn histograms(&mut self, name: &str, help: &str, series: &[(Vec<(&str, &str)>, &Histogram)]) {
         self.header(name, help, "histogram");

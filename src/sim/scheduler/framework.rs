@@ -1,9 +1,12 @@
 //! The scheduling framework's data (pkg/scheduler/framework): plugin Status codes, the Resource
-//! arithmetic of NodeInfo, and pod requests with and without the non-zero defaults.
+//! arithmetic, pod requests with and without the non-zero defaults, and NodeInfo — a node with
+//! the pods on it — gathered into the Snapshot every scheduling cycle reads.
 
+use crate::sim::api::meta::cache_key;
 use crate::sim::api::quantity::{parse_milli, parse_value};
-use crate::sim::api::{Node, Pod, ResourceList};
+use crate::sim::api::{LabelSelector, Labels, Node, Pod, ResourceList};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const MAX_NODE_SCORE: i64 = 100;
 /// Non-zero defaults for containers that omit a request (pkg/scheduler/util).
@@ -35,6 +38,9 @@ impl Status {
     }
     pub fn is_success(&self) -> bool {
         self.code == Code::Success
+    }
+    pub fn message(&self) -> String {
+        self.reasons.join(", ")
     }
 }
 
@@ -76,6 +82,15 @@ impl Resource {
         }
     }
 
+    pub fn sub(&mut self, other: &Resource) {
+        self.milli_cpu -= other.milli_cpu;
+        self.memory -= other.memory;
+        self.ephemeral_storage -= other.ephemeral_storage;
+        for (k, v) in &other.scalar {
+            *self.scalar.entry(k.clone()).or_insert(0) -= v;
+        }
+    }
+
     /// Per resource, the larger of the two.
     pub fn max_with(&mut self, other: &Resource) {
         self.milli_cpu = self.milli_cpu.max(other.milli_cpu);
@@ -103,7 +118,7 @@ impl Resource {
 }
 
 /// resourcehelper.PodRequests: per resource, the larger of the containers' sum and the
-/// largest init container (sidecars and pod overhead are not modelled yet).
+/// largest init container, plus the pod overhead (sidecar init containers are not modelled).
 pub fn pod_requests(pod: &Pod) -> Resource {
     requests_with(pod, |c| Resource::from_list(&c.resources.requests))
 }
@@ -130,7 +145,44 @@ fn requests_with(pod: &Pod, of: impl Fn(&crate::sim::api::Container) -> Resource
     for c in &pod.spec.init_containers {
         r.max_with(&of(c));
     }
+    if !pod.spec.overhead.is_empty() {
+        r.add(&Resource::from_list(&pod.spec.overhead));
+    }
     r
+}
+
+/// A host port a pod occupies: (hostIP, protocol, hostPort) with the defaults 0.0.0.0 and TCP.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HostPort {
+    pub ip: String,
+    pub protocol: String,
+    pub port: i32,
+}
+
+/// The host ports a pod asks for (containers with hostPort > 0).
+pub fn host_ports(pod: &Pod) -> Vec<HostPort> {
+    let ports = pod.spec.containers.iter().flat_map(|c| &c.ports).filter(|p| p.host_port > 0);
+    ports
+        .map(|p| HostPort {
+            ip: if p.host_ip.is_empty() { "0.0.0.0".into() } else { p.host_ip.clone() },
+            protocol: if p.protocol.is_empty() { "TCP".into() } else { p.protocol.clone() },
+            port: p.host_port,
+        })
+        .collect()
+}
+
+pub fn has_affinity(pod: &Pod) -> bool {
+    pod.spec.affinity.as_ref().is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some())
+}
+
+pub fn has_required_anti_affinity(pod: &Pod) -> bool {
+    let anti = pod.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref());
+    anti.is_some_and(|a| !a.required_during_scheduling_ignored_during_execution.is_empty())
+}
+
+/// The pod's priority (spec.priority, set by the Priority admission plugin; 0 when absent).
+pub fn priority(pod: &Pod) -> i32 {
+    pod.spec.priority.unwrap_or(0)
 }
 
 /// NodeInfo: a node with the aggregated requests of the pods on it (including assumed ones).
@@ -140,24 +192,177 @@ pub struct NodeInfo {
     pub allocatable: Resource,
     pub requested: Resource,
     pub non_zero_requested: Resource,
-    pub pod_count: i64,
+    pub pods: Vec<Arc<Pod>>,
+    /// How many of the pods carry pod (anti-)affinity, and required anti-affinity: lets
+    /// InterPodAffinity skip nodes without any.
+    pub pods_with_affinity: usize,
+    pub pods_with_required_anti_affinity: usize,
+    pub used_ports: Vec<HostPort>,
+    /// Image name → size, from node.status.images (every name of every image).
+    pub images: BTreeMap<String, i64>,
 }
 
 impl NodeInfo {
     pub fn new(node: Node) -> Self {
         let allocatable = Resource::from_list(&node.status.allocatable);
+        let images =
+            node.status.images.iter().flat_map(|i| i.names.iter().map(|n| (n.clone(), i.size_bytes))).collect();
         NodeInfo {
             node,
             allocatable,
             requested: Resource::default(),
             non_zero_requested: Resource::default(),
-            pod_count: 0,
+            pods: Vec::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+            used_ports: Vec::new(),
+            images,
         }
     }
 
-    pub fn add_pod(&mut self, pod: &Pod) {
-        self.requested.add(&pod_requests(pod));
-        self.non_zero_requested.add(&pod_non_zero_requests(pod));
-        self.pod_count += 1;
+    pub fn name(&self) -> &str {
+        &self.node.metadata.name
+    }
+
+    pub fn labels(&self) -> &Labels {
+        &self.node.metadata.labels
+    }
+
+    pub fn pod_count(&self) -> i64 {
+        self.pods.len() as i64
+    }
+
+    pub fn add_pod(&mut self, pod: Arc<Pod>) {
+        self.requested.add(&pod_requests(&pod));
+        self.non_zero_requested.add(&pod_non_zero_requests(&pod));
+        self.pods_with_affinity += has_affinity(&pod) as usize;
+        self.pods_with_required_anti_affinity += has_required_anti_affinity(&pod) as usize;
+        self.used_ports.extend(host_ports(&pod));
+        self.pods.push(pod);
+    }
+
+    /// Removes the pod with this namespace/name; false when it is not here.
+    pub fn remove_pod(&mut self, namespace: &str, name: &str) -> bool {
+        let Some(i) = self.pods.iter().position(|p| p.metadata.namespace == namespace && p.metadata.name == name)
+        else {
+            return false;
+        };
+        let pod = self.pods.remove(i);
+        self.requested.sub(&pod_requests(&pod));
+        self.non_zero_requested.sub(&pod_non_zero_requests(&pod));
+        self.pods_with_affinity -= has_affinity(&pod) as usize;
+        self.pods_with_required_anti_affinity -= has_required_anti_affinity(&pod) as usize;
+        for p in host_ports(&pod) {
+            if let Some(j) = self.used_ports.iter().position(|u| *u == p) {
+                self.used_ports.remove(j);
+            }
+        }
+        true
+    }
+
+    /// Replaces the node object, keeping the pods (a node update).
+    pub fn set_node(&mut self, node: Node) {
+        let pods = std::mem::take(&mut self.pods);
+        *self = NodeInfo::new(node);
+        for p in pods {
+            self.add_pod(p);
+        }
+    }
+}
+
+/// The scheduler cache's view of the cluster for one cycle: every node with its pods, where
+/// each image is present, and namespace labels (for namespaceSelector).
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub nodes: Vec<NodeInfo>,
+    index: BTreeMap<String, usize>,
+    /// Image name → number of nodes that hold it (ImageLocality's spread factor).
+    pub image_nodes: BTreeMap<String, i64>,
+    pub namespaces: BTreeMap<String, Labels>,
+    /// Pod key → node name, for pods placed (bound or assumed) on a node.
+    placed: BTreeMap<String, String>,
+    /// Selectors of Services and ReplicaSets per namespace, for default spreading.
+    pub owner_selectors: BTreeMap<String, Vec<LabelSelector>>,
+}
+
+impl Snapshot {
+    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
+        self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// helper.DefaultSelector: every Service and ReplicaSet selector in the pod's namespace
+    /// that selects it, merged; None when nothing owns the pod.
+    pub fn default_selector(&self, pod: &Pod) -> Option<LabelSelector> {
+        let mut merged: Option<LabelSelector> = None;
+        for sel in self.owner_selectors.get(&pod.metadata.namespace).into_iter().flatten() {
+            if sel.matches(&pod.metadata.labels) {
+                let m = merged.get_or_insert_with(LabelSelector::default);
+                m.match_labels.extend(sel.match_labels.clone());
+                m.match_expressions.extend(sel.match_expressions.clone());
+            }
+        }
+        merged
+    }
+
+    pub fn node_of(&self, pod_key: &str) -> Option<&str> {
+        self.placed.get(pod_key).map(String::as_str)
+    }
+
+    /// Adds or updates a node.
+    pub fn set_node(&mut self, node: Node) {
+        let name = node.metadata.name.clone();
+        match self.index.get(&name) {
+            Some(&i) => {
+                self.count_images(i, -1);
+                self.nodes[i].set_node(node);
+                self.count_images(i, 1);
+            }
+            None => {
+                self.index.insert(name, self.nodes.len());
+                self.nodes.push(NodeInfo::new(node));
+                self.count_images(self.nodes.len() - 1, 1);
+            }
+        }
+    }
+
+    pub fn remove_node(&mut self, name: &str) {
+        let Some(i) = self.index.remove(name) else { return };
+        self.count_images(i, -1);
+        let info = self.nodes.remove(i);
+        for p in &info.pods {
+            self.placed.remove(&cache_key(&p.metadata.namespace, &p.metadata.name));
+        }
+        for (j, n) in self.nodes.iter().enumerate().skip(i) {
+            self.index.insert(n.node.metadata.name.clone(), j);
+        }
+    }
+
+    fn count_images(&mut self, i: usize, delta: i64) {
+        for name in self.nodes[i].images.keys() {
+            let e = self.image_nodes.entry(name.clone()).or_insert(0);
+            *e += delta;
+            if *e <= 0 {
+                self.image_nodes.remove(name);
+            }
+        }
+    }
+
+    /// Places a pod on a node (bound, or assumed while its binding is in flight); a pod already
+    /// placed elsewhere moves. False when the node is unknown.
+    pub fn add_pod(&mut self, pod: Arc<Pod>, node: &str) -> bool {
+        let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
+        self.remove_pod(&key);
+        let Some(&i) = self.index.get(node) else { return false };
+        self.nodes[i].add_pod(pod);
+        self.placed.insert(key, node.to_string());
+        true
+    }
+
+    pub fn remove_pod(&mut self, key: &str) {
+        let Some(node) = self.placed.remove(key) else { return };
+        let (ns, name) = key.split_once('/').unwrap_or(("", key));
+        if let Some(&i) = self.index.get(&node) {
+            self.nodes[i].remove_pod(ns, name);
+        }
     }
 }

@@ -1,36 +1,50 @@
-//! kube-scheduler: watches pods and nodes, queues pods without a node, and runs one
-//! scheduling cycle at a time — Filter (NodeUnschedulable, NodeName, TaintToleration,
-//! NodeResourcesFit), Score (TaintToleration ×3, NodeResourcesFit ×1), selectHost with seeded
-//! tie-breaking — then binds through pods/binding. Pods that fit nowhere get the upstream
-//! `0/N nodes are available: …` condition and wait for a cluster event.
-//! Simplified: one FIFO activeQ (no PrioritySort, backoffQ or 5-minute flush yet), no preemption.
+//! kube-scheduler: informers for pods, nodes, namespaces, Services and ReplicaSets keep a
+//! scheduler cache (the [`Snapshot`], with assumed pods); pods without a node enter the
+//! [`SchedulingQueue`]; one scheduling cycle at a time runs the pod's profile (see
+//! [`cycle`]) and binds through pods/binding asynchronously. Pods that fit nowhere get the
+//! upstream `0/N nodes are available: …` condition, may preempt lower-priority pods, and wait
+//! for a cluster event, their backoff, or the 5-minute flush.
+//! Not modelled: Permit plugins that wait (no in-tree plugin does), volumes, PDBs.
 
+pub mod batch;
+pub mod config;
+pub mod cycle;
 pub mod framework;
 pub mod plugins;
+pub mod profile;
+pub mod queue;
 
-use super::api::meta::Time;
+use super::api::meta::{cache_key, Time};
 use super::api::request::{ApiRequest, Credential, Verb, WatchType};
 use super::api::resource::ResourceInfo;
-use super::api::{Condition, Pod};
+use super::api::{Condition, LabelSelector, Object, Pod};
 use super::client::{key_of, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
-use super::rng::{Draw, SimRng};
+use super::metrics::{Exposition, Histogram};
+use super::rng::SimRng;
+use super::time::{SimTime, SECONDS};
 use super::Ctx;
-use framework::{NodeInfo, Status, MAX_NODE_SCORE};
-use plugins::{node_name, node_resources_fit, node_unschedulable, taint_toleration};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use cycle::{fit_error, Cycle, Explain, Outcome};
+use framework::{priority, Snapshot};
+use plugins::scheduling_gates;
+use profile::Profile;
+use queue::SchedulingQueue;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
-/// Time for one scheduling cycle, in µs (a few hundred µs per pod in small clusters).
+/// Time for one scheduling cycle, in µs: a fixed part plus a little per node evaluated.
 const CYCLE_US: u64 = 400;
+const PER_NODE_US: u64 = 2;
+/// How many pods' latest attempts the explain view keeps.
+const EXPLAIN_KEEP: usize = 64;
 
+/// The latest attempt for a pod, as the explain view shows it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CycleReport {
-    pub pod: String,
-    /// Nodes filtered out and why.
-    pub rejected: Vec<(String, String)>,
-    /// Feasible nodes with their weighted total score.
-    pub scores: Vec<(String, i64)>,
-    pub chosen: Option<String>,
+pub struct Attempt {
+    pub at: SimTime,
+    pub explain: Explain,
+    /// The FailedScheduling message when no node fit.
+    pub message: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -38,51 +52,79 @@ enum Tag {
     Watch,
     Bind { pod: String },
     Status,
+    Evict,
 }
 
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     client: ApiClient<Tag>,
-    pub pods: Informer,
-    pub nodes: Informer,
-    pub active: VecDeque<String>,
-    pub unschedulable: BTreeSet<String>,
-    /// Pods assumed on a node while their binding is in flight.
-    assumed: BTreeMap<String, String>,
+    informers: Vec<Informer>,
+    pub profiles: Vec<Profile>,
+    pub cache: Snapshot,
+    pub queue: SchedulingQueue,
+    cycle: Cycle,
     busy: bool,
+    flush_at: Option<SimTime>,
     rng: SimRng,
-    pub last_cycle: Option<CycleReport>,
+    /// Latest attempt per pod, oldest first.
+    pub attempts: VecDeque<(String, Attempt)>,
     pub scheduled_total: u64,
+    attempts_total: BTreeMap<&'static str, u64>,
+    attempt_duration: Histogram,
+    preemption_victims: Histogram,
+    sli_duration: Histogram,
 }
+
+const POD: usize = 0;
 
 impl Scheduler {
     pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
-        let res = |p| ResourceInfo::by_plural(p).expect("resource table lists pods and nodes");
+        let res = |p| ResourceInfo::by_plural(p).expect("resource table lists what the scheduler watches");
+        let informers =
+            ["pods", "nodes", "namespaces", "services", "replicasets"].map(|p| Informer::new(res(p), None)).to_vec();
         Scheduler {
             client: ApiClient::new(apiserver, cred),
-            pods: Informer::new(res("pods"), None),
-            nodes: Informer::new(res("nodes"), None),
-            active: VecDeque::new(),
-            unschedulable: BTreeSet::new(),
-            assumed: BTreeMap::new(),
+            informers,
+            profiles: vec![Profile::default()],
+            cache: Snapshot::default(),
+            queue: SchedulingQueue::default(),
+            cycle: Cycle { next_start_node_index: 0 },
             busy: false,
+            flush_at: None,
             rng,
-            last_cycle: None,
+            attempts: VecDeque::new(),
             scheduled_total: 0,
+            attempts_total: BTreeMap::new(),
+            attempt_duration: Histogram::exponential(0.001, 2.0, 15),
+            preemption_victims: Histogram::exponential(1.0, 2.0, 7),
+            sli_duration: Histogram::exponential(0.01, 2.0, 20),
         }
+    }
+
+    pub fn pods(&self) -> &Informer {
+        &self.informers[POD]
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                ctx.phase("start", "informers: pods, nodes");
-                self.pods.start(ctx, &mut self.client, Tag::Watch);
-                self.nodes.start(ctx, &mut self.client, Tag::Watch);
+                ctx.phase("start", "informers: pods, nodes, namespaces, services, replicasets");
+                for inf in &mut self.informers {
+                    inf.start(ctx, &mut self.client, Tag::Watch);
+                }
             }
             Timer::Work => {
                 self.busy = false;
                 self.schedule_one(ctx);
+            }
+            Timer::QueueFlush => {
+                self.flush_at = None;
+                let moved = self.queue.flush_unschedulable(ctx.now);
+                if moved > 0 {
+                    ctx.phase("queue", format!("{moved} pod(s) unschedulable for 5m back to activeQ"));
+                }
+                self.kick(ctx);
             }
             _ => {}
         }
@@ -92,28 +134,22 @@ impl Scheduler {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => {
-                    for inf in [&mut self.pods, &mut self.nodes] {
-                        if inf.watch_id == Some(req_id) {
-                            inf.on_started(body);
-                            break;
-                        }
-                    }
-                    let pending: Vec<String> = self
-                        .pods
-                        .objects()
-                        .filter_map(|o| o.as_pod())
-                        .filter(|p| needs_scheduling(p))
-                        .map(key_of_pod)
-                        .collect();
-                    for k in pending {
-                        self.enqueue(ctx, k);
+                    let Some(i) = self.informers.iter().position(|inf| inf.watch_id == Some(req_id)) else { return };
+                    self.informers[i].on_started(body);
+                    let objects: Vec<Object> = self.informers[i].objects().cloned().collect();
+                    for o in objects {
+                        self.observe(ctx, WatchType::Added, &o, None);
                     }
                 }
                 (Some(Tag::Bind { pod }), Err(status)) => {
                     ctx.phase("Bind", format!("{pod}: {}", status.message));
-                    self.assumed.remove(&pod);
-                    if status.code != 404 {
-                        self.enqueue(ctx, pod);
+                    self.cache.remove_pod(&pod);
+                    self.count("error");
+                    if status.code == 404 {
+                        self.queue.delete(&pod);
+                    } else {
+                        self.queue.requeue(&pod, false, ctx.now);
+                        self.arm_flush(ctx);
                     }
                 }
                 (Some(Tag::Bind { pod }), Ok(_)) => {
@@ -123,98 +159,207 @@ impl Scheduler {
                 _ => {}
             },
             Payload::Watch(ev) => {
-                if let Some(old) = self.pods.apply(&ev) {
-                    let key = key_of(&ev.object);
-                    match (&ev.type_, ev.object.as_pod()) {
-                        (WatchType::Deleted, _) => {
-                            self.assumed.remove(&key);
-                            if old.is_some_and(|o| o.as_pod().is_some_and(|p| !p.spec.node_name.is_empty())) {
-                                self.move_all_to_active(ctx, "AssignedPodDelete");
-                            }
-                        }
-                        (_, Some(p)) if !p.spec.node_name.is_empty() => {
-                            self.assumed.remove(&key);
-                        }
-                        (_, Some(p)) if needs_scheduling(p) && !self.unschedulable.contains(&key) => {
-                            self.enqueue(ctx, key)
-                        }
-                        _ => {}
+                for i in 0..self.informers.len() {
+                    if let Some(old) = self.informers[i].apply(&ev) {
+                        self.observe(ctx, ev.type_.clone(), &ev.object, old);
+                        break;
                     }
-                } else if self.nodes.apply(&ev).is_some() && ev.type_ != WatchType::Deleted {
-                    self.move_all_to_active(ctx, if ev.type_ == WatchType::Added { "NodeAdd" } else { "NodeUpdate" });
                 }
             }
             _ => {}
         }
     }
 
-    fn enqueue(&mut self, ctx: &mut Ctx, key: String) {
-        if !self.active.contains(&key) && !self.assumed.contains_key(&key) {
-            self.active.push_back(key);
+    /// Updates the cache and the queue for an object seen on a watch.
+    fn observe(&mut self, ctx: &mut Ctx, type_: WatchType, object: &Object, old: Option<Object>) {
+        let key = key_of(object);
+        match object {
+            Object::Pod(p) => {
+                let deleted = type_ == WatchType::Deleted;
+                if deleted || p.is_terminal() {
+                    let was_placed = self.cache.node_of(&key).is_some();
+                    self.cache.remove_pod(&key);
+                    self.queue.delete(&key);
+                    if was_placed {
+                        self.move_all(ctx, "AssignedPodDelete");
+                    }
+                } else if !p.spec.node_name.is_empty() {
+                    self.queue.delete(&key);
+                    self.cache.add_pod(Arc::new(p.clone()), &p.spec.node_name);
+                } else if self.responsible_for(p) && p.metadata.deletion_timestamp.is_none() {
+                    let gated = !scheduling_gates::pre_enqueue(p).is_success();
+                    self.queue.add(&key, priority(p), gated, ctx.now);
+                    self.kick(ctx);
+                }
+            }
+            Object::Node(n) => {
+                if type_ == WatchType::Deleted {
+                    self.cache.remove_node(&n.metadata.name);
+                } else {
+                    self.cache.set_node(n.clone());
+                    self.move_all(ctx, if old.is_none() { "NodeAdd" } else { "NodeUpdate" });
+                }
+            }
+            Object::Namespace(ns) => {
+                if type_ == WatchType::Deleted {
+                    self.cache.namespaces.remove(&ns.metadata.name);
+                } else {
+                    self.cache.namespaces.insert(ns.metadata.name.clone(), ns.metadata.labels.clone());
+                }
+            }
+            Object::Service(_) | Object::ReplicaSet(_) => self.rebuild_owner_selectors(),
+            _ => {}
         }
-        self.kick(ctx);
+    }
+
+    fn rebuild_owner_selectors(&mut self) {
+        let mut map: BTreeMap<String, Vec<LabelSelector>> = BTreeMap::new();
+        for inf in &self.informers[3..] {
+            for o in inf.objects() {
+                let sel = match o {
+                    Object::Service(s) if !s.spec.selector.is_empty() => {
+                        LabelSelector { match_labels: s.spec.selector.clone(), ..Default::default() }
+                    }
+                    Object::ReplicaSet(rs) => rs.spec.selector.clone(),
+                    _ => continue,
+                };
+                map.entry(o.meta().namespace.clone()).or_default().push(sel);
+            }
+        }
+        self.cache.owner_selectors = map;
+    }
+
+    fn responsible_for(&self, p: &Pod) -> bool {
+        self.profiles.iter().any(|pr| pr.scheduler_name == p.spec.scheduler_name)
     }
 
     fn kick(&mut self, ctx: &mut Ctx) {
-        if !self.busy && !self.active.is_empty() {
+        if !self.busy && !self.queue.is_empty_active() {
             self.busy = true;
             ctx.timer(CYCLE_US, Timer::Work);
         }
     }
 
-    /// MoveAllToActiveOrBackoffQueue on a cluster event that may make pods schedulable.
-    fn move_all_to_active(&mut self, ctx: &mut Ctx, event: &str) {
-        if self.unschedulable.is_empty() {
-            return;
+    /// A timer for the next backoff expiry or the 5-minute unschedulable flush.
+    fn arm_flush(&mut self, ctx: &mut Ctx) {
+        let mut next = self.queue.next_backoff();
+        if self.queue.pending()[2].1 > 0 {
+            // flushUnschedulablePodsLeftover runs every 30 s.
+            let tick = SimTime((ctx.now.0 / (30 * SECONDS) + 1) * 30 * SECONDS);
+            next = Some(next.map_or(tick, |n| n.min(tick)));
         }
-        ctx.phase("queue", format!("{event}: {} unschedulable pod(s) back to activeQ", self.unschedulable.len()));
-        for k in std::mem::take(&mut self.unschedulable) {
-            self.enqueue(ctx, k);
+        if let Some(at) = next {
+            if self.flush_at.is_none_or(|f| at < f) {
+                self.flush_at = Some(at);
+                ctx.timer(at.since(ctx.now), Timer::QueueFlush);
+            }
         }
     }
 
+    /// MoveAllToActiveOrBackoffQueue on a cluster event that may make pods schedulable.
+    fn move_all(&mut self, ctx: &mut Ctx, event: &str) {
+        let moved = self.queue.move_all(ctx.now);
+        if moved > 0 {
+            ctx.phase("queue", format!("{event}: {moved} unschedulable pod(s) moved to activeQ or backoffQ"));
+            self.arm_flush(ctx);
+            self.kick(ctx);
+        }
+    }
+
+    fn count(&mut self, result: &'static str) {
+        *self.attempts_total.entry(result).or_insert(0) += 1;
+    }
+
     fn schedule_one(&mut self, ctx: &mut Ctx) {
-        let Some(key) = self.active.pop_front() else {
+        let Some((key, queued)) = self.queue.pop(ctx.now) else { return };
+        let Some(pod) = self.informers[POD].store.get(&key).and_then(|o| o.as_pod()).cloned() else {
+            self.queue.delete(&key);
+            self.kick(ctx);
             return;
         };
-        self.kick(ctx);
-        let Some(pod) = self.pods.store.get(&key).and_then(|o| o.as_pod()).filter(|p| needs_scheduling(p)).cloned()
-        else {
+        let Some(profile) = self.profiles.iter().find(|p| p.scheduler_name == pod.spec.scheduler_name) else {
+            self.queue.delete(&key);
+            self.kick(ctx);
             return;
         };
-        let infos = self.snapshot();
-        let report = run_cycle(&pod, &infos, &mut self.rng);
-        for (node, reason) in &report.rejected {
-            ctx.phase("Filter", format!("{key}: {node} rejected: {reason}"));
+        let mut explain = Explain::default();
+        let owner = self.cache.default_selector(&pod);
+        let outcome =
+            self.cycle.schedule(profile, &pod, owner.as_ref(), &self.cache, &mut self.rng, Some(&mut explain));
+        for (node, plugins) in &explain.filter {
+            if let Some((plugin, reason)) = plugins.iter().find(|(_, r)| *r != cycle::PASSED) {
+                ctx.phase("Filter", format!("{key}: {node} rejected by {plugin}: {reason}"));
+            }
         }
-        if !report.scores.is_empty() {
-            let shown: Vec<String> = report.scores.iter().map(|(n, s)| format!("{n}={s}")).collect();
-            ctx.phase("Score", format!("{key}: {}", shown.join(" ")));
+        let totals: Vec<String> = explain
+            .final_score
+            .iter()
+            .map(|(n, p)| format!("{n}={}", p.values().filter_map(|s| s.parse::<i64>().ok()).sum::<i64>()))
+            .collect();
+        if !totals.is_empty() {
+            ctx.phase("Score", format!("{key}: {}", totals.join(" ")));
         }
-        match report.chosen.clone() {
-            Some(node) => {
+        let evaluated = explain.filter.len() as u64;
+        let secs = (CYCLE_US + evaluated * PER_NODE_US) as f64 / SECONDS as f64;
+        self.attempt_duration.observe(secs);
+        let message = match outcome {
+            Outcome::Scheduled { node, .. } => {
+                self.count("scheduled");
                 ctx.phase("Bind", format!("{key} → {node}"));
-                self.assumed.insert(key.clone(), node.clone());
+                let mut assumed = pod.clone();
+                assumed.spec.node_name = node.clone();
+                self.cache.add_pod(Arc::new(assumed), &node);
                 let res = ResourceInfo::by_plural("pods").expect("pods");
                 let mut req = ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name)
                     .with_subresource("binding");
                 req.target_node = Some(node);
-                self.client.send(ctx, 0, req, Tag::Bind { pod: key });
+                self.sli_duration.observe(ctx.now.since(queued.initial) as f64 / SECONDS as f64);
+                self.client.send(ctx, 0, req, Tag::Bind { pod: key.clone() });
+                None
             }
-            None => {
-                let message = fit_error(infos.len(), &report.rejected);
+            Outcome::Unschedulable { diagnosis, nominated, total_nodes } => {
+                self.count("unschedulable");
+                let message = fit_error(total_nodes, &diagnosis);
                 ctx.phase("PostFilter", format!("{key}: {message}"));
-                self.unschedulable.insert(key);
-                self.report_unschedulable(ctx, &pod, message);
+                self.queue.requeue(&key, true, ctx.now);
+                self.arm_flush(ctx);
+                let nominated_node = nominated.as_ref().map(|c| c.node.clone());
+                if let Some(c) = nominated {
+                    self.preempt(ctx, &key, &c);
+                }
+                self.report_unschedulable(ctx, &pod, message.clone(), nominated_node);
+                Some(message)
             }
-        }
-        self.last_cycle = Some(report);
+        };
+        self.remember(key, Attempt { at: ctx.now, explain, message });
+        self.kick(ctx);
     }
 
-    /// Sets PodScheduled=False with reason Unschedulable, as the scheduler's FailureHandler.
-    fn report_unschedulable(&mut self, ctx: &mut Ctx, pod: &Pod, message: String) {
+    /// Deletes the victims gracefully; the preemptor is retried when they are gone.
+    fn preempt(&mut self, ctx: &mut Ctx, key: &str, c: &plugins::default_preemption::Candidate) {
+        self.preemption_victims.observe(c.victims.len() as f64);
+        let names: Vec<String> = c.victims.iter().map(|v| cache_key(&v.metadata.namespace, &v.metadata.name)).collect();
+        ctx.phase("PostFilter", format!("{key}: preempting {} on {}", names.join(", "), c.node));
+        let res = ResourceInfo::by_plural("pods").expect("pods");
+        for v in &c.victims {
+            let req = ApiRequest::new(Verb::Delete, res, &v.metadata.namespace, &v.metadata.name);
+            self.client.send(ctx, 0, req, Tag::Evict);
+        }
+    }
+
+    fn remember(&mut self, key: String, attempt: Attempt) {
+        self.attempts.retain(|(k, _)| *k != key);
+        self.attempts.push_back((key, attempt));
+        while self.attempts.len() > EXPLAIN_KEEP {
+            self.attempts.pop_front();
+        }
+    }
+
+    /// Sets PodScheduled=False with reason Unschedulable (and status.nominatedNodeName when
+    /// preempting), as the scheduler's FailureHandler.
+    fn report_unschedulable(&mut self, ctx: &mut Ctx, pod: &Pod, message: String, nominated: Option<String>) {
         let already = pod.condition("PodScheduled").is_some_and(|c| c.status == "False" && c.message == message);
-        if already {
+        if already && nominated.is_none() {
             return;
         }
         let mut conditions: Vec<Condition> =
@@ -229,136 +374,50 @@ impl Scheduler {
         let res = ResourceInfo::by_plural("pods").expect("pods");
         let mut req =
             ApiRequest::new(Verb::Patch, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("status");
-        req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
+        let mut status = serde_json::json!({ "conditions": conditions });
+        if let Some(node) = nominated {
+            status["nominatedNodeName"] = node.into();
+        }
+        req.patch = Some(serde_json::json!({ "status": status }));
         self.client.send(ctx, 0, req, Tag::Status);
     }
 
-    /// NodeInfo for every node, from the informers plus assumed pods.
-    fn snapshot(&self) -> Vec<NodeInfo> {
-        let mut infos: Vec<NodeInfo> =
-            self.nodes.objects().filter_map(|o| o.as_node()).map(|n| NodeInfo::new(n.clone())).collect();
-        let index: BTreeMap<String, usize> =
-            infos.iter().enumerate().map(|(i, n)| (n.node.metadata.name.clone(), i)).collect();
-        for o in self.pods.objects() {
-            let Some(p) = o.as_pod() else { continue };
-            let node = if p.spec.node_name.is_empty() {
-                self.assumed.get(&key_of(o)).cloned().unwrap_or_default()
-            } else {
-                p.spec.node_name.clone()
-            };
-            if let Some(&i) = index.get(&node) {
-                if !p.is_terminal() {
-                    infos[i].add_pod(p);
-                }
-            }
-        }
-        infos
+    /// The latest attempt recorded for a pod.
+    pub fn attempt(&self, key: &str) -> Option<&Attempt> {
+        self.attempts.iter().rev().find(|(k, _)| k == key).map(|(_, a)| a)
     }
-}
 
-fn key_of_pod(p: &Pod) -> String {
-    super::api::meta::cache_key(&p.metadata.namespace, &p.metadata.name)
-}
-
-fn needs_scheduling(p: &Pod) -> bool {
-    p.spec.node_name.is_empty()
-        && p.metadata.deletion_timestamp.is_none()
-        && p.spec.scheduler_name == "default-scheduler"
-        && !p.is_terminal()
-}
-
-/// One scheduling cycle over a snapshot: Filter, Score (with NormalizeScore), selectHost.
-pub fn run_cycle(pod: &Pod, nodes: &[NodeInfo], rng: &mut SimRng) -> CycleReport {
-    let mut rejected = Vec::new();
-    let mut feasible: Vec<&NodeInfo> = Vec::new();
-    for n in nodes {
-        let status = filter(pod, n);
-        if status.is_success() {
-            feasible.push(n);
-        } else {
-            rejected.push((n.node.metadata.name.clone(), status.reasons.join(", ")));
-        }
+    /// The scheduler's Prometheus metrics (the /metrics endpoint on port 10259).
+    pub fn metrics_text(&self) -> String {
+        let mut e = Exposition::default();
+        let pending: Vec<_> = self.queue.pending().iter().map(|(q, n)| (vec![("queue", *q)], *n as f64)).collect();
+        e.labelled("scheduler_pending_pods", "Number of pending pods, by the queue type.", "gauge", &pending);
+        let attempts: Vec<_> = self
+            .attempts_total
+            .iter()
+            .map(|(r, n)| (vec![("profile", "default-scheduler"), ("result", *r)], *n as f64))
+            .collect();
+        e.labelled(
+            "scheduler_schedule_attempts_total",
+            "Number of attempts to schedule pods, by the result.",
+            "counter",
+            &attempts,
+        );
+        e.histograms(
+            "scheduler_scheduling_attempt_duration_seconds",
+            "Scheduling attempt latency in seconds (scheduling algorithm + binding)",
+            &[(vec![("profile", "default-scheduler")], &self.attempt_duration)],
+        );
+        e.histograms(
+            "scheduler_pod_scheduling_sli_duration_seconds",
+            "E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue",
+            &[(vec![], &self.sli_duration)],
+        );
+        e.histograms(
+            "scheduler_preemption_victims",
+            "Number of selected preemption victims",
+            &[(vec![], &self.preemption_victims)],
+        );
+        e.finish()
     }
-    let pod_key = key_of_pod(pod);
-    if feasible.len() <= 1 {
-        // With exactly one feasible node the scheduler skips scoring.
-        let chosen = feasible.first().map(|n| n.node.metadata.name.clone());
-        let scores = chosen.iter().map(|n| (n.clone(), 0)).collect();
-        return CycleReport { pod: pod_key, rejected, scores, chosen };
-    }
-    let taint_raw: Vec<i64> = feasible.iter().map(|n| taint_toleration::score(pod, n)).collect();
-    let taint = default_normalize_score(MAX_NODE_SCORE, true, &taint_raw);
-    let scores: Vec<(String, i64)> = feasible
-        .iter()
-        .zip(taint)
-        .map(|(n, t)| {
-            (
-                n.node.metadata.name.clone(),
-                t * taint_toleration::WEIGHT + node_resources_fit::score(pod, n) * node_resources_fit::WEIGHT,
-            )
-        })
-        .collect();
-    let chosen = select_host(&scores, rng);
-    CycleReport { pod: pod_key, rejected, scores, chosen }
-}
-
-/// Filter plugins in the default profile's order; the first failure decides.
-pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
-    let filters: [fn(&Pod, &NodeInfo) -> Status; 4] =
-        [node_unschedulable::filter, node_name::filter, taint_toleration::filter, node_resources_fit::filter];
-    filters.iter().map(|f| f(pod, node)).find(|s| !s.is_success()).unwrap_or_else(Status::success)
-}
-
-/// helper.DefaultNormalizeScore.
-pub fn default_normalize_score(max: i64, reverse: bool, scores: &[i64]) -> Vec<i64> {
-    let max_count = scores.iter().copied().max().unwrap_or(0);
-    if max_count == 0 {
-        return scores.iter().map(|s| if reverse { max } else { *s }).collect();
-    }
-    scores
-        .iter()
-        .map(|s| {
-            let v = max * s / max_count;
-            if reverse {
-                max - v
-            } else {
-                v
-            }
-        })
-        .collect()
-}
-
-/// selectHost: the highest total; ties broken uniformly by reservoir sampling.
-pub fn select_host(scores: &[(String, i64)], rng: &mut SimRng) -> Option<String> {
-    let mut best: Option<(&String, i64)> = None;
-    let mut ties = 0u64;
-    for (name, score) in scores {
-        match best {
-            Some((_, b)) if *score < b => {}
-            Some((_, b)) if *score == b => {
-                ties += 1;
-                if rng.below(ties + 1) == 0 {
-                    best = Some((name, *score));
-                }
-            }
-            _ => {
-                best = Some((name, *score));
-                ties = 0;
-            }
-        }
-    }
-    best.map(|(n, _)| n.clone())
-}
-
-/// FitError.Error(): `0/N nodes are available: <count> <reason>, …` with reasons sorted.
-pub fn fit_error(total: usize, rejected: &[(String, String)]) -> String {
-    let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, reasons) in rejected {
-        for r in reasons.split(", ") {
-            *histogram.entry(r).or_insert(0) += 1;
-        }
-    }
-    let mut parts: Vec<String> = histogram.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
-    parts.sort();
-    format!("0/{total} nodes are available: {}.", parts.join(", "))
 }

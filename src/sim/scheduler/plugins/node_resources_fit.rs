@@ -1,28 +1,70 @@
-//! NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources/fit.go and
-//! least_allocated.go): Filter checks the pod count and each requested resource against what
-//! is left; Score uses the default LeastAllocated strategy over cpu and memory (weight 1 each)
-//! with non-zero requests. No NormalizeScore.
+//! NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources): Filter checks the pod
+//! count and each requested resource against what is left; Score applies the configured
+//! scoringStrategy — LeastAllocated (default), MostAllocated or RequestedToCapacityRatio —
+//! over weighted resources with non-zero requests. No NormalizeScore.
 
-use crate::sim::api::Pod;
-use crate::sim::scheduler::framework::{
-    pod_non_zero_requests, pod_requests, Code, NodeInfo, Resource, Status, MAX_NODE_SCORE,
-};
+use crate::sim::scheduler::framework::{Code, NodeInfo, Resource, Status, MAX_NODE_SCORE};
 
 pub const NAME: &str = "NodeResourcesFit";
-pub const WEIGHT: i64 = 1;
+/// MaxCustomPriorityScore: shape scores are 0..10, scaled to 0..100.
+const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 
-/// The default scoringStrategy.resources.
-pub const DEFAULT_RESOURCES: [(&str, i64); 2] = [("cpu", 1), ("memory", 1)];
+#[derive(Clone, Debug, PartialEq)]
+pub enum Strategy {
+    LeastAllocated,
+    MostAllocated,
+    /// The shape as (utilization 0..100, score 0..10) points.
+    RequestedToCapacityRatio(Vec<(i64, i64)>),
+}
 
-pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
-    fits_request(&pod_requests(pod), node)
+/// NodeResourcesFitArgs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Args {
+    pub strategy: Strategy,
+    pub resources: Vec<(String, i64)>,
+    /// ignoredResources and ignoredResourceGroups: extended resources Filter does not check.
+    pub ignored_resources: Vec<String>,
+    pub ignored_resource_groups: Vec<String>,
+}
+
+/// The default scoringStrategy.resources: cpu and memory, weight 1 each.
+pub fn default_resources() -> Vec<(String, i64)> {
+    vec![("cpu".into(), 1), ("memory".into(), 1)]
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            strategy: Strategy::LeastAllocated,
+            resources: default_resources(),
+            ignored_resources: vec![],
+            ignored_resource_groups: vec![],
+        }
+    }
+}
+
+impl Args {
+    fn ignores(&self, name: &str) -> bool {
+        self.ignored_resources.iter().any(|r| r == name)
+            || name.split_once('/').is_some_and(|(group, _)| self.ignored_resource_groups.iter().any(|g| g == group))
+    }
+}
+
+/// Filter with the pod's actual requests (computed once in PreFilter).
+pub fn filter(pod_request: &Resource, args: &Args, node: &NodeInfo) -> Status {
+    if args.ignored_resources.is_empty() && args.ignored_resource_groups.is_empty() {
+        return fits_request(pod_request, node);
+    }
+    let mut req = pod_request.clone();
+    req.scalar.retain(|name, _| !args.ignores(name));
+    fits_request(&req, node)
 }
 
 /// fitsRequest: every insufficiency is reported, in upstream order.
 pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
     let mut reasons = Vec::new();
     let mut unresolvable = false;
-    if node.pod_count + 1 > node.allocatable.allowed_pods {
+    if node.pod_count() + 1 > node.allocatable.allowed_pods {
         reasons.push("Too many pods".to_string());
     }
     if !req.is_zero() {
@@ -52,6 +94,61 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
     }
 }
 
+/// The (requested, allocatable) pairs the strategies score; resources with nothing allocatable
+/// are skipped, and an extended resource the pod does not request counts as (0, 0).
+fn pairs<'a>(
+    pod_request: &'a Resource,
+    node: &'a NodeInfo,
+    resources: &'a [(String, i64)],
+) -> impl Iterator<Item = (i64, i64, i64)> + 'a {
+    resources.iter().filter_map(|(name, weight)| {
+        let is_scalar = !matches!(name.as_str(), "cpu" | "memory" | "ephemeral-storage");
+        let want = pod_request.get(name);
+        if is_scalar && want == 0 {
+            return None;
+        }
+        let alloc = node.allocatable.get(name);
+        (alloc != 0).then(|| (node.non_zero_requested.get(name) + want, alloc, *weight))
+    })
+}
+
+/// Score for a pod's non-zero requests on a node under the configured strategy.
+pub fn score(pod_non_zero: &Resource, args: &Args, node: &NodeInfo) -> i64 {
+    let pairs = pairs(pod_non_zero, node, &args.resources);
+    match &args.strategy {
+        Strategy::LeastAllocated => weighted(pairs.map(|(r, c, w)| (least_requested_score(r, c), w))),
+        Strategy::MostAllocated => weighted(pairs.map(|(r, c, w)| (most_requested_score(r, c), w))),
+        Strategy::RequestedToCapacityRatio(shape) => {
+            let (mut sum, mut weights) = (0.0, 0i64);
+            for (r, c, w) in pairs {
+                let s = if c == 0 || r > c { broken_linear(shape, 100) } else { broken_linear(shape, r * 100 / c) };
+                if s > 0 {
+                    sum += (s * w) as f64;
+                    weights += w;
+                }
+            }
+            if weights == 0 {
+                0
+            } else {
+                (sum / weights as f64).round() as i64
+            }
+        }
+    }
+}
+
+fn weighted(scores: impl Iterator<Item = (i64, i64)>) -> i64 {
+    let (mut sum, mut weights) = (0, 0);
+    for (s, w) in scores {
+        sum += s * w;
+        weights += w;
+    }
+    if weights == 0 {
+        0
+    } else {
+        sum / weights
+    }
+}
+
 /// leastRequestedScore: (capacity − requested) · 100 / capacity, 0 when over capacity.
 pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
@@ -60,32 +157,25 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
-/// LeastAllocated over weighted resources; resources with zero allocatable are skipped.
-pub fn least_allocated(
-    pod_request: &Resource,
-    node_requested: &Resource,
-    allocatable: &Resource,
-    resources: &[(&str, i64)],
-) -> i64 {
-    let (mut score, mut weights) = (0, 0);
-    for (name, weight) in resources {
-        let alloc = allocatable.get(name);
-        let is_scalar = !matches!(*name, "cpu" | "memory" | "ephemeral-storage");
-        let pod_req = pod_request.get(name);
-        let (req, alloc) = if is_scalar && pod_req == 0 { (0, 0) } else { (node_requested.get(name) + pod_req, alloc) };
-        if alloc == 0 {
-            continue;
-        }
-        score += least_requested_score(req, alloc) * weight;
-        weights += weight;
+/// mostRequestedScore: min(requested, capacity) · 100 / capacity.
+pub fn most_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
     }
-    if weights == 0 {
-        0
-    } else {
-        score / weights
-    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
 }
 
-pub fn score(pod: &Pod, node: &NodeInfo) -> i64 {
-    least_allocated(&pod_non_zero_requests(pod), &node.non_zero_requested, &node.allocatable, &DEFAULT_RESOURCES)
+/// helper.BuildBrokenLinearFunction over the shape, scores scaled ×10.
+pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    let scale = MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE;
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            if i == 0 {
+                return s * scale;
+            }
+            let (u0, s0) = shape[i - 1];
+            return s0 * scale + (s * scale - s0 * scale) * (p - u0) / (u - u0);
+        }
+    }
+    shape.last().map_or(0, |&(_, s)| s * scale)
 }

@@ -1,0 +1,150 @@
+//! DefaultPreemption (pkg/scheduler/framework/plugins/defaultpreemption): when no node fits, find
+//! nodes where evicting lower-priority pods would make room (selectVictimsOnNode: remove them
+//! all, check the pod fits, then reprieve the most important ones that can stay), pick one
+//! (pickOneNodeForPreemption) and report it with its victims. The scheduler then sets
+//! status.nominatedNodeName and deletes the victims. PodDisruptionBudgets are not modelled, so
+//! no victim ever violates one; PreFilter state is not updated for removed pods.
+
+use crate::sim::api::Pod;
+use crate::sim::rng::{Draw, SimRng};
+use crate::sim::scheduler::cycle::{run_filters, CycleState, Diagnosis};
+use crate::sim::scheduler::framework::{priority, Code, NodeInfo, Snapshot, Status};
+use crate::sim::scheduler::profile::Profile;
+use std::sync::Arc;
+
+pub const NAME: &str = "DefaultPreemption";
+pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+/// kube-scheduler-simulator's postfilter-result text for the nominated node.
+pub const NOMINATED_MESSAGE: &str = "preemption victim";
+
+/// DefaultPreemptionArgs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Args {
+    pub min_candidate_nodes_percentage: i64,
+    pub min_candidate_nodes_absolute: i64,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args { min_candidate_nodes_percentage: 10, min_candidate_nodes_absolute: 100 }
+    }
+}
+
+/// A node where preemption makes room, with the pods to evict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub node: String,
+    pub victims: Vec<Arc<Pod>>,
+}
+
+fn start_time(p: &Pod) -> i64 {
+    p.status.start_time.map_or(i64::MAX, |t| t.0 .0 as i64)
+}
+
+/// MoreImportantPod: higher priority, then the one that started earlier.
+fn more_important(a: &Pod, b: &Pod) -> std::cmp::Ordering {
+    priority(b).cmp(&priority(a)).then(start_time(a).cmp(&start_time(b)))
+}
+
+/// selectVictimsOnNode.
+fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeInfo) -> Result<Vec<Arc<Pod>>, Status> {
+    let mine = priority(pod);
+    let mut trial = node.clone();
+    let mut potential: Vec<Arc<Pod>> = node.pods.iter().filter(|p| priority(p) < mine).cloned().collect();
+    if potential.is_empty() {
+        return Err(Status::new(Code::UnschedulableAndUnresolvable, NO_VICTIMS));
+    }
+    for p in &potential {
+        trial.remove_pod(&p.metadata.namespace, &p.metadata.name);
+    }
+    let status = run_filters(profile, pod, state, &trial, None);
+    if !status.is_success() {
+        return Err(status);
+    }
+    potential.sort_by(|a, b| more_important(a, b));
+    let mut victims = Vec::new();
+    for p in potential {
+        trial.add_pod(p.clone());
+        if !run_filters(profile, pod, state, &trial, None).is_success() {
+            trial.remove_pod(&p.metadata.namespace, &p.metadata.name);
+            victims.push(p);
+        }
+    }
+    Ok(victims)
+}
+
+/// pickOneNodeForPreemption: lowest highest-victim priority, then smallest priority sum, then
+/// fewest victims, then the latest start among the most important victims, then the first.
+fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
+    let key = |c: &Candidate| {
+        let highest = c.victims.iter().map(|p| priority(p)).max().unwrap_or(i32::MIN) as i64;
+        let sum: i64 = c.victims.iter().map(|p| priority(p) as i64 + i32::MAX as i64 + 1).sum();
+        let earliest_top = c.victims.iter().filter(|p| priority(p) as i64 == highest).map(|p| start_time(p)).min();
+        (highest, sum, c.victims.len(), std::cmp::Reverse(earliest_top.unwrap_or(i64::MAX)))
+    };
+    let mut best: Option<&Candidate> = None;
+    for c in candidates {
+        if best.is_none_or(|b| key(c) < key(b)) {
+            best = Some(c);
+        }
+    }
+    best
+}
+
+/// PostFilter: the chosen candidate, the `preemption: …` message when there is none, and the
+/// per-node results for the explain view.
+pub fn post_filter(
+    profile: &Profile,
+    pod: &Pod,
+    state: &CycleState,
+    snap: &Snapshot,
+    diagnosis: &Diagnosis,
+    rng: &mut SimRng,
+) -> (Option<Candidate>, String, Vec<(String, String)>) {
+    if pod.spec.preemption_policy.as_deref() == Some("Never") {
+        return (None, "preemption: not eligible due to preemptionPolicy=Never.".into(), vec![]);
+    }
+    let mut statuses: Vec<(String, Status)> = Vec::new();
+    let mut potential = Vec::new();
+    for (name, status) in &diagnosis.node_status {
+        if status.code == Code::Unschedulable {
+            potential.push(name.as_str());
+        } else {
+            statuses.push((name.clone(), Status::new(Code::UnschedulableAndUnresolvable, NOT_HELPFUL)));
+        }
+    }
+    let mut candidates = Vec::new();
+    if !potential.is_empty() {
+        let n = potential.len() as i64;
+        let want = (n * profile.preemption.min_candidate_nodes_percentage / 100)
+            .max(profile.preemption.min_candidate_nodes_absolute)
+            .min(n) as usize;
+        let offset = rng.below(n as u64) as usize;
+        for i in 0..potential.len() {
+            let name = potential[(offset + i) % potential.len()];
+            let Some(node) = snap.node(name) else { continue };
+            match select_victims(profile, pod, state, node) {
+                Ok(victims) if !victims.is_empty() => candidates.push(Candidate { node: name.to_string(), victims }),
+                Ok(_) => {
+                    statuses.push((name.to_string(), Status::new(Code::Error, "expected at least one victim pod")))
+                }
+                Err(status) => statuses.push((name.to_string(), status)),
+            }
+            if candidates.len() >= want {
+                break;
+            }
+        }
+    }
+    match pick(&candidates) {
+        Some(c) => {
+            let results = vec![(c.node.clone(), NOMINATED_MESSAGE.to_string())];
+            (Some(c.clone()), String::new(), results)
+        }
+        None => {
+            let d = Diagnosis { node_status: statuses, ..Default::default() };
+            let msg = format!("preemption: {}", super::super::cycle::fit_error(snap.nodes.len(), &d));
+            (None, msg.trim_end_matches('.').to_string() + ".", vec![])
+        }
+    }
+}
