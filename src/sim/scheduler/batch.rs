@@ -17,6 +17,8 @@ pub struct Attempt {
     pub explain: Explain,
     /// The FailedScheduling message when no node fit.
     pub message: Option<String>,
+    /// Every node that failed Filter, with its status code (not part of the JSON output).
+    pub failed: Vec<(String, super::framework::Status)>,
 }
 
 /// Builds the snapshot from the objects (Nodes, Namespaces, Services, ReplicaSets and bound
@@ -68,21 +70,23 @@ pub fn schedule(objects: &[Object], profiles: &[Profile], seed: u64) -> Vec<Atte
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
         let Some(profile) = profiles.iter().find(|p| p.scheduler_name == pod.spec.scheduler_name) else {
             let message = format!("no profile for scheduler name \"{}\"", pod.spec.scheduler_name);
-            out.push(Attempt { pod: key, explain: Explain::default(), message: Some(message) });
+            out.push(Attempt { pod: key, explain: Explain::default(), message: Some(message), failed: vec![] });
             continue;
         };
         let mut explain = Explain::default();
         let owner = snap.default_selector(&pod);
         let outcome = cycle.schedule(profile, &pod, owner.as_ref(), &snap, &mut rng, Some(&mut explain));
-        let message = match outcome {
-            Outcome::Scheduled { node, .. } => {
+        let (message, failed) = match outcome {
+            Outcome::Scheduled { node, failed, .. } => {
                 pod.spec.node_name = node.clone();
                 snap.add_pod(Arc::new(pod), &node);
-                None
+                (None, failed)
             }
-            Outcome::Unschedulable { diagnosis, total_nodes, .. } => Some(fit_error(total_nodes, &diagnosis)),
+            Outcome::Unschedulable { diagnosis, total_nodes, .. } => {
+                (Some(fit_error(total_nodes, &diagnosis)), diagnosis.node_status)
+            }
         };
-        out.push(Attempt { pod: key, explain, message });
+        out.push(Attempt { pod: key, explain, message, failed });
     }
     out
 }

@@ -3,7 +3,8 @@
 //! (`*` disables every default), pluginConfig args and percentageOfNodesToScore — merged onto
 //! the default plugins the way kube-scheduler expands them.
 
-use super::plugins::{node_resources_fit::Strategy, Plugin, Point, VOLUME_PLUGINS};
+use super::plugins::node_resources_fit::{scale_shape, Strategy};
+use super::plugins::{Plugin, Point, VOLUME_PLUGINS};
 use super::profile::Profile;
 use serde_json::Value;
 
@@ -175,7 +176,7 @@ fn plugin_args(profile: &mut Profile, name: &str, args: &Value) -> Result<(), St
                         if points.is_empty() {
                             return Err("scoringStrategy.requestedToCapacityRatio.shape: Required value: at least one point must be specified".into());
                         }
-                        Strategy::RequestedToCapacityRatio(points)
+                        Strategy::RequestedToCapacityRatio(scale_shape(&points))
                     }
                     other => return Err(format!("scoringStrategy.type: Unsupported value: \"{other}\"")),
                 };

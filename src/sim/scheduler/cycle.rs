@@ -54,17 +54,10 @@ pub struct Diagnosis {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Scheduled {
-        node: String,
-        evaluated: usize,
-        feasible: usize,
-    },
+    /// `failed` lists the nodes Filter rejected on the way.
+    Scheduled { node: String, evaluated: usize, feasible: usize, failed: Vec<(String, Status)> },
     /// No node fits; preemption may have nominated a node and chosen victims.
-    Unschedulable {
-        diagnosis: Diagnosis,
-        nominated: Option<default_preemption::Candidate>,
-        total_nodes: usize,
-    },
+    Unschedulable { diagnosis: Diagnosis, nominated: Option<default_preemption::Candidate>, total_nodes: usize },
 }
 
 /// Per-scheduler state carried between cycles.
@@ -132,7 +125,7 @@ impl Cycle {
         if let Some(e) = explain {
             e.selected = Some(node.clone());
         }
-        Outcome::Scheduled { node, evaluated, feasible: feasible.len() }
+        Outcome::Scheduled { node, evaluated, feasible: feasible.len(), failed: diagnosis.node_status }
     }
 
     /// Filter from the rotating start index until enough nodes fit; the nominated node first.

@@ -13,7 +13,7 @@ const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 pub enum Strategy {
     LeastAllocated,
     MostAllocated,
-    /// The shape as (utilization 0..100, score 0..10) points.
+    /// The shape as (utilization 0..100, score 0..100) points, already scaled.
     RequestedToCapacityRatio(Vec<(i64, i64)>),
 }
 
@@ -165,17 +165,22 @@ pub fn most_requested_score(requested: i64, capacity: i64) -> i64 {
     requested.min(capacity) * MAX_NODE_SCORE / capacity
 }
 
-/// helper.BuildBrokenLinearFunction over the shape, scores scaled ×10.
+/// The configured shape (scores 0..10) scaled to node scores (0..100), as the plugin does
+/// when it is built.
+pub fn scale_shape(points: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    points.iter().map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE))).collect()
+}
+
+/// helper.BuildBrokenLinearFunction: linear between the points, flat outside them.
 pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
-    let scale = MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE;
     for (i, &(u, s)) in shape.iter().enumerate() {
         if p <= u {
             if i == 0 {
-                return s * scale;
+                return s;
             }
             let (u0, s0) = shape[i - 1];
-            return s0 * scale + (s * scale - s0 * scale) * (p - u0) / (u - u0);
+            return s0 + (s - s0) * (p - u0) / (u - u0);
         }
     }
-    shape.last().map_or(0, |&(_, s)| s * scale)
+    shape.last().map_or(0, |&(_, s)| s)
 }
