@@ -3,6 +3,7 @@
 //! (`*` disables every default), pluginConfig args and percentageOfNodesToScore — merged onto
 //! the default plugins the way kube-scheduler expands them.
 
+use super::framework::{ResourceName, WeightedResources};
 use super::plugins::node_resources_fit::{scale_shape, Strategy};
 use super::plugins::{Plugin, Point, VOLUME_PLUGINS};
 use super::profile::Profile;
@@ -126,7 +127,7 @@ fn profile(p: &Value) -> Result<Profile, String> {
     Ok(profile)
 }
 
-fn resources(v: Option<&Value>) -> Result<Option<Vec<(String, i64)>>, String> {
+fn resources(v: Option<&Value>) -> Result<Option<WeightedResources>, String> {
     let Some(list) = v.and_then(Value::as_array) else { return Ok(None) };
     let mut out = Vec::new();
     for r in list {
@@ -138,7 +139,7 @@ fn resources(v: Option<&Value>) -> Result<Option<Vec<(String, i64)>>, String> {
                 out.len()
             ));
         }
-        out.push((name, weight));
+        out.push((ResourceName::parse(&name), weight));
     }
     Ok(Some(out))
 }

@@ -31,6 +31,7 @@ pub struct CycleState {
     affinity_filter: ipa::FilterState,
     affinity_score: ipa::ScoreState,
     preferred: Vec<PreferredSchedulingTerm>,
+    images: Vec<String>,
 }
 
 /// kube-scheduler-simulator's result annotations for one attempt: node → plugin → result.
@@ -120,7 +121,7 @@ impl Cycle {
             feasible[0].name().to_string()
         } else {
             let totals = score(profile, pod, owner, &mut state, snap, &feasible, explain.as_deref_mut());
-            select_host(&totals, rng).unwrap_or_default()
+            feasible[select_host(&totals, rng).unwrap_or(0)].name().to_string()
         };
         if let Some(e) = explain {
             e.selected = Some(node.clone());
@@ -258,7 +259,7 @@ fn score(
     snap: &Snapshot,
     feasible: &[&NodeInfo],
     mut explain: Option<&mut Explain>,
-) -> Vec<(String, i64)> {
+) -> Vec<i64> {
     for &p in &profile.pre_score {
         let status = match p {
             Plugin::NodeAffinity => {
@@ -290,6 +291,9 @@ fn score(
             state.skip_score |= p.bit();
         }
     }
+    if profile.runs(Plugin::ImageLocality, super::plugins::Point::Score) {
+        state.images = image_locality::pod_images(pod);
+    }
     let names: Vec<&str> = feasible.iter().map(|n| n.name()).collect();
     let mut totals: Vec<i64> = vec![0; feasible.len()];
     let mut scores = vec![0i64; feasible.len()];
@@ -316,7 +320,7 @@ fn score(
     if profile.score.is_empty() {
         totals.fill(1);
     }
-    names.iter().map(|n| n.to_string()).zip(totals).collect()
+    totals
 }
 
 fn score_one(p: Plugin, profile: &Profile, pod: &Pod, state: &CycleState, snap: &Snapshot, node: &NodeInfo) -> i64 {
@@ -332,7 +336,7 @@ fn score_one(p: Plugin, profile: &Profile, pod: &Pod, state: &CycleState, snap: 
         Plugin::NodeResourcesBalancedAllocation => {
             balanced::score(&state.pod_requests, node, &profile.balanced_resources)
         }
-        Plugin::ImageLocality => image_locality::score(pod, node, &snap.image_nodes, snap.nodes.len()),
+        Plugin::ImageLocality => image_locality::score(&state.images, node, &snap.image_nodes, snap.nodes.len()),
         _ => 0,
     }
 }
@@ -357,26 +361,26 @@ pub fn default_normalize_score(scores: &mut [i64], reverse: bool) {
     }
 }
 
-/// selectHost: the highest total; ties broken uniformly by reservoir sampling.
-pub fn select_host(scores: &[(String, i64)], rng: &mut SimRng) -> Option<String> {
-    let mut best: Option<(&String, i64)> = None;
+/// selectHost: the index of the highest total; ties broken uniformly by reservoir sampling.
+pub fn select_host(scores: &[i64], rng: &mut SimRng) -> Option<usize> {
+    let mut best: Option<(usize, i64)> = None;
     let mut ties = 0u64;
-    for (name, score) in scores {
+    for (i, &score) in scores.iter().enumerate() {
         match best {
-            Some((_, b)) if *score < b => {}
-            Some((_, b)) if *score == b => {
+            Some((_, b)) if score < b => {}
+            Some((_, b)) if score == b => {
                 ties += 1;
                 if rng.below(ties + 1) == 0 {
-                    best = Some((name, *score));
+                    best = Some((i, score));
                 }
             }
             _ => {
-                best = Some((name, *score));
+                best = Some((i, score));
                 ties = 0;
             }
         }
     }
-    best.map(|(n, _)| n.clone())
+    best.map(|(i, _)| i)
 }
 
 /// FitError.Error(): `0/N nodes are available: <count> <reason>, …` with the reasons sorted,

@@ -44,6 +44,36 @@ impl Status {
     }
 }
 
+/// A resource name resolved once, so per-node arithmetic does not compare strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResourceName {
+    Cpu,
+    Memory,
+    EphemeralStorage,
+    Pods,
+    /// An extended resource such as nvidia.com/gpu (or hugepages-2Mi).
+    Scalar(String),
+}
+
+impl ResourceName {
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "cpu" => ResourceName::Cpu,
+            "memory" => ResourceName::Memory,
+            "ephemeral-storage" => ResourceName::EphemeralStorage,
+            "pods" => ResourceName::Pods,
+            other => ResourceName::Scalar(other.to_string()),
+        }
+    }
+
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, ResourceName::Scalar(_))
+    }
+}
+
+/// Weighted resources of a scoring strategy.
+pub type WeightedResources = Vec<(ResourceName, i64)>;
+
 /// framework.Resource: cpu in millicores, memory and ephemeral-storage in bytes, the rest
 /// (extended resources such as nvidia.com/gpu) as counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,6 +139,16 @@ impl Resource {
             "ephemeral-storage" => self.ephemeral_storage,
             "pods" => self.allowed_pods,
             other => self.scalar.get(other).copied().unwrap_or(0),
+        }
+    }
+
+    pub fn value(&self, name: &ResourceName) -> i64 {
+        match name {
+            ResourceName::Cpu => self.milli_cpu,
+            ResourceName::Memory => self.memory,
+            ResourceName::EphemeralStorage => self.ephemeral_storage,
+            ResourceName::Pods => self.allowed_pods,
+            ResourceName::Scalar(s) => self.scalar.get(s).copied().unwrap_or(0),
         }
     }
 
@@ -185,6 +225,27 @@ pub fn priority(pod: &Pod) -> i32 {
     pod.spec.priority.unwrap_or(0)
 }
 
+/// A pod on a node with its requests computed once (framework.PodInfo).
+#[derive(Clone, Debug)]
+pub struct PodInfo {
+    pub pod: Arc<Pod>,
+    pub requests: Resource,
+    pub non_zero: Resource,
+}
+
+impl PodInfo {
+    pub fn new(pod: Arc<Pod>) -> Self {
+        PodInfo { requests: pod_requests(&pod), non_zero: pod_non_zero_requests(&pod), pod }
+    }
+}
+
+impl std::ops::Deref for PodInfo {
+    type Target = Pod;
+    fn deref(&self) -> &Pod {
+        &self.pod
+    }
+}
+
 /// NodeInfo: a node with the aggregated requests of the pods on it (including assumed ones).
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
@@ -192,7 +253,7 @@ pub struct NodeInfo {
     pub allocatable: Resource,
     pub requested: Resource,
     pub non_zero_requested: Resource,
-    pub pods: Vec<Arc<Pod>>,
+    pub pods: Vec<PodInfo>,
     /// How many of the pods carry pod (anti-)affinity, and required anti-affinity: lets
     /// InterPodAffinity skip nodes without any.
     pub pods_with_affinity: usize,
@@ -233,23 +294,24 @@ impl NodeInfo {
     }
 
     pub fn add_pod(&mut self, pod: Arc<Pod>) {
-        self.requested.add(&pod_requests(&pod));
-        self.non_zero_requested.add(&pod_non_zero_requests(&pod));
-        self.pods_with_affinity += has_affinity(&pod) as usize;
-        self.pods_with_required_anti_affinity += has_required_anti_affinity(&pod) as usize;
-        self.used_ports.extend(host_ports(&pod));
-        self.pods.push(pod);
+        self.add_pod_info(PodInfo::new(pod));
     }
 
-    /// Removes the pod with this namespace/name; false when it is not here.
-    pub fn remove_pod(&mut self, namespace: &str, name: &str) -> bool {
-        let Some(i) = self.pods.iter().position(|p| p.metadata.namespace == namespace && p.metadata.name == name)
-        else {
-            return false;
-        };
+    pub fn add_pod_info(&mut self, info: PodInfo) {
+        self.requested.add(&info.requests);
+        self.non_zero_requested.add(&info.non_zero);
+        self.pods_with_affinity += has_affinity(&info) as usize;
+        self.pods_with_required_anti_affinity += has_required_anti_affinity(&info) as usize;
+        self.used_ports.extend(host_ports(&info));
+        self.pods.push(info);
+    }
+
+    /// Removes the pod with this namespace/name and returns it.
+    pub fn remove_pod(&mut self, namespace: &str, name: &str) -> Option<PodInfo> {
+        let i = self.pods.iter().position(|p| p.metadata.namespace == namespace && p.metadata.name == name)?;
         let pod = self.pods.remove(i);
-        self.requested.sub(&pod_requests(&pod));
-        self.non_zero_requested.sub(&pod_non_zero_requests(&pod));
+        self.requested.sub(&pod.requests);
+        self.non_zero_requested.sub(&pod.non_zero);
         self.pods_with_affinity -= has_affinity(&pod) as usize;
         self.pods_with_required_anti_affinity -= has_required_anti_affinity(&pod) as usize;
         for p in host_ports(&pod) {
@@ -257,7 +319,7 @@ impl NodeInfo {
                 self.used_ports.remove(j);
             }
         }
-        true
+        Some(pod)
     }
 
     /// Replaces the node object, keeping the pods (a node update).
@@ -265,7 +327,7 @@ impl NodeInfo {
         let pods = std::mem::take(&mut self.pods);
         *self = NodeInfo::new(node);
         for p in pods {
-            self.add_pod(p);
+            self.add_pod_info(p);
         }
     }
 }

@@ -161,7 +161,7 @@ impl Scheduler {
             Payload::Watch(ev) => {
                 for i in 0..self.informers.len() {
                     if let Some(old) = self.informers[i].apply(&ev) {
-                        self.observe(ctx, ev.type_.clone(), &ev.object, old);
+                        self.observe(ctx, ev.type_, &ev.object, old);
                         break;
                     }
                 }

@@ -22,7 +22,7 @@ pub struct Profile {
     pub percentage_of_nodes_to_score: Option<i32>,
     pub fit: node_resources_fit::Args,
     /// NodeResourcesBalancedAllocationArgs.resources.
-    pub balanced_resources: Vec<(String, i64)>,
+    pub balanced_resources: super::framework::WeightedResources,
     pub node_affinity: node_affinity::Args,
     pub spread: pod_topology_spread::Args,
     pub affinity: inter_pod_affinity::Args,

@@ -8,7 +8,7 @@
 use crate::sim::api::Pod;
 use crate::sim::rng::{Draw, SimRng};
 use crate::sim::scheduler::cycle::{run_filters, CycleState, Diagnosis};
-use crate::sim::scheduler::framework::{priority, Code, NodeInfo, Snapshot, Status};
+use crate::sim::scheduler::framework::{priority, Code, NodeInfo, PodInfo, Snapshot, Status};
 use crate::sim::scheduler::profile::Profile;
 use std::sync::Arc;
 
@@ -51,13 +51,16 @@ fn more_important(a: &Pod, b: &Pod) -> std::cmp::Ordering {
 fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeInfo) -> Result<Vec<Arc<Pod>>, Status> {
     let mine = priority(pod);
     let mut trial = node.clone();
-    let mut potential: Vec<Arc<Pod>> = node.pods.iter().filter(|p| priority(p) < mine).cloned().collect();
-    if potential.is_empty() {
+    let names: Vec<(String, String)> = node
+        .pods
+        .iter()
+        .filter(|p| priority(p) < mine)
+        .map(|p| (p.metadata.namespace.clone(), p.metadata.name.clone()))
+        .collect();
+    if names.is_empty() {
         return Err(Status::new(Code::UnschedulableAndUnresolvable, NO_VICTIMS));
     }
-    for p in &potential {
-        trial.remove_pod(&p.metadata.namespace, &p.metadata.name);
-    }
+    let mut potential: Vec<PodInfo> = names.iter().filter_map(|(ns, n)| trial.remove_pod(ns, n)).collect();
     let status = run_filters(profile, pod, state, &trial, None);
     if !status.is_success() {
         return Err(status);
@@ -65,10 +68,12 @@ fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeI
     potential.sort_by(|a, b| more_important(a, b));
     let mut victims = Vec::new();
     for p in potential {
-        trial.add_pod(p.clone());
+        let (ns, name) = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        trial.add_pod_info(p);
         if !run_filters(profile, pod, state, &trial, None).is_success() {
-            trial.remove_pod(&p.metadata.namespace, &p.metadata.name);
-            victims.push(p);
+            if let Some(p) = trial.remove_pod(&ns, &name) {
+                victims.push(p.pod);
+            }
         }
     }
     Ok(victims)

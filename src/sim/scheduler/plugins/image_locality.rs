@@ -20,17 +20,22 @@ pub fn normalized_image_name(name: &str) -> String {
     }
 }
 
-pub fn score(pod: &Pod, node: &NodeInfo, image_nodes: &BTreeMap<String, i64>, total_nodes: usize) -> i64 {
-    let containers = pod.spec.init_containers.iter().chain(&pod.spec.containers);
+/// The normalized image of every init container and container, computed once per cycle.
+pub fn pod_images(pod: &Pod) -> Vec<String> {
+    pod.spec.init_containers.iter().chain(&pod.spec.containers).map(|c| normalized_image_name(&c.image)).collect()
+}
+
+pub fn score(images: &[String], node: &NodeInfo, image_nodes: &BTreeMap<String, i64>, total_nodes: usize) -> i64 {
     let mut sum = 0i64;
-    for c in containers.clone() {
-        let name = normalized_image_name(&c.image);
-        if let Some(size) = node.images.get(&name) {
-            let spread = *image_nodes.get(&name).unwrap_or(&0) as f64 / total_nodes.max(1) as f64;
-            sum += (*size as f64 * spread) as i64;
+    if !node.images.is_empty() {
+        for name in images {
+            if let Some(size) = node.images.get(name) {
+                let spread = *image_nodes.get(name).unwrap_or(&0) as f64 / total_nodes.max(1) as f64;
+                sum += (*size as f64 * spread) as i64;
+            }
         }
     }
-    let max_threshold = MAX_CONTAINER_THRESHOLD * containers.count() as i64;
+    let max_threshold = MAX_CONTAINER_THRESHOLD * images.len() as i64;
     let sum = sum.clamp(MIN_THRESHOLD, max_threshold.max(MIN_THRESHOLD));
     if max_threshold <= MIN_THRESHOLD {
         return 0;

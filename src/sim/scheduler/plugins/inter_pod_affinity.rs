@@ -132,7 +132,7 @@ pub fn filter(s: &FilterState, node: &NodeInfo) -> Status {
         }
     }
     // The first pod of a group with affinity to itself may go anywhere with the keys.
-    if !pods_exist && !(s.affinity.is_empty() && s.matches_own_affinity) {
+    if !(pods_exist || s.affinity.is_empty() && s.matches_own_affinity) {
         return Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_AFFINITY);
     }
     if s.anti_terms.iter().any(|t| count_at(&s.anti, &t.topology_key, node).is_some_and(|n| n > 0)) {

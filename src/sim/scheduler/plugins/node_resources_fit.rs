@@ -3,7 +3,9 @@
 //! scoringStrategy — LeastAllocated (default), MostAllocated or RequestedToCapacityRatio —
 //! over weighted resources with non-zero requests. No NormalizeScore.
 
-use crate::sim::scheduler::framework::{Code, NodeInfo, Resource, Status, MAX_NODE_SCORE};
+use crate::sim::scheduler::framework::{
+    Code, NodeInfo, Resource, ResourceName, Status, WeightedResources, MAX_NODE_SCORE,
+};
 
 pub const NAME: &str = "NodeResourcesFit";
 /// MaxCustomPriorityScore: shape scores are 0..10, scaled to 0..100.
@@ -21,15 +23,15 @@ pub enum Strategy {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Args {
     pub strategy: Strategy,
-    pub resources: Vec<(String, i64)>,
+    pub resources: WeightedResources,
     /// ignoredResources and ignoredResourceGroups: extended resources Filter does not check.
     pub ignored_resources: Vec<String>,
     pub ignored_resource_groups: Vec<String>,
 }
 
 /// The default scoringStrategy.resources: cpu and memory, weight 1 each.
-pub fn default_resources() -> Vec<(String, i64)> {
-    vec![("cpu".into(), 1), ("memory".into(), 1)]
+pub fn default_resources() -> WeightedResources {
+    vec![(ResourceName::Cpu, 1), (ResourceName::Memory, 1)]
 }
 
 impl Default for Args {
@@ -99,16 +101,15 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
 fn pairs<'a>(
     pod_request: &'a Resource,
     node: &'a NodeInfo,
-    resources: &'a [(String, i64)],
+    resources: &'a [(ResourceName, i64)],
 ) -> impl Iterator<Item = (i64, i64, i64)> + 'a {
     resources.iter().filter_map(|(name, weight)| {
-        let is_scalar = !matches!(name.as_str(), "cpu" | "memory" | "ephemeral-storage");
-        let want = pod_request.get(name);
-        if is_scalar && want == 0 {
+        let want = pod_request.value(name);
+        if name.is_scalar() && want == 0 {
             return None;
         }
-        let alloc = node.allocatable.get(name);
-        (alloc != 0).then(|| (node.non_zero_requested.get(name) + want, alloc, *weight))
+        let alloc = node.allocatable.value(name);
+        (alloc != 0).then(|| (node.non_zero_requested.value(name) + want, alloc, *weight))
     })
 }
 

@@ -141,7 +141,14 @@ pub fn pre_filter(pod: &Pod, snap: &Snapshot) -> (Status, FilterState) {
             if !c.includes(pod, node) {
                 continue;
             }
-            *counts[i].entry(node.labels()[&c.key].clone()).or_insert(0) += c.count(&pod.metadata.namespace, node);
+            let n = c.count(&pod.metadata.namespace, node);
+            let value = &node.labels()[&c.key];
+            match counts[i].get_mut(value) {
+                Some(total) => *total += n,
+                None => {
+                    counts[i].insert(value.clone(), n);
+                }
+            }
         }
     }
     let self_match = cs.iter().map(|c| c.selects(&pod.metadata.labels)).collect();

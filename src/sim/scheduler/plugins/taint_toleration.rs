@@ -41,12 +41,11 @@ pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
 /// Raw score: the number of PreferNoSchedule taints not tolerated by the pod's tolerations
 /// with an empty or PreferNoSchedule effect.
 pub fn score(pod: &Pod, node: &NodeInfo) -> i64 {
-    let prefer: Vec<&Toleration> =
-        pod.spec.tolerations.iter().filter(|t| t.effect.is_empty() || t.effect == "PreferNoSchedule").collect();
+    let prefer = || pod.spec.tolerations.iter().filter(|t| t.effect.is_empty() || t.effect == "PreferNoSchedule");
     node.node
         .spec
         .taints
         .iter()
-        .filter(|x| x.effect == "PreferNoSchedule" && !prefer.iter().any(|t| tolerates(t, x)))
+        .filter(|x| x.effect == "PreferNoSchedule" && !prefer().any(|t| tolerates(t, x)))
         .count() as i64
 }

@@ -2,6 +2,10 @@
 //!
 //! kubesim run [--seed N] [--until 60s] [--script FILE]
 //! kubesim bench [--minutes 10]
+//! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
+//! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
+
+mod schedule;
 
 use kube_playground::kubectl;
 use kube_playground::scenario::script::{self, Line};
@@ -14,6 +18,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   kubesim run [--seed N] [--until DURATION] [--script FILE]
   kubesim bench [--minutes N]
+  kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
+  kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -24,7 +30,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("schedule") => bench_schedule(&args[2..]),
         Some("bench") => bench(&args[1..]),
+        Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
         _ => Err(USAGE.to_string()),
     };
@@ -100,6 +108,31 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("wall time: {wall:.3} s");
     println!("events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
     println!("speed-up over real time: {:.0}x", (minutes * 60) as f64 / wall.max(1e-9));
+    Ok(())
+}
+
+fn schedule_cmd(args: &[String]) -> Result<(), String> {
+    let file =
+        flag(args, "-f")?.or(flag(args, "--filename")?).ok_or_else(|| format!("error: -f is required\n{USAGE}"))?;
+    match flag(args, "-o")? {
+        None | Some("json") => {}
+        Some(other) => return Err(format!(
+            "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json"
+        )),
+    }
+    println!("{}", schedule::schedule(file, flag(args, "--config")?, number(args, "--seed", 1)?)?);
+    Ok(())
+}
+
+fn bench_schedule(args: &[String]) -> Result<(), String> {
+    let nodes = number(args, "--nodes", 5000usize)?;
+    let pods = number(args, "--pods", 10000usize)?;
+    let workload = flag(args, "--workload")?.unwrap_or("basic");
+    let r = schedule::bench(nodes, pods, workload)?;
+    println!("workload: {workload}, nodes: {nodes}, pods: {pods}");
+    println!("scheduled: {}, unschedulable: {}, preemptions: {}", r.scheduled, r.unschedulable, r.preemptions);
+    println!("wall time: {:.3} s", r.seconds);
+    println!("pods/s: {:.0}", pods as f64 / r.seconds.max(1e-9));
     Ok(())
 }
 
