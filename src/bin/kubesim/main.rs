@@ -116,9 +116,11 @@ fn schedule_cmd(args: &[String]) -> Result<(), String> {
         flag(args, "-f")?.or(flag(args, "--filename")?).ok_or_else(|| format!("error: -f is required\n{USAGE}"))?;
     match flag(args, "-o")? {
         None | Some("json") => {}
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json"
-        )),
+        ))
+        }
     }
     println!("{}", schedule::schedule(file, flag(args, "--config")?, number(args, "--seed", 1)?)?);
     Ok(())

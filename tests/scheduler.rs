@@ -1,0 +1,179 @@
+//! kube-scheduler behaviour beyond single plugins: the queue's backoff and flush timings,
+//! PrioritySort, the FailedScheduling message, preemption end to end and configuration errors.
+
+use kube_playground::sim::api::{Object, Pod};
+use kube_playground::sim::rng::fork;
+use kube_playground::sim::scheduler::batch;
+use kube_playground::sim::scheduler::config;
+use kube_playground::sim::scheduler::cycle::{fit_error, Cycle, Outcome};
+use kube_playground::sim::scheduler::profile::Profile;
+use kube_playground::sim::scheduler::queue::{Place, SchedulingQueue};
+use kube_playground::sim::time::{SimTime, SECONDS};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+fn obj(v: Value) -> Object {
+    serde_json::from_value(v).unwrap()
+}
+
+fn node(name: &str, cpu: &str, taints: Value) -> Object {
+    let alloc = json!({"cpu": cpu, "memory": "8Gi", "pods": "110"});
+    obj(json!({"kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+               "spec": {"taints": taints}, "status": {"capacity": alloc, "allocatable": alloc}}))
+}
+
+fn pod(name: &str, node: Option<&str>, cpu: &str, priority: i32) -> Pod {
+    let mut spec = json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": cpu}}}],
+                          "priority": priority, "schedulerName": "default-scheduler"});
+    if let Some(n) = node {
+        spec["nodeName"] = json!(n);
+    }
+    serde_json::from_value(json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec})).unwrap()
+}
+
+#[test]
+fn backoff_doubles_from_one_second_to_ten() {
+    let secs: Vec<u64> = (1..=6).map(|a| SchedulingQueue::backoff_duration(a) / SECONDS).collect();
+    assert_eq!(secs, vec![1, 2, 4, 8, 10, 10]);
+}
+
+#[test]
+fn active_queue_pops_by_priority_then_arrival() {
+    let mut q = SchedulingQueue::default();
+    q.add("default/low", 0, false, SimTime::from_secs(1));
+    q.add("default/high", 1000, false, SimTime::from_secs(2));
+    q.add("default/low2", 0, false, SimTime::from_secs(3));
+    q.add("default/gated", 5000, true, SimTime::from_secs(4));
+    let order: Vec<String> = std::iter::from_fn(|| q.pop(SimTime::from_secs(5)).map(|(k, _)| k)).collect();
+    assert_eq!(order, ["default/high", "default/low", "default/low2"]);
+    assert_eq!(q.place("default/gated"), Some(Place::Gated));
+    // Removing the gates (an update with gated = false) lets it in.
+    q.add("default/gated", 5000, false, SimTime::from_secs(6));
+    assert_eq!(q.pop(SimTime::from_secs(6)).map(|(k, _)| k).as_deref(), Some("default/gated"));
+}
+
+#[test]
+fn unschedulable_pods_wait_for_an_event_backoff_or_the_five_minute_flush() {
+    let mut q = SchedulingQueue::default();
+    let t0 = SimTime::from_secs(10);
+    q.add("default/p", 0, false, t0);
+    q.pop(t0).unwrap();
+    q.requeue("default/p", true, t0);
+    assert!(matches!(q.place("default/p"), Some(Place::Unschedulable(_))));
+    // An event half a second later: still inside the 1 s backoff, so backoffQ.
+    assert_eq!(q.move_all(t0.plus(SECONDS / 2)), 1);
+    assert_eq!(q.place("default/p"), Some(Place::Backoff(t0.plus(SECONDS))));
+    assert!(q.pop(t0.plus(SECONDS / 2)).is_none(), "not before the backoff expires");
+    let (_, info) = q.pop(t0.plus(SECONDS)).expect("ready after 1 s");
+    assert_eq!(info.attempts, 2);
+    // Second failure, no event: only the leftover flush moves it, after 5 minutes.
+    let t1 = t0.plus(2 * SECONDS);
+    q.requeue("default/p", true, t1);
+    assert_eq!(q.flush_unschedulable(t1.plus(299 * SECONDS)), 0);
+    assert_eq!(q.flush_unschedulable(t1.plus(300 * SECONDS)), 1);
+    assert_eq!(q.place("default/p"), Some(Place::Active));
+}
+
+#[test]
+fn failed_scheduling_message_reads_like_upstream() {
+    let objects = vec![
+        node("tainted", "4", json!([{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}])),
+        node("small", "2", json!([])),
+        Object::Pod(pod("existing", Some("small"), "500m", 0)),
+        Object::Pod(pod("big", None, "2", 0)),
+    ];
+    let attempts = batch::schedule(&objects, &[Profile::default()], 1);
+    assert_eq!(
+        attempts[0].message.as_deref(),
+        Some(
+            "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint(s). preemption: 0/2 nodes are \
+             available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.."
+        )
+    );
+    assert_eq!(attempts[0].explain.filter["tainted"]["TaintToleration"], "node(s) had untolerated taint(s)");
+    assert_eq!(attempts[0].explain.filter["small"]["NodeResourcesFit"], "Insufficient cpu");
+    assert_eq!(attempts[0].explain.selected, None);
+}
+
+#[test]
+fn preemption_picks_victims_then_the_preemptor_lands_on_the_nominated_node() {
+    let objects = vec![
+        node("n1", "2", json!([])),
+        node("n2", "2", json!([])),
+        Object::Pod(pod("low-1", Some("n1"), "1", 0)),
+        Object::Pod(pod("low-2", Some("n1"), "1", 0)),
+        Object::Pod(pod("mid", Some("n2"), "2", 500)),
+    ];
+    let (mut snap, _) = batch::snapshot(&objects);
+    let profile = Profile::default();
+    let mut cycle = Cycle { next_start_node_index: 0 };
+    let mut rng = fork(1, "kube-scheduler");
+    let mut high = pod("high", None, "1500m", 1000);
+    let Outcome::Unschedulable { nominated: Some(c), diagnosis, total_nodes } =
+        cycle.schedule(&profile, &high, None, &snap, &mut rng, None)
+    else {
+        panic!("expected preemption")
+    };
+    // n1 needs two victims of priority 0; n2 one of priority 500: the lowest highest-priority wins.
+    assert_eq!(c.node, "n1");
+    let mut victims: Vec<&str> = c.victims.iter().map(|v| v.metadata.name.as_str()).collect();
+    victims.sort();
+    assert_eq!(victims, ["low-1", "low-2"]);
+    assert_eq!(fit_error(total_nodes, &diagnosis), "0/2 nodes are available: 2 Insufficient cpu.");
+    for v in &c.victims {
+        snap.remove_pod(&format!("default/{}", v.metadata.name));
+    }
+    high.status.nominated_node_name = c.node.clone();
+    match cycle.schedule(&profile, &high, None, &snap, &mut rng, None) {
+        Outcome::Scheduled { node, .. } => assert_eq!(node, "n1"),
+        other => panic!("{other:?}"),
+    }
+    let never = Pod {
+        spec: kube_playground::sim::api::PodSpec { preemption_policy: Some("Never".into()), ..high.spec.clone() },
+        ..high.clone()
+    };
+    snap.add_pod(Arc::new(pod("filler", Some("n1"), "2", 0)), "n1");
+    let Outcome::Unschedulable { diagnosis, .. } = cycle.schedule(&profile, &never, None, &snap, &mut rng, None) else {
+        panic!("n1 and n2 are full")
+    };
+    assert_eq!(diagnosis.post_filter_msg, "preemption: not eligible due to preemptionPolicy=Never.");
+}
+
+#[test]
+fn configuration_profiles_and_errors() {
+    let cfg = json!({"apiVersion": config::API_VERSION, "kind": "KubeSchedulerConfiguration",
+        "percentageOfNodesToScore": 30,
+        "profiles": [{"schedulerName": "default-scheduler"},
+                     {"schedulerName": "bin-packing",
+                      "plugins": {"score": {"disabled": [{"name": "NodeResourcesBalancedAllocation"}],
+                                            "enabled": [{"name": "NodeResourcesFit", "weight": 5}]}},
+                      "pluginConfig": [{"name": "NodeResourcesFit", "args": {"scoringStrategy": {"type": "MostAllocated"}}}]}]});
+    let profiles = config::parse(&cfg).unwrap();
+    assert_eq!(profiles.len(), 2);
+    assert_eq!(profiles[0], Profile { percentage_of_nodes_to_score: Some(30), ..Profile::default() });
+    let names: Vec<(&str, i64)> = profiles[1].score.iter().map(|(p, w)| (p.name(), *w)).collect();
+    assert_eq!(names[0], ("NodeResourcesFit", 5), "an override keeps its place first");
+    assert!(!names.iter().any(|(n, _)| *n == "NodeResourcesBalancedAllocation"));
+    let bad = |plugins: Value| {
+        let c = json!({"apiVersion": config::API_VERSION, "kind": "KubeSchedulerConfiguration", "profiles": [{"plugins": plugins}]});
+        config::parse(&c).unwrap_err()
+    };
+    assert_eq!(bad(json!({"filter": {"enabled": [{"name": "Nope"}]}})), "plugin \"Nope\" does not exist");
+    assert_eq!(
+        bad(json!({"filter": {"enabled": [{"name": "ImageLocality"}]}})),
+        "plugin \"ImageLocality\" does not extend filter plugin"
+    );
+    let wrong = json!({"apiVersion": "kubescheduler.config.k8s.io/v1beta3", "kind": "KubeSchedulerConfiguration"});
+    assert!(config::parse(&wrong).unwrap_err().contains("v1beta3"));
+}
+
+#[test]
+fn adaptive_percentage_of_nodes_to_score() {
+    use kube_playground::sim::scheduler::profile::num_feasible_nodes_to_find as n;
+    assert_eq!(n(None, 50), 50);
+    assert_eq!(n(None, 5000), 500, "50 − 5000/125 = 10 %");
+    assert_eq!(n(None, 7500), 375, "floor of 5 %");
+    assert_eq!(n(None, 1000), 420, "50 − 8 = 42 %");
+    assert_eq!(n(Some(1), 1000), 100, "never fewer than 100");
+    assert_eq!(n(Some(100), 1000), 1000);
+}
