@@ -82,9 +82,11 @@ impl NodeSelectorTerm {
         if self.match_expressions.is_empty() && self.match_fields.is_empty() {
             return false;
         }
-        let fields: Labels = [("metadata.name".to_string(), node_name.to_string())].into();
         self.match_expressions.iter().all(|r| r.matches(labels))
-            && self.match_fields.iter().all(|r| r.key == "metadata.name" && r.matches(&fields))
+            && (self.match_fields.is_empty() || {
+                let fields: Labels = [("metadata.name".to_string(), node_name.to_string())].into();
+                self.match_fields.iter().all(|r| r.key == "metadata.name" && r.matches(&fields))
+            })
     }
 }
 
