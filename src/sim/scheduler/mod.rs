@@ -102,10 +102,6 @@ impl Scheduler {
         }
     }
 
-    pub fn pods(&self) -> &Informer {
-        &self.informers[POD]
-    }
-
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
@@ -380,11 +376,6 @@ impl Scheduler {
         }
         req.patch = Some(serde_json::json!({ "status": status }));
         self.client.send(ctx, 0, req, Tag::Status);
-    }
-
-    /// The latest attempt recorded for a pod.
-    pub fn attempt(&self, key: &str) -> Option<&Attempt> {
-        self.attempts.iter().rev().find(|(k, _)| k == key).map(|(_, a)| a)
     }
 
     /// The scheduler's Prometheus metrics (the /metrics endpoint on port 10259).
