@@ -17,7 +17,7 @@ fn vectors(name: &str) -> Value {
 }
 
 fn obj(v: Value) -> Object {
-    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}"))
+    Object::from_json(v.to_string().as_bytes()).unwrap_or_else(|e| panic!("{e}: {v}"))
 }
 
 /// A node; `allocatable` also becomes capacity, and pods defaults to 32 as st.MakeNode does.

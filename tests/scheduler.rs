@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 fn obj(v: Value) -> Object {
-    serde_json::from_value(v).unwrap()
+    Object::from_json(v.to_string().as_bytes()).unwrap()
 }
 
 fn node(name: &str, cpu: &str, taints: Value) -> Object {

@@ -254,7 +254,7 @@ pub fn name_of(res: &ResourceInfo, o: &Object) -> String {
 }
 
 fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
-    let mut v = serde_json::to_value(o).unwrap_or_default();
+    let mut v = o.to_json_value();
     if let Some(m) = v.as_object_mut() {
         m.insert("apiVersion".into(), serde_json::Value::String(res.api_version()));
     }

@@ -17,7 +17,7 @@ pub fn encode(o: &Object) -> Vec<u8> {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Object, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("unable to decode stored object: {e}"))
+    Object::from_json(bytes).map_err(|e| format!("unable to decode stored object: {e}"))
 }
 
 /// An EncryptionConfiguration (apiserver.config.k8s.io/v1) with one key of the `aescbc` or

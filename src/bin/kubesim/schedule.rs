@@ -28,6 +28,10 @@ pub fn documents(text: &str) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
+fn object(doc: &Value) -> Result<Object, String> {
+    Object::from_json(&serde_json::to_vec(doc).map_err(|e| e.to_string())?)
+}
+
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("error: the path \"{path}\" does not exist ({e})"))
 }
@@ -36,8 +40,7 @@ fn read(path: &str) -> Result<String, String> {
 pub fn schedule(file: &str, config_file: Option<&str>, seed: u64) -> Result<String, String> {
     let mut objects = Vec::new();
     for (i, doc) in documents(&read(file)?)?.into_iter().enumerate() {
-        let o: Object = serde_json::from_value(doc).map_err(|e| format!("error: {file}: document {}: {e}", i + 1))?;
-        objects.push(o);
+        objects.push(object(&doc).map_err(|e| format!("error: {file}: document {}: {e}", i + 1))?);
     }
     let profiles = match config_file {
         Some(path) => {
@@ -54,7 +57,7 @@ pub fn schedule(file: &str, config_file: Option<&str>, seed: u64) -> Result<Stri
 fn perf_node(i: usize) -> Object {
     let name = format!("node-{i}");
     let alloc = json!({"cpu": "4", "memory": "32Gi", "pods": "110"});
-    serde_json::from_value(json!({"kind": "Node", "metadata": {"name": name, "labels": {
+    object(&json!({"kind": "Node", "metadata": {"name": name, "labels": {
         "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": format!("zone-{}", i % 10)}},
         "status": {"capacity": alloc, "allocatable": alloc}}))
     .expect("node literal")

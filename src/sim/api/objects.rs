@@ -26,30 +26,33 @@ pub enum Object {
     RoleBinding(RoleBinding),
 }
 
-/// Reads `kind` first, then the matching type: smaller code than serde's internally tagged
-/// enum support, which buffers every field.
-impl<'de> Deserialize<'de> for Object {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let v = serde_json::Value::deserialize(d)?;
-        let kind = v.get("kind").and_then(|k| k.as_str()).ok_or_else(|| D::Error::missing_field("kind"))?.to_string();
-        fn typed<T: serde::de::DeserializeOwned, E: Error>(v: serde_json::Value) -> Result<T, E> {
-            serde_json::from_value(v).map_err(E::custom)
+impl Object {
+    /// Decodes an object from its JSON bytes: reads `kind` first, then parses the bytes as
+    /// the matching type. Smaller code than serde's internally tagged enums (which buffer
+    /// every field) or a detour through `serde_json::Value`.
+    pub fn from_json(bytes: &[u8]) -> Result<Object, String> {
+        #[derive(Deserialize)]
+        struct Kind {
+            kind: Option<String>,
         }
+        fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+            serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        }
+        let kind = typed::<Kind>(bytes)?.kind.ok_or("missing field `kind`")?;
         Ok(match kind.as_str() {
-            "Namespace" => Object::Namespace(typed(v)?),
-            "Node" => Object::Node(typed(v)?),
-            "Pod" => Object::Pod(typed(v)?),
-            "Service" => Object::Service(typed(v)?),
-            "Secret" => Object::Secret(typed(v)?),
-            "Deployment" => Object::Deployment(typed(v)?),
-            "ReplicaSet" => Object::ReplicaSet(typed(v)?),
-            "Lease" => Object::Lease(typed(v)?),
-            "ClusterRole" => Object::ClusterRole(typed(v)?),
-            "ClusterRoleBinding" => Object::ClusterRoleBinding(typed(v)?),
-            "Role" => Object::Role(typed(v)?),
-            "RoleBinding" => Object::RoleBinding(typed(v)?),
-            other => return Err(D::Error::custom(format!("no kind \"{other}\" is registered"))),
+            "Namespace" => Object::Namespace(typed(bytes)?),
+            "Node" => Object::Node(typed(bytes)?),
+            "Pod" => Object::Pod(typed(bytes)?),
+            "Service" => Object::Service(typed(bytes)?),
+            "Secret" => Object::Secret(typed(bytes)?),
+            "Deployment" => Object::Deployment(typed(bytes)?),
+            "ReplicaSet" => Object::ReplicaSet(typed(bytes)?),
+            "Lease" => Object::Lease(typed(bytes)?),
+            "ClusterRole" => Object::ClusterRole(typed(bytes)?),
+            "ClusterRoleBinding" => Object::ClusterRoleBinding(typed(bytes)?),
+            "Role" => Object::Role(typed(bytes)?),
+            "RoleBinding" => Object::RoleBinding(typed(bytes)?),
+            other => return Err(format!("no kind \"{other}\" is registered")),
         })
     }
 }
@@ -74,6 +77,11 @@ macro_rules! each_object {
 }
 
 impl Object {
+    /// The object as a JSON tree (for merge patches and `-o json`). Goes through the byte
+    /// encoder the store uses, so the page carries one Serialize instantiation, not two.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        serde_json::from_slice(&crate::sim::storage::encode(self)).unwrap_or_default()
+    }
     pub fn meta(&self) -> &ObjectMeta {
         each_object!(self, o => &o.metadata)
     }

@@ -240,9 +240,10 @@ fn blank_status(o: &Object) -> Object {
 
 /// RFC 7386 JSON merge patch on the object's JSON form.
 pub fn merge_patch(current: &Object, patch: &serde_json::Value) -> Result<Object, Status> {
-    let mut doc = serde_json::to_value(current).map_err(|e| Status::internal(e.to_string()))?;
+    let mut doc = current.to_json_value();
     merge(&mut doc, patch);
-    serde_json::from_value(doc).map_err(|e| Status::invalid(current.kind(), &current.meta().name, &[e.to_string()]))
+    let bytes = serde_json::to_vec(&doc).map_err(|e| Status::internal(e.to_string()))?;
+    Object::from_json(&bytes).map_err(|e| Status::invalid(current.kind(), &current.meta().name, &[e]))
 }
 
 fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
