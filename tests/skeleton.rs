@@ -218,3 +218,42 @@ fn a_lost_message_does_not_break_raft_safety() {
     kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
     run_checked(&mut sim, SimTime::from_secs(30));
 }
+
+#[test]
+fn describe_pod_lists_the_scheduler_and_kubelet_events() {
+    let mut sim = cluster();
+    kubectl::run(&mut sim, "kubectl run web --image=nginx", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    let out = kubectl::run(&mut sim, "kubectl describe pod web", TIMEOUT);
+    assert!(out.starts_with("Name:             web\nNamespace:        default\n"), "{out}");
+    assert!(out.contains("QoS Class:                    BestEffort"), "{out}");
+    let events: Vec<&str> = out.lines().skip_while(|l| *l != "Events:").skip(3).collect();
+    let reasons: Vec<&str> = events.iter().filter_map(|l| l.split_whitespace().nth(1)).collect();
+    assert_eq!(reasons, ["Scheduled", "Pulling", "Pulled", "Created", "Started"], "{out}");
+    assert!(events[0].ends_with("default-scheduler  Successfully assigned default/web to worker-3"), "{out}");
+    assert!(events[2].contains("kubelet            Successfully pulled image \"nginx\" in "), "{out}");
+    let get = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(get.starts_with("LAST SEEN   TYPE     REASON      OBJECT    MESSAGE\n"), "{get}");
+    assert_eq!(
+        kubectl::run(&mut sim, "kubectl describe pod nope", TIMEOUT),
+        "Error from server (NotFound): pods \"nope\" not found"
+    );
+}
+
+#[test]
+fn pods_that_fit_nowhere_carry_a_failed_scheduling_event() {
+    let mut sim = cluster();
+    // Three workers with 110 pods each cannot hold 340 pods.
+    kubectl::run(&mut sim, "kubectl create deployment big --image=pause --replicas=340", TIMEOUT);
+    sim.run_until(SimTime::from_secs(60));
+    let out = kubectl::run(&mut sim, "kubectl describe pods", TIMEOUT);
+    let warning = out.lines().find(|l| l.contains("Warning  FailedScheduling")).unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        warning.ends_with(
+            "default-scheduler  0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Too many pods. \
+             preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, \
+             3 No preemption victims found for incoming pod.."
+        ),
+        "{warning}"
+    );
+}

@@ -2,6 +2,7 @@
 //! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
 //! `Error from server (NotFound): …`, tables).
 
+pub mod describe;
 pub mod etcdctl;
 pub mod parse;
 pub mod printers;
@@ -18,6 +19,8 @@ use parse::Command;
 pub struct Pending {
     pub command: Command,
     pub handle: u64,
+    /// `describe` reads its objects first, then their events: the objects wait here.
+    described: Option<Vec<Object>>,
 }
 
 /// A console line either answered at once or waiting for the cluster.
@@ -38,29 +41,73 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     let command = parse::parse(line)?;
     let req = request(&command);
     let handle = sim.submit(req);
-    Ok(Started::Waiting(Pending { command, handle }))
+    Ok(Started::Waiting(Pending { command, handle, described: None }))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
-pub fn poll(sim: &mut Simulation, pending: &Pending) -> Option<String> {
+pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     let resp = sim.take_response(pending.handle)?;
+    if let Command::Describe { namespace, .. } = &pending.command {
+        let Some(objects) = pending.described.take() else {
+            let objects = match resp {
+                Ok(ApiBody::Object(o)) => vec![o],
+                Ok(ApiBody::List { items, .. }) if items.is_empty() => {
+                    return Some(format!("No resources found in {namespace} namespace."))
+                }
+                Ok(ApiBody::List { items, .. }) => items,
+                other => return Some(render(&pending.command, other, sim.now())),
+            };
+            pending.described = Some(objects);
+            pending.handle = sim.submit(ApiRequest::new(Verb::List, res("events"), namespace, ""));
+            return None;
+        };
+        // kubectl describes without events when it may not list them.
+        let events = match resp {
+            Ok(ApiBody::List { items, .. }) => items,
+            _ => vec![],
+        };
+        return Some(describe_all(&objects, &events, sim.now()));
+    }
     Some(render(&pending.command, resp, sim.now()))
+}
+
+/// Each pod with the events about it, separated by blank lines as kubectl prints them.
+fn describe_all(objects: &[Object], events: &[Object], now: SimTime) -> String {
+    let pods = objects.iter().filter_map(|o| o.as_pod());
+    let texts: Vec<String> = pods
+        .map(|p| {
+            let about: Vec<&Event> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Object::Event(e)
+                        if e.involved_object.kind == "Pod" && e.involved_object.name == p.metadata.name =>
+                    {
+                        Some(e)
+                    }
+                    _ => None,
+                })
+                .filter(|e| e.involved_object.uid.is_empty() || e.involved_object.uid == p.metadata.uid)
+                .collect();
+            describe::pod(p, &about, now)
+        })
+        .collect();
+    texts.join("\n\n\n")
 }
 
 /// Runs a console line to completion (for the native command line and tests).
 pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
-    let pending = match start(sim, line) {
+    let mut pending = match start(sim, line) {
         Ok(Started::Done(out)) | Err(out) => return out,
         Ok(Started::Waiting(p)) => p,
     };
     let deadline = sim.now().plus(timeout_us);
     loop {
-        if let Some(out) = poll(sim, &pending) {
+        if let Some(out) = poll(sim, &mut pending) {
             return out;
         }
         if sim.next_event_time().is_none_or(|t| t > deadline) || !sim.step() {
             sim.run_until(deadline);
-            return poll(sim, &pending).unwrap_or_else(|| {
+            return poll(sim, &mut pending).unwrap_or_else(|| {
                 "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
                     .into()
             });
@@ -140,6 +187,10 @@ pub fn request(c: &Command) -> ApiRequest {
             req
         }
         Command::Delete { resource, name, namespace } => ApiRequest::new(Verb::Delete, resource, namespace, name),
+        Command::Describe { resource, name, namespace } => match name {
+            Some(n) => ApiRequest::new(Verb::Get, resource, namespace, n),
+            None => ApiRequest::new(Verb::List, resource, namespace, ""),
+        },
         Command::Cordon { node, unschedulable } => {
             let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
             req.patch = Some(serde_json::json!({ "spec": { "unschedulable": unschedulable } }));

@@ -54,6 +54,12 @@ pub enum Command {
         node: String,
         unschedulable: bool,
     },
+    /// `kubectl describe pod NAME` (or every pod of the namespace without a name).
+    Describe {
+        resource: &'static ResourceInfo,
+        name: Option<String>,
+        namespace: String,
+    },
 }
 
 /// Flags and positional words of one command line.
@@ -192,7 +198,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, scale, delete, cordon, uncordon".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, scale, delete, cordon, uncordon".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -248,6 +254,17 @@ pub fn parse(line: &str) -> Result<Command, String> {
             let (resource, name) = resource_and_name(&args.words)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             Ok(Command::Delete { resource, name, namespace: args.namespace() })
+        }
+        "describe" => {
+            args.only(&["namespace"])?;
+            let (resource, name) = resource_and_name(&args.words)?;
+            if resource.plural != "pods" {
+                return Err(format!(
+                    "error: this console describes pods only so far; try kubectl get {} -o json",
+                    resource.plural
+                ));
+            }
+            Ok(Command::Describe { resource, name, namespace: args.namespace() })
         }
         "cordon" | "uncordon" => {
             args.only(&[])?;

@@ -54,6 +54,18 @@ fn age(o: &Object, now: SimTime) -> String {
     human_duration(now.since(o.meta().creation_timestamp.0))
 }
 
+/// `12s`, or `3s (x4 over 40s)` for a repeated event: the age column of events.
+pub fn event_age(e: &crate::sim::api::Event, now: SimTime) -> String {
+    let since =
+        |t: Option<crate::sim::api::meta::Time>| t.map_or("<unknown>".into(), |t| human_duration(now.since(t.0)));
+    let last = since(e.last_timestamp);
+    if e.count > 1 {
+        format!("{last} (x{} over {})", e.count, since(e.first_timestamp))
+    } else {
+        last
+    }
+}
+
 fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
     let (base, extra): (&[&str], &[&str]) = match res.plural {
         "pods" => {
@@ -69,6 +81,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "secrets" => (&["NAME", "TYPE", "DATA", "AGE"], &[]),
         "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
+        "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
@@ -185,6 +198,16 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
+        Object::Event(e) => (
+            vec![
+                event_age(e, now),
+                e.type_.clone(),
+                e.reason.clone(),
+                format!("{}/{}", e.involved_object.kind.to_ascii_lowercase(), e.involved_object.name),
+                e.message.clone(),
+            ],
+            vec![],
+        ),
     };
     if wide {
         base.extend(extra);

@@ -95,11 +95,43 @@ pub fn human_duration(micros: u64) -> String {
 /// The wall-clock moment the simulated cluster was created, for RFC 3339 timestamps in objects.
 const EPOCH_UNIX_SECS: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 
-/// Formats a simulated time as an RFC 3339 timestamp with second precision, as Kubernetes does.
-pub fn rfc3339(t: SimTime) -> String {
+/// Nanoseconds since the Unix epoch of a simulated moment (event names use it, as upstream).
+pub fn unix_nanos(t: SimTime) -> u64 {
+    EPOCH_UNIX_SECS * 1_000_000_000 + t.0 * 1000
+}
+
+/// A duration the way Go's `time.Duration` prints it, truncated to milliseconds:
+/// `850ms`, `2.345s`, `1m4.5s`.
+pub fn go_duration(micros: u64) -> String {
+    let ms = micros / MILLIS;
+    if ms == 0 {
+        return if micros == 0 { "0s".into() } else { format!("{micros}µs") };
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = |ms: u64| {
+        let frac = format!("{:03}", ms % 1000);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{}.{frac}s", ms / 1000)
+        }
+    };
+    let (h, m) = (ms / 3_600_000, ms / 60_000 % 60);
+    match (h, m) {
+        (0, 0) => secs(ms),
+        (0, _) => format!("{m}m{}", secs(ms % 60_000)),
+        _ => format!("{h}h{m}m{}", secs(ms % 60_000)),
+    }
+}
+
+/// The UTC calendar date of a simulated moment: (year, month, day, seconds into the day,
+/// days since the Unix epoch).
+fn civil(t: SimTime) -> (i64, i64, i64, u64, i64) {
     let secs = EPOCH_UNIX_SECS + t.0 / SECONDS;
     let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -110,7 +142,23 @@ pub fn rfc3339(t: SimTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, secs % 86_400, days)
+}
+
+/// Formats a simulated time as an RFC 3339 timestamp with second precision, as Kubernetes does.
+pub fn rfc3339(t: SimTime) -> String {
+    let (year, month, day, rem, _) = civil(t);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Go's RFC1123Z layout, as `kubectl describe` prints times: `Fri, 01 Jan 2027 00:00:05 +0000`.
+pub fn rfc1123z(t: SimTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (year, month, day, rem, days) = civil(t);
+    let weekday = DAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(month - 1) as usize];
+    format!("{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} +0000", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` back into simulated time (the inverse of [`rfc3339`]).
@@ -140,6 +188,24 @@ pub fn parse_rfc3339(text: &str) -> Result<SimTime, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rfc1123z_names_the_weekday() {
+        use super::*;
+        // The simulated epoch, 2027-01-01, is a Friday.
+        assert_eq!(rfc1123z(SimTime::from_secs(5)), "Fri, 01 Jan 2027 00:00:05 +0000");
+        assert_eq!(rfc1123z(SimTime::from_secs(3 * 86_400 + 3600)), "Mon, 04 Jan 2027 01:00:00 +0000");
+    }
+
+    #[test]
+    fn go_durations_print_like_go() {
+        use super::*;
+        assert_eq!(go_duration(850 * MILLIS + 999), "850ms");
+        assert_eq!(go_duration(2345 * MILLIS), "2.345s");
+        assert_eq!(go_duration(2 * SECONDS), "2s");
+        assert_eq!(go_duration(64 * SECONDS + 500 * MILLIS), "1m4.5s");
+        assert_eq!(go_duration(3600 * SECONDS), "1h0m0s");
+    }
+
     use super::*;
 
     #[test]

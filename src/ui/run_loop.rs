@@ -83,8 +83,8 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let mut answers = Vec::new();
     let pending = std::mem::take(&mut e.pending);
-    for p in pending {
-        match kubectl::poll(&mut e.sim, &p) {
+    for mut p in pending {
+        match kubectl::poll(&mut e.sim, &mut p) {
             Some(text) => answers.push(text),
             None => e.pending.push(p),
         }

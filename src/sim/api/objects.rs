@@ -24,6 +24,7 @@ pub enum Object {
     ClusterRoleBinding(ClusterRoleBinding),
     Role(Role),
     RoleBinding(RoleBinding),
+    Event(Event),
 }
 
 impl Object {
@@ -52,6 +53,7 @@ impl Object {
             "ClusterRoleBinding" => Object::ClusterRoleBinding(typed(bytes)?),
             "Role" => Object::Role(typed(bytes)?),
             "RoleBinding" => Object::RoleBinding(typed(bytes)?),
+            "Event" => Object::Event(typed(bytes)?),
             other => return Err(format!("no kind \"{other}\" is registered")),
         })
     }
@@ -72,6 +74,7 @@ macro_rules! each_object {
             Object::ClusterRoleBinding($o) => $body,
             Object::Role($o) => $body,
             Object::RoleBinding($o) => $body,
+            Object::Event($o) => $body,
         }
     };
 }
@@ -102,6 +105,7 @@ impl Object {
             Object::ClusterRoleBinding(_) => "ClusterRoleBinding",
             Object::Role(_) => "Role",
             Object::RoleBinding(_) => "RoleBinding",
+            Object::Event(_) => "Event",
         }
     }
     pub fn as_pod(&self) -> Option<&Pod> {
@@ -351,6 +355,11 @@ pub struct ContainerStatus {
     pub restart_count: i32,
     #[serde(default)]
     pub image: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image_id: String,
+    /// `containerd://<64 hex>` once the runtime created the container.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container_id: String,
     #[serde(default)]
     pub state: ContainerState,
 }
@@ -509,6 +518,59 @@ pub struct ReplicaSet {
     pub spec: ReplicaSetSpec,
     #[serde(default)]
     pub status: ReplicaSetStatus,
+}
+
+/// core/v1 ObjectReference: which object an Event is about.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectReference {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// `spec.containers{nginx}` when the event is about one container.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub field_path: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSource {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub component: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+}
+
+/// core/v1 Event: what `kubectl describe` lists under Events and `kubectl get events` shows.
+/// Repeats of the same event raise `count` and `lastTimestamp` instead of adding objects.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub metadata: ObjectMeta,
+    pub involved_object: ObjectReference,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub source: EventSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_timestamp: Option<Time>,
+    #[serde(default)]
+    pub count: i32,
+    /// Normal or Warning.
+    #[serde(default, rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reporting_component: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reporting_instance: String,
 }
 
 // ---------------------------------------------------------------- coordination.k8s.io/v1

@@ -56,6 +56,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/services/specs",
     },
     ResourceInfo {
+        plural: "events",
+        singular: "event",
+        short: &["ev"],
+        kind: "Event",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/events",
+    },
+    ResourceInfo {
         plural: "secrets",
         singular: "secret",
         short: &[],

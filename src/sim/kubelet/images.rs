@@ -30,3 +30,38 @@ pub fn normalize(image: &str) -> String {
         format!("{image}:latest")
     }
 }
+
+/// 64 hex digits derived from `seed`: the shape of container IDs and image digests. The
+/// simulation has no image content to hash, so the digest stands for the image's name.
+pub fn hex_id(seed: &str) -> String {
+    (0u8..4).map(|salt| format!("{:016x}", crate::sim::rng::fnv1a64(format!("{salt}{seed}").as_bytes()))).collect()
+}
+
+/// The digest reference the runtime reports as imageID: `docker.io/library/nginx@sha256:…`.
+pub fn image_id(image: &str) -> String {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    let qualified = match repo.split_once('/') {
+        None => format!("docker.io/library/{repo}"),
+        Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => repo.to_string(),
+        Some(_) => format!("docker.io/{repo}"),
+    };
+    format!("{qualified}@sha256:{}", hex_id(&qualified))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_ids_are_fully_qualified_digests() {
+        let id = image_id("nginx:1.27");
+        assert!(id.starts_with("docker.io/library/nginx@sha256:"), "{id}");
+        assert_eq!(id.len(), "docker.io/library/nginx@sha256:".len() + 64);
+        assert!(image_id("registry.k8s.io/pause:3.10").starts_with("registry.k8s.io/pause@sha256:"));
+        assert!(image_id("bitnami/redis").starts_with("docker.io/bitnami/redis@sha256:"));
+    }
+}

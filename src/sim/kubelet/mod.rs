@@ -14,8 +14,9 @@ use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::client::{ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
+use super::recorder::{self, Recorder};
 use super::rng::{Draw, SimRng};
-use super::time::{MILLIS, SECONDS};
+use super::time::{go_duration, SimTime, MILLIS, SECONDS};
 use super::Ctx;
 use cni::Ipam;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,8 @@ pub struct PodWorker {
     pub key: String,
     pub step: Step,
     seq: u64,
+    /// When the current step began (image pull durations in events).
+    since: SimTime,
     pub ip: String,
     started: Option<Time>,
 }
@@ -88,6 +91,7 @@ pub struct Kubelet {
     pub registered: bool,
     next_seq: u64,
     rng: SimRng,
+    recorder: Recorder,
 }
 
 impl Kubelet {
@@ -101,6 +105,7 @@ impl Kubelet {
             Some(FieldSelector { field: "spec.nodeName".into(), value: config.name.clone() }),
         );
         Kubelet {
+            recorder: Recorder::new("kubelet", &config.name),
             internal_ip: format!("10.0.0.{}", 10 + u32::from(index)),
             config,
             client: ApiClient::new(apiserver, cred),
@@ -250,6 +255,7 @@ impl Kubelet {
                         key: key.into(),
                         step: Step::Sandbox,
                         seq: 0,
+                        since: ctx.now,
                         ip: String::new(),
                         started: Some(Time::at(ctx.now)),
                     },
@@ -284,9 +290,13 @@ impl Kubelet {
                         images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC + self.rng.between(100, 400) * MILLIS
                     }
                 };
+                let spec_image = pod.spec.containers.get(i).map(|c| c.image.clone()).unwrap_or_default();
                 let what = if cached && policy != "Always" {
+                    let message = format!("Container image \"{spec_image}\" already present on machine");
+                    self.container_event(ctx, &pod, i, "Pulled", message);
                     format!("{img} (already present on machine)")
                 } else {
+                    self.container_event(ctx, &pod, i, "Pulling", format!("Pulling image \"{spec_image}\""));
                     format!("Pulling image \"{img}\"")
                 };
                 ("PullImage", what, us)
@@ -301,7 +311,12 @@ impl Kubelet {
                 pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
                 self.rng.between(40, 120) * MILLIS,
             ),
-            Step::Stop => ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS),
+            Step::Stop => {
+                for (i, c) in pod.spec.containers.iter().enumerate() {
+                    self.container_event(ctx, &pod, i, "Killing", format!("Stopping container {}", c.name));
+                }
+                ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
+            }
             Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
             Step::Running => return,
         };
@@ -310,6 +325,7 @@ impl Kubelet {
         if let Some(w) = self.workers.get_mut(uid) {
             w.step = step;
             w.seq = seq;
+            w.since = ctx.now;
             ctx.phase(call, format!("{}: {detail}", w.key));
         }
         ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
@@ -342,18 +358,40 @@ impl Kubelet {
             }
             Step::Pull(i) => {
                 if let Some(c) = pod.spec.containers.get(i) {
-                    self.images.insert(images::normalize(&c.image));
+                    let img = images::normalize(&c.image);
+                    let was_cached = self.images.contains(&img);
+                    if !was_cached || c.image_pull_policy == "Always" {
+                        let took = self.workers.get(uid).map_or(0, |w| ctx.now.since(w.since));
+                        let message = format!(
+                            "Successfully pulled image \"{}\" in {} ({} including waiting). Image size: {} bytes.",
+                            c.image,
+                            go_duration(took),
+                            go_duration(took),
+                            images::image_size(&img)
+                        );
+                        self.container_event(ctx, &pod, i, "Pulled", message);
+                    }
+                    self.images.insert(img);
                 }
                 Some(Step::Create(i))
             }
-            Step::Create(i) => Some(Step::Start(i)),
-            Step::Start(i) if i + 1 < containers => Some(Step::Pull(i + 1)),
-            Step::Start(_) => {
-                if let Some(w) = self.workers.get_mut(uid) {
-                    w.step = Step::Running;
+            Step::Create(i) => {
+                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
+                self.container_event(ctx, &pod, i, "Created", format!("Created container: {name}"));
+                Some(Step::Start(i))
+            }
+            Step::Start(i) => {
+                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
+                self.container_event(ctx, &pod, i, "Started", format!("Started container {name}"));
+                if i + 1 < containers {
+                    Some(Step::Pull(i + 1))
+                } else {
+                    if let Some(w) = self.workers.get_mut(uid) {
+                        w.step = Step::Running;
+                    }
+                    self.report(ctx, &pod, uid);
+                    None
                 }
-                self.report(ctx, &pod, uid);
-                None
             }
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
@@ -386,6 +424,16 @@ impl Kubelet {
                 self.ipam.release(&w.ip);
             }
         }
+    }
+
+    /// Records an event about container `i` of the pod (`spec.containers{name}`).
+    fn container_event(&mut self, ctx: &mut Ctx, pod: &Pod, i: usize, reason: &str, message: String) {
+        let mut on = recorder::reference("Pod", &pod.metadata);
+        if let Some(c) = pod.spec.containers.get(i) {
+            on.field_path = format!("spec.containers{{{}}}", c.name);
+        }
+        let req = self.recorder.event(ctx.now, on, recorder::NORMAL, reason, message);
+        self.client.send(ctx, 0, req, Tag::Other);
     }
 
     fn pod_of(&self, uid: &str) -> Option<Pod> {
@@ -429,6 +477,12 @@ impl Kubelet {
                     ready: running,
                     restart_count: 0,
                     image: images::normalize(&c.image),
+                    image_id: if running { images::image_id(&c.image) } else { String::new() },
+                    container_id: if running {
+                        format!("containerd://{}", images::hex_id(&format!("{uid}/{}", c.name)))
+                    } else {
+                        String::new()
+                    },
                     state: if running {
                         ContainerState {
                             running: Some(StateRunning { started_at: Time::at(ctx.now) }),

@@ -21,6 +21,7 @@ use super::api::{Condition, LabelSelector, Object, Pod};
 use super::client::{key_of, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::metrics::{Exposition, Histogram};
+use super::recorder::{self, Recorder};
 use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
@@ -53,6 +54,7 @@ enum Tag {
     Bind { pod: String },
     Status,
     Evict,
+    Event,
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +68,7 @@ pub struct Scheduler {
     busy: bool,
     flush_at: Option<SimTime>,
     rng: SimRng,
+    recorder: Recorder,
     /// Latest attempt per pod, oldest first.
     pub attempts: VecDeque<(String, Attempt)>,
     pub scheduled_total: u64,
@@ -93,6 +96,7 @@ impl Scheduler {
             busy: false,
             flush_at: None,
             rng,
+            recorder: Recorder::new("default-scheduler", ""),
             attempts: VecDeque::new(),
             scheduled_total: 0,
             attempts_total: BTreeMap::new(),
@@ -151,6 +155,14 @@ impl Scheduler {
                 (Some(Tag::Bind { pod }), Ok(_)) => {
                     self.scheduled_total += 1;
                     ctx.phase("PostBind", format!("{pod} bound"));
+                    let node = self.cache.node_of(&pod).map(str::to_string).unwrap_or_default();
+                    self.record(
+                        ctx,
+                        &pod,
+                        recorder::NORMAL,
+                        "Scheduled",
+                        format!("Successfully assigned {pod} to {node}"),
+                    );
                 }
                 _ => {}
             },
@@ -323,6 +335,7 @@ impl Scheduler {
                 if let Some(c) = nominated {
                     self.preempt(ctx, &key, &c);
                 }
+                self.record(ctx, &key, recorder::WARNING, "FailedScheduling", message.clone());
                 self.report_unschedulable(ctx, &pod, message.clone(), nominated_node);
                 Some(message)
             }
@@ -337,10 +350,21 @@ impl Scheduler {
         let names: Vec<String> = c.victims.iter().map(|v| cache_key(&v.metadata.namespace, &v.metadata.name)).collect();
         ctx.phase("PostFilter", format!("{key}: preempting {} on {}", names.join(", "), c.node));
         let res = ResourceInfo::by_plural("pods").expect("pods");
+        let preemptor_uid = self.informers[POD].store.get(key).map(|o| o.meta().uid.clone()).unwrap_or_default();
         for v in &c.victims {
             let req = ApiRequest::new(Verb::Delete, res, &v.metadata.namespace, &v.metadata.name);
             self.client.send(ctx, 0, req, Tag::Evict);
+            let message = format!("Preempted by pod {preemptor_uid} on node {}", c.node);
+            let victim = cache_key(&v.metadata.namespace, &v.metadata.name);
+            self.record(ctx, &victim, recorder::NORMAL, "Preempted", message);
         }
+    }
+
+    /// Records an event about the pod `key` (as the scheduler's EventRecorder).
+    fn record(&mut self, ctx: &mut Ctx, key: &str, type_: &str, reason: &str, message: String) {
+        let Some(pod) = self.informers[POD].store.get(key) else { return };
+        let req = self.recorder.event(ctx.now, recorder::reference(pod.kind(), pod.meta()), type_, reason, message);
+        self.client.send(ctx, 0, req, Tag::Event);
     }
 
     fn remember(&mut self, key: String, attempt: Attempt) {

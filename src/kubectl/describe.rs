@@ -1,0 +1,266 @@
+//! `kubectl describe pod`: the pod's fields in kubectl's layout (pkg/describe) followed by its
+//! Events, aligned by a tab writer with Go text/tabwriter's column-block rules.
+
+use super::printers::event_age;
+use crate::sim::api::quantity;
+use crate::sim::api::{Container, ContainerStatus, Event, Pod, Toleration};
+use crate::sim::time::{human_duration, rfc1123z, SimTime};
+use std::collections::BTreeMap;
+
+/// Aligns tab-separated cells as Go's `tabwriter.NewWriter(w, 0, 8, padding, ' ', 0)`: a
+/// column's width is set per block of consecutive lines that have a cell in that column, so
+/// a section's labels line up without pushing the rest of the output apart.
+pub fn tabwriter(text: &str, padding: usize) -> String {
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    let mut widths = vec![Vec::new(); lines.len()];
+    block(&lines, 0, 0, lines.len(), padding, &mut widths);
+    let mut out = String::new();
+    for (cells, w) in lines.iter().zip(&widths) {
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            line.push_str(cell);
+            if let Some(width) = w.get(i).filter(|_| i + 1 < cells.len()) {
+                line.push_str(&" ".repeat(width - cell.chars().count()));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Sets the widths of column `col` for lines `from..to`, block by block, then recurses.
+fn block(lines: &[Vec<&str>], col: usize, from: usize, to: usize, pad: usize, widths: &mut [Vec<usize>]) {
+    let has = |l: usize| lines[l].len() > col + 1;
+    let mut l = from;
+    while l < to {
+        if !has(l) {
+            l += 1;
+            continue;
+        }
+        let start = l;
+        while l < to && has(l) {
+            l += 1;
+        }
+        let width = (start..l).map(|i| lines[i][col].chars().count() + pad).max().unwrap_or(0);
+        for w in &mut widths[start..l] {
+            w.push(width);
+        }
+        block(lines, col + 1, start, l, pad, widths);
+    }
+}
+
+/// `Labels:` and friends: one `key=value` per line, or `<none>`.
+fn multiline(out: &mut String, title: &str, map: &BTreeMap<String, String>) {
+    out.push_str(&format!("{title}:\t"));
+    if map.is_empty() {
+        out.push_str("<none>\n");
+    }
+    for (i, (k, v)) in map.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "\t" };
+        out.push_str(&format!("{sep}{k}={v}\n"));
+    }
+}
+
+fn toleration(t: &Toleration) -> String {
+    let mut s = t.key.clone();
+    if !t.value.is_empty() {
+        s.push_str(&format!("={}", t.value));
+    }
+    if !t.effect.is_empty() {
+        s.push_str(&format!(":{}", t.effect));
+    }
+    if t.operator == "Exists" && t.value.is_empty() {
+        s.push_str(if t.key.is_empty() && t.effect.is_empty() { "op=Exists" } else { " op=Exists" });
+    }
+    if let Some(secs) = t.toleration_seconds {
+        s.push_str(&format!(" for {secs}s"));
+    }
+    s
+}
+
+/// The pod's QoS class (pkg/apis/core/helper/qos): Guaranteed when every container's cpu and
+/// memory limits are set and equal to its requests, BestEffort with no requests or limits.
+pub fn qos_class(p: &Pod) -> &'static str {
+    let all = p.spec.init_containers.iter().chain(&p.spec.containers);
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in all {
+        let (req, lim) = (&c.resources.requests, &c.resources.limits);
+        any |= ["cpu", "memory"].iter().any(|r| req.contains_key(*r) || lim.contains_key(*r));
+        for r in ["cpu", "memory"] {
+            let limit = lim.get(r).and_then(|q| quantity::parse_value(q).ok());
+            let request = req.get(r).and_then(|q| quantity::parse_value(q).ok()).or(limit);
+            guaranteed &= limit.is_some() && limit == request;
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) {
+    out.push_str(&format!("  {}:\n", c.name));
+    if let Some(s) = status {
+        out.push_str(&format!("    Container ID:\t{}\n", s.container_id));
+    }
+    out.push_str(&format!("    Image:\t{}\n", c.image));
+    if let Some(s) = status {
+        out.push_str(&format!("    Image ID:\t{}\n", s.image_id));
+    }
+    let ports: Vec<String> = c.ports.iter().map(|p| format!("{}/TCP", p.container_port)).collect();
+    let host: Vec<String> = c.ports.iter().map(|p| format!("{}/TCP", p.host_port)).collect();
+    let or_none = |v: Vec<String>| if v.is_empty() { "<none>".to_string() } else { v.join(", ") };
+    out.push_str(&format!("    Port:\t{}\n    Host Port:\t{}\n", or_none(ports), or_none(host)));
+    let state = status.map(|s| &s.state);
+    match state {
+        Some(st) if st.running.is_some() => {
+            let started = st.running.as_ref().map(|r| rfc1123z(r.started_at.0)).unwrap_or_default();
+            out.push_str(&format!("    State:\tRunning\n      Started:\t{started}\n"));
+        }
+        Some(st) if st.waiting.is_some() => {
+            let reason = st.waiting.as_ref().map(|w| w.reason.clone()).unwrap_or_default();
+            out.push_str(&format!("    State:\tWaiting\n      Reason:\t{reason}\n"));
+        }
+        Some(st) if st.terminated.is_some() => {
+            let reason = st.terminated.as_ref().map(|w| w.reason.clone()).unwrap_or_default();
+            out.push_str(&format!("    State:\tTerminated\n      Reason:\t{reason}\n"));
+        }
+        _ => out.push_str("    State:\tWaiting\n"),
+    }
+    let ready = status.is_some_and(|s| s.ready);
+    let restarts = status.map_or(0, |s| s.restart_count);
+    out.push_str(&format!("    Ready:\t{}\n    Restart Count:\t{restarts}\n", if ready { "True" } else { "False" }));
+    for (title, list) in [("Limits", &c.resources.limits), ("Requests", &c.resources.requests)] {
+        if !list.is_empty() {
+            out.push_str(&format!("    {title}:\n"));
+            for (k, v) in list {
+                out.push_str(&format!("      {k}:\t{v}\n"));
+            }
+        }
+    }
+    out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+}
+
+/// Events about the object, oldest last seen first, as DescribeEvents prints them.
+pub fn events(events: &[&Event], now: SimTime) -> String {
+    if events.is_empty() {
+        return "Events:\t<none>\n".into();
+    }
+    let mut sorted = events.to_vec();
+    sorted.sort_by_key(|e| e.last_timestamp);
+    let mut out = String::from("Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n");
+    for e in sorted {
+        let from = if e.source.component.is_empty() { &e.reporting_component } else { &e.source.component };
+        out.push_str(&format!("  {}\t{}\t{}\t{from}\t{}\n", e.type_, e.reason, event_age(e, now), e.message.trim()));
+    }
+    out
+}
+
+pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    o.push_str(&format!("Name:\t{}\nNamespace:\t{}\n", p.metadata.name, p.metadata.namespace));
+    if let Some(prio) = p.spec.priority {
+        o.push_str(&format!("Priority:\t{prio}\n"));
+    }
+    if !p.spec.priority_class_name.is_empty() {
+        o.push_str(&format!("Priority Class Name:\t{}\n", p.spec.priority_class_name));
+    }
+    if !p.spec.service_account_name.is_empty() {
+        o.push_str(&format!("Service Account:\t{}\n", p.spec.service_account_name));
+    }
+    let node = if p.spec.node_name.is_empty() {
+        "<none>".to_string()
+    } else {
+        format!("{}/{}", p.spec.node_name, p.status.host_ip)
+    };
+    o.push_str(&format!("Node:\t{node}\n"));
+    if let Some(t) = p.status.start_time {
+        o.push_str(&format!("Start Time:\t{}\n", rfc1123z(t.0)));
+    }
+    multiline(&mut o, "Labels", &p.metadata.labels);
+    multiline(&mut o, "Annotations", &p.metadata.annotations);
+    match p.metadata.deletion_timestamp {
+        Some(t) => {
+            o.push_str(&format!("Status:\tTerminating (lasts {})\n", human_duration(now.since(t.0))));
+            let grace = p.metadata.deletion_grace_period_seconds.unwrap_or(30);
+            o.push_str(&format!("Termination Grace Period:\t{grace}s\n"));
+        }
+        None => o.push_str(&format!("Status:\t{}\n", p.status.phase)),
+    }
+    o.push_str(&format!("IP:\t{}\n", p.status.pod_ip));
+    if p.status.pod_ip.is_empty() {
+        o.push_str("IPs:\t<none>\n");
+    } else {
+        o.push_str(&format!("IPs:\n  IP:\t{}\n", p.status.pod_ip));
+    }
+    if let Some(r) = p.metadata.controller_ref() {
+        o.push_str(&format!("Controlled By:\t{}/{}\n", r.kind, r.name));
+    }
+    if !p.status.nominated_node_name.is_empty() {
+        o.push_str(&format!("NominatedNodeName:\t{}\n", p.status.nominated_node_name));
+    }
+    if !p.spec.init_containers.is_empty() {
+        o.push_str("Init Containers:\n");
+        for c in &p.spec.init_containers {
+            container(&mut o, c, None);
+        }
+    }
+    o.push_str("Containers:\n");
+    for c in &p.spec.containers {
+        container(&mut o, c, p.status.container_statuses.iter().find(|s| s.name == c.name));
+    }
+    if !p.status.conditions.is_empty() {
+        o.push_str("Conditions:\n  Type\tStatus\n");
+        for c in &p.status.conditions {
+            o.push_str(&format!("  {} \t{} \n", c.type_, c.status));
+        }
+    }
+    o.push_str("Volumes:\t<none>\n");
+    o.push_str(&format!("QoS Class:\t{}\n", qos_class(p)));
+    multiline(&mut o, "Node-Selectors", &p.spec.node_selector);
+    o.push_str("Tolerations:\t");
+    if p.spec.tolerations.is_empty() {
+        o.push_str("<none>\n");
+    }
+    for (i, t) in p.spec.tolerations.iter().enumerate() {
+        o.push_str(&format!("{}{}\n", if i == 0 { "" } else { "\t" }, toleration(t)));
+    }
+    // DescribeEvents flushes the writer first: the events table aligns on its own.
+    let head = if evs.is_empty() { o + &events(evs, now) } else { o };
+    let mut text = tabwriter(&head, 2);
+    if !evs.is_empty() {
+        text.push_str(&tabwriter(&events(evs, now), 2));
+    }
+    text.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabwriter_aligns_each_block_of_lines_on_its_own() {
+        let text = "Name:\tweb\nService Account:\tdefault\nIPs:\n  IP:\t10.0.0.1\nQoS Class:\tBestEffort\n";
+        assert_eq!(
+            tabwriter(text, 2),
+            "Name:             web\nService Account:  default\nIPs:\n  IP:       10.0.0.1\nQoS Class:  BestEffort\n"
+        );
+    }
+
+    #[test]
+    fn qos_classes_follow_requests_and_limits() {
+        let mut p = Pod::default();
+        p.spec.containers.push(Container::default());
+        assert_eq!(qos_class(&p), "BestEffort");
+        p.spec.containers[0].resources.requests.insert("cpu".into(), "100m".into());
+        assert_eq!(qos_class(&p), "Burstable");
+        for r in ["cpu", "memory"] {
+            p.spec.containers[0].resources.limits.insert(r.into(), "1".into());
+        }
+        p.spec.containers[0].resources.requests.clear();
+        assert_eq!(qos_class(&p), "Guaranteed");
+    }
+}
