@@ -4,6 +4,8 @@
 use super::component::{Component, Role};
 use super::event::ComponentId;
 use super::kubelet::Step;
+use super::scheduler::explain::{self, NodeRow};
+use super::time::SimTime;
 use super::Simulation;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +54,19 @@ pub struct NodeView {
     pub pods: Vec<PodView>,
 }
 
+/// The scheduler's latest attempt, for the canvas: which pod, when, and every node's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchedulingView {
+    pub pod: String,
+    pub at: SimTime,
+    pub rows: Vec<NodeRow>,
+    /// The FailedScheduling message when no node fit.
+    pub message: Option<String>,
+}
+
+/// Most node rows the canvas takes from one attempt.
+const SCHEDULING_ROWS: usize = 64;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterView {
     pub components: Vec<ComponentView>,
@@ -60,6 +75,7 @@ pub struct ClusterView {
     pub pending: Vec<String>,
     pub running_pods: usize,
     pub api_requests: u64,
+    pub scheduling: Option<SchedulingView>,
 }
 
 impl Simulation {
@@ -69,6 +85,7 @@ impl Simulation {
         let mut pending = Vec::new();
         let mut running_pods = 0;
         let mut api_requests = 0;
+        let mut scheduling = None;
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut etcd = None;
             let status = match c {
@@ -96,6 +113,12 @@ impl Simulation {
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
                 Component::Scheduler(s) => {
+                    scheduling = s.attempts.back().map(|(pod, a)| SchedulingView {
+                        pod: pod.clone(),
+                        at: a.at,
+                        rows: explain::rows(&a.explain).into_iter().take(SCHEDULING_ROWS).collect(),
+                        message: a.message.clone(),
+                    });
                     pending.extend(s.queue.entries().map(|(k, _)| k.clone()));
                     let [active, backoff, unsched, gated] = s.queue.pending();
                     format!(
@@ -153,6 +176,6 @@ impl Simulation {
                 etcd,
             });
         }
-        ClusterView { components, nodes, pending, running_pods, api_requests }
+        ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }
     }
 }

@@ -1,10 +1,11 @@
-//! The page: toolbar on top, the cluster canvas filling the window, the metrics chart and the
-//! kubectl console in a side panel, the legend one click away.
+//! The page: toolbar on top, the cluster canvas filling the window, the metrics chart (or the
+//! scheduler panel) and the kubectl console in a side panel, the legend one click away.
 
 use super::chart;
 use super::components::console::{Console, ConsoleLine, LineKind};
 use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::legend::Legend;
+use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::toolbar::{step, toggle_play, Toolbar};
 use super::engine::{Engine, Shared};
 use super::run_loop::{self, UiSignals};
@@ -39,6 +40,10 @@ pub fn App() -> impl IntoView {
     let playing = RwSignal::new(true);
     let menu = RwSignal::new(None::<MenuAt>);
     let legend = RwSignal::new(false);
+    // `&view=scheduler` opens the scheduler panel over the cluster view.
+    let sched = RwSignal::new(hash.split(['#', '&']).any(|p| p == "view=scheduler"));
+    let sched_data = RwSignal::new(PanelData::default());
+    let sched_pick = RwSignal::new(None::<String>);
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
         console: RwSignal::new(
@@ -64,10 +69,17 @@ pub fn App() -> impl IntoView {
         }
     });
     let chart_engine = engine.clone();
-    // The chart redraws twice a second, for the life of the page.
+    // The chart and the scheduler panel refresh twice a second, for the life of the page.
     gloo_timers::callback::Interval::new(500, move || {
+        let e = chart_engine.borrow();
         if let Some(c) = chart_ref.get_untracked() {
-            chart::draw(c, &chart_engine.borrow().history);
+            chart::draw(c, &e.history);
+        }
+        if sched.get_untracked() {
+            let d = scheduler_panel::snapshot(&e.sim, sched_pick.get_untracked().as_deref());
+            if d != sched_data.get_untracked() {
+                sched_data.set(d);
+            }
         }
     })
     .forget();
@@ -93,7 +105,7 @@ pub fn App() -> impl IntoView {
     let (pan_up, pan_leave, console_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
     view! {
-        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend menu=menu />
+        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend sched=sched menu=menu />
         <main class="stage">
             <canvas
                 class="cluster"
@@ -135,16 +147,20 @@ pub fn App() -> impl IntoView {
                 }
             ></canvas>
             <aside class="panel">
-                <div class="chart-box">
+                <div class="chart-box" style:display=move || if sched.get() { "none" } else { "" }>
                     <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
                     <canvas class="chart" node_ref=chart_ref></canvas>
                 </div>
+                <Show when=move || sched.get()>
+                    <SchedulerPanel data=sched_data pick=sched_pick />
+                </Show>
                 <Console engine=console_engine console=ui.console />
             </aside>
             <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>
                 <Legend />
             </Show>
+
         </main>
     }
     .into_any()

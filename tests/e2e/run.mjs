@@ -206,6 +206,25 @@ await test('the legend opens', async (page) => {
   await page.screenshot({ path: path.join(artifacts, 'legend.png') });
 });
 
+await test('the scheduler panel explains why pods fit nowhere; describe shows FailedScheduling', async (page) => {
+  await open(page);
+  await page.getByTestId('scheduler-toggle').click();
+  await page.getByTestId('scheduler-panel').waitFor();
+  await command(page, 'kubectl create deployment big --image=pause --replicas=340');
+  const table = page.getByTestId('explain-table');
+  await page.waitForFunction(() => /Too many pods/.test(document.querySelector('[data-testid=explain-table]')?.textContent || ''), null, { timeout: 30000 });
+  const text = await page.getByTestId('scheduler-panel').textContent();
+  if (!text.includes('FailedScheduling: 0/4 nodes are available')) throw new Error(text);
+  if (!(await table.textContent()).includes('TaintToleration')) throw new Error(await table.textContent());
+  await page.screenshot({ path: path.join(artifacts, 'scheduler-panel.png') });
+  const pending = (await command(page, 'kubectl get pods')).split('\n').find((l) => l.includes(' Pending '));
+  if (!pending) throw new Error('no Pending pod');
+  const described = await command(page, `kubectl describe pod ${pending.split(/\s+/)[0]}`);
+  if (!/Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/4 nodes are available: 1 node\(s\) had untolerated taint\(s\), 3 Too many pods\./.test(described)) {
+    throw new Error(described);
+  }
+});
+
 await browser.close();
 server.close();
 let failed = 0;

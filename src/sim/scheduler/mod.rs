@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod config;
 pub mod cycle;
+pub mod explain;
 pub mod framework;
 pub mod plugins;
 pub mod profile;

@@ -106,6 +106,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
         }
     }
     draw_pods(f, slots);
+    super::scheduling::draw(f);
     draw_pending(f);
     draw_messages(f);
 }
@@ -226,7 +227,7 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) {
 }
 
 /// `web-75c46f9c77-bsr67` → `web-…bsr67`: the deployment and the pod's own suffix.
-fn short_pod(name: &str) -> String {
+pub fn short_pod(name: &str) -> String {
     let parts: Vec<&str> = name.split('-').collect();
     if parts.len() >= 3 {
         format!("{}-…{}", parts[0], parts[parts.len() - 1])

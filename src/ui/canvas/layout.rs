@@ -32,6 +32,8 @@ pub struct Layout {
     pub regions: Vec<Region>,
     /// The pod area of each node.
     pub pod_areas: BTreeMap<String, Rect>,
+    /// The whole region of each worker node.
+    pub node_rects: BTreeMap<String, Rect>,
     /// Where pods waiting for a node are shown (None in views without pods).
     pub pending_area: Option<Rect>,
     pub world: Rect,
@@ -99,8 +101,9 @@ pub fn compute(view: &ClusterView) -> Layout {
     }
     for (i, w) in workers.iter().enumerate() {
         let x = workers_x + i as f64 * (node_w + gap);
-        l.regions
-            .push(Region { label: format!("{w} — worker node"), rect: Rect { x, y: worker_y, w: node_w, h: 330.0 } });
+        let rect = Rect { x, y: worker_y, w: node_w, h: 330.0 };
+        l.regions.push(Region { label: format!("{w} — worker node"), rect });
+        l.node_rects.insert(w.to_string(), rect);
         l.pod_areas.insert(w.to_string(), Rect { x: x + 16.0, y: worker_y + 96.0, w: node_w - 32.0, h: 220.0 });
     }
     l.pod_areas.insert(cp_name, Rect { x: cp.x + 300.0, y: cp.y + cp.h - 60.0, w: cp.w - 324.0, h: 40.0 });

@@ -5,3 +5,4 @@ pub mod draw;
 pub mod etcd;
 pub mod layout;
 pub mod palette;
+pub mod scheduling;

@@ -3,4 +3,5 @@
 pub mod console;
 pub mod fault_menu;
 pub mod legend;
+pub mod scheduler_panel;
 pub mod toolbar;

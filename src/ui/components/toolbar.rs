@@ -1,4 +1,4 @@
-//! Play/pause, single step, speed, reset, the simulated clock and the legend toggle.
+//! Play/pause, single step, speed, reset, the simulated clock and the scheduler and legend toggles.
 
 use super::fault_menu::{FaultPicker, MenuAt};
 use crate::ui::canvas::layout::ViewMode;
@@ -42,6 +42,7 @@ pub fn Toolbar(
     playing: RwSignal<bool>,
     clock: RwSignal<String>,
     legend: RwSignal<bool>,
+    sched: RwSignal<bool>,
     menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
     let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
@@ -76,6 +77,9 @@ pub fn Toolbar(
             </select>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
             <FaultPicker engine=e5 menu=menu />
+            <button class="sched-toggle" data-testid="scheduler-toggle" aria-pressed=move || sched.get().to_string()
+                title="The scheduling queue and each attempt's Filter and Score results"
+                on:click=move |_| sched.update(|s| *s = !*s)>"Scheduler"</button>
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
         </header>
     }

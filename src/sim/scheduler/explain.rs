@@ -1,0 +1,91 @@
+//! What the page shows of one scheduling attempt: a row per evaluated node with the plugin
+//! that rejected it (and why) or its weighted score per plugin, and the node chosen. Built
+//! from the attempt's [`Explain`] record, so the table, the canvas and `kubesim schedule`
+//! all read the same results.
+
+use super::cycle::{Explain, PASSED};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeRow {
+    pub node: String,
+    /// The first plugin whose Filter failed, with its reason.
+    pub rejected: Option<(String, String)>,
+    /// Normalized score × weight per plugin, by plugin name.
+    pub scores: Vec<(String, i64)>,
+    pub total: i64,
+    pub selected: bool,
+    /// The node preemption nominated (victims would be evicted here).
+    pub nominated: bool,
+}
+
+/// Rows for every node Filter saw: the selected node first, then feasible nodes by total
+/// score, then rejected nodes by name.
+pub fn rows(e: &Explain) -> Vec<NodeRow> {
+    let mut out: Vec<NodeRow> = e
+        .filter
+        .iter()
+        .map(|(node, plugins)| {
+            let rejected = plugins.iter().find(|(_, r)| *r != PASSED).map(|(p, r)| (p.clone(), r.clone()));
+            let scores: Vec<(String, i64)> = e
+                .final_score
+                .get(node)
+                .map(|m| m.iter().map(|(p, s)| (p.clone(), s.parse().unwrap_or(0))).collect())
+                .unwrap_or_default();
+            NodeRow {
+                node: node.clone(),
+                total: scores.iter().map(|(_, s)| s).sum(),
+                rejected,
+                scores,
+                selected: e.selected.as_deref() == Some(node),
+                nominated: e.post_filter.contains_key(node),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (!a.selected, a.rejected.is_some(), -a.total, &a.node).cmp(&(
+            !b.selected,
+            b.rejected.is_some(),
+            -b.total,
+            &b.node,
+        ))
+    });
+    out
+}
+
+/// The score plugins that appear in any row, in first-seen order: the table's columns.
+pub fn score_columns(rows: &[NodeRow]) -> Vec<String> {
+    let mut cols: Vec<String> = Vec::new();
+    for (p, _) in rows.iter().flat_map(|r| &r.scores) {
+        if !cols.contains(p) {
+            cols.push(p.clone());
+        }
+    }
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn selected_first_then_by_score_then_rejected() {
+        let mut e = Explain::default();
+        e.filter.insert("a".into(), map(&[("NodeResourcesFit", "passed")]));
+        e.filter.insert("b".into(), map(&[("NodeResourcesFit", "passed")]));
+        e.filter.insert("c".into(), map(&[("NodeResourcesFit", "Insufficient cpu")]));
+        e.final_score.insert("a".into(), map(&[("NodeResourcesFit", "40"), ("TaintToleration", "3")]));
+        e.final_score.insert("b".into(), map(&[("NodeResourcesFit", "70"), ("TaintToleration", "3")]));
+        e.selected = Some("b".into());
+        let r = rows(&e);
+        let order: Vec<&str> = r.iter().map(|r| r.node.as_str()).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+        assert_eq!((r[0].total, r[0].selected), (73, true));
+        assert_eq!(r[2].rejected, Some(("NodeResourcesFit".into(), "Insufficient cpu".into())));
+        assert_eq!(score_columns(&r), ["NodeResourcesFit", "TaintToleration"]);
+    }
+}

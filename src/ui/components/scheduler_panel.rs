@@ -1,0 +1,151 @@
+//! The scheduler panel: the scheduling queue (activeQ, backoffQ, unschedulable pool, gated)
+//! with the pods in each, and for any recent attempt the kube-scheduler-simulator style table
+//! — each node's Filter verdict, its weighted score per plugin and the total — with the
+//! upstream FailedScheduling message when no node fit.
+
+use crate::sim::component::Component;
+use crate::sim::scheduler::explain::{self, NodeRow};
+use crate::sim::scheduler::queue::Place;
+use crate::sim::Simulation;
+use crate::ui::canvas::draw::short_pod;
+use leptos::prelude::*;
+
+/// Pods listed per queue.
+const LIST: usize = 6;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PanelData {
+    /// Queue name, pod count and the first few pods.
+    pub queues: Vec<(&'static str, usize, Vec<String>)>,
+    /// Pods with a recent attempt, newest first.
+    pub attempts: Vec<String>,
+    /// The attempt shown: pod, simulated time, rows, score columns, message.
+    pub pod: String,
+    pub at: String,
+    pub rows: Vec<NodeRow>,
+    pub columns: Vec<String>,
+    pub message: Option<String>,
+}
+
+/// What the panel shows of the simulation; `pick` chooses the attempt (else the newest).
+pub fn snapshot(sim: &Simulation, pick: Option<&str>) -> PanelData {
+    let Some(s) = sim.components.iter().find_map(|c| match c {
+        Component::Scheduler(s) => Some(s),
+        _ => None,
+    }) else {
+        return PanelData::default();
+    };
+    let mut queues: Vec<(&'static str, usize, Vec<String>)> =
+        ["activeQ", "backoffQ", "unschedulable", "gated"].iter().map(|q| (*q, 0, Vec::new())).collect();
+    for (key, place) in s.queue.entries() {
+        let i = match place {
+            Place::Active | Place::InFlight => 0,
+            Place::Backoff(_) => 1,
+            Place::Unschedulable(_) => 2,
+            Place::Gated => 3,
+        };
+        queues[i].1 += 1;
+        if queues[i].2.len() < LIST {
+            queues[i].2.push(short_pod(key.rsplit('/').next().unwrap_or(key)));
+        }
+    }
+    let attempts: Vec<String> = s.attempts.iter().rev().map(|(k, _)| k.clone()).collect();
+    let chosen = pick.and_then(|p| s.attempts.iter().find(|(k, _)| k == p)).or(s.attempts.back());
+    let mut data = PanelData { queues, attempts, ..Default::default() };
+    if let Some((pod, a)) = chosen {
+        data.rows = explain::rows(&a.explain);
+        data.columns = explain::score_columns(&data.rows);
+        data.pod = pod.clone();
+        data.at = format!("t = {}", a.at);
+        data.message = a.message.clone();
+    }
+    data
+}
+
+/// Column headers short enough for the panel; the full plugin name is the tooltip.
+fn short(plugin: &str) -> &str {
+    match plugin {
+        "NodeResourcesFit" => "Fit",
+        "NodeResourcesBalancedAllocation" => "Balanced",
+        "PodTopologySpread" => "Spread",
+        "InterPodAffinity" => "PodAffinity",
+        "TaintToleration" => "Taint",
+        "NodeAffinity" => "NodeAffinity",
+        "ImageLocality" => "Image",
+        other => other,
+    }
+}
+
+#[component]
+/// `data` is refreshed from the simulation twice a second by the page; picking an attempt
+/// sets `pick`, which the next refresh follows.
+pub fn SchedulerPanel(data: RwSignal<PanelData>, pick: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="sched-panel" data-testid="scheduler-panel">
+            <h3>"Scheduling queue"</h3>
+            <div class="queues">
+                {move || data.get().queues.into_iter().map(|(q, n, pods)| view! {
+                    <div class="queue">
+                        <div class="qhead"><span>{q}</span><b>{n}</b></div>
+                        <div class="qpods">{pods.into_iter().map(|p| view! { <span class="qpod">{p}</span> }).collect_view()}{if n > LIST { format!(" +{} more", n - LIST) } else { String::new() }}</div>
+                    </div>
+                }).collect_view()}
+            </div>
+            <h3>"Attempt "
+                <select aria-label="Scheduling attempt" data-testid="attempt" on:change=move |ev| {
+                    pick.set(Some(event_target_value(&ev)));
+                }>
+                    {move || {
+                        let d = data.get();
+                        d.attempts.into_iter().map(|k| {
+                            let sel = k == d.pod;
+                            view! { <option value=k.clone() selected=sel>{k.clone()}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+                <span class="at">{move || data.get().at}</span>
+            </h3>
+            {move || {
+                let d = data.get();
+                let verdict = match (&d.message, d.rows.iter().find(|r| r.selected)) {
+                    (Some(m), _) => view! { <p class="verdict fail">{format!("FailedScheduling: {m}")}</p> }.into_any(),
+                    (None, Some(r)) => view! { <p class="verdict ok">{format!("Bound to {} (score {})", r.node, r.total)}</p> }.into_any(),
+                    (None, None) if d.pod.is_empty() => view! { <p class="verdict">"No attempt yet: create a pod."</p> }.into_any(),
+                    (None, None) => view! { <p class="verdict">""</p> }.into_any(),
+                };
+                let cols = d.columns.clone();
+                view! {
+                    {verdict}
+                    <table class="explain" data-testid="explain-table">
+                        <thead><tr>
+                            <th>"Node"</th><th>"Filter"</th>
+                            {cols.iter().map(|c| view! { <th title=c.clone()>{short(c).to_string()}</th> }).collect_view()}
+                            <th>"Total"</th>
+                        </tr></thead>
+                        <tbody>
+                            {d.rows.into_iter().map(|r| {
+                                let class = if r.selected { "selected" } else if r.rejected.is_some() { "rejected" } else { "" };
+                                let filter = match &r.rejected {
+                                    Some((p, why)) => format!("✗ {p}: {why}"),
+                                    None if r.nominated => "✓ passed (nominated)".into(),
+                                    None => "✓ passed".into(),
+                                };
+                                let cells: Vec<String> = cols.iter().map(|c| {
+                                    r.scores.iter().find(|(p, _)| p == c).map_or(String::new(), |(_, s)| s.to_string())
+                                }).collect();
+                                let total = if r.rejected.is_some() { String::new() } else { r.total.to_string() };
+                                view! {
+                                    <tr class=class>
+                                        <td>{r.node.clone()}</td><td class="why">{filter}</td>
+                                        {cells.into_iter().map(|c| view! { <td class="num">{c}</td> }).collect_view()}
+                                        <td class="num total">{total}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            }}
+        </div>
+    }
+}
