@@ -76,21 +76,68 @@ fn short(plugin: &str) -> &str {
     }
 }
 
+/// Escapes text for HTML (pod names, plugin reasons).
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The queues as HTML. The panel is written as HTML strings rather than a reactive view per
+/// cell: far less code in the bundle, and the panel refreshes as a whole anyway.
+fn queue_html(d: &PanelData) -> String {
+    let mut h = String::from("<h3>Scheduling queue</h3><div class=\"queues\">");
+    for (q, n, pods) in &d.queues {
+        let more = if *n > LIST { format!(" +{} more", n - LIST) } else { String::new() };
+        let names: String = pods.iter().map(|p| format!("<span class=\"qpod\">{}</span>", esc(p))).collect();
+        h += &format!("<div class=\"queue\"><div class=\"qhead\"><span>{q}</span><b>{n}</b></div><div class=\"qpods\">{names}{more}</div></div>");
+    }
+    h + "</div>"
+}
+
+/// The verdict and the explain table of the chosen attempt, as HTML.
+fn attempt_html(d: &PanelData) -> String {
+    let (class, verdict) = match (&d.message, d.rows.iter().find(|r| r.selected)) {
+        (Some(m), _) => ("fail", format!("FailedScheduling: {m}")),
+        (None, Some(r)) => ("ok", format!("Bound to {} (score {})", r.node, r.total)),
+        (None, None) if d.pod.is_empty() => ("", "No attempt yet: create a pod.".to_string()),
+        (None, None) => ("", String::new()),
+    };
+    let mut h = format!("<p class=\"verdict {class}\">{}</p>", esc(&verdict));
+    h += "<table class=\"explain\" data-testid=\"explain-table\"><thead><tr><th>Node</th><th>Filter</th>";
+    for c in &d.columns {
+        h += &format!("<th title=\"{c}\">{}</th>", short(c));
+    }
+    h += "<th>Total</th></tr></thead><tbody>";
+    for r in &d.rows {
+        let class = if r.selected {
+            "selected"
+        } else if r.rejected.is_some() {
+            "rejected"
+        } else {
+            ""
+        };
+        let filter = match &r.rejected {
+            Some((p, why)) => format!("✗ {p}: {why}"),
+            None if r.nominated => "✓ passed (nominated)".into(),
+            None => "✓ passed".into(),
+        };
+        h += &format!("<tr class=\"{class}\"><td>{}</td><td class=\"why\">{}</td>", esc(&r.node), esc(&filter));
+        for c in &d.columns {
+            let cell = r.scores.iter().find(|(p, _)| p == c).map_or(String::new(), |(_, s)| s.to_string());
+            h += &format!("<td class=\"num\">{cell}</td>");
+        }
+        let total = if r.rejected.is_some() { String::new() } else { r.total.to_string() };
+        h += &format!("<td class=\"num total\">{total}</td></tr>");
+    }
+    h + "</tbody></table>"
+}
+
 #[component]
 /// `data` is refreshed from the simulation twice a second by the page; picking an attempt
 /// sets `pick`, which the next refresh follows.
 pub fn SchedulerPanel(data: RwSignal<PanelData>, pick: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <div class="sched-panel" data-testid="scheduler-panel">
-            <h3>"Scheduling queue"</h3>
-            <div class="queues">
-                {move || data.get().queues.into_iter().map(|(q, n, pods)| view! {
-                    <div class="queue">
-                        <div class="qhead"><span>{q}</span><b>{n}</b></div>
-                        <div class="qpods">{pods.into_iter().map(|p| view! { <span class="qpod">{p}</span> }).collect_view()}{if n > LIST { format!(" +{} more", n - LIST) } else { String::new() }}</div>
-                    </div>
-                }).collect_view()}
-            </div>
+            <div inner_html=move || queue_html(&data.get())></div>
             <h3>"Attempt "
                 <select aria-label="Scheduling attempt" data-testid="attempt" on:change=move |ev| {
                     pick.set(Some(event_target_value(&ev)));
@@ -105,47 +152,7 @@ pub fn SchedulerPanel(data: RwSignal<PanelData>, pick: RwSignal<Option<String>>)
                 </select>
                 <span class="at">{move || data.get().at}</span>
             </h3>
-            {move || {
-                let d = data.get();
-                let verdict = match (&d.message, d.rows.iter().find(|r| r.selected)) {
-                    (Some(m), _) => view! { <p class="verdict fail">{format!("FailedScheduling: {m}")}</p> }.into_any(),
-                    (None, Some(r)) => view! { <p class="verdict ok">{format!("Bound to {} (score {})", r.node, r.total)}</p> }.into_any(),
-                    (None, None) if d.pod.is_empty() => view! { <p class="verdict">"No attempt yet: create a pod."</p> }.into_any(),
-                    (None, None) => view! { <p class="verdict">""</p> }.into_any(),
-                };
-                let cols = d.columns.clone();
-                view! {
-                    {verdict}
-                    <table class="explain" data-testid="explain-table">
-                        <thead><tr>
-                            <th>"Node"</th><th>"Filter"</th>
-                            {cols.iter().map(|c| view! { <th title=c.clone()>{short(c).to_string()}</th> }).collect_view()}
-                            <th>"Total"</th>
-                        </tr></thead>
-                        <tbody>
-                            {d.rows.into_iter().map(|r| {
-                                let class = if r.selected { "selected" } else if r.rejected.is_some() { "rejected" } else { "" };
-                                let filter = match &r.rejected {
-                                    Some((p, why)) => format!("✗ {p}: {why}"),
-                                    None if r.nominated => "✓ passed (nominated)".into(),
-                                    None => "✓ passed".into(),
-                                };
-                                let cells: Vec<String> = cols.iter().map(|c| {
-                                    r.scores.iter().find(|(p, _)| p == c).map_or(String::new(), |(_, s)| s.to_string())
-                                }).collect();
-                                let total = if r.rejected.is_some() { String::new() } else { r.total.to_string() };
-                                view! {
-                                    <tr class=class>
-                                        <td>{r.node.clone()}</td><td class="why">{filter}</td>
-                                        {cells.into_iter().map(|c| view! { <td class="num">{c}</td> }).collect_view()}
-                                        <td class="num total">{total}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }
-            }}
+            <div inner_html=move || attempt_html(&data.get())></div>
         </div>
     }
 }
