@@ -177,3 +177,62 @@ fn adaptive_percentage_of_nodes_to_score() {
     assert_eq!(n(Some(1), 1000), 100, "never fewer than 100");
     assert_eq!(n(Some(100), 1000), 1000);
 }
+
+/// A cluster whose scheduler profile enables Coscheduling at Permit.
+fn gang_cluster(wait_s: i64) -> kube_playground::sim::Simulation {
+    let mut scenario = kube_playground::scenario::Scenario::default();
+    scenario.cluster.scheduler_config = Some(json!({
+        "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+        "profiles": [{"schedulerName": "default-scheduler",
+            "plugins": {"multiPoint": {"enabled": [{"name": "Coscheduling"}]}},
+            "pluginConfig": [{"name": "Coscheduling", "args": {"permitWaitingTimeSeconds": wait_s}}]}]
+    }));
+    scenario.build().unwrap()
+}
+
+fn gang_pod(sim: &mut kube_playground::sim::Simulation, name: &str) -> String {
+    let line = format!(
+        "kubectl run {name} --image=pause --labels=pod-group.scheduling.sigs.k8s.io/name=gang,pod-group.scheduling.sigs.k8s.io/min-available=3"
+    );
+    kube_playground::kubectl::run(sim, &line, 30 * SECONDS)
+}
+
+#[test]
+fn permit_holds_a_gang_until_it_is_complete() {
+    let mut sim = gang_cluster(10);
+    for name in ["a", "b"] {
+        assert_eq!(gang_pod(&mut sim, name), format!("pod/{name} created"));
+    }
+    sim.run_until(SimTime::from_secs(5));
+    let pods = kube_playground::kubectl::run(&mut sim, "kubectl get pods -o wide", 30 * SECONDS);
+    assert_eq!(
+        pods.lines().filter(|l| l.contains("<none>   <none>")).count(),
+        2,
+        "waiting at Permit, unbound:\n{pods}"
+    );
+    gang_pod(&mut sim, "c");
+    sim.run_until(SimTime::from_secs(9));
+    let pods = kube_playground::kubectl::run(&mut sim, "kubectl get pods -o wide", 30 * SECONDS);
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 3, "the whole gang binds:\n{pods}");
+}
+
+#[test]
+fn permit_rejects_a_gang_that_times_out() {
+    let mut sim = gang_cluster(10);
+    for name in ["a", "b"] {
+        gang_pod(&mut sim, name);
+    }
+    sim.run_until(SimTime::from_secs(9));
+    let before = kube_playground::kubectl::run(&mut sim, "kubectl describe pod a", 30 * SECONDS);
+    assert!(!before.contains("FailedScheduling"), "{before}");
+    sim.run_until(SimTime::from_secs(12));
+    let after = kube_playground::kubectl::run(&mut sim, "kubectl describe pod a", 30 * SECONDS);
+    assert!(
+        after.contains("default-scheduler  rejected due to timeout after waiting 10s at plugin Coscheduling"),
+        "{after}"
+    );
+    assert!(
+        after.contains("Node:                         <none>") || after.contains("Node:             <none>"),
+        "{after}"
+    );
+}

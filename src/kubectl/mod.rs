@@ -148,9 +148,12 @@ pub fn request(c: &Command) -> ApiRequest {
             };
             ApiRequest::new(Verb::Create, res("deployments"), namespace, "").with_body(Object::Deployment(d))
         }
-        Command::Run { name, image, namespace } => {
+        Command::Run { name, image, namespace, labels } => {
             let mut meta = ObjectMeta::named(namespace, name);
-            meta.labels.insert("run".into(), name.clone());
+            meta.labels = labels.iter().cloned().collect();
+            if labels.is_empty() {
+                meta.labels.insert("run".into(), name.clone());
+            }
             let pod = Pod {
                 metadata: meta,
                 spec: PodSpec {

@@ -31,6 +31,8 @@ pub enum Command {
         name: String,
         image: String,
         namespace: String,
+        /// `--labels=k=v,…`; kubectl run's default is `run=NAME`.
+        labels: Vec<(String, String)>,
     },
     Get {
         resource: &'static ResourceInfo,
@@ -91,6 +93,7 @@ impl Args {
                     "n" => "namespace",
                     "o" => "output",
                     "A" => "all-namespaces",
+                    "l" => "labels",
                     _ => return Err(format!("error: unknown shorthand flag: '{k}' in {t}")),
                 };
                 if long == "all-namespaces" {
@@ -141,7 +144,7 @@ impl Args {
 }
 
 fn takes_value(flag: &str) -> bool {
-    matches!(flag, "image" | "replicas" | "port" | "namespace" | "output" | "from-literal")
+    matches!(flag, "image" | "replicas" | "port" | "namespace" | "output" | "from-literal" | "labels")
 }
 
 /// Splits a line into words, honouring single and double quotes.
@@ -204,10 +207,15 @@ pub fn parse(line: &str) -> Result<Command, String> {
     match verb.as_str() {
         "create" => parse_create(&args),
         "run" => {
-            args.only(&["image", "namespace"])?;
+            args.only(&["image", "namespace", "labels"])?;
             let name = exactly_one(&args.words, "NAME")?;
             let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
-            Ok(Command::Run { name, image, namespace: args.namespace() })
+            let mut labels = Vec::new();
+            for pair in args.flag("labels").unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').ok_or_else(|| format!("error: invalid label spec: {pair}"))?;
+                labels.push((k.to_string(), v.to_string()));
+            }
+            Ok(Command::Run { name, image, namespace: args.namespace(), labels })
         }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces"])?;

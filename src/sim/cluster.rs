@@ -50,6 +50,10 @@ pub struct ClusterSpec {
     pub workers: Vec<NodeConfig>,
     #[serde(default)]
     pub network: NetworkConfig,
+    /// kube-scheduler --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)
+    /// as JSON; the default profile without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_config: Option<serde_json::Value>,
 }
 
 impl Default for ClusterSpec {
@@ -84,6 +88,7 @@ impl Default for ClusterSpec {
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
+            scheduler_config: None,
         }
     }
 }
@@ -184,7 +189,11 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (100 + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
-    let sched = Scheduler::new(APISERVER, b.rng("kube-scheduler"));
+    let mut sched = Scheduler::new(APISERVER, b.rng("kube-scheduler"));
+    if let Some(config) = &spec.scheduler_config {
+        sched.profiles =
+            crate::sim::scheduler::config::parse(config).map_err(|e| format!("kube-scheduler --config: {e}"))?;
+    }
     b.add("kube-scheduler", Role::Scheduler, 1, &cp, Component::Scheduler(Box::new(sched)));
     b.add(
         "kube-controller-manager",

@@ -125,6 +125,10 @@ pub enum Timer {
     Retry {
         token: u64,
     },
+    /// A pod waiting at the scheduler's Permit reached its timeout.
+    PermitTimeout {
+        pod: String,
+    },
 }
 
 /// etcdctl writes that go through Raft.

@@ -73,7 +73,8 @@ fn profile(p: &Value) -> Result<Profile, String> {
     };
     let plugins = p.get("plugins");
     // multiPoint: the defaults, minus what is disabled, plus what is enabled (with weights).
-    let mut multi: Vec<(Plugin, i64)> = Plugin::ALL.iter().map(|p| (*p, p.default_weight())).collect();
+    let mut multi: Vec<(Plugin, i64)> =
+        Plugin::ALL.iter().filter(|p| p.in_defaults()).map(|p| (*p, p.default_weight())).collect();
     let set = plugins.and_then(|s| s.get("multiPoint"));
     for (name, _) in names(set, "disabled") {
         known(&name)?;
@@ -220,6 +221,14 @@ fn plugin_args(profile: &mut Profile, name: &str, args: &Value) -> Result<(), St
             }
             if let Some(b) = args.get("ignorePreferredTermsOfExistingPods").and_then(Value::as_bool) {
                 profile.affinity.ignore_preferred_terms_of_existing_pods = b;
+            }
+        }
+        "Coscheduling" => {
+            if let Some(t) = int("permitWaitingTimeSeconds") {
+                if t <= 0 {
+                    return Err(format!("permitWaitingTimeSeconds: Invalid value: {t}: must be greater than 0"));
+                }
+                profile.coscheduling.permit_waiting_time_seconds = t;
             }
         }
         "DefaultPreemption" => {

@@ -4,7 +4,9 @@
 //! [`cycle`]) and binds through pods/binding asynchronously. Pods that fit nowhere get the
 //! upstream `0/N nodes are available: …` condition, may preempt lower-priority pods, and wait
 //! for a cluster event, their backoff, or the 5-minute flush.
-//! Not modelled: Permit plugins that wait (no in-tree plugin does), volumes, PDBs.
+//! Permit may hold a pod on its reserved node (Coscheduling, when a profile enables it) until
+//! its gang is complete or the wait times out.
+//! Not modelled: volumes, PDBs.
 
 pub mod batch;
 pub mod config;
@@ -28,7 +30,7 @@ use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use cycle::{fit_error, Cycle, Explain, Outcome};
 use framework::{priority, Snapshot};
-use plugins::scheduling_gates;
+use plugins::{coscheduling, scheduling_gates};
 use profile::Profile;
 use queue::SchedulingQueue;
 use std::collections::{BTreeMap, VecDeque};
@@ -47,6 +49,16 @@ pub struct Attempt {
     pub explain: Explain,
     /// The FailedScheduling message when no node fit.
     pub message: Option<String>,
+    /// What Permit said when a plugin made the pod wait.
+    pub permit: Option<String>,
+}
+
+/// A pod held at Permit on its reserved (assumed) node.
+#[derive(Clone, Debug)]
+struct Waiting {
+    node: String,
+    group: String,
+    queued_at: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +82,8 @@ pub struct Scheduler {
     flush_at: Option<SimTime>,
     rng: SimRng,
     recorder: Recorder,
+    /// Pods waiting at Permit, by key.
+    waiting: BTreeMap<String, Waiting>,
     /// Latest attempt per pod, oldest first.
     pub attempts: VecDeque<(String, Attempt)>,
     pub scheduled_total: u64,
@@ -98,6 +112,7 @@ impl Scheduler {
             flush_at: None,
             rng,
             recorder: Recorder::new("default-scheduler", ""),
+            waiting: BTreeMap::new(),
             attempts: VecDeque::new(),
             scheduled_total: 0,
             attempts_total: BTreeMap::new(),
@@ -119,6 +134,7 @@ impl Scheduler {
                 self.busy = false;
                 self.schedule_one(ctx);
             }
+            Timer::PermitTimeout { pod } => self.permit_timeout(ctx, &pod),
             Timer::QueueFlush => {
                 self.flush_at = None;
                 let moved = self.queue.flush_unschedulable(ctx.now);
@@ -189,6 +205,7 @@ impl Scheduler {
                     let was_placed = self.cache.node_of(&key).is_some();
                     self.cache.remove_pod(&key);
                     self.queue.delete(&key);
+                    self.waiting.remove(&key);
                     if was_placed {
                         self.move_all(ctx, "AssignedPodDelete");
                     }
@@ -286,11 +303,12 @@ impl Scheduler {
             self.kick(ctx);
             return;
         };
-        let Some(profile) = self.profiles.iter().find(|p| p.scheduler_name == pod.spec.scheduler_name) else {
+        let Some(profile_index) = self.profiles.iter().position(|p| p.scheduler_name == pod.spec.scheduler_name) else {
             self.queue.delete(&key);
             self.kick(ctx);
             return;
         };
+        let profile = &self.profiles[profile_index];
         let mut explain = Explain::default();
         let owner = self.cache.default_selector(&pod);
         let outcome =
@@ -311,19 +329,17 @@ impl Scheduler {
         let evaluated = explain.filter.len() as u64;
         let secs = (CYCLE_US + evaluated * PER_NODE_US) as f64 / SECONDS as f64;
         self.attempt_duration.observe(secs);
+        let mut permit = None;
         let message = match outcome {
             Outcome::Scheduled { node, .. } => {
                 self.count("scheduled");
-                ctx.phase("Bind", format!("{key} → {node}"));
                 let mut assumed = pod.clone();
                 assumed.spec.node_name = node.clone();
                 self.cache.add_pod(Arc::new(assumed), &node);
-                let res = ResourceInfo::by_plural("pods").expect("pods");
-                let mut req = ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name)
-                    .with_subresource("binding");
-                req.target_node = Some(node);
-                self.sli_duration.observe(ctx.now.since(queued.initial) as f64 / SECONDS as f64);
-                self.client.send(ctx, 0, req, Tag::Bind { pod: key.clone() });
+                match self.permit(ctx, profile_index, &key, &pod, &node, queued.initial) {
+                    Some(text) => permit = Some(text),
+                    None => self.bind(ctx, &key, &pod, node, queued.initial),
+                }
                 None
             }
             Outcome::Unschedulable { diagnosis, nominated, total_nodes } => {
@@ -341,8 +357,94 @@ impl Scheduler {
                 Some(message)
             }
         };
-        self.remember(key, Attempt { at: ctx.now, explain, message });
+        self.remember(key, Attempt { at: ctx.now, explain, message, permit });
         self.kick(ctx);
+    }
+
+    /// Runs the profile's Permit plugins for a pod assumed on `node`. Returns the reason it
+    /// waits, or None when it may bind now (then its waiting gang mates bind too).
+    fn permit(
+        &mut self,
+        ctx: &mut Ctx,
+        profile: usize,
+        key: &str,
+        pod: &Pod,
+        node: &str,
+        queued_at: SimTime,
+    ) -> Option<String> {
+        let args = self.profiles[profile].coscheduling.clone();
+        if !self.profiles[profile].permit.contains(&plugins::Plugin::Coscheduling) {
+            return None;
+        }
+        let (group, min) = coscheduling::group(pod)?;
+        let placed = self.informers[POD]
+            .objects()
+            .filter_map(|o| o.as_pod())
+            .filter(|p| coscheduling::group(p).is_some_and(|(g, _)| g == group))
+            .filter(|p| self.cache.node_of(&cache_key(&p.metadata.namespace, &p.metadata.name)).is_some())
+            .count();
+        match coscheduling::permit(&args, min, placed) {
+            coscheduling::Permit::Allow => {
+                let mates: Vec<String> =
+                    self.waiting.iter().filter(|(_, w)| w.group == group).map(|(k, _)| k.clone()).collect();
+                if !mates.is_empty() {
+                    ctx.phase(
+                        "Permit",
+                        format!("pod group {group}: {placed}/{min} placed, allowing {} waiting", mates.len()),
+                    );
+                }
+                for mate in mates {
+                    let Some(w) = self.waiting.remove(&mate) else { continue };
+                    if let Some(p) = self.informers[POD].store.get(&mate).and_then(|o| o.as_pod()).cloned() {
+                        self.bind(ctx, &mate, &p, w.node, w.queued_at);
+                    }
+                }
+                None
+            }
+            coscheduling::Permit::Wait { timeout_s, missing } => {
+                let text = format!(
+                    "Coscheduling: waiting on {node} for {missing} more pod(s) of group {group} ({placed}/{min}), timeout {timeout_s}s"
+                );
+                ctx.phase("Permit", format!("{key}: {text}"));
+                self.waiting.insert(key.to_string(), Waiting { node: node.to_string(), group, queued_at });
+                ctx.timer(timeout_s as u64 * SECONDS, Timer::PermitTimeout { pod: key.to_string() });
+                Some(text)
+            }
+        }
+    }
+
+    /// The Permit wait of `key` ran out: it and the waiting rest of its group are rejected,
+    /// their reservations undone, and they go back to the queue as unschedulable.
+    fn permit_timeout(&mut self, ctx: &mut Ctx, key: &str) {
+        let Some(group) = self.waiting.get(key).map(|w| w.group.clone()) else { return };
+        let message =
+            self.profiles.iter().map(|p| coscheduling::timeout_message(&p.coscheduling)).next().unwrap_or_default();
+        let rejected: Vec<String> =
+            self.waiting.iter().filter(|(_, w)| w.group == group).map(|(k, _)| k.clone()).collect();
+        for k in rejected {
+            self.waiting.remove(&k);
+            self.cache.remove_pod(&k);
+            self.count("unschedulable");
+            ctx.phase("Permit", format!("{k}: {message}"));
+            self.queue.requeue(&k, true, ctx.now);
+            self.record(ctx, &k, recorder::WARNING, "FailedScheduling", message.clone());
+            if let Some(p) = self.informers[POD].store.get(&k).and_then(|o| o.as_pod()).cloned() {
+                self.report_unschedulable(ctx, &p, message.clone(), None);
+            }
+        }
+        self.arm_flush(ctx);
+        self.move_all(ctx, "PermitRejected");
+    }
+
+    /// The binding cycle: DefaultBinder creates the pods/binding subresource.
+    fn bind(&mut self, ctx: &mut Ctx, key: &str, pod: &Pod, node: String, queued_at: SimTime) {
+        ctx.phase("Bind", format!("{key} → {node}"));
+        let res = ResourceInfo::by_plural("pods").expect("pods");
+        let mut req =
+            ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("binding");
+        req.target_node = Some(node);
+        self.sli_duration.observe(ctx.now.since(queued_at) as f64 / SECONDS as f64);
+        self.client.send(ctx, 0, req, Tag::Bind { pod: key.to_string() });
     }
 
     /// Deletes the victims gracefully; the preemptor is retried when they are gone.

@@ -3,7 +3,8 @@
 //! plugins (pkg/scheduler/apis/config/v1/default_plugins.go).
 
 use super::plugins::{
-    default_preemption, inter_pod_affinity, node_affinity, node_resources_fit, pod_topology_spread, Plugin, Point,
+    coscheduling, default_preemption, inter_pod_affinity, node_affinity, node_resources_fit, pod_topology_spread,
+    Plugin, Point,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +18,7 @@ pub struct Profile {
     pub pre_score: Vec<Plugin>,
     /// Score plugins with their weights.
     pub score: Vec<(Plugin, i64)>,
+    pub permit: Vec<Plugin>,
     pub bind: Vec<Plugin>,
     /// percentageOfNodesToScore (the profile's, else the configuration's); None = adaptive.
     pub percentage_of_nodes_to_score: Option<i32>,
@@ -27,12 +29,13 @@ pub struct Profile {
     pub spread: pod_topology_spread::Args,
     pub affinity: inter_pod_affinity::Args,
     pub preemption: default_preemption::Args,
+    pub coscheduling: coscheduling::Args,
 }
 
 impl Default for Profile {
     /// The default profile: every in-tree plugin at every point it implements.
     fn default() -> Self {
-        let at = |point| Plugin::ALL.into_iter().filter(|p| p.implements(point)).collect::<Vec<_>>();
+        let at = |point| Plugin::ALL.into_iter().filter(|p| p.in_defaults() && p.implements(point)).collect::<Vec<_>>();
         Profile {
             scheduler_name: "default-scheduler".into(),
             pre_enqueue: at(Point::PreEnqueue),
@@ -42,6 +45,7 @@ impl Default for Profile {
             post_filter: at(Point::PostFilter),
             pre_score: at(Point::PreScore),
             score: at(Point::Score).into_iter().map(|p| (p, p.default_weight())).collect(),
+            permit: at(Point::Permit),
             bind: at(Point::Bind),
             percentage_of_nodes_to_score: None,
             fit: Default::default(),
@@ -50,6 +54,7 @@ impl Default for Profile {
             spread: Default::default(),
             affinity: Default::default(),
             preemption: Default::default(),
+            coscheduling: Default::default(),
         }
     }
 }
@@ -63,8 +68,9 @@ impl Profile {
             Point::Filter => &mut self.filter,
             Point::PostFilter => &mut self.post_filter,
             Point::PreScore => &mut self.pre_score,
+            Point::Permit => &mut self.permit,
             Point::Bind => &mut self.bind,
-            Point::Score | Point::Reserve | Point::Permit | Point::PreBind | Point::PostBind => return None,
+            Point::Score | Point::Reserve | Point::PreBind | Point::PostBind => return None,
         })
     }
 
@@ -76,6 +82,7 @@ impl Profile {
             Point::Filter => self.filter.contains(&plugin),
             Point::PostFilter => self.post_filter.contains(&plugin),
             Point::PreScore => self.pre_score.contains(&plugin),
+            Point::Permit => self.permit.contains(&plugin),
             _ => false,
         }
     }

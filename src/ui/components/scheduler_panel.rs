@@ -25,6 +25,8 @@ pub struct PanelData {
     pub rows: Vec<NodeRow>,
     pub columns: Vec<String>,
     pub message: Option<String>,
+    /// Why Permit holds the pod, when it does.
+    pub permit: Option<String>,
 }
 
 /// What the panel shows of the simulation; `pick` chooses the attempt (else the newest).
@@ -58,6 +60,7 @@ pub fn snapshot(sim: &Simulation, pick: Option<&str>) -> PanelData {
         data.pod = pod.clone();
         data.at = format!("t = {}", a.at);
         data.message = a.message.clone();
+        data.permit = a.permit.clone();
     }
     data
 }
@@ -97,6 +100,9 @@ fn queue_html(d: &PanelData) -> String {
 fn attempt_html(d: &PanelData) -> String {
     let (class, verdict) = match (&d.message, d.rows.iter().find(|r| r.selected)) {
         (Some(m), _) => ("fail", format!("FailedScheduling: {m}")),
+        (None, Some(_)) if d.permit.is_some() => {
+            ("ok", format!("Reserved, waiting at Permit: {}", d.permit.clone().unwrap_or_default()))
+        }
         (None, Some(r)) => ("ok", format!("Bound to {} (score {})", r.node, r.total)),
         (None, None) if d.pod.is_empty() => ("", "No attempt yet: create a pod.".to_string()),
         (None, None) => ("", String::new()),

@@ -1,6 +1,7 @@
 //! In-tree plugins, one file per upstream plugin, with upstream names, default weights and the
 //! extension points each implements. The framework dispatches on [`Plugin`].
 
+pub mod coscheduling;
 pub mod default_preemption;
 pub mod image_locality;
 pub mod inter_pod_affinity;
@@ -84,6 +85,8 @@ pub enum Plugin {
     NodeResourcesBalancedAllocation,
     ImageLocality,
     DefaultBinder,
+    /// Out of tree (scheduler-plugins); only in profiles that enable it.
+    Coscheduling,
 }
 
 /// Default plugins about volumes and DRA. The simulated pods carry no volumes or resource
@@ -92,7 +95,7 @@ pub const VOLUME_PLUGINS: [&str; 5] =
     ["VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "DynamicResources"];
 
 impl Plugin {
-    pub const ALL: [Plugin; 14] = [
+    pub const ALL: [Plugin; 15] = [
         Plugin::SchedulingGates,
         Plugin::PrioritySort,
         Plugin::NodeUnschedulable,
@@ -107,6 +110,7 @@ impl Plugin {
         Plugin::NodeResourcesBalancedAllocation,
         Plugin::ImageLocality,
         Plugin::DefaultBinder,
+        Plugin::Coscheduling,
     ];
 
     pub fn name(self) -> &'static str {
@@ -125,6 +129,7 @@ impl Plugin {
             Plugin::NodeResourcesBalancedAllocation => "NodeResourcesBalancedAllocation",
             Plugin::ImageLocality => "ImageLocality",
             Plugin::DefaultBinder => "DefaultBinder",
+            Plugin::Coscheduling => "Coscheduling",
         }
     }
 
@@ -140,6 +145,11 @@ impl Plugin {
             Plugin::NodeResourcesFit | Plugin::NodeResourcesBalancedAllocation | Plugin::ImageLocality => 1,
             _ => 0,
         }
+    }
+
+    /// Whether the default profile (multiPoint) enables the plugin.
+    pub fn in_defaults(self) -> bool {
+        self != Plugin::Coscheduling
     }
 
     /// Whether the plugin implements an extension point (what multiPoint expands to).
@@ -175,7 +185,8 @@ impl Plugin {
             ),
             P::Score => self.default_weight() > 0,
             P::Bind => self == DefaultBinder,
-            P::Reserve | P::Permit | P::PreBind | P::PostBind => false,
+            P::Permit => self == Coscheduling,
+            P::Reserve | P::PreBind | P::PostBind => false,
         }
     }
 
