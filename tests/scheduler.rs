@@ -236,3 +236,28 @@ fn permit_rejects_a_gang_that_times_out() {
         "{after}"
     );
 }
+
+#[test]
+fn scheduler_metrics_on_the_secure_port() {
+    let mut sim = kube_playground::scenario::Scenario::default().build().unwrap();
+    kube_playground::kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", 30 * SECONDS);
+    sim.run_until(SimTime::from_secs(10));
+    let run =
+        |sim: &mut kube_playground::sim::Simulation, line: &str| kube_playground::kubectl::run(sim, line, 30 * SECONDS);
+    let m = run(&mut sim, "curl -sk https://kube-scheduler:10259/metrics");
+    assert!(
+        m.contains("scheduler_schedule_attempts_total{profile=\"default-scheduler\",result=\"scheduled\"} 3"),
+        "{m}"
+    );
+    assert!(m.contains("scheduler_framework_extension_point_duration_seconds_count{extension_point=\"Filter\",profile=\"default-scheduler\",status=\"Success\"} 3"), "{m}");
+    assert!(m.contains("scheduler_plugin_execution_duration_seconds_count{extension_point=\"Filter\",plugin=\"NodeResourcesFit\",status=\"Success\"} 1"), "{m}");
+    assert!(m.contains("scheduler_pending_pods{queue=\"active\"} 0"), "{m}");
+    assert!(
+        run(&mut sim, "curl https://kube-scheduler:10259/metrics").starts_with("curl: (60) SSL certificate problem")
+    );
+    assert_eq!(run(&mut sim, "curl -k https://localhost:10259/healthz"), "ok");
+    assert_eq!(
+        run(&mut sim, "curl http://kube-scheduler:10259/metrics"),
+        "Client sent an HTTP request to an HTTPS server."
+    );
+}

@@ -1,4 +1,4 @@
-//! etcdctl (and curl on the metrics port) in the console, for operators: `endpoint status`,
+//! etcdctl in the console, for operators (and the metrics that curl reads from port 2381): `endpoint status`,
 //! `endpoint health`, `member list`, `get --prefix --keys-only`, with etcdctl's formats.
 //! Simplified: the answers are read from the members directly, without network round trips;
 //! a stopped or unreachable member answers as etcdctl reports a dead endpoint.
@@ -196,22 +196,13 @@ fn alarm_list(sim: &Simulation) -> String {
         .join("\n")
 }
 
-/// `curl http://etcd-N:2381/metrics`: the member's Prometheus metrics.
-pub fn curl(sim: &Simulation, line: &str) -> Result<String, String> {
-    let tokens = tokenize(line)?;
-    let url =
-        tokens.iter().skip(1).find(|t| !t.starts_with('-')).ok_or("curl: try 'curl --help' for more information")?;
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("curl: (1) Protocol not supported in \"{url}\""))?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (name, port) = host.split_once(':').unwrap_or((host, "80"));
+/// `GET http://etcd-N:2381/metrics`: the member's Prometheus metrics, as curl prints them.
+pub fn metrics(sim: &Simulation, name: &str) -> Result<String, String> {
     let ms = members(sim);
     let x = ms
         .iter()
         .find(|x| x.name == name || x.addr == name)
         .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?;
-    if port != "2381" || path != "metrics" {
-        return Err(format!("curl: (7) Failed to connect to {name} port {port}: Connection refused"));
-    }
     if !x.reachable {
         return Err(format!("curl: (7) Failed to connect to {name} port 2381: Connection refused"));
     }

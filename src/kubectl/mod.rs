@@ -2,6 +2,7 @@
 //! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
 //! `Error from server (NotFound): …`, tables).
 
+pub mod curl;
 pub mod describe;
 pub mod etcdctl;
 pub mod parse;
@@ -35,7 +36,7 @@ pub enum Started {
 pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     match line.split_whitespace().next() {
         Some("etcdctl") => return etcdctl::run(sim, line).map(Started::Done),
-        Some("curl") => return etcdctl::curl(sim, line).map(Started::Done),
+        Some("curl") => return curl::run(sim, line).map(Started::Done),
         _ => {}
     }
     let command = parse::parse(line)?;

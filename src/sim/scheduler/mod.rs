@@ -13,6 +13,7 @@ pub mod config;
 pub mod cycle;
 pub mod explain;
 pub mod framework;
+pub mod metrics;
 pub mod plugins;
 pub mod profile;
 pub mod queue;
@@ -23,7 +24,6 @@ use super::api::resource::ResourceInfo;
 use super::api::{Condition, LabelSelector, Object, Pod};
 use super::client::{key_of, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
-use super::metrics::{Exposition, Histogram};
 use super::recorder::{self, Recorder};
 use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
@@ -36,9 +36,8 @@ use queue::SchedulingQueue;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-/// Time for one scheduling cycle, in µs: a fixed part plus a little per node evaluated.
+/// Time from a pod entering activeQ to its scheduling cycle, in µs.
 const CYCLE_US: u64 = 400;
-const PER_NODE_US: u64 = 2;
 /// How many pods' latest attempts the explain view keeps.
 const EXPLAIN_KEEP: usize = 64;
 
@@ -87,10 +86,7 @@ pub struct Scheduler {
     /// Latest attempt per pod, oldest first.
     pub attempts: VecDeque<(String, Attempt)>,
     pub scheduled_total: u64,
-    attempts_total: BTreeMap<&'static str, u64>,
-    attempt_duration: Histogram,
-    preemption_victims: Histogram,
-    sli_duration: Histogram,
+    metrics: metrics::SchedulerMetrics,
 }
 
 const POD: usize = 0;
@@ -115,10 +111,7 @@ impl Scheduler {
             waiting: BTreeMap::new(),
             attempts: VecDeque::new(),
             scheduled_total: 0,
-            attempts_total: BTreeMap::new(),
-            attempt_duration: Histogram::exponential(0.001, 2.0, 15),
-            preemption_victims: Histogram::exponential(1.0, 2.0, 7),
-            sli_duration: Histogram::exponential(0.01, 2.0, 20),
+            metrics: Default::default(),
         }
     }
 
@@ -293,7 +286,7 @@ impl Scheduler {
     }
 
     fn count(&mut self, result: &'static str) {
-        *self.attempts_total.entry(result).or_insert(0) += 1;
+        self.metrics.count(result);
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx) {
@@ -326,10 +319,8 @@ impl Scheduler {
         if !totals.is_empty() {
             ctx.phase("Score", format!("{key}: {}", totals.join(" ")));
         }
-        let evaluated = explain.filter.len() as u64;
-        let secs = (CYCLE_US + evaluated * PER_NODE_US) as f64 / SECONDS as f64;
-        self.attempt_duration.observe(secs);
         let mut permit = None;
+        let outcome_was_scheduled = matches!(outcome, Outcome::Scheduled { .. });
         let message = match outcome {
             Outcome::Scheduled { node, .. } => {
                 self.count("scheduled");
@@ -357,6 +348,8 @@ impl Scheduler {
                 Some(message)
             }
         };
+        let permit_ran = outcome_was_scheduled.then_some(permit.is_some());
+        self.metrics.cycle(&self.profiles[profile_index], &explain, permit_ran);
         self.remember(key, Attempt { at: ctx.now, explain, message, permit });
         self.kick(ctx);
     }
@@ -443,13 +436,13 @@ impl Scheduler {
         let mut req =
             ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("binding");
         req.target_node = Some(node);
-        self.sli_duration.observe(ctx.now.since(queued_at) as f64 / SECONDS as f64);
+        self.metrics.sli_duration.observe(ctx.now.since(queued_at) as f64 / SECONDS as f64);
         self.client.send(ctx, 0, req, Tag::Bind { pod: key.to_string() });
     }
 
     /// Deletes the victims gracefully; the preemptor is retried when they are gone.
     fn preempt(&mut self, ctx: &mut Ctx, key: &str, c: &plugins::default_preemption::Candidate) {
-        self.preemption_victims.observe(c.victims.len() as f64);
+        self.metrics.preemption_victims.observe(c.victims.len() as f64);
         let names: Vec<String> = c.victims.iter().map(|v| cache_key(&v.metadata.namespace, &v.metadata.name)).collect();
         ctx.phase("PostFilter", format!("{key}: preempting {} on {}", names.join(", "), c.node));
         let res = ResourceInfo::by_plural("pods").expect("pods");
@@ -507,35 +500,6 @@ impl Scheduler {
 
     /// The scheduler's Prometheus metrics (the /metrics endpoint on port 10259).
     pub fn metrics_text(&self) -> String {
-        let mut e = Exposition::default();
-        let pending: Vec<_> = self.queue.pending().iter().map(|(q, n)| (vec![("queue", *q)], *n as f64)).collect();
-        e.labelled("scheduler_pending_pods", "Number of pending pods, by the queue type.", "gauge", &pending);
-        let attempts: Vec<_> = self
-            .attempts_total
-            .iter()
-            .map(|(r, n)| (vec![("profile", "default-scheduler"), ("result", *r)], *n as f64))
-            .collect();
-        e.labelled(
-            "scheduler_schedule_attempts_total",
-            "Number of attempts to schedule pods, by the result.",
-            "counter",
-            &attempts,
-        );
-        e.histograms(
-            "scheduler_scheduling_attempt_duration_seconds",
-            "Scheduling attempt latency in seconds (scheduling algorithm + binding)",
-            &[(vec![("profile", "default-scheduler")], &self.attempt_duration)],
-        );
-        e.histograms(
-            "scheduler_pod_scheduling_sli_duration_seconds",
-            "E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue",
-            &[(vec![], &self.sli_duration)],
-        );
-        e.histograms(
-            "scheduler_preemption_victims",
-            "Number of selected preemption victims",
-            &[(vec![], &self.preemption_victims)],
-        );
-        e.finish()
+        self.metrics.text(&self.queue.pending())
     }
 }
