@@ -146,17 +146,22 @@ impl Cycle {
                 }
             }
         }
-        let nodes: Vec<&NodeInfo> = match &state.node_names {
-            Some(names) => names.iter().filter_map(|n| snap.node(n)).collect(),
-            None => snap.nodes.iter().collect(),
+        // Only a NodeAffinity PreFilter result narrows the list; otherwise index the snapshot
+        // directly rather than collecting thousands of references per cycle.
+        let pinned: Option<Vec<&NodeInfo>> =
+            state.node_names.as_ref().map(|names| names.iter().filter_map(|n| snap.node(n)).collect());
+        let count = pinned.as_ref().map_or(snap.nodes.len(), Vec::len);
+        let at = |i: usize| match &pinned {
+            Some(list) => list[i],
+            None => &snap.nodes[i],
         };
-        let want = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
-        let mut feasible = Vec::with_capacity(want.min(nodes.len()));
+        let want = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
+        let mut feasible = Vec::with_capacity(want.min(count));
         let mut processed = 0;
-        if !nodes.is_empty() {
-            let start = self.next_start_node_index % nodes.len();
-            for i in 0..nodes.len() {
-                let n = nodes[(start + i) % nodes.len()];
+        if count > 0 {
+            let start = self.next_start_node_index % count;
+            for i in 0..count {
+                let n = at((start + i) % count);
                 processed += 1;
                 let status = run_filters(profile, pod, state, n, explain.as_deref_mut());
                 if status.is_success() {
@@ -168,7 +173,7 @@ impl Cycle {
                     diagnosis.node_status.push((n.name().to_string(), status));
                 }
             }
-            self.next_start_node_index = (start + processed) % nodes.len();
+            self.next_start_node_index = (start + processed) % count;
         }
         feasible
     }
@@ -296,14 +301,17 @@ fn score(
     }
     let names: Vec<&str> = feasible.iter().map(|n| n.name()).collect();
     let mut totals: Vec<i64> = vec![0; feasible.len()];
-    let mut scores = vec![0i64; feasible.len()];
-    for &(p, weight) in &profile.score {
-        if state.skip_score & p.bit() != 0 {
-            continue;
+    let active: Vec<(Plugin, i64)> =
+        profile.score.iter().copied().filter(|(p, _)| state.skip_score & p.bit() == 0).collect();
+    // Node by node, every plugin: each node's data is read once while it is in cache.
+    let preferred: Vec<&PreferredSchedulingTerm> = state.preferred.iter().collect();
+    let mut raw: Vec<Vec<i64>> = vec![Vec::with_capacity(feasible.len()); active.len()];
+    for n in feasible {
+        for ((p, _), column) in active.iter().zip(raw.iter_mut()) {
+            column.push(score_one(*p, profile, pod, state, &preferred, snap, n));
         }
-        for (s, n) in scores.iter_mut().zip(feasible) {
-            *s = score_one(p, profile, pod, state, snap, n);
-        }
+    }
+    for ((p, weight), mut scores) in active.into_iter().zip(raw) {
         if let Some(e) = explain.as_deref_mut() {
             for (name, s) in names.iter().zip(&scores) {
                 record(&mut e.score, name, p, s.to_string());
@@ -323,13 +331,18 @@ fn score(
     totals
 }
 
-fn score_one(p: Plugin, profile: &Profile, pod: &Pod, state: &CycleState, snap: &Snapshot, node: &NodeInfo) -> i64 {
+fn score_one(
+    p: Plugin,
+    profile: &Profile,
+    pod: &Pod,
+    state: &CycleState,
+    preferred: &[&PreferredSchedulingTerm],
+    snap: &Snapshot,
+    node: &NodeInfo,
+) -> i64 {
     match p {
         Plugin::TaintToleration => taint_toleration::score(pod, node),
-        Plugin::NodeAffinity => {
-            let terms: Vec<&PreferredSchedulingTerm> = state.preferred.iter().collect();
-            node_affinity::score(&terms, node)
-        }
+        Plugin::NodeAffinity => node_affinity::score(preferred, node),
         Plugin::NodeResourcesFit => fit::score(&state.pod_non_zero, &profile.fit, node),
         Plugin::PodTopologySpread => pts::score(&state.spread_score, node),
         Plugin::InterPodAffinity => ipa::score(&state.affinity_score, node),

@@ -142,6 +142,7 @@ impl Resource {
         }
     }
 
+    #[inline]
     pub fn value(&self, name: &ResourceName) -> i64 {
         match name {
             ResourceName::Cpu => self.milli_cpu,
@@ -345,6 +346,10 @@ pub struct Snapshot {
     placed: BTreeMap<String, String>,
     /// Selectors of Services and ReplicaSets per namespace, for default spreading.
     pub owner_selectors: BTreeMap<String, Vec<LabelSelector>>,
+    /// Placed pods with pod (anti-)affinity, and with required anti-affinity, over all nodes
+    /// (upstream's havePodsWithAffinity lists): when zero, InterPodAffinity need not scan.
+    pub pods_with_affinity: usize,
+    pub pods_with_required_anti_affinity: usize,
 }
 
 impl Snapshot {
@@ -391,6 +396,8 @@ impl Snapshot {
         let Some(i) = self.index.remove(name) else { return };
         self.count_images(i, -1);
         let info = self.nodes.remove(i);
+        self.pods_with_affinity -= info.pods_with_affinity;
+        self.pods_with_required_anti_affinity -= info.pods_with_required_anti_affinity;
         for p in &info.pods {
             self.placed.remove(&cache_key(&p.metadata.namespace, &p.metadata.name));
         }
@@ -415,6 +422,8 @@ impl Snapshot {
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
         self.remove_pod(&key);
         let Some(&i) = self.index.get(node) else { return false };
+        self.pods_with_affinity += has_affinity(&pod) as usize;
+        self.pods_with_required_anti_affinity += has_required_anti_affinity(&pod) as usize;
         self.nodes[i].add_pod(pod);
         self.placed.insert(key, node.to_string());
         true
@@ -423,8 +432,9 @@ impl Snapshot {
     pub fn remove_pod(&mut self, key: &str) {
         let Some(node) = self.placed.remove(key) else { return };
         let (ns, name) = key.split_once('/').unwrap_or(("", key));
-        if let Some(&i) = self.index.get(&node) {
-            self.nodes[i].remove_pod(ns, name);
+        if let Some(pod) = self.index.get(&node).and_then(|&i| self.nodes[i].remove_pod(ns, name)) {
+            self.pods_with_affinity -= has_affinity(&pod) as usize;
+            self.pods_with_required_anti_affinity -= has_required_anti_affinity(&pod) as usize;
         }
     }
 }

@@ -82,7 +82,8 @@ pub fn pre_filter(pod: &Pod, snap: &Snapshot) -> (Status, FilterState) {
         anti_terms: required_anti(pod).to_vec(),
         ..Default::default()
     };
-    for node in snap.nodes.iter().filter(|n| n.pods_with_required_anti_affinity > 0) {
+    let existing_anti = if snap.pods_with_required_anti_affinity > 0 { &snap.nodes[..] } else { &[] };
+    for node in existing_anti.iter().filter(|n| n.pods_with_required_anti_affinity > 0) {
         for e in &node.pods {
             for t in required_anti(e) {
                 if term_matches(t, e, pod, &snap.namespaces) {
@@ -160,7 +161,7 @@ pub fn pre_score(pod: &Pod, args: &Args, snap: &Snapshot) -> (Status, ScoreState
         .and_then(|a| a.pod_anti_affinity.as_ref())
         .map_or(&[][..], |a| &a.preferred_during_scheduling_ignored_during_execution);
     let has_constraints = !pref_aff.is_empty() || !pref_anti.is_empty();
-    if !has_constraints && snap.nodes.iter().all(|n| n.pods_with_affinity == 0) {
+    if !has_constraints && snap.pods_with_affinity == 0 {
         return (Status::new(Code::Skip, ""), ScoreState::default());
     }
     let mut topo = Topology::new();
