@@ -257,3 +257,13 @@ fn pods_that_fit_nowhere_carry_a_failed_scheduling_event() {
         "{warning}"
     );
 }
+
+#[test]
+fn kubelets_list_pulled_images_in_the_node_status() {
+    let mut sim = cluster();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    sim.run_until(SimTime::from_secs(25));
+    let out = kubectl::run(&mut sim, "kubectl get nodes -o json", TIMEOUT);
+    assert_eq!(out.matches("\"docker.io/library/nginx:latest\"").count(), 3, "{out}");
+    assert!(out.contains("\"sizeBytes\": 72000000"), "{out}");
+}

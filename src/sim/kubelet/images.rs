@@ -37,19 +37,39 @@ pub fn hex_id(seed: &str) -> String {
     (0u8..4).map(|salt| format!("{:016x}", crate::sim::rng::fnv1a64(format!("{salt}{seed}").as_bytes()))).collect()
 }
 
-/// The digest reference the runtime reports as imageID: `docker.io/library/nginx@sha256:…`.
-pub fn image_id(image: &str) -> String {
+/// The repository and tag of a reference, fully qualified as containerd names it:
+/// `nginx` → (`docker.io/library/nginx`, `latest`).
+fn qualified(image: &str) -> (String, String) {
     let repo = image.split('@').next().unwrap_or(image);
-    let repo = match repo.rsplit_once(':') {
-        Some((r, tag)) if !tag.contains('/') => r,
-        _ => repo,
+    let (repo, tag) = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => (r, tag),
+        _ => (repo, "latest"),
     };
-    let qualified = match repo.split_once('/') {
+    let repo = match repo.split_once('/') {
         None => format!("docker.io/library/{repo}"),
         Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => repo.to_string(),
         Some(_) => format!("docker.io/{repo}"),
     };
-    format!("{qualified}@sha256:{}", hex_id(&qualified))
+    (repo, tag.to_string())
+}
+
+/// The digest reference the runtime reports as imageID: `docker.io/library/nginx@sha256:…`.
+pub fn image_id(image: &str) -> String {
+    let (repo, _) = qualified(image);
+    format!("{repo}@sha256:{}", hex_id(&repo))
+}
+
+/// nodeStatusMaxImages: the node status lists at most this many images, largest first.
+pub const NODE_STATUS_MAX_IMAGES: usize = 50;
+
+/// The node status `images` entry of a pulled image: its digest and tag references
+/// (containerd's RepoDigests and RepoTags) and its size.
+pub fn node_image(image: &str) -> crate::sim::api::ContainerImage {
+    let (repo, tag) = qualified(image);
+    crate::sim::api::ContainerImage {
+        names: vec![image_id(image), format!("{repo}:{tag}")],
+        size_bytes: image_size(image) as i64,
+    }
 }
 
 #[cfg(test)]

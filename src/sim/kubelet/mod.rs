@@ -87,6 +87,8 @@ pub struct Kubelet {
     /// Pod workers by pod uid.
     pub workers: BTreeMap<String, PodWorker>,
     pub images: BTreeSet<String>,
+    /// An image was pulled since the node status last listed the images.
+    images_changed: bool,
     pub ipam: Ipam,
     pub registered: bool,
     next_seq: u64,
@@ -112,6 +114,7 @@ impl Kubelet {
             pods,
             workers: BTreeMap::new(),
             images: BTreeSet::new(),
+            images_changed: false,
             ipam: Ipam::new(index),
             registered: false,
             next_seq: 1,
@@ -132,6 +135,9 @@ impl Kubelet {
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
+                if self.images_changed {
+                    self.report_images(ctx);
+                }
             }
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
@@ -371,7 +377,7 @@ impl Kubelet {
                         );
                         self.container_event(ctx, &pod, i, "Pulled", message);
                     }
-                    self.images.insert(img);
+                    self.images_changed |= self.images.insert(img);
                 }
                 Some(Step::Create(i))
             }
@@ -424,6 +430,18 @@ impl Kubelet {
                 self.ipam.release(&w.ip);
             }
         }
+    }
+
+    /// The node status update (every 10 s, when something changed) listing the images on
+    /// the node, largest first, as ImageLocality reads them.
+    fn report_images(&mut self, ctx: &mut Ctx) {
+        self.images_changed = false;
+        let mut list: Vec<ContainerImage> = self.images.iter().map(|i| images::node_image(i)).collect();
+        list.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
+        list.truncate(images::NODE_STATUS_MAX_IMAGES);
+        let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
+        req.patch = Some(serde_json::json!({ "status": { "images": list } }));
+        self.client.send(ctx, 0, req, Tag::Other);
     }
 
     /// Records an event about container `i` of the pod (`spec.containers{name}`).
