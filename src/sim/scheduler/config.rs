@@ -149,6 +149,12 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array).into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
 }
 
+/// An API type inside the configuration, read from its JSON bytes: the same deserializer the
+/// object store uses, so the page carries no second copy of these types' parsers.
+fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
+    serde_json::from_slice(v.to_string().as_bytes()).map_err(|e| e.to_string())
+}
+
 fn plugin_args(profile: &mut Profile, name: &str, args: &Value) -> Result<(), String> {
     let int = |field: &str| args.get(field).and_then(Value::as_i64);
     match name {
@@ -192,12 +198,12 @@ fn plugin_args(profile: &mut Profile, name: &str, args: &Value) -> Result<(), St
         "NodeAffinity" => {
             if let Some(a) = args.get("addedAffinity") {
                 profile.node_affinity.added_affinity =
-                    Some(serde_json::from_value(a.clone()).map_err(|e| e.to_string())?);
+                    Some(typed(a)?);
             }
         }
         "PodTopologySpread" => {
             if let Some(c) = args.get("defaultConstraints") {
-                profile.spread.default_constraints = serde_json::from_value(c.clone()).map_err(|e| e.to_string())?;
+                profile.spread.default_constraints = typed(c)?;
             }
             let listed = !profile.spread.default_constraints.is_empty();
             match args.get("defaultingType").and_then(Value::as_str) {
