@@ -197,8 +197,7 @@ fn plugin_args(profile: &mut Profile, name: &str, args: &Value) -> Result<(), St
         }
         "NodeAffinity" => {
             if let Some(a) = args.get("addedAffinity") {
-                profile.node_affinity.added_affinity =
-                    Some(typed(a)?);
+                profile.node_affinity.added_affinity = Some(typed(a)?);
             }
         }
         "PodTopologySpread" => {
