@@ -68,6 +68,7 @@ impl Default for ClusterSpec {
                 key: "node-role.kubernetes.io/control-plane".into(),
                 value: String::new(),
                 effect: "NoSchedule".into(),
+                time_added: None,
             }],
         };
         let worker = |i: usize| NodeConfig {
@@ -293,6 +294,10 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
                 ),
                 rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
+                // Node lifecycle and taint eviction.
+                rule(&["get", "list", "watch", "update", "patch"], &[""], &["nodes"]),
+                rule(&["update", "patch"], &[""], &["nodes/status", "pods/status"]),
+                rule(&["get", "list", "watch"], &["coordination.k8s.io"], &["leases"]),
                 events_rule(),
                 leases_rule(),
             ],

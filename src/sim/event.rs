@@ -121,7 +121,13 @@ pub enum Timer {
         uid: String,
         seq: u64,
     },
-    LeaseRenew,
+    /// The kubelet's lease renewal and node status tick (`life` tells a restarted kubelet's
+    /// timers apart).
+    LeaseRenew {
+        life: u64,
+    },
+    /// The node lifecycle controller's monitorNodeHealth pass (--node-monitor-period).
+    NodeMonitor,
     Retry {
         token: u64,
     },

@@ -231,18 +231,26 @@ impl Simulation {
             .map(|i| i as ComponentId)
     }
 
-    /// Kills a process (etcd members for now): it drops every message and loses what it had
-    /// not made durable. Returns false for components that cannot crash yet.
+    /// Kills a process: an etcd member drops every message and loses what it had not made
+    /// durable; a kubelet's node powers off. Returns false for components that cannot crash.
     pub fn crash(&mut self, id: ComponentId) -> bool {
         let crashed = match self.components.get_mut(id as usize) {
             Some(Component::Etcd(m)) if m.up => {
                 m.crash();
                 true
             }
+            Some(Component::Kubelet(k)) if k.up => {
+                k.crash();
+                true
+            }
             _ => false,
         };
         if crashed {
-            self.note(id, "crash", "process killed");
+            let what = match self.components.get(id as usize) {
+                Some(Component::Kubelet(_)) => "node powered off: kubelet and containers stopped",
+                _ => "process killed",
+            };
+            self.note(id, "crash", what);
         }
         crashed
     }

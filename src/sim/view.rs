@@ -149,6 +149,7 @@ impl Simulation {
                                 _ if p.metadata.deletion_timestamp.is_some() => "Terminating",
                                 Some(Step::Running) => "Running",
                                 Some(Step::Pull(_)) => "Pulling",
+                                Some(Step::Dead) => "Unknown",
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };
@@ -156,7 +157,11 @@ impl Simulation {
                         })
                         .collect();
                     running_pods += pods.iter().filter(|p| p.status == "Running").count();
-                    let line = format!("{} pods · {} images", pods.len(), k.images.len());
+                    let line = if k.up {
+                        format!("{} pods · {} images", pods.len(), k.images.len())
+                    } else {
+                        "stopped (node powered off)".to_string()
+                    };
                     nodes.push(NodeView {
                         name: k.config.name.clone(),
                         control_plane: i > 0 && nodes.is_empty(),

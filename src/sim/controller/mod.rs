@@ -1,10 +1,13 @@
-//! kube-controller-manager: informers over deployments, replicasets and pods, one rate-limited
-//! work queue per controller, and reconciliation through ordinary API requests that walk the
-//! apiserver's whole handler chain. Runs the Deployment, ReplicaSet and garbage-collector loops.
+//! kube-controller-manager: informers over deployments, replicasets, pods, nodes and leases,
+//! one rate-limited work queue per controller, and reconciliation through ordinary API
+//! requests that walk the apiserver's whole handler chain. Runs the Deployment, ReplicaSet,
+//! garbage-collector, node lifecycle and taint eviction loops.
 
 pub mod deployment;
 pub mod garbagecollector;
+pub mod nodelifecycle;
 pub mod replicaset;
+pub mod tainteviction;
 pub mod workqueue;
 
 use super::api::request::{ApiBody, Credential, WatchType};
@@ -12,6 +15,8 @@ use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::client::{key_of, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
+use super::recorder::{self, Recorder};
+use super::time::SimTime;
 use super::Ctx;
 use std::collections::BTreeMap;
 use workqueue::WorkQueue;
@@ -24,6 +29,8 @@ pub enum Loop {
     Deployment,
     ReplicaSet,
     GarbageCollector,
+    /// Keys are pods whose eviction from a tainted node is due.
+    TaintEviction,
 }
 
 impl Loop {
@@ -32,6 +39,7 @@ impl Loop {
             Loop::Deployment => "deployment",
             Loop::ReplicaSet => "replicaset",
             Loop::GarbageCollector => "garbagecollector",
+            Loop::TaintEviction => "taint-eviction-controller",
         }
     }
 }
@@ -39,7 +47,12 @@ impl Loop {
 #[derive(Clone, Debug)]
 enum Tag {
     Watch,
-    Write { controller: Loop, key: String },
+    Write {
+        controller: Loop,
+        key: String,
+    },
+    /// Event writes and node lifecycle patches: nothing to do with the answer.
+    Note,
 }
 
 #[derive(Clone, Debug)]
@@ -48,7 +61,15 @@ pub struct ControllerManager {
     pub deployments: Informer,
     pub replicasets: Informer,
     pub pods: Informer,
+    pub nodes: Informer,
+    pub leases: Informer,
     pub queues: BTreeMap<Loop, WorkQueue>,
+    /// Node lifecycle: what was last seen of each node's heartbeat.
+    health: BTreeMap<String, nodelifecycle::Health>,
+    /// Taint eviction: pods marked for deletion, with when.
+    evictions: BTreeMap<String, SimTime>,
+    node_events: Recorder,
+    eviction_events: Recorder,
     expectations: replicaset::Expectations,
     working: bool,
     retries: BTreeMap<u64, (Loop, String)>,
@@ -68,7 +89,13 @@ impl ControllerManager {
             deployments: informer("deployments"),
             replicasets: informer("replicasets"),
             pods: informer("pods"),
-            queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector]
+            nodes: informer("nodes"),
+            leases: informer("leases"),
+            health: BTreeMap::new(),
+            evictions: BTreeMap::new(),
+            node_events: Recorder::new("node-controller", ""),
+            eviction_events: Recorder::new("taint-eviction-controller", ""),
+            queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector, Loop::TaintEviction]
                 .into_iter()
                 .map(|l| (l, WorkQueue::default()))
                 .collect(),
@@ -82,10 +109,18 @@ impl ControllerManager {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                ctx.phase("start", "informers: deployments, replicasets, pods");
-                for inf in [&mut self.deployments, &mut self.replicasets, &mut self.pods] {
-                    inf.start(ctx, &mut self.client, Tag::Watch);
+                ctx.phase("start", "informers: deployments, replicasets, pods, nodes, leases");
+                let client = &mut self.client;
+                for inf in
+                    [&mut self.deployments, &mut self.replicasets, &mut self.pods, &mut self.nodes, &mut self.leases]
+                {
+                    inf.start(ctx, client, Tag::Watch);
                 }
+                ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
+            }
+            Timer::NodeMonitor => {
+                self.monitor_node_health(ctx);
+                ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
             }
             Timer::Work => {
                 self.working = false;
@@ -119,28 +154,27 @@ impl ControllerManager {
             },
             Payload::Watch(ev) => {
                 let ev = *ev;
-                for which in 0..3 {
-                    let inf = match which {
-                        0 => &mut self.deployments,
-                        1 => &mut self.replicasets,
-                        _ => &mut self.pods,
-                    };
-                    if let Some(old) = inf.apply(&ev) {
-                        self.on_event(ctx, ev.type_, old, &ev.object);
-                        break;
-                    }
+                let old = self.informers_mut().into_iter().find_map(|inf| inf.apply(&ev));
+                if let Some(old) = old {
+                    self.on_event(ctx, ev.type_, old, &ev.object);
                 }
             }
             _ => {}
         }
     }
 
+    fn informers_mut(&mut self) -> [&mut Informer; 5] {
+        [&mut self.deployments, &mut self.replicasets, &mut self.pods, &mut self.nodes, &mut self.leases]
+    }
+
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
-        for inf in [&mut self.deployments, &mut self.replicasets, &mut self.pods] {
-            if inf.watch_id == Some(req_id) {
-                inf.on_started(body);
-                break;
-            }
+        if let Some(inf) = self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
+            inf.on_started(body);
+        }
+        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
+        for n in nodes {
+            self.health.entry(n.clone()).or_insert_with(|| nodelifecycle::Health::new(ctx.now));
+            self.node_changed(ctx, &n);
         }
         let keys: Vec<(Loop, String)> = self
             .deployments
@@ -169,7 +203,24 @@ impl ControllerManager {
                     );
                 }
             }
+            Object::Node(n) if type_ == WatchType::Deleted => {
+                self.health.remove(&n.metadata.name);
+            }
+            Object::Node(n) => {
+                let name = n.metadata.name.clone();
+                self.health.entry(name.clone()).or_insert_with(|| nodelifecycle::Health::new(ctx.now));
+                self.node_changed(ctx, &name);
+            }
+            Object::Lease(l) if l.metadata.namespace == "kube-node-lease" => {
+                let node = self.nodes.store.get(&l.metadata.name).and_then(|o| o.as_node());
+                if let Some(h) = self.health.get_mut(&l.metadata.name) {
+                    h.observe(ctx.now, node, Some(l));
+                }
+            }
             Object::Pod(p) => {
+                if type_ != WatchType::Deleted && !p.spec.node_name.is_empty() {
+                    self.check_eviction(ctx, &key);
+                }
                 if let Some(owner) = p.metadata.controller_ref() {
                     let rs_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
                     let was_active = old.as_ref().and_then(|o| o.as_pod()).is_some_and(replicaset::is_active);
@@ -223,6 +274,7 @@ impl ControllerManager {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
             Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations),
             Loop::GarbageCollector => garbagecollector::collect(&key, &[&self.replicasets, &self.pods]),
+            Loop::TaintEviction => self.evict(ctx.now, &key),
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
         for req in syncs {
@@ -233,4 +285,134 @@ impl ControllerManager {
             ctx.timer(SYNC_US, Timer::Work);
         }
     }
+}
+
+/// Node lifecycle and taint eviction.
+impl ControllerManager {
+    /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
+    /// marked not ready.
+    fn monitor_node_health(&mut self, ctx: &mut Ctx) {
+        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
+        for name in nodes {
+            let Some(node) = self.nodes.store.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
+            let lease = self.leases.store.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
+                Object::Lease(l) => Some(l),
+                _ => None,
+            });
+            let Some(h) = self.health.get_mut(&name) else { continue };
+            h.observe(ctx.now, Some(&node), lease);
+            let Some(req) = nodelifecycle::mark_unknown(&node, h, ctx.now) else { continue };
+            ctx.phase("nodelifecycle", format!("{name}: no heartbeat for 50s, Ready → Unknown"));
+            self.client.send(ctx, 0, req, Tag::Note);
+            let on = recorder::reference("Node", &node.metadata);
+            let req = self.node_events.event(
+                ctx.now,
+                on,
+                recorder::NORMAL,
+                "NodeNotReady",
+                format!("Node {name} status is now: NodeNotReady"),
+            );
+            self.client.send(ctx, 0, req, Tag::Note);
+            let pods: Vec<_> =
+                self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).cloned().collect();
+            for p in pods {
+                if let Some(req) = nodelifecycle::mark_pod_not_ready(&p, ctx.now) {
+                    self.client.send(ctx, 0, req, Tag::Note);
+                    let on = recorder::reference("Pod", &p.metadata);
+                    let req = self.node_events.event(
+                        ctx.now,
+                        on,
+                        recorder::WARNING,
+                        "NodeNotReady",
+                        "Node is not ready".into(),
+                    );
+                    self.client.send(ctx, 0, req, Tag::Note);
+                }
+            }
+        }
+    }
+
+    /// A node changed: keep its taints in step with its Ready condition, and review the
+    /// evictions of its pods.
+    fn node_changed(&mut self, ctx: &mut Ctx, name: &str) {
+        let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()).cloned() else { return };
+        if let Some(h) = self.health.get_mut(name) {
+            h.observe(ctx.now, Some(&node), None);
+        }
+        if let Some(req) = nodelifecycle::taint_patch(&node, ctx.now) {
+            ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(&node)));
+            self.client.send(ctx, 0, req, Tag::Note);
+        }
+        let pods: Vec<String> = self
+            .pods
+            .objects()
+            .filter_map(|o| o.as_pod())
+            .filter(|p| p.spec.node_name == name)
+            .map(|p| super::api::meta::cache_key(&p.metadata.namespace, &p.metadata.name))
+            .collect();
+        for key in pods {
+            self.check_eviction(ctx, &key);
+        }
+    }
+
+    /// processPodOnNode: schedule, keep or cancel the pod's eviction.
+    fn check_eviction(&mut self, ctx: &mut Ctx, key: &str) {
+        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else { return };
+        if pod.metadata.deletion_timestamp.is_some() {
+            self.evictions.remove(key);
+            return;
+        }
+        let taints = self.nodes.store.get(&pod.spec.node_name).and_then(|o| o.as_node()).map(|n| n.spec.taints.clone());
+        let due = tainteviction::deadline(pod, &taints.unwrap_or_default(), ctx.now);
+        match (due, self.evictions.get(key).copied()) {
+            (None, Some(_)) => {
+                self.evictions.remove(key);
+                let on = recorder::reference("Pod", &pod.metadata);
+                let message = tainteviction::cancelling_message(key);
+                let req = self.eviction_events.event(ctx.now, on, recorder::NORMAL, "TaintManagerEviction", message);
+                self.client.send(ctx, 0, req, Tag::Note);
+            }
+            (Some(at), None) => {
+                self.evictions.insert(key.to_string(), at);
+                let token = self.next_retry;
+                self.next_retry += 1;
+                self.retries.insert(token, (Loop::TaintEviction, key.to_string()));
+                ctx.timer(at.since(ctx.now), Timer::Retry { token });
+            }
+            _ => {}
+        }
+    }
+
+    /// The eviction of `key` is due: delete the pod (gracefully) and say so.
+    fn evict(&mut self, now: SimTime, key: &str) -> Vec<super::api::request::ApiRequest> {
+        let Some(at) = self.evictions.get(key).copied() else { return vec![] };
+        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else {
+            self.evictions.remove(key);
+            return vec![];
+        };
+        if at > now {
+            return vec![];
+        }
+        self.evictions.remove(key);
+        let res = ResourceInfo::by_plural("pods").expect("pods are in the resource table");
+        let delete = super::api::request::ApiRequest::new(
+            super::api::request::Verb::Delete,
+            res,
+            &pod.metadata.namespace,
+            &pod.metadata.name,
+        );
+        let on = recorder::reference("Pod", &pod.metadata);
+        let event = self.eviction_events.event(
+            now,
+            on,
+            recorder::NORMAL,
+            "TaintManagerEviction",
+            tainteviction::marking_message(key),
+        );
+        vec![delete, event]
+    }
+}
+
+fn ready_of(node: &super::api::Node) -> &str {
+    node.condition("Ready").map_or("Unknown", |c| c.status.as_str())
 }

@@ -57,6 +57,8 @@ pub enum Step {
     Running,
     Stop,
     Teardown,
+    /// The node went down under the pod: its containers are gone, its IP still reserved.
+    Dead,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +93,10 @@ pub struct Kubelet {
     images_changed: bool,
     pub ipam: Ipam,
     pub registered: bool,
+    /// False while the node is powered off.
+    pub up: bool,
+    /// Incremented by every crash, so that timers of the previous run are ignored.
+    life: u64,
     next_seq: u64,
     rng: SimRng,
     recorder: Recorder,
@@ -117,24 +123,30 @@ impl Kubelet {
             images_changed: false,
             ipam: Ipam::new(index),
             registered: false,
+            up: true,
+            life: 0,
             next_seq: 1,
             rng,
         }
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if !self.up && timer != Timer::Restart {
+            return;
+        }
         match timer {
-            Timer::Start => {
+            Timer::Start | Timer::Restart => {
+                self.up = true;
                 ctx.phase("register", format!("registering node {}", self.config.name));
                 let req =
                     ApiRequest::new(Verb::Create, res("nodes"), "", "").with_body(Object::Node(self.node_object(ctx)));
                 self.client.send(ctx, 0, req, Tag::Register);
             }
-            Timer::LeaseRenew => {
+            Timer::LeaseRenew { life } if life == self.life => {
                 let mut req = ApiRequest::new(Verb::Patch, res("leases"), "kube-node-lease", &self.config.name);
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
-                ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
+                ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
                 if self.images_changed {
                     self.report_images(ctx);
                 }
@@ -147,6 +159,9 @@ impl Kubelet {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up {
+            return;
+        }
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
@@ -193,7 +208,27 @@ impl Kubelet {
         };
         let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "").with_body(Object::Lease(lease));
         self.client.send(ctx, 0, req, Tag::Lease);
-        ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew);
+        ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
+        if self.life > 0 {
+            // Back after a power-off: the lease was renewed above; post Ready again.
+            let ready = self.node_object(ctx).status.conditions;
+            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
+            req.patch = Some(serde_json::json!({ "status": { "conditions": ready } }));
+            self.client.send(ctx, 0, req, Tag::Other);
+        }
+    }
+
+    /// Powers the node off: the kubelet stops renewing its lease and reporting, and every
+    /// container on the node is gone. Pod IPs stay reserved (host-local IPAM keeps them on
+    /// disk) until the kubelet, back, tears each pod down or starts it again.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.registered = false;
+        self.life += 1;
+        for w in self.workers.values_mut() {
+            w.step = Step::Dead;
+            w.seq = 0;
+        }
     }
 
     fn node_object(&self, ctx: &Ctx) -> Node {
@@ -252,7 +287,22 @@ impl Kubelet {
         let uid = pod.metadata.uid.clone();
         let deleting = pod.metadata.deletion_timestamp.is_some();
         match self.workers.get(&uid).map(|w| w.step) {
-            None if deleting || pod.is_terminal() => {}
+            None if deleting => {
+                // Nothing runs for it here (any more): confirm the deletion for good.
+                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
+                req.grace_period_seconds = Some(0);
+                self.client.send(ctx, 0, req, Tag::Other);
+            }
+            None if pod.is_terminal() => {}
+            Some(Step::Dead) if deleting => self.begin(ctx, &uid, Step::Stop),
+            Some(Step::Dead) => {
+                ctx.phase("SyncPod", format!("{key}: containers gone with the node, starting again"));
+                self.release(&uid);
+                if let Some(w) = self.workers.get_mut(&uid) {
+                    w.ip.clear();
+                }
+                self.begin(ctx, &uid, Step::Sandbox);
+            }
             None => {
                 ctx.phase("SyncPod", format!("{key}: admitted"));
                 self.workers.insert(
@@ -324,7 +374,7 @@ impl Kubelet {
                 ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
             }
             Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
-            Step::Running => return,
+            Step::Running | Step::Dead => return,
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -408,7 +458,7 @@ impl Kubelet {
                 self.workers.remove(uid);
                 None
             }
-            Step::Running => None,
+            Step::Running | Step::Dead => None,
         };
         if let Some(n) = next {
             self.begin(ctx, uid, n);

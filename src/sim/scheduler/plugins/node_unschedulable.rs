@@ -1,7 +1,6 @@
 //! NodeUnschedulable (pkg/scheduler/framework/plugins/nodeunschedulable): cordoned nodes
 //! (spec.unschedulable) take only pods tolerating node.kubernetes.io/unschedulable:NoSchedule.
 
-use super::taint_toleration::tolerates;
 use crate::sim::api::{Pod, Taint};
 use crate::sim::scheduler::framework::{Code, NodeInfo, Status};
 
@@ -12,9 +11,13 @@ pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
     if !node.node.spec.unschedulable {
         return Status::success();
     }
-    let taint =
-        Taint { key: "node.kubernetes.io/unschedulable".into(), value: String::new(), effect: "NoSchedule".into() };
-    if pod.spec.tolerations.iter().any(|t| tolerates(t, &taint)) {
+    let taint = Taint {
+        key: "node.kubernetes.io/unschedulable".into(),
+        value: String::new(),
+        effect: "NoSchedule".into(),
+        time_added: None,
+    };
+    if pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
         Status::success()
     } else {
         Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON)

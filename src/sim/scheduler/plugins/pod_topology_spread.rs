@@ -6,7 +6,6 @@
 //! StatefulSet. Weight 2.
 
 use super::node_affinity::required_matches;
-use super::taint_toleration::tolerates;
 use crate::sim::api::{LabelSelector, Labels, Pod, TopologySpreadConstraint};
 use crate::sim::scheduler::framework::{Code, NodeInfo, Snapshot, Status, MAX_NODE_SCORE};
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,7 +94,7 @@ impl Constraint {
         }
         if self.honor_taints {
             let hard = node.node.spec.taints.iter().filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute");
-            if !hard.into_iter().all(|x| pod.spec.tolerations.iter().any(|t| tolerates(t, x))) {
+            if !hard.into_iter().all(|x| pod.spec.tolerations.iter().any(|t| t.tolerates(x))) {
                 return false;
             }
         }

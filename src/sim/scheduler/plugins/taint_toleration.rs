@@ -2,27 +2,12 @@
 //! a NoSchedule/NoExecute taint the pod does not tolerate; Score counts intolerable
 //! PreferNoSchedule taints, normalized in reverse (fewer is better), weight 3.
 
-use crate::sim::api::{Pod, Taint, Toleration};
+use crate::sim::api::Pod;
 use crate::sim::scheduler::framework::{Code, NodeInfo, Status};
 
 pub const NAME: &str = "TaintToleration";
 pub const WEIGHT: i64 = 3;
 pub const ERR_REASON: &str = "node(s) had untolerated taint(s)";
-
-/// core/v1 Toleration.ToleratesTaint (without the alpha Gt/Lt operators).
-pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    if !t.effect.is_empty() && t.effect != taint.effect {
-        return false;
-    }
-    if !t.key.is_empty() && t.key != taint.key {
-        return false;
-    }
-    match t.operator.as_str() {
-        "" | "Equal" => t.value == taint.value,
-        "Exists" => true,
-        _ => false,
-    }
-}
 
 pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
     let untolerated = node
@@ -31,7 +16,7 @@ pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
         .taints
         .iter()
         .filter(|x| x.effect == "NoSchedule" || x.effect == "NoExecute")
-        .find(|x| !pod.spec.tolerations.iter().any(|t| tolerates(t, x)));
+        .find(|x| !pod.spec.tolerations.iter().any(|t| t.tolerates(x)));
     match untolerated {
         Some(_) => Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON),
         None => Status::success(),
@@ -42,10 +27,6 @@ pub fn filter(pod: &Pod, node: &NodeInfo) -> Status {
 /// with an empty or PreferNoSchedule effect.
 pub fn score(pod: &Pod, node: &NodeInfo) -> i64 {
     let prefer = || pod.spec.tolerations.iter().filter(|t| t.effect.is_empty() || t.effect == "PreferNoSchedule");
-    node.node
-        .spec
-        .taints
-        .iter()
-        .filter(|x| x.effect == "PreferNoSchedule" && !prefer().any(|t| tolerates(t, x)))
-        .count() as i64
+    node.node.spec.taints.iter().filter(|x| x.effect == "PreferNoSchedule" && !prefer().any(|t| t.tolerates(x))).count()
+        as i64
 }

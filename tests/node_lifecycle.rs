@@ -1,0 +1,75 @@
+//! A node lost and found: its kubelet stops, the node lifecycle controller marks it Unknown
+//! after the grace period and taints it unreachable, the taint eviction controller deletes
+//! its pods after their 300 s toleration, the ReplicaSet replaces them on healthy nodes; when
+//! the node comes back the stuck pods are finally removed and the taints go.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::component::Role;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+fn kubelet_of(sim: &Simulation, node: &str) -> u32 {
+    sim.infos.iter().position(|i| i.role == Role::Kubelet && i.node == node).expect("a kubelet per node") as u32
+}
+
+fn on_node<'a>(pods: &'a str, node: &str) -> Vec<&'a str> {
+    pods.lines().filter(|l| l.split_whitespace().nth(6) == Some(node)).collect()
+}
+
+#[test]
+fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=6", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    let lost = on_node(&pods, "worker-1").len();
+    assert!(lost > 0, "the spread puts pods on worker-1:\n{pods}");
+
+    let t0 = sim.now();
+    assert!(sim.crash(kubelet_of(&sim, "worker-1")));
+    // Within the 50 s grace period the node still looks Ready.
+    sim.run_until(t0.plus(45 * SECONDS));
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert!(nodes.lines().any(|l| l.starts_with("worker-1 ") && l.contains(" Ready ")), "{nodes}");
+    // After it: Unknown (NotReady in the table), tainted unreachable.
+    sim.run_until(t0.plus(70 * SECONDS));
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert!(nodes.lines().any(|l| l.starts_with("worker-1 ") && l.contains(" NotReady ")), "{nodes}");
+    let node = kubectl::run(&mut sim, "kubectl get node worker-1 -o json", TIMEOUT);
+    assert!(node.contains("\"node.kubernetes.io/unreachable\"") && node.contains("NodeStatusUnknown"), "{node}");
+    let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    let node_event = events.lines().find(|l| l.contains(" node/worker-1 ")).unwrap_or_default();
+    assert!(
+        node_event.contains("Normal    NodeNotReady")
+            && node_event.ends_with("Node worker-1 status is now: NodeNotReady"),
+        "{events}"
+    );
+    // The pods tolerate unreachable for 300 s (DefaultTolerationSeconds), then are evicted.
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    assert!(on_node(&pods, "worker-1").iter().all(|l| !l.contains("Terminating")), "{pods}");
+    sim.run_until(t0.plus(400 * SECONDS));
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    let stuck = on_node(&pods, "worker-1");
+    assert_eq!(stuck.len(), lost, "{pods}");
+    assert!(stuck.iter().all(|l| l.contains("Terminating")), "the kubelet is gone, so they stay Terminating:\n{pods}");
+    let running = pods.lines().filter(|l| l.contains(" Running ") && !l.contains("worker-1")).count();
+    assert_eq!(running, 6, "replaced on healthy nodes:\n{pods}");
+    let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(
+        events.contains("TaintManagerEviction") && events.contains("Marking for deletion Pod default/web-"),
+        "{events}"
+    );
+
+    // Power back on: the kubelet confirms the deletions, the node is Ready and untainted.
+    sim.restart(kubelet_of(&sim, "worker-1"));
+    sim.run_until(t0.plus(430 * SECONDS));
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    assert!(on_node(&pods, "worker-1").is_empty(), "{pods}");
+    let node = kubectl::run(&mut sim, "kubectl get node worker-1 -o json", TIMEOUT);
+    assert!(!node.contains("node.kubernetes.io/unreachable"), "{node}");
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert!(nodes.lines().any(|l| l.starts_with("worker-1 ") && l.contains(" Ready ")), "{nodes}");
+}
