@@ -52,6 +52,10 @@ pub struct NodeView {
     pub name: String,
     pub control_plane: bool,
     pub pods: Vec<PodView>,
+    /// False while the machine is powered off.
+    pub powered: bool,
+    /// The Node's Ready condition as the control plane sees it (True, False, Unknown).
+    pub ready: String,
 }
 
 /// The scheduler's latest attempt, for the canvas: which pod, when, and every node's result.
@@ -86,6 +90,8 @@ impl Simulation {
         let mut running_pods = 0;
         let mut api_requests = 0;
         let mut scheduling = None;
+        // The control plane's view of each node's Ready condition, from the scheduler's cache.
+        let mut ready: std::collections::BTreeMap<String, String> = Default::default();
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut etcd = None;
             let status = match c {
@@ -113,6 +119,10 @@ impl Simulation {
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
                 Component::Scheduler(s) => {
+                    for n in &s.cache.nodes {
+                        let status = n.node.condition("Ready").map_or("Unknown", |c| c.status.as_str());
+                        ready.insert(n.name().to_string(), status.to_string());
+                    }
                     scheduling = s.attempts.back().map(|(pod, a)| SchedulingView {
                         pod: pod.clone(),
                         at: a.at,
@@ -166,6 +176,8 @@ impl Simulation {
                         name: k.config.name.clone(),
                         control_plane: i > 0 && nodes.is_empty(),
                         pods,
+                        powered: k.up,
+                        ready: ready.get(&k.config.name).cloned().unwrap_or_else(|| "Unknown".into()),
                     });
                     line
                 }

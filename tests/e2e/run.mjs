@@ -225,6 +225,23 @@ await test('the scheduler panel explains why pods fit nowhere; describe shows Fa
   }
 });
 
+await test('a powered-off node goes NotReady and is tainted unreachable', async (page) => {
+  await open(page);
+  await page.getByTestId('fault-target').selectOption({ label: 'node worker-1' });
+  await page.getByRole('button', { name: 'Power off the node (kubelet and containers stop)' }).click();
+  await page.getByTestId('speed').selectOption('100');
+  let nodes = '';
+  for (let i = 0; i < 20 && !/worker-1\s+NotReady/.test(nodes); i++) {
+    await page.waitForTimeout(500);
+    nodes = await command(page, 'kubectl get nodes');
+  }
+  if (!/worker-1\s+NotReady/.test(nodes)) throw new Error(nodes);
+  await page.getByTestId('speed').selectOption('1');
+  await page.screenshot({ path: path.join(artifacts, 'node-powered-off.png') });
+  const events = await command(page, 'kubectl get events');
+  if (!events.includes('Node worker-1 status is now: NodeNotReady')) throw new Error(events);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

@@ -106,6 +106,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
         }
     }
     draw_pods(f, slots);
+    draw_node_health(f);
     super::scheduling::draw(f);
     draw_pending(f);
     draw_messages(f);
@@ -222,6 +223,31 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) {
             ctx.set_font("13px system-ui, sans-serif");
             let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
             text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
+        }
+    }
+}
+
+/// A powered-off node is greyed out; a node the control plane no longer sees Ready carries a
+/// red NotReady tag.
+fn draw_node_health(f: &Frame) {
+    let ctx = f.ctx;
+    for node in &f.view.nodes {
+        let Some(r) = f.layout.node_rects.get(&node.name) else { continue };
+        if !node.powered {
+            rounded(ctx, r, 14.0);
+            ctx.set_fill_style_str("rgba(15, 20, 25, 0.55)");
+            ctx.fill();
+            let (cx, _) = r.center();
+            ctx.set_text_align("center");
+            text(ctx, "POWERED OFF", cx, r.y + r.h - 48.0, "600 16px system-ui, sans-serif", palette::TEXT);
+            ctx.set_text_align("start");
+        }
+        if node.ready != "True" {
+            let tag = Rect { x: r.x + 12.0, y: r.y + r.h - 30.0, w: 82.0, h: 22.0 };
+            rounded(ctx, &tag, 6.0);
+            ctx.set_fill_style_str(palette::NOT_READY);
+            ctx.fill();
+            text(ctx, "NotReady", tag.x + 10.0, tag.y + 16.0, "600 13px system-ui, sans-serif", palette::TEXT);
         }
     }
 }

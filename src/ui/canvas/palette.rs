@@ -33,6 +33,8 @@ pub fn message(k: MsgKind) -> &'static str {
 }
 
 pub const POD: &str = "#D55E00";
+/// A node the control plane sees NotReady or Unknown.
+pub const NOT_READY: &str = "#a23b2a";
 
 /// Pod chip fill and a one-letter second cue for its state.
 pub fn pod_state(status: &str) -> (&'static str, &'static str) {

@@ -1,5 +1,6 @@
-//! The operator's context menu on an etcd member (right-click): stop or restart it, cut it
-//! off the network or heal, slow its disk, hand it leadership.
+//! The operator's context menu (right-click): on an etcd member, stop or restart it, cut it
+//! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
+//! power the node off or on.
 
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
@@ -7,6 +8,9 @@ use crate::sim::event::ComponentId;
 use crate::sim::network::LinkFault;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
+
+/// Nodes carrying it run the control plane: powering them off is not offered (yet).
+const CONTROL_PLANE_LABEL: &str = "node-role.kubernetes.io/control-plane";
 
 /// A slow disk: network-attached storage under load.
 const SLOW_FSYNC_US: u64 = 100_000;
@@ -29,6 +33,8 @@ enum Action {
     SlowDisk,
     FastDisk,
     TakeLeadership,
+    PowerOff,
+    PowerOn,
 }
 
 impl Action {
@@ -50,6 +56,8 @@ impl Action {
             Action::SlowDisk => "Slow disk (fsync 100 ms)",
             Action::FastDisk => "Normal disk (fsync 0.8 ms)",
             Action::TakeLeadership => "Transfer leadership here",
+            Action::PowerOff => "Power off the node (kubelet and containers stop)",
+            Action::PowerOn => "Power the node on again",
         }
         .to_string()
     }
@@ -58,8 +66,15 @@ impl Action {
 /// The actions that make sense for this member now.
 fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     let e = engine.borrow();
-    let Some(Component::Etcd(m)) = e.sim.components.get(id as usize) else { return (String::new(), vec![]) };
     let name = e.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
+    let m = match e.sim.components.get(id as usize) {
+        Some(Component::Etcd(m)) => m,
+        Some(Component::Kubelet(k)) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
+            let node = format!("node {}", k.config.name);
+            return (node, vec![if k.up { Action::PowerOff } else { Action::PowerOn }]);
+        }
+        _ => return (String::new(), vec![]),
+    };
     let mut list = vec![if m.up { Action::Stop } else { Action::Restart }, Action::Isolate, Action::Heal];
     list.push(if m.fsync_us >= SLOW_FSYNC_US { Action::FastDisk } else { Action::SlowDisk });
     if m.up && m.raft.role != Role::Leader {
@@ -79,7 +94,10 @@ fn run(engine: &Shared, id: ComponentId, a: Action) {
         Action::Stop => {
             sim.crash(id);
         }
-        Action::Restart => sim.restart(id),
+        Action::Restart | Action::PowerOn => sim.restart(id),
+        Action::PowerOff => {
+            sim.crash(id);
+        }
         Action::Isolate => sim.isolate(id),
         Action::Heal => sim.heal(),
         Action::SlowDisk => sim.set_fsync(id, SLOW_FSYNC_US),
@@ -124,30 +142,34 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     }
 }
 
-/// The keyboard way to the same menu: pick an etcd member in the toolbar.
+/// The keyboard way to the same menu: pick an etcd member or a worker node in the toolbar.
 #[component]
 pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
     let members: Vec<(ComponentId, String)> = {
         let e = engine.borrow();
-        e.sim
-            .components
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c, Component::Etcd(_)))
-            .map(|(i, _)| (i as ComponentId, e.sim.infos[i].name.clone()))
-            .collect()
+        let etcd = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+            Component::Etcd(_) => Some((i as ComponentId, e.sim.infos[i].name.clone())),
+            _ => None,
+        });
+        let nodes = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+            Component::Kubelet(k) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
+                Some((i as ComponentId, format!("node {}", k.config.name)))
+            }
+            _ => None,
+        });
+        etcd.chain(nodes).collect()
     };
     view! {
         <select
             data-testid="fault-target"
-            aria-label="etcd faults"
-            title="Faults on an etcd member (or right-click it)"
+            aria-label="Faults"
+            title="Faults on an etcd member or a node (or right-click it)"
             on:change=move |ev| {
                 let id = event_target_value(&ev).parse::<ComponentId>().ok();
                 menu.set(id.map(|id| MenuAt { x: 12.0, y: 12.0, id }));
             }
         >
-            <option value="" selected=true>"etcd faults…"</option>
+            <option value="" selected=true>"Faults…"</option>
             {members.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
         </select>
     }
