@@ -4,6 +4,7 @@
 //! garbage-collector, node lifecycle and taint eviction loops.
 
 pub mod deployment;
+pub mod events;
 pub mod garbagecollector;
 pub mod nodelifecycle;
 pub mod replicaset;
@@ -50,6 +51,7 @@ enum Tag {
     Write {
         controller: Loop,
         key: String,
+        event: Option<Box<events::Intent>>,
     },
     /// Event writes and node lifecycle patches: nothing to do with the answer.
     Note,
@@ -68,8 +70,8 @@ pub struct ControllerManager {
     health: BTreeMap<String, nodelifecycle::Health>,
     /// Taint eviction: pods marked for deletion, with when.
     evictions: BTreeMap<String, SimTime>,
-    node_events: Recorder,
-    eviction_events: Recorder,
+    /// One event recorder per controller, by its event source name.
+    recorders: BTreeMap<&'static str, Recorder>,
     expectations: replicaset::Expectations,
     working: bool,
     retries: BTreeMap<u64, (Loop, String)>,
@@ -93,8 +95,7 @@ impl ControllerManager {
             leases: informer("leases"),
             health: BTreeMap::new(),
             evictions: BTreeMap::new(),
-            node_events: Recorder::new("node-controller", ""),
-            eviction_events: Recorder::new("taint-eviction-controller", ""),
+            recorders: BTreeMap::new(),
             queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector, Loop::TaintEviction]
                 .into_iter()
                 .map(|l| (l, WorkQueue::default()))
@@ -139,15 +140,19 @@ impl ControllerManager {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
-                (Some(Tag::Write { controller, key }), Err(status)) => {
+                (Some(Tag::Write { controller, key, .. }), Err(status)) => {
                     ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
                     if status.code != 404 {
                         self.requeue_later(ctx, controller, key);
                     }
                 }
-                (Some(Tag::Write { controller, key }), Ok(_)) => {
+                (Some(Tag::Write { controller, key, event }), Ok(reply)) => {
                     if let Some(q) = self.queues.get_mut(&controller) {
                         q.forget(&key);
+                    }
+                    if let Some(i) = event {
+                        let message = events::message(&i, &reply);
+                        self.record(ctx, i.component, i.on, recorder::NORMAL, i.reason, message);
                     }
                 }
                 _ => {}
@@ -278,7 +283,8 @@ impl ControllerManager {
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
         for req in syncs {
-            self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone() });
+            let event = events::intent(l, &key, &req, &self.deployments, &self.replicasets).map(Box::new);
+            self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
         }
         if self.queues.values().any(|q| !q.is_empty()) {
             self.working = true;
@@ -287,8 +293,30 @@ impl ControllerManager {
     }
 }
 
+/// Event sources of the node controllers.
+const NODE_CONTROLLER: &str = "node-controller";
+const TAINT_EVICTION: &str = "taint-eviction-controller";
+
 /// Node lifecycle and taint eviction.
 impl ControllerManager {
+    fn recorder(&mut self, component: &'static str) -> &mut Recorder {
+        self.recorders.entry(component).or_insert_with(|| Recorder::new(component, ""))
+    }
+
+    /// Records an event through the controller's recorder.
+    fn record(
+        &mut self,
+        ctx: &mut Ctx,
+        component: &'static str,
+        on: super::api::ObjectReference,
+        type_: &str,
+        reason: &str,
+        message: String,
+    ) {
+        let req = self.recorder(component).event(ctx.now, on, type_, reason, message);
+        self.client.send(ctx, 0, req, Tag::Note);
+    }
+
     /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
     /// marked not ready.
     fn monitor_node_health(&mut self, ctx: &mut Ctx) {
@@ -305,28 +333,22 @@ impl ControllerManager {
             ctx.phase("nodelifecycle", format!("{name}: no heartbeat for 50s, Ready → Unknown"));
             self.client.send(ctx, 0, req, Tag::Note);
             let on = recorder::reference("Node", &node.metadata);
-            let req = self.node_events.event(
-                ctx.now,
-                on,
-                recorder::NORMAL,
-                "NodeNotReady",
-                format!("Node {name} status is now: NodeNotReady"),
-            );
-            self.client.send(ctx, 0, req, Tag::Note);
+            let message = format!("Node {name} status is now: NodeNotReady");
+            self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "NodeNotReady", message);
             let pods: Vec<_> =
                 self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).cloned().collect();
             for p in pods {
                 if let Some(req) = nodelifecycle::mark_pod_not_ready(&p, ctx.now) {
                     self.client.send(ctx, 0, req, Tag::Note);
                     let on = recorder::reference("Pod", &p.metadata);
-                    let req = self.node_events.event(
-                        ctx.now,
+                    self.record(
+                        ctx,
+                        NODE_CONTROLLER,
                         on,
                         recorder::WARNING,
                         "NodeNotReady",
                         "Node is not ready".into(),
                     );
-                    self.client.send(ctx, 0, req, Tag::Note);
                 }
             }
         }
@@ -369,8 +391,7 @@ impl ControllerManager {
                 self.evictions.remove(key);
                 let on = recorder::reference("Pod", &pod.metadata);
                 let message = tainteviction::cancelling_message(key);
-                let req = self.eviction_events.event(ctx.now, on, recorder::NORMAL, "TaintManagerEviction", message);
-                self.client.send(ctx, 0, req, Tag::Note);
+                self.record(ctx, TAINT_EVICTION, on, recorder::NORMAL, "TaintManagerEviction", message);
             }
             (Some(at), None) => {
                 self.evictions.insert(key.to_string(), at);
@@ -402,13 +423,8 @@ impl ControllerManager {
             &pod.metadata.name,
         );
         let on = recorder::reference("Pod", &pod.metadata);
-        let event = self.eviction_events.event(
-            now,
-            on,
-            recorder::NORMAL,
-            "TaintManagerEviction",
-            tainteviction::marking_message(key),
-        );
+        let message = tainteviction::marking_message(key);
+        let event = self.recorder(TAINT_EVICTION).event(now, on, recorder::NORMAL, "TaintManagerEviction", message);
         vec![delete, event]
     }
 }

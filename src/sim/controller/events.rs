@@ -1,0 +1,82 @@
+//! The events the workload controllers record about their own writes, once the apiserver
+//! accepted them, worded as upstream: SuccessfulCreate and SuccessfulDelete on a ReplicaSet
+//! (`Created pod: web-7d4b9-x2k8q`), ScalingReplicaSet on a Deployment (`Scaled up replica set
+//! web-7d4b9 to 3 from 1`).
+
+use super::Loop;
+use crate::sim::api::meta::cache_key;
+use crate::sim::api::request::{ApiBody, ApiRequest, Verb};
+use crate::sim::api::{Object, ObjectReference};
+use crate::sim::client::Informer;
+use crate::sim::recorder;
+
+/// What to record if the write succeeds.
+#[derive(Clone, Debug)]
+pub struct Intent {
+    /// The event source (`replicaset-controller`, `deployment-controller`).
+    pub component: &'static str,
+    pub on: ObjectReference,
+    pub reason: &'static str,
+    /// The message; a create's is completed with the name the apiserver generated.
+    pub message: String,
+    pub append_created_name: bool,
+}
+
+fn reference(inf: &Informer, kind: &str, key: &str) -> Option<ObjectReference> {
+    inf.store.get(key).map(|o| recorder::reference(kind, o.meta()))
+}
+
+/// The event a controller's write would deserve.
+pub fn intent(l: Loop, key: &str, req: &ApiRequest, deployments: &Informer, replicasets: &Informer) -> Option<Intent> {
+    match (l, req.verb, req.resource.plural) {
+        (Loop::ReplicaSet, Verb::Create, "pods") => Some(Intent {
+            component: "replicaset-controller",
+            on: reference(replicasets, "ReplicaSet", key)?,
+            reason: "SuccessfulCreate",
+            message: "Created pod: ".into(),
+            append_created_name: true,
+        }),
+        (Loop::ReplicaSet, Verb::Delete, "pods") => Some(Intent {
+            component: "replicaset-controller",
+            on: reference(replicasets, "ReplicaSet", key)?,
+            reason: "SuccessfulDelete",
+            message: format!("Deleted pod: {}", req.name),
+            append_created_name: false,
+        }),
+        (Loop::Deployment, Verb::Create, "replicasets") => {
+            let Some(Object::ReplicaSet(rs)) = &req.body else { return None };
+            Some(Intent {
+                component: "deployment-controller",
+                on: reference(deployments, "Deployment", key)?,
+                reason: "ScalingReplicaSet",
+                message: format!("Scaled up replica set {} to {}", rs.metadata.name, rs.spec.replicas.unwrap_or(1)),
+                append_created_name: false,
+            })
+        }
+        (Loop::Deployment, Verb::Patch, "replicasets") if req.subresource.is_empty() => {
+            let to = req.patch.as_ref()?.pointer("/spec/replicas")?.as_i64()?;
+            let rs_key = cache_key(&req.namespace, &req.name);
+            let from = match replicasets.store.get(&rs_key) {
+                Some(Object::ReplicaSet(rs)) => i64::from(rs.spec.replicas.unwrap_or(1)),
+                _ => return None,
+            };
+            let direction = if to > from { "up" } else { "down" };
+            Some(Intent {
+                component: "deployment-controller",
+                on: reference(deployments, "Deployment", key)?,
+                reason: "ScalingReplicaSet",
+                message: format!("Scaled {direction} replica set {} to {to} from {from}", req.name),
+                append_created_name: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The final message, given the apiserver's reply.
+pub fn message(intent: &Intent, reply: &ApiBody) -> String {
+    match reply {
+        ApiBody::Object(o) if intent.append_created_name => format!("{}{}", intent.message, o.meta().name),
+        _ => intent.message.clone(),
+    }
+}
