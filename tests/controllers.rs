@@ -29,3 +29,46 @@ fn deployment_and_replicaset_record_their_scaling() {
     assert!(scaling[2].contains("Scaled down replica set web-") && scaling[2].ends_with("to 1 from 4"), "{events}");
     assert!(events.contains("Created pod: web-"), "{events}");
 }
+
+fn rs_replicas_total(sim: &mut kube_playground::sim::Simulation) -> i64 {
+    let out = kubectl::run(sim, "kubectl get rs", TIMEOUT);
+    out.lines().skip(1).filter_map(|l| l.split_whitespace().nth(1)?.parse::<i64>().ok()).sum()
+}
+
+fn running(sim: &mut kube_playground::sim::Simulation) -> usize {
+    let out = kubectl::run(sim, "kubectl get pods", TIMEOUT);
+    out.lines().filter(|l| l.contains(" Running ")).count()
+}
+
+#[test]
+fn a_rolling_update_stays_within_surge_and_unavailable_bounds() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx:1.26 --replicas=4", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    assert_eq!(running(&mut sim), 4);
+    let out = kubectl::run(&mut sim, "kubectl set image deployment/web nginx=nginx:1.27", TIMEOUT);
+    assert_eq!(out, "deployment.apps/web image updated");
+    // 4 replicas at 25 %: maxSurge 1, maxUnavailable 1.
+    let (mut max_total, mut min_running) = (0, usize::MAX);
+    for step in 1..=200 {
+        sim.run_until(SimTime::from_secs(20).plus(step * 200_000));
+        max_total = max_total.max(rs_replicas_total(&mut sim));
+        min_running = min_running.min(running(&mut sim));
+    }
+    assert_eq!(max_total, 5, "replicas + maxSurge, and never more");
+    assert!(min_running >= 3, "fewer than replicas − maxUnavailable available: {min_running}");
+    let rs = kubectl::run(&mut sim, "kubectl get rs -o wide", TIMEOUT);
+    let rows: Vec<&str> = rs.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{rs}");
+    assert!(rows.iter().any(|r| r.contains(" 4 ") && r.contains("nginx:1.27")), "{rs}");
+    assert!(rows.iter().any(|r| r.split_whitespace().nth(1) == Some("0") && r.contains("nginx:1.26")), "{rs}");
+    let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 4, "{pods}");
+    let restart = kubectl::run(&mut sim, "kubectl rollout restart deployment/web", TIMEOUT);
+    assert_eq!(restart, "deployment.apps/web restarted");
+    sim.run_until(SimTime::from_secs(80));
+    let rs = kubectl::run(&mut sim, "kubectl get rs", TIMEOUT);
+    assert_eq!(rs.lines().count(), 4, "a third ReplicaSet for the restarted template:\n{rs}");
+    let json = kubectl::run(&mut sim, "kubectl get rs -o json", TIMEOUT);
+    assert!(json.contains("\"deployment.kubernetes.io/revision\": \"3\""), "{json}");
+}

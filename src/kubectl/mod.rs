@@ -20,8 +20,9 @@ use parse::Command;
 pub struct Pending {
     pub command: Command,
     pub handle: u64,
-    /// `describe` reads its objects first, then their events: the objects wait here.
-    described: Option<Vec<Object>>,
+    /// `describe` and `set image` read objects first, then send their second request: the
+    /// objects wait here.
+    first: Option<Vec<Object>>,
 }
 
 /// A console line either answered at once or waiting for the cluster.
@@ -40,16 +41,43 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         _ => {}
     }
     let command = parse::parse(line)?;
-    let req = request(&command);
+    let req = request(&command, sim.now());
     let handle = sim.submit(req);
-    Ok(Started::Waiting(Pending { command, handle, described: None }))
+    Ok(Started::Waiting(Pending { command, handle, first: None }))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     let resp = sim.take_response(pending.handle)?;
+    if let Command::SetImage { images, .. } = &pending.command {
+        if pending.first.is_some() {
+            return Some(render(&pending.command, resp, sim.now()));
+        }
+        let Ok(ApiBody::Object(Object::Deployment(d))) = resp else {
+            return Some(render(&pending.command, resp, sim.now()));
+        };
+        let mut containers = d.spec.template.spec.containers.clone();
+        for (name, image) in images {
+            match containers.iter_mut().find(|c| &c.name == name) {
+                Some(c) => c.image = image.clone(),
+                None => return Some(format!("error: unable to find container named \"{name}\"")),
+            }
+        }
+        // The containers through the object encoder, as a merge patch of the template.
+        let mut t = d.spec.template.clone();
+        t.spec.containers = containers;
+        let mut doc =
+            Object::Deployment(Deployment { spec: DeploymentSpec { template: t, ..d.spec.clone() }, ..d.clone() })
+                .to_json_value();
+        let containers = doc.pointer_mut("/spec/template/spec/containers").map(serde_json::Value::take);
+        let mut req = ApiRequest::new(Verb::Patch, res("deployments"), &d.metadata.namespace, &d.metadata.name);
+        req.patch = Some(serde_json::json!({ "spec": { "template": { "spec": { "containers": containers } } } }));
+        pending.first = Some(vec![Object::Deployment(d)]);
+        pending.handle = sim.submit(req);
+        return None;
+    }
     if let Command::Describe { namespace, .. } = &pending.command {
-        let Some(objects) = pending.described.take() else {
+        let Some(objects) = pending.first.take() else {
             let objects = match resp {
                 Ok(ApiBody::Object(o)) => vec![o],
                 Ok(ApiBody::List { items, .. }) if items.is_empty() => {
@@ -58,7 +86,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
                 Ok(ApiBody::List { items, .. }) => items,
                 other => return Some(render(&pending.command, other, sim.now())),
             };
-            pending.described = Some(objects);
+            pending.first = Some(objects);
             pending.handle = sim.submit(ApiRequest::new(Verb::List, res("events"), namespace, ""));
             return None;
         };
@@ -121,7 +149,7 @@ fn res(plural: &str) -> &'static ResourceInfo {
 }
 
 /// The API request of a command.
-pub fn request(c: &Command) -> ApiRequest {
+pub fn request(c: &Command, now: SimTime) -> ApiRequest {
     match c {
         Command::CreateDeployment { name, image, replicas, port, namespace } => {
             let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
@@ -144,6 +172,7 @@ pub fn request(c: &Command) -> ApiRequest {
                         metadata: ObjectMeta { labels, ..Default::default() },
                         spec: PodSpec { containers: vec![container], ..Default::default() },
                     },
+                    strategy: Default::default(),
                 },
                 status: Default::default(),
             };
@@ -191,6 +220,14 @@ pub fn request(c: &Command) -> ApiRequest {
             req
         }
         Command::Delete { resource, name, namespace } => ApiRequest::new(Verb::Delete, resource, namespace, name),
+        Command::RolloutRestart { resource, name, namespace } => {
+            let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name);
+            let at = crate::sim::time::rfc3339(now);
+            req.patch = Some(serde_json::json!({ "spec": { "template": { "metadata": { "annotations": {
+                "kubectl.kubernetes.io/restartedAt": at } } } } }));
+            req
+        }
+        Command::SetImage { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
         Command::Describe { resource, name, namespace } => match name {
             Some(n) => ApiRequest::new(Verb::Get, resource, namespace, n),
             None => ApiRequest::new(Verb::List, resource, namespace, ""),
@@ -237,6 +274,12 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         }
         (Command::Scale { resource, .. }, ApiBody::Object(o)) => {
             format!("{} scaled", printers::name_of(resource, &o))
+        }
+        (Command::RolloutRestart { resource, .. }, ApiBody::Object(o)) => {
+            format!("{} restarted", printers::name_of(resource, &o))
+        }
+        (Command::SetImage { resource, .. }, ApiBody::Object(o)) => {
+            format!("{} image updated", printers::name_of(resource, &o))
         }
         (Command::Delete { resource, name, .. }, _) => {
             format!("{} \"{name}\" deleted", resource.singular)

@@ -56,6 +56,19 @@ pub enum Command {
         node: String,
         unschedulable: bool,
     },
+    /// `kubectl rollout restart deployment/NAME`.
+    RolloutRestart {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+    },
+    /// `kubectl set image deployment/NAME CONTAINER=IMAGE…`.
+    SetImage {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+        images: Vec<(String, String)>,
+    },
     /// `kubectl describe pod NAME` (or every pod of the namespace without a name).
     Describe {
         resource: &'static ResourceInfo,
@@ -201,7 +214,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, scale, delete, cordon, uncordon".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, scale, rollout restart, set image, delete, cordon, uncordon".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -273,6 +286,42 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 ));
             }
             Ok(Command::Describe { resource, name, namespace: args.namespace() })
+        }
+        "rollout" => {
+            args.only(&["namespace"])?;
+            let (sub, rest) = args.words.split_first().ok_or("error: Required resource not specified.")?;
+            if sub != "restart" {
+                return Err(format!(
+                    "error: unknown command \"{sub}\" for \"kubectl rollout\" (this console knows restart)"
+                ));
+            }
+            let (resource, name) = resource_and_name(rest)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            if resource.plural != "deployments" {
+                return Err(format!("error: restarting is not supported for {}", resource.qualified()));
+            }
+            Ok(Command::RolloutRestart { resource, name, namespace: args.namespace() })
+        }
+        "set" => {
+            args.only(&["namespace"])?;
+            let (sub, rest) = args.words.split_first().ok_or("error: must specify one of: image")?;
+            if sub != "image" {
+                return Err(format!("error: unknown command \"{sub}\" for \"kubectl set\" (this console knows image)"));
+            }
+            let (resource, name) = resource_and_name(rest)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            let pairs: Vec<&String> = rest.iter().filter(|w| w.contains('=')).collect();
+            if pairs.is_empty() {
+                return Err("error: at least one image update is required".into());
+            }
+            let images = pairs
+                .iter()
+                .map(|p| p.split_once('=').map(|(c, i)| (c.to_string(), i.to_string())).unwrap_or_default())
+                .collect();
+            if resource.plural != "deployments" {
+                return Err(format!("error: this console sets images on deployments, not {}", resource.plural));
+            }
+            Ok(Command::SetImage { resource, name, namespace: args.namespace(), images })
         }
         "cordon" | "uncordon" => {
             args.only(&[])?;

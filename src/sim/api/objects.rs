@@ -484,6 +484,82 @@ pub struct DeploymentSpec {
     pub replicas: Option<i32>,
     pub selector: LabelSelector,
     pub template: PodTemplateSpec,
+    #[serde(default)]
+    pub strategy: DeploymentStrategy,
+}
+
+/// An int or a percentage (`3` or `"25%"`), as maxSurge and maxUnavailable take.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IntOrString {
+    Int(i64),
+    String(String),
+}
+
+impl IntOrString {
+    /// intstr.GetScaledValueFromIntOrPercent: a percentage of `total`, rounded up or down.
+    pub fn scaled(&self, total: i64, round_up: bool) -> Result<i64, String> {
+        match self {
+            IntOrString::Int(n) => Ok(*n),
+            IntOrString::String(s) => {
+                let pct: i64 = s
+                    .strip_suffix('%')
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| format!("invalid value for IntOrString: invalid value \"{s}\""))?;
+                let v = pct * total;
+                Ok(if round_up { (v + 99) / 100 } else { v / 100 })
+            }
+        }
+    }
+}
+
+impl Serialize for IntOrString {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            IntOrString::Int(n) => s.serialize_i64(*n),
+            IntOrString::String(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer or a percentage")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v as i64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollingUpdateDeployment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<IntOrString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+/// RollingUpdate (the default: maxSurge and maxUnavailable 25 %) or Recreate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentStrategy {
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update: Option<RollingUpdateDeployment>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -72,6 +72,16 @@ fn default_object(obj: &mut Object) {
         }
         Object::Deployment(d) => {
             d.spec.replicas.get_or_insert(1);
+            let strategy = &mut d.spec.strategy;
+            if strategy.type_.is_empty() {
+                strategy.type_ = "RollingUpdate".into();
+            }
+            if strategy.type_ == "RollingUpdate" {
+                let ru = strategy.rolling_update.get_or_insert_with(Default::default);
+                let quarter = || Some(crate::sim::api::IntOrString::String("25%".into()));
+                ru.max_surge = ru.max_surge.take().or_else(quarter);
+                ru.max_unavailable = ru.max_unavailable.take().or_else(quarter);
+            }
             default_pod_spec(&mut d.spec.template.spec);
             d.status = Default::default();
         }

@@ -1,7 +1,9 @@
 //! The Deployment controller (pkg/controller/deployment): owns one ReplicaSet per pod template,
-//! named `<deployment>-<pod-template-hash>`, keeps its replica count and rolls the status up.
-//! Simplified: on a template change the old ReplicaSets go straight to 0 (no maxSurge /
-//! maxUnavailable pacing yet), and there is no revision history.
+//! named `<deployment>-<pod-template-hash>` and numbered by the `deployment.kubernetes.io/
+//! revision` annotation, and moves pods from the old ReplicaSets to the new one — RollingUpdate
+//! (never more than replicas + maxSurge pods, never fewer than replicas − maxUnavailable
+//! available; 25 % each by default) or Recreate (old pods gone first) — then rolls the status
+//! up. Not modelled: minReadySeconds, progress deadlines, pausing, revision history limits.
 
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -46,16 +48,64 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     let want = d.spec.replicas.unwrap_or(1);
     let rs_res = ResourceInfo::by_kind("ReplicaSet").expect("ReplicaSet is in the resource table");
     let mut out = Vec::new();
-    let new_rs = owned.iter().find(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
-    match new_rs {
-        None => out
-            .push(ApiRequest::new(Verb::Create, rs_res, &d.metadata.namespace, "").with_body(new_replicaset(d, &hash))),
-        Some(rs) if rs.spec.replicas != Some(want) => out.push(scale(rs_res, rs, want)),
-        Some(_) => {}
-    }
-    for old in owned.iter().filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash)) {
-        if old.spec.replicas != Some(0) {
-            out.push(scale(rs_res, old, 0));
+    let new_rs = owned.iter().copied().find(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
+    let mut old: Vec<&ReplicaSet> =
+        owned.iter().copied().filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash)).collect();
+    old.sort_by_key(|rs| (rs.metadata.creation_timestamp, rs.metadata.name.clone()));
+    let replicas = |rs: &ReplicaSet| i64::from(rs.spec.replicas.unwrap_or(1));
+    let old_pods: i64 = old.iter().map(|rs| replicas(rs)).sum();
+    if d.spec.strategy.type_ == "Recreate" {
+        // Scale every old ReplicaSet to 0, wait until their pods are gone, then start the new.
+        for rs in old.iter().filter(|rs| replicas(rs) > 0) {
+            out.push(scale(rs_res, rs, 0));
+        }
+        let old_running: i32 = old.iter().map(|rs| rs.status.replicas).sum();
+        if old_pods == 0 && old_running == 0 {
+            match new_rs {
+                None => out.push(create(rs_res, d, &hash, want, &owned)),
+                Some(rs) if rs.spec.replicas != Some(want) => out.push(scale(rs_res, rs, want)),
+                Some(_) => {}
+            }
+        }
+    } else {
+        let (surge, unavailable) = rolling_bounds(d, want);
+        let all_pods = old_pods + new_rs.map_or(0, replicas);
+        // reconcileNewReplicaSet: grow the new ReplicaSet within replicas + maxSurge.
+        let target = match new_rs {
+            _ if old_pods == 0 => i64::from(want),
+            Some(rs) if replicas(rs) >= i64::from(want) => i64::from(want),
+            current => {
+                let now = current.map_or(0, replicas);
+                let room = (i64::from(want) + surge - all_pods).max(0);
+                now + room.min(i64::from(want) - now)
+            }
+        };
+        let scaled_up = match new_rs {
+            None => {
+                out.push(create(rs_res, d, &hash, target as i32, &owned));
+                true
+            }
+            Some(rs) if replicas(rs) != target => {
+                out.push(scale(rs_res, rs, target as i32));
+                target > replicas(rs)
+            }
+            Some(_) => false,
+        };
+        // reconcileOldReplicaSets: shrink the old ones while replicas − maxUnavailable stay available.
+        if !scaled_up && old_pods > 0 {
+            let min_available = i64::from(want) - unavailable;
+            let new_unavailable = new_rs.map_or(0, |rs| replicas(rs) - i64::from(rs.status.available_replicas));
+            let max_scaled_down = all_pods - min_available - new_unavailable;
+            let available: i64 = owned.iter().map(|rs| i64::from(rs.status.available_replicas)).sum();
+            let mut budget = max_scaled_down.min(available - min_available);
+            for rs in old.iter().filter(|rs| replicas(rs) > 0) {
+                if budget <= 0 {
+                    break;
+                }
+                let down = replicas(rs).min(budget);
+                budget -= down;
+                out.push(scale(rs_res, rs, (replicas(rs) - down) as i32));
+            }
         }
     }
     let status = crate::sim::api::DeploymentStatus {
@@ -77,6 +127,34 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     }
     out
 }
+
+/// maxSurge (rounded up) and maxUnavailable (rounded down) for `want` replicas; both 0 would
+/// block the rollout, so maxUnavailable becomes 1 (ResolveFenceposts).
+pub fn rolling_bounds(d: &Deployment, want: i32) -> (i64, i64) {
+    let ru = d.spec.strategy.rolling_update.clone().unwrap_or_default();
+    let quarter = crate::sim::api::IntOrString::String("25%".into());
+    let total = i64::from(want);
+    let surge = ru.max_surge.as_ref().unwrap_or(&quarter).scaled(total, true).unwrap_or(0);
+    let unavailable = ru.max_unavailable.as_ref().unwrap_or(&quarter).scaled(total, false).unwrap_or(0);
+    if surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
+}
+
+/// A new ReplicaSet for the current template, with the next revision number.
+fn create(res: &'static ResourceInfo, d: &Deployment, hash: &str, replicas: i32, owned: &[&ReplicaSet]) -> ApiRequest {
+    let revision = owned.iter().filter_map(|rs| rs.metadata.annotations.get(REVISION)?.parse::<i64>().ok()).max();
+    let mut rs = new_replicaset(d, hash);
+    if let Object::ReplicaSet(r) = &mut rs {
+        r.spec.replicas = Some(replicas);
+        r.metadata.annotations.insert(REVISION.into(), (revision.unwrap_or(0) + 1).to_string());
+    }
+    ApiRequest::new(Verb::Create, res, &d.metadata.namespace, "").with_body(rs)
+}
+
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
 
 fn scale(res: &'static ResourceInfo, rs: &ReplicaSet, replicas: i32) -> ApiRequest {
     let mut req = ApiRequest::new(Verb::Patch, res, &rs.metadata.namespace, &rs.metadata.name);
