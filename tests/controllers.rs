@@ -72,3 +72,27 @@ fn a_rolling_update_stays_within_surge_and_unavailable_bounds() {
     let json = kubectl::run(&mut sim, "kubectl get rs -o json", TIMEOUT);
     assert!(json.contains("\"deployment.kubernetes.io/revision\": \"3\""), "{json}");
 }
+
+#[test]
+fn deleting_a_namespace_empties_it_then_removes_it() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create namespace shop", TIMEOUT);
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2 -n shop", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    assert_eq!(kubectl::run(&mut sim, "kubectl delete namespace shop", TIMEOUT), "namespace \"shop\" deleted");
+    let ns = kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT);
+    assert!(ns.lines().any(|l| l.starts_with("shop ") && l.contains("Terminating")), "{ns}");
+    assert_eq!(
+        kubectl::run(&mut sim, "kubectl create deployment x --image=nginx -n shop", TIMEOUT),
+        "Error from server (Forbidden): deployments.apps \"x\" is forbidden: unable to create new content in \
+         namespace shop because it is being terminated"
+    );
+    sim.run_until(SimTime::from_secs(40));
+    let ns = kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT);
+    assert!(!ns.contains("shop"), "{ns}");
+    assert_eq!(kubectl::run(&mut sim, "kubectl get pods -A", TIMEOUT), "No resources found");
+    assert_eq!(
+        kubectl::run(&mut sim, "kubectl get deployments -n shop", TIMEOUT),
+        "No resources found in shop namespace."
+    );
+}

@@ -204,7 +204,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             ApiRequest::new(Verb::Create, res("secrets"), namespace, "").with_body(Object::Secret(secret))
         }
         Command::CreateNamespace { name } => {
-            let ns = Namespace { metadata: ObjectMeta::named("", name), status: Default::default() };
+            let ns = Namespace { metadata: ObjectMeta::named("", name), ..Default::default() };
             ApiRequest::new(Verb::Create, res("namespaces"), "", "").with_body(Object::Namespace(ns))
         }
         Command::Get { resource, name, namespace, all_namespaces, .. } => {

@@ -8,7 +8,7 @@ use super::api::request::{ApiRequest, ApiResponse};
 use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::apiserver::authz::rbac::rule;
-use super::apiserver::registry::new_uid;
+use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
 use super::apiserver::ApiServer;
 use super::component::{Component, ComponentInfo, Role};
 use super::controller::ControllerManager;
@@ -251,7 +251,11 @@ fn user(name: &str) -> Subject {
 fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     let mut s = Mvcc::default();
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-        let n = Namespace { metadata: ObjectMeta::named("", ns), status: NamespaceStatus { phase: "Active".into() } };
+        let n = Namespace {
+            metadata: ObjectMeta::named("", ns),
+            spec: NamespaceSpec { finalizers: vec![NAMESPACE_FINALIZER.into()] },
+            status: NamespaceStatus { phase: "Active".into() },
+        };
         put(&mut s, rng, Object::Namespace(n));
     }
     let all = PolicyRule {
@@ -294,6 +298,9 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
                 ),
                 rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
+                // The namespace controller empties a Terminating namespace.
+                rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
+                rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),
                 // Node lifecycle and taint eviction.
                 rule(&["get", "list", "watch", "update", "patch"], &[""], &["nodes"]),
                 rule(&["update", "patch"], &[""], &["nodes/status", "pods/status"]),

@@ -129,7 +129,17 @@ impl Object {
 pub struct Namespace {
     pub metadata: ObjectMeta,
     #[serde(default)]
+    pub spec: NamespaceSpec,
+    #[serde(default)]
     pub status: NamespaceStatus,
+}
+
+/// `finalizers: [kubernetes]` keeps a deleted namespace (Terminating) until the namespace
+/// controller has removed everything in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

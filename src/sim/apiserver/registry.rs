@@ -90,7 +90,12 @@ fn default_object(obj: &mut Object) {
             default_pod_spec(&mut r.spec.template.spec);
             r.status = Default::default();
         }
-        Object::Namespace(n) => n.status.phase = "Active".into(),
+        Object::Namespace(n) => {
+            n.status.phase = "Active".into();
+            if n.spec.finalizers.is_empty() {
+                n.spec.finalizers.push(NAMESPACE_FINALIZER.into());
+            }
+        }
         _ => {}
     }
 }
@@ -152,6 +157,23 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
     let cur_rv = current.meta().rv();
     let mut compare = Compare::ModRevision(cur_rv);
     let next = match (req.verb, req.subresource.as_str()) {
+        (Verb::Update, "finalize") => {
+            // The namespace controller's last word: with no finalizer left, a Terminating
+            // namespace is gone.
+            let (Some(Object::Namespace(asked)), Object::Namespace(ns)) = (&req.body, current) else {
+                return Err(Status::bad_request("finalize applies to namespaces".into()));
+            };
+            let mut next = ns.clone();
+            next.spec.finalizers = asked.spec.finalizers.clone();
+            if next.spec.finalizers.is_empty() && next.metadata.deletion_timestamp.is_some() {
+                return Ok(Plan {
+                    txn: Txn { key, compare, action: TxnAction::Delete },
+                    object: current.clone(),
+                    code: 200,
+                });
+            }
+            Object::Namespace(next)
+        }
         (Verb::Update, sub) => {
             let body =
                 req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
@@ -325,5 +347,23 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             };
         }
     }
+    if let Object::Namespace(ns) = current {
+        if !ns.spec.finalizers.is_empty() {
+            let mut next = ns.clone();
+            next.metadata.deletion_timestamp.get_or_insert(Time::at(now));
+            next.status.phase = "Terminating".into();
+            let object = Object::Namespace(next);
+            let mut stored = object.clone();
+            stored.meta_mut().resource_version.clear();
+            return Plan {
+                txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
+                object,
+                code: 200,
+            };
+        }
+    }
     Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }
 }
+
+/// The finalizer the namespace controller removes once a deleted namespace is empty.
+pub const NAMESPACE_FINALIZER: &str = "kubernetes";

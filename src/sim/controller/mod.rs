@@ -6,6 +6,7 @@
 pub mod deployment;
 pub mod events;
 pub mod garbagecollector;
+pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
 pub mod tainteviction;
@@ -32,6 +33,8 @@ pub enum Loop {
     GarbageCollector,
     /// Keys are pods whose eviction from a tainted node is due.
     TaintEviction,
+    /// Keys are deleted (Terminating) namespaces to empty.
+    Namespace,
 }
 
 impl Loop {
@@ -41,6 +44,7 @@ impl Loop {
             Loop::ReplicaSet => "replicaset",
             Loop::GarbageCollector => "garbagecollector",
             Loop::TaintEviction => "taint-eviction-controller",
+            Loop::Namespace => "namespace",
         }
     }
 }
@@ -55,6 +59,11 @@ enum Tag {
     },
     /// Event writes and node lifecycle patches: nothing to do with the answer.
     Note,
+    /// The namespace controller's LIST of one resource in a Terminating namespace.
+    NamespaceList {
+        namespace: String,
+        resource: &'static ResourceInfo,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +74,9 @@ pub struct ControllerManager {
     pub pods: Informer,
     pub nodes: Informer,
     pub leases: Informer,
+    pub namespaces: Informer,
+    /// Namespace controller: the cleanup round under way per Terminating namespace.
+    rounds: BTreeMap<String, namespace::Round>,
     pub queues: BTreeMap<Loop, WorkQueue>,
     /// Node lifecycle: what was last seen of each node's heartbeat.
     health: BTreeMap<String, nodelifecycle::Health>,
@@ -93,10 +105,12 @@ impl ControllerManager {
             pods: informer("pods"),
             nodes: informer("nodes"),
             leases: informer("leases"),
+            namespaces: informer("namespaces"),
+            rounds: BTreeMap::new(),
             health: BTreeMap::new(),
             evictions: BTreeMap::new(),
             recorders: BTreeMap::new(),
-            queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector, Loop::TaintEviction]
+            queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector, Loop::TaintEviction, Loop::Namespace]
                 .into_iter()
                 .map(|l| (l, WorkQueue::default()))
                 .collect(),
@@ -110,11 +124,16 @@ impl ControllerManager {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                ctx.phase("start", "informers: deployments, replicasets, pods, nodes, leases");
+                ctx.phase("start", "informers: deployments, replicasets, pods, nodes, leases, namespaces");
                 let client = &mut self.client;
-                for inf in
-                    [&mut self.deployments, &mut self.replicasets, &mut self.pods, &mut self.nodes, &mut self.leases]
-                {
+                for inf in [
+                    &mut self.deployments,
+                    &mut self.replicasets,
+                    &mut self.pods,
+                    &mut self.nodes,
+                    &mut self.leases,
+                    &mut self.namespaces,
+                ] {
                     inf.start(ctx, client, Tag::Watch);
                 }
                 ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
@@ -146,6 +165,13 @@ impl ControllerManager {
                         self.requeue_later(ctx, controller, key);
                     }
                 }
+                (Some(Tag::NamespaceList { namespace, resource }), reply) => {
+                    let items = match reply {
+                        Ok(ApiBody::List { items, .. }) => items,
+                        _ => vec![],
+                    };
+                    self.on_namespace_list(ctx, &namespace, resource, &items);
+                }
                 (Some(Tag::Write { controller, key, event }), Ok(reply)) => {
                     if let Some(q) = self.queues.get_mut(&controller) {
                         q.forget(&key);
@@ -168,8 +194,15 @@ impl ControllerManager {
         }
     }
 
-    fn informers_mut(&mut self) -> [&mut Informer; 5] {
-        [&mut self.deployments, &mut self.replicasets, &mut self.pods, &mut self.nodes, &mut self.leases]
+    fn informers_mut(&mut self) -> [&mut Informer; 6] {
+        [
+            &mut self.deployments,
+            &mut self.replicasets,
+            &mut self.pods,
+            &mut self.nodes,
+            &mut self.leases,
+            &mut self.namespaces,
+        ]
     }
 
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
@@ -187,6 +220,7 @@ impl ControllerManager {
             .keys()
             .map(|k| (Loop::Deployment, k.clone()))
             .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
+            .chain(terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -207,6 +241,9 @@ impl ControllerManager {
                         super::api::meta::cache_key(&rs.metadata.namespace, &owner.name),
                     );
                 }
+            }
+            Object::Namespace(ns) if type_ != WatchType::Deleted && ns.metadata.deletion_timestamp.is_some() => {
+                self.enqueue(ctx, Loop::Namespace, key.clone());
             }
             Object::Node(n) if type_ == WatchType::Deleted => {
                 self.health.remove(&n.metadata.name);
@@ -280,6 +317,10 @@ impl ControllerManager {
             Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations),
             Loop::GarbageCollector => garbagecollector::collect(&key, &[&self.replicasets, &self.pods]),
             Loop::TaintEviction => self.evict(ctx.now, &key),
+            Loop::Namespace => {
+                self.start_round(ctx, &key);
+                vec![]
+            }
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
         for req in syncs {
@@ -431,4 +472,58 @@ impl ControllerManager {
 
 fn ready_of(node: &super::api::Node) -> &str {
     node.condition("Ready").map_or("Unknown", |c| c.status.as_str())
+}
+
+/// Namespaces being deleted.
+fn terminating(namespaces: &Informer) -> impl Iterator<Item = String> + '_ {
+    namespaces.objects().filter(|o| o.meta().deletion_timestamp.is_some()).map(|o| o.meta().name.clone())
+}
+
+/// The namespace controller's rounds.
+impl ControllerManager {
+    /// Lists every namespaced resource of a Terminating namespace (one round at a time).
+    fn start_round(&mut self, ctx: &mut Ctx, ns: &str) {
+        let deleting = self.namespaces.store.get(ns).is_some_and(|o| o.meta().deletion_timestamp.is_some());
+        if !deleting || self.rounds.contains_key(ns) {
+            return;
+        }
+        let resources: Vec<_> = namespace::resources().collect();
+        self.rounds
+            .insert(ns.to_string(), namespace::Round { lists_pending: resources.len(), found: 0, started: ctx.now });
+        ctx.phase("namespace", format!("{ns} is Terminating: deleting its content"));
+        for res in resources {
+            let tag = Tag::NamespaceList { namespace: ns.to_string(), resource: res };
+            self.client.send(ctx, 0, namespace::list(res, ns), tag);
+        }
+    }
+
+    /// One list came back: delete what is in it; when the round is complete, finalize an
+    /// empty namespace or look again a little later.
+    fn on_namespace_list(&mut self, ctx: &mut Ctx, ns: &str, res: &'static ResourceInfo, items: &[Object]) {
+        for req in namespace::deletes(res, items) {
+            self.client.send(ctx, 0, req, Tag::Note);
+        }
+        let Some(round) = self.rounds.get_mut(ns) else { return };
+        round.found += items.len();
+        round.lists_pending -= 1;
+        if round.lists_pending > 0 {
+            return;
+        }
+        let found = round.found;
+        self.rounds.remove(ns);
+        match (found, self.namespaces.store.get(ns)) {
+            (0, Some(Object::Namespace(n))) => {
+                ctx.phase("namespace", format!("{ns} is empty: removing the kubernetes finalizer"));
+                let req = namespace::finalize(n);
+                self.client.send(ctx, 0, req, Tag::Note);
+            }
+            (_, Some(_)) => {
+                let token = self.next_retry;
+                self.next_retry += 1;
+                self.retries.insert(token, (Loop::Namespace, ns.to_string()));
+                ctx.timer(namespace::RECHECK_US, Timer::Retry { token });
+            }
+            _ => {}
+        }
+    }
 }

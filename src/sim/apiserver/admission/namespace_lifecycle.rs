@@ -30,7 +30,7 @@ pub fn admit(req: &ApiRequest, namespace: Option<&Namespace>) -> Result<(), Stat
         Some(ns) if req.verb == Verb::Create && ns.status.phase == "Terminating" => Err(Status::forbidden(format!(
             "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
             req.resource.qualified(),
-            req.name,
+            req.body.as_ref().map_or(req.name.as_str(), |b| b.meta().name.as_str()),
             req.namespace
         ))),
         Some(_) => Ok(()),
