@@ -184,6 +184,7 @@ fn a_full_backend_raises_nospace_until_compacted_defragmented_and_disarmed() {
     scenario.cluster.etcd_quota_bytes = 60_000;
     let mut sim = scenario.build().unwrap();
     sim.run_until(SimTime::from_secs(2));
+    kubectl::run(&mut sim, "kubectl create secret generic old --from-literal=a=b", TIMEOUT);
     let mut last = String::new();
     for i in 0..200 {
         last = kubectl::run(&mut sim, &format!("kubectl create namespace filler-{i}"), TIMEOUT);
@@ -198,8 +199,13 @@ fn a_full_backend_raises_nospace_until_compacted_defragmented_and_disarmed() {
     let alarms = kubectl::run(&mut sim, "etcdctl alarm list", TIMEOUT);
     assert_eq!(alarms.lines().count(), 3, "every member raised NOSPACE:\n{alarms}");
     assert!(alarms.lines().all(|l| l.ends_with(" alarm:NOSPACE")), "{alarms}");
-    // Deleting still works; then compact, defragment and disarm.
-    assert_eq!(kubectl::run(&mut sim, "kubectl delete namespace filler-0", TIMEOUT), "namespace \"filler-0\" deleted");
+    // Deleting still works (not a namespace: marking it Terminating is a write, refused too);
+    // then compact, defragment and disarm.
+    assert_eq!(
+        kubectl::run(&mut sim, "kubectl delete namespace filler-0", TIMEOUT),
+        "Error from server (InternalError): Internal error occurred: etcdserver: mvcc: database space exceeded"
+    );
+    assert_eq!(kubectl::run(&mut sim, "kubectl delete secret old", TIMEOUT), "secret \"old\" deleted");
     let rev = etcd(&sim)[0].mvcc.revision();
     assert_eq!(kubectl::run(&mut sim, &format!("etcdctl compact {rev}"), TIMEOUT), format!("compacted revision {rev}"));
     sim.run_until(sim.now().plus(SECONDS));
