@@ -96,3 +96,19 @@ fn deleting_a_namespace_empties_it_then_removes_it() {
         "No resources found in shop namespace."
     );
 }
+
+#[test]
+fn controller_manager_metrics_show_the_workqueues() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    let m = kubectl::run(&mut sim, "curl -k https://kube-controller-manager:10257/metrics", TIMEOUT);
+    let adds = m
+        .lines()
+        .find_map(|l| l.strip_prefix("workqueue_adds_total{name=\"replicaset\"} "))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("{m}"));
+    assert!(adds >= 3.0, "{m}");
+    assert!(m.contains("workqueue_depth{name=\"deployment\"} 0"), "{m}");
+    assert!(m.contains("workqueue_queue_duration_seconds_count{name=\"replicaset\"}"), "{m}");
+}

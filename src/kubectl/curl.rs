@@ -1,6 +1,7 @@
 //! curl in the console, for the components' own HTTP endpoints: etcd's metrics on
-//! `http://etcd-N:2381/metrics` and kube-scheduler's secure port,
-//! `https://kube-scheduler:10259/metrics` (also `/healthz`, `/livez`, `/readyz`).
+//! `http://etcd-N:2381/metrics` and the secure ports of kube-scheduler
+//! (`https://kube-scheduler:10259/metrics`) and kube-controller-manager
+//! (`https://kube-controller-manager:10257/metrics`), with `/healthz`, `/livez`, `/readyz`.
 //! Simplified: the console answers as an operator holding admin credentials, without the
 //! round trip; the scheduler's port uses a self-signed certificate, so curl needs `-k`.
 
@@ -8,8 +9,9 @@ use super::parse::tokenize;
 use crate::sim::component::Component;
 use crate::sim::Simulation;
 
-/// kube-scheduler's --secure-port.
+/// The --secure-port of kube-scheduler and kube-controller-manager.
 const SCHEDULER_PORT: &str = "10259";
+const CONTROLLER_MANAGER_PORT: &str = "10257";
 
 pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
@@ -28,14 +30,25 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     match port {
         "2381" if scheme == "http" && path == "metrics" => super::etcdctl::metrics(sim, name),
         "2381" => Err(refused()),
-        SCHEDULER_PORT => scheduler(sim, name, scheme, path, insecure),
+        SCHEDULER_PORT => secure(sim, "kube-scheduler", name, port, scheme, path, insecure),
+        CONTROLLER_MANAGER_PORT => secure(sim, "kube-controller-manager", name, port, scheme, path, insecure),
         _ => Err(refused()),
     }
 }
 
-fn scheduler(sim: &Simulation, name: &str, scheme: &str, path: &str, insecure: bool) -> Result<String, String> {
-    let cp = &sim.infos.iter().find(|i| i.name == "kube-scheduler").map(|i| i.node.clone()).unwrap_or_default();
-    if !["kube-scheduler", "localhost", "127.0.0.1", cp.as_str()].contains(&name) {
+/// A control-plane component's secure port: `component` answers on its own name, on
+/// localhost and on the control-plane node's name.
+fn secure(
+    sim: &Simulation,
+    component: &str,
+    name: &str,
+    port: &str,
+    scheme: &str,
+    path: &str,
+    insecure: bool,
+) -> Result<String, String> {
+    let cp = &sim.infos.iter().find(|i| i.name == component).map(|i| i.node.clone()).unwrap_or_default();
+    if ![component, "localhost", "127.0.0.1", cp.as_str()].contains(&name) {
         return Err(format!("curl: (6) Could not resolve host: {name}"));
     }
     if scheme == "http" {
@@ -46,13 +59,14 @@ fn scheduler(sim: &Simulation, name: &str, scheme: &str, path: &str, insecure: b
                     More details here: https://curl.se/docs/sslcerts.html"
             .into());
     }
-    let s = sim.components.iter().find_map(|c| match c {
-        Component::Scheduler(s) => Some(s),
+    let metrics = sim.components.iter().find_map(|c| match (c, component) {
+        (Component::Scheduler(s), "kube-scheduler") => Some(s.metrics_text()),
+        (Component::ControllerManager(m), "kube-controller-manager") => Some(m.metrics_text()),
         _ => None,
     });
-    match (s, path) {
-        (None, _) => Err(format!("curl: (7) Failed to connect to {name} port {SCHEDULER_PORT}: Connection refused")),
-        (Some(s), "metrics") => Ok(s.metrics_text().trim_end().to_string()),
+    match (metrics, path) {
+        (None, _) => Err(format!("curl: (7) Failed to connect to {name} port {port}: Connection refused")),
+        (Some(m), "metrics") => Ok(m.trim_end().to_string()),
         (Some(_), "healthz" | "livez" | "readyz") => Ok("ok".into()),
         (Some(_), _) => Ok("404 page not found".into()),
     }

@@ -18,7 +18,7 @@ use super::api::Object;
 use super::client::{key_of, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
-use super::time::SimTime;
+use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use std::collections::BTreeMap;
 use workqueue::WorkQueue;
@@ -38,6 +38,17 @@ pub enum Loop {
 }
 
 impl Loop {
+    /// The workqueue's name in the metrics, as upstream names each controller's queue.
+    pub fn queue_name(self) -> &'static str {
+        match self {
+            Loop::Deployment => "deployment",
+            Loop::ReplicaSet => "replicaset",
+            Loop::GarbageCollector => "garbage_collector_attempt_to_delete",
+            Loop::TaintEviction => "taint_eviction_queue",
+            Loop::Namespace => "namespace",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Loop::Deployment => "deployment",
@@ -288,7 +299,7 @@ impl ControllerManager {
 
     fn enqueue(&mut self, ctx: &mut Ctx, l: Loop, key: String) {
         if let Some(q) = self.queues.get_mut(&l) {
-            q.add(key);
+            q.add(key, ctx.now);
         }
         if !self.working {
             self.working = true;
@@ -300,7 +311,7 @@ impl ControllerManager {
         let Some(q) = self.queues.get_mut(&l) else {
             return;
         };
-        let delay = q.backoff(&key);
+        let delay = q.backoff(&key, ctx.now);
         let token = self.next_retry;
         self.next_retry += 1;
         self.retries.insert(token, (l, key));
@@ -309,7 +320,8 @@ impl ControllerManager {
 
     /// One worker step: take the next key (round-robin over the controllers) and reconcile it.
     fn work(&mut self, ctx: &mut Ctx) {
-        let Some((l, key)) = self.queues.iter_mut().find_map(|(l, q)| q.get().map(|k| (*l, k))) else {
+        let now = ctx.now;
+        let Some((l, key)) = self.queues.iter_mut().find_map(|(l, q)| q.get(now).map(|k| (*l, k))) else {
             return;
         };
         let syncs = match l {
@@ -323,6 +335,9 @@ impl ControllerManager {
             }
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
+        if let Some(q) = self.queues.get_mut(&l) {
+            q.work_duration.observe(SYNC_US as f64 / SECONDS as f64);
+        }
         for req in syncs {
             let event = events::intent(l, &key, &req, &self.deployments, &self.replicasets).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
@@ -525,5 +540,42 @@ impl ControllerManager {
             }
             _ => {}
         }
+    }
+}
+
+impl ControllerManager {
+    /// kube-controller-manager's /metrics (secure port 10257): the workqueues, by name.
+    pub fn metrics_text(&self) -> String {
+        let mut e = crate::sim::metrics::Exposition::default();
+        let named = |f: &dyn Fn(&WorkQueue) -> f64| -> Vec<(Vec<(&str, &str)>, f64)> {
+            self.queues.iter().map(|(l, q)| (vec![("name", l.queue_name())], f(q))).collect()
+        };
+        e.labelled(
+            "workqueue_adds_total",
+            "Total number of adds handled by workqueue",
+            "counter",
+            &named(&|q| q.adds_total as f64),
+        );
+        e.labelled("workqueue_depth", "Current depth of workqueue", "gauge", &named(&|q| q.len() as f64));
+        e.labelled(
+            "workqueue_retries_total",
+            "Total number of retries handled by workqueue",
+            "counter",
+            &named(&|q| q.retries_total as f64),
+        );
+        let hist = |f: fn(&WorkQueue) -> &crate::sim::metrics::Histogram| -> Vec<_> {
+            self.queues.iter().map(|(l, q)| (vec![("name", l.queue_name())], f(q))).collect()
+        };
+        e.histograms(
+            "workqueue_queue_duration_seconds",
+            "How long in seconds an item stays in workqueue before being requested.",
+            &hist(|q| &q.queue_duration),
+        );
+        e.histograms(
+            "workqueue_work_duration_seconds",
+            "How long in seconds processing an item from workqueue takes.",
+            &hist(|q| &q.work_duration),
+        );
+        e.finish()
     }
 }
