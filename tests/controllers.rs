@@ -112,3 +112,33 @@ fn controller_manager_metrics_show_the_workqueues() {
     assert!(m.contains("workqueue_depth{name=\"deployment\"} 0"), "{m}");
     assert!(m.contains("workqueue_queue_duration_seconds_count{name=\"replicaset\"}"), "{m}");
 }
+
+#[test]
+fn services_get_a_cluster_ip_and_an_endpointslice_of_their_ready_pods() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3 --port=80", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    let exposed = kubectl::run(&mut sim, "kubectl expose deployment web --port=80 --target-port=8080", TIMEOUT);
+    assert_eq!(exposed, "service/web exposed");
+    sim.run_until(SimTime::from_secs(12));
+    let svc = kubectl::run(&mut sim, "kubectl get svc", TIMEOUT);
+    assert!(
+        svc.lines().any(|l| l.starts_with("kubernetes ") && l.contains(" 10.96.0.1 ") && l.contains("443/TCP")),
+        "{svc}"
+    );
+    let web = svc.lines().find(|l| l.starts_with("web ")).unwrap_or_else(|| panic!("{svc}"));
+    let ip = web.split_whitespace().nth(2).unwrap_or_default();
+    let octets: Vec<u32> = ip.split('.').filter_map(|o| o.parse().ok()).collect();
+    assert!(octets.len() == 4 && octets[0] == 10 && (96..112).contains(&octets[1]), "inside 10.96.0.0/12: {ip}");
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    let json = kubectl::run(&mut sim, "kubectl get endpointslices -o json", TIMEOUT);
+    for ip in pods.lines().skip(1).filter_map(|l| l.split_whitespace().nth(5)) {
+        assert!(json.contains(&format!("\"{ip}\"")), "{ip} missing:\n{json}");
+    }
+    assert!(json.contains("\"kubernetes.io/service-name\": \"web\"") && json.contains("\"port\": 8080"), "{json}");
+    assert!(json.contains("\"ready\": true"), "{json}");
+    assert_eq!(kubectl::run(&mut sim, "kubectl delete svc web", TIMEOUT), "service \"web\" deleted");
+    sim.run_until(SimTime::from_secs(15));
+    let gone = kubectl::run(&mut sim, "kubectl get endpointslices", TIMEOUT);
+    assert_eq!(gone, "No resources found in default namespace.", "owned by the Service, collected with it");
+}

@@ -49,6 +49,36 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     let resp = sim.take_response(pending.handle)?;
+    if let Command::Expose { port, target_port, service_name, type_, .. } = &pending.command {
+        if pending.first.is_some() {
+            return Some(render(&pending.command, resp, sim.now()));
+        }
+        let Ok(ApiBody::Object(Object::Deployment(d))) = resp else {
+            return Some(render(&pending.command, resp, sim.now()));
+        };
+        let name = service_name.clone().unwrap_or_else(|| d.metadata.name.clone());
+        let mut metadata = ObjectMeta::named(&d.metadata.namespace, &name);
+        metadata.labels = d.metadata.labels.clone();
+        let svc = Service {
+            metadata,
+            spec: ServiceSpec {
+                selector: d.spec.selector.match_labels.clone(),
+                ports: vec![ServicePort {
+                    port: *port,
+                    target_port: target_port.unwrap_or(*port),
+                    protocol: "TCP".into(),
+                    ..Default::default()
+                }],
+                type_: type_.clone().unwrap_or_default(),
+                ..Default::default()
+            },
+        };
+        let req =
+            ApiRequest::new(Verb::Create, res("services"), &d.metadata.namespace, "").with_body(Object::Service(svc));
+        pending.first = Some(vec![Object::Deployment(d)]);
+        pending.handle = sim.submit(req);
+        return None;
+    }
     if let Command::SetImage { images, .. } = &pending.command {
         if pending.first.is_some() {
             return Some(render(&pending.command, resp, sim.now()));
@@ -227,7 +257,9 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 "kubectl.kubernetes.io/restartedAt": at } } } } }));
             req
         }
-        Command::SetImage { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
+        Command::SetImage { resource, name, namespace, .. } | Command::Expose { resource, name, namespace, .. } => {
+            ApiRequest::new(Verb::Get, resource, namespace, name)
+        }
         Command::Describe { resource, name, namespace } => match name {
             Some(n) => ApiRequest::new(Verb::Get, resource, namespace, n),
             None => ApiRequest::new(Verb::List, resource, namespace, ""),
@@ -275,6 +307,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::Scale { resource, .. }, ApiBody::Object(o)) => {
             format!("{} scaled", printers::name_of(resource, &o))
         }
+        (Command::Expose { .. }, ApiBody::Object(o)) => format!("{} exposed", printers::name_of(res("services"), &o)),
         (Command::RolloutRestart { resource, .. }, ApiBody::Object(o)) => {
             format!("{} restarted", printers::name_of(resource, &o))
         }

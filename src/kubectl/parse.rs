@@ -69,6 +69,16 @@ pub enum Command {
         namespace: String,
         images: Vec<(String, String)>,
     },
+    /// `kubectl expose deployment NAME --port=P [--target-port=T] [--name=S] [--type=T]`.
+    Expose {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+        port: i32,
+        target_port: Option<i32>,
+        service_name: Option<String>,
+        type_: Option<String>,
+    },
     /// `kubectl describe pod NAME` (or every pod of the namespace without a name).
     Describe {
         resource: &'static ResourceInfo,
@@ -157,7 +167,19 @@ impl Args {
 }
 
 fn takes_value(flag: &str) -> bool {
-    matches!(flag, "image" | "replicas" | "port" | "namespace" | "output" | "from-literal" | "labels")
+    matches!(
+        flag,
+        "image"
+            | "replicas"
+            | "port"
+            | "namespace"
+            | "output"
+            | "from-literal"
+            | "labels"
+            | "target-port"
+            | "name"
+            | "type"
+    )
 }
 
 /// Splits a line into words, honouring single and double quotes.
@@ -214,7 +236,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, scale, rollout restart, set image, delete, cordon, uncordon".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart, set image, delete, cordon, uncordon".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -286,6 +308,32 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 ));
             }
             Ok(Command::Describe { resource, name, namespace: args.namespace() })
+        }
+        "expose" => {
+            args.only(&["namespace", "port", "target-port", "name", "type"])?;
+            let (resource, name) = resource_and_name(&args.words)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            if resource.plural != "deployments" {
+                return Err(format!("error: this console exposes deployments, not {}", resource.plural));
+            }
+            let port = args.int("port")?.ok_or(
+                "error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples",
+            )?;
+            let type_ = args.flag("type").map(str::to_string);
+            if let Some(t) = &type_ {
+                if !["ClusterIP", "NodePort", "LoadBalancer"].contains(&t.as_str()) {
+                    return Err(format!("error: invalid service type \"{t}\""));
+                }
+            }
+            Ok(Command::Expose {
+                resource,
+                name,
+                namespace: args.namespace(),
+                port,
+                target_port: args.int("target-port")?,
+                service_name: args.flag("name").map(str::to_string),
+                type_,
+            })
         }
         "rollout" => {
             args.only(&["namespace"])?;

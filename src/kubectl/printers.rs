@@ -82,6 +82,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
+        "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
@@ -198,6 +199,18 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
+        Object::EndpointSlice(es) => {
+            let ports: Vec<String> = es.ports.iter().map(|p| p.port.to_string()).collect();
+            let addrs: Vec<&String> = es.endpoints.iter().flat_map(|e| &e.addresses).collect();
+            let shown: Vec<&str> = addrs.iter().take(3).map(|a| a.as_str()).collect();
+            let endpoints = match addrs.len() {
+                0 => "<unset>".to_string(),
+                n if n > 3 => format!("{} + {} more...", shown.join(","), n - 3),
+                _ => shown.join(","),
+            };
+            let ports = if ports.is_empty() { "<unset>".to_string() } else { ports.join(",") };
+            (vec![name, es.address_type.clone(), ports, endpoints, age], vec![])
+        }
         Object::Event(e) => (
             vec![
                 event_age(e, now),

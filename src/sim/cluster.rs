@@ -258,6 +258,17 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
         };
         put(&mut s, rng, Object::Namespace(n));
     }
+    // The apiserver's own Service, first address of the service CIDR.
+    let mut meta = ObjectMeta::named("default", "kubernetes");
+    meta.labels = [("component".to_string(), "apiserver".to_string()), ("provider".into(), "kubernetes".into())].into();
+    let port = ServicePort { name: "https".into(), port: 443, target_port: 6443, protocol: "TCP".into() };
+    let spec = ServiceSpec {
+        ports: vec![port],
+        cluster_ip: "10.96.0.1".into(),
+        type_: "ClusterIP".into(),
+        ..Default::default()
+    };
+    put(&mut s, rng, Object::Service(Service { metadata: meta, spec }));
     let all = PolicyRule {
         verbs: vec!["*".into()],
         api_groups: vec!["*".into()],
@@ -298,6 +309,7 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
                 ),
                 rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
+                rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
                 // The namespace controller empties a Terminating namespace.
                 rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
                 rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),

@@ -25,6 +25,7 @@ pub enum Object {
     Role(Role),
     RoleBinding(RoleBinding),
     Event(Event),
+    EndpointSlice(EndpointSlice),
 }
 
 impl Object {
@@ -54,6 +55,7 @@ impl Object {
             "Role" => Object::Role(typed(bytes)?),
             "RoleBinding" => Object::RoleBinding(typed(bytes)?),
             "Event" => Object::Event(typed(bytes)?),
+            "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
             other => return Err(format!("no kind \"{other}\" is registered")),
         })
     }
@@ -75,6 +77,7 @@ macro_rules! each_object {
             Object::Role($o) => $body,
             Object::RoleBinding($o) => $body,
             Object::Event($o) => $body,
+            Object::EndpointSlice($o) => $body,
         }
     };
 }
@@ -106,6 +109,7 @@ impl Object {
             Object::Role(_) => "Role",
             Object::RoleBinding(_) => "RoleBinding",
             Object::Event(_) => "Event",
+            Object::EndpointSlice(_) => "EndpointSlice",
         }
     }
     pub fn as_pod(&self) -> Option<&Pod> {
@@ -466,6 +470,57 @@ pub struct Service {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ServiceSpec,
+}
+
+// ---------------------------------------------------------------- discovery.k8s.io/v1
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointConditions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminating: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default)]
+    pub conditions: EndpointConditions,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub node_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ref: Option<ObjectReference>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointPort {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default)]
+    pub port: i32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub protocol: String,
+}
+
+/// The addresses behind a Service, as the EndpointSlice controller keeps them and kube-proxy
+/// reads them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointSlice {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub address_type: String,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+    #[serde(default)]
+    pub ports: Vec<EndpointPort>,
 }
 
 /// A Secret: `data` values are base64, as in the API.

@@ -66,6 +66,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/events",
     },
     ResourceInfo {
+        plural: "endpointslices",
+        singular: "endpointslice",
+        short: &[],
+        kind: "EndpointSlice",
+        group: "discovery.k8s.io",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/endpointslices",
+    },
+    ResourceInfo {
         plural: "secrets",
         singular: "secret",
         short: &[],

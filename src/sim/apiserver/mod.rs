@@ -367,7 +367,20 @@ impl ApiServer {
         let ns = self.namespace(&f.req.namespace);
         admission::namespace_lifecycle::admit(&f.req, ns)?;
         if f.req.verb == Verb::Create && f.req.subresource.is_empty() {
-            let obj = registry::prepare_create(&f.req, ctx.now, &mut self.rng)?;
+            let mut obj = registry::prepare_create(&f.req, ctx.now, &mut self.rng)?;
+            if let Object::Service(svc) = &mut obj {
+                if svc.spec.cluster_ip.is_empty() {
+                    let used = self
+                        .cache
+                        .values()
+                        .filter_map(|o| match o {
+                            Object::Service(s) => Some(s.spec.cluster_ip.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    svc.spec.cluster_ip = registry::allocate_cluster_ip(&mut self.rng, &used)?;
+                }
+            }
             return Ok(registry::create_plan(&f.req, obj));
         }
         let current = self.current(&f.req)?;

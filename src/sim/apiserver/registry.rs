@@ -90,6 +90,19 @@ fn default_object(obj: &mut Object) {
             default_pod_spec(&mut r.spec.template.spec);
             r.status = Default::default();
         }
+        Object::Service(svc) => {
+            if svc.spec.type_.is_empty() {
+                svc.spec.type_ = "ClusterIP".into();
+            }
+            for p in &mut svc.spec.ports {
+                if p.protocol.is_empty() {
+                    p.protocol = "TCP".into();
+                }
+                if p.target_port == 0 {
+                    p.target_port = p.port;
+                }
+            }
+        }
         Object::Namespace(n) => {
             n.status.phase = "Active".into();
             if n.spec.finalizers.is_empty() {
@@ -367,3 +380,20 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
 
 /// The finalizer the namespace controller removes once a deleted namespace is empty.
 pub const NAMESPACE_FINALIZER: &str = "kubernetes";
+
+/// The service CIDR (--service-cluster-ip-range 10.96.0.0/12). Dynamic allocation draws from
+/// above the static band (the first 256 addresses, where 10.96.0.1 is the `kubernetes`
+/// Service's and 10.96.0.10 kube-dns's), at random as the bitmap allocator does.
+pub fn allocate_cluster_ip(rng: &mut SimRng, used: &std::collections::BTreeSet<String>) -> Result<String, Status> {
+    const SIZE: u64 = 1 << 20;
+    const STATIC_BAND: u64 = 256;
+    let start = rng.below(SIZE - STATIC_BAND - 2);
+    for i in 0..SIZE - STATIC_BAND - 2 {
+        let offset = STATIC_BAND + 1 + (start + i) % (SIZE - STATIC_BAND - 2);
+        let ip = format!("10.{}.{}.{}", 96 + (offset >> 16), (offset >> 8) & 0xff, offset & 0xff);
+        if !used.contains(&ip) {
+            return Ok(ip);
+        }
+    }
+    Err(Status::internal("failed to allocate a serviceIP: range is full".into()))
+}

@@ -4,6 +4,7 @@
 //! garbage-collector, node lifecycle and taint eviction loops.
 
 pub mod deployment;
+pub mod endpointslice;
 pub mod events;
 pub mod garbagecollector;
 pub mod namespace;
@@ -35,6 +36,8 @@ pub enum Loop {
     TaintEviction,
     /// Keys are deleted (Terminating) namespaces to empty.
     Namespace,
+    /// Keys are Services whose EndpointSlice to reconcile.
+    EndpointSlice,
 }
 
 impl Loop {
@@ -46,6 +49,7 @@ impl Loop {
             Loop::GarbageCollector => "garbage_collector_attempt_to_delete",
             Loop::TaintEviction => "taint_eviction_queue",
             Loop::Namespace => "namespace",
+            Loop::EndpointSlice => "endpoint_slice",
         }
     }
 
@@ -56,6 +60,7 @@ impl Loop {
             Loop::GarbageCollector => "garbagecollector",
             Loop::TaintEviction => "taint-eviction-controller",
             Loop::Namespace => "namespace",
+            Loop::EndpointSlice => "endpointslice",
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct ControllerManager {
     pub nodes: Informer,
     pub leases: Informer,
     pub namespaces: Informer,
+    pub services: Informer,
+    pub endpointslices: Informer,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
     rounds: BTreeMap<String, namespace::Round>,
     pub queues: BTreeMap<Loop, WorkQueue>,
@@ -117,14 +124,23 @@ impl ControllerManager {
             nodes: informer("nodes"),
             leases: informer("leases"),
             namespaces: informer("namespaces"),
+            services: informer("services"),
+            endpointslices: informer("endpointslices"),
             rounds: BTreeMap::new(),
             health: BTreeMap::new(),
             evictions: BTreeMap::new(),
             recorders: BTreeMap::new(),
-            queues: [Loop::Deployment, Loop::ReplicaSet, Loop::GarbageCollector, Loop::TaintEviction, Loop::Namespace]
-                .into_iter()
-                .map(|l| (l, WorkQueue::default()))
-                .collect(),
+            queues: [
+                Loop::Deployment,
+                Loop::ReplicaSet,
+                Loop::GarbageCollector,
+                Loop::TaintEviction,
+                Loop::Namespace,
+                Loop::EndpointSlice,
+            ]
+            .into_iter()
+            .map(|l| (l, WorkQueue::default()))
+            .collect(),
             expectations: BTreeMap::new(),
             working: false,
             retries: BTreeMap::new(),
@@ -135,7 +151,10 @@ impl ControllerManager {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                ctx.phase("start", "informers: deployments, replicasets, pods, nodes, leases, namespaces");
+                ctx.phase(
+                    "start",
+                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices",
+                );
                 let client = &mut self.client;
                 for inf in [
                     &mut self.deployments,
@@ -144,6 +163,8 @@ impl ControllerManager {
                     &mut self.nodes,
                     &mut self.leases,
                     &mut self.namespaces,
+                    &mut self.services,
+                    &mut self.endpointslices,
                 ] {
                     inf.start(ctx, client, Tag::Watch);
                 }
@@ -205,7 +226,7 @@ impl ControllerManager {
         }
     }
 
-    fn informers_mut(&mut self) -> [&mut Informer; 6] {
+    fn informers_mut(&mut self) -> [&mut Informer; 8] {
         [
             &mut self.deployments,
             &mut self.replicasets,
@@ -213,6 +234,8 @@ impl ControllerManager {
             &mut self.nodes,
             &mut self.leases,
             &mut self.namespaces,
+            &mut self.services,
+            &mut self.endpointslices,
         ]
     }
 
@@ -232,6 +255,7 @@ impl ControllerManager {
             .map(|k| (Loop::Deployment, k.clone()))
             .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
             .chain(terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
+            .chain(self.services.store.keys().map(|k| (Loop::EndpointSlice, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -270,7 +294,31 @@ impl ControllerManager {
                     h.observe(ctx.now, node, Some(l));
                 }
             }
+            Object::Service(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::EndpointSlice, key.clone()),
+            Object::EndpointSlice(es) => {
+                if let Some(svc) = es.metadata.labels.get(endpointslice::SERVICE_NAME_LABEL) {
+                    let svc_key = super::api::meta::cache_key(&es.metadata.namespace, svc);
+                    self.enqueue(ctx, Loop::EndpointSlice, svc_key);
+                }
+            }
             Object::Pod(p) => {
+                let old_pod = old.as_ref().and_then(|o| o.as_pod());
+                let services: Vec<String> = self
+                    .services
+                    .objects()
+                    .filter_map(|o| match o {
+                        Object::Service(s)
+                            if endpointslice::selects(s, p)
+                                || old_pod.is_some_and(|o| endpointslice::selects(s, o)) =>
+                        {
+                            Some(key_of(o))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for svc in services {
+                    self.enqueue(ctx, Loop::EndpointSlice, svc);
+                }
                 if type_ != WatchType::Deleted && !p.spec.node_name.is_empty() {
                     self.check_eviction(ctx, &key);
                 }
@@ -327,7 +375,10 @@ impl ControllerManager {
         let syncs = match l {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
             Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations),
-            Loop::GarbageCollector => garbagecollector::collect(&key, &[&self.replicasets, &self.pods]),
+            Loop::GarbageCollector => {
+                garbagecollector::collect(&key, &[&self.replicasets, &self.pods, &self.endpointslices])
+            }
+            Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
             Loop::TaintEviction => self.evict(ctx.now, &key),
             Loop::Namespace => {
                 self.start_round(ctx, &key);
