@@ -142,3 +142,32 @@ fn services_get_a_cluster_ip_and_an_endpointslice_of_their_ready_pods() {
     let gone = kubectl::run(&mut sim, "kubectl get endpointslices", TIMEOUT);
     assert_eq!(gone, "No resources found in default namespace.", "owned by the Service, collected with it");
 }
+
+#[test]
+fn a_job_runs_its_pod_to_completion_and_crashing_pods_back_off() {
+    let mut sim = Scenario::default().build().unwrap();
+    let run = |sim: &mut kube_playground::sim::Simulation, line: &str| kubectl::run(sim, line, TIMEOUT);
+    assert_eq!(run(&mut sim, "kubectl create job hello --image=busybox -- sh -c 'sleep 5'"), "job.batch/hello created");
+    run(&mut sim, "kubectl run crash --image=busybox -- sh -c 'exit 1'");
+    assert!(run(&mut sim, "kubectl create job bad --image=busybox --restart=Always").starts_with("error: unknown flag"));
+    sim.run_until(SimTime::from_secs(4));
+    let jobs = run(&mut sim, "kubectl get jobs");
+    assert!(jobs.lines().any(|l| l.starts_with("hello ") && l.contains(" Running ") && l.contains(" 0/1 ")), "{jobs}");
+    sim.run_until(SimTime::from_secs(12));
+    let jobs = run(&mut sim, "kubectl get jobs");
+    assert!(jobs.lines().any(|l| l.starts_with("hello ") && l.contains(" Complete ") && l.contains(" 1/1 ")), "{jobs}");
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(pods.lines().any(|l| l.starts_with("hello-") && l.contains(" Completed ")), "{pods}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("job/hello") && events.contains("Job completed"), "{events}");
+    // exit 1 under restartPolicy Always: restarted after 10 s, then 20 s, …
+    let restarts =
+        |pods: &str| pods.lines().find(|l| l.starts_with("crash "))?.split_whitespace().nth(3)?.parse::<i32>().ok();
+    sim.run_until(SimTime::from_secs(20));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(pods.lines().any(|l| l.starts_with("crash ") && l.contains("CrashLoopBackOff")), "{pods}");
+    let at_20 = restarts(&pods).unwrap_or(0);
+    sim.run_until(SimTime::from_secs(45));
+    let at_45 = restarts(&run(&mut sim, "kubectl get pods")).unwrap_or(0);
+    assert_eq!((at_20, at_45), (1, 2), "restarted after a 10 s back-off, then after 20 s");
+}

@@ -208,21 +208,45 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             };
             ApiRequest::new(Verb::Create, res("deployments"), namespace, "").with_body(Object::Deployment(d))
         }
-        Command::Run { name, image, namespace, labels } => {
+        Command::Run { name, image, namespace, labels, restart, command, args } => {
             let mut meta = ObjectMeta::named(namespace, name);
             meta.labels = labels.iter().cloned().collect();
             if labels.is_empty() {
                 meta.labels.insert("run".into(), name.clone());
             }
+            let container = Container {
+                name: name.clone(),
+                image: image.clone(),
+                command: command.clone(),
+                args: args.clone(),
+                ..Default::default()
+            };
             let pod = Pod {
                 metadata: meta,
-                spec: PodSpec {
-                    containers: vec![Container { name: name.clone(), image: image.clone(), ..Default::default() }],
+                spec: PodSpec { containers: vec![container], restart_policy: restart.clone(), ..Default::default() },
+                status: Default::default(),
+            };
+            ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
+        }
+        Command::CreateJob { name, image, namespace, command } => {
+            let container =
+                Container { name: name.clone(), image: image.clone(), command: command.clone(), ..Default::default() };
+            let job = Job {
+                metadata: ObjectMeta::named(namespace, name),
+                spec: JobSpec {
+                    template: PodTemplateSpec {
+                        metadata: Default::default(),
+                        spec: PodSpec {
+                            containers: vec![container],
+                            restart_policy: "Never".into(),
+                            ..Default::default()
+                        },
+                    },
                     ..Default::default()
                 },
                 status: Default::default(),
             };
-            ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
+            ApiRequest::new(Verb::Create, res("jobs"), namespace, "").with_body(Object::Job(job))
         }
         Command::CreateSecret { name, literals, namespace } => {
             use base64::Engine;
@@ -298,6 +322,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::Run { .. }, ApiBody::Object(o)) => {
             format!("{} created", printers::name_of(res("pods"), &o))
         }
+        (Command::CreateJob { .. }, ApiBody::Object(o)) => format!("{} created", printers::name_of(res("jobs"), &o)),
         (Command::CreateSecret { .. }, ApiBody::Object(o)) => {
             format!("{} created", printers::name_of(res("secrets"), &o))
         }

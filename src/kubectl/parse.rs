@@ -33,6 +33,18 @@ pub enum Command {
         namespace: String,
         /// `--labels=k=v,…`; kubectl run's default is `run=NAME`.
         labels: Vec<(String, String)>,
+        /// `--restart=Always|OnFailure|Never`.
+        restart: String,
+        /// After `--`: the arguments, or with `--command` the command.
+        command: Vec<String>,
+        args: Vec<String>,
+    },
+    /// `kubectl create job NAME --image=IMAGE -- COMMAND…`.
+    CreateJob {
+        name: String,
+        image: String,
+        namespace: String,
+        command: Vec<String>,
     },
     Get {
         resource: &'static ResourceInfo,
@@ -91,6 +103,8 @@ pub enum Command {
 struct Args {
     words: Vec<String>,
     flags: Vec<(String, Option<String>)>,
+    /// Everything after a bare `--`: the container's command or arguments.
+    tail: Vec<String>,
 }
 
 impl Args {
@@ -100,6 +114,9 @@ impl Args {
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
+            if t == "--" {
+                return Ok(Args { words, flags, tail: tokens[i + 1..].to_vec() });
+            }
             if let Some(long) = t.strip_prefix("--") {
                 match long.split_once('=') {
                     Some((k, v)) => flags.push((k.to_string(), Some(v.to_string()))),
@@ -133,7 +150,7 @@ impl Args {
             }
             i += 1;
         }
-        Ok(Args { words, flags })
+        Ok(Args { words, flags, tail: Vec::new() })
     }
 
     fn flag(&self, name: &str) -> Option<&str> {
@@ -242,15 +259,21 @@ pub fn parse(line: &str) -> Result<Command, String> {
     match verb.as_str() {
         "create" => parse_create(&args),
         "run" => {
-            args.only(&["image", "namespace", "labels"])?;
+            args.only(&["image", "namespace", "labels", "restart", "command"])?;
             let name = exactly_one(&args.words, "NAME")?;
+            let restart = args.flag("restart").unwrap_or("Always").to_string();
+            if !["Always", "OnFailure", "Never"].contains(&restart.as_str()) {
+                return Err(format!("error: invalid restart policy: {restart}"));
+            }
+            let (command, cmd_args) =
+                if args.has("command") { (args.tail.clone(), vec![]) } else { (vec![], args.tail.clone()) };
             let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
             let mut labels = Vec::new();
             for pair in args.flag("labels").unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
                 let (k, v) = pair.split_once('=').ok_or_else(|| format!("error: invalid label spec: {pair}"))?;
                 labels.push((k.to_string(), v.to_string()));
             }
-            Ok(Command::Run { name, image, namespace: args.namespace(), labels })
+            Ok(Command::Run { name, image, namespace: args.namespace(), labels, restart, command, args: cmd_args })
         }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces"])?;
@@ -404,6 +427,12 @@ fn parse_create(args: &Args) -> Result<Command, String> {
                 port: args.int("port")?,
                 namespace: args.namespace(),
             })
+        }
+        "job" => {
+            args.only(&["image", "namespace"])?;
+            let name = exactly_one(rest, "NAME")?;
+            let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
+            Ok(Command::CreateJob { name, image, namespace: args.namespace(), command: args.tail.clone() })
         }
         "namespace" | "ns" => {
             args.only(&[])?;

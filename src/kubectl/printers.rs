@@ -83,6 +83,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
         "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
+        "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
@@ -98,8 +99,13 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
     if p.metadata.deletion_timestamp.is_some() {
         return "Terminating".into();
     }
-    let waiting = p.status.container_statuses.iter().find_map(|c| c.state.waiting.as_ref()).map(|w| w.reason.clone());
-    waiting.filter(|r| !r.is_empty()).unwrap_or_else(|| {
+    let reason = p
+        .status
+        .container_statuses
+        .iter()
+        .find_map(|c| c.state.waiting.as_ref().or(c.state.terminated.as_ref()))
+        .map(|w| w.reason.clone());
+    reason.filter(|r| !r.is_empty()).unwrap_or_else(|| {
         if p.status.phase.is_empty() {
             "Pending".into()
         } else {
@@ -199,6 +205,23 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
+        Object::Job(j) => {
+            let status = if j.condition("Complete").is_some() {
+                "Complete"
+            } else if j.condition("Failed").is_some() {
+                "Failed"
+            } else {
+                "Running"
+            };
+            let completions = format!("{}/{}", j.status.succeeded, j.spec.completions.unwrap_or(1));
+            let duration = match (j.status.start_time, j.status.completion_time) {
+                (Some(s), Some(c)) => human_duration(c.0.since(s.0)),
+                (Some(s), None) => human_duration(now.since(s.0)),
+                _ => String::new(),
+            };
+            let template = template_columns(&j.spec.template.spec, &j.spec.template.metadata.labels);
+            (vec![name, status.into(), completions, duration, age], template)
+        }
         Object::EndpointSlice(es) => {
             let ports: Vec<String> = es.ports.iter().map(|p| p.port.to_string()).collect();
             let addrs: Vec<&String> = es.endpoints.iter().flat_map(|e| &e.addresses).collect();

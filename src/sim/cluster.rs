@@ -310,6 +310,7 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
                 rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
+                rule(&["update", "patch"], &["batch"], &["jobs/status"]),
                 // The namespace controller empties a Terminating namespace.
                 rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
                 rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),

@@ -160,6 +160,9 @@ impl Simulation {
                                 Some(Step::Running) => "Running",
                                 Some(Step::Pull(_)) => "Pulling",
                                 Some(Step::Dead) => "Unknown",
+                                Some(Step::Exited(0)) => "Completed",
+                                Some(Step::Exited(_)) => "Error",
+                                Some(Step::BackOff) => "CrashLoopBackOff",
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };

@@ -26,6 +26,7 @@ pub enum Object {
     RoleBinding(RoleBinding),
     Event(Event),
     EndpointSlice(EndpointSlice),
+    Job(Job),
 }
 
 impl Object {
@@ -56,6 +57,7 @@ impl Object {
             "RoleBinding" => Object::RoleBinding(typed(bytes)?),
             "Event" => Object::Event(typed(bytes)?),
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
+            "Job" => Object::Job(typed(bytes)?),
             other => return Err(format!("no kind \"{other}\" is registered")),
         })
     }
@@ -78,6 +80,7 @@ macro_rules! each_object {
             Object::RoleBinding($o) => $body,
             Object::Event($o) => $body,
             Object::EndpointSlice($o) => $body,
+            Object::Job($o) => $body,
         }
     };
 }
@@ -110,6 +113,7 @@ impl Object {
             Object::RoleBinding(_) => "RoleBinding",
             Object::Event(_) => "Event",
             Object::EndpointSlice(_) => "EndpointSlice",
+            Object::Job(_) => "Job",
         }
     }
     pub fn as_pod(&self) -> Option<&Pod> {
@@ -307,6 +311,10 @@ fn is_zero32(v: &i32) -> bool {
 pub struct Container {
     pub name: String,
     pub image: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub image_pull_policy: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -371,6 +379,9 @@ pub struct StateReason {
     pub reason: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// For a terminated container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -470,6 +481,54 @@ pub struct Service {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ServiceSpec,
+}
+
+// ---------------------------------------------------------------- batch/v1
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completions: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff_limit: Option<i32>,
+    pub template: PodTemplateSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<Time>,
+    #[serde(default)]
+    pub active: i32,
+    #[serde(default)]
+    pub succeeded: i32,
+    #[serde(default)]
+    pub failed: i32,
+}
+
+/// A Job runs pods to completion: `completions` successes, `parallelism` at a time, giving
+/// up after `backoffLimit` failures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub metadata: ObjectMeta,
+    pub spec: JobSpec,
+    #[serde(default)]
+    pub status: JobStatus,
+}
+
+impl Job {
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.status.conditions.iter().find(|c| c.type_ == type_ && c.status == "True")
+    }
 }
 
 // ---------------------------------------------------------------- discovery.k8s.io/v1

@@ -106,6 +106,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/replicasets",
     },
     ResourceInfo {
+        plural: "jobs",
+        singular: "job",
+        short: &[],
+        kind: "Job",
+        group: "batch",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/jobs",
+    },
+    ResourceInfo {
         plural: "leases",
         singular: "lease",
         short: &[],

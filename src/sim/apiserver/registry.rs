@@ -85,6 +85,16 @@ fn default_object(obj: &mut Object) {
             default_pod_spec(&mut d.spec.template.spec);
             d.status = Default::default();
         }
+        Object::Job(j) => {
+            j.spec.completions.get_or_insert(1);
+            j.spec.parallelism.get_or_insert(1);
+            j.spec.backoff_limit.get_or_insert(6);
+            let restart = std::mem::take(&mut j.spec.template.spec.restart_policy);
+            default_pod_spec(&mut j.spec.template.spec);
+            // A Job's pods must say OnFailure or Never; validation reports a missing one.
+            j.spec.template.spec.restart_policy = restart;
+            j.status = Default::default();
+        }
         Object::ReplicaSet(r) => {
             r.spec.replicas.get_or_insert(1);
             default_pod_spec(&mut r.spec.template.spec);
@@ -255,6 +265,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::Deployment(a), Object::Deployment(b)) => a.status = b.status.clone(),
         (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
+        (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
         _ => {}
     }
     out
@@ -278,6 +289,7 @@ fn blank_status(o: &Object) -> Object {
         Object::Deployment(d) => d.status = Default::default(),
         Object::ReplicaSet(r) => r.status = Default::default(),
         Object::Namespace(n) => n.status = Default::default(),
+        Object::Job(j) => j.status = Default::default(),
         _ => {}
     }
     b

@@ -36,6 +36,15 @@ pub fn validate(obj: &Object) -> Vec<String> {
             validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
         }
+        Object::Job(j) => {
+            let policy = j.spec.template.spec.restart_policy.as_str();
+            if policy != "OnFailure" && policy != "Never" {
+                errs.push(format!(
+                    "spec.template.spec.restartPolicy: Unsupported value: \"{policy}\": supported values: \"OnFailure\", \"Never\""
+                ));
+            }
+            validate_pod_spec(&j.spec.template.spec, "spec.template.spec", &mut errs);
+        }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
             validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);

@@ -1,6 +1,6 @@
 //! The events the workload controllers record about their own writes, once the apiserver
 //! accepted them, worded as upstream: SuccessfulCreate and SuccessfulDelete on a ReplicaSet
-//! (`Created pod: web-7d4b9-x2k8q`), ScalingReplicaSet on a Deployment (`Scaled up replica set
+//! and a Job (`Created pod: web-7d4b9-x2k8q`), ScalingReplicaSet on a Deployment (`Scaled up replica set
 //! web-7d4b9 to 3 from 1`).
 
 use super::Loop;
@@ -27,8 +27,22 @@ fn reference(inf: &Informer, kind: &str, key: &str) -> Option<ObjectReference> {
 }
 
 /// The event a controller's write would deserve.
-pub fn intent(l: Loop, key: &str, req: &ApiRequest, deployments: &Informer, replicasets: &Informer) -> Option<Intent> {
+pub fn intent(
+    l: Loop,
+    key: &str,
+    req: &ApiRequest,
+    deployments: &Informer,
+    replicasets: &Informer,
+    jobs: &Informer,
+) -> Option<Intent> {
     match (l, req.verb, req.resource.plural) {
+        (Loop::Job, Verb::Create, "pods") => Some(Intent {
+            component: "job-controller",
+            on: reference(jobs, "Job", key)?,
+            reason: "SuccessfulCreate",
+            message: "Created pod: ".into(),
+            append_created_name: true,
+        }),
         (Loop::ReplicaSet, Verb::Create, "pods") => Some(Intent {
             component: "replicaset-controller",
             on: reference(replicasets, "ReplicaSet", key)?,

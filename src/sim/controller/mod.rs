@@ -7,6 +7,7 @@ pub mod deployment;
 pub mod endpointslice;
 pub mod events;
 pub mod garbagecollector;
+pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
@@ -38,6 +39,7 @@ pub enum Loop {
     Namespace,
     /// Keys are Services whose EndpointSlice to reconcile.
     EndpointSlice,
+    Job,
 }
 
 impl Loop {
@@ -50,6 +52,7 @@ impl Loop {
             Loop::TaintEviction => "taint_eviction_queue",
             Loop::Namespace => "namespace",
             Loop::EndpointSlice => "endpoint_slice",
+            Loop::Job => "job",
         }
     }
 
@@ -61,6 +64,7 @@ impl Loop {
             Loop::TaintEviction => "taint-eviction-controller",
             Loop::Namespace => "namespace",
             Loop::EndpointSlice => "endpointslice",
+            Loop::Job => "job",
         }
     }
 }
@@ -93,6 +97,9 @@ pub struct ControllerManager {
     pub namespaces: Informer,
     pub services: Informer,
     pub endpointslices: Informer,
+    pub jobs: Informer,
+    /// Job pods created but not yet seen on the watch, per Job key.
+    job_expectations: BTreeMap<String, i32>,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
     rounds: BTreeMap<String, namespace::Round>,
     pub queues: BTreeMap<Loop, WorkQueue>,
@@ -126,6 +133,8 @@ impl ControllerManager {
             namespaces: informer("namespaces"),
             services: informer("services"),
             endpointslices: informer("endpointslices"),
+            jobs: informer("jobs"),
+            job_expectations: BTreeMap::new(),
             rounds: BTreeMap::new(),
             health: BTreeMap::new(),
             evictions: BTreeMap::new(),
@@ -137,6 +146,7 @@ impl ControllerManager {
                 Loop::TaintEviction,
                 Loop::Namespace,
                 Loop::EndpointSlice,
+                Loop::Job,
             ]
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
@@ -153,7 +163,7 @@ impl ControllerManager {
             Timer::Start => {
                 ctx.phase(
                     "start",
-                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices",
+                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs",
                 );
                 let client = &mut self.client;
                 for inf in [
@@ -165,6 +175,7 @@ impl ControllerManager {
                     &mut self.namespaces,
                     &mut self.services,
                     &mut self.endpointslices,
+                    &mut self.jobs,
                 ] {
                     inf.start(ctx, client, Tag::Watch);
                 }
@@ -226,7 +237,7 @@ impl ControllerManager {
         }
     }
 
-    fn informers_mut(&mut self) -> [&mut Informer; 8] {
+    fn informers_mut(&mut self) -> [&mut Informer; 9] {
         [
             &mut self.deployments,
             &mut self.replicasets,
@@ -236,6 +247,7 @@ impl ControllerManager {
             &mut self.namespaces,
             &mut self.services,
             &mut self.endpointslices,
+            &mut self.jobs,
         ]
     }
 
@@ -256,6 +268,7 @@ impl ControllerManager {
             .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
             .chain(terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
             .chain(self.services.store.keys().map(|k| (Loop::EndpointSlice, k.clone())))
+            .chain(self.jobs.store.keys().map(|k| (Loop::Job, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -294,6 +307,7 @@ impl ControllerManager {
                     h.observe(ctx.now, node, Some(l));
                 }
             }
+            Object::Job(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::Job, key.clone()),
             Object::Service(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::EndpointSlice, key.clone()),
             Object::EndpointSlice(es) => {
                 if let Some(svc) = es.metadata.labels.get(endpointslice::SERVICE_NAME_LABEL) {
@@ -322,7 +336,15 @@ impl ControllerManager {
                 if type_ != WatchType::Deleted && !p.spec.node_name.is_empty() {
                     self.check_eviction(ctx, &key);
                 }
-                if let Some(owner) = p.metadata.controller_ref() {
+                if let Some(owner) = p.metadata.controller_ref().filter(|o| o.kind == "Job") {
+                    let job_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
+                    if type_ == WatchType::Added {
+                        if let Some(n) = self.job_expectations.get_mut(&job_key) {
+                            *n -= 1;
+                        }
+                    }
+                    self.enqueue(ctx, Loop::Job, job_key);
+                } else if let Some(owner) = p.metadata.controller_ref() {
                     let rs_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
                     let was_active = old.as_ref().and_then(|o| o.as_pod()).is_some_and(replicaset::is_active);
                     let observed = match type_ {
@@ -379,6 +401,19 @@ impl ControllerManager {
                 garbagecollector::collect(&key, &[&self.replicasets, &self.pods, &self.endpointslices])
             }
             Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
+            Loop::Job => {
+                let sync = job::sync(&key, &self.jobs, &self.pods, &self.job_expectations, ctx.now);
+                if sync.creating > 0 {
+                    self.job_expectations.insert(key.clone(), sync.creating);
+                }
+                if let Some((reason, message, warning)) = sync.event {
+                    if let Some(on) = self.jobs.store.get(&key).map(|o| recorder::reference("Job", o.meta())) {
+                        let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
+                        self.record(ctx, "job-controller", on, type_, reason, message);
+                    }
+                }
+                sync.requests
+            }
             Loop::TaintEviction => self.evict(ctx.now, &key),
             Loop::Namespace => {
                 self.start_round(ctx, &key);
@@ -390,7 +425,7 @@ impl ControllerManager {
             q.work_duration.observe(SYNC_US as f64 / SECONDS as f64);
         }
         for req in syncs {
-            let event = events::intent(l, &key, &req, &self.deployments, &self.replicasets).map(Box::new);
+            let event = events::intent(l, &key, &req, &self.deployments, &self.replicasets, &self.jobs).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
         }
         if self.queues.values().any(|q| !q.is_empty()) {

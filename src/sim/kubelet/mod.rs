@@ -7,6 +7,7 @@
 
 pub mod cni;
 pub mod images;
+pub mod process;
 
 use super::api::meta::Time;
 use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
@@ -59,7 +60,15 @@ pub enum Step {
     Teardown,
     /// The node went down under the pod: its containers are gone, its IP still reserved.
     Dead,
+    /// Every container exited and the restart policy keeps them down: the pod is done.
+    Exited(i32),
+    /// A container exited and waits out its restart back-off (CrashLoopBackOff).
+    BackOff,
 }
+
+/// Container restart back-off: 10 s doubling up to 5 minutes.
+const BACKOFF_START_US: u64 = 10 * SECONDS;
+const BACKOFF_MAX_US: u64 = 300 * SECONDS;
 
 #[derive(Clone, Debug)]
 pub struct PodWorker {
@@ -70,6 +79,9 @@ pub struct PodWorker {
     since: SimTime,
     pub ip: String,
     started: Option<Time>,
+    pub restarts: i32,
+    /// The exit code the running containers will end with, when they end.
+    exit_code: Option<i32>,
 }
 
 #[derive(Clone, Debug)]
@@ -314,12 +326,15 @@ impl Kubelet {
                         since: ctx.now,
                         ip: String::new(),
                         started: Some(Time::at(ctx.now)),
+                        restarts: 0,
+                        exit_code: None,
                     },
                 );
                 self.report(ctx, &pod, &uid);
                 self.begin(ctx, &uid, Step::Sandbox);
             }
             Some(Step::Stop | Step::Teardown) => {}
+            Some(Step::Exited(_)) if deleting => self.begin(ctx, &uid, Step::Teardown),
             Some(_) if deleting => {
                 let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30);
                 ctx.phase("KillPod", format!("{key}: grace period {grace}s"));
@@ -374,7 +389,7 @@ impl Kubelet {
                 ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
             }
             Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
-            Step::Running | Step::Dead => return,
+            Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff => return,
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -442,12 +457,19 @@ impl Kubelet {
                 if i + 1 < containers {
                     Some(Step::Pull(i + 1))
                 } else {
-                    if let Some(w) = self.workers.get_mut(uid) {
-                        w.step = Step::Running;
-                    }
-                    self.report(ctx, &pod, uid);
+                    self.run_containers(ctx, &pod, uid);
                     None
                 }
+            }
+            Step::Running => {
+                self.containers_exited(ctx, &pod, uid);
+                None
+            }
+            Step::BackOff => {
+                if let Some(w) = self.workers.get_mut(uid) {
+                    w.restarts += 1;
+                }
+                Some(Step::Create(0))
             }
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
@@ -458,11 +480,74 @@ impl Kubelet {
                 self.workers.remove(uid);
                 None
             }
-            Step::Running | Step::Dead => None,
+            Step::Dead | Step::Exited(_) => None,
         };
         if let Some(n) = next {
             self.begin(ctx, uid, n);
         }
+    }
+
+    /// Every container started: the pod runs; containers with a command end after it.
+    fn run_containers(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
+        let runs: Vec<Option<(u64, i32)>> = pod.spec.containers.iter().map(process::run).collect();
+        let ends = runs.iter().all(Option::is_some).then(|| {
+            let at = runs.iter().flatten().map(|(d, _)| *d).max().unwrap_or(0);
+            let code = runs.iter().flatten().map(|(_, c)| *c).find(|c| *c != 0).unwrap_or(0);
+            (at, code)
+        });
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if let Some(w) = self.workers.get_mut(uid) {
+            w.step = Step::Running;
+            w.seq = seq;
+            w.exit_code = ends.map(|(_, c)| c);
+        }
+        self.report(ctx, pod, uid);
+        if let Some((after, _)) = ends {
+            ctx.timer(after, Timer::PodStep { uid: uid.to_string(), seq });
+        }
+    }
+
+    /// The containers' processes ended: done for good (restartPolicy Never, or OnFailure
+    /// after success), or restarted after the back-off.
+    fn containers_exited(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let code = w.exit_code.unwrap_or(0);
+        let done = match pod.spec.restart_policy.as_str() {
+            "Never" => true,
+            "OnFailure" => code == 0,
+            _ => false,
+        };
+        let key = w.key.clone();
+        if done {
+            w.step = Step::Exited(code);
+            ctx.phase("SyncPod", format!("{key}: containers exited with code {code}, pod done"));
+            self.report(ctx, pod, uid);
+            return;
+        }
+        let back_off = (BACKOFF_START_US << w.restarts.min(10)).min(BACKOFF_MAX_US);
+        w.step = Step::BackOff;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        w.seq = seq;
+        ctx.phase("SyncPod", format!("{key}: container exited with code {code}, back-off {}", go_duration(back_off)));
+        if let Some(c) = pod.spec.containers.first() {
+            let message = "Back-off restarting failed container ".to_string()
+                + &c.name
+                + " in pod "
+                + &pod.metadata.name
+                + "_"
+                + &pod.metadata.namespace
+                + "("
+                + uid
+                + ")";
+            let mut on = recorder::reference("Pod", &pod.metadata);
+            on.field_path = format!("spec.containers{{{}}}", c.name);
+            let req = self.recorder.event(ctx.now, on, recorder::WARNING, "BackOff", message);
+            self.client.send(ctx, 0, req, Tag::Other);
+        }
+        self.report(ctx, pod, uid);
+        ctx.timer(back_off, Timer::PodStep { uid: uid.to_string(), seq });
     }
 
     /// The pod is gone from the API: drop its worker and give its IP back.
@@ -515,6 +600,11 @@ impl Kubelet {
             return;
         };
         let running = w.step == Step::Running;
+        let exited = match w.step {
+            Step::Exited(code) => Some(code),
+            _ => None,
+        };
+        let started = running || exited.is_some() || w.step == Step::BackOff;
         let now = Some(Time::at(ctx.now));
         let cond = |t: &str, ok: bool| Condition {
             type_: t.into(),
@@ -523,8 +613,18 @@ impl Kubelet {
             last_transition_time: now,
             ..Default::default()
         };
+        let phase = match exited {
+            Some(0) => "Succeeded",
+            Some(_) => "Failed",
+            None if started => "Running",
+            None => "Pending",
+        };
+        let cond = |t: &str, ok: bool| match exited {
+            Some(_) if !ok => Condition { reason: "PodCompleted".into(), ..cond(t, ok) },
+            _ => cond(t, ok),
+        };
         let status = PodStatus {
-            phase: if running { "Running" } else { "Pending" }.into(),
+            phase: phase.into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
                 Condition { reason: String::new(), ..cond("Initialized", true) },
@@ -543,24 +643,35 @@ impl Kubelet {
                 .map(|c| ContainerStatus {
                     name: c.name.clone(),
                     ready: running,
-                    restart_count: 0,
+                    restart_count: w.restarts,
                     image: images::normalize(&c.image),
-                    image_id: if running { images::image_id(&c.image) } else { String::new() },
-                    container_id: if running {
+                    image_id: if started { images::image_id(&c.image) } else { String::new() },
+                    container_id: if started {
                         format!("containerd://{}", images::hex_id(&format!("{uid}/{}", c.name)))
                     } else {
                         String::new()
                     },
-                    state: if running {
-                        ContainerState {
+                    state: match (w.step, exited) {
+                        (_, Some(code)) => ContainerState {
+                            terminated: Some(StateReason {
+                                reason: if code == 0 { "Completed" } else { "Error" }.into(),
+                                exit_code: Some(code),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        },
+                        (Step::Running, _) => ContainerState {
                             running: Some(StateRunning { started_at: Time::at(ctx.now) }),
                             ..Default::default()
-                        }
-                    } else {
-                        ContainerState {
-                            waiting: Some(StateReason { reason: "ContainerCreating".into(), message: String::new() }),
+                        },
+                        (Step::BackOff, _) => ContainerState {
+                            waiting: Some(StateReason { reason: "CrashLoopBackOff".into(), ..Default::default() }),
                             ..Default::default()
-                        }
+                        },
+                        _ => ContainerState {
+                            waiting: Some(StateReason { reason: "ContainerCreating".into(), ..Default::default() }),
+                            ..Default::default()
+                        },
                     },
                 })
                 .collect(),
