@@ -11,7 +11,13 @@ pub fn run(c: &Container) -> Option<(u64, i32)> {
     if c.command.is_empty() && c.args.is_empty() {
         return None;
     }
-    let words: Vec<&str> = c.command.iter().chain(&c.args).flat_map(|w| w.split_whitespace()).collect();
+    let words: Vec<&str> = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .flat_map(|w| w.split(|ch: char| ch.is_whitespace() || ch == ';' || ch == '&' || ch == '|'))
+        .filter(|w| !w.is_empty())
+        .collect();
     let after = |key: &str| words.iter().position(|w| *w == key).and_then(|i| words.get(i + 1));
     let seconds = after("sleep").and_then(|n| n.parse::<u64>().ok()).unwrap_or(1);
     let code = match after("exit").and_then(|n| n.parse::<i32>().ok()) {
