@@ -2,6 +2,8 @@
 //! skeleton has no EndpointSlices yet, so a sync renders the KUBE-SERVICES entries only; the
 //! iptables/IPVS proxiers, endpoints and real traffic come with the worker-node issue.
 
+pub mod topology;
+
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
 use super::client::{ApiClient, Informer};
