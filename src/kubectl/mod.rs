@@ -5,6 +5,7 @@
 pub mod curl;
 pub mod describe;
 pub mod etcdctl;
+pub mod node_shell;
 pub mod parse;
 pub mod printers;
 
@@ -38,6 +39,7 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     match line.split_whitespace().next() {
         Some("etcdctl") => return etcdctl::run(sim, line).map(Started::Done),
         Some("curl") => return curl::run(sim, line).map(Started::Done),
+        Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
         _ => {}
     }
     let command = parse::parse(line)?;

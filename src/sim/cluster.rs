@@ -218,7 +218,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             Role::KubeProxy,
             host,
             &node.name,
-            Component::KubeProxy(Box::new(KubeProxy::new(APISERVER))),
+            Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name))),
         );
     }
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))

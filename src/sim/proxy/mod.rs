@@ -1,14 +1,19 @@
-//! kube-proxy: watches Services and keeps the node's service rules in step. The walking
-//! skeleton has no EndpointSlices yet, so a sync renders the KUBE-SERVICES entries only; the
-//! iptables/IPVS proxiers, endpoints and real traffic come with the worker-node issue.
+//! kube-proxy: watches Services and EndpointSlices and, a moment after each change, syncs
+//! the node's rules (iptables mode): for every service port, the endpoints this node sends
+//! traffic to (see [`topology`]) and the nat table ([`iptables`]) an operator can read with
+//! `ssh NODE iptables-save -t nat`.
+//! Not modelled yet: IPVS mode, traffic through the rules, sync-period/min-sync-period pacing.
 
+pub mod iptables;
 pub mod topology;
 
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
+use super::api::Object;
 use super::client::{ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
+use std::collections::BTreeMap;
 
 /// minSyncPeriod-like delay between a change and the rule sync, in µs.
 const SYNC_DELAY_US: u64 = 1_000;
@@ -16,17 +21,22 @@ const SYNC_DELAY_US: u64 = 1_000;
 #[derive(Clone, Debug)]
 pub struct KubeProxy {
     client: ApiClient<()>,
+    /// The node it runs on (endpoints there are local).
+    pub node: String,
     pub services: Informer,
+    pub endpointslices: Informer,
     pub rules_synced: u64,
     sync_pending: bool,
 }
 
 impl KubeProxy {
-    pub fn new(apiserver: ComponentId) -> Self {
+    pub fn new(apiserver: ComponentId, node: &str) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
         KubeProxy {
             client: ApiClient::new(apiserver, cred),
+            node: node.to_string(),
             services: Informer::new(ResourceInfo::by_plural("services").expect("services"), None),
+            endpointslices: Informer::new(ResourceInfo::by_plural("endpointslices").expect("endpointslices"), None),
             rules_synced: 0,
             sync_pending: false,
         }
@@ -34,12 +44,20 @@ impl KubeProxy {
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Start => self.services.start(ctx, &mut self.client, ()),
+            Timer::Start => {
+                self.services.start(ctx, &mut self.client, ());
+                self.endpointslices.start(ctx, &mut self.client, ());
+            }
             Timer::Work => {
                 self.sync_pending = false;
                 self.rules_synced += 1;
-                let n = self.services.store.len();
-                ctx.phase("syncProxyRules", format!("iptables: {n} service(s) in KUBE-SERVICES"));
+                let ports = self.service_ports();
+                let endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
+                let rules = iptables::render_nat(&ports, CLUSTER_CIDR).lines().filter(|l| l.starts_with("-A")).count();
+                ctx.phase(
+                    "syncProxyRules",
+                    format!("iptables: {} service port(s), {endpoints} endpoint(s), {rules} nat rules", ports.len()),
+                );
             }
             _ => {}
         }
@@ -49,17 +67,86 @@ impl KubeProxy {
         let changed = match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(()), Ok(body)) => {
-                    self.services.on_started(body);
+                    match [&mut self.services, &mut self.endpointslices]
+                        .into_iter()
+                        .find(|i| i.watch_id == Some(req_id))
+                    {
+                        Some(inf) => inf.on_started(body),
+                        None => return,
+                    }
                     true
                 }
                 _ => false,
             },
-            Payload::Watch(ev) => self.services.apply(&ev).is_some(),
+            Payload::Watch(ev) => self.services.apply(&ev).is_some() || self.endpointslices.apply(&ev).is_some(),
             _ => false,
         };
         if changed && !self.sync_pending {
             self.sync_pending = true;
             ctx.timer(SYNC_DELAY_US, Timer::Work);
         }
+    }
+}
+
+/// kube-proxy's --cluster-cidr (the pod network, 10.244.0.0/16 as kubeadm's flannel default).
+pub const CLUSTER_CIDR: &str = "10.244.0.0/16";
+
+impl KubeProxy {
+    /// Every service port with the endpoints this node sends its traffic to.
+    pub fn service_ports(&self) -> Vec<iptables::ServicePort> {
+        let mut by_service: BTreeMap<String, Vec<&super::api::EndpointSlice>> = BTreeMap::new();
+        for o in self.endpointslices.objects() {
+            if let Object::EndpointSlice(es) = o {
+                if let Some(svc) = es.metadata.labels.get("kubernetes.io/service-name") {
+                    by_service.entry(format!("{}/{svc}", es.metadata.namespace)).or_default().push(es);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for o in self.services.objects() {
+            let Object::Service(svc) = o else { continue };
+            if svc.spec.cluster_ip.is_empty() || svc.spec.cluster_ip == "None" {
+                continue;
+            }
+            let key = format!("{}/{}", svc.metadata.namespace, svc.metadata.name);
+            let slices = by_service.get(&key).cloned().unwrap_or_default();
+            for port in &svc.spec.ports {
+                let eps: Vec<topology::Endpoint> = slices
+                    .iter()
+                    .flat_map(|es| es.endpoints.iter().map(move |e| (es, e)))
+                    .filter_map(|(es, e)| {
+                        let target = es.ports.iter().find(|p| p.name == port.name)?;
+                        let c = &e.conditions;
+                        Some(topology::Endpoint {
+                            addr: format!("{}:{}", e.addresses.first()?, target.port),
+                            ready: c.ready.unwrap_or(true),
+                            serving: c.serving.unwrap_or(true),
+                            terminating: c.terminating.unwrap_or(false),
+                            local: e.node_name == self.node,
+                            zone_hints: vec![],
+                        })
+                    })
+                    .collect();
+                let policy = topology::Policy::default();
+                let picked = topology::categorize(&eps, &policy, &BTreeMap::new());
+                let mut endpoints: Vec<String> = picked.all.into_iter().map(|e| e.addr).collect();
+                endpoints.sort();
+                let name = if port.name.is_empty() { key.clone() } else { format!("{key}:{}", port.name) };
+                let protocol = if port.protocol.is_empty() { "tcp".into() } else { port.protocol.to_ascii_lowercase() };
+                out.push(iptables::ServicePort {
+                    name,
+                    cluster_ip: svc.spec.cluster_ip.clone(),
+                    port: port.port,
+                    protocol,
+                    endpoints,
+                });
+            }
+        }
+        out
+    }
+
+    /// `iptables-save -t nat` on this node.
+    pub fn iptables_save(&self) -> String {
+        iptables::render_nat(&self.service_ports(), CLUSTER_CIDR)
     }
 }

@@ -1,0 +1,139 @@
+//! kube-proxy's iptables mode (pkg/proxy/iptables): the nat table it programs for the
+//! Services and their endpoints, rendered as `iptables-save -t nat` prints it — KUBE-SERVICES
+//! jumps per cluster IP to a KUBE-SVC-<hash> chain, which masquerades traffic from outside
+//! the cluster CIDR and picks a KUBE-SEP-<hash> endpoint chain with `-m statistic --mode
+//! random` rules (1/n, then 1/(n−1), …, the last unconditional), each DNATing to its pod.
+//! Chain names are base32(sha256(…))[:16] as upstream, so they match a real cluster's.
+//! Not rendered yet: NodePort/LoadBalancer chains (KUBE-EXT, KUBE-FW), session affinity,
+//! the filter table (REJECT for services without endpoints).
+
+use data_encoding::BASE32;
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+
+/// One service port as the proxier sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServicePort {
+    /// `namespace/name`, or `namespace/name:port-name` for a named port.
+    pub name: String,
+    pub cluster_ip: String,
+    pub port: i32,
+    /// Lower case, as in the hashes and `-p`: tcp, udp, sctp.
+    pub protocol: String,
+    /// `ip:port` of the endpoints traffic goes to, in order.
+    pub endpoints: Vec<String>,
+}
+
+/// portProtoHash and its endpoint variant: base32(sha256(text))[:16].
+pub fn chain_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    BASE32.encode(&digest)[..16].to_string()
+}
+
+pub fn service_chain(p: &ServicePort) -> String {
+    format!("KUBE-SVC-{}", chain_hash(&format!("{}{}", p.name, p.protocol)))
+}
+
+pub fn endpoint_chain(p: &ServicePort, endpoint: &str) -> String {
+    format!("KUBE-SEP-{}", chain_hash(&format!("{}{}{endpoint}", p.name, p.protocol)))
+}
+
+/// The probability of the i-th of n remaining endpoints as iptables-save prints it: kube-proxy
+/// writes `%0.10f` of 1/n, the kernel keeps it as a fraction of 2^31, and iptables-save
+/// prints that with 11 decimals (1/3 → 0.33333333349).
+pub fn probability(n: usize) -> String {
+    let written: f64 = format!("{:.10}", 1.0 / n as f64).parse().unwrap_or(0.0);
+    let kept = (written * 2_147_483_648.0).round();
+    format!("{:.11}", kept / 2_147_483_648.0)
+}
+
+/// The nat table of one node. `cluster_cidr` is kube-proxy's --cluster-cidr.
+pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
+    // Chains in creation order, each with its rules.
+    let mut chains: Vec<(String, Vec<String>)> = Vec::new();
+    let mut rule = |chain: &str, text: String| match chains.iter_mut().find(|(c, _)| c == chain) {
+        Some((_, rules)) => rules.push(text),
+        None => chains.push((chain.to_string(), vec![text])),
+    };
+    rule("PREROUTING", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES".into());
+    rule("OUTPUT", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES".into());
+    rule("POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING".into());
+    rule("KUBE-MARK-MASQ", "-j MARK --set-xmark 0x4000/0x4000".into());
+    rule("KUBE-POSTROUTING", "-m mark ! --mark 0x4000/0x4000 -j RETURN".into());
+    rule("KUBE-POSTROUTING", "-j MARK --set-xmark 0x4000/0x0".into());
+    rule(
+        "KUBE-POSTROUTING",
+        "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully".into(),
+    );
+    for p in ports.iter().filter(|p| !p.endpoints.is_empty()) {
+        let svc = service_chain(p);
+        let (ip, port, proto, name) = (&p.cluster_ip, p.port, &p.protocol, &p.name);
+        let portal =
+            format!("-d {ip}/32 -p {proto} -m comment --comment \"{name} cluster IP\" -m {proto} --dport {port}");
+        rule("KUBE-SERVICES", format!("{portal} -j {svc}"));
+        rule(&svc, format!("! -s {cluster_cidr} {portal} -j KUBE-MARK-MASQ"));
+        let n = p.endpoints.len();
+        for (i, ep) in p.endpoints.iter().enumerate() {
+            let sep = endpoint_chain(p, ep);
+            let pick = if i + 1 < n {
+                format!(" -m statistic --mode random --probability {}", probability(n - i))
+            } else {
+                String::new()
+            };
+            rule(&svc, format!("-m comment --comment \"{name} -> {ep}\"{pick} -j {sep}"));
+            let ep_ip = ep.rsplit_once(':').map_or(ep.as_str(), |(ip, _)| ip);
+            rule(&sep, format!("-s {ep_ip}/32 -m comment --comment {name} -j KUBE-MARK-MASQ"));
+            rule(&sep, format!("-p {proto} -m comment --comment {name} -m {proto} -j DNAT --to-destination {ep}"));
+        }
+    }
+    rule(
+        "KUBE-SERVICES",
+        "-m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" \
+         -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS"
+            .into(),
+    );
+    let builtin = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"];
+    let mut user: Vec<&str> = chains.iter().map(|(c, _)| c.as_str()).filter(|c| !builtin.contains(c)).collect();
+    user.extend(["KUBE-NODEPORTS", "KUBE-PROXY-CANARY"]);
+    user.sort_unstable();
+    user.dedup();
+    let mut out = String::from("*nat\n");
+    for b in builtin {
+        let _ = writeln!(out, ":{b} ACCEPT [0:0]");
+    }
+    for c in &user {
+        let _ = writeln!(out, ":{c} - [0:0]");
+    }
+    for chain in builtin.iter().copied().chain(user.iter().copied()) {
+        for r in chains.iter().filter(|(c, _)| c == chain).flat_map(|(_, rules)| rules) {
+            let _ = writeln!(out, "-A {chain} {r}");
+        }
+    }
+    out.push_str("COMMIT");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_names_match_a_real_cluster() {
+        // Every cluster's `kubernetes` Service: KUBE-SVC-NPX46M4PTMTKRN6Y.
+        let p = ServicePort {
+            name: "default/kubernetes:https".into(),
+            cluster_ip: "10.96.0.1".into(),
+            port: 443,
+            protocol: "tcp".into(),
+            endpoints: vec![],
+        };
+        assert_eq!(service_chain(&p), "KUBE-SVC-NPX46M4PTMTKRN6Y");
+    }
+
+    #[test]
+    fn probabilities_as_iptables_save_prints_them() {
+        assert_eq!(probability(3), "0.33333333349");
+        assert_eq!(probability(2), "0.50000000000");
+        assert_eq!(probability(4), "0.25000000000");
+    }
+}

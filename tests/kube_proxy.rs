@@ -1,0 +1,43 @@
+//! kube-proxy's iptables rules for a Service, as `ssh NODE iptables-save -t nat` prints them.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::component::Role;
+use kube_playground::sim::time::{SimTime, SECONDS};
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+fn svc_rules(nat: &str) -> Vec<&str> {
+    nat.lines().filter(|l| l.starts_with("-A KUBE-SVC-") && l.contains(" -> ")).collect()
+}
+
+#[test]
+fn three_endpoints_get_one_third_one_half_then_the_rest() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3 --port=80", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    kubectl::run(&mut sim, "kubectl expose deployment web --port=80 --target-port=8080", TIMEOUT);
+    sim.run_until(SimTime::from_secs(12));
+    let nat = kubectl::run(&mut sim, "ssh worker-2 iptables-save -t nat", TIMEOUT);
+    assert!(nat.starts_with("*nat\n:PREROUTING ACCEPT [0:0]") && nat.ends_with("COMMIT"), "{nat}");
+    let portal = nat.lines().find(|l| l.contains("\"default/web cluster IP\" -m tcp --dport 80 -j KUBE-SVC-"));
+    assert!(portal.is_some_and(|l| l.starts_with("-A KUBE-SERVICES -d 10.")), "{nat}");
+    let rules = svc_rules(&nat);
+    assert_eq!(rules.len(), 3, "{nat}");
+    assert!(rules[0].contains("--probability 0.33333333349 -j KUBE-SEP-"), "{nat}");
+    assert!(rules[1].contains("--probability 0.50000000000 -j KUBE-SEP-"), "{nat}");
+    assert!(!rules[2].contains("--probability"), "the last endpoint takes the rest:\n{nat}");
+    assert_eq!(nat.matches("-j DNAT --to-destination 10.244.").count(), 3, "{nat}");
+    // Every node renders the same Service rules.
+    let other = kubectl::run(&mut sim, "ssh worker-3 iptables-save -t nat", TIMEOUT);
+    assert_eq!(svc_rules(&other), rules);
+    assert!(kubectl::run(&mut sim, "ssh nowhere iptables-save", TIMEOUT).starts_with("ssh: Could not resolve hostname"));
+
+    // Pods on a lost node are marked not ready: the rules drop them.
+    let kubelet = sim.infos.iter().position(|i| i.role == Role::Kubelet && i.node == "worker-1").unwrap() as u32;
+    let on_worker1 = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT).matches(" worker-1 ").count();
+    sim.crash(kubelet);
+    sim.run_until(SimTime::from_secs(80));
+    let nat = kubectl::run(&mut sim, "ssh worker-2 iptables-save -t nat", TIMEOUT);
+    assert_eq!(svc_rules(&nat).len(), 3 - on_worker1, "{nat}");
+}
