@@ -150,7 +150,7 @@ pub fn events(events: &[&Event], now: SimTime) -> String {
         return "Events:\t<none>\n".into();
     }
     let mut sorted = events.to_vec();
-    sorted.sort_by_key(|e| e.last_timestamp);
+    crate::sim::sort::sort_by_key(&mut sorted, |e| e.last_timestamp);
     let mut out = String::from("Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n");
     for e in sorted {
         let from = if e.source.component.is_empty() { &e.reporting_component } else { &e.source.component };

@@ -129,7 +129,7 @@ impl ClusterSpec {
         }
         let mut names: Vec<&str> = self.workers.iter().map(|w| w.name.as_str()).collect();
         names.push(&self.control_plane.name);
-        names.sort_unstable();
+        super::sort::sort(&mut names);
         if names.windows(2).any(|w| w[0] == w[1]) {
             return Err("node names must be unique".into());
         }

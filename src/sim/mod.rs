@@ -19,6 +19,7 @@ pub mod queue;
 pub mod recorder;
 pub mod rng;
 pub mod scheduler;
+pub mod sort;
 pub mod storage;
 pub mod time;
 pub mod trace;

@@ -51,7 +51,7 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     let new_rs = owned.iter().copied().find(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
     let mut old: Vec<&ReplicaSet> =
         owned.iter().copied().filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash)).collect();
-    old.sort_by_key(|rs| (rs.metadata.creation_timestamp, rs.metadata.name.clone()));
+    crate::sim::sort::sort_by_key(&mut old, |rs| (rs.metadata.creation_timestamp, rs.metadata.name.clone()));
     let replicas = |rs: &ReplicaSet| i64::from(rs.spec.replicas.unwrap_or(1));
     let old_pods: i64 = old.iter().map(|rs| replicas(rs)).sum();
     if d.spec.strategy.type_ == "Recreate" {

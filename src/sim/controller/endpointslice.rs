@@ -44,7 +44,7 @@ pub fn desired(svc: &Service, pods: &Informer) -> (Vec<Endpoint>, Vec<EndpointPo
             }
         })
         .collect();
-    endpoints.sort_by(|a, b| a.addresses.cmp(&b.addresses));
+    crate::sim::sort::sort_by(&mut endpoints, |a, b| a.addresses.cmp(&b.addresses));
     let ports = svc
         .spec
         .ports

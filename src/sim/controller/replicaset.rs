@@ -44,7 +44,7 @@ pub fn sync(key: &str, replicasets: &Informer, pods: &Informer, expectations: &m
         } else {
             // getPodsToDelete: unscheduled before scheduled, not-running before running,
             // not-ready before ready, newer before older.
-            active.sort_by_key(|p| {
+            crate::sim::sort::sort_by_key(&mut active, |p| {
                 (
                     !p.spec.node_name.is_empty(),
                     p.status.phase == "Running",

@@ -243,7 +243,7 @@ pub fn committed_index(acked: &[u64]) -> u64 {
         return u64::MAX;
     }
     let mut sorted = acked.to_vec();
-    sorted.sort_unstable();
+    crate::sim::sort::sort(&mut sorted);
     sorted[acked.len() - (acked.len() / 2 + 1)]
 }
 

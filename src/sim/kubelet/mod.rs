@@ -572,7 +572,7 @@ impl Kubelet {
     fn report_images(&mut self, ctx: &mut Ctx) {
         self.images_changed = false;
         let mut list: Vec<ContainerImage> = self.images.iter().map(|i| images::node_image(i)).collect();
-        list.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
+        crate::sim::sort::sort_by_key(&mut list, |i| std::cmp::Reverse(i.size_bytes));
         list.truncate(images::NODE_STATUS_MAX_IMAGES);
         let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": { "images": list } }));

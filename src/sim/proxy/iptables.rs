@@ -95,7 +95,7 @@ pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
     let builtin = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"];
     let mut user: Vec<&str> = chains.iter().map(|(c, _)| c.as_str()).filter(|c| !builtin.contains(c)).collect();
     user.extend(["KUBE-NODEPORTS", "KUBE-PROXY-CANARY"]);
-    user.sort_unstable();
+    crate::sim::sort::sort(&mut user);
     user.dedup();
     let mut out = String::from("*nat\n");
     for b in builtin {

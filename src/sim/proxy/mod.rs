@@ -130,7 +130,7 @@ impl KubeProxy {
                 let policy = topology::Policy::default();
                 let picked = topology::categorize(&eps, &policy, &BTreeMap::new());
                 let mut endpoints: Vec<String> = picked.all.into_iter().map(|e| e.addr).collect();
-                endpoints.sort();
+                super::sort::sort(&mut endpoints);
                 let name = if port.name.is_empty() { key.clone() } else { format!("{key}:{}", port.name) };
                 let protocol = if port.protocol.is_empty() { "tcp".into() } else { port.protocol.to_ascii_lowercase() };
                 out.push(iptables::ServicePort {

@@ -410,7 +410,7 @@ pub fn fit_error(total: usize, d: &Diagnosis) -> String {
             }
         }
         let mut parts: Vec<String> = histogram.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
-        parts.sort();
+        crate::sim::sort::sort(&mut parts);
         out += &format!(" {}.", parts.join(", "));
     }
     if !d.post_filter_msg.is_empty() {

@@ -41,7 +41,7 @@ pub fn rows(e: &Explain) -> Vec<NodeRow> {
             }
         })
         .collect();
-    out.sort_by(|a, b| {
+    crate::sim::sort::sort_by(&mut out, |a, b| {
         (!a.selected, a.rejected.is_some(), -a.total, &a.node).cmp(&(
             !b.selected,
             b.rejected.is_some(),

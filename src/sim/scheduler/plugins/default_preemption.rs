@@ -65,7 +65,7 @@ fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeI
     if !status.is_success() {
         return Err(status);
     }
-    potential.sort_by(|a, b| more_important(a, b));
+    crate::sim::sort::sort_by(&mut potential, |a, b| more_important(a, b));
     let mut victims = Vec::new();
     for p in potential {
         let (ns, name) = (p.metadata.namespace.clone(), p.metadata.name.clone());
