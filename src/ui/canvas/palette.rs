@@ -42,6 +42,8 @@ pub fn pod_state(status: &str) -> (&'static str, &'static str) {
         "Running" => (POD, "R"),
         "Terminating" => ("#5c6670", "T"),
         "Pulling" => ("#7a3e12", "↓"),
+        "Completed" => ("#3a4450", "✓"),
+        "Error" | "CrashLoopBackOff" => ("#a23b2a", "!"),
         _ => ("#4a2a14", "…"),
     }
 }

@@ -14,7 +14,7 @@ pub fn Legend() -> impl IntoView {
                 {Role::ALL.iter().map(|r| view! {
                     <li><span class="swatch box" style=format!("border-color:{}", palette::role(*r))></span>{r.label()}</li>
                 }).collect_view()}
-                <li><span class="swatch box" style=format!("background:{}", palette::POD)></span>"pod (R running, … starting, ↓ pulling, T terminating)"</li>
+                <li><span class="swatch box" style=format!("background:{}", palette::POD)></span>"pod (R running, … starting, ↓ pulling, T terminating, ✓ completed, ! crashing)"</li>
             </ul>
             <h3>"Messages"</h3>
             <ul>
