@@ -40,6 +40,15 @@ fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
     assert!(nodes.lines().any(|l| l.starts_with("worker-1 ") && l.contains(" NotReady ")), "{nodes}");
     let node = kubectl::run(&mut sim, "kubectl get node worker-1 -o json", TIMEOUT);
     assert!(node.contains("\"node.kubernetes.io/unreachable\"") && node.contains("NodeStatusUnknown"), "{node}");
+    let described = kubectl::run(&mut sim, "kubectl describe node worker-1", TIMEOUT);
+    assert!(described.contains("Taints:             node.kubernetes.io/unreachable:NoSchedule\n"), "{described}");
+    assert!(described.contains("                    node.kubernetes.io/unreachable:NoExecute\n"), "{described}");
+    let ready = described.lines().find(|l| l.starts_with("  Ready ")).unwrap_or_default();
+    assert!(
+        ready.contains("Unknown") && ready.ends_with("NodeStatusUnknown  Kubelet stopped posting node status."),
+        "{described}"
+    );
+    assert!(described.contains("node-controller  Node worker-1 status is now: NodeNotReady"), "{described}");
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     let node_event = events.lines().find(|l| l.contains(" node/worker-1 ")).unwrap_or_default();
     assert!(

@@ -1,9 +1,9 @@
-//! `kubectl describe pod`: the pod's fields in kubectl's layout (pkg/describe) followed by its
-//! Events, aligned by a tab writer with Go text/tabwriter's column-block rules.
+//! `kubectl describe pod|node`: the object's fields in kubectl's layout (pkg/describe)
+//! followed by its Events, aligned by a tab writer with Go text/tabwriter's column-block rules.
 
 use super::printers::event_age;
 use crate::sim::api::quantity;
-use crate::sim::api::{Container, ContainerStatus, Event, Pod, Toleration};
+use crate::sim::api::{Container, ContainerStatus, Event, Lease, Node, Pod, Toleration};
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
 
@@ -229,6 +229,121 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
         o.push_str(&format!("{}{}\n", if i == 0 { "" } else { "\t" }, toleration(t)));
     }
     // DescribeEvents flushes the writer first: the events table aligns on its own.
+    let head = if evs.is_empty() { o + &events(evs, now) } else { o };
+    let mut text = tabwriter(&head, 2);
+    if !evs.is_empty() {
+        text.push_str(&tabwriter(&events(evs, now), 2));
+    }
+    text.trim_end().to_string()
+}
+
+/// `100m (2%)`: a request or limit and its share of the node's allocatable.
+fn share(milli: i128, alloc_milli: i128, format: fn(i128) -> String) -> String {
+    let pct = if alloc_milli > 0 { milli * 100 / alloc_milli } else { 0 };
+    format!("{} ({pct}%)", format(milli))
+}
+
+fn cpu(milli: i128) -> String {
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{milli}m")
+    }
+}
+
+fn bytes(milli: i128) -> String {
+    let b = milli / 1000;
+    match b {
+        0 => "0".into(),
+        b if b % (1 << 30) == 0 => format!("{}Gi", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{}Mi", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{}Ki", b >> 10),
+        b => b.to_string(),
+    }
+}
+
+/// A pod's summed requests and limits of `resource`, in milli-units.
+fn pod_total(p: &Pod, resource: &str, limits: bool) -> i128 {
+    p.spec
+        .containers
+        .iter()
+        .map(|c| if limits { &c.resources.limits } else { &c.resources.requests })
+        .filter_map(|list| list.get(resource).and_then(|q| quantity::parse_milli(q).ok()))
+        .sum()
+}
+
+pub fn node(n: &Node, pods: &[&Pod], lease: Option<&Lease>, evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    let roles: Vec<&str> =
+        n.metadata.labels.keys().filter_map(|k| k.strip_prefix("node-role.kubernetes.io/")).collect();
+    o.push_str(&format!("Name:\t{}\n", n.metadata.name));
+    o.push_str(&format!("Roles:\t{}\n", if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }));
+    multiline(&mut o, "Labels", &n.metadata.labels);
+    multiline(&mut o, "Annotations", &n.metadata.annotations);
+    o.push_str(&format!("CreationTimestamp:\t{}\n", rfc1123z(n.metadata.creation_timestamp.0)));
+    o.push_str("Taints:\t");
+    if n.spec.taints.is_empty() {
+        o.push_str("<none>\n");
+    }
+    for (i, t) in n.spec.taints.iter().enumerate() {
+        let value = if t.value.is_empty() { String::new() } else { format!("={}", t.value) };
+        o.push_str(&format!("{}{}{value}:{}\n", if i == 0 { "" } else { "\t" }, t.key, t.effect));
+    }
+    o.push_str(&format!("Unschedulable:\t{}\n", n.spec.unschedulable));
+    if let Some(l) = lease {
+        let renew = l.spec.renew_time.map_or("<unset>".to_string(), |t| rfc1123z(t.0));
+        o.push_str(&format!(
+            "Lease:\n  HolderIdentity:\t{}\n  AcquireTime:\t<unset>\n  RenewTime:\t{renew}\n",
+            l.spec.holder_identity
+        ));
+    }
+    o.push_str("Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
+    o.push_str("  ----\t------\t-----------------\t------------------\t------\t-------\n");
+    for c in &n.status.conditions {
+        let t = c.last_transition_time.map_or("<unset>".to_string(), |t| rfc1123z(t.0));
+        o.push_str(&format!("  {}\t{}\t{t}\t{t}\t{}\t{}\n", c.type_, c.status, c.reason, c.message));
+    }
+    o.push_str("Addresses:\n");
+    for a in &n.status.addresses {
+        o.push_str(&format!("  {}:\t{}\n", a.type_, a.address));
+    }
+    for (title, list) in [("Capacity", &n.status.capacity), ("Allocatable", &n.status.allocatable)] {
+        o.push_str(&format!("{title}:\n"));
+        for (k, v) in list {
+            o.push_str(&format!("  {k}:\t{v}\n"));
+        }
+    }
+    let info = &n.status.node_info;
+    o.push_str(&format!(
+        "System Info:\n  Kernel Version:\t{}\n  OS Image:\t{}\n  Operating System:\tlinux\n  Architecture:\tamd64\n  \
+         Container Runtime Version:\t{}\n  Kubelet Version:\t{}\n",
+        info.kernel_version, info.os_image, info.container_runtime_version, info.kubelet_version
+    ));
+    if !n.spec.pod_cidr.is_empty() {
+        o.push_str(&format!("PodCIDR:\t{0}\nPodCIDRs:\t{0}\n", n.spec.pod_cidr));
+    }
+    let alloc = |r: &str| n.status.allocatable.get(r).and_then(|q| quantity::parse_milli(q).ok()).unwrap_or(0);
+    o.push_str(&format!("Non-terminated Pods:\t({} in total)\n", pods.len()));
+    o.push_str("  Namespace\tName\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
+    o.push_str("  ---------\t----\t------------\t----------\t---------------\t-------------\t---\n");
+    for p in pods {
+        o.push_str(&format!(
+            "  {}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            p.metadata.namespace,
+            p.metadata.name,
+            share(pod_total(p, "cpu", false), alloc("cpu"), cpu),
+            share(pod_total(p, "cpu", true), alloc("cpu"), cpu),
+            share(pod_total(p, "memory", false), alloc("memory"), bytes),
+            share(pod_total(p, "memory", true), alloc("memory"), bytes),
+            human_duration(now.since(p.metadata.creation_timestamp.0)),
+        ));
+    }
+    o.push_str("Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
+    o.push_str("  Resource\tRequests\tLimits\n  --------\t--------\t------\n");
+    let sum = |r: &str, limits: bool| pods.iter().map(|p| pod_total(p, r, limits)).sum::<i128>();
+    for (r, f) in [("cpu", cpu as fn(i128) -> String), ("memory", bytes), ("ephemeral-storage", bytes)] {
+        o.push_str(&format!("  {r}\t{}\t{}\n", share(sum(r, false), alloc(r), f), share(sum(r, true), alloc(r), f)));
+    }
     let head = if evs.is_empty() { o + &events(evs, now) } else { o };
     let mut text = tabwriter(&head, 2);
     if !evs.is_empty() {

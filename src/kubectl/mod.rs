@@ -21,9 +21,12 @@ use parse::Command;
 pub struct Pending {
     pub command: Command,
     pub handle: u64,
-    /// `describe` and `set image` read objects first, then send their second request: the
-    /// objects wait here.
+    /// `describe`, `expose` and `set image` read objects first, then send more requests:
+    /// the objects wait here.
     first: Option<Vec<Object>>,
+    /// describe's follow-up reads still to send, and what the sent ones returned.
+    follow_ups: Vec<ApiRequest>,
+    gathered: Vec<Vec<Object>>,
 }
 
 /// A console line either answered at once or waiting for the cluster.
@@ -45,7 +48,7 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     let command = parse::parse(line)?;
     let req = request(&command, sim.now());
     let handle = sim.submit(req);
-    Ok(Started::Waiting(Pending { command, handle, first: None }))
+    Ok(Started::Waiting(Pending { command, handle, first: None, follow_ups: vec![], gathered: vec![] }))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
@@ -108,48 +111,88 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
         pending.handle = sim.submit(req);
         return None;
     }
-    if let Command::Describe { namespace, .. } = &pending.command {
-        let Some(objects) = pending.first.take() else {
-            let objects = match resp {
-                Ok(ApiBody::Object(o)) => vec![o],
-                Ok(ApiBody::List { items, .. }) if items.is_empty() => {
-                    return Some(format!("No resources found in {namespace} namespace."))
-                }
-                Ok(ApiBody::List { items, .. }) => items,
-                other => return Some(render(&pending.command, other, sim.now())),
-            };
-            pending.first = Some(objects);
-            pending.handle = sim.submit(ApiRequest::new(Verb::List, res("events"), namespace, ""));
-            return None;
-        };
-        // kubectl describes without events when it may not list them.
-        let events = match resp {
+    if let Command::Describe { namespace, resource, .. } = &pending.command {
+        let items = match resp {
+            Ok(ApiBody::Object(o)) => vec![o],
             Ok(ApiBody::List { items, .. }) => items,
-            _ => vec![],
+            // kubectl describes without what it may not read (events, a missing lease).
+            other if pending.first.is_some() => {
+                let _ = other;
+                vec![]
+            }
+            other => return Some(render(&pending.command, other, sim.now())),
         };
-        return Some(describe_all(&objects, &events, sim.now()));
+        if pending.first.is_none() {
+            if items.is_empty() {
+                return Some(format!("No resources found in {namespace} namespace."));
+            }
+            pending.follow_ups = describe_reads(resource, namespace, &items);
+            pending.first = Some(items);
+        } else {
+            pending.gathered.push(items);
+        }
+        if !pending.follow_ups.is_empty() {
+            let next = pending.follow_ups.remove(0);
+            pending.handle = sim.submit(next);
+            return None;
+        }
+        let objects = pending.first.take().unwrap_or_default();
+        return Some(describe_all(&objects, &pending.gathered, sim.now()));
     }
     Some(render(&pending.command, resp, sim.now()))
 }
 
-/// Each pod with the events about it, separated by blank lines as kubectl prints them.
-fn describe_all(objects: &[Object], events: &[Object], now: SimTime) -> String {
-    let pods = objects.iter().filter_map(|o| o.as_pod());
-    let texts: Vec<String> = pods
-        .map(|p| {
-            let about: Vec<&Event> = events
-                .iter()
-                .filter_map(|e| match e {
-                    Object::Event(e)
-                        if e.involved_object.kind == "Pod" && e.involved_object.name == p.metadata.name =>
-                    {
-                        Some(e)
-                    }
+/// What `kubectl describe` reads besides the objects: events (and for nodes, their pods and
+/// their lease).
+fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) -> Vec<ApiRequest> {
+    if resource.plural == "nodes" {
+        let mut reads = vec![
+            ApiRequest::new(Verb::List, res("events"), "default", ""),
+            ApiRequest::new(Verb::List, res("pods"), "", ""),
+        ];
+        reads.extend(
+            objects.iter().map(|n| ApiRequest::new(Verb::Get, res("leases"), "kube-node-lease", &n.meta().name)),
+        );
+        reads
+    } else {
+        vec![ApiRequest::new(Verb::List, res("events"), namespace, "")]
+    }
+}
+
+/// Events about one object, as describe selects them.
+fn events_about<'a>(events: &'a [Object], kind: &str, meta: &ObjectMeta) -> Vec<&'a Event> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Object::Event(e) if e.involved_object.kind == kind && e.involved_object.name == meta.name => Some(e),
+            _ => None,
+        })
+        .filter(|e| e.involved_object.uid.is_empty() || e.involved_object.uid == meta.uid)
+        .collect()
+}
+
+/// Each object with what describe shows of it, separated by blank lines as kubectl prints them.
+fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> String {
+    let events = gathered.first().map(Vec::as_slice).unwrap_or_default();
+    let texts: Vec<String> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Pod(p) => Some(describe::pod(p, &events_about(events, "Pod", &p.metadata), now)),
+            Object::Node(n) => {
+                let pods: Vec<&Pod> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_pod())
+                    .filter(|p| p.spec.node_name == n.metadata.name && !p.is_terminal())
+                    .collect();
+                let lease = gathered.iter().skip(2).flatten().find_map(|o| match o {
+                    Object::Lease(l) if l.metadata.name == n.metadata.name => Some(l),
                     _ => None,
-                })
-                .filter(|e| e.involved_object.uid.is_empty() || e.involved_object.uid == p.metadata.uid)
-                .collect();
-            describe::pod(p, &about, now)
+                });
+                Some(describe::node(n, &pods, lease, &events_about(events, "Node", &n.metadata), now))
+            }
+            _ => None,
         })
         .collect();
     texts.join("\n\n\n")

@@ -91,7 +91,7 @@ pub enum Command {
         service_name: Option<String>,
         type_: Option<String>,
     },
-    /// `kubectl describe pod NAME` (or every pod of the namespace without a name).
+    /// `kubectl describe pod|node NAME` (or every one without a name).
     Describe {
         resource: &'static ResourceInfo,
         name: Option<String>,
@@ -324,9 +324,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "describe" => {
             args.only(&["namespace"])?;
             let (resource, name) = resource_and_name(&args.words)?;
-            if resource.plural != "pods" {
+            if resource.plural != "pods" && resource.plural != "nodes" {
                 return Err(format!(
-                    "error: this console describes pods only so far; try kubectl get {} -o json",
+                    "error: this console describes pods and nodes so far; try kubectl get {} -o json",
                     resource.plural
                 ));
             }
