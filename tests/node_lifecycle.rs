@@ -82,3 +82,22 @@ fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
     let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
     assert!(nodes.lines().any(|l| l.starts_with("worker-1 ") && l.contains(" Ready ")), "{nodes}");
 }
+
+#[test]
+fn drain_cordons_and_evicts_then_the_pods_run_elsewhere() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=4", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    let before = on_node(&kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT), "worker-1").len();
+    let out = kubectl::run(&mut sim, "kubectl drain worker-1 --ignore-daemonsets", TIMEOUT);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"node/worker-1 cordoned"), "{out}");
+    assert_eq!(lines.last(), Some(&"node/worker-1 drained"), "{out}");
+    assert_eq!(out.matches(" evicted").count(), before, "{out}");
+    sim.run_until(SimTime::from_secs(40));
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    assert!(on_node(&pods, "worker-1").is_empty(), "{pods}");
+    assert_eq!(pods.matches(" Running ").count(), 4, "{pods}");
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert!(nodes.contains("Ready,SchedulingDisabled"), "{nodes}");
+}

@@ -54,6 +54,9 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     let resp = sim.take_response(pending.handle)?;
+    if let Command::Drain { node } = &pending.command {
+        return drain_step(sim, pending, resp, &node.clone());
+    }
     if let Command::Expose { port, target_port, service_name, type_, .. } = &pending.command {
         if pending.first.is_some() {
             return Some(render(&pending.command, resp, sim.now()));
@@ -140,6 +143,56 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
         return Some(describe_all(&objects, &pending.gathered, sim.now()));
     }
     Some(render(&pending.command, resp, sim.now()))
+}
+
+/// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
+/// Eviction API, printing kubectl's lines as it goes.
+fn drain_step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, node: &str) -> Option<String> {
+    // gathered[0]: the node's pods, gathered[1]: the evicted ones.
+    if pending.gathered.is_empty() {
+        if let Err(s) = resp {
+            return Some(format!("Error from server ({}): {}", s.reason, s.message));
+        }
+        let mut list = ApiRequest::new(Verb::List, res("pods"), "", "");
+        list.field_selector =
+            Some(crate::sim::api::request::FieldSelector { field: "spec.nodeName".into(), value: node.into() });
+        pending.handle = sim.submit(list);
+        pending.gathered.push(vec![]);
+        return None;
+    }
+    if pending.gathered.len() == 1 {
+        let pods: Vec<Object> = match resp {
+            Ok(ApiBody::List { items, .. }) => items,
+            _ => vec![],
+        };
+        pending.gathered[0] = pods.clone();
+        pending.follow_ups = pods
+            .iter()
+            .filter(|o| o.meta().deletion_timestamp.is_none())
+            .map(|o| {
+                ApiRequest::new(Verb::Create, res("pods"), &o.meta().namespace, &o.meta().name)
+                    .with_subresource("eviction")
+            })
+            .collect();
+        pending.gathered.push(vec![]);
+    } else if let Ok(ApiBody::Object(o)) = resp {
+        pending.gathered[1].push(o);
+    }
+    if !pending.follow_ups.is_empty() {
+        let next = pending.follow_ups.remove(0);
+        pending.handle = sim.submit(next);
+        return None;
+    }
+    let mut out = vec![format!("node/{node} cordoned")];
+    let evicted = &pending.gathered[1];
+    for p in &pending.gathered[0] {
+        out.push(format!("evicting pod {}/{}", p.meta().namespace, p.meta().name));
+    }
+    for p in evicted {
+        out.push(format!("pod/{} evicted", p.meta().name));
+    }
+    out.push(format!("node/{node} drained"));
+    Some(out.join("\n"))
 }
 
 /// What `kubectl describe` reads besides the objects: events (and for nodes, their pods and
@@ -333,6 +386,11 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             Some(n) => ApiRequest::new(Verb::Get, resource, namespace, n),
             None => ApiRequest::new(Verb::List, resource, namespace, ""),
         },
+        Command::Drain { node } => {
+            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
+            req.patch = Some(serde_json::json!({ "spec": { "unschedulable": true } }));
+            req
+        }
         Command::Cordon { node, unschedulable } => {
             let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
             req.patch = Some(serde_json::json!({ "spec": { "unschedulable": unschedulable } }));

@@ -68,6 +68,10 @@ pub enum Command {
         node: String,
         unschedulable: bool,
     },
+    /// `kubectl drain NODE`: cordon, then evict every pod bound there.
+    Drain {
+        node: String,
+    },
     /// `kubectl rollout restart deployment/NAME`.
     RolloutRestart {
         resource: &'static ResourceInfo,
@@ -253,7 +257,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart, set image, delete, cordon, uncordon".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart, set image, delete, cordon, uncordon, drain".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -393,6 +397,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 return Err(format!("error: this console sets images on deployments, not {}", resource.plural));
             }
             Ok(Command::SetImage { resource, name, namespace: args.namespace(), images })
+        }
+        "drain" => {
+            args.only(&["ignore-daemonsets", "delete-emptydir-data", "force"])?;
+            Ok(Command::Drain { node: exactly_one(&args.words, "NODE")? })
         }
         "cordon" | "uncordon" => {
             args.only(&[])?;
