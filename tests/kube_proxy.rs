@@ -41,3 +41,30 @@ fn three_endpoints_get_one_third_one_half_then_the_rest() {
     let nat = kubectl::run(&mut sim, "ssh worker-2 iptables-save -t nat", TIMEOUT);
     assert_eq!(svc_rules(&nat).len(), 3 - on_worker1, "{nat}");
 }
+
+#[test]
+fn node_agents_serve_their_metrics() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    kubectl::run(&mut sim, "kubectl expose deployment web --port=80", TIMEOUT);
+    sim.run_until(SimTime::from_secs(22));
+    let value = |m: &str, prefix: &str| {
+        m.lines().find_map(|l| l.strip_prefix(prefix)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let (mut starts, mut sandboxes) = (0, 0);
+    for n in ["worker-1", "worker-2", "worker-3"] {
+        let m = kubectl::run(&mut sim, &format!("curl -k https://{n}:10250/metrics"), TIMEOUT);
+        assert!(m.contains(&format!("kubelet_node_name{{node=\"{n}\"}} 1")), "{m}");
+        starts += value(&m, "kubelet_pod_start_duration_seconds_count ");
+        sandboxes += value(&m, "kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} ");
+    }
+    assert_eq!((starts, sandboxes), (3, 3), "one sandbox and one pod start per pod");
+    let proxy = kubectl::run(&mut sim, "curl http://10.0.0.12:10249/metrics", TIMEOUT);
+    assert!(proxy.contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\"} "), "{proxy}");
+    assert!(proxy.contains("kubeproxy_sync_proxy_rules_duration_seconds_count "), "{proxy}");
+    assert_eq!(
+        kubectl::run(&mut sim, "curl https://worker-1:10250/metrics", TIMEOUT),
+        "curl: (60) SSL certificate problem: self-signed certificate in certificate chain"
+    );
+}

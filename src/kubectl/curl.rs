@@ -1,7 +1,9 @@
 //! curl in the console, for the components' own HTTP endpoints: etcd's metrics on
 //! `http://etcd-N:2381/metrics` and the secure ports of kube-scheduler
 //! (`https://kube-scheduler:10259/metrics`) and kube-controller-manager
-//! (`https://kube-controller-manager:10257/metrics`), with `/healthz`, `/livez`, `/readyz`.
+//! (`https://kube-controller-manager:10257/metrics`), with `/healthz`, `/livez`, `/readyz`,
+//! and on every node the kubelet (`https://worker-1:10250/metrics`) and kube-proxy
+//! (`http://worker-1:10249/metrics`).
 //! Simplified: the console answers as an operator holding admin credentials, without the
 //! round trip; the scheduler's port uses a self-signed certificate, so curl needs `-k`.
 
@@ -12,6 +14,9 @@ use crate::sim::Simulation;
 /// The --secure-port of kube-scheduler and kube-controller-manager.
 const SCHEDULER_PORT: &str = "10259";
 const CONTROLLER_MANAGER_PORT: &str = "10257";
+/// The kubelet's port, and kube-proxy's plain-HTTP metrics port.
+const KUBELET_PORT: &str = "10250";
+const KUBE_PROXY_METRICS_PORT: &str = "10249";
 
 pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
@@ -32,6 +37,8 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
         "2381" => Err(refused()),
         SCHEDULER_PORT => secure(sim, "kube-scheduler", name, port, scheme, path, insecure),
         CONTROLLER_MANAGER_PORT => secure(sim, "kube-controller-manager", name, port, scheme, path, insecure),
+        KUBELET_PORT => node_agent(sim, name, port, scheme == "https", path, insecure),
+        KUBE_PROXY_METRICS_PORT => node_agent(sim, name, port, scheme == "https", path, true),
         _ => Err(refused()),
     }
 }
@@ -70,4 +77,55 @@ fn secure(
         (Some(_), "healthz" | "livez" | "readyz") => Ok("ok".into()),
         (Some(_), _) => Ok("404 page not found".into()),
     }
+}
+
+/// The kubelet (10250, HTTPS) or kube-proxy (10249, HTTP) on the node `name` (its name or
+/// InternalIP).
+fn node_agent(
+    sim: &Simulation,
+    name: &str,
+    port: &str,
+    https: bool,
+    path: &str,
+    insecure: bool,
+) -> Result<String, String> {
+    let node = sim
+        .components
+        .iter()
+        .find_map(|c| match c {
+            Component::Kubelet(k) if k.config.name == name || k.internal_ip() == name => Some(k.config.name.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?;
+    let refused = || format!("curl: (7) Failed to connect to {name} port {port}: Connection refused");
+    let kubelet = port == KUBELET_PORT;
+    if kubelet && !https {
+        return Ok("Client sent an HTTP request to an HTTPS server.".into());
+    }
+    if kubelet && !insecure {
+        return Err("curl: (60) SSL certificate problem: self-signed certificate in certificate chain".into());
+    }
+    for (c, info) in sim.components.iter().zip(&sim.infos) {
+        match c {
+            Component::Kubelet(k) if kubelet && k.config.name == node => {
+                if !k.up {
+                    return Err(refused());
+                }
+                return Ok(match path {
+                    "metrics" => k.metrics_text().trim_end().to_string(),
+                    "healthz" => "ok".into(),
+                    _ => "404 page not found".into(),
+                });
+            }
+            Component::KubeProxy(p) if !kubelet && info.node == node => {
+                return Ok(match path {
+                    "metrics" => p.metrics_text().trim_end().to_string(),
+                    "healthz" => "ok".into(),
+                    _ => "404 page not found".into(),
+                });
+            }
+            _ => {}
+        }
+    }
+    Err(refused())
 }

@@ -7,6 +7,7 @@
 
 pub mod cni;
 pub mod images;
+pub mod metrics;
 pub mod process;
 
 use super::api::meta::Time;
@@ -82,6 +83,8 @@ pub struct PodWorker {
     pub restarts: i32,
     /// The exit code the running containers will end with, when they end.
     exit_code: Option<i32>,
+    /// When the kubelet admitted the pod (pod start duration).
+    admitted: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +115,7 @@ pub struct Kubelet {
     next_seq: u64,
     rng: SimRng,
     recorder: Recorder,
+    pub metrics: metrics::KubeletMetrics,
 }
 
 impl Kubelet {
@@ -126,6 +130,7 @@ impl Kubelet {
         );
         Kubelet {
             recorder: Recorder::new("kubelet", &config.name),
+            metrics: Default::default(),
             internal_ip: format!("10.0.0.{}", 10 + u32::from(index)),
             config,
             client: ApiClient::new(apiserver, cred),
@@ -328,6 +333,7 @@ impl Kubelet {
                         started: Some(Time::at(ctx.now)),
                         restarts: 0,
                         exit_code: None,
+                        admitted: ctx.now,
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -399,6 +405,7 @@ impl Kubelet {
             w.since = ctx.now;
             ctx.phase(call, format!("{}: {detail}", w.key));
         }
+        *self.metrics.runtime_operations.entry(metrics::operation_type(call)).or_insert(0) += 1;
         ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
     }
 
@@ -498,6 +505,9 @@ impl Kubelet {
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(w) = self.workers.get_mut(uid) {
+            if w.restarts == 0 {
+                self.metrics.pod_start.observe(ctx.now.since(w.admitted) as f64 / SECONDS as f64);
+            }
             w.step = Step::Running;
             w.seq = seq;
             w.exit_code = ends.map(|(_, c)| c);
@@ -577,6 +587,21 @@ impl Kubelet {
         let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": { "images": list } }));
         self.client.send(ctx, 0, req, Tag::Other);
+    }
+
+    pub fn internal_ip(&self) -> &str {
+        &self.internal_ip
+    }
+
+    /// The kubelet's Prometheus metrics (port 10250).
+    pub fn metrics_text(&self) -> String {
+        let running = self.workers.values().filter(|w| !matches!(w.step, Step::Exited(_) | Step::Dead)).count();
+        let count = |f: fn(&Step) -> bool| self.workers.values().filter(|w| f(&w.step)).count();
+        let containers = [
+            ("running", count(|s| *s == Step::Running)),
+            ("exited", count(|s| matches!(s, Step::Exited(_) | Step::BackOff))),
+        ];
+        self.metrics.text(&self.config.name, if self.up { running } else { 0 }, &containers)
     }
 
     /// Records an event about container `i` of the pod (`spec.containers{name}`).

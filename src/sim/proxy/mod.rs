@@ -27,6 +27,9 @@ pub struct KubeProxy {
     pub endpointslices: Informer,
     pub rules_synced: u64,
     sync_pending: bool,
+    sync_duration: crate::sim::metrics::Histogram,
+    last_sync: crate::sim::time::SimTime,
+    nat_rules: usize,
 }
 
 impl KubeProxy {
@@ -39,6 +42,10 @@ impl KubeProxy {
             endpointslices: Informer::new(ResourceInfo::by_plural("endpointslices").expect("endpointslices"), None),
             rules_synced: 0,
             sync_pending: false,
+            // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).
+            sync_duration: crate::sim::metrics::Histogram::exponential(0.001, 2.0, 15),
+            last_sync: crate::sim::time::SimTime::ZERO,
+            nat_rules: 0,
         }
     }
 
@@ -54,6 +61,10 @@ impl KubeProxy {
                 let ports = self.service_ports();
                 let endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
                 let rules = iptables::render_nat(&ports, CLUSTER_CIDR).lines().filter(|l| l.starts_with("-A")).count();
+                // iptables-restore's time grows with the rules written: a modelled cost.
+                self.sync_duration.observe((2_000 + 10 * rules as u64) as f64 / 1e6);
+                self.last_sync = ctx.now;
+                self.nat_rules = rules;
                 ctx.phase(
                     "syncProxyRules",
                     format!("iptables: {} service port(s), {endpoints} endpoint(s), {rules} nat rules", ports.len()),
@@ -143,6 +154,29 @@ impl KubeProxy {
             }
         }
         out
+    }
+
+    /// kube-proxy's /metrics (port 10249).
+    pub fn metrics_text(&self) -> String {
+        let mut e = crate::sim::metrics::Exposition::default();
+        e.histograms(
+            "kubeproxy_sync_proxy_rules_duration_seconds",
+            "SyncProxyRules latency in seconds",
+            &[(vec![], &self.sync_duration)],
+        );
+        let unix = crate::sim::time::unix_nanos(self.last_sync) as f64 / 1e9;
+        e.gauge(
+            "kubeproxy_sync_proxy_rules_last_timestamp_seconds",
+            "The last time proxy rules were successfully synced",
+            unix,
+        );
+        e.labelled(
+            "kubeproxy_sync_proxy_rules_iptables_total",
+            "Total number of iptables rules owned by kube-proxy",
+            "gauge",
+            &[(vec![("table", "nat")], self.nat_rules as f64)],
+        );
+        e.finish()
     }
 
     /// `iptables-save -t nat` on this node.

@@ -1,0 +1,65 @@
+//! The kubelet's /metrics (port 10250): pods and containers running, how long pods take to
+//! start (kubelet_pod_start_duration_seconds, from the pod's admission to its containers
+//! running), and the CRI calls made, by operation type.
+
+use crate::sim::metrics::{Exposition, Histogram};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub struct KubeletMetrics {
+    pub runtime_operations: BTreeMap<&'static str, u64>,
+    pub pod_start: Histogram,
+}
+
+impl Default for KubeletMetrics {
+    fn default() -> Self {
+        // podStartDurationSeconds' buckets.
+        let bounds = [
+            0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 180.0, 240.0, 300.0, 360.0,
+            480.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0,
+        ];
+        KubeletMetrics { runtime_operations: BTreeMap::new(), pod_start: Histogram::new(bounds.to_vec()) }
+    }
+}
+
+/// The CRI call's operation_type label.
+pub fn operation_type(call: &str) -> &'static str {
+    match call {
+        "RunPodSandbox" => "run_podsandbox",
+        "PullImage" => "pull_image",
+        "CreateContainer" => "create_container",
+        "StartContainer" => "start_container",
+        "StopContainer" => "stop_container",
+        "StopPodSandbox" => "stop_podsandbox",
+        _ => "other",
+    }
+}
+
+impl KubeletMetrics {
+    pub fn text(&self, node: &str, running_pods: usize, containers: &[(&'static str, usize)]) -> String {
+        let mut e = Exposition::default();
+        e.labelled(
+            "kubelet_node_name",
+            "The node's name. The count is always 1.",
+            "gauge",
+            &[(vec![("node", node)], 1.0)],
+        );
+        e.gauge("kubelet_running_pods", "Number of pods that have a running pod sandbox", running_pods as f64);
+        let states: Vec<_> = containers.iter().map(|(s, n)| (vec![("container_state", *s)], *n as f64)).collect();
+        e.labelled("kubelet_running_containers", "Number of containers currently running", "gauge", &states);
+        let ops: Vec<_> =
+            self.runtime_operations.iter().map(|(op, n)| (vec![("operation_type", *op)], *n as f64)).collect();
+        e.labelled(
+            "kubelet_runtime_operations_total",
+            "Cumulative number of runtime operations by operation type.",
+            "counter",
+            &ops,
+        );
+        e.histograms(
+            "kubelet_pod_start_duration_seconds",
+            "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run",
+            &[(vec![], &self.pod_start)],
+        );
+        e.finish()
+    }
+}
