@@ -247,6 +247,9 @@ fn user(name: &str) -> Subject {
     Subject { kind: "User".into(), name: name.into(), namespace: String::new() }
 }
 
+/// The control-plane node's InternalIP, where kube-apiserver listens (6443).
+pub const APISERVER_ADDRESS: &str = "10.0.0.10";
+
 /// What `kubeadm init` and the apiserver's bootstrap hooks leave in etcd.
 fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     let mut s = Mvcc::default();
@@ -269,6 +272,19 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
         ..Default::default()
     };
     put(&mut s, rng, Object::Service(Service { metadata: meta, spec }));
+    // Its EndpointSlice, as the apiserver's endpoint reconciler writes it: the apiserver on
+    // the control-plane node (the first node's InternalIP), port 6443.
+    let mut meta = ObjectMeta::named("default", "kubernetes");
+    meta.labels = [("kubernetes.io/service-name".to_string(), "kubernetes".to_string())].into();
+    let endpoint = Endpoint {
+        addresses: vec![APISERVER_ADDRESS.into()],
+        conditions: EndpointConditions { ready: Some(true), ..Default::default() },
+        ..Default::default()
+    };
+    let port = EndpointPort { name: "https".into(), port: 6443, protocol: "TCP".into() };
+    let slice =
+        EndpointSlice { metadata: meta, address_type: "IPv4".into(), endpoints: vec![endpoint], ports: vec![port] };
+    put(&mut s, rng, Object::EndpointSlice(slice));
     let all = PolicyRule {
         verbs: vec!["*".into()],
         api_groups: vec!["*".into()],
