@@ -68,3 +68,23 @@ fn node_agents_serve_their_metrics() {
         "curl: (60) SSL certificate problem: self-signed certificate in certificate chain"
     );
 }
+
+#[test]
+fn a_node_port_service_reaches_its_chain_from_kube_nodeports() {
+    let mut sim = Scenario::default().build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    kubectl::run(&mut sim, "kubectl expose deployment web --port=80 --type=NodePort", TIMEOUT);
+    sim.run_until(SimTime::from_secs(12));
+    let svc = kubectl::run(&mut sim, "kubectl get svc web", TIMEOUT);
+    let ports = svc.lines().nth(1).and_then(|l| l.split_whitespace().nth(4)).unwrap_or_default().to_string();
+    let node_port: i32 = ports.trim_start_matches("80:").trim_end_matches("/TCP").parse().unwrap_or(0);
+    assert!((30000..=32767).contains(&node_port), "{svc}");
+    let nat = kubectl::run(&mut sim, "ssh worker-3 iptables-save -t nat", TIMEOUT);
+    let jump =
+        format!("-A KUBE-NODEPORTS -p tcp -m comment --comment default/web -m tcp --dport {node_port} -j KUBE-EXT-");
+    let ext = nat.lines().find(|l| l.starts_with(&jump)).unwrap_or_else(|| panic!("{nat}"));
+    let ext_chain = ext.rsplit(' ').next().unwrap_or_default();
+    let svc_chain = ext_chain.replace("KUBE-EXT-", "KUBE-SVC-");
+    assert!(nat.contains(&format!("-A {ext_chain} -j {svc_chain}")), "{nat}");
+}

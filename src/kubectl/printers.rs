@@ -192,7 +192,13 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 .spec
                 .ports
                 .iter()
-                .map(|p| format!("{}/{}", p.port, if p.protocol.is_empty() { "TCP" } else { &p.protocol }))
+                .map(|p| {
+                    let proto = if p.protocol.is_empty() { "TCP" } else { &p.protocol };
+                    match p.node_port {
+                        0 => format!("{}/{proto}", p.port),
+                        node => format!("{}:{node}/{proto}", p.port),
+                    }
+                })
                 .collect();
             let type_ = if s.spec.type_.is_empty() { "ClusterIP" } else { &s.spec.type_ };
             (

@@ -264,7 +264,7 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     // The apiserver's own Service, first address of the service CIDR.
     let mut meta = ObjectMeta::named("default", "kubernetes");
     meta.labels = [("component".to_string(), "apiserver".to_string()), ("provider".into(), "kubernetes".into())].into();
-    let port = ServicePort { name: "https".into(), port: 443, target_port: 6443, protocol: "TCP".into() };
+    let port = ServicePort { name: "https".into(), port: 443, target_port: 6443, protocol: "TCP".into(), node_port: 0 };
     let spec = ServiceSpec {
         ports: vec![port],
         cluster_ip: "10.96.0.1".into(),

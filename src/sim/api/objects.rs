@@ -460,6 +460,13 @@ pub struct ServicePort {
     pub target_port: i32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub protocol: String,
+    /// For NodePort and LoadBalancer Services: the port on every node.
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub node_port: i32,
+}
+
+fn is_zero_i32(v: &i32) -> bool {
+    *v == 0
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -380,6 +380,18 @@ impl ApiServer {
                         .collect();
                     svc.spec.cluster_ip = registry::allocate_cluster_ip(&mut self.rng, &used)?;
                 }
+                if svc.spec.type_ == "NodePort" || svc.spec.type_ == "LoadBalancer" {
+                    let used = self
+                        .cache
+                        .values()
+                        .filter_map(|o| match o {
+                            Object::Service(s) => Some(s.spec.ports.iter().map(|p| p.node_port)),
+                            _ => None,
+                        })
+                        .flatten()
+                        .collect();
+                    registry::allocate_node_ports(&mut self.rng, svc, &used)?;
+                }
             }
             return Ok(registry::create_plan(&f.req, obj));
         }

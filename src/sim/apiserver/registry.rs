@@ -411,3 +411,24 @@ pub fn allocate_cluster_ip(rng: &mut SimRng, used: &std::collections::BTreeSet<S
     }
     Err(Status::internal("failed to allocate a serviceIP: range is full".into()))
 }
+
+/// --service-node-port-range 30000-32767: a free port at random for each NodePort.
+pub fn allocate_node_ports(
+    rng: &mut SimRng,
+    svc: &mut crate::sim::api::Service,
+    used: &std::collections::BTreeSet<i32>,
+) -> Result<(), Status> {
+    const FIRST: i32 = 30000;
+    const SIZE: i32 = 2768;
+    let mut taken = used.clone();
+    for p in svc.spec.ports.iter_mut().filter(|p| p.node_port == 0) {
+        let start = rng.below(SIZE as u64) as i32;
+        let port = (0..SIZE)
+            .map(|i| FIRST + (start + i) % SIZE)
+            .find(|port| !taken.contains(port))
+            .ok_or_else(|| Status::internal("failed to allocate a nodePort: range is full".into()))?;
+        p.node_port = port;
+        taken.insert(port);
+    }
+    Ok(())
+}

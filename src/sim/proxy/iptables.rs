@@ -4,8 +4,10 @@
 //! the cluster CIDR and picks a KUBE-SEP-<hash> endpoint chain with `-m statistic --mode
 //! random` rules (1/n, then 1/(n−1), …, the last unconditional), each DNATing to its pod.
 //! Chain names are base32(sha256(…))[:16] as upstream, so they match a real cluster's.
-//! Not rendered yet: NodePort/LoadBalancer chains (KUBE-EXT, KUBE-FW), session affinity,
-//! the filter table (REJECT for services without endpoints).
+//! A NodePort jumps from KUBE-NODEPORTS to KUBE-EXT-<hash>, which masquerades and goes on to
+//! the service chain (externalTrafficPolicy: Cluster).
+//! Not rendered yet: externalTrafficPolicy: Local (KUBE-SVL), LoadBalancer firewall chains
+//! (KUBE-FW), session affinity, the filter table (REJECT for services without endpoints).
 
 use data_encoding::BASE32;
 use sha2::{Digest, Sha256};
@@ -22,6 +24,8 @@ pub struct ServicePort {
     pub protocol: String,
     /// `ip:port` of the endpoints traffic goes to, in order.
     pub endpoints: Vec<String>,
+    /// The NodePort, for NodePort and LoadBalancer Services.
+    pub node_port: Option<i32>,
 }
 
 /// portProtoHash and its endpoint variant: base32(sha256(text))[:16].
@@ -32,6 +36,11 @@ pub fn chain_hash(text: &str) -> String {
 
 pub fn service_chain(p: &ServicePort) -> String {
     format!("KUBE-SVC-{}", chain_hash(&format!("{}{}", p.name, p.protocol)))
+}
+
+/// KUBE-EXT-<hash>: where traffic to the NodePort goes (externalTrafficPolicy: Cluster).
+pub fn external_chain(p: &ServicePort) -> String {
+    format!("KUBE-EXT-{}", chain_hash(&format!("{}{}", p.name, p.protocol)))
 }
 
 pub fn endpoint_chain(p: &ServicePort, endpoint: &str) -> String {
@@ -71,6 +80,20 @@ pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
         let portal =
             format!("-d {ip}/32 -p {proto} -m comment --comment \"{name} cluster IP\" -m {proto} --dport {port}");
         rule("KUBE-SERVICES", format!("{portal} -j {svc}"));
+        if let Some(node_port) = p.node_port {
+            let ext = external_chain(p);
+            rule(
+                "KUBE-NODEPORTS",
+                format!("-p {proto} -m comment --comment {name} -m {proto} --dport {node_port} -j {ext}"),
+            );
+            rule(
+                &ext,
+                format!(
+                    "-m comment --comment \"masquerade traffic for {name} external destinations\" -j KUBE-MARK-MASQ"
+                ),
+            );
+            rule(&ext, format!("-j {svc}"));
+        }
         rule(&svc, format!("! -s {cluster_cidr} {portal} -j KUBE-MARK-MASQ"));
         let n = p.endpoints.len();
         for (i, ep) in p.endpoints.iter().enumerate() {
@@ -126,6 +149,7 @@ mod tests {
             port: 443,
             protocol: "tcp".into(),
             endpoints: vec![],
+            node_port: None,
         };
         assert_eq!(service_chain(&p), "KUBE-SVC-NPX46M4PTMTKRN6Y");
     }

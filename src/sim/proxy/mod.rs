@@ -138,7 +138,7 @@ impl KubeProxy {
                         })
                     })
                     .collect();
-                let policy = topology::Policy::default();
+                let policy = topology::Policy { externally_accessible: port.node_port != 0, ..Default::default() };
                 let picked = topology::categorize(&eps, &policy, &BTreeMap::new());
                 let mut endpoints: Vec<String> = picked.all.into_iter().map(|e| e.addr).collect();
                 super::sort::sort(&mut endpoints);
@@ -150,6 +150,7 @@ impl KubeProxy {
                     port: port.port,
                     protocol,
                     endpoints,
+                    node_port: (port.node_port != 0).then_some(port.node_port),
                 });
             }
         }
