@@ -7,8 +7,9 @@ use kube_playground::sim::time::{SimTime, SECONDS};
 
 const TIMEOUT: u64 = 30 * SECONDS;
 
+/// The endpoint picks of default/web's service chain.
 fn svc_rules(nat: &str) -> Vec<&str> {
-    nat.lines().filter(|l| l.starts_with("-A KUBE-SVC-") && l.contains(" -> ")).collect()
+    nat.lines().filter(|l| l.starts_with("-A KUBE-SVC-") && l.contains("\"default/web -> ")).collect()
 }
 
 #[test]
@@ -28,6 +29,7 @@ fn three_endpoints_get_one_third_one_half_then_the_rest() {
     assert!(rules[1].contains("--probability 0.50000000000 -j KUBE-SEP-"), "{nat}");
     assert!(!rules[2].contains("--probability"), "the last endpoint takes the rest:\n{nat}");
     assert_eq!(nat.matches("-j DNAT --to-destination 10.244.").count(), 3, "{nat}");
+    assert!(nat.contains("-j KUBE-SVC-NPX46M4PTMTKRN6Y"), "the kubernetes Service, as on every cluster:\n{nat}");
     // Every node renders the same Service rules.
     let other = kubectl::run(&mut sim, "ssh worker-3 iptables-save -t nat", TIMEOUT);
     assert_eq!(svc_rules(&other), rules);
