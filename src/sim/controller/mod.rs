@@ -266,7 +266,7 @@ impl ControllerManager {
             .keys()
             .map(|k| (Loop::Deployment, k.clone()))
             .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
-            .chain(terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
+            .chain(namespace::terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
             .chain(self.services.store.keys().map(|k| (Loop::EndpointSlice, k.clone())))
             .chain(self.jobs.store.keys().map(|k| (Loop::Job, k.clone())))
             .collect();
@@ -435,11 +435,7 @@ impl ControllerManager {
     }
 }
 
-/// Event sources of the node controllers.
-const NODE_CONTROLLER: &str = "node-controller";
-const TAINT_EVICTION: &str = "taint-eviction-controller";
-
-/// Node lifecycle and taint eviction.
+/// Event recording, shared by the controllers.
 impl ControllerManager {
     fn recorder(&mut self, component: &'static str) -> &mut Recorder {
         self.recorders.entry(component).or_insert_with(|| Recorder::new(component, ""))
@@ -457,175 +453,6 @@ impl ControllerManager {
     ) {
         let req = self.recorder(component).event(ctx.now, on, type_, reason, message);
         self.client.send(ctx, 0, req, Tag::Note);
-    }
-
-    /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
-    /// marked not ready.
-    fn monitor_node_health(&mut self, ctx: &mut Ctx) {
-        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
-        for name in nodes {
-            let Some(node) = self.nodes.store.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
-            let lease = self.leases.store.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
-                Object::Lease(l) => Some(l),
-                _ => None,
-            });
-            let Some(h) = self.health.get_mut(&name) else { continue };
-            h.observe(ctx.now, Some(&node), lease);
-            let Some(req) = nodelifecycle::mark_unknown(&node, h, ctx.now) else { continue };
-            ctx.phase("nodelifecycle", format!("{name}: no heartbeat for 50s, Ready → Unknown"));
-            self.client.send(ctx, 0, req, Tag::Note);
-            let on = recorder::reference("Node", &node.metadata);
-            let message = format!("Node {name} status is now: NodeNotReady");
-            self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "NodeNotReady", message);
-            let pods: Vec<_> =
-                self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).cloned().collect();
-            for p in pods {
-                if let Some(req) = nodelifecycle::mark_pod_not_ready(&p, ctx.now) {
-                    self.client.send(ctx, 0, req, Tag::Note);
-                    let on = recorder::reference("Pod", &p.metadata);
-                    self.record(
-                        ctx,
-                        NODE_CONTROLLER,
-                        on,
-                        recorder::WARNING,
-                        "NodeNotReady",
-                        "Node is not ready".into(),
-                    );
-                }
-            }
-        }
-    }
-
-    /// A node changed: keep its taints in step with its Ready condition, and review the
-    /// evictions of its pods.
-    fn node_changed(&mut self, ctx: &mut Ctx, name: &str) {
-        let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()).cloned() else { return };
-        if let Some(h) = self.health.get_mut(name) {
-            h.observe(ctx.now, Some(&node), None);
-        }
-        if let Some(req) = nodelifecycle::taint_patch(&node, ctx.now) {
-            ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(&node)));
-            self.client.send(ctx, 0, req, Tag::Note);
-        }
-        let pods: Vec<String> = self
-            .pods
-            .objects()
-            .filter_map(|o| o.as_pod())
-            .filter(|p| p.spec.node_name == name)
-            .map(|p| super::api::meta::cache_key(&p.metadata.namespace, &p.metadata.name))
-            .collect();
-        for key in pods {
-            self.check_eviction(ctx, &key);
-        }
-    }
-
-    /// processPodOnNode: schedule, keep or cancel the pod's eviction.
-    fn check_eviction(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else { return };
-        if pod.metadata.deletion_timestamp.is_some() {
-            self.evictions.remove(key);
-            return;
-        }
-        let taints = self.nodes.store.get(&pod.spec.node_name).and_then(|o| o.as_node()).map(|n| n.spec.taints.clone());
-        let due = tainteviction::deadline(pod, &taints.unwrap_or_default(), ctx.now);
-        match (due, self.evictions.get(key).copied()) {
-            (None, Some(_)) => {
-                self.evictions.remove(key);
-                let on = recorder::reference("Pod", &pod.metadata);
-                let message = tainteviction::cancelling_message(key);
-                self.record(ctx, TAINT_EVICTION, on, recorder::NORMAL, "TaintManagerEviction", message);
-            }
-            (Some(at), None) => {
-                self.evictions.insert(key.to_string(), at);
-                let token = self.next_retry;
-                self.next_retry += 1;
-                self.retries.insert(token, (Loop::TaintEviction, key.to_string()));
-                ctx.timer(at.since(ctx.now), Timer::Retry { token });
-            }
-            _ => {}
-        }
-    }
-
-    /// The eviction of `key` is due: delete the pod (gracefully) and say so.
-    fn evict(&mut self, now: SimTime, key: &str) -> Vec<super::api::request::ApiRequest> {
-        let Some(at) = self.evictions.get(key).copied() else { return vec![] };
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else {
-            self.evictions.remove(key);
-            return vec![];
-        };
-        if at > now {
-            return vec![];
-        }
-        self.evictions.remove(key);
-        let res = ResourceInfo::by_plural("pods").expect("pods are in the resource table");
-        let delete = super::api::request::ApiRequest::new(
-            super::api::request::Verb::Delete,
-            res,
-            &pod.metadata.namespace,
-            &pod.metadata.name,
-        );
-        let on = recorder::reference("Pod", &pod.metadata);
-        let message = tainteviction::marking_message(key);
-        let event = self.recorder(TAINT_EVICTION).event(now, on, recorder::NORMAL, "TaintManagerEviction", message);
-        vec![delete, event]
-    }
-}
-
-fn ready_of(node: &super::api::Node) -> &str {
-    node.condition("Ready").map_or("Unknown", |c| c.status.as_str())
-}
-
-/// Namespaces being deleted.
-fn terminating(namespaces: &Informer) -> impl Iterator<Item = String> + '_ {
-    namespaces.objects().filter(|o| o.meta().deletion_timestamp.is_some()).map(|o| o.meta().name.clone())
-}
-
-/// The namespace controller's rounds.
-impl ControllerManager {
-    /// Lists every namespaced resource of a Terminating namespace (one round at a time).
-    fn start_round(&mut self, ctx: &mut Ctx, ns: &str) {
-        let deleting = self.namespaces.store.get(ns).is_some_and(|o| o.meta().deletion_timestamp.is_some());
-        if !deleting || self.rounds.contains_key(ns) {
-            return;
-        }
-        let resources: Vec<_> = namespace::resources().collect();
-        self.rounds
-            .insert(ns.to_string(), namespace::Round { lists_pending: resources.len(), found: 0, started: ctx.now });
-        ctx.phase("namespace", format!("{ns} is Terminating: deleting its content"));
-        for res in resources {
-            let tag = Tag::NamespaceList { namespace: ns.to_string(), resource: res };
-            self.client.send(ctx, 0, namespace::list(res, ns), tag);
-        }
-    }
-
-    /// One list came back: delete what is in it; when the round is complete, finalize an
-    /// empty namespace or look again a little later.
-    fn on_namespace_list(&mut self, ctx: &mut Ctx, ns: &str, res: &'static ResourceInfo, items: &[Object]) {
-        for req in namespace::deletes(res, items) {
-            self.client.send(ctx, 0, req, Tag::Note);
-        }
-        let Some(round) = self.rounds.get_mut(ns) else { return };
-        round.found += items.len();
-        round.lists_pending -= 1;
-        if round.lists_pending > 0 {
-            return;
-        }
-        let found = round.found;
-        self.rounds.remove(ns);
-        match (found, self.namespaces.store.get(ns)) {
-            (0, Some(Object::Namespace(n))) => {
-                ctx.phase("namespace", format!("{ns} is empty: removing the kubernetes finalizer"));
-                let req = namespace::finalize(n);
-                self.client.send(ctx, 0, req, Tag::Note);
-            }
-            (_, Some(_)) => {
-                let token = self.next_retry;
-                self.next_retry += 1;
-                self.retries.insert(token, (Loop::Namespace, ns.to_string()));
-                ctx.timer(namespace::RECHECK_US, Timer::Retry { token });
-            }
-            _ => {}
-        }
     }
 }
 

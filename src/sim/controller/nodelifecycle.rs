@@ -8,11 +8,14 @@
 //! Not modelled: zone states and --node-eviction-rate (they throttle NoExecute tainting when
 //! many nodes fail at once), the other node conditions.
 
+use super::Tag;
 use crate::sim::api::meta::Time;
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{Condition, Lease, Node, Pod, Taint};
+use crate::sim::api::{Condition, Lease, Node, Object, Pod, Taint};
+use crate::sim::recorder;
 use crate::sim::time::{SimTime, SECONDS};
+use crate::sim::Ctx;
 
 /// --node-monitor-period.
 pub const NODE_MONITOR_PERIOD_US: u64 = 5 * SECONDS;
@@ -126,6 +129,76 @@ pub fn mark_pod_not_ready(pod: &Pod, now: SimTime) -> Option<ApiRequest> {
         .with_subresource("status");
     req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
     Some(req)
+}
+
+/// The controller's event source.
+pub const NODE_CONTROLLER: &str = "node-controller";
+
+/// The loop itself, on the controller-manager's informers.
+impl super::ControllerManager {
+    /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
+    /// marked not ready.
+    pub(super) fn monitor_node_health(&mut self, ctx: &mut Ctx) {
+        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
+        for name in nodes {
+            let Some(node) = self.nodes.store.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
+            let lease = self.leases.store.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
+                Object::Lease(l) => Some(l),
+                _ => None,
+            });
+            let Some(h) = self.health.get_mut(&name) else { continue };
+            h.observe(ctx.now, Some(&node), lease);
+            let Some(req) = mark_unknown(&node, h, ctx.now) else { continue };
+            ctx.phase("nodelifecycle", format!("{name}: no heartbeat for 50s, Ready → Unknown"));
+            self.client.send(ctx, 0, req, Tag::Note);
+            let on = recorder::reference("Node", &node.metadata);
+            let message = format!("Node {name} status is now: NodeNotReady");
+            self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "NodeNotReady", message);
+            let pods: Vec<_> =
+                self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).cloned().collect();
+            for p in pods {
+                if let Some(req) = mark_pod_not_ready(&p, ctx.now) {
+                    self.client.send(ctx, 0, req, Tag::Note);
+                    let on = recorder::reference("Pod", &p.metadata);
+                    self.record(
+                        ctx,
+                        NODE_CONTROLLER,
+                        on,
+                        recorder::WARNING,
+                        "NodeNotReady",
+                        "Node is not ready".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A node changed: keep its taints in step with its Ready condition, and review the
+    /// evictions of its pods.
+    pub(super) fn node_changed(&mut self, ctx: &mut Ctx, name: &str) {
+        let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()).cloned() else { return };
+        if let Some(h) = self.health.get_mut(name) {
+            h.observe(ctx.now, Some(&node), None);
+        }
+        if let Some(req) = taint_patch(&node, ctx.now) {
+            ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(&node)));
+            self.client.send(ctx, 0, req, Tag::Note);
+        }
+        let pods: Vec<String> = self
+            .pods
+            .objects()
+            .filter_map(|o| o.as_pod())
+            .filter(|p| p.spec.node_name == name)
+            .map(|p| crate::sim::api::meta::cache_key(&p.metadata.namespace, &p.metadata.name))
+            .collect();
+        for key in pods {
+            self.check_eviction(ctx, &key);
+        }
+    }
+}
+
+fn ready_of(node: &Node) -> &str {
+    node.condition("Ready").map_or("Unknown", |c| c.status.as_str())
 }
 
 #[cfg(test)]

@@ -5,8 +5,14 @@
 //! admission plugin. A pod tolerating them without a limit stays. When the taints go away
 //! before the deadline, the eviction is cancelled.
 
+use super::Loop;
+use crate::sim::api::request::{ApiRequest, Verb};
+use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{Pod, Taint};
+use crate::sim::event::Timer;
+use crate::sim::recorder;
 use crate::sim::time::{SimTime, SECONDS};
+use crate::sim::Ctx;
 
 /// When to evict a pod from a node with these taints: None when it stays (no NoExecute taint,
 /// or tolerated for ever), else the moment (`now` when something is not tolerated at all).
@@ -37,6 +43,58 @@ pub fn marking_message(pod_key: &str) -> String {
 
 pub fn cancelling_message(pod_key: &str) -> String {
     format!("Cancelling deletion of Pod {pod_key}")
+}
+
+/// The controller's event source.
+pub const TAINT_EVICTION: &str = "taint-eviction-controller";
+
+/// The loop itself, on the controller-manager's informers.
+impl super::ControllerManager {
+    /// processPodOnNode: schedule, keep or cancel the pod's eviction.
+    pub(super) fn check_eviction(&mut self, ctx: &mut Ctx, key: &str) {
+        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else { return };
+        if pod.metadata.deletion_timestamp.is_some() {
+            self.evictions.remove(key);
+            return;
+        }
+        let taints = self.nodes.store.get(&pod.spec.node_name).and_then(|o| o.as_node()).map(|n| n.spec.taints.clone());
+        let due = deadline(pod, &taints.unwrap_or_default(), ctx.now);
+        match (due, self.evictions.get(key).copied()) {
+            (None, Some(_)) => {
+                self.evictions.remove(key);
+                let on = recorder::reference("Pod", &pod.metadata);
+                let message = cancelling_message(key);
+                self.record(ctx, TAINT_EVICTION, on, recorder::NORMAL, "TaintManagerEviction", message);
+            }
+            (Some(at), None) => {
+                self.evictions.insert(key.to_string(), at);
+                let token = self.next_retry;
+                self.next_retry += 1;
+                self.retries.insert(token, (Loop::TaintEviction, key.to_string()));
+                ctx.timer(at.since(ctx.now), Timer::Retry { token });
+            }
+            _ => {}
+        }
+    }
+
+    /// The eviction of `key` is due: delete the pod (gracefully) and say so.
+    pub(super) fn evict(&mut self, now: SimTime, key: &str) -> Vec<ApiRequest> {
+        let Some(at) = self.evictions.get(key).copied() else { return vec![] };
+        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else {
+            self.evictions.remove(key);
+            return vec![];
+        };
+        if at > now {
+            return vec![];
+        }
+        self.evictions.remove(key);
+        let res = ResourceInfo::by_plural("pods").expect("pods are in the resource table");
+        let delete = ApiRequest::new(Verb::Delete, res, &pod.metadata.namespace, &pod.metadata.name);
+        let on = recorder::reference("Pod", &pod.metadata);
+        let message = marking_message(key);
+        let event = self.recorder(TAINT_EVICTION).event(now, on, recorder::NORMAL, "TaintManagerEviction", message);
+        vec![delete, event]
+    }
 }
 
 #[cfg(test)]
