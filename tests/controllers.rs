@@ -172,3 +172,30 @@ fn a_job_runs_its_pod_to_completion_and_crashing_pods_back_off() {
     let at_45 = restarts(&run(&mut sim, "kubectl get pods")).unwrap_or(0);
     assert_eq!((at_20, at_45), (1, 2), "restarted after a 10 s back-off, then after 20 s");
 }
+
+#[test]
+fn rollout_status_history_and_undo() {
+    let mut sim = Scenario::default().build().unwrap();
+    let run = |sim: &mut kube_playground::sim::Simulation, line: &str| kubectl::run(sim, line, TIMEOUT);
+    run(&mut sim, "kubectl create deployment web --image=nginx:1.26 --replicas=3");
+    sim.run_until(SimTime::from_secs(15));
+    run(&mut sim, "kubectl set image deployment/web nginx=nginx:1.27");
+    let status = run(&mut sim, "kubectl rollout status deployment/web");
+    assert!(status.starts_with("Waiting for deployment \"web\" rollout to finish: "), "{status}");
+    assert!(status.ends_with("deployment \"web\" successfully rolled out"), "{status}");
+    let history = run(&mut sim, "kubectl rollout history deployment/web");
+    assert_eq!(history, "deployment.apps/web\nREVISION   CHANGE-CAUSE\n1          <none>\n2          <none>");
+    assert_eq!(run(&mut sim, "kubectl rollout undo deployment/web"), "deployment.apps/web rolled back");
+    assert!(run(&mut sim, "kubectl rollout status deployment/web").ends_with("successfully rolled out"));
+    let rs = run(&mut sim, "kubectl get rs -o wide");
+    assert!(rs.lines().any(|l| l.contains(" 3 ") && l.contains("nginx:1.26")), "back on the first template:\n{rs}");
+    let history = run(&mut sim, "kubectl rollout history deployment/web");
+    assert!(
+        history.ends_with("2          <none>\n3          <none>"),
+        "the old template is revision 3 now:\n{history}"
+    );
+    assert_eq!(
+        run(&mut sim, "kubectl rollout undo deployment/web --to-revision=7"),
+        "error: unable to find specified revision 7 in history"
+    );
+}

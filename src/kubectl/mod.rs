@@ -8,6 +8,7 @@ pub mod etcdctl;
 pub mod node_shell;
 pub mod parse;
 pub mod printers;
+pub mod rollout;
 
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -27,6 +28,9 @@ pub struct Pending {
     /// describe's follow-up reads still to send, and what the sent ones returned.
     follow_ups: Vec<ApiRequest>,
     gathered: Vec<Vec<Object>>,
+    /// `rollout status`: the lines printed so far, and when to look again.
+    lines: Vec<String>,
+    resume_at: Option<SimTime>,
 }
 
 /// A console line either answered at once or waiting for the cluster.
@@ -48,12 +52,31 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     let command = parse::parse(line)?;
     let req = request(&command, sim.now());
     let handle = sim.submit(req);
-    Ok(Started::Waiting(Pending { command, handle, first: None, follow_ups: vec![], gathered: vec![] }))
+    Ok(Started::Waiting(Pending {
+        command,
+        handle,
+        first: None,
+        follow_ups: vec![],
+        gathered: vec![],
+        lines: vec![],
+        resume_at: None,
+    }))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
+    if let Some(at) = pending.resume_at {
+        if sim.now() < at {
+            return None;
+        }
+        pending.resume_at = None;
+        pending.handle = sim.submit(request(&pending.command, sim.now()));
+    }
     let resp = sim.take_response(pending.handle)?;
+    if let Command::Rollout { action, namespace, .. } = &pending.command {
+        let (action, namespace) = (*action, namespace.clone());
+        return rollout_step(sim, pending, resp, action, &namespace);
+    }
     if let Command::Drain { node } = &pending.command {
         return drain_step(sim, pending, resp, &node.clone());
     }
@@ -143,6 +166,65 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
         return Some(describe_all(&objects, &pending.gathered, sim.now()));
     }
     Some(render(&pending.command, resp, sim.now()))
+}
+
+/// `kubectl rollout status|history|undo`: read the Deployment (again and again for status,
+/// a second a time, until it rolled out), then its ReplicaSets, then for undo write it back.
+fn rollout_step(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    action: parse::RolloutAction,
+    namespace: &str,
+) -> Option<String> {
+    let body = match resp {
+        Ok(b) => b,
+        Err(s) => return Some(format!("Error from server ({}): {}", s.reason, s.message)),
+    };
+    if let (parse::RolloutAction::Undo(_), Some(_)) = (action, &pending.first) {
+        if pending.gathered.len() == 1 {
+            return Some(match body {
+                ApiBody::Object(o) => format!("{} rolled back", printers::name_of(res("deployments"), &o)),
+                _ => String::new(),
+            });
+        }
+    }
+    match (action, body, pending.first.take()) {
+        (parse::RolloutAction::Status, ApiBody::Object(Object::Deployment(d)), _) => {
+            let (line, done) = rollout::status_line(&d);
+            if pending.lines.last() != Some(&line) {
+                pending.lines.push(line);
+            }
+            if done {
+                return Some(pending.lines.join("\n"));
+            }
+            pending.resume_at = Some(sim.now().plus(crate::sim::time::SECONDS));
+            None
+        }
+        (_, ApiBody::Object(Object::Deployment(d)), None) => {
+            pending.first = Some(vec![Object::Deployment(d)]);
+            pending.handle = sim.submit(ApiRequest::new(Verb::List, res("replicasets"), namespace, ""));
+            None
+        }
+        (_, ApiBody::List { items, .. }, Some(first)) => {
+            let Some(Object::Deployment(d)) = first.first().cloned() else { return Some(String::new()) };
+            match action {
+                parse::RolloutAction::Undo(to) => match rollout::undo(&d, &items, to) {
+                    Ok(next) => {
+                        let req = ApiRequest::new(Verb::Update, res("deployments"), namespace, &d.metadata.name)
+                            .with_body(Object::Deployment(next));
+                        pending.first = Some(first);
+                        pending.gathered.push(items);
+                        pending.handle = sim.submit(req);
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+                _ => Some(rollout::history(&d, &items)),
+            }
+        }
+        _ => Some(String::new()),
+    }
 }
 
 /// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
@@ -379,9 +461,9 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 "kubectl.kubernetes.io/restartedAt": at } } } } }));
             req
         }
-        Command::SetImage { resource, name, namespace, .. } | Command::Expose { resource, name, namespace, .. } => {
-            ApiRequest::new(Verb::Get, resource, namespace, name)
-        }
+        Command::SetImage { resource, name, namespace, .. }
+        | Command::Expose { resource, name, namespace, .. }
+        | Command::Rollout { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
         Command::Describe { resource, name, namespace } => match name {
             Some(n) => ApiRequest::new(Verb::Get, resource, namespace, n),
             None => ApiRequest::new(Verb::List, resource, namespace, ""),

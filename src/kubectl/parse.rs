@@ -10,6 +10,13 @@ pub enum Output {
     Json,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutAction {
+    Status,
+    History,
+    Undo(Option<i64>),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     CreateDeployment {
@@ -74,6 +81,13 @@ pub enum Command {
     },
     /// `kubectl rollout restart deployment/NAME`.
     RolloutRestart {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+    },
+    /// `kubectl rollout status|history|undo deployment/NAME [--to-revision=N]`.
+    Rollout {
+        action: RolloutAction,
         resource: &'static ResourceInfo,
         name: String,
         namespace: String,
@@ -257,7 +271,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart, set image, delete, cordon, uncordon, drain".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -363,19 +377,29 @@ pub fn parse(line: &str) -> Result<Command, String> {
             })
         }
         "rollout" => {
-            args.only(&["namespace"])?;
+            args.only(&["namespace", "to-revision"])?;
             let (sub, rest) = args.words.split_first().ok_or("error: Required resource not specified.")?;
-            if sub != "restart" {
-                return Err(format!(
-                    "error: unknown command \"{sub}\" for \"kubectl rollout\" (this console knows restart)"
-                ));
-            }
+            let action = match sub.as_str() {
+                "restart" => None,
+                "status" => Some(RolloutAction::Status),
+                "history" => Some(RolloutAction::History),
+                "undo" => Some(RolloutAction::Undo(args.int("to-revision")?.filter(|r| *r > 0).map(i64::from))),
+                _ => {
+                    return Err(format!(
+                        "error: unknown command \"{sub}\" for \"kubectl rollout\" (this console knows restart, status, history, undo)"
+                    ))
+                }
+            };
             let (resource, name) = resource_and_name(rest)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             if resource.plural != "deployments" {
-                return Err(format!("error: restarting is not supported for {}", resource.qualified()));
+                return Err(format!("error: this console rolls out deployments, not {}", resource.qualified()));
             }
-            Ok(Command::RolloutRestart { resource, name, namespace: args.namespace() })
+            let namespace = args.namespace();
+            Ok(match action {
+                None => Command::RolloutRestart { resource, name, namespace },
+                Some(action) => Command::Rollout { action, resource, name, namespace },
+            })
         }
         "set" => {
             args.only(&["namespace"])?;

@@ -53,6 +53,16 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
         owned.iter().copied().filter(|rs| rs.metadata.labels.get("pod-template-hash") != Some(&hash)).collect();
     crate::sim::sort::sort_by_key(&mut old, |rs| (rs.metadata.creation_timestamp, rs.metadata.name.clone()));
     let replicas = |rs: &ReplicaSet| i64::from(rs.spec.replicas.unwrap_or(1));
+    // An older template coming back (rollout undo) becomes the newest revision again.
+    let revision = |rs: &ReplicaSet| rs.metadata.annotations.get(REVISION).and_then(|r| r.parse::<i64>().ok());
+    let newest_old = old.iter().filter_map(|rs| revision(rs)).max();
+    if let (Some(rs), Some(max)) = (new_rs, newest_old) {
+        if revision(rs).is_none_or(|r| r <= max) {
+            let mut req = ApiRequest::new(Verb::Patch, rs_res, &rs.metadata.namespace, &rs.metadata.name);
+            req.patch = Some(serde_json::json!({ "metadata": { "annotations": { REVISION: (max + 1).to_string() } } }));
+            out.push(req);
+        }
+    }
     let old_pods: i64 = old.iter().map(|rs| replicas(rs)).sum();
     if d.spec.strategy.type_ == "Recreate" {
         // Scale every old ReplicaSet to 0, wait until their pods are gone, then start the new.
