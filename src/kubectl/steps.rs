@@ -1,0 +1,286 @@
+//! The kubectl commands that take several requests: read first, then write or read more —
+//! `expose` and `set image` (read the Deployment, then create or patch), `describe` (the
+//! objects, then their events, pods and lease), `drain` (cordon, list, evict) and
+//! `rollout status|history|undo`.
+
+use super::parse::RolloutAction;
+use super::{describe, printers, render, res, rollout, Pending};
+use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::*;
+use crate::sim::time::SimTime;
+use crate::sim::Simulation;
+
+/// `kubectl expose deployment`: a Service selecting the Deployment's pods.
+pub fn expose(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    port: i32,
+    target_port: Option<i32>,
+    service_name: Option<String>,
+    type_: Option<String>,
+) -> Option<String> {
+    if pending.first.is_some() {
+        return Some(render(&pending.command, resp, sim.now()));
+    }
+    let Ok(ApiBody::Object(Object::Deployment(d))) = resp else {
+        return Some(render(&pending.command, resp, sim.now()));
+    };
+    let name = service_name.unwrap_or_else(|| d.metadata.name.clone());
+    let mut metadata = ObjectMeta::named(&d.metadata.namespace, &name);
+    metadata.labels = d.metadata.labels.clone();
+    let svc = Service {
+        metadata,
+        spec: ServiceSpec {
+            selector: d.spec.selector.match_labels.clone(),
+            ports: vec![ServicePort {
+                port,
+                target_port: target_port.unwrap_or(port),
+                protocol: "TCP".into(),
+                ..Default::default()
+            }],
+            type_: type_.unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let req = ApiRequest::new(Verb::Create, res("services"), &d.metadata.namespace, "").with_body(Object::Service(svc));
+    pending.first = Some(vec![Object::Deployment(d)]);
+    pending.handle = sim.submit(req);
+    None
+}
+
+/// `kubectl set image`: the Deployment's containers with their new images, as a patch.
+pub fn set_image(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    images: &[(String, String)],
+) -> Option<String> {
+    if pending.first.is_some() {
+        return Some(render(&pending.command, resp, sim.now()));
+    }
+    let Ok(ApiBody::Object(Object::Deployment(d))) = resp else {
+        return Some(render(&pending.command, resp, sim.now()));
+    };
+    let mut containers = d.spec.template.spec.containers.clone();
+    for (name, image) in images {
+        match containers.iter_mut().find(|c| &c.name == name) {
+            Some(c) => c.image = image.clone(),
+            None => return Some(format!("error: unable to find container named \"{name}\"")),
+        }
+    }
+    // The containers through the object encoder, as a merge patch of the template.
+    let mut t = d.spec.template.clone();
+    t.spec.containers = containers;
+    let mut doc =
+        Object::Deployment(Deployment { spec: DeploymentSpec { template: t, ..d.spec.clone() }, ..d.clone() })
+            .to_json_value();
+    let containers = doc.pointer_mut("/spec/template/spec/containers").map(serde_json::Value::take);
+    let mut req = ApiRequest::new(Verb::Patch, res("deployments"), &d.metadata.namespace, &d.metadata.name);
+    req.patch = Some(serde_json::json!({ "spec": { "template": { "spec": { "containers": containers } } } }));
+    pending.first = Some(vec![Object::Deployment(d)]);
+    pending.handle = sim.submit(req);
+    None
+}
+
+/// `kubectl describe`: the objects, then what describe shows with them.
+pub fn describe(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    resource: &ResourceInfo,
+    namespace: &str,
+) -> Option<String> {
+    let items = match resp {
+        Ok(ApiBody::Object(o)) => vec![o],
+        Ok(ApiBody::List { items, .. }) => items,
+        // kubectl describes without what it may not read (events, a missing lease).
+        other if pending.first.is_some() => {
+            let _ = other;
+            vec![]
+        }
+        other => return Some(render(&pending.command, other, sim.now())),
+    };
+    if pending.first.is_none() {
+        if items.is_empty() {
+            return Some(format!("No resources found in {namespace} namespace."));
+        }
+        pending.follow_ups = describe_reads(resource, namespace, &items);
+        pending.first = Some(items);
+    } else {
+        pending.gathered.push(items);
+    }
+    if !pending.follow_ups.is_empty() {
+        let next = pending.follow_ups.remove(0);
+        pending.handle = sim.submit(next);
+        return None;
+    }
+    let objects = pending.first.take().unwrap_or_default();
+    Some(describe_all(&objects, &pending.gathered, sim.now()))
+}
+
+/// `kubectl rollout status|history|undo`: read the Deployment (again and again for status,
+/// a second a time, until it rolled out), then its ReplicaSets, then for undo write it back.
+pub fn rollout(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    action: RolloutAction,
+    namespace: &str,
+) -> Option<String> {
+    let body = match resp {
+        Ok(b) => b,
+        Err(s) => return Some(format!("Error from server ({}): {}", s.reason, s.message)),
+    };
+    if let (RolloutAction::Undo(_), Some(_)) = (action, &pending.first) {
+        if pending.gathered.len() == 1 {
+            return Some(match body {
+                ApiBody::Object(o) => format!("{} rolled back", printers::name_of(res("deployments"), &o)),
+                _ => String::new(),
+            });
+        }
+    }
+    match (action, body, pending.first.take()) {
+        (RolloutAction::Status, ApiBody::Object(Object::Deployment(d)), _) => {
+            let (line, done) = rollout::status_line(&d);
+            if pending.lines.last() != Some(&line) {
+                pending.lines.push(line);
+            }
+            if done {
+                return Some(pending.lines.join("\n"));
+            }
+            pending.resume_at = Some(sim.now().plus(crate::sim::time::SECONDS));
+            None
+        }
+        (_, ApiBody::Object(Object::Deployment(d)), None) => {
+            pending.first = Some(vec![Object::Deployment(d)]);
+            pending.handle = sim.submit(ApiRequest::new(Verb::List, res("replicasets"), namespace, ""));
+            None
+        }
+        (_, ApiBody::List { items, .. }, Some(first)) => {
+            let Some(Object::Deployment(d)) = first.first().cloned() else { return Some(String::new()) };
+            match action {
+                RolloutAction::Undo(to) => match rollout::undo(&d, &items, to) {
+                    Ok(next) => {
+                        let req = ApiRequest::new(Verb::Update, res("deployments"), namespace, &d.metadata.name)
+                            .with_body(Object::Deployment(next));
+                        pending.first = Some(first);
+                        pending.gathered.push(items);
+                        pending.handle = sim.submit(req);
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+                _ => Some(rollout::history(&d, &items)),
+            }
+        }
+        _ => Some(String::new()),
+    }
+}
+
+/// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
+/// Eviction API, printing kubectl's lines as it goes.
+pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, node: &str) -> Option<String> {
+    // gathered[0]: the node's pods, gathered[1]: the evicted ones.
+    if pending.gathered.is_empty() {
+        if let Err(s) = resp {
+            return Some(format!("Error from server ({}): {}", s.reason, s.message));
+        }
+        let mut list = ApiRequest::new(Verb::List, res("pods"), "", "");
+        list.field_selector =
+            Some(crate::sim::api::request::FieldSelector { field: "spec.nodeName".into(), value: node.into() });
+        pending.handle = sim.submit(list);
+        pending.gathered.push(vec![]);
+        return None;
+    }
+    if pending.gathered.len() == 1 {
+        let pods: Vec<Object> = match resp {
+            Ok(ApiBody::List { items, .. }) => items,
+            _ => vec![],
+        };
+        pending.gathered[0] = pods.clone();
+        pending.follow_ups = pods
+            .iter()
+            .filter(|o| o.meta().deletion_timestamp.is_none())
+            .map(|o| {
+                ApiRequest::new(Verb::Create, res("pods"), &o.meta().namespace, &o.meta().name)
+                    .with_subresource("eviction")
+            })
+            .collect();
+        pending.gathered.push(vec![]);
+    } else if let Ok(ApiBody::Object(o)) = resp {
+        pending.gathered[1].push(o);
+    }
+    if !pending.follow_ups.is_empty() {
+        let next = pending.follow_ups.remove(0);
+        pending.handle = sim.submit(next);
+        return None;
+    }
+    let mut out = vec![format!("node/{node} cordoned")];
+    let evicted = &pending.gathered[1];
+    for p in &pending.gathered[0] {
+        out.push(format!("evicting pod {}/{}", p.meta().namespace, p.meta().name));
+    }
+    for p in evicted {
+        out.push(format!("pod/{} evicted", p.meta().name));
+    }
+    out.push(format!("node/{node} drained"));
+    Some(out.join("\n"))
+}
+
+/// What `kubectl describe` reads besides the objects: events (and for nodes, their pods and
+/// their lease).
+fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) -> Vec<ApiRequest> {
+    if resource.plural == "nodes" {
+        let mut reads = vec![
+            ApiRequest::new(Verb::List, res("events"), "default", ""),
+            ApiRequest::new(Verb::List, res("pods"), "", ""),
+        ];
+        reads.extend(
+            objects.iter().map(|n| ApiRequest::new(Verb::Get, res("leases"), "kube-node-lease", &n.meta().name)),
+        );
+        reads
+    } else {
+        vec![ApiRequest::new(Verb::List, res("events"), namespace, "")]
+    }
+}
+
+/// Events about one object, as describe selects them.
+fn events_about<'a>(events: &'a [Object], kind: &str, meta: &ObjectMeta) -> Vec<&'a Event> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Object::Event(e) if e.involved_object.kind == kind && e.involved_object.name == meta.name => Some(e),
+            _ => None,
+        })
+        .filter(|e| e.involved_object.uid.is_empty() || e.involved_object.uid == meta.uid)
+        .collect()
+}
+
+/// Each object with what describe shows of it, separated by blank lines as kubectl prints them.
+fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> String {
+    let events = gathered.first().map(Vec::as_slice).unwrap_or_default();
+    let texts: Vec<String> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Pod(p) => Some(describe::pod(p, &events_about(events, "Pod", &p.metadata), now)),
+            Object::Node(n) => {
+                let pods: Vec<&Pod> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_pod())
+                    .filter(|p| p.spec.node_name == n.metadata.name && !p.is_terminal())
+                    .collect();
+                let lease = gathered.iter().skip(2).flatten().find_map(|o| match o {
+                    Object::Lease(l) if l.metadata.name == n.metadata.name => Some(l),
+                    _ => None,
+                });
+                Some(describe::node(n, &pods, lease, &events_about(events, "Node", &n.metadata), now))
+            }
+            _ => None,
+        })
+        .collect();
+    texts.join("\n\n\n")
+}
