@@ -1,14 +1,13 @@
-//! The kubelet: registers its Node, renews its Lease every 10 s, watches the pods bound to it
-//! and runs one pod worker per pod through the CRI steps — RunPodSandbox (with CNI ADD handing
-//! out the pod IP), PullImage (time from image size and link speed, per-node image cache),
-//! CreateContainer, StartContainer — reporting status to the apiserver; on deletion it stops
-//! the containers, tears the sandbox down (CNI DEL) and removes the pod for good.
-//! Simplified: no probes, restarts, init containers, volumes or static pods yet.
+//! The kubelet: registers its Node, renews its Lease every 10 s (posting the node's images
+//! when they changed), watches the pods bound to it and runs one pod worker per pod (see
+//! [`worker`]); a power-off stops it all until the node comes back.
+//! Simplified: no probes, init containers, volumes or static pods yet.
 
 pub mod cni;
 pub mod images;
 pub mod metrics;
 pub mod process;
+pub mod worker;
 
 use super::api::meta::Time;
 use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
@@ -16,13 +15,14 @@ use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::client::{ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
-use super::recorder::{self, Recorder};
-use super::rng::{Draw, SimRng};
-use super::time::{go_duration, SimTime, MILLIS, SECONDS};
+use super::recorder::Recorder;
+use super::rng::SimRng;
+use super::time::SECONDS;
 use super::Ctx;
 use cni::Ipam;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+pub use worker::{PodWorker, Step};
 
 pub const KUBELET_VERSION: &str = "v1.35.0";
 pub const NODE_LEASE_DURATION_S: i32 = 40;
@@ -48,43 +48,6 @@ pub struct NodeConfig {
 
 fn default_max_pods() -> u32 {
     110
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    Sandbox,
-    Pull(usize),
-    Create(usize),
-    Start(usize),
-    Running,
-    Stop,
-    Teardown,
-    /// The node went down under the pod: its containers are gone, its IP still reserved.
-    Dead,
-    /// Every container exited and the restart policy keeps them down: the pod is done.
-    Exited(i32),
-    /// A container exited and waits out its restart back-off (CrashLoopBackOff).
-    BackOff,
-}
-
-/// Container restart back-off: 10 s doubling up to 5 minutes.
-const BACKOFF_START_US: u64 = 10 * SECONDS;
-const BACKOFF_MAX_US: u64 = 300 * SECONDS;
-
-#[derive(Clone, Debug)]
-pub struct PodWorker {
-    pub key: String,
-    pub step: Step,
-    seq: u64,
-    /// When the current step began (image pull durations in events).
-    since: SimTime,
-    pub ip: String,
-    started: Option<Time>,
-    pub restarts: i32,
-    /// The exit code the running containers will end with, when they end.
-    exit_code: Option<i32>,
-    /// When the kubelet admitted the pod (pod start duration).
-    admitted: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -296,287 +259,6 @@ impl Kubelet {
         }
     }
 
-    /// The pod changed: start a worker for a new pod, or stop one that is being deleted.
-    fn sync_pod(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()).cloned() else {
-            return;
-        };
-        let uid = pod.metadata.uid.clone();
-        let deleting = pod.metadata.deletion_timestamp.is_some();
-        match self.workers.get(&uid).map(|w| w.step) {
-            None if deleting => {
-                // Nothing runs for it here (any more): confirm the deletion for good.
-                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
-                req.grace_period_seconds = Some(0);
-                self.client.send(ctx, 0, req, Tag::Other);
-            }
-            None if pod.is_terminal() => {}
-            Some(Step::Dead) if deleting => self.begin(ctx, &uid, Step::Stop),
-            Some(Step::Dead) => {
-                ctx.phase("SyncPod", format!("{key}: containers gone with the node, starting again"));
-                self.release(&uid);
-                if let Some(w) = self.workers.get_mut(&uid) {
-                    w.ip.clear();
-                }
-                self.begin(ctx, &uid, Step::Sandbox);
-            }
-            None => {
-                ctx.phase("SyncPod", format!("{key}: admitted"));
-                self.workers.insert(
-                    uid.clone(),
-                    PodWorker {
-                        key: key.into(),
-                        step: Step::Sandbox,
-                        seq: 0,
-                        since: ctx.now,
-                        ip: String::new(),
-                        started: Some(Time::at(ctx.now)),
-                        restarts: 0,
-                        exit_code: None,
-                        admitted: ctx.now,
-                    },
-                );
-                self.report(ctx, &pod, &uid);
-                self.begin(ctx, &uid, Step::Sandbox);
-            }
-            Some(Step::Stop | Step::Teardown) => {}
-            Some(Step::Exited(_)) if deleting => self.begin(ctx, &uid, Step::Teardown),
-            Some(_) if deleting => {
-                let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30);
-                ctx.phase("KillPod", format!("{key}: grace period {grace}s"));
-                self.begin(ctx, &uid, Step::Stop);
-            }
-            Some(_) => {}
-        }
-    }
-
-    /// Starts a step: records the CRI/CNI call and sets the timer for when it completes.
-    fn begin(&mut self, ctx: &mut Ctx, uid: &str, step: Step) {
-        let Some(pod) = self.pod_of(uid) else { return };
-        let image = |i: usize| pod.spec.containers.get(i).map(|c| images::normalize(&c.image)).unwrap_or_default();
-        let (call, detail, us) = match step {
-            Step::Sandbox => ("RunPodSandbox", "CNI ADD eth0".to_string(), self.rng.between(300, 700) * MILLIS),
-            Step::Pull(i) => {
-                let img = image(i);
-                let policy = pod.spec.containers.get(i).map(|c| c.image_pull_policy.as_str()).unwrap_or("IfNotPresent");
-                let cached = self.images.contains(&img);
-                let us = match (cached, policy) {
-                    (true, "Always") => self.rng.between(200, 500) * MILLIS,
-                    (true, _) => 0,
-                    (false, _) => {
-                        images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC + self.rng.between(100, 400) * MILLIS
-                    }
-                };
-                let spec_image = pod.spec.containers.get(i).map(|c| c.image.clone()).unwrap_or_default();
-                let what = if cached && policy != "Always" {
-                    let message = format!("Container image \"{spec_image}\" already present on machine");
-                    self.container_event(ctx, &pod, i, "Pulled", message);
-                    format!("{img} (already present on machine)")
-                } else {
-                    self.container_event(ctx, &pod, i, "Pulling", format!("Pulling image \"{spec_image}\""));
-                    format!("Pulling image \"{img}\"")
-                };
-                ("PullImage", what, us)
-            }
-            Step::Create(i) => (
-                "CreateContainer",
-                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
-                self.rng.between(30, 80) * MILLIS,
-            ),
-            Step::Start(i) => (
-                "StartContainer",
-                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
-                self.rng.between(40, 120) * MILLIS,
-            ),
-            Step::Stop => {
-                for (i, c) in pod.spec.containers.iter().enumerate() {
-                    self.container_event(ctx, &pod, i, "Killing", format!("Stopping container {}", c.name));
-                }
-                ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
-            }
-            Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
-            Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff => return,
-        };
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        if let Some(w) = self.workers.get_mut(uid) {
-            w.step = step;
-            w.seq = seq;
-            w.since = ctx.now;
-            ctx.phase(call, format!("{}: {detail}", w.key));
-        }
-        *self.metrics.runtime_operations.entry(metrics::operation_type(call)).or_insert(0) += 1;
-        ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
-    }
-
-    fn finish_step(&mut self, ctx: &mut Ctx, uid: &str) {
-        let Some(pod) = self.pod_of(uid) else {
-            self.forget(ctx, uid);
-            return;
-        };
-        let Some(step) = self.workers.get(uid).map(|w| w.step) else {
-            return;
-        };
-        let containers = pod.spec.containers.len();
-        let next = match step {
-            Step::Sandbox => {
-                let ip = self.ipam.allocate().unwrap_or_default();
-                ctx.phase(
-                    "CNI ADD",
-                    format!(
-                        "{}: {ip}/24 from {}",
-                        super::client::key_of(&Object::Pod(pod.clone())),
-                        self.ipam.pod_cidr()
-                    ),
-                );
-                if let Some(w) = self.workers.get_mut(uid) {
-                    w.ip = ip;
-                }
-                Some(Step::Pull(0))
-            }
-            Step::Pull(i) => {
-                if let Some(c) = pod.spec.containers.get(i) {
-                    let img = images::normalize(&c.image);
-                    let was_cached = self.images.contains(&img);
-                    if !was_cached || c.image_pull_policy == "Always" {
-                        let took = self.workers.get(uid).map_or(0, |w| ctx.now.since(w.since));
-                        let message = format!(
-                            "Successfully pulled image \"{}\" in {} ({} including waiting). Image size: {} bytes.",
-                            c.image,
-                            go_duration(took),
-                            go_duration(took),
-                            images::image_size(&img)
-                        );
-                        self.container_event(ctx, &pod, i, "Pulled", message);
-                    }
-                    self.images_changed |= self.images.insert(img);
-                }
-                Some(Step::Create(i))
-            }
-            Step::Create(i) => {
-                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
-                self.container_event(ctx, &pod, i, "Created", format!("Created container: {name}"));
-                Some(Step::Start(i))
-            }
-            Step::Start(i) => {
-                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
-                self.container_event(ctx, &pod, i, "Started", format!("Started container {name}"));
-                if i + 1 < containers {
-                    Some(Step::Pull(i + 1))
-                } else {
-                    self.run_containers(ctx, &pod, uid);
-                    None
-                }
-            }
-            Step::Running => {
-                self.containers_exited(ctx, &pod, uid);
-                None
-            }
-            Step::BackOff => {
-                if let Some(w) = self.workers.get_mut(uid) {
-                    w.restarts += 1;
-                }
-                Some(Step::Create(0))
-            }
-            Step::Stop => Some(Step::Teardown),
-            Step::Teardown => {
-                self.release(uid);
-                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
-                req.grace_period_seconds = Some(0);
-                self.client.send(ctx, 0, req, Tag::Other);
-                self.workers.remove(uid);
-                None
-            }
-            Step::Dead | Step::Exited(_) => None,
-        };
-        if let Some(n) = next {
-            self.begin(ctx, uid, n);
-        }
-    }
-
-    /// Every container started: the pod runs; containers with a command end after it.
-    fn run_containers(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
-        let runs: Vec<Option<(u64, i32)>> = pod.spec.containers.iter().map(process::run).collect();
-        let ends = runs.iter().all(Option::is_some).then(|| {
-            let at = runs.iter().flatten().map(|(d, _)| *d).max().unwrap_or(0);
-            let code = runs.iter().flatten().map(|(_, c)| *c).find(|c| *c != 0).unwrap_or(0);
-            (at, code)
-        });
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        if let Some(w) = self.workers.get_mut(uid) {
-            if w.restarts == 0 {
-                self.metrics.pod_start.observe(ctx.now.since(w.admitted) as f64 / SECONDS as f64);
-            }
-            w.step = Step::Running;
-            w.seq = seq;
-            w.exit_code = ends.map(|(_, c)| c);
-        }
-        self.report(ctx, pod, uid);
-        if let Some((after, _)) = ends {
-            ctx.timer(after, Timer::PodStep { uid: uid.to_string(), seq });
-        }
-    }
-
-    /// The containers' processes ended: done for good (restartPolicy Never, or OnFailure
-    /// after success), or restarted after the back-off.
-    fn containers_exited(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
-        let code = w.exit_code.unwrap_or(0);
-        let done = match pod.spec.restart_policy.as_str() {
-            "Never" => true,
-            "OnFailure" => code == 0,
-            _ => false,
-        };
-        let key = w.key.clone();
-        if done {
-            w.step = Step::Exited(code);
-            ctx.phase("SyncPod", format!("{key}: containers exited with code {code}, pod done"));
-            self.report(ctx, pod, uid);
-            return;
-        }
-        let back_off = (BACKOFF_START_US << w.restarts.min(10)).min(BACKOFF_MAX_US);
-        w.step = Step::BackOff;
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        w.seq = seq;
-        ctx.phase("SyncPod", format!("{key}: container exited with code {code}, back-off {}", go_duration(back_off)));
-        if let Some(c) = pod.spec.containers.first() {
-            let message = "Back-off restarting failed container ".to_string()
-                + &c.name
-                + " in pod "
-                + &pod.metadata.name
-                + "_"
-                + &pod.metadata.namespace
-                + "("
-                + uid
-                + ")";
-            let mut on = recorder::reference("Pod", &pod.metadata);
-            on.field_path = format!("spec.containers{{{}}}", c.name);
-            let req = self.recorder.event(ctx.now, on, recorder::WARNING, "BackOff", message);
-            self.client.send(ctx, 0, req, Tag::Other);
-        }
-        self.report(ctx, pod, uid);
-        ctx.timer(back_off, Timer::PodStep { uid: uid.to_string(), seq });
-    }
-
-    /// The pod is gone from the API: drop its worker and give its IP back.
-    fn forget(&mut self, ctx: &mut Ctx, uid: &str) {
-        if self.workers.contains_key(uid) {
-            ctx.phase("SyncPod", "pod deleted: worker removed");
-            self.release(uid);
-            self.workers.remove(uid);
-        }
-    }
-
-    fn release(&mut self, uid: &str) {
-        if let Some(w) = self.workers.get(uid) {
-            if !w.ip.is_empty() {
-                self.ipam.release(&w.ip);
-            }
-        }
-    }
-
     /// The node status update (every 10 s, when something changed) listing the images on
     /// the node, largest first, as ImageLocality reads them.
     fn report_images(&mut self, ctx: &mut Ctx) {
@@ -602,109 +284,6 @@ impl Kubelet {
             ("exited", count(|s| matches!(s, Step::Exited(_) | Step::BackOff))),
         ];
         self.metrics.text(&self.config.name, if self.up { running } else { 0 }, &containers)
-    }
-
-    /// Records an event about container `i` of the pod (`spec.containers{name}`).
-    fn container_event(&mut self, ctx: &mut Ctx, pod: &Pod, i: usize, reason: &str, message: String) {
-        let mut on = recorder::reference("Pod", &pod.metadata);
-        if let Some(c) = pod.spec.containers.get(i) {
-            on.field_path = format!("spec.containers{{{}}}", c.name);
-        }
-        let req = self.recorder.event(ctx.now, on, recorder::NORMAL, reason, message);
-        self.client.send(ctx, 0, req, Tag::Other);
-    }
-
-    fn pod_of(&self, uid: &str) -> Option<Pod> {
-        let key = &self.workers.get(uid)?.key;
-        self.pods.store.get(key).and_then(|o| o.as_pod()).filter(|p| p.metadata.uid == uid).cloned()
-    }
-
-    /// Sends the pod status the worker has reached (status manager → PATCH pods/status).
-    fn report(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
-        let Some(w) = self.workers.get(uid) else {
-            return;
-        };
-        let running = w.step == Step::Running;
-        let exited = match w.step {
-            Step::Exited(code) => Some(code),
-            _ => None,
-        };
-        let started = running || exited.is_some() || w.step == Step::BackOff;
-        let now = Some(Time::at(ctx.now));
-        let cond = |t: &str, ok: bool| Condition {
-            type_: t.into(),
-            status: if ok { "True" } else { "False" }.into(),
-            reason: if ok { String::new() } else { "ContainersNotReady".into() },
-            last_transition_time: now,
-            ..Default::default()
-        };
-        let phase = match exited {
-            Some(0) => "Succeeded",
-            Some(_) => "Failed",
-            None if started => "Running",
-            None => "Pending",
-        };
-        let cond = |t: &str, ok: bool| match exited {
-            Some(_) if !ok => Condition { reason: "PodCompleted".into(), ..cond(t, ok) },
-            _ => cond(t, ok),
-        };
-        let status = PodStatus {
-            phase: phase.into(),
-            conditions: vec![
-                cond("PodReadyToStartContainers", running),
-                Condition { reason: String::new(), ..cond("Initialized", true) },
-                cond("Ready", running),
-                cond("ContainersReady", running),
-                Condition { reason: String::new(), ..cond("PodScheduled", true) },
-            ],
-            host_ip: self.internal_ip.clone(),
-            pod_ip: w.ip.clone(),
-            start_time: w.started,
-            nominated_node_name: String::new(),
-            container_statuses: pod
-                .spec
-                .containers
-                .iter()
-                .map(|c| ContainerStatus {
-                    name: c.name.clone(),
-                    ready: running,
-                    restart_count: w.restarts,
-                    image: images::normalize(&c.image),
-                    image_id: if started { images::image_id(&c.image) } else { String::new() },
-                    container_id: if started {
-                        format!("containerd://{}", images::hex_id(&format!("{uid}/{}", c.name)))
-                    } else {
-                        String::new()
-                    },
-                    state: match (w.step, exited) {
-                        (_, Some(code)) => ContainerState {
-                            terminated: Some(StateReason {
-                                reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                                exit_code: Some(code),
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        },
-                        (Step::Running, _) => ContainerState {
-                            running: Some(StateRunning { started_at: Time::at(ctx.now) }),
-                            ..Default::default()
-                        },
-                        (Step::BackOff, _) => ContainerState {
-                            waiting: Some(StateReason { reason: "CrashLoopBackOff".into(), ..Default::default() }),
-                            ..Default::default()
-                        },
-                        _ => ContainerState {
-                            waiting: Some(StateReason { reason: "ContainerCreating".into(), ..Default::default() }),
-                            ..Default::default()
-                        },
-                    },
-                })
-                .collect(),
-        };
-        let mut req = ApiRequest::new(Verb::Patch, res("pods"), &pod.metadata.namespace, &pod.metadata.name)
-            .with_subresource("status");
-        req.patch = Some(serde_json::json!({ "status": status }));
-        self.client.send(ctx, 0, req, Tag::Other);
     }
 }
 
