@@ -229,13 +229,14 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
         (Verb::Create, "eviction") => return Ok(delete_plan(req, current, key, compare, now)),
         _ => return Err(Status::bad_request(format!("unsupported request {}", req.line()))),
     };
-    let mut stored = next.clone();
+    Ok(put_plan(key, compare, next))
+}
+
+/// The write of `object` (stored without its resourceVersion, which etcd's revision sets).
+fn put_plan(key: String, compare: Compare, object: Object) -> Plan {
+    let mut stored = object.clone();
     stored.meta_mut().resource_version.clear();
-    Ok(Plan {
-        txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
-        object: next,
-        code: 200,
-    })
+    Plan { txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) }, object, code: 200 }
 }
 
 /// The main resource keeps its status; a spec change bumps metadata.generation.
@@ -364,14 +365,7 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
                 next.metadata.deletion_timestamp = Some(Time::at(now.plus(grace as u64 * crate::sim::time::SECONDS)));
                 next.metadata.deletion_grace_period_seconds = Some(grace);
             }
-            let object = Object::Pod(next);
-            let mut stored = object.clone();
-            stored.meta_mut().resource_version.clear();
-            return Plan {
-                txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
-                object,
-                code: 200,
-            };
+            return put_plan(key, compare, Object::Pod(next));
         }
     }
     if let Object::Namespace(ns) = current {
@@ -379,14 +373,7 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             let mut next = ns.clone();
             next.metadata.deletion_timestamp.get_or_insert(Time::at(now));
             next.status.phase = "Terminating".into();
-            let object = Object::Namespace(next);
-            let mut stored = object.clone();
-            stored.meta_mut().resource_version.clear();
-            return Plan {
-                txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) },
-                object,
-                code: 200,
-            };
+            return put_plan(key, compare, Object::Namespace(next));
         }
     }
     Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }

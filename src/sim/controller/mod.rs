@@ -165,18 +165,8 @@ impl ControllerManager {
                     "start",
                     "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs",
                 );
-                let client = &mut self.client;
-                for inf in [
-                    &mut self.deployments,
-                    &mut self.replicasets,
-                    &mut self.pods,
-                    &mut self.nodes,
-                    &mut self.leases,
-                    &mut self.namespaces,
-                    &mut self.services,
-                    &mut self.endpointslices,
-                    &mut self.jobs,
-                ] {
+                let (client, informers) = self.parts();
+                for inf in informers {
                     inf.start(ctx, client, Tag::Watch);
                 }
                 ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
@@ -238,7 +228,12 @@ impl ControllerManager {
     }
 
     fn informers_mut(&mut self) -> [&mut Informer; 9] {
-        [
+        self.parts().1
+    }
+
+    /// The API client and every informer, borrowed apart.
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 9]) {
+        let informers = [
             &mut self.deployments,
             &mut self.replicasets,
             &mut self.pods,
@@ -248,7 +243,8 @@ impl ControllerManager {
             &mut self.services,
             &mut self.endpointslices,
             &mut self.jobs,
-        ]
+        ];
+        (&mut self.client, informers)
     }
 
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {

@@ -56,6 +56,19 @@ pub fn probability(n: usize) -> String {
     format!("{:.11}", kept / 2_147_483_648.0)
 }
 
+/// How many rules `render_nat` writes for these ports, without hashing or formatting them:
+/// the fixed rules, then per service port with endpoints its portal and masquerade rules,
+/// three per endpoint, and three for a NodePort.
+pub fn rule_count(ports: &[ServicePort]) -> usize {
+    const FIXED: usize = 8;
+    ports
+        .iter()
+        .filter(|p| !p.endpoints.is_empty())
+        .map(|p| 2 + 3 * p.endpoints.len() + if p.node_port.is_some() { 3 } else { 0 })
+        .sum::<usize>()
+        + FIXED
+}
+
 /// The nat table of one node. `cluster_cidr` is kube-proxy's --cluster-cidr.
 pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
     // Chains in creation order, each with its rules.
@@ -152,6 +165,22 @@ mod tests {
             node_port: None,
         };
         assert_eq!(service_chain(&p), "KUBE-SVC-NPX46M4PTMTKRN6Y");
+    }
+
+    #[test]
+    fn the_rule_count_matches_the_rendered_table() {
+        let port = |node_port, n: usize| ServicePort {
+            name: "default/web".into(),
+            cluster_ip: "10.96.0.9".into(),
+            port: 80,
+            protocol: "tcp".into(),
+            endpoints: (0..n).map(|i| format!("10.244.1.{i}:80")).collect(),
+            node_port,
+        };
+        for ports in [vec![], vec![port(None, 3)], vec![port(Some(30080), 2), port(None, 0)]] {
+            let rendered = render_nat(&ports, "10.244.0.0/16").lines().filter(|l| l.starts_with("-A ")).count();
+            assert_eq!(rule_count(&ports), rendered);
+        }
     }
 
     #[test]

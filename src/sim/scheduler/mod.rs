@@ -58,6 +58,8 @@ struct Waiting {
     node: String,
     group: String,
     queued_at: SimTime,
+    /// What the rejection says when the wait runs out (the pod's profile's timeout).
+    timeout_message: String,
 }
 
 #[derive(Clone, Debug)]
@@ -365,10 +367,10 @@ impl Scheduler {
         node: &str,
         queued_at: SimTime,
     ) -> Option<String> {
-        let args = self.profiles[profile].coscheduling.clone();
         if !self.profiles[profile].permit.contains(&plugins::Plugin::Coscheduling) {
             return None;
         }
+        let args = self.profiles[profile].coscheduling.clone();
         let (group, min) = coscheduling::group(pod)?;
         let placed = self.informers[POD]
             .objects()
@@ -399,7 +401,9 @@ impl Scheduler {
                     "Coscheduling: waiting on {node} for {missing} more pod(s) of group {group} ({placed}/{min}), timeout {timeout_s}s"
                 );
                 ctx.phase("Permit", format!("{key}: {text}"));
-                self.waiting.insert(key.to_string(), Waiting { node: node.to_string(), group, queued_at });
+                let timeout_message = coscheduling::timeout_message(&args);
+                let w = Waiting { node: node.to_string(), group, queued_at, timeout_message };
+                self.waiting.insert(key.to_string(), w);
                 ctx.timer(timeout_s as u64 * SECONDS, Timer::PermitTimeout { pod: key.to_string() });
                 Some(text)
             }
@@ -409,9 +413,9 @@ impl Scheduler {
     /// The Permit wait of `key` ran out: it and the waiting rest of its group are rejected,
     /// their reservations undone, and they go back to the queue as unschedulable.
     fn permit_timeout(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(group) = self.waiting.get(key).map(|w| w.group.clone()) else { return };
-        let message =
-            self.profiles.iter().map(|p| coscheduling::timeout_message(&p.coscheduling)).next().unwrap_or_default();
+        let Some((group, message)) = self.waiting.get(key).map(|w| (w.group.clone(), w.timeout_message.clone())) else {
+            return;
+        };
         let rejected: Vec<String> =
             self.waiting.iter().filter(|(_, w)| w.group == group).map(|(k, _)| k.clone()).collect();
         for k in rejected {
