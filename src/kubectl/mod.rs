@@ -107,10 +107,6 @@ pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
     }
 }
 
-fn res(plural: &str) -> &'static ResourceInfo {
-    ResourceInfo::by_plural(plural).expect("kubectl only builds requests for resources in the table")
-}
-
 /// The API request of a command.
 pub fn request(c: &Command, now: SimTime) -> ApiRequest {
     match c {
@@ -139,7 +135,8 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 },
                 status: Default::default(),
             };
-            ApiRequest::new(Verb::Create, res("deployments"), namespace, "").with_body(Object::Deployment(d))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("deployments"), namespace, "")
+                .with_body(Object::Deployment(d))
         }
         Command::Run { name, image, namespace, labels, restart, command, args } => {
             let mut meta = ObjectMeta::named(namespace, name);
@@ -159,7 +156,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 spec: PodSpec { containers: vec![container], restart_policy: restart.clone(), ..Default::default() },
                 status: Default::default(),
             };
-            ApiRequest::new(Verb::Create, res("pods"), namespace, "").with_body(Object::Pod(pod))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("pods"), namespace, "").with_body(Object::Pod(pod))
         }
         Command::CreateJob { name, image, namespace, command } => {
             let container =
@@ -179,7 +176,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 },
                 status: Default::default(),
             };
-            ApiRequest::new(Verb::Create, res("jobs"), namespace, "").with_body(Object::Job(job))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("jobs"), namespace, "").with_body(Object::Job(job))
         }
         Command::CreateSecret { name, literals, namespace } => {
             use base64::Engine;
@@ -188,11 +185,11 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 .map(|(k, v)| (k.clone(), base64::engine::general_purpose::STANDARD.encode(v)))
                 .collect();
             let secret = Secret { metadata: ObjectMeta::named(namespace, name), type_: "Opaque".into(), data };
-            ApiRequest::new(Verb::Create, res("secrets"), namespace, "").with_body(Object::Secret(secret))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("secrets"), namespace, "").with_body(Object::Secret(secret))
         }
         Command::CreateNamespace { name } => {
             let ns = Namespace { metadata: ObjectMeta::named("", name), ..Default::default() };
-            ApiRequest::new(Verb::Create, res("namespaces"), "", "").with_body(Object::Namespace(ns))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("namespaces"), "", "").with_body(Object::Namespace(ns))
         }
         Command::Get { resource, name, namespace, all_namespaces, .. } => {
             let ns = if *all_namespaces { "" } else { namespace };
@@ -222,12 +219,12 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             None => ApiRequest::new(Verb::List, resource, namespace, ""),
         },
         Command::Drain { node } => {
-            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
+            let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", node);
             req.patch = Some(serde_json::json!({ "spec": { "unschedulable": true } }));
             req
         }
         Command::Cordon { node, unschedulable } => {
-            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", node);
+            let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", node);
             req.patch = Some(serde_json::json!({ "spec": { "unschedulable": unschedulable } }));
             req
         }
@@ -255,22 +252,26 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         }
         (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
         (Command::CreateDeployment { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(res("deployments"), &o))
+            format!("{} created", printers::name_of(ResourceInfo::of("deployments"), &o))
         }
         (Command::Run { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(res("pods"), &o))
+            format!("{} created", printers::name_of(ResourceInfo::of("pods"), &o))
         }
-        (Command::CreateJob { .. }, ApiBody::Object(o)) => format!("{} created", printers::name_of(res("jobs"), &o)),
+        (Command::CreateJob { .. }, ApiBody::Object(o)) => {
+            format!("{} created", printers::name_of(ResourceInfo::of("jobs"), &o))
+        }
         (Command::CreateSecret { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(res("secrets"), &o))
+            format!("{} created", printers::name_of(ResourceInfo::of("secrets"), &o))
         }
         (Command::CreateNamespace { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(res("namespaces"), &o))
+            format!("{} created", printers::name_of(ResourceInfo::of("namespaces"), &o))
         }
         (Command::Scale { resource, .. }, ApiBody::Object(o)) => {
             format!("{} scaled", printers::name_of(resource, &o))
         }
-        (Command::Expose { .. }, ApiBody::Object(o)) => format!("{} exposed", printers::name_of(res("services"), &o)),
+        (Command::Expose { .. }, ApiBody::Object(o)) => {
+            format!("{} exposed", printers::name_of(ResourceInfo::of("services"), &o))
+        }
         (Command::RolloutRestart { resource, .. }, ApiBody::Object(o)) => {
             format!("{} restarted", printers::name_of(resource, &o))
         }
@@ -283,7 +284,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::Cordon { unschedulable, .. }, ApiBody::Object(o)) => {
             format!(
                 "{} {}",
-                printers::name_of(res("nodes"), &o),
+                printers::name_of(ResourceInfo::of("nodes"), &o),
                 if *unschedulable { "cordoned" } else { "uncordoned" }
             )
         }

@@ -4,7 +4,7 @@
 //! `rollout status|history|undo`.
 
 use super::parse::RolloutAction;
-use super::{describe, printers, render, res, rollout, Pending};
+use super::{describe, printers, render, rollout, Pending};
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::*;
@@ -44,7 +44,8 @@ pub fn expose(
             ..Default::default()
         },
     };
-    let req = ApiRequest::new(Verb::Create, res("services"), &d.metadata.namespace, "").with_body(Object::Service(svc));
+    let req = ApiRequest::new(Verb::Create, ResourceInfo::of("services"), &d.metadata.namespace, "")
+        .with_body(Object::Service(svc));
     pending.first = Some(vec![Object::Deployment(d)]);
     pending.handle = sim.submit(req);
     None
@@ -77,7 +78,8 @@ pub fn set_image(
         Object::Deployment(Deployment { spec: DeploymentSpec { template: t, ..d.spec.clone() }, ..d.clone() })
             .to_json_value();
     let containers = doc.pointer_mut("/spec/template/spec/containers").map(serde_json::Value::take);
-    let mut req = ApiRequest::new(Verb::Patch, res("deployments"), &d.metadata.namespace, &d.metadata.name);
+    let mut req =
+        ApiRequest::new(Verb::Patch, ResourceInfo::of("deployments"), &d.metadata.namespace, &d.metadata.name);
     req.patch = Some(serde_json::json!({ "spec": { "template": { "spec": { "containers": containers } } } }));
     pending.first = Some(vec![Object::Deployment(d)]);
     pending.handle = sim.submit(req);
@@ -136,7 +138,7 @@ pub fn rollout(
     if let (RolloutAction::Undo(_), Some(_)) = (action, &pending.first) {
         if pending.gathered.len() == 1 {
             return Some(match body {
-                ApiBody::Object(o) => format!("{} rolled back", printers::name_of(res("deployments"), &o)),
+                ApiBody::Object(o) => format!("{} rolled back", printers::name_of(ResourceInfo::of("deployments"), &o)),
                 _ => String::new(),
             });
         }
@@ -155,7 +157,7 @@ pub fn rollout(
         }
         (_, ApiBody::Object(Object::Deployment(d)), None) => {
             pending.first = Some(vec![Object::Deployment(d)]);
-            pending.handle = sim.submit(ApiRequest::new(Verb::List, res("replicasets"), namespace, ""));
+            pending.handle = sim.submit(ApiRequest::new(Verb::List, ResourceInfo::of("replicasets"), namespace, ""));
             None
         }
         (_, ApiBody::List { items, .. }, Some(first)) => {
@@ -163,8 +165,9 @@ pub fn rollout(
             match action {
                 RolloutAction::Undo(to) => match rollout::undo(&d, &items, to) {
                     Ok(next) => {
-                        let req = ApiRequest::new(Verb::Update, res("deployments"), namespace, &d.metadata.name)
-                            .with_body(Object::Deployment(next));
+                        let req =
+                            ApiRequest::new(Verb::Update, ResourceInfo::of("deployments"), namespace, &d.metadata.name)
+                                .with_body(Object::Deployment(next));
                         pending.first = Some(first);
                         pending.gathered.push(items);
                         pending.handle = sim.submit(req);
@@ -187,7 +190,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
         if let Err(s) = resp {
             return Some(format!("Error from server ({}): {}", s.reason, s.message));
         }
-        let mut list = ApiRequest::new(Verb::List, res("pods"), "", "");
+        let mut list = ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", "");
         list.field_selector =
             Some(crate::sim::api::request::FieldSelector { field: "spec.nodeName".into(), value: node.into() });
         pending.handle = sim.submit(list);
@@ -204,7 +207,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
             .iter()
             .filter(|o| o.meta().deletion_timestamp.is_none())
             .map(|o| {
-                ApiRequest::new(Verb::Create, res("pods"), &o.meta().namespace, &o.meta().name)
+                ApiRequest::new(Verb::Create, ResourceInfo::of("pods"), &o.meta().namespace, &o.meta().name)
                     .with_subresource("eviction")
             })
             .collect();
@@ -234,15 +237,17 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
 fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) -> Vec<ApiRequest> {
     if resource.plural == "nodes" {
         let mut reads = vec![
-            ApiRequest::new(Verb::List, res("events"), "default", ""),
-            ApiRequest::new(Verb::List, res("pods"), "", ""),
+            ApiRequest::new(Verb::List, ResourceInfo::of("events"), "default", ""),
+            ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", ""),
         ];
         reads.extend(
-            objects.iter().map(|n| ApiRequest::new(Verb::Get, res("leases"), "kube-node-lease", &n.meta().name)),
+            objects
+                .iter()
+                .map(|n| ApiRequest::new(Verb::Get, ResourceInfo::of("leases"), "kube-node-lease", &n.meta().name)),
         );
         reads
     } else {
-        vec![ApiRequest::new(Verb::List, res("events"), namespace, "")]
+        vec![ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, "")]
     }
 }
 

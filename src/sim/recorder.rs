@@ -69,7 +69,7 @@ impl Recorder {
         reason: &str,
         message: String,
     ) -> ApiRequest {
-        let res = ResourceInfo::by_plural("events").expect("events are in the resource table");
+        let res = ResourceInfo::of("events");
         let key =
             format!("{}/{}/{}/{}\x00{type_}\x00{reason}\x00{message}", on.kind, on.namespace, on.name, on.field_path);
         let at = Some(Time::at(now));

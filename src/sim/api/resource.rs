@@ -186,6 +186,11 @@ impl ResourceInfo {
         RESOURCES.iter().find(|r| r.plural == plural)
     }
 
+    /// A resource the code names itself (`"pods"`): its absence from the table is a bug.
+    pub fn of(plural: &str) -> &'static ResourceInfo {
+        Self::by_plural(plural).unwrap_or_else(|| panic!("{plural} is not in the resource table"))
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.to_string()

@@ -60,7 +60,7 @@ pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) 
     if svc.spec.selector.is_empty() || svc.metadata.deletion_timestamp.is_some() {
         return vec![];
     }
-    let res = ResourceInfo::by_plural("endpointslices").expect("endpointslices are in the resource table");
+    let res = ResourceInfo::of("endpointslices");
     let (endpoints, ports) = desired(svc, pods);
     let current = slices.objects().find_map(|o| match o {
         Object::EndpointSlice(es)

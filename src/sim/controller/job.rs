@@ -24,10 +24,6 @@ pub struct Sync {
     pub creating: i32,
 }
 
-fn res(plural: &str) -> &'static ResourceInfo {
-    ResourceInfo::by_plural(plural).expect("the Job controller uses resources in the table")
-}
-
 fn pod_from_template(job: &Job) -> Pod {
     let mut labels = job.spec.template.metadata.labels.clone();
     labels.insert(JOB_NAME_LABEL.into(), job.metadata.name.clone());
@@ -87,7 +83,12 @@ pub fn sync(key: &str, jobs: &Informer, pods: &Informer, expectations: &BTreeMap
             let message = "Job has reached the specified backoff limit";
             status.conditions.push(condition("Failed", "BackoffLimitExceeded", message, now));
             for p in &active {
-                out.requests.push(ApiRequest::new(Verb::Delete, res("pods"), &p.metadata.namespace, &p.metadata.name));
+                out.requests.push(ApiRequest::new(
+                    Verb::Delete,
+                    ResourceInfo::of("pods"),
+                    &p.metadata.namespace,
+                    &p.metadata.name,
+                ));
             }
             out.event = Some(("BackoffLimitExceeded", message.into(), true));
         } else if succeeded >= completions {
@@ -98,8 +99,9 @@ pub fn sync(key: &str, jobs: &Informer, pods: &Informer, expectations: &BTreeMap
             let want = job.spec.parallelism.unwrap_or(1).min(completions - succeeded);
             for _ in active.len() as i32..want {
                 let pod = Object::Pod(pod_from_template(job));
-                out.requests
-                    .push(ApiRequest::new(Verb::Create, res("pods"), &job.metadata.namespace, "").with_body(pod));
+                out.requests.push(
+                    ApiRequest::new(Verb::Create, ResourceInfo::of("pods"), &job.metadata.namespace, "").with_body(pod),
+                );
                 out.creating += 1;
             }
         }
@@ -108,7 +110,7 @@ pub fn sync(key: &str, jobs: &Informer, pods: &Informer, expectations: &BTreeMap
         let mut next = job.clone();
         next.status = status;
         out.requests.push(
-            ApiRequest::new(Verb::Update, res("jobs"), &job.metadata.namespace, &job.metadata.name)
+            ApiRequest::new(Verb::Update, ResourceInfo::of("jobs"), &job.metadata.namespace, &job.metadata.name)
                 .with_subresource("status")
                 .with_body(Object::Job(next)),
         );

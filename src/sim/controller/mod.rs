@@ -116,7 +116,7 @@ pub struct ControllerManager {
 }
 
 fn informer(plural: &str) -> Informer {
-    Informer::new(ResourceInfo::by_plural(plural).expect("resource table lists every watched resource"), None)
+    Informer::new(ResourceInfo::of(plural), None)
 }
 
 impl ControllerManager {

@@ -48,7 +48,7 @@ pub fn deletes(res: &'static ResourceInfo, items: &[Object]) -> Vec<ApiRequest> 
 pub fn finalize(ns: &Namespace) -> ApiRequest {
     let mut next = ns.clone();
     next.spec.finalizers.retain(|f| f != crate::sim::apiserver::registry::NAMESPACE_FINALIZER);
-    let res = ResourceInfo::by_plural("namespaces").expect("namespaces are in the resource table");
+    let res = ResourceInfo::of("namespaces");
     ApiRequest::new(Verb::Update, res, "", &ns.metadata.name)
         .with_subresource("finalize")
         .with_body(Object::Namespace(next))

@@ -52,10 +52,6 @@ impl Health {
     }
 }
 
-fn res(plural: &str) -> &'static ResourceInfo {
-    ResourceInfo::by_plural(plural).expect("the node lifecycle controller uses resources in the table")
-}
-
 /// The Ready condition's status as the taints should follow it: "True", "False" or "Unknown".
 fn ready_status(node: &Node) -> &str {
     node.condition("Ready").map_or("Unknown", |c| c.status.as_str())
@@ -74,7 +70,8 @@ pub fn mark_unknown(node: &Node, health: &Health, now: SimTime) -> Option<ApiReq
         message: "Kubelet stopped posting node status.".into(),
         last_transition_time: Some(Time::at(now)),
     }];
-    let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &node.metadata.name).with_subresource("status");
+    let mut req =
+        ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &node.metadata.name).with_subresource("status");
     req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
     Some(req)
 }
@@ -103,7 +100,7 @@ pub fn taint_patch(node: &Node, now: SimTime) -> Option<ApiRequest> {
     if taints == node.spec.taints {
         return None;
     }
-    let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &node.metadata.name);
+    let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &node.metadata.name);
     req.patch = Some(serde_json::json!({ "spec": { "taints": taints } }));
     Some(req)
 }
@@ -125,7 +122,7 @@ pub fn mark_pod_not_ready(pod: &Pod, now: SimTime) -> Option<ApiRequest> {
             }
         })
         .collect();
-    let mut req = ApiRequest::new(Verb::Patch, res("pods"), &pod.metadata.namespace, &pod.metadata.name)
+    let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("pods"), &pod.metadata.namespace, &pod.metadata.name)
         .with_subresource("status");
     req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
     Some(req)

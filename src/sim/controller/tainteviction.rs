@@ -88,7 +88,7 @@ impl super::ControllerManager {
             return vec![];
         }
         self.evictions.remove(key);
-        let res = ResourceInfo::by_plural("pods").expect("pods are in the resource table");
+        let res = ResourceInfo::of("pods");
         let delete = ApiRequest::new(Verb::Delete, res, &pod.metadata.namespace, &pod.metadata.name);
         let on = recorder::reference("Pod", &pod.metadata);
         let message = marking_message(key);

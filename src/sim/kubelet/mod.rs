@@ -88,7 +88,7 @@ impl Kubelet {
             organizations: vec!["system:nodes".into()],
         };
         let pods = Informer::new(
-            ResourceInfo::by_plural("pods").expect("pods"),
+            ResourceInfo::of("pods"),
             Some(FieldSelector { field: "spec.nodeName".into(), value: config.name.clone() }),
         );
         Kubelet {
@@ -118,12 +118,13 @@ impl Kubelet {
             Timer::Start | Timer::Restart => {
                 self.up = true;
                 ctx.phase("register", format!("registering node {}", self.config.name));
-                let req =
-                    ApiRequest::new(Verb::Create, res("nodes"), "", "").with_body(Object::Node(self.node_object(ctx)));
+                let req = ApiRequest::new(Verb::Create, ResourceInfo::of("nodes"), "", "")
+                    .with_body(Object::Node(self.node_object(ctx)));
                 self.client.send(ctx, 0, req, Tag::Register);
             }
             Timer::LeaseRenew { life } if life == self.life => {
-                let mut req = ApiRequest::new(Verb::Patch, res("leases"), "kube-node-lease", &self.config.name);
+                let mut req =
+                    ApiRequest::new(Verb::Patch, ResourceInfo::of("leases"), "kube-node-lease", &self.config.name);
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
@@ -186,13 +187,15 @@ impl Kubelet {
                 renew_time: Some(Time::at(ctx.now)),
             },
         };
-        let req = ApiRequest::new(Verb::Create, res("leases"), "kube-node-lease", "").with_body(Object::Lease(lease));
+        let req = ApiRequest::new(Verb::Create, ResourceInfo::of("leases"), "kube-node-lease", "")
+            .with_body(Object::Lease(lease));
         self.client.send(ctx, 0, req, Tag::Lease);
         ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
         if self.life > 0 {
             // Back after a power-off: the lease was renewed above; post Ready again.
             let ready = self.node_object(ctx).status.conditions;
-            let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
+            let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &self.config.name)
+                .with_subresource("status");
             req.patch = Some(serde_json::json!({ "status": { "conditions": ready } }));
             self.client.send(ctx, 0, req, Tag::Other);
         }
@@ -266,7 +269,8 @@ impl Kubelet {
         let mut list: Vec<ContainerImage> = self.images.iter().map(|i| images::node_image(i)).collect();
         crate::sim::sort::sort_by_key(&mut list, |i| std::cmp::Reverse(i.size_bytes));
         list.truncate(images::NODE_STATUS_MAX_IMAGES);
-        let mut req = ApiRequest::new(Verb::Patch, res("nodes"), "", &self.config.name).with_subresource("status");
+        let mut req =
+            ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &self.config.name).with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": { "images": list } }));
         self.client.send(ctx, 0, req, Tag::Other);
     }
@@ -285,8 +289,4 @@ impl Kubelet {
         ];
         self.metrics.text(&self.config.name, if self.up { running } else { 0 }, &containers)
     }
-}
-
-fn res(plural: &str) -> &'static ResourceInfo {
-    ResourceInfo::by_plural(plural).expect("the kubelet only uses resources in the table")
 }

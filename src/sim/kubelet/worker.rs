@@ -6,9 +6,10 @@
 //! containers, tears the sandbox down (CNI DEL) and removes the pod for good. The status
 //! manager's PATCH of pods/status reports each stage.
 
-use super::{images, metrics, process, res, Kubelet, Tag, PULL_BYTES_PER_SEC};
+use super::{images, metrics, process, Kubelet, Tag, PULL_BYTES_PER_SEC};
 use crate::sim::api::meta::Time;
 use crate::sim::api::request::{ApiRequest, Verb};
+use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::*;
 use crate::sim::event::Timer;
 use crate::sim::recorder;
@@ -64,7 +65,12 @@ impl Kubelet {
         match self.workers.get(&uid).map(|w| w.step) {
             None if deleting => {
                 // Nothing runs for it here (any more): confirm the deletion for good.
-                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
+                let mut req = ApiRequest::new(
+                    Verb::Delete,
+                    ResourceInfo::of("pods"),
+                    &pod.metadata.namespace,
+                    &pod.metadata.name,
+                );
                 req.grace_period_seconds = Some(0);
                 self.client.send(ctx, 0, req, Tag::Other);
             }
@@ -239,7 +245,12 @@ impl Kubelet {
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
                 self.release(uid);
-                let mut req = ApiRequest::new(Verb::Delete, res("pods"), &pod.metadata.namespace, &pod.metadata.name);
+                let mut req = ApiRequest::new(
+                    Verb::Delete,
+                    ResourceInfo::of("pods"),
+                    &pod.metadata.namespace,
+                    &pod.metadata.name,
+                );
                 req.grace_period_seconds = Some(0);
                 self.client.send(ctx, 0, req, Tag::Other);
                 self.workers.remove(uid);
@@ -432,8 +443,9 @@ impl Kubelet {
                 })
                 .collect(),
         };
-        let mut req = ApiRequest::new(Verb::Patch, res("pods"), &pod.metadata.namespace, &pod.metadata.name)
-            .with_subresource("status");
+        let mut req =
+            ApiRequest::new(Verb::Patch, ResourceInfo::of("pods"), &pod.metadata.namespace, &pod.metadata.name)
+                .with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": status }));
         self.client.send(ctx, 0, req, Tag::Other);
     }

@@ -38,8 +38,8 @@ impl KubeProxy {
         KubeProxy {
             client: ApiClient::new(apiserver, cred),
             node: node.to_string(),
-            services: Informer::new(ResourceInfo::by_plural("services").expect("services"), None),
-            endpointslices: Informer::new(ResourceInfo::by_plural("endpointslices").expect("endpointslices"), None),
+            services: Informer::new(ResourceInfo::of("services"), None),
+            endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
             rules_synced: 0,
             sync_pending: false,
             // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).

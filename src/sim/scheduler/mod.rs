@@ -96,7 +96,7 @@ const POD: usize = 0;
 impl Scheduler {
     pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
-        let res = |p| ResourceInfo::by_plural(p).expect("resource table lists what the scheduler watches");
+        let res = |p| ResourceInfo::of(p);
         let informers =
             ["pods", "nodes", "namespaces", "services", "replicasets"].map(|p| Informer::new(res(p), None)).to_vec();
         Scheduler {
@@ -436,7 +436,7 @@ impl Scheduler {
     /// The binding cycle: DefaultBinder creates the pods/binding subresource.
     fn bind(&mut self, ctx: &mut Ctx, key: &str, pod: &Pod, node: String, queued_at: SimTime) {
         ctx.phase("Bind", format!("{key} → {node}"));
-        let res = ResourceInfo::by_plural("pods").expect("pods");
+        let res = ResourceInfo::of("pods");
         let mut req =
             ApiRequest::new(Verb::Create, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("binding");
         req.target_node = Some(node);
@@ -449,7 +449,7 @@ impl Scheduler {
         self.metrics.preemption_victims.observe(c.victims.len() as f64);
         let names: Vec<String> = c.victims.iter().map(|v| cache_key(&v.metadata.namespace, &v.metadata.name)).collect();
         ctx.phase("PostFilter", format!("{key}: preempting {} on {}", names.join(", "), c.node));
-        let res = ResourceInfo::by_plural("pods").expect("pods");
+        let res = ResourceInfo::of("pods");
         let preemptor_uid = self.informers[POD].store.get(key).map(|o| o.meta().uid.clone()).unwrap_or_default();
         for v in &c.victims {
             let req = ApiRequest::new(Verb::Delete, res, &v.metadata.namespace, &v.metadata.name);
@@ -491,7 +491,7 @@ impl Scheduler {
             message,
             last_transition_time: Some(Time::at(ctx.now)),
         });
-        let res = ResourceInfo::by_plural("pods").expect("pods");
+        let res = ResourceInfo::of("pods");
         let mut req =
             ApiRequest::new(Verb::Patch, res, &pod.metadata.namespace, &pod.metadata.name).with_subresource("status");
         let mut status = serde_json::json!({ "conditions": conditions });
