@@ -27,13 +27,13 @@ fn rule(v: &Value) -> PolicyRule {
 
 fn attrs(verb: &str, group: &str, resource: &str, sub: &str) -> Attributes {
     Attributes {
-        user: UserInfo { name: "u".into(), groups: vec![] },
+        user: UserInfo::new("u", &[]),
         verb: verb.into(),
         namespace: "ns".into(),
         api_group: group.into(),
         resource: resource.into(),
         subresource: sub.into(),
-        name: String::new(),
+        ..Default::default()
     }
 }
 
@@ -74,8 +74,11 @@ fn resource_matches() {
 #[test]
 fn applies_to() {
     for case in vectors()["applies_to"]["cases"].as_array().unwrap() {
-        let user =
-            UserInfo { name: case["user"]["name"].as_str().unwrap().into(), groups: strings(&case["user"]["groups"]) };
+        let user = UserInfo {
+            name: case["user"]["name"].as_str().unwrap().into(),
+            groups: strings(&case["user"]["groups"]),
+            ..Default::default()
+        };
         let subjects: Vec<Subject> = serde_json::from_value(case["subjects"].clone()).unwrap();
         let ns = case["namespace"].as_str().unwrap();
         let applies = subjects.iter().any(|s| rbac::applies_to(s, &user, ns));
@@ -114,6 +117,7 @@ fn authorizer_scenarios() {
                 .map(|r| ClusterRole {
                     metadata: ObjectMeta::named("", r["name"].as_str().unwrap()),
                     rules: r["rules"].as_array().unwrap().iter().map(rule).collect(),
+                    aggregation_rule: None,
                 })
                 .collect(),
             role_bindings: sc["roleBindings"]
@@ -135,13 +139,14 @@ fn authorizer_scenarios() {
             for q in sc[key].as_array().unwrap() {
                 let s = |k: &str| q[k].as_str().unwrap().to_string();
                 let a = Attributes {
-                    user: UserInfo { name: s("user"), groups: strings(&q["groups"]) },
+                    user: UserInfo { name: s("user"), groups: strings(&q["groups"]), ..Default::default() },
                     verb: s("verb"),
                     namespace: s("namespace"),
                     api_group: s("apiGroup"),
                     resource: s("resource"),
                     subresource: s("subresource"),
                     name: s("name"),
+                    path: String::new(),
                 };
                 assert_eq!(rbac::authorize(&a, &fixture), want, "{}: {key} {q}", sc["name"]);
             }

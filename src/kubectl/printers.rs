@@ -85,6 +85,10 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
+        "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[]),
+        "limitranges" => (&["NAME", "CREATED AT"], &[]),
+        "resourcequotas" => (&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
+        "priorityclasses" => (&["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
     let mut h = base.to_vec();
@@ -210,7 +214,31 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::Secret(s) => (vec![name, s.type_.clone(), s.data.len().to_string(), age], vec![]),
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
-        Object::ClusterRole(_) | Object::Role(_) => (vec![name, age], vec![]),
+        Object::ServiceAccount(_) => (vec![name, "0".into(), age], vec![]),
+        Object::LimitRange(l) => (vec![name, crate::sim::time::rfc3339(l.metadata.creation_timestamp.0)], vec![]),
+        Object::ResourceQuota(q) => {
+            // printResourceQuota: "used/hard" per resource, limits.* in the LIMIT column.
+            let (mut request, mut limit) = (Vec::new(), Vec::new());
+            for (res, hard) in &q.spec.hard {
+                let used = q.status.used.get(res).map_or("0", String::as_str);
+                let cell = format!("{res}: {used}/{hard}");
+                if res.starts_with("limits.") {
+                    limit.push(cell)
+                } else {
+                    request.push(cell)
+                }
+            }
+            (vec![name, age, request.join(", "), limit.join(", ")], vec![])
+        }
+        Object::PriorityClass(pc) => {
+            let policy = pc.preemption_policy.clone().unwrap_or_else(|| "PreemptLowerPriority".into());
+            (vec![name, pc.value.to_string(), pc.global_default.to_string(), age, policy], vec![])
+        }
+        Object::ClusterRole(_)
+        | Object::Role(_)
+        | Object::TokenRequest(_)
+        | Object::SelfSubjectAccessReview(_)
+        | Object::SelfSubjectReview(_) => (vec![name, age], vec![]),
         Object::Job(j) => {
             let status = if j.condition("Complete").is_some() {
                 "Complete"

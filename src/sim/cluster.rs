@@ -7,7 +7,6 @@ use super::api::meta::Time;
 use super::api::request::{ApiRequest, ApiResponse};
 use super::api::resource::ResourceInfo;
 use super::api::*;
-use super::apiserver::authz::rbac::rule;
 use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
 use super::apiserver::ApiServer;
 use super::component::{Component, ComponentInfo, Role};
@@ -233,20 +232,6 @@ fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
     store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(super::storage::encode(&obj)) });
 }
 
-/// Every control-plane component records Events.
-fn events_rule() -> PolicyRule {
-    rule(&["create", "patch", "update"], &["", "events.k8s.io"], &["events"])
-}
-
-/// Leader election on Lease objects.
-fn leases_rule() -> PolicyRule {
-    rule(&["create", "get", "update"], &["coordination.k8s.io"], &["leases"])
-}
-
-fn user(name: &str) -> Subject {
-    Subject { kind: "User".into(), name: name.into(), namespace: String::new() }
-}
-
 /// The control-plane node's InternalIP, where kube-apiserver listens (6443).
 pub const APISERVER_ADDRESS: &str = "10.0.0.10";
 
@@ -260,6 +245,8 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
             status: NamespaceStatus { phase: "Active".into() },
         };
         put(&mut s, rng, Object::Namespace(n));
+        // What the serviceaccount controller creates within a second of starting.
+        put(&mut s, rng, Object::ServiceAccount(ServiceAccount { metadata: ObjectMeta::named(ns, "default") }));
     }
     // The apiserver's own Service, first address of the service CIDR.
     let mut meta = ObjectMeta::named("default", "kubernetes");
@@ -285,83 +272,16 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     let slice =
         EndpointSlice { metadata: meta, address_type: "IPv4".into(), endpoints: vec![endpoint], ports: vec![port] };
     put(&mut s, rng, Object::EndpointSlice(slice));
-    let all = PolicyRule {
-        verbs: vec!["*".into()],
-        api_groups: vec!["*".into()],
-        resources: vec!["*".into()],
-        ..Default::default()
-    };
-    let roles: Vec<(&str, Vec<PolicyRule>, Subject)> = vec![
-        (
-            "cluster-admin",
-            vec![
-                all,
-                PolicyRule { verbs: vec!["*".into()], non_resource_urls: vec!["*".into()], ..Default::default() },
-            ],
-            Subject { kind: "Group".into(), name: "system:masters".into(), namespace: String::new() },
-        ),
-        (
-            "system:kube-scheduler",
-            vec![
-                rule(&["get", "list", "watch"], &[""], &["nodes", "pods", "namespaces", "services"]),
-                rule(&["get", "list", "watch"], &["apps"], &["replicasets"]),
-                rule(&["create"], &[""], &["pods/binding", "bindings"]),
-                rule(&["patch", "update"], &[""], &["pods/status"]),
-                rule(&["delete"], &[""], &["pods"]),
-                events_rule(),
-                leases_rule(),
-            ],
-            user("system:kube-scheduler"),
-        ),
-        (
-            // Upstream gives each controller its own service account and role
-            // (--use-service-account-credentials); the skeleton folds them into one role.
-            "system:kube-controller-manager",
-            vec![
-                rule(
-                    &["get", "list", "watch", "create", "update", "patch", "delete"],
-                    &["apps"],
-                    &["deployments", "replicasets"],
-                ),
-                rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
-                rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
-                rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
-                rule(&["update", "patch"], &["batch"], &["jobs/status"]),
-                // The namespace controller empties a Terminating namespace.
-                rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
-                rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),
-                // Node lifecycle and taint eviction.
-                rule(&["get", "list", "watch", "update", "patch"], &[""], &["nodes"]),
-                rule(&["update", "patch"], &[""], &["nodes/status", "pods/status"]),
-                rule(&["get", "list", "watch"], &["coordination.k8s.io"], &["leases"]),
-                events_rule(),
-                leases_rule(),
-            ],
-            user("system:kube-controller-manager"),
-        ),
-        (
-            "system:node-proxier",
-            vec![
-                rule(&["list", "watch"], &[""], &["services", "endpoints"]),
-                rule(&["list", "watch"], &["discovery.k8s.io"], &["endpointslices"]),
-                rule(&["get", "list", "watch"], &[""], &["nodes"]),
-                events_rule(),
-            ],
-            user("system:kube-proxy"),
-        ),
-    ];
-    for (name, rules, subject) in roles {
-        put(&mut s, rng, Object::ClusterRole(ClusterRole { metadata: ObjectMeta::named("", name), rules }));
-        let binding = ClusterRoleBinding {
-            metadata: ObjectMeta::named("", name),
-            subjects: vec![subject],
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: name.into(),
-            },
-        };
-        put(&mut s, rng, Object::ClusterRoleBinding(binding));
+    for obj in super::apiserver::bootstrap_policy::objects() {
+        put(&mut s, rng, obj);
+    }
+    // The scheduling bootstrap hook's two system PriorityClasses.
+    for (name, value, description) in [
+        ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+        ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+    ] {
+        let pc = PriorityClass { metadata: ObjectMeta::named("", name), value, description: description.into(), ..Default::default() };
+        put(&mut s, rng, Object::PriorityClass(pc));
     }
     s
 }

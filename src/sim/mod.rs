@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod network;
 pub mod proxy;
 pub mod queue;
+pub mod quota;
 pub mod recorder;
 pub mod rng;
 pub mod scheduler;

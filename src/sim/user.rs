@@ -1,6 +1,6 @@
 //! The user's kubectl, on a laptop outside the cluster: it authenticates with the admin client
-//! certificate kubeadm writes to admin.conf (CN kubernetes-admin, O system:masters — the
-//! upstream default) and sends each request it is given over the network to kube-apiserver.
+//! certificate kubeadm writes to admin.conf (CN kubernetes-admin, O kubeadm:cluster-admins —
+//! kubeadm's default since v1.29) and sends each request it is given over the network to kube-apiserver.
 
 use super::api::request::{ApiRequest, ApiResponse, Credential};
 use super::client::ApiClient;
@@ -19,7 +19,7 @@ impl UserClient {
     pub fn new(apiserver: ComponentId) -> Self {
         let cred = Credential::ClientCert {
             common_name: "kubernetes-admin".into(),
-            organizations: vec!["system:masters".into()],
+            organizations: vec!["kubeadm:cluster-admins".into()],
         };
         UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: BTreeMap::new() }
     }
@@ -28,6 +28,7 @@ impl UserClient {
     pub fn identity(&self) -> String {
         match &self.client.cred {
             Credential::ClientCert { common_name, .. } => format!("CN={common_name}"),
+            Credential::Bearer(_) => "bearer token".into(),
             Credential::None => "anonymous".into(),
         }
     }

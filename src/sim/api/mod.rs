@@ -1,8 +1,10 @@
 //! Kubernetes API objects (the subset the simulation models), resource quantities, the
 //! resource table that maps kinds to REST paths and etcd keys, and request/response types.
 
+pub mod access;
 pub mod meta;
 pub mod objects;
+pub mod policy;
 pub mod quantity;
 pub mod request;
 pub mod resource;

@@ -1,7 +1,9 @@
 //! API object types (core/v1, apps/v1, coordination.k8s.io/v1, rbac.authorization.k8s.io/v1):
 //! the fields the simulation reads or writes, with upstream JSON names.
 
+pub use super::access::*;
 use super::meta::{ObjectMeta, Time};
+pub use super::policy::*;
 use super::scheduling::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +29,14 @@ pub enum Object {
     Event(Event),
     EndpointSlice(EndpointSlice),
     Job(Job),
+    ServiceAccount(ServiceAccount),
+    LimitRange(LimitRange),
+    ResourceQuota(ResourceQuota),
+    PriorityClass(PriorityClass),
+    /// Request-only kinds: answered by the apiserver, never stored (so never decoded).
+    TokenRequest(TokenRequest),
+    SelfSubjectAccessReview(SelfSubjectAccessReview),
+    SelfSubjectReview(SelfSubjectReview),
 }
 
 impl Object {
@@ -58,6 +68,10 @@ impl Object {
             "Event" => Object::Event(typed(bytes)?),
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
+            "ServiceAccount" => Object::ServiceAccount(typed(bytes)?),
+            "LimitRange" => Object::LimitRange(typed(bytes)?),
+            "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
+            "PriorityClass" => Object::PriorityClass(typed(bytes)?),
             other => return Err(format!("no kind \"{other}\" is registered")),
         })
     }
@@ -81,6 +95,13 @@ macro_rules! each_object {
             Object::Event($o) => $body,
             Object::EndpointSlice($o) => $body,
             Object::Job($o) => $body,
+            Object::ServiceAccount($o) => $body,
+            Object::LimitRange($o) => $body,
+            Object::ResourceQuota($o) => $body,
+            Object::PriorityClass($o) => $body,
+            Object::TokenRequest($o) => $body,
+            Object::SelfSubjectAccessReview($o) => $body,
+            Object::SelfSubjectReview($o) => $body,
         }
     };
 }
@@ -114,6 +135,13 @@ impl Object {
             Object::Event(_) => "Event",
             Object::EndpointSlice(_) => "EndpointSlice",
             Object::Job(_) => "Job",
+            Object::ServiceAccount(_) => "ServiceAccount",
+            Object::LimitRange(_) => "LimitRange",
+            Object::ResourceQuota(_) => "ResourceQuota",
+            Object::PriorityClass(_) => "PriorityClass",
+            Object::TokenRequest(_) => "TokenRequest",
+            Object::SelfSubjectAccessReview(_) => "SelfSubjectAccessReview",
+            Object::SelfSubjectReview(_) => "SelfSubjectReview",
         }
     }
     pub fn as_pod(&self) -> Option<&Pod> {
@@ -342,6 +370,9 @@ pub struct PodSpec {
     pub restart_policy: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_grace_period_seconds: Option<i64>,
+    /// Makes the pod "Terminating" for ResourceQuota scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub service_account_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -860,6 +891,17 @@ pub struct ClusterRole {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub rules: Vec<PolicyRule>,
+    /// The rules are the union of the ClusterRoles these selectors pick (filled by the
+    /// clusterrole-aggregation controller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation_rule: Option<AggregationRule>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AggregationRule {
+    #[serde(default)]
+    pub cluster_role_selectors: Vec<LabelSelector>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -70,6 +70,40 @@ fn parse_decimal(num: &str) -> Option<(i128, i128)> {
     Some((if neg { -n } else { n }, den))
 }
 
+/// Whether a quantity is written in binary SI (`Ki` … `Ei`), the format sums keep.
+pub fn is_binary(text: &str) -> bool {
+    text.trim_end().ends_with('i')
+}
+
+/// A quantity's canonical text (Quantity.String): binary SI with the largest exact power of
+/// 1024 when `binary`, else decimal SI with the largest exact power of 1000, else millis.
+pub fn format_milli(milli: i128, binary: bool) -> String {
+    if milli % 1000 != 0 {
+        return format!("{milli}m");
+    }
+    let v = milli / 1000;
+    if v == 0 {
+        return "0".into();
+    }
+    if binary {
+        for (shift, suffix) in [(60, "Ei"), (50, "Pi"), (40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")] {
+            if v % (1i128 << shift) == 0 {
+                return format!("{}{suffix}", v >> shift);
+            }
+        }
+        if v.abs() < 1024 {
+            return v.to_string();
+        }
+    }
+    for (exp, suffix) in [(18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k")] {
+        let unit = 10i128.pow(exp);
+        if v % unit == 0 {
+            return format!("{}{suffix}", v / unit);
+        }
+    }
+    v.to_string()
+}
+
 /// Formats bytes the way kubectl shows memory allocatable (`Ki` for the node's kB figure).
 pub fn format_bytes_ki(bytes: i64) -> String {
     format!("{}Ki", bytes / 1024)
@@ -88,6 +122,16 @@ mod tests {
         assert_eq!(parse_value("1G"), Ok(1_000_000_000));
         assert_eq!(parse_value("1e3"), Ok(1000));
         assert_eq!(parse_value("4000"), Ok(4000));
+    }
+
+    #[test]
+    fn formats_canonically() {
+        assert_eq!(format_milli(1100, false), "1100m");
+        assert_eq!(format_milli(52 * (1 << 30) * 1000, true), "52Gi");
+        assert_eq!(format_milli(4000, false), "4");
+        assert_eq!(format_milli(3_000_000, false), "3k");
+        assert_eq!(format_milli(500_000, true), "500");
+        assert_eq!(format_milli(1536 * (1 << 20) * 1000, true), "1536Mi");
     }
 
     #[test]

@@ -39,13 +39,29 @@ impl Verb {
     }
 }
 
-/// How a client proves who it is. The walking skeleton uses x509 client certificates only.
+/// How a client proves who it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
     /// A client certificate signed by the cluster CA: CN is the user, O the groups.
     ClientCert { common_name: String, organizations: Vec<String> },
-    /// No credential at all.
+    /// `Authorization: Bearer …`: a ServiceAccount token (a JWT) or a static token.
+    Bearer(String),
+    /// No credential at all: `system:anonymous` when anonymous auth is on.
     None,
+}
+
+/// user.Info: who a request acts as once authenticated (and impersonated).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserInfo {
+    pub name: String,
+    pub uid: String,
+    pub groups: Vec<String>,
+}
+
+impl UserInfo {
+    pub fn new(name: &str, groups: &[&str]) -> Self {
+        UserInfo { name: name.into(), uid: String::new(), groups: groups.iter().map(|g| g.to_string()).collect() }
+    }
 }
 
 /// A field selector the apiserver understands for watches and lists (`spec.nodeName=worker-1`).
@@ -71,6 +87,8 @@ pub struct ApiRequest {
     pub target_node: Option<String>,
     /// DELETE grace period override (`--grace-period`, or 0 from the kubelet's final delete).
     pub grace_period_seconds: Option<i64>,
+    /// `Impersonate-User` / `Impersonate-Group` headers (`kubectl --as`, `--as-group`).
+    pub impersonate: Option<UserInfo>,
 }
 
 impl ApiRequest {
@@ -86,6 +104,7 @@ impl ApiRequest {
             field_selector: None,
             target_node: None,
             grace_period_seconds: None,
+            impersonate: None,
         }
     }
 
@@ -147,6 +166,10 @@ impl Status {
     }
     pub fn unauthorized() -> Self {
         Status { code: 401, reason: "Unauthorized", message: "Unauthorized".to_string() }
+    }
+    pub fn method_not_allowed() -> Self {
+        let message = "the server does not allow this method on the requested resource".to_string();
+        Status { code: 405, reason: "MethodNotAllowed", message }
     }
     pub fn bad_request(message: String) -> Self {
         Status { code: 400, reason: "BadRequest", message }

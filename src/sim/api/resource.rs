@@ -10,7 +10,8 @@ pub struct ResourceInfo {
     pub group: &'static str,
     pub version: &'static str,
     pub namespaced: bool,
-    /// Upstream storage prefix: nodes really live under /registry/minions.
+    /// Upstream storage prefix: nodes really live under /registry/minions. Empty for the
+    /// review kinds, which are answered and never stored.
     pub etcd_prefix: &'static str,
 }
 
@@ -164,6 +165,66 @@ pub const RESOURCES: &[ResourceInfo] = &[
         version: "v1",
         namespaced: true,
         etcd_prefix: "/registry/rolebindings",
+    },
+    ResourceInfo {
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        short: &["sa"],
+        kind: "ServiceAccount",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/serviceaccounts",
+    },
+    ResourceInfo {
+        plural: "limitranges",
+        singular: "limitrange",
+        short: &["limits"],
+        kind: "LimitRange",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/limitranges",
+    },
+    ResourceInfo {
+        plural: "resourcequotas",
+        singular: "resourcequota",
+        short: &["quota"],
+        kind: "ResourceQuota",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/resourcequotas",
+    },
+    ResourceInfo {
+        plural: "priorityclasses",
+        singular: "priorityclass",
+        short: &["pc"],
+        kind: "PriorityClass",
+        group: "scheduling.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/priorityclasses",
+    },
+    ResourceInfo {
+        plural: "selfsubjectaccessreviews",
+        singular: "selfsubjectaccessreview",
+        short: &[],
+        kind: "SelfSubjectAccessReview",
+        group: "authorization.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "",
+    },
+    ResourceInfo {
+        plural: "selfsubjectreviews",
+        singular: "selfsubjectreview",
+        short: &[],
+        kind: "SelfSubjectReview",
+        group: "authentication.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "",
     },
 ];
 

@@ -6,15 +6,17 @@
 pub mod admission;
 pub mod authn;
 pub mod authz;
+pub mod bootstrap_policy;
 pub mod registry;
 pub mod validation;
 
 use super::api::meta::cache_key;
 use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
+use super::api::resource::ResourceInfo;
 use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
 use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult, CONNECTION_REFUSED};
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
-use super::rng::SimRng;
+use super::rng::{Draw, SimRng};
 use super::Ctx;
 use authz::{Attributes, Decision, UserInfo};
 use registry::Plan;
@@ -48,6 +50,10 @@ struct InFlight {
     stage: Stage,
     plan: Option<Plan>,
     retries: u32,
+    /// Quotas still to charge before the object is stored (ResourceQuota admission).
+    charges: Vec<super::api::ResourceQuota>,
+    /// Who the request acts as, once authenticated (and impersonated).
+    user: Option<UserInfo>,
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +72,8 @@ enum EtcdWait {
     Watch,
     Compact,
     Request(u64),
+    /// A ResourceQuota status write on behalf of the request with this token.
+    Charge(u64),
 }
 
 /// --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd to the revision
@@ -100,10 +108,14 @@ pub struct ApiServer {
     pub encryption: Option<super::storage::EncryptionConfig>,
     /// The request id of the current watch on etcd.
     watch_req: Option<u64>,
+    pub authn: authn::Authenticator,
+    /// --enable-admission-plugins / --disable-admission-plugins.
+    pub admission: admission::Chain,
 }
 
 impl ApiServer {
-    pub fn new(etcd: Vec<ComponentId>, rng: SimRng) -> Self {
+    pub fn new(etcd: Vec<ComponentId>, mut rng: SimRng) -> Self {
+        let sa_key = (0..32).map(|_| rng.below(256) as u8).collect();
         ApiServer {
             etcd,
             endpoint: 0,
@@ -122,6 +134,8 @@ impl ApiServer {
             compact_to: 0,
             encryption: None,
             watch_req: None,
+            authn: authn::Authenticator { static_tokens: BTreeMap::new(), sa_key, anonymous: true },
+            admission: admission::Chain::default(),
         }
     }
 
@@ -202,7 +216,7 @@ impl ApiServer {
         ctx.phase("etcd failover", format!("{why}: switching to endpoint {}", self.endpoint));
         for (_, (wait, op)) in std::mem::take(&mut self.etcd_pending) {
             match wait {
-                EtcdWait::Request(_) | EtcdWait::InitialList => {
+                EtcdWait::Request(_) | EtcdWait::Charge(_) | EtcdWait::InitialList => {
                     self.etcd_call(ctx, op, wait, "retry on another member")
                 }
                 EtcdWait::Relist | EtcdWait::Watch | EtcdWait::Compact => {}
@@ -231,7 +245,17 @@ impl ApiServer {
         self.next_token += 1;
         self.inflight.insert(
             token,
-            InFlight { client, req_id, cred, req, stage: Stage::Authentication, plan: None, retries: 0 },
+            InFlight {
+                client,
+                req_id,
+                cred,
+                req,
+                stage: Stage::Authentication,
+                plan: None,
+                retries: 0,
+                user: None,
+                charges: vec![],
+            },
         );
         if self.ready {
             self.enter(ctx, token, Stage::Authentication);
@@ -262,22 +286,35 @@ impl ApiServer {
             return;
         };
         match f.stage {
-            Stage::Authentication => match authn::authenticate(&f.cred) {
-                Some(_) => self.enter(ctx, token, Stage::Authorization),
-                None => self.finish(ctx, token, Err(Status::unauthorized())),
-            },
+            Stage::Authentication => {
+                let user = match self.authenticate(ctx, &f) {
+                    Ok(user) => user,
+                    Err(why) => {
+                        ctx.phase("authentication", format!("401: {why}"));
+                        return self.finish(ctx, token, Err(Status::unauthorized()));
+                    }
+                };
+                let user = match &f.req.impersonate {
+                    Some(target) => match self.impersonate(&user, target) {
+                        Ok(u) => u,
+                        Err(status) => return self.deny(ctx, token, status),
+                    },
+                    None => user,
+                };
+                if let Some(x) = self.inflight.get_mut(&token) {
+                    x.user = Some(user);
+                }
+                self.enter(ctx, token, Stage::Authorization);
+            }
             Stage::Authorization => {
-                let user = authn::authenticate(&f.cred).unwrap_or(UserInfo { name: String::new(), groups: vec![] });
+                let user = f.user.clone().unwrap_or_default();
                 let attrs = Attributes::of(&user, &f.req);
                 if self.authorize(&attrs) == Decision::NoOpinion {
-                    let what = if f.req.name.is_empty() || f.req.verb == Verb::Create {
-                        f.req.resource.qualified()
-                    } else {
-                        format!("{} \"{}\"", f.req.resource.qualified(), f.req.name)
-                    };
-                    let message = format!("{what} is forbidden: {}", attrs.forbidden_message());
-                    ctx.phase("authorization", format!("denied: {message}"));
-                    return self.finish(ctx, token, Err(Status::forbidden(message)));
+                    return self.deny(ctx, token, attrs.forbidden(f.req.verb == Verb::Create));
+                }
+                if f.req.resource.etcd_prefix.is_empty() || f.req.subresource == "token" {
+                    let resp = self.review(ctx, &f, &user);
+                    return self.finish(ctx, token, resp);
                 }
                 match f.req.verb {
                     Verb::Watch => self.serve_read(ctx, token),
@@ -314,7 +351,18 @@ impl ApiServer {
                         Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)),
                     );
                 }
-                self.store(ctx, token, plan);
+                match admission::validate(&self.admission, &f.req, &plan.object, self) {
+                    Err(status) => {
+                        ctx.phase("admission", format!("denied: {}", status.message));
+                        self.finish(ctx, token, Err(status))
+                    }
+                    Ok(charges) => {
+                        if let Some(x) = self.inflight.get_mut(&token) {
+                            x.charges = charges;
+                        }
+                        self.charge_or_store(ctx, token);
+                    }
+                }
             }
             Stage::Storage => {}
         }
@@ -340,11 +388,40 @@ impl ApiServer {
         Some(o)
     }
 
+    /// Charges the next quota (a compare-and-swap on its status), or stores the object once
+    /// every quota is charged.
+    fn charge_or_store(&mut self, ctx: &mut Ctx, token: u64) {
+        let Some(f) = self.inflight.get_mut(&token) else { return };
+        let Some(quota) = f.charges.pop() else {
+            if let Some(plan) = f.plan.clone() {
+                self.store(ctx, token, plan);
+            }
+            return;
+        };
+        let key = ResourceInfo::of("resourcequotas").key(&quota.metadata.namespace, &quota.metadata.name);
+        let compare = super::etcd::Compare::ModRevision(quota.metadata.rv());
+        let mut stored = Object::ResourceQuota(quota);
+        stored.meta_mut().resource_version.clear();
+        let bytes = self.seal("resourcequotas", super::storage::encode(&stored));
+        let txn = super::etcd::Txn { key, compare, action: super::etcd::TxnAction::Put(bytes) };
+        let label = format!("Txn {} (charge quota)", txn.key);
+        ctx.phase("admission", label.clone());
+        self.etcd_call(ctx, EtcdOp::Txn(txn), EtcdWait::Charge(token), label);
+    }
+
+    /// Bytes as etcd keeps them: encrypted when the resource is configured for it.
+    fn seal(&mut self, plural: &str, bytes: Vec<u8>) -> Vec<u8> {
+        match &self.encryption {
+            Some(enc) => enc.to_storage(plural, bytes, &mut self.rng),
+            None => bytes,
+        }
+    }
+
     fn store(&mut self, ctx: &mut Ctx, token: u64, mut plan: Plan) {
         let label = format!("Txn {}", plan.txn.key);
-        if let (Some(enc), super::etcd::TxnAction::Put(bytes)) = (&self.encryption, &mut plan.txn.action) {
-            let plural = plan.object.kind().to_ascii_lowercase() + "s";
-            *bytes = enc.to_storage(&plural, std::mem::take(bytes), &mut self.rng);
+        if let super::etcd::TxnAction::Put(bytes) = &mut plan.txn.action {
+            let plural = ResourceInfo::by_kind(plan.object.kind()).map_or("", |r| r.plural);
+            *bytes = self.seal(plural, std::mem::take(bytes));
         }
         let op = EtcdOp::Txn(plan.txn.clone());
         if let Some(f) = self.inflight.get_mut(&token) {
@@ -353,6 +430,107 @@ impl ApiServer {
         }
         ctx.phase("etcd", label.clone());
         self.etcd_call(ctx, op, EtcdWait::Request(token), label);
+    }
+
+    fn authenticate(&self, ctx: &Ctx, f: &InFlight) -> Result<UserInfo, &'static str> {
+        self.authn.authenticate(&f.cred, ctx.now, |ns, name| {
+            self.cache.get(&ResourceInfo::of("serviceaccounts").key(ns, name)).map(|o| o.meta().uid.clone())
+        })
+    }
+
+    /// The impersonation filter: may `user` act as `target`? Checks `impersonate` on
+    /// users (or serviceaccounts) and on each group, as upstream does.
+    fn impersonate(&self, user: &UserInfo, target: &UserInfo) -> Result<UserInfo, Status> {
+        let mut checks = Vec::new();
+        let mut groups = target.groups.clone();
+        match target.name.strip_prefix("system:serviceaccount:").and_then(|r| r.split_once(':')) {
+            Some((ns, sa)) => {
+                checks.push(("serviceaccounts", ns.to_string(), sa.to_string()));
+                let sa_user = authn::serviceaccount::user_info(ns, sa, "");
+                groups.extend(sa_user.groups.into_iter().filter(|g| g != "system:authenticated"));
+            }
+            None => checks.push(("users", String::new(), target.name.clone())),
+        }
+        checks.extend(target.groups.iter().map(|g| ("groups", String::new(), g.clone())));
+        for (resource, namespace, name) in checks {
+            let attrs = Attributes {
+                user: user.clone(),
+                verb: "impersonate".into(),
+                namespace,
+                resource: resource.into(),
+                name,
+                ..Default::default()
+            };
+            if self.authorize(&attrs) == Decision::NoOpinion {
+                return Err(attrs.forbidden(false));
+            }
+        }
+        if target.name != "system:anonymous" && !groups.iter().any(|g| g == "system:authenticated") {
+            groups.push("system:authenticated".into());
+        }
+        Ok(UserInfo { name: target.name.clone(), uid: String::new(), groups })
+    }
+
+    fn deny(&mut self, ctx: &mut Ctx, token: u64, status: Status) {
+        ctx.phase("authorization", format!("denied: {}", status.message));
+        self.finish(ctx, token, Err(status))
+    }
+
+    /// The kinds answered without storage: SelfSubjectAccessReview, SelfSubjectReview and
+    /// TokenRequest (`serviceaccounts/NAME/token`).
+    fn review(&mut self, ctx: &mut Ctx, f: &InFlight, user: &UserInfo) -> ApiResponse {
+        if f.req.verb != Verb::Create {
+            return Err(Status::method_not_allowed());
+        }
+        match f.req.body.clone() {
+            Some(Object::SelfSubjectAccessReview(mut r)) => {
+                let mut attrs = Attributes { user: user.clone(), ..Default::default() };
+                if let Some(ra) = &r.spec.resource_attributes {
+                    attrs.verb = ra.verb.clone();
+                    attrs.namespace = ra.namespace.clone();
+                    attrs.api_group = ra.group.clone();
+                    attrs.resource = ra.resource.clone();
+                    attrs.subresource = ra.subresource.clone();
+                    attrs.name = ra.name.clone();
+                } else if let Some(nr) = &r.spec.non_resource_attributes {
+                    attrs.verb = nr.verb.clone();
+                    attrs.path = nr.path.clone();
+                }
+                r.status.allowed = self.authorize(&attrs) == Decision::Allow;
+                ctx.phase("access review", format!("{} → allowed={}", attrs.forbidden_message(), r.status.allowed));
+                Ok(ApiBody::Object(Object::SelfSubjectAccessReview(r)))
+            }
+            Some(Object::SelfSubjectReview(mut r)) => {
+                r.status.user_info = super::api::UserInfoJson {
+                    username: user.name.clone(),
+                    uid: user.uid.clone(),
+                    groups: user.groups.clone(),
+                };
+                Ok(ApiBody::Object(Object::SelfSubjectReview(r)))
+            }
+            Some(Object::TokenRequest(mut r)) if f.req.resource.plural == "serviceaccounts" => {
+                let sa = self.current(&f.req)?;
+                let seconds = if r.spec.expiration_seconds > 0 {
+                    r.spec.expiration_seconds
+                } else {
+                    authn::serviceaccount::DEFAULT_EXPIRATION_SECONDS
+                };
+                let (ns, name, uid) = (&f.req.namespace, &f.req.name, &sa.meta().uid);
+                r.status.token = authn::serviceaccount::issue(&self.authn.sa_key, ns, name, uid, ctx.now, seconds);
+                r.status.expiration_timestamp =
+                    super::api::meta::Time::at(ctx.now.plus(seconds as u64 * super::time::SECONDS));
+                r.spec.expiration_seconds = seconds;
+                r.spec.audiences = vec![authn::serviceaccount::ISSUER.into()];
+                r.metadata.name = name.clone();
+                r.metadata.namespace = ns.clone();
+                ctx.phase("token", format!("issued a token for system:serviceaccount:{ns}:{name}, valid {seconds}s"));
+                Ok(ApiBody::Object(Object::TokenRequest(r)))
+            }
+            _ => Err(Status::bad_request(format!(
+                "the body of the request does not hold a {}",
+                if f.req.subresource == "token" { "TokenRequest" } else { f.req.resource.kind }
+            ))),
+        }
     }
 
     fn authorize(&self, attrs: &Attributes) -> Decision {
@@ -364,8 +542,9 @@ impl ApiServer {
 
     /// Mutating admission and the registry strategy: the object to write.
     fn admit(&mut self, ctx: &mut Ctx, f: &InFlight) -> Result<Plan, Status> {
-        let ns = self.namespace(&f.req.namespace);
-        admission::namespace_lifecycle::admit(&f.req, ns)?;
+        if self.admission.on("NamespaceLifecycle") {
+            admission::namespace_lifecycle::admit(&f.req, self.namespace(&f.req.namespace))?;
+        }
         if f.req.verb == Verb::Create && f.req.subresource.is_empty() {
             let mut obj = registry::prepare_create(&f.req, ctx.now, &mut self.rng)?;
             if let Object::Service(svc) = &mut obj {
@@ -393,6 +572,7 @@ impl ApiServer {
                     registry::allocate_node_ports(&mut self.rng, svc, &used)?;
                 }
             }
+            admission::mutate(&self.admission, &f.req, &mut obj, self)?;
             return Ok(registry::create_plan(&f.req, obj));
         }
         let current = self.current(&f.req)?;
@@ -507,6 +687,26 @@ impl ApiServer {
                 }
             }
             (Some(EtcdWait::Request(token)), EtcdResult::Txn(r)) => self.on_txn(ctx, token, r),
+            (Some(EtcdWait::Charge(token)), EtcdResult::Txn(r)) => {
+                if r.succeeded {
+                    return self.charge_or_store(ctx, token);
+                }
+                // Someone charged the quota first: evaluate again on the fresher cache.
+                match self.inflight.get_mut(&token) {
+                    Some(f) if f.retries < MAX_RETRIES => {
+                        f.retries += 1;
+                        self.enter(ctx, token, Stage::Validation);
+                    }
+                    _ => {
+                        let status =
+                            Status::internal("Internal error occurred: resource quota evaluation timed out".into());
+                        self.finish(ctx, token, Err(status));
+                    }
+                }
+            }
+            (Some(EtcdWait::Charge(token)), EtcdResult::Error(e)) => {
+                self.finish(ctx, token, Err(Status::internal(format!("Internal error occurred: {e}"))));
+            }
             _ => {}
         }
     }
@@ -623,23 +823,36 @@ fn selects(req: &ApiRequest, o: &Object) -> bool {
     }
 }
 
+impl admission::Lookup for ApiServer {
+    fn namespaced(&self, plural: &str, namespace: &str) -> Vec<&Object> {
+        self.under(&ResourceInfo::of(plural).list_prefix(namespace))
+    }
+    fn cluster(&self, plural: &str) -> Vec<&Object> {
+        self.under(&ResourceInfo::of(plural).list_prefix(""))
+    }
+}
+
+impl ApiServer {
+    /// Every cached object whose key starts with `prefix`.
+    fn under(&self, prefix: &str) -> Vec<&Object> {
+        self.cache.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(_, o)| o).collect()
+    }
+}
+
 impl authz::rbac::RbacSource for ApiServer {
     fn cluster_role_bindings(&self) -> Vec<&ClusterRoleBinding> {
-        self.cache
-            .range("/registry/clusterrolebindings/".to_string()..)
-            .take_while(|(k, _)| k.starts_with("/registry/clusterrolebindings/"))
-            .filter_map(|(_, o)| match o {
+        let all = self.under("/registry/clusterrolebindings/");
+        all.into_iter()
+            .filter_map(|o| match o {
                 Object::ClusterRoleBinding(b) => Some(b),
                 _ => None,
             })
             .collect()
     }
     fn role_bindings(&self, namespace: &str) -> Vec<&RoleBinding> {
-        let prefix = format!("/registry/rolebindings/{namespace}/");
-        self.cache
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(_, o)| match o {
+        let all = self.under(&format!("/registry/rolebindings/{namespace}/"));
+        all.into_iter()
+            .filter_map(|o| match o {
                 Object::RoleBinding(b) => Some(b),
                 _ => None,
             })

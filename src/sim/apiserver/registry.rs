@@ -67,6 +67,12 @@ fn default_object(obj: &mut Object) {
     match obj {
         Object::Pod(p) => {
             default_pod_spec(&mut p.spec);
+            // SetDefaults_Pod: a container with a limit and no request requests its limit.
+            for c in p.spec.containers.iter_mut().chain(p.spec.init_containers.iter_mut()) {
+                for (r, q) in &c.resources.limits {
+                    c.resources.requests.entry(r.clone()).or_insert_with(|| q.clone());
+                }
+            }
             p.status = Default::default();
             p.status.phase = "Pending".into();
         }
@@ -113,6 +119,13 @@ fn default_object(obj: &mut Object) {
                 }
             }
         }
+        Object::LimitRange(lr) => {
+            for item in &mut lr.spec.limits {
+                super::admission::limit_ranger::default_item(item);
+            }
+        }
+        // The resourcequota controller computes status; a create cannot set it.
+        Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Namespace(n) => {
             n.status.phase = "Active".into();
             if n.spec.finalizers.is_empty() {
@@ -131,9 +144,6 @@ fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
         spec.restart_policy = "Always".into();
     }
     spec.termination_grace_period_seconds.get_or_insert(30);
-    if spec.service_account_name.is_empty() {
-        spec.service_account_name = "default".into();
-    }
     for c in &mut spec.containers {
         if c.image_pull_policy.is_empty() {
             let tag = c.image.rsplit('/').next().and_then(|last| last.split_once(':')).map(|(_, t)| t);
@@ -143,19 +153,6 @@ fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
             if p.protocol.is_empty() {
                 p.protocol = "TCP".into();
             }
-        }
-    }
-    // What the DefaultTolerationSeconds admission plugin adds: tolerate a NotReady or
-    // unreachable node for 300 s before taint-based eviction.
-    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-        if !spec.tolerations.iter().any(|t| t.key == key) {
-            spec.tolerations.push(crate::sim::api::Toleration {
-                key: key.into(),
-                operator: "Exists".into(),
-                effect: "NoExecute".into(),
-                toleration_seconds: Some(300),
-                ..Default::default()
-            });
         }
     }
 }
@@ -269,6 +266,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
+        (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
         _ => {}
     }
     out
@@ -293,6 +291,7 @@ fn blank_status(o: &Object) -> Object {
         Object::ReplicaSet(r) => r.status = Default::default(),
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
+        Object::ResourceQuota(q) => q.status = Default::default(),
         _ => {}
     }
     b

@@ -3,6 +3,7 @@
 //! requests that walk the apiserver's whole handler chain. Runs the Deployment, ReplicaSet,
 //! garbage-collector, node lifecycle and taint eviction loops.
 
+pub mod clusterroleaggregation;
 pub mod deployment;
 pub mod endpointslice;
 pub mod events;
@@ -11,6 +12,8 @@ pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
+pub mod resourcequota;
+pub mod serviceaccount;
 pub mod tainteviction;
 pub mod workqueue;
 
@@ -40,6 +43,12 @@ pub enum Loop {
     /// Keys are Services whose EndpointSlice to reconcile.
     EndpointSlice,
     Job,
+    /// Keys are namespaces that need a `default` ServiceAccount.
+    ServiceAccount,
+    /// Keys are ClusterRoles with an aggregationRule.
+    ClusterRoleAggregation,
+    /// Keys are ResourceQuotas whose usage to recompute.
+    ResourceQuota,
 }
 
 impl Loop {
@@ -53,6 +62,9 @@ impl Loop {
             Loop::Namespace => "namespace",
             Loop::EndpointSlice => "endpoint_slice",
             Loop::Job => "job",
+            Loop::ServiceAccount => "serviceaccount",
+            Loop::ClusterRoleAggregation => "ClusterRoleAggregator",
+            Loop::ResourceQuota => "resource_quota_controller_resource_changes",
         }
     }
 
@@ -65,6 +77,9 @@ impl Loop {
             Loop::Namespace => "namespace",
             Loop::EndpointSlice => "endpointslice",
             Loop::Job => "job",
+            Loop::ServiceAccount => "serviceaccount",
+            Loop::ClusterRoleAggregation => "clusterrole-aggregation",
+            Loop::ResourceQuota => "resourcequota",
         }
     }
 }
@@ -98,6 +113,9 @@ pub struct ControllerManager {
     pub services: Informer,
     pub endpointslices: Informer,
     pub jobs: Informer,
+    pub serviceaccounts: Informer,
+    pub clusterroles: Informer,
+    pub resourcequotas: Informer,
     /// Job pods created but not yet seen on the watch, per Job key.
     job_expectations: BTreeMap<String, i32>,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
@@ -134,6 +152,9 @@ impl ControllerManager {
             services: informer("services"),
             endpointslices: informer("endpointslices"),
             jobs: informer("jobs"),
+            serviceaccounts: informer("serviceaccounts"),
+            clusterroles: informer("clusterroles"),
+            resourcequotas: informer("resourcequotas"),
             job_expectations: BTreeMap::new(),
             rounds: BTreeMap::new(),
             health: BTreeMap::new(),
@@ -147,6 +168,9 @@ impl ControllerManager {
                 Loop::Namespace,
                 Loop::EndpointSlice,
                 Loop::Job,
+                Loop::ServiceAccount,
+                Loop::ClusterRoleAggregation,
+                Loop::ResourceQuota,
             ]
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
@@ -163,7 +187,7 @@ impl ControllerManager {
             Timer::Start => {
                 ctx.phase(
                     "start",
-                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs",
+                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas",
                 );
                 let (client, informers) = self.parts();
                 for inf in informers {
@@ -227,12 +251,12 @@ impl ControllerManager {
         }
     }
 
-    fn informers_mut(&mut self) -> [&mut Informer; 9] {
+    fn informers_mut(&mut self) -> [&mut Informer; 12] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 9]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 12]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -243,6 +267,9 @@ impl ControllerManager {
             &mut self.services,
             &mut self.endpointslices,
             &mut self.jobs,
+            &mut self.serviceaccounts,
+            &mut self.clusterroles,
+            &mut self.resourcequotas,
         ];
         (&mut self.client, informers)
     }
@@ -265,6 +292,9 @@ impl ControllerManager {
             .chain(namespace::terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
             .chain(self.services.store.keys().map(|k| (Loop::EndpointSlice, k.clone())))
             .chain(self.jobs.store.keys().map(|k| (Loop::Job, k.clone())))
+            .chain(self.namespaces.store.keys().map(|k| (Loop::ServiceAccount, k.clone())))
+            .chain(self.aggregated_roles().into_iter().map(|k| (Loop::ClusterRoleAggregation, k)))
+            .chain(self.resourcequotas.store.keys().map(|k| (Loop::ResourceQuota, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -288,6 +318,22 @@ impl ControllerManager {
             }
             Object::Namespace(ns) if type_ != WatchType::Deleted && ns.metadata.deletion_timestamp.is_some() => {
                 self.enqueue(ctx, Loop::Namespace, key.clone());
+            }
+            Object::Namespace(_) if type_ == WatchType::Added => self.enqueue(ctx, Loop::ServiceAccount, key.clone()),
+            Object::ServiceAccount(sa) if type_ == WatchType::Deleted => {
+                self.enqueue(ctx, Loop::ServiceAccount, sa.metadata.namespace.clone())
+            }
+            Object::ClusterRole(_) => {
+                for k in self.aggregated_roles() {
+                    self.enqueue(ctx, Loop::ClusterRoleAggregation, k);
+                }
+            }
+            // A new quota, or new limits: recompute (status writes alone do not re-trigger).
+            Object::ResourceQuota(q)
+                if type_ == WatchType::Added
+                    || old.as_ref().is_some_and(|o| matches!(o, Object::ResourceQuota(p) if p.spec != q.spec)) =>
+            {
+                self.enqueue(ctx, Loop::ResourceQuota, key.clone())
             }
             Object::Node(n) if type_ == WatchType::Deleted => {
                 self.health.remove(&n.metadata.name);
@@ -361,6 +407,25 @@ impl ControllerManager {
         if type_ == WatchType::Deleted {
             self.enqueue(ctx, Loop::GarbageCollector, obj.meta().uid.clone());
         }
+        let finished =
+            matches!((obj, &old), (Object::Pod(p), Some(Object::Pod(was))) if p.is_terminal() && !was.is_terminal());
+        if type_ == WatchType::Deleted || finished {
+            self.replenish(ctx, &obj.meta().namespace);
+        }
+    }
+
+    /// The quota replenishment path: usage freed in a namespace is recomputed.
+    fn replenish(&mut self, ctx: &mut Ctx, namespace: &str) {
+        let prefix = format!("{namespace}/");
+        let keys: Vec<String> = self.resourcequotas.store.keys().filter(|k| k.starts_with(&prefix)).cloned().collect();
+        for k in keys {
+            self.enqueue(ctx, Loop::ResourceQuota, k);
+        }
+    }
+
+    fn aggregated_roles(&self) -> Vec<String> {
+        let aggregated = |o: &Object| matches!(o, Object::ClusterRole(r) if r.aggregation_rule.is_some());
+        self.clusterroles.objects().filter(|o| aggregated(o)).map(key_of).collect()
     }
 
     fn enqueue(&mut self, ctx: &mut Ctx, l: Loop, key: String) {
@@ -415,6 +480,13 @@ impl ControllerManager {
                 self.start_round(ctx, &key);
                 vec![]
             }
+            Loop::ServiceAccount => serviceaccount::sync(&key, &self.namespaces, &self.serviceaccounts),
+            Loop::ClusterRoleAggregation => clusterroleaggregation::sync(&key, &self.clusterroles),
+            Loop::ResourceQuota => resourcequota::sync(
+                &key,
+                &self.resourcequotas,
+                &[&self.pods, &self.services, &self.deployments, &self.replicasets, &self.jobs],
+            ),
         };
         ctx.phase(l.name(), format!("sync {key}: {} request(s)", syncs.len()));
         if let Some(q) = self.queues.get_mut(&l) {

@@ -3,16 +3,11 @@
 pub mod node;
 pub mod rbac;
 
-use crate::sim::api::request::ApiRequest;
+pub use crate::sim::api::request::UserInfo;
+use crate::sim::api::request::{ApiRequest, Status};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserInfo {
-    pub name: String,
-    pub groups: Vec<String>,
-}
-
-/// authorizer.Attributes for a resource request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// authorizer.Attributes: a resource request, or a non-resource one when `path` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attributes {
     pub user: UserInfo,
     pub verb: String,
@@ -21,6 +16,8 @@ pub struct Attributes {
     pub resource: String,
     pub subresource: String,
     pub name: String,
+    /// `/healthz`, `/version`, … for a non-resource request.
+    pub path: String,
 }
 
 impl Attributes {
@@ -33,11 +30,33 @@ impl Attributes {
             resource: req.resource.plural.to_string(),
             subresource: req.subresource.clone(),
             name: req.name.clone(),
+            path: String::new(),
         }
+    }
+
+    pub fn is_resource_request(&self) -> bool {
+        self.path.is_empty()
+    }
+
+    /// The 403 a denial answers with: `pods "web" is forbidden: User …`.
+    pub fn forbidden(&self, creating: bool) -> Status {
+        if !self.is_resource_request() {
+            return Status::forbidden(format!("forbidden: {}", self.forbidden_message()));
+        }
+        let group = if self.api_group.is_empty() { String::new() } else { format!(".{}", self.api_group) };
+        let what = if self.name.is_empty() || creating {
+            format!("{}{group}", self.resource)
+        } else {
+            format!("{}{group} \"{}\"", self.resource, self.name)
+        };
+        Status::forbidden(format!("{what} is forbidden: {}", self.forbidden_message()))
     }
 
     /// The upstream denial text (responsewriters.forbiddenMessage).
     pub fn forbidden_message(&self) -> String {
+        if !self.is_resource_request() {
+            return format!("User \"{}\" cannot {} path \"{}\"", self.user.name, self.verb, self.path);
+        }
         let mut resource = self.resource.clone();
         if !self.subresource.is_empty() {
             resource = format!("{resource}/{}", self.subresource);

@@ -20,7 +20,7 @@ pub fn node_rules() -> Vec<PolicyRule> {
 
 pub fn authorize(attrs: &Attributes, rules: &[PolicyRule]) -> Decision {
     let is_node = attrs.user.groups.iter().any(|g| g == "system:nodes") && attrs.user.name.starts_with("system:node:");
-    if is_node && rules.iter().any(|r| rule_allows(attrs, r)) {
+    if is_node && attrs.is_resource_request() && rules.iter().any(|r| rule_allows(attrs, r)) {
         Decision::Allow
     } else {
         Decision::NoOpinion

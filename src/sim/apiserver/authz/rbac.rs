@@ -14,12 +14,19 @@ pub trait RbacSource {
 }
 
 pub fn authorize(attrs: &Attributes, src: &dyn RbacSource) -> Decision {
+    let allows = |r: &PolicyRule| {
+        if attrs.is_resource_request() {
+            rule_allows(attrs, r)
+        } else {
+            non_resource_rule_allows(&attrs.verb, &attrs.path, r)
+        }
+    };
     for crb in src.cluster_role_bindings() {
         if !crb.subjects.iter().any(|s| applies_to(s, &attrs.user, "")) {
             continue;
         }
         if let Some(rules) = rules_of(src, &crb.role_ref, "") {
-            if rules.iter().any(|r| rule_allows(attrs, r)) {
+            if rules.iter().any(allows) {
                 return Decision::Allow;
             }
         }
@@ -30,7 +37,7 @@ pub fn authorize(attrs: &Attributes, src: &dyn RbacSource) -> Decision {
                 continue;
             }
             if let Some(rules) = rules_of(src, &rb.role_ref, &rb.metadata.namespace) {
-                if rules.iter().any(|r| rule_allows(attrs, r)) {
+                if rules.iter().any(allows) {
                     return Decision::Allow;
                 }
             }

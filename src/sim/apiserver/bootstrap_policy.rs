@@ -1,0 +1,307 @@
+//! The RBAC objects the apiserver's bootstrap hook writes (plugin/pkg/auth/authorizer/rbac/
+//! bootstrappolicy), plus the binding kubeadm adds for its admin.conf group. The rules name the
+//! upstream resources, including kinds this playground does not model yet, so that what a user
+//! reads with `kubectl get clusterrole view -o json` is what a real cluster shows.
+
+use super::authz::node::node_rules;
+use super::authz::rbac::rule;
+use crate::sim::api::*;
+
+const READ: &[&str] = &["get", "list", "watch"];
+const WRITE: &[&str] = &["create", "delete", "deletecollection", "patch", "update"];
+const READ_WRITE: &[&str] = &["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+const AGGREGATE_TO: &str = "rbac.authorization.k8s.io/aggregate-to-";
+
+/// Every bootstrap ClusterRole and ClusterRoleBinding, in a stable order.
+pub fn objects() -> Vec<Object> {
+    let mut out = Vec::new();
+    for (name, labels, rules, aggregate_from) in cluster_roles() {
+        let mut metadata = ObjectMeta::named("", name);
+        metadata.labels.insert("kubernetes.io/bootstrapping".into(), "rbac-defaults".into());
+        for l in labels {
+            metadata.labels.insert(format!("{AGGREGATE_TO}{l}"), "true".into());
+        }
+        let aggregation_rule = aggregate_from.map(|target| AggregationRule {
+            cluster_role_selectors: vec![LabelSelector {
+                match_labels: [(format!("{AGGREGATE_TO}{target}"), "true".to_string())].into(),
+                ..Default::default()
+            }],
+        });
+        out.push(Object::ClusterRole(ClusterRole { metadata, rules, aggregation_rule }));
+    }
+    for (name, role, subjects) in bindings() {
+        let mut metadata = ObjectMeta::named("", name);
+        metadata.labels.insert("kubernetes.io/bootstrapping".into(), "rbac-defaults".into());
+        let role_ref =
+            RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: role.into() };
+        out.push(Object::ClusterRoleBinding(ClusterRoleBinding { metadata, subjects, role_ref }));
+    }
+    out
+}
+
+type RoleDef = (&'static str, &'static [&'static str], Vec<PolicyRule>, Option<&'static str>);
+
+fn cluster_roles() -> Vec<RoleDef> {
+    vec![
+        ("cluster-admin", &[], vec![rule(&["*"], &["*"], &["*"]), urls(&["*"], &["*"])], None),
+        ("admin", &[], vec![], Some("admin")),
+        ("edit", &["admin"], vec![], Some("edit")),
+        ("view", &["edit"], vec![], Some("view")),
+        (
+            "system:aggregate-to-admin",
+            &["admin"],
+            vec![
+                rule(READ_WRITE, &["rbac.authorization.k8s.io"], &["roles", "rolebindings"]),
+                rule(&["create"], &["authorization.k8s.io"], &["localsubjectaccessreviews"]),
+            ],
+            None,
+        ),
+        ("system:aggregate-to-edit", &["admin", "edit"], aggregate_to_edit(), None),
+        ("system:aggregate-to-view", &["admin", "edit", "view"], aggregate_to_view(), None),
+        (
+            "system:basic-user",
+            &[],
+            vec![
+                rule(&["create"], &["authorization.k8s.io"], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+                rule(&["create"], &["authentication.k8s.io"], &["selfsubjectreviews"]),
+            ],
+            None,
+        ),
+        (
+            "system:discovery",
+            &[],
+            vec![urls(
+                &["get"],
+                &[
+                    "/api",
+                    "/api/*",
+                    "/apis",
+                    "/apis/*",
+                    "/healthz",
+                    "/livez",
+                    "/openapi",
+                    "/openapi/*",
+                    "/readyz",
+                    "/version",
+                    "/version/",
+                ],
+            )],
+            None,
+        ),
+        (
+            "system:public-info-viewer",
+            &[],
+            vec![urls(&["get"], &["/healthz", "/livez", "/readyz", "/version", "/version/"])],
+            None,
+        ),
+        // Granted through the Node authorizer, so upstream binds it to nobody.
+        ("system:node", &[], node_rules(), None),
+        (
+            "system:kube-scheduler",
+            &[],
+            vec![
+                rule(READ, &[""], &["nodes", "pods", "namespaces", "services"]),
+                rule(READ, &["apps"], &["replicasets"]),
+                rule(&["create"], &[""], &["pods/binding", "bindings"]),
+                rule(&["patch", "update"], &[""], &["pods/status"]),
+                rule(&["delete"], &[""], &["pods"]),
+                events_rule(),
+                leases_rule(),
+            ],
+            None,
+        ),
+        (
+            // Upstream gives each controller its own service account and role
+            // (--use-service-account-credentials); here they share one role.
+            "system:kube-controller-manager",
+            &[],
+            vec![
+                rule(
+                    &["get", "list", "watch", "create", "update", "patch", "delete"],
+                    &["apps"],
+                    &["deployments", "replicasets"],
+                ),
+                rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
+                rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
+                rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
+                rule(&["update", "patch"], &["batch"], &["jobs/status"]),
+                // The namespace controller empties a Terminating namespace.
+                rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
+                rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),
+                // Node lifecycle and taint eviction.
+                rule(&["get", "list", "watch", "update", "patch"], &[""], &["nodes"]),
+                rule(&["update", "patch"], &[""], &["nodes/status", "pods/status"]),
+                rule(READ, &["coordination.k8s.io"], &["leases"]),
+                // The serviceaccount, resourcequota and clusterrole-aggregation controllers.
+                rule(&["create"], &[""], &["serviceaccounts"]),
+                rule(&["update"], &[""], &["resourcequotas/status"]),
+                rule(&["update"], &["rbac.authorization.k8s.io"], &["clusterroles"]),
+                events_rule(),
+                leases_rule(),
+            ],
+            None,
+        ),
+        (
+            "system:node-proxier",
+            &[],
+            vec![
+                rule(&["list", "watch"], &[""], &["services", "endpoints"]),
+                rule(&["list", "watch"], &["discovery.k8s.io"], &["endpointslices"]),
+                rule(READ, &[""], &["nodes"]),
+                events_rule(),
+            ],
+            None,
+        ),
+    ]
+}
+
+fn aggregate_to_edit() -> Vec<PolicyRule> {
+    vec![
+        rule(&["impersonate"], &[""], &["serviceaccounts"]),
+        rule(WRITE, &[""], &["pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward"]),
+        rule(&["create"], &[""], &["pods/eviction"]),
+        rule(READ, &[""], &["pods/attach", "pods/proxy", "pods/exec", "pods/portforward", "secrets", "services/proxy"]),
+        rule(
+            WRITE,
+            &[""],
+            &[
+                "replicationcontrollers",
+                "replicationcontrollers/scale",
+                "services",
+                "services/proxy",
+                "endpoints",
+                "persistentvolumeclaims",
+                "configmaps",
+                "secrets",
+                "events",
+            ],
+        ),
+        rule(WRITE, &[""], &["serviceaccounts"]),
+        rule(&["create"], &[""], &["serviceaccounts/token"]),
+        rule(
+            WRITE,
+            &["apps"],
+            &[
+                "statefulsets",
+                "statefulsets/scale",
+                "daemonsets",
+                "deployments",
+                "deployments/scale",
+                "deployments/rollback",
+                "replicasets",
+                "replicasets/scale",
+            ],
+        ),
+        rule(WRITE, &["autoscaling"], &["horizontalpodautoscalers"]),
+        rule(WRITE, &["batch"], &["jobs", "cronjobs"]),
+        rule(WRITE, &["networking.k8s.io"], &["ingresses", "networkpolicies"]),
+        rule(WRITE, &["policy"], &["poddisruptionbudgets"]),
+        rule(WRITE, &["coordination.k8s.io"], &["leases"]),
+    ]
+}
+
+fn aggregate_to_view() -> Vec<PolicyRule> {
+    vec![
+        rule(
+            READ,
+            &[""],
+            &[
+                "pods",
+                "replicationcontrollers",
+                "replicationcontrollers/scale",
+                "serviceaccounts",
+                "services",
+                "services/status",
+                "endpoints",
+                "persistentvolumeclaims",
+                "persistentvolumeclaims/status",
+                "configmaps",
+            ],
+        ),
+        rule(
+            READ,
+            &[""],
+            &[
+                "limitranges",
+                "resourcequotas",
+                "bindings",
+                "events",
+                "pods/status",
+                "resourcequotas/status",
+                "namespaces/status",
+                "replicationcontrollers/status",
+                "pods/log",
+            ],
+        ),
+        rule(READ, &[""], &["namespaces"]),
+        rule(READ, &["discovery.k8s.io"], &["endpointslices"]),
+        rule(
+            READ,
+            &["apps"],
+            &[
+                "controllerrevisions",
+                "statefulsets",
+                "statefulsets/status",
+                "statefulsets/scale",
+                "daemonsets",
+                "daemonsets/status",
+                "deployments",
+                "deployments/status",
+                "deployments/scale",
+                "replicasets",
+                "replicasets/status",
+                "replicasets/scale",
+            ],
+        ),
+        rule(READ, &["autoscaling"], &["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
+        rule(READ, &["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"]),
+        rule(READ, &["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"]),
+        rule(READ, &["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"]),
+    ]
+}
+
+fn bindings() -> Vec<(&'static str, &'static str, Vec<Subject>)> {
+    vec![
+        ("cluster-admin", "cluster-admin", vec![group("system:masters")]),
+        // kubeadm (v1.29+): admin.conf's group, so that system:masters stays break-glass.
+        ("kubeadm:cluster-admins", "cluster-admin", vec![group("kubeadm:cluster-admins")]),
+        ("system:basic-user", "system:basic-user", vec![group("system:authenticated")]),
+        ("system:discovery", "system:discovery", vec![group("system:authenticated")]),
+        (
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            vec![group("system:authenticated"), group("system:unauthenticated")],
+        ),
+        ("system:kube-scheduler", "system:kube-scheduler", vec![user("system:kube-scheduler")]),
+        (
+            "system:kube-controller-manager",
+            "system:kube-controller-manager",
+            vec![user("system:kube-controller-manager")],
+        ),
+        ("system:node-proxier", "system:node-proxier", vec![user("system:kube-proxy")]),
+    ]
+}
+
+/// A nonResourceURLs rule.
+fn urls(verbs: &[&str], paths: &[&str]) -> PolicyRule {
+    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    PolicyRule { verbs: owned(verbs), non_resource_urls: owned(paths), ..Default::default() }
+}
+
+/// Every control-plane component records Events.
+fn events_rule() -> PolicyRule {
+    rule(&["create", "patch", "update"], &["", "events.k8s.io"], &["events"])
+}
+
+/// Leader election on Lease objects.
+fn leases_rule() -> PolicyRule {
+    rule(&["create", "get", "update"], &["coordination.k8s.io"], &["leases"])
+}
+
+fn user(name: &str) -> Subject {
+    Subject { kind: "User".into(), name: name.into(), namespace: String::new() }
+}
+
+fn group(name: &str) -> Subject {
+    Subject { kind: "Group".into(), name: name.into(), namespace: String::new() }
+}
