@@ -188,7 +188,12 @@ fn api_errors_read_like_kubectl() {
         "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"
     );
     let invalid = kubectl::run(&mut sim, "kubectl create deployment Web --image=nginx", TIMEOUT);
-    assert!(invalid.starts_with("Error from server (Invalid): Deployment \"Web\" is invalid: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain"), "{invalid}");
+    assert!(
+        invalid.starts_with(
+            "The Deployment \"Web\" is invalid: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain"
+        ),
+        "{invalid}"
+    );
     assert_eq!(
         kubectl::run(&mut sim, "kubectl get widgets", TIMEOUT),
         "error: the server doesn't have a resource type \"widgets\""

@@ -2,6 +2,7 @@
 //! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
 //! `Error from server (NotFound): …`, tables).
 
+pub mod create;
 pub mod curl;
 pub mod describe;
 pub mod etcdctl;
@@ -16,7 +17,7 @@ use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::*;
 use crate::sim::time::SimTime;
 use crate::sim::Simulation;
-use parse::Command;
+use parse::{Command, Output};
 
 /// A command whose request is on its way; finish it with the response.
 #[derive(Clone, Debug)]
@@ -32,6 +33,34 @@ pub struct Pending {
     /// `rollout status`: the lines printed so far, and when to look again.
     lines: Vec<String>,
     resume_at: Option<SimTime>,
+    /// `--token`, `--as`, `--as-group`: applied to every request the command sends.
+    identity: parse::Identity,
+}
+
+impl Pending {
+    /// Starts a command: sends its first request.
+    fn send_first(sim: &mut Simulation, command: Command, identity: parse::Identity) -> Pending {
+        let req = request(&command, sim.now());
+        let mut pending = Pending {
+            command,
+            handle: 0,
+            first: None,
+            follow_ups: vec![],
+            gathered: vec![],
+            lines: vec![],
+            resume_at: None,
+            identity,
+        };
+        pending.send(sim, req);
+        pending
+    }
+
+    /// Sends one of the command's requests as the command's identity.
+    fn send(&mut self, sim: &mut Simulation, mut req: ApiRequest) {
+        req.impersonate = self.identity.impersonate.clone();
+        let cred = self.identity.token.clone().map(crate::sim::api::request::Credential::Bearer);
+        self.handle = sim.submit_as(req, cred);
+    }
 }
 
 /// A console line either answered at once or waiting for the cluster.
@@ -51,17 +80,7 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         _ => {}
     }
     let command = parse::parse(line)?;
-    let req = request(&command, sim.now());
-    let handle = sim.submit(req);
-    Ok(Started::Waiting(Pending {
-        command,
-        handle,
-        first: None,
-        follow_ups: vec![],
-        gathered: vec![],
-        lines: vec![],
-        resume_at: None,
-    }))
+    Ok(Started::Waiting(Pending::send_first(sim, command, parse::identity(line)?)))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
@@ -71,7 +90,8 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             return None;
         }
         pending.resume_at = None;
-        pending.handle = sim.submit(request(&pending.command, sim.now()));
+        let req = request(&pending.command, sim.now());
+        pending.send(sim, req);
     }
     let resp = sim.take_response(pending.handle)?;
     match pending.command.clone() {
@@ -81,6 +101,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             steps::expose(sim, pending, resp, port, target_port, service_name, type_)
         }
         Command::SetImage { images, .. } => steps::set_image(sim, pending, resp, &images),
+        Command::Apply { object, patch } => steps::apply(sim, pending, resp, &object, &patch),
         Command::Describe { namespace, resource, .. } => steps::describe(sim, pending, resp, resource, &namespace),
         _ => Some(render(&pending.command, resp, sim.now())),
     }
@@ -88,10 +109,55 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
 
 /// Runs a console line to completion (for the native command line and tests).
 pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
-    let mut pending = match start(sim, line) {
-        Ok(Started::Done(out)) | Err(out) => return out,
-        Ok(Started::Waiting(p)) => p,
+    match start(sim, line) {
+        Ok(Started::Done(out)) | Err(out) => out,
+        Ok(Started::Waiting(p)) => finish(sim, p, timeout_us),
+    }
+}
+
+/// `kubectl apply -f` for one manifest document (`doc` as written, JSON) from `source`, as
+/// `identity`. Returns kubectl's line and whether it succeeded.
+pub fn apply(
+    sim: &mut Simulation,
+    doc: &serde_json::Value,
+    source: &str,
+    identity: parse::Identity,
+    timeout_us: u64,
+) -> (String, bool) {
+    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    let (kind, version) = (text("kind"), text("apiVersion"));
+    if kind.is_empty() || version.is_empty() {
+        let missing = if kind.is_empty() { "kind" } else { "apiVersion" };
+        return (format!("error: error validating \"{source}\": error validating data: {missing} not set"), false);
+    }
+    let known = ResourceInfo::by_kind(&kind).filter(|r| r.api_version() == version && !r.etcd_prefix.is_empty());
+    if known.is_none() {
+        let name = doc.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let ns = doc.pointer("/metadata/namespace").and_then(serde_json::Value::as_str).unwrap_or_default();
+        return (
+            format!(
+                "error: resource mapping not found for name: \"{name}\" namespace: \"{ns}\" from \"{source}\": no matches for kind \"{kind}\" in version \"{version}\"\nensure CRDs are installed first"
+            ),
+            false,
+        );
+    }
+    let object = match serde_json::to_vec(doc).map_err(|e| e.to_string()).and_then(|b| Object::from_json(&b)) {
+        Ok(o) => o,
+        Err(e) => return (format!("error: error validating \"{source}\": error validating data: {e}"), false),
     };
+    let mut object = object;
+    if object.meta().namespace.is_empty() && ResourceInfo::by_kind(object.kind()).is_some_and(|r| r.namespaced) {
+        object.meta_mut().namespace = "default".into();
+    }
+    let command = Command::Apply { object: Box::new(object), patch: Box::new(doc.clone()) };
+    let pending = Pending::send_first(sim, command, identity);
+    let out = finish(sim, pending, timeout_us);
+    let ok = !out.starts_with("Error") && !out.starts_with("error");
+    (out, ok)
+}
+
+/// Steps the simulation until the command has its answer, or the timeout passes.
+fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String {
     let deadline = sim.now().plus(timeout_us);
     loop {
         if let Some(out) = poll(sim, &mut pending) {
@@ -110,87 +176,30 @@ pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
 /// The API request of a command.
 pub fn request(c: &Command, now: SimTime) -> ApiRequest {
     match c {
-        Command::CreateDeployment { name, image, replicas, port, namespace } => {
-            let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
-            let container = Container {
-                name: container_name(image),
-                image: image.clone(),
-                ports: port
-                    .map(|p| vec![ContainerPort { container_port: p, ..Default::default() }])
-                    .unwrap_or_default(),
+        Command::Create { object } => {
+            let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
+            ApiRequest::new(Verb::Create, res, &object.meta().namespace, "").with_body((**object).clone())
+        }
+        Command::Apply { object, .. } => {
+            let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
+            ApiRequest::new(Verb::Get, res, &object.meta().namespace, &object.meta().name)
+        }
+        Command::CreateToken { name, namespace, seconds } => {
+            let body = TokenRequest {
+                spec: TokenRequestSpec { expiration_seconds: *seconds, ..Default::default() },
                 ..Default::default()
             };
-            let mut meta = ObjectMeta::named(namespace, name);
-            meta.labels = labels.clone();
-            let d = Deployment {
-                metadata: meta,
-                spec: DeploymentSpec {
-                    replicas: Some(*replicas),
-                    selector: LabelSelector { match_labels: labels.clone(), ..Default::default() },
-                    template: PodTemplateSpec {
-                        metadata: ObjectMeta { labels, ..Default::default() },
-                        spec: PodSpec { containers: vec![container], ..Default::default() },
-                    },
-                    strategy: Default::default(),
-                },
-                status: Default::default(),
-            };
-            ApiRequest::new(Verb::Create, ResourceInfo::of("deployments"), namespace, "")
-                .with_body(Object::Deployment(d))
+            ApiRequest::new(Verb::Create, ResourceInfo::of("serviceaccounts"), namespace, name)
+                .with_subresource("token")
+                .with_body(Object::TokenRequest(body))
         }
-        Command::Run { name, image, namespace, labels, restart, command, args } => {
-            let mut meta = ObjectMeta::named(namespace, name);
-            meta.labels = labels.iter().cloned().collect();
-            if labels.is_empty() {
-                meta.labels.insert("run".into(), name.clone());
-            }
-            let container = Container {
-                name: name.clone(),
-                image: image.clone(),
-                command: command.clone(),
-                args: args.clone(),
-                ..Default::default()
-            };
-            let pod = Pod {
-                metadata: meta,
-                spec: PodSpec { containers: vec![container], restart_policy: restart.clone(), ..Default::default() },
-                status: Default::default(),
-            };
-            ApiRequest::new(Verb::Create, ResourceInfo::of("pods"), namespace, "").with_body(Object::Pod(pod))
+        Command::CanI { attributes, .. } => {
+            let review = SelfSubjectAccessReview { spec: (**attributes).clone(), ..Default::default() };
+            ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectaccessreviews"), "", "")
+                .with_body(Object::SelfSubjectAccessReview(review))
         }
-        Command::CreateJob { name, image, namespace, command } => {
-            let container =
-                Container { name: name.clone(), image: image.clone(), command: command.clone(), ..Default::default() };
-            let job = Job {
-                metadata: ObjectMeta::named(namespace, name),
-                spec: JobSpec {
-                    template: PodTemplateSpec {
-                        metadata: Default::default(),
-                        spec: PodSpec {
-                            containers: vec![container],
-                            restart_policy: "Never".into(),
-                            ..Default::default()
-                        },
-                    },
-                    ..Default::default()
-                },
-                status: Default::default(),
-            };
-            ApiRequest::new(Verb::Create, ResourceInfo::of("jobs"), namespace, "").with_body(Object::Job(job))
-        }
-        Command::CreateSecret { name, literals, namespace } => {
-            use base64::Engine;
-            let data = literals
-                .iter()
-                .map(|(k, v)| (k.clone(), base64::engine::general_purpose::STANDARD.encode(v)))
-                .collect();
-            let secret = Secret { metadata: ObjectMeta::named(namespace, name), type_: "Opaque".into(), data };
-            ApiRequest::new(Verb::Create, ResourceInfo::of("secrets"), namespace, "").with_body(Object::Secret(secret))
-        }
-        Command::CreateNamespace { name } => {
-            let ns = Namespace { metadata: ObjectMeta::named("", name), ..Default::default() };
-            ApiRequest::new(Verb::Create, ResourceInfo::of("namespaces"), "", "").with_body(Object::Namespace(ns))
-        }
+        Command::WhoAmI { .. } => ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectreviews"), "", "")
+            .with_body(Object::SelfSubjectReview(Default::default())),
         Command::Get { resource, name, namespace, all_namespaces, .. } => {
             let ns = if *all_namespaces { "" } else { namespace };
             match name {
@@ -231,19 +240,20 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
     }
 }
 
-/// kubectl names the container after the image: `registry/nginx:1.27` → `nginx`.
-fn container_name(image: &str) -> String {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let base = last.split([':', '@']).next().unwrap_or(last);
-    let cleaned: String =
-        base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    cleaned.trim_matches('-').to_string()
-}
-
 /// Prints the answer of a command as kubectl would.
 pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
     let body = match resp {
         Ok(b) => b,
+        // kubectl's own words for a 401, whatever the server said.
+        Err(s) if s.code == 401 => return "error: You must be logged in to the server (Unauthorized)".into(),
+        // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
+        Err(s) if s.code == 422 && !s.causes.is_empty() => {
+            let head = s.message.split(" is invalid: ").next().unwrap_or_default();
+            return match s.causes.as_slice() {
+                [one] => format!("The {head} is invalid: {one}"),
+                many => format!("The {head} is invalid: \n* {}", many.join("\n* ")),
+            };
+        }
         Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
     };
     match (c, body) {
@@ -251,20 +261,31 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             printers::print_list(resource, &items, now, output, *all_namespaces, namespace)
         }
         (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
-        (Command::CreateDeployment { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(ResourceInfo::of("deployments"), &o))
+        (Command::Create { object }, ApiBody::Object(o)) => {
+            let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
+            format!("{} created", printers::name_of(res, &o))
         }
-        (Command::Run { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(ResourceInfo::of("pods"), &o))
+        (Command::CreateToken { .. }, ApiBody::Object(Object::TokenRequest(t))) => t.status.token,
+        (Command::CanI { warning, .. }, ApiBody::Object(Object::SelfSubjectAccessReview(r))) => {
+            let answer = match (r.status.allowed, r.status.reason.is_empty()) {
+                (true, _) => "yes".to_string(),
+                (false, true) => "no".to_string(),
+                (false, false) => format!("no - {}", r.status.reason),
+            };
+            warning.as_ref().map_or(answer.clone(), |w| format!("{w}\n{answer}"))
         }
-        (Command::CreateJob { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(ResourceInfo::of("jobs"), &o))
+        (Command::WhoAmI { output: Output::Json }, ApiBody::Object(o)) => {
+            printers::print_one(ResourceInfo::of("selfsubjectreviews"), &o, now, &Output::Json)
         }
-        (Command::CreateSecret { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(ResourceInfo::of("secrets"), &o))
-        }
-        (Command::CreateNamespace { .. }, ApiBody::Object(o)) => {
-            format!("{} created", printers::name_of(ResourceInfo::of("namespaces"), &o))
+        (Command::WhoAmI { .. }, ApiBody::Object(Object::SelfSubjectReview(r))) => {
+            let u = r.status.user_info;
+            let mut rows =
+                vec![vec!["ATTRIBUTE".to_string(), "VALUE".to_string()], vec!["Username".into(), u.username]];
+            if !u.uid.is_empty() {
+                rows.push(vec!["UID".into(), u.uid]);
+            }
+            rows.push(vec!["Groups".into(), format!("[{}]", u.groups.join(" "))]);
+            printers::table(&rows)
         }
         (Command::Scale { resource, .. }, ApiBody::Object(o)) => {
             format!("{} scaled", printers::name_of(resource, &o))

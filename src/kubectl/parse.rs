@@ -1,6 +1,9 @@
 //! Parsing one console line into a kubectl command, with kubectl's own error messages.
 
+use super::create;
+use crate::sim::api::request::UserInfo;
 use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::{AccessReviewSpec, NonResourceAttributes, Object, ResourceAttributes};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -19,39 +22,30 @@ pub enum RolloutAction {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    CreateDeployment {
-        name: String,
-        image: String,
-        replicas: i32,
-        port: Option<i32>,
-        namespace: String,
+    /// `kubectl create <kind>` and `kubectl run`: one object to create.
+    Create {
+        object: Box<Object>,
     },
-    CreateNamespace {
-        name: String,
+    /// `kubectl apply -f`: one manifest document, decoded, and as written (the patch).
+    Apply {
+        object: Box<Object>,
+        patch: Box<serde_json::Value>,
     },
-    CreateSecret {
+    /// `kubectl create token SA [--duration=D]`: a TokenRequest.
+    CreateToken {
         name: String,
-        literals: Vec<(String, String)>,
         namespace: String,
+        seconds: i64,
     },
-    Run {
-        name: String,
-        image: String,
-        namespace: String,
-        /// `--labels=k=v,…`; kubectl run's default is `run=NAME`.
-        labels: Vec<(String, String)>,
-        /// `--restart=Always|OnFailure|Never`.
-        restart: String,
-        /// After `--`: the arguments, or with `--command` the command.
-        command: Vec<String>,
-        args: Vec<String>,
+    /// `kubectl auth can-i VERB RESOURCE[/NAME] | VERB /PATH`.
+    CanI {
+        attributes: Box<AccessReviewSpec>,
+        /// Printed before the answer (kubectl's warnings about the resource).
+        warning: Option<String>,
     },
-    /// `kubectl create job NAME --image=IMAGE -- COMMAND…`.
-    CreateJob {
-        name: String,
-        image: String,
-        namespace: String,
-        command: Vec<String>,
+    /// `kubectl auth whoami [-o json]`.
+    WhoAmI {
+        output: Output,
     },
     Get {
         resource: &'static ResourceInfo,
@@ -175,6 +169,18 @@ impl Args {
         self.flags.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.as_deref())
     }
 
+    /// Every value of a repeatable flag, commas splitting values as kubectl's string slices do.
+    fn all(&self, name: &str) -> Vec<String> {
+        self.flags
+            .iter()
+            .filter(|(k, _)| k == name)
+            .filter_map(|(_, v)| v.as_deref())
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
     fn has(&self, name: &str) -> bool {
         self.flags.iter().any(|(k, _)| k == name)
     }
@@ -214,6 +220,26 @@ fn takes_value(flag: &str) -> bool {
             | "target-port"
             | "name"
             | "type"
+            | "verb"
+            | "resource"
+            | "resource-name"
+            | "role"
+            | "clusterrole"
+            | "user"
+            | "group"
+            | "serviceaccount"
+            | "hard"
+            | "scopes"
+            | "value"
+            | "description"
+            | "duration"
+            | "subresource"
+            | "non-resource-url"
+            | "aggregation-rule"
+            | "preemption-policy"
+            | "as"
+            | "as-group"
+            | "token"
     )
 }
 
@@ -263,7 +289,7 @@ fn resource_and_name(words: &[String]) -> Result<(&'static ResourceInfo, Option<
 }
 
 pub fn parse(line: &str) -> Result<Command, String> {
-    let tokens = tokenize(line)?;
+    let tokens = split_identity(&tokenize(line)?)?.0;
     let Some((program, rest)) = tokens.split_first() else {
         return Err(String::new());
     };
@@ -271,7 +297,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain, auth can-i|whoami\n\nFlags: -n, -A, -o, --as, --as-group, --token".into());
     };
     let args = Args::parse(rest)?;
     match verb.as_str() {
@@ -291,8 +317,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 let (k, v) = pair.split_once('=').ok_or_else(|| format!("error: invalid label spec: {pair}"))?;
                 labels.push((k.to_string(), v.to_string()));
             }
-            Ok(Command::Run { name, image, namespace: args.namespace(), labels, restart, command, args: cmd_args })
+            let pod = create::run_pod(&args.namespace(), &name, &image, &labels, &restart, command, cmd_args);
+            Ok(Command::Create { object: Box::new(pod) })
         }
+        "auth" => parse_auth(&args),
         "get" => {
             args.only(&["namespace", "output", "all-namespaces"])?;
             let (resource, name) = resource_and_name(&args.words)?;
@@ -446,29 +474,21 @@ fn parse_create(args: &Args) -> Result<Command, String> {
     let Some((kind, rest)) = args.words.split_first() else {
         return Err("error: must specify one of -f and -k".into());
     };
-    match kind.as_str() {
+    let ns = args.namespace();
+    let image = || args.flag("image").map(str::to_string).ok_or("error: required flag(s) \"image\" not set");
+    let object = match kind.as_str() {
         "deployment" | "deploy" => {
             args.only(&["image", "replicas", "port", "namespace"])?;
             let name = exactly_one(rest, "NAME")?;
-            let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
-            let replicas = args.int("replicas")?.unwrap_or(1);
-            Ok(Command::CreateDeployment {
-                name,
-                image,
-                replicas,
-                port: args.int("port")?,
-                namespace: args.namespace(),
-            })
+            create::deployment(&ns, &name, &image()?, args.int("replicas")?.unwrap_or(1), args.int("port")?)
         }
         "job" => {
             args.only(&["image", "namespace"])?;
-            let name = exactly_one(rest, "NAME")?;
-            let image = args.flag("image").ok_or("error: required flag(s) \"image\" not set")?.to_string();
-            Ok(Command::CreateJob { name, image, namespace: args.namespace(), command: args.tail.clone() })
+            create::job(&ns, &exactly_one(rest, "NAME")?, &image()?, args.tail.clone())
         }
         "namespace" | "ns" => {
             args.only(&[])?;
-            Ok(Command::CreateNamespace { name: exactly_one(rest, "NAME")? })
+            create::namespace(&exactly_one(rest, "NAME")?)
         }
         "secret" => {
             args.only(&["from-literal", "namespace"])?;
@@ -490,10 +510,203 @@ fn parse_create(args: &Args) -> Result<Command, String> {
                     literals.push((key.to_string(), value.to_string()));
                 }
             }
-            Ok(Command::CreateSecret { name, literals, namespace: args.namespace() })
+            create::secret(&ns, &name, &literals)
         }
-        other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
+        "serviceaccount" | "sa" => {
+            args.only(&["namespace"])?;
+            create::service_account(&ns, &exactly_one(rest, "NAME")?)
+        }
+        "token" => {
+            args.only(&["namespace", "duration"])?;
+            let name = exactly_one(rest, "SERVICE_ACCOUNT")?;
+            let seconds = match args.flag("duration") {
+                None => 0,
+                Some(d) => {
+                    (crate::sim::time::parse_duration(d)
+                        .map_err(|e| format!("error: invalid argument \"{d}\" for \"--duration\" flag: {e}"))?
+                        / crate::sim::time::SECONDS) as i64
+                }
+            };
+            return Ok(Command::CreateToken { name, namespace: ns, seconds });
+        }
+        "role" | "clusterrole" => {
+            let cluster = kind == "clusterrole";
+            let allowed: &[&str] = if cluster {
+                &["verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"]
+            } else {
+                &["verb", "resource", "resource-name", "namespace"]
+            };
+            args.only(allowed)?;
+            let name = exactly_one(rest, "NAME")?;
+            let (verbs, resources, urls) = (args.all("verb"), args.all("resource"), args.all("non-resource-url"));
+            let aggregation = args.flag("aggregation-rule");
+            if resources.is_empty() && urls.is_empty() && aggregation.is_none() {
+                return Err("error: at least one resource must be specified".into());
+            }
+            let rules = if resources.is_empty() {
+                vec![]
+            } else {
+                create::rules(&verbs, &resources, &args.all("resource-name"))?
+            };
+            if cluster {
+                create::cluster_role(&name, rules, &verbs, &urls, aggregation)?
+            } else {
+                create::role(&ns, &name, rules)
+            }
+        }
+        "rolebinding" | "clusterrolebinding" => {
+            let cluster = kind == "clusterrolebinding";
+            let allowed: &[&str] = if cluster {
+                &["clusterrole", "user", "group", "serviceaccount"]
+            } else {
+                &["clusterrole", "role", "user", "group", "serviceaccount", "namespace"]
+            };
+            args.only(allowed)?;
+            let name = exactly_one(rest, "NAME")?;
+            let subjects = create::subjects(&args.all("user"), &args.all("group"), &args.all("serviceaccount"))?;
+            let namespace = if cluster { None } else { Some(ns.as_str()) };
+            create::binding(namespace, &name, args.flag("role"), args.flag("clusterrole"), subjects)?
+        }
+        "quota" | "resourcequota" => {
+            args.only(&["hard", "scopes", "namespace"])?;
+            let name = exactly_one(rest, "NAME")?;
+            create::quota(&ns, &name, args.flag("hard").unwrap_or_default(), args.flag("scopes").unwrap_or_default())?
+        }
+        "priorityclass" | "pc" => {
+            args.only(&["value", "global-default", "description", "preemption-policy"])?;
+            let name = exactly_one(rest, "NAME")?;
+            let value = args.int("value")?.unwrap_or(0);
+            let policy = args.flag("preemption-policy");
+            if let Some(p) = policy.filter(|p| *p != "Never" && *p != "PreemptLowerPriority") {
+                return Err(format!("error: invalid preemption policy: {p}"));
+            }
+            create::priority_class(
+                &name,
+                value,
+                args.has("global-default"),
+                args.flag("description").unwrap_or_default(),
+                policy,
+            )
+        }
+        other => return Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
+    };
+    Ok(Command::Create { object: Box::new(object) })
+}
+
+/// `kubectl auth can-i …` and `kubectl auth whoami`.
+fn parse_auth(args: &Args) -> Result<Command, String> {
+    let (sub, rest) = args.words.split_first().ok_or("error: must specify one of: can-i, whoami")?;
+    match sub.as_str() {
+        "whoami" => {
+            args.only(&["output"])?;
+            let output = match args.flag("output") {
+                None => Output::Table,
+                Some("json") => Output::Json,
+                Some(o) => return Err(format!("error: unable to match a printer suitable for the output format \"{o}\", allowed formats are: json")),
+            };
+            Ok(Command::WhoAmI { output })
+        }
+        "can-i" => {
+            args.only(&["namespace", "all-namespaces", "subresource"])?;
+            let [verb, what, more @ ..] = rest else {
+                return Err(
+                    "error: you must specify two arguments: verb resource or verb resource/resourceName.".into()
+                );
+            };
+            if let Some(path) = what.strip_prefix('/').map(|p| format!("/{p}")) {
+                let nr = NonResourceAttributes { path, verb: verb.clone() };
+                return Ok(Command::CanI {
+                    attributes: Box::new(AccessReviewSpec { non_resource_attributes: Some(nr), ..Default::default() }),
+                    warning: None,
+                });
+            }
+            let (res, name) = match what.split_once('/') {
+                Some((r, n)) => (r.to_string(), n.to_string()),
+                None => (what.clone(), more.first().cloned().unwrap_or_default()),
+            };
+            let (resource, group, namespaced, warning) = match ResourceInfo::lookup(&res) {
+                Some(info) => (info.plural.to_string(), info.group.to_string(), info.namespaced, None),
+                None if res == "*" => (res.clone(), "*".into(), true, None),
+                None => {
+                    let (r, g) = res.split_once('.').unwrap_or((res.as_str(), ""));
+                    let warning = format!("Warning: the server doesn't have a resource type '{r}'");
+                    (r.to_string(), g.to_string(), true, Some(warning))
+                }
+            };
+            let namespace = if args.has("all-namespaces") || !namespaced { String::new() } else { args.namespace() };
+            let ra = ResourceAttributes {
+                namespace,
+                verb: verb.clone(),
+                group,
+                resource,
+                subresource: args.flag("subresource").unwrap_or_default().to_string(),
+                name,
+            };
+            Ok(Command::CanI {
+                attributes: Box::new(AccessReviewSpec { resource_attributes: Some(ra), ..Default::default() }),
+                warning,
+            })
+        }
+        other => Err(format!("error: unknown command \"{other}\" for \"kubectl auth\"")),
     }
+}
+
+/// The flags every kubectl command takes that say who is asking: `--token`, `--as`,
+/// `--as-group`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub token: Option<String>,
+    pub impersonate: Option<UserInfo>,
+}
+
+/// Takes the identity flags out of a command line's words.
+fn split_identity(tokens: &[String]) -> Result<(Vec<String>, Identity), String> {
+    let mut rest = Vec::new();
+    let (mut token, mut user, mut groups) = (None, None, Vec::new());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t == "--" {
+            rest.extend_from_slice(&tokens[i..]);
+            break;
+        }
+        let flag = ["token", "as", "as-group"].into_iter().find_map(|f| {
+            let long = format!("--{f}");
+            if *t == long {
+                Some((f, None))
+            } else {
+                t.strip_prefix(&format!("{long}=")).map(|v| (f, Some(v.to_string())))
+            }
+        });
+        match flag {
+            Some((f, inline)) => {
+                let value = match inline {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        tokens.get(i).cloned().ok_or_else(|| format!("error: flag needs an argument: --{f}"))?
+                    }
+                };
+                match f {
+                    "token" => token = Some(value),
+                    "as" => user = Some(value),
+                    _ => groups.push(value),
+                }
+            }
+            None => rest.push(t.clone()),
+        }
+        i += 1;
+    }
+    if user.is_none() && !groups.is_empty() {
+        return Err("error: requesting uid, groups or user-extra for  without impersonating a user".into());
+    }
+    let impersonate = user.map(|name| UserInfo { name, uid: String::new(), groups });
+    Ok((rest, Identity { token, impersonate }))
+}
+
+/// The identity flags of a command line.
+pub fn identity(line: &str) -> Result<Identity, String> {
+    Ok(split_identity(&tokenize(line)?)?.1)
 }
 
 #[cfg(test)]
@@ -502,23 +715,56 @@ mod tests {
 
     #[test]
     fn parses_the_walking_skeleton_commands() {
-        let c = parse("kubectl create deployment web --image=nginx --replicas=3").unwrap();
-        assert_eq!(
-            c,
-            Command::CreateDeployment {
-                name: "web".into(),
-                image: "nginx".into(),
-                replicas: 3,
-                port: None,
-                namespace: "default".into()
-            }
-        );
+        let Command::Create { object } = parse("kubectl create deployment web --image=nginx --replicas=3").unwrap()
+        else {
+            panic!()
+        };
+        let Object::Deployment(d) = *object else { panic!() };
+        assert_eq!((d.metadata.name.as_str(), d.spec.replicas), ("web", Some(3)));
+        assert_eq!(d.spec.template.spec.containers[0].image, "nginx");
         let Command::Get { resource, output, .. } = parse("kubectl get pods -o wide").unwrap() else { panic!() };
         assert_eq!((resource.plural, output), ("pods", Output::Wide));
         let Command::Get { all_namespaces, .. } = parse("kubectl get po -A").unwrap() else { panic!() };
         assert!(all_namespaces);
         let Command::Get { name, .. } = parse("kubectl get deploy/web").unwrap() else { panic!() };
         assert_eq!(name.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn identity_flags_come_off_any_command() {
+        let line = "kubectl --as=alice get pods --as-group devs --as-group ops -n dev";
+        let id = identity(line).unwrap();
+        let who = id.impersonate.unwrap();
+        assert_eq!((who.name.as_str(), who.groups), ("alice", vec!["devs".to_string(), "ops".to_string()]));
+        let Command::Get { namespace, .. } = parse(line).unwrap() else { panic!() };
+        assert_eq!(namespace, "dev");
+        assert_eq!(identity("kubectl --token abc get pods").unwrap().token.as_deref(), Some("abc"));
+        assert!(parse("kubectl --as-group=x get pods").is_err());
+    }
+
+    #[test]
+    fn rbac_generators_group_rules_by_api_group() {
+        let line =
+            "kubectl create role pod-reader --verb=get,list --resource=pods,deployments.apps --resource=pods/log";
+        let Command::Create { object } = parse(line).unwrap() else { panic!() };
+        let Object::Role(r) = *object else { panic!() };
+        assert_eq!(r.rules.len(), 2);
+        assert_eq!(r.rules[0].resources, ["pods", "pods/log"]);
+        assert_eq!(r.rules[1].api_groups, ["apps"]);
+        assert_eq!(
+            parse("kubectl create role x --verb=fly --resource=pods").unwrap_err(),
+            "error: invalid verb: 'fly'"
+        );
+        assert_eq!(
+            parse("kubectl create rolebinding b --user=alice").unwrap_err(),
+            "error: exactly one of clusterrole or role must be specified"
+        );
+        assert!(parse("kubectl create rolebinding b --clusterrole=view --serviceaccount=ci").is_err());
+        let Command::CanI { attributes, .. } = parse("kubectl auth can-i list deployments -n dev").unwrap() else {
+            panic!()
+        };
+        let ra = attributes.resource_attributes.unwrap();
+        assert_eq!((ra.verb.as_str(), ra.group.as_str(), ra.namespace.as_str()), ("list", "apps", "dev"));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn expose(
     let req = ApiRequest::new(Verb::Create, ResourceInfo::of("services"), &d.metadata.namespace, "")
         .with_body(Object::Service(svc));
     pending.first = Some(vec![Object::Deployment(d)]);
-    pending.handle = sim.submit(req);
+    pending.send(sim, req);
     None
 }
 
@@ -82,8 +82,44 @@ pub fn set_image(
         ApiRequest::new(Verb::Patch, ResourceInfo::of("deployments"), &d.metadata.namespace, &d.metadata.name);
     req.patch = Some(serde_json::json!({ "spec": { "template": { "spec": { "containers": containers } } } }));
     pending.first = Some(vec![Object::Deployment(d)]);
-    pending.handle = sim.submit(req);
+    pending.send(sim, req);
     None
+}
+
+/// `kubectl apply`: read the object; create it when absent, else patch it with what the
+/// manifest says — `unchanged` when that patch would change nothing. (Upstream computes a
+/// three-way patch from the last-applied annotation; a JSON merge patch of the manifest is
+/// the same for adding and changing fields, not for removing them.)
+pub fn apply(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    object: &Object,
+    patch: &serde_json::Value,
+) -> Option<String> {
+    let res = ResourceInfo::by_kind(object.kind())?;
+    let (ns, name) = (object.meta().namespace.clone(), object.meta().name.clone());
+    let done = |verb: &str| format!("{}/{name} {verb}", printers::name_of(res, object).split('/').next().unwrap_or(""));
+    match (pending.first.take(), resp) {
+        (None, Err(s)) if s.code == 404 => {
+            pending.first = Some(vec![]);
+            pending.send(sim, ApiRequest::new(Verb::Create, res, &ns, "").with_body(object.clone()));
+            None
+        }
+        (None, Ok(ApiBody::Object(current))) => {
+            let merged = crate::sim::apiserver::registry::merge_patch(&current, patch);
+            if merged.as_ref().is_ok_and(|m| *m == current) {
+                return Some(done("unchanged"));
+            }
+            let mut req = ApiRequest::new(Verb::Patch, res, &ns, &name);
+            req.patch = Some(patch.clone());
+            pending.first = Some(vec![current]);
+            pending.send(sim, req);
+            None
+        }
+        (Some(before), Ok(_)) => Some(done(if before.is_empty() { "created" } else { "configured" })),
+        (_, other) => Some(render(&pending.command, other, sim.now())),
+    }
 }
 
 /// `kubectl describe`: the objects, then what describe shows with them.
@@ -115,7 +151,7 @@ pub fn describe(
     }
     if !pending.follow_ups.is_empty() {
         let next = pending.follow_ups.remove(0);
-        pending.handle = sim.submit(next);
+        pending.send(sim, next);
         return None;
     }
     let objects = pending.first.take().unwrap_or_default();
@@ -157,7 +193,7 @@ pub fn rollout(
         }
         (_, ApiBody::Object(Object::Deployment(d)), None) => {
             pending.first = Some(vec![Object::Deployment(d)]);
-            pending.handle = sim.submit(ApiRequest::new(Verb::List, ResourceInfo::of("replicasets"), namespace, ""));
+            pending.send(sim, ApiRequest::new(Verb::List, ResourceInfo::of("replicasets"), namespace, ""));
             None
         }
         (_, ApiBody::List { items, .. }, Some(first)) => {
@@ -170,7 +206,7 @@ pub fn rollout(
                                 .with_body(Object::Deployment(next));
                         pending.first = Some(first);
                         pending.gathered.push(items);
-                        pending.handle = sim.submit(req);
+                        pending.send(sim, req);
                         None
                     }
                     Err(e) => Some(e),
@@ -193,7 +229,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
         let mut list = ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", "");
         list.field_selector =
             Some(crate::sim::api::request::FieldSelector { field: "spec.nodeName".into(), value: node.into() });
-        pending.handle = sim.submit(list);
+        pending.send(sim, list);
         pending.gathered.push(vec![]);
         return None;
     }
@@ -217,7 +253,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
     }
     if !pending.follow_ups.is_empty() {
         let next = pending.follow_ups.remove(0);
-        pending.handle = sim.submit(next);
+        pending.send(sim, next);
         return None;
     }
     let mut out = vec![format!("node/{node} cordoned")];

@@ -24,10 +24,20 @@ impl<T> ApiClient<T> {
 
     /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.
     pub fn send(&mut self, ctx: &mut Ctx, delay_us: u64, req: ApiRequest, tag: T) -> u64 {
+        let cred = self.cred.clone();
+        self.send_with(ctx, delay_us, req, tag, cred)
+    }
+
+    /// Sends `req` with another credential than the client's own (`kubectl --token`).
+    pub fn send_as(&mut self, ctx: &mut Ctx, req: ApiRequest, tag: T, cred: Credential) -> u64 {
+        self.send_with(ctx, 0, req, tag, cred)
+    }
+
+    fn send_with(&mut self, ctx: &mut Ctx, delay_us: u64, req: ApiRequest, tag: T, cred: Credential) -> u64 {
         let req_id = self.next_id;
         self.next_id += 1;
         self.pending.insert(req_id, tag);
-        let payload = Payload::Api { req_id, cred: self.cred.clone(), req: Box::new(req.clone()) };
+        let payload = Payload::Api { req_id, cred, req: Box::new(req.clone()) };
         ctx.send_after(delay_us, self.apiserver, MsgKind::ApiRequest, req.line(), payload);
         req_id
     }

@@ -4,7 +4,7 @@
 //! with what `kubeadm init` leaves in it: the system namespaces and the bootstrap RBAC policy.
 
 use super::api::meta::Time;
-use super::api::request::{ApiRequest, ApiResponse};
+use super::api::request::{ApiRequest, ApiResponse, Credential};
 use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
@@ -289,10 +289,15 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
 impl Simulation {
     /// Hands a request to the user's kubectl, which sends it now. Returns a handle.
     pub fn submit(&mut self, req: ApiRequest) -> u64 {
+        self.submit_as(req, None)
+    }
+
+    /// Like `submit`, with another credential than the admin certificate (`--token`).
+    pub fn submit_as(&mut self, req: ApiRequest, cred: Option<Credential>) -> u64 {
         self.next_handle += 1;
         let handle = self.next_handle;
         if let Some(Component::User(u)) = self.components.get_mut(USER as usize) {
-            u.queue(handle, req);
+            u.queue(handle, req, cred);
         }
         self.inject(USER, Timer::Work);
         handle

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug)]
 pub struct UserClient {
     client: ApiClient<u64>,
-    outbox: Vec<(u64, ApiRequest)>,
+    outbox: Vec<(u64, ApiRequest, Option<Credential>)>,
     pub responses: BTreeMap<u64, ApiResponse>,
 }
 
@@ -33,14 +33,17 @@ impl UserClient {
         }
     }
 
-    pub(crate) fn queue(&mut self, handle: u64, req: ApiRequest) {
-        self.outbox.push((handle, req));
+    pub(crate) fn queue(&mut self, handle: u64, req: ApiRequest, cred: Option<Credential>) {
+        self.outbox.push((handle, req, cred));
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         if timer == Timer::Work {
-            for (handle, req) in std::mem::take(&mut self.outbox) {
-                self.client.send(ctx, 0, req, handle);
+            for (handle, req, cred) in std::mem::take(&mut self.outbox) {
+                match cred {
+                    Some(cred) => self.client.send_as(ctx, req, handle, cred),
+                    None => self.client.send(ctx, 0, req, handle),
+                };
             }
         }
     }

@@ -4,7 +4,12 @@
 //! kubesim bench [--minutes 10]
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
+//! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
+//! kubesim apply -f FILE [--as USER] [--as-group G]…
 
+mod apply;
+mod auth;
+mod manifest;
 mod schedule;
 
 use kube_playground::kubectl;
@@ -20,6 +25,8 @@ const USAGE: &str = "usage:
   kubesim bench [--minutes N]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
+  kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
+  kubesim apply -f FILE [--as USER] [--as-group G]...
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -34,6 +41,13 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
+        Some("auth") if args.get(1).map(String::as_str) == Some("can-i") => {
+            return answer(auth::can_i(&args[2..]));
+        }
+        Some("apply") => {
+            let file = flag(&args[1..], "-f").and_then(|f| f.ok_or_else(|| format!("error: must specify -f\n{USAGE}")));
+            return answer(file.and_then(|f| apply::apply(f, &identity_flags(&args[1..]))));
+        }
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -43,6 +57,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a kubectl-style answer; exit 0 for success (or `yes`), 1 otherwise.
+fn answer(result: Result<(String, bool), String>) -> ExitCode {
+    match result {
+        Ok((out, ok)) => {
+            println!("{out}");
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--as X` / `--as-group G` with their values, for kubectl's identity parser.
+fn identity_flags(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--as" || a == "--as-group" {
+            out.push(a.clone());
+            if let Some(v) = args.get(i + 1) {
+                out.push(v.clone());
+            }
+            i += 1;
+        } else if a.starts_with("--as=") || a.starts_with("--as-group=") {
+            out.push(a.clone());
+        }
+        i += 1;
+    }
+    out
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {

@@ -1,6 +1,7 @@
 //! `kubesim schedule` and `kubesim bench schedule`: the scheduling framework on files and at
 //! scale, outside the simulated cluster.
 
+use super::manifest::{documents, object, read};
 use kube_playground::sim::api::{Object, Pod};
 use kube_playground::sim::rng::fork;
 use kube_playground::sim::scheduler::batch;
@@ -8,33 +9,8 @@ use kube_playground::sim::scheduler::config;
 use kube_playground::sim::scheduler::cycle::{Cycle, Outcome};
 use kube_playground::sim::scheduler::framework::Snapshot;
 use kube_playground::sim::scheduler::profile::Profile;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
-
-/// Documents of a multi-document YAML or JSON file; a v1 List contributes its items.
-pub fn documents(text: &str) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    for doc in serde_yaml_ng::Deserializer::from_str(text) {
-        let v: Value =
-            serde::Deserialize::deserialize(doc).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
-        match v {
-            Value::Null => {}
-            Value::Object(ref o) if o.get("kind").and_then(Value::as_str) == Some("List") => {
-                out.extend(o.get("items").and_then(Value::as_array).cloned().unwrap_or_default())
-            }
-            v => out.push(v),
-        }
-    }
-    Ok(out)
-}
-
-fn object(doc: &Value) -> Result<Object, String> {
-    Object::from_json(&serde_json::to_vec(doc).map_err(|e| e.to_string())?)
-}
-
-fn read(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("error: the path \"{path}\" does not exist ({e})"))
-}
 
 /// `kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]`.
 pub fn schedule(file: &str, config_file: Option<&str>, seed: u64) -> Result<String, String> {

@@ -337,7 +337,10 @@ fn is_zero32(v: &i32) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Container {
+    /// Both may be missing in a manifest; validation names what is required.
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub image: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,

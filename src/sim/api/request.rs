@@ -139,17 +139,30 @@ pub struct Status {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
+    /// The field errors of a 422 (details.causes), which kubectl lists one per line.
+    pub causes: Vec<String>,
 }
 
 impl Status {
     pub fn not_found(res: &ResourceInfo, name: &str) -> Self {
-        Status { code: 404, reason: "NotFound", message: format!("{} \"{name}\" not found", res.qualified()) }
+        Status {
+            code: 404,
+            reason: "NotFound",
+            message: format!("{} \"{name}\" not found", res.qualified()),
+            causes: vec![],
+        }
     }
     pub fn already_exists(res: &ResourceInfo, name: &str) -> Self {
-        Status { code: 409, reason: "AlreadyExists", message: format!("{} \"{name}\" already exists", res.qualified()) }
+        Status {
+            code: 409,
+            reason: "AlreadyExists",
+            message: format!("{} \"{name}\" already exists", res.qualified()),
+            causes: vec![],
+        }
     }
     pub fn conflict(res: &ResourceInfo, name: &str) -> Self {
         Status {
+            causes: vec![],
             code: 409,
             reason: "Conflict",
             message: format!(
@@ -159,23 +172,28 @@ impl Status {
         }
     }
     pub fn invalid(kind: &str, name: &str, causes: &[String]) -> Self {
-        Status { code: 422, reason: "Invalid", message: format!("{kind} \"{name}\" is invalid: {}", causes.join(", ")) }
+        let shown = match causes {
+            [one] => one.clone(),
+            _ => format!("[{}]", causes.join(", ")),
+        };
+        let message = format!("{kind} \"{name}\" is invalid: {shown}");
+        Status { code: 422, reason: "Invalid", message, causes: causes.to_vec() }
     }
     pub fn forbidden(message: String) -> Self {
-        Status { code: 403, reason: "Forbidden", message }
+        Status { code: 403, reason: "Forbidden", message, causes: vec![] }
     }
     pub fn unauthorized() -> Self {
-        Status { code: 401, reason: "Unauthorized", message: "Unauthorized".to_string() }
+        Status { code: 401, reason: "Unauthorized", message: "Unauthorized".to_string(), causes: vec![] }
     }
     pub fn method_not_allowed() -> Self {
         let message = "the server does not allow this method on the requested resource".to_string();
-        Status { code: 405, reason: "MethodNotAllowed", message }
+        Status { code: 405, reason: "MethodNotAllowed", message, causes: vec![] }
     }
     pub fn bad_request(message: String) -> Self {
-        Status { code: 400, reason: "BadRequest", message }
+        Status { code: 400, reason: "BadRequest", message, causes: vec![] }
     }
     pub fn internal(message: String) -> Self {
-        Status { code: 500, reason: "InternalError", message }
+        Status { code: 500, reason: "InternalError", message, causes: vec![] }
     }
 }
 

@@ -484,18 +484,7 @@ impl ApiServer {
         }
         match f.req.body.clone() {
             Some(Object::SelfSubjectAccessReview(mut r)) => {
-                let mut attrs = Attributes { user: user.clone(), ..Default::default() };
-                if let Some(ra) = &r.spec.resource_attributes {
-                    attrs.verb = ra.verb.clone();
-                    attrs.namespace = ra.namespace.clone();
-                    attrs.api_group = ra.group.clone();
-                    attrs.resource = ra.resource.clone();
-                    attrs.subresource = ra.subresource.clone();
-                    attrs.name = ra.name.clone();
-                } else if let Some(nr) = &r.spec.non_resource_attributes {
-                    attrs.verb = nr.verb.clone();
-                    attrs.path = nr.path.clone();
-                }
+                let attrs = Attributes::of_review(user, &r.spec);
                 r.status.allowed = self.authorize(&attrs) == Decision::Allow;
                 ctx.phase("access review", format!("{} → allowed={}", attrs.forbidden_message(), r.status.allowed));
                 Ok(ApiBody::Object(Object::SelfSubjectAccessReview(r)))
@@ -534,10 +523,7 @@ impl ApiServer {
     }
 
     fn authorize(&self, attrs: &Attributes) -> Decision {
-        if authz::node::authorize(attrs, &self.node_rules) == Decision::Allow {
-            return Decision::Allow;
-        }
-        authz::rbac::authorize(attrs, self)
+        authz::authorize(attrs, &self.node_rules, self)
     }
 
     /// Mutating admission and the registry strategy: the object to write.

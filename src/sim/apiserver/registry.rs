@@ -334,6 +334,7 @@ fn bind(req: &ApiRequest, current: &Object, now: SimTime) -> Result<Object, Stat
     };
     if !pod.spec.node_name.is_empty() {
         return Err(Status {
+            causes: vec![],
             code: 409,
             reason: "Conflict",
             message: format!(

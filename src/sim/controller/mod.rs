@@ -216,8 +216,23 @@ impl ControllerManager {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
-                (Some(Tag::Write { controller, key, .. }), Err(status)) => {
+                (Some(Tag::Write { controller, key, event }), Err(status)) => {
                     ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
+                    // A refused pod create is a FailedCreate warning on its owner (quota,
+                    // LimitRange, a missing service account…).
+                    if let Some(i) = event.filter(|i| i.reason == "SuccessfulCreate") {
+                        // The pod will never be seen: expect one fewer (CreationObserved),
+                        // so the retry creates it again.
+                        let expected = match controller {
+                            Loop::Job => self.job_expectations.get_mut(&key),
+                            _ => self.expectations.get_mut(&key),
+                        };
+                        if let Some(n) = expected {
+                            *n -= 1;
+                        }
+                        let message = format!("Error creating: {}", status.message);
+                        self.record(ctx, i.component, i.on, recorder::WARNING, "FailedCreate", message);
+                    }
                     if status.code != 404 {
                         self.requeue_later(ctx, controller, key);
                     }

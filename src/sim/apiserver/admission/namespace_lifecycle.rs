@@ -23,6 +23,7 @@ pub fn admit(req: &ApiRequest, namespace: Option<&Namespace>) -> Result<(), Stat
     }
     match namespace {
         None => Err(Status {
+            causes: vec![],
             code: 404,
             reason: "NotFound",
             message: format!("namespaces \"{}\" not found", req.namespace),

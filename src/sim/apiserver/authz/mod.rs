@@ -34,6 +34,23 @@ impl Attributes {
         }
     }
 
+    /// What a SelfSubjectAccessReview asks about, for `user`.
+    pub fn of_review(user: &UserInfo, spec: &crate::sim::api::AccessReviewSpec) -> Self {
+        let mut attrs = Attributes { user: user.clone(), ..Default::default() };
+        if let Some(ra) = &spec.resource_attributes {
+            attrs.verb = ra.verb.clone();
+            attrs.namespace = ra.namespace.clone();
+            attrs.api_group = ra.group.clone();
+            attrs.resource = ra.resource.clone();
+            attrs.subresource = ra.subresource.clone();
+            attrs.name = ra.name.clone();
+        } else if let Some(nr) = &spec.non_resource_attributes {
+            attrs.verb = nr.verb.clone();
+            attrs.path = nr.path.clone();
+        }
+        attrs
+    }
+
     pub fn is_resource_request(&self) -> bool {
         self.path.is_empty()
     }
@@ -70,6 +87,18 @@ impl Attributes {
             "User \"{}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
             self.user.name, self.verb, self.api_group
         )
+    }
+}
+
+/// `--authorization-mode=Node,RBAC`: the first authorizer with an opinion decides.
+pub fn authorize(
+    attrs: &Attributes,
+    node_rules: &[crate::sim::api::PolicyRule],
+    rbac: &dyn rbac::RbacSource,
+) -> Decision {
+    match node::authorize(attrs, node_rules) {
+        Decision::Allow => Decision::Allow,
+        Decision::NoOpinion => rbac::authorize(attrs, rbac),
     }
 }
 

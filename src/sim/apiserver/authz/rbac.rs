@@ -13,6 +13,44 @@ pub trait RbacSource {
     fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]>;
 }
 
+/// RBAC objects held in a list: the bootstrap policy plus a file's, for `kubesim auth can-i`.
+pub struct PolicyObjects(pub Vec<crate::sim::api::Object>);
+
+impl RbacSource for PolicyObjects {
+    fn cluster_role_bindings(&self) -> Vec<&ClusterRoleBinding> {
+        self.0
+            .iter()
+            .filter_map(|o| match o {
+                crate::sim::api::Object::ClusterRoleBinding(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+    fn role_bindings(&self, namespace: &str) -> Vec<&RoleBinding> {
+        self.0
+            .iter()
+            .filter_map(|o| match o {
+                crate::sim::api::Object::RoleBinding(b) if b.metadata.namespace == namespace => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+    fn cluster_role_rules(&self, name: &str) -> Option<&[PolicyRule]> {
+        self.0.iter().find_map(|o| match o {
+            crate::sim::api::Object::ClusterRole(r) if r.metadata.name == name => Some(r.rules.as_slice()),
+            _ => None,
+        })
+    }
+    fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]> {
+        self.0.iter().find_map(|o| match o {
+            crate::sim::api::Object::Role(r) if r.metadata.namespace == namespace && r.metadata.name == name => {
+                Some(r.rules.as_slice())
+            }
+            _ => None,
+        })
+    }
+}
+
 pub fn authorize(attrs: &Attributes, src: &dyn RbacSource) -> Decision {
     let allows = |r: &PolicyRule| {
         if attrs.is_resource_request() {
