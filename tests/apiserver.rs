@@ -1,0 +1,188 @@
+//! The apiserver's request chain end to end, through kubectl in the simulated cluster:
+//! authentication (401), impersonation and RBAC (403), access reviews, ServiceAccount tokens,
+//! admission (ResourceQuota charged and given back, LimitRanger defaults), optimistic
+//! concurrency (409) and validation (422).
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::api::request::{ApiBody, ApiRequest, Verb};
+use kube_playground::sim::api::resource::ResourceInfo;
+use kube_playground::sim::api::Object;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+fn cluster() -> Simulation {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    sim
+}
+
+fn k(sim: &mut Simulation, line: &str) -> String {
+    kubectl::run(sim, line, TIMEOUT)
+}
+
+fn settle(sim: &mut Simulation, secs: u64) {
+    sim.run_until(sim.now().plus(secs * SECONDS));
+}
+
+#[test]
+fn rbac_decides_for_impersonated_users_and_groups() {
+    let mut sim = cluster();
+    assert_eq!(
+        k(&mut sim, "kubectl --as=alice get pods"),
+        "Error from server (Forbidden): pods is forbidden: User \"alice\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""
+    );
+    assert_eq!(k(&mut sim, "kubectl --as=alice auth can-i list pods"), "no");
+    k(&mut sim, "kubectl create rolebinding alice-view --clusterrole=view --user=alice");
+    settle(&mut sim, 1);
+    // view is aggregated by the controller from system:aggregate-to-view.
+    assert_eq!(k(&mut sim, "kubectl --as=alice auth can-i list pods"), "yes");
+    assert_eq!(k(&mut sim, "kubectl --as=alice auth can-i get secrets"), "no");
+    assert_eq!(k(&mut sim, "kubectl --as=alice get pods"), "No resources found in default namespace.");
+    // The admin may impersonate groups too: alice in system:masters can read secrets.
+    assert_eq!(k(&mut sim, "kubectl --as=alice --as-group=system:masters auth can-i get secrets"), "yes");
+    k(&mut sim, "kubectl create clusterrolebinding bob-view --clusterrole=view --user=bob");
+    settle(&mut sim, 1);
+    let whoami = k(&mut sim, "kubectl --as=bob --as-group=devs auth whoami");
+    assert_eq!(whoami, "ATTRIBUTE   VALUE\nUsername    bob\nGroups      [devs system:authenticated]");
+}
+
+#[test]
+fn a_non_admin_cannot_impersonate() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create serviceaccount ci");
+    settle(&mut sim, 1);
+    let token = k(&mut sim, "kubectl create token ci");
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    assert_eq!(
+        k(&mut sim, &format!("kubectl --token={token} --as=kubernetes-admin get pods")),
+        "Error from server (Forbidden): users \"kubernetes-admin\" is forbidden: User \"system:serviceaccount:default:ci\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
+    );
+}
+
+#[test]
+fn service_account_tokens_authenticate_until_the_account_goes() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create serviceaccount ci");
+    k(&mut sim, "kubectl create role pod-reader --verb=get,list,watch --resource=pods");
+    k(&mut sim, "kubectl create rolebinding ci-reads --role=pod-reader --serviceaccount=default:ci");
+    settle(&mut sim, 1);
+    let token = k(&mut sim, "kubectl create token ci --duration=10m");
+    let as_ci = |sim: &mut Simulation, cmd: &str| k(sim, &format!("kubectl --token={token} {cmd}"));
+    assert_eq!(as_ci(&mut sim, "get pods"), "No resources found in default namespace.");
+    assert!(as_ci(&mut sim, "auth whoami").contains("system:serviceaccount:default:ci"));
+    assert!(as_ci(&mut sim, "get secrets").contains("User \"system:serviceaccount:default:ci\" cannot list"));
+    // A tampered token, and one whose account was deleted, are 401s.
+    let unauthorized = "error: You must be logged in to the server (Unauthorized)";
+    let tampered = format!("{}x", &token);
+    assert_eq!(k(&mut sim, &format!("kubectl --token={tampered} get pods")), unauthorized);
+    k(&mut sim, "kubectl delete serviceaccount ci");
+    settle(&mut sim, 1);
+    assert_eq!(as_ci(&mut sim, "get pods"), unauthorized);
+}
+
+#[test]
+fn tokens_expire() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create serviceaccount ci");
+    settle(&mut sim, 1);
+    let token = k(&mut sim, "kubectl create token ci --duration=1m");
+    assert!(k(&mut sim, &format!("kubectl --token={token} auth whoami")).contains("system:serviceaccount:default:ci"));
+    settle(&mut sim, 61);
+    assert_eq!(
+        k(&mut sim, &format!("kubectl --token={token} auth whoami")),
+        "error: You must be logged in to the server (Unauthorized)"
+    );
+}
+
+#[test]
+fn quota_is_charged_at_admission_and_given_back_on_delete() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create quota pods --hard=pods=2");
+    settle(&mut sim, 1);
+    assert_eq!(k(&mut sim, "kubectl run a --image=nginx"), "pod/a created");
+    assert_eq!(k(&mut sim, "kubectl run b --image=nginx"), "pod/b created");
+    assert_eq!(
+        k(&mut sim, "kubectl run c --image=nginx"),
+        "Error from server (Forbidden): pods \"c\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2"
+    );
+    assert!(k(&mut sim, "kubectl get quota").contains("pods: 2/2"));
+    k(&mut sim, "kubectl delete pod a");
+    settle(&mut sim, 40);
+    assert!(k(&mut sim, "kubectl get quota").contains("pods: 1/2"), "{}", k(&mut sim, "kubectl get quota"));
+    assert_eq!(k(&mut sim, "kubectl run c --image=nginx"), "pod/c created");
+}
+
+#[test]
+fn a_refused_replicaset_pod_is_a_failed_create_event_and_retried() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create quota pods --hard=pods=1");
+    settle(&mut sim, 1);
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    settle(&mut sim, 5);
+    let events = k(&mut sim, "kubectl get events");
+    assert!(events.contains("FailedCreate"), "{events}");
+    assert!(events.contains("exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1"), "{events}");
+    // Raise the quota: the ReplicaSet's retries get the second pod in.
+    let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("resourcequotas"), "default", "pods");
+    req.patch = Some(serde_json::json!({"spec": {"hard": {"pods": "3"}}}));
+    sim.submit(req);
+    settle(&mut sim, 30);
+    let pods = k(&mut sim, "kubectl get pods");
+    assert_eq!(pods.lines().filter(|l| l.starts_with("web-")).count(), 2, "{pods}");
+}
+
+#[test]
+fn a_stale_update_is_a_conflict() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create namespace team");
+    settle(&mut sim, 1);
+    let handle = sim.submit(ApiRequest::new(Verb::Get, ResourceInfo::of("namespaces"), "", "team"));
+    settle(&mut sim, 1);
+    let Some(Ok(ApiBody::Object(Object::Namespace(ns)))) = sim.take_response(handle) else { panic!() };
+    let mut stale = ns.clone();
+    stale.metadata.labels.insert("team".into(), "a".into());
+    k(&mut sim, "kubectl create serviceaccount unrelated -n team");
+    let mut newer = ns;
+    newer.metadata.labels.insert("team".into(), "b".into());
+    let update =
+        |o| ApiRequest::new(Verb::Update, ResourceInfo::of("namespaces"), "", "team").with_body(Object::Namespace(o));
+    let first = sim.submit(update(newer));
+    settle(&mut sim, 1);
+    assert!(matches!(sim.take_response(first), Some(Ok(_))));
+    let second = sim.submit(update(stale));
+    settle(&mut sim, 1);
+    let Some(Err(status)) = sim.take_response(second) else { panic!("the stale update went through") };
+    assert_eq!(status.code, 409);
+    assert_eq!(
+        status.message,
+        "Operation cannot be fulfilled on namespaces \"team\": the object has been modified; please apply your changes to the latest version and try again"
+    );
+}
+
+#[test]
+fn pods_get_their_service_account_priority_and_default_tolerations() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create priorityclass high --value=1000");
+    settle(&mut sim, 1);
+    k(&mut sim, "kubectl run a --image=nginx");
+    let json = k(&mut sim, "kubectl get pod a -o json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["spec"]["serviceAccountName"], "default");
+    assert_eq!(v["spec"]["priority"], 0);
+    assert_eq!(v["spec"]["preemptionPolicy"], "PreemptLowerPriority");
+    let tolerations = v["spec"]["tolerations"].as_array().unwrap();
+    assert_eq!(tolerations.len(), 2, "{json}");
+    assert_eq!(tolerations[0]["tolerationSeconds"], 300);
+    k(&mut sim, "kubectl create namespace fresh");
+    // Until the serviceaccount controller has made `default` there, pods are refused.
+    let early = k(&mut sim, "kubectl run b --image=nginx -n fresh");
+    let later = {
+        settle(&mut sim, 1);
+        k(&mut sim, "kubectl run c --image=nginx -n fresh")
+    };
+    assert!(early.contains("error looking up service account fresh/default") || early == "pod/b created", "{early}");
+    assert_eq!(later, "pod/c created");
+}

@@ -1,0 +1,56 @@
+//! The kubesim command line as tools and graders use it: `kubesim auth can-i` prints yes or
+//! no and exits 0 or 1 like `kubectl auth can-i`; `kubesim apply -f` prints kubectl's lines
+//! and exits non-zero when a document fails.
+
+use std::process::Command;
+
+fn kubesim(args: &[&str]) -> (String, bool) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubesim")).args(args).output().unwrap();
+    (String::from_utf8_lossy(&out.stdout).trim_end().to_string(), out.status.success())
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn can_i_answers_from_the_file_and_the_bootstrap_policy() {
+    let rbac = fixture("rbac.yaml");
+    let ask = |q: &str| {
+        let mut args = vec!["auth", "can-i"];
+        args.extend(q.split(' '));
+        args.extend(["-f", &rbac]);
+        kubesim(&args)
+    };
+    assert_eq!(ask("list pods -n dev --as alice"), ("yes".into(), true));
+    assert_eq!(ask("get pods --subresource log -n dev --as alice"), ("yes".into(), true));
+    assert_eq!(ask("list pods -n default --as alice"), ("no".into(), false));
+    assert_eq!(ask("delete pods -n dev --as alice"), ("no".into(), false));
+    // bob is bound to the aggregated view role: reads most things, never secrets.
+    assert_eq!(ask("list deployments -n kube-system --as bob"), ("yes".into(), true));
+    assert_eq!(ask("list secrets -n dev --as bob"), ("no".into(), false));
+    // A ClusterRole labelled aggregate-to-view extends view.
+    assert_eq!(
+        ask("get widgets.example.com --as bob").0,
+        "Warning: the server doesn't have a resource type 'widgets'\nyes"
+    );
+    // Non-resource URLs and the bootstrap bindings of system:authenticated.
+    assert_eq!(ask("get /healthz --as alice"), ("yes".into(), true));
+    assert_eq!(ask("get /metrics --as alice"), ("no".into(), false));
+    assert_eq!(ask("create selfsubjectaccessreviews --as alice"), ("yes".into(), true));
+    // Kubelets through the Node authorizer.
+    assert_eq!(ask("list nodes --as system:node:w1 --as-group system:nodes"), ("yes".into(), true));
+}
+
+#[test]
+fn apply_prints_kubectls_lines_and_fails_on_a_refused_document() {
+    let (out, ok) = kubesim(&["apply", "-f", &fixture("apply.yaml")]);
+    assert_eq!(
+        out,
+        "limitrange/limits created\ndeployment.apps/web created\nError from server (Forbidden): pods \"big\" is forbidden: maximum cpu usage per Container is 1, but limit is 2"
+    );
+    assert!(!ok);
+    let (out, ok) = kubesim(&["apply", "-f", &fixture("rbac.yaml"), "--as", "alice"]);
+    assert!(!ok);
+    assert!(out.starts_with("Error from server (Forbidden): roles.rbac.authorization.k8s.io \"pod-reader\" is forbidden: User \"alice\" cannot get resource \"roles\""), "{out}");
+}
