@@ -186,3 +186,58 @@ fn pods_get_their_service_account_priority_and_default_tolerations() {
     assert!(early.contains("error looking up service account fresh/default") || early == "pod/b created", "{early}");
     assert_eq!(later, "pod/c created");
 }
+
+#[test]
+fn anonymous_requests_see_only_public_info_and_metrics_count_every_request() {
+    let mut sim = cluster();
+    assert_eq!(k(&mut sim, "curl -k https://10.0.0.10:6443/healthz"), "ok");
+    let denied = k(&mut sim, "curl -sk https://10.0.0.10:6443/metrics");
+    assert!(
+        denied.contains("\"message\": \"forbidden: User \\\"system:anonymous\\\" cannot get path \\\"/metrics\\\"\""),
+        "{denied}"
+    );
+    assert!(denied.contains("\"code\": 403"), "{denied}");
+    assert!(k(&mut sim, "curl -k https://10.0.0.10:6443/version").contains("\"gitVersion\": \"v1.35.0\""));
+    k(&mut sim, "kubectl --as=alice get pods");
+    k(&mut sim, "kubectl run a --image=nginx");
+    let metrics = k(&mut sim, "kubectl get --raw /metrics");
+    assert!(metrics.contains("apiserver_request_total{code=\"403\",component=\"apiserver\",group=\"\",resource=\"pods\",scope=\"namespace\",subresource=\"\",verb=\"LIST\",version=\"v1\"} 1"), "{metrics}");
+    assert!(metrics.contains("apiserver_admission_controller_admission_duration_seconds_count{name=\"ServiceAccount\",operation=\"CREATE\",rejected=\"false\",type=\"admit\"}"), "{metrics}");
+    assert!(metrics.contains("apiserver_current_inflight_requests{request_kind=\"readOnly\"} 1"), "{metrics}");
+}
+
+#[test]
+fn scenario_flags_reach_the_apiserver_and_its_manifest() {
+    let mut scenario = Scenario::default();
+    scenario.cluster.apiserver.anonymous_auth = false;
+    scenario.cluster.apiserver.disable_admission_plugins = vec!["ResourceQuota".into()];
+    scenario.cluster.apiserver.token_auth_file = "s3cret,carol,1001,\"devs,ops\"".into();
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    assert_eq!(
+        k(&mut sim, "curl -k https://10.0.0.10:6443/healthz"),
+        "{\n  \"kind\": \"Status\",\n  \"apiVersion\": \"v1\",\n  \"metadata\": {},\n  \"status\": \"Failure\",\n  \"message\": \"Unauthorized\",\n  \"reason\": \"Unauthorized\",\n  \"details\": {},\n  \"code\": 401\n}"
+    );
+    let whoami = k(&mut sim, "kubectl --token=s3cret auth whoami");
+    assert_eq!(
+        whoami,
+        "ATTRIBUTE   VALUE\nUsername    carol\nUID         1001\nGroups      [devs ops system:authenticated]"
+    );
+    // Without ResourceQuota admission a quota is only counted, never enforced.
+    k(&mut sim, "kubectl create quota pods --hard=pods=1");
+    settle(&mut sim, 1);
+    assert_eq!(k(&mut sim, "kubectl run a --image=nginx"), "pod/a created");
+    assert_eq!(k(&mut sim, "kubectl run b --image=nginx"), "pod/b created");
+    let manifest = k(&mut sim, "ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml");
+    for flag in [
+        "--anonymous-auth=false",
+        "--disable-admission-plugins=ResourceQuota",
+        "--enable-admission-plugins=NodeRestriction",
+        "--token-auth-file=/etc/kubernetes/tokens.csv",
+    ] {
+        assert!(manifest.contains(&format!("    - {flag}\n")), "{flag} missing:\n{manifest}");
+    }
+    let mut bad = Scenario::default();
+    bad.cluster.apiserver.enable_admission_plugins = vec!["Frobnicate".into()];
+    assert_eq!(bad.build().err().unwrap(), "enable-admission-plugins plugin \"Frobnicate\" is unknown");
+}

@@ -98,8 +98,8 @@ fn limit_ranger_fills_missing_resources_and_annotates() {
     for case in v["defaulting_cases"].as_array().unwrap().iter().skip(1) {
         let original = Object::Pod(pod("test", &case["pod"]));
         let mut obj = original.clone();
-        let only = Chain { enabled: vec!["LimitRanger".into()], flag: vec![] };
-        admission::mutate(&only, &create(&original, ""), &mut obj, &cache).unwrap();
+        let only = Chain { enabled: vec!["LimitRanger".into()], flag: vec![], disabled: vec![] };
+        admission::mutate(&only, &create(&original, ""), &mut obj, &cache, &mut vec![]).unwrap();
         let Object::Pod(p) = &obj else { unreachable!() };
         let annotation = p.metadata.annotations.get(limit_ranger::ANNOTATION).cloned();
         assert_eq!(annotation.as_deref(), case["expected_annotation"].as_str(), "{}", case["name"]);
@@ -133,7 +133,7 @@ fn limit_ranger_enforces_min_max_and_ratio() {
             };
             let cache = Cache(vec![Object::LimitRange(lr)]);
             let obj = Object::Pod(p);
-            let got = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache);
+            let got = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]);
             assert_eq!(got.is_ok(), admitted, "{key} {}: {got:?}", case["pod"]);
             if let Err(s) = got {
                 assert_eq!(s.code, 403, "{}", case["pod"]);
@@ -155,11 +155,11 @@ fn limit_ranger_acts_on_creates_not_subresources() {
     let lr = LimitRange { metadata: ObjectMeta::named("test", "limits"), spec: LimitRangeSpec { limits: items } };
     let cache = Cache(vec![Object::LimitRange(lr)]);
     let obj = Object::Pod(pod("test", &serde_json::json!({ "containers": [{}] })));
-    let denied = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache).unwrap_err();
+    let denied = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]).unwrap_err();
     assert!(denied.message.contains("maximum cpu usage per Container is 100m.  No limit is specified"), "{denied:?}");
     let mut status = create(&obj, "status");
     status.verb = Verb::Update;
-    assert!(admission::validate(&Chain::default(), &status, &obj, &cache).is_ok());
+    assert!(admission::validate(&Chain::default(), &status, &obj, &cache, &mut vec![]).is_ok());
 }
 
 fn quota(v: &Value, namespace: &str) -> ResourceQuota {
@@ -186,13 +186,13 @@ fn resource_quota_charges_or_refuses_as_upstream() {
         let obj = Object::Pod(pod("test", &case["pod"]));
         let expected = &case["expected"];
         if let Some(sub) = expected.get("CREATE pods/<subresource>") {
-            let main = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache);
+            let main = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]);
             assert!(main.is_err() && expected["CREATE pods"] == "rejected", "{name}");
-            let on_sub = admission::validate(&Chain::default(), &create(&obj, "status"), &obj, &cache);
+            let on_sub = admission::validate(&Chain::default(), &create(&obj, "status"), &obj, &cache, &mut vec![]);
             assert!(on_sub.is_ok() && sub == "admitted", "{name}");
             continue;
         }
-        let got = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache);
+        let got = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]);
         assert_eq!(got.is_ok(), expected["admitted"].as_bool().unwrap(), "{name}: {got:?}");
         match got {
             Ok(charged) => {
@@ -222,7 +222,7 @@ fn resource_quota_messages_name_only_what_is_exceeded() {
     let cache = Cache(vec![Object::ResourceQuota(q)]);
     let obj =
         Object::Pod(pod("test", &serde_json::json!({"containers": [{"requests": {"cpu": "100m", "memory": "60Gi"}}]})));
-    let err = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache).unwrap_err();
+    let err = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]).unwrap_err();
     assert_eq!(
         err.message,
         "pods \"pod\" is forbidden: exceeded quota: quota, requested: memory=60Gi, used: memory=50Gi, limited: memory=100Gi"
@@ -232,7 +232,7 @@ fn resource_quota_messages_name_only_what_is_exceeded() {
         "test",
     );
     let cache = Cache(vec![Object::ResourceQuota(limits)]);
-    let err = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache).unwrap_err();
+    let err = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]).unwrap_err();
     assert!(err.message.ends_with("failed quota: quota: must specify limits.memory"), "{}", err.message);
 }
 

@@ -18,11 +18,40 @@ const CONTROLLER_MANAGER_PORT: &str = "10257";
 const KUBELET_PORT: &str = "10250";
 const KUBE_PROXY_METRICS_PORT: &str = "10249";
 
+/// kube-apiserver's addresses: its name, the control-plane node's IP and the `kubernetes`
+/// Service's ClusterIP.
+const APISERVER_HOSTS: [&str; 4] =
+    ["kube-apiserver", crate::sim::cluster::APISERVER_ADDRESS, "10.96.0.1", "kubernetes.default.svc"];
+
+/// The path of a curl to kube-apiserver's secure port (6443, or 443 on the Service), which
+/// goes through the apiserver as an anonymous request; None for any other URL.
+pub fn apiserver_path(line: &str) -> Result<Option<String>, String> {
+    let tokens = tokenize(line)?;
+    let Some(url) = tokens.iter().skip(1).find(|t| !t.starts_with('-')) else { return Ok(None) };
+    let Some(rest) = url.strip_prefix("https://") else { return Ok(None) };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (name, port) = host.split_once(':').unwrap_or((host, "443"));
+    let to_apiserver =
+        APISERVER_HOSTS.contains(&name) && (port == "6443" || (port == "443" && name != APISERVER_HOSTS[1]));
+    if !to_apiserver {
+        return Ok(None);
+    }
+    if !insecure(&tokens) {
+        return Err("curl: (60) SSL certificate problem: unable to get local issuer certificate\nMore details here: https://curl.se/docs/sslcerts.html".into());
+    }
+    Ok(Some(format!("/{path}")))
+}
+
+/// `-k` / `--insecure` (also inside combined short flags like `-sk`).
+fn insecure(tokens: &[String]) -> bool {
+    tokens
+        .iter()
+        .any(|t| t == "-k" || t == "--insecure" || (t.starts_with('-') && !t.starts_with("--") && t.contains('k')))
+}
+
 pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
-    let insecure = tokens
-        .iter()
-        .any(|t| t == "-k" || t == "--insecure" || (t.starts_with('-') && !t.starts_with("--") && t.contains('k')));
+    let insecure = insecure(&tokens);
     let url =
         tokens.iter().skip(1).find(|t| !t.starts_with('-')).ok_or("curl: try 'curl --help' for more information")?;
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url.as_str()));

@@ -58,7 +58,12 @@ impl Pending {
     /// Sends one of the command's requests as the command's identity.
     fn send(&mut self, sim: &mut Simulation, mut req: ApiRequest) {
         req.impersonate = self.identity.impersonate.clone();
-        let cred = self.identity.token.clone().map(crate::sim::api::request::Credential::Bearer);
+        use crate::sim::api::request::Credential;
+        let cred = match (&self.identity.token, self.identity.anonymous) {
+            (_, true) => Some(Credential::None),
+            (Some(t), false) => Some(Credential::Bearer(t.clone())),
+            (None, false) => None,
+        };
         self.handle = sim.submit_as(req, cred);
     }
 }
@@ -75,7 +80,12 @@ pub enum Started {
 pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     match line.split_whitespace().next() {
         Some("etcdctl") => return etcdctl::run(sim, line).map(Started::Done),
-        Some("curl") => return curl::run(sim, line).map(Started::Done),
+        Some("curl") => {
+            if let Some(path) = curl::apiserver_path(line)? {
+                return Ok(curl_apiserver(sim, &path));
+            }
+            return curl::run(sim, line).map(Started::Done);
+        }
         Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
         _ => {}
     }
@@ -156,6 +166,25 @@ pub fn apply(
     (out, ok)
 }
 
+/// metav1.Status as the apiserver writes a failure's body.
+fn status_json(s: &crate::sim::api::request::Status) -> String {
+    let v = serde_json::json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": s.message, "reason": s.reason, "details": {}, "code": s.code,
+    });
+    // Fields in the order the apiserver writes them.
+    let order = ["kind", "apiVersion", "metadata", "status", "message", "reason", "details", "code"];
+    let lines: Vec<String> = order.iter().map(|k| format!("  \"{k}\": {}", v[*k])).collect();
+    format!("{{\n{}\n}}", lines.join(",\n"))
+}
+
+/// `curl https://<apiserver>:6443/PATH`: a request without a client certificate, so it is
+/// `system:anonymous`'s — `/healthz` is open to everyone, `/metrics` is not.
+pub fn curl_apiserver(sim: &mut Simulation, path: &str) -> Started {
+    let identity = parse::Identity { anonymous: true, ..Default::default() };
+    Started::Waiting(Pending::send_first(sim, Command::Raw { path: path.to_string(), curl: true }, identity))
+}
+
 /// Steps the simulation until the command has its answer, or the timeout passes.
 fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String {
     let deadline = sim.now().plus(timeout_us);
@@ -198,6 +227,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectaccessreviews"), "", "")
                 .with_body(Object::SelfSubjectAccessReview(review))
         }
+        Command::Raw { path, .. } => ApiRequest::non_resource(path),
         Command::WhoAmI { .. } => ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectreviews"), "", "")
             .with_body(Object::SelfSubjectReview(Default::default())),
         Command::Get { resource, name, namespace, all_namespaces, .. } => {
@@ -244,6 +274,8 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
 pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
     let body = match resp {
         Ok(b) => b,
+        // curl shows the Status body the apiserver wrote.
+        Err(s) if matches!(c, Command::Raw { curl: true, .. }) => return status_json(&s),
         // kubectl's own words for a 401, whatever the server said.
         Err(s) if s.code == 401 => return "error: You must be logged in to the server (Unauthorized)".into(),
         // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
@@ -261,6 +293,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             printers::print_list(resource, &items, now, output, *all_namespaces, namespace)
         }
         (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
+        (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
         (Command::Create { object }, ApiBody::Object(o)) => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
             format!("{} created", printers::name_of(res, &o))

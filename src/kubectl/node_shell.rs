@@ -1,10 +1,26 @@
 //! Commands an operator runs on a node over ssh, answered from the node's components:
-//! `ssh NODE iptables-save [-t nat]` prints the nat table kube-proxy programmed there.
-//! Simplified: no round trip; only the nat table is modelled.
+//! `ssh NODE iptables-save [-t nat]` prints the nat table kube-proxy programmed there, and on
+//! the control-plane node `ls /etc/kubernetes/manifests` and `cat` of a static pod manifest.
+//! Simplified: no round trip; only the nat table and the manifests are modelled.
 
 use super::parse::tokenize;
 use crate::sim::component::Component;
+use crate::sim::static_pods;
 use crate::sim::Simulation;
+
+/// The static pod manifests on `host`: kubeadm's control plane on the node running
+/// kube-apiserver, none elsewhere.
+fn manifests(sim: &Simulation, host: &str) -> Vec<(&'static str, String)> {
+    let etcd_members = sim.components.iter().filter(|c| matches!(c, Component::Etcd(_))).count();
+    sim.components
+        .iter()
+        .zip(&sim.infos)
+        .find_map(|(c, i)| match c {
+            Component::ApiServer(api) if i.node == host => Some(static_pods::manifests(api, etcd_members)),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
 
 pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
@@ -22,9 +38,24 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
             _ => None,
         })
         .ok_or_else(|| format!("ssh: Could not resolve hostname {host}: Name or service not known"))?;
-    match rest.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["iptables-save"] | ["iptables-save", "-t", "nat"] | ["sudo", "iptables-save", ..] => Ok(proxy.iptables_save()),
-        [cmd, ..] => Err(format!("bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat)")),
+    let words: Vec<&str> = rest.iter().map(String::as_str).filter(|w| *w != "sudo").collect();
+    match words.as_slice() {
+        ["iptables-save"] | ["iptables-save", "-t", "nat"] => Ok(proxy.iptables_save()),
+        ["ls", dir] | ["ls", "-1", dir] if dir.trim_end_matches('/') == static_pods::DIR => {
+            Ok(manifests(sim, host).iter().map(|(f, _)| *f).collect::<Vec<_>>().join("\n"))
+        }
+        ["cat", path] => {
+            let file = path.strip_prefix(static_pods::DIR).map(|f| f.trim_start_matches('/'));
+            manifests(sim, host)
+                .into_iter()
+                .find(|(f, _)| Some(*f) == file)
+                .map(|(_, text)| text.trim_end().to_string())
+                .ok_or_else(|| format!("cat: {path}: No such file or directory"))
+        }
+        [cmd, ..] => Err(format!(
+            "bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat, ls and cat of {})",
+            static_pods::DIR
+        )),
         [] => Err("usage: ssh NODE iptables-save [-t nat]".into()),
     }
 }

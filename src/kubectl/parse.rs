@@ -43,6 +43,12 @@ pub enum Command {
         /// Printed before the answer (kubectl's warnings about the resource).
         warning: Option<String>,
     },
+    /// `kubectl get --raw /PATH`, and `curl https://<apiserver>:6443/PATH` (anonymous).
+    Raw {
+        path: String,
+        /// curl prints a failure as the Status JSON the apiserver sent.
+        curl: bool,
+    },
     /// `kubectl auth whoami [-o json]`.
     WhoAmI {
         output: Output,
@@ -240,6 +246,7 @@ fn takes_value(flag: &str) -> bool {
             | "as"
             | "as-group"
             | "token"
+            | "raw"
     )
 }
 
@@ -321,6 +328,14 @@ pub fn parse(line: &str) -> Result<Command, String> {
             Ok(Command::Create { object: Box::new(pod) })
         }
         "auth" => parse_auth(&args),
+        "get" if args.has("raw") => {
+            args.only(&["raw"])?;
+            let path = args.flag("raw").unwrap_or_default();
+            if !path.starts_with('/') {
+                return Err(format!("error: --raw must be a path starting with /, not \"{path}\""));
+            }
+            Ok(Command::Raw { path: path.to_string(), curl: false })
+        }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces"])?;
             let (resource, name) = resource_and_name(&args.words)?;
@@ -657,6 +672,8 @@ fn parse_auth(args: &Args) -> Result<Command, String> {
 pub struct Identity {
     pub token: Option<String>,
     pub impersonate: Option<UserInfo>,
+    /// No credential at all (curl without a client certificate).
+    pub anonymous: bool,
 }
 
 /// Takes the identity flags out of a command line's words.
@@ -701,7 +718,7 @@ fn split_identity(tokens: &[String]) -> Result<(Vec<String>, Identity), String> 
         return Err("error: requesting uid, groups or user-extra for  without impersonating a user".into());
     }
     let impersonate = user.map(|name| UserInfo { name, uid: String::new(), groups });
-    Ok((rest, Identity { token, impersonate }))
+    Ok((rest, Identity { token, impersonate, anonymous: false }))
 }
 
 /// The identity flags of a command line.

@@ -7,6 +7,8 @@ use super::api::meta::Time;
 use super::api::request::{ApiRequest, ApiResponse, Credential};
 use super::api::resource::ResourceInfo;
 use super::api::*;
+use super::apiserver::admission::Chain;
+use super::apiserver::authn::parse_token_file;
 use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
 use super::apiserver::ApiServer;
 use super::component::{Component, ComponentInfo, Role};
@@ -41,6 +43,9 @@ pub struct ClusterSpec {
     /// kube-apiserver --encryption-provider-config: resources encrypted at rest.
     #[serde(default)]
     pub encryption: Option<super::storage::EncryptionConfig>,
+    /// kube-apiserver's authentication and admission flags.
+    #[serde(default, skip_serializing_if = "ApiServerFlags::is_default")]
+    pub apiserver: ApiServerFlags,
     /// Raft timing preset: "paper" (elections after 150–300 ms) or "etcd" (heartbeat 100 ms,
     /// election 1000 ms, etcd's defaults).
     #[serde(default = "default_timing")]
@@ -85,11 +90,50 @@ impl Default for ClusterSpec {
             etcd_quota_bytes: default_quota(),
             etcd_snapshot_count: default_snapshot_count(),
             encryption: None,
+            apiserver: ApiServerFlags::default(),
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
             scheduler_config: None,
         }
+    }
+}
+
+/// The kube-apiserver flags a scenario may set, with kubeadm's values by default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServerFlags {
+    /// --enable-admission-plugins (kubeadm: NodeRestriction).
+    pub enable_admission_plugins: Vec<String>,
+    /// --disable-admission-plugins.
+    #[serde(default)]
+    pub disable_admission_plugins: Vec<String>,
+    /// --anonymous-auth.
+    #[serde(default = "yes")]
+    pub anonymous_auth: bool,
+    /// The --token-auth-file's CSV: `token,user,uid,"group1,group2"` per line.
+    #[serde(default)]
+    pub token_auth_file: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ApiServerFlags {
+    fn default() -> Self {
+        ApiServerFlags {
+            enable_admission_plugins: vec!["NodeRestriction".into()],
+            disable_admission_plugins: vec![],
+            anonymous_auth: true,
+            token_auth_file: String::new(),
+        }
+    }
+}
+
+impl ApiServerFlags {
+    fn is_default(&self) -> bool {
+        *self == ApiServerFlags::default()
     }
 }
 
@@ -177,6 +221,10 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
     let mut api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
     api.encryption = spec.encryption.clone();
+    let flags = &spec.apiserver;
+    api.admission = Chain::new(&flags.enable_admission_plugins, &flags.disable_admission_plugins)?;
+    api.authn.anonymous = flags.anonymous_auth;
+    api.authn.static_tokens = parse_token_file(&flags.token_auth_file)?;
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     bootstrap.quota_bytes = spec.etcd_quota_bytes;

@@ -21,6 +21,7 @@ pub mod recorder;
 pub mod rng;
 pub mod scheduler;
 pub mod sort;
+pub mod static_pods;
 pub mod storage;
 pub mod time;
 pub mod trace;

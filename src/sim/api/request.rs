@@ -89,6 +89,8 @@ pub struct ApiRequest {
     pub grace_period_seconds: Option<i64>,
     /// `Impersonate-User` / `Impersonate-Group` headers (`kubectl --as`, `--as-group`).
     pub impersonate: Option<UserInfo>,
+    /// A non-resource request's path (`/healthz`, `/metrics`, `/version`); empty otherwise.
+    pub path: String,
 }
 
 impl ApiRequest {
@@ -105,7 +107,15 @@ impl ApiRequest {
             target_node: None,
             grace_period_seconds: None,
             impersonate: None,
+            path: String::new(),
         }
+    }
+
+    /// `GET /healthz` and the like: authorized by nonResourceURLs rules.
+    pub fn non_resource(path: &str) -> Self {
+        let mut req = ApiRequest::new(Verb::Get, &super::resource::NON_RESOURCE, "", "");
+        req.path = path.to_string();
+        req
     }
 
     pub fn with_body(mut self, body: Object) -> Self {
@@ -120,6 +130,9 @@ impl ApiRequest {
 
     /// The request line as it would appear in an audit log: `POST /api/v1/namespaces/default/pods`.
     pub fn line(&self) -> String {
+        if !self.path.is_empty() {
+            return format!("GET {}", self.path);
+        }
         let name = if self.verb == Verb::Create && self.subresource.is_empty() { "" } else { &self.name };
         let mut path = self.resource.path(&self.namespace, name);
         if !self.subresource.is_empty() {
@@ -210,6 +223,8 @@ pub enum ApiBody {
         items: Vec<Object>,
         resource_version: i64,
     },
+    /// A non-resource answer: `ok`, the metrics text, the version JSON.
+    Raw(String),
 }
 
 pub type ApiResponse = Result<ApiBody, Status>;

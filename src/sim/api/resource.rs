@@ -228,6 +228,18 @@ pub const RESOURCES: &[ResourceInfo] = &[
     },
 ];
 
+/// What a non-resource request (`/healthz`) names instead of a resource.
+pub const NON_RESOURCE: ResourceInfo = ResourceInfo {
+    plural: "",
+    singular: "",
+    short: &[],
+    kind: "",
+    group: "",
+    version: "",
+    namespaced: false,
+    etcd_prefix: "",
+};
+
 impl ResourceInfo {
     /// Looks a resource up the way kubectl does: plural, singular, short name or Kind.
     pub fn lookup(name: &str) -> Option<&'static ResourceInfo> {

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap_policy;
+pub mod metrics;
 pub mod registry;
 pub mod validation;
 
@@ -27,6 +28,8 @@ const AUTHN_US: u64 = 60;
 const AUTHZ_US: u64 = 40;
 const ADMISSION_US: u64 = 80;
 const VALIDATION_US: u64 = 50;
+/// What one admission plugin's step costs, inside the admission and validation stages.
+const ADMISSION_PLUGIN_US: u64 = 10;
 const CACHE_READ_US: u64 = 30;
 /// How many times a patch, binding or delete re-reads and retries after a compare failure
 /// (GuaranteedUpdate's loop).
@@ -54,6 +57,10 @@ struct InFlight {
     charges: Vec<super::api::ResourceQuota>,
     /// Who the request acts as, once authenticated (and impersonated).
     user: Option<UserInfo>,
+    /// When the request arrived, for apiserver_request_duration_seconds.
+    started: super::time::SimTime,
+    /// When its ResourceQuota evaluation began, for the admission latency metric.
+    quota_started: super::time::SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -111,6 +118,7 @@ pub struct ApiServer {
     pub authn: authn::Authenticator,
     /// --enable-admission-plugins / --disable-admission-plugins.
     pub admission: admission::Chain,
+    pub metrics: metrics::ApiMetrics,
 }
 
 impl ApiServer {
@@ -136,6 +144,7 @@ impl ApiServer {
             watch_req: None,
             authn: authn::Authenticator { static_tokens: BTreeMap::new(), sa_key, anonymous: true },
             admission: admission::Chain::default(),
+            metrics: Default::default(),
         }
     }
 
@@ -255,6 +264,8 @@ impl ApiServer {
                 retries: 0,
                 user: None,
                 charges: vec![],
+                started: ctx.now,
+                quota_started: ctx.now,
             },
         );
         if self.ready {
@@ -312,6 +323,10 @@ impl ApiServer {
                 if self.authorize(&attrs) == Decision::NoOpinion {
                     return self.deny(ctx, token, attrs.forbidden(f.req.verb == Verb::Create));
                 }
+                if !f.req.path.is_empty() {
+                    let resp = self.non_resource(&f.req.path);
+                    return self.finish(ctx, token, resp);
+                }
                 if f.req.resource.etcd_prefix.is_empty() || f.req.subresource == "token" {
                     let resp = self.review(ctx, &f, &user);
                     return self.finish(ctx, token, resp);
@@ -351,7 +366,15 @@ impl ApiServer {
                         Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)),
                     );
                 }
-                match admission::validate(&self.admission, &f.req, &plan.object, self) {
+                let mut trail = admission::Trail::new();
+                let validated = admission::validate(&self.admission, &f.req, &plan.object, self, &mut trail);
+                // ResourceQuota's time includes charging the quota; it is observed then.
+                trail.retain(|(p, rejected)| *p != "ResourceQuota" || *rejected);
+                self.observe_admission(&f.req, "validate", &trail);
+                if let Some(x) = self.inflight.get_mut(&token) {
+                    x.quota_started = ctx.now;
+                }
+                match validated {
                     Err(status) => {
                         ctx.phase("admission", format!("denied: {}", status.message));
                         self.finish(ctx, token, Err(status))
@@ -388,12 +411,25 @@ impl ApiServer {
         Some(o)
     }
 
+    fn observe_admission(&mut self, req: &ApiRequest, kind: &'static str, trail: &admission::Trail) {
+        let seconds = ADMISSION_PLUGIN_US as f64 / super::time::SECONDS as f64;
+        for (plugin, rejected) in trail {
+            self.metrics.admission(plugin, req, kind, *rejected, seconds);
+        }
+    }
+
     /// Charges the next quota (a compare-and-swap on its status), or stores the object once
     /// every quota is charged.
     fn charge_or_store(&mut self, ctx: &mut Ctx, token: u64) {
         let Some(f) = self.inflight.get_mut(&token) else { return };
         let Some(quota) = f.charges.pop() else {
-            if let Some(plan) = f.plan.clone() {
+            let quota_seconds = ctx.now.since(f.quota_started) as f64 / super::time::SECONDS as f64;
+            let (req, plan) = (f.req.clone(), f.plan.clone());
+            let namespaced_create = req.verb == Verb::Create && req.subresource.is_empty() && !req.namespace.is_empty();
+            if self.admission.on("ResourceQuota") && namespaced_create {
+                self.metrics.admission("ResourceQuota", &req, "validate", false, quota_seconds);
+            }
+            if let Some(plan) = plan {
                 self.store(ctx, token, plan);
             }
             return;
@@ -474,6 +510,20 @@ impl ApiServer {
     fn deny(&mut self, ctx: &mut Ctx, token: u64, status: Status) {
         ctx.phase("authorization", format!("denied: {}", status.message));
         self.finish(ctx, token, Err(status))
+    }
+
+    /// The apiserver's own endpoints.
+    fn non_resource(&self, path: &str) -> ApiResponse {
+        let (read_only, mutating) = self.inflight.values().fold((0, 0), |(r, m), f| match f.req.verb {
+            Verb::Get | Verb::List | Verb::Watch => (r + 1, m),
+            _ => (r, m + 1),
+        });
+        match path {
+            "/healthz" | "/livez" | "/readyz" => Ok(ApiBody::Raw("ok".into())),
+            "/metrics" => Ok(ApiBody::Raw(self.metrics.text(read_only, mutating))),
+            "/version" => Ok(ApiBody::Raw(version_json())),
+            _ => Err(Status { code: 404, reason: "NotFound", message: "404 page not found".into(), causes: vec![] }),
+        }
     }
 
     /// The kinds answered without storage: SelfSubjectAccessReview, SelfSubjectReview and
@@ -558,7 +608,10 @@ impl ApiServer {
                     registry::allocate_node_ports(&mut self.rng, svc, &used)?;
                 }
             }
-            admission::mutate(&self.admission, &f.req, &mut obj, self)?;
+            let mut trail = admission::Trail::new();
+            let mutated = admission::mutate(&self.admission, &f.req, &mut obj, self, &mut trail);
+            self.observe_admission(&f.req, "admit", &trail);
+            mutated?;
             return Ok(registry::create_plan(&f.req, obj));
         }
         let current = self.current(&f.req)?;
@@ -622,6 +675,13 @@ impl ApiServer {
             Ok(_) => "200 OK".to_string(),
             Err(s) => format!("{} {}", s.code, s.reason),
         };
+        let code = match &resp {
+            Ok(_) if f.req.verb == Verb::Create => 201,
+            Ok(_) => 200,
+            Err(s) => s.code,
+        };
+        let seconds = ctx.now.plus(delay_us).since(f.started) as f64 / super::time::SECONDS as f64;
+        self.metrics.observe(&f.req, code, seconds);
         let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
     }
@@ -795,6 +855,15 @@ impl ApiServer {
             ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
         }
     }
+}
+
+/// `/version`, as this cluster's kube-apiserver reports it.
+fn version_json() -> String {
+    let v = super::kubelet::KUBELET_VERSION;
+    let minor = v.split('.').nth(1).unwrap_or_default();
+    format!(
+        "{{\n  \"major\": \"1\",\n  \"minor\": \"{minor}\",\n  \"gitVersion\": \"{v}\",\n  \"goVersion\": \"go1.25.5\",\n  \"compiler\": \"gc\",\n  \"platform\": \"linux/amd64\"\n}}"
+    )
 }
 
 /// Field selectors the skeleton supports: `spec.nodeName` on pods and `metadata.name`.

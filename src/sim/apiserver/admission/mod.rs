@@ -47,8 +47,10 @@ pub const MODELLED: &[&str] =
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chain {
     pub enabled: Vec<String>,
-    /// The `--enable-admission-plugins` value, as the static pod manifest shows it.
+    /// The `--enable-admission-plugins` and `--disable-admission-plugins` values, as the
+    /// static pod manifest shows them.
     pub flag: Vec<String>,
+    pub disabled: Vec<String>,
 }
 
 impl Chain {
@@ -60,7 +62,7 @@ impl Chain {
         let mut enabled: Vec<String> = DEFAULT_ON.iter().map(|p| p.to_string()).collect();
         enabled.extend(enable.iter().filter(|p| !DEFAULT_ON.contains(&p.as_str())).cloned());
         enabled.retain(|p| !disable.contains(p));
-        Ok(Chain { enabled, flag: enable.to_vec() })
+        Ok(Chain { enabled, flag: enable.to_vec(), disabled: disable.to_vec() })
     }
 
     pub fn on(&self, plugin: &str) -> bool {
@@ -71,7 +73,11 @@ impl Chain {
 impl Default for Chain {
     /// kubeadm's kube-apiserver: `--enable-admission-plugins=NodeRestriction`.
     fn default() -> Self {
-        Chain::new(&["NodeRestriction".into()], &[]).unwrap_or(Chain { enabled: vec![], flag: vec![] })
+        Chain::new(&["NodeRestriction".into()], &[]).unwrap_or(Chain {
+            enabled: vec![],
+            flag: vec![],
+            disabled: vec![],
+        })
     }
 }
 
@@ -104,26 +110,51 @@ fn creating(req: &ApiRequest) -> bool {
     req.verb == Verb::Create && req.subresource.is_empty()
 }
 
+/// The plugins that ran on a request, and whether each rejected it (for the metrics).
+pub type Trail = Vec<(&'static str, bool)>;
+
+/// Runs `plugin` if enabled, noting it in the trail.
+fn step<T: Default>(
+    chain: &Chain,
+    plugin: &'static str,
+    trail: &mut Trail,
+    f: impl FnOnce() -> Result<T, Status>,
+) -> Result<T, Status> {
+    if !chain.on(plugin) {
+        return Ok(T::default());
+    }
+    let r = f();
+    trail.push((plugin, r.is_err()));
+    r
+}
+
 /// The mutating plugins, on the object a create is about to store.
-pub fn mutate(chain: &Chain, req: &ApiRequest, obj: &mut Object, lookup: &dyn Lookup) -> Result<(), Status> {
+pub fn mutate(
+    chain: &Chain,
+    req: &ApiRequest,
+    obj: &mut Object,
+    lookup: &dyn Lookup,
+    trail: &mut Trail,
+) -> Result<(), Status> {
     if !creating(req) {
         return Ok(());
     }
     let Object::Pod(pod) = obj else { return Ok(()) };
     let ns = pod.metadata.namespace.clone();
-    if chain.on("LimitRanger") {
+    step(chain, "LimitRanger", trail, || {
         for lr in lookup.namespaced("limitranges", &ns) {
             if let Object::LimitRange(lr) = lr {
                 limit_ranger::default_pod(pod, lr);
             }
         }
-    }
-    if chain.on("ServiceAccount") {
+        Ok(())
+    })?;
+    step(chain, "ServiceAccount", trail, || {
         let accounts = lookup.namespaced("serviceaccounts", &ns);
         service_account::admit(pod, |name| accounts.iter().any(|a| a.meta().name == name))
-            .map_err(|e| forbidden(req, e))?;
-    }
-    if chain.on("Priority") {
+            .map_err(|e| forbidden(req, e))
+    })?;
+    step(chain, "Priority", trail, || {
         let classes: Vec<_> = lookup
             .cluster("priorityclasses")
             .into_iter()
@@ -132,12 +163,12 @@ pub fn mutate(chain: &Chain, req: &ApiRequest, obj: &mut Object, lookup: &dyn Lo
                 _ => None,
             })
             .collect();
-        priority::admit(pod, &classes).map_err(|e| forbidden(req, e))?;
-    }
-    if chain.on("DefaultTolerationSeconds") {
+        priority::admit(pod, &classes).map_err(|e| forbidden(req, e))
+    })?;
+    step(chain, "DefaultTolerationSeconds", trail, || {
         default_toleration_seconds::admit(pod);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The validating plugins. Returns the quotas to charge, with their new usage.
@@ -146,32 +177,39 @@ pub fn validate(
     req: &ApiRequest,
     obj: &Object,
     lookup: &dyn Lookup,
+    trail: &mut Trail,
 ) -> Result<Vec<ResourceQuota>, Status> {
     if !creating(req) {
         return Ok(vec![]);
     }
     let ns = obj.meta().namespace.clone();
-    if let (true, Object::Pod(pod)) = (chain.on("LimitRanger"), obj) {
-        let mut errs = Vec::new();
-        for lr in lookup.namespaced("limitranges", &ns) {
-            if let Object::LimitRange(lr) = lr {
-                errs.extend(limit_ranger::validate_pod(pod, lr));
+    if let Object::Pod(pod) = obj {
+        step(chain, "LimitRanger", trail, || {
+            let mut errs = Vec::new();
+            for lr in lookup.namespaced("limitranges", &ns) {
+                if let Object::LimitRange(lr) = lr {
+                    errs.extend(limit_ranger::validate_pod(pod, lr));
+                }
             }
-        }
-        if !errs.is_empty() {
-            return Err(forbidden(req, aggregate(&errs)));
-        }
+            if errs.is_empty() {
+                Ok(())
+            } else {
+                Err(forbidden(req, aggregate(&errs)))
+            }
+        })?;
     }
-    if !chain.on("ResourceQuota") || ns.is_empty() {
+    if ns.is_empty() {
         return Ok(vec![]);
     }
-    let quotas: Vec<&ResourceQuota> = lookup
-        .namespaced("resourcequotas", &ns)
-        .into_iter()
-        .filter_map(|o| match o {
-            Object::ResourceQuota(q) => Some(q),
-            _ => None,
-        })
-        .collect();
-    resource_quota::admit(obj, &quotas).map_err(|e| forbidden(req, e))
+    step(chain, "ResourceQuota", trail, || {
+        let quotas: Vec<&ResourceQuota> = lookup
+            .namespaced("resourcequotas", &ns)
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::ResourceQuota(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        resource_quota::admit(obj, &quotas).map_err(|e| forbidden(req, e))
+    })
 }

@@ -22,6 +22,9 @@ pub struct Attributes {
 
 impl Attributes {
     pub fn of(user: &UserInfo, req: &ApiRequest) -> Self {
+        if !req.path.is_empty() {
+            return Attributes { user: user.clone(), verb: "get".into(), path: req.path.clone(), ..Default::default() };
+        }
         Attributes {
             user: user.clone(),
             verb: req.verb.as_str().to_string(),
