@@ -242,6 +242,25 @@ await test('a powered-off node goes NotReady and is tainted unreachable', async 
   if (!events.includes('Node worker-1 status is now: NodeNotReady')) throw new Error(events);
 });
 
+await test('RBAC denies, impersonation and service-account tokens work from the console', async (page) => {
+  await open(page);
+  const denied = await command(page, 'kubectl --as=alice get pods');
+  if (!denied.includes('User "alice" cannot list resource "pods" in API group "" in the namespace "default"')) throw new Error(denied);
+  await page.screenshot({ path: path.join(artifacts, 'apiserver-denied.png') });
+  await command(page, 'kubectl create rolebinding alice-view --clusterrole=view --user=alice');
+  await page.waitForTimeout(1500);
+  const yes = await command(page, 'kubectl --as=alice auth can-i list pods');
+  if (yes.trim() !== 'yes') throw new Error(yes);
+  await command(page, 'kubectl create serviceaccount ci');
+  await page.waitForTimeout(500);
+  const token = (await command(page, 'kubectl create token ci')).trim();
+  if (token.split('.').length !== 3) throw new Error(token);
+  const who = await command(page, `kubectl --token=${token} auth whoami`);
+  if (!who.includes('system:serviceaccount:default:ci')) throw new Error(who);
+  const anon = await command(page, 'curl -k https://10.0.0.10:6443/metrics');
+  if (!anon.includes('cannot get path \\"/metrics\\"')) throw new Error(anon);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

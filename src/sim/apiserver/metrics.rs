@@ -4,18 +4,17 @@
 //! admission controller duration), and apiserver_current_inflight_requests.
 
 use crate::sim::api::request::{ApiRequest, Verb};
-use crate::sim::metrics::{Exposition, Histogram};
-use std::collections::BTreeMap;
+use crate::sim::metrics::{Exposition, Histogram, Series};
 
 /// (verb, group, version, resource, subresource, scope).
 type RequestKey = (&'static str, &'static str, &'static str, &'static str, String, &'static str);
 
 #[derive(Clone, Debug, Default)]
 pub struct ApiMetrics {
-    requests: BTreeMap<(RequestKey, u16), u64>,
-    durations: BTreeMap<RequestKey, Histogram>,
-    /// (plugin, operation, rejected) — the validating or admitting step.
-    admission: BTreeMap<(&'static str, &'static str, bool, &'static str), Histogram>,
+    requests: Series<(RequestKey, u16), u64>,
+    durations: Series<RequestKey, Histogram>,
+    /// (plugin, operation, rejected, type) — type is the validating or admitting step.
+    admission: Series<(&'static str, &'static str, bool, &'static str), Histogram>,
 }
 
 /// The verb label: LIST and WATCH are told apart from GET; POST, PUT, PATCH, DELETE.
@@ -57,9 +56,9 @@ impl ApiMetrics {
     /// A finished request (non-resource requests count under their path, as upstream).
     pub fn observe(&mut self, req: &ApiRequest, code: u16, seconds: f64) {
         let k = key(req);
-        *self.requests.entry((k.clone(), code)).or_default() += 1;
+        *self.requests.get_or((k.clone(), code), || 0) += 1;
         if req.verb != Verb::Watch {
-            self.durations.entry(k).or_insert_with(|| Histogram::new(DURATION_BUCKETS.to_vec())).observe(seconds);
+            self.durations.get_or(k, || Histogram::new(DURATION_BUCKETS.to_vec())).observe(seconds);
         }
     }
 
@@ -78,16 +77,16 @@ impl ApiMetrics {
             _ => "UPDATE",
         };
         self.admission
-            .entry((plugin, operation, rejected, kind))
-            .or_insert_with(|| Histogram::new(ADMISSION_BUCKETS.to_vec()))
+            .get_or((plugin, operation, rejected, kind), || Histogram::new(ADMISSION_BUCKETS.to_vec()))
             .observe(seconds);
     }
 
     pub fn text(&self, read_only_inflight: usize, mutating_inflight: usize) -> String {
         let mut e = Exposition::default();
-        let code_strings: Vec<String> = self.requests.keys().map(|(_, c)| c.to_string()).collect();
+        let code_strings: Vec<String> = self.requests.0.iter().map(|((_, c), _)| c.to_string()).collect();
         let requests: Vec<_> = self
             .requests
+            .0
             .iter()
             .zip(&code_strings)
             .map(|(((k, _), n), code)| (labels(k, Some(code)), *n as f64))
@@ -98,7 +97,7 @@ impl ApiMetrics {
             "counter",
             &requests,
         );
-        let durations: Vec<_> = self.durations.iter().map(|(k, h)| (labels(k, None), h)).collect();
+        let durations: Vec<_> = self.durations.0.iter().map(|(k, h)| (labels(k, None), h)).collect();
         e.histograms(
             "apiserver_request_duration_seconds",
             "[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.",
@@ -106,6 +105,7 @@ impl ApiMetrics {
         );
         let admission: Vec<_> = self
             .admission
+            .0
             .iter()
             .map(|((name, op, rejected, kind), h)| {
                 let rejected = if *rejected { "true" } else { "false" };

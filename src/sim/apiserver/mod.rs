@@ -360,11 +360,9 @@ impl ApiServer {
                     super::etcd::TxnAction::Delete => vec![],
                 };
                 if !errs.is_empty() {
-                    return self.finish(
-                        ctx,
-                        token,
-                        Err(Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs)),
-                    );
+                    let status = Status::invalid(plan.object.kind(), &plan.object.meta().name, &errs);
+                    ctx.phase("validation", format!("422: {}", status.message));
+                    return self.finish(ctx, token, Err(status));
                 }
                 let mut trail = admission::Trail::new();
                 let validated = admission::validate(&self.admission, &f.req, &plan.object, self, &mut trail);

@@ -32,6 +32,31 @@ impl Histogram {
     }
 }
 
+/// Labelled series in first-seen order: a few dozen label sets at most, and much less code in
+/// the page than a BTreeMap per key type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series<K, V>(pub Vec<(K, V)>);
+
+impl<K, V> Default for Series<K, V> {
+    fn default() -> Self {
+        Series(Vec::new())
+    }
+}
+
+impl<K: PartialEq, V> Series<K, V> {
+    /// The series for `key`, made by `make` the first time.
+    pub fn get_or(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.0.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.0.push((key, make()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
 /// Builds a text exposition.
 #[derive(Default)]
 pub struct Exposition {

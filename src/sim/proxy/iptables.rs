@@ -9,7 +9,6 @@
 //! Not rendered yet: externalTrafficPolicy: Local (KUBE-SVL), LoadBalancer firewall chains
 //! (KUBE-FW), session affinity, the filter table (REJECT for services without endpoints).
 
-use data_encoding::BASE32;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -31,7 +30,7 @@ pub struct ServicePort {
 /// portProtoHash and its endpoint variant: base32(sha256(text))[:16].
 pub fn chain_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    BASE32.encode(&digest)[..16].to_string()
+    base32::encode(base32::Alphabet::Rfc4648 { padding: true }, &digest)[..16].to_string()
 }
 
 pub fn service_chain(p: &ServicePort) -> String {

@@ -104,6 +104,9 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
             Some(e) => super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), &etcd_names),
             None => draw_component(f, c, r, phase),
         }
+        if c.role == Role::ApiServer {
+            super::apiserver::draw_pipeline(f, c.id, r);
+        }
     }
     draw_pods(f, slots);
     draw_node_health(f);
@@ -145,11 +148,11 @@ fn draw_links(f: &Frame) {
     }
 }
 
-/// The latest phase of each component still inside the glow window.
-fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
-    let window = (PHASE_GLOW_WALL_S * f.speed * 1e6) as u64;
+/// Visits the phases that started within the last `wall_s` wall seconds, newest first, with
+/// their age as a fraction of that window.
+pub fn recent_phases<'a>(f: &'a Frame, wall_s: f64, mut visit: impl FnMut(u32, &'a str, &'a str, f64)) {
+    let window = (wall_s * f.speed * 1e6) as u64;
     let since = f.now.0.saturating_sub(window);
-    let mut out = BTreeMap::new();
     for rec in f.trace.recent().rev() {
         if rec.at().0 < since {
             break;
@@ -157,10 +160,18 @@ fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
         if let TraceRecord::Phase { at, component, phase, detail } = rec {
             if at.0 <= f.now.0 {
                 let age = (f.now.0 - at.0) as f64 / window.max(1) as f64;
-                out.entry(*component).or_insert((phase.as_str(), detail.as_str(), age));
+                visit(*component, phase.as_str(), detail.as_str(), age);
             }
         }
     }
+}
+
+/// The latest phase of each component still inside the glow window.
+fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
+    let mut out = BTreeMap::new();
+    recent_phases(f, PHASE_GLOW_WALL_S, |component, phase, detail, age| {
+        out.entry(component).or_insert((phase, detail, age));
+    });
     out
 }
 
