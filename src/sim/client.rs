@@ -6,6 +6,7 @@ use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::event::{ComponentId, MsgKind, Payload};
 use super::Ctx;
+use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 
 /// Sends requests to kube-apiserver and remembers what each was for.
@@ -14,12 +15,12 @@ pub struct ApiClient<T> {
     pub apiserver: ComponentId,
     pub cred: Credential,
     next_id: u64,
-    pending: BTreeMap<u64, T>,
+    pending: VecMap<u64, T>,
 }
 
 impl<T> ApiClient<T> {
     pub fn new(apiserver: ComponentId, cred: Credential) -> Self {
-        ApiClient { apiserver, cred, next_id: 1, pending: BTreeMap::new() }
+        ApiClient { apiserver, cred, next_id: 1, pending: VecMap::new() }
     }
 
     /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.

@@ -26,6 +26,7 @@ pub mod storage;
 pub mod time;
 pub mod trace;
 pub mod user;
+pub mod vecmap;
 pub mod view;
 
 use component::{Component, ComponentInfo};

@@ -3,8 +3,9 @@
 
 use super::event::ComponentId;
 use super::rng::{Draw, SimRng};
+use crate::sim::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A latency distribution: a base plus uniform jitter, in microseconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
@@ -72,7 +73,7 @@ pub struct Network {
     partitions: BTreeSet<(u32, u32)>,
     pub chaos: Chaos,
     /// What happens to the next message on a link (an operator's targeted fault).
-    next_on_link: BTreeMap<(ComponentId, ComponentId), LinkFault>,
+    next_on_link: VecMap<(ComponentId, ComponentId), LinkFault>,
     rng: SimRng,
 }
 
@@ -99,7 +100,7 @@ impl Network {
             hosts: Vec::new(),
             partitions: BTreeSet::new(),
             chaos: Chaos::default(),
-            next_on_link: BTreeMap::new(),
+            next_on_link: VecMap::new(),
             rng,
         }
     }

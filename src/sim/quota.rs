@@ -7,7 +7,7 @@
 use crate::sim::api::quantity::{format_milli, is_binary, parse_milli};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{Container, Object, Pod, ResourceList, ResourceQuota};
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 /// An amount in milli-units, remembering whether it is written in binary SI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl Amount {
     }
 }
 
-pub type Usage = BTreeMap<String, Amount>;
+pub type Usage = VecMap<String, Amount>;
 
 /// The pod's total of one resource in requests or limits: the sum over containers, at least
 /// the largest init container (the effective request), plus overhead for requests.

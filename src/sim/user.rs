@@ -6,13 +6,13 @@ use super::api::request::{ApiRequest, ApiResponse, Credential};
 use super::client::ApiClient;
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 #[derive(Clone, Debug)]
 pub struct UserClient {
     client: ApiClient<u64>,
     outbox: Vec<(u64, ApiRequest, Option<Credential>)>,
-    pub responses: BTreeMap<u64, ApiResponse>,
+    pub responses: VecMap<u64, ApiResponse>,
 }
 
 impl UserClient {
@@ -21,7 +21,7 @@ impl UserClient {
             common_name: "kubernetes-admin".into(),
             organizations: vec!["kubeadm:cluster-admins".into()],
         };
-        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: BTreeMap::new() }
+        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: VecMap::new() }
     }
 
     /// Who this client authenticates as, for the views.

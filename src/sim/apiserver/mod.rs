@@ -142,7 +142,7 @@ impl ApiServer {
             compact_to: 0,
             encryption: None,
             watch_req: None,
-            authn: authn::Authenticator { static_tokens: BTreeMap::new(), sa_key, anonymous: true },
+            authn: authn::Authenticator { static_tokens: super::vecmap::VecMap::new(), sa_key, anonymous: true },
             admission: admission::Chain::default(),
             metrics: Default::default(),
         }

@@ -12,7 +12,6 @@ use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{Condition, Job, JobStatus, Object, ObjectMeta, OwnerReference, Pod};
 use crate::sim::client::Informer;
 use crate::sim::time::SimTime;
-use std::collections::BTreeMap;
 
 pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
 
@@ -54,7 +53,13 @@ fn condition(type_: &str, reason: &str, message: &str, now: SimTime) -> Conditio
     }
 }
 
-pub fn sync(key: &str, jobs: &Informer, pods: &Informer, expectations: &BTreeMap<String, i32>, now: SimTime) -> Sync {
+pub fn sync(
+    key: &str,
+    jobs: &Informer,
+    pods: &Informer,
+    expectations: &super::replicaset::Expectations,
+    now: SimTime,
+) -> Sync {
     let mut out = Sync { requests: vec![], event: None, creating: 0 };
     let Some(Object::Job(job)) = jobs.store.get(key) else { return out };
     let finished = job.condition("Complete").is_some() || job.condition("Failed").is_some();

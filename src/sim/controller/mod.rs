@@ -25,7 +25,7 @@ use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 use workqueue::WorkQueue;
 
 /// Time one worker spends on one key, in µs.
@@ -117,19 +117,19 @@ pub struct ControllerManager {
     pub clusterroles: Informer,
     pub resourcequotas: Informer,
     /// Job pods created but not yet seen on the watch, per Job key.
-    job_expectations: BTreeMap<String, i32>,
+    job_expectations: VecMap<String, i32>,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
-    rounds: BTreeMap<String, namespace::Round>,
-    pub queues: BTreeMap<Loop, WorkQueue>,
+    rounds: VecMap<String, namespace::Round>,
+    pub queues: VecMap<Loop, WorkQueue>,
     /// Node lifecycle: what was last seen of each node's heartbeat.
-    health: BTreeMap<String, nodelifecycle::Health>,
+    health: VecMap<String, nodelifecycle::Health>,
     /// Taint eviction: pods marked for deletion, with when.
-    evictions: BTreeMap<String, SimTime>,
+    evictions: VecMap<String, SimTime>,
     /// One event recorder per controller, by its event source name.
-    recorders: BTreeMap<&'static str, Recorder>,
+    recorders: VecMap<&'static str, Recorder>,
     expectations: replicaset::Expectations,
     working: bool,
-    retries: BTreeMap<u64, (Loop, String)>,
+    retries: VecMap<u64, (Loop, String)>,
     next_retry: u64,
 }
 
@@ -155,11 +155,11 @@ impl ControllerManager {
             serviceaccounts: informer("serviceaccounts"),
             clusterroles: informer("clusterroles"),
             resourcequotas: informer("resourcequotas"),
-            job_expectations: BTreeMap::new(),
-            rounds: BTreeMap::new(),
-            health: BTreeMap::new(),
-            evictions: BTreeMap::new(),
-            recorders: BTreeMap::new(),
+            job_expectations: VecMap::new(),
+            rounds: VecMap::new(),
+            health: VecMap::new(),
+            evictions: VecMap::new(),
+            recorders: VecMap::new(),
             queues: [
                 Loop::Deployment,
                 Loop::ReplicaSet,
@@ -175,9 +175,9 @@ impl ControllerManager {
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
             .collect(),
-            expectations: BTreeMap::new(),
+            expectations: VecMap::new(),
             working: false,
-            retries: BTreeMap::new(),
+            retries: VecMap::new(),
             next_retry: 1,
         }
     }

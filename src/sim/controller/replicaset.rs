@@ -7,13 +7,13 @@ use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{Object, ObjectMeta, OwnerReference, Pod, ReplicaSetStatus};
 use crate::sim::client::Informer;
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 /// Upstream burstReplicas: at most this many creations or deletions per sync.
 pub const BURST_REPLICAS: i32 = 500;
 
 /// Outstanding creations/deletions per ReplicaSet key (ControllerExpectations).
-pub type Expectations = BTreeMap<String, i32>;
+pub type Expectations = VecMap<String, i32>;
 
 pub fn is_active(p: &Pod) -> bool {
     !p.is_terminal() && p.metadata.deletion_timestamp.is_none()

@@ -6,7 +6,8 @@
 
 use crate::sim::metrics::Histogram;
 use crate::sim::time::{SimTime, SECONDS};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::sim::vecmap::VecMap;
+use std::collections::{BTreeSet, VecDeque};
 
 pub const BASE_DELAY_US: u64 = 5_000;
 pub const MAX_DELAY_US: u64 = 1_000_000_000;
@@ -18,7 +19,7 @@ pub const BUCKET_BURST: u64 = 100;
 pub struct WorkQueue {
     queue: VecDeque<(String, SimTime)>,
     dirty: BTreeSet<String>,
-    failures: BTreeMap<String, u32>,
+    failures: VecMap<String, u32>,
     /// The token bucket as of `bucket_at`: tokens in millitokens, so refills stay exact.
     bucket_milli: u64,
     bucket_at: SimTime,
@@ -34,7 +35,7 @@ impl Default for WorkQueue {
         WorkQueue {
             queue: VecDeque::new(),
             dirty: BTreeSet::new(),
-            failures: BTreeMap::new(),
+            failures: VecMap::new(),
             bucket_milli: BUCKET_BURST * 1000,
             bucket_at: SimTime::ZERO,
             adds_total: 0,

@@ -13,9 +13,9 @@ use super::metrics::{Exposition, Histogram};
 use super::rng::{Draw, SimRng};
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
+use crate::sim::vecmap::VecMap;
 pub use mvcc::{Compare, EventType, KeyValue, KvOp, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
 use raft::{Config, Entry, HardState, MsgType, Raft, Role};
-use std::collections::BTreeMap;
 
 pub type RaftMessage = raft::Message<Proposal>;
 
@@ -136,9 +136,9 @@ pub struct EtcdMember {
     last_commit: u64,
     /// Client transactions and reads this member is serving, with their deadline (etcd's
     /// ReqTimeout).
-    pending: BTreeMap<(ComponentId, u64), SimTime>,
+    pending: VecMap<(ComponentId, u64), SimTime>,
     /// Linearizable reads by ReadIndex context: who asked, and the read index once known.
-    reads: BTreeMap<u64, (ComponentId, u64, Option<u64>)>,
+    reads: VecMap<u64, (ComponentId, u64, Option<u64>)>,
     next_read: u64,
     rng_seed: SimRng,
     pub metrics: EtcdMetrics,
@@ -180,8 +180,8 @@ impl EtcdMember {
             waiting: Vec::new(),
             last_leader: None,
             last_commit: 0,
-            pending: BTreeMap::new(),
-            reads: BTreeMap::new(),
+            pending: VecMap::new(),
+            reads: VecMap::new(),
             next_read: 1,
             rng_seed: rng,
             metrics: EtcdMetrics::new(peers_len),

@@ -13,8 +13,9 @@
 //! applies [`Raft::committed_to_apply`]. Member ids are 0-based indices.
 
 use super::super::rng::{Draw, SimRng};
+use crate::sim::vecmap::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub type Id = usize;
 
@@ -266,7 +267,7 @@ pub struct Raft<T> {
     /// Highest index durable in this member's WAL.
     pub stable: u64,
     pub progress: Vec<Progress>,
-    votes: BTreeMap<Id, bool>,
+    votes: VecMap<Id, bool>,
     pub election_elapsed: u32,
     heartbeat_elapsed: u32,
     pub randomized_election_timeout: u32,
@@ -295,7 +296,7 @@ impl<T: Clone> Raft<T> {
             applied: 0,
             stable: 0,
             progress: vec![Progress::new(1); size],
-            votes: BTreeMap::new(),
+            votes: VecMap::new(),
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             randomized_election_timeout: config.election_tick,

@@ -3,11 +3,11 @@
 //! running), and the CRI calls made, by operation type.
 
 use crate::sim::metrics::{Exposition, Histogram};
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 #[derive(Clone, Debug)]
 pub struct KubeletMetrics {
-    pub runtime_operations: BTreeMap<&'static str, u64>,
+    pub runtime_operations: VecMap<&'static str, u64>,
     pub pod_start: Histogram,
 }
 
@@ -18,7 +18,7 @@ impl Default for KubeletMetrics {
             0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 180.0, 240.0, 300.0, 360.0,
             480.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0,
         ];
-        KubeletMetrics { runtime_operations: BTreeMap::new(), pod_start: Histogram::new(bounds.to_vec()) }
+        KubeletMetrics { runtime_operations: VecMap::new(), pod_start: Histogram::new(bounds.to_vec()) }
     }
 }
 

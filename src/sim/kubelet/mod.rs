@@ -19,6 +19,7 @@ use super::recorder::Recorder;
 use super::rng::SimRng;
 use super::time::SECONDS;
 use super::Ctx;
+use crate::sim::vecmap::VecMap;
 use cni::Ipam;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,7 +66,7 @@ pub struct Kubelet {
     client: ApiClient<Tag>,
     pub pods: Informer,
     /// Pod workers by pod uid.
-    pub workers: BTreeMap<String, PodWorker>,
+    pub workers: VecMap<String, PodWorker>,
     pub images: BTreeSet<String>,
     /// An image was pulled since the node status last listed the images.
     images_changed: bool,
@@ -98,7 +99,7 @@ impl Kubelet {
             config,
             client: ApiClient::new(apiserver, cred),
             pods,
-            workers: BTreeMap::new(),
+            workers: VecMap::new(),
             images: BTreeSet::new(),
             images_changed: false,
             ipam: Ipam::new(index),

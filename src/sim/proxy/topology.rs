@@ -3,6 +3,7 @@
 //! terminating — narrowed to the node's zone by topology hints when every ready endpoint has
 //! hints and one is for this zone, and to the node's own endpoints for a Local traffic policy.
 
+use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
@@ -113,7 +114,7 @@ pub fn categorize(eps: &[Endpoint], policy: &Policy, node_labels: &BTreeMap<Stri
     }
     // Remote endpoints only in the cluster set, terminating or off-zone local ones only in
     // the local set: merge them.
-    let mut merged: BTreeMap<String, Endpoint> = BTreeMap::new();
+    let mut merged: VecMap<String, Endpoint> = VecMap::new();
     for e in cluster.into_iter().chain(local) {
         merged.insert(e.addr.clone(), e);
     }

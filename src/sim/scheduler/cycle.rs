@@ -14,6 +14,7 @@ use super::plugins::{
 use super::profile::{num_feasible_nodes_to_find, Profile};
 use crate::sim::api::{LabelSelector, Pod, PreferredSchedulingTerm};
 use crate::sim::rng::{Draw, SimRng};
+use crate::sim::vecmap::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What PreFilter and PreScore computed for this pod (framework.CycleState).
@@ -403,7 +404,7 @@ pub fn fit_error(total: usize, d: &Diagnosis) -> String {
     if !d.pre_filter_msg.is_empty() {
         out += &format!(" {}.", d.pre_filter_msg);
     } else {
-        let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut histogram: VecMap<&str, usize> = VecMap::new();
         for (_, s) in &d.node_status {
             for r in &s.reasons {
                 *histogram.entry(r).or_insert(0) += 1;

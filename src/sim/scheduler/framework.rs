@@ -5,6 +5,7 @@
 use crate::sim::api::meta::cache_key;
 use crate::sim::api::quantity::{parse_milli, parse_value};
 use crate::sim::api::{LabelSelector, Labels, Node, Pod, ResourceList};
+use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -341,11 +342,11 @@ pub struct Snapshot {
     index: BTreeMap<String, usize>,
     /// Image name → number of nodes that hold it (ImageLocality's spread factor).
     pub image_nodes: BTreeMap<String, i64>,
-    pub namespaces: BTreeMap<String, Labels>,
+    pub namespaces: VecMap<String, Labels>,
     /// Pod key → node name, for pods placed (bound or assumed) on a node.
     placed: BTreeMap<String, String>,
     /// Selectors of Services and ReplicaSets per namespace, for default spreading.
-    pub owner_selectors: BTreeMap<String, Vec<LabelSelector>>,
+    pub owner_selectors: VecMap<String, Vec<LabelSelector>>,
     /// Placed pods with pod (anti-)affinity, and with required anti-affinity, over all nodes
     /// (upstream's havePodsWithAffinity lists): when zero, InterPodAffinity need not scan.
     pub pods_with_affinity: usize,

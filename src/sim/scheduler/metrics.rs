@@ -9,7 +9,7 @@ use super::cycle::Explain;
 use super::plugins::Plugin;
 use super::profile::Profile;
 use crate::sim::metrics::{Exposition, Histogram};
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 /// Modelled cost of each extension point, µs.
 const PRE_FILTER_US: f64 = 20.0;
@@ -23,26 +23,26 @@ const CYCLE_BASE_US: f64 = 300.0;
 
 #[derive(Clone, Debug)]
 pub struct SchedulerMetrics {
-    attempts_total: BTreeMap<&'static str, u64>,
+    attempts_total: VecMap<&'static str, u64>,
     attempt_duration: Histogram,
     pub preemption_victims: Histogram,
     pub sli_duration: Histogram,
     /// By (extension point, status).
-    points: BTreeMap<(&'static str, &'static str), Histogram>,
+    points: VecMap<(&'static str, &'static str), Histogram>,
     /// By (plugin, extension point, status).
-    plugins: BTreeMap<(&'static str, &'static str, &'static str), Histogram>,
+    plugins: VecMap<(&'static str, &'static str, &'static str), Histogram>,
     cycles: u64,
 }
 
 impl Default for SchedulerMetrics {
     fn default() -> Self {
         SchedulerMetrics {
-            attempts_total: BTreeMap::new(),
+            attempts_total: VecMap::new(),
             attempt_duration: Histogram::exponential(0.001, 2.0, 15),
             preemption_victims: Histogram::exponential(1.0, 2.0, 7),
             sli_duration: Histogram::exponential(0.01, 2.0, 20),
-            points: BTreeMap::new(),
-            plugins: BTreeMap::new(),
+            points: VecMap::new(),
+            plugins: VecMap::new(),
             cycles: 0,
         }
     }

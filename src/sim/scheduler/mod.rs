@@ -28,12 +28,13 @@ use super::recorder::{self, Recorder};
 use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
+use crate::sim::vecmap::VecMap;
 use cycle::{fit_error, Cycle, Explain, Outcome};
 use framework::{priority, Snapshot};
 use plugins::{coscheduling, scheduling_gates};
 use profile::Profile;
 use queue::SchedulingQueue;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Time from a pod entering activeQ to its scheduling cycle, in µs.
@@ -84,7 +85,7 @@ pub struct Scheduler {
     rng: SimRng,
     recorder: Recorder,
     /// Pods waiting at Permit, by key.
-    waiting: BTreeMap<String, Waiting>,
+    waiting: VecMap<String, Waiting>,
     /// Latest attempt per pod, oldest first.
     pub attempts: VecDeque<(String, Attempt)>,
     pub scheduled_total: u64,
@@ -110,7 +111,7 @@ impl Scheduler {
             flush_at: None,
             rng,
             recorder: Recorder::new("default-scheduler", ""),
-            waiting: BTreeMap::new(),
+            waiting: VecMap::new(),
             attempts: VecDeque::new(),
             scheduled_total: 0,
             metrics: Default::default(),
@@ -234,7 +235,7 @@ impl Scheduler {
     }
 
     fn rebuild_owner_selectors(&mut self) {
-        let mut map: BTreeMap<String, Vec<LabelSelector>> = BTreeMap::new();
+        let mut map: VecMap<String, Vec<LabelSelector>> = VecMap::new();
         for inf in &self.informers[3..] {
             for o in inf.objects() {
                 let sel = match o {

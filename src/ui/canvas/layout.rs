@@ -2,8 +2,8 @@
 //! objects come and go; pods keep the slot they were first given on their node.
 
 use crate::sim::component::Role;
+use crate::sim::vecmap::VecMap;
 use crate::sim::view::ClusterView;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Rect {
@@ -31,9 +31,9 @@ pub struct Layout {
     pub boxes: Vec<Option<Rect>>,
     pub regions: Vec<Region>,
     /// The pod area of each node.
-    pub pod_areas: BTreeMap<String, Rect>,
+    pub pod_areas: VecMap<String, Rect>,
     /// The whole region of each worker node.
-    pub node_rects: BTreeMap<String, Rect>,
+    pub node_rects: VecMap<String, Rect>,
     /// Where pods waiting for a node are shown (None in views without pods).
     pub pending_area: Option<Rect>,
     pub world: Rect,
@@ -154,7 +154,7 @@ fn raft_ring(view: &ClusterView) -> Layout {
 /// Remembers which slot of its node each pod occupies, so pods never move once placed.
 #[derive(Clone, Debug, Default)]
 pub struct PodSlots {
-    slots: BTreeMap<String, BTreeMap<String, usize>>,
+    slots: VecMap<String, VecMap<String, usize>>,
 }
 
 impl PodSlots {

@@ -31,7 +31,7 @@ pub fn admit(obj: &Object, quotas: &[&ResourceQuota]) -> Result<Vec<ResourceQuot
         let (mut requested, mut used_shown, mut limited) = (Vec::new(), Vec::new(), Vec::new());
         let mut next = (*q).clone();
         for (r, hard) in tracked {
-            let add = delta[r];
+            let Some(&add) = delta.get(r.as_str()) else { continue };
             let used = q.status.used.get(r).map_or(Amount::default(), |u| Amount::parse(u));
             let total = used.plus(add);
             if total.milli > Amount::parse(hard).milli {

@@ -8,12 +8,12 @@ pub mod serviceaccount;
 
 use crate::sim::api::request::{Credential, UserInfo};
 use crate::sim::time::SimTime;
-use std::collections::BTreeMap;
+use crate::sim::vecmap::VecMap;
 
 #[derive(Clone, Debug)]
 pub struct Authenticator {
     /// Bearer token → user, from the token file.
-    pub static_tokens: BTreeMap<String, UserInfo>,
+    pub static_tokens: VecMap<String, UserInfo>,
     /// The service-account signing key.
     pub sa_key: Vec<u8>,
     pub anonymous: bool,
@@ -56,8 +56,8 @@ impl Authenticator {
 }
 
 /// Parses a `--token-auth-file`: CSV lines `token,user,uid[,"group1,group2"]`.
-pub fn parse_token_file(text: &str) -> Result<BTreeMap<String, UserInfo>, String> {
-    let mut out = BTreeMap::new();
+pub fn parse_token_file(text: &str) -> Result<VecMap<String, UserInfo>, String> {
+    let mut out = VecMap::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let (head, groups) = match line.split_once(",\"") {
             Some((h, g)) => (h, g.trim_end_matches('"')),

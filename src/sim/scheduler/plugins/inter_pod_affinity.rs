@@ -29,7 +29,12 @@ type Topology = BTreeMap<(String, String), i64>;
 
 /// Whether `target` is selected by a term that `owner` carries: the term's namespaces (or
 /// namespaceSelector; both empty means the owner's namespace) and its label selector.
-fn term_matches(term: &PodAffinityTerm, owner: &Pod, target: &Pod, namespaces: &BTreeMap<String, Labels>) -> bool {
+fn term_matches(
+    term: &PodAffinityTerm,
+    owner: &Pod,
+    target: &Pod,
+    namespaces: &crate::sim::vecmap::VecMap<String, Labels>,
+) -> bool {
     let ns = &target.metadata.namespace;
     let in_ns = if term.namespaces.is_empty() && term.namespace_selector.is_none() {
         *ns == owner.metadata.namespace

@@ -1,0 +1,201 @@
+//! An ordered map on a sorted Vec, for the model's many small maps (queues, pending requests,
+//! per-node or per-plugin state). Same ordering and iteration as BTreeMap, so swapping one for
+//! the other changes no trace; but where every BTreeMap<K, V> brings several KB of node code
+//! per key and value type into the page, this is a binary search and a Vec insert. Not for
+//! large maps under heavy insertion (inserts shift the tail): the watch cache and informer
+//! stores stay BTreeMaps.
+
+use std::borrow::Borrow;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecMap<K, V> {
+    items: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap { items: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    pub fn new() -> Self {
+        VecMap { items: Vec::new() }
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.items.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.items[i].1)
+    }
+
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &mut self.items[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// Inserts, returning the previous value of the key.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.items[i].1, value)),
+            Err(i) => {
+                self.items.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.items.remove(i).1)
+    }
+
+    /// The value of `key`, inserted from `make` when absent (BTreeMap's entry().or_insert_with).
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.find(&key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.items.insert(i, (key, make()));
+                i
+            }
+        };
+        &mut self.items[i].1
+    }
+
+    /// BTreeMap's entry API, for the `or_insert*` forms.
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        Entry { map: self, key }
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
+        self.items.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.items.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
+        self.items.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
+        self.items.iter_mut().map(|(_, v)| v)
+    }
+
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.items.into_iter().map(|(_, v)| v)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.items.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// The entry with the smallest key, removed.
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.items.is_empty()).then(|| self.items.remove(0))
+    }
+
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.items.first().map(|(k, v)| (k, v))
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+pub struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    key: K,
+}
+
+impl<'a, K: Ord, V> Entry<'a, K, V> {
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        self.map.get_or_insert_with(self.key, make)
+    }
+    pub fn or_insert(self, value: V) -> &'a mut V {
+        self.map.get_or_insert_with(self.key, || value)
+    }
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.map.get_or_insert_with(self.key, V::default)
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    /// Sorts once (stable, so the last of equal keys wins, as repeated inserts would).
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut items: Vec<(K, V)> = iter.into_iter().collect();
+        crate::sim::sort::sort_by(&mut items, |a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(K, V)> = Vec::with_capacity(items.len());
+        for (k, v) in items {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        VecMap { items: out }
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_keys_sorted_like_a_btreemap() {
+        let mut m = VecMap::new();
+        for k in [5, 1, 3, 1] {
+            m.insert(k, k * 10);
+        }
+        assert_eq!(m.keys().copied().collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!(m.remove(&3), Some(30));
+        *m.get_or_insert_with(2, || 0) += 7;
+        assert_eq!(m.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), [(1, 10), (2, 7), (5, 50)]);
+        assert_eq!(m.pop_first(), Some((1, 10)));
+        let s: VecMap<String, u8> = [("b".to_string(), 1), ("a".to_string(), 2)].into_iter().collect();
+        assert_eq!(s.get("a"), Some(&2));
+    }
+}
