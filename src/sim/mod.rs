@@ -267,8 +267,8 @@ impl Simulation {
     /// Cuts the host of `id` off from every other host.
     pub fn isolate(&mut self, id: ComponentId) {
         let host = self.network.host_of(id);
-        let hosts: std::collections::BTreeSet<u32> = self.infos.iter().map(|i| i.host).collect();
-        for h in hosts {
+        let hosts: vecmap::VecSet<u32> = self.infos.iter().map(|i| i.host).collect();
+        for h in hosts.iter().copied() {
             if h != host {
                 self.network.partition(host, h);
             }

@@ -5,7 +5,6 @@ use super::event::ComponentId;
 use super::rng::{Draw, SimRng};
 use crate::sim::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// A latency distribution: a base plus uniform jitter, in microseconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
@@ -70,7 +69,7 @@ pub struct Network {
     /// Host of each component, indexed by ComponentId. The user's client is on host 0.
     hosts: Vec<u32>,
     /// Cut host pairs, stored with the smaller host first.
-    partitions: BTreeSet<(u32, u32)>,
+    partitions: crate::sim::vecmap::VecSet<(u32, u32)>,
     pub chaos: Chaos,
     /// What happens to the next message on a link (an operator's targeted fault).
     next_on_link: VecMap<(ComponentId, ComponentId), LinkFault>,
@@ -98,7 +97,7 @@ impl Network {
         Network {
             config,
             hosts: Vec::new(),
-            partitions: BTreeSet::new(),
+            partitions: crate::sim::vecmap::VecSet::new(),
             chaos: Chaos::default(),
             next_on_link: VecMap::new(),
             rng,

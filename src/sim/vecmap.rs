@@ -180,6 +180,53 @@ impl<K, V> IntoIterator for VecMap<K, V> {
     }
 }
 
+/// The set counterpart, for small sets of plain values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VecSet<T>(VecMap<T, ()>);
+
+impl<T: Ord> VecSet<T> {
+    pub fn new() -> Self {
+        VecSet(VecMap::new())
+    }
+    /// Inserts; false when it was already there.
+    pub fn insert(&mut self, value: T) -> bool {
+        self.0.insert(value, ()).is_none()
+    }
+    pub fn remove<Q: Ord + ?Sized>(&mut self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.remove(value).is_some()
+    }
+    pub fn contains<Q: Ord + ?Sized>(&self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.contains_key(value)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.0.keys()
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.0.retain(|k, _| keep(k));
+    }
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl<T: Ord> FromIterator<T> for VecSet<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        VecSet(iter.into_iter().map(|v| (v, ())).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -403,7 +403,7 @@ pub fn allocate_cluster_ip(rng: &mut SimRng, used: &std::collections::BTreeSet<S
 pub fn allocate_node_ports(
     rng: &mut SimRng,
     svc: &mut crate::sim::api::Service,
-    used: &std::collections::BTreeSet<i32>,
+    used: &crate::sim::vecmap::VecSet<i32>,
 ) -> Result<(), Status> {
     const FIRST: i32 = 30000;
     const SIZE: i32 = 2768;

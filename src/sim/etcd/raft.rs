@@ -15,7 +15,6 @@
 use super::super::rng::{Draw, SimRng};
 use crate::sim::vecmap::VecMap;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 pub type Id = usize;
 
@@ -274,7 +273,7 @@ pub struct Raft<T> {
     pub lead_transferee: Option<Id>,
     pub msgs: Vec<Message<T>>,
     /// Reads waiting for a quorum of heartbeat acks: (context, read index, requester, acks).
-    pending_reads: Vec<(u64, u64, Id, BTreeSet<Id>)>,
+    pending_reads: Vec<(u64, u64, Id, crate::sim::vecmap::VecSet<Id>)>,
     /// Reads this member may serve once it has applied `index`: (context, index).
     pub read_states: Vec<(u64, u64)>,
     rng: SimRng,
@@ -741,7 +740,7 @@ impl<T: Clone> Raft<T> {
                 if self.term_at(self.commit) != Some(self.term) {
                     return;
                 }
-                let mut acks = BTreeSet::new();
+                let mut acks = crate::sim::vecmap::VecSet::new();
                 acks.insert(self.id);
                 if self.quorum() == 1 {
                     self.answer_read(m.context, self.commit, m.from);
@@ -823,7 +822,7 @@ impl<T: Clone> Raft<T> {
         if self.pending_reads[pos].3.len() < self.quorum() {
             return;
         }
-        let ready: Vec<(u64, u64, Id, BTreeSet<Id>)> = self.pending_reads.drain(..=pos).collect();
+        let ready: Vec<(u64, u64, Id, crate::sim::vecmap::VecSet<Id>)> = self.pending_reads.drain(..=pos).collect();
         for (ctx, index, to, _) in ready {
             self.answer_read(ctx, index, to);
         }

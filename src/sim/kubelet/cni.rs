@@ -1,18 +1,16 @@
 //! CNI IPAM (the host-local plugin's role): hands out pod IPs from the node's podCIDR, a /24
 //! carved from the cluster CIDR 10.244.0.0/16. .0 is the network, .1 the bridge gateway.
 
-use std::collections::BTreeSet;
-
 #[derive(Clone, Debug)]
 pub struct Ipam {
     /// The first three octets of the node's /24.
     prefix: [u8; 3],
-    used: BTreeSet<u8>,
+    used: crate::sim::vecmap::VecSet<u8>,
 }
 
 impl Ipam {
     pub fn new(node_index: u8) -> Self {
-        Ipam { prefix: [10, 244, node_index], used: BTreeSet::new() }
+        Ipam { prefix: [10, 244, node_index], used: crate::sim::vecmap::VecSet::new() }
     }
 
     pub fn pod_cidr(&self) -> String {
