@@ -241,3 +241,38 @@ fn scenario_flags_reach_the_apiserver_and_its_manifest() {
     bad.cluster.apiserver.enable_admission_plugins = vec!["Frobnicate".into()];
     assert_eq!(bad.build().err().unwrap(), "enable-admission-plugins plugin \"Frobnicate\" is unknown");
 }
+
+#[test]
+fn with_the_apiserver_down_kubectl_is_refused_pods_keep_running_and_watches_resume() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    settle(&mut sim, 20);
+    let api = sim.component_by_name("kube-apiserver").unwrap();
+    assert!(sim.crash(api));
+    assert_eq!(
+        k(&mut sim, "kubectl get pods"),
+        "The connection to the server 10.0.0.10:6443 was refused - did you specify the right host or port?"
+    );
+    assert_eq!(
+        k(&mut sim, "curl -k https://10.0.0.10:6443/healthz"),
+        "curl: (7) Failed to connect to 10.0.0.10 port 6443 after 0 ms: Couldn't connect to server"
+    );
+    // The kubelets keep their containers running through the outage.
+    settle(&mut sim, 30);
+    let running: usize = sim
+        .components
+        .iter()
+        .map(|c| match c {
+            kube_playground::sim::component::Component::Kubelet(k) => k.workers.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(running, 2);
+    sim.restart(api);
+    settle(&mut sim, 40);
+    // Informers listed and watched again: a new deployment is reconciled and scheduled.
+    k(&mut sim, "kubectl scale deployment web --replicas=3");
+    settle(&mut sim, 20);
+    let pods = k(&mut sim, "kubectl get pods");
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 3, "{pods}");
+}

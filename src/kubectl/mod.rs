@@ -274,11 +274,23 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
 pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
     let body = match resp {
         Ok(b) => b,
+        Err(s) if s.reason == "ConnectionRefused" => {
+            return match c {
+                Command::Raw { curl: true, .. } => format!(
+                    "curl: (7) Failed to connect to {} port 6443 after 0 ms: Couldn't connect to server",
+                    crate::sim::cluster::APISERVER_ADDRESS
+                ),
+                _ => format!(
+                    "The connection to the server {}:6443 was refused - did you specify the right host or port?",
+                    crate::sim::cluster::APISERVER_ADDRESS
+                ),
+            };
+        }
+        // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
         // curl shows the Status body the apiserver wrote.
         Err(s) if matches!(c, Command::Raw { curl: true, .. }) => return status_json(&s),
         // kubectl's own words for a 401, whatever the server said.
         Err(s) if s.code == 401 => return "error: You must be logged in to the server (Unauthorized)".into(),
-        // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
         Err(s) if s.code == 422 && !s.causes.is_empty() => {
             let head = s.message.split(" is invalid: ").next().unwrap_or_default();
             return match s.causes.as_slice() {

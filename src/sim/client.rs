@@ -5,6 +5,7 @@ use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, 
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::event::{ComponentId, MsgKind, Payload};
+use super::time::{MILLIS, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
@@ -58,11 +59,13 @@ pub struct Informer {
     pub synced: bool,
     /// Objects by `namespace/name`.
     pub store: BTreeMap<String, Object>,
+    /// The reflector's current back-off after a lost watch, µs (0 while watching).
+    pub backoff_us: u64,
 }
 
 impl Informer {
     pub fn new(resource: &'static ResourceInfo, field_selector: Option<FieldSelector>) -> Self {
-        Informer { resource, field_selector, watch_id: None, synced: false, store: BTreeMap::new() }
+        Informer { resource, field_selector, watch_id: None, synced: false, store: BTreeMap::new(), backoff_us: 0 }
     }
 
     pub fn watch_request(&self) -> ApiRequest {
@@ -77,11 +80,23 @@ impl Informer {
     }
 
     /// Takes the initial list from the watch response.
-    pub fn on_started(&mut self, body: ApiBody) {
-        if let ApiBody::WatchStarted { items, .. } = body {
-            self.store = items.into_iter().map(|o| (key_of(&o), o)).collect();
-            self.synced = true;
-        }
+    /// Takes the initial list from the watch response. After a relist, returns what vanished
+    /// while the watch was down (DeltaFIFO's Replace turns those into deletions).
+    pub fn on_started(&mut self, body: ApiBody) -> Vec<Object> {
+        let ApiBody::WatchStarted { items, .. } = body else { return vec![] };
+        let fresh: BTreeMap<String, Object> = items.into_iter().map(|o| (key_of(&o), o)).collect();
+        let old = std::mem::replace(&mut self.store, fresh);
+        self.synced = true;
+        self.backoff_us = 0;
+        old.into_iter().filter(|(k, _)| !self.store.contains_key(k)).map(|(_, o)| o).collect()
+    }
+
+    /// The watch ended or could not start: how long to wait before listing again (client-go's
+    /// reflector backs off from 800 ms, doubling to 30 s).
+    pub fn closed(&mut self) -> u64 {
+        self.watch_id = None;
+        self.backoff_us = if self.backoff_us == 0 { 800 * MILLIS } else { (self.backoff_us * 2).min(30 * SECONDS) };
+        self.backoff_us
     }
 
     /// Applies a watch event if it belongs to this informer; returns the previous object and
@@ -100,6 +115,16 @@ impl Informer {
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.store.values()
     }
+}
+
+/// A lost watch or a failed watch request on one of `informers`: schedule its relist.
+pub fn rewatch_later(ctx: &mut Ctx, informers: &mut [&mut Informer], watch_id: u64) -> bool {
+    let Some(inf) = informers.iter_mut().find(|i| i.watch_id == Some(watch_id)) else { return false };
+    let delay = inf.closed();
+    let resource = inf.resource.plural;
+    ctx.phase("reflector", format!("watch of {resource} lost: listing again in {}", super::time::go_duration(delay)));
+    ctx.timer(delay, super::event::Timer::Rewatch { resource });
+    true
 }
 
 pub fn key_of(o: &Object) -> String {

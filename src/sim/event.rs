@@ -52,6 +52,11 @@ pub enum Payload {
         resp: Box<ApiResponse>,
     },
     Watch(Box<WatchEvent>),
+    /// The apiserver's end of a watch went away (its process died): the client's reflector
+    /// must list and watch again.
+    WatchClosed {
+        watch_id: u64,
+    },
     /// gRPC from kube-apiserver to an etcd member (KV Range/Txn, Watch).
     Etcd {
         req_id: u64,
@@ -96,6 +101,10 @@ pub enum Timer {
     },
     /// Start a crashed process again.
     Restart,
+    /// A reflector's back-off is over: list and watch `resource` again.
+    Rewatch {
+        resource: &'static str,
+    },
     /// kube-apiserver's compactor (--etcd-compaction-interval, 5 min).
     Compact,
     /// An operator's etcdctl write reaching the etcd leader.

@@ -236,9 +236,15 @@ impl Simulation {
     }
 
     /// Kills a process: an etcd member drops every message and loses what it had not made
-    /// durable; a kubelet's node powers off. Returns false for components that cannot crash.
+    /// durable; a kubelet's node powers off; kube-apiserver stops listening and resets its
+    /// clients' watches. Returns false for components that cannot crash.
     pub fn crash(&mut self, id: ComponentId) -> bool {
+        let mut effects = Vec::new();
         let crashed = match self.components.get_mut(id as usize) {
+            Some(Component::ApiServer(a)) if a.up => {
+                a.crash(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                true
+            }
             Some(Component::Etcd(m)) if m.up => {
                 m.crash();
                 true
@@ -256,6 +262,7 @@ impl Simulation {
             };
             self.note(id, "crash", what);
         }
+        self.apply(id, effects);
         crashed
     }
 

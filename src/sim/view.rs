@@ -96,6 +96,10 @@ impl Simulation {
             let mut etcd = None;
             let status = match c {
                 Component::User(u) => u.identity(),
+                Component::ApiServer(a) if !a.up => {
+                    api_requests = a.requests_total;
+                    "stopped: connection refused on :6443".to_string()
+                }
                 Component::ApiServer(a) => {
                     api_requests = a.requests_total;
                     format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)

@@ -261,6 +261,23 @@ await test('RBAC denies, impersonation and service-account tokens work from the 
   if (!anon.includes('cannot get path \\"/metrics\\"')) throw new Error(anon);
 });
 
+await test('stopping kube-apiserver refuses kubectl; starting it again brings it back', async (page) => {
+  await open(page);
+  await page.getByTestId('fault-target').selectOption({ label: 'kube-apiserver' });
+  await page.getByRole('button', { name: 'Stop (crash the process)' }).click();
+  const refused = await command(page, 'kubectl get nodes');
+  if (!refused.includes('The connection to the server 10.0.0.10:6443 was refused')) throw new Error(refused);
+  await page.screenshot({ path: path.join(artifacts, 'apiserver-stopped.png') });
+  await page.getByTestId('fault-target').selectOption({ label: 'kube-apiserver' });
+  await page.getByRole('button', { name: 'Start it again' }).click();
+  let nodes = '';
+  for (let i = 0; i < 20 && !nodes.includes('worker-3'); i++) {
+    await page.waitForTimeout(300);
+    nodes = await command(page, 'kubectl get nodes');
+  }
+  if (!nodes.includes('worker-3')) throw new Error(nodes);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

@@ -198,6 +198,12 @@ impl Status {
     pub fn unauthorized() -> Self {
         Status { code: 401, reason: "Unauthorized", message: "Unauthorized".to_string(), causes: vec![] }
     }
+    /// What a client sees when nothing listens on the apiserver's port (code 0: no HTTP
+    /// answer at all).
+    pub fn connection_refused() -> Self {
+        let message = format!("dial tcp {}:6443: connect: connection refused", crate::sim::cluster::APISERVER_ADDRESS);
+        Status { code: 0, reason: "ConnectionRefused", message, causes: vec![] }
+    }
     pub fn method_not_allowed() -> Self {
         let message = "the server does not allow this method on the requested resource".to_string();
         Status { code: 405, reason: "MethodNotAllowed", message, causes: vec![] }

@@ -102,6 +102,8 @@ pub struct ApiServer {
     cache: BTreeMap<String, Object>,
     pub cache_revision: i64,
     pub ready: bool,
+    /// False while the process is down: its port refuses connections.
+    pub up: bool,
     parked: Vec<u64>,
     watchers: Vec<Watcher>,
     inflight: BTreeMap<u64, InFlight>,
@@ -132,6 +134,7 @@ impl ApiServer {
             cache: BTreeMap::new(),
             cache_revision: 0,
             ready: false,
+            up: true,
             parked: Vec::new(),
             watchers: Vec::new(),
             inflight: BTreeMap::new(),
@@ -157,6 +160,14 @@ impl ApiServer {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up {
+            // Nothing listens on 6443: the host refuses the connection.
+            if let Payload::Api { req_id, .. } = msg.payload {
+                let resp = Box::new(Err(Status::connection_refused()));
+                ctx.send(msg.from, MsgKind::ApiResponse, "connection refused", Payload::ApiResp { req_id, resp });
+            }
+            return;
+        }
         match msg.payload {
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
             Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, req_id, *result),
@@ -169,8 +180,32 @@ impl ApiServer {
         }
     }
 
+    /// The process dies: requests in flight and the watch cache are lost, and every client's
+    /// watch connection is reset.
+    pub fn crash(&mut self, ctx: &mut Ctx) {
+        self.up = false;
+        self.ready = false;
+        for w in std::mem::take(&mut self.watchers) {
+            let payload = Payload::WatchClosed { watch_id: w.watch_id };
+            ctx.send(w.client, MsgKind::WatchEvent, "watch connection reset", payload);
+        }
+        self.inflight.clear();
+        self.parked.clear();
+        self.etcd_pending.clear();
+        self.cache.clear();
+        self.cache_revision = 0;
+        self.watch_req = None;
+    }
+
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if !self.up && timer != Timer::Restart {
+            return;
+        }
         match timer {
+            Timer::Restart if !self.up => {
+                self.up = true;
+                self.on_timer(ctx, Timer::Start);
+            }
             Timer::Start => {
                 ctx.phase("start", "list and watch /registry/ from etcd");
                 ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);

@@ -20,7 +20,7 @@ pub mod workqueue;
 use super::api::request::{ApiBody, Credential, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{key_of, ApiClient, Informer};
+use super::client::{key_of, rewatch_later, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::time::{SimTime, SECONDS};
@@ -203,6 +203,13 @@ impl ControllerManager {
                 self.working = false;
                 self.work(ctx);
             }
+            Timer::Rewatch { resource } => {
+                let (client, informers) = self.parts();
+                if let Some(inf) = informers.into_iter().find(|i| i.resource.plural == resource && i.watch_id.is_none())
+                {
+                    inf.start(ctx, client, Tag::Watch);
+                }
+            }
             Timer::Retry { token } => {
                 if let Some((l, key)) = self.retries.remove(&token) {
                     self.enqueue(ctx, l, key);
@@ -216,6 +223,9 @@ impl ControllerManager {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
+                (Some(Tag::Watch), Err(_)) => {
+                    rewatch_later(ctx, &mut self.informers_mut(), req_id);
+                }
                 (Some(Tag::Write { controller, key, event }), Err(status)) => {
                     ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
                     // A refused pod create is a FailedCreate warning on its owner (quota,
@@ -255,6 +265,9 @@ impl ControllerManager {
                 }
                 _ => {}
             },
+            Payload::WatchClosed { watch_id } => {
+                rewatch_later(ctx, &mut self.informers_mut(), watch_id);
+            }
             Payload::Watch(ev) => {
                 let ev = *ev;
                 let old = self.informers_mut().into_iter().find_map(|inf| inf.apply(&ev));
@@ -290,8 +303,12 @@ impl ControllerManager {
     }
 
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
-        if let Some(inf) = self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
-            inf.on_started(body);
+        let gone = match self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
+            Some(inf) => inf.on_started(body),
+            None => vec![],
+        };
+        for o in gone {
+            self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
         }
         let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
         for n in nodes {

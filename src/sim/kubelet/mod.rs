@@ -13,7 +13,7 @@ use super::api::meta::Time;
 use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::*;
-use super::client::{ApiClient, Informer};
+use super::client::{rewatch_later, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::Recorder;
 use super::rng::SimRng;
@@ -26,6 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use worker::{PodWorker, Step};
 
 pub const KUBELET_VERSION: &str = "v1.35.0";
+/// How long the kubelet waits before trying to register again (registerWithAPIServer's cap).
+const REGISTER_RETRY_US: u64 = 7 * super::time::SECONDS;
 pub const NODE_LEASE_DURATION_S: i32 = 40;
 pub const LEASE_RENEW_US: u64 = 10 * SECONDS;
 /// Image pull bandwidth of a node, bytes per second (≈ 400 Mbit/s).
@@ -136,6 +138,9 @@ impl Kubelet {
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
             }
+            Timer::Rewatch { .. } if self.registered && self.pods.watch_id.is_none() => {
+                self.pods.start(ctx, &mut self.client, Tag::Watch)
+            }
             _ => {}
         }
     }
@@ -149,17 +154,27 @@ impl Kubelet {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
                 (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => self.on_registered(ctx),
                 (Some(Tag::Register), Err(s)) => {
-                    ctx.phase("register", format!("Unable to register node with API server: {}", s.message))
+                    // registerWithAPIServer retries, backing off to 7 s.
+                    ctx.phase("register", format!("Unable to register node with API server: {}", s.message));
+                    ctx.timer(REGISTER_RETRY_US, Timer::Start);
                 }
                 (Some(Tag::Watch), Ok(body)) => {
-                    self.pods.on_started(body);
+                    for gone in self.pods.on_started(body) {
+                        self.forget(ctx, &gone.meta().uid.clone());
+                    }
                     let keys: Vec<String> = self.pods.store.keys().cloned().collect();
                     for k in keys {
                         self.sync_pod(ctx, &k);
                     }
                 }
+                (Some(Tag::Watch), Err(_)) => {
+                    rewatch_later(ctx, &mut [&mut self.pods], req_id);
+                }
                 _ => {}
             },
+            Payload::WatchClosed { watch_id } => {
+                rewatch_later(ctx, &mut [&mut self.pods], watch_id);
+            }
             Payload::Watch(ev) => {
                 if let Some(old) = self.pods.apply(&ev) {
                     let key = super::client::key_of(&ev.object);

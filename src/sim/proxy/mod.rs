@@ -10,7 +10,7 @@ pub mod topology;
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{ApiClient, Informer};
+use super::client::{rewatch_later, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
 use std::collections::BTreeMap;
@@ -55,6 +55,13 @@ impl KubeProxy {
                 self.services.start(ctx, &mut self.client, ());
                 self.endpointslices.start(ctx, &mut self.client, ());
             }
+            Timer::Rewatch { resource } => {
+                for inf in [&mut self.services, &mut self.endpointslices] {
+                    if inf.resource.plural == resource && inf.watch_id.is_none() {
+                        inf.start(ctx, &mut self.client, ());
+                    }
+                }
+            }
             Timer::Work => {
                 self.sync_pending = false;
                 self.rules_synced += 1;
@@ -84,11 +91,19 @@ impl KubeProxy {
                     {
                         Some(inf) => inf.on_started(body),
                         None => return,
-                    }
+                    };
                     true
+                }
+                (Some(()), Err(_)) => {
+                    rewatch_later(ctx, &mut [&mut self.services, &mut self.endpointslices], req_id);
+                    false
                 }
                 _ => false,
             },
+            Payload::WatchClosed { watch_id } => {
+                rewatch_later(ctx, &mut [&mut self.services, &mut self.endpointslices], watch_id);
+                false
+            }
             Payload::Watch(ev) => self.services.apply(&ev).is_some() || self.endpointslices.apply(&ev).is_some(),
             _ => false,
         };

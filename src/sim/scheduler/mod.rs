@@ -22,7 +22,7 @@ use super::api::meta::{cache_key, Time};
 use super::api::request::{ApiRequest, Credential, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::{Condition, LabelSelector, Object, Pod};
-use super::client::{key_of, ApiClient, Informer};
+use super::client::{key_of, rewatch_later, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::rng::SimRng;
@@ -120,6 +120,13 @@ impl Scheduler {
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
+            Timer::Rewatch { resource } => {
+                if let Some(inf) =
+                    self.informers.iter_mut().find(|i| i.resource.plural == resource && i.watch_id.is_none())
+                {
+                    inf.start(ctx, &mut self.client, Tag::Watch);
+                }
+            }
             Timer::Start => {
                 ctx.phase("start", "informers: pods, nodes, namespaces, services, replicasets");
                 for inf in &mut self.informers {
@@ -148,11 +155,16 @@ impl Scheduler {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => {
                     let Some(i) = self.informers.iter().position(|inf| inf.watch_id == Some(req_id)) else { return };
-                    self.informers[i].on_started(body);
+                    for gone in self.informers[i].on_started(body) {
+                        self.observe(ctx, WatchType::Deleted, &gone, None);
+                    }
                     let objects: Vec<Object> = self.informers[i].objects().cloned().collect();
                     for o in objects {
                         self.observe(ctx, WatchType::Added, &o, None);
                     }
+                }
+                (Some(Tag::Watch), Err(_)) => {
+                    rewatch_later(ctx, &mut self.informers.iter_mut().collect::<Vec<_>>(), req_id);
                 }
                 (Some(Tag::Bind { pod }), Err(status)) => {
                     ctx.phase("Bind", format!("{pod}: {}", status.message));
@@ -179,6 +191,9 @@ impl Scheduler {
                 }
                 _ => {}
             },
+            Payload::WatchClosed { watch_id } => {
+                rewatch_later(ctx, &mut self.informers.iter_mut().collect::<Vec<_>>(), watch_id);
+            }
             Payload::Watch(ev) => {
                 for i in 0..self.informers.len() {
                     if let Some(old) = self.informers[i].apply(&ev) {

@@ -1,6 +1,6 @@
 //! The operator's context menu (right-click): on an etcd member, stop or restart it, cut it
 //! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
-//! power the node off or on.
+//! power the node off or on; stop kube-apiserver and start it again.
 
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
@@ -35,6 +35,8 @@ enum Action {
     TakeLeadership,
     PowerOff,
     PowerOn,
+    /// kube-apiserver comes back (the kubelet restarts its static pod).
+    Start,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
             Action::TakeLeadership => "Transfer leadership here",
             Action::PowerOff => "Power off the node (kubelet and containers stop)",
             Action::PowerOn => "Power the node on again",
+            Action::Start => "Start it again",
         }
         .to_string()
     }
@@ -69,6 +72,7 @@ fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     let name = e.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
     let m = match e.sim.components.get(id as usize) {
         Some(Component::Etcd(m)) => m,
+        Some(Component::ApiServer(a)) => return (name, vec![if a.up { Action::Stop } else { Action::Start }]),
         Some(Component::Kubelet(k)) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
             let node = format!("node {}", k.config.name);
             return (node, vec![if k.up { Action::PowerOff } else { Action::PowerOn }]);
@@ -94,7 +98,7 @@ fn run(engine: &Shared, id: ComponentId, a: Action) {
         Action::Stop => {
             sim.crash(id);
         }
-        Action::Restart | Action::PowerOn => sim.restart(id),
+        Action::Restart | Action::PowerOn | Action::Start => sim.restart(id),
         Action::PowerOff => {
             sim.crash(id);
         }
@@ -142,13 +146,14 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     }
 }
 
-/// The keyboard way to the same menu: pick an etcd member or a worker node in the toolbar.
+/// The keyboard way to the same menu: pick kube-apiserver, an etcd member or a worker node in
+/// the toolbar.
 #[component]
 pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
     let members: Vec<(ComponentId, String)> = {
         let e = engine.borrow();
         let etcd = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
-            Component::Etcd(_) => Some((i as ComponentId, e.sim.infos[i].name.clone())),
+            Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, e.sim.infos[i].name.clone())),
             _ => None,
         });
         let nodes = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
