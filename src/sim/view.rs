@@ -18,6 +18,8 @@ pub struct ComponentView {
     pub status: String,
     /// Raft state for etcd members.
     pub etcd: Option<EtcdView>,
+    /// False for a stopped process (kube-apiserver, a powered-off node's kubelet).
+    pub up: bool,
 }
 
 /// What the etcd panel shows of one member.
@@ -191,6 +193,12 @@ impl Simulation {
                 Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
                 Component::KvClient(c) => format!("{} writes acknowledged", c.acked.len()),
             };
+            let up = match c {
+                Component::ApiServer(a) => a.up,
+                Component::Kubelet(k) => k.up,
+                Component::Etcd(e) => e.up,
+                _ => true,
+            };
             components.push(ComponentView {
                 id: i as ComponentId,
                 name: info.name.clone(),
@@ -198,6 +206,7 @@ impl Simulation {
                 node: info.node.clone(),
                 status,
                 etcd,
+                up,
             });
         }
         ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }

@@ -177,9 +177,10 @@ fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
 
 fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
     let ctx = f.ctx;
-    let color = palette::role(c.role);
+    // A stopped process is drawn grey, as a stopped etcd member is.
+    let color = if c.up { palette::role(c.role) } else { palette::STOPPED };
     rounded(ctx, r, 8.0);
-    ctx.set_fill_style_str(palette::PANEL);
+    ctx.set_fill_style_str(if c.up { palette::PANEL } else { palette::STOPPED_FILL });
     ctx.fill();
     if let Some((_, _, age)) = phase {
         ctx.set_global_alpha(0.25 * (1.0 - age).max(0.0));
@@ -201,13 +202,14 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
     let t = fit(ctx, &title, r.w - 16.0);
     text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::TEXT);
     let line2 = match phase {
+        _ if !c.up => c.status.clone(),
         Some((name, _, _)) => format!("▶ {name}"),
         None if small => String::new(),
         None => c.status.clone(),
     };
     ctx.set_font("13px system-ui, sans-serif");
     let s = fit(ctx, &line2, r.w - 16.0);
-    let line2_color = if phase.is_some() { color } else { palette::MUTED };
+    let line2_color = if phase.is_some() && c.up { color } else { palette::MUTED };
     text(ctx, &s, r.x + 8.0, r.y + r.h - 10.0, "13px system-ui, sans-serif", line2_color);
 }
 

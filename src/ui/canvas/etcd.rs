@@ -17,9 +17,9 @@ pub fn term_colour(term: u64) -> &'static str {
 }
 
 pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase: Option<&str>, peer_names: &[String]) {
-    let colour = if e.up { palette::role(c.role) } else { "#5c6670" };
+    let colour = if e.up { palette::role(c.role) } else { palette::STOPPED };
     rounded(ctx, r, 8.0);
-    ctx.set_fill_style_str(if e.up { palette::PANEL } else { "#101418" });
+    ctx.set_fill_style_str(if e.up { palette::PANEL } else { palette::STOPPED_FILL });
     ctx.fill();
     ctx.set_stroke_style_str(colour);
     ctx.set_line_width(if e.role == Role::Leader && e.up { 4.0 } else { 2.0 });

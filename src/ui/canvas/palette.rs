@@ -8,6 +8,9 @@ pub const PANEL: &str = "#171d24";
 pub const REGION: &str = "#1b232c";
 pub const TEXT: &str = "#e6edf3";
 pub const MUTED: &str = "#8b98a5";
+/// A stopped process's outline and fill.
+pub const STOPPED: &str = "#5c6670";
+pub const STOPPED_FILL: &str = "#101418";
 
 pub fn role(r: Role) -> &'static str {
     match r {
