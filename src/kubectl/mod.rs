@@ -112,6 +112,9 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
         }
         Command::SetImage { images, .. } => steps::set_image(sim, pending, resp, &images),
         Command::Apply { object, patch } => steps::apply(sim, pending, resp, &object, &patch),
+        Command::Label { resource, annotate, changes, overwrite, .. } => {
+            steps::label(sim, pending, resp, resource, annotate, &changes, overwrite)
+        }
         Command::Describe { namespace, resource, .. } => steps::describe(sim, pending, resp, resource, &namespace),
         _ => Some(render(&pending.command, resp, sim.now())),
     }
@@ -230,13 +233,19 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
         Command::Raw { path, .. } => ApiRequest::non_resource(path),
         Command::WhoAmI { .. } => ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectreviews"), "", "")
             .with_body(Object::SelfSubjectReview(Default::default())),
-        Command::Get { resource, name, namespace, all_namespaces, .. } => {
-            let ns = if *all_namespaces { "" } else { namespace };
+        Command::Get { resource, name, namespace, flags } => {
+            let ns = if flags.all_namespaces { "" } else { namespace };
             match name {
                 Some(n) => ApiRequest::new(Verb::Get, resource, ns, n),
-                None => ApiRequest::new(Verb::List, resource, ns, ""),
+                None => {
+                    let mut req = ApiRequest::new(Verb::List, resource, ns, "");
+                    req.label_selector = flags.selector.clone();
+                    req
+                }
             }
         }
+        Command::Label { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
+        Command::ApiResources => ApiRequest::non_resource("/apis"),
         Command::Scale { resource, name, replicas, namespace } => {
             let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");
             req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
@@ -301,10 +310,11 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
     };
     match (c, body) {
-        (Command::Get { resource, output, all_namespaces, namespace, .. }, ApiBody::List { items, .. }) => {
-            printers::print_list(resource, &items, now, output, *all_namespaces, namespace)
+        (Command::Get { resource, flags, namespace, .. }, ApiBody::List { items, .. }) => {
+            printers::print_list(resource, &items, now, flags, namespace)
         }
-        (Command::Get { resource, output, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, output),
+        (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, flags),
+        (Command::ApiResources, _) => printers::api_resources(),
         (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
         (Command::Create { object }, ApiBody::Object(o)) => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
@@ -320,7 +330,8 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             warning.as_ref().map_or(answer.clone(), |w| format!("{w}\n{answer}"))
         }
         (Command::WhoAmI { output: Output::Json }, ApiBody::Object(o)) => {
-            printers::print_one(ResourceInfo::of("selfsubjectreviews"), &o, now, &Output::Json)
+            let json = parse::GetFlags { output: Output::Json, ..Default::default() };
+            printers::print_one(ResourceInfo::of("selfsubjectreviews"), &o, now, &json)
         }
         (Command::WhoAmI { .. }, ApiBody::Object(Object::SelfSubjectReview(r))) => {
             let u = r.status.user_info;

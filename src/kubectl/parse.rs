@@ -3,10 +3,13 @@
 use super::create;
 use crate::sim::api::request::UserInfo;
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{AccessReviewSpec, NonResourceAttributes, Object, ResourceAttributes};
+use crate::sim::api::{
+    AccessReviewSpec, LabelSelector, NonResourceAttributes, Object, Requirement, ResourceAttributes,
+};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Output {
+    #[default]
     Table,
     Wide,
     Name,
@@ -57,9 +60,21 @@ pub enum Command {
         resource: &'static ResourceInfo,
         name: Option<String>,
         namespace: String,
-        all_namespaces: bool,
-        output: Output,
+        flags: GetFlags,
     },
+    /// `kubectl label|annotate TYPE NAME k=v… k-… [--overwrite]`.
+    Label {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+        /// Annotations instead of labels.
+        annotate: bool,
+        /// New values, and None for `key-` (remove).
+        changes: Vec<(String, Option<String>)>,
+        overwrite: bool,
+    },
+    /// `kubectl api-resources`: the resource table as discovery serves it.
+    ApiResources,
     Scale {
         resource: &'static ResourceInfo,
         name: String,
@@ -115,6 +130,16 @@ pub enum Command {
         name: Option<String>,
         namespace: String,
     },
+}
+
+/// How `kubectl get` selects and prints.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetFlags {
+    pub output: Output,
+    pub all_namespaces: bool,
+    pub show_labels: bool,
+    /// `-l`: sent to the apiserver, which filters lists and watches.
+    pub selector: Option<LabelSelector>,
 }
 
 /// Flags and positional words of one command line.
@@ -247,6 +272,7 @@ fn takes_value(flag: &str) -> bool {
             | "as-group"
             | "token"
             | "raw"
+            | "selector"
     )
 }
 
@@ -284,6 +310,67 @@ pub fn tokenize(line: &str) -> Result<Vec<String>, String> {
 
 fn resource(name: &str) -> Result<&'static ResourceInfo, String> {
     ResourceInfo::lookup(name).ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
+}
+
+/// A label selector as kubectl writes one: `app=web,tier!=db,env in (a,b),!canary,track`.
+pub fn selector(text: &str) -> Result<LabelSelector, String> {
+    let mut sel = LabelSelector::default();
+    let mut terms = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                terms.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    terms.push(&text[start..]);
+    let bad = |t: &str| format!("error: unable to parse requirement: invalid label selector term \"{t}\"");
+    for term in terms.iter().map(|t| t.trim()) {
+        let words: Vec<&str> = term.splitn(2, ' ').collect();
+        let set_op = match words.as_slice() {
+            [key, rest] => {
+                let rest = rest.trim();
+                let (op, values) = if let Some(v) = rest.strip_prefix("notin") {
+                    ("NotIn", v)
+                } else if let Some(v) = rest.strip_prefix("in") {
+                    ("In", v)
+                } else {
+                    return Err(bad(term));
+                };
+                let values =
+                    values.trim().strip_prefix('(').and_then(|v| v.strip_suffix(')')).ok_or_else(|| bad(term))?;
+                let values = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+                Some(Requirement { key: key.to_string(), operator: op.into(), values })
+            }
+            _ => None,
+        };
+        let req = match set_op {
+            Some(r) => r,
+            None if term.is_empty() => return Err(bad(term)),
+            None => {
+                if let Some((k, v)) = term.split_once("!=") {
+                    Requirement { key: k.into(), operator: "NotIn".into(), values: vec![v.into()] }
+                } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                    sel.match_labels.insert(k.to_string(), v.to_string());
+                    continue;
+                } else if let Some(k) = term.strip_prefix('!') {
+                    Requirement { key: k.into(), operator: "DoesNotExist".into(), values: vec![] }
+                } else {
+                    Requirement { key: term.into(), operator: "Exists".into(), values: vec![] }
+                }
+            }
+        };
+        if req.key.is_empty() || req.key.contains(char::is_whitespace) {
+            return Err(bad(term));
+        }
+        sel.match_expressions.push(req);
+    }
+    Ok(sel)
 }
 
 /// Splits `deployment/web` or `deployment web` into resource and name.
@@ -337,7 +424,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             Ok(Command::Raw { path: path.to_string(), curl: false })
         }
         "get" => {
-            args.only(&["namespace", "output", "all-namespaces"])?;
+            args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels"])?;
             let (resource, name) = resource_and_name(&args.words)?;
             let output = match args.flag("output") {
                 None => Output::Table,
@@ -350,13 +437,50 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     ))
                 }
             };
-            Ok(Command::Get {
+            let selector = match args.flag("selector").or(args.flag("labels")) {
+                Some(text) => Some(selector(text)?),
+                None => None,
+            };
+            let flags = GetFlags {
+                output,
+                all_namespaces: args.has("all-namespaces"),
+                show_labels: args.has("show-labels"),
+                selector,
+            };
+            Ok(Command::Get { resource, name, namespace: args.namespace(), flags })
+        }
+        "label" | "annotate" => {
+            args.only(&["namespace", "overwrite"])?;
+            let (resource, name) = resource_and_name(&args.words)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            let skip = if args.words[0].contains('/') { 1 } else { 2 };
+            let mut changes = Vec::new();
+            for w in args.words.iter().skip(skip) {
+                match (w.split_once('='), w.strip_suffix('-')) {
+                    (Some((k, v)), _) => changes.push((k.to_string(), Some(v.to_string()))),
+                    (None, Some(k)) => changes.push((k.to_string(), None)),
+                    (None, None) => return Err(format!("error: invalid label spec: {w}")),
+                }
+            }
+            if changes.is_empty() {
+                return Err(format!(
+                    "error: at least one {} update is required",
+                    if verb == "label" { "label" } else { "annotation" }
+                ));
+            }
+            let annotate = verb == "annotate";
+            Ok(Command::Label {
                 resource,
                 name,
                 namespace: args.namespace(),
-                all_namespaces: args.has("all-namespaces"),
-                output,
+                annotate,
+                changes,
+                overwrite: args.has("overwrite"),
             })
+        }
+        "api-resources" => {
+            args.only(&[])?;
+            Ok(Command::ApiResources)
         }
         "scale" => {
             args.only(&["replicas", "namespace"])?;
@@ -739,10 +863,10 @@ mod tests {
         let Object::Deployment(d) = *object else { panic!() };
         assert_eq!((d.metadata.name.as_str(), d.spec.replicas), ("web", Some(3)));
         assert_eq!(d.spec.template.spec.containers[0].image, "nginx");
-        let Command::Get { resource, output, .. } = parse("kubectl get pods -o wide").unwrap() else { panic!() };
-        assert_eq!((resource.plural, output), ("pods", Output::Wide));
-        let Command::Get { all_namespaces, .. } = parse("kubectl get po -A").unwrap() else { panic!() };
-        assert!(all_namespaces);
+        let Command::Get { resource, flags, .. } = parse("kubectl get pods -o wide").unwrap() else { panic!() };
+        assert_eq!((resource.plural, flags.output), ("pods", Output::Wide));
+        let Command::Get { flags, .. } = parse("kubectl get po -A").unwrap() else { panic!() };
+        assert!(flags.all_namespaces);
         let Command::Get { name, .. } = parse("kubectl get deploy/web").unwrap() else { panic!() };
         assert_eq!(name.as_deref(), Some("web"));
     }
@@ -782,6 +906,20 @@ mod tests {
         };
         let ra = attributes.resource_attributes.unwrap();
         assert_eq!((ra.verb.as_str(), ra.group.as_str(), ra.namespace.as_str()), ("list", "apps", "dev"));
+    }
+
+    #[test]
+    fn label_selectors_parse_as_kubectl_writes_them() {
+        let s = selector("app=web,tier!=db,env in (a, b),!canary,track").unwrap();
+        assert_eq!(s.match_labels.get("app").map(String::as_str), Some("web"));
+        let ops: Vec<&str> = s.match_expressions.iter().map(|r| r.operator.as_str()).collect();
+        assert_eq!(ops, ["NotIn", "In", "DoesNotExist", "Exists"]);
+        assert_eq!(s.match_expressions[1].values, ["a", "b"]);
+        assert!(selector("env in a").is_err());
+        let Command::Get { flags, .. } = parse("kubectl get pods -l 'app in (web)' --show-labels").unwrap() else {
+            panic!()
+        };
+        assert!(flags.show_labels && flags.selector.is_some());
     }
 
     #[test]

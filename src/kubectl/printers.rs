@@ -1,7 +1,7 @@
 //! Table printers with kubectl's columns (pkg/printers/internalversion), aligned the way
 //! kubectl's tabwriter aligns them (three spaces between columns).
 
-use super::parse::Output;
+use super::parse::{GetFlags, Output};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::Object;
 use crate::sim::time::{human_duration, SimTime};
@@ -286,14 +286,8 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
 }
 
 /// Prints a list the way `kubectl get` does.
-pub fn print_list(
-    res: &ResourceInfo,
-    items: &[Object],
-    now: SimTime,
-    output: &Output,
-    all_ns: bool,
-    namespace: &str,
-) -> String {
+pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags, namespace: &str) -> String {
+    let (output, all_ns) = (&flags.output, flags.all_namespaces);
     if items.is_empty() {
         return if res.namespaced && !all_ns {
             format!("No resources found in {namespace} namespace.")
@@ -316,11 +310,17 @@ pub fn print_list(
             if show_ns {
                 h.insert(0, "NAMESPACE".into());
             }
+            if flags.show_labels {
+                h.push("LABELS".into());
+            }
             rows.push(h);
             for o in items {
                 let mut r = row(o, now, wide);
                 if show_ns {
                     r.insert(0, o.meta().namespace.clone());
+                }
+                if flags.show_labels {
+                    r.push(selector(&o.meta().labels));
                 }
                 rows.push(r);
             }
@@ -329,11 +329,22 @@ pub fn print_list(
     }
 }
 
-pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, output: &Output) -> String {
-    match output {
+pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags) -> String {
+    match flags.output {
         Output::Json => serde_json::to_string_pretty(&to_json(res, o)).unwrap_or_default(),
-        _ => print_list(res, std::slice::from_ref(o), now, output, false, ""),
+        _ => print_list(res, std::slice::from_ref(o), now, flags, ""),
     }
+}
+
+/// `kubectl api-resources`: core group first, then by group, each by name.
+pub fn api_resources() -> String {
+    let mut list: Vec<&ResourceInfo> = crate::sim::api::resource::RESOURCES.iter().collect();
+    crate::sim::sort::sort_by_key(&mut list, |r| (!r.group.is_empty(), r.group, r.plural));
+    let mut rows = vec![["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec()];
+    for r in list {
+        rows.push(vec![r.plural.into(), r.short.join(","), r.api_version(), r.namespaced.to_string(), r.kind.into()]);
+    }
+    table(&rows)
 }
 
 /// `deployment.apps/web`, `pod/web-…`: how kubectl names an object in messages.

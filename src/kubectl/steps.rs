@@ -122,6 +122,59 @@ pub fn apply(
     }
 }
 
+/// `kubectl label|annotate`: read the object, check `--overwrite`, then patch the changed keys
+/// (null removes one).
+#[allow(clippy::too_many_arguments)]
+pub fn label(
+    sim: &mut Simulation,
+    pending: &mut Pending,
+    resp: ApiResponse,
+    res: &'static ResourceInfo,
+    annotate: bool,
+    changes: &[(String, Option<String>)],
+    overwrite: bool,
+) -> Option<String> {
+    let (field, verb) = if annotate { ("annotations", "annotated") } else { ("labels", "labeled") };
+    if let Some(first) = pending.first.take() {
+        // kubectl says `unlabeled` when every change removed a label.
+        let removed_only = !annotate && first.is_empty() && changes.iter().all(|(_, v)| v.is_none());
+        let verb = if removed_only { "unlabeled" } else { verb };
+        return Some(match resp {
+            Ok(ApiBody::Object(o)) => format!("{} {verb}", printers::name_of(res, &o)),
+            other => render(&pending.command, other, sim.now()),
+        });
+    }
+    let Ok(ApiBody::Object(current)) = resp else {
+        return Some(render(&pending.command, resp, sim.now()));
+    };
+    let have = if annotate { &current.meta().annotations } else { &current.meta().labels };
+    let mut patch = serde_json::Map::new();
+    for (k, v) in changes {
+        match (have.get(k), v) {
+            (Some(old), Some(new)) if old != new && !overwrite => {
+                return Some(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
+            }
+            (Some(old), Some(new)) if old == new => {}
+            (None, None) => {}
+            (_, Some(new)) => {
+                patch.insert(k.clone(), serde_json::Value::String(new.clone()));
+            }
+            (Some(_), None) => {
+                patch.insert(k.clone(), serde_json::Value::Null);
+            }
+        }
+    }
+    if patch.is_empty() {
+        return Some(format!("{} not {verb}", printers::name_of(res, &current)));
+    }
+    let meta = &current.meta();
+    let mut req = ApiRequest::new(Verb::Patch, res, &meta.namespace, &meta.name);
+    req.patch = Some(serde_json::json!({ "metadata": { field: patch } }));
+    pending.first = Some(vec![]);
+    pending.send(sim, req);
+    None
+}
+
 /// `kubectl describe`: the objects, then what describe shows with them.
 pub fn describe(
     sim: &mut Simulation,

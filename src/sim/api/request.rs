@@ -83,6 +83,8 @@ pub struct ApiRequest {
     /// A JSON merge patch (RFC 7386) for PATCH.
     pub patch: Option<serde_json::Value>,
     pub field_selector: Option<FieldSelector>,
+    /// `labelSelector=` on lists and watches.
+    pub label_selector: Option<super::LabelSelector>,
     /// Binding target for `pods/binding`.
     pub target_node: Option<String>,
     /// DELETE grace period override (`--grace-period`, or 0 from the kubelet's final delete).
@@ -104,6 +106,7 @@ impl ApiRequest {
             body: None,
             patch: None,
             field_selector: None,
+            label_selector: None,
             target_node: None,
             grace_period_seconds: None,
             impersonate: None,

@@ -555,6 +555,12 @@ impl ApiServer {
             "/healthz" | "/livez" | "/readyz" => Ok(ApiBody::Raw("ok".into())),
             "/metrics" => Ok(ApiBody::Raw(self.metrics.text(read_only, mutating))),
             "/version" => Ok(ApiBody::Raw(version_json())),
+            // Discovery: the API groups this apiserver serves.
+            "/api" | "/apis" => {
+                let mut groups: Vec<&str> = super::api::resource::RESOURCES.iter().map(|r| r.group).collect();
+                groups.dedup();
+                Ok(ApiBody::Raw(groups.join("\n")))
+            }
             _ => Err(Status { code: 404, reason: "NotFound", message: "404 page not found".into(), causes: vec![] }),
         }
     }
@@ -899,8 +905,11 @@ fn version_json() -> String {
     )
 }
 
-/// Field selectors the skeleton supports: `spec.nodeName` on pods and `metadata.name`.
+/// Label selectors, and the field selectors modelled: `spec.nodeName` on pods and `metadata.name`.
 fn selects(req: &ApiRequest, o: &Object) -> bool {
+    if req.label_selector.as_ref().is_some_and(|s| !s.matches(&o.meta().labels)) {
+        return false;
+    }
     let Some(fs) = &req.field_selector else {
         return true;
     };

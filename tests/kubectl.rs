@@ -1,0 +1,70 @@
+//! kubectl's selection and metadata commands against the simulated cluster: `-l` selectors
+//! filtered by the apiserver, `--show-labels`, `label` / `annotate` with kubectl's
+//! `--overwrite` rule and outputs, and `api-resources`.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+fn k(sim: &mut Simulation, line: &str) -> String {
+    kubectl::run(sim, line, 30 * SECONDS)
+}
+
+fn cluster_with_pods() -> Simulation {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    k(&mut sim, "kubectl run solo --image=busybox --labels=app=solo,tier=db");
+    sim.run_until(SimTime::from_secs(10));
+    sim
+}
+
+fn names(out: &str) -> Vec<String> {
+    out.lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|n| n.split('-').next().unwrap_or(n).to_string())
+        .collect()
+}
+
+#[test]
+fn label_selectors_filter_on_the_server() {
+    let mut sim = cluster_with_pods();
+    assert_eq!(names(&k(&mut sim, "kubectl get pods -l app=web")), ["web", "web"]);
+    assert_eq!(names(&k(&mut sim, "kubectl get pods -l 'app in (solo)'")), ["solo"]);
+    assert_eq!(names(&k(&mut sim, "kubectl get pods -l '!tier'")), ["web", "web"]);
+    assert_eq!(names(&k(&mut sim, "kubectl get pods -l tier!=db")), ["web", "web"]);
+    assert_eq!(k(&mut sim, "kubectl get pods -l app=nothing"), "No resources found in default namespace.");
+    let shown = k(&mut sim, "kubectl get pods -l app=solo --show-labels");
+    assert!(shown.lines().next().unwrap().ends_with("LABELS"), "{shown}");
+    assert!(shown.contains("app=solo,tier=db"), "{shown}");
+    assert!(k(&mut sim, "kubectl get pods -l 'env in a'").starts_with("error: unable to parse requirement"));
+}
+
+#[test]
+fn label_and_annotate_follow_kubectls_overwrite_rule() {
+    let mut sim = cluster_with_pods();
+    assert_eq!(
+        k(&mut sim, "kubectl label pod solo tier=cache"),
+        "error: 'tier' already has a value (db), and --overwrite is false"
+    );
+    assert_eq!(k(&mut sim, "kubectl label pod solo tier=cache --overwrite"), "pod/solo labeled");
+    assert_eq!(k(&mut sim, "kubectl label pod solo tier=cache"), "pod/solo not labeled");
+    assert_eq!(k(&mut sim, "kubectl label pod solo tier-"), "pod/solo unlabeled");
+    assert_eq!(k(&mut sim, "kubectl annotate deployment web owner=team-a"), "deployment.apps/web annotated");
+    let json = k(&mut sim, "kubectl get deployment web -o json");
+    assert!(json.contains("\"owner\": \"team-a\""), "{json}");
+    assert_eq!(names(&k(&mut sim, "kubectl get pods -l tier")), Vec::<String>::new());
+}
+
+#[test]
+fn api_resources_lists_the_served_kinds() {
+    let mut sim = cluster_with_pods();
+    let out = k(&mut sim, "kubectl api-resources");
+    assert!(out.starts_with("NAME "), "{out}");
+    assert!(out.contains("deployments                deploy       apps/v1"), "{out}");
+    assert!(out
+        .lines()
+        .any(|l| l.starts_with("resourcequotas") && l.contains("quota") && l.ends_with("ResourceQuota")));
+}
