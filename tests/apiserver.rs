@@ -276,3 +276,40 @@ fn with_the_apiserver_down_kubectl_is_refused_pods_keep_running_and_watches_resu
     let pods = k(&mut sim, "kubectl get pods");
     assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 3, "{pods}");
 }
+
+#[test]
+fn priority_and_fairness_queues_then_rejects_a_flood() {
+    let mut scenario = Scenario::default();
+    scenario.cluster.apiserver.max_requests_inflight = 4;
+    scenario.cluster.apiserver.max_mutating_requests_inflight = 2;
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    // The admin's kubectl is global-default (kubeadm:cluster-admins is not system:masters):
+    // one seat at this server size, and its flow's hand of queues fills up.
+    let handles: Vec<u64> =
+        (0..500).map(|_| sim.submit(ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "default", ""))).collect();
+    settle(&mut sim, 20);
+    let (mut ok, mut throttled) = (0, 0);
+    for h in handles {
+        match sim.take_response(h) {
+            Some(Ok(_)) => ok += 1,
+            Some(Err(s)) if s.code == 429 => throttled += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert!(ok > 0 && throttled > 0, "ok {ok}, throttled {throttled}");
+    assert_eq!(ok + throttled, 500);
+    let metrics = k(&mut sim, "kubectl get --raw /metrics");
+    assert!(
+        metrics.contains("apiserver_flowcontrol_nominal_limit_seats{priority_level=\"global-default\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!("apiserver_flowcontrol_rejected_requests_total{{flow_schema=\"global-default\",priority_level=\"global-default\",reason=\"queue-full\"}} {throttled}")), "{metrics}");
+    // The rest of the cluster, on other levels, keeps working.
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    settle(&mut sim, 20);
+    let pods = k(&mut sim, "kubectl get pods");
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 2, "{pods}");
+    let manifest = k(&mut sim, "ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml");
+    assert!(manifest.contains("    - --max-requests-inflight=4\n"), "{manifest}");
+}

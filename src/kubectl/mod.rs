@@ -296,6 +296,15 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             };
         }
         // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
+        // APF answers 429 with a plain-text body; client-go words it so.
+        Err(s) if s.code == 429 && !matches!(c, Command::Raw { curl: true, .. }) => {
+            let req = request(c, now);
+            return format!(
+                "Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later ({} {})",
+                req.verb.http_method().to_ascii_lowercase(),
+                req.resource.qualified()
+            );
+        }
         // curl shows the Status body the apiserver wrote.
         Err(s) if matches!(c, Command::Raw { curl: true, .. }) => return status_json(&s),
         // kubectl's own words for a 401, whatever the server said.

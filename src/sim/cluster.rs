@@ -9,6 +9,7 @@ use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::apiserver::admission::Chain;
 use super::apiserver::authn::parse_token_file;
+use super::apiserver::flowcontrol::FlowControl;
 use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
 use super::apiserver::ApiServer;
 use super::component::{Component, ComponentInfo, Role};
@@ -114,6 +115,20 @@ pub struct ApiServerFlags {
     /// The --token-auth-file's CSV: `token,user,uid,"group1,group2"` per line.
     #[serde(default)]
     pub token_auth_file: String,
+    /// --max-requests-inflight and --max-mutating-requests-inflight: together the seats API
+    /// Priority and Fairness shares among its priority levels.
+    #[serde(default = "default_max_inflight")]
+    pub max_requests_inflight: usize,
+    #[serde(default = "default_max_mutating_inflight")]
+    pub max_mutating_requests_inflight: usize,
+}
+
+fn default_max_inflight() -> usize {
+    super::apiserver::DEFAULT_MAX_INFLIGHT.0
+}
+
+fn default_max_mutating_inflight() -> usize {
+    super::apiserver::DEFAULT_MAX_INFLIGHT.1
 }
 
 fn yes() -> bool {
@@ -127,6 +142,8 @@ impl Default for ApiServerFlags {
             disable_admission_plugins: vec![],
             anonymous_auth: true,
             token_auth_file: String::new(),
+            max_requests_inflight: default_max_inflight(),
+            max_mutating_requests_inflight: default_max_mutating_inflight(),
         }
     }
 }
@@ -225,6 +242,8 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     api.admission = Chain::new(&flags.enable_admission_plugins, &flags.disable_admission_plugins)?;
     api.authn.anonymous = flags.anonymous_auth;
     api.authn.static_tokens = parse_token_file(&flags.token_auth_file)?;
+    api.max_inflight = (flags.max_requests_inflight, flags.max_mutating_requests_inflight);
+    api.flow = FlowControl::new(flags.max_requests_inflight + flags.max_mutating_requests_inflight);
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     bootstrap.quota_bytes = spec.etcd_quota_bytes;

@@ -117,6 +117,10 @@ pub enum Timer {
     EtcdDeadline {
         req_id: u64,
     },
+    /// A request queued by API Priority and Fairness reached its wait limit.
+    FlowTimeout {
+        token: u64,
+    },
     /// A request finished one stage of the kube-apiserver handler chain.
     ApiStage {
         token: u64,

@@ -49,6 +49,11 @@ fn apiserver(api: &ApiServer, etcd_members: usize) -> String {
         flags.push(format!("--enable-admission-plugins={}", chain.flag.join(",")));
     }
     flags.push("--enable-bootstrap-token-auth=true".into());
+    let (max, mutating) = api.max_inflight;
+    if (max, mutating) != super::apiserver::DEFAULT_MAX_INFLIGHT {
+        flags.push(format!("--max-mutating-requests-inflight={mutating}"));
+        flags.push(format!("--max-requests-inflight={max}"));
+    }
     if api.encryption.is_some() {
         flags.push("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml".into());
     }

@@ -207,6 +207,11 @@ impl Status {
         let message = format!("dial tcp {}:6443: connect: connection refused", crate::sim::cluster::APISERVER_ADDRESS);
         Status { code: 0, reason: "ConnectionRefused", message, causes: vec![] }
     }
+    /// API Priority and Fairness turned the request away (Retry-After: 1).
+    pub fn too_many_requests() -> Self {
+        let message = "Too many requests, please try again later.".to_string();
+        Status { code: 429, reason: "TooManyRequests", message, causes: vec![] }
+    }
     pub fn method_not_allowed() -> Self {
         let message = "the server does not allow this method on the requested resource".to_string();
         Status { code: 405, reason: "MethodNotAllowed", message, causes: vec![] }

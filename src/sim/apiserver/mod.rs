@@ -7,6 +7,7 @@ pub mod admission;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap_policy;
+pub mod flowcontrol;
 pub mod metrics;
 pub mod registry;
 pub mod validation;
@@ -28,6 +29,8 @@ const AUTHN_US: u64 = 60;
 const AUTHZ_US: u64 = 40;
 const ADMISSION_US: u64 = 80;
 const VALIDATION_US: u64 = 50;
+/// --max-requests-inflight and --max-mutating-requests-inflight: APF's server-wide seats.
+pub const DEFAULT_MAX_INFLIGHT: (usize, usize) = (400, 200);
 /// What one admission plugin's step costs, inside the admission and validation stages.
 const ADMISSION_PLUGIN_US: u64 = 10;
 const CACHE_READ_US: u64 = 30;
@@ -38,6 +41,8 @@ const MAX_RETRIES: u32 = 5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     Authentication,
+    /// Waiting in an API Priority and Fairness queue for a seat.
+    Queued,
     Authorization,
     Admission,
     Validation,
@@ -61,6 +66,10 @@ struct InFlight {
     started: super::time::SimTime,
     /// When its ResourceQuota evaluation began, for the admission latency metric.
     quota_started: super::time::SimTime,
+    /// Its API Priority and Fairness flow schema and level (None: exempt), and whether it
+    /// holds one of the level's seats.
+    flow: (&'static str, Option<usize>),
+    seated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -121,6 +130,9 @@ pub struct ApiServer {
     /// --enable-admission-plugins / --disable-admission-plugins.
     pub admission: admission::Chain,
     pub metrics: metrics::ApiMetrics,
+    /// API Priority and Fairness, sized by --max-requests-inflight + --max-mutating-requests-inflight.
+    pub flow: flowcontrol::FlowControl,
+    pub max_inflight: (usize, usize),
 }
 
 impl ApiServer {
@@ -148,6 +160,8 @@ impl ApiServer {
             authn: authn::Authenticator { static_tokens: super::vecmap::VecMap::new(), sa_key, anonymous: true },
             admission: admission::Chain::default(),
             metrics: Default::default(),
+            flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
+            max_inflight: DEFAULT_MAX_INFLIGHT,
         }
     }
 
@@ -191,6 +205,7 @@ impl ApiServer {
         }
         self.inflight.clear();
         self.parked.clear();
+        self.flow = flowcontrol::FlowControl::new(self.max_inflight.0 + self.max_inflight.1);
         self.etcd_pending.clear();
         self.cache.clear();
         self.cache_revision = 0;
@@ -223,6 +238,7 @@ impl ApiServer {
                 );
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
+            Timer::FlowTimeout { token } => self.flow_timeout(ctx, token),
             Timer::Compact => {
                 // Compact to what the previous interval saw, then remember today's revision.
                 if self.compact_to > 0 {
@@ -301,6 +317,8 @@ impl ApiServer {
                 charges: vec![],
                 started: ctx.now,
                 quota_started: ctx.now,
+                flow: ("", None),
+                seated: false,
             },
         );
         if self.ready {
@@ -320,7 +338,7 @@ impl ApiServer {
             Stage::Authorization => ("authorization", AUTHZ_US),
             Stage::Admission => ("admission", ADMISSION_US),
             Stage::Validation => ("validation", VALIDATION_US),
-            Stage::Storage => return,
+            Stage::Storage | Stage::Queued => return,
         };
         ctx.phase(name, f.req.line());
         ctx.timer(us, Timer::ApiStage { token });
@@ -347,10 +365,7 @@ impl ApiServer {
                     },
                     None => user,
                 };
-                if let Some(x) = self.inflight.get_mut(&token) {
-                    x.user = Some(user);
-                }
-                self.enter(ctx, token, Stage::Authorization);
+                self.flow_control(ctx, token, user);
             }
             Stage::Authorization => {
                 let user = f.user.clone().unwrap_or_default();
@@ -420,7 +435,7 @@ impl ApiServer {
                     }
                 }
             }
-            Stage::Storage => {}
+            Stage::Storage | Stage::Queued => {}
         }
     }
 
@@ -540,6 +555,58 @@ impl ApiServer {
         Ok(UserInfo { name: target.name.clone(), uid: String::new(), groups })
     }
 
+    /// API Priority and Fairness, between authentication and authorization: run now, wait
+    /// in a queue, or 429.
+    fn flow_control(&mut self, ctx: &mut Ctx, token: u64, user: UserInfo) {
+        let Some(f) = self.inflight.get_mut(&token) else { return };
+        let (schema, level) = flowcontrol::classify(&user, &f.req);
+        let flow = user.name.clone();
+        f.user = Some(user);
+        f.flow = (schema, level);
+        match self.flow.admit(token, schema, level, &flow) {
+            flowcontrol::Admit::Exempt => self.enter(ctx, token, Stage::Authorization),
+            flowcontrol::Admit::Execute(_) => {
+                f.seated = true;
+                self.enter(ctx, token, Stage::Authorization);
+            }
+            flowcontrol::Admit::Queued(l) => {
+                f.stage = Stage::Queued;
+                let name = self.flow.levels[l].name;
+                ctx.phase("flowcontrol", format!("queued at priority level {name} (flow schema {schema})"));
+                ctx.timer(flowcontrol::WAIT_LIMIT_US, Timer::FlowTimeout { token });
+            }
+            flowcontrol::Admit::Rejected(l) => {
+                let name = self.flow.levels[l].name;
+                ctx.phase("flowcontrol", format!("429: priority level {name} is full (flow schema {schema})"));
+                self.finish(ctx, token, Err(Status::too_many_requests()));
+            }
+        }
+    }
+
+    /// A queued request waited its limit out.
+    fn flow_timeout(&mut self, ctx: &mut Ctx, token: u64) {
+        let Some(f) = self.inflight.get(&token).filter(|f| f.stage == Stage::Queued) else { return };
+        let (schema, Some(level)) = f.flow else { return };
+        if self.flow.time_out(token, schema, level) {
+            ctx.phase(
+                "flowcontrol",
+                format!("429: waited {} in queue", super::time::go_duration(flowcontrol::WAIT_LIMIT_US)),
+            );
+            self.finish(ctx, token, Err(Status::too_many_requests()));
+        }
+    }
+
+    /// A finished request gives its seat back; the next one queued at its level runs.
+    fn release_seat(&mut self, ctx: &mut Ctx, f: &InFlight) {
+        let (true, Some(level)) = (f.seated, f.flow.1) else { return };
+        let Some(next) = self.flow.release(level) else { return };
+        let Some(n) = self.inflight.get_mut(&next) else { return };
+        n.seated = true;
+        let schema = n.flow.0;
+        self.flow.dispatched(schema, level);
+        self.enter(ctx, next, Stage::Authorization);
+    }
+
     fn deny(&mut self, ctx: &mut Ctx, token: u64, status: Status) {
         ctx.phase("authorization", format!("denied: {}", status.message));
         self.finish(ctx, token, Err(status))
@@ -553,7 +620,13 @@ impl ApiServer {
         });
         match path {
             "/healthz" | "/livez" | "/readyz" => Ok(ApiBody::Raw("ok".into())),
-            "/metrics" => Ok(ApiBody::Raw(self.metrics.text(read_only, mutating))),
+            "/metrics" => {
+                let mut text = self.metrics.text(read_only, mutating);
+                let mut e = super::metrics::Exposition::default();
+                self.flow.metrics(&mut e);
+                text.push_str(&e.finish());
+                Ok(ApiBody::Raw(text))
+            }
             "/version" => Ok(ApiBody::Raw(version_json())),
             // Discovery: the API groups this apiserver serves.
             "/api" | "/apis" => {
@@ -721,6 +794,7 @@ impl ApiServer {
         };
         let seconds = ctx.now.plus(delay_us).since(f.started) as f64 / super::time::SECONDS as f64;
         self.metrics.observe(&f.req, code, seconds);
+        self.release_seat(ctx, &f);
         let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
     }

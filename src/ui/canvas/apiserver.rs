@@ -1,6 +1,6 @@
-//! kube-apiserver's handler chain under its box: authentication, authorization, admission,
-//! validation and storage as a strip of stages. Each lights up as requests pass it and turns
-//! red where a request was refused (a 401, a 403 from RBAC or admission, a 422), so a denial
+//! kube-apiserver's handler chain under its box: authentication, priority and fairness,
+//! authorization, admission, validation and storage as a strip of stages. Each lights up as requests pass it and turns
+//! red where a request was refused (a 401, a 429, a 403 from RBAC or admission, a 422), so a denial
 //! shows where it happened.
 
 use super::draw::{recent_phases, rounded, text, Frame};
@@ -9,8 +9,9 @@ use super::palette;
 use crate::sim::component::Role;
 
 /// The strip's stages and the apiserver phases that belong to each.
-const STAGES: [(&str, &[&str]); 5] = [
+const STAGES: [(&str, &[&str]); 6] = [
     ("authn", &["authentication"]),
+    ("apf", &["flowcontrol"]),
     ("authz", &["authorization", "access review", "token"]),
     ("admit", &["admission"]),
     ("valid", &["validation"]),
@@ -22,12 +23,12 @@ const GLOW_WALL_S: f64 = 1.2;
 
 /// Whether a phase's detail reports a refusal.
 fn refused(detail: &str) -> bool {
-    detail.starts_with("denied") || detail.starts_with("401") || detail.starts_with("422")
+    ["denied", "401", "422", "429"].iter().any(|p| detail.starts_with(p))
 }
 
 pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
     // Per stage: how recently it was lit (0 = just now), and whether that was a refusal.
-    let mut lit: [Option<(f64, bool)>; 5] = [None; 5];
+    let mut lit: [Option<(f64, bool)>; 6] = [None; 6];
     recent_phases(f, GLOW_WALL_S, |component, phase, detail, age| {
         if component != id {
             return;
