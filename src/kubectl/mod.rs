@@ -2,6 +2,7 @@
 //! requests, and prints the answers the way kubectl does (`deployment.apps/web created`,
 //! `Error from server (NotFound): …`, tables).
 
+pub mod apply;
 pub mod create;
 pub mod curl;
 pub mod describe;
@@ -38,10 +39,8 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// Starts a command: sends its first request.
-    fn send_first(sim: &mut Simulation, command: Command, identity: parse::Identity) -> Pending {
-        let req = request(&command, sim.now());
-        let mut pending = Pending {
+    fn new(command: Command, identity: parse::Identity) -> Pending {
+        Pending {
             command,
             handle: 0,
             first: None,
@@ -50,7 +49,13 @@ impl Pending {
             lines: vec![],
             resume_at: None,
             identity,
-        };
+        }
+    }
+
+    /// Starts a command: sends its first request.
+    fn send_first(sim: &mut Simulation, command: Command, identity: parse::Identity) -> Pending {
+        let req = request(&command, sim.now());
+        let mut pending = Pending::new(command, identity);
         pending.send(sim, req);
         pending
     }
@@ -111,7 +116,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             steps::expose(sim, pending, resp, port, target_port, service_name, type_)
         }
         Command::SetImage { images, .. } => steps::set_image(sim, pending, resp, &images),
-        Command::Apply { object, patch } => steps::apply(sim, pending, resp, &object, &patch),
+        Command::Apply { .. } => apply::step(sim, pending, resp),
         Command::Label { resource, annotate, changes, overwrite, .. } => {
             steps::label(sim, pending, resp, resource, annotate, &changes, overwrite)
         }
@@ -123,50 +128,17 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
 /// Runs a console line to completion (for the native command line and tests).
 pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
     match start(sim, line) {
-        Ok(Started::Done(out)) | Err(out) => out,
-        Ok(Started::Waiting(p)) => finish(sim, p, timeout_us),
+        Ok(started) => wait(sim, started, timeout_us),
+        Err(out) => out,
     }
 }
 
-/// `kubectl apply -f` for one manifest document (`doc` as written, JSON) from `source`, as
-/// `identity`. Returns kubectl's line and whether it succeeded.
-pub fn apply(
-    sim: &mut Simulation,
-    doc: &serde_json::Value,
-    source: &str,
-    identity: parse::Identity,
-    timeout_us: u64,
-) -> (String, bool) {
-    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
-    let (kind, version) = (text("kind"), text("apiVersion"));
-    if kind.is_empty() || version.is_empty() {
-        let missing = if kind.is_empty() { "kind" } else { "apiVersion" };
-        return (format!("error: error validating \"{source}\": error validating data: {missing} not set"), false);
+/// Steps the simulation until a started command has its answer (or the timeout passes).
+pub fn wait(sim: &mut Simulation, started: Started, timeout_us: u64) -> String {
+    match started {
+        Started::Done(out) => out,
+        Started::Waiting(p) => finish(sim, p, timeout_us),
     }
-    let known = ResourceInfo::by_kind(&kind).filter(|r| r.api_version() == version && !r.etcd_prefix.is_empty());
-    if known.is_none() {
-        let name = doc.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or_default();
-        let ns = doc.pointer("/metadata/namespace").and_then(serde_json::Value::as_str).unwrap_or_default();
-        return (
-            format!(
-                "error: resource mapping not found for name: \"{name}\" namespace: \"{ns}\" from \"{source}\": no matches for kind \"{kind}\" in version \"{version}\"\nensure CRDs are installed first"
-            ),
-            false,
-        );
-    }
-    let object = match serde_json::to_vec(doc).map_err(|e| e.to_string()).and_then(|b| Object::from_json(&b)) {
-        Ok(o) => o,
-        Err(e) => return (format!("error: error validating \"{source}\": error validating data: {e}"), false),
-    };
-    let mut object = object;
-    if object.meta().namespace.is_empty() && ResourceInfo::by_kind(object.kind()).is_some_and(|r| r.namespaced) {
-        object.meta_mut().namespace = "default".into();
-    }
-    let command = Command::Apply { object: Box::new(object), patch: Box::new(doc.clone()) };
-    let pending = Pending::send_first(sim, command, identity);
-    let out = finish(sim, pending, timeout_us);
-    let ok = !out.starts_with("Error") && !out.starts_with("error");
-    (out, ok)
 }
 
 /// metav1.Status as the apiserver writes a failure's body.
@@ -212,10 +184,14 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
             ApiRequest::new(Verb::Create, res, &object.meta().namespace, "").with_body((**object).clone())
         }
-        Command::Apply { object, .. } => {
-            let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
-            ApiRequest::new(Verb::Get, res, &object.meta().namespace, &object.meta().name)
-        }
+        // The read of the first document that can be sent (apply::start sends it).
+        Command::Apply { docs } => match docs.iter().find_map(|d| d.as_ref().ok()) {
+            Some((o, _)) => {
+                let res = ResourceInfo::by_kind(o.kind()).unwrap_or(ResourceInfo::of("pods"));
+                ApiRequest::new(Verb::Get, res, &o.meta().namespace, &o.meta().name)
+            }
+            None => ApiRequest::non_resource("/apis"),
+        },
         Command::CreateToken { name, namespace, seconds } => {
             let body = TokenRequest {
                 spec: TokenRequestSpec { expiration_seconds: *seconds, ..Default::default() },

@@ -29,10 +29,9 @@ pub enum Command {
     Create {
         object: Box<Object>,
     },
-    /// `kubectl apply -f`: one manifest document, decoded, and as written (the patch).
+    /// `kubectl apply -f`: the manifest's documents, applied in order.
     Apply {
-        object: Box<Object>,
-        patch: Box<serde_json::Value>,
+        docs: Vec<super::apply::Doc>,
     },
     /// `kubectl create token SA [--duration=D]`: a TokenRequest.
     CreateToken {

@@ -86,42 +86,6 @@ pub fn set_image(
     None
 }
 
-/// `kubectl apply`: read the object; create it when absent, else patch it with what the
-/// manifest says — `unchanged` when that patch would change nothing. (Upstream computes a
-/// three-way patch from the last-applied annotation; a JSON merge patch of the manifest is
-/// the same for adding and changing fields, not for removing them.)
-pub fn apply(
-    sim: &mut Simulation,
-    pending: &mut Pending,
-    resp: ApiResponse,
-    object: &Object,
-    patch: &serde_json::Value,
-) -> Option<String> {
-    let res = ResourceInfo::by_kind(object.kind())?;
-    let (ns, name) = (object.meta().namespace.clone(), object.meta().name.clone());
-    let done = |verb: &str| format!("{}/{name} {verb}", printers::name_of(res, object).split('/').next().unwrap_or(""));
-    match (pending.first.take(), resp) {
-        (None, Err(s)) if s.code == 404 => {
-            pending.first = Some(vec![]);
-            pending.send(sim, ApiRequest::new(Verb::Create, res, &ns, "").with_body(object.clone()));
-            None
-        }
-        (None, Ok(ApiBody::Object(current))) => {
-            let merged = crate::sim::apiserver::registry::merge_patch(&current, patch);
-            if merged.as_ref().is_ok_and(|m| *m == current) {
-                return Some(done("unchanged"));
-            }
-            let mut req = ApiRequest::new(Verb::Patch, res, &ns, &name);
-            req.patch = Some(patch.clone());
-            pending.first = Some(vec![current]);
-            pending.send(sim, req);
-            None
-        }
-        (Some(before), Ok(_)) => Some(done(if before.is_empty() { "created" } else { "configured" })),
-        (_, other) => Some(render(&pending.command, other, sim.now())),
-    }
-}
-
 /// `kubectl label|annotate`: read the object, check `--overwrite`, then patch the changed keys
 /// (null removes one).
 #[allow(clippy::too_many_arguments)]

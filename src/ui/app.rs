@@ -2,6 +2,7 @@
 //! scheduler panel) and the kubectl console in a side panel, the legend one click away.
 
 use super::chart;
+use super::components::apply_panel::ApplyPanel;
 use super::components::console::{Console, ConsoleLine, LineKind};
 use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::legend::Legend;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
     // `&view=scheduler` opens the scheduler panel over the cluster view.
     let sched = RwSignal::new(hash.split(['#', '&']).any(|p| p == "view=scheduler"));
     let sched_data = RwSignal::new(PanelData::default());
+    let apply = RwSignal::new(false);
     let sched_pick = RwSignal::new(None::<String>);
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
@@ -104,8 +106,10 @@ pub fn App() -> impl IntoView {
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (pan_up, pan_leave, console_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
+    // The apply panel comes and goes; the engine waits for it in the (thread-local) arena.
+    let apply_engine = StoredValue::new_local(engine.clone());
     view! {
-        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend sched=sched menu=menu />
+        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend sched=sched apply=apply menu=menu />
         <main class="stage">
             <canvas
                 class="cluster"
@@ -147,12 +151,15 @@ pub fn App() -> impl IntoView {
                 }
             ></canvas>
             <aside class="panel">
-                <div class="chart-box" style:display=move || if sched.get() { "none" } else { "" }>
+                <div class="chart-box" style:display=move || if sched.get() || apply.get() { "none" } else { "" }>
                     <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
                     <canvas class="chart" node_ref=chart_ref></canvas>
                 </div>
                 <Show when=move || sched.get()>
                     <SchedulerPanel data=sched_data pick=sched_pick />
+                </Show>
+                <Show when=move || apply.get()>
+                    <ApplyPanel engine=apply_engine.get_value() console=ui.console />
                 </Show>
                 <Console engine=console_engine console=ui.console />
             </aside>

@@ -278,6 +278,24 @@ await test('stopping kube-apiserver refuses kubectl; starting it again brings it
   if (!nodes.includes('worker-3')) throw new Error(nodes);
 });
 
+await test('the apply panel applies a JSON manifest; admission then defaults and enforces it', async (page) => {
+  await open(page);
+  await page.getByTestId('apply-toggle').click();
+  const before = await page.locator('[data-testid=console-log] pre').count();
+  await page.getByTestId('apply-run').click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=console-log] pre').length >= n + 2, before, { timeout: 20000 });
+  const lines = (await page.locator('[data-testid=console-log] pre').allTextContents()).slice(before).join('\n');
+  if (!lines.includes('limitrange/limits created') || !lines.includes('resourcequota/compute created')) throw new Error(lines);
+  await page.screenshot({ path: path.join(artifacts, 'apply-panel.png') });
+  await page.waitForTimeout(1000);
+  const pod = await command(page, 'kubectl run big --image=nginx');
+  if (!pod.includes('pod/big created')) throw new Error(pod);
+  const json = await command(page, 'kubectl get pod big -o json');
+  if (!json.includes('LimitRanger plugin set: cpu, memory request for container big')) throw new Error(json);
+  const bad = await command(page, 'kubectl create quota q --hard=pods=x');
+  if (!bad.includes('error:')) throw new Error(bad);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

@@ -3,7 +3,7 @@
 //! prints it.
 
 use super::manifest::{documents, read};
-use kube_playground::kubectl::{self, parse};
+use kube_playground::kubectl::{self, apply, parse};
 use kube_playground::scenario::Scenario;
 use kube_playground::sim::time::{SimTime, SECONDS};
 
@@ -14,11 +14,9 @@ pub fn apply(file: &str, identity_args: &[String]) -> Result<(String, bool), Str
     let identity = parse::identity(&format!("kubectl {}", quoted.join(" ")))?;
     let mut sim = Scenario::default().build()?;
     sim.run_until(SimTime::from_secs(2));
-    let (mut lines, mut ok) = (Vec::new(), true);
-    for doc in &docs {
-        let (line, applied) = kubectl::apply(&mut sim, doc, file, identity.clone(), 30 * SECONDS);
-        ok &= applied;
-        lines.push(line);
-    }
-    Ok((lines.join("\n"), ok))
+    let prepared = docs.iter().map(|d| apply::prepare(d, file)).collect();
+    let started = apply::start(&mut sim, prepared, identity);
+    let out = kubectl::wait(&mut sim, started, 60 * SECONDS);
+    let ok = apply::succeeded(&out);
+    Ok((out, ok))
 }

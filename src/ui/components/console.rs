@@ -46,6 +46,12 @@ const HELP: &str = "Commands (kubectl):
   kubectl scale deployment NAME --replicas=N
   kubectl delete pod|deployment|replicaset|namespace NAME
   kubectl cordon|uncordon NODE
+  kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
+  kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass
+  kubectl label|annotate TYPE NAME k=v · kubectl get pods -l app=web --show-labels · kubectl api-resources
+  kubectl get --raw /metrics · curl -k https://10.0.0.10:6443/healthz (anonymous)
+  ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml
+  Apply… in the toolbar: JSON manifests, as kubectl apply -f
   etcdctl endpoint status -w table · etcdctl endpoint health · etcdctl member list
   etcdctl get /registry/ --prefix --keys-only · curl -s http://etcd-0:2381/metrics
   clear · help";
@@ -79,8 +85,13 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
             }
         }
     }
+    append(console, out);
+}
+
+/// Adds lines to the console, keeping the last `MAX_LINES`.
+pub fn append(console: RwSignal<Vec<ConsoleLine>>, lines: Vec<ConsoleLine>) {
     console.update(|c| {
-        c.extend(out);
+        c.extend(lines);
         let excess = c.len().saturating_sub(MAX_LINES);
         c.drain(..excess);
     });

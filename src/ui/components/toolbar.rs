@@ -43,6 +43,7 @@ pub fn Toolbar(
     clock: RwSignal<String>,
     legend: RwSignal<bool>,
     sched: RwSignal<bool>,
+    apply: RwSignal<bool>,
     menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
     let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
@@ -79,7 +80,16 @@ pub fn Toolbar(
             <FaultPicker engine=e5 menu=menu />
             <button class="sched-toggle" data-testid="scheduler-toggle" aria-pressed=move || sched.get().to_string()
                 title="The scheduling queue and each attempt's Filter and Score results"
-                on:click=move |_| sched.update(|s| *s = !*s)>"Scheduler"</button>
+                on:click=move |_| {
+                    sched.update(|s| *s = !*s);
+                    apply.set(false);
+                }>"Scheduler"</button>
+            <button class="apply-toggle" data-testid="apply-toggle" aria-pressed=move || apply.get().to_string()
+                title="Apply manifests (JSON) as kubectl apply -f does"
+                on:click=move |_| {
+                    apply.update(|a| *a = !*a);
+                    sched.set(false);
+                }>"Apply…"</button>
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
         </header>
     }

@@ -1,0 +1,88 @@
+//! `kubectl apply -f` in the page: a JSON manifest (one object, an array, or a v1 List) in a
+//! text area, applied in order through the same code as kubesim's apply; the answers go to
+//! the console. JSON only: a YAML parser would add more than 50 KB to the page.
+
+use super::console::{append, ConsoleLine, LineKind};
+use crate::kubectl::apply;
+use crate::kubectl::Started;
+use crate::ui::engine::Shared;
+use leptos::prelude::*;
+
+const SOURCE: &str = "manifest.json";
+
+/// Ready-made manifests to start from.
+const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "LimitRange and ResourceQuota",
+        r#"[
+  {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits"},
+   "spec": {"limits": [{"type": "Container",
+     "default": {"cpu": "200m", "memory": "256Mi"}, "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+     "max": {"cpu": "1", "memory": "1Gi"}}]}},
+  {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute"},
+   "spec": {"hard": {"pods": "4", "requests.cpu": "1", "limits.memory": "2Gi"}}}
+]"#,
+    ),
+    (
+        "A Role and RoleBinding for alice",
+        r#"[
+  {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+   "metadata": {"name": "pod-reader"},
+   "rules": [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]}]},
+  {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+   "metadata": {"name": "alice-reads-pods"},
+   "subjects": [{"kind": "User", "name": "alice"}],
+   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}}
+]"#,
+    ),
+    (
+        "A Deployment",
+        r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+ "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
+  "template": {"metadata": {"labels": {"app": "api"}},
+   "spec": {"containers": [{"name": "api", "image": "nginx:1.27",
+     "resources": {"requests": {"cpu": "100m"}, "limits": {"memory": "128Mi"}}}]}}}}"#,
+    ),
+];
+
+/// Applies `text` as the admin's kubectl would; the answer arrives in the console.
+fn run(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, text: &str) {
+    let mut out = vec![ConsoleLine::new(LineKind::Command, &format!("$ kubectl apply -f {SOURCE}"))];
+    match apply::json_documents(text, SOURCE) {
+        Err(e) => out.push(ConsoleLine::new(LineKind::Error, &e)),
+        Ok(docs) => {
+            let mut e = engine.borrow_mut();
+            let prepared = docs.iter().map(|d| apply::prepare(d, SOURCE)).collect();
+            match apply::start(&mut e.sim, prepared, Default::default()) {
+                Started::Waiting(p) => e.pending.push(p),
+                Started::Done(text) => out.push(ConsoleLine::new(LineKind::Error, &text)),
+            }
+        }
+    }
+    append(console, out);
+}
+
+#[component]
+pub fn ApplyPanel(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl IntoView {
+    let engine = StoredValue::new_local(engine);
+    let text = RwSignal::new(EXAMPLES[0].1.to_string());
+    view! {
+        <div class="apply-panel" data-testid="apply-panel">
+            <h3>
+                "kubectl apply -f (JSON)"
+                <select aria-label="Example manifests" on:change=move |ev| {
+                    if let Some((_, m)) = event_target_value(&ev).parse::<usize>().ok().and_then(|i| EXAMPLES.get(i)) {
+                        text.set(m.to_string());
+                    }
+                }>
+                    {EXAMPLES.iter().enumerate().map(|(i, (name, _))| view! { <option value=i.to_string()>{*name}</option> }).collect_view()}
+                </select>
+            </h3>
+            <textarea aria-label="Manifest (JSON)" spellcheck="false" prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button data-testid="apply-run" on:click=move |_| engine.with_value(|e| run(e, console, &text.get_untracked()))>
+                "Apply"
+            </button>
+        </div>
+    }
+}
