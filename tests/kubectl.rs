@@ -63,7 +63,8 @@ fn api_resources_lists_the_served_kinds() {
     let mut sim = cluster_with_pods();
     let out = k(&mut sim, "kubectl api-resources");
     assert!(out.starts_with("NAME "), "{out}");
-    assert!(out.contains("deployments                deploy       apps/v1"), "{out}");
+    let deploy: Vec<&str> = out.lines().find(|l| l.starts_with("deployments ")).unwrap().split_whitespace().collect();
+    assert_eq!(deploy, ["deployments", "deploy", "apps/v1", "true", "Deployment"]);
     assert!(out
         .lines()
         .any(|l| l.starts_with("resourcequotas") && l.contains("quota") && l.ends_with("ResourceQuota")));

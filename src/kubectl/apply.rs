@@ -13,8 +13,16 @@ use crate::sim::api::Object;
 use crate::sim::Simulation;
 use serde_json::Value;
 
-/// One document: the decoded object and the manifest as written, or kubectl's error for it.
-pub type Doc = Result<(Box<Object>, Box<Value>), String>;
+/// One document: its resource, the decoded object and the manifest as written — or kubectl's
+/// error for it.
+pub type Doc = Result<Applied, String>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    pub resource: &'static ResourceInfo,
+    pub object: Box<Object>,
+    pub patch: Box<Value>,
+}
 
 /// The documents of a JSON manifest: one object, an array of them, or a v1 List.
 pub fn json_documents(text: &str, source: &str) -> Result<Vec<Value>, String> {
@@ -30,15 +38,16 @@ pub fn json_documents(text: &str, source: &str) -> Result<Vec<Value>, String> {
 
 /// Checks a document the way kubectl does before sending it: kind and apiVersion set, a kind
 /// the server serves, a body that decodes.
-pub fn prepare(doc: &Value, source: &str) -> Doc {
+pub fn prepare(doc: &Value, source: &str, discovered: &[&'static ResourceInfo]) -> Doc {
     let text = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     let (kind, version) = (text("kind"), text("apiVersion"));
     if kind.is_empty() || version.is_empty() {
         let missing = if kind.is_empty() { "kind" } else { "apiVersion" };
         return Err(format!("error: error validating \"{source}\": error validating data: {missing} not set"));
     }
-    let Some(res) = ResourceInfo::by_kind(&kind).filter(|r| r.api_version() == version && !r.etcd_prefix.is_empty())
-    else {
+    let served = |r: &&'static ResourceInfo| r.api_version() == version && !r.etcd_prefix.is_empty();
+    let custom = discovered.iter().copied().find(|r| r.kind == kind);
+    let Some(res) = ResourceInfo::by_kind(&kind).filter(served).or(custom.filter(served)) else {
         let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
         let ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
         return Err(format!(
@@ -51,7 +60,7 @@ pub fn prepare(doc: &Value, source: &str) -> Doc {
     if object.meta().namespace.is_empty() && res.namespaced {
         object.meta_mut().namespace = "default".into();
     }
-    Ok((Box::new(object), Box::new(doc.clone())))
+    Ok(Applied { resource: res, object: Box::new(object), patch: Box::new(doc.clone()) })
 }
 
 /// Starts applying `docs` in order, as `identity`.
@@ -75,9 +84,8 @@ fn next(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     while let Some(doc) = docs.get(pending.lines.len()) {
         match doc {
             Err(e) => pending.lines.push(e.clone()),
-            Ok((object, _)) => {
-                let res = ResourceInfo::by_kind(object.kind())?;
-                let req = ApiRequest::new(Verb::Get, res, &object.meta().namespace, &object.meta().name);
+            Ok(Applied { resource, object, .. }) => {
+                let req = ApiRequest::new(Verb::Get, resource, &object.meta().namespace, &object.meta().name);
                 pending.first = None;
                 pending.send(sim, req);
                 return None;
@@ -90,8 +98,9 @@ fn next(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
 /// One answer for the current document.
 pub(super) fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> Option<String> {
     let Command::Apply { docs } = &pending.command else { return None };
-    let Some(Ok((object, patch))) = docs.get(pending.lines.len()).cloned() else { return None };
-    let res = ResourceInfo::by_kind(object.kind())?;
+    let Some(Ok(Applied { resource: res, object, patch })) = docs.get(pending.lines.len()).cloned() else {
+        return None;
+    };
     let (ns, name) = (object.meta().namespace.clone(), object.meta().name.clone());
     let done =
         |verb: &str| format!("{}/{name} {verb}", printers::name_of(res, &object).split('/').next().unwrap_or(""));

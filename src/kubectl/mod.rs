@@ -94,7 +94,7 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
         _ => {}
     }
-    let command = parse::parse(line)?;
+    let command = parse::parse_with(line, &sim.discovery())?;
     Ok(Started::Waiting(Pending::send_first(sim, command, parse::identity(line)?)))
 }
 
@@ -186,10 +186,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
         }
         // The read of the first document that can be sent (apply::start sends it).
         Command::Apply { docs } => match docs.iter().find_map(|d| d.as_ref().ok()) {
-            Some((o, _)) => {
-                let res = ResourceInfo::by_kind(o.kind()).unwrap_or(ResourceInfo::of("pods"));
-                ApiRequest::new(Verb::Get, res, &o.meta().namespace, &o.meta().name)
-            }
+            Some(a) => ApiRequest::new(Verb::Get, a.resource, &a.object.meta().namespace, &a.object.meta().name),
             None => ApiRequest::non_resource("/apis"),
         },
         Command::CreateToken { name, namespace, seconds } => {
@@ -221,7 +218,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             }
         }
         Command::Label { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
-        Command::ApiResources => ApiRequest::non_resource("/apis"),
+        Command::ApiResources { .. } => ApiRequest::non_resource("/apis"),
         Command::Scale { resource, name, replicas, namespace } => {
             let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");
             req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
@@ -299,7 +296,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             printers::print_list(resource, &items, now, flags, namespace)
         }
         (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, flags),
-        (Command::ApiResources, _) => printers::api_resources(),
+        (Command::ApiResources { custom }, _) => printers::api_resources(custom),
         (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
         (Command::Create { object }, ApiBody::Object(o)) => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));

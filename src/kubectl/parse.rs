@@ -72,8 +72,11 @@ pub enum Command {
         changes: Vec<(String, Option<String>)>,
         overwrite: bool,
     },
-    /// `kubectl api-resources`: the resource table as discovery serves it.
-    ApiResources,
+    /// `kubectl api-resources`: the resource table as discovery serves it, with the custom
+    /// resources found.
+    ApiResources {
+        custom: Vec<&'static ResourceInfo>,
+    },
     Scale {
         resource: &'static ResourceInfo,
         name: String,
@@ -142,22 +145,24 @@ pub struct GetFlags {
 }
 
 /// Flags and positional words of one command line.
-struct Args {
+struct Args<'a> {
     words: Vec<String>,
     flags: Vec<(String, Option<String>)>,
     /// Everything after a bare `--`: the container's command or arguments.
     tail: Vec<String>,
+    /// Resources discovery found beyond the built-in ones (custom resources).
+    discovered: &'a [&'static ResourceInfo],
 }
 
-impl Args {
-    fn parse(tokens: &[String]) -> Result<Args, String> {
+impl<'a> Args<'a> {
+    fn parse(tokens: &[String], discovered: &'a [&'static ResourceInfo]) -> Result<Args<'a>, String> {
         let mut words = Vec::new();
         let mut flags = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
             if t == "--" {
-                return Ok(Args { words, flags, tail: tokens[i + 1..].to_vec() });
+                return Ok(Args { words, flags, tail: tokens[i + 1..].to_vec(), discovered });
             }
             if let Some(long) = t.strip_prefix("--") {
                 match long.split_once('=') {
@@ -192,7 +197,7 @@ impl Args {
             }
             i += 1;
         }
-        Ok(Args { words, flags, tail: Vec::new() })
+        Ok(Args { words, flags, tail: Vec::new(), discovered })
     }
 
     fn flag(&self, name: &str) -> Option<&str> {
@@ -307,8 +312,10 @@ pub fn tokenize(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn resource(name: &str) -> Result<&'static ResourceInfo, String> {
-    ResourceInfo::lookup(name).ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
+fn resource(name: &str, discovered: &[&'static ResourceInfo]) -> Result<&'static ResourceInfo, String> {
+    ResourceInfo::lookup(name)
+        .or_else(|| ResourceInfo::lookup_in(discovered, name))
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
 }
 
 /// A label selector as kubectl writes one: `app=web,tier!=db,env in (a,b),!canary,track`.
@@ -373,15 +380,23 @@ pub fn selector(text: &str) -> Result<LabelSelector, String> {
 }
 
 /// Splits `deployment/web` or `deployment web` into resource and name.
-fn resource_and_name(words: &[String]) -> Result<(&'static ResourceInfo, Option<String>), String> {
+fn resource_and_name(
+    words: &[String],
+    discovered: &[&'static ResourceInfo],
+) -> Result<(&'static ResourceInfo, Option<String>), String> {
     let first = words.first().ok_or_else(|| "error: you must specify the type of resource to get".to_string())?;
     if let Some((r, n)) = first.split_once('/') {
-        return Ok((resource(r)?, Some(n.to_string())));
+        return Ok((resource(r, discovered)?, Some(n.to_string())));
     }
-    Ok((resource(first)?, words.get(1).cloned()))
+    Ok((resource(first, discovered)?, words.get(1).cloned()))
 }
 
 pub fn parse(line: &str) -> Result<Command, String> {
+    parse_with(line, &[])
+}
+
+/// Parses with the custom resources discovery knows about.
+pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Command, String> {
     let tokens = split_identity(&tokenize(line)?)?.0;
     let Some((program, rest)) = tokens.split_first() else {
         return Err(String::new());
@@ -392,7 +407,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
     let Some((verb, rest)) = rest.split_first() else {
         return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain, auth can-i|whoami\n\nFlags: -n, -A, -o, --as, --as-group, --token".into());
     };
-    let args = Args::parse(rest)?;
+    let args = Args::parse(rest, discovered)?;
     match verb.as_str() {
         "create" => parse_create(&args),
         "run" => {
@@ -424,7 +439,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let output = match args.flag("output") {
                 None => Output::Table,
                 Some("wide") => Output::Wide,
@@ -450,7 +465,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "label" | "annotate" => {
             args.only(&["namespace", "overwrite"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             let skip = if args.words[0].contains('/') { 1 } else { 2 };
             let mut changes = Vec::new();
@@ -479,11 +494,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "api-resources" => {
             args.only(&[])?;
-            Ok(Command::ApiResources)
+            Ok(Command::ApiResources { custom: args.discovered.to_vec() })
         }
         "scale" => {
             args.only(&["replicas", "namespace"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             let replicas = args.int("replicas")?.ok_or("error: required flag(s) \"replicas\" not set")?;
             if replicas < 0 {
@@ -501,13 +516,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "delete" => {
             args.only(&["namespace"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             Ok(Command::Delete { resource, name, namespace: args.namespace() })
         }
         "describe" => {
             args.only(&["namespace"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             if resource.plural != "pods" && resource.plural != "nodes" {
                 return Err(format!(
                     "error: this console describes pods and nodes so far; try kubectl get {} -o json",
@@ -518,7 +533,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "expose" => {
             args.only(&["namespace", "port", "target-port", "name", "type"])?;
-            let (resource, name) = resource_and_name(&args.words)?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             if resource.plural != "deployments" {
                 return Err(format!("error: this console exposes deployments, not {}", resource.plural));
@@ -556,7 +571,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     ))
                 }
             };
-            let (resource, name) = resource_and_name(rest)?;
+            let (resource, name) = resource_and_name(rest, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             if resource.plural != "deployments" {
                 return Err(format!("error: this console rolls out deployments, not {}", resource.qualified()));
@@ -573,7 +588,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             if sub != "image" {
                 return Err(format!("error: unknown command \"{sub}\" for \"kubectl set\" (this console knows image)"));
             }
-            let (resource, name) = resource_and_name(rest)?;
+            let (resource, name) = resource_and_name(rest, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             let pairs: Vec<&String> = rest.iter().filter(|w| w.contains('=')).collect();
             if pairs.is_empty() {

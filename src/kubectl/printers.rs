@@ -86,7 +86,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[]),
-        "limitranges" => (&["NAME", "CREATED AT"], &[]),
+        "limitranges" | "customresourcedefinitions" => (&["NAME", "CREATED AT"], &[]),
         "resourcequotas" => (&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
         "priorityclasses" => (&["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], &[]),
         _ => (&["NAME", "AGE"], &[]),
@@ -215,7 +215,9 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ServiceAccount(_) => (vec![name, "0".into(), age], vec![]),
-        Object::LimitRange(l) => (vec![name, crate::sim::time::rfc3339(l.metadata.creation_timestamp.0)], vec![]),
+        Object::LimitRange(_) | Object::CustomResourceDefinition(_) => {
+            (vec![name, crate::sim::time::rfc3339(o.meta().creation_timestamp.0)], vec![])
+        }
         Object::ResourceQuota(q) => {
             // printResourceQuota: "used/hard" per resource, limits.* in the LIMIT column.
             let (mut request, mut limit) = (Vec::new(), Vec::new());
@@ -238,7 +240,8 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         | Object::Role(_)
         | Object::TokenRequest(_)
         | Object::SelfSubjectAccessReview(_)
-        | Object::SelfSubjectReview(_) => (vec![name, age], vec![]),
+        | Object::SelfSubjectReview(_)
+        | Object::Custom(_) => (vec![name, age], vec![]),
         Object::Job(j) => {
             let status = if j.condition("Complete").is_some() {
                 "Complete"
@@ -337,8 +340,9 @@ pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags)
 }
 
 /// `kubectl api-resources`: core group first, then by group, each by name.
-pub fn api_resources() -> String {
+pub fn api_resources(custom: &[&'static ResourceInfo]) -> String {
     let mut list: Vec<&ResourceInfo> = crate::sim::api::resource::RESOURCES.iter().collect();
+    list.extend(custom.iter().copied());
     crate::sim::sort::sort_by_key(&mut list, |r| (!r.group.is_empty(), r.group, r.plural));
     let mut rows = vec![["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec()];
     for r in list {

@@ -370,6 +370,15 @@ impl Simulation {
         handle
     }
 
+    /// The custom resources kube-apiserver serves: kubectl's discovery cache. (Read directly;
+    /// real kubectl fetches /apis.)
+    pub fn discovery(&self) -> Vec<&'static ResourceInfo> {
+        match self.components.get(APISERVER as usize) {
+            Some(Component::ApiServer(a)) => a.custom.clone(),
+            _ => vec![],
+        }
+    }
+
     /// The answer to a submitted request, once it has arrived.
     pub fn take_response(&mut self, handle: u64) -> Option<ApiResponse> {
         match self.components.get_mut(USER as usize) {

@@ -5,7 +5,7 @@
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
-//! kubesim apply -f FILE [--as USER] [--as-group G]…
+//! kubesim apply -f FILE [-f FILE]… [--as USER] [--as-group G]…
 
 mod apply;
 mod auth;
@@ -26,7 +26,7 @@ const USAGE: &str = "usage:
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
-  kubesim apply -f FILE [--as USER] [--as-group G]...
+  kubesim apply -f FILE [-f FILE]... [--as USER] [--as-group G]...
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -45,8 +45,9 @@ fn main() -> ExitCode {
             return answer(auth::can_i(&args[2..]));
         }
         Some("apply") => {
-            let file = flag(&args[1..], "-f").and_then(|f| f.ok_or_else(|| format!("error: must specify -f\n{USAGE}")));
-            return answer(file.and_then(|f| apply::apply(f, &identity_flags(&args[1..]))));
+            let files: Vec<&str> =
+                args[1..].windows(2).filter(|w| w[0] == "-f" || w[0] == "--filename").map(|w| w[1].as_str()).collect();
+            return answer(apply::apply(&files, &identity_flags(&args[1..])));
         }
         _ => Err(USAGE.to_string()),
     };

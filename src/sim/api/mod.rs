@@ -2,6 +2,7 @@
 //! resource table that maps kinds to REST paths and etcd keys, and request/response types.
 
 pub mod access;
+pub mod crd;
 pub mod meta;
 pub mod objects;
 pub mod policy;

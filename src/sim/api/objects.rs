@@ -2,6 +2,7 @@
 //! the fields the simulation reads or writes, with upstream JSON names.
 
 pub use super::access::*;
+pub use super::crd::*;
 use super::meta::{ObjectMeta, Time};
 pub use super::policy::*;
 use super::scheduling::*;
@@ -37,6 +38,10 @@ pub enum Object {
     TokenRequest(TokenRequest),
     SelfSubjectAccessReview(SelfSubjectAccessReview),
     SelfSubjectReview(SelfSubjectReview),
+    CustomResourceDefinition(CustomResourceDefinition),
+    /// An object of a custom resource; it writes its own kind.
+    #[serde(untagged)]
+    Custom(CustomObject),
 }
 
 impl Object {
@@ -72,7 +77,8 @@ impl Object {
             "LimitRange" => Object::LimitRange(typed(bytes)?),
             "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
             "PriorityClass" => Object::PriorityClass(typed(bytes)?),
-            other => return Err(format!("no kind \"{other}\" is registered")),
+            "CustomResourceDefinition" => Object::CustomResourceDefinition(typed(bytes)?),
+            _ => Object::Custom(CustomObject::from_json(bytes)?),
         })
     }
 }
@@ -102,6 +108,8 @@ macro_rules! each_object {
             Object::TokenRequest($o) => $body,
             Object::SelfSubjectAccessReview($o) => $body,
             Object::SelfSubjectReview($o) => $body,
+            Object::CustomResourceDefinition($o) => $body,
+            Object::Custom($o) => $body,
         }
     };
 }
@@ -118,7 +126,7 @@ impl Object {
     pub fn meta_mut(&mut self) -> &mut ObjectMeta {
         each_object!(self, o => &mut o.metadata)
     }
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
         match self {
             Object::Namespace(_) => "Namespace",
             Object::Node(_) => "Node",
@@ -142,6 +150,8 @@ impl Object {
             Object::TokenRequest(_) => "TokenRequest",
             Object::SelfSubjectAccessReview(_) => "SelfSubjectAccessReview",
             Object::SelfSubjectReview(_) => "SelfSubjectReview",
+            Object::CustomResourceDefinition(_) => "CustomResourceDefinition",
+            Object::Custom(c) => &c.kind,
         }
     }
     pub fn as_pod(&self) -> Option<&Pod> {

@@ -207,6 +207,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/priorityclasses",
     },
     ResourceInfo {
+        plural: "customresourcedefinitions",
+        singular: "customresourcedefinition",
+        short: &["crd", "crds"],
+        kind: "CustomResourceDefinition",
+        group: "apiextensions.k8s.io",
+        version: "v1",
+        namespaced: false,
+        etcd_prefix: "/registry/apiextensions.k8s.io/customresourcedefinitions",
+    },
+    ResourceInfo {
         plural: "selfsubjectaccessreviews",
         singular: "selfsubjectaccessreview",
         short: &[],
@@ -243,12 +253,21 @@ pub const NON_RESOURCE: ResourceInfo = ResourceInfo {
 impl ResourceInfo {
     /// Looks a resource up the way kubectl does: plural, singular, short name or Kind.
     pub fn lookup(name: &str) -> Option<&'static ResourceInfo> {
+        RESOURCES.iter().find(|r| r.named(name))
+    }
+
+    /// Whether kubectl's `name` (plural, singular, short name or Kind, optionally
+    /// `.group`) means this resource.
+    fn named(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
         let (res, group) = lower.split_once('.').unwrap_or((lower.as_str(), ""));
-        RESOURCES.iter().find(|r| {
-            (r.plural == res || r.singular == res || r.short.contains(&res))
-                && (group.is_empty() || r.group.starts_with(group))
-        })
+        (self.plural == res || self.singular == res || self.short.contains(&res) || self.kind.eq_ignore_ascii_case(res))
+            && (group.is_empty() || self.group.starts_with(group))
+    }
+
+    /// The same lookup among resources that discovery found (custom resources).
+    pub fn lookup_in(list: &[&'static ResourceInfo], name: &str) -> Option<&'static ResourceInfo> {
+        list.iter().copied().find(|r| r.named(name))
     }
 
     pub fn by_kind(kind: &str) -> Option<&'static ResourceInfo> {

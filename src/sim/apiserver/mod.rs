@@ -7,6 +7,7 @@ pub mod admission;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap_policy;
+pub mod crd;
 pub mod flowcontrol;
 pub mod metrics;
 pub mod registry;
@@ -15,7 +16,7 @@ pub mod validation;
 use super::api::meta::cache_key;
 use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
 use super::api::resource::ResourceInfo;
-use super::api::{ClusterRoleBinding, Object, PolicyRule, RoleBinding};
+use super::api::{ClusterRoleBinding, CustomResourceDefinition, Object, PolicyRule, RoleBinding};
 use super::etcd::{EtcdOp, EtcdResult, EventType, KeyValue, MvccEvent, TxnResult, CONNECTION_REFUSED};
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
 use super::rng::{Draw, SimRng};
@@ -133,6 +134,8 @@ pub struct ApiServer {
     /// API Priority and Fairness, sized by --max-requests-inflight + --max-mutating-requests-inflight.
     pub flow: flowcontrol::FlowControl,
     pub max_inflight: (usize, usize),
+    /// The resources served for CustomResourceDefinitions in the watch cache.
+    pub custom: Vec<&'static ResourceInfo>,
 }
 
 impl ApiServer {
@@ -162,6 +165,7 @@ impl ApiServer {
             metrics: Default::default(),
             flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
             max_inflight: DEFAULT_MAX_INFLIGHT,
+            custom: Vec::new(),
         }
     }
 
@@ -377,6 +381,14 @@ impl ApiServer {
                     let resp = self.non_resource(&f.req.path);
                     return self.finish(ctx, token, resp);
                 }
+                if !self.serves(f.req.resource) {
+                    let message = "the server could not find the requested resource".to_string();
+                    return self.finish(
+                        ctx,
+                        token,
+                        Err(Status { code: 404, reason: "NotFound", message, causes: vec![] }),
+                    );
+                }
                 if f.req.resource.etcd_prefix.is_empty() || f.req.subresource == "token" {
                     let resp = self.review(ctx, &f, &user);
                     return self.finish(ctx, token, resp);
@@ -404,9 +416,23 @@ impl ApiServer {
                 Err(status) => self.finish(ctx, token, Err(status)),
             },
             Stage::Validation => {
-                let Some(plan) = f.plan.clone() else { return };
+                let Some(mut plan) = f.plan.clone() else { return };
                 let errs = match &plan.txn.action {
-                    super::etcd::TxnAction::Put(_) => validation::validate(&plan.object),
+                    super::etcd::TxnAction::Put(_) => {
+                        let mut errs = validation::validate(&plan.object);
+                        if let Object::CustomResourceDefinition(d) = &plan.object {
+                            errs.extend(crd::validate_definition(d));
+                        }
+                        let mut object = plan.object.clone();
+                        errs.extend(self.check_custom(&mut object));
+                        if object != plan.object {
+                            plan = registry::rewrite(plan, object);
+                            if let Some(x) = self.inflight.get_mut(&token) {
+                                x.plan = Some(plan.clone());
+                            }
+                        }
+                        errs
+                    }
                     super::etcd::TxnAction::Delete => vec![],
                 };
                 if !errs.is_empty() {
@@ -610,6 +636,46 @@ impl ApiServer {
     fn deny(&mut self, ctx: &mut Ctx, token: u64, status: Status) {
         ctx.phase("authorization", format!("denied: {}", status.message));
         self.finish(ctx, token, Err(status))
+    }
+
+    /// Built-in resources, and custom ones whose definition is in the cache.
+    fn serves(&self, r: &ResourceInfo) -> bool {
+        super::api::resource::RESOURCES.iter().chain(self.custom.iter().copied()).any(|s| s == r)
+    }
+
+    /// Follows the CustomResourceDefinitions in the cache: a new or changed one is served,
+    /// a deleted one no longer.
+    fn refresh_custom(&mut self) {
+        let crds: Vec<CustomResourceDefinition> = self
+            .under("/registry/apiextensions.k8s.io/customresourcedefinitions/")
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::CustomResourceDefinition(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut served = Vec::new();
+        for c in &crds {
+            match self.custom.iter().find(|r| crd::serves(r, c)) {
+                Some(r) => served.push(*r),
+                None => served.extend(crd::resource(c)),
+            }
+        }
+        self.custom = served;
+    }
+
+    /// Prunes and validates a custom object against its definition's schema.
+    fn check_custom(&self, obj: &mut Object) -> Vec<String> {
+        let Object::Custom(c) = obj else { return vec![] };
+        let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
+        let schema =
+            self.under("/registry/apiextensions.k8s.io/customresourcedefinitions/").into_iter().find_map(|o| match o {
+                Object::CustomResourceDefinition(d) if d.spec.group == group && d.spec.names.kind == c.kind => {
+                    d.storage_version().and_then(|v| v.schema.as_ref()).map(|s| s.open_api_v3_schema.clone())
+                }
+                _ => None,
+            });
+        schema.map_or_else(Vec::new, |s| crd::check(c, &s))
     }
 
     /// The apiserver's own endpoints.
@@ -840,6 +906,7 @@ impl ApiServer {
                 }
                 self.cache_revision = revision;
                 self.ready = true;
+                self.refresh_custom();
                 ctx.phase("ready", format!("watch cache primed at revision {revision}"));
                 for token in std::mem::take(&mut self.parked) {
                     self.enter(ctx, token, Stage::Authentication);
@@ -950,6 +1017,9 @@ impl ApiServer {
             EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
             EventType::Delete => self.cache.remove(&ev.kv.key),
         };
+        if matches!(obj, Object::CustomResourceDefinition(_)) {
+            self.refresh_custom();
+        }
         for w in &self.watchers {
             if !ev.kv.key.starts_with(&w.prefix) {
                 continue;

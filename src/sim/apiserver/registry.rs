@@ -229,6 +229,12 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
     Ok(put_plan(key, compare, next))
 }
 
+/// The same write with another object (a custom object pruned to its schema).
+pub fn rewrite(plan: Plan, object: Object) -> Plan {
+    let code = plan.code;
+    Plan { code, ..put_plan(plan.txn.key, plan.txn.compare, object) }
+}
+
 /// The write of `object` (stored without its resourceVersion, which etcd's revision sets).
 fn put_plan(key: String, compare: Compare, object: Object) -> Plan {
     let mut stored = object.clone();

@@ -52,7 +52,8 @@ fn run(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, text: &str) {
         Err(e) => out.push(ConsoleLine::new(LineKind::Error, &e)),
         Ok(docs) => {
             let mut e = engine.borrow_mut();
-            let prepared = docs.iter().map(|d| apply::prepare(d, SOURCE)).collect();
+            let discovered = e.sim.discovery();
+            let prepared = docs.iter().map(|d| apply::prepare(d, SOURCE, &discovered)).collect();
             match apply::start(&mut e.sim, prepared, Default::default()) {
                 Started::Waiting(p) => e.pending.push(p),
                 Started::Done(text) => out.push(ConsoleLine::new(LineKind::Error, &text)),

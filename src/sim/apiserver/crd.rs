@@ -1,0 +1,232 @@
+//! Custom resources (apiextensions-apiserver): a CustomResourceDefinition, once stored, serves
+//! a new resource under `/apis/<group>/<version>/…`, stored at `/registry/<group>/<plural>/…`.
+//! Objects are pruned to their structural schema (unknown fields dropped unless
+//! `x-kubernetes-preserve-unknown-fields`) and validated against its openAPIV3Schema with
+//! kube-openapi's messages: type, required, enum, minimum/maximum, minLength/maxLength, items.
+//! Simplified: no `pattern`, no CEL rules, no status/scale subresources, no conversion between
+//! versions, and deleting a definition stops serving its objects without deleting them.
+
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::{CustomObject, CustomResourceDefinition};
+use serde_json::{Map, Value};
+
+/// The resource a definition serves. Its strings are leaked to get the `'static` lifetime the
+/// resource table has; a definition is rarely created, so this stays small.
+pub fn resource(crd: &CustomResourceDefinition) -> Option<&'static ResourceInfo> {
+    let version = crd.storage_version()?;
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let names = &crd.spec.names;
+    let singular = if names.singular.is_empty() { names.kind.to_ascii_lowercase() } else { names.singular.clone() };
+    let short: Vec<&'static str> = names.short_names.iter().map(|s| leak(s)).collect();
+    Some(Box::leak(Box::new(ResourceInfo {
+        plural: leak(&names.plural),
+        singular: leak(&singular),
+        short: Box::leak(short.into_boxed_slice()),
+        kind: leak(&names.kind),
+        group: leak(&crd.spec.group),
+        version: leak(&version.name),
+        namespaced: crd.spec.scope == "Namespaced",
+        etcd_prefix: leak(&format!("/registry/{}/{}", crd.spec.group, names.plural)),
+    })))
+}
+
+/// Whether a served resource still matches a definition (so it need not be rebuilt).
+pub fn serves(r: &ResourceInfo, crd: &CustomResourceDefinition) -> bool {
+    let names = &crd.spec.names;
+    r.plural == names.plural
+        && r.group == crd.spec.group
+        && r.kind == names.kind
+        && r.namespaced == (crd.spec.scope == "Namespaced")
+        && crd.storage_version().is_some_and(|v| v.name == r.version)
+}
+
+/// ValidateCustomResourceDefinition, the checks a user meets first.
+pub fn validate_definition(crd: &CustomResourceDefinition) -> Vec<String> {
+    let mut errs = Vec::new();
+    let (spec, names) = (&crd.spec, &crd.spec.names);
+    let want = format!("{}.{}", names.plural, spec.group);
+    if crd.metadata.name != want {
+        errs.push(format!(
+            "metadata.name: Invalid value: \"{}\": must be spec.names.plural+\".\"+spec.group",
+            crd.metadata.name
+        ));
+    }
+    if !spec.group.contains('.') {
+        errs.push(format!("spec.group: Invalid value: \"{}\": should be a domain with at least one dot", spec.group));
+    }
+    if names.plural.is_empty() {
+        errs.push("spec.names.plural: Required value".into());
+    }
+    if names.kind.is_empty() {
+        errs.push("spec.names.kind: Required value".into());
+    }
+    if spec.scope != "Namespaced" && spec.scope != "Cluster" {
+        errs.push(format!(
+            "spec.scope: Unsupported value: \"{}\": supported values: \"Cluster\", \"Namespaced\"",
+            spec.scope
+        ));
+    }
+    if spec.versions.iter().filter(|v| v.storage).count() != 1 {
+        errs.push("spec.versions: Invalid value: []apiextensions.CustomResourceDefinitionVersion: must have exactly one version marked as storage version".into());
+    }
+    errs
+}
+
+/// Prunes the object to its schema and returns the validation errors.
+pub fn check(obj: &mut CustomObject, schema: &Value) -> Vec<String> {
+    let mut errs = Vec::new();
+    let props = schema.get("properties").and_then(Value::as_object);
+    let preserve = preserves_unknown(schema);
+    obj.fields.retain(|k, _| preserve || props.is_some_and(|p| p.contains_key(k)));
+    for field in required(schema) {
+        if field != "metadata" && field != "apiVersion" && field != "kind" && !obj.fields.contains_key(field) {
+            errs.push(format!("{field}: Required value"));
+        }
+    }
+    for (k, v) in obj.fields.iter_mut() {
+        if let Some(s) = props.and_then(|p| p.get(k)) {
+            walk(v, s, k, &mut errs);
+        }
+    }
+    errs
+}
+
+fn preserves_unknown(schema: &Value) -> bool {
+    schema.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
+}
+
+fn required(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The JSON type name kube-openapi reports.
+fn type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    }
+}
+
+fn walk(v: &mut Value, schema: &Value, path: &str, errs: &mut Vec<String>) {
+    if let Some(want) = schema.get("type").and_then(Value::as_str) {
+        let have = type_of(v);
+        let ok = have == want || (want == "number" && have == "integer");
+        if !ok {
+            errs.push(format!(
+                "{path}: Invalid value: \"{have}\": {path} in body must be of type {want}: {}",
+                shown(v)
+            ));
+            return;
+        }
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(v) {
+            let list: Vec<String> = allowed.iter().map(shown).collect();
+            errs.push(format!("{path}: Unsupported value: {}: supported values: {}", shown(v), list.join(", ")));
+        }
+    }
+    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+    if let Some(n) = v.as_f64() {
+        if let Some(min) = bound("minimum").filter(|m| n < *m) {
+            errs.push(format!("{path}: Invalid value: {v}: {path} in body should be greater than or equal to {min}"));
+        }
+        if let Some(max) = bound("maximum").filter(|m| n > *m) {
+            errs.push(format!("{path}: Invalid value: {v}: {path} in body should be less than or equal to {max}"));
+        }
+    }
+    if let Some(s) = v.as_str() {
+        let len = s.chars().count() as f64;
+        if let Some(min) = bound("minLength").filter(|m| len < *m) {
+            errs.push(format!("{path}: Invalid value: \"{s}\": {path} in body should be at least {min} chars long"));
+        }
+        if let Some(max) = bound("maxLength").filter(|m| len > *m) {
+            errs.push(format!("{path}: Invalid value: \"{s}\": {path} in body should be at most {max} chars long"));
+        }
+    }
+    match v {
+        Value::Object(map) => walk_object(map, schema, path, errs),
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item, item_schema, &format!("{path}[{i}]"), errs);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk_object(map: &mut Map<String, Value>, schema: &Value, path: &str, errs: &mut Vec<String>) {
+    let props = schema.get("properties").and_then(Value::as_object);
+    let additional = schema.get("additionalProperties");
+    if props.is_some() && !preserves_unknown(schema) {
+        map.retain(|k, _| props.is_some_and(|p| p.contains_key(k)));
+    }
+    for field in required(schema) {
+        if !map.contains_key(field) {
+            errs.push(format!("{path}.{field}: Required value"));
+        }
+    }
+    for (k, v) in map.iter_mut() {
+        let child = format!("{path}.{k}");
+        match (props.and_then(|p| p.get(k)), additional) {
+            (Some(s), _) => walk(v, s, &child, errs),
+            (None, Some(s)) if s.is_object() => walk(v, s, &child, errs),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn widget(fields: Value) -> CustomObject {
+        let Value::Object(fields) = fields else { unreachable!() };
+        CustomObject { api_version: "example.com/v1".into(), kind: "Widget".into(), fields, ..Default::default() }
+    }
+
+    #[test]
+    fn prunes_unknown_fields_and_validates_with_openapi_messages() {
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["size"],
+            "properties": {"size": {"type": "integer", "minimum": 1, "maximum": 10},
+                           "color": {"type": "string", "enum": ["red", "blue"]},
+                           "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}}});
+        let mut ok = widget(json!({"spec": {"size": 3, "color": "red", "extra": true}, "junk": 1}));
+        assert!(check(&mut ok, &schema).is_empty());
+        assert_eq!(ok.fields, *json!({"spec": {"size": 3, "color": "red"}}).as_object().unwrap());
+        let mut bad = widget(json!({"spec": {"size": "big", "color": "green", "tags": ["long-tag"]}}));
+        assert_eq!(
+            check(&mut bad, &schema),
+            [
+                "spec.color: Unsupported value: \"green\": supported values: \"red\", \"blue\"",
+                "spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"big\"",
+                "spec.tags[0]: Invalid value: \"long-tag\": spec.tags[0] in body should be at most 3 chars long",
+            ]
+        );
+        let mut missing = widget(json!({"spec": {"size": 11}}));
+        assert_eq!(
+            check(&mut missing, &schema),
+            ["spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10"]
+        );
+        let mut none = widget(json!({"spec": {}}));
+        assert_eq!(check(&mut none, &schema), ["spec.size: Required value"]);
+    }
+}
