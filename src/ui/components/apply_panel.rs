@@ -11,7 +11,7 @@ use leptos::prelude::*;
 const SOURCE: &str = "manifest.json";
 
 /// Ready-made manifests to start from.
-const EXAMPLES: [(&str, &str); 3] = [
+const EXAMPLES: [(&str, &str); 5] = [
     (
         "LimitRange and ResourceQuota",
         r#"[
@@ -33,6 +33,26 @@ const EXAMPLES: [(&str, &str); 3] = [
    "metadata": {"name": "alice-reads-pods"},
    "subjects": [{"kind": "User", "name": "alice"}],
    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}}
+]"#,
+    ),
+    (
+        "CustomResourceDefinition widgets.example.com",
+        r#"{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+ "metadata": {"name": "widgets.example.com"},
+ "spec": {"group": "example.com", "scope": "Namespaced",
+  "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
+  "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema":
+   {"type": "object", "properties": {"spec": {"type": "object", "required": ["size"],
+    "properties": {"size": {"type": "integer", "minimum": 1, "maximum": 10},
+                   "color": {"type": "string", "enum": ["red", "blue"]}}}}}}}]}}"#,
+    ),
+    (
+        "Widgets (after the CRD; one is invalid)",
+        r#"[
+  {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "small"},
+   "spec": {"size": 2, "color": "red", "shape": "pruned: not in the schema"}},
+  {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "huge"},
+   "spec": {"size": 20, "color": "green"}}
 ]"#,
     ),
     (
