@@ -313,3 +313,39 @@ fn priority_and_fairness_queues_then_rejects_a_flood() {
     let manifest = k(&mut sim, "ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml");
     assert!(manifest.contains("    - --max-requests-inflight=4\n"), "{manifest}");
 }
+
+#[test]
+fn watches_resume_from_a_revision_and_410_when_it_is_too_old() {
+    let mut sim = cluster();
+    let before = match sim.components.iter().find_map(|c| match c {
+        kube_playground::sim::component::Component::ApiServer(a) => Some(a.cache_revision),
+        _ => None,
+    }) {
+        Some(r) => r,
+        None => panic!("no apiserver"),
+    };
+    k(&mut sim, "kubectl create namespace team");
+    let mut watch = ApiRequest::new(Verb::Watch, ResourceInfo::of("namespaces"), "", "");
+    watch.resource_version = Some(before);
+    let h = sim.submit(watch.clone());
+    settle(&mut sim, 1);
+    match sim.take_response(h) {
+        Some(Ok(ApiBody::WatchStarted { items, initial, .. })) => assert!(items.is_empty() && !initial),
+        other => panic!("{other:?}"),
+    }
+    // After a restart the watch cache starts at etcd's current revision: older is gone.
+    let api = sim.component_by_name("kube-apiserver").unwrap();
+    sim.crash(api);
+    sim.restart(api);
+    settle(&mut sim, 2);
+    let h = sim.submit(watch);
+    settle(&mut sim, 1);
+    let Some(Err(status)) = sim.take_response(h) else { panic!("a resumed watch from before the restart") };
+    assert_eq!((status.code, status.reason), (410, "Expired"));
+    assert!(status.message.starts_with(&format!("too old resource version: {before} (")), "{}", status.message);
+    // The components' reflectors got the same 410 and listed again: the cluster still works.
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    settle(&mut sim, 30);
+    let pods = k(&mut sim, "kubectl get pods");
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 2, "{pods}");
+}

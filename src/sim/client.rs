@@ -1,7 +1,7 @@
 //! The client side of the API shared by every component (client-go's role): a request/response
 //! correlator and informers that keep a local cache from a watch.
 
-use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchEvent, WatchType};
+use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Status, Verb, WatchEvent, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::event::{ComponentId, MsgKind, Payload};
@@ -61,16 +61,30 @@ pub struct Informer {
     pub store: BTreeMap<String, Object>,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
+    /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
+    pub last_rv: i64,
 }
 
 impl Informer {
     pub fn new(resource: &'static ResourceInfo, field_selector: Option<FieldSelector>) -> Self {
-        Informer { resource, field_selector, watch_id: None, synced: false, store: BTreeMap::new(), backoff_us: 0 }
+        Informer {
+            resource,
+            field_selector,
+            watch_id: None,
+            synced: false,
+            store: BTreeMap::new(),
+            backoff_us: 0,
+            last_rv: 0,
+        }
     }
 
+    /// A watch with the current state first, or — once synced — resuming where it left off.
     pub fn watch_request(&self) -> ApiRequest {
         let mut req = ApiRequest::new(Verb::Watch, self.resource, "", "");
         req.field_selector = self.field_selector.clone();
+        if self.synced && self.last_rv > 0 {
+            req.resource_version = Some(self.last_rv);
+        }
         req
     }
 
@@ -81,13 +95,19 @@ impl Informer {
 
     /// Takes the initial list from the watch response.
     /// Takes the initial list from the watch response. After a relist, returns what vanished
-    /// while the watch was down (DeltaFIFO's Replace turns those into deletions).
+    /// while the watch was down (DeltaFIFO's Replace turns those into deletions). A resumed
+    /// watch keeps the store.
     pub fn on_started(&mut self, body: ApiBody) -> Vec<Object> {
-        let ApiBody::WatchStarted { items, .. } = body else { return vec![] };
+        let ApiBody::WatchStarted { items, resource_version, initial } = body else { return vec![] };
+        self.backoff_us = 0;
+        if !initial {
+            // Resumed: the missed events follow, and move last_rv as they arrive.
+            return vec![];
+        }
+        self.last_rv = resource_version;
         let fresh: BTreeMap<String, Object> = items.into_iter().map(|o| (key_of(&o), o)).collect();
         let old = std::mem::replace(&mut self.store, fresh);
         self.synced = true;
-        self.backoff_us = 0;
         old.into_iter().filter(|(k, _)| !self.store.contains_key(k)).map(|(_, o)| o).collect()
     }
 
@@ -106,6 +126,7 @@ impl Informer {
             return None;
         }
         let key = key_of(&ev.object);
+        self.last_rv = self.last_rv.max(ev.object.meta().rv());
         Some(match ev.type_ {
             WatchType::Added | WatchType::Modified => self.store.insert(key, ev.object.clone()),
             WatchType::Deleted => self.store.remove(&key),
@@ -115,6 +136,30 @@ impl Informer {
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.store.values()
     }
+}
+
+/// A bookmark for one of `informers`: its resourceVersion moves on.
+pub fn bookmark(informers: &mut [&mut Informer], watch_id: u64, revision: i64) {
+    if let Some(inf) = informers.iter_mut().find(|i| i.watch_id == Some(watch_id)) {
+        inf.last_rv = inf.last_rv.max(revision);
+    }
+}
+
+/// A watch request failed: after `410 Gone` (too old a resourceVersion) the reflector lists
+/// again at once; after anything else it backs off.
+pub fn watch_failed(ctx: &mut Ctx, informers: &mut [&mut Informer], watch_id: u64, status: &Status) {
+    if status.code == 410 {
+        if let Some(inf) = informers.iter_mut().find(|i| i.watch_id == Some(watch_id)) {
+            inf.synced = false;
+            inf.last_rv = 0;
+            inf.watch_id = None;
+            let resource = inf.resource.plural;
+            ctx.phase("reflector", format!("watch of {resource}: {}; listing again", status.message));
+            ctx.timer(0, super::event::Timer::Rewatch { resource });
+        }
+        return;
+    }
+    rewatch_later(ctx, informers, watch_id);
 }
 
 /// A lost watch or a failed watch request on one of `informers`: schedule its relist.

@@ -57,6 +57,11 @@ pub enum Payload {
     WatchClosed {
         watch_id: u64,
     },
+    /// A BOOKMARK: nothing changed for this watch up to `revision`.
+    Bookmark {
+        watch_id: u64,
+        revision: i64,
+    },
     /// gRPC from kube-apiserver to an etcd member (KV Range/Txn, Watch).
     Etcd {
         req_id: u64,
@@ -117,6 +122,8 @@ pub enum Timer {
     EtcdDeadline {
         req_id: u64,
     },
+    /// kube-apiserver sends its watchers a bookmark.
+    Bookmark,
     /// A request queued by API Priority and Fairness reached its wait limit.
     FlowTimeout {
         token: u64,

@@ -85,6 +85,9 @@ pub struct ApiRequest {
     pub field_selector: Option<FieldSelector>,
     /// `labelSelector=` on lists and watches.
     pub label_selector: Option<super::LabelSelector>,
+    /// A watch's `resourceVersion=`: resume after this revision instead of starting with the
+    /// current state.
+    pub resource_version: Option<i64>,
     /// Binding target for `pods/binding`.
     pub target_node: Option<String>,
     /// DELETE grace period override (`--grace-period`, or 0 from the kubelet's final delete).
@@ -107,6 +110,7 @@ impl ApiRequest {
             patch: None,
             field_selector: None,
             label_selector: None,
+            resource_version: None,
             target_node: None,
             grace_period_seconds: None,
             impersonate: None,
@@ -212,6 +216,11 @@ impl Status {
         let message = "Too many requests, please try again later.".to_string();
         Status { code: 429, reason: "TooManyRequests", message, causes: vec![] }
     }
+    /// A watch from a resourceVersion the watch cache no longer holds events after.
+    pub fn expired(rv: i64, oldest: i64) -> Self {
+        let message = format!("too old resource version: {rv} ({oldest})");
+        Status { code: 410, reason: "Expired", message, causes: vec![] }
+    }
     pub fn method_not_allowed() -> Self {
         let message = "the server does not allow this method on the requested resource".to_string();
         Status { code: 405, reason: "MethodNotAllowed", message, causes: vec![] }
@@ -236,6 +245,9 @@ pub enum ApiBody {
     WatchStarted {
         items: Vec<Object>,
         resource_version: i64,
+        /// False for a watch resumed from a resourceVersion: no initial state, the missed
+        /// events follow.
+        initial: bool,
     },
     /// A non-resource answer: `ok`, the metrics text, the version JSON.
     Raw(String),

@@ -136,7 +136,25 @@ pub struct ApiServer {
     pub max_inflight: (usize, usize),
     /// The resources served for CustomResourceDefinitions in the watch cache.
     pub custom: Vec<&'static ResourceInfo>,
+    /// The watch cache's window of recent changes, for watches resuming from a revision.
+    history: std::collections::VecDeque<Change>,
 }
+
+/// One change the watch cache remembers: its revision and key, the object before, and the
+/// object written (or, for a delete, the one removed).
+#[derive(Clone, Debug)]
+struct Change {
+    rev: i64,
+    key: String,
+    old: Option<Object>,
+    obj: Object,
+    deleted: bool,
+}
+
+/// How many changes the watch cache keeps (upstream sizes it per resource, 100 by default).
+const WATCH_HISTORY: usize = 1000;
+/// How often watchers get a BOOKMARK with the current revision (upstream: about a minute).
+const BOOKMARK_US: u64 = 60 * super::time::SECONDS;
 
 impl ApiServer {
     pub fn new(etcd: Vec<ComponentId>, mut rng: SimRng) -> Self {
@@ -166,6 +184,7 @@ impl ApiServer {
             flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
             max_inflight: DEFAULT_MAX_INFLIGHT,
             custom: Vec::new(),
+            history: std::collections::VecDeque::new(),
         }
     }
 
@@ -212,6 +231,7 @@ impl ApiServer {
         self.flow = flowcontrol::FlowControl::new(self.max_inflight.0 + self.max_inflight.1);
         self.etcd_pending.clear();
         self.cache.clear();
+        self.history.clear();
         self.cache_revision = 0;
         self.watch_req = None;
     }
@@ -225,9 +245,17 @@ impl ApiServer {
                 self.up = true;
                 self.on_timer(ctx, Timer::Start);
             }
+            Timer::Bookmark => {
+                for w in &self.watchers {
+                    let payload = Payload::Bookmark { watch_id: w.watch_id, revision: self.cache_revision };
+                    ctx.send(w.client, MsgKind::WatchEvent, "BOOKMARK", payload);
+                }
+                ctx.timer(BOOKMARK_US, Timer::Bookmark);
+            }
             Timer::Start => {
                 ctx.phase("start", "list and watch /registry/ from etcd");
                 ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);
+                ctx.timer(BOOKMARK_US, Timer::Bookmark);
                 self.etcd_call(
                     ctx,
                     EtcdOp::Range { prefix: "/registry/".into() },
@@ -472,6 +500,15 @@ impl ApiServer {
         ctx.phase("watch cache", f.req.line());
         let resp = self.read(ctx, &f);
         self.finish_after(ctx, token, CACHE_READ_US, resp);
+        // A resumed watch: the changes after its revision, behind the response.
+        if let (Verb::Watch, Some(rv)) = (f.req.verb, f.req.resource_version) {
+            let missed: Vec<Change> = self.history.iter().filter(|c| c.rev > rv).cloned().collect();
+            if let Some(w) = self.watchers.last().cloned().filter(|w| w.watch_id == f.req_id && w.client == f.client) {
+                for c in missed {
+                    notify(ctx, &w, &c, CACHE_READ_US);
+                }
+            }
+        }
     }
 
     /// An object from etcd bytes (decrypting when needed), with resourceVersion = mod revision.
@@ -816,15 +853,27 @@ impl ApiServer {
             Verb::Get => self.current(req).map(ApiBody::Object),
             Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
             _ => {
-                let items = self.matching(req);
+                if let Some(rv) = req.resource_version.filter(|rv| *rv < self.cache_revision) {
+                    // The window must hold every change after rv.
+                    let oldest = self.history.front().map_or(self.cache_revision, |c| c.rev - 1);
+                    if rv < oldest {
+                        ctx.phase("watch", format!("410 Gone: too old resource version: {rv} ({oldest})"));
+                        return Err(Status::expired(rv, oldest));
+                    }
+                }
+                let resumed = req.resource_version.is_some();
+                let items = if resumed { vec![] } else { self.matching(req) };
                 self.watchers.push(Watcher {
                     client: f.client,
                     watch_id: f.req_id,
                     prefix: req.resource.list_prefix(&req.namespace),
                     req: req.clone(),
                 });
-                ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len()));
-                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision })
+                match req.resource_version {
+                    Some(rv) => ctx.phase("watch", format!("{} resumed after revision {rv}", req.line())),
+                    None => ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len())),
+                }
+                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision, initial: !resumed })
             }
         }
     }
@@ -1020,24 +1069,35 @@ impl ApiServer {
         if matches!(obj, Object::CustomResourceDefinition(_)) {
             self.refresh_custom();
         }
+        let change =
+            Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted: ev.type_ == EventType::Delete };
         for w in &self.watchers {
-            if !ev.kv.key.starts_with(&w.prefix) {
-                continue;
-            }
-            let was = old.as_ref().is_some_and(|o| selects(&w.req, o));
-            let is = ev.type_ == EventType::Put && selects(&w.req, &obj);
-            let type_ = match (was, is) {
-                (false, true) => WatchType::Added,
-                (true, true) => WatchType::Modified,
-                (true, false) => WatchType::Deleted,
-                (false, false) => continue,
-            };
-            let label =
-                format!("{} {} {}", type_.as_str(), obj.kind(), cache_key(&obj.meta().namespace, &obj.meta().name));
-            let event = WatchEvent { watch_id: w.watch_id, type_, object: obj.clone() };
-            ctx.send(w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
+            notify(ctx, w, &change, 0);
         }
+        if self.history.len() == WATCH_HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(change);
     }
+}
+
+/// Sends a change to one watcher, as the ADDED, MODIFIED or DELETED its selectors make of it.
+fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) {
+    if !c.key.starts_with(&w.prefix) {
+        return;
+    }
+    let was = c.old.as_ref().is_some_and(|o| selects(&w.req, o));
+    let is = !c.deleted && selects(&w.req, &c.obj);
+    let type_ = match (was, is) {
+        (false, true) => WatchType::Added,
+        (true, true) => WatchType::Modified,
+        (true, false) => WatchType::Deleted,
+        (false, false) => return,
+    };
+    let label =
+        format!("{} {} {}", type_.as_str(), c.obj.kind(), cache_key(&c.obj.meta().namespace, &c.obj.meta().name));
+    let event = WatchEvent { watch_id: w.watch_id, type_, object: c.obj.clone() };
+    ctx.send_after(delay_us, w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
 }
 
 /// `/version`, as this cluster's kube-apiserver reports it.

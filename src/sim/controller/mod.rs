@@ -20,7 +20,7 @@ pub mod workqueue;
 use super::api::request::{ApiBody, Credential, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{key_of, rewatch_later, ApiClient, Informer};
+use super::client::{bookmark, key_of, rewatch_later, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::time::{SimTime, SECONDS};
@@ -223,9 +223,7 @@ impl ControllerManager {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
-                (Some(Tag::Watch), Err(_)) => {
-                    rewatch_later(ctx, &mut self.informers_mut(), req_id);
-                }
+                (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut self.informers_mut(), req_id, &s),
                 (Some(Tag::Write { controller, key, event }), Err(status)) => {
                     ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
                     // A refused pod create is a FailedCreate warning on its owner (quota,
@@ -268,6 +266,7 @@ impl ControllerManager {
             Payload::WatchClosed { watch_id } => {
                 rewatch_later(ctx, &mut self.informers_mut(), watch_id);
             }
+            Payload::Bookmark { watch_id, revision } => bookmark(&mut self.informers_mut(), watch_id, revision),
             Payload::Watch(ev) => {
                 let ev = *ev;
                 let old = self.informers_mut().into_iter().find_map(|inf| inf.apply(&ev));

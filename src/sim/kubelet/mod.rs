@@ -13,7 +13,7 @@ use super::api::meta::Time;
 use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::*;
-use super::client::{rewatch_later, ApiClient, Informer};
+use super::client::{bookmark, rewatch_later, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::Recorder;
 use super::rng::SimRng;
@@ -167,14 +167,13 @@ impl Kubelet {
                         self.sync_pod(ctx, &k);
                     }
                 }
-                (Some(Tag::Watch), Err(_)) => {
-                    rewatch_later(ctx, &mut [&mut self.pods], req_id);
-                }
+                (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut [&mut self.pods], req_id, &s),
                 _ => {}
             },
             Payload::WatchClosed { watch_id } => {
                 rewatch_later(ctx, &mut [&mut self.pods], watch_id);
             }
+            Payload::Bookmark { watch_id, revision } => bookmark(&mut [&mut self.pods], watch_id, revision),
             Payload::Watch(ev) => {
                 if let Some(old) = self.pods.apply(&ev) {
                     let key = super::client::key_of(&ev.object);

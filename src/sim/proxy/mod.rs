@@ -10,7 +10,7 @@ pub mod topology;
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{rewatch_later, ApiClient, Informer};
+use super::client::{bookmark, rewatch_later, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
 use std::collections::BTreeMap;
@@ -94,14 +94,18 @@ impl KubeProxy {
                     };
                     true
                 }
-                (Some(()), Err(_)) => {
-                    rewatch_later(ctx, &mut [&mut self.services, &mut self.endpointslices], req_id);
+                (Some(()), Err(s)) => {
+                    watch_failed(ctx, &mut [&mut self.services, &mut self.endpointslices], req_id, &s);
                     false
                 }
                 _ => false,
             },
             Payload::WatchClosed { watch_id } => {
                 rewatch_later(ctx, &mut [&mut self.services, &mut self.endpointslices], watch_id);
+                false
+            }
+            Payload::Bookmark { watch_id, revision } => {
+                bookmark(&mut [&mut self.services, &mut self.endpointslices], watch_id, revision);
                 false
             }
             Payload::Watch(ev) => self.services.apply(&ev).is_some() || self.endpointslices.apply(&ev).is_some(),

@@ -22,7 +22,7 @@ use super::api::meta::{cache_key, Time};
 use super::api::request::{ApiRequest, Credential, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::{Condition, LabelSelector, Object, Pod};
-use super::client::{key_of, rewatch_later, ApiClient, Informer};
+use super::client::{bookmark, key_of, rewatch_later, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::rng::SimRng;
@@ -163,8 +163,8 @@ impl Scheduler {
                         self.observe(ctx, WatchType::Added, &o, None);
                     }
                 }
-                (Some(Tag::Watch), Err(_)) => {
-                    rewatch_later(ctx, &mut self.informers.iter_mut().collect::<Vec<_>>(), req_id);
+                (Some(Tag::Watch), Err(s)) => {
+                    watch_failed(ctx, &mut self.informers.iter_mut().collect::<Vec<_>>(), req_id, &s);
                 }
                 (Some(Tag::Bind { pod }), Err(status)) => {
                     ctx.phase("Bind", format!("{pod}: {}", status.message));
@@ -193,6 +193,9 @@ impl Scheduler {
             },
             Payload::WatchClosed { watch_id } => {
                 rewatch_later(ctx, &mut self.informers.iter_mut().collect::<Vec<_>>(), watch_id);
+            }
+            Payload::Bookmark { watch_id, revision } => {
+                bookmark(&mut self.informers.iter_mut().collect::<Vec<_>>(), watch_id, revision);
             }
             Payload::Watch(ev) => {
                 for i in 0..self.informers.len() {
