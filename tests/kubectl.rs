@@ -69,3 +69,32 @@ fn api_resources_lists_the_served_kinds() {
         .lines()
         .any(|l| l.starts_with("resourcequotas") && l.contains("quota") && l.ends_with("ResourceQuota")));
 }
+
+#[test]
+fn get_watch_prints_the_table_then_a_row_per_change() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
+    let out = kubectl::run(&mut sim, "kubectl get pods -w -l app=web", 20 * SECONDS);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("NAME") && lines[0].ends_with("AGE"), "{out}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("NAME")).count(), 1, "one header: {out}");
+    assert!(lines.iter().skip(3).any(|l| l.contains(" Running ")), "{out}");
+    // Interrupted at the timeout: the watch is closed, later changes print nothing.
+    assert!(k(&mut sim, "kubectl get pods").contains("Running"));
+    let before = watches(&sim);
+    let _ = kubectl::run(&mut sim, "kubectl get pods -w", 2 * SECONDS);
+    sim.run_until(sim.now().plus(SECONDS));
+    let after = watches(&sim);
+    assert_eq!(after, before, "the interrupted watch was closed on the apiserver");
+}
+
+fn watches(sim: &Simulation) -> usize {
+    sim.components
+        .iter()
+        .find_map(|c| match c {
+            kube_playground::sim::component::Component::ApiServer(a) => Some(a.watch_count()),
+            _ => None,
+        })
+        .unwrap_or(0)
+}

@@ -39,6 +39,11 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// `kubectl get -w` after its first table: it keeps printing until interrupted.
+    pub fn is_streaming(&self) -> bool {
+        matches!(&self.command, Command::Get { flags, .. } if flags.watch) && self.first.is_some()
+    }
+
     fn new(command: Command, identity: parse::Identity) -> Pending {
         Pending {
             command,
@@ -100,6 +105,9 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
 
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
+    if pending.is_streaming() {
+        return watch_rows(sim, pending);
+    }
     if let Some(at) = pending.resume_at {
         if sim.now() < at {
             return None;
@@ -121,7 +129,33 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             steps::label(sim, pending, resp, resource, annotate, &changes, overwrite)
         }
         Command::Describe { namespace, resource, .. } => steps::describe(sim, pending, resp, resource, &namespace),
+        Command::Get { resource, flags, namespace, .. } if flags.watch => match resp {
+            // The table of what is there now; the rows of each change follow.
+            Ok(ApiBody::WatchStarted { items, .. }) => {
+                pending.first = Some(vec![]);
+                Some(printers::print_list(resource, &items, sim.now(), &flags, &namespace))
+            }
+            other => Some(render(&pending.command, other, sim.now())),
+        },
         _ => Some(render(&pending.command, resp, sim.now())),
+    }
+}
+
+/// `kubectl get -w`: a row per change since the last poll.
+fn watch_rows(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
+    let Command::Get { resource, flags, .. } = &pending.command else { return None };
+    let events = sim.take_watch_events(pending.handle);
+    if events.is_empty() {
+        return None;
+    }
+    let objects: Vec<Object> = events.into_iter().map(|e| e.object).collect();
+    Some(printers::rows(resource, &objects, sim.now(), flags))
+}
+
+/// Interrupts a streaming command (Ctrl+C): its watch is closed.
+pub fn interrupt(sim: &mut Simulation, pending: &Pending) {
+    if pending.is_streaming() {
+        sim.cancel_watch(pending.handle);
     }
 }
 
@@ -163,9 +197,20 @@ pub fn curl_apiserver(sim: &mut Simulation, path: &str) -> Started {
 /// Steps the simulation until the command has its answer, or the timeout passes.
 fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String {
     let deadline = sim.now().plus(timeout_us);
+    let mut streamed: Vec<String> = Vec::new();
     loop {
         if let Some(out) = poll(sim, &mut pending) {
-            return out;
+            if !pending.is_streaming() {
+                return out;
+            }
+            streamed.push(out);
+        }
+        if pending.is_streaming() && sim.next_event_time().is_none_or(|t| t > deadline) {
+            // A watch runs until interrupted: here, until the timeout.
+            sim.run_until(deadline);
+            streamed.extend(poll(sim, &mut pending));
+            interrupt(sim, &pending);
+            return streamed.join("\n");
         }
         if sim.next_event_time().is_none_or(|t| t > deadline) || !sim.step() {
             sim.run_until(deadline);
@@ -211,7 +256,8 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             match name {
                 Some(n) => ApiRequest::new(Verb::Get, resource, ns, n),
                 None => {
-                    let mut req = ApiRequest::new(Verb::List, resource, ns, "");
+                    let verb = if flags.watch { Verb::Watch } else { Verb::List };
+                    let mut req = ApiRequest::new(verb, resource, ns, "");
                     req.label_selector = flags.selector.clone();
                     req
                 }

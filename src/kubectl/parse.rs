@@ -142,6 +142,8 @@ pub struct GetFlags {
     pub show_labels: bool,
     /// `-l`: sent to the apiserver, which filters lists and watches.
     pub selector: Option<LabelSelector>,
+    /// `-w`: after the table, a row per change until interrupted.
+    pub watch: bool,
 }
 
 /// Flags and positional words of one command line.
@@ -181,9 +183,10 @@ impl<'a> Args<'a> {
                     "o" => "output",
                     "A" => "all-namespaces",
                     "l" => "labels",
+                    "w" => "watch",
                     _ => return Err(format!("error: unknown shorthand flag: '{k}' in {t}")),
                 };
-                if long == "all-namespaces" {
+                if long == "all-namespaces" || long == "watch" {
                     flags.push((long.into(), None));
                 } else if !inline.is_empty() {
                     flags.push((long.into(), Some(inline.trim_start_matches('=').to_string())));
@@ -438,7 +441,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Co
             Ok(Command::Raw { path: path.to_string(), curl: false })
         }
         "get" => {
-            args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels"])?;
+            args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels", "watch"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let output = match args.flag("output") {
                 None => Output::Table,
@@ -455,11 +458,16 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Co
                 Some(text) => Some(selector(text)?),
                 None => None,
             };
+            let watch = args.has("watch");
+            if watch && name.is_some() {
+                return Err("error: this console watches lists: kubectl get TYPE -w".into());
+            }
             let flags = GetFlags {
                 output,
                 all_namespaces: args.has("all-namespaces"),
                 show_labels: args.has("show-labels"),
                 selector,
+                watch,
             };
             Ok(Command::Get { resource, name, namespace: args.namespace(), flags })
         }

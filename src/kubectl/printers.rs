@@ -339,6 +339,13 @@ pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags)
     }
 }
 
+/// `kubectl get -w`'s rows after the first table: aligned under the table's header, which
+/// is not printed again.
+pub fn rows(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags) -> String {
+    let table = print_list(res, items, now, flags, "");
+    table.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string())
+}
+
 /// `kubectl api-resources`: core group first, then by group, each by name.
 pub fn api_resources(custom: &[&'static ResourceInfo]) -> String {
     let mut list: Vec<&ResourceInfo> = crate::sim::api::resource::RESOURCES.iter().collect();

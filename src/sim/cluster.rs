@@ -4,7 +4,7 @@
 //! with what `kubeadm init` leaves in it: the system namespaces and the bootstrap RBAC policy.
 
 use super::api::meta::Time;
-use super::api::request::{ApiRequest, ApiResponse, Credential};
+use super::api::request::{ApiRequest, ApiResponse, Credential, WatchEvent};
 use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::apiserver::admission::Chain;
@@ -368,6 +368,22 @@ impl Simulation {
         }
         self.inject(USER, Timer::Work);
         handle
+    }
+
+    /// The watch events that arrived for a `submit`ted watch since the last call.
+    pub fn take_watch_events(&mut self, handle: u64) -> Vec<WatchEvent> {
+        match self.components.get_mut(USER as usize) {
+            Some(Component::User(u)) => u.watch_events.remove(&handle).unwrap_or_default(),
+            _ => vec![],
+        }
+    }
+
+    /// Closes a `submit`ted watch.
+    pub fn cancel_watch(&mut self, handle: u64) {
+        if let Some(Component::User(u)) = self.components.get_mut(USER as usize) {
+            u.cancel(handle);
+        }
+        self.inject(USER, Timer::Work);
     }
 
     /// The custom resources kube-apiserver serves: kubectl's discovery cache. (Read directly;

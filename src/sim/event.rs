@@ -57,6 +57,10 @@ pub enum Payload {
     WatchClosed {
         watch_id: u64,
     },
+    /// The client closed its watch (kubectl get -w interrupted).
+    WatchCancel {
+        watch_id: u64,
+    },
     /// A BOOKMARK: nothing changed for this watch up to `revision`.
     Bookmark {
         watch_id: u64,

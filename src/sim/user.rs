@@ -2,7 +2,7 @@
 //! certificate kubeadm writes to admin.conf (CN kubernetes-admin, O kubeadm:cluster-admins —
 //! kubeadm's default since v1.29) and sends each request it is given over the network to kube-apiserver.
 
-use super::api::request::{ApiRequest, ApiResponse, Credential};
+use super::api::request::{ApiRequest, ApiResponse, Credential, Verb, WatchEvent};
 use super::client::ApiClient;
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
@@ -13,6 +13,11 @@ pub struct UserClient {
     client: ApiClient<u64>,
     outbox: Vec<(u64, ApiRequest, Option<Credential>)>,
     pub responses: VecMap<u64, ApiResponse>,
+    /// Open watches (`kubectl get -w`): request id → handle, and the events not yet printed.
+    watches: VecMap<u64, u64>,
+    pub watch_events: VecMap<u64, Vec<WatchEvent>>,
+    /// Watches to close, by handle.
+    cancels: Vec<u64>,
 }
 
 impl UserClient {
@@ -21,7 +26,14 @@ impl UserClient {
             common_name: "kubernetes-admin".into(),
             organizations: vec!["kubeadm:cluster-admins".into()],
         };
-        UserClient { client: ApiClient::new(apiserver, cred), outbox: Vec::new(), responses: VecMap::new() }
+        UserClient {
+            client: ApiClient::new(apiserver, cred),
+            outbox: Vec::new(),
+            responses: VecMap::new(),
+            watches: VecMap::new(),
+            watch_events: VecMap::new(),
+            cancels: Vec::new(),
+        }
     }
 
     /// Who this client authenticates as, for the views.
@@ -37,22 +49,47 @@ impl UserClient {
         self.outbox.push((handle, req, cred));
     }
 
+    pub(crate) fn cancel(&mut self, handle: u64) {
+        self.cancels.push(handle);
+        self.watch_events.remove(&handle);
+    }
+
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         if timer == Timer::Work {
             for (handle, req, cred) in std::mem::take(&mut self.outbox) {
-                match cred {
+                let watch = req.verb == Verb::Watch;
+                let req_id = match cred {
                     Some(cred) => self.client.send_as(ctx, req, handle, cred),
                     None => self.client.send(ctx, 0, req, handle),
                 };
+                if watch {
+                    self.watches.insert(req_id, handle);
+                }
+            }
+            for handle in std::mem::take(&mut self.cancels) {
+                let req_id = self.watches.iter().find(|(_, h)| **h == handle).map(|(r, _)| *r);
+                if let Some(req_id) = req_id {
+                    self.watches.remove(&req_id);
+                    let payload = Payload::WatchCancel { watch_id: req_id };
+                    ctx.send(self.client.apiserver, super::event::MsgKind::ApiRequest, "close watch", payload);
+                }
             }
         }
     }
 
     pub fn on_message(&mut self, _ctx: &mut Ctx, msg: Message) {
-        if let Payload::ApiResp { req_id, resp } = msg.payload {
-            if let Some(handle) = self.client.complete(req_id) {
-                self.responses.insert(handle, *resp);
+        match msg.payload {
+            Payload::ApiResp { req_id, resp } => {
+                if let Some(handle) = self.client.complete(req_id) {
+                    self.responses.insert(handle, *resp);
+                }
             }
+            Payload::Watch(ev) => {
+                if let Some(handle) = self.watches.get(&ev.watch_id).copied() {
+                    self.watch_events.entry(handle).or_default().push(*ev);
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -85,6 +85,11 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let pending = std::mem::take(&mut e.pending);
     for mut p in pending {
         match kubectl::poll(&mut e.sim, &mut p) {
+            // `get -w` keeps printing until Ctrl+C.
+            Some(text) if p.is_streaming() => {
+                answers.push(text);
+                e.pending.push(p);
+            }
             Some(text) => answers.push(text),
             None => e.pending.push(p),
         }

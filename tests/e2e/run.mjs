@@ -294,6 +294,10 @@ await test('the apply panel applies a JSON manifest; admission then defaults and
   if (!json.includes('LimitRanger plugin set: cpu, memory request for container big')) throw new Error(json);
   const bad = await command(page, 'kubectl create quota q --hard=pods=x');
   if (!bad.includes('error:')) throw new Error(bad);
+  const table = await command(page, 'kubectl get pods -w');
+  if (!table.includes('big')) throw new Error(table);
+  await page.getByLabel('kubectl command').press('Control+c');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=console-log] pre')].some((p) => p.textContent === '^C'), null, { timeout: 5000 });
 });
 
 await browser.close();

@@ -207,6 +207,9 @@ impl ApiServer {
         }
         match msg.payload {
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
+            Payload::WatchCancel { watch_id } => {
+                self.watchers.retain(|w| !(w.client == msg.from && w.watch_id == watch_id))
+            }
             Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, req_id, *result),
             Payload::EtcdWatch { events } => {
                 for ev in events {

@@ -49,6 +49,7 @@ const HELP: &str = "Commands (kubectl):
   kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
   kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass
   kubectl label|annotate TYPE NAME k=v · kubectl get pods -l app=web --show-labels · kubectl api-resources
+  kubectl get pods -w (Ctrl+C in the empty input line stops it)
   kubectl get --raw /metrics · curl -k https://10.0.0.10:6443/healthz (anonymous)
   ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml
   Apply… in the toolbar: JSON manifests, as kubectl apply -f
@@ -109,7 +110,21 @@ pub fn Console(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl Into
             el.set_scroll_top(el.scroll_height());
         }
     });
+    let interrupt_engine = engine.clone();
     let on_key = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+        // Ctrl+C ends what is still printing (kubectl get -w), as in a terminal.
+        "c" if ev.ctrl_key() && input.get_untracked().is_empty() => {
+            let mut e = interrupt_engine.borrow_mut();
+            let streaming: Vec<kubectl::Pending> = e.pending.iter().filter(|p| p.is_streaming()).cloned().collect();
+            if !streaming.is_empty() {
+                ev.prevent_default();
+                for p in &streaming {
+                    kubectl::interrupt(&mut e.sim, p);
+                }
+                e.pending.retain(|p| !p.is_streaming());
+                append(console, vec![ConsoleLine::new(LineKind::Info, "^C")]);
+            }
+        }
         "Enter" => {
             let line = input.get_untracked();
             if !line.trim().is_empty() {
