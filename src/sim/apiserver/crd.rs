@@ -7,7 +7,7 @@
 //! versions, and deleting a definition stops serving its objects without deleting them.
 
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{CustomObject, CustomResourceDefinition};
+use crate::sim::api::{CustomObject, CustomResourceDefinition, Object};
 use serde_json::{Map, Value};
 
 /// The resource a definition serves. Its strings are leaked to get the `'static` lifetime the
@@ -190,6 +190,49 @@ fn walk_object(map: &mut Map<String, Value>, schema: &Value, path: &str, errs: &
             (None, Some(s)) if s.is_object() => walk(v, s, &child, errs),
             _ => {}
         }
+    }
+}
+
+/// How the apiserver follows its definitions.
+impl super::ApiServer {
+    /// Built-in resources, and custom ones whose definition is in the cache.
+    pub(super) fn serves(&self, r: &ResourceInfo) -> bool {
+        crate::sim::api::resource::RESOURCES.iter().chain(self.custom.iter().copied()).any(|s| s == r)
+    }
+
+    /// Follows the CustomResourceDefinitions in the cache: a new or changed one is served,
+    /// a deleted one no longer.
+    pub(super) fn refresh_custom(&mut self) {
+        let crds: Vec<CustomResourceDefinition> = self
+            .under("/registry/apiextensions.k8s.io/customresourcedefinitions/")
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::CustomResourceDefinition(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut served = Vec::new();
+        for c in &crds {
+            match self.custom.iter().find(|r| serves(r, c)) {
+                Some(r) => served.push(*r),
+                None => served.extend(resource(c)),
+            }
+        }
+        self.custom = served;
+    }
+
+    /// Prunes and validates a custom object against its definition's schema.
+    pub(super) fn check_custom(&self, obj: &mut Object) -> Vec<String> {
+        let Object::Custom(c) = obj else { return vec![] };
+        let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
+        let schema =
+            self.under("/registry/apiextensions.k8s.io/customresourcedefinitions/").into_iter().find_map(|o| match o {
+                Object::CustomResourceDefinition(d) if d.spec.group == group && d.spec.names.kind == c.kind => {
+                    d.storage_version().and_then(|v| v.schema.as_ref()).map(|s| s.open_api_v3_schema.clone())
+                }
+                _ => None,
+            });
+        schema.map_or_else(Vec::new, |s| check(c, &s))
     }
 }
 

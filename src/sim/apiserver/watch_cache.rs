@@ -1,0 +1,171 @@
+//! The watch cache (k8s.io/apiserver/pkg/storage/cacher): every object as etcd last said,
+//! a window of recent changes for watches that resume from a resourceVersion, reads served
+//! from it, and the fan-out of each change to the client watches that select it.
+
+use super::*;
+
+/// How many changes the watch cache keeps (upstream sizes it per resource, 100 by default).
+const WATCH_HISTORY: usize = 1000;
+
+/// One change the watch cache remembers: its revision and key, the object before, and the
+/// object written (or, for a delete, the one removed).
+#[derive(Clone, Debug)]
+pub(super) struct Change {
+    rev: i64,
+    key: String,
+    old: Option<Object>,
+    obj: Object,
+    deleted: bool,
+}
+
+impl ApiServer {
+    /// Answers a read from the watch cache. Responses travel the same stream as the watch
+    /// events before them, so the cache already holds the revision just read.
+    pub(super) fn serve_read(&mut self, ctx: &mut Ctx, token: u64) {
+        let Some(f) = self.inflight.get(&token).cloned() else { return };
+        ctx.phase("watch cache", f.req.line());
+        let resp = self.read(ctx, &f);
+        self.finish_after(ctx, token, CACHE_READ_US, resp);
+        // A resumed watch: the changes after its revision, behind the response.
+        if let (Verb::Watch, Some(rv)) = (f.req.verb, f.req.resource_version) {
+            let missed: Vec<Change> = self.history.iter().filter(|c| c.rev > rv).cloned().collect();
+            if let Some(w) = self.watchers.last().cloned().filter(|w| w.watch_id == f.req_id && w.client == f.client) {
+                for c in missed {
+                    notify(ctx, &w, &c, CACHE_READ_US);
+                }
+            }
+        }
+    }
+
+    pub(super) fn read(&mut self, ctx: &mut Ctx, f: &InFlight) -> ApiResponse {
+        let req = &f.req;
+        match req.verb {
+            Verb::Get => self.current(req).map(ApiBody::Object),
+            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
+            _ => {
+                if let Some(rv) = req.resource_version.filter(|rv| *rv < self.cache_revision) {
+                    // The window must hold every change after rv.
+                    let oldest = self.history.front().map_or(self.cache_revision, |c| c.rev - 1);
+                    if rv < oldest {
+                        ctx.phase("watch", format!("410 Gone: too old resource version: {rv} ({oldest})"));
+                        return Err(Status::expired(rv, oldest));
+                    }
+                }
+                let resumed = req.resource_version.is_some();
+                let items = if resumed { vec![] } else { self.matching(req) };
+                self.watchers.push(Watcher {
+                    client: f.client,
+                    watch_id: f.req_id,
+                    prefix: req.resource.list_prefix(&req.namespace),
+                    req: req.clone(),
+                });
+                match req.resource_version {
+                    Some(rv) => ctx.phase("watch", format!("{} resumed after revision {rv}", req.line())),
+                    None => ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len())),
+                }
+                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision, initial: !resumed })
+            }
+        }
+    }
+
+    pub(super) fn matching(&self, req: &ApiRequest) -> Vec<Object> {
+        let prefix = req.resource.list_prefix(&req.namespace);
+        self.cache
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, o)| o)
+            .filter(|o| selects(req, o))
+            .cloned()
+            .collect()
+    }
+
+    /// Merges a fresh list into the watch cache, turning differences into watch events. A
+    /// member that is behind the cache is not trusted for deletions.
+    pub(super) fn relist(&mut self, ctx: &mut Ctx, kvs: Vec<KeyValue>, revision: i64) {
+        let listed: BTreeMap<String, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
+        let mut events: Vec<MvccEvent> = listed
+            .values()
+            .filter(|kv| self.cache.get(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))
+            .map(|kv| MvccEvent { type_: EventType::Put, kv: kv.clone() })
+            .collect();
+        if revision >= self.cache_revision {
+            for (key, obj) in &self.cache {
+                if !listed.contains_key(key) {
+                    let kv = KeyValue {
+                        key: key.clone(),
+                        value: crate::sim::storage::encode(obj),
+                        create_revision: 0,
+                        mod_revision: revision,
+                        version: 0,
+                    };
+                    events.push(MvccEvent { type_: EventType::Delete, kv });
+                }
+            }
+        }
+        ctx.phase("relist", format!("{} change(s) at revision {revision}", events.len()));
+        for ev in events {
+            self.on_store_event(ctx, ev);
+        }
+    }
+
+    /// A change in etcd: update the watch cache and send it to every matching client watch.
+    pub(super) fn on_store_event(&mut self, ctx: &mut Ctx, ev: MvccEvent) {
+        // After a failover the old member may still stream events the cache already has.
+        let seen = self.cache.get(&ev.kv.key).map(|o| o.meta().rv());
+        if ev.type_ == EventType::Put && seen.is_some_and(|rv| rv >= ev.kv.mod_revision) {
+            return;
+        }
+        let Some(obj) = self.decode(&ev.kv) else { return };
+        self.cache_revision = self.cache_revision.max(ev.kv.mod_revision);
+        let old = match ev.type_ {
+            EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
+            EventType::Delete => self.cache.remove(&ev.kv.key),
+        };
+        if matches!(obj, Object::CustomResourceDefinition(_)) {
+            self.refresh_custom();
+        }
+        let change =
+            Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted: ev.type_ == EventType::Delete };
+        for w in &self.watchers {
+            notify(ctx, w, &change, 0);
+        }
+        if self.history.len() == WATCH_HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(change);
+    }
+}
+
+/// Sends a change to one watcher, as the ADDED, MODIFIED or DELETED its selectors make of it.
+fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) {
+    if !c.key.starts_with(&w.prefix) {
+        return;
+    }
+    let was = c.old.as_ref().is_some_and(|o| selects(&w.req, o));
+    let is = !c.deleted && selects(&w.req, &c.obj);
+    let type_ = match (was, is) {
+        (false, true) => WatchType::Added,
+        (true, true) => WatchType::Modified,
+        (true, false) => WatchType::Deleted,
+        (false, false) => return,
+    };
+    let label =
+        format!("{} {} {}", type_.as_str(), c.obj.kind(), cache_key(&c.obj.meta().namespace, &c.obj.meta().name));
+    let event = WatchEvent { watch_id: w.watch_id, type_, object: c.obj.clone() };
+    ctx.send_after(delay_us, w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
+}
+
+/// Label selectors, and the field selectors modelled: `spec.nodeName` on pods and `metadata.name`.
+fn selects(req: &ApiRequest, o: &Object) -> bool {
+    if req.label_selector.as_ref().is_some_and(|s| !s.matches(&o.meta().labels)) {
+        return false;
+    }
+    let Some(fs) = &req.field_selector else {
+        return true;
+    };
+    match fs.field.as_str() {
+        "spec.nodeName" => o.as_pod().is_some_and(|p| p.spec.node_name == fs.value),
+        "metadata.name" => o.meta().name == fs.value,
+        _ => true,
+    }
+}
