@@ -7,10 +7,12 @@ pub mod create;
 pub mod curl;
 pub mod describe;
 pub mod etcdctl;
+pub mod identity;
 pub mod node_shell;
 pub mod parse;
 pub mod printers;
 pub mod rollout;
+pub mod selector;
 mod steps;
 
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};

@@ -1,11 +1,11 @@
 //! Parsing one console line into a kubectl command, with kubectl's own error messages.
 
 use super::create;
-use crate::sim::api::request::UserInfo;
+use super::identity::split_identity;
+pub use super::identity::{identity, Identity};
+pub use super::selector::selector;
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{
-    AccessReviewSpec, LabelSelector, NonResourceAttributes, Object, Requirement, ResourceAttributes,
-};
+use crate::sim::api::{AccessReviewSpec, LabelSelector, NonResourceAttributes, Object, ResourceAttributes};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Output {
@@ -319,67 +319,6 @@ fn resource(name: &str, discovered: &[&'static ResourceInfo]) -> Result<&'static
     ResourceInfo::lookup(name)
         .or_else(|| ResourceInfo::lookup_in(discovered, name))
         .ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
-}
-
-/// A label selector as kubectl writes one: `app=web,tier!=db,env in (a,b),!canary,track`.
-pub fn selector(text: &str) -> Result<LabelSelector, String> {
-    let mut sel = LabelSelector::default();
-    let mut terms = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, ch) in text.char_indices() {
-        match ch {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                terms.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    terms.push(&text[start..]);
-    let bad = |t: &str| format!("error: unable to parse requirement: invalid label selector term \"{t}\"");
-    for term in terms.iter().map(|t| t.trim()) {
-        let words: Vec<&str> = term.splitn(2, ' ').collect();
-        let set_op = match words.as_slice() {
-            [key, rest] => {
-                let rest = rest.trim();
-                let (op, values) = if let Some(v) = rest.strip_prefix("notin") {
-                    ("NotIn", v)
-                } else if let Some(v) = rest.strip_prefix("in") {
-                    ("In", v)
-                } else {
-                    return Err(bad(term));
-                };
-                let values =
-                    values.trim().strip_prefix('(').and_then(|v| v.strip_suffix(')')).ok_or_else(|| bad(term))?;
-                let values = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
-                Some(Requirement { key: key.to_string(), operator: op.into(), values })
-            }
-            _ => None,
-        };
-        let req = match set_op {
-            Some(r) => r,
-            None if term.is_empty() => return Err(bad(term)),
-            None => {
-                if let Some((k, v)) = term.split_once("!=") {
-                    Requirement { key: k.into(), operator: "NotIn".into(), values: vec![v.into()] }
-                } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-                    sel.match_labels.insert(k.to_string(), v.to_string());
-                    continue;
-                } else if let Some(k) = term.strip_prefix('!') {
-                    Requirement { key: k.into(), operator: "DoesNotExist".into(), values: vec![] }
-                } else {
-                    Requirement { key: term.into(), operator: "Exists".into(), values: vec![] }
-                }
-            }
-        };
-        if req.key.is_empty() || req.key.contains(char::is_whitespace) {
-            return Err(bad(term));
-        }
-        sel.match_expressions.push(req);
-    }
-    Ok(sel)
 }
 
 /// Splits `deployment/web` or `deployment web` into resource and name.
@@ -810,66 +749,6 @@ fn parse_auth(args: &Args) -> Result<Command, String> {
         }
         other => Err(format!("error: unknown command \"{other}\" for \"kubectl auth\"")),
     }
-}
-
-/// The flags every kubectl command takes that say who is asking: `--token`, `--as`,
-/// `--as-group`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Identity {
-    pub token: Option<String>,
-    pub impersonate: Option<UserInfo>,
-    /// No credential at all (curl without a client certificate).
-    pub anonymous: bool,
-}
-
-/// Takes the identity flags out of a command line's words.
-fn split_identity(tokens: &[String]) -> Result<(Vec<String>, Identity), String> {
-    let mut rest = Vec::new();
-    let (mut token, mut user, mut groups) = (None, None, Vec::new());
-    let mut i = 0;
-    while i < tokens.len() {
-        let t = &tokens[i];
-        if t == "--" {
-            rest.extend_from_slice(&tokens[i..]);
-            break;
-        }
-        let flag = ["token", "as", "as-group"].into_iter().find_map(|f| {
-            let long = format!("--{f}");
-            if *t == long {
-                Some((f, None))
-            } else {
-                t.strip_prefix(&format!("{long}=")).map(|v| (f, Some(v.to_string())))
-            }
-        });
-        match flag {
-            Some((f, inline)) => {
-                let value = match inline {
-                    Some(v) => v,
-                    None => {
-                        i += 1;
-                        tokens.get(i).cloned().ok_or_else(|| format!("error: flag needs an argument: --{f}"))?
-                    }
-                };
-                match f {
-                    "token" => token = Some(value),
-                    "as" => user = Some(value),
-                    _ => groups.push(value),
-                }
-            }
-            None => rest.push(t.clone()),
-        }
-        i += 1;
-    }
-    if user.is_none() && !groups.is_empty() {
-        return Err("error: requesting uid, groups or user-extra for  without impersonating a user".into());
-    }
-    let impersonate = user.map(|name| UserInfo { name, uid: String::new(), groups });
-    Ok((rest, Identity { token, impersonate, anonymous: false }))
-}
-
-/// The identity flags of a command line.
-pub fn identity(line: &str) -> Result<Identity, String> {
-    Ok(split_identity(&tokenize(line)?)?.1)
 }
 
 #[cfg(test)]
