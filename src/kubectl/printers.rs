@@ -87,6 +87,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[]),
         "limitranges" | "customresourcedefinitions" => (&["NAME", "CREATED AT"], &[]),
+        "mutatingwebhookconfigurations" | "validatingwebhookconfigurations" => (&["NAME", "WEBHOOKS", "AGE"], &[]),
         "resourcequotas" => (&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
         "priorityclasses" => (&["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], &[]),
         _ => (&["NAME", "AGE"], &[]),
@@ -215,6 +216,9 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::ClusterRoleBinding(b) => (vec![name, format!("ClusterRole/{}", b.role_ref.name), age], vec![]),
         Object::RoleBinding(b) => (vec![name, format!("{}/{}", b.role_ref.kind, b.role_ref.name), age], vec![]),
         Object::ServiceAccount(_) => (vec![name, "0".into(), age], vec![]),
+        Object::MutatingWebhookConfiguration(w) | Object::ValidatingWebhookConfiguration(w) => {
+            (vec![name, w.webhooks.len().to_string(), age], vec![])
+        }
         Object::LimitRange(_) | Object::CustomResourceDefinition(_) => {
             (vec![name, crate::sim::time::rfc3339(o.meta().creation_timestamp.0)], vec![])
         }

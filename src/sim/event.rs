@@ -57,6 +57,17 @@ pub enum Payload {
     WatchClosed {
         watch_id: u64,
     },
+    /// kube-apiserver calls an admission webhook served by the pod with this IP.
+    WebhookCall {
+        call_id: u64,
+        pod_ip: String,
+        request: Box<super::api::webhook::AdmissionRequest>,
+    },
+    /// The webhook's answer, or why the call failed.
+    WebhookResult {
+        call_id: u64,
+        result: Box<Result<super::api::webhook::AdmissionResponse, String>>,
+    },
     /// The client closed its watch (kubectl get -w interrupted).
     WatchCancel {
         watch_id: u64,
@@ -128,6 +139,10 @@ pub enum Timer {
     },
     /// kube-apiserver sends its watchers a bookmark.
     Bookmark,
+    /// An admission webhook call reached its timeoutSeconds.
+    WebhookTimeout {
+        call_id: u64,
+    },
     /// A request queued by API Priority and Fairness reached its wait limit.
     FlowTimeout {
         token: u64,

@@ -10,6 +10,7 @@ pub mod quantity;
 pub mod request;
 pub mod resource;
 pub mod scheduling;
+pub mod webhook;
 
 pub use meta::{ObjectMeta, OwnerReference};
 pub use objects::*;

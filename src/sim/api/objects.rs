@@ -6,6 +6,7 @@ pub use super::crd::*;
 use super::meta::{ObjectMeta, Time};
 pub use super::policy::*;
 use super::scheduling::*;
+pub use super::webhook::WebhookConfiguration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,6 +40,8 @@ pub enum Object {
     SelfSubjectAccessReview(SelfSubjectAccessReview),
     SelfSubjectReview(SelfSubjectReview),
     CustomResourceDefinition(CustomResourceDefinition),
+    MutatingWebhookConfiguration(WebhookConfiguration),
+    ValidatingWebhookConfiguration(WebhookConfiguration),
     /// An object of a custom resource; it writes its own kind.
     #[serde(untagged)]
     Custom(CustomObject),
@@ -78,6 +81,8 @@ impl Object {
             "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
             "PriorityClass" => Object::PriorityClass(typed(bytes)?),
             "CustomResourceDefinition" => Object::CustomResourceDefinition(typed(bytes)?),
+            "MutatingWebhookConfiguration" => Object::MutatingWebhookConfiguration(typed(bytes)?),
+            "ValidatingWebhookConfiguration" => Object::ValidatingWebhookConfiguration(typed(bytes)?),
             _ => Object::Custom(CustomObject::from_json(bytes)?),
         })
     }
@@ -109,6 +114,8 @@ macro_rules! each_object {
             Object::SelfSubjectAccessReview($o) => $body,
             Object::SelfSubjectReview($o) => $body,
             Object::CustomResourceDefinition($o) => $body,
+            Object::MutatingWebhookConfiguration($o) => $body,
+            Object::ValidatingWebhookConfiguration($o) => $body,
             Object::Custom($o) => $body,
         }
     };
@@ -151,6 +158,8 @@ impl Object {
             Object::SelfSubjectAccessReview(_) => "SelfSubjectAccessReview",
             Object::SelfSubjectReview(_) => "SelfSubjectReview",
             Object::CustomResourceDefinition(_) => "CustomResourceDefinition",
+            Object::MutatingWebhookConfiguration(_) => "MutatingWebhookConfiguration",
+            Object::ValidatingWebhookConfiguration(_) => "ValidatingWebhookConfiguration",
             Object::Custom(c) => &c.kind,
         }
     }

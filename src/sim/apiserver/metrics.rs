@@ -15,6 +15,8 @@ pub struct ApiMetrics {
     durations: Series<RequestKey, Histogram>,
     /// (plugin, operation, rejected, type) — type is the validating or admitting step.
     admission: Series<(&'static str, &'static str, bool, &'static str), Histogram>,
+    /// (webhook, operation, rejected, type).
+    webhooks: Series<(String, &'static str, bool, &'static str), Histogram>,
 }
 
 /// The verb label: LIST and WATCH are told apart from GET; POST, PUT, PATCH, DELETE.
@@ -28,6 +30,15 @@ fn verb_label(req: &ApiRequest) -> &'static str {
         Verb::Update => "PUT",
         Verb::Patch => "PATCH",
         Verb::Delete => "DELETE",
+    }
+}
+
+/// The admission operation of a request's verb.
+pub(super) fn operation(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Create => "CREATE",
+        Verb::Delete => "DELETE",
+        _ => "UPDATE",
     }
 }
 
@@ -71,13 +82,17 @@ impl ApiMetrics {
         rejected: bool,
         seconds: f64,
     ) {
-        let operation = match req.verb {
-            Verb::Create => "CREATE",
-            Verb::Delete => "DELETE",
-            _ => "UPDATE",
-        };
         self.admission
-            .get_or((plugin, operation, rejected, kind), || Histogram::new(ADMISSION_BUCKETS.to_vec()))
+            .get_or((plugin, operation(req.verb), rejected, kind), || Histogram::new(ADMISSION_BUCKETS.to_vec()))
+            .observe(seconds);
+    }
+
+    /// One admission webhook call: `kind` is "admit" (mutating) or "validating".
+    pub fn webhook(&mut self, name: &str, req: &ApiRequest, kind: &'static str, rejected: bool, seconds: f64) {
+        self.webhooks
+            .get_or((name.to_string(), operation(req.verb), rejected, kind), || {
+                Histogram::new(ADMISSION_BUCKETS.to_vec())
+            })
             .observe(seconds);
     }
 
@@ -116,6 +131,20 @@ impl ApiMetrics {
             "apiserver_admission_controller_admission_duration_seconds",
             "[STABLE] Admission controller latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).",
             &admission,
+        );
+        let webhooks: Vec<_> = self
+            .webhooks
+            .0
+            .iter()
+            .map(|((name, op, rejected, kind), h)| {
+                let rejected = if *rejected { "true" } else { "false" };
+                (vec![("name", name.as_str()), ("operation", *op), ("rejected", rejected), ("type", *kind)], h)
+            })
+            .collect();
+        e.histograms(
+            "apiserver_admission_webhook_admission_duration_seconds",
+            "[STABLE] Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).",
+            &webhooks,
         );
         e.labelled(
             "apiserver_current_inflight_requests",

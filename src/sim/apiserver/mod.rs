@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod registry;
 pub mod validation;
 mod watch_cache;
+mod webhooks;
 
 use super::api::meta::cache_key;
 use super::api::request::{ApiBody, ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent, WatchType};
@@ -48,6 +49,8 @@ enum Stage {
     Authentication,
     /// Waiting in an API Priority and Fairness queue for a seat.
     Queued,
+    /// Waiting for an admission webhook's answer.
+    Webhook,
     Authorization,
     Admission,
     Validation,
@@ -75,6 +78,11 @@ struct InFlight {
     /// holds one of the level's seats.
     flow: (&'static str, Option<usize>),
     seated: bool,
+    /// Admission webhooks still to call in the current phase, which phase, and the call
+    /// under way with when it began.
+    hooks: Vec<super::api::webhook::Webhook>,
+    mutating_hooks: bool,
+    hook: Option<(super::api::webhook::Webhook, super::time::SimTime)>,
 }
 
 #[derive(Clone, Debug)]
@@ -140,6 +148,11 @@ pub struct ApiServer {
     pub max_inflight: (usize, usize),
     /// The resources served for CustomResourceDefinitions in the watch cache.
     pub custom: Vec<&'static ResourceInfo>,
+    /// Where each node's kubelet is (learned from its requests), to reach webhook pods.
+    kubelets: super::vecmap::VecMap<String, ComponentId>,
+    /// Webhook calls under way → the request's token.
+    calls: super::vecmap::VecMap<u64, u64>,
+    next_call: u64,
     /// The watch cache's window of recent changes, for watches resuming from a revision.
     history: std::collections::VecDeque<watch_cache::Change>,
 }
@@ -176,6 +189,9 @@ impl ApiServer {
             max_inflight: DEFAULT_MAX_INFLIGHT,
             custom: Vec::new(),
             history: std::collections::VecDeque::new(),
+            kubelets: super::vecmap::VecMap::new(),
+            calls: super::vecmap::VecMap::new(),
+            next_call: 0,
         }
     }
 
@@ -198,6 +214,7 @@ impl ApiServer {
         }
         match msg.payload {
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
+            Payload::WebhookResult { call_id, result } => self.on_webhook_result(ctx, call_id, *result),
             Payload::WatchCancel { watch_id } => {
                 self.watchers.retain(|w| !(w.client == msg.from && w.watch_id == watch_id))
             }
@@ -221,6 +238,7 @@ impl ApiServer {
             ctx.send(w.client, MsgKind::WatchEvent, "watch connection reset", payload);
         }
         self.inflight.clear();
+        self.calls.clear();
         self.parked.clear();
         self.flow = flowcontrol::FlowControl::new(self.max_inflight.0 + self.max_inflight.1);
         self.etcd_pending.clear();
@@ -265,6 +283,7 @@ impl ApiServer {
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
             Timer::FlowTimeout { token } => self.flow_timeout(ctx, token),
+            Timer::WebhookTimeout { call_id } => self.on_webhook_timeout(ctx, call_id),
             Timer::Compact => {
                 // Compact to what the previous interval saw, then remember today's revision.
                 if self.compact_to > 0 {
@@ -283,6 +302,11 @@ impl ApiServer {
 
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
         self.requests_total += 1;
+        if let Credential::ClientCert { common_name, .. } = &cred {
+            if let Some(node) = common_name.strip_prefix("system:node:") {
+                self.kubelets.insert(node.to_string(), client);
+            }
+        }
         let token = self.next_token;
         self.next_token += 1;
         self.inflight.insert(
@@ -301,6 +325,9 @@ impl ApiServer {
                 quota_started: ctx.now,
                 flow: ("", None),
                 seated: false,
+                hooks: vec![],
+                mutating_hooks: false,
+                hook: None,
             },
         );
         if self.ready {
@@ -320,7 +347,7 @@ impl ApiServer {
             Stage::Authorization => ("authorization", AUTHZ_US),
             Stage::Admission => ("admission", ADMISSION_US),
             Stage::Validation => ("validation", VALIDATION_US),
-            Stage::Storage | Stage::Queued => return,
+            Stage::Storage | Stage::Queued | Stage::Webhook => return,
         };
         ctx.phase(name, f.req.line());
         ctx.timer(us, Timer::ApiStage { token });
@@ -389,7 +416,7 @@ impl ApiServer {
                     if let Some(x) = self.inflight.get_mut(&token) {
                         x.plan = Some(plan);
                     }
-                    self.enter(ctx, token, Stage::Validation);
+                    self.webhooks(ctx, token, true);
                 }
                 Err(status) => self.finish(ctx, token, Err(status)),
             },
@@ -435,11 +462,11 @@ impl ApiServer {
                         if let Some(x) = self.inflight.get_mut(&token) {
                             x.charges = charges;
                         }
-                        self.charge_or_store(ctx, token);
+                        self.webhooks(ctx, token, false);
                     }
                 }
             }
-            Stage::Storage | Stage::Queued => {}
+            Stage::Storage | Stage::Queued | Stage::Webhook => {}
         }
     }
 

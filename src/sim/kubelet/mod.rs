@@ -7,6 +7,7 @@ pub mod cni;
 pub mod images;
 pub mod metrics;
 pub mod process;
+pub mod webhook_server;
 pub mod worker;
 
 use super::api::meta::Time;
@@ -174,6 +175,22 @@ impl Kubelet {
                 rewatch_later(ctx, &mut [&mut self.pods], watch_id);
             }
             Payload::Bookmark { watch_id, revision } => bookmark(&mut [&mut self.pods], watch_id, revision),
+            Payload::WebhookCall { call_id, pod_ip, request } => {
+                // The packet reaches the pod's network namespace on this node.
+                let pod = self
+                    .workers
+                    .values()
+                    .find(|w| w.ip == pod_ip && w.step == Step::Running)
+                    .and_then(|w| self.pods.store.get(&w.key))
+                    .and_then(|o| o.as_pod());
+                let (delay, result) = match pod {
+                    Some(p) => webhook_server::serve(p, &request),
+                    None => (0, Err("connect: connection refused".into())),
+                };
+                let label = if result.as_ref().is_ok_and(|r| r.allowed) { "allowed" } else { "webhook answer" };
+                let payload = Payload::WebhookResult { call_id, result: Box::new(result) };
+                ctx.send_after(delay, msg.from, super::event::MsgKind::ApiResponse, label, payload);
+            }
             Payload::Watch(ev) => {
                 if let Some(old) = self.pods.apply(&ev) {
                     let key = super::client::key_of(&ev.object);

@@ -1,0 +1,91 @@
+//! Admission webhooks end to end: configurations applied as JSON, webhook servers running as
+//! pods behind a Service, a validating webhook denying, a mutating one patching, and
+//! failurePolicy deciding what a failed call (no endpoints, timeout) does.
+
+use kube_playground::kubectl::{self, apply};
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+use serde_json::json;
+
+fn k(sim: &mut Simulation, line: &str) -> String {
+    kubectl::run(sim, line, 40 * SECONDS)
+}
+
+fn apply_json(sim: &mut Simulation, doc: serde_json::Value) -> String {
+    let docs = apply::json_documents(&doc.to_string(), "webhook.json").unwrap();
+    let prepared = docs.iter().map(|d| apply::prepare(d, "webhook.json", &[])).collect();
+    let started = apply::start(sim, prepared, Default::default());
+    kubectl::wait(sim, started, 30 * SECONDS)
+}
+
+fn config(kind: &str, name: &str, service: &str, policy: &str, timeout: i64) -> serde_json::Value {
+    json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind, "metadata": {"name": name},
+        "webhooks": [{"name": format!("{name}.example.com"), "failurePolicy": policy, "timeoutSeconds": timeout,
+            "sideEffects": "None", "admissionReviewVersions": ["v1"],
+            "clientConfig": {"service": {"namespace": "default", "name": service, "path": "/validate"}},
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+            "namespaceSelector": {"matchLabels": {"webhooks": "on"}}}]})
+}
+
+/// A cluster with a webhook server (image `program`) behind Service `svc`, and a namespace
+/// `apps` its configurations select.
+fn cluster_with_server(program: &str, svc: &str) -> Simulation {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, &format!("kubectl create deployment {svc} --image=kube-playground/{program}:1.0 --port=8443"));
+    k(&mut sim, &format!("kubectl expose deployment {svc} --port=443 --target-port=8443"));
+    k(&mut sim, "kubectl create namespace apps");
+    k(&mut sim, "kubectl label namespace apps webhooks=on");
+    sim.run_until(sim.now().plus(15 * SECONDS));
+    sim
+}
+
+#[test]
+fn a_validating_webhook_denies_and_the_rest_goes_through() {
+    let mut sim = cluster_with_server("webhook-deny-latest", "deny");
+    let cfg = config("ValidatingWebhookConfiguration", "deny-latest", "deny", "Fail", 10);
+    assert_eq!(
+        apply_json(&mut sim, cfg),
+        "validatingwebhookconfiguration.admissionregistration.k8s.io/deny-latest created"
+    );
+    assert_eq!(
+        k(&mut sim, "kubectl run web --image=nginx -n apps"),
+        "Error from server (Forbidden): admission webhook \"deny-latest.example.com\" denied the request: image \"nginx\" uses the latest tag; pin a version"
+    );
+    assert_eq!(k(&mut sim, "kubectl run web --image=nginx:1.27 -n apps"), "pod/web created");
+    // namespaceSelector: default is not selected.
+    assert_eq!(k(&mut sim, "kubectl run other --image=nginx"), "pod/other created");
+    let metrics = k(&mut sim, "kubectl get --raw /metrics");
+    assert!(
+        metrics.contains("apiserver_admission_webhook_admission_duration_seconds_count{name=\"deny-latest.example.com\",operation=\"CREATE\",rejected=\"true\",type=\"validating\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_mutating_webhook_patches_the_object() {
+    let mut sim = cluster_with_server("webhook-label", "labeler");
+    apply_json(&mut sim, config("MutatingWebhookConfiguration", "labeler", "labeler", "Fail", 10));
+    assert_eq!(k(&mut sim, "kubectl run web --image=nginx:1.27 -n apps"), "pod/web created");
+    let shown = k(&mut sim, "kubectl get pods -n apps --show-labels");
+    assert!(shown.contains("admission.kube-playground.dev/mutated=true,run=web"), "{shown}");
+}
+
+#[test]
+fn failure_policy_decides_when_a_call_fails() {
+    let mut sim = cluster_with_server("webhook-slow", "slow");
+    apply_json(&mut sim, config("ValidatingWebhookConfiguration", "gone", "nothing-here", "Fail", 10));
+    let out = k(&mut sim, "kubectl run a --image=nginx:1.27 -n apps");
+    assert_eq!(
+        out,
+        "Error from server (InternalError): Internal error occurred: failed calling webhook \"gone.example.com\": failed to call webhook: Post \"https://nothing-here.default.svc:443/validate?timeout=10s\": no endpoints available for service \"nothing-here\""
+    );
+    apply_json(&mut sim, config("ValidatingWebhookConfiguration", "gone", "nothing-here", "Ignore", 10));
+    assert_eq!(k(&mut sim, "kubectl run a --image=nginx:1.27 -n apps"), "pod/a created");
+    apply_json(&mut sim, config("ValidatingWebhookConfiguration", "slow", "slow", "Fail", 2));
+    let started = sim.now();
+    let out = k(&mut sim, "kubectl run b --image=nginx:1.27 -n apps");
+    assert!(out.ends_with("/validate?timeout=2s\": context deadline exceeded"), "{out}");
+    assert!(sim.now().since(started) >= 2 * SECONDS);
+}
