@@ -1,5 +1,5 @@
 //! kube-apiserver's handler chain under its box: authentication, priority and fairness,
-//! authorization, admission, validation and storage as a strip of stages. Each lights up as requests pass it and turns
+//! authorization, admission, webhooks, validation and storage as a strip of stages. Each lights up as requests pass it and turns
 //! red where a request was refused (a 401, a 429, a 403 from RBAC or admission, a 422), so a denial
 //! shows where it happened.
 
@@ -9,11 +9,12 @@ use super::palette;
 use crate::sim::component::Role;
 
 /// The strip's stages and the apiserver phases that belong to each.
-const STAGES: [(&str, &[&str]); 6] = [
+const STAGES: [(&str, &[&str]); 7] = [
     ("authn", &["authentication"]),
     ("apf", &["flowcontrol"]),
     ("authz", &["authorization", "access review", "token"]),
     ("admit", &["admission"]),
+    ("hook", &["webhook"]),
     ("valid", &["validation"]),
     ("etcd", &["etcd", "watch cache", "watch"]),
 ];
@@ -23,12 +24,12 @@ const GLOW_WALL_S: f64 = 1.2;
 
 /// Whether a phase's detail reports a refusal.
 fn refused(detail: &str) -> bool {
-    ["denied", "401", "422", "429"].iter().any(|p| detail.starts_with(p))
+    ["denied", "401", "422", "429", "500"].iter().any(|p| detail.starts_with(p))
 }
 
 pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
     // Per stage: how recently it was lit (0 = just now), and whether that was a refusal.
-    let mut lit: [Option<(f64, bool)>; 6] = [None; 6];
+    let mut lit: [Option<(f64, bool)>; 7] = [None; 7];
     recent_phases(f, GLOW_WALL_S, |component, phase, detail, age| {
         if component != id {
             return;

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 const SOURCE: &str = "manifest.json";
 
 /// Ready-made manifests to start from.
-const EXAMPLES: [(&str, &str); 5] = [
+const EXAMPLES: [(&str, &str); 7] = [
     (
         "LimitRange and ResourceQuota",
         r#"[
@@ -54,6 +54,28 @@ const EXAMPLES: [(&str, &str); 5] = [
   {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "huge"},
    "spec": {"size": 20, "color": "green"}}
 ]"#,
+    ),
+    (
+        "A webhook server (Deployment and Service)",
+        r#"[
+  {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "deny-latest"},
+   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "deny-latest"}},
+    "template": {"metadata": {"labels": {"app": "deny-latest"}},
+     "spec": {"containers": [{"name": "server", "image": "kube-playground/webhook-deny-latest:1.0",
+       "ports": [{"containerPort": 8443}]}]}}}},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "deny-latest"},
+   "spec": {"selector": {"app": "deny-latest"}, "ports": [{"port": 443, "targetPort": 8443}]}}
+]"#,
+    ),
+    (
+        "ValidatingWebhookConfiguration (after the server)",
+        r#"{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+ "metadata": {"name": "deny-latest"},
+ "webhooks": [{"name": "deny-latest.example.com", "failurePolicy": "Fail", "timeoutSeconds": 5,
+   "sideEffects": "None", "admissionReviewVersions": ["v1"],
+   "clientConfig": {"service": {"namespace": "default", "name": "deny-latest", "path": "/validate"}},
+   "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+   "objectSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["deny-latest"]}]}}]}"#,
     ),
     (
         "A Deployment",
