@@ -300,6 +300,30 @@ await test('the apply panel applies a JSON manifest; admission then defaults and
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=console-log] pre')].some((p) => p.textContent === '^C'), null, { timeout: 5000 });
 });
 
+await test('a validating webhook from the apply examples denies a :latest image', async (page) => {
+  await open(page);
+  await page.getByTestId('apply-toggle').click();
+  const pick = page.getByLabel('Example manifests');
+  await pick.selectOption({ label: 'A webhook server (Deployment and Service)' });
+  await page.getByTestId('apply-run').click();
+  await page.getByTestId('speed').selectOption('10');
+  let pods = '';
+  for (let i = 0; i < 30 && !/deny-latest-\S+\s+1\/1\s+Running/.test(pods); i++) {
+    await page.waitForTimeout(300);
+    pods = await command(page, 'kubectl get pods');
+  }
+  if (!/deny-latest-\S+\s+1\/1\s+Running/.test(pods)) throw new Error(pods);
+  await page.getByTestId('speed').selectOption('1');
+  await pick.selectOption({ label: 'ValidatingWebhookConfiguration (after the server)' });
+  await page.getByTestId('apply-run').click();
+  await page.waitForTimeout(500);
+  const denied = await command(page, 'kubectl run web --image=nginx');
+  if (!denied.includes('admission webhook "deny-latest.example.com" denied the request')) throw new Error(denied);
+  await page.screenshot({ path: path.join(artifacts, 'webhook-denied.png') });
+  const ok = await command(page, 'kubectl run web --image=nginx:1.27');
+  if (!ok.includes('pod/web created')) throw new Error(ok);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

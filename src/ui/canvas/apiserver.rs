@@ -61,7 +61,7 @@ pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
         ctx.set_stroke_style_str(if matches!(lit[i], Some((_, true))) { DENIED } else { color });
         ctx.set_line_width(1.0);
         ctx.stroke();
-        let font = "600 10px system-ui, sans-serif";
+        let font = "600 9px system-ui, sans-serif";
         ctx.set_font(font);
         let tw = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
         text(ctx, label, chip.x + (w - tw) / 2.0, chip.y + 11.0, font, palette::TEXT);
