@@ -349,3 +349,12 @@ fn watches_resume_from_a_revision_and_410_when_it_is_too_old() {
     let pods = k(&mut sim, "kubectl get pods");
     assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 2, "{pods}");
 }
+
+#[test]
+fn an_object_over_etcds_request_limit_is_refused() {
+    let mut sim = cluster();
+    let big = "x".repeat(1_600_000);
+    let out = k(&mut sim, &format!("kubectl create secret generic big --from-literal=blob={big}"));
+    assert_eq!(out, "Error from server: etcdserver: request is too large");
+    assert_eq!(k(&mut sim, "kubectl get secret big"), "Error from server (NotFound): secrets \"big\" not found");
+}

@@ -337,6 +337,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
                 many => format!("The {head} is invalid: \n* {}", many.join("\n* ")),
             };
         }
+        Err(s) if s.reason.is_empty() => return format!("Error from server: {}", s.message),
         Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
     };
     match (c, body) {

@@ -140,6 +140,10 @@ impl ApiServer {
                 ctx.phase("compaction", outcome);
             }
             (Some(EtcdWait::Request(token)), EtcdResult::Revision(_)) => self.serve_read(ctx, token),
+            // etcd's size limit comes back as is, without a reason (kubectl: `Error from server:`).
+            (Some(EtcdWait::Request(token)), EtcdResult::Error(e)) if e == crate::sim::etcd::REQUEST_TOO_LARGE => {
+                self.finish(ctx, token, Err(Status { code: 500, reason: "", message: e, causes: vec![] }));
+            }
             (Some(EtcdWait::Request(token)), EtcdResult::Error(e)) => {
                 let status = Status::internal(format!("Internal error occurred: {e}"));
                 self.finish(ctx, token, Err(status));

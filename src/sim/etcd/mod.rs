@@ -50,6 +50,10 @@ pub enum EtcdResult {
 }
 
 pub const CONNECTION_REFUSED: &str = "connection refused";
+/// --max-request-bytes: etcd refuses a request over 1.5 MiB (which is why an object must stay
+/// under it).
+pub const MAX_REQUEST_BYTES: usize = 1_572_864;
+pub const REQUEST_TOO_LARGE: &str = "etcdserver: request is too large";
 /// etcd's default --snapshot-count.
 pub const DEFAULT_SNAPSHOT_COUNT: u64 = 10_000;
 pub const REQUEST_TIMED_OUT: &str = "etcdserver: request timed out";
@@ -371,6 +375,10 @@ impl EtcdMember {
                 self.reads.insert(context, (client, req_id, None));
                 self.raft.read_index(context);
                 self.drive(ctx);
+            }
+            EtcdOp::Txn(Txn { action: TxnAction::Put(bytes), .. }) if bytes.len() > MAX_REQUEST_BYTES => {
+                let result = Box::new(EtcdResult::Error(REQUEST_TOO_LARGE.into()));
+                ctx.send(client, MsgKind::EtcdGrpc, REQUEST_TOO_LARGE, Payload::EtcdResp { req_id, result });
             }
             EtcdOp::Txn(_) | EtcdOp::Compact { .. } => {
                 let op = match op {
