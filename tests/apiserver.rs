@@ -358,3 +358,36 @@ fn an_object_over_etcds_request_limit_is_refused() {
     assert_eq!(out, "Error from server: etcdserver: request is too large");
     assert_eq!(k(&mut sim, "kubectl get secret big"), "Error from server (NotFound): secrets \"big\" not found");
 }
+
+#[test]
+fn curl_reaches_the_rest_api_with_a_token_or_through_the_authenticating_proxy() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl run web --image=nginx");
+    k(&mut sim, "kubectl create serviceaccount ci");
+    k(&mut sim, "kubectl create rolebinding ci-view --clusterrole=view --serviceaccount=default:ci");
+    settle(&mut sim, 1);
+    let token = k(&mut sim, "kubectl create token ci");
+    let list = k(
+        &mut sim,
+        &format!("curl -k -H \"Authorization: Bearer {token}\" https://10.0.0.10:6443/api/v1/namespaces/default/pods"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(v["kind"], "PodList");
+    assert_eq!(v["items"][0]["metadata"]["name"], "web");
+    let proxy = "curl -k --cert /etc/kubernetes/pki/front-proxy-client.crt";
+    let as_alice = k(
+        &mut sim,
+        &format!("{proxy} -H 'X-Remote-User: alice' https://10.0.0.10:6443/api/v1/namespaces/default/pods"),
+    );
+    assert!(as_alice.contains("User \\\"alice\\\" cannot list resource \\\"pods\\\""), "{as_alice}");
+    let as_admin = k(&mut sim, &format!(
+        "{proxy} -H 'X-Remote-User: bob' -H 'X-Remote-Group: system:masters' https://10.0.0.10:6443/api/v1/namespaces/default/pods/web"
+    ));
+    assert!(as_admin.contains("\"kind\": \"Pod\""), "{as_admin}");
+    let no_user = k(&mut sim, &format!("{proxy} https://10.0.0.10:6443/api/v1/namespaces/default/pods"));
+    assert!(no_user.contains("\"code\": 401"), "{no_user}");
+    assert_eq!(
+        k(&mut sim, "curl -k --cert /tmp/mine.crt https://10.0.0.10:6443/version"),
+        "curl: (58) could not load PEM client certificate from /tmp/mine.crt"
+    );
+}

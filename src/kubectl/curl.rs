@@ -6,8 +6,13 @@
 //! (`http://worker-1:10249/metrics`).
 //! Simplified: the console answers as an operator holding admin credentials, without the
 //! round trip; the scheduler's port uses a self-signed certificate, so curl needs `-k`.
+//! kube-apiserver's port is different: a curl there is a real request through its handler
+//! chain (anonymous, a bearer token, or the authenticating proxy), GET only.
 
+use super::identity::Identity;
 use super::parse::tokenize;
+use crate::sim::api::request::{ApiRequest, UserInfo, Verb};
+use crate::sim::api::resource::ResourceInfo;
 use crate::sim::component::Component;
 use crate::sim::Simulation;
 
@@ -23,11 +28,40 @@ const KUBE_PROXY_METRICS_PORT: &str = "10249";
 const APISERVER_HOSTS: [&str; 4] =
     ["kube-apiserver", crate::sim::cluster::APISERVER_ADDRESS, "10.96.0.1", "kubernetes.default.svc"];
 
-/// The path of a curl to kube-apiserver's secure port (6443, or 443 on the Service), which
-/// goes through the apiserver as an anonymous request; None for any other URL.
-pub fn apiserver_path(line: &str) -> Result<Option<String>, String> {
+/// A curl to kube-apiserver: the path and who it authenticates as.
+pub struct ApiCall {
+    pub path: String,
+    pub identity: Identity,
+}
+
+/// curl's options that take a value.
+const WITH_VALUE: [&str; 11] =
+    ["-H", "--header", "--cert", "--key", "--cacert", "-X", "--request", "-o", "--output", "-d", "--data"];
+
+/// The URL and the options' values of a curl line.
+fn split(tokens: &[String]) -> (Option<&String>, Vec<(&str, &str)>) {
+    let (mut url, mut opts) = (None, Vec::new());
+    let mut i = 1;
+    while i < tokens.len() {
+        let t = tokens[i].as_str();
+        if WITH_VALUE.contains(&t) {
+            opts.push((t, tokens.get(i + 1).map_or("", String::as_str)));
+            i += 1;
+        } else if !t.starts_with('-') && url.is_none() {
+            url = Some(&tokens[i]);
+        }
+        i += 1;
+    }
+    (url, opts)
+}
+
+/// A curl to kube-apiserver's secure port (6443, or 443 on the Service) goes through the
+/// apiserver: anonymous, with `-H "Authorization: Bearer …"`, or as the authenticating proxy
+/// (`--cert /etc/kubernetes/pki/front-proxy-client.crt -H "X-Remote-User: …"`). None for any
+/// other URL.
+pub fn apiserver_call(line: &str) -> Result<Option<ApiCall>, String> {
     let tokens = tokenize(line)?;
-    let Some(url) = tokens.iter().skip(1).find(|t| !t.starts_with('-')) else { return Ok(None) };
+    let (Some(url), opts) = split(&tokens) else { return Ok(None) };
     let Some(rest) = url.strip_prefix("https://") else { return Ok(None) };
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let (name, port) = host.split_once(':').unwrap_or((host, "443"));
@@ -39,7 +73,62 @@ pub fn apiserver_path(line: &str) -> Result<Option<String>, String> {
     if !insecure(&tokens) {
         return Err("curl: (60) SSL certificate problem: unable to get local issuer certificate\nMore details here: https://curl.se/docs/sslcerts.html".into());
     }
-    Ok(Some(format!("/{path}")))
+    if let Some((_, m)) = opts.iter().find(|(o, m)| (*o == "-X" || *o == "--request") && *m != "GET") {
+        return Err(format!("curl: this console sends GET requests only, not {m}"));
+    }
+    let header = |name: &str| -> Vec<String> {
+        opts.iter()
+            .filter(|(o, _)| *o == "-H" || *o == "--header")
+            .filter_map(|(_, h)| h.split_once(':'))
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    };
+    let mut identity = Identity { anonymous: true, ..Default::default() };
+    if let Some(token) = header("Authorization").first().and_then(|v| v.strip_prefix("Bearer ")) {
+        identity = Identity { token: Some(token.trim().to_string()), ..Default::default() };
+    }
+    if let Some((_, cert)) = opts.iter().find(|(o, _)| *o == "--cert") {
+        let file = cert.rsplit('/').next().unwrap_or(cert);
+        let Some(cn) = file.strip_suffix(".crt").filter(|cn| *cn == "front-proxy-client") else {
+            return Err(format!("curl: (58) could not load PEM client certificate from {cert}"));
+        };
+        let user = header("X-Remote-User").first().cloned().unwrap_or_default();
+        let groups = header("X-Remote-Group");
+        let who = UserInfo { name: user, uid: String::new(), groups };
+        identity = Identity { proxied: Some((cn.to_string(), who)), ..Default::default() };
+    }
+    Ok(Some(ApiCall { path: format!("/{path}"), identity }))
+}
+
+/// A REST path as the request it names: `/api/v1/namespaces/default/pods/web`,
+/// `/apis/apps/v1/deployments`; None for a path that names no resource.
+pub fn rest_request(path: &str, discovered: &[&'static ResourceInfo]) -> Option<ApiRequest> {
+    let path = path.split('?').next().unwrap_or(path);
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version, rest) = match parts.as_slice() {
+        ["api", v, rest @ ..] => ("", *v, rest),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return None,
+    };
+    let (namespace, rest) = match rest {
+        ["namespaces", ns, rest @ ..] if !rest.is_empty() => (*ns, rest),
+        _ => ("", rest),
+    };
+    let (plural, name, sub) = match rest {
+        [p] => (*p, "", ""),
+        [p, n] => (*p, *n, ""),
+        [p, n, s] => (*p, *n, *s),
+        _ => return None,
+    };
+    let res = crate::sim::api::resource::RESOURCES
+        .iter()
+        .chain(discovered.iter().copied())
+        .find(|r| r.plural == plural && r.group == group && r.version == version)?;
+    let verb = if name.is_empty() { Verb::List } else { Verb::Get };
+    let mut req = ApiRequest::new(verb, res, namespace, name);
+    req.subresource = sub.to_string();
+    Some(req)
 }
 
 /// `-k` / `--insecure` (also inside combined short flags like `-sk`).

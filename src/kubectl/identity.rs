@@ -12,6 +12,8 @@ pub struct Identity {
     pub impersonate: Option<UserInfo>,
     /// No credential at all (curl without a client certificate).
     pub anonymous: bool,
+    /// curl as an authenticating proxy: its certificate's CN and the X-Remote-* user.
+    pub proxied: Option<(String, UserInfo)>,
 }
 
 /// Takes the identity flags out of a command line's words.
@@ -56,7 +58,7 @@ pub(super) fn split_identity(tokens: &[String]) -> Result<(Vec<String>, Identity
         return Err("error: requesting uid, groups or user-extra for  without impersonating a user".into());
     }
     let impersonate = user.map(|name| UserInfo { name, uid: String::new(), groups });
-    Ok((rest, Identity { token, impersonate, anonymous: false }))
+    Ok((rest, Identity { token, impersonate, ..Default::default() }))
 }
 
 /// The identity flags of a command line.

@@ -71,10 +71,13 @@ impl Pending {
     fn send(&mut self, sim: &mut Simulation, mut req: ApiRequest) {
         req.impersonate = self.identity.impersonate.clone();
         use crate::sim::api::request::Credential;
-        let cred = match (&self.identity.token, self.identity.anonymous) {
-            (_, true) => Some(Credential::None),
-            (Some(t), false) => Some(Credential::Bearer(t.clone())),
-            (None, false) => None,
+        let cred = match (&self.identity.token, self.identity.anonymous, &self.identity.proxied) {
+            (_, _, Some((cn, u))) => {
+                Some(Credential::FrontProxy { proxy_cn: cn.clone(), user: u.name.clone(), groups: u.groups.clone() })
+            }
+            (Some(t), _, None) => Some(Credential::Bearer(t.clone())),
+            (None, true, None) => Some(Credential::None),
+            (None, false, None) => None,
         };
         self.handle = sim.submit_as(req, cred);
     }
@@ -93,8 +96,8 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
     match line.split_whitespace().next() {
         Some("etcdctl") => return etcdctl::run(sim, line).map(Started::Done),
         Some("curl") => {
-            if let Some(path) = curl::apiserver_path(line)? {
-                return Ok(curl_apiserver(sim, &path));
+            if let Some(call) = curl::apiserver_call(line)? {
+                return Ok(curl_apiserver(sim, call));
             }
             return curl::run(sim, line).map(Started::Done);
         }
@@ -191,9 +194,10 @@ fn status_json(s: &crate::sim::api::request::Status) -> String {
 
 /// `curl https://<apiserver>:6443/PATH`: a request without a client certificate, so it is
 /// `system:anonymous`'s — `/healthz` is open to everyone, `/metrics` is not.
-pub fn curl_apiserver(sim: &mut Simulation, path: &str) -> Started {
-    let identity = parse::Identity { anonymous: true, ..Default::default() };
-    Started::Waiting(Pending::send_first(sim, Command::Raw { path: path.to_string(), curl: true }, identity))
+pub fn curl_apiserver(sim: &mut Simulation, call: curl::ApiCall) -> Started {
+    let rest = curl::rest_request(&call.path, &sim.discovery()).map(Box::new);
+    let command = Command::Raw { path: call.path, curl: true, rest };
+    Started::Waiting(Pending::send_first(sim, command, call.identity))
 }
 
 /// Steps the simulation until the command has its answer, or the timeout passes.
@@ -250,6 +254,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectaccessreviews"), "", "")
                 .with_body(Object::SelfSubjectAccessReview(review))
         }
+        Command::Raw { rest: Some(req), .. } => (**req).clone(),
         Command::Raw { path, .. } => ApiRequest::non_resource(path),
         Command::WhoAmI { .. } => ApiRequest::new(Verb::Create, ResourceInfo::of("selfsubjectreviews"), "", "")
             .with_body(Object::SelfSubjectReview(Default::default())),
@@ -347,6 +352,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, flags),
         (Command::ApiResources { custom }, _) => printers::api_resources(custom),
         (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
+        (Command::Raw { rest: Some(req), .. }, body) => printers::rest_json(req.resource, body),
         (Command::Create { object }, ApiBody::Object(o)) => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
             format!("{} created", printers::name_of(res, &o))

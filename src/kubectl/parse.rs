@@ -50,6 +50,8 @@ pub enum Command {
         path: String,
         /// curl prints a failure as the Status JSON the apiserver sent.
         curl: bool,
+        /// The resource request a REST path names, if it names one.
+        rest: Option<Box<crate::sim::api::request::ApiRequest>>,
     },
     /// `kubectl auth whoami [-o json]`.
     WhoAmI {
@@ -377,7 +379,8 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Co
             if !path.starts_with('/') {
                 return Err(format!("error: --raw must be a path starting with /, not \"{path}\""));
             }
-            Ok(Command::Raw { path: path.to_string(), curl: false })
+            let rest = super::curl::rest_request(path, args.discovered).map(Box::new);
+            Ok(Command::Raw { path: path.to_string(), curl: false, rest })
         }
         "get" => {
             args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels", "watch"])?;

@@ -2,6 +2,7 @@
 //! kubectl's tabwriter aligns them (three spaces between columns).
 
 use super::parse::{GetFlags, Output};
+use crate::sim::api::request::ApiBody;
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::Object;
 use crate::sim::time::{human_duration, SimTime};
@@ -341,6 +342,20 @@ pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags)
         Output::Json => serde_json::to_string_pretty(&to_json(res, o)).unwrap_or_default(),
         _ => print_list(res, std::slice::from_ref(o), now, flags, ""),
     }
+}
+
+/// A REST answer's JSON, as the apiserver writes it: the object, or a `<Kind>List`.
+pub fn rest_json(res: &ResourceInfo, body: ApiBody) -> String {
+    let v = match body {
+        ApiBody::Object(o) => to_json(res, &o),
+        ApiBody::List { items, resource_version } | ApiBody::WatchStarted { items, resource_version, .. } => {
+            let items: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
+            serde_json::json!({ "kind": format!("{}List", res.kind), "apiVersion": res.api_version(),
+                "metadata": { "resourceVersion": resource_version.to_string() }, "items": items })
+        }
+        ApiBody::Raw(text) => return text,
+    };
+    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 /// `kubectl get -w`'s rows after the first table: aligned under the table's header, which

@@ -41,6 +41,7 @@ impl UserClient {
         match &self.client.cred {
             Credential::ClientCert { common_name, .. } => format!("CN={common_name}"),
             Credential::Bearer(_) => "bearer token".into(),
+            Credential::FrontProxy { user, .. } => format!("proxied {user}"),
             Credential::None => "anonymous".into(),
         }
     }

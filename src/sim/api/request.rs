@@ -46,6 +46,9 @@ pub enum Credential {
     ClientCert { common_name: String, organizations: Vec<String> },
     /// `Authorization: Bearer …`: a ServiceAccount token (a JWT) or a static token.
     Bearer(String),
+    /// An authenticating proxy: its client certificate (signed by the front-proxy CA), and the
+    /// user it vouches for in `X-Remote-User` / `X-Remote-Group`.
+    FrontProxy { proxy_cn: String, user: String, groups: Vec<String> },
     /// No credential at all: `system:anonymous` when anonymous auth is on.
     None,
 }

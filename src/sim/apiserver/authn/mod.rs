@@ -1,6 +1,8 @@
 //! Authentication (k8s.io/apiserver/pkg/authentication): turns a credential into a user. In
-//! upstream's union order: x509 client certificates (CN = user, O = groups), the static token
-//! file (`--token-auth-file`), ServiceAccount tokens, then anonymous (`--anonymous-auth`, on by
+//! upstream's union order: the request-header authenticator (an authenticating proxy's
+//! `X-Remote-User` / `X-Remote-Group`, believed only from `front-proxy-client`), x509 client
+//! certificates (CN = user, O = groups), the static token file (`--token-auth-file`),
+//! ServiceAccount tokens, then anonymous (`--anonymous-auth`, on by
 //! default) for a request that carries no credential. A credential that is present but wrong
 //! is a 401, never anonymous.
 
@@ -48,6 +50,18 @@ impl Authenticator {
                     Some(_) => Err("service account UID does not match the token"),
                     None => Err("service account not found"),
                 }
+            }
+            // --requestheader-allowed-names=front-proxy-client: only that proxy is believed.
+            Credential::FrontProxy { proxy_cn, user, groups } => {
+                if proxy_cn != "front-proxy-client" {
+                    return Err("request header client certificate is not in --requestheader-allowed-names");
+                }
+                if user.is_empty() {
+                    return Err("no X-Remote-User header");
+                }
+                let mut groups = groups.clone();
+                groups.push("system:authenticated".into());
+                Ok(UserInfo { name: user.clone(), uid: String::new(), groups })
             }
             Credential::None if self.anonymous => Ok(UserInfo::new("system:anonymous", &["system:unauthenticated"])),
             Credential::None => Err("no credentials"),
