@@ -391,3 +391,37 @@ fn curl_reaches_the_rest_api_with_a_token_or_through_the_authenticating_proxy() 
         "curl: (58) could not load PEM client certificate from /tmp/mine.crt"
     );
 }
+
+/// Seconds until `replicas` pods run, and the apiserver's request count by then.
+fn rollout(list_period_s: u64) -> (f64, u64) {
+    let mut scenario = Scenario::default();
+    scenario.cluster.informer_list_period_s = list_period_s;
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(12));
+    let start = sim.now();
+    k(&mut sim, "kubectl create deployment web --image=nginx --replicas=3");
+    while k(&mut sim, "kubectl get pods").matches(" Running ").count() < 3 {
+        assert!(sim.now().since(start) < 300 * SECONDS, "never rolled out");
+        settle(&mut sim, 1);
+    }
+    let requests = sim
+        .components
+        .iter()
+        .find_map(|c| match c {
+            kube_playground::sim::component::Component::ApiServer(a) => Some(a.requests_total),
+            _ => None,
+        })
+        .unwrap_or(0);
+    (sim.now().since(start) as f64 / SECONDS as f64, requests)
+}
+
+#[test]
+fn periodic_lists_cost_more_requests_and_react_later_than_watches() {
+    let (watch_s, watch_requests) = rollout(0);
+    let (list_s, list_requests) = rollout(5);
+    println!(
+        "watch: {watch_s:.1} s, {watch_requests} requests; list every 5 s: {list_s:.1} s, {list_requests} requests"
+    );
+    assert!(list_s > watch_s, "listing every 5 s reacts later: {list_s} s vs {watch_s} s");
+    assert!(list_requests > watch_requests, "and costs more requests: {list_requests} vs {watch_requests}");
+}

@@ -63,6 +63,8 @@ pub struct Informer {
     pub backoff_us: u64,
     /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
     pub last_rv: i64,
+    /// Periodic-list mode instead of watching: list again this often (µs; 0 = watch).
+    pub list_period_us: u64,
 }
 
 impl Informer {
@@ -75,14 +77,16 @@ impl Informer {
             store: BTreeMap::new(),
             backoff_us: 0,
             last_rv: 0,
+            list_period_us: 0,
         }
     }
 
     /// A watch with the current state first, or — once synced — resuming where it left off.
     pub fn watch_request(&self) -> ApiRequest {
-        let mut req = ApiRequest::new(Verb::Watch, self.resource, "", "");
+        let verb = if self.list_period_us > 0 { Verb::List } else { Verb::Watch };
+        let mut req = ApiRequest::new(verb, self.resource, "", "");
         req.field_selector = self.field_selector.clone();
-        if self.synced && self.last_rv > 0 {
+        if self.synced && self.last_rv > 0 && verb == Verb::Watch {
             req.resource_version = Some(self.last_rv);
         }
         req
@@ -93,12 +97,16 @@ impl Informer {
         self.watch_id = Some(client.send(ctx, 0, self.watch_request(), tag));
     }
 
-    /// Takes the initial list from the watch response.
     /// Takes the initial list from the watch response. After a relist, returns what vanished
     /// while the watch was down (DeltaFIFO's Replace turns those into deletions). A resumed
     /// watch keeps the store.
     pub fn on_started(&mut self, body: ApiBody) -> Vec<Object> {
-        let ApiBody::WatchStarted { items, resource_version, initial } = body else { return vec![] };
+        let (items, resource_version, initial) = match body {
+            ApiBody::WatchStarted { items, resource_version, initial } => (items, resource_version, initial),
+            // Periodic-list mode: every list is a fresh initial state.
+            ApiBody::List { items, resource_version } => (items, resource_version, true),
+            _ => return vec![],
+        };
         self.backoff_us = 0;
         if !initial {
             // Resumed: the missed events follow, and move last_rv as they arrive.
@@ -136,6 +144,17 @@ impl Informer {
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.store.values()
     }
+}
+
+/// A watch (or, in periodic-list mode, a list) answered: the informer takes it, and a
+/// listing informer schedules its next list. Returns what vanished.
+pub fn started(ctx: &mut Ctx, inf: &mut Informer, body: ApiBody) -> Vec<Object> {
+    let gone = inf.on_started(body);
+    if inf.list_period_us > 0 {
+        inf.watch_id = None;
+        ctx.timer(inf.list_period_us, super::event::Timer::Rewatch { resource: inf.resource.plural });
+    }
+    gone
 }
 
 /// A bookmark for one of `informers`: its resourceVersion moves on.

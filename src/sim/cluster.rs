@@ -55,6 +55,10 @@ pub struct ClusterSpec {
     pub workers: Vec<NodeConfig>,
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Every component's informers list this often (seconds) instead of watching — the
+    /// "periodic list" alternative to compare load and staleness with. 0: watch (upstream).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub informer_list_period_s: u64,
     /// kube-scheduler --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)
     /// as JSON; the default profile without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +99,7 @@ impl Default for ClusterSpec {
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
+            informer_list_period_s: 0,
             scheduler_config: None,
         }
     }
@@ -152,6 +157,10 @@ impl ApiServerFlags {
     fn is_default(&self) -> bool {
         *self == ApiServerFlags::default()
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn default_snapshot_count() -> u64 {
@@ -286,6 +295,11 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             &node.name,
             Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name))),
         );
+    }
+    for c in &mut b.components {
+        for inf in c.informers() {
+            inf.list_period_us = spec.informer_list_period_s * super::time::SECONDS;
+        }
     }
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))
 }

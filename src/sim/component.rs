@@ -72,6 +72,17 @@ pub enum Component {
 }
 
 impl Component {
+    /// The informers of a component that lists and watches (client-go's role).
+    pub fn informers(&mut self) -> Vec<&mut super::client::Informer> {
+        match self {
+            Component::Kubelet(k) => vec![&mut k.pods],
+            Component::KubeProxy(p) => vec![&mut p.services, &mut p.endpointslices],
+            Component::Scheduler(s) => s.informers.iter_mut().collect(),
+            Component::ControllerManager(m) => m.informers_mut().into_iter().collect(),
+            _ => vec![],
+        }
+    }
+
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match self {
             Component::User(c) => c.on_message(ctx, msg),

@@ -20,7 +20,7 @@ pub mod workqueue;
 use super::api::request::{ApiBody, Credential, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{bookmark, key_of, rewatch_later, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::time::{SimTime, SECONDS};
@@ -278,7 +278,7 @@ impl ControllerManager {
         }
     }
 
-    fn informers_mut(&mut self) -> [&mut Informer; 12] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 12] {
         self.parts().1
     }
 
@@ -303,7 +303,7 @@ impl ControllerManager {
 
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
         let gone = match self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
-            Some(inf) => inf.on_started(body),
+            Some(inf) => started(ctx, inf, body),
             None => vec![],
         };
         for o in gone {

@@ -14,7 +14,7 @@ use super::api::meta::Time;
 use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::*;
-use super::client::{bookmark, rewatch_later, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::Recorder;
 use super::rng::SimRng;
@@ -160,7 +160,7 @@ impl Kubelet {
                     ctx.timer(REGISTER_RETRY_US, Timer::Start);
                 }
                 (Some(Tag::Watch), Ok(body)) => {
-                    for gone in self.pods.on_started(body) {
+                    for gone in started(ctx, &mut self.pods, body) {
                         self.forget(ctx, &gone.meta().uid.clone());
                     }
                     let keys: Vec<String> = self.pods.store.keys().cloned().collect();

@@ -10,7 +10,7 @@ pub mod topology;
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{bookmark, rewatch_later, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ impl KubeProxy {
                         .into_iter()
                         .find(|i| i.watch_id == Some(req_id))
                     {
-                        Some(inf) => inf.on_started(body),
+                        Some(inf) => started(ctx, inf, body),
                         None => return,
                     };
                     true

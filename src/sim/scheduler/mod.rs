@@ -22,7 +22,7 @@ use super::api::meta::{cache_key, Time};
 use super::api::request::{ApiRequest, Credential, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::{Condition, LabelSelector, Object, Pod};
-use super::client::{bookmark, key_of, rewatch_later, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
 use super::recorder::{self, Recorder};
 use super::rng::SimRng;
@@ -75,7 +75,7 @@ enum Tag {
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     client: ApiClient<Tag>,
-    informers: Vec<Informer>,
+    pub(crate) informers: Vec<Informer>,
     pub profiles: Vec<Profile>,
     pub cache: Snapshot,
     pub queue: SchedulingQueue,
@@ -155,7 +155,7 @@ impl Scheduler {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
                 (Some(Tag::Watch), Ok(body)) => {
                     let Some(i) = self.informers.iter().position(|inf| inf.watch_id == Some(req_id)) else { return };
-                    for gone in self.informers[i].on_started(body) {
+                    for gone in started(ctx, &mut self.informers[i], body) {
                         self.observe(ctx, WatchType::Deleted, &gone, None);
                     }
                     let objects: Vec<Object> = self.informers[i].objects().cloned().collect();
