@@ -425,3 +425,27 @@ fn periodic_lists_cost_more_requests_and_react_later_than_watches() {
     assert!(list_s > watch_s, "listing every 5 s reacts later: {list_s} s vs {watch_s} s");
     assert!(list_requests > watch_requests, "and costs more requests: {list_requests} vs {watch_requests}");
 }
+
+#[test]
+fn the_inspector_keeps_each_requests_stages() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl --as=alice get pods");
+    k(&mut sim, "kubectl run web --image=nginx");
+    let api = sim
+        .components
+        .iter()
+        .find_map(|c| match c {
+            kube_playground::sim::component::Component::ApiServer(a) => Some(a.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let mine: Vec<_> = api.recent.iter().filter(|r| r.client == 0).collect();
+    let denied = mine.iter().find(|r| r.user == "alice").unwrap();
+    assert_eq!(denied.code, 403);
+    assert_eq!(denied.stages.iter().map(|s| s.0).collect::<Vec<_>>(), ["authentication", "authorization"]);
+    let created = mine.iter().find(|r| r.line == "POST /api/v1/namespaces/default/pods").unwrap();
+    assert_eq!(created.code, 201);
+    let names: Vec<&str> = created.stages.iter().map(|s| s.0).collect();
+    assert_eq!(names, ["authentication", "authorization", "admission", "validation", "etcd"]);
+    assert_eq!(created.stages.iter().map(|s| s.1).sum::<u64>(), created.total_us);
+}

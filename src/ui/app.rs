@@ -6,8 +6,10 @@ use super::components::apply_panel::ApplyPanel;
 use super::components::console::{Console, ConsoleLine, LineKind};
 use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::legend::Legend;
+use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::toolbar::{step, toggle_play, Toolbar};
+use super::components::Side;
 use super::engine::{Engine, Shared};
 use super::run_loop::{self, UiSignals};
 use crate::scenario::Scenario;
@@ -41,10 +43,17 @@ pub fn App() -> impl IntoView {
     let playing = RwSignal::new(true);
     let menu = RwSignal::new(None::<MenuAt>);
     let legend = RwSignal::new(false);
-    // `&view=scheduler` opens the scheduler panel over the cluster view.
-    let sched = RwSignal::new(hash.split(['#', '&']).any(|p| p == "view=scheduler"));
+    // `&view=scheduler` and `&view=requests` open those panels.
+    let view_is = |v: &str| hash.split(['#', '&']).any(|p| p.strip_prefix("view=") == Some(v));
+    let side = RwSignal::new(if view_is("scheduler") {
+        Side::Scheduler
+    } else if view_is("requests") {
+        Side::Requests
+    } else {
+        Side::Chart
+    });
     let sched_data = RwSignal::new(PanelData::default());
-    let apply = RwSignal::new(false);
+    let requests_html = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
@@ -71,17 +80,27 @@ pub fn App() -> impl IntoView {
         }
     });
     let chart_engine = engine.clone();
-    // The chart and the scheduler panel refresh twice a second, for the life of the page.
+    // The chart and the scheduler or requests panel refresh twice a second, for the life of
+    // the page.
     gloo_timers::callback::Interval::new(500, move || {
         let e = chart_engine.borrow();
         if let Some(c) = chart_ref.get_untracked() {
             chart::draw(c, &e.history);
         }
-        if sched.get_untracked() {
-            let d = scheduler_panel::snapshot(&e.sim, sched_pick.get_untracked().as_deref());
-            if d != sched_data.get_untracked() {
-                sched_data.set(d);
+        match side.get_untracked() {
+            Side::Scheduler => {
+                let d = scheduler_panel::snapshot(&e.sim, sched_pick.get_untracked().as_deref());
+                if d != sched_data.get_untracked() {
+                    sched_data.set(d);
+                }
             }
+            Side::Requests => {
+                let html = requests_panel::snapshot(&e.sim);
+                if html != requests_html.get_untracked() {
+                    requests_html.set(html);
+                }
+            }
+            Side::Chart | Side::Apply => {}
         }
     })
     .forget();
@@ -109,7 +128,7 @@ pub fn App() -> impl IntoView {
     // The apply panel comes and goes; the engine waits for it in the (thread-local) arena.
     let apply_engine = StoredValue::new_local(engine.clone());
     view! {
-        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend sched=sched apply=apply menu=menu />
+        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend side=side menu=menu />
         <main class="stage">
             <canvas
                 class="cluster"
@@ -151,14 +170,17 @@ pub fn App() -> impl IntoView {
                 }
             ></canvas>
             <aside class="panel">
-                <div class="chart-box" style:display=move || if sched.get() || apply.get() { "none" } else { "" }>
+                <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
                     <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
                     <canvas class="chart" node_ref=chart_ref></canvas>
                 </div>
-                <Show when=move || sched.get()>
+                <Show when=move || side.get() == Side::Scheduler>
                     <SchedulerPanel data=sched_data pick=sched_pick />
                 </Show>
-                <Show when=move || apply.get()>
+                <Show when=move || side.get() == Side::Requests>
+                    <RequestsPanel html=requests_html />
+                </Show>
+                <Show when=move || side.get() == Side::Apply>
                     <ApplyPanel engine=apply_engine.get_value() console=ui.console />
                 </Show>
                 <Console engine=console_engine console=ui.console />

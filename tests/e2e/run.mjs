@@ -247,6 +247,12 @@ await test('RBAC denies, impersonation and service-account tokens work from the 
   const denied = await command(page, 'kubectl --as=alice get pods');
   if (!denied.includes('User "alice" cannot list resource "pods" in API group "" in the namespace "default"')) throw new Error(denied);
   await page.screenshot({ path: path.join(artifacts, 'apiserver-denied.png') });
+  await page.getByTestId('requests-toggle').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid=requests-panel]')?.textContent || '').includes('kubectl as alice'), null, { timeout: 5000 });
+  const inspector = await page.getByTestId('requests-panel').textContent();
+  if (!inspector.includes('403')) throw new Error(inspector);
+  await page.screenshot({ path: path.join(artifacts, 'requests-panel.png') });
+  await page.getByTestId('requests-toggle').click();
   await command(page, 'kubectl create rolebinding alice-view --clusterrole=view --user=alice');
   await page.waitForTimeout(1500);
   const yes = await command(page, 'kubectl --as=alice auth can-i list pods');

@@ -77,6 +77,7 @@ impl ApiServer {
             }
             return;
         };
+        f.stages.push(("quota", ctx.now));
         let key = ResourceInfo::of("resourcequotas").key(&quota.metadata.namespace, &quota.metadata.name);
         let compare = crate::sim::etcd::Compare::ModRevision(quota.metadata.rv());
         let mut stored = Object::ResourceQuota(quota);
@@ -103,6 +104,7 @@ impl ApiServer {
             *bytes = self.seal(plural, std::mem::take(bytes));
         }
         let op = EtcdOp::Txn(plan.txn.clone());
+        self.mark(token, "etcd", ctx.now);
         if let Some(f) = self.inflight.get_mut(&token) {
             f.stage = Stage::Storage;
             f.plan = Some(plan);

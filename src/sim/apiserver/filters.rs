@@ -60,6 +60,7 @@ impl ApiServer {
             }
             flowcontrol::Admit::Queued(l) => {
                 f.stage = Stage::Queued;
+                f.stages.push(("priority queue", ctx.now));
                 let name = self.flow.levels[l].name;
                 ctx.phase("flowcontrol", format!("queued at priority level {name} (flow schema {schema})"));
                 ctx.timer(flowcontrol::WAIT_LIMIT_US, Timer::FlowTimeout { token });

@@ -83,7 +83,25 @@ struct InFlight {
     hooks: Vec<super::api::webhook::Webhook>,
     mutating_hooks: bool,
     hook: Option<(super::api::webhook::Webhook, super::time::SimTime)>,
+    /// Each stage it entered, with when: its journey through the chain.
+    stages: Vec<(&'static str, super::time::SimTime)>,
 }
+
+/// A finished request as the page's request inspector shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestRecord {
+    pub at: super::time::SimTime,
+    pub client: ComponentId,
+    pub user: String,
+    pub line: String,
+    pub code: u16,
+    pub total_us: u64,
+    /// Each stage and how long the request spent in it, in order.
+    pub stages: Vec<(&'static str, u64)>,
+}
+
+/// How many finished requests the inspector keeps.
+const RECENT_REQUESTS: usize = 64;
 
 #[derive(Clone, Debug)]
 struct Watcher {
@@ -148,6 +166,8 @@ pub struct ApiServer {
     pub max_inflight: (usize, usize),
     /// The resources served for CustomResourceDefinitions in the watch cache.
     pub custom: Vec<&'static ResourceInfo>,
+    /// The last finished requests, newest last.
+    pub recent: std::collections::VecDeque<RequestRecord>,
     /// Where each node's kubelet is (learned from its requests), to reach webhook pods.
     kubelets: super::vecmap::VecMap<String, ComponentId>,
     /// Webhook calls under way → the request's token.
@@ -189,6 +209,7 @@ impl ApiServer {
             max_inflight: DEFAULT_MAX_INFLIGHT,
             custom: Vec::new(),
             history: std::collections::VecDeque::new(),
+            recent: std::collections::VecDeque::new(),
             kubelets: super::vecmap::VecMap::new(),
             calls: super::vecmap::VecMap::new(),
             next_call: 0,
@@ -328,6 +349,7 @@ impl ApiServer {
                 hooks: vec![],
                 mutating_hooks: false,
                 hook: None,
+                stages: vec![],
             },
         );
         if self.ready {
@@ -349,6 +371,7 @@ impl ApiServer {
             Stage::Validation => ("validation", VALIDATION_US),
             Stage::Storage | Stage::Queued | Stage::Webhook => return,
         };
+        f.stages.push((name, ctx.now));
         ctx.phase(name, f.req.line());
         ctx.timer(us, Timer::ApiStage { token });
     }
@@ -405,6 +428,7 @@ impl ApiServer {
                         // v1.31): learn etcd's current revision through a linearizable read,
                         // then answer from the watch cache once it has caught up.
                         ctx.phase("etcd", "consistent read: current revision (ReadIndex)");
+                        self.mark(token, "etcd ReadIndex", ctx.now);
                         let op = EtcdOp::CurrentRevision;
                         self.etcd_call(ctx, op, EtcdWait::Request(token), "Range (linearizable, revision)");
                     }
@@ -560,11 +584,43 @@ impl ApiServer {
             Ok(_) => 200,
             Err(s) => s.code,
         };
-        let seconds = ctx.now.plus(delay_us).since(f.started) as f64 / super::time::SECONDS as f64;
+        let end = ctx.now.plus(delay_us);
+        let seconds = end.since(f.started) as f64 / super::time::SECONDS as f64;
         self.metrics.observe(&f.req, code, seconds);
+        self.record(&f, code, end);
         self.release_seat(ctx, &f);
         let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
+    }
+}
+
+impl ApiServer {
+    /// Marks the stage a request enters now.
+    pub(super) fn mark(&mut self, token: u64, stage: &'static str, now: super::time::SimTime) {
+        if let Some(f) = self.inflight.get_mut(&token) {
+            f.stages.push((stage, now));
+        }
+    }
+
+    /// Keeps a finished request for the inspector: each stage lasts until the next begins.
+    fn record(&mut self, f: &InFlight, code: u16, end: super::time::SimTime) {
+        let mut stages = Vec::with_capacity(f.stages.len());
+        for (i, (name, from)) in f.stages.iter().enumerate() {
+            let to = f.stages.get(i + 1).map_or(end, |s| s.1);
+            stages.push((*name, to.since(*from)));
+        }
+        if self.recent.len() == RECENT_REQUESTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(RequestRecord {
+            at: f.started,
+            client: f.client,
+            user: f.user.as_ref().map_or_else(|| "(unauthenticated)".to_string(), |u| u.name.clone()),
+            line: f.req.line(),
+            code,
+            total_us: end.since(f.started),
+            stages,
+        });
     }
 }
 

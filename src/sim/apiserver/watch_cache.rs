@@ -22,6 +22,7 @@ impl ApiServer {
     /// Answers a read from the watch cache. Responses travel the same stream as the watch
     /// events before them, so the cache already holds the revision just read.
     pub(super) fn serve_read(&mut self, ctx: &mut Ctx, token: u64) {
+        self.mark(token, "watch cache", ctx.now);
         let Some(f) = self.inflight.get(&token).cloned() else { return };
         ctx.phase("watch cache", f.req.line());
         let resp = self.read(ctx, &f);

@@ -133,6 +133,7 @@ impl ApiServer {
             object: f.plan.as_ref().map(|p| p.object.clone()),
         };
         f.stage = Stage::Webhook;
+        f.stages.push(("webhook", ctx.now));
         f.hook = Some((hook.clone(), ctx.now));
         let timeout = hook.timeout_seconds.unwrap_or(10).clamp(1, 30);
         let url = match &hook.client_config.service {

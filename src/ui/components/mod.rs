@@ -4,5 +4,15 @@ pub mod apply_panel;
 pub mod console;
 pub mod fault_menu;
 pub mod legend;
+pub mod requests_panel;
 pub mod scheduler_panel;
 pub mod toolbar;
+
+/// What the side panel shows above the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Chart,
+    Scheduler,
+    Apply,
+    Requests,
+}

@@ -80,7 +80,7 @@ fn short(plugin: &str) -> &str {
 }
 
 /// Escapes text for HTML (pod names, plugin reasons).
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

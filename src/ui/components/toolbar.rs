@@ -1,6 +1,7 @@
 //! Play/pause, single step, speed, reset, the simulated clock and the scheduler and legend toggles.
 
 use super::fault_menu::{FaultPicker, MenuAt};
+use super::Side;
 use crate::ui::canvas::layout::ViewMode;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
@@ -42,8 +43,7 @@ pub fn Toolbar(
     playing: RwSignal<bool>,
     clock: RwSignal<String>,
     legend: RwSignal<bool>,
-    sched: RwSignal<bool>,
-    apply: RwSignal<bool>,
+    side: RwSignal<super::Side>,
     menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
     let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
@@ -78,18 +78,17 @@ pub fn Toolbar(
             </select>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
             <FaultPicker engine=e5 menu=menu />
-            <button class="sched-toggle" data-testid="scheduler-toggle" aria-pressed=move || sched.get().to_string()
-                title="The scheduling queue and each attempt's Filter and Score results"
-                on:click=move |_| {
-                    sched.update(|s| *s = !*s);
-                    apply.set(false);
-                }>"Scheduler"</button>
-            <button class="apply-toggle" data-testid="apply-toggle" aria-pressed=move || apply.get().to_string()
-                title="Apply manifests (JSON) as kubectl apply -f does"
-                on:click=move |_| {
-                    apply.update(|a| *a = !*a);
-                    sched.set(false);
-                }>"Apply…"</button>
+            {[
+                (Side::Scheduler, "sched-toggle", "scheduler-toggle", "The scheduling queue and each attempt's Filter and Score results", "Scheduler"),
+                (Side::Requests, "req-toggle", "requests-toggle", "kube-apiserver's last requests: who, what, the code, and the time in each stage", "Requests"),
+                (Side::Apply, "apply-toggle", "apply-toggle", "Apply manifests (JSON) as kubectl apply -f does", "Apply…"),
+            ]
+                .into_iter()
+                .map(|(panel, class, testid, title, label)| view! {
+                    <button class=class data-testid=testid title=title aria-pressed=move || (side.get() == panel).to_string()
+                        on:click=move |_| side.update(|s| *s = if *s == panel { Side::Chart } else { panel })>{label}</button>
+                })
+                .collect_view()}
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
         </header>
     }

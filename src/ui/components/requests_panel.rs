@@ -1,0 +1,81 @@
+//! The request inspector: kube-apiserver's last requests, newest first — who sent them, as whom,
+//! the request line, the status code, and a waterfall of the time spent in each stage of the
+//! handler chain (authentication, priority queue, authorization, admission, webhooks,
+//! validation, quota, etcd or the watch cache). Written as one HTML string (bundle size).
+
+use super::scheduler_panel::esc;
+use crate::sim::component::Component;
+use crate::sim::time::human_duration;
+use crate::sim::Simulation;
+use leptos::prelude::*;
+
+/// How many requests the panel lists.
+const SHOWN: usize = 40;
+
+/// The panel's HTML for the simulation's current state.
+pub fn snapshot(sim: &Simulation) -> String {
+    let Some(api) = sim.components.iter().find_map(|c| match c {
+        Component::ApiServer(a) => Some(a),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for r in api.recent.iter().rev().take(SHOWN) {
+        let client = sim.infos.get(r.client as usize).map_or("?", |i| i.name.as_str());
+        let who = if client == "kubectl" { format!("kubectl as {}", r.user) } else { client.to_string() };
+        let code_class = if r.code < 400 { "ok" } else { "bad" };
+        let mut bars = String::new();
+        for (stage, us) in &r.stages {
+            let pct = (*us as f64 / r.total_us.max(1) as f64 * 100.0).max(1.5);
+            bars.push_str(&format!(
+                "<span class=\"st st-{}\" style=\"width:{pct:.1}%\" title=\"{}: {} µs\"></span>",
+                stage.replace(' ', "-"),
+                esc(stage),
+                us
+            ));
+        }
+        out.push_str(&format!(
+            "<div class=\"req{}\"><div class=\"req-head\"><span class=\"{code_class}\">{}</span> <b>{}</b> {} <span class=\"at\">t={:.3}s</span></div><div class=\"req-line\">{}</div><div class=\"waterfall\">{bars}</div></div>",
+            if client == "kubectl" { " mine" } else { "" },
+            r.code,
+            latency(r.total_us),
+            esc(&who),
+            r.at.as_secs_f64(),
+            esc(&r.line),
+        ));
+    }
+    out
+}
+
+fn latency(us: u64) -> String {
+    if us < 1000 {
+        format!("{us} µs")
+    } else if us < 1_000_000 {
+        format!("{:.2} ms", us as f64 / 1000.0)
+    } else {
+        human_duration(us)
+    }
+}
+
+#[component]
+/// `html` is refreshed from the simulation twice a second by the page.
+pub fn RequestsPanel(html: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="sched-panel req-panel" data-testid="requests-panel">
+            <h3>"kube-apiserver: the last requests and their stages"</h3>
+            <div class="req-legend">
+                <span class="st st-authentication"></span>"authn "
+                <span class="st st-priority-queue"></span>"APF queue "
+                <span class="st st-authorization"></span>"authz "
+                <span class="st st-admission"></span>"admission "
+                <span class="st st-webhook"></span>"webhook "
+                <span class="st st-validation"></span>"validation "
+                <span class="st st-quota"></span>"quota "
+                <span class="st st-etcd"></span>"etcd "
+                <span class="st st-watch-cache"></span>"watch cache"
+            </div>
+            <div inner_html=move || html.get()></div>
+        </div>
+    }
+}
