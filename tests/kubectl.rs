@@ -98,3 +98,27 @@ fn watches(sim: &Simulation) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn contexts_switch_who_kubectl_is_and_its_namespace() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, "kubectl create namespace dev");
+    k(&mut sim, "kubectl create serviceaccount ci -n dev");
+    k(&mut sim, "kubectl create rolebinding ci-edit --clusterrole=edit --serviceaccount=dev:ci -n dev");
+    sim.run_until(sim.now().plus(SECONDS));
+    let token = k(&mut sim, "kubectl create token ci -n dev");
+    assert_eq!(k(&mut sim, &format!("kubectl config set-credentials ci --token={token}")), "User \"ci\" set.");
+    assert_eq!(k(&mut sim, "kubectl config set-context ci --user=ci --namespace=dev"), "Context \"ci\" created.");
+    assert_eq!(k(&mut sim, "kubectl config use-context ci"), "Switched to context \"ci\".");
+    assert_eq!(k(&mut sim, "kubectl config current-context"), "ci");
+    let contexts = k(&mut sim, "kubectl config get-contexts");
+    assert!(contexts.lines().any(|l| l.starts_with('*') && l.contains("ci") && l.ends_with("dev")), "{contexts}");
+    // As the service account, in dev: allowed there, nothing anywhere else.
+    assert_eq!(k(&mut sim, "kubectl get pods"), "No resources found in dev namespace.");
+    assert!(k(&mut sim, "kubectl auth whoami").contains("system:serviceaccount:dev:ci"));
+    assert!(k(&mut sim, "kubectl get pods -n default").contains("cannot list resource \"pods\""));
+    assert_eq!(k(&mut sim, "kubectl config use-context nope"), "error: no context exists with the name: \"nope\"");
+    k(&mut sim, "kubectl config use-context kubernetes-admin@kubernetes");
+    assert!(k(&mut sim, "kubectl auth whoami").contains("kubernetes-admin"));
+}

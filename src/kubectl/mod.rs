@@ -3,6 +3,7 @@
 //! `Error from server (NotFound): …`, tables).
 
 pub mod apply;
+pub mod config;
 pub mod create;
 pub mod curl;
 pub mod describe;
@@ -104,8 +105,17 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
         _ => {}
     }
-    let command = parse::parse_with(line, &sim.discovery())?;
-    Ok(Started::Waiting(Pending::send_first(sim, command, parse::identity(line)?)))
+    if line.split_whitespace().nth(1) == Some("config") {
+        return config::run(sim, line).map(Started::Done);
+    }
+    // The current context: its user's token and its namespace, unless the line says otherwise.
+    let (token, namespace) = sim.kubeconfig().map(|c| c.current()).unwrap_or((None, "default".into()));
+    let command = parse::parse_with(line, &sim.discovery(), &namespace)?;
+    let mut identity = parse::identity(line)?;
+    if identity.token.is_none() {
+        identity.token = token;
+    }
+    Ok(Started::Waiting(Pending::send_first(sim, command, identity)))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.

@@ -156,17 +156,23 @@ struct Args<'a> {
     tail: Vec<String>,
     /// Resources discovery found beyond the built-in ones (custom resources).
     discovered: &'a [&'static ResourceInfo],
+    /// The current context's namespace, for commands without `-n`.
+    default_ns: &'a str,
 }
 
 impl<'a> Args<'a> {
-    fn parse(tokens: &[String], discovered: &'a [&'static ResourceInfo]) -> Result<Args<'a>, String> {
+    fn parse(
+        tokens: &[String],
+        discovered: &'a [&'static ResourceInfo],
+        default_ns: &'a str,
+    ) -> Result<Args<'a>, String> {
         let mut words = Vec::new();
         let mut flags = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
             if t == "--" {
-                return Ok(Args { words, flags, tail: tokens[i + 1..].to_vec(), discovered });
+                return Ok(Args { words, flags, tail: tokens[i + 1..].to_vec(), discovered, default_ns });
             }
             if let Some(long) = t.strip_prefix("--") {
                 match long.split_once('=') {
@@ -202,7 +208,7 @@ impl<'a> Args<'a> {
             }
             i += 1;
         }
-        Ok(Args { words, flags, tail: Vec::new(), discovered })
+        Ok(Args { words, flags, tail: Vec::new(), discovered, default_ns })
     }
 
     fn flag(&self, name: &str) -> Option<&str> {
@@ -233,7 +239,7 @@ impl<'a> Args<'a> {
     }
 
     fn namespace(&self) -> String {
-        self.flag("namespace").unwrap_or("default").to_string()
+        self.flag("namespace").unwrap_or(self.default_ns).to_string()
     }
 
     fn int(&self, name: &str) -> Result<Option<i32>, String> {
@@ -336,11 +342,11 @@ fn resource_and_name(
 }
 
 pub fn parse(line: &str) -> Result<Command, String> {
-    parse_with(line, &[])
+    parse_with(line, &[], "default")
 }
 
-/// Parses with the custom resources discovery knows about.
-pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Command, String> {
+/// Parses with the custom resources discovery knows about, in the current context's namespace.
+pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: &str) -> Result<Command, String> {
     let tokens = split_identity(&tokenize(line)?)?.0;
     let Some((program, rest)) = tokens.split_first() else {
         return Err(String::new());
@@ -351,7 +357,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo]) -> Result<Co
     let Some((verb, rest)) = rest.split_first() else {
         return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain, auth can-i|whoami\n\nFlags: -n, -A, -o, --as, --as-group, --token".into());
     };
-    let args = Args::parse(rest, discovered)?;
+    let args = Args::parse(rest, discovered, default_ns)?;
     match verb.as_str() {
         "create" => parse_create(&args),
         "run" => {

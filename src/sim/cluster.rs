@@ -400,6 +400,14 @@ impl Simulation {
         self.inject(USER, Timer::Work);
     }
 
+    /// The user's kubeconfig (`kubectl config`).
+    pub fn kubeconfig(&mut self) -> Option<&mut super::user::Kubeconfig> {
+        match self.components.get_mut(USER as usize) {
+            Some(Component::User(u)) => Some(&mut u.kubeconfig),
+            _ => None,
+        }
+    }
+
     /// The custom resources kube-apiserver serves: kubectl's discovery cache. (Read directly;
     /// real kubectl fetches /apis.)
     pub fn discovery(&self) -> Vec<&'static ResourceInfo> {

@@ -8,8 +8,41 @@ use super::event::{ComponentId, Message, Payload, Timer};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 
+/// The user's kubeconfig: credentials by user name, contexts (a user and a namespace), and
+/// the current one. kubeadm's admin.conf starts it with `kubernetes-admin@kubernetes`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kubeconfig {
+    /// User name → bearer token (None: the admin client certificate).
+    pub users: VecMap<String, Option<String>>,
+    /// Context name → (user, namespace; empty means default).
+    pub contexts: VecMap<String, (String, String)>,
+    pub current: String,
+}
+
+pub const ADMIN_CONTEXT: &str = "kubernetes-admin@kubernetes";
+
+impl Default for Kubeconfig {
+    fn default() -> Self {
+        let mut users = VecMap::new();
+        users.insert("kubernetes-admin".to_string(), None);
+        let mut contexts = VecMap::new();
+        contexts.insert(ADMIN_CONTEXT.to_string(), ("kubernetes-admin".to_string(), String::new()));
+        Kubeconfig { users, contexts, current: ADMIN_CONTEXT.into() }
+    }
+}
+
+impl Kubeconfig {
+    /// The current context's token (if its user has one) and namespace.
+    pub fn current(&self) -> (Option<String>, String) {
+        let Some((user, ns)) = self.contexts.get(&self.current) else { return (None, "default".into()) };
+        let token = self.users.get(user).cloned().flatten();
+        (token, if ns.is_empty() { "default".into() } else { ns.clone() })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct UserClient {
+    pub kubeconfig: Kubeconfig,
     client: ApiClient<u64>,
     outbox: Vec<(u64, ApiRequest, Option<Credential>)>,
     pub responses: VecMap<u64, ApiResponse>,
@@ -27,6 +60,7 @@ impl UserClient {
             organizations: vec!["kubeadm:cluster-admins".into()],
         };
         UserClient {
+            kubeconfig: Kubeconfig::default(),
             client: ApiClient::new(apiserver, cred),
             outbox: Vec::new(),
             responses: VecMap::new(),

@@ -50,6 +50,7 @@ const HELP: &str = "Commands (kubectl):
   kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass
   kubectl label|annotate TYPE NAME k=v · kubectl get pods -l app=web --show-labels · kubectl api-resources
   kubectl get pods -w (Ctrl+C in the empty input line stops it)
+  kubectl config set-credentials|set-context|use-context|get-contexts|current-context
   kubectl get --raw /metrics · curl -k https://10.0.0.10:6443/healthz (anonymous)
   curl -k -H \"Authorization: Bearer TOKEN\" https://10.0.0.10:6443/api/v1/namespaces/default/pods
   ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml
