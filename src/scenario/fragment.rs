@@ -1,6 +1,9 @@
 //! Scenario settings in the page's URL fragment:
 //! `#members=5&timing=etcd&seed=42&workers=4&encryption=aescbc` (encryption uses a fixed demo
-//! key: anyone with the link can decrypt, which is the point of a playground).
+//! key: anyone with the link can decrypt, which is the point of a playground), and for the
+//! apiserver lessons `inflight=N` (--max-requests-inflight + --max-mutating-requests-inflight,
+//! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
+//! watching).
 //! (Full share links, `#s=` and `#preset=`, come with the scenarios issue.) Unknown keys are
 //! left for later flags; a bad value is an error in plain words and the default is used.
 
@@ -29,6 +32,16 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
                     secret: "a3ViZS1wbGF5Z3JvdW5kLWRlbW8ta2V5LTMyYnl0ZXM=".into(),
                 })
             }
+            "inflight" => {
+                let n = number(10_000)? as usize;
+                if n < 3 {
+                    return Err(format!("invalid link: inflight={value} (at least 3)"));
+                }
+                s.cluster.apiserver.max_mutating_requests_inflight = n / 3;
+                s.cluster.apiserver.max_requests_inflight = n - n / 3;
+            }
+            "anonymous" => s.cluster.apiserver.anonymous_auth = value != "false",
+            "list" => s.cluster.informer_list_period_s = number(600)?,
             "workers" => {
                 let n = number(12)? as usize;
                 let template = s.cluster.workers.first().cloned();
@@ -62,6 +75,15 @@ mod tests {
         let e = apply("#encryption=secretbox", Scenario::default()).unwrap().cluster.encryption.unwrap();
         assert_eq!((e.provider.as_str(), e.validate().map(|k| k.len())), ("secretbox", Ok(32)));
         assert!(apply("#encryption=rot13", Scenario::default()).unwrap_err().contains("unknown provider \"rot13\""));
+    }
+
+    #[test]
+    fn fragments_set_apiserver_lessons() {
+        let s = apply("#inflight=12&anonymous=false&list=5", Scenario::default()).unwrap();
+        let a = &s.cluster.apiserver;
+        assert_eq!((a.max_requests_inflight, a.max_mutating_requests_inflight, a.anonymous_auth), (8, 4, false));
+        assert_eq!(s.cluster.informer_list_period_s, 5);
+        assert!(apply("#inflight=2", Scenario::default()).is_err());
     }
 
     #[test]
