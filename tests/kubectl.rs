@@ -122,3 +122,21 @@ fn contexts_switch_who_kubectl_is_and_its_namespace() {
     k(&mut sim, "kubectl config use-context kubernetes-admin@kubernetes");
     assert!(k(&mut sim, "kubectl auth whoami").contains("kubernetes-admin"));
 }
+
+#[test]
+fn describe_deployment_shows_replicas_template_replicasets_and_events() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, "kubectl create deployment web --image=nginx:1.27 --replicas=3 --port=80");
+    sim.run_until(sim.now().plus(10 * SECONDS));
+    let out = k(&mut sim, "kubectl describe deployment web");
+    assert!(out.starts_with("Name:                   web\nNamespace:              default\n"), "{out}");
+    assert!(
+        out.contains("Replicas:               3 desired | 3 updated | 3 total | 3 available | 0 unavailable"),
+        "{out}"
+    );
+    assert!(out.contains("RollingUpdateStrategy:  25% max unavailable, 25% max surge"), "{out}");
+    assert!(out.contains("    Image:         nginx:1.27\n    Port:          80/TCP"), "{out}");
+    assert!(out.contains("NewReplicaSet:     web-") && out.contains("(3/3 replicas created)"), "{out}");
+    assert!(out.contains("deployment-controller  Scaled up replica set web-"), "{out}");
+}

@@ -3,7 +3,9 @@
 
 use super::printers::event_age;
 use crate::sim::api::quantity;
-use crate::sim::api::{Container, ContainerStatus, Event, Lease, Node, Pod, Toleration};
+use crate::sim::api::{
+    Container, ContainerStatus, Deployment, Event, IntOrString, Lease, Node, Pod, ReplicaSet, Toleration,
+};
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
 
@@ -101,8 +103,10 @@ pub fn qos_class(p: &Pod) -> &'static str {
     }
 }
 
-fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) {
-    out.push_str(&format!("  {}:\n", c.name));
+/// A container as describe prints it: a pod's with its status (`in_pod`), a template's with
+/// its spec only.
+fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>, in_pod: bool) {
+    out.push_str(&format!("{}{}:\n", if in_pod { "  " } else { "   " }, c.name));
     if let Some(s) = status {
         out.push_str(&format!("    Container ID:\t{}\n", s.container_id));
     }
@@ -114,6 +118,11 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) 
     let host: Vec<String> = c.ports.iter().map(|p| format!("{}/TCP", p.host_port)).collect();
     let or_none = |v: Vec<String>| if v.is_empty() { "<none>".to_string() } else { v.join(", ") };
     out.push_str(&format!("    Port:\t{}\n    Host Port:\t{}\n", or_none(ports), or_none(host)));
+    if !in_pod {
+        resources(out, c);
+        out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+        return;
+    }
     let state = status.map(|s| &s.state);
     match state {
         Some(st) if st.running.is_some() => {
@@ -133,6 +142,11 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) 
     let ready = status.is_some_and(|s| s.ready);
     let restarts = status.map_or(0, |s| s.restart_count);
     out.push_str(&format!("    Ready:\t{}\n    Restart Count:\t{restarts}\n", if ready { "True" } else { "False" }));
+    resources(out, c);
+    out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+}
+
+fn resources(out: &mut String, c: &Container) {
     for (title, list) in [("Limits", &c.resources.limits), ("Requests", &c.resources.requests)] {
         if !list.is_empty() {
             out.push_str(&format!("    {title}:\n"));
@@ -141,7 +155,6 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) 
             }
         }
     }
-    out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
 }
 
 /// Events about the object, oldest last seen first, as DescribeEvents prints them.
@@ -205,12 +218,12 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
     if !p.spec.init_containers.is_empty() {
         o.push_str("Init Containers:\n");
         for c in &p.spec.init_containers {
-            container(&mut o, c, None);
+            container(&mut o, c, None, true);
         }
     }
     o.push_str("Containers:\n");
     for c in &p.spec.containers {
-        container(&mut o, c, p.status.container_statuses.iter().find(|s| s.name == c.name));
+        container(&mut o, c, p.status.container_statuses.iter().find(|s| s.name == c.name), true);
     }
     if !p.status.conditions.is_empty() {
         o.push_str("Conditions:\n  Type\tStatus\n");
@@ -229,6 +242,68 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
         o.push_str(&format!("{}{}\n", if i == 0 { "" } else { "\t" }, toleration(t)));
     }
     // DescribeEvents flushes the writer first: the events table aligns on its own.
+    let head = if evs.is_empty() { o + &events(evs, now) } else { o };
+    let mut text = tabwriter(&head, 2);
+    if !evs.is_empty() {
+        text.push_str(&tabwriter(&events(evs, now), 2));
+    }
+    text.trim_end().to_string()
+}
+
+/// `kubectl describe deployment`: spec, replica counts, the pod template, the ReplicaSets it
+/// rolls between and its events. (The Conditions table is missing: the Deployment
+/// controller does not write conditions yet.)
+pub fn deployment(d: &Deployment, replicasets: &[&ReplicaSet], evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    o.push_str(&format!("Name:\t{}\nNamespace:\t{}\n", d.metadata.name, d.metadata.namespace));
+    o.push_str(&format!("CreationTimestamp:\t{}\n", rfc1123z(d.metadata.creation_timestamp.0)));
+    multiline(&mut o, "Labels", &d.metadata.labels);
+    multiline(&mut o, "Annotations", &d.metadata.annotations);
+    let selector: Vec<String> = d.spec.selector.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    o.push_str(&format!("Selector:\t{}\n", selector.join(",")));
+    let s = &d.status;
+    let desired = d.spec.replicas.unwrap_or(1);
+    let unavailable = (s.replicas - s.available_replicas).max(0);
+    o.push_str(&format!(
+        "Replicas:\t{desired} desired | {} updated | {} total | {} available | {unavailable} unavailable\n",
+        s.updated_replicas, s.replicas, s.available_replicas
+    ));
+    let strategy = if d.spec.strategy.type_.is_empty() { "RollingUpdate" } else { d.spec.strategy.type_.as_str() };
+    o.push_str(&format!("StrategyType:\t{strategy}\nMinReadySeconds:\t0\n"));
+    if let Some(ru) = &d.spec.strategy.rolling_update {
+        let show = |v: &Option<IntOrString>| match v {
+            Some(IntOrString::Int(n)) => n.to_string(),
+            Some(IntOrString::String(s)) => s.clone(),
+            None => "25%".into(),
+        };
+        o.push_str(&format!(
+            "RollingUpdateStrategy:\t{} max unavailable, {} max surge\n",
+            show(&ru.max_unavailable),
+            show(&ru.max_surge)
+        ));
+    }
+    o.push_str("Pod Template:\n");
+    let labels: Vec<String> = d.spec.template.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    o.push_str(&format!("  Labels:\t{}\n", labels.join("\n\t")));
+    o.push_str("  Containers:\n");
+    for c in &d.spec.template.spec.containers {
+        container(&mut o, c, None, false);
+    }
+    o.push_str("  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n");
+    // The newest revision is the new ReplicaSet; older ones that still have pods are old.
+    let revision = |r: &ReplicaSet| {
+        r.metadata.annotations.get("deployment.kubernetes.io/revision").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)
+    };
+    let mine: Vec<&&ReplicaSet> =
+        replicasets.iter().filter(|r| r.metadata.controller_ref().is_some_and(|o| o.uid == d.metadata.uid)).collect();
+    let newest = mine.iter().max_by_key(|r| revision(r));
+    let created = |r: &ReplicaSet| {
+        format!("{} ({}/{} replicas created)", r.metadata.name, r.status.replicas, r.spec.replicas.unwrap_or(1))
+    };
+    let old: Vec<String> =
+        mine.iter().filter(|r| Some(*r) != newest && r.status.replicas > 0).map(|r| created(r)).collect();
+    o.push_str(&format!("OldReplicaSets:\t{}\n", if old.is_empty() { "<none>".into() } else { old.join(", ") }));
+    o.push_str(&format!("NewReplicaSet:\t{}\n", newest.map_or("<none>".into(), |r| created(r))));
     let head = if evs.is_empty() { o + &events(evs, now) } else { o };
     let mut text = tabwriter(&head, 2);
     if !evs.is_empty() {

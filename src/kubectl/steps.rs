@@ -299,6 +299,11 @@ fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) 
                 .map(|n| ApiRequest::new(Verb::Get, ResourceInfo::of("leases"), "kube-node-lease", &n.meta().name)),
         );
         reads
+    } else if resource.plural == "deployments" {
+        vec![
+            ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, ""),
+            ApiRequest::new(Verb::List, ResourceInfo::of("replicasets"), namespace, ""),
+        ]
     } else {
         vec![ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, "")]
     }
@@ -323,6 +328,18 @@ fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> S
         .iter()
         .filter_map(|o| match o {
             Object::Pod(p) => Some(describe::pod(p, &events_about(events, "Pod", &p.metadata), now)),
+            Object::Deployment(d) => {
+                let rses: Vec<&ReplicaSet> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| match o {
+                        Object::ReplicaSet(r) => Some(r),
+                        _ => None,
+                    })
+                    .collect();
+                Some(describe::deployment(d, &rses, &events_about(events, "Deployment", &d.metadata), now))
+            }
             Object::Node(n) => {
                 let pods: Vec<&Pod> = gathered
                     .get(1)
