@@ -140,3 +140,17 @@ fn describe_deployment_shows_replicas_template_replicasets_and_events() {
     assert!(out.contains("NewReplicaSet:     web-") && out.contains("(3/3 replicas created)"), "{out}");
     assert!(out.contains("deployment-controller  Scaled up replica set web-"), "{out}");
 }
+
+#[test]
+fn describe_service_lists_its_ready_endpoints() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    k(&mut sim, "kubectl create deployment web --image=nginx:1.27 --replicas=2 --port=80");
+    k(&mut sim, "kubectl expose deployment web --port=8080 --target-port=80 --type=NodePort");
+    sim.run_until(sim.now().plus(10 * SECONDS));
+    let out = k(&mut sim, "kubectl describe service web");
+    assert!(out.contains("Type:                     NodePort"), "{out}");
+    assert!(out.contains("Port:                     <unset>  8080/TCP\nTargetPort:               80/TCP"), "{out}");
+    let endpoints = out.lines().find(|l| l.starts_with("Endpoints:")).unwrap();
+    assert_eq!(endpoints.matches(":80").count(), 2, "{out}");
+}

@@ -4,7 +4,8 @@
 use super::printers::event_age;
 use crate::sim::api::quantity;
 use crate::sim::api::{
-    Container, ContainerStatus, Deployment, Event, IntOrString, Lease, Node, Pod, ReplicaSet, Toleration,
+    Container, ContainerStatus, Deployment, EndpointSlice, Event, IntOrString, Lease, Node, Pod, ReplicaSet, Service,
+    Toleration,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
@@ -304,6 +305,46 @@ pub fn deployment(d: &Deployment, replicasets: &[&ReplicaSet], evs: &[&Event], n
         mine.iter().filter(|r| Some(*r) != newest && r.status.replicas > 0).map(|r| created(r)).collect();
     o.push_str(&format!("OldReplicaSets:\t{}\n", if old.is_empty() { "<none>".into() } else { old.join(", ") }));
     o.push_str(&format!("NewReplicaSet:\t{}\n", newest.map_or("<none>".into(), |r| created(r))));
+    let head = if evs.is_empty() { o + &events(evs, now) } else { o };
+    let mut text = tabwriter(&head, 2);
+    if !evs.is_empty() {
+        text.push_str(&tabwriter(&events(evs, now), 2));
+    }
+    text.trim_end().to_string()
+}
+
+/// `kubectl describe service`: type, ClusterIP, ports, the endpoints its EndpointSlices list
+/// (ready ones), and events.
+pub fn service(svc: &Service, slices: &[&EndpointSlice], evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    o.push_str(&format!("Name:\t{}\nNamespace:\t{}\n", svc.metadata.name, svc.metadata.namespace));
+    multiline(&mut o, "Labels", &svc.metadata.labels);
+    multiline(&mut o, "Annotations", &svc.metadata.annotations);
+    let selector: Vec<String> = svc.spec.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let or_none = |s: String| if s.is_empty() { "<none>".to_string() } else { s };
+    o.push_str(&format!("Selector:\t{}\n", or_none(selector.join(","))));
+    let type_ = if svc.spec.type_.is_empty() { "ClusterIP" } else { svc.spec.type_.as_str() };
+    o.push_str(&format!("Type:\t{type_}\nIP Family Policy:\tSingleStack\nIP Families:\tIPv4\n"));
+    o.push_str(&format!("IP:\t{0}\nIPs:\t{0}\n", svc.spec.cluster_ip));
+    for p in &svc.spec.ports {
+        let name = if p.name.is_empty() { "<unset>" } else { p.name.as_str() };
+        o.push_str(&format!("Port:\t{name}\t{}/{}\n", p.port, p.protocol));
+        o.push_str(&format!("TargetPort:\t{}/{}\n", p.target_port, p.protocol));
+        if p.node_port != 0 {
+            o.push_str(&format!("NodePort:\t{name}\t{}/{}\n", p.node_port, p.protocol));
+        }
+        let endpoints: Vec<String> = slices
+            .iter()
+            .flat_map(|s| s.endpoints.iter())
+            .filter(|e| e.conditions.ready == Some(true))
+            .flat_map(|e| e.addresses.iter().map(|a| format!("{a}:{}", p.target_port)))
+            .collect();
+        o.push_str(&format!("Endpoints:\t{}\n", endpoints.join(",")));
+    }
+    o.push_str("Session Affinity:\tNone\nInternal Traffic Policy:\tCluster\n");
+    if type_ != "ClusterIP" {
+        o.push_str("External Traffic Policy:\tCluster\n");
+    }
     let head = if evs.is_empty() { o + &events(evs, now) } else { o };
     let mut text = tabwriter(&head, 2);
     if !evs.is_empty() {

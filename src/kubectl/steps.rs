@@ -299,10 +299,11 @@ fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) 
                 .map(|n| ApiRequest::new(Verb::Get, ResourceInfo::of("leases"), "kube-node-lease", &n.meta().name)),
         );
         reads
-    } else if resource.plural == "deployments" {
+    } else if resource.plural == "deployments" || resource.plural == "services" {
+        let second = if resource.plural == "services" { "endpointslices" } else { "replicasets" };
         vec![
             ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, ""),
-            ApiRequest::new(Verb::List, ResourceInfo::of("replicasets"), namespace, ""),
+            ApiRequest::new(Verb::List, ResourceInfo::of(second), namespace, ""),
         ]
     } else {
         vec![ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, "")]
@@ -339,6 +340,22 @@ fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> S
                     })
                     .collect();
                 Some(describe::deployment(d, &rses, &events_about(events, "Deployment", &d.metadata), now))
+            }
+            Object::Service(svc) => {
+                let slices: Vec<&EndpointSlice> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| match o {
+                        Object::EndpointSlice(s)
+                            if s.metadata.labels.get("kubernetes.io/service-name") == Some(&svc.metadata.name) =>
+                        {
+                            Some(s)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                Some(describe::service(svc, &slices, &events_about(events, "Service", &svc.metadata), now))
             }
             Object::Node(n) => {
                 let pods: Vec<&Pod> = gathered
