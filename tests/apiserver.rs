@@ -317,13 +317,7 @@ fn priority_and_fairness_queues_then_rejects_a_flood() {
 #[test]
 fn watches_resume_from_a_revision_and_410_when_it_is_too_old() {
     let mut sim = cluster();
-    let before = match sim.components.iter().find_map(|c| match c {
-        kube_playground::sim::component::Component::ApiServer(a) => Some(a.cache_revision),
-        _ => None,
-    }) {
-        Some(r) => r,
-        None => panic!("no apiserver"),
-    };
+    let before = sim.apiserver().unwrap().cache_revision;
     k(&mut sim, "kubectl create namespace team");
     let mut watch = ApiRequest::new(Verb::Watch, ResourceInfo::of("namespaces"), "", "");
     watch.resource_version = Some(before);
@@ -404,14 +398,7 @@ fn rollout(list_period_s: u64) -> (f64, u64) {
         assert!(sim.now().since(start) < 300 * SECONDS, "never rolled out");
         settle(&mut sim, 1);
     }
-    let requests = sim
-        .components
-        .iter()
-        .find_map(|c| match c {
-            kube_playground::sim::component::Component::ApiServer(a) => Some(a.requests_total),
-            _ => None,
-        })
-        .unwrap_or(0);
+    let requests = sim.apiserver().map_or(0, |a| a.requests_total);
     (sim.now().since(start) as f64 / SECONDS as f64, requests)
 }
 
@@ -431,14 +418,7 @@ fn the_inspector_keeps_each_requests_stages() {
     let mut sim = cluster();
     k(&mut sim, "kubectl --as=alice get pods");
     k(&mut sim, "kubectl run web --image=nginx");
-    let api = sim
-        .components
-        .iter()
-        .find_map(|c| match c {
-            kube_playground::sim::component::Component::ApiServer(a) => Some(a.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let api = sim.apiserver().unwrap().clone();
     let mine: Vec<_> = api.recent.iter().filter(|r| r.client == 0).collect();
     let denied = mine.iter().find(|r| r.user == "alice").unwrap();
     assert_eq!(denied.code, 403);

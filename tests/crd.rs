@@ -13,10 +13,7 @@ fn k(sim: &mut Simulation, line: &str) -> String {
 }
 
 fn apply_json(sim: &mut Simulation, docs: serde_json::Value) -> String {
-    let docs = apply::json_documents(&docs.to_string(), "manifest.json").unwrap();
-    let discovered = sim.discovery();
-    let prepared = docs.iter().map(|d| apply::prepare(d, "manifest.json", &discovered)).collect();
-    let started = apply::start(sim, prepared, Default::default());
+    let started = apply::start_json(sim, &docs.to_string(), "manifest.json", Default::default()).unwrap();
     let out = kubectl::wait(sim, started, 30 * SECONDS);
     sim.run_until(sim.now().plus(SECONDS));
     out

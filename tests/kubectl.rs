@@ -90,13 +90,7 @@ fn get_watch_prints_the_table_then_a_row_per_change() {
 }
 
 fn watches(sim: &Simulation) -> usize {
-    sim.components
-        .iter()
-        .find_map(|c| match c {
-            kube_playground::sim::component::Component::ApiServer(a) => Some(a.watch_count()),
-            _ => None,
-        })
-        .unwrap_or(0)
+    sim.apiserver().map_or(0, |a| a.watch_count())
 }
 
 #[test]

@@ -13,9 +13,7 @@ fn k(sim: &mut Simulation, line: &str) -> String {
 }
 
 fn apply_json(sim: &mut Simulation, doc: serde_json::Value) -> String {
-    let docs = apply::json_documents(&doc.to_string(), "webhook.json").unwrap();
-    let prepared = docs.iter().map(|d| apply::prepare(d, "webhook.json", &[])).collect();
-    let started = apply::start(sim, prepared, Default::default());
+    let started = apply::start_json(sim, &doc.to_string(), "webhook.json", Default::default()).unwrap();
     kubectl::wait(sim, started, 30 * SECONDS)
 }
 

@@ -72,6 +72,14 @@ pub fn start(sim: &mut Simulation, docs: Vec<Doc>, identity: Identity) -> Starte
     }
 }
 
+/// `kubectl apply -f SOURCE` of a JSON manifest's text, with the resources discovery knows.
+pub fn start_json(sim: &mut Simulation, text: &str, source: &str, identity: Identity) -> Result<Started, String> {
+    let docs = json_documents(text, source)?;
+    let discovered = sim.discovery();
+    let prepared = docs.iter().map(|d| prepare(d, source, &discovered)).collect();
+    Ok(start(sim, prepared, identity))
+}
+
 /// Whether every line of an apply's output is a success.
 pub fn succeeded(out: &str) -> bool {
     out.lines().all(|l| l.ends_with(" created") || l.ends_with(" configured") || l.ends_with(" unchanged"))

@@ -400,6 +400,14 @@ impl Simulation {
         self.inject(USER, Timer::Work);
     }
 
+    /// kube-apiserver, for the views and tools that read it.
+    pub fn apiserver(&self) -> Option<&ApiServer> {
+        match self.components.get(APISERVER as usize) {
+            Some(Component::ApiServer(a)) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The user's kubeconfig (`kubectl config`).
     pub fn kubeconfig(&mut self) -> Option<&mut super::user::Kubeconfig> {
         match self.components.get_mut(USER as usize) {
@@ -411,10 +419,7 @@ impl Simulation {
     /// The custom resources kube-apiserver serves: kubectl's discovery cache. (Read directly;
     /// real kubectl fetches /apis.)
     pub fn discovery(&self) -> Vec<&'static ResourceInfo> {
-        match self.components.get(APISERVER as usize) {
-            Some(Component::ApiServer(a)) => a.custom.clone(),
-            _ => vec![],
-        }
+        self.apiserver().map(|a| a.custom.clone()).unwrap_or_default()
     }
 
     /// The answer to a submitted request, once it has arrived.

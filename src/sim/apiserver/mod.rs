@@ -452,12 +452,15 @@ impl ApiServer {
                         if let Object::CustomResourceDefinition(d) = &plan.object {
                             errs.extend(crd::validate_definition(d));
                         }
-                        let mut object = plan.object.clone();
-                        errs.extend(self.check_custom(&mut object));
-                        if object != plan.object {
-                            plan = registry::rewrite(plan, object);
-                            if let Some(x) = self.inflight.get_mut(&token) {
-                                x.plan = Some(plan.clone());
+                        // Custom objects only: pruned to their schema, then validated.
+                        if matches!(plan.object, Object::Custom(_)) {
+                            let mut object = plan.object.clone();
+                            errs.extend(self.check_custom(&mut object));
+                            if object != plan.object {
+                                plan = registry::rewrite(plan, object);
+                                if let Some(x) = self.inflight.get_mut(&token) {
+                                    x.plan = Some(plan.clone());
+                                }
                             }
                         }
                         errs

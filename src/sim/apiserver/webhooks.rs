@@ -68,6 +68,26 @@ pub(super) fn matching(
     out
 }
 
+/// timeoutSeconds: 10 by default, 1 to 30.
+fn timeout_seconds(hook: &Webhook) -> i64 {
+    hook.timeout_seconds.unwrap_or(10).clamp(1, 30)
+}
+
+/// Where the apiserver posts the review, as its errors name it.
+fn url(hook: &Webhook) -> String {
+    match &hook.client_config.service {
+        Some(s) => format!(
+            "https://{}.{}.svc:{}{}?timeout={}s",
+            s.name,
+            s.namespace,
+            s.port.unwrap_or(443),
+            s.path.as_deref().unwrap_or(""),
+            timeout_seconds(hook)
+        ),
+        None => hook.client_config.url.clone().unwrap_or_default(),
+    }
+}
+
 /// RFC 6902 on a JSON document: add, replace and remove (what webhooks send).
 pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), String> {
     for op in patch.as_array().ok_or("the JSONPatch is not a list")? {
@@ -135,17 +155,8 @@ impl ApiServer {
         f.stage = Stage::Webhook;
         f.stages.push(("webhook", ctx.now));
         f.hook = Some((hook.clone(), ctx.now));
-        let timeout = hook.timeout_seconds.unwrap_or(10).clamp(1, 30);
-        let url = match &hook.client_config.service {
-            Some(s) => format!(
-                "https://{}.{}.svc:{}{}?timeout={timeout}s",
-                s.name,
-                s.namespace,
-                s.port.unwrap_or(443),
-                s.path.as_deref().unwrap_or("")
-            ),
-            None => hook.client_config.url.clone().unwrap_or_default(),
-        };
+        let timeout = timeout_seconds(&hook);
+        let url = url(&hook);
         let Some((pod_ip, kubelet)) = self.webhook_endpoint(&hook) else {
             let svc = hook.client_config.service.as_ref().map_or("", |s| s.name.as_str());
             let why = if hook.client_config.service.is_some() {
@@ -184,19 +195,7 @@ impl ApiServer {
         let Some(token) = self.calls.remove(&call_id) else { return };
         let Some((hook, started)) = self.inflight.get_mut(&token).and_then(|f| f.hook.take()) else { return };
         let response = match result {
-            Err(e) => {
-                let timeout = hook.timeout_seconds.unwrap_or(10).clamp(1, 30);
-                let url = hook.client_config.service.as_ref().map_or(String::new(), |s| {
-                    format!(
-                        "https://{}.{}.svc:{}{}?timeout={timeout}s",
-                        s.name,
-                        s.namespace,
-                        s.port.unwrap_or(443),
-                        s.path.as_deref().unwrap_or("")
-                    )
-                });
-                return self.webhook_failed(ctx, token, &hook, &format!("Post \"{url}\": {e}"));
-            }
+            Err(e) => return self.webhook_failed(ctx, token, &hook, &format!("Post \"{}\": {e}", url(&hook))),
             Ok(r) => r,
         };
         let Some(f) = self.inflight.get(&token) else { return };

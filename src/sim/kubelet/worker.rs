@@ -65,14 +65,7 @@ impl Kubelet {
         match self.workers.get(&uid).map(|w| w.step) {
             None if deleting => {
                 // Nothing runs for it here (any more): confirm the deletion for good.
-                let mut req = ApiRequest::new(
-                    Verb::Delete,
-                    ResourceInfo::of("pods"),
-                    &pod.metadata.namespace,
-                    &pod.metadata.name,
-                );
-                req.grace_period_seconds = Some(0);
-                self.client.send(ctx, 0, req, Tag::Other);
+                self.confirm_deletion(ctx, &pod);
             }
             None if pod.is_terminal() => {}
             Some(Step::Dead) if deleting => self.begin(ctx, &uid, Step::Stop),
@@ -245,14 +238,7 @@ impl Kubelet {
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
                 self.release(uid);
-                let mut req = ApiRequest::new(
-                    Verb::Delete,
-                    ResourceInfo::of("pods"),
-                    &pod.metadata.namespace,
-                    &pod.metadata.name,
-                );
-                req.grace_period_seconds = Some(0);
-                self.client.send(ctx, 0, req, Tag::Other);
+                self.confirm_deletion(ctx, &pod);
                 self.workers.remove(uid);
                 None
             }
@@ -336,6 +322,15 @@ impl Kubelet {
             self.release(uid);
             self.workers.remove(uid);
         }
+    }
+
+    /// The kubelet's last word on a deleted pod: delete it with grace period 0, so the API
+    /// object goes.
+    fn confirm_deletion(&mut self, ctx: &mut Ctx, pod: &Pod) {
+        let mut req =
+            ApiRequest::new(Verb::Delete, ResourceInfo::of("pods"), &pod.metadata.namespace, &pod.metadata.name);
+        req.grace_period_seconds = Some(0);
+        self.client.send(ctx, 0, req, Tag::Other);
     }
 
     pub(super) fn release(&mut self, uid: &str) {

@@ -90,18 +90,12 @@ const EXAMPLES: [(&str, &str); 7] = [
 /// Applies `text` as the admin's kubectl would; the answer arrives in the console.
 fn run(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, text: &str) {
     let mut out = vec![ConsoleLine::new(LineKind::Command, &format!("$ kubectl apply -f {SOURCE}"))];
-    match apply::json_documents(text, SOURCE) {
-        Err(e) => out.push(ConsoleLine::new(LineKind::Error, &e)),
-        Ok(docs) => {
-            let mut e = engine.borrow_mut();
-            let discovered = e.sim.discovery();
-            let prepared = docs.iter().map(|d| apply::prepare(d, SOURCE, &discovered)).collect();
-            match apply::start(&mut e.sim, prepared, Default::default()) {
-                Started::Waiting(p) => e.pending.push(p),
-                Started::Done(text) => out.push(ConsoleLine::new(LineKind::Error, &text)),
-            }
-        }
+    let mut e = engine.borrow_mut();
+    match apply::start_json(&mut e.sim, text, SOURCE, Default::default()) {
+        Err(err) | Ok(Started::Done(err)) => out.push(ConsoleLine::new(LineKind::Error, &err)),
+        Ok(Started::Waiting(p)) => e.pending.push(p),
     }
+    drop(e);
     append(console, out);
 }
 

@@ -4,7 +4,6 @@
 //! validation, quota, etcd or the watch cache). Written as one HTML string (bundle size).
 
 use super::scheduler_panel::esc;
-use crate::sim::component::Component;
 use crate::sim::time::human_duration;
 use crate::sim::Simulation;
 use leptos::prelude::*;
@@ -14,10 +13,7 @@ const SHOWN: usize = 40;
 
 /// The panel's HTML for the simulation's current state.
 pub fn snapshot(sim: &Simulation) -> String {
-    let Some(api) = sim.components.iter().find_map(|c| match c {
-        Component::ApiServer(a) => Some(a),
-        _ => None,
-    }) else {
+    let Some(api) = sim.apiserver() else {
         return String::new();
     };
     let mut out = String::new();
