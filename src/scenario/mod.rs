@@ -1,29 +1,62 @@
-//! Scenarios: the one serialisable input of a run — seed, cluster shape and timed console
-//! commands. Presets and (later) lessons and share links are scenarios.
+//! Scenarios: the one serialisable input of a run — seed, cluster shape, the actions done to
+//! it with their moments, and for a lesson its narrated steps. Built-ins, lessons and share
+//! links are all scenarios.
 
+pub mod action;
 pub mod fragment;
+pub mod lesson;
+pub mod link;
+pub mod presets;
 pub mod reference;
 pub mod script;
+pub mod session;
 
 use crate::sim::cluster::{build, ClusterSpec};
 use crate::sim::Simulation;
+use action::Action;
+use lesson::Lesson;
 use serde::{Deserialize, Serialize};
 
 pub const CURRENT_VERSION: u32 = 1;
 
+/// Version 1, as JSON: `{"version":1,"seed":7,"cluster":{…},"actions":[…],"lesson":{…}}`.
+/// Every field but `version` may be left out; `cluster` fields left out take their defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
     pub version: u32,
+    /// The built-in this scenario is (see [`presets`]); a link then names it instead of
+    /// carrying it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    #[serde(default = "default_seed")]
     pub seed: u64,
+    #[serde(default, skip_serializing_if = "is_default")]
     pub cluster: ClusterSpec,
-    /// Console lines in the kubesim script dialect (`wait 30s`, `kubectl …`).
-    #[serde(default)]
-    pub script: Vec<String>,
+    /// What was done to the cluster, in order, with the moments it was done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<Lesson>,
+}
+
+fn default_seed() -> u64 {
+    7
+}
+
+fn is_default(c: &ClusterSpec) -> bool {
+    *c == ClusterSpec::default()
 }
 
 impl Default for Scenario {
     fn default() -> Self {
-        Scenario { version: CURRENT_VERSION, seed: 7, cluster: ClusterSpec::default(), script: vec![] }
+        Scenario {
+            version: CURRENT_VERSION,
+            preset: None,
+            seed: default_seed(),
+            cluster: ClusterSpec::default(),
+            actions: vec![],
+            lesson: None,
+        }
     }
 }
 

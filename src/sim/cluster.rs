@@ -31,6 +31,7 @@ pub const USER: ComponentId = 0;
 pub const APISERVER: ComponentId = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClusterSpec {
     pub etcd_members: usize,
     /// WAL fsync latency of the etcd disks, µs (local NVMe SSD ≈ 200–1000).

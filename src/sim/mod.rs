@@ -163,6 +163,12 @@ impl Simulation {
         self.now = self.now.max(t);
     }
 
+    /// Moves the clock to `t` without handling an event: never past the next one.
+    pub fn advance_clock(&mut self, t: SimTime) {
+        let limit = self.queue.peek_time().unwrap_or(t);
+        self.now = self.now.max(t.min(limit));
+    }
+
     /// Like [`run_until`](Self::run_until) but stops after `max_steps` events, so a frame can
     /// bound its work. Returns true when `t` was reached.
     pub fn run_until_bounded(&mut self, t: SimTime, max_steps: u64) -> bool {
@@ -228,7 +234,7 @@ impl Simulation {
     }
 
     /// The component id of the etcd member that leads now, if any.
-    fn etcd_leader(&self) -> Option<ComponentId> {
+    pub fn etcd_leader(&self) -> Option<ComponentId> {
         self.components
             .iter()
             .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader))

@@ -55,7 +55,8 @@ pub struct Chaos {
 }
 
 /// A one-shot fault for the next message on one link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LinkFault {
     Drop,
     /// Hold it back this long; later messages overtake it (a reorder).

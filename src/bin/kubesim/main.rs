@@ -6,9 +6,11 @@
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
 //! kubesim apply -f FILE [-f FILE]… [--as USER] [--as-group G]…
+//! kubesim link encode SCENARIO.json [--t SECONDS] [--base URL] · kubesim link decode URL
 
 mod apply;
 mod auth;
+mod link;
 mod manifest;
 mod schedule;
 
@@ -27,6 +29,8 @@ const USAGE: &str = "usage:
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
   kubesim apply -f FILE [-f FILE]... [--as USER] [--as-group G]...
+  kubesim link encode SCENARIO.json [--t SECONDS] [--base URL]
+  kubesim link decode URL
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -44,6 +48,8 @@ fn main() -> ExitCode {
         Some("auth") if args.get(1).map(String::as_str) == Some("can-i") => {
             return answer(auth::can_i(&args[2..]));
         }
+        Some("link") if args.get(1).map(String::as_str) == Some("encode") => link::encode(&args[2..]).map(|l| println!("{l}")),
+        Some("link") if args.get(1).map(String::as_str) == Some("decode") => link::decode(&args[2..]).map(|l| println!("{l}")),
         Some("apply") => {
             let files: Vec<&str> =
                 args[1..].windows(2).filter(|w| w[0] == "-f" || w[0] == "--filename").map(|w| w[1].as_str()).collect();

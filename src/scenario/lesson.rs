@@ -1,0 +1,151 @@
+//! Lessons: a scenario with narrated steps. Each step can run actions when it begins and can
+//! wait for a condition of the cluster (`pods web- Running=3`, `leader`, `after 10s`) before
+//! the lesson moves on.
+
+use super::action::Do;
+use crate::sim::component::Component;
+use crate::sim::etcd::raft::Role;
+use crate::sim::time::{parse_duration, SimTime};
+use crate::sim::Simulation;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    pub title: String,
+    /// One or two sentences for the lesson picker.
+    pub summary: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub title: String,
+    /// Narration in Markdown (paragraphs, `- ` lists, **bold**, *italic*, `code`). It is shown
+    /// as text: raw HTML stays literal.
+    pub text: String,
+    /// The component the camera zooms to (`etcd-1`, `kube-scheduler`, `kubelet/worker-2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<String>,
+    /// The picture for the step: `cluster`, `raft`, `scheduler` or `requests`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
+    /// Components drawn highlighted during the step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlight: Vec<String>,
+    /// Run when the step begins.
+    #[serde(default, rename = "do", skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Do>,
+    /// What must be true before the lesson goes on (see [`Until`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<Question>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub ask: String,
+    pub answers: Vec<String>,
+    /// Index of the right answer.
+    pub correct: usize,
+    /// Shown once answered.
+    pub why: String,
+}
+
+/// A step's wait condition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// `leader`: an etcd member that is up leads.
+    Leader,
+    /// `no leader`.
+    NoLeader,
+    /// `pods [PREFIX] STATUS=N`: N pods whose name starts with PREFIX show STATUS as kubectl
+    /// prints it (Running, Pending, ContainerCreating, Terminating…).
+    Pods { prefix: String, status: String, count: usize },
+    /// `node NAME Ready|NotReady|Unknown`: the Ready condition the control plane sees.
+    Node { name: String, ready: String },
+    /// `apiserver up` / `apiserver down`.
+    ApiServer { up: bool },
+    /// `after 10s`: this long after the step began.
+    After(u64),
+}
+
+impl Until {
+    pub fn parse(text: &str) -> Result<Until, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let bad = || format!("unknown wait condition \"{text}\" (leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)");
+        Ok(match words.as_slice() {
+            ["leader"] => Until::Leader,
+            ["no", "leader"] => Until::NoLeader,
+            ["pods", rest @ ..] if !rest.is_empty() && rest.len() <= 2 => {
+                let (prefix, want) = if rest.len() == 2 { (rest[0], rest[1]) } else { ("", rest[0]) };
+                let (status, n) = want.split_once('=').ok_or_else(bad)?;
+                Until::Pods { prefix: prefix.into(), status: status.into(), count: n.parse().map_err(|_| bad())? }
+            }
+            ["node", name, ready @ ("Ready" | "NotReady" | "Unknown")] => {
+                Until::Node { name: (*name).into(), ready: ready.replace("Ready", "True").replace("NotTrue", "False") }
+            }
+            ["apiserver", "up"] => Until::ApiServer { up: true },
+            ["apiserver", "down"] => Until::ApiServer { up: false },
+            ["after", d] => Until::After(parse_duration(d)?),
+            _ => return Err(bad()),
+        })
+    }
+
+    /// Whether it holds now, for a step that began at `since`.
+    pub fn met(&self, sim: &Simulation, since: SimTime) -> bool {
+        match self {
+            Until::Leader | Until::NoLeader => {
+                let leads = sim.etcd_members().any(|m| m.up && m.raft.role == Role::Leader);
+                leads == (*self == Until::Leader)
+            }
+            Until::Pods { prefix, status, count } => {
+                let view = sim.view();
+                let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(|p| p.status == *status);
+                let placed = on_nodes.filter(|p| p.name.starts_with(prefix.as_str())).count();
+                let waiting = if status == "Pending" {
+                    view.pending.iter().filter(|p| p.starts_with(prefix.as_str())).count()
+                } else {
+                    0
+                };
+                placed + waiting == *count
+            }
+            Until::Node { name, ready } => sim.view().nodes.iter().any(|n| n.name == *name && n.ready == *ready),
+            Until::ApiServer { up } => sim.components.iter().any(|c| matches!(c, Component::ApiServer(a) if a.up == *up)),
+            Until::After(us) => sim.now().0 >= since.0 + us,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse() {
+        assert_eq!(
+            Until::parse("pods web- Running=3"),
+            Ok(Until::Pods { prefix: "web-".into(), status: "Running".into(), count: 3 })
+        );
+        assert_eq!(
+            Until::parse("pods Pending=1"),
+            Ok(Until::Pods { prefix: "".into(), status: "Pending".into(), count: 1 })
+        );
+        assert_eq!(Until::parse("node worker-1 NotReady"), Ok(Until::Node { name: "worker-1".into(), ready: "False".into() }));
+        assert_eq!(Until::parse("node worker-1 Ready"), Ok(Until::Node { name: "worker-1".into(), ready: "True".into() }));
+        assert_eq!(Until::parse("after 1.5s"), Ok(Until::After(1_500_000)));
+        assert!(Until::parse("pods web Running").unwrap_err().starts_with("unknown wait condition"));
+        assert!(Until::parse("soon").is_err());
+    }
+
+    #[test]
+    fn conditions_follow_the_cluster() {
+        let mut sim = crate::scenario::Scenario::default().build().unwrap();
+        assert!(Until::NoLeader.met(&sim, SimTime::ZERO));
+        sim.run_until(SimTime::from_secs(3));
+        assert!(Until::Leader.met(&sim, SimTime::ZERO));
+        assert!(Until::Node { name: "worker-1".into(), ready: "True".into() }.met(&sim, SimTime::ZERO));
+        assert!(Until::ApiServer { up: true }.met(&sim, SimTime::ZERO));
+        assert!(!Until::After(5_000_000).met(&sim, SimTime::ZERO));
+    }
+}

@@ -1,0 +1,51 @@
+//! Built-in scenarios, opened with `#preset=NAME`: the default cluster and the lessons. A
+//! lesson is a scenario file in `src/scenario/lessons/`, compiled into the page.
+
+use super::Scenario;
+
+/// Lessons in the picker's order: (name, scenario JSON).
+const LESSONS: &[(&str, &str)] = &[
+    ("raft-election", include_str!("lessons/raft-election.json")),
+];
+
+/// The built-in scenario called `name`.
+pub fn get(name: &str) -> Result<Scenario, String> {
+    let mut s = match name {
+        "default" => Scenario::default(),
+        _ => {
+            let (_, json) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                let names: Vec<&str> = std::iter::once("default").chain(LESSONS.iter().map(|(n, _)| *n)).collect();
+                format!("unknown preset \"{name}\" (one of: {})", names.join(", "))
+            })?;
+            serde_json::from_str(json).map_err(|e| format!("preset \"{name}\" is broken: {e}"))?
+        }
+    };
+    s.preset = Some(name.to_string());
+    Ok(s)
+}
+
+/// Every lesson: (name, title, summary), for the picker.
+pub fn lessons() -> Vec<(&'static str, String, String)> {
+    LESSONS
+        .iter()
+        .filter_map(|(name, _)| {
+            let lesson = get(name).ok()?.lesson?;
+            Some((*name, lesson.title, lesson.summary))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lesson_parses_and_builds() {
+        for (name, _) in LESSONS {
+            let s = get(name).unwrap();
+            assert!(s.lesson.as_ref().is_some_and(|l| !l.steps.is_empty()), "{name}");
+            s.build().unwrap();
+        }
+        assert_eq!(lessons().len(), LESSONS.len());
+    }
+}

@@ -1,0 +1,240 @@
+//! A running scenario: the simulation, the commands still waiting for their answers, and the
+//! log of everything the user did. The page and the tests drive it the same way, so a share
+//! link replays a session exactly: actions are applied at their recorded moment, and
+//! commands that send follow-up requests (describe, apply, rollout status) are polled after
+//! every event — never at a frame boundary, which would differ from run to run.
+
+use super::action::{Action, Do};
+use super::lesson::{Step, Until};
+use super::Scenario;
+use crate::kubectl::{self, apply, Pending, Started};
+use crate::sim::time::SimTime;
+use crate::sim::Simulation;
+
+/// What the Apply panel's manifests are called in the console (`kubectl apply -f …`).
+pub const APPLY_SOURCE: &str = "manifest.json";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Said {
+    /// The command as typed, `$ kubectl get pods`.
+    Command,
+    Output,
+    Error,
+    Info,
+}
+
+pub struct Session {
+    /// The scenario as opened; its actions replay at their moments.
+    pub scenario: Scenario,
+    pub sim: Simulation,
+    pending: Vec<Pending>,
+    /// Everything done so far, replayed or the user's, in order.
+    done: Vec<Action>,
+    /// The next of the scenario's actions to replay.
+    replay: usize,
+    said: Vec<(Said, String)>,
+    /// The lesson step showing, and when it began.
+    lesson_at: Option<(usize, SimTime)>,
+    /// Replayed actions that were refused (a link from a build that understood them).
+    pub refused: usize,
+}
+
+impl Session {
+    pub fn new(scenario: Scenario) -> Result<Session, String> {
+        let sim = scenario.build()?;
+        Ok(Session { scenario, sim, pending: vec![], done: vec![], replay: 0, said: vec![], lesson_at: None, refused: 0 })
+    }
+
+    /// Back to t = 0 of the scenario as opened (its own actions replay again).
+    pub fn reset(&mut self) -> Result<(), String> {
+        *self = Session::new(self.scenario.clone())?;
+        Ok(())
+    }
+
+    /// Handles events up to `target` (at most `max_steps` of them), replaying the scenario's
+    /// actions on the way. Returns true when `target` was reached.
+    pub fn advance(&mut self, target: SimTime, max_steps: u64) -> bool {
+        let mut budget = max_steps;
+        loop {
+            let next = self.sim.next_event_time();
+            if let Some(a) = self.scenario.actions.get(self.replay) {
+                // Due when the recorded number of events has been handled — or, for a link
+                // whose event counts differ (another build), once no event comes before it.
+                let due = self.sim.steps() >= a.step || next.is_none_or(|t| t.0 > a.at);
+                if due && SimTime(a.at) <= target {
+                    let (at, what) = (SimTime(a.at), a.what.clone());
+                    self.replay += 1;
+                    self.sim.advance_clock(at);
+                    if !self.act(what) {
+                        self.refused += 1;
+                    }
+                    continue;
+                }
+            }
+            match next {
+                Some(t) if t <= target => {
+                    if budget == 0 {
+                        return false;
+                    }
+                    budget -= 1;
+                    self.sim.step();
+                    self.poll();
+                }
+                _ => {
+                    self.sim.run_until(target);
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// Does `what` now and records it; false (and nothing recorded) when it was refused.
+    pub fn act(&mut self, what: Do) -> bool {
+        let at = self.sim.now().0;
+        let step = self.sim.steps();
+        let ok = self.perform(&what);
+        if ok {
+            self.done.push(Action { at, step, what });
+        }
+        ok
+    }
+
+    fn perform(&mut self, what: &Do) -> bool {
+        match what {
+            Do::Run(line) => {
+                self.say(Said::Command, format!("$ {line}"));
+                match kubectl::start(&mut self.sim, line) {
+                    Ok(started) => {
+                        self.started(started);
+                        true
+                    }
+                    Err(e) => {
+                        self.say(Said::Error, e);
+                        false
+                    }
+                }
+            }
+            Do::Apply(text) => {
+                self.say(Said::Command, format!("$ kubectl apply -f {APPLY_SOURCE}"));
+                match apply::start_json(&mut self.sim, text, APPLY_SOURCE, Default::default()) {
+                    Ok(started) => {
+                        self.started(started);
+                        true
+                    }
+                    Err(e) => {
+                        self.say(Said::Error, e);
+                        false
+                    }
+                }
+            }
+            Do::Interrupt => {
+                let before = self.pending.len();
+                for p in self.pending.iter().filter(|p| p.is_streaming()) {
+                    kubectl::interrupt(&mut self.sim, p);
+                }
+                self.pending.retain(|p| !p.is_streaming());
+                let stopped = self.pending.len() < before;
+                if stopped {
+                    self.say(Said::Info, "^C".into());
+                }
+                stopped
+            }
+            Do::Fault { target, fault } => match fault.apply(&mut self.sim, target) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.say(Said::Error, e);
+                    false
+                }
+            },
+            Do::Lesson(n) => {
+                let Some(step) = self.scenario.lesson.as_ref().and_then(|l| l.steps.get(*n)).cloned() else {
+                    return false;
+                };
+                self.lesson_at = Some((*n, self.sim.now()));
+                for d in step.actions.iter().filter(|d| !matches!(d, Do::Lesson(_))) {
+                    self.perform(d);
+                }
+                true
+            }
+        }
+    }
+
+    fn started(&mut self, started: Started) {
+        match started {
+            Started::Done(text) => self.answer(text),
+            Started::Waiting(p) => self.pending.push(p),
+        }
+    }
+
+    /// Collects the answers that arrived with the last event.
+    fn poll(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut still = Vec::with_capacity(self.pending.len());
+        for mut p in std::mem::take(&mut self.pending) {
+            let answer = kubectl::poll(&mut self.sim, &mut p);
+            // `get -w` keeps printing until Ctrl+C.
+            if answer.is_none() || p.is_streaming() {
+                still.push(p);
+            }
+            if let Some(text) = answer {
+                self.answer(text);
+            }
+        }
+        self.pending = still;
+    }
+
+    fn answer(&mut self, text: String) {
+        let kind = if text.starts_with("Error") || text.starts_with("error") { Said::Error } else { Said::Output };
+        self.say(kind, text);
+    }
+
+    fn say(&mut self, kind: Said, text: String) {
+        self.said.push((kind, text));
+    }
+
+    /// The console lines produced since the last call.
+    pub fn take_said(&mut self) -> Vec<(Said, String)> {
+        std::mem::take(&mut self.said)
+    }
+
+    /// Commands still waiting for an answer (or streaming).
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True while `kubectl get -w` is printing.
+    pub fn streaming(&self) -> bool {
+        self.pending.iter().any(|p| p.is_streaming())
+    }
+
+    /// True until every action of the opened scenario has replayed.
+    pub fn replaying(&self) -> bool {
+        self.replay < self.scenario.actions.len()
+    }
+
+    /// The scenario with everything done so far: what a share link carries.
+    pub fn shared(&self) -> Scenario {
+        let mut s = self.scenario.clone();
+        s.actions = self.done.iter().chain(&self.scenario.actions[self.replay..]).cloned().collect();
+        s
+    }
+
+    /// The lesson step showing (index, step), if the scenario is a lesson that has begun.
+    pub fn lesson_step(&self) -> Option<(usize, &Step)> {
+        let (n, _) = self.lesson_at?;
+        Some((n, self.scenario.lesson.as_ref()?.steps.get(n)?))
+    }
+
+    /// Whether the showing step's wait condition holds (true without one).
+    pub fn step_done(&self) -> bool {
+        let Some((n, since)) = self.lesson_at else { return true };
+        let until = self.scenario.lesson.as_ref().and_then(|l| l.steps.get(n)).and_then(|s| s.until.as_deref());
+        match until.map(Until::parse) {
+            None => true,
+            Some(Ok(u)) => u.met(&self.sim, since),
+            Some(Err(_)) => true,
+        }
+    }
+}
