@@ -96,6 +96,7 @@ fn frozen_links_keep_opening() {
         assert!(!s.replaying(), "{url}: actions left");
         // The cluster may answer with errors (a write during an election times out); what
         // matters is that every action is still understood.
-        assert_eq!(s.refused, 0, "{url}: {:?}", s.take_said());
+        let refused = s.refused;
+        assert_eq!(refused, 0, "{url}: {:?}", s.take_said());
     }
 }
