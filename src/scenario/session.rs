@@ -58,9 +58,13 @@ impl Session {
         loop {
             let next = self.sim.next_event_time();
             if let Some(a) = self.scenario.actions.get(self.replay) {
-                // Due when the recorded number of events has been handled — or, for a link
-                // whose event counts differ (another build), once no event comes before it.
-                let due = self.sim.steps() >= a.step || next.is_none_or(|t| t.0 > a.at);
+                // Due once no event comes before its moment; among events of that very
+                // instant, once the recorded number of events has been handled.
+                let due = match next {
+                    Some(t) if t.0 == a.at => self.sim.steps() >= a.step,
+                    Some(t) => t.0 > a.at,
+                    None => true,
+                };
                 if due && SimTime(a.at) <= target {
                     let (at, what) = (SimTime(a.at), a.what.clone());
                     self.replay += 1;
