@@ -29,7 +29,7 @@ pub struct Show {
     pub view: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Opened {
     pub scenario: Scenario,
     /// `&t=`: the moment to open at.

@@ -6,6 +6,7 @@ pub mod action;
 pub mod fragment;
 pub mod lesson;
 pub mod link;
+pub mod narration;
 pub mod presets;
 pub mod reference;
 pub mod script;

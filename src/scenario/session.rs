@@ -45,12 +45,6 @@ impl Session {
         Ok(Session { scenario, sim, pending: vec![], done: vec![], replay: 0, said: vec![], lesson_at: None, refused: 0 })
     }
 
-    /// Back to t = 0 of the scenario as opened (its own actions replay again).
-    pub fn reset(&mut self) -> Result<(), String> {
-        *self = Session::new(self.scenario.clone())?;
-        Ok(())
-    }
-
     /// Handles events up to `target` (at most `max_steps` of them), replaying the scenario's
     /// actions on the way. Returns true when `target` was reached.
     pub fn advance(&mut self, target: SimTime, max_steps: u64) -> bool {

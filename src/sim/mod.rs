@@ -169,19 +169,6 @@ impl Simulation {
         self.now = self.now.max(t.min(limit));
     }
 
-    /// Like [`run_until`](Self::run_until) but stops after `max_steps` events, so a frame can
-    /// bound its work. Returns true when `t` was reached.
-    pub fn run_until_bounded(&mut self, t: SimTime, max_steps: u64) -> bool {
-        for _ in 0..max_steps {
-            if self.queue.peek_time().is_none_or(|next| next > t) {
-                self.now = self.now.max(t);
-                return true;
-            }
-            self.step();
-        }
-        false
-    }
-
     /// Delivers a message from outside the cluster's components (used by the user's client).
     pub(crate) fn inject(&mut self, to: ComponentId, timer: Timer) {
         self.queue.push(self.now, Event::Timer { to, timer });

@@ -1,68 +1,128 @@
-//! The page: toolbar on top, the cluster canvas filling the window, the metrics chart (or the
-//! scheduler panel) and the kubectl console in a side panel, the legend one click away.
+//! The page: toolbar on top, the cluster canvas filling the window, a side panel (metrics
+//! chart, scheduler, requests, apply, lessons or share) above the kubectl console, a lesson's
+//! narration card over the canvas. `&embed` keeps only the canvas and a play bar; presenter
+//! mode keeps the canvas and a large narration card.
+//!
+//! The URL fragment says what to open (see [`crate::scenario::link`]); without one, the last
+//! session comes back from localStorage.
 
 use super::chart;
 use super::components::apply_panel::ApplyPanel;
 use super::components::console::{Console, ConsoleLine, LineKind};
 use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::legend::Legend;
+use super::components::lesson_panel::{self, LessonAt, LessonPanel};
+use super::components::lesson_picker::LessonPicker;
 use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
-use super::components::toolbar::{step, toggle_play, Toolbar};
+use super::components::share_panel::SharePanel;
+use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
 use super::components::Side;
 use super::engine::{Engine, Shared};
 use super::run_loop::{self, UiSignals};
+use crate::scenario::lesson::Step;
+use crate::scenario::link::{self, Opened};
 use crate::scenario::Scenario;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 const WELCOME: &str = "A Kubernetes cluster is starting in your browser: etcd elects a leader, \
-kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nType help for more.";
+kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nType help for more, or open Lessons.";
+
+/// Where the session is saved between visits.
+const SAVE_KEY: &str = "kube-playground:session";
+/// Save every this many ticks of the half-second timer.
+const SAVE_EVERY_TICKS: u32 = 4;
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// Reset starts clean: the saved session goes too.
+pub fn forget_saved() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(SAVE_KEY);
+    }
+}
+
+/// What to open: the link, or without one the saved session. Returns it, an error to show,
+/// and whether it was restored.
+fn open_page(hash: &str) -> (Opened, Option<String>, bool) {
+    let saved = if hash.trim_start_matches('#').is_empty() {
+        storage().and_then(|s| s.get_item(SAVE_KEY).ok().flatten())
+    } else {
+        None
+    };
+    match link::open(saved.as_deref().unwrap_or(hash)) {
+        Ok(o) => (o, None, saved.is_some()),
+        Err(e) => {
+            if saved.is_some() {
+                // A saved session this build cannot read: start clean rather than fail again.
+                forget_saved();
+            }
+            (Opened::default(), Some(e), false)
+        }
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     let hash = window().location().hash().unwrap_or_default();
-    let (scenario, link_error) = match crate::scenario::fragment::apply(&hash, Scenario::default()) {
-        Ok(s) => (s, None),
-        Err(e) => (Scenario::default(), Some(e)),
+    let (opened, link_error, restored) = open_page(&hash);
+    let show = opened.show.clone();
+    let mut engine = match Engine::new(opened.scenario.clone()) {
+        Ok(e) => e,
+        Err(err) => return view! { <p class="fatal" role="alert">{format!("error: {err}")}</p> }.into_any(),
     };
-    let engine: Shared = match Engine::new(scenario) {
-        Ok(mut e) => {
-            // `&view=raft` opens the Raft view (the rest of the fragment is the scenario).
-            if hash.split(['#', '&']).any(|p| p == "view=raft") {
-                e.set_mode(super::canvas::layout::ViewMode::Raft);
-            }
-            Rc::new(RefCell::new(e))
-        }
-        Err(err) => return view! { <p class="fatal">{format!("error: {err}")}</p> }.into_any(),
-    };
+    if restored {
+        // Reset starts clean, not from the saved actions.
+        engine.fresh = Scenario { actions: vec![], ..opened.scenario.clone() };
+    }
+    if let Some(s) = show.speed {
+        engine.speed = s;
+    }
+    if show.view.as_deref() == Some("raft") {
+        engine.set_mode(super::canvas::layout::ViewMode::Raft);
+    }
+    let present = RwSignal::new(show.present);
+    engine.side_panel = !show.embed && !show.present;
+    // A link's moment opens paused (look first), an embed waits for a click: unless &autoplay.
+    let play = if show.embed || opened.at.is_some() { show.autoplay } else { true };
+    engine.playing = play && opened.at.is_none();
+    if let Some(at) = opened.at {
+        engine.seek = Some((at, play));
+    }
+    let lesson = engine.session.scenario.lesson.clone();
+    let engine: Shared = Rc::new(RefCell::new(engine));
     if let Some(el) = document().get_element_by_id("loading") {
         el.remove();
     }
-    let playing = RwSignal::new(true);
+    let playing = RwSignal::new(engine.borrow().playing);
     let menu = RwSignal::new(None::<MenuAt>);
     let legend = RwSignal::new(false);
-    // `&view=scheduler` and `&view=requests` open those panels.
-    let view_is = |v: &str| hash.split(['#', '&']).any(|p| p.strip_prefix("view=") == Some(v));
-    let side = RwSignal::new(if view_is("scheduler") {
-        Side::Scheduler
-    } else if view_is("requests") {
-        Side::Requests
-    } else {
-        Side::Chart
+    let side = RwSignal::new(match show.view.as_deref() {
+        Some("scheduler") => Side::Scheduler,
+        Some("requests") => Side::Requests,
+        _ => Side::Chart,
     });
     let sched_data = RwSignal::new(PanelData::default());
     let requests_html = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
+    let lesson_at = RwSignal::new(LessonAt::default());
+    let error = RwSignal::new(link_error.clone());
+    let mut greeting = vec![ConsoleLine::new(LineKind::Info, WELCOME)];
+    if restored {
+        greeting.push(ConsoleLine::new(
+            LineKind::Info,
+            "Your last session is back: its commands and faults replay up to where you left. ↺ Reset starts clean.",
+        ));
+    }
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
-        console: RwSignal::new(
-            std::iter::once(ConsoleLine::new(LineKind::Info, WELCOME))
-                .chain(link_error.map(|e| ConsoleLine::new(LineKind::Error, &e)))
-                .collect(),
-        ),
+        console: RwSignal::new(greeting),
         frames: RwSignal::new(0),
+        playing,
     };
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let chart_ref = NodeRef::<leptos::html::Canvas>::new();
@@ -79,31 +139,52 @@ pub fn App() -> impl IntoView {
             None => false,
         }
     });
-    let chart_engine = engine.clone();
-    // The chart and the scheduler or requests panel refresh twice a second, for the life of
-    // the page.
+    let tick_engine = engine.clone();
+    let mut ticks = 0u32;
+    let mut shown_step = None::<usize>;
+    let autosave = !show.embed;
+    // Twice a second, for the life of the page: the chart and side panels, the lesson's state,
+    // and now and then the autosave.
     gloo_timers::callback::Interval::new(500, move || {
-        let e = chart_engine.borrow();
+        ticks = ticks.wrapping_add(1);
+        let mut e = tick_engine.borrow_mut();
         if let Some(c) = chart_ref.get_untracked() {
             chart::draw(c, &e.history);
         }
         match side.get_untracked() {
             Side::Scheduler => {
-                let d = scheduler_panel::snapshot(&e.sim, sched_pick.get_untracked().as_deref());
+                let d = scheduler_panel::snapshot(&e.session.sim, sched_pick.get_untracked().as_deref());
                 if d != sched_data.get_untracked() {
                     sched_data.set(d);
                 }
             }
             Side::Requests => {
-                let html = requests_panel::snapshot(&e.sim);
+                let html = requests_panel::snapshot(&e.session.sim);
                 if html != requests_html.get_untracked() {
                     requests_html.set(html);
                 }
             }
-            Side::Chart | Side::Apply => {}
+            _ => {}
+        }
+        if e.session.scenario.lesson.is_some() {
+            let step = e.session.lesson_step().map(|(n, s)| (n, s.clone()));
+            let at = LessonAt { step: step.as_ref().map(|s| s.0), done: e.session.step_done(), busy: e.seek.is_some() };
+            if at != lesson_at.get_untracked() {
+                lesson_at.set(at);
+            }
+            if let Some((n, s)) = step.filter(|(n, _)| Some(*n) != shown_step) {
+                shown_step = Some(n);
+                show_step(&mut e, &s, side);
+            }
+        }
+        if autosave && ticks % SAVE_EVERY_TICKS == 0 && e.seek.is_none() {
+            if let Some(s) = storage() {
+                let _ = s.set_item(SAVE_KEY, &link::share(&e.session.shared(), e.session.sim.now()));
+            }
         }
     })
     .forget();
+    let steps = lesson.as_ref().map_or(0, |l| l.steps.len());
     let key_engine = engine.clone();
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let in_field = ev
@@ -113,23 +194,48 @@ pub fn App() -> impl IntoView {
         if in_field {
             return;
         }
+        let lessons_keys = steps > 0 && (present.get_untracked() || ev.key().starts_with("Page"));
         match ev.key().as_str() {
             " " => {
                 ev.prevent_default();
                 toggle_play(&key_engine, playing);
             }
+            "ArrowRight" | "PageDown" if lessons_keys => {
+                ev.prevent_default();
+                lesson_panel::next(&key_engine, lesson_at.get_untracked(), steps);
+            }
+            "ArrowLeft" | "PageUp" if lessons_keys => {
+                ev.prevent_default();
+                lesson_panel::back(&key_engine, lesson_at.get_untracked());
+            }
             "ArrowRight" => step(&key_engine, playing),
+            "Escape" if present.get_untracked() => set_present(&key_engine, present, false),
+            "f" if present.get_untracked() => {
+                if let Some(root) = document().document_element() {
+                    let _ = root.request_fullscreen();
+                }
+            }
             _ => {}
         }
     });
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
-    let (pan_up, pan_leave, console_engine) = (engine.clone(), engine.clone(), engine.clone());
-    let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
-    // The apply panel comes and goes; the engine waits for it in the (thread-local) arena.
-    let apply_engine = StoredValue::new_local(engine.clone());
+    let (pan_up, pan_leave) = (engine.clone(), engine.clone());
+    let (menu_engine, hit_engine, lesson_engine) = (engine.clone(), engine.clone(), engine.clone());
+    // Panels that come and go find the engine in the (thread-local) arena.
+    let stored = StoredValue::new_local(engine.clone());
+    let full_link = full_playground_link(&hash);
+    let top = if show.embed {
+        view! { <EmbedBar engine=engine playing=playing clock=ui.clock full_link=full_link /> }.into_any()
+    } else {
+        view! {
+            <Toolbar engine=engine playing=playing clock=ui.clock legend=legend side=side menu=menu present=present
+                has_lesson=lesson.is_some() />
+        }
+        .into_any()
+    };
     view! {
-        <Toolbar engine=engine playing=playing clock=ui.clock legend=legend side=side menu=menu />
-        <main class="stage">
+        {top}
+        <main class="stage" class:embed=show.embed class:present=move || present.get()>
             <canvas
                 class="cluster"
                 data-testid="cluster-canvas"
@@ -169,28 +275,84 @@ pub fn App() -> impl IntoView {
                     }
                 }
             ></canvas>
-            <aside class="panel">
-                <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
-                    <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
-                    <canvas class="chart" node_ref=chart_ref></canvas>
-                </div>
-                <Show when=move || side.get() == Side::Scheduler>
-                    <SchedulerPanel data=sched_data pick=sched_pick />
-                </Show>
-                <Show when=move || side.get() == Side::Requests>
-                    <RequestsPanel html=requests_html />
-                </Show>
-                <Show when=move || side.get() == Side::Apply>
-                    <ApplyPanel engine=apply_engine.get_value() console=ui.console />
-                </Show>
-                <Console engine=console_engine console=ui.console />
-            </aside>
+            <Show when=move || !show.embed && !present.get()>
+                <aside class="panel">
+                    <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
+                        <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
+                        <canvas class="chart" node_ref=chart_ref></canvas>
+                    </div>
+                    <Show when=move || side.get() == Side::Scheduler>
+                        <SchedulerPanel data=sched_data pick=sched_pick />
+                    </Show>
+                    <Show when=move || side.get() == Side::Requests>
+                        <RequestsPanel html=requests_html />
+                    </Show>
+                    <Show when=move || side.get() == Side::Apply>
+                        <ApplyPanel engine=stored.get_value() console=ui.console />
+                    </Show>
+                    <Show when=move || side.get() == Side::Lessons>
+                        <LessonPicker />
+                    </Show>
+                    <Show when=move || side.get() == Side::Share>
+                        <SharePanel engine=stored.get_value() />
+                    </Show>
+                    <Console engine=stored.get_value() console=ui.console />
+                </aside>
+            </Show>
+            {lesson.map(|l| view! { <LessonPanel engine=lesson_engine lesson=l at=lesson_at /> })}
             <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>
                 <Legend />
             </Show>
-
+            {move || error.get().map(|e| view! {
+                <div class="link-error" role="alert" data-testid="link-error">
+                    <h2>"This link could not be opened"</h2>
+                    <p>{e}</p>
+                    <p class="hint">"Below is an empty playground with the default cluster."</p>
+                    <button on:click=move |_| error.set(None)>"Open the empty playground"</button>
+                </div>
+            })}
         </main>
     }
     .into_any()
+}
+
+/// Applies a lesson step's picture: its view, the camera's focus, the highlighted components.
+fn show_step(e: &mut Engine, step: &Step, side: RwSignal<Side>) {
+    use super::canvas::layout::ViewMode;
+    let mode = if step.view.as_deref() == Some("raft") { ViewMode::Raft } else { ViewMode::Cluster };
+    if mode != e.mode {
+        e.set_mode(mode);
+    }
+    match step.view.as_deref() {
+        Some("scheduler") => side.set(Side::Scheduler),
+        Some("requests") => side.set(Side::Requests),
+        _ => {}
+    }
+    let sim = &e.session.sim;
+    e.focus = step.focus.as_deref().and_then(|n| sim.component_by_name(n));
+    e.highlight = step.highlight.iter().filter_map(|n| sim.component_by_name(n)).collect();
+}
+
+/// Presenter mode: the canvas and a large narration card; the console steps aside.
+pub fn set_present(engine: &Shared, present: RwSignal<bool>, on: bool) {
+    let mut e = engine.borrow_mut();
+    e.side_panel = !on;
+    e.camera = None;
+    drop(e);
+    present.set(on);
+    if !on && document().fullscreen_element().is_some() {
+        document().exit_fullscreen();
+    }
+}
+
+/// The embed's "open in the full playground" link: the same fragment without the embed keys.
+fn full_playground_link(hash: &str) -> String {
+    let kept: Vec<&str> = hash
+        .trim_start_matches('#')
+        .split('&')
+        .filter(|p| !p.is_empty() && !matches!(p.split('=').next(), Some("embed" | "autoplay")))
+        .collect();
+    let base = window().location().href().unwrap_or_default();
+    format!("{}#{}", base.split('#').next().unwrap_or_default(), kept.join("&"))
 }

@@ -1,9 +1,10 @@
-//! The running simulation and the presentation state around it (play/pause, speed, camera,
-//! commands waiting for their answer, metric history). Shared by the run loop and the controls.
+//! The running session and the presentation state around it (play/pause, speed, camera,
+//! metric history). Shared by the run loop and the controls.
 
-use crate::kubectl::Pending;
+use crate::scenario::action::Do;
+use crate::scenario::session::Session;
 use crate::scenario::Scenario;
-use crate::sim::Simulation;
+use crate::sim::time::SimTime;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -24,18 +25,27 @@ pub struct Sample {
 }
 
 pub struct Engine {
-    pub scenario: Scenario,
-    pub sim: Simulation,
+    pub session: Session,
+    /// What Reset goes back to: the scenario as opened (a restored autosave without its actions).
+    pub fresh: Scenario,
+    /// The side panel covers the canvas' right part (not when embedded or presenting).
+    pub side_panel: bool,
     pub playing: bool,
     /// Simulated seconds per wall second.
     pub speed: f64,
     /// Where the simulation clock should be, in µs; the loop catches up in bounded slices.
     pub target_us: f64,
-    pub pending: Vec<Pending>,
+    /// Catching up to a moment (a link's `&t=`, a lesson's previous step) as fast as frames
+    /// allow; `playing` is set to the second value on arrival.
+    pub seek: Option<(SimTime, bool)>,
     pub camera: Option<Camera>,
     /// Fixed once per cluster and view, so nothing moves when objects come and go.
     pub layout: Option<crate::ui::canvas::layout::Layout>,
     pub mode: crate::ui::canvas::layout::ViewMode,
+    /// A lesson step's focus: the camera zooms to this component on the next frame.
+    pub focus: Option<u32>,
+    /// Components a lesson step points at, drawn with a ring.
+    pub highlight: Vec<u32>,
     pub history: Vec<Sample>,
     last_sample: (f64, u64),
     /// Wall-clock ms of the last animation frame.
@@ -52,17 +62,19 @@ const SAMPLE_EVERY_S: f64 = 0.5;
 
 impl Engine {
     pub fn new(scenario: Scenario) -> Result<Self, String> {
-        let sim = scenario.build()?;
         Ok(Engine {
-            scenario,
-            sim,
+            session: Session::new(scenario.clone())?,
+            fresh: scenario,
+            side_panel: true,
             playing: true,
             speed: 1.0,
             target_us: 0.0,
-            pending: Vec::new(),
+            seek: None,
             camera: None,
             layout: None,
             mode: Default::default(),
+            focus: None,
+            highlight: Vec::new(),
             history: Vec::new(),
             last_sample: (0.0, 0),
             last_frame: None,
@@ -70,7 +82,6 @@ impl Engine {
         })
     }
 
-    /// Back to t = 0 with the same scenario.
     /// Switches the picture; layout and camera are recomputed for it.
     pub fn set_mode(&mut self, mode: crate::ui::canvas::layout::ViewMode) {
         self.mode = mode;
@@ -89,19 +100,44 @@ impl Engine {
             .map(|i| i as u32)
     }
 
+    /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
     pub fn reset(&mut self) {
-        if let Ok(sim) = self.scenario.build() {
-            self.sim = sim;
+        // The scenario built once already, so it builds again.
+        if let Ok(s) = Session::new(self.fresh.clone()) {
+            self.session = s;
         }
+        self.restart_clock();
+    }
+
+    /// Rebuilds the session with `scenario` and catches up to `at`, then pauses or plays.
+    pub fn replay(&mut self, scenario: Scenario, at: SimTime, play: bool) -> Result<(), String> {
+        self.session = Session::new(scenario)?;
+        self.restart_clock();
+        self.seek = Some((at, play));
+        Ok(())
+    }
+
+    fn restart_clock(&mut self) {
         self.target_us = 0.0;
-        self.pending.clear();
+        self.seek = None;
         self.history.clear();
         self.last_sample = (0.0, 0);
     }
 
+    /// Goes back to the beginning of lesson step `n`: the session replays up to it.
+    pub fn back_to_step(&mut self, n: usize) -> Result<(), String> {
+        let mut shared = self.session.shared();
+        let Some(i) = shared.actions.iter().position(|a| a.what == Do::Lesson(n)) else {
+            return Ok(());
+        };
+        shared.actions.truncate(i + 1);
+        let at = SimTime(shared.actions[i].at);
+        self.replay(shared, at, self.playing)
+    }
+
     /// Records a chart sample from this frame's view when enough simulated time has passed.
     pub fn sample(&mut self, view: &crate::sim::view::ClusterView) {
-        let t = self.sim.now().as_secs_f64();
+        let t = self.session.sim.now().as_secs_f64();
         if t - self.last_sample.0 < SAMPLE_EVERY_S && !self.history.is_empty() {
             return;
         }

@@ -6,6 +6,7 @@ pub mod canvas;
 pub mod chart;
 pub mod components;
 pub mod engine;
+pub mod markdown;
 pub mod run_loop;
 
 use wasm_bindgen::JsCast;

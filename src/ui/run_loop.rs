@@ -3,9 +3,8 @@
 
 use super::canvas::draw::{draw, Frame};
 use super::canvas::layout::{self, Layout, PodSlots};
-use super::components::console::{ConsoleLine, LineKind};
+use super::components::console::{append, said_lines, ConsoleLine, LineKind};
 use super::engine::{Camera, Shared};
-use crate::kubectl;
 use crate::sim::time::SimTime;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -29,6 +28,7 @@ pub struct UiSignals {
     pub clock: RwSignal<String>,
     pub console: RwSignal<Vec<ConsoleLine>>,
     pub frames: RwSignal<u64>,
+    pub playing: RwSignal<bool>,
 }
 
 pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
@@ -70,40 +70,30 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
     e.last_frame = Some(ts);
-    if e.playing {
+    if let Some((at, play)) = e.seek {
+        // Catching up to a link's moment: as many events as a frame allows.
+        if e.session.advance(at, MAX_EVENTS_PER_FRAME) {
+            e.seek = None;
+            e.playing = play;
+            e.target_us = at.0 as f64;
+            ui.playing.set(play);
+        }
+    } else if e.playing {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
         let target = SimTime(e.target_us as u64);
-        let reached = e.sim.run_until_bounded(target, MAX_EVENTS_PER_FRAME);
+        let reached = e.session.advance(target, MAX_EVENTS_PER_FRAME);
         if !reached {
             // Fall behind by at most one simulated second of the chosen speed.
-            e.target_us = e.target_us.min(e.sim.now().0 as f64 + e.speed * 1e6);
+            e.target_us = e.target_us.min(e.session.sim.now().0 as f64 + e.speed * 1e6);
         }
     } else {
-        e.target_us = e.sim.now().0 as f64;
+        e.target_us = e.session.sim.now().0 as f64;
     }
-    let mut answers = Vec::new();
-    let pending = std::mem::take(&mut e.pending);
-    for mut p in pending {
-        match kubectl::poll(&mut e.sim, &mut p) {
-            // `get -w` keeps printing until Ctrl+C.
-            Some(text) if p.is_streaming() => {
-                answers.push(text);
-                e.pending.push(p);
-            }
-            Some(text) => answers.push(text),
-            None => e.pending.push(p),
-        }
+    let said = e.session.take_said();
+    if !said.is_empty() {
+        append(ui.console, said_lines(said));
     }
-    if !answers.is_empty() {
-        ui.console.update(|c| {
-            for a in answers {
-                let kind =
-                    if a.starts_with("Error") || a.starts_with("error") { LineKind::Error } else { LineKind::Output };
-                c.push(ConsoleLine::new(kind, &a));
-            }
-        });
-    }
-    let view = e.sim.view();
+    let view = e.session.sim.view();
     e.sample(&view);
     if e.layout.is_none() {
         e.layout = Some(layout::compute_for(e.mode, &view));
@@ -117,22 +107,34 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let eng = &mut *e;
     let Some(l) = eng.layout.as_ref() else { return };
-    let camera = *eng.camera.get_or_insert_with(|| fit(l, css_w, css_h));
+    let reserve = if eng.side_panel && css_w > 1000.0 { PANEL_WIDTH } else { 0.0 };
+    let mut camera = *eng.camera.get_or_insert_with(|| fit(l, css_w - reserve, css_h));
+    // A lesson step's focus: zoom to that component, keeping the panel's side free.
+    if let Some(Some(r)) = eng.focus.take().and_then(|id| l.boxes.get(id as usize)) {
+        let zoom = ((css_w - reserve) / (r.w * 3.0)).min(css_h / (r.h * 4.0)).clamp(0.5, 2.5);
+        camera = Camera {
+            x: r.x + r.w / 2.0 - (css_w - reserve) / 2.0 / zoom,
+            y: r.y + r.h / 2.0 - css_h / 2.0 / zoom,
+            zoom,
+        };
+        eng.camera = Some(camera);
+    }
     let f = Frame {
         ctx,
         view: &view,
         layout: l,
-        trace: &eng.sim.trace,
-        now: eng.sim.now(),
+        trace: &eng.session.sim.trace,
+        now: eng.session.sim.now(),
         speed: eng.speed,
         camera,
         css_w,
         css_h,
         dpr,
         reduced_motion,
+        highlight: &eng.highlight,
     };
     draw(&f, slots);
-    let clock = format!("t = {}", eng.sim.now());
+    let clock = format!("t = {}", eng.session.sim.now());
     drop(e);
     if ui.clock.get_untracked() != clock {
         ui.clock.set(clock);
@@ -146,9 +148,8 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     ui.frames.update(|n| *n += 1);
 }
 
-/// A camera that shows the whole cluster, leaving room for the console on wide screens.
-pub fn fit(l: &Layout, css_w: f64, css_h: f64) -> Camera {
-    let usable_w = if css_w > 1000.0 { css_w - PANEL_WIDTH } else { css_w };
+/// A camera that shows the whole cluster in the canvas' free width.
+pub fn fit(l: &Layout, usable_w: f64, css_h: f64) -> Camera {
     let usable_h = css_h - 56.0;
     let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(0.2, 3.0) * 0.96;
     Camera {

@@ -33,6 +33,8 @@ pub struct Frame<'a> {
     pub dpr: f64,
     /// prefers-reduced-motion: messages light up their link instead of travelling along it.
     pub reduced_motion: bool,
+    /// Components a lesson step points at.
+    pub highlight: &'a [u32],
 }
 
 pub fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
@@ -108,11 +110,27 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
             super::apiserver::draw_pipeline(f, c.id, r);
         }
     }
+    draw_highlights(f);
     draw_pods(f, slots);
     draw_node_health(f);
     super::scheduling::draw(f);
     draw_pending(f);
     draw_messages(f);
+}
+
+/// A ring around what the lesson points at; it breathes unless motion is reduced.
+fn draw_highlights(f: &Frame) {
+    let pulse = if f.reduced_motion { 0.0 } else { (f.now.as_secs_f64() / f.speed.max(0.01) * 3.0).sin() * 2.0 };
+    for id in f.highlight {
+        if let Some(Some(r)) = f.layout.boxes.get(*id as usize) {
+            let pad = 7.0 + pulse;
+            let ring = Rect { x: r.x - pad, y: r.y - pad, w: r.w + 2.0 * pad, h: r.h + 2.0 * pad };
+            rounded(f.ctx, &ring, 12.0);
+            f.ctx.set_stroke_style_str(palette::HIGHLIGHT);
+            f.ctx.set_line_width(3.0);
+            f.ctx.stroke();
+        }
+    }
 }
 
 fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {

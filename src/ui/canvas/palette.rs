@@ -36,6 +36,8 @@ pub fn message(k: MsgKind) -> &'static str {
 }
 
 pub const POD: &str = "#D55E00";
+/// What a lesson step points at.
+pub const HIGHLIGHT: &str = "#F0E442";
 /// A node the control plane sees NotReady or Unknown.
 pub const NOT_READY: &str = "#a23b2a";
 

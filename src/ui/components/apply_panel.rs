@@ -2,13 +2,10 @@
 //! text area, applied in order through the same code as kubesim's apply; the answers go to
 //! the console. JSON only: a YAML parser would add more than 50 KB to the page.
 
-use super::console::{append, ConsoleLine, LineKind};
-use crate::kubectl::apply;
-use crate::kubectl::Started;
+use super::console::{append, said_lines, ConsoleLine};
+use crate::scenario::action::Do;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
-
-const SOURCE: &str = "manifest.json";
 
 /// Ready-made manifests to start from.
 const EXAMPLES: [(&str, &str); 7] = [
@@ -89,12 +86,9 @@ const EXAMPLES: [(&str, &str); 7] = [
 
 /// Applies `text` as the admin's kubectl would; the answer arrives in the console.
 fn run(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, text: &str) {
-    let mut out = vec![ConsoleLine::new(LineKind::Command, &format!("$ kubectl apply -f {SOURCE}"))];
     let mut e = engine.borrow_mut();
-    match apply::start_json(&mut e.sim, text, SOURCE, Default::default()) {
-        Err(err) | Ok(Started::Done(err)) => out.push(ConsoleLine::new(LineKind::Error, &err)),
-        Ok(Started::Waiting(p)) => e.pending.push(p),
-    }
+    e.session.act(Do::Apply(text.to_string()));
+    let out = said_lines(e.session.take_said());
     drop(e);
     append(console, out);
 }

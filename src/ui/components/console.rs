@@ -1,7 +1,8 @@
 //! The kubectl console: an output log and an input line with history (↑/↓). Commands are
 //! parsed by `crate::kubectl`; a bad one prints kubectl's error and changes nothing.
 
-use crate::kubectl::{self, Started};
+use crate::scenario::action::Do;
+use crate::scenario::session::Said;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -61,34 +62,42 @@ const HELP: &str = "Commands (kubectl):
 
 pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) {
     let line = line.trim();
-    if line.is_empty() {
-        return;
-    }
-    let mut out = vec![ConsoleLine::new(LineKind::Command, &format!("$ {line}"))];
     match line {
-        "clear" => {
-            console.set(vec![]);
-            return;
-        }
-        "help" => out.push(ConsoleLine::new(LineKind::Info, HELP)),
+        "" => {}
+        "clear" => console.set(vec![]),
+        "help" => append(
+            console,
+            vec![ConsoleLine::new(LineKind::Command, "$ help"), ConsoleLine::new(LineKind::Info, HELP)],
+        ),
         _ => {
             let mut e = engine.borrow_mut();
-            match kubectl::start(&mut e.sim, line) {
-                Ok(Started::Waiting(p)) => {
-                    if !e.playing {
-                        out.push(ConsoleLine::new(
-                            LineKind::Info,
-                            "(paused: the request is sent when time runs — press play or step)",
-                        ));
-                    }
-                    e.pending.push(p);
-                }
-                Ok(Started::Done(text)) => out.push(ConsoleLine::new(LineKind::Output, &text)),
-                Err(err) => out.push(ConsoleLine::new(LineKind::Error, &err)),
+            e.session.act(Do::Run(line.to_string()));
+            let mut out = said_lines(e.session.take_said());
+            if !e.playing && e.session.waiting() > 0 {
+                out.push(ConsoleLine::new(
+                    LineKind::Info,
+                    "(paused: the request is sent when time runs — press play or step)",
+                ));
             }
+            drop(e);
+            append(console, out);
         }
     }
-    append(console, out);
+}
+
+/// The session's console lines as the console shows them.
+pub fn said_lines(said: Vec<(Said, String)>) -> Vec<ConsoleLine> {
+    said.into_iter()
+        .map(|(kind, text)| {
+            let kind = match kind {
+                Said::Command => LineKind::Command,
+                Said::Output => LineKind::Output,
+                Said::Error => LineKind::Error,
+                Said::Info => LineKind::Info,
+            };
+            ConsoleLine::new(kind, &text)
+        })
+        .collect()
 }
 
 /// Adds lines to the console, keeping the last `MAX_LINES`.
@@ -117,14 +126,12 @@ pub fn Console(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl Into
         // Ctrl+C ends what is still printing (kubectl get -w), as in a terminal.
         "c" if ev.ctrl_key() && input.get_untracked().is_empty() => {
             let mut e = interrupt_engine.borrow_mut();
-            let streaming: Vec<kubectl::Pending> = e.pending.iter().filter(|p| p.is_streaming()).cloned().collect();
-            if !streaming.is_empty() {
+            if e.session.streaming() {
                 ev.prevent_default();
-                for p in &streaming {
-                    kubectl::interrupt(&mut e.sim, p);
-                }
-                e.pending.retain(|p| !p.is_streaming());
-                append(console, vec![ConsoleLine::new(LineKind::Info, "^C")]);
+                e.session.act(Do::Interrupt);
+                let out = said_lines(e.session.take_said());
+                drop(e);
+                append(console, out);
             }
         }
         "Enter" => {

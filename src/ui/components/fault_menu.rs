@@ -2,6 +2,7 @@
 //! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
 //! power the node off or on; stop kube-apiserver and start it again.
 
+use crate::scenario::action::{Do, Fault};
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::event::ComponentId;
@@ -14,6 +15,8 @@ const CONTROL_PLANE_LABEL: &str = "node-role.kubernetes.io/control-plane";
 
 /// A slow disk: network-attached storage under load.
 const SLOW_FSYNC_US: u64 = 100_000;
+/// The cluster's usual disk (the scenario default).
+const NORMAL_FSYNC_US: u64 = 800;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MenuAt {
@@ -69,8 +72,8 @@ impl Action {
 /// The actions that make sense for this member now.
 fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     let e = engine.borrow();
-    let name = e.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
-    let m = match e.sim.components.get(id as usize) {
+    let name = e.session.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
+    let m = match e.session.sim.components.get(id as usize) {
         Some(Component::Etcd(m)) => m,
         Some(Component::ApiServer(a)) => return (name, vec![if a.up { Action::Stop } else { Action::Start }]),
         Some(Component::Kubelet(k)) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
@@ -92,26 +95,21 @@ fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
     (name, list)
 }
 
-fn run(engine: &Shared, id: ComponentId, a: Action) {
-    let sim = &mut engine.borrow_mut().sim;
-    match a {
-        Action::Stop => {
-            sim.crash(id);
-        }
-        Action::Restart | Action::PowerOn | Action::Start => sim.restart(id),
-        Action::PowerOff => {
-            sim.crash(id);
-        }
-        Action::Isolate => sim.isolate(id),
-        Action::Heal => sim.heal(),
-        Action::SlowDisk => sim.set_fsync(id, SLOW_FSYNC_US),
-        Action::FastDisk => sim.set_fsync(id, 800),
-        Action::TakeLeadership => sim.transfer_leadership(id),
-        Action::Link(to, fault) => {
-            sim.network.fault_next(id, to, fault);
-            sim.note(id, "fault", &format!("next message on this link: {fault:?}"));
-        }
-    }
+/// The recorded fault for a menu action on component `id`.
+fn fault(engine: &Shared, id: ComponentId, a: Action) -> Option<Do> {
+    let e = engine.borrow();
+    let name = |id: ComponentId| e.session.sim.infos.get(id as usize).map(|i| i.name.clone());
+    let fault = match a {
+        Action::Stop | Action::PowerOff => Fault::Crash,
+        Action::Restart | Action::PowerOn | Action::Start => Fault::Restart,
+        Action::Isolate => Fault::Isolate,
+        Action::Heal => Fault::Heal,
+        Action::SlowDisk => Fault::Fsync(SLOW_FSYNC_US),
+        Action::FastDisk => Fault::Fsync(NORMAL_FSYNC_US),
+        Action::TakeLeadership => Fault::TakeLeadership,
+        Action::Link(to, f) => Fault::Link { to: name(to)?, fault: f },
+    };
+    Some(Do::Fault { target: name(id)?, fault })
 }
 
 #[component]
@@ -121,7 +119,7 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     move || {
         let at = menu.get()?;
         let (name, list) = engine.with_value(|e| actions(e, at.id));
-        let names: Vec<String> = engine.with_value(|e| e.borrow().sim.infos.iter().map(|i| i.name.clone()).collect());
+        let names: Vec<String> = engine.with_value(|e| e.borrow().session.sim.infos.iter().map(|i| i.name.clone()).collect());
         if list.is_empty() {
             return None;
         }
@@ -131,7 +129,11 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
                 let id = at.id;
                 view! {
                     <button on:click=move |_| {
-                        engine.with_value(|e| run(e, id, a));
+                        engine.with_value(|e| {
+                            if let Some(d) = fault(e, id, a) {
+                                e.borrow_mut().session.act(d);
+                            }
+                        });
                         menu.set(None);
                     }>{a.label(&names)}</button>
                 }
@@ -152,11 +154,11 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
 pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
     let members: Vec<(ComponentId, String)> = {
         let e = engine.borrow();
-        let etcd = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
-            Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, e.sim.infos[i].name.clone())),
+        let etcd = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+            Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, e.session.sim.infos[i].name.clone())),
             _ => None,
         });
-        let nodes = e.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+        let nodes = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
             Component::Kubelet(k) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
                 Some((i as ComponentId, format!("node {}", k.config.name)))
             }

@@ -4,8 +4,11 @@ pub mod apply_panel;
 pub mod console;
 pub mod fault_menu;
 pub mod legend;
+pub mod lesson_panel;
+pub mod lesson_picker;
 pub mod requests_panel;
 pub mod scheduler_panel;
+pub mod share_panel;
 pub mod toolbar;
 
 /// What the side panel shows above the console.
@@ -15,4 +18,6 @@ pub enum Side {
     Scheduler,
     Apply,
     Requests,
+    Lessons,
+    Share,
 }

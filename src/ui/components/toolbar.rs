@@ -1,4 +1,5 @@
-//! Play/pause, single step, speed, reset, the simulated clock and the scheduler and legend toggles.
+//! Play/pause, single step, speed, reset, the simulated clock, the side panels' toggles and
+//! presenter mode; and the small play bar of an embedded playground.
 
 use super::fault_menu::{FaultPicker, MenuAt};
 use super::Side;
@@ -31,8 +32,10 @@ pub fn toggle_play(engine: &Shared, playing: RwSignal<bool>) {
 pub fn step(engine: &Shared, playing: RwSignal<bool>) {
     let mut e = engine.borrow_mut();
     e.playing = false;
-    e.sim.step();
-    e.target_us = e.sim.now().0 as f64;
+    if let Some(t) = e.session.sim.next_event_time() {
+        e.session.advance(t, 1);
+    }
+    e.target_us = e.session.sim.now().0 as f64;
     drop(e);
     playing.set(false);
 }
@@ -45,8 +48,11 @@ pub fn Toolbar(
     legend: RwSignal<bool>,
     side: RwSignal<super::Side>,
     menu: RwSignal<Option<MenuAt>>,
+    present: RwSignal<bool>,
+    has_lesson: bool,
 ) -> impl IntoView {
     let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
+    let e7 = StoredValue::new_local(engine.clone());
     let initial_mode = engine.borrow().mode;
     let e4 = engine;
     let on_speed = move |ev: leptos::ev::Event| {
@@ -66,7 +72,8 @@ pub fn Toolbar(
                     {SPEEDS.iter().map(|(v, label)| view! { <option value=v.to_string() selected=*v == 1.0>{*label}</option> }).collect_view()}
                 </select>
             </label>
-            <button data-testid="reset" title="Back to t = 0" on:click=move |_| {
+            <button data-testid="reset" title="Back to t = 0, without your commands and faults" on:click=move |_| {
+                crate::ui::app::forget_saved();
                 e4.borrow_mut().reset();
             }>"↺ Reset"</button>
             <select data-testid="view" aria-label="View" title="What the canvas shows" on:change=move |ev| {
@@ -82,6 +89,8 @@ pub fn Toolbar(
                 (Side::Scheduler, "sched-toggle", "scheduler-toggle", "The scheduling queue and each attempt's Filter and Score results", "Scheduler"),
                 (Side::Requests, "req-toggle", "requests-toggle", "kube-apiserver's last requests: who, what, the code, and the time in each stage", "Requests"),
                 (Side::Apply, "apply-toggle", "apply-toggle", "Apply manifests (JSON) as kubectl apply -f does", "Apply…"),
+                (Side::Lessons, "lessons-toggle", "lessons-toggle", "Narrated lessons, one per topic", "Lessons"),
+                (Side::Share, "share-toggle", "share-toggle", "A link that replays this session, and the code to embed it", "Share"),
             ]
                 .into_iter()
                 .map(|(panel, class, testid, title, label)| view! {
@@ -90,6 +99,26 @@ pub fn Toolbar(
                 })
                 .collect_view()}
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
+            <Show when=move || has_lesson>
+                <button data-testid="present" title="Presenter mode: large narration, ←/→ or a clicker for the steps, F for fullscreen, Esc to leave"
+                    aria-pressed=move || present.get().to_string()
+                    on:click=move |_| e7.with_value(|e| crate::ui::app::set_present(e, present, !present.get_untracked()))>"Present"</button>
+            </Show>
         </header>
+    }
+}
+
+/// An embedded playground's only controls: play/pause, the clock, and the way out to the
+/// full page.
+#[component]
+pub fn EmbedBar(engine: Shared, playing: RwSignal<bool>, clock: RwSignal<String>, full_link: String) -> impl IntoView {
+    view! {
+        <footer class="embed-bar" data-testid="embed-bar">
+            <button data-testid="play" title="Play / pause (space)" on:click=move |_| toggle_play(&engine, playing)>
+                {move || if playing.get() { "❚❚" } else { "▶" }}
+            </button>
+            <span class="clock" data-testid="clock">{move || clock.get()}</span>
+            <a href=full_link target="_blank" rel="noopener" data-testid="open-full">"Open in the full playground ↗"</a>
+        </footer>
     }
 }

@@ -1,0 +1,106 @@
+//! The narration card of a lesson, over the canvas: the step's title and text, whether its
+//! wait condition holds yet, its question, and back / next (also ←/→ in presenter mode and
+//! PageUp/PageDown, which presentation clickers send).
+
+use crate::scenario::action::Do;
+use crate::scenario::lesson::Lesson;
+use crate::ui::engine::Shared;
+use crate::ui::markdown;
+use leptos::prelude::*;
+
+/// Where the lesson stands, refreshed by the page twice a second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LessonAt {
+    pub step: Option<usize>,
+    /// The step's wait condition holds.
+    pub done: bool,
+    /// Replaying towards a moment: the buttons wait.
+    pub busy: bool,
+}
+
+/// Begins step `n` (its actions run and are recorded).
+pub fn next(engine: &Shared, at: LessonAt, steps: usize) {
+    let n = at.step.map_or(0, |s| s + 1);
+    if n < steps && !at.busy {
+        engine.borrow_mut().session.act(Do::Lesson(n));
+    }
+}
+
+/// Goes back to the beginning of the previous step: the session replays up to it.
+pub fn back(engine: &Shared, at: LessonAt) {
+    if let (Some(s), false) = (at.step, at.busy) {
+        let _ = engine.borrow_mut().back_to_step(s.saturating_sub(1));
+    }
+}
+
+#[component]
+pub fn LessonPanel(engine: Shared, lesson: Lesson, at: RwSignal<LessonAt>) -> impl IntoView {
+    let engine = StoredValue::new_local(engine);
+    let steps = lesson.steps.len();
+    let lesson = StoredValue::new(lesson);
+    let answered = RwSignal::new(None::<(usize, usize)>);
+    let body = move || {
+        let a = at.get();
+        let n = a.step.unwrap_or(0);
+        lesson.with_value(|l| {
+            let step = l.steps.get(n)?.clone();
+            let waiting = step.until.clone().filter(|_| !a.done);
+            let question = step.question.clone().map(|q| {
+                let picked = answered.get().filter(|(s, _)| *s == n).map(|(_, i)| i);
+                let buttons = q
+                    .answers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| {
+                        let class = match picked {
+                            Some(p) if i == q.correct && p == i => "answer right",
+                            Some(p) if p == i => "answer wrong",
+                            _ => "answer",
+                        };
+                        view! { <button class=class on:click=move |_| answered.set(Some((n, i)))>{text.clone()}</button> }
+                    })
+                    .collect_view();
+                let why = picked.map(|p| {
+                    let verdict = if p == q.correct { "Right. " } else { "Not quite. " };
+                    view! { <p class="why">{verdict}{q.why.clone()}</p> }
+                });
+                view! { <div class="question"><p class="ask">{q.ask.clone()}</p>{buttons}{why}</div> }
+            });
+            Some(view! {
+                <h2>{format!("{}. {}", n + 1, step.title)}</h2>
+                <div class="narration">{markdown::render(&step.text)}</div>
+                {question}
+                {waiting.map(|w| view! { <p class="waiting" data-testid="lesson-waiting">"Waiting until: "<code>{w}</code>" …"</p> })}
+            })
+        })
+    };
+    view! {
+        <section class="lesson" data-testid="lesson" aria-live="polite">
+            <header>
+                <span class="lesson-title">{lesson.with_value(|l| l.title.clone())}</span>
+                <span class="lesson-count" data-testid="lesson-count">
+                    {move || format!("step {} of {steps}", at.get().step.map_or(0, |s| s + 1))}
+                </span>
+            </header>
+            {move || {
+                if at.get().step.is_none() {
+                    let summary = lesson.with_value(|l| l.summary.clone());
+                    view! { <p class="narration">{summary}</p> }.into_any()
+                } else {
+                    body().into_any()
+                }
+            }}
+            <footer>
+                <button data-testid="lesson-back" title="Previous step (← or PageUp in presenter mode)"
+                    disabled=move || { let a = at.get(); a.busy || a.step.is_none_or(|s| s == 0) }
+                    on:click=move |_| engine.with_value(|e| back(e, at.get_untracked()))>"◀ Back"</button>
+                <button data-testid="lesson-next" title="Next step (→ or PageDown in presenter mode)"
+                    class=move || if at.get().done { "next ready" } else { "next" }
+                    disabled=move || { let a = at.get(); a.busy || a.step.is_some_and(|s| s + 1 >= steps) }
+                    on:click=move |_| engine.with_value(|e| next(e, at.get_untracked(), steps))>
+                    {move || if at.get().step.is_none() { "Start ▶" } else { "Next ▶" }}
+                </button>
+            </footer>
+        </section>
+    }
+}
