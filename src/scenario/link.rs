@@ -133,15 +133,20 @@ pub fn decode(value: &str) -> Result<Scenario, String> {
             damaged(format!("not deflate data: {e}"))
         }
     })?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&json).map_err(|e| damaged(format!("not a scenario: {e}")))?;
-    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    // The version first, so that a newer link is told apart from a damaged one. Everything
+    // goes through `from_slice`, the one JSON deserializer the page already has.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        #[serde(default)]
+        version: u64,
+    }
+    let version = serde_json::from_slice::<Version>(&json).map_err(|e| damaged(format!("not a scenario: {e}")))?.version;
     if version > u64::from(CURRENT_VERSION) {
         return Err(format!(
             "This link was made by a newer Kube Playground (scenario version {version}; this page reads version {CURRENT_VERSION}). Reload to get the latest page."
         ));
     }
-    let s: Scenario = serde_json::from_value(value).map_err(|e| damaged(format!("not a scenario: {e}")))?;
+    let s: Scenario = serde_json::from_slice(&json).map_err(|e| damaged(format!("not a scenario: {e}")))?;
     match &s.preset {
         Some(name) => Ok(Scenario { actions: s.actions, ..presets::get(name)? }),
         None => Ok(s),

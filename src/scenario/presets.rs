@@ -17,7 +17,7 @@ pub fn get(name: &str) -> Result<Scenario, String> {
                 let names: Vec<&str> = std::iter::once("default").chain(LESSONS.iter().map(|(n, _)| *n)).collect();
                 format!("unknown preset \"{name}\" (one of: {})", names.join(", "))
             })?;
-            serde_json::from_str(json).map_err(|e| format!("preset \"{name}\" is broken: {e}"))?
+            serde_json::from_slice(json.as_bytes()).map_err(|e| format!("preset \"{name}\" is broken: {e}"))?
         }
     };
     s.preset = Some(name.to_string());
