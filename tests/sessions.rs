@@ -70,7 +70,12 @@ fn every_lesson_reaches_its_end() {
             assert!(s.act(Do::Lesson(n)), "{name}: step {n}");
             let limit = s.sim.now().plus(600 * SECONDS);
             while !s.step_done() {
-                assert!(s.sim.now() < limit, "{title}: step {} never finished: {:?}", n + 1, s.lesson_step().unwrap().1.until);
+                assert!(
+                    s.sim.now() < limit,
+                    "{title}: step {} never finished: {:?}",
+                    n + 1,
+                    s.lesson_step().unwrap().1.until
+                );
                 let t = s.sim.now().plus(100_000);
                 while !s.advance(t, 100_000) {}
             }

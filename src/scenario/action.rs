@@ -80,7 +80,9 @@ impl Fault {
 fn resolve(sim: &Simulation, name: &str) -> Result<ComponentId, String> {
     let found = match name {
         "etcd-leader" => sim.etcd_leader(),
-        "etcd-stopped" => sim.components.iter().position(|c| matches!(c, Component::Etcd(m) if !m.up)).map(|i| i as ComponentId),
+        "etcd-stopped" => {
+            sim.components.iter().position(|c| matches!(c, Component::Etcd(m) if !m.up)).map(|i| i as ComponentId)
+        }
         _ => sim.component_by_name(name),
     };
     found.ok_or_else(|| format!("fault: no component named \"{name}\""))
@@ -94,7 +96,10 @@ mod tests {
     fn actions_serialise_compactly() {
         let a = Action { at: 1_500_000, step: 42, what: Do::Run("kubectl get pods".into()) };
         assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"at":1500000,"step":42,"do":{"run":"kubectl get pods"}}"#);
-        let f = Do::Fault { target: "etcd-0".into(), fault: Fault::Link { to: "etcd-1".into(), fault: LinkFault::Delay(500_000) } };
+        let f = Do::Fault {
+            target: "etcd-0".into(),
+            fault: Fault::Link { to: "etcd-1".into(), fault: LinkFault::Delay(500_000) },
+        };
         let json = serde_json::to_string(&f).unwrap();
         assert_eq!(json, r#"{"fault":{"target":"etcd-0","fault":{"link":{"to":"etcd-1","fault":{"delay":500000}}}}}"#);
         assert_eq!(serde_json::from_str::<Do>(&json).unwrap(), f);

@@ -73,7 +73,9 @@ pub enum Until {
 impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let bad = || format!("unknown wait condition \"{text}\" (leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)");
+        let bad = || {
+            format!("unknown wait condition \"{text}\" (leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)")
+        };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
             ["no", "leader"] => Until::NoLeader,
@@ -111,7 +113,9 @@ impl Until {
                 placed + waiting == *count
             }
             Until::Node { name, ready } => sim.view().nodes.iter().any(|n| n.name == *name && n.ready == *ready),
-            Until::ApiServer { up } => sim.components.iter().any(|c| matches!(c, Component::ApiServer(a) if a.up == *up)),
+            Until::ApiServer { up } => {
+                sim.components.iter().any(|c| matches!(c, Component::ApiServer(a) if a.up == *up))
+            }
             Until::After(us) => sim.now().0 >= since.0 + us,
         }
     }
@@ -131,8 +135,14 @@ mod tests {
             Until::parse("pods Pending=1"),
             Ok(Until::Pods { prefix: "".into(), status: "Pending".into(), count: 1 })
         );
-        assert_eq!(Until::parse("node worker-1 NotReady"), Ok(Until::Node { name: "worker-1".into(), ready: "False".into() }));
-        assert_eq!(Until::parse("node worker-1 Ready"), Ok(Until::Node { name: "worker-1".into(), ready: "True".into() }));
+        assert_eq!(
+            Until::parse("node worker-1 NotReady"),
+            Ok(Until::Node { name: "worker-1".into(), ready: "False".into() })
+        );
+        assert_eq!(
+            Until::parse("node worker-1 Ready"),
+            Ok(Until::Node { name: "worker-1".into(), ready: "True".into() })
+        );
         assert_eq!(Until::parse("after 1.5s"), Ok(Until::After(1_500_000)));
         assert!(Until::parse("pods web Running").unwrap_err().starts_with("unknown wait condition"));
         assert!(Until::parse("soon").is_err());

@@ -140,7 +140,8 @@ pub fn decode(value: &str) -> Result<Scenario, String> {
         #[serde(default)]
         version: u64,
     }
-    let version = serde_json::from_slice::<Version>(&json).map_err(|e| damaged(format!("not a scenario: {e}")))?.version;
+    let version =
+        serde_json::from_slice::<Version>(&json).map_err(|e| damaged(format!("not a scenario: {e}")))?.version;
     if version > u64::from(CURRENT_VERSION) {
         return Err(format!(
             "This link was made by a newer Kube Playground (scenario version {version}; this page reads version {CURRENT_VERSION}). Reload to get the latest page."

@@ -4,9 +4,7 @@
 use super::Scenario;
 
 /// Lessons in the picker's order: (name, scenario JSON).
-const LESSONS: &[(&str, &str)] = &[
-    ("raft-election", include_str!("lessons/raft-election.json")),
-];
+const LESSONS: &[(&str, &str)] = &[("raft-election", include_str!("lessons/raft-election.json"))];
 
 /// The built-in scenario called `name`.
 pub fn get(name: &str) -> Result<Scenario, String> {

@@ -42,7 +42,16 @@ pub struct Session {
 impl Session {
     pub fn new(scenario: Scenario) -> Result<Session, String> {
         let sim = scenario.build()?;
-        Ok(Session { scenario, sim, pending: vec![], done: vec![], replay: 0, said: vec![], lesson_at: None, refused: 0 })
+        Ok(Session {
+            scenario,
+            sim,
+            pending: vec![],
+            done: vec![],
+            replay: 0,
+            said: vec![],
+            lesson_at: None,
+            refused: 0,
+        })
     }
 
     /// Handles events up to `target` (at most `max_steps` of them), replaying the scenario's

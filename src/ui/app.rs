@@ -18,7 +18,7 @@ use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
 use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
 use super::components::Side;
-use super::engine::{Engine, Shared};
+use super::engine::{Card, Engine, Shared};
 use super::run_loop::{self, UiSignals};
 use crate::scenario::lesson::Step;
 use crate::scenario::link::{self, Opened};
@@ -87,6 +87,14 @@ pub fn App() -> impl IntoView {
     }
     let present = RwSignal::new(show.present);
     engine.side_panel = !show.embed && !show.present;
+    if engine.session.scenario.lesson.is_some() {
+        engine.card = match (show.embed, show.present) {
+            (true, _) => Card::Embedded,
+            (false, true) => Card::Present,
+            (false, false) => Card::Normal,
+        };
+    }
+    let view_mode = RwSignal::new(engine.mode);
     // A link's moment opens paused (look first), an embed waits for a click: unless &autoplay.
     let play = if show.embed || opened.at.is_some() { show.autoplay } else { true };
     engine.playing = play && opened.at.is_none();
@@ -112,6 +120,7 @@ pub fn App() -> impl IntoView {
     let lesson_at = RwSignal::new(LessonAt::default());
     let error = RwSignal::new(link_error.clone());
     let mut greeting = vec![ConsoleLine::new(LineKind::Info, WELCOME)];
+    greeting.extend(link_error.map(|e| ConsoleLine::new(LineKind::Error, &e)));
     if restored {
         greeting.push(ConsoleLine::new(
             LineKind::Info,
@@ -175,9 +184,10 @@ pub fn App() -> impl IntoView {
             if let Some((n, s)) = step.filter(|(n, _)| Some(*n) != shown_step) {
                 shown_step = Some(n);
                 show_step(&mut e, &s, side);
+                view_mode.set(e.mode);
             }
         }
-        if autosave && ticks % SAVE_EVERY_TICKS == 0 && e.seek.is_none() {
+        if autosave && ticks.is_multiple_of(SAVE_EVERY_TICKS) && e.seek.is_none() {
             if let Some(s) = storage() {
                 let _ = s.set_item(SAVE_KEY, &link::share(&e.session.shared(), e.session.sim.now()));
             }
@@ -229,7 +239,7 @@ pub fn App() -> impl IntoView {
     } else {
         view! {
             <Toolbar engine=engine playing=playing clock=ui.clock legend=legend side=side menu=menu present=present
-                has_lesson=lesson.is_some() />
+                has_lesson=lesson.is_some() view_mode=view_mode />
         }
         .into_any()
     };
@@ -338,6 +348,9 @@ fn show_step(e: &mut Engine, step: &Step, side: RwSignal<Side>) {
 pub fn set_present(engine: &Shared, present: RwSignal<bool>, on: bool) {
     let mut e = engine.borrow_mut();
     e.side_panel = !on;
+    if e.card != Card::None {
+        e.card = if on { Card::Present } else { Card::Normal };
+    }
     e.camera = None;
     drop(e);
     present.set(on);

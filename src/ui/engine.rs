@@ -30,6 +30,8 @@ pub struct Engine {
     pub fresh: Scenario,
     /// The side panel covers the canvas' right part (not when embedded or presenting).
     pub side_panel: bool,
+    /// A lesson's narration card covers the canvas' left part.
+    pub card: Card,
     pub playing: bool,
     /// Simulated seconds per wall second.
     pub speed: f64,
@@ -55,6 +57,30 @@ pub struct Engine {
 
 pub type Shared = Rc<RefCell<Engine>>;
 
+/// The lesson card's place on the canvas, as the stylesheet sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Card {
+    None,
+    /// 440 px wide at the lower left (300 px in an embed).
+    Normal,
+    Embedded,
+    /// 36 % of the width in presenter mode.
+    Present,
+}
+
+impl Card {
+    /// CSS pixels the camera leaves free on the left.
+    pub fn reserve(self, css_w: f64) -> f64 {
+        match self {
+            Card::None => 0.0,
+            Card::Normal if css_w > 1000.0 => 464.0,
+            Card::Normal => 0.0,
+            Card::Embedded => 324.0_f64.min(css_w * 0.6 + 12.0),
+            Card::Present => css_w * 0.36 + 24.0,
+        }
+    }
+}
+
 /// Samples kept for the charts.
 const HISTORY: usize = 600;
 /// Simulated seconds between chart samples.
@@ -66,6 +92,7 @@ impl Engine {
             session: Session::new(scenario.clone())?,
             fresh: scenario,
             side_panel: true,
+            card: Card::None,
             playing: true,
             speed: 1.0,
             target_us: 0.0,

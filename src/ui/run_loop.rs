@@ -107,13 +107,20 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let eng = &mut *e;
     let Some(l) = eng.layout.as_ref() else { return };
-    let reserve = if eng.side_panel && css_w > 1000.0 { PANEL_WIDTH } else { 0.0 };
-    let mut camera = *eng.camera.get_or_insert_with(|| fit(l, css_w - reserve, css_h));
-    // A lesson step's focus: zoom to that component, keeping the panel's side free.
+    let right = if eng.side_panel && css_w > 1000.0 { PANEL_WIDTH } else { 0.0 };
+    let left = eng.card.reserve(css_w);
+    let usable_w = (css_w - right - left).max(css_w * 0.3);
+    let fitted = *eng.camera.get_or_insert_with(|| {
+        let mut c = fit(l, usable_w, css_h);
+        c.x -= left / c.zoom;
+        c
+    });
+    let mut camera = fitted;
+    // A lesson step's focus: zoom to that component in the free part of the canvas.
     if let Some(Some(r)) = eng.focus.take().and_then(|id| l.boxes.get(id as usize)) {
-        let zoom = ((css_w - reserve) / (r.w * 3.0)).min(css_h / (r.h * 4.0)).clamp(0.5, 2.5);
+        let zoom = (usable_w / (r.w * 3.0)).min(css_h / (r.h * 4.0)).clamp(0.5, 2.5);
         camera = Camera {
-            x: r.x + r.w / 2.0 - (css_w - reserve) / 2.0 / zoom,
+            x: r.x + r.w / 2.0 - (left + usable_w / 2.0) / zoom,
             y: r.y + r.h / 2.0 - css_h / 2.0 / zoom,
             zoom,
         };

@@ -174,6 +174,9 @@ await test('the link sets the cluster shape; a bad link is reported, not fatal',
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
   const log = (await page.locator('[data-testid=console-log] pre').allTextContents()).join('\n');
   if (!log.includes('invalid link: members=9 (expected a number up to 7)')) throw new Error(log);
+  const overlay = await page.getByTestId('link-error').textContent();
+  if (!overlay.includes('invalid link: members=9')) throw new Error(overlay);
+  await page.getByRole('button', { name: 'Open the empty playground' }).click();
   const nodes = await command(page, 'etcdctl member list');
   if (nodes.split('\n').length !== 3) throw new Error(nodes);
 });
@@ -328,6 +331,123 @@ await test('a validating webhook from the apply examples denies a :latest image'
   await page.screenshot({ path: path.join(artifacts, 'webhook-denied.png') });
   const ok = await command(page, 'kubectl run web --image=nginx:1.27');
   if (!ok.includes('pod/web created')) throw new Error(ok);
+});
+
+async function firstFrame(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+}
+
+await test('a share link opens the same history at the same moment', async (page) => {
+  await open(page);
+  const created = await command(page, 'kubectl create deployment web --image=nginx --replicas=2');
+  if (!created.includes('deployment.apps/web created')) throw new Error(created);
+  await page.waitForTimeout(1500);
+  await page.getByTestId('play').click();
+  await page.getByTestId('share-toggle').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  const embed = await page.getByTestId('embed-code').inputValue();
+  if (!/#s=[\w-]+&t=[\d.]+$/.test(link)) throw new Error(link);
+  if (!embed.startsWith('<iframe src="') || !embed.includes('&embed" width="800" height="500" loading="lazy" title="')) throw new Error(embed);
+  const t = link.split('&t=')[1];
+  const sentClock = await clock(page);
+  if (!sentClock.startsWith(`t = ${(Math.floor(Number(t) * 1000) / 1000).toFixed(3)}`)) throw new Error(`${sentClock} vs t=${t}`);
+  const other = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  await other.goto(link, { waitUntil: 'load' });
+  await firstFrame(other);
+  await other.waitForFunction((c) => document.querySelector('[data-testid=clock]').textContent === c, sentClock, { timeout: 20000 });
+  const log = (await other.locator('[data-testid=console-log] pre').allTextContents()).join('\n');
+  if (!log.includes('deployment.apps/web created')) throw new Error(log);
+  if ((await other.getByTestId('play').textContent()) !== '▶ Play') throw new Error('a link opens paused');
+  await other.getByTestId('play').click();
+  const pods = await command(other, 'kubectl get pods');
+  if ((pods.match(/web-/g) || []).length !== 2) throw new Error(pods);
+  await other.screenshot({ path: path.join(artifacts, 'share-link-opened.png') });
+  await other.close();
+  console.log(`     share link: ${link.length - link.indexOf('#')} characters after #`);
+});
+
+await test('a lesson steps through to its end; presenter mode and clicker keys', async (page) => {
+  await page.goto(origin + '#preset=raft-election&speed=5', { waitUntil: 'load' });
+  await firstFrame(page);
+  const lesson = page.getByTestId('lesson');
+  if (!(await lesson.textContent()).includes('Raft: leader election and log replication')) throw new Error('no lesson card');
+  await page.getByTestId('lesson-next').click();
+  const steps = 6;
+  for (let n = 1; n <= steps; n++) {
+    await page.waitForFunction((n) => document.querySelector('[data-testid=lesson-count]').textContent === `step ${n} of 6`, n);
+    await page.waitForSelector('[data-testid=lesson-waiting]', { state: 'detached', timeout: 30000 });
+    if (n === 2) {
+      await page.getByRole('button', { name: 'So that one member usually times out first and wins before others compete' }).click();
+      if (!(await lesson.textContent()).includes('Right.')) throw new Error('the answer is not judged');
+      await page.screenshot({ path: path.join(artifacts, 'lesson-question.png') });
+    }
+    if (n === 4) {
+      await page.getByTestId('present').click();
+      await page.screenshot({ path: path.join(artifacts, 'lesson-presenter.png') });
+      await page.keyboard.press('PageDown');
+      continue;
+    }
+    if (n < steps) await page.getByTestId('lesson-next').click();
+  }
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson-count]').textContent === 'step 5 of 6', null, { timeout: 20000 });
+  await page.keyboard.press('Escape');
+  await page.screenshot({ path: path.join(artifacts, 'lesson-end.png') });
+});
+
+await test('the lesson picker lists the lessons and opens one', async (page) => {
+  await open(page);
+  await page.getByTestId('lessons-toggle').click();
+  await page.getByTestId('lesson-raft-election').click();
+  await page.waitForSelector('[data-testid=lesson]');
+  if (!page.url().endsWith('#preset=raft-election')) throw new Error(page.url());
+});
+
+await test('the embed example loads both iframes with a play bar', async (page) => {
+  await page.goto(origin + 'public/embed-example.html', { waitUntil: 'load' });
+  for (const id of ['embed-raft', 'embed-cluster']) {
+    const frame = page.frameLocator(`[data-testid=${id}]`);
+    await frame.locator('[data-testid=embed-bar]').waitFor({ timeout: 20000 });
+    if (await frame.locator('.toolbar').count()) throw new Error('embed shows the toolbar');
+    const href = await frame.getByTestId('open-full').getAttribute('href');
+    if (href.includes('embed')) throw new Error(href);
+  }
+  const raft = page.frameLocator('[data-testid=embed-raft]');
+  if ((await raft.getByTestId('clock').textContent()) !== 't = 0.000s') throw new Error('an embed without autoplay waits');
+  await raft.getByTestId('play').click();
+  await page.waitForTimeout(800);
+  if ((await raft.getByTestId('clock').textContent()) === 't = 0.000s') throw new Error('play does not run');
+  await page.screenshot({ path: path.join(artifacts, 'embed-example.png'), fullPage: true });
+});
+
+await test('the session survives a reload; Reset starts clean', async (page) => {
+  await open(page);
+  const created = await command(page, 'kubectl create namespace autosaved');
+  if (!created.includes('namespace/autosaved created')) throw new Error(created);
+  await page.waitForTimeout(2600);
+  await page.reload({ waitUntil: 'load' });
+  await firstFrame(page);
+  await page.waitForFunction(() => document.querySelector('[data-testid=console-log]').textContent.includes('namespace/autosaved created'), null, { timeout: 20000 });
+  await page.getByTestId('reset').click();
+  await page.reload({ waitUntil: 'load' });
+  await firstFrame(page);
+  await page.waitForTimeout(1000);
+  const log = await page.getByTestId('console-log').textContent();
+  if (log.includes('autosaved')) throw new Error('Reset did not start clean');
+});
+
+await test('malformed links show a message over an empty playground', async (page) => {
+  for (const [hash, words] of [['#s=bm90LWRlZmxhdGU', 'This link is damaged'], ['#preset=nope', 'unknown preset "nope"'], ['#s=%3Cscript%3Ealert(1)%3C/script%3E', 'This link is damaged']]) {
+    await page.goto('about:blank');
+    await page.goto(origin + hash, { waitUntil: 'load' });
+    await firstFrame(page);
+    const text = await page.getByTestId('link-error').textContent();
+    if (!text.includes(words)) throw new Error(`${hash}: ${text}`);
+  }
+  await page.screenshot({ path: path.join(artifacts, 'link-error.png') });
+  await page.getByRole('button', { name: 'Open the empty playground' }).click();
+  const members = await command(page, 'etcdctl member list');
+  if (members.split('\n').length !== 3) throw new Error(members);
 });
 
 await browser.close();

@@ -8,9 +8,13 @@ use kube_playground::sim::time::SimTime;
 const DEFAULT_BASE: &str = "https://kube-playground.dev/";
 
 pub fn encode(args: &[String]) -> Result<String, String> {
-    let file = args.iter().find(|a| !a.starts_with("--") && !is_flag_value(args, a)).ok_or("error: a scenario file is required")?;
+    let file = args
+        .iter()
+        .find(|a| !a.starts_with("--") && !is_flag_value(args, a))
+        .ok_or("error: a scenario file is required")?;
     let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read {file}: {e}"))?;
-    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| format!("error: {file} is not a scenario: {e}"))?;
+    let scenario: Scenario =
+        serde_json::from_str(&text).map_err(|e| format!("error: {file} is not a scenario: {e}"))?;
     // The same checks as opening the link would make.
     scenario.build()?;
     let base = super::flag(args, "--base")?.unwrap_or(DEFAULT_BASE);

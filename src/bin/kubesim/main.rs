@@ -48,8 +48,12 @@ fn main() -> ExitCode {
         Some("auth") if args.get(1).map(String::as_str) == Some("can-i") => {
             return answer(auth::can_i(&args[2..]));
         }
-        Some("link") if args.get(1).map(String::as_str) == Some("encode") => link::encode(&args[2..]).map(|l| println!("{l}")),
-        Some("link") if args.get(1).map(String::as_str) == Some("decode") => link::decode(&args[2..]).map(|l| println!("{l}")),
+        Some("link") if args.get(1).map(String::as_str) == Some("encode") => {
+            link::encode(&args[2..]).map(|l| println!("{l}"))
+        }
+        Some("link") if args.get(1).map(String::as_str) == Some("decode") => {
+            link::decode(&args[2..]).map(|l| println!("{l}"))
+        }
         Some("apply") => {
             let files: Vec<&str> =
                 args[1..].windows(2).filter(|w| w[0] == "-f" || w[0] == "--filename").map(|w| w[1].as_str()).collect();

@@ -65,10 +65,9 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
     match line {
         "" => {}
         "clear" => console.set(vec![]),
-        "help" => append(
-            console,
-            vec![ConsoleLine::new(LineKind::Command, "$ help"), ConsoleLine::new(LineKind::Info, HELP)],
-        ),
+        "help" => {
+            append(console, vec![ConsoleLine::new(LineKind::Command, "$ help"), ConsoleLine::new(LineKind::Info, HELP)])
+        }
         _ => {
             let mut e = engine.borrow_mut();
             e.session.act(Do::Run(line.to_string()));

@@ -119,7 +119,8 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     move || {
         let at = menu.get()?;
         let (name, list) = engine.with_value(|e| actions(e, at.id));
-        let names: Vec<String> = engine.with_value(|e| e.borrow().session.sim.infos.iter().map(|i| i.name.clone()).collect());
+        let names: Vec<String> =
+            engine.with_value(|e| e.borrow().session.sim.infos.iter().map(|i| i.name.clone()).collect());
         if list.is_empty() {
             return None;
         }
@@ -155,7 +156,9 @@ pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoV
     let members: Vec<(ComponentId, String)> = {
         let e = engine.borrow();
         let etcd = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
-            Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, e.session.sim.infos[i].name.clone())),
+            Component::Etcd(_) | Component::ApiServer(_) => {
+                Some((i as ComponentId, e.session.sim.infos[i].name.clone()))
+            }
             _ => None,
         });
         let nodes = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {

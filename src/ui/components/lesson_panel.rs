@@ -79,7 +79,10 @@ pub fn LessonPanel(engine: Shared, lesson: Lesson, at: RwSignal<LessonAt>) -> im
             <header>
                 <span class="lesson-title">{lesson.with_value(|l| l.title.clone())}</span>
                 <span class="lesson-count" data-testid="lesson-count">
-                    {move || format!("step {} of {steps}", at.get().step.map_or(0, |s| s + 1))}
+                    {move || match at.get().step {
+                        Some(s) => format!("step {} of {steps}", s + 1),
+                        None => format!("{steps} steps"),
+                    }}
                 </span>
             </header>
             {move || {

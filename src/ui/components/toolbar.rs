@@ -50,10 +50,11 @@ pub fn Toolbar(
     menu: RwSignal<Option<MenuAt>>,
     present: RwSignal<bool>,
     has_lesson: bool,
+    view_mode: RwSignal<ViewMode>,
 ) -> impl IntoView {
+    let initial_speed = engine.borrow().speed;
     let (e1, e2, e3, e5, e6) = (engine.clone(), engine.clone(), engine.clone(), engine.clone(), engine.clone());
     let e7 = StoredValue::new_local(engine.clone());
-    let initial_mode = engine.borrow().mode;
     let e4 = engine;
     let on_speed = move |ev: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&ev).parse::<f64>() {
@@ -69,7 +70,11 @@ pub fn Toolbar(
             <button data-testid="step" title="Step one event (→)" on:click=move |_| step(&e2, playing)>"Step ▸"</button>
             <label class="speed">"Speed "
                 <select data-testid="speed" on:change=on_speed>
-                    {SPEEDS.iter().map(|(v, label)| view! { <option value=v.to_string() selected=*v == 1.0>{*label}</option> }).collect_view()}
+                    {SPEEDS.iter().map(|(v, label)| (*v, label.to_string()))
+                        // A link's own speed (`&speed=3`) gets its option.
+                        .chain(SPEEDS.iter().all(|(v, _)| *v != initial_speed).then(|| (initial_speed, format!("{initial_speed}×"))))
+                        .map(|(v, label)| view! { <option value=v.to_string() selected=v == initial_speed>{label}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <button data-testid="reset" title="Back to t = 0, without your commands and faults" on:click=move |_| {
@@ -79,9 +84,10 @@ pub fn Toolbar(
             <select data-testid="view" aria-label="View" title="What the canvas shows" on:change=move |ev| {
                 let mode = if event_target_value(&ev) == "raft" { ViewMode::Raft } else { ViewMode::Cluster };
                 e6.borrow_mut().set_mode(mode);
+                view_mode.set(mode);
             }>
-                <option value="cluster" selected=move || initial_mode == ViewMode::Cluster>"Cluster view"</option>
-                <option value="raft" selected=move || initial_mode == ViewMode::Raft>"Raft view"</option>
+                <option value="cluster" selected=move || view_mode.get() == ViewMode::Cluster>"Cluster view"</option>
+                <option value="raft" selected=move || view_mode.get() == ViewMode::Raft>"Raft view"</option>
             </select>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
             <FaultPicker engine=e5 menu=menu />
