@@ -216,7 +216,7 @@ pub fn App() -> impl IntoView {
             }
             "ArrowLeft" | "PageUp" if lessons_keys => {
                 ev.prevent_default();
-                lesson_panel::back(&key_engine, lesson_at.get_untracked());
+                lesson_panel::back(&key_engine, lesson_at.get_untracked(), ui.console);
             }
             "ArrowRight" => step(&key_engine, playing),
             "Escape" if present.get_untracked() => set_present(&key_engine, present, false),
@@ -309,7 +309,7 @@ pub fn App() -> impl IntoView {
                     <Console engine=stored.get_value() console=ui.console />
                 </aside>
             </Show>
-            {lesson.map(|l| view! { <LessonPanel engine=lesson_engine lesson=l at=lesson_at /> })}
+            {lesson.map(|l| view! { <LessonPanel engine=lesson_engine lesson=l at=lesson_at console=ui.console /> })}
             <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>
                 <Legend />

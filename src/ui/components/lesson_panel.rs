@@ -2,6 +2,7 @@
 //! wait condition holds yet, its question, and back / next (also ←/→ in presenter mode and
 //! PageUp/PageDown, which presentation clickers send).
 
+use super::console::ConsoleLine;
 use crate::scenario::action::Do;
 use crate::scenario::lesson::Lesson;
 use crate::ui::engine::Shared;
@@ -26,15 +27,23 @@ pub fn next(engine: &Shared, at: LessonAt, steps: usize) {
     }
 }
 
-/// Goes back to the beginning of the previous step: the session replays up to it.
-pub fn back(engine: &Shared, at: LessonAt) {
+/// Goes back to the beginning of the previous step: the session replays up to it, and the
+/// console shows its history once more.
+pub fn back(engine: &Shared, at: LessonAt, console: RwSignal<Vec<ConsoleLine>>) {
     if let (Some(s), false) = (at.step, at.busy) {
-        let _ = engine.borrow_mut().back_to_step(s.saturating_sub(1));
+        if engine.borrow_mut().back_to_step(s.saturating_sub(1)).is_ok() {
+            console.set(vec![]);
+        }
     }
 }
 
 #[component]
-pub fn LessonPanel(engine: Shared, lesson: Lesson, at: RwSignal<LessonAt>) -> impl IntoView {
+pub fn LessonPanel(
+    engine: Shared,
+    lesson: Lesson,
+    at: RwSignal<LessonAt>,
+    console: RwSignal<Vec<ConsoleLine>>,
+) -> impl IntoView {
     let engine = StoredValue::new_local(engine);
     let steps = lesson.steps.len();
     let lesson = StoredValue::new(lesson);
@@ -96,7 +105,7 @@ pub fn LessonPanel(engine: Shared, lesson: Lesson, at: RwSignal<LessonAt>) -> im
             <footer>
                 <button data-testid="lesson-back" title="Previous step (← or PageUp in presenter mode)"
                     disabled=move || { let a = at.get(); a.busy || a.step.is_none_or(|s| s == 0) }
-                    on:click=move |_| engine.with_value(|e| back(e, at.get_untracked()))>"◀ Back"</button>
+                    on:click=move |_| engine.with_value(|e| back(e, at.get_untracked(), console))>"◀ Back"</button>
                 <button data-testid="lesson-next" title="Next step (→ or PageDown in presenter mode)"
                     class=move || if at.get().done { "next ready" } else { "next" }
                     disabled=move || { let a = at.get(); a.busy || a.step.is_some_and(|s| s + 1 >= steps) }
