@@ -140,6 +140,42 @@ fn preemption_picks_victims_then_the_preemptor_lands_on_the_nominated_node() {
 }
 
 #[test]
+fn a_nominated_pod_holds_its_room_and_waits_for_its_terminating_victim() {
+    let objects = vec![node("n1", "2", json!([])), Object::Pod(pod("low", Some("n1"), "2", 0))];
+    let (mut snap, _) = batch::snapshot(&objects);
+    let profile = Profile::default();
+    let mut cycle = Cycle { next_start_node_index: 0 };
+    let mut rng = fork(1, "kube-scheduler");
+    let mut high = pod("high", None, "2", 1000);
+    let Outcome::Unschedulable { nominated: Some(c), .. } =
+        cycle.schedule(&profile, &high, None, &snap, &mut rng, None)
+    else {
+        panic!("expected preemption")
+    };
+    snap.nominate(Arc::new(high.clone()), &c.node);
+    high.status.nominated_node_name = c.node.clone();
+    // The victim is terminating (graceful deletion): no second preemption meanwhile.
+    let mut terminating = pod("low", Some("n1"), "2", 0);
+    terminating.metadata.deletion_timestamp = Some(Default::default());
+    snap.add_pod(Arc::new(terminating), "n1");
+    let Outcome::Unschedulable { nominated: None, diagnosis, .. } =
+        cycle.schedule(&profile, &high, None, &snap, &mut rng, None)
+    else {
+        panic!("expected no new preemption")
+    };
+    assert_eq!(diagnosis.post_filter_msg, "preemption: not eligible due to a terminating pod on the nominated node.");
+    // The victim is gone: a lower-priority pod must not take the nominated pod's room…
+    snap.remove_pod("default/low");
+    let other = pod("other", None, "1", 0);
+    assert!(matches!(cycle.schedule(&profile, &other, None, &snap, &mut rng, None), Outcome::Unschedulable { .. }));
+    // …and the nominated pod lands there.
+    match cycle.schedule(&profile, &high, None, &snap, &mut rng, None) {
+        Outcome::Scheduled { node, .. } => assert_eq!(node, "n1"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn configuration_profiles_and_errors() {
     let cfg = json!({"apiVersion": config::API_VERSION, "kind": "KubeSchedulerConfiguration",
         "percentageOfNodesToScore": 30,

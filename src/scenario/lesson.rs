@@ -14,7 +14,19 @@ pub struct Lesson {
     pub title: String,
     /// One or two sentences for the lesson picker.
     pub summary: String,
+    /// The condition before the first step may begin (default `ready`: the cluster has
+    /// booted, so the first commands find a leader and Ready nodes).
+    #[serde(default = "ready", skip_serializing_if = "is_ready")]
+    pub start_when: String,
     pub steps: Vec<Step>,
+}
+
+fn ready() -> String {
+    "ready".into()
+}
+
+fn is_ready(s: &String) -> bool {
+    s == "ready"
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,13 +80,15 @@ pub enum Until {
     ApiServer { up: bool },
     /// `after 10s`: this long after the step began.
     After(u64),
+    /// `ready`: etcd has a leader, kube-apiserver is up and every node is Ready.
+    Ready,
 }
 
 impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let bad = || {
-            format!("unknown wait condition \"{text}\" (leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)")
+            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)")
         };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
@@ -90,6 +104,7 @@ impl Until {
             ["apiserver", "up"] => Until::ApiServer { up: true },
             ["apiserver", "down"] => Until::ApiServer { up: false },
             ["after", d] => Until::After(parse_duration(d)?),
+            ["ready"] => Until::Ready,
             _ => return Err(bad()),
         })
     }
@@ -106,7 +121,9 @@ impl Until {
                 let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(|p| p.status == *status);
                 let placed = on_nodes.filter(|p| p.name.starts_with(prefix.as_str())).count();
                 let waiting = if status == "Pending" {
-                    view.pending.iter().filter(|p| p.starts_with(prefix.as_str())).count()
+                    // The scheduler's queue names pods `namespace/name`.
+                    let name = |p: &String| p.rsplit('/').next().unwrap_or_default().to_string();
+                    view.pending.iter().filter(|p| name(p).starts_with(prefix.as_str())).count()
                 } else {
                     0
                 };
@@ -117,6 +134,11 @@ impl Until {
                 sim.components.iter().any(|c| matches!(c, Component::ApiServer(a) if a.up == *up))
             }
             Until::After(us) => sim.now().0 >= since.0 + us,
+            Until::Ready => {
+                Until::Leader.met(sim, since)
+                    && Until::ApiServer { up: true }.met(sim, since)
+                    && sim.view().nodes.iter().all(|n| n.ready == "True")
+            }
         }
     }
 }
@@ -152,10 +174,12 @@ mod tests {
     fn conditions_follow_the_cluster() {
         let mut sim = crate::scenario::Scenario::default().build().unwrap();
         assert!(Until::NoLeader.met(&sim, SimTime::ZERO));
+        assert!(!Until::Ready.met(&sim, SimTime::ZERO));
         sim.run_until(SimTime::from_secs(3));
         assert!(Until::Leader.met(&sim, SimTime::ZERO));
         assert!(Until::Node { name: "worker-1".into(), ready: "True".into() }.met(&sim, SimTime::ZERO));
         assert!(Until::ApiServer { up: true }.met(&sim, SimTime::ZERO));
+        assert!(Until::Ready.met(&sim, SimTime::ZERO));
         assert!(!Until::After(5_000_000).met(&sim, SimTime::ZERO));
     }
 }

@@ -4,7 +4,19 @@
 use super::Scenario;
 
 /// Lessons in the picker's order: (name, scenario JSON).
-const LESSONS: &[(&str, &str)] = &[("raft-election", include_str!("lessons/raft-election.json"))];
+const LESSONS: &[(&str, &str)] = &[
+    ("request-journey", include_str!("lessons/request-journey.json")),
+    ("rbac", include_str!("lessons/rbac.json")),
+    ("webhooks", include_str!("lessons/webhooks.json")),
+    ("watch-vs-list", include_str!("lessons/watch-vs-list.json")),
+    ("raft-election", include_str!("lessons/raft-election.json")),
+    ("quorum-loss", include_str!("lessons/quorum-loss.json")),
+    ("encryption-at-rest", include_str!("lessons/encryption-at-rest.json")),
+    ("scheduling-cycle", include_str!("lessons/scheduling-cycle.json")),
+    ("preemption", include_str!("lessons/preemption.json")),
+    ("node-failure", include_str!("lessons/node-failure.json")),
+    ("control-plane-down", include_str!("lessons/control-plane-down.json")),
+];
 
 /// The built-in scenario called `name`.
 pub fn get(name: &str) -> Result<Scenario, String> {

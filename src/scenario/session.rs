@@ -234,6 +234,12 @@ impl Session {
         Some((n, self.scenario.lesson.as_ref()?.steps.get(n)?))
     }
 
+    /// Whether the lesson's first step may begin (its `start_when` holds).
+    pub fn can_start(&self) -> bool {
+        let Some(lesson) = &self.scenario.lesson else { return false };
+        Until::parse(&lesson.start_when).map_or(true, |u| u.met(&self.sim, SimTime::ZERO))
+    }
+
     /// Whether the showing step's wait condition holds (true without one).
     pub fn step_done(&self) -> bool {
         let Some((n, since)) = self.lesson_at else { return true };

@@ -302,12 +302,27 @@ impl ControllerManager {
     }
 
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
-        let gone = match self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
-            Some(inf) => started(ctx, inf, body),
-            None => vec![],
+        // A list replaces the store: what vanished is a deletion and what is new an addition
+        // (DeltaFIFO's Replace), so that expectations see the pods they wait for.
+        let (gone, added) = match self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
+            Some(inf) => {
+                let before: Vec<String> = inf.store.keys().cloned().collect();
+                let gone = started(ctx, inf, body);
+                let added: Vec<Object> = inf
+                    .store
+                    .iter()
+                    .filter(|(k, _)| before.binary_search(k).is_err())
+                    .map(|(_, o)| o.clone())
+                    .collect();
+                (gone, added)
+            }
+            None => (vec![], vec![]),
         };
         for o in gone {
             self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
+        }
+        for o in added {
+            self.on_event(ctx, WatchType::Added, None, &o);
         }
         let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
         for n in nodes {

@@ -140,9 +140,14 @@ impl Cycle {
         diagnosis: &mut Diagnosis,
         mut explain: Option<&mut Explain>,
     ) -> Vec<&'a NodeInfo> {
+        // Pods nominated to a node by preemption hold their room there.
+        let filter = |n: &NodeInfo, explain: Option<&mut Explain>| match snap.with_nominated(n, pod) {
+            Some(with) => run_filters(profile, pod, state, &with, explain),
+            None => run_filters(profile, pod, state, n, explain),
+        };
         if !pod.status.nominated_node_name.is_empty() {
             if let Some(n) = snap.node(&pod.status.nominated_node_name) {
-                if run_filters(profile, pod, state, n, explain.as_deref_mut()).is_success() {
+                if filter(n, explain.as_deref_mut()).is_success() {
                     return vec![n];
                 }
             }
@@ -164,7 +169,7 @@ impl Cycle {
             for i in 0..count {
                 let n = at((start + i) % count);
                 processed += 1;
-                let status = run_filters(profile, pod, state, n, explain.as_deref_mut());
+                let status = filter(n, explain.as_deref_mut());
                 if status.is_success() {
                     feasible.push(n);
                     if feasible.len() >= want {

@@ -351,9 +351,48 @@ pub struct Snapshot {
     /// (upstream's havePodsWithAffinity lists): when zero, InterPodAffinity need not scan.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// Pods that preemption nominated to a node and that are not placed yet, by node
+    /// (upstream's nominator): they hold their room against pods of no higher priority.
+    nominated: BTreeMap<String, Vec<Arc<Pod>>>,
 }
 
 impl Snapshot {
+    /// Records that `pod` waits for room on `node` (status.nominatedNodeName).
+    pub fn nominate(&mut self, pod: Arc<Pod>, node: &str) {
+        let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
+        self.unnominate(&key);
+        self.nominated.entry(node.to_string()).or_default().push(pod);
+    }
+
+    /// The pod was placed or is gone: its nomination ends.
+    pub fn unnominate(&mut self, key: &str) {
+        let mine = |p: &Arc<Pod>| cache_key(&p.metadata.namespace, &p.metadata.name) == key;
+        self.nominated.retain(|_, pods| {
+            pods.retain(|p| !mine(p));
+            !pods.is_empty()
+        });
+    }
+
+    /// `node` as a pod of `pod`'s priority must see it: with the pods nominated there that
+    /// matter as much or more (RunFilterPluginsWithNominatedPods). None when there are none.
+    pub fn with_nominated(&self, node: &NodeInfo, pod: &Pod) -> Option<NodeInfo> {
+        let nominated = self.nominated.get(node.name())?;
+        let mine = priority(pod);
+        let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
+        let others: Vec<&Arc<Pod>> = nominated
+            .iter()
+            .filter(|p| priority(p) >= mine && cache_key(&p.metadata.namespace, &p.metadata.name) != key)
+            .collect();
+        if others.is_empty() {
+            return None;
+        }
+        let mut with = node.clone();
+        for p in others {
+            with.add_pod(p.clone());
+        }
+        Some(with)
+    }
+
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {
         self.index.get(name).map(|&i| &self.nodes[i])
     }
@@ -422,6 +461,7 @@ impl Snapshot {
     pub fn add_pod(&mut self, pod: Arc<Pod>, node: &str) -> bool {
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
         self.remove_pod(&key);
+        self.unnominate(&key);
         let Some(&i) = self.index.get(node) else { return false };
         self.pods_with_affinity += has_affinity(&pod) as usize;
         self.pods_with_required_anti_affinity += has_required_anti_affinity(&pod) as usize;

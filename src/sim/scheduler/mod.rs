@@ -140,11 +140,14 @@ impl Scheduler {
             Timer::PermitTimeout { pod } => self.permit_timeout(ctx, &pod),
             Timer::QueueFlush => {
                 self.flush_at = None;
+                // Backoffs that expired go to activeQ now, or kick would find it empty.
+                self.queue.flush_backoff(ctx.now);
                 let moved = self.queue.flush_unschedulable(ctx.now);
                 if moved > 0 {
                     ctx.phase("queue", format!("{moved} pod(s) unschedulable for 5m back to activeQ"));
                 }
                 self.kick(ctx);
+                self.arm_flush(ctx);
             }
             _ => {}
         }
@@ -218,6 +221,7 @@ impl Scheduler {
                 if deleted || p.is_terminal() {
                     let was_placed = self.cache.node_of(&key).is_some();
                     self.cache.remove_pod(&key);
+                    self.cache.unnominate(&key);
                     self.queue.delete(&key);
                     self.waiting.remove(&key);
                     if was_placed {
@@ -362,6 +366,7 @@ impl Scheduler {
                 self.arm_flush(ctx);
                 let nominated_node = nominated.as_ref().map(|c| c.node.clone());
                 if let Some(c) = nominated {
+                    self.cache.nominate(Arc::new(pod.clone()), &c.node);
                     self.preempt(ctx, &key, &c);
                 }
                 self.record(ctx, &key, recorder::WARNING, "FailedScheduling", message.clone());

@@ -152,7 +152,7 @@ impl SchedulingQueue {
         keys.len()
     }
 
-    fn flush_backoff(&mut self, now: SimTime) {
+    pub fn flush_backoff(&mut self, now: SimTime) {
         let ready: Vec<String> = self
             .pods
             .iter()

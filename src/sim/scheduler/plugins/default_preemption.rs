@@ -110,6 +110,15 @@ pub fn post_filter(
     if pod.spec.preemption_policy.as_deref() == Some("Never") {
         return (None, "preemption: not eligible due to preemptionPolicy=Never.".into(), vec![]);
     }
+    // PodEligibleToPreemptOthers: a victim of an earlier preemption is still terminating on
+    // the nominated node — wait for it rather than evict more.
+    let mine = priority(pod);
+    let terminating = snap
+        .node(&pod.status.nominated_node_name)
+        .is_some_and(|n| n.pods.iter().any(|p| p.metadata.deletion_timestamp.is_some() && priority(p) < mine));
+    if terminating {
+        return (None, "preemption: not eligible due to a terminating pod on the nominated node.".into(), vec![]);
+    }
     let mut statuses: Vec<(String, Status)> = Vec::new();
     let mut potential = Vec::new();
     for (name, status) in &diagnosis.node_status {
