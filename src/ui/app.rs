@@ -177,7 +177,12 @@ pub fn App() -> impl IntoView {
         }
         if e.session.scenario.lesson.is_some() {
             let step = e.session.lesson_step().map(|(n, s)| (n, s.clone()));
-            let at = LessonAt { step: step.as_ref().map(|s| s.0), done: e.session.step_done(), busy: e.seek.is_some() };
+            let at = LessonAt {
+                step: step.as_ref().map(|s| s.0),
+                done: e.session.step_done(),
+                busy: e.seek.is_some(),
+                can_start: step.is_none() && e.session.can_start(),
+            };
             if at != lesson_at.get_untracked() {
                 lesson_at.set(at);
             }

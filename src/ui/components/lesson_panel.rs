@@ -17,12 +17,14 @@ pub struct LessonAt {
     pub done: bool,
     /// Replaying towards a moment: the buttons wait.
     pub busy: bool,
+    /// The cluster has booted far enough for the first step.
+    pub can_start: bool,
 }
 
 /// Begins step `n` (its actions run and are recorded).
 pub fn next(engine: &Shared, at: LessonAt, steps: usize) {
     let n = at.step.map_or(0, |s| s + 1);
-    if n < steps && !at.busy {
+    if n < steps && !at.busy && (at.step.is_some() || at.can_start) {
         engine.borrow_mut().session.act(Do::Lesson(n));
     }
 }
@@ -108,9 +110,16 @@ pub fn LessonPanel(
                     on:click=move |_| engine.with_value(|e| back(e, at.get_untracked(), console))>"◀ Back"</button>
                 <button data-testid="lesson-next" title="Next step (→ or PageDown in presenter mode)"
                     class=move || if at.get().done { "next ready" } else { "next" }
-                    disabled=move || { let a = at.get(); a.busy || a.step.is_some_and(|s| s + 1 >= steps) }
+                    disabled=move || {
+                        let a = at.get();
+                        a.busy || a.step.map_or(!a.can_start, |s| s + 1 >= steps)
+                    }
                     on:click=move |_| engine.with_value(|e| next(e, at.get_untracked(), steps))>
-                    {move || if at.get().step.is_none() { "Start ▶" } else { "Next ▶" }}
+                    {move || match at.get() {
+                        LessonAt { step: None, can_start: false, .. } => "Starting the cluster…",
+                        LessonAt { step: None, .. } => "Start ▶",
+                        _ => "Next ▶",
+                    }}
                 </button>
             </footer>
         </section>
