@@ -395,6 +395,27 @@ await test('a lesson steps through to its end; presenter mode and clicker keys',
   await page.screenshot({ path: path.join(artifacts, 'lesson-end.png') });
 });
 
+await test('every lesson in the picker steps through to its end at 100×', async (page) => {
+  await open(page);
+  await page.getByTestId('lessons-toggle').click();
+  const names = await page.locator('[data-testid=lesson-picker] a').evaluateAll((as) => as.map((a) => a.dataset.testid.replace('lesson-', '')));
+  if (names.length < 10) throw new Error(`only ${names.length} lessons`);
+  for (const name of names) {
+    await page.goto('about:blank');
+    await page.goto(`${origin}#preset=${name}&speed=100`, { waitUntil: 'load' });
+    await firstFrame(page);
+    const count = await page.getByTestId('lesson-count').textContent();
+    const steps = Number(count.split(' ')[0]);
+    for (let n = 1; n <= steps; n++) {
+      await page.getByTestId('lesson-next').click({ timeout: 30000 });
+      await page.waitForFunction((n) => document.querySelector('[data-testid=lesson-count]').textContent.startsWith(`step ${n} of`), n, { timeout: 10000 });
+      await page.waitForSelector('[data-testid=lesson-waiting]', { state: 'detached', timeout: 60000 })
+        .catch(() => { throw new Error(`${name}: step ${n} never finished`); });
+    }
+    await page.screenshot({ path: path.join(artifacts, `lesson-${name}.png`) });
+  }
+});
+
 await test('the lesson picker lists the lessons and opens one', async (page) => {
   await open(page);
   await page.getByTestId('lessons-toggle').click();

@@ -11,7 +11,7 @@ pub mod webhook_server;
 pub mod worker;
 
 use super::api::meta::Time;
-use super::api::request::{ApiRequest, Credential, FieldSelector, Verb, WatchType};
+use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::*;
 use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
@@ -59,6 +59,8 @@ enum Tag {
     Register,
     Watch,
     Lease,
+    /// syncNodeStatus' GET of its own Node (served from the apiserver's cache).
+    NodeStatus,
     Other,
 }
 
@@ -132,6 +134,10 @@ impl Kubelet {
                 req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
+                // syncNodeStatus (every nodeStatusUpdateFrequency, 10 s): read the Node and
+                // post Ready again if the control plane marked it otherwise meanwhile.
+                let get = ApiRequest::new(Verb::Get, ResourceInfo::of("nodes"), "", &self.config.name);
+                self.client.send(ctx, 0, get, Tag::NodeStatus);
                 if self.images_changed {
                     self.report_images(ctx);
                 }
@@ -169,6 +175,13 @@ impl Kubelet {
                     }
                 }
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut [&mut self.pods], req_id, &s),
+                (Some(Tag::NodeStatus), Ok(ApiBody::Object(o))) => {
+                    let ready = o.as_node().and_then(|n| n.condition("Ready")).is_some_and(|c| c.status == "True");
+                    if !ready {
+                        ctx.phase("node status", "Ready posted again (the control plane had marked it otherwise)");
+                        self.post_ready(ctx);
+                    }
+                }
                 _ => {}
             },
             Payload::WatchClosed { watch_id } => {
@@ -225,12 +238,17 @@ impl Kubelet {
         ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
         if self.life > 0 {
             // Back after a power-off: the lease was renewed above; post Ready again.
-            let ready = self.node_object(ctx).status.conditions;
-            let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &self.config.name)
-                .with_subresource("status");
-            req.patch = Some(serde_json::json!({ "status": { "conditions": ready } }));
-            self.client.send(ctx, 0, req, Tag::Other);
+            self.post_ready(ctx);
         }
+    }
+
+    /// Patches the Node's status with the kubelet's Ready condition.
+    fn post_ready(&mut self, ctx: &mut Ctx) {
+        let ready = self.node_object(ctx).status.conditions;
+        let mut req =
+            ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &self.config.name).with_subresource("status");
+        req.patch = Some(serde_json::json!({ "status": { "conditions": ready } }));
+        self.client.send(ctx, 0, req, Tag::Other);
     }
 
     /// Powers the node off: the kubelet stops renewing its lease and reporting, and every
