@@ -101,3 +101,23 @@ fn drain_cordons_and_evicts_then_the_pods_run_elsewhere() {
     let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
     assert!(nodes.contains("Ready,SchedulingDisabled"), "{nodes}");
 }
+
+#[test]
+fn nodes_marked_unknown_during_an_etcd_outage_post_ready_again_after_it() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(5));
+    // Two of three etcd members down: no lease renewal commits, so the node lifecycle
+    // controller's grace period runs out — once writes work again it marks every node Unknown.
+    let members: Vec<u32> =
+        sim.infos.iter().enumerate().filter(|(_, i)| i.role == Role::Etcd).map(|(i, _)| i as u32).collect();
+    sim.crash(members[0]);
+    sim.crash(members[1]);
+    sim.run_until(SimTime::from_secs(120));
+    sim.restart(members[0]);
+    sim.restart(members[1]);
+    sim.run_until(SimTime::from_secs(200));
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert_eq!(nodes.lines().filter(|l| l.contains(" Ready ")).count(), 4, "{nodes}");
+    let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(events.contains("NodeNotReady"), "the outage was long enough to mark them:\n{events}");
+}
