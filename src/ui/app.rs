@@ -91,7 +91,7 @@ pub fn App() -> impl IntoView {
         engine.card = match (show.embed, show.present) {
             (true, _) => Card::Embedded,
             (false, true) => Card::Present,
-            (false, false) => Card::Normal,
+            (false, false) => Card::None,
         };
     }
     let view_mode = RwSignal::new(engine.mode);
@@ -235,10 +235,18 @@ pub fn App() -> impl IntoView {
     });
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (pan_up, pan_leave) = (engine.clone(), engine.clone());
-    let (menu_engine, hit_engine, lesson_engine) = (engine.clone(), engine.clone(), engine.clone());
+    let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
     // Panels that come and go find the engine in the (thread-local) arena.
     let stored = StoredValue::new_local(engine.clone());
     let full_link = full_playground_link(&hash);
+    // The narration: in the side panel on the full page, over the canvas when embedded or
+    // presenting (the stylesheet places it). Both follow the same state.
+    let lesson_data = StoredValue::new(lesson.clone());
+    let card = move || {
+        lesson_data
+            .get_value()
+            .map(|l| view! { <LessonPanel engine=stored.get_value() lesson=l at=lesson_at console=ui.console /> })
+    };
     let top = if show.embed {
         view! { <EmbedBar engine=engine playing=playing clock=ui.clock full_link=full_link /> }.into_any()
     } else {
@@ -292,6 +300,7 @@ pub fn App() -> impl IntoView {
             ></canvas>
             <Show when=move || !show.embed && !present.get()>
                 <aside class="panel">
+                    {card}
                     <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
                         <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
                         <canvas class="chart" node_ref=chart_ref></canvas>
@@ -314,7 +323,9 @@ pub fn App() -> impl IntoView {
                     <Console engine=stored.get_value() console=ui.console />
                 </aside>
             </Show>
-            {lesson.map(|l| view! { <LessonPanel engine=lesson_engine lesson=l at=lesson_at console=ui.console /> })}
+            <Show when=move || show.embed || present.get()>
+                {card}
+            </Show>
             <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>
                 <Legend />
@@ -353,8 +364,8 @@ fn show_step(e: &mut Engine, step: &Step, side: RwSignal<Side>) {
 pub fn set_present(engine: &Shared, present: RwSignal<bool>, on: bool) {
     let mut e = engine.borrow_mut();
     e.side_panel = !on;
-    if e.card != Card::None {
-        e.card = if on { Card::Present } else { Card::Normal };
+    if e.session.scenario.lesson.is_some() {
+        e.card = if on { Card::Present } else { Card::None };
     }
     e.camera = None;
     drop(e);

@@ -30,7 +30,7 @@ pub struct Engine {
     pub fresh: Scenario,
     /// The side panel covers the canvas' right part (not when embedded or presenting).
     pub side_panel: bool,
-    /// A lesson's narration card covers the canvas' left part.
+    /// A lesson's narration card covers the canvas' left part (embedded or presenting).
     pub card: Card,
     pub playing: bool,
     /// Simulated seconds per wall second.
@@ -57,12 +57,12 @@ pub struct Engine {
 
 pub type Shared = Rc<RefCell<Engine>>;
 
-/// The lesson card's place on the canvas, as the stylesheet sets it.
+/// The lesson card's place over the canvas, as the stylesheet sets it. (On the full page it
+/// sits in the side panel instead.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Card {
     None,
-    /// 440 px wide at the lower left (300 px in an embed).
-    Normal,
+    /// 300 px wide at the lower left of an embed.
     Embedded,
     /// 36 % of the width in presenter mode.
     Present,
@@ -73,8 +73,6 @@ impl Card {
     pub fn reserve(self, css_w: f64) -> f64 {
         match self {
             Card::None => 0.0,
-            Card::Normal if css_w > 1000.0 => 464.0,
-            Card::Normal => 0.0,
             Card::Embedded => 324.0_f64.min(css_w * 0.6 + 12.0),
             Card::Present => css_w * 0.36 + 24.0,
         }
