@@ -1,6 +1,6 @@
 //! The kubesim command line as tools and graders use it: `kubesim auth can-i` prints yes or
 //! no and exits 0 or 1 like `kubectl auth can-i`; `kubesim apply -f` prints kubectl's lines
-//! and exits non-zero when a document fails.
+//! and exits non-zero when a document fails; `kubesim link` encodes and decodes share links.
 
 use std::process::Command;
 
@@ -53,4 +53,16 @@ fn apply_prints_kubectls_lines_and_fails_on_a_refused_document() {
     let (out, ok) = kubesim(&["apply", "-f", &fixture("rbac.yaml"), "--as", "alice"]);
     assert!(!ok);
     assert!(out.starts_with("Error from server (Forbidden): roles.rbac.authorization.k8s.io \"pod-reader\" is forbidden: User \"alice\" cannot get resource \"roles\""), "{out}");
+}
+
+#[test]
+fn link_encode_and_decode_round_trip_a_scenario_file() {
+    let (url, ok) = kubesim(&["link", "encode", &fixture("scenario.json"), "--t", "10", "--base", "http://x/"]);
+    assert!(ok && url.starts_with("http://x/#s=") && url.ends_with("&t=10"), "{url}");
+    let (json, ok) = kubesim(&["link", "decode", &url]);
+    assert!(ok, "{json}");
+    assert!(json.contains("\"seed\": 11") && json.contains("\"etcd_members\": 5"), "{json}");
+    assert!(json.contains("kubectl create deployment web") && json.ends_with("# opens at t = 10.000s"), "{json}");
+    let (_, ok) = kubesim(&["link", "decode", "http://x/#s=broken"]);
+    assert!(!ok);
 }

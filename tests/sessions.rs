@@ -102,7 +102,12 @@ fn every_lesson_reaches_its_end() {
                 println!("{line}");
             }
         }
-        println!("{name}: {steps} steps, done at t = {}", s.sim.now());
+        let link = link::share(&s.shared(), s.sim.now());
+        println!(
+            "{name}: {steps} steps, done at t = {}; share link at the end: {} characters",
+            s.sim.now(),
+            link.len()
+        );
     }
 }
 
