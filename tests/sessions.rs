@@ -129,3 +129,55 @@ fn frozen_links_keep_opening() {
         assert_eq!(refused, 0, "{url}: {:?}", s.take_said());
     }
 }
+
+/// A random action with text from a wide alphabet (quotes, unicode, markup).
+fn random_action(rng: &mut kube_playground::sim::rng::SimRng) -> Do {
+    use kube_playground::sim::rng::Draw;
+    const ALPHABET: &[&str] = &["a", "Z", "0", " ", "\"", "\\", "<script>", "é", "☸", "&t=", "#s=", "\n", "{}", "%"];
+    let mut text = String::new();
+    for _ in 0..rng.below(40) {
+        text.push_str(ALPHABET[rng.below(ALPHABET.len() as u64) as usize]);
+    }
+    match rng.below(5) {
+        0 => Do::Run(text),
+        1 => Do::Apply(text),
+        2 => Do::Interrupt,
+        3 => Do::Lesson(rng.below(20) as usize),
+        _ => Do::Fault { target: text, fault: Fault::Fsync(rng.below(1_000_000)) },
+    }
+}
+
+#[test]
+fn links_round_trip_any_scenario_and_never_panic_on_garbage() {
+    use kube_playground::scenario::action::Action;
+    use kube_playground::sim::rng::{fork, Draw};
+    let mut rng = fork(2026, "link-property");
+    for case in 0..300 {
+        let mut s = Scenario { seed: rng.below(u64::MAX), ..Scenario::default() };
+        s.cluster.etcd_members = 1 + 2 * rng.below(4) as usize;
+        s.cluster.informer_list_period_s = rng.below(3) * 5;
+        let (mut at, mut step) = (0, 0);
+        for _ in 0..rng.below(12) {
+            at += rng.below(5_000_000);
+            step += rng.below(10_000);
+            s.actions.push(Action { at, step, what: random_action(&mut rng) });
+        }
+        let t = SimTime(rng.below(86_400_000_000));
+        let opened = link::open(&link::share(&s, t)).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        assert_eq!(opened.scenario, s, "case {case}");
+        assert_eq!(opened.at, Some(t), "case {case}");
+    }
+    // Garbage in any position is an error in words, never a panic.
+    let good = link::share(&Scenario::default(), SimTime(1));
+    for case in 0..300 {
+        let mut bytes = good.clone().into_bytes();
+        for _ in 0..1 + rng.below(4) {
+            let i = rng.below(bytes.len() as u64) as usize;
+            bytes[i] = b"AZaz09-_=&%#."[rng.below(13) as usize];
+        }
+        let mangled = String::from_utf8(bytes).unwrap();
+        if let Err(e) = link::open(&mangled) {
+            assert!(!e.is_empty(), "case {case}");
+        }
+    }
+}
