@@ -3,6 +3,7 @@
 //! the lesson moves on.
 
 use super::action::Do;
+use crate::sim::api::resource::ResourceInfo;
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::time::{parse_duration, SimTime};
@@ -72,7 +73,7 @@ pub enum Until {
     /// `no leader`.
     NoLeader,
     /// `pods [PREFIX] STATUS=N`: N pods whose name starts with PREFIX show STATUS as kubectl
-    /// prints it (Running, Pending, ContainerCreating, Terminating…).
+    /// prints it (Running, Pending, ContainerCreating, Terminating…; `*` for any).
     Pods { prefix: String, status: String, count: usize },
     /// `node NAME Ready|NotReady|Unknown`: the Ready condition the control plane sees.
     Node { name: String, ready: String },
@@ -82,13 +83,16 @@ pub enum Until {
     After(u64),
     /// `ready`: etcd has a leader, kube-apiserver is up and every node is Ready.
     Ready,
+    /// `gone RESOURCE [NAMESPACE/]NAME`: the object is not in kube-apiserver's cache
+    /// (`gone namespaces team-a`, `gone pods default/web`).
+    Gone { key: String },
 }
 
 impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let bad = || {
-            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, after DURATION)")
+            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, gone RESOURCE [NS/]NAME, after DURATION)")
         };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
@@ -105,6 +109,11 @@ impl Until {
             ["apiserver", "down"] => Until::ApiServer { up: false },
             ["after", d] => Until::After(parse_duration(d)?),
             ["ready"] => Until::Ready,
+            ["gone", resource, name] => {
+                let r = ResourceInfo::lookup(resource).ok_or_else(bad)?;
+                let (ns, name) = name.split_once('/').unwrap_or(("", name));
+                Until::Gone { key: format!("{}{name}", r.list_prefix(ns)) }
+            }
             _ => return Err(bad()),
         })
     }
@@ -118,9 +127,10 @@ impl Until {
             }
             Until::Pods { prefix, status, count } => {
                 let view = sim.view();
-                let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(|p| p.status == *status);
+                let any = status == "*";
+                let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(|p| any || p.status == *status);
                 let placed = on_nodes.filter(|p| p.name.starts_with(prefix.as_str())).count();
-                let waiting = if status == "Pending" {
+                let waiting = if any || status == "Pending" {
                     // The scheduler's queue names pods `namespace/name`.
                     let name = |p: &String| p.rsplit('/').next().unwrap_or_default().to_string();
                     view.pending.iter().filter(|p| name(p).starts_with(prefix.as_str())).count()
@@ -134,6 +144,7 @@ impl Until {
                 sim.components.iter().any(|c| matches!(c, Component::ApiServer(a) if a.up == *up))
             }
             Until::After(us) => sim.now().0 >= since.0 + us,
+            Until::Gone { key } => sim.apiserver().is_some_and(|a| a.cached_at(key).is_none()),
             Until::Ready => {
                 Until::Leader.met(sim, since)
                     && Until::ApiServer { up: true }.met(sim, since)
@@ -168,6 +179,8 @@ mod tests {
         assert_eq!(Until::parse("after 1.5s"), Ok(Until::After(1_500_000)));
         assert!(Until::parse("pods web Running").unwrap_err().starts_with("unknown wait condition"));
         assert!(Until::parse("soon").is_err());
+        assert_eq!(Until::parse("gone ns team-a"), Ok(Until::Gone { key: "/registry/namespaces/team-a".into() }));
+        assert_eq!(Until::parse("gone pods default/web"), Ok(Until::Gone { key: "/registry/pods/default/web".into() }));
     }
 
     #[test]
@@ -181,5 +194,7 @@ mod tests {
         assert!(Until::ApiServer { up: true }.met(&sim, SimTime::ZERO));
         assert!(Until::Ready.met(&sim, SimTime::ZERO));
         assert!(!Until::After(5_000_000).met(&sim, SimTime::ZERO));
+        assert!(!Until::parse("gone namespaces default").unwrap().met(&sim, SimTime::ZERO));
+        assert!(Until::parse("gone namespaces nowhere").unwrap().met(&sim, SimTime::ZERO));
     }
 }

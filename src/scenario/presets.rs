@@ -8,6 +8,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("request-journey", include_str!("lessons/request-journey.json")),
     ("rbac", include_str!("lessons/rbac.json")),
     ("webhooks", include_str!("lessons/webhooks.json")),
+    ("crds", include_str!("lessons/crds.json")),
     ("watch-vs-list", include_str!("lessons/watch-vs-list.json")),
     ("raft-election", include_str!("lessons/raft-election.json")),
     ("quorum-loss", include_str!("lessons/quorum-loss.json")),
@@ -15,6 +16,9 @@ const LESSONS: &[(&str, &str)] = &[
     ("scheduling-cycle", include_str!("lessons/scheduling-cycle.json")),
     ("preemption", include_str!("lessons/preemption.json")),
     ("node-failure", include_str!("lessons/node-failure.json")),
+    ("namespaces-gc", include_str!("lessons/namespaces-gc.json")),
+    ("pod-lifecycle", include_str!("lessons/pod-lifecycle.json")),
+    ("services", include_str!("lessons/services.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
 ];
 

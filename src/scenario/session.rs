@@ -37,6 +37,9 @@ pub struct Session {
     lesson_at: Option<(usize, SimTime)>,
     /// Replayed actions that were refused (a link from a build that understood them).
     pub refused: usize,
+    /// A lesson step's actions still to run: one at a time, each once the previous command
+    /// has its answer, as a script would type them.
+    queued: std::collections::VecDeque<Do>,
 }
 
 impl Session {
@@ -51,6 +54,7 @@ impl Session {
             said: vec![],
             lesson_at: None,
             refused: 0,
+            queued: Default::default(),
         })
     }
 
@@ -158,9 +162,8 @@ impl Session {
                     return false;
                 };
                 self.lesson_at = Some((*n, self.sim.now()));
-                for d in step.actions.iter().filter(|d| !matches!(d, Do::Lesson(_))) {
-                    self.perform(d);
-                }
+                self.queued = step.actions.into_iter().filter(|d| !matches!(d, Do::Lesson(_))).collect();
+                self.run_queued();
                 true
             }
         }
@@ -170,6 +173,14 @@ impl Session {
         match started {
             Started::Done(text) => self.answer(text),
             Started::Waiting(p) => self.pending.push(p),
+        }
+    }
+
+    /// Runs the queued step actions while no command is waiting for its answer.
+    fn run_queued(&mut self) {
+        while self.pending.iter().all(|p| p.is_streaming()) {
+            let Some(d) = self.queued.pop_front() else { break };
+            self.perform(&d);
         }
     }
 
@@ -190,6 +201,9 @@ impl Session {
             }
         }
         self.pending = still;
+        if !self.queued.is_empty() {
+            self.run_queued();
+        }
     }
 
     fn answer(&mut self, text: String) {

@@ -181,6 +181,11 @@ pub struct ApiServer {
 const BOOKMARK_US: u64 = 60 * super::time::SECONDS;
 
 impl ApiServer {
+    /// An object in the watch cache by its etcd key (for the lessons' wait conditions).
+    pub fn cached_at(&self, key: &str) -> Option<&Object> {
+        self.cache.get(key)
+    }
+
     pub fn new(etcd: Vec<ComponentId>, mut rng: SimRng) -> Self {
         let sa_key = (0..32).map(|_| rng.below(256) as u8).collect();
         ApiServer {
