@@ -15,13 +15,14 @@ BINARYEN_VERSION := 132
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 PORT ?= 8080
 
-.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench
+.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench thumbnails
 
 help:
 	@echo "make serve   build the page and serve it at http://127.0.0.1:$(PORT)"
 	@echo "make test    install missing tools, then run every test layer"
 	@echo "make dist    build dist/ for any static host"
 	@echo "make bench   print native simulation figures"
+	@echo "make thumbnails  render the lesson picker's images (after adding a lesson)"
 
 # ---------------------------------------------------------------- tools
 
@@ -70,3 +71,7 @@ bundle-size:
 
 bench:
 	cargo run --release --bin kubesim -- bench --minutes 10
+
+# The lesson picker's images, committed under public/lessons/.
+thumbnails: dist tools-test
+	node tests/e2e/thumbnails.mjs

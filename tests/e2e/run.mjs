@@ -1,37 +1,15 @@
 // End-to-end tests: the release build in dist/, served on localhost by this script, driven by
 // Playwright (playwright-core) in the machine's Chromium. Screenshots go to
 // tests/e2e/artifacts/ for a person to look at.
-import { chromium } from 'playwright-core';
-import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import { serve, launch, root, stepThroughLesson } from './serve.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = path.join(root, 'dist');
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
-
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
-
-// Serve dist/ under a sub-path, as GitHub Pages would, to prove relative URLs work.
-const BASE = '/kube-playground/';
-const server = http.createServer((req, res) => {
-  const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (!url.startsWith(BASE)) { res.writeHead(404); res.end(); return; }
-  let file = path.join(dist, url.slice(BASE.length) || 'index.html');
-  if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, 'index.html');
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}${BASE}`;
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const server = await serve();
+const origin = server.origin;
+const browser = await launch();
 
 const results = [];
 async function test(name, fn) {
@@ -402,23 +380,21 @@ await test('every lesson in the picker steps through to its end at 100×', async
   if (names.length < 10) throw new Error(`only ${names.length} lessons`);
   for (const name of names) {
     await page.goto('about:blank');
-    await page.goto(`${origin}#preset=${name}&speed=100`, { waitUntil: 'load' });
-    await firstFrame(page);
-    const count = await page.getByTestId('lesson-count').textContent();
-    const steps = Number(count.split(' ')[0]);
-    for (let n = 1; n <= steps; n++) {
-      await page.getByTestId('lesson-next').click({ timeout: 30000 });
-      await page.waitForFunction((n) => document.querySelector('[data-testid=lesson-count]').textContent.startsWith(`step ${n} of`), n, { timeout: 10000 });
-      await page.waitForSelector('[data-testid=lesson-waiting]', { state: 'detached', timeout: 60000 })
-        .catch(() => { throw new Error(`${name}: step ${n} never finished`); });
-    }
+    await stepThroughLesson(page, origin, name);
     await page.screenshot({ path: path.join(artifacts, `lesson-${name}.png`) });
   }
 });
 
-await test('the lesson picker lists the lessons and opens one', async (page) => {
+await test('the lesson picker lists the lessons with thumbnails and opens one', async (page) => {
   await open(page);
   await page.getByTestId('lessons-toggle').click();
+  const images = page.locator('[data-testid=lesson-picker] img');
+  for (let i = 0; i < await images.count(); i++) {
+    await images.nth(i).scrollIntoViewIfNeeded();
+    await page.waitForFunction((el) => el.complete, await images.nth(i).elementHandle());
+    const ok = await images.nth(i).evaluate((el) => el.naturalWidth > 0);
+    if (!ok) throw new Error(`${await images.nth(i).getAttribute('src')} is missing: run make thumbnails`);
+  }
   await page.getByTestId('lesson-raft-election').click();
   await page.waitForSelector('[data-testid=lesson]');
   if (!page.url().endsWith('#preset=raft-election')) throw new Error(page.url());

@@ -1,4 +1,5 @@
-//! The built-in lessons, one card each; picking one opens it (`#preset=NAME`).
+//! The built-in lessons, one card each with a thumbnail of its last moment; picking one
+//! opens it (`#preset=NAME`).
 
 use crate::scenario::presets;
 use leptos::prelude::*;
@@ -17,8 +18,12 @@ pub fn LessonPicker() -> impl IntoView {
                         let _ = loc.set_hash(&format!("preset={name}"));
                         let _ = loc.reload();
                     }>
-                        <strong>{title}</strong>
-                        <span>{summary}</span>
+                        // Rendered by `make thumbnails`: the lesson's last moment.
+                        <img src=format!("public/lessons/{name}.jpg") alt="" width="120" height="84" loading="lazy" />
+                        <div>
+                            <strong>{title}</strong>
+                            <span>{summary}</span>
+                        </div>
                     </a>
                 </li>
             }
