@@ -65,4 +65,9 @@ fn link_encode_and_decode_round_trip_a_scenario_file() {
     assert!(json.contains("kubectl create deployment web") && json.ends_with("# opens at t = 10.000s"), "{json}");
     let (_, ok) = kubesim(&["link", "decode", "http://x/#s=broken"]);
     assert!(!ok);
+    // Initial objects from YAML travel as JSON in the link.
+    let (url, ok) = kubesim(&["link", "encode", &fixture("scenario.json"), "--objects", &fixture("apply.yaml")]);
+    assert!(ok, "{url}");
+    let (json, _) = kubesim(&["link", "decode", &url]);
+    assert!(json.contains("\"objects\": [") && json.contains("\"kind\": \"LimitRange\""), "{json}");
 }

@@ -181,3 +181,30 @@ fn links_round_trip_any_scenario_and_never_panic_on_garbage() {
         }
     }
 }
+
+#[test]
+fn initial_objects_are_applied_once_the_cluster_is_ready_and_replay_exactly() {
+    let mut scenario = Scenario::default();
+    scenario.objects = vec![
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}}),
+    ];
+    let until = SimTime::from_secs(10);
+    let mut sender = Session::new(scenario).unwrap();
+    play(&mut sender, until, 16_667, 50, &[]);
+    let said = console(&mut sender);
+    assert_eq!(said[..2], ["$ kubectl apply -f manifest.json".to_string(), "deployment.apps/web created".to_string()]);
+    let shared = sender.shared();
+    assert!(shared.objects.is_empty() && shared.actions.len() == 1, "{shared:?}");
+    // Before the objects went in, a link carries them; after, the recorded action does.
+    for s in [Scenario { actions: vec![], ..shared.clone() }, shared] {
+        let mut objects_first = Scenario { objects: sender.scenario.objects.clone(), ..s };
+        if !objects_first.actions.is_empty() {
+            objects_first.objects.clear();
+        }
+        let mut r = Session::new(objects_first).unwrap();
+        while !r.advance(until, 100_000) {}
+        assert_eq!(r.sim.trace.hash(), sender.sim.trace.hash());
+    }
+}

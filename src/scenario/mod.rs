@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 pub const CURRENT_VERSION: u32 = 1;
 
-/// Version 1, as JSON: `{"version":1,"seed":7,"cluster":{…},"actions":[…],"lesson":{…}}`.
+/// Version 1, as JSON: `{"version":1,"seed":7,"cluster":{…},"objects":[…],"actions":[…],
+/// "lesson":{…}}`.
 /// Every field but `version` may be left out; `cluster` fields left out take their defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
@@ -33,6 +34,10 @@ pub struct Scenario {
     pub seed: u64,
     #[serde(default, skip_serializing_if = "is_default")]
     pub cluster: ClusterSpec,
+    /// Manifests (a JSON array of objects) the admin applies as soon as the cluster is ready
+    /// — the scenario's initial objects. Applied, they become an action like any other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<serde_json::Value>,
     /// What was done to the cluster, in order, with the moments it was done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Action>,
@@ -55,6 +60,7 @@ impl Default for Scenario {
             preset: None,
             seed: default_seed(),
             cluster: ClusterSpec::default(),
+            objects: vec![],
             actions: vec![],
             lesson: None,
         }

@@ -40,11 +40,18 @@ pub struct Session {
     /// A lesson step's actions still to run: one at a time, each once the previous command
     /// has its answer, as a script would type them.
     queued: std::collections::VecDeque<Do>,
+    /// The scenario's objects wait for the cluster to be ready: the next check, µs (checks
+    /// fall on whole intervals of simulated time, so they are the same however frames run).
+    objects_check: Option<u64>,
 }
+
+/// How often a scenario's waiting objects look whether the cluster is ready.
+const OBJECTS_CHECK_US: u64 = 100_000;
 
 impl Session {
     pub fn new(scenario: Scenario) -> Result<Session, String> {
         let sim = scenario.build()?;
+        let scenario_objects_empty = scenario.objects.is_empty();
         Ok(Session {
             scenario,
             sim,
@@ -55,6 +62,7 @@ impl Session {
             lesson_at: None,
             refused: 0,
             queued: Default::default(),
+            objects_check: (!scenario_objects_empty).then_some(0),
         })
     }
 
@@ -87,6 +95,9 @@ impl Session {
                     if budget == 0 {
                         return false;
                     }
+                    if self.objects_check.is_some_and(|at| t.0 >= at) {
+                        self.apply_objects_when_ready(t);
+                    }
                     budget -= 1;
                     self.sim.step();
                     self.poll();
@@ -96,6 +107,18 @@ impl Session {
                     return true;
                 }
             }
+        }
+    }
+
+    /// Applies the scenario's objects once the cluster is ready (checked before the first
+    /// event of each interval).
+    fn apply_objects_when_ready(&mut self, next_event: SimTime) {
+        if Until::Ready.met(&self.sim, SimTime::ZERO) {
+            self.objects_check = None;
+            let text = serde_json::Value::Array(self.scenario.objects.clone()).to_string();
+            self.act(Do::Apply(text));
+        } else {
+            self.objects_check = Some((next_event.0 / OBJECTS_CHECK_US + 1) * OBJECTS_CHECK_US);
         }
     }
 
@@ -239,6 +262,10 @@ impl Session {
     pub fn shared(&self) -> Scenario {
         let mut s = self.scenario.clone();
         s.actions = self.done.iter().chain(&self.scenario.actions[self.replay..]).cloned().collect();
+        if self.objects_check.is_none() {
+            // Applied: the recorded action carries them now.
+            s.objects.clear();
+        }
         s
     }
 

@@ -1,5 +1,5 @@
-//! `kubesim link encode FILE.json` and `kubesim link decode URL`: share links for tools and
-//! tests, through the page's own codec.
+//! `kubesim link encode FILE.json [--objects APP.yaml]` and `kubesim link decode URL`: share
+//! links for tools and tests, through the page's own codec.
 
 use kube_playground::scenario::{link, Scenario};
 use kube_playground::sim::time::SimTime;
@@ -13,8 +13,12 @@ pub fn encode(args: &[String]) -> Result<String, String> {
         .find(|a| !a.starts_with("--") && !is_flag_value(args, a))
         .ok_or("error: a scenario file is required")?;
     let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read {file}: {e}"))?;
-    let scenario: Scenario =
+    let mut scenario: Scenario =
         serde_json::from_str(&text).map_err(|e| format!("error: {file} is not a scenario: {e}"))?;
+    // Initial objects as Kubernetes YAML (the page itself reads JSON only).
+    if let Some(path) = super::flag(args, "--objects")? {
+        scenario.objects.extend(super::manifest::documents(&super::manifest::read(path)?)?);
+    }
     // The same checks as opening the link would make.
     scenario.build()?;
     let base = super::flag(args, "--base")?.unwrap_or(DEFAULT_BASE);
@@ -29,7 +33,7 @@ pub fn encode(args: &[String]) -> Result<String, String> {
 }
 
 fn is_flag_value(args: &[String], a: &String) -> bool {
-    args.windows(2).any(|w| w[1] == *a && (w[0] == "--base" || w[0] == "--t"))
+    args.windows(2).any(|w| w[1] == *a && matches!(w[0].as_str(), "--base" | "--t" | "--objects"))
 }
 
 pub fn decode(args: &[String]) -> Result<String, String> {

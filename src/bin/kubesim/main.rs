@@ -6,7 +6,7 @@
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
 //! kubesim apply -f FILE [-f FILE]… [--as USER] [--as-group G]…
-//! kubesim link encode SCENARIO.json [--t SECONDS] [--base URL] · kubesim link decode URL
+//! kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL] · kubesim link decode URL
 
 mod apply;
 mod auth;
@@ -29,7 +29,7 @@ const USAGE: &str = "usage:
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
   kubesim apply -f FILE [-f FILE]... [--as USER] [--as-group G]...
-  kubesim link encode SCENARIO.json [--t SECONDS] [--base URL]
+  kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL]
   kubesim link decode URL
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
