@@ -184,12 +184,10 @@ fn links_round_trip_any_scenario_and_never_panic_on_garbage() {
 
 #[test]
 fn initial_objects_are_applied_once_the_cluster_is_ready_and_replay_exactly() {
-    let mut scenario = Scenario::default();
-    scenario.objects = vec![
-        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+    let deployment = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}}),
-    ];
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}});
+    let scenario = Scenario { objects: vec![deployment], ..Scenario::default() };
     let until = SimTime::from_secs(10);
     let mut sender = Session::new(scenario).unwrap();
     play(&mut sender, until, 16_667, 50, &[]);
