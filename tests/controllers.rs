@@ -199,3 +199,66 @@ fn rollout_status_history_and_undo() {
         "error: unable to find specified revision 7 in history"
     );
 }
+
+fn apply_json(sim: &mut kube_playground::sim::Simulation, doc: serde_json::Value) -> String {
+    let started =
+        kube_playground::kubectl::apply::start_json(sim, &doc.to_string(), "manifest.json", Default::default())
+            .unwrap();
+    kubectl::wait(sim, started, TIMEOUT)
+}
+
+fn daemonset(image: &str) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                 "template": {"metadata": {"labels": {"app": "agent"}},
+                              "spec": {"containers": [{"name": "agent", "image": image}]}}}})
+}
+
+#[test]
+fn a_daemonset_runs_one_pod_per_eligible_node_and_rolls_one_at_a_time() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    assert_eq!(apply_json(&mut sim, daemonset("fluentd:1.16")), "daemonset.apps/agent created");
+    sim.run_until(SimTime::from_secs(15));
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    let mut nodes: Vec<&str> = pods.lines().skip(1).filter_map(|l| l.split_whitespace().nth(6)).collect();
+    nodes.sort();
+    assert_eq!(nodes, ["worker-1", "worker-2", "worker-3"], "{pods}");
+    assert!(!pods.contains("control-plane"), "the control-plane taint is not tolerated:\n{pods}");
+    let ds = kubectl::run(&mut sim, "kubectl get ds", TIMEOUT);
+    assert_eq!(
+        ds.lines().nth(1).unwrap().split_whitespace().take(6).collect::<Vec<_>>(),
+        ["agent", "3", "3", "3", "3", "3"],
+        "{ds}"
+    );
+    // Cordoning does not move daemon pods (they tolerate unschedulable).
+    kubectl::run(&mut sim, "kubectl cordon worker-2", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    assert_eq!(running_on(&mut sim, "agent-"), 3);
+    // A new template rolls at most one node at a time (maxUnavailable 1).
+    assert_eq!(apply_json(&mut sim, daemonset("fluentd:1.17")), "daemonset.apps/agent configured");
+    let mut min_available = i64::MAX;
+    for step in 1..=150 {
+        sim.run_until(SimTime::from_secs(20).plus(step * 200_000));
+        let ds = kubectl::run(&mut sim, "kubectl get ds", TIMEOUT);
+        let available: i64 = ds.lines().nth(1).and_then(|l| l.split_whitespace().nth(5)?.parse().ok()).unwrap_or(0);
+        min_available = min_available.min(available);
+    }
+    assert_eq!(min_available, 2, "one node at a time");
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 3, "{pods}");
+    let json = kubectl::run(&mut sim, "kubectl get pods -o json", TIMEOUT);
+    assert!(!json.contains("fluentd:1.16") && json.contains("fluentd:1.17"), "every pod on the new template:\n{json}");
+    let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(events.contains("daemonset/agent") && events.contains("Created pod: agent-"), "{events}");
+    // Deleting the DaemonSet garbage-collects its pods.
+    kubectl::run(&mut sim, "kubectl delete daemonset agent", TIMEOUT);
+    sim.run_until(SimTime::from_secs(100));
+    let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
+    assert!(!pods.contains("agent-"), "{pods}");
+}
+
+fn running_on(sim: &mut kube_playground::sim::Simulation, prefix: &str) -> usize {
+    let out = kubectl::run(sim, "kubectl get pods", TIMEOUT);
+    out.lines().filter(|l| l.starts_with(prefix) && l.contains(" Running ")).count()
+}

@@ -78,6 +78,10 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         ),
         "deployments" => (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "replicasets" => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "daemonsets" => (
+            &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
         "namespaces" => (&["NAME", "STATUS", "AGE"], &[]),
         "secrets" => (&["NAME", "TYPE", "DATA", "AGE"], &[]),
         "services" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
@@ -192,6 +196,25 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             ],
             template_columns(&r.spec.template.spec, &r.spec.selector.match_labels),
         ),
+        Object::DaemonSet(ds) => {
+            let st = &ds.status;
+            let node_selector: Vec<String> =
+                ds.spec.template.spec.node_selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let node_selector = if node_selector.is_empty() { "<none>".into() } else { node_selector.join(",") };
+            (
+                vec![
+                    name,
+                    st.desired_number_scheduled.to_string(),
+                    st.current_number_scheduled.to_string(),
+                    st.number_ready.to_string(),
+                    st.updated_number_scheduled.to_string(),
+                    st.number_available.to_string(),
+                    node_selector,
+                    age,
+                ],
+                template_columns(&ds.spec.template.spec, &ds.spec.selector.match_labels),
+            )
+        }
         Object::Namespace(n) => (vec![name, n.status.phase.clone(), age], vec![]),
         Object::Service(s) => {
             let ports: Vec<String> = s

@@ -17,6 +17,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("preemption", include_str!("lessons/preemption.json")),
     ("node-failure", include_str!("lessons/node-failure.json")),
     ("namespaces-gc", include_str!("lessons/namespaces-gc.json")),
+    ("daemonsets", include_str!("lessons/daemonsets.json")),
     ("pod-lifecycle", include_str!("lessons/pod-lifecycle.json")),
     ("services", include_str!("lessons/services.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),

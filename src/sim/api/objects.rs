@@ -23,6 +23,7 @@ pub enum Object {
     Secret(Secret),
     Deployment(Deployment),
     ReplicaSet(ReplicaSet),
+    DaemonSet(DaemonSet),
     Lease(Lease),
     ClusterRole(ClusterRole),
     ClusterRoleBinding(ClusterRoleBinding),
@@ -76,6 +77,7 @@ impl Object {
             "Event" => Object::Event(typed(bytes)?),
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
+            "DaemonSet" => Object::DaemonSet(typed(bytes)?),
             "ServiceAccount" => Object::ServiceAccount(typed(bytes)?),
             "LimitRange" => Object::LimitRange(typed(bytes)?),
             "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
@@ -98,6 +100,7 @@ macro_rules! each_object {
             Object::Secret($o) => $body,
             Object::Deployment($o) => $body,
             Object::ReplicaSet($o) => $body,
+            Object::DaemonSet($o) => $body,
             Object::Lease($o) => $body,
             Object::ClusterRole($o) => $body,
             Object::ClusterRoleBinding($o) => $body,
@@ -142,6 +145,7 @@ impl Object {
             Object::Secret(_) => "Secret",
             Object::Deployment(_) => "Deployment",
             Object::ReplicaSet(_) => "ReplicaSet",
+            Object::DaemonSet(_) => "DaemonSet",
             Object::Lease(_) => "Lease",
             Object::ClusterRole(_) => "ClusterRole",
             Object::ClusterRoleBinding(_) => "ClusterRoleBinding",
@@ -798,6 +802,57 @@ pub struct ReplicaSet {
     pub spec: ReplicaSetSpec,
     #[serde(default)]
     pub status: ReplicaSetStatus,
+}
+
+/// A DaemonSet's update strategy: RollingUpdate (the default: maxUnavailable 1, maxSurge 0)
+/// or OnDelete.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonSetUpdateStrategy {
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update: Option<RollingUpdateDeployment>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonSetSpec {
+    pub selector: LabelSelector,
+    pub template: PodTemplateSpec,
+    #[serde(default)]
+    pub update_strategy: DaemonSetUpdateStrategy,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonSetStatus {
+    #[serde(default)]
+    pub current_number_scheduled: i32,
+    #[serde(default)]
+    pub number_misscheduled: i32,
+    #[serde(default)]
+    pub desired_number_scheduled: i32,
+    #[serde(default)]
+    pub number_ready: i32,
+    #[serde(default)]
+    pub observed_generation: i64,
+    #[serde(default)]
+    pub updated_number_scheduled: i32,
+    #[serde(default)]
+    pub number_available: i32,
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub number_unavailable: i32,
+}
+
+/// One pod on every eligible node (apps/v1 DaemonSet).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonSet {
+    pub metadata: ObjectMeta,
+    pub spec: DaemonSetSpec,
+    #[serde(default)]
+    pub status: DaemonSetStatus,
 }
 
 /// core/v1 ObjectReference: which object an Event is about.

@@ -107,6 +107,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/replicasets",
     },
     ResourceInfo {
+        plural: "daemonsets",
+        singular: "daemonset",
+        short: &["ds"],
+        kind: "DaemonSet",
+        group: "apps",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/daemonsets",
+    },
+    ResourceInfo {
         plural: "jobs",
         singular: "job",
         short: &[],

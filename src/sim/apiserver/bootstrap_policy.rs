@@ -119,9 +119,13 @@ fn cluster_roles() -> Vec<RoleDef> {
                 rule(
                     &["get", "list", "watch", "create", "update", "patch", "delete"],
                     &["apps"],
-                    &["deployments", "replicasets"],
+                    &["deployments", "replicasets", "daemonsets"],
                 ),
-                rule(&["update", "patch"], &["apps"], &["deployments/status", "replicasets/status"]),
+                rule(
+                    &["update", "patch"],
+                    &["apps"],
+                    &["deployments/status", "replicasets/status", "daemonsets/status"],
+                ),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
                 rule(&["update", "patch"], &["batch"], &["jobs/status"]),

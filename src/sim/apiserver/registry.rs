@@ -106,6 +106,19 @@ fn default_object(obj: &mut Object) {
             default_pod_spec(&mut r.spec.template.spec);
             r.status = Default::default();
         }
+        Object::DaemonSet(ds) => {
+            let strategy = &mut ds.spec.update_strategy;
+            if strategy.type_.is_empty() {
+                strategy.type_ = "RollingUpdate".into();
+            }
+            if strategy.type_ == "RollingUpdate" {
+                let ru = strategy.rolling_update.get_or_insert_with(Default::default);
+                ru.max_unavailable.get_or_insert(crate::sim::api::IntOrString::Int(1));
+                ru.max_surge.get_or_insert(crate::sim::api::IntOrString::Int(0));
+            }
+            default_pod_spec(&mut ds.spec.template.spec);
+            ds.status = Default::default();
+        }
         Object::Service(svc) => {
             if svc.spec.type_.is_empty() {
                 svc.spec.type_ = "ClusterIP".into();
@@ -270,6 +283,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::Node(a), Object::Node(b)) => a.status = b.status.clone(),
         (Object::Deployment(a), Object::Deployment(b)) => a.status = b.status.clone(),
         (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
+        (Object::DaemonSet(a), Object::DaemonSet(b)) => a.status = b.status.clone(),
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
@@ -295,6 +309,7 @@ fn blank_status(o: &Object) -> Object {
         Object::Node(n) => n.status = Default::default(),
         Object::Deployment(d) => d.status = Default::default(),
         Object::ReplicaSet(r) => r.status = Default::default(),
+        Object::DaemonSet(ds) => ds.status = Default::default(),
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),

@@ -50,6 +50,16 @@ pub fn validate(obj: &Object) -> Vec<String> {
             validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&r.spec.template.spec, "spec.template.spec", &mut errs);
         }
+        Object::DaemonSet(ds) => {
+            validate_selector(&ds.spec.selector.match_labels, &ds.spec.template.metadata.labels, &mut errs);
+            validate_pod_spec(&ds.spec.template.spec, "spec.template.spec", &mut errs);
+            let policy = ds.spec.template.spec.restart_policy.as_str();
+            if policy != "Always" {
+                errs.push(format!(
+                    "spec.template.spec.restartPolicy: Unsupported value: \"{policy}\": supported values: \"Always\""
+                ));
+            }
+        }
         _ => {}
     }
     errs

@@ -27,14 +27,16 @@ fn reference(inf: &Informer, kind: &str, key: &str) -> Option<ObjectReference> {
 }
 
 /// The event a controller's write would deserve.
-pub fn intent(
-    l: Loop,
-    key: &str,
-    req: &ApiRequest,
-    deployments: &Informer,
-    replicasets: &Informer,
-    jobs: &Informer,
-) -> Option<Intent> {
+/// The informers whose objects the workload controllers' events are about.
+pub struct Owners<'a> {
+    pub deployments: &'a Informer,
+    pub replicasets: &'a Informer,
+    pub jobs: &'a Informer,
+    pub daemonsets: &'a Informer,
+}
+
+pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<Intent> {
+    let Owners { deployments, replicasets, jobs, daemonsets } = owners;
     match (l, req.verb, req.resource.plural) {
         (Loop::Job, Verb::Create, "pods") => Some(Intent {
             component: "job-controller",
@@ -42,6 +44,20 @@ pub fn intent(
             reason: "SuccessfulCreate",
             message: "Created pod: ".into(),
             append_created_name: true,
+        }),
+        (Loop::DaemonSet, Verb::Create, "pods") => Some(Intent {
+            component: "daemonset-controller",
+            on: reference(daemonsets, "DaemonSet", key)?,
+            reason: "SuccessfulCreate",
+            message: "Created pod: ".into(),
+            append_created_name: true,
+        }),
+        (Loop::DaemonSet, Verb::Delete, "pods") => Some(Intent {
+            component: "daemonset-controller",
+            on: reference(daemonsets, "DaemonSet", key)?,
+            reason: "SuccessfulDelete",
+            message: format!("Deleted pod: {}", req.name),
+            append_created_name: false,
         }),
         (Loop::ReplicaSet, Verb::Create, "pods") => Some(Intent {
             component: "replicaset-controller",

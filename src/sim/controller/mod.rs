@@ -4,6 +4,7 @@
 //! garbage-collector, node lifecycle and taint eviction loops.
 
 pub mod clusterroleaggregation;
+pub mod daemonset;
 pub mod deployment;
 pub mod endpointslice;
 pub mod events;
@@ -49,6 +50,7 @@ pub enum Loop {
     ClusterRoleAggregation,
     /// Keys are ResourceQuotas whose usage to recompute.
     ResourceQuota,
+    DaemonSet,
 }
 
 impl Loop {
@@ -65,6 +67,7 @@ impl Loop {
             Loop::ServiceAccount => "serviceaccount",
             Loop::ClusterRoleAggregation => "ClusterRoleAggregator",
             Loop::ResourceQuota => "resource_quota_controller_resource_changes",
+            Loop::DaemonSet => "daemonset",
         }
     }
 
@@ -80,6 +83,7 @@ impl Loop {
             Loop::ServiceAccount => "serviceaccount",
             Loop::ClusterRoleAggregation => "clusterrole-aggregation",
             Loop::ResourceQuota => "resourcequota",
+            Loop::DaemonSet => "daemonset",
         }
     }
 }
@@ -116,6 +120,7 @@ pub struct ControllerManager {
     pub serviceaccounts: Informer,
     pub clusterroles: Informer,
     pub resourcequotas: Informer,
+    pub daemonsets: Informer,
     /// Job pods created but not yet seen on the watch, per Job key.
     job_expectations: VecMap<String, i32>,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
@@ -128,6 +133,8 @@ pub struct ControllerManager {
     /// One event recorder per controller, by its event source name.
     recorders: VecMap<&'static str, Recorder>,
     expectations: replicaset::Expectations,
+    /// DaemonSet pods created or deleted but not yet seen on the watch, per DaemonSet key.
+    ds_expectations: replicaset::Expectations,
     working: bool,
     retries: VecMap<u64, (Loop, String)>,
     next_retry: u64,
@@ -155,6 +162,7 @@ impl ControllerManager {
             serviceaccounts: informer("serviceaccounts"),
             clusterroles: informer("clusterroles"),
             resourcequotas: informer("resourcequotas"),
+            daemonsets: informer("daemonsets"),
             job_expectations: VecMap::new(),
             rounds: VecMap::new(),
             health: VecMap::new(),
@@ -171,11 +179,13 @@ impl ControllerManager {
                 Loop::ServiceAccount,
                 Loop::ClusterRoleAggregation,
                 Loop::ResourceQuota,
+                Loop::DaemonSet,
             ]
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
             .collect(),
             expectations: VecMap::new(),
+            ds_expectations: VecMap::new(),
             working: false,
             retries: VecMap::new(),
             next_retry: 1,
@@ -187,7 +197,7 @@ impl ControllerManager {
             Timer::Start => {
                 ctx.phase(
                     "start",
-                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas",
+                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets",
                 );
                 let (client, informers) = self.parts();
                 for inf in informers {
@@ -278,12 +288,12 @@ impl ControllerManager {
         }
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 12] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 13] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 12]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 13]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -297,6 +307,7 @@ impl ControllerManager {
             &mut self.serviceaccounts,
             &mut self.clusterroles,
             &mut self.resourcequotas,
+            &mut self.daemonsets,
         ];
         (&mut self.client, informers)
     }
@@ -341,6 +352,7 @@ impl ControllerManager {
             .chain(self.namespaces.store.keys().map(|k| (Loop::ServiceAccount, k.clone())))
             .chain(self.aggregated_roles().into_iter().map(|k| (Loop::ClusterRoleAggregation, k)))
             .chain(self.resourcequotas.store.keys().map(|k| (Loop::ResourceQuota, k.clone())))
+            .chain(self.daemonsets.store.keys().map(|k| (Loop::DaemonSet, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -388,7 +400,16 @@ impl ControllerManager {
                 let name = n.metadata.name.clone();
                 self.health.entry(name.clone()).or_insert_with(|| nodelifecycle::Health::new(ctx.now));
                 self.node_changed(ctx, &name);
+                // A new node, or new labels or taints: every DaemonSet looks again.
+                let before = old.as_ref().and_then(|o| o.as_node());
+                if before.is_none_or(|b| b.metadata.labels != n.metadata.labels || b.spec.taints != n.spec.taints) {
+                    let keys: Vec<String> = self.daemonsets.store.keys().cloned().collect();
+                    for k in keys {
+                        self.enqueue(ctx, Loop::DaemonSet, k);
+                    }
+                }
             }
+            Object::DaemonSet(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::DaemonSet, key.clone()),
             Object::Lease(l) if l.metadata.namespace == "kube-node-lease" => {
                 let node = self.nodes.store.get(&l.metadata.name).and_then(|o| o.as_node());
                 if let Some(h) = self.health.get_mut(&l.metadata.name) {
@@ -433,19 +454,25 @@ impl ControllerManager {
                     }
                     self.enqueue(ctx, Loop::Job, job_key);
                 } else if let Some(owner) = p.metadata.controller_ref() {
-                    let rs_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
+                    let owner_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
                     let was_active = old.as_ref().and_then(|o| o.as_pod()).is_some_and(replicaset::is_active);
                     let observed = match type_ {
                         WatchType::Added => true,
                         WatchType::Modified => was_active && !replicaset::is_active(p),
                         WatchType::Deleted => was_active,
                     };
+                    let (l, expectations) = if owner.kind == "DaemonSet" {
+                        (Loop::DaemonSet, &mut self.ds_expectations)
+                    } else {
+                        (Loop::ReplicaSet, &mut self.expectations)
+                    };
                     if observed {
-                        if let Some(n) = self.expectations.get_mut(&rs_key) {
+                        if let Some(n) = expectations.get_mut(&owner_key) {
                             *n -= 1;
                         }
                     }
-                    self.enqueue(ctx, Loop::ReplicaSet, rs_key);
+                    // A daemon pod that became ready or failed changes the DaemonSet's status.
+                    self.enqueue(ctx, l, owner_key);
                 }
             }
             _ => {}
@@ -528,6 +555,9 @@ impl ControllerManager {
             }
             Loop::ServiceAccount => serviceaccount::sync(&key, &self.namespaces, &self.serviceaccounts),
             Loop::ClusterRoleAggregation => clusterroleaggregation::sync(&key, &self.clusterroles),
+            Loop::DaemonSet => {
+                daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations)
+            }
             Loop::ResourceQuota => resourcequota::sync(
                 &key,
                 &self.resourcequotas,
@@ -539,7 +569,13 @@ impl ControllerManager {
             q.work_duration.observe(SYNC_US as f64 / SECONDS as f64);
         }
         for req in syncs {
-            let event = events::intent(l, &key, &req, &self.deployments, &self.replicasets, &self.jobs).map(Box::new);
+            let owners = events::Owners {
+                deployments: &self.deployments,
+                replicasets: &self.replicasets,
+                jobs: &self.jobs,
+                daemonsets: &self.daemonsets,
+            };
+            let event = events::intent(l, &key, &req, &owners).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
         }
         if self.queues.values().any(|q| !q.is_empty()) {

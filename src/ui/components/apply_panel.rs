@@ -8,7 +8,7 @@ use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
 /// Ready-made manifests to start from.
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
     (
         "LimitRange and ResourceQuota",
         r#"[
@@ -73,6 +73,14 @@ const EXAMPLES: [(&str, &str); 7] = [
    "clientConfig": {"service": {"namespace": "default", "name": "deny-latest", "path": "/validate"}},
    "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
    "objectSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["deny-latest"]}]}}]}"#,
+    ),
+    (
+        "A DaemonSet (one pod per node)",
+        r#"{"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "node-agent"},
+ "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
+  "template": {"metadata": {"labels": {"app": "node-agent"}},
+   "spec": {"containers": [{"name": "agent", "image": "fluent/fluent-bit:3.1",
+     "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}]}}}}"#,
     ),
     (
         "A Deployment",

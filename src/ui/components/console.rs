@@ -43,9 +43,9 @@ const HELP: &str = "Commands (kubectl):
   kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P]
   kubectl run NAME --image=IMAGE
   kubectl create namespace NAME
-  kubectl get pods|nodes|deployments|replicasets|namespaces|leases [NAME] [-o wide|name|json] [-n NS|-A]
+  kubectl get pods|nodes|deployments|replicasets|daemonsets|namespaces|leases [NAME] [-o wide|name|json] [-n NS|-A]
   kubectl scale deployment NAME --replicas=N
-  kubectl delete pod|deployment|replicaset|namespace NAME
+  kubectl delete pod|deployment|replicaset|daemonset|namespace NAME
   kubectl cordon|uncordon NODE
   kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
   kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass
