@@ -9,6 +9,7 @@ pub mod curl;
 pub mod describe;
 pub mod etcdctl;
 pub mod identity;
+pub mod inspect;
 pub mod node_shell;
 pub mod parse;
 pub mod printers;

@@ -44,6 +44,7 @@ pub const LOG_TAIL: usize = 14;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PodView {
+    pub namespace: String,
     pub name: String,
     /// What kubectl would show in STATUS.
     pub status: String,
@@ -172,7 +173,11 @@ impl Simulation {
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };
-                            PodView { name: p.metadata.name.clone(), status: status.into() }
+                            PodView {
+                                namespace: p.metadata.namespace.clone(),
+                                name: p.metadata.name.clone(),
+                                status: status.into(),
+                            }
                         })
                         .collect();
                     running_pods += pods.iter().filter(|p| p.status == "Running").count();

@@ -10,6 +10,7 @@ use super::chart;
 use super::components::apply_panel::ApplyPanel;
 use super::components::console::{Console, ConsoleLine, LineKind};
 use super::components::fault_menu::{FaultMenu, MenuAt};
+use super::components::inspect_panel::InspectPanel;
 use super::components::legend::Legend;
 use super::components::lesson_panel::{self, LessonAt, LessonPanel};
 use super::components::lesson_picker::LessonPicker;
@@ -28,7 +29,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const WELCOME: &str = "A Kubernetes cluster is starting in your browser: etcd elects a leader, \
-kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nType help for more, or open Lessons.";
+kubelets register their nodes. Try:\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl get pods -o wide\nClick a pod, node or component to inspect it. Type help for more, or open Lessons.";
 
 /// Where the session is saved between visits.
 const SAVE_KEY: &str = "kube-playground:session";
@@ -118,6 +119,10 @@ pub fn App() -> impl IntoView {
     let requests_html = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
     let lesson_at = RwSignal::new(LessonAt::default());
+    // The inspector: what was clicked, and its text as of the last refresh.
+    let inspected = RwSignal::new(None::<crate::kubectl::inspect::Target>);
+    let inspect_title = RwSignal::new(String::new());
+    let inspect_text = RwSignal::new(String::new());
     let error = RwSignal::new(link_error.clone());
     let mut greeting = vec![ConsoleLine::new(LineKind::Info, WELCOME)];
     greeting.extend(link_error.map(|e| ConsoleLine::new(LineKind::Error, &e)));
@@ -171,6 +176,15 @@ pub fn App() -> impl IntoView {
                 let html = requests_panel::snapshot(&e.session.sim);
                 if html != requests_html.get_untracked() {
                     requests_html.set(html);
+                }
+            }
+            Side::Inspect => {
+                if let Some(target) = inspected.get_untracked() {
+                    let (title, text) = crate::kubectl::inspect::inspect(&e.session.sim, &target);
+                    if text != inspect_text.get_untracked() {
+                        inspect_title.set(title);
+                        inspect_text.set(text);
+                    }
                 }
             }
             _ => {}
@@ -235,7 +249,7 @@ pub fn App() -> impl IntoView {
     });
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
     let (pan_up, pan_leave) = (engine.clone(), engine.clone());
-    let (menu_engine, hit_engine) = (engine.clone(), engine.clone());
+    let (menu_engine, hit_engine, click_engine) = (engine.clone(), engine.clone(), engine.clone());
     // Panels that come and go find the engine in the (thread-local) arena.
     let stored = StoredValue::new_local(engine.clone());
     let full_link = full_playground_link(&hash);
@@ -266,7 +280,27 @@ pub fn App() -> impl IntoView {
                 on:mousedown=move |ev: web_sys::MouseEvent| {
                     if ev.button() == 0 {
                         menu.set(None);
-                        pan_down.borrow_mut().drag = Some((f64::from(ev.client_x()), f64::from(ev.client_y())));
+                        let at = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+                        let mut e = pan_down.borrow_mut();
+                        e.drag = Some(at);
+                        e.press = Some(at);
+                    }
+                }
+                on:click=move |ev: web_sys::MouseEvent| {
+                    // A click, not the end of a pan: inspect what is under the pointer.
+                    let mut e = click_engine.borrow_mut();
+                    let moved = e.press.take().is_some_and(|(x, y)| {
+                        (f64::from(ev.client_x()) - x).abs() + (f64::from(ev.client_y()) - y).abs() > 4.0
+                    });
+                    if moved {
+                        return;
+                    }
+                    if let Some(target) = e.pick(f64::from(ev.offset_x()), f64::from(ev.offset_y())) {
+                        let (title, text) = crate::kubectl::inspect::inspect(&e.session.sim, &target);
+                        inspect_title.set(title);
+                        inspect_text.set(text);
+                        inspected.set(Some(target));
+                        side.set(Side::Inspect);
                     }
                 }
                 on:contextmenu=move |ev: web_sys::MouseEvent| {
@@ -316,6 +350,9 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <Show when=move || side.get() == Side::Lessons>
                         <LessonPicker />
+                    </Show>
+                    <Show when=move || side.get() == Side::Inspect>
+                        <InspectPanel title=inspect_title text=inspect_text side=side />
                     </Show>
                     <Show when=move || side.get() == Side::Share>
                         <SharePanel engine=stored.get_value() />

@@ -48,11 +48,15 @@ pub struct Engine {
     pub focus: Option<u32>,
     /// Components a lesson step points at, drawn with a ring.
     pub highlight: Vec<u32>,
+    /// Where the last frame drew each pod, for clicks.
+    pub pod_hits: crate::ui::canvas::draw::PodHits,
     pub history: Vec<Sample>,
     last_sample: (f64, u64),
     /// Wall-clock ms of the last animation frame.
     pub last_frame: Option<f64>,
     pub drag: Option<(f64, f64)>,
+    /// Where the left button went down: a click ends near it, a pan far from it.
+    pub press: Option<(f64, f64)>,
 }
 
 pub type Shared = Rc<RefCell<Engine>>;
@@ -100,10 +104,12 @@ impl Engine {
             mode: Default::default(),
             focus: None,
             highlight: Vec::new(),
+            pod_hits: Vec::new(),
             history: Vec::new(),
             last_sample: (0.0, 0),
             last_frame: None,
             drag: None,
+            press: None,
         })
     }
 
@@ -126,6 +132,23 @@ impl Engine {
     }
 
     /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
+    /// What a click at a point of the canvas (CSS pixels) picks: a pod, a component, or a
+    /// worker node's area.
+    pub fn pick(&self, x: f64, y: f64) -> Option<crate::kubectl::inspect::Target> {
+        use crate::kubectl::inspect::Target;
+        let cam = self.camera?;
+        let (wx, wy) = (cam.x + x / cam.zoom, cam.y + y / cam.zoom);
+        let inside = |r: &crate::ui::canvas::layout::Rect| wx >= r.x && wx <= r.x + r.w && wy >= r.y && wy <= r.y + r.h;
+        if let Some((_, ns, name)) = self.pod_hits.iter().find(|(r, _, _)| inside(r)) {
+            return Some(Target::Pod { namespace: ns.clone(), name: name.clone() });
+        }
+        if let Some(id) = self.hit(x, y) {
+            return Some(Target::Component(id));
+        }
+        let layout = self.layout.as_ref()?;
+        layout.node_rects.iter().find(|(_, r)| inside(r)).map(|(name, _)| Target::Node(name.clone()))
+    }
+
     pub fn reset(&mut self) {
         // The scenario built once already, so it builds again.
         if let Ok(s) = Session::new(self.fresh.clone()) {

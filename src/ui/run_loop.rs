@@ -140,7 +140,8 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         reduced_motion,
         highlight: &eng.highlight,
     };
-    draw(&f, slots);
+    let hits = draw(&f, slots);
+    eng.pod_hits = hits;
     let clock = format!("t = {}", eng.session.sim.now());
     drop(e);
     if ui.clock.get_untracked() != clock {

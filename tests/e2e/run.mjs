@@ -447,6 +447,34 @@ await test('malformed links show a message over an empty playground', async (pag
   if (members.split('\n').length !== 3) throw new Error(members);
 });
 
+await test('clicking a pod, a node or a component opens the inspector', async (page) => {
+  await open(page);
+  const created = await command(page, 'kubectl create deployment web --image=nginx --replicas=3');
+  if (!created.includes('created')) throw new Error(created);
+  await page.getByTestId('speed').selectOption('10');
+  await page.waitForTimeout(1500);
+  await page.getByTestId('play').click();
+  const box = await page.locator('canvas.cluster').boundingBox();
+  const seen = new Set();
+  for (let y = box.height * 0.45; y < box.height - 20 && seen.size < 3; y += 14) {
+    for (let x = 20; x < box.width - 460 && seen.size < 3; x += 24) {
+      await page.mouse.click(box.x + x, box.y + y);
+      const panel = page.getByTestId('inspect-panel');
+      if (!(await panel.count())) continue;
+      const title = await panel.locator('h3').textContent();
+      const kind = title.split(' ')[0];
+      if (seen.has(kind)) continue;
+      const text = await page.getByTestId('inspect-text').textContent();
+      if (kind === 'pod' && !(text.includes('Name:') && text.includes('Events:') && text.includes('default-scheduler'))) throw new Error(text);
+      if (kind === 'node' && !text.includes('Non-terminated Pods:')) throw new Error(text);
+      if (kind !== 'pod' && kind !== 'node' && !text.includes('Latest activity:')) throw new Error(text);
+      seen.add(kind === 'pod' || kind === 'node' ? kind : 'component');
+      if (kind === 'pod') await page.screenshot({ path: path.join(artifacts, 'inspector-pod.png') });
+    }
+  }
+  if (!seen.has('pod') || !seen.has('node') || !seen.has('component')) throw new Error(`only ${[...seen]}`);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

@@ -229,6 +229,11 @@ impl ApiServer {
         self.cache.values()
     }
 
+    /// The cached objects whose etcd key starts with `prefix`, in key order.
+    pub fn cached_under(&self, prefix: String) -> impl Iterator<Item = &Object> {
+        self.cache.range(prefix.clone()..).take_while(move |(k, _)| k.starts_with(&prefix)).map(|(_, o)| o)
+    }
+
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         if !self.up {
             // Nothing listens on 6443: the host refuses the connection.

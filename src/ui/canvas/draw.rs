@@ -72,7 +72,11 @@ pub fn fit(ctx: &Ctx2d, s: &str, max_w: f64) -> String {
     String::new()
 }
 
-pub fn draw(f: &Frame, slots: &mut PodSlots) {
+/// Where each pod was drawn (world coordinates), for clicks: (rect, namespace, name).
+pub type PodHits = Vec<(Rect, String, String)>;
+
+/// Draws one frame; returns where the pods are.
+pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
     let ctx = f.ctx;
     let _ = ctx.set_transform(f.dpr, 0.0, 0.0, f.dpr, 0.0, 0.0);
     ctx.set_fill_style_str(palette::BACKGROUND);
@@ -111,11 +115,12 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) {
         }
     }
     draw_highlights(f);
-    draw_pods(f, slots);
+    let hits = draw_pods(f, slots);
     draw_node_health(f);
     super::scheduling::draw(f);
     draw_pending(f);
     draw_messages(f);
+    hits
 }
 
 /// A ring around what the lesson points at; it breathes unless motion is reduced.
@@ -231,8 +236,9 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
     text(ctx, &s, r.x + 8.0, r.y + r.h - 10.0, "13px system-ui, sans-serif", line2_color);
 }
 
-fn draw_pods(f: &Frame, slots: &mut PodSlots) {
+fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
     let ctx = f.ctx;
+    let mut hits = Vec::new();
     for node in &f.view.nodes {
         let Some(area) = f.layout.pod_areas.get(&node.name) else {
             continue;
@@ -254,8 +260,10 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) {
             ctx.set_font("13px system-ui, sans-serif");
             let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
             text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
+            hits.push((r, p.namespace.clone(), p.name.clone()));
         }
     }
+    hits
 }
 
 /// A powered-off node is greyed out; a node the control plane no longer sees Ready carries a

@@ -3,6 +3,7 @@
 pub mod apply_panel;
 pub mod console;
 pub mod fault_menu;
+pub mod inspect_panel;
 pub mod legend;
 pub mod lesson_panel;
 pub mod lesson_picker;
@@ -20,4 +21,6 @@ pub enum Side {
     Requests,
     Lessons,
     Share,
+    /// What was clicked on the canvas.
+    Inspect,
 }

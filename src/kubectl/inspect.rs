@@ -1,0 +1,128 @@
+//! The page's inspector: what you see when you click a pod, a node or a component. Pods and
+//! nodes read as `kubectl describe` prints them, but straight from kube-apiserver's watch
+//! cache — the playground sees everything without sending a request, so inspecting never
+//! changes the cluster. Components show their live state and their latest trace phases.
+
+use super::describe;
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::{Event, Object};
+use crate::sim::event::ComponentId;
+use crate::sim::trace::TraceRecord;
+use crate::sim::Simulation;
+
+/// What was clicked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Pod { namespace: String, name: String },
+    Node(String),
+    Component(ComponentId),
+}
+
+/// How many of a component's latest phases the inspector lists.
+const RECENT_PHASES: usize = 16;
+
+/// The inspector's title and text for `target` now.
+pub fn inspect(sim: &Simulation, target: &Target) -> (String, String) {
+    match target {
+        Target::Pod { namespace, name } => (format!("pod {namespace}/{name}"), pod(sim, namespace, name)),
+        Target::Node(name) => (format!("node {name}"), node(sim, name)),
+        Target::Component(id) => component(sim, *id),
+    }
+}
+
+/// The cached objects of a resource in a namespace ("" for all or cluster-scoped).
+fn cached<'a>(sim: &'a Simulation, plural: &str, namespace: &str) -> Vec<&'a Object> {
+    let (Some(api), Some(r)) = (sim.apiserver(), ResourceInfo::by_plural(plural)) else { return vec![] };
+    api.cached_under(r.list_prefix(namespace)).collect()
+}
+
+/// The events about one object, oldest first.
+fn events_about<'a>(sim: &'a Simulation, namespace: &str, kind: &str, name: &str) -> Vec<&'a Event> {
+    cached(sim, "events", namespace)
+        .into_iter()
+        .filter_map(|o| match o {
+            Object::Event(e) if e.involved_object.kind == kind && e.involved_object.name == name => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pod(sim: &Simulation, namespace: &str, name: &str) -> String {
+    let found = cached(sim, "pods", namespace).into_iter().find_map(|o| o.as_pod().filter(|p| p.metadata.name == name));
+    match found {
+        Some(p) => describe::pod(p, &events_about(sim, namespace, "Pod", name), sim.now()),
+        None => format!("Error from server (NotFound): pods \"{name}\" not found"),
+    }
+}
+
+fn node(sim: &Simulation, name: &str) -> String {
+    let Some(n) = cached(sim, "nodes", "").into_iter().find_map(|o| o.as_node().filter(|n| n.metadata.name == name))
+    else {
+        return format!("Error from server (NotFound): nodes \"{name}\" not found");
+    };
+    let pods: Vec<_> =
+        cached(sim, "pods", "").into_iter().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).collect();
+    let lease = cached(sim, "leases", "kube-node-lease").into_iter().find_map(|o| match o {
+        Object::Lease(l) if l.metadata.name == name => Some(l),
+        _ => None,
+    });
+    describe::node(n, &pods, lease, &events_about(sim, "", "Node", name), sim.now())
+}
+
+fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
+    let Some(info) = sim.infos.get(id as usize) else { return (String::new(), String::new()) };
+    let view = sim.view();
+    let status = view.components.iter().find(|c| c.id == id).map(|c| c.status.clone()).unwrap_or_default();
+    let mut out = format!("Name:    {}\nRole:    {:?}\n", info.name, info.role);
+    if !info.node.is_empty() {
+        out.push_str(&format!("Node:    {}\n", info.node));
+    }
+    out.push_str(&format!("Status:  {status}\n\nLatest activity:\n"));
+    let recent: Vec<String> = sim
+        .trace
+        .recent()
+        .rev()
+        .filter_map(|r| match r {
+            TraceRecord::Phase { at, component, phase, detail } if *component == id => {
+                Some(format!("  {at:>10}  {phase}: {detail}"))
+            }
+            _ => None,
+        })
+        .take(RECENT_PHASES)
+        .collect();
+    if recent.is_empty() {
+        out.push_str("  <none>\n");
+    }
+    for line in recent.iter().rev() {
+        out.push_str(line);
+        out.push('\n');
+    }
+    (info.name.clone(), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::SimTime;
+
+    #[test]
+    fn pods_nodes_and_components_read_without_a_request() {
+        let mut sim = crate::scenario::Scenario::default().build().unwrap();
+        crate::kubectl::run(&mut sim, "kubectl run web --image=nginx", 30_000_000);
+        sim.run_until(SimTime::from_secs(8));
+        let requests = sim.apiserver().unwrap().requests_total;
+        let pod = Target::Pod { namespace: "default".into(), name: "web".into() };
+        let (title, text) = inspect(&sim, &pod);
+        assert_eq!(title, "pod default/web");
+        assert!(text.starts_with("Name:             web") && text.contains("Started container web"), "{text}");
+        let node = sim.view().nodes.iter().find(|n| n.pods.iter().any(|p| p.name == "web")).unwrap().name.clone();
+        let (_, text) = inspect(&sim, &Target::Node(node.clone()));
+        assert!(text.contains(&format!("Name:               {node}")) && text.contains("default  "), "{text}");
+        let (title, text) = inspect(&sim, &Target::Component(crate::sim::cluster::APISERVER));
+        assert_eq!(title, "kube-apiserver");
+        assert!(text.contains("Latest activity:") && text.lines().count() > 5, "{text}");
+        assert_eq!(sim.apiserver().unwrap().requests_total, requests, "inspecting sends nothing");
+        let gone = Target::Pod { namespace: "default".into(), name: "nope".into() };
+        assert_eq!(inspect(&sim, &gone).1, "Error from server (NotFound): pods \"nope\" not found");
+    }
+}
