@@ -189,6 +189,9 @@ pub fn App() -> impl IntoView {
             }
             _ => {}
         }
+        if side.get_untracked() != Side::Inspect {
+            e.selected = None;
+        }
         if e.session.scenario.lesson.is_some() {
             let step = e.session.lesson_step().map(|(n, s)| (n, s.clone()));
             let at = LessonAt {
@@ -299,6 +302,7 @@ pub fn App() -> impl IntoView {
                         let (title, text) = crate::kubectl::inspect::inspect(&e.session.sim, &target);
                         inspect_title.set(title);
                         inspect_text.set(text);
+                        e.selected = Some(target.clone());
                         inspected.set(Some(target));
                         side.set(Side::Inspect);
                     }

@@ -48,6 +48,8 @@ pub struct Engine {
     pub focus: Option<u32>,
     /// Components a lesson step points at, drawn with a ring.
     pub highlight: Vec<u32>,
+    /// What the inspector shows (outlined on the canvas).
+    pub selected: Option<crate::kubectl::inspect::Target>,
     /// Where the last frame drew each pod, for clicks.
     pub pod_hits: crate::ui::canvas::draw::PodHits,
     pub history: Vec<Sample>,
@@ -105,6 +107,7 @@ impl Engine {
             focus: None,
             highlight: Vec::new(),
             pod_hits: Vec::new(),
+            selected: None,
             history: Vec::new(),
             last_sample: (0.0, 0),
             last_frame: None,

@@ -139,6 +139,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         dpr,
         reduced_motion,
         highlight: &eng.highlight,
+        selected: eng.selected.as_ref(),
     };
     let hits = draw(&f, slots);
     eng.pod_hits = hits;

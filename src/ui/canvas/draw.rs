@@ -35,6 +35,8 @@ pub struct Frame<'a> {
     pub reduced_motion: bool,
     /// Components a lesson step points at.
     pub highlight: &'a [u32],
+    /// What the inspector shows, outlined.
+    pub selected: Option<&'a crate::kubectl::inspect::Target>,
 }
 
 pub fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
@@ -116,6 +118,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
     }
     draw_highlights(f);
     let hits = draw_pods(f, slots);
+    draw_selection(f, &hits);
     draw_node_health(f);
     super::scheduling::draw(f);
     draw_pending(f);
@@ -135,6 +138,26 @@ fn draw_highlights(f: &Frame) {
             f.ctx.set_line_width(3.0);
             f.ctx.stroke();
         }
+    }
+}
+
+/// The inspected pod, component or node, outlined in the accent colour.
+fn draw_selection(f: &Frame, pods: &PodHits) {
+    use crate::kubectl::inspect::Target;
+    let rect = match f.selected {
+        Some(Target::Pod { namespace, name }) => {
+            pods.iter().find(|(_, ns, n)| ns == namespace && n == name).map(|(r, _, _)| *r)
+        }
+        Some(Target::Component(id)) => f.layout.boxes.get(*id as usize).copied().flatten(),
+        Some(Target::Node(name)) => f.layout.node_rects.get(name).copied(),
+        None => None,
+    };
+    if let Some(r) = rect {
+        let ring = Rect { x: r.x - 4.0, y: r.y - 4.0, w: r.w + 8.0, h: r.h + 8.0 };
+        rounded(f.ctx, &ring, 9.0);
+        f.ctx.set_stroke_style_str(palette::SELECTED);
+        f.ctx.set_line_width(2.5);
+        f.ctx.stroke();
     }
 }
 

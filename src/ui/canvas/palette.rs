@@ -38,6 +38,8 @@ pub fn message(k: MsgKind) -> &'static str {
 pub const POD: &str = "#D55E00";
 /// What a lesson step points at.
 pub const HIGHLIGHT: &str = "#F0E442";
+/// What the inspector shows.
+pub const SELECTED: &str = "#ffffff";
 /// A node the control plane sees NotReady or Unknown.
 pub const NOT_READY: &str = "#a23b2a";
 
