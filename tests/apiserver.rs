@@ -289,22 +289,21 @@ fn priority_and_fairness_queues_then_rejects_a_flood() {
     let handles: Vec<u64> =
         (0..500).map(|_| sim.submit(ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "default", ""))).collect();
     settle(&mut sim, 20);
-    let (mut ok, mut throttled) = (0, 0);
-    for h in handles {
-        match sim.take_response(h) {
-            Some(Ok(_)) => ok += 1,
-            Some(Err(s)) if s.code == 429 => throttled += 1,
-            other => panic!("unexpected answer {other:?}"),
-        }
-    }
-    assert!(ok > 0 && throttled > 0, "ok {ok}, throttled {throttled}");
-    assert_eq!(ok + throttled, 500);
+    // Turned away with 429, each request is sent again after Retry-After (client-go retries
+    // up to 10 times), so every one is answered in the end.
+    let ok = handles.into_iter().filter(|h| matches!(sim.take_response(*h), Some(Ok(_)))).count();
+    assert_eq!(ok, 500);
     let metrics = k(&mut sim, "kubectl get --raw /metrics");
     assert!(
         metrics.contains("apiserver_flowcontrol_nominal_limit_seats{priority_level=\"global-default\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains(&format!("apiserver_flowcontrol_rejected_requests_total{{flow_schema=\"global-default\",priority_level=\"global-default\",reason=\"queue-full\"}} {throttled}")), "{metrics}");
+    let rejected: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("apiserver_flowcontrol_rejected_requests_total{flow_schema=\"global-default\",priority_level=\"global-default\",reason=\"queue-full\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0);
+    assert!(rejected > 0, "the flood was throttled:\n{metrics}");
     // The rest of the cluster, on other levels, keeps working.
     k(&mut sim, "kubectl create deployment web --image=nginx --replicas=2");
     settle(&mut sim, 20);

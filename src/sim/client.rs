@@ -1,7 +1,9 @@
 //! The client side of the API shared by every component (client-go's role): a request/response
 //! correlator and informers that keep a local cache from a watch.
 
-use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Status, Verb, WatchEvent, WatchType};
+use super::api::request::{
+    ApiBody, ApiRequest, ApiResponse, Credential, FieldSelector, Status, Verb, WatchEvent, WatchType,
+};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::event::{ComponentId, MsgKind, Payload};
@@ -10,13 +12,27 @@ use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 
+/// client-go's rest client retries a 429 this many times, waiting for Retry-After each time.
+pub const MAX_RETRIES: u32 = 10;
+/// The Retry-After kube-apiserver sends with a 429 (API Priority and Fairness, max-inflight).
+const RETRY_AFTER_US: u64 = SECONDS;
+
+/// A request on its way: what it is for, and what is needed to send it again after a 429.
+#[derive(Clone, Debug)]
+struct InFlight<T> {
+    tag: T,
+    req: Box<ApiRequest>,
+    cred: Credential,
+    retries: u32,
+}
+
 /// Sends requests to kube-apiserver and remembers what each was for.
 #[derive(Clone, Debug)]
 pub struct ApiClient<T> {
     pub apiserver: ComponentId,
     pub cred: Credential,
     next_id: u64,
-    pending: VecMap<u64, T>,
+    pending: VecMap<u64, InFlight<T>>,
 }
 
 impl<T> ApiClient<T> {
@@ -38,15 +54,30 @@ impl<T> ApiClient<T> {
     fn send_with(&mut self, ctx: &mut Ctx, delay_us: u64, req: ApiRequest, tag: T, cred: Credential) -> u64 {
         let req_id = self.next_id;
         self.next_id += 1;
-        self.pending.insert(req_id, tag);
-        let payload = Payload::Api { req_id, cred, req: Box::new(req.clone()) };
-        ctx.send_after(delay_us, self.apiserver, MsgKind::ApiRequest, req.line(), payload);
+        let req = Box::new(req);
+        Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
+        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0 });
         req_id
     }
 
-    /// The tag of a finished request, or None for an unknown id.
-    pub fn complete(&mut self, req_id: u64) -> Option<T> {
-        self.pending.remove(&req_id)
+    fn transmit(ctx: &mut Ctx, to: ComponentId, delay_us: u64, req_id: u64, req: &ApiRequest, cred: &Credential) {
+        let payload = Payload::Api { req_id, cred: cred.clone(), req: Box::new(req.clone()) };
+        ctx.send_after(delay_us, to, MsgKind::ApiRequest, req.line(), payload);
+    }
+
+    /// The tag of a finished request, or None for an unknown id — and None for a 429 that is
+    /// being retried: the same request goes again after Retry-After, up to [`MAX_RETRIES`]
+    /// times, under the same id (client-go's rest client).
+    pub fn complete(&mut self, ctx: &mut Ctx, req_id: u64, resp: &ApiResponse) -> Option<T> {
+        if matches!(resp, Err(s) if s.code == 429) {
+            if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.retries < MAX_RETRIES) {
+                f.retries += 1;
+                ctx.phase("client", format!("429 for {}: retrying in 1s (attempt {})", f.req.line(), f.retries + 1));
+                Self::transmit(ctx, self.apiserver, RETRY_AFTER_US, req_id, &f.req, &f.cred);
+                return None;
+            }
+        }
+        self.pending.remove(&req_id).map(|f| f.tag)
     }
 }
 
@@ -193,4 +224,34 @@ pub fn rewatch_later(ctx: &mut Ctx, informers: &mut [&mut Informer], watch_id: u
 
 pub fn key_of(o: &Object) -> String {
     super::api::meta::cache_key(&o.meta().namespace, &o.meta().name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::SimTime;
+
+    #[test]
+    fn a_429_is_sent_again_after_retry_after_then_given_up_on() {
+        let mut effects = Vec::new();
+        let mut ctx = Ctx { now: SimTime::ZERO, me: 5, effects: &mut effects };
+        let mut client = ApiClient::new(1, Credential::None);
+        let id = client.send(&mut ctx, 0, ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "default", ""), "list");
+        let throttled: ApiResponse = Err(Status::too_many_requests());
+        for _ in 0..MAX_RETRIES {
+            assert_eq!(client.complete(&mut ctx, id, &throttled), None, "retried under the same id");
+        }
+        assert_eq!(client.complete(&mut ctx, id, &throttled), Some("list"), "the 11th 429 reaches the caller");
+        let sends = ctx
+            .effects
+            .iter()
+            .filter(|e| matches!(e, crate::sim::Effect::Send { delay_us, .. } if *delay_us == SECONDS))
+            .count();
+        assert_eq!(sends, MAX_RETRIES as usize);
+        assert_eq!(
+            client.complete(&mut ctx, id, &Ok(ApiBody::List { items: vec![], resource_version: 1 })),
+            None,
+            "finished"
+        );
+    }
 }

@@ -112,10 +112,10 @@ impl UserClient {
         }
     }
 
-    pub fn on_message(&mut self, _ctx: &mut Ctx, msg: Message) {
+    pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => {
-                if let Some(handle) = self.client.complete(req_id) {
+                if let Some(handle) = self.client.complete(ctx, req_id, &resp) {
                     self.responses.insert(handle, *resp);
                 }
             }

@@ -231,7 +231,7 @@ impl ControllerManager {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
-            Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
+            Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut self.informers_mut(), req_id, &s),
                 (Some(Tag::Write { controller, key, event }), Err(status)) => {

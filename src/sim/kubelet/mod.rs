@@ -157,7 +157,7 @@ impl Kubelet {
             return;
         }
         match msg.payload {
-            Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
+            Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
                 (Some(Tag::Register), Err(s)) if s.reason == "AlreadyExists" => self.on_registered(ctx),
                 (Some(Tag::Register), Err(s)) => {

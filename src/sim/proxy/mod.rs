@@ -83,7 +83,7 @@ impl KubeProxy {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         let changed = match msg.payload {
-            Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
+            Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(()), Ok(body)) => {
                     match [&mut self.services, &mut self.endpointslices]
                         .into_iter()

@@ -155,7 +155,7 @@ impl Scheduler {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
-            Payload::ApiResp { req_id, resp } => match (self.client.complete(req_id), *resp) {
+            Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Watch), Ok(body)) => {
                     let Some(i) = self.informers.iter().position(|inf| inf.watch_id == Some(req_id)) else { return };
                     for gone in started(ctx, &mut self.informers[i], body) {
