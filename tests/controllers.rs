@@ -262,3 +262,45 @@ fn running_on(sim: &mut kube_playground::sim::Simulation, prefix: &str) -> usize
     let out = kubectl::run(sim, "kubectl get pods", TIMEOUT);
     out.lines().filter(|l| l.starts_with(prefix) && l.contains(" Running ")).count()
 }
+
+#[test]
+fn drain_respects_a_pod_disruption_budget() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=4", TIMEOUT);
+    assert_eq!(
+        kubectl::run(&mut sim, "kubectl create pdb web --selector=app=web --min-available=3", TIMEOUT),
+        "poddisruptionbudget.policy/web created"
+    );
+    sim.run_until(SimTime::from_secs(15));
+    let pdb = kubectl::run(&mut sim, "kubectl get pdb", TIMEOUT);
+    assert_eq!(
+        pdb.lines().nth(1).unwrap().split_whitespace().take(4).collect::<Vec<_>>(),
+        ["web", "3", "N/A", "1"],
+        "{pdb}"
+    );
+    // The node with two of the pods: the second eviction must wait for a replacement.
+    let pods = kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT);
+    let node = ["worker-1", "worker-2", "worker-3"]
+        .into_iter()
+        .find(|n| pods.lines().filter(|l| l.split_whitespace().nth(6) == Some(*n)).count() == 2)
+        .expect("4 pods on 3 workers: one has two");
+    let out = kubectl::run(&mut sim, &format!("kubectl drain {node}"), 60 * SECONDS);
+    assert!(
+        out.contains("(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget."),
+        "{out}"
+    );
+    assert!(out.ends_with(&format!("node/{node} drained")), "{out}");
+    let mut min_ready = usize::MAX;
+    for step in 0..60 {
+        sim.run_until(sim.now().plus(500_000));
+        let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
+        min_ready = min_ready.min(pods.lines().filter(|l| l.contains(" 1/1 ") && l.contains(" Running ")).count());
+        if step == 59 {
+            assert_eq!(pods.lines().filter(|l| l.contains(" Running ")).count(), 4, "{pods}");
+        }
+    }
+    assert!(min_ready >= 3, "never fewer than minAvailable ready: {min_ready}");
+    let events = kubectl::run(&mut sim, "kubectl get pdb web -o json", TIMEOUT);
+    assert!(events.contains("\"disruptionsAllowed\": 1"), "{events}");
+}

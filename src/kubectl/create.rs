@@ -223,6 +223,38 @@ pub fn quota(namespace: &str, name: &str, hard: &str, scopes: &str) -> Result<Ob
     }))
 }
 
+/// `kubectl create poddisruptionbudget NAME --selector=k=v --min-available=N|--max-unavailable=N`
+/// (either may be a percentage).
+pub fn pdb(
+    namespace: &str,
+    name: &str,
+    selector: &str,
+    min: Option<String>,
+    max: Option<String>,
+) -> Result<Object, String> {
+    let value = |v: String| match v.parse::<i64>() {
+        Ok(n) => IntOrString::Int(n),
+        Err(_) => IntOrString::String(v),
+    };
+    if min.is_some() == max.is_some() {
+        return Err("error: one of min-available or max-unavailable must be specified".into());
+    }
+    if selector.is_empty() {
+        return Err("error: a selector must be specified".into());
+    }
+    let selector = LabelSelector { match_labels: pairs(selector)?, ..Default::default() };
+    let spec = PodDisruptionBudgetSpec {
+        min_available: min.map(value),
+        max_unavailable: max.map(value),
+        selector: Some(selector),
+    };
+    Ok(Object::PodDisruptionBudget(PodDisruptionBudget {
+        metadata: ObjectMeta::named(namespace, name),
+        spec,
+        status: Default::default(),
+    }))
+}
+
 pub fn priority_class(
     name: &str,
     value: i32,

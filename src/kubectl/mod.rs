@@ -38,6 +38,11 @@ pub struct Pending {
     /// `rollout status`: the lines printed so far, and when to look again.
     lines: Vec<String>,
     resume_at: Option<SimTime>,
+    /// The request to send at `resume_at` instead of the command's first (drain's refused
+    /// eviction, tried again).
+    retry: Option<ApiRequest>,
+    /// The last request sent.
+    last: Option<ApiRequest>,
     /// `--token`, `--as`, `--as-group`: applied to every request the command sends.
     identity: parse::Identity,
 }
@@ -57,6 +62,8 @@ impl Pending {
             gathered: vec![],
             lines: vec![],
             resume_at: None,
+            retry: None,
+            last: None,
             identity,
         }
     }
@@ -72,6 +79,7 @@ impl Pending {
     /// Sends one of the command's requests as the command's identity.
     fn send(&mut self, sim: &mut Simulation, mut req: ApiRequest) {
         req.impersonate = self.identity.impersonate.clone();
+        self.last = Some(req.clone());
         use crate::sim::api::request::Credential;
         let cred = match (&self.identity.token, self.identity.anonymous, &self.identity.proxied) {
             (_, _, Some((cn, u))) => {
@@ -129,7 +137,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             return None;
         }
         pending.resume_at = None;
-        let req = request(&pending.command, sim.now());
+        let req = pending.retry.take().unwrap_or_else(|| request(&pending.command, sim.now()));
         pending.send(sim, req);
     }
     let resp = sim.take_response(pending.handle)?;

@@ -681,6 +681,13 @@ fn parse_create(args: &Args) -> Result<Command, String> {
             let name = exactly_one(rest, "NAME")?;
             create::quota(&ns, &name, args.flag("hard").unwrap_or_default(), args.flag("scopes").unwrap_or_default())?
         }
+        "poddisruptionbudget" | "pdb" => {
+            args.only(&["selector", "min-available", "max-unavailable", "namespace"])?;
+            let name = exactly_one(rest, "NAME")?;
+            let (min, max) =
+                (args.flag("min-available").map(String::from), args.flag("max-unavailable").map(String::from));
+            create::pdb(&ns, &name, args.flag("selector").unwrap_or_default(), min, max)?
+        }
         "priorityclass" | "pc" => {
             args.only(&["value", "global-default", "description", "preemption-policy"])?;
             let name = exactly_one(rest, "NAME")?;

@@ -78,6 +78,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         ),
         "deployments" => (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "replicasets" => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "poddisruptionbudgets" => (&["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"], &[]),
         "daemonsets" => (
             &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
@@ -196,6 +197,15 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             ],
             template_columns(&r.spec.template.spec, &r.spec.selector.match_labels),
         ),
+        Object::PodDisruptionBudget(pdb) => {
+            let show = |v: &Option<crate::sim::api::IntOrString>| match v {
+                Some(crate::sim::api::IntOrString::Int(n)) => n.to_string(),
+                Some(crate::sim::api::IntOrString::String(s)) => s.clone(),
+                None => "N/A".into(),
+            };
+            let allowed = pdb.status.disruptions_allowed.to_string();
+            (vec![name, show(&pdb.spec.min_available), show(&pdb.spec.max_unavailable), allowed, age], vec![])
+        }
         Object::DaemonSet(ds) => {
             let st = &ds.status;
             let node_selector: Vec<String> =

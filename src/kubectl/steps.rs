@@ -237,6 +237,9 @@ pub fn rollout(
 
 /// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
 /// Eviction API, printing kubectl's lines as it goes.
+/// kubectl drain waits this long before evicting a pod again that a budget protects.
+const DRAIN_RETRY_US: u64 = 5 * crate::sim::time::SECONDS;
+
 pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, node: &str) -> Option<String> {
     // gathered[0]: the node's pods, gathered[1]: the evicted ones.
     if pending.gathered.is_empty() {
@@ -265,8 +268,23 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
             })
             .collect();
         pending.gathered.push(vec![]);
-    } else if let Ok(ApiBody::Object(o)) = resp {
-        pending.gathered[1].push(o);
+    } else {
+        match resp {
+            Ok(ApiBody::Object(o)) => pending.gathered[1].push(o),
+            // A PodDisruptionBudget allows no disruption now: try that pod again in 5 s.
+            Err(s) if s.code == 429 => {
+                if let Some(last) = pending.last.clone() {
+                    pending.lines.push(format!(
+                        "error when evicting pods/\"{}\" -n \"{}\" (will retry after 5s): {}",
+                        last.name, last.namespace, s.message
+                    ));
+                    pending.retry = Some(last);
+                    pending.resume_at = Some(sim.now().plus(DRAIN_RETRY_US));
+                    return None;
+                }
+            }
+            _ => {}
+        }
     }
     if !pending.follow_ups.is_empty() {
         let next = pending.follow_ups.remove(0);
@@ -278,6 +296,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
     for p in &pending.gathered[0] {
         out.push(format!("evicting pod {}/{}", p.meta().namespace, p.meta().name));
     }
+    out.append(&mut pending.lines);
     for p in evicted {
         out.push(format!("pod/{} evicted", p.meta().name));
     }

@@ -69,7 +69,9 @@ impl<T> ApiClient<T> {
     /// being retried: the same request goes again after Retry-After, up to [`MAX_RETRIES`]
     /// times, under the same id (client-go's rest client).
     pub fn complete(&mut self, ctx: &mut Ctx, req_id: u64, resp: &ApiResponse) -> Option<T> {
-        if matches!(resp, Err(s) if s.code == 429) {
+        // Only a 429 with Retry-After (priority and fairness, max-inflight) is retried; the
+        // Eviction API's budget refusal carries details and none, as upstream.
+        if matches!(resp, Err(s) if s.code == 429 && s.causes.is_empty()) {
             if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.retries < MAX_RETRIES) {
                 f.retries += 1;
                 ctx.phase("client", format!("429 for {}: retrying in 1s (attempt {})", f.req.line(), f.retries + 1));

@@ -24,6 +24,7 @@ pub enum Object {
     Deployment(Deployment),
     ReplicaSet(ReplicaSet),
     DaemonSet(DaemonSet),
+    PodDisruptionBudget(PodDisruptionBudget),
     Lease(Lease),
     ClusterRole(ClusterRole),
     ClusterRoleBinding(ClusterRoleBinding),
@@ -78,6 +79,7 @@ impl Object {
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
             "DaemonSet" => Object::DaemonSet(typed(bytes)?),
+            "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(bytes)?),
             "ServiceAccount" => Object::ServiceAccount(typed(bytes)?),
             "LimitRange" => Object::LimitRange(typed(bytes)?),
             "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
@@ -101,6 +103,7 @@ macro_rules! each_object {
             Object::Deployment($o) => $body,
             Object::ReplicaSet($o) => $body,
             Object::DaemonSet($o) => $body,
+            Object::PodDisruptionBudget($o) => $body,
             Object::Lease($o) => $body,
             Object::ClusterRole($o) => $body,
             Object::ClusterRoleBinding($o) => $body,
@@ -146,6 +149,7 @@ impl Object {
             Object::Deployment(_) => "Deployment",
             Object::ReplicaSet(_) => "ReplicaSet",
             Object::DaemonSet(_) => "DaemonSet",
+            Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::Lease(_) => "Lease",
             Object::ClusterRole(_) => "ClusterRole",
             Object::ClusterRoleBinding(_) => "ClusterRoleBinding",
@@ -853,6 +857,49 @@ pub struct DaemonSet {
     pub spec: DaemonSetSpec,
     #[serde(default)]
     pub status: DaemonSetStatus,
+}
+
+// ---------------------------------------------------------------- policy/v1
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodDisruptionBudgetSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<IntOrString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<LabelSelector>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodDisruptionBudgetStatus {
+    #[serde(default)]
+    pub observed_generation: i64,
+    /// Pods the eviction API let go that the controller has not seen leave yet, with when.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub disrupted_pods: BTreeMap<String, Time>,
+    #[serde(default)]
+    pub disruptions_allowed: i32,
+    #[serde(default)]
+    pub current_healthy: i32,
+    #[serde(default)]
+    pub desired_healthy: i32,
+    #[serde(default)]
+    pub expected_pods: i32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+/// How many of a set of pods may be down at once for voluntary disruptions (evictions).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodDisruptionBudget {
+    pub metadata: ObjectMeta,
+    pub spec: PodDisruptionBudgetSpec,
+    #[serde(default)]
+    pub status: PodDisruptionBudgetStatus,
 }
 
 /// core/v1 ObjectReference: which object an Event is about.

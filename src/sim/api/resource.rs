@@ -117,6 +117,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/daemonsets",
     },
     ResourceInfo {
+        plural: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        short: &["pdb"],
+        kind: "PodDisruptionBudget",
+        group: "policy",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/poddisruptionbudgets",
+    },
+    ResourceInfo {
         plural: "jobs",
         singular: "job",
         short: &[],

@@ -129,6 +129,8 @@ fn cluster_roles() -> Vec<RoleDef> {
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
                 rule(&["update", "patch"], &["batch"], &["jobs/status"]),
+                rule(&["get", "list", "watch"], &["policy"], &["poddisruptionbudgets"]),
+                rule(&["update", "patch"], &["policy"], &["poddisruptionbudgets/status"]),
                 // The namespace controller empties a Terminating namespace.
                 rule(&["get", "list", "watch", "delete"], &["*"], &["*"]),
                 rule(&["update"], &[""], &["namespaces/finalize", "namespaces/status"]),

@@ -65,7 +65,7 @@ impl ApiServer {
     /// every quota is charged.
     pub(super) fn charge_or_store(&mut self, ctx: &mut Ctx, token: u64) {
         let Some(f) = self.inflight.get_mut(&token) else { return };
-        let Some(quota) = f.charges.pop() else {
+        let Some(mut charge) = f.charges.pop() else {
             let quota_seconds = ctx.now.since(f.quota_started) as f64 / crate::sim::time::SECONDS as f64;
             let (req, plan) = (f.req.clone(), f.plan.clone());
             let namespaced_create = req.verb == Verb::Create && req.subresource.is_empty() && !req.namespace.is_empty();
@@ -77,14 +77,15 @@ impl ApiServer {
             }
             return;
         };
-        f.stages.push(("quota", ctx.now));
-        let key = ResourceInfo::of("resourcequotas").key(&quota.metadata.namespace, &quota.metadata.name);
-        let compare = crate::sim::etcd::Compare::ModRevision(quota.metadata.rv());
-        let mut stored = Object::ResourceQuota(quota);
-        stored.meta_mut().resource_version.clear();
-        let bytes = self.seal("resourcequotas", crate::sim::storage::encode(&stored));
+        let what = if matches!(charge, Object::ResourceQuota(_)) { "quota" } else { "budget" };
+        f.stages.push((what, ctx.now));
+        let Some(res) = ResourceInfo::by_kind(charge.kind()) else { return };
+        let key = res.key(&charge.meta().namespace, &charge.meta().name);
+        let compare = crate::sim::etcd::Compare::ModRevision(charge.meta().rv());
+        charge.meta_mut().resource_version.clear();
+        let bytes = self.seal(res.plural, crate::sim::storage::encode(&charge));
         let txn = crate::sim::etcd::Txn { key, compare, action: crate::sim::etcd::TxnAction::Put(bytes) };
-        let label = format!("Txn {} (charge quota)", txn.key);
+        let label = format!("Txn {} (charge {what})", txn.key);
         ctx.phase("admission", label.clone());
         self.etcd_call(ctx, EtcdOp::Txn(txn), EtcdWait::Charge(token), label);
     }

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod bootstrap_policy;
 pub mod crd;
 mod etcd_client;
+mod eviction;
 mod filters;
 pub mod flowcontrol;
 pub mod metrics;
@@ -66,8 +67,9 @@ struct InFlight {
     stage: Stage,
     plan: Option<Plan>,
     retries: u32,
-    /// Quotas still to charge before the object is stored (ResourceQuota admission).
-    charges: Vec<super::api::ResourceQuota>,
+    /// Status writes due before the object is stored: ResourceQuotas to charge (admission),
+    /// a PodDisruptionBudget an eviction spends.
+    charges: Vec<Object>,
     /// Who the request acts as, once authenticated (and impersonated).
     user: Option<UserInfo>,
     /// When the request arrived, for apiserver_request_duration_seconds.
@@ -495,7 +497,24 @@ impl ApiServer {
                         ctx.phase("admission", format!("denied: {}", status.message));
                         self.finish(ctx, token, Err(status))
                     }
-                    Ok(charges) => {
+                    Ok(quotas) => {
+                        let mut charges: Vec<Object> = quotas.into_iter().map(Object::ResourceQuota).collect();
+                        if f.req.subresource == "eviction" {
+                            let prefix = ResourceInfo::of("poddisruptionbudgets").list_prefix(&f.req.namespace);
+                            // The pod as it is (the plan's copy already carries the deletion).
+                            let current = self.cached_at(&plan.txn.key).and_then(|o| o.as_pod());
+                            let spent = match current {
+                                Some(pod) => eviction::spend(pod, self.cached_under(prefix), ctx.now),
+                                None => Ok(None),
+                            };
+                            match spent {
+                                Ok(budget) => charges.extend(budget.map(Object::PodDisruptionBudget)),
+                                Err(status) => {
+                                    ctx.phase("eviction", format!("429: {}", status.causes.join("; ")));
+                                    return self.finish(ctx, token, Err(status));
+                                }
+                            }
+                        }
                         if let Some(x) = self.inflight.get_mut(&token) {
                             x.charges = charges;
                         }

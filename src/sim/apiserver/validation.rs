@@ -50,6 +50,11 @@ pub fn validate(obj: &Object) -> Vec<String> {
             validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&r.spec.template.spec, "spec.template.spec", &mut errs);
         }
+        Object::PodDisruptionBudget(pdb) if pdb.spec.min_available.is_some() && pdb.spec.max_unavailable.is_some() => {
+            errs.push(
+                "spec: Invalid value: \"minAvailable\": minAvailable and maxUnavailable cannot be both set".into(),
+            );
+        }
         Object::DaemonSet(ds) => {
             validate_selector(&ds.spec.selector.match_labels, &ds.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&ds.spec.template.spec, "spec.template.spec", &mut errs);

@@ -6,6 +6,7 @@
 pub mod clusterroleaggregation;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpointslice;
 pub mod events;
 pub mod garbagecollector;
@@ -51,6 +52,8 @@ pub enum Loop {
     /// Keys are ResourceQuotas whose usage to recompute.
     ResourceQuota,
     DaemonSet,
+    /// Keys are PodDisruptionBudgets whose status to recompute.
+    Disruption,
 }
 
 impl Loop {
@@ -68,6 +71,7 @@ impl Loop {
             Loop::ClusterRoleAggregation => "ClusterRoleAggregator",
             Loop::ResourceQuota => "resource_quota_controller_resource_changes",
             Loop::DaemonSet => "daemonset",
+            Loop::Disruption => "disruption",
         }
     }
 
@@ -84,6 +88,7 @@ impl Loop {
             Loop::ClusterRoleAggregation => "clusterrole-aggregation",
             Loop::ResourceQuota => "resourcequota",
             Loop::DaemonSet => "daemonset",
+            Loop::Disruption => "disruption",
         }
     }
 }
@@ -121,6 +126,7 @@ pub struct ControllerManager {
     pub clusterroles: Informer,
     pub resourcequotas: Informer,
     pub daemonsets: Informer,
+    pub pdbs: Informer,
     /// Job pods created but not yet seen on the watch, per Job key.
     job_expectations: VecMap<String, i32>,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
@@ -163,6 +169,7 @@ impl ControllerManager {
             clusterroles: informer("clusterroles"),
             resourcequotas: informer("resourcequotas"),
             daemonsets: informer("daemonsets"),
+            pdbs: informer("poddisruptionbudgets"),
             job_expectations: VecMap::new(),
             rounds: VecMap::new(),
             health: VecMap::new(),
@@ -180,6 +187,7 @@ impl ControllerManager {
                 Loop::ClusterRoleAggregation,
                 Loop::ResourceQuota,
                 Loop::DaemonSet,
+                Loop::Disruption,
             ]
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
@@ -197,7 +205,7 @@ impl ControllerManager {
             Timer::Start => {
                 ctx.phase(
                     "start",
-                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets",
+                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets",
                 );
                 let (client, informers) = self.parts();
                 for inf in informers {
@@ -288,12 +296,12 @@ impl ControllerManager {
         }
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 13] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 14] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 13]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 14]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -308,6 +316,7 @@ impl ControllerManager {
             &mut self.clusterroles,
             &mut self.resourcequotas,
             &mut self.daemonsets,
+            &mut self.pdbs,
         ];
         (&mut self.client, informers)
     }
@@ -353,6 +362,7 @@ impl ControllerManager {
             .chain(self.aggregated_roles().into_iter().map(|k| (Loop::ClusterRoleAggregation, k)))
             .chain(self.resourcequotas.store.keys().map(|k| (Loop::ResourceQuota, k.clone())))
             .chain(self.daemonsets.store.keys().map(|k| (Loop::DaemonSet, k.clone())))
+            .chain(self.pdbs.store.keys().map(|k| (Loop::Disruption, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -410,6 +420,9 @@ impl ControllerManager {
                 }
             }
             Object::DaemonSet(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::DaemonSet, key.clone()),
+            Object::PodDisruptionBudget(_) if type_ != WatchType::Deleted => {
+                self.enqueue(ctx, Loop::Disruption, key.clone())
+            }
             Object::Lease(l) if l.metadata.namespace == "kube-node-lease" => {
                 let node = self.nodes.store.get(&l.metadata.name).and_then(|o| o.as_node());
                 if let Some(h) = self.health.get_mut(&l.metadata.name) {
@@ -426,6 +439,23 @@ impl ControllerManager {
             }
             Object::Pod(p) => {
                 let old_pod = old.as_ref().and_then(|o| o.as_pod());
+                // The budgets that select the pod (before or after the change).
+                let budgets: Vec<String> = self
+                    .pdbs
+                    .objects()
+                    .filter_map(|o| match o {
+                        Object::PodDisruptionBudget(b) if b.metadata.namespace == p.metadata.namespace => {
+                            let sel = b.spec.selector.as_ref()?;
+                            let hit = sel.matches(&p.metadata.labels)
+                                || old_pod.is_some_and(|o| sel.matches(&o.metadata.labels));
+                            hit.then(|| key_of(o))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for b in budgets {
+                    self.enqueue(ctx, Loop::Disruption, b);
+                }
                 let services: Vec<String> = self
                     .services
                     .objects()
@@ -558,6 +588,7 @@ impl ControllerManager {
             Loop::DaemonSet => {
                 daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations)
             }
+            Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
             Loop::ResourceQuota => resourcequota::sync(
                 &key,
                 &self.resourcequotas,
