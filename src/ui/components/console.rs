@@ -46,9 +46,9 @@ const HELP: &str = "Commands (kubectl):
   kubectl get pods|nodes|deployments|replicasets|daemonsets|namespaces|leases [NAME] [-o wide|name|json] [-n NS|-A]
   kubectl scale deployment NAME --replicas=N
   kubectl delete pod|deployment|replicaset|daemonset|namespace NAME
-  kubectl cordon|uncordon NODE
+  kubectl cordon|uncordon|drain NODE
   kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
-  kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass
+  kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass|pdb
   kubectl label|annotate TYPE NAME k=v · kubectl get pods -l app=web --show-labels · kubectl api-resources
   kubectl get pods -w (Ctrl+C in the empty input line stops it)
   kubectl config set-credentials|set-context|use-context|get-contexts|current-context
