@@ -16,6 +16,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("scheduling-cycle", include_str!("lessons/scheduling-cycle.json")),
     ("preemption", include_str!("lessons/preemption.json")),
     ("node-failure", include_str!("lessons/node-failure.json")),
+    ("drain", include_str!("lessons/drain.json")),
     ("namespaces-gc", include_str!("lessons/namespaces-gc.json")),
     ("daemonsets", include_str!("lessons/daemonsets.json")),
     ("pod-lifecycle", include_str!("lessons/pod-lifecycle.json")),
