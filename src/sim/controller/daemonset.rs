@@ -143,9 +143,16 @@ pub fn sync(
     // Old-template pods that could be replaced, and how many daemon pods are unavailable.
     let mut old_ready: Vec<&Pod> = Vec::new();
     let mut unavailable = 0;
+    // The DaemonSet's pods by the node they are for: one pass, not one per node.
+    let mut by_node: std::collections::BTreeMap<&str, Vec<&Pod>> = Default::default();
+    for p in &mine {
+        if let Some(n) = target_node(p) {
+            by_node.entry(n).or_default().push(p);
+        }
+    }
     for node in nodes.objects().filter_map(|o| o.as_node()) {
         let name = node.metadata.name.as_str();
-        let mut on_node: Vec<&Pod> = mine.iter().copied().filter(|p| target_node(p) == Some(name)).collect();
+        let mut on_node: Vec<&Pod> = by_node.remove(name).unwrap_or_default();
         // Failed pods go (and are replaced on the next sync).
         for p in on_node.iter().filter(|p| p.status.phase == "Failed" && p.metadata.deletion_timestamp.is_none()) {
             deletes.push(delete(p));
