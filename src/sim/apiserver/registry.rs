@@ -235,7 +235,8 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
         }
         (Verb::Create, "binding") => bind(req, current, now)?,
         (Verb::Delete, _) => return Ok(delete_plan(req, current, key, compare, now)),
-        // The Eviction API: a graceful delete (no PodDisruptionBudgets to consult yet).
+        // The Eviction API: a graceful delete; its PodDisruptionBudget check runs at the
+        // validation stage (apiserver/eviction.rs).
         (Verb::Create, "eviction") => return Ok(delete_plan(req, current, key, compare, now)),
         _ => return Err(Status::bad_request(format!("unsupported request {}", req.line()))),
     };

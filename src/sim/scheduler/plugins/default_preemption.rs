@@ -2,8 +2,9 @@
 //! nodes where evicting lower-priority pods would make room (selectVictimsOnNode: remove them
 //! all, check the pod fits, then reprieve the most important ones that can stay), pick one
 //! (pickOneNodeForPreemption) and report it with its victims. The scheduler then sets
-//! status.nominatedNodeName and deletes the victims. PodDisruptionBudgets are not modelled, so
-//! no victim ever violates one; PreFilter state is not updated for removed pods.
+//! status.nominatedNodeName and deletes the victims. Not modelled: PodDisruptionBudgets (upstream
+//! prefers victims whose eviction violates none, and nodes with fewer violations), and PreFilter
+//! state is not updated for removed pods.
 
 use crate::sim::api::Pod;
 use crate::sim::rng::{Draw, SimRng};
