@@ -176,6 +176,36 @@ fn a_nominated_pod_holds_its_room_and_waits_for_its_terminating_victim() {
 }
 
 #[test]
+fn preemption_prefers_victims_no_disruption_budget_protects() {
+    let mut protected = pod("guarded", Some("n1"), "2", 0);
+    protected.metadata.labels.insert("app".into(), "db".into());
+    let objects = vec![
+        node("n1", "2", json!([])),
+        node("n2", "2", json!([])),
+        Object::Pod(protected),
+        Object::Pod(pod("spare", Some("n2"), "2", 0)),
+    ];
+    let (mut snap, _) = batch::snapshot(&objects);
+    let budget: kube_playground::sim::api::PodDisruptionBudget = serde_json::from_value(json!({
+        "metadata": {"name": "db", "namespace": "default"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}},
+        "status": {"disruptionsAllowed": 0}}))
+    .unwrap();
+    snap.pdbs = vec![budget];
+    let mut cycle = Cycle { next_start_node_index: 0 };
+    let mut rng = fork(1, "kube-scheduler");
+    let high = pod("high", None, "1", 1000);
+    for _ in 0..5 {
+        let Outcome::Unschedulable { nominated: Some(c), .. } =
+            cycle.schedule(&Profile::default(), &high, None, &snap, &mut rng, None)
+        else {
+            panic!("expected preemption")
+        };
+        assert_eq!((c.node.as_str(), c.violations), ("n2", 0), "the unprotected victim, whatever the start node");
+    }
+}
+
+#[test]
 fn configuration_profiles_and_errors() {
     let cfg = json!({"apiVersion": config::API_VERSION, "kind": "KubeSchedulerConfiguration",
         "percentageOfNodesToScore": 30,

@@ -102,6 +102,7 @@ fn cluster_roles() -> Vec<RoleDef> {
             vec![
                 rule(READ, &[""], &["nodes", "pods", "namespaces", "services"]),
                 rule(READ, &["apps"], &["replicasets"]),
+                rule(READ, &["policy"], &["poddisruptionbudgets"]),
                 rule(&["create"], &[""], &["pods/binding", "bindings"]),
                 rule(&["patch", "update"], &[""], &["pods/status"]),
                 rule(&["delete"], &[""], &["pods"]),

@@ -351,6 +351,8 @@ pub struct Snapshot {
     /// (upstream's havePodsWithAffinity lists): when zero, InterPodAffinity need not scan.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// The PodDisruptionBudgets, for preemption's choice of victims.
+    pub pdbs: Vec<crate::sim::api::PodDisruptionBudget>,
     /// Pods that preemption nominated to a node and that are not placed yet, by node
     /// (upstream's nominator): they hold their room against pods of no higher priority.
     nominated: BTreeMap<String, Vec<Arc<Pod>>>,

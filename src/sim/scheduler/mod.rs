@@ -93,13 +93,15 @@ pub struct Scheduler {
 }
 
 const POD: usize = 0;
+const PDB: usize = 5;
 
 impl Scheduler {
     pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
         let res = |p| ResourceInfo::of(p);
-        let informers =
-            ["pods", "nodes", "namespaces", "services", "replicasets"].map(|p| Informer::new(res(p), None)).to_vec();
+        let informers = ["pods", "nodes", "namespaces", "services", "replicasets", "poddisruptionbudgets"]
+            .map(|p| Informer::new(res(p), None))
+            .to_vec();
         Scheduler {
             client: ApiClient::new(apiserver, cred),
             informers,
@@ -252,6 +254,16 @@ impl Scheduler {
                 }
             }
             Object::Service(_) | Object::ReplicaSet(_) => self.rebuild_owner_selectors(),
+            // DefaultPreemption prefers victims whose eviction no budget forbids.
+            Object::PodDisruptionBudget(_) => {
+                self.cache.pdbs = self.informers[PDB]
+                    .objects()
+                    .filter_map(|o| match o {
+                        Object::PodDisruptionBudget(b) => Some(b.clone()),
+                        _ => None,
+                    })
+                    .collect();
+            }
             _ => {}
         }
     }

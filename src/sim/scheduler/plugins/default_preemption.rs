@@ -2,9 +2,9 @@
 //! nodes where evicting lower-priority pods would make room (selectVictimsOnNode: remove them
 //! all, check the pod fits, then reprieve the most important ones that can stay), pick one
 //! (pickOneNodeForPreemption) and report it with its victims. The scheduler then sets
-//! status.nominatedNodeName and deletes the victims. Not modelled: PodDisruptionBudgets (upstream
-//! prefers victims whose eviction violates none, and nodes with fewer violations), and PreFilter
-//! state is not updated for removed pods.
+//! status.nominatedNodeName and deletes the victims. PodDisruptionBudgets weigh in as upstream:
+//! victims whose eviction a budget forbids are reprieved first, and the node with the fewest
+//! such violations wins. Not modelled: PreFilter state is not updated for removed pods.
 
 use crate::sim::api::Pod;
 use crate::sim::rng::{Draw, SimRng};
@@ -37,6 +37,29 @@ impl Default for Args {
 pub struct Candidate {
     pub node: String,
     pub victims: Vec<Arc<Pod>>,
+    /// Victims whose eviction a PodDisruptionBudget does not allow now.
+    pub violations: usize,
+}
+
+/// filterPodsWithPDBViolation: which of `pods` (most important first) some budget would not
+/// let go, spending each budget's allowed disruptions in that order.
+fn violating(pods: &[&Pod], pdbs: &[crate::sim::api::PodDisruptionBudget]) -> Vec<bool> {
+    let mut allowed: Vec<i32> = pdbs.iter().map(|b| b.status.disruptions_allowed).collect();
+    pods.iter()
+        .map(|p| {
+            let mut violates = false;
+            for (b, left) in pdbs.iter().zip(allowed.iter_mut()) {
+                let selects = b.metadata.namespace == p.metadata.namespace
+                    && b.spec.selector.as_ref().is_some_and(|s| s.matches(&p.metadata.labels))
+                    && !b.status.disrupted_pods.contains_key(&p.metadata.name);
+                if selects {
+                    *left -= 1;
+                    violates |= *left < 0;
+                }
+            }
+            violates
+        })
+        .collect()
 }
 
 fn start_time(p: &Pod) -> i64 {
@@ -49,7 +72,13 @@ fn more_important(a: &Pod, b: &Pod) -> std::cmp::Ordering {
 }
 
 /// selectVictimsOnNode.
-fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeInfo) -> Result<Vec<Arc<Pod>>, Status> {
+fn select_victims(
+    profile: &Profile,
+    pod: &Pod,
+    state: &CycleState,
+    node: &NodeInfo,
+    pdbs: &[crate::sim::api::PodDisruptionBudget],
+) -> Result<(Vec<Arc<Pod>>, usize), Status> {
     let mine = priority(pod);
     let mut trial = node.clone();
     let names: Vec<(String, String)> = node
@@ -67,27 +96,35 @@ fn select_victims(profile: &Profile, pod: &Pod, state: &CycleState, node: &NodeI
         return Err(status);
     }
     crate::sim::sort::sort_by(&mut potential, |a, b| more_important(a, b));
+    // Reprieve the pods a budget protects first, then the others, most important first.
+    let flags = violating(&potential.iter().map(|p| &*p.pod).collect::<Vec<_>>(), pdbs);
+    let mut order: Vec<(PodInfo, bool)> = potential.into_iter().zip(flags).collect();
+    // A stable sort: protected ones first, each group in importance order.
+    crate::sim::sort::sort_by_key(&mut order, |(_, violates)| !*violates);
     let mut victims = Vec::new();
-    for p in potential {
+    let mut violations = 0;
+    for (p, violates) in order {
         let (ns, name) = (p.metadata.namespace.clone(), p.metadata.name.clone());
         trial.add_pod_info(p);
         if !run_filters(profile, pod, state, &trial, None).is_success() {
             if let Some(p) = trial.remove_pod(&ns, &name) {
                 victims.push(p.pod);
+                violations += violates as usize;
             }
         }
     }
-    Ok(victims)
+    Ok((victims, violations))
 }
 
-/// pickOneNodeForPreemption: lowest highest-victim priority, then smallest priority sum, then
-/// fewest victims, then the latest start among the most important victims, then the first.
+/// pickOneNodeForPreemption: fewest budget violations, then lowest highest-victim priority, then
+/// smallest priority sum, then fewest victims, then the latest start among the most important
+/// victims, then the first.
 fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
     let key = |c: &Candidate| {
         let highest = c.victims.iter().map(|p| priority(p)).max().unwrap_or(i32::MIN) as i64;
         let sum: i64 = c.victims.iter().map(|p| priority(p) as i64 + i32::MAX as i64 + 1).sum();
         let earliest_top = c.victims.iter().filter(|p| priority(p) as i64 == highest).map(|p| start_time(p)).min();
-        (highest, sum, c.victims.len(), std::cmp::Reverse(earliest_top.unwrap_or(i64::MAX)))
+        (c.violations, highest, sum, c.victims.len(), std::cmp::Reverse(earliest_top.unwrap_or(i64::MAX)))
     };
     let mut best: Option<&Candidate> = None;
     for c in candidates {
@@ -139,8 +176,10 @@ pub fn post_filter(
         for i in 0..potential.len() {
             let name = potential[(offset + i) % potential.len()];
             let Some(node) = snap.node(name) else { continue };
-            match select_victims(profile, pod, state, node) {
-                Ok(victims) if !victims.is_empty() => candidates.push(Candidate { node: name.to_string(), victims }),
+            match select_victims(profile, pod, state, node, &snap.pdbs) {
+                Ok((victims, violations)) if !victims.is_empty() => {
+                    candidates.push(Candidate { node: name.to_string(), victims, violations })
+                }
                 Ok(_) => {
                     statuses.push((name.to_string(), Status::new(Code::Error, "expected at least one victim pod")))
                 }
