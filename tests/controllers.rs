@@ -251,6 +251,10 @@ fn a_daemonset_runs_one_pod_per_eligible_node_and_rolls_one_at_a_time() {
     assert!(!json.contains("fluentd:1.16") && json.contains("fluentd:1.17"), "every pod on the new template:\n{json}");
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     assert!(events.contains("daemonset/agent") && events.contains("Created pod: agent-"), "{events}");
+    let described = kubectl::run(&mut sim, "kubectl describe ds agent", TIMEOUT);
+    assert!(described.contains("Desired Number of Nodes Scheduled: 3\n"), "{described}");
+    assert!(described.contains("Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed"), "{described}");
+    assert!(described.contains("SuccessfulCreate") && described.contains("daemonset-controller"), "{described}");
     // Deleting the DaemonSet garbage-collects its pods.
     kubectl::run(&mut sim, "kubectl delete daemonset agent", TIMEOUT);
     sim.run_until(SimTime::from_secs(100));
@@ -301,6 +305,8 @@ fn drain_respects_a_pod_disruption_budget() {
         }
     }
     assert!(min_ready >= 3, "never fewer than minAvailable ready: {min_ready}");
-    let events = kubectl::run(&mut sim, "kubectl get pdb web -o json", TIMEOUT);
-    assert!(events.contains("\"disruptionsAllowed\": 1"), "{events}");
+    let json = kubectl::run(&mut sim, "kubectl get pdb web -o json", TIMEOUT);
+    assert!(json.contains("\"disruptionsAllowed\": 1"), "{json}");
+    let described = kubectl::run(&mut sim, "kubectl describe pdb web", TIMEOUT);
+    assert!(described.contains("Min available:  3\n") && described.contains("Allowed disruptions:  1"), "{described}");
 }

@@ -4,8 +4,8 @@
 use super::printers::event_age;
 use crate::sim::api::quantity;
 use crate::sim::api::{
-    Container, ContainerStatus, Deployment, EndpointSlice, Event, IntOrString, Lease, Node, Pod, ReplicaSet, Service,
-    Toleration,
+    Container, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Event, IntOrString, Lease, Node, Pod,
+    PodDisruptionBudget, ReplicaSet, Service, Toleration,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
@@ -311,6 +311,166 @@ pub fn deployment(d: &Deployment, replicasets: &[&ReplicaSet], evs: &[&Event], n
         text.push_str(&tabwriter(&events(evs, now), 2));
     }
     text.trim_end().to_string()
+}
+
+/// Selector labels as `k=v,k=v`.
+fn labels_text(map: &BTreeMap<String, String>) -> String {
+    let v: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if v.is_empty() {
+        "<none>".into()
+    } else {
+        v.join(",")
+    }
+}
+
+/// The head and the Events table, each aligned on its own as kubectl does.
+fn with_events(head: String, evs: &[&Event], now: SimTime) -> String {
+    let head = if evs.is_empty() { head + &events(evs, now) } else { head };
+    let mut text = tabwriter(&head, 2);
+    if !evs.is_empty() {
+        text.push_str(&tabwriter(&events(evs, now), 2));
+    }
+    text.trim_end().to_string()
+}
+
+/// `kubectl describe daemonset`: the node counts, its pods' phases, the pod template, events.
+pub fn daemonset(ds: &DaemonSet, pods: &[&Pod], evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    o.push_str(&format!(
+        "Name:	{}
+",
+        ds.metadata.name
+    ));
+    o.push_str(&format!(
+        "Selector:	{}
+",
+        labels_text(&ds.spec.selector.match_labels)
+    ));
+    o.push_str(&format!(
+        "Node-Selector:	{}
+",
+        labels_text(&ds.spec.template.spec.node_selector)
+    ));
+    multiline(&mut o, "Labels", &ds.metadata.labels);
+    multiline(&mut o, "Annotations", &ds.metadata.annotations);
+    let s = &ds.status;
+    o.push_str(&format!(
+        "Desired Number of Nodes Scheduled: {}
+",
+        s.desired_number_scheduled
+    ));
+    o.push_str(&format!(
+        "Current Number of Nodes Scheduled: {}
+",
+        s.current_number_scheduled
+    ));
+    o.push_str(&format!(
+        "Number of Nodes Scheduled with Up-to-date Pods: {}
+",
+        s.updated_number_scheduled
+    ));
+    o.push_str(&format!(
+        "Number of Nodes Scheduled with Available Pods: {}
+",
+        s.number_available
+    ));
+    o.push_str(&format!(
+        "Number of Nodes Misscheduled: {}
+",
+        s.number_misscheduled
+    ));
+    let phase = |ph: &str| pods.iter().filter(|p| p.status.phase == ph).count();
+    let waiting = pods.iter().filter(|p| p.status.phase.is_empty() || p.status.phase == "Pending").count();
+    o.push_str(&format!(
+        "Pods Status:	{} Running / {waiting} Waiting / {} Succeeded / {} Failed
+",
+        phase("Running"),
+        phase("Succeeded"),
+        phase("Failed")
+    ));
+    o.push_str(
+        "Pod Template:
+",
+    );
+    o.push_str(&format!(
+        "  Labels:	{}
+",
+        labels_text(&ds.spec.template.metadata.labels)
+    ));
+    o.push_str(
+        "  Containers:
+",
+    );
+    for c in &ds.spec.template.spec.containers {
+        container(&mut o, c, None, false);
+    }
+    o.push_str(
+        "  Volumes:	<none>
+  Node-Selectors:	<none>
+  Tolerations:	<none>
+",
+    );
+    with_events(o, evs, now)
+}
+
+/// `kubectl describe poddisruptionbudget`.
+pub fn pdb(pdb: &PodDisruptionBudget, evs: &[&Event], now: SimTime) -> String {
+    let show = |v: &IntOrString| match v {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(s) => s.clone(),
+    };
+    let mut o = String::new();
+    o.push_str(&format!(
+        "Name:	{}
+Namespace:	{}
+",
+        pdb.metadata.name, pdb.metadata.namespace
+    ));
+    if let Some(v) = &pdb.spec.min_available {
+        o.push_str(&format!(
+            "Min available:	{}
+",
+            show(v)
+        ));
+    }
+    if let Some(v) = &pdb.spec.max_unavailable {
+        o.push_str(&format!(
+            "Max unavailable:	{}
+",
+            show(v)
+        ));
+    }
+    let selector = pdb.spec.selector.as_ref().map_or("<unset>".into(), |s| labels_text(&s.match_labels));
+    o.push_str(&format!(
+        "Selector:	{selector}
+"
+    ));
+    let s = &pdb.status;
+    o.push_str(
+        "Status:
+",
+    );
+    o.push_str(&format!(
+        "    Allowed disruptions:	{}
+",
+        s.disruptions_allowed
+    ));
+    o.push_str(&format!(
+        "    Current:	{}
+",
+        s.current_healthy
+    ));
+    o.push_str(&format!(
+        "    Desired:	{}
+",
+        s.desired_healthy
+    ));
+    o.push_str(&format!(
+        "    Total:	{}
+",
+        s.expected_pods
+    ));
+    with_events(o, evs, now)
 }
 
 /// `kubectl describe service`: type, ClusterIP, ports, the endpoints its EndpointSlices list

@@ -479,9 +479,11 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
         "describe" => {
             args.only(&["namespace"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
-            if !["pods", "nodes", "deployments", "services"].contains(&resource.plural) {
+            if !["pods", "nodes", "deployments", "services", "daemonsets", "poddisruptionbudgets"]
+                .contains(&resource.plural)
+            {
                 return Err(format!(
-                    "error: this console describes pods, nodes, deployments and services so far; try kubectl get {} -o json",
+                    "error: this console describes pods, nodes, deployments, services, daemonsets and poddisruptionbudgets so far; try kubectl get {} -o json",
                     resource.plural
                 ));
             }

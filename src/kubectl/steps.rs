@@ -318,8 +318,12 @@ fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) 
                 .map(|n| ApiRequest::new(Verb::Get, ResourceInfo::of("leases"), "kube-node-lease", &n.meta().name)),
         );
         reads
-    } else if resource.plural == "deployments" || resource.plural == "services" {
-        let second = if resource.plural == "services" { "endpointslices" } else { "replicasets" };
+    } else if matches!(resource.plural, "deployments" | "services" | "daemonsets") {
+        let second = match resource.plural {
+            "services" => "endpointslices",
+            "daemonsets" => "pods",
+            _ => "replicasets",
+        };
         vec![
             ApiRequest::new(Verb::List, ResourceInfo::of("events"), namespace, ""),
             ApiRequest::new(Verb::List, ResourceInfo::of(second), namespace, ""),
@@ -375,6 +379,19 @@ fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> S
                     })
                     .collect();
                 Some(describe::service(svc, &slices, &events_about(events, "Service", &svc.metadata), now))
+            }
+            Object::DaemonSet(ds) => {
+                let pods: Vec<&Pod> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_pod())
+                    .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == ds.metadata.uid))
+                    .collect();
+                Some(describe::daemonset(ds, &pods, &events_about(events, "DaemonSet", &ds.metadata), now))
+            }
+            Object::PodDisruptionBudget(pdb) => {
+                Some(describe::pdb(pdb, &events_about(events, "PodDisruptionBudget", &pdb.metadata), now))
             }
             Object::Node(n) => {
                 let pods: Vec<&Pod> = gathered
