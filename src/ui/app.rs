@@ -234,11 +234,11 @@ pub fn App() -> impl IntoView {
             }
             "ArrowRight" | "PageDown" if lessons_keys => {
                 ev.prevent_default();
-                lesson_panel::next(&key_engine, lesson_at.get_untracked(), steps);
+                lesson_panel::next(&key_engine, steps);
             }
             "ArrowLeft" | "PageUp" if lessons_keys => {
                 ev.prevent_default();
-                lesson_panel::back(&key_engine, lesson_at.get_untracked(), ui.console);
+                lesson_panel::back(&key_engine, ui.console);
             }
             "ArrowRight" => step(&key_engine, playing),
             "Escape" if present.get_untracked() => set_present(&key_engine, present, false),

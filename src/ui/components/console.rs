@@ -46,6 +46,7 @@ const HELP: &str = "Commands (kubectl):
   kubectl get pods|nodes|deployments|replicasets|daemonsets|namespaces|leases [NAME] [-o wide|name|json] [-n NS|-A]
   kubectl scale deployment NAME --replicas=N
   kubectl delete pod|deployment|replicaset|daemonset|namespace NAME
+  kubectl describe pod|node|deployment|service|daemonset|pdb NAME
   kubectl cordon|uncordon|drain NODE
   kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
   kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass|pdb

@@ -21,18 +21,31 @@ pub struct LessonAt {
     pub can_start: bool,
 }
 
-/// Begins step `n` (its actions run and are recorded).
-pub fn next(engine: &Shared, at: LessonAt, steps: usize) {
-    let n = at.step.map_or(0, |s| s + 1);
-    if n < steps && !at.busy && (at.step.is_some() || at.can_start) {
-        engine.borrow_mut().session.act(Do::Lesson(n));
+/// Begins the next step (its actions run and are recorded). The session, not the panel's
+/// half-second snapshot, says which step shows: a double click cannot run a step twice.
+pub fn next(engine: &Shared, steps: usize) {
+    let mut e = engine.borrow_mut();
+    if e.seek.is_some() {
+        return;
+    }
+    let current = e.session.lesson_step().map(|(n, _)| n);
+    let n = current.map_or(0, |s| s + 1);
+    if n < steps && (current.is_some() || e.session.can_start()) {
+        e.session.act(Do::Lesson(n));
     }
 }
 
 /// Goes back to the beginning of the previous step: the session replays up to it, and the
 /// console shows its history once more.
-pub fn back(engine: &Shared, at: LessonAt, console: RwSignal<Vec<ConsoleLine>>) {
-    if let (Some(s), false) = (at.step, at.busy) {
+pub fn back(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>) {
+    let step = {
+        let e = engine.borrow();
+        if e.seek.is_some() {
+            return;
+        }
+        e.session.lesson_step().map(|(n, _)| n)
+    };
+    if let Some(s) = step {
         if engine.borrow_mut().back_to_step(s.saturating_sub(1)).is_ok() {
             console.set(vec![]);
         }
@@ -107,14 +120,14 @@ pub fn LessonPanel(
             <footer>
                 <button data-testid="lesson-back" title="Previous step (← or PageUp in presenter mode)"
                     disabled=move || { let a = at.get(); a.busy || a.step.is_none_or(|s| s == 0) }
-                    on:click=move |_| engine.with_value(|e| back(e, at.get_untracked(), console))>"◀ Back"</button>
+                    on:click=move |_| engine.with_value(|e| back(e, console))>"◀ Back"</button>
                 <button data-testid="lesson-next" title="Next step (→ or PageDown in presenter mode)"
                     class=move || if at.get().done { "next ready" } else { "next" }
                     disabled=move || {
                         let a = at.get();
                         a.busy || a.step.map_or(!a.can_start, |s| s + 1 >= steps)
                     }
-                    on:click=move |_| engine.with_value(|e| next(e, at.get_untracked(), steps))>
+                    on:click=move |_| engine.with_value(|e| next(e, steps))>
                     {move || match at.get() {
                         LessonAt { step: None, can_start: false, .. } => "Starting the cluster…",
                         LessonAt { step: None, .. } => "Start ▶",
