@@ -1,9 +1,11 @@
 //! `kubectl apply -f`: every document of a manifest, in order — read the object, create it
-//! when absent, else patch it with what the manifest says (`unchanged` when that patch would
-//! change nothing). Upstream computes a three-way patch from the last-applied annotation; a
-//! JSON merge patch of the manifest is the same for adding and changing fields, not for
-//! removing them. The page takes JSON (a YAML parser would cost more than 50 KB of bundle);
-//! kubesim converts YAML first.
+//! when absent, else patch it with what the manifest says (`unchanged` when that would change
+//! nothing). The manifest is merged into the live object the strategic way — lists such as
+//! `containers`, `ports` and `env` merge item by item on their key, so fields the apiserver
+//! defaulted stay — and the difference goes as a JSON merge patch. Upstream computes a
+//! three-way patch from the last-applied annotation; this is the same for adding and changing
+//! fields, not for removing them. The page takes JSON (a YAML parser would cost more than
+//! 50 KB of bundle); kubesim converts YAML first.
 
 use super::parse::{Command, Identity};
 use super::{printers, render, Pending, Started};
@@ -119,12 +121,20 @@ pub(super) fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiRespons
             return None;
         }
         (None, Ok(ApiBody::Object(current))) => {
-            let merged = crate::sim::apiserver::registry::merge_patch(&current, &patch);
-            if merged.as_ref().is_ok_and(|m| *m == current) {
+            let live = current.to_json_value();
+            let mut wanted = live.clone();
+            // Type information, not fields to change (the live object may not spell it out).
+            let mut fields = *patch;
+            if let Some(o) = fields.as_object_mut() {
+                o.remove("apiVersion");
+                o.remove("kind");
+            }
+            strategic_merge(&mut wanted, &fields);
+            if wanted == live {
                 done("unchanged")
             } else {
                 let mut req = ApiRequest::new(Verb::Patch, res, &ns, &name);
-                req.patch = Some(*patch);
+                req.patch = Some(merge_diff(&live, &wanted));
                 pending.first = Some(vec![current]);
                 pending.send(sim, req);
                 return None;
@@ -135,4 +145,104 @@ pub(super) fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiRespons
     };
     pending.lines.push(line);
     next(sim, pending)
+}
+
+/// Lists that strategic merge patches merge item by item, and the field that keys their items
+/// (the `patchMergeKey` of the core types).
+const MERGE_KEYS: &[(&str, &str)] = &[
+    ("containers", "name"),
+    ("initContainers", "name"),
+    ("ports", "containerPort"),
+    ("env", "name"),
+    ("volumeMounts", "mountPath"),
+    ("volumes", "name"),
+];
+
+/// Merges `patch` into `target`: objects field by field, keyed lists item by item (the patch's
+/// items, in its order, each merged into the live item with the same key), anything else
+/// replaced; `null` removes a field.
+fn strategic_merge(target: &mut Value, patch: &Value) {
+    let (Value::Object(t), Value::Object(p)) = (&mut *target, patch) else {
+        *target = patch.clone();
+        return;
+    };
+    for (k, v) in p {
+        if v.is_null() {
+            t.remove(k);
+            continue;
+        }
+        let key = MERGE_KEYS.iter().find(|(field, _)| field == k).map(|(_, key)| *key);
+        match (key, t.get_mut(k), v) {
+            (Some(key), Some(Value::Array(live)), Value::Array(items)) => {
+                let merged = items
+                    .iter()
+                    .map(|item| {
+                        let mut base =
+                            live.iter().find(|l| l.get(key) == item.get(key)).cloned().unwrap_or(Value::Null);
+                        strategic_merge(&mut base, item);
+                        base
+                    })
+                    .collect();
+                *live = merged;
+            }
+            (_, Some(existing), _) => strategic_merge(existing, v),
+            (_, None, _) => {
+                t.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// The JSON merge patch that turns `from` into `to`.
+fn merge_diff(from: &Value, to: &Value) -> Value {
+    match (from, to) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in b {
+                match a.get(k) {
+                    Some(old) if old == v => {}
+                    Some(old) => {
+                        out.insert(k.clone(), merge_diff(old, v));
+                    }
+                    None => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            for k in a.keys().filter(|k| !b.contains_key(*k)) {
+                out.insert(k.clone(), Value::Null);
+            }
+            Value::Object(out)
+        }
+        _ => to.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyed_lists_merge_item_by_item_and_keep_defaults() {
+        let mut live = json!({"spec": {"replicas": 2, "containers": [
+            {"name": "web", "image": "nginx:1.26", "imagePullPolicy": "IfNotPresent"},
+            {"name": "side", "image": "busybox"}]}});
+        let before = live.clone();
+        strategic_merge(
+            &mut live,
+            &json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.26"}, {"name": "side", "image": "busybox"}]}}),
+        );
+        assert_eq!(live, before, "an unchanged manifest changes nothing");
+        strategic_merge(&mut live, &json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}));
+        assert_eq!(
+            live["spec"]["containers"],
+            json!([{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent"}])
+        );
+        let patch = merge_diff(&before, &live);
+        assert_eq!(
+            patch,
+            json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent"}]}})
+        );
+    }
 }
