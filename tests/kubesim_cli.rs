@@ -53,6 +53,9 @@ fn apply_prints_kubectls_lines_and_fails_on_a_refused_document() {
     let (out, ok) = kubesim(&["apply", "-f", &fixture("rbac.yaml"), "--as", "alice"]);
     assert!(!ok);
     assert!(out.starts_with("Error from server (Forbidden): roles.rbac.authorization.k8s.io \"pod-reader\" is forbidden: User \"alice\" cannot get resource \"roles\""), "{out}");
+    // Applying the same Deployment again changes nothing (its defaulted fields stay).
+    let (out, _) = kubesim(&["apply", "-f", &fixture("apply.yaml"), "-f", &fixture("apply.yaml")]);
+    assert!(out.contains("deployment.apps/web created\n") && out.contains("deployment.apps/web unchanged"), "{out}");
 }
 
 #[test]
