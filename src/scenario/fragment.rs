@@ -4,8 +4,9 @@
 //! apiserver lessons `inflight=N` (--max-requests-inflight + --max-mutating-requests-inflight,
 //! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
 //! watching).
-//! (Full share links, `#s=` and `#preset=`, come with the scenarios issue.) Unknown keys are
-//! left for later flags; a bad value is an error in plain words and the default is used.
+//! The rest of a link (`#s=`, `#preset=`, `&t=`, the show flags) is read by [`super::link`],
+//! which hands the remaining keys here. Unknown keys are ignored; a bad value is an error in
+//! plain words and the default is used.
 
 use super::Scenario;
 
