@@ -235,11 +235,12 @@ pub fn rollout(
     }
 }
 
-/// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
-/// Eviction API, printing kubectl's lines as it goes.
 /// kubectl drain waits this long before evicting a pod again that a budget protects.
 const DRAIN_RETRY_US: u64 = 5 * crate::sim::time::SECONDS;
 
+/// `kubectl drain`: the cordon answered → list the node's pods → evict each through the
+/// Eviction API (a refusal from a PodDisruptionBudget is tried again after 5 s), printing
+/// kubectl's lines as it goes.
 pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, node: &str) -> Option<String> {
     // gathered[0]: the node's pods, gathered[1]: the evicted ones.
     if pending.gathered.is_empty() {
