@@ -251,6 +251,11 @@ fn a_daemonset_runs_one_pod_per_eligible_node_and_rolls_one_at_a_time() {
     assert!(!json.contains("fluentd:1.16") && json.contains("fluentd:1.17"), "every pod on the new template:\n{json}");
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     assert!(events.contains("daemonset/agent") && events.contains("Created pod: agent-"), "{events}");
+    // kubectl rollout status follows the next one to its end.
+    apply_json(&mut sim, daemonset("fluentd:1.18"));
+    let status = kubectl::run(&mut sim, "kubectl rollout status daemonset/agent", 60 * SECONDS);
+    assert!(status.contains("Waiting for daemon set \"agent\" rollout to finish: "), "{status}");
+    assert!(status.ends_with("daemon set \"agent\" successfully rolled out"), "{status}");
     let described = kubectl::run(&mut sim, "kubectl describe ds agent", TIMEOUT);
     assert!(described.contains("Desired Number of Nodes Scheduled: 3\n"), "{described}");
     assert!(described.contains("Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed"), "{described}");

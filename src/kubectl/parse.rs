@@ -531,8 +531,12 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             };
             let (resource, name) = resource_and_name(rest, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
-            if resource.plural != "deployments" {
-                return Err(format!("error: this console rolls out deployments, not {}", resource.qualified()));
+            let status_of_daemonset = resource.plural == "daemonsets" && action == Some(RolloutAction::Status);
+            if resource.plural != "deployments" && !status_of_daemonset {
+                return Err(format!(
+                    "error: this console rolls out deployments (and shows daemonsets' rollout status), not {}",
+                    resource.qualified()
+                ));
             }
             let namespace = args.namespace();
             Ok(match action {

@@ -6,6 +6,33 @@ use crate::sim::api::{Deployment, Object, ReplicaSet};
 use crate::sim::controller::deployment::REVISION;
 
 /// DeploymentStatusViewer: the line for the current state, and whether the rollout is done.
+/// DaemonSetStatusViewer: the line for a DaemonSet's rollout, and whether it is done.
+pub fn daemonset_status_line(ds: &crate::sim::api::DaemonSet) -> (String, bool) {
+    let name = &ds.metadata.name;
+    let s = &ds.status;
+    if ds.spec.update_strategy.type_ != "RollingUpdate" {
+        return ("rollout status is only available for RollingUpdate strategy type".into(), true);
+    }
+    if ds.metadata.generation > s.observed_generation {
+        return ("Waiting for daemon set spec update to be observed...".into(), false);
+    }
+    if s.updated_number_scheduled < s.desired_number_scheduled {
+        let line = format!(
+            "Waiting for daemon set \"{name}\" rollout to finish: {} out of {} new pods have been updated...",
+            s.updated_number_scheduled, s.desired_number_scheduled
+        );
+        return (line, false);
+    }
+    if s.number_available < s.desired_number_scheduled {
+        let line = format!(
+            "Waiting for daemon set \"{name}\" rollout to finish: {} of {} updated pods are available...",
+            s.number_available, s.desired_number_scheduled
+        );
+        return (line, false);
+    }
+    (format!("daemon set \"{name}\" successfully rolled out"), true)
+}
+
 pub fn status_line(d: &Deployment) -> (String, bool) {
     let name = &d.metadata.name;
     let s = &d.status;

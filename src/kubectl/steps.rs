@@ -197,8 +197,12 @@ pub fn rollout(
         }
     }
     match (action, body, pending.first.take()) {
-        (RolloutAction::Status, ApiBody::Object(Object::Deployment(d)), _) => {
-            let (line, done) = rollout::status_line(&d);
+        (RolloutAction::Status, ApiBody::Object(o @ (Object::Deployment(_) | Object::DaemonSet(_))), _) => {
+            let (line, done) = match &o {
+                Object::DaemonSet(ds) => rollout::daemonset_status_line(ds),
+                Object::Deployment(d) => rollout::status_line(d),
+                _ => (String::new(), true),
+            };
             if pending.lines.last() != Some(&line) {
                 pending.lines.push(line);
             }
