@@ -136,30 +136,12 @@ impl Session {
     fn perform(&mut self, what: &Do) -> bool {
         match what {
             Do::Run(line) => {
-                self.say(Said::Command, format!("$ {line}"));
-                match kubectl::start(&mut self.sim, line) {
-                    Ok(started) => {
-                        self.started(started);
-                        true
-                    }
-                    Err(e) => {
-                        self.say(Said::Error, e);
-                        false
-                    }
-                }
+                let started = kubectl::start(&mut self.sim, line);
+                self.command(format!("$ {line}"), started)
             }
             Do::Apply(text) => {
-                self.say(Said::Command, format!("$ kubectl apply -f {APPLY_SOURCE}"));
-                match apply::start_json(&mut self.sim, text, APPLY_SOURCE, Default::default()) {
-                    Ok(started) => {
-                        self.started(started);
-                        true
-                    }
-                    Err(e) => {
-                        self.say(Said::Error, e);
-                        false
-                    }
-                }
+                let started = apply::start_json(&mut self.sim, text, APPLY_SOURCE, Default::default());
+                self.command(format!("$ kubectl apply -f {APPLY_SOURCE}"), started)
             }
             Do::Interrupt => {
                 let before = self.pending.len();
@@ -192,11 +174,18 @@ impl Session {
         }
     }
 
-    fn started(&mut self, started: Started) {
+    /// Echoes a console command, then its answer or its error; false when it was refused.
+    fn command(&mut self, echo: String, started: Result<Started, String>) -> bool {
+        self.say(Said::Command, echo);
         match started {
-            Started::Done(text) => self.answer(text),
-            Started::Waiting(p) => self.pending.push(p),
+            Ok(Started::Done(text)) => self.answer(text),
+            Ok(Started::Waiting(p)) => self.pending.push(p),
+            Err(e) => {
+                self.say(Said::Error, e);
+                return false;
+            }
         }
+        true
     }
 
     /// Runs the queued step actions while no command is waiting for its answer.

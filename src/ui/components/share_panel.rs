@@ -45,21 +45,31 @@ pub fn SharePanel(engine: Shared) -> impl IntoView {
             <p class="hint">
                 {move || format!("The link replays everything done so far and opens at this moment ({} characters).", url.get().len())}
             </p>
-            <div class="copy-row">
-                <input readonly data-testid="share-link" aria-label="Share link" prop:value=move || url.get() on:focus=|ev| select(&ev) />
-                <button data-testid="copy-link" on:click=move |_| {
-                    refresh();
-                    copy(&url.get_untracked());
-                }>"Copy link"</button>
-            </div>
+            <CopyRow text=url label="Share link" testid="share-link" button="Copy link" button_testid="copy-link" refresh=refresh />
             <h3>"Embed"</h3>
-            <div class="copy-row">
-                <input readonly data-testid="embed-code" aria-label="Embed code" prop:value=move || embed.get() on:focus=|ev| select(&ev) />
-                <button data-testid="copy-embed" on:click=move |_| {
-                    refresh();
-                    copy(&embed.get_untracked());
-                }>"Copy embed code"</button>
-            </div>
+            <CopyRow text=embed label="Embed code" testid="embed-code" button="Copy embed code" button_testid="copy-embed"
+                refresh=refresh />
+        </div>
+    }
+}
+
+/// A read-only field and its copy button; the button makes the text afresh, then copies it.
+#[component]
+fn CopyRow(
+    text: RwSignal<String>,
+    label: &'static str,
+    testid: &'static str,
+    button: &'static str,
+    button_testid: &'static str,
+    refresh: impl Fn() + Copy + Send + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="copy-row">
+            <input readonly data-testid=testid aria-label=label prop:value=move || text.get() on:focus=|ev| select(&ev) />
+            <button data-testid=button_testid on:click=move |_| {
+                refresh();
+                copy(&text.get_untracked());
+            }>{button}</button>
         </div>
     }
 }
