@@ -12,11 +12,17 @@ use crate::sim::Simulation;
 /// kube-apiserver, none elsewhere.
 fn manifests(sim: &Simulation, host: &str) -> Vec<(&'static str, String)> {
     let etcd_members = sim.components.iter().filter(|c| matches!(c, Component::Etcd(_))).count();
+    let cluster_cidr = sim.components.iter().find_map(|c| match c {
+        Component::ControllerManager(cm) => Some(cm.cluster_cidr.as_str()),
+        _ => None,
+    });
     sim.components
         .iter()
         .zip(&sim.infos)
         .find_map(|(c, i)| match c {
-            Component::ApiServer(api) if i.node == host => Some(static_pods::manifests(api, etcd_members)),
+            Component::ApiServer(api) if i.node == host => {
+                Some(static_pods::manifests(api, cluster_cidr.unwrap_or_default(), etcd_members))
+            }
             _ => None,
         })
         .unwrap_or_default()

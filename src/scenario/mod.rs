@@ -9,6 +9,7 @@ pub mod link;
 pub mod narration;
 pub mod presets;
 pub mod reference;
+pub mod scale;
 pub mod script;
 pub mod session;
 

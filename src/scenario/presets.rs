@@ -1,5 +1,6 @@
-//! Built-in scenarios, opened with `#preset=NAME`: the default cluster and the lessons. A
-//! lesson is a scenario file in `src/scenario/lessons/`, compiled into the page.
+//! Built-in scenarios, opened with `#preset=NAME`: the default cluster, the lessons and the
+//! scale presets. A lesson is a scenario file in `src/scenario/lessons/`, compiled into the
+//! page; a scale preset is generated (see [`super::scale`]).
 
 use super::Scenario;
 
@@ -26,11 +27,14 @@ const LESSONS: &[(&str, &str)] = &[
 
 /// The built-in scenario called `name`.
 pub fn get(name: &str) -> Result<Scenario, String> {
-    let mut s = match name {
-        "default" => Scenario::default(),
+    let mut s = match (name, super::scale::get(name)) {
+        ("default", _) => Scenario::default(),
+        (_, Some(scale)) => scale,
         _ => {
             let (_, json) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-                let names: Vec<&str> = std::iter::once("default").chain(LESSONS.iter().map(|(n, _)| *n)).collect();
+                let scale = super::scale::SHAPES.iter().map(|s| s.name);
+                let names: Vec<&str> =
+                    std::iter::once("default").chain(LESSONS.iter().map(|(n, _)| *n)).chain(scale).collect();
                 format!("unknown preset \"{name}\" (one of: {})", names.join(", "))
             })?;
             serde_json::from_slice(json.as_bytes()).map_err(|e| format!("preset \"{name}\" is broken: {e}"))?

@@ -3,6 +3,7 @@
 //! member), more etcd members, and worker nodes with a kubelet and kube-proxy each. etcd starts
 //! with what `kubeadm init` leaves in it: the system namespaces and the bootstrap RBAC policy.
 
+use super::addressing::{Cidr, DEFAULT_POD_SUBNET};
 use super::api::meta::Time;
 use super::api::request::{ApiRequest, ApiResponse, Credential, WatchEvent};
 use super::api::resource::ResourceInfo;
@@ -25,6 +26,11 @@ use super::time::SimTime;
 use super::user::UserClient;
 use super::Simulation;
 use serde::{Deserialize, Serialize};
+
+/// The largest cluster a scenario may build (the "openai-7500" preset and some room).
+pub const MAX_WORKERS: usize = 10_000;
+/// Network hosts of the external etcd members, beyond every node's (node i is host 1 + i).
+const ETCD_HOSTS: u32 = 1 << 20;
 
 /// The user's kubectl is always component 0.
 pub const USER: ComponentId = 0;
@@ -56,6 +62,9 @@ pub struct ClusterSpec {
     pub workers: Vec<NodeConfig>,
     #[serde(default)]
     pub network: NetworkConfig,
+    /// kubeadm's networking.podSubnet (--cluster-cidr); each node gets a /24 of it.
+    #[serde(default = "default_pod_subnet", skip_serializing_if = "is_default_pod_subnet")]
+    pub pod_subnet: String,
     /// Every component's informers list this often (seconds) instead of watching — the
     /// "periodic list" alternative to compare load and staleness with. 0: watch (upstream).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -100,6 +109,7 @@ impl Default for ClusterSpec {
             control_plane: cp,
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
+            pod_subnet: default_pod_subnet(),
             informer_list_period_s: 0,
             scheduler_config: None,
         }
@@ -172,6 +182,14 @@ fn default_quota() -> usize {
     super::etcd::mvcc::DEFAULT_QUOTA_BYTES
 }
 
+fn default_pod_subnet() -> String {
+    DEFAULT_POD_SUBNET.into()
+}
+
+fn is_default_pod_subnet(s: &str) -> bool {
+    s == DEFAULT_POD_SUBNET
+}
+
 fn default_timing() -> String {
     "paper".into()
 }
@@ -194,8 +212,17 @@ impl ClusterSpec {
         if let Some(enc) = &self.encryption {
             enc.validate()?;
         }
-        if self.workers.len() > 250 {
-            return Err(format!("at most 250 worker nodes in this build, got {}", self.workers.len()));
+        if self.workers.len() > MAX_WORKERS {
+            return Err(format!("at most {MAX_WORKERS} worker nodes in this build, got {}", self.workers.len()));
+        }
+        let subnet = Cidr::parse(&self.pod_subnet).map_err(|e| format!("podSubnet: {e}"))?;
+        if subnet.node_cidrs() < 1 + self.workers.len() as u64 {
+            return Err(format!(
+                "podSubnet {} holds {} node CIDRs (/24), too few for {} nodes",
+                self.pod_subnet,
+                subnet.node_cidrs(),
+                1 + self.workers.len()
+            ));
         }
         let mut names: Vec<&str> = self.workers.iter().map(|w| w.name.as_str()).collect();
         names.push(&self.control_plane.name);
@@ -263,7 +290,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
         member.snapshot_count = spec.etcd_snapshot_count.max(1);
         // etcd-0 is stacked on the control-plane node; the others run on their own hosts.
-        let (host, node) = if i == 0 { (1, cp.as_str()) } else { (100 + i as u32, "") };
+        let (host, node) = if i == 0 { (1, cp.as_str()) } else { (ETCD_HOSTS + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
     let mut sched = Scheduler::new(APISERVER, b.rng("kube-scheduler"));
@@ -277,11 +304,13 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         Role::ControllerManager,
         1,
         &cp,
-        Component::ControllerManager(Box::new(ControllerManager::new(APISERVER))),
+        Component::ControllerManager(Box::new(ControllerManager::new(APISERVER, &spec.pod_subnet))),
     );
+    let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
     for (i, node) in std::iter::once(&spec.control_plane).chain(spec.workers.iter()).enumerate() {
         let host = 1 + i as u32;
-        let kubelet = Kubelet::new(APISERVER, node.clone(), i as u8, b.rng(&format!("kubelet/{}", node.name)));
+        let rng = b.rng(&format!("kubelet/{}", node.name));
+        let kubelet = Kubelet::new(APISERVER, node.clone(), i as u32, pod_subnet, rng);
         b.add(
             &format!("kubelet/{}", node.name),
             Role::Kubelet,
@@ -294,7 +323,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             Role::KubeProxy,
             host,
             &node.name,
-            Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name))),
+            Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name, &spec.pod_subnet))),
         );
     }
     for c in &mut b.components {

@@ -2,6 +2,7 @@
 //! the simulated network, trace records and the components of a Kubernetes cluster.
 //! Nothing here touches the browser, the wall clock, a global RNG or hash-ordered iteration.
 
+pub mod addressing;
 pub mod api;
 pub mod apiserver;
 pub mod client;

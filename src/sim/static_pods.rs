@@ -10,11 +10,11 @@ use super::kubelet::KUBELET_VERSION;
 pub const DIR: &str = "/etc/kubernetes/manifests";
 
 /// The manifest files, by name.
-pub fn manifests(api: &ApiServer, etcd_members: usize) -> Vec<(&'static str, String)> {
+pub fn manifests(api: &ApiServer, cluster_cidr: &str, etcd_members: usize) -> Vec<(&'static str, String)> {
     vec![
         ("etcd.yaml", etcd()),
         ("kube-apiserver.yaml", apiserver(api, etcd_members)),
-        ("kube-controller-manager.yaml", controller_manager()),
+        ("kube-controller-manager.yaml", controller_manager(cluster_cidr)),
         ("kube-scheduler.yaml", scheduler()),
     ]
 }
@@ -88,14 +88,13 @@ fn apiserver(api: &ApiServer, etcd_members: usize) -> String {
     pod("kube-apiserver", &flags, &format!("registry.k8s.io/kube-apiserver:{KUBELET_VERSION}"), 6443, "HTTPS")
 }
 
-fn controller_manager() -> String {
-    let flags = owned(&[
+fn controller_manager(cluster_cidr: &str) -> String {
+    let mut flags = owned(&[
         "--allocate-node-cidrs=true",
         "--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf",
         "--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf",
         "--bind-address=127.0.0.1",
         "--client-ca-file=/etc/kubernetes/pki/ca.crt",
-        "--cluster-cidr=10.244.0.0/16",
         "--cluster-name=kubernetes",
         "--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt",
         "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key",
@@ -108,6 +107,8 @@ fn controller_manager() -> String {
         "--service-cluster-ip-range=10.96.0.0/12",
         "--use-service-account-credentials=true",
     ]);
+    // Flags are sorted, as kubeadm writes them.
+    flags.insert(5, format!("--cluster-cidr={cluster_cidr}"));
     let image = format!("registry.k8s.io/kube-controller-manager:{KUBELET_VERSION}");
     pod("kube-controller-manager", &flags, &image, 10257, "HTTPS")
 }

@@ -2,6 +2,7 @@
 //!
 //! kubesim run [--seed N] [--until 60s] [--script FILE]
 //! kubesim bench [--minutes 10]
+//! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
@@ -16,7 +17,8 @@ mod schedule;
 
 use kube_playground::kubectl;
 use kube_playground::scenario::script::{self, Line};
-use kube_playground::scenario::Scenario;
+use kube_playground::scenario::session::Session;
+use kube_playground::scenario::{scale, Scenario};
 use kube_playground::sim::etcd::checker::{check_seed, Fault};
 use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
 use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
@@ -25,6 +27,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   kubesim run [--seed N] [--until DURATION] [--script FILE]
   kubesim bench [--minutes N]
+  kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until DURATION]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("schedule") => bench_schedule(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("cluster") => bench_cluster(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
@@ -259,6 +263,57 @@ fn raft_check(args: &[String]) -> Result<(), String> {
     );
     if violations > 0 {
         return Err(format!("{violations} seed(s) violated Raft safety"));
+    }
+    Ok(())
+}
+/// Pods the apiserver knows and how many of them are Running.
+fn pods_running(sim: &kube_playground::sim::Simulation) -> (usize, usize) {
+    let Some(api) = sim.apiserver() else { return (0, 0) };
+    let pods = api.cached_under("/registry/pods/".into()).filter_map(|o| o.as_pod());
+    pods.fold((0, 0), |(all, running), p| (all + 1, running + usize::from(p.status.phase == "Running")))
+}
+
+/// The process's peak resident memory (VmHWM), MiB; Linux only.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+// A benchmark measures wall time on purpose; the simulation itself never reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn bench_cluster(args: &[String]) -> Result<(), String> {
+    let name = flag(args, "--preset")?.unwrap_or("large");
+    let shape = scale::SHAPES
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("unknown scale preset \"{name}\" (large, envelope, openai-7500)"))?;
+    let nodes = number(args, "--nodes", shape.nodes)?;
+    let limit = SimTime(parse_duration(flag(args, "--until")?.unwrap_or("30m"))?);
+    let scenario = shape.scenario(Some(nodes));
+    let want = shape.replicas * nodes / shape.nodes + nodes * shape.daemonsets.len();
+    println!("preset: {name}, nodes: {nodes}, pods: {want}");
+    let started = std::time::Instant::now();
+    let mut session = Session::new(scenario)?;
+    let (mut all, mut running) = (0, 0);
+    while running < want && session.sim.now() < limit {
+        let t = session.sim.now().plus(SECONDS);
+        session.advance(t, u64::MAX);
+        (all, running) = pods_running(&session.sim);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let sim = &session.sim;
+    println!("pods: {all} created, {running} Running at simulated {}", sim.now());
+    println!("events: {}", sim.steps());
+    println!("wall time to all Running: {wall:.3} s");
+    println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
+    match peak_memory_mib() {
+        Some(mib) => println!("peak memory: {mib:.0} MiB"),
+        None => println!("peak memory: unknown (no /proc/self/status)"),
+    }
+    if running < want {
+        return Err(format!("only {running} of {want} pods Running by {}", sim.now()));
     }
     Ok(())
 }

@@ -113,6 +113,8 @@ enum Tag {
 #[derive(Clone, Debug)]
 pub struct ControllerManager {
     client: ApiClient<Tag>,
+    /// --cluster-cidr, the pod subnet the nodes' podCIDRs come from.
+    pub cluster_cidr: String,
     pub deployments: Informer,
     pub replicasets: Informer,
     pub pods: Informer,
@@ -151,11 +153,12 @@ fn informer(plural: &str) -> Informer {
 }
 
 impl ControllerManager {
-    pub fn new(apiserver: ComponentId) -> Self {
+    pub fn new(apiserver: ComponentId, cluster_cidr: &str) -> Self {
         let cred =
             Credential::ClientCert { common_name: "system:kube-controller-manager".into(), organizations: vec![] };
         ControllerManager {
             client: ApiClient::new(apiserver, cred),
+            cluster_cidr: cluster_cidr.to_string(),
             deployments: informer("deployments"),
             replicasets: informer("replicasets"),
             pods: informer("pods"),

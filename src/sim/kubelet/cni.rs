@@ -1,27 +1,29 @@
 //! CNI IPAM (the host-local plugin's role): hands out pod IPs from the node's podCIDR, a /24
-//! carved from the cluster CIDR 10.244.0.0/16. .0 is the network, .1 the bridge gateway.
+//! of the cluster's pod subnet (see `sim::addressing`). .0 is the network, .1 the bridge gateway.
+
+use crate::sim::addressing::ip;
 
 #[derive(Clone, Debug)]
 pub struct Ipam {
-    /// The first three octets of the node's /24.
-    prefix: [u8; 3],
+    /// The network address of the node's /24.
+    network: u32,
     used: crate::sim::vecmap::VecSet<u8>,
 }
 
 impl Ipam {
-    pub fn new(node_index: u8) -> Self {
-        Ipam { prefix: [10, 244, node_index], used: crate::sim::vecmap::VecSet::new() }
+    pub fn new(network: u32) -> Self {
+        Ipam { network, used: crate::sim::vecmap::VecSet::new() }
     }
 
     pub fn pod_cidr(&self) -> String {
-        format!("{}.{}.{}.0/24", self.prefix[0], self.prefix[1], self.prefix[2])
+        format!("{}/24", ip(self.network))
     }
 
     /// CNI ADD: the lowest free address from .2 to .254.
     pub fn allocate(&mut self) -> Option<String> {
         let host = (2..=254u8).find(|h| !self.used.contains(h))?;
         self.used.insert(host);
-        Some(format!("{}.{}.{}.{host}", self.prefix[0], self.prefix[1], self.prefix[2]))
+        Some(ip(self.network + u32::from(host)))
     }
 
     /// CNI DEL: returns the address to the pool.
@@ -42,7 +44,7 @@ mod tests {
 
     #[test]
     fn allocates_unique_addresses_and_reuses_released_ones() {
-        let mut ipam = Ipam::new(1);
+        let mut ipam = Ipam::new(u32::from(std::net::Ipv4Addr::new(10, 244, 1, 0)));
         assert_eq!(ipam.pod_cidr(), "10.244.1.0/24");
         let a = ipam.allocate().unwrap();
         let b = ipam.allocate().unwrap();

@@ -10,6 +10,7 @@ pub mod process;
 pub mod webhook_server;
 pub mod worker;
 
+use super::addressing::{node_ip, Cidr};
 use super::api::meta::Time;
 use super::api::request::{ApiBody, ApiRequest, Credential, FieldSelector, Verb, WatchType};
 use super::api::resource::ResourceInfo;
@@ -88,7 +89,8 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    pub fn new(apiserver: ComponentId, config: NodeConfig, index: u8, rng: SimRng) -> Self {
+    /// `index` places the node: its InternalIP and its /24 of `pod_subnet`.
+    pub fn new(apiserver: ComponentId, config: NodeConfig, index: u32, pod_subnet: Cidr, rng: SimRng) -> Self {
         let cred = Credential::ClientCert {
             common_name: format!("system:node:{}", config.name),
             organizations: vec!["system:nodes".into()],
@@ -100,14 +102,14 @@ impl Kubelet {
         Kubelet {
             recorder: Recorder::new("kubelet", &config.name),
             metrics: Default::default(),
-            internal_ip: format!("10.0.0.{}", 10 + u32::from(index)),
+            internal_ip: node_ip(index),
             config,
             client: ApiClient::new(apiserver, cred),
             pods,
             workers: VecMap::new(),
             images: BTreeSet::new(),
             images_changed: false,
-            ipam: Ipam::new(index),
+            ipam: Ipam::new(pod_subnet.node_network(index)),
             registered: false,
             up: true,
             life: 0,

@@ -23,6 +23,8 @@ pub struct KubeProxy {
     client: ApiClient<()>,
     /// The node it runs on (endpoints there are local).
     pub node: String,
+    /// --cluster-cidr: traffic from outside the pod network is masqueraded.
+    cluster_cidr: String,
     pub services: Informer,
     pub endpointslices: Informer,
     pub rules_synced: u64,
@@ -33,11 +35,12 @@ pub struct KubeProxy {
 }
 
 impl KubeProxy {
-    pub fn new(apiserver: ComponentId, node: &str) -> Self {
+    pub fn new(apiserver: ComponentId, node: &str, cluster_cidr: &str) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
         KubeProxy {
             client: ApiClient::new(apiserver, cred),
             node: node.to_string(),
+            cluster_cidr: cluster_cidr.to_string(),
             services: Informer::new(ResourceInfo::of("services"), None),
             endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
             rules_synced: 0,
@@ -117,9 +120,6 @@ impl KubeProxy {
         }
     }
 }
-
-/// kube-proxy's --cluster-cidr (the pod network, 10.244.0.0/16 as kubeadm's flannel default).
-pub const CLUSTER_CIDR: &str = "10.244.0.0/16";
 
 impl KubeProxy {
     /// Every service port with the endpoints this node sends its traffic to.
@@ -201,6 +201,6 @@ impl KubeProxy {
 
     /// `iptables-save -t nat` on this node.
     pub fn iptables_save(&self) -> String {
-        iptables::render_nat(&self.service_ports(), CLUSTER_CIDR)
+        iptables::render_nat(&self.service_ports(), &self.cluster_cidr)
     }
 }

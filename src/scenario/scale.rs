@@ -1,0 +1,140 @@
+//! The scale presets: clusters the size the largest operators run, built from a few numbers
+//! rather than stored as files — "large" (1,000 nodes), "envelope" (Kubernetes' tested 5,000
+//! nodes and 150,000 pods) and "openai-7500" (7,500 nodes, one whole-node pod each plus
+//! system DaemonSets, five etcd members).
+//!
+//! Not modelled yet: the five kube-apiservers and the separate events etcd of the real
+//! openai-7500 cluster; this one has a single apiserver in front of one etcd cluster.
+
+use super::Scenario;
+use crate::sim::kubelet::NodeConfig;
+use serde_json::{json, Value};
+
+/// One scale preset's shape.
+pub struct Shape {
+    pub name: &'static str,
+    pub nodes: usize,
+    /// Node size: CPU cores and memory.
+    pub cpu: &'static str,
+    pub memory: &'static str,
+    pub etcd_members: usize,
+    pub pod_subnet: &'static str,
+    /// The workload Deployment's replicas and each pod's requests.
+    pub replicas: usize,
+    pub pod_cpu: &'static str,
+    pub pod_memory: &'static str,
+    /// System DaemonSets (one pod on every worker each).
+    pub daemonsets: &'static [(&'static str, &'static str)],
+}
+
+pub const SHAPES: &[Shape] = &[
+    Shape {
+        name: "large",
+        nodes: 1_000,
+        cpu: "16",
+        memory: "64Gi",
+        etcd_members: 3,
+        pod_subnet: "10.128.0.0/14",
+        replicas: 10_000,
+        pod_cpu: "500m",
+        pod_memory: "1Gi",
+        daemonsets: &[("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2")],
+    },
+    Shape {
+        name: "envelope",
+        nodes: 5_000,
+        cpu: "32",
+        memory: "128Gi",
+        etcd_members: 5,
+        pod_subnet: "10.128.0.0/11",
+        replicas: 145_000,
+        pod_cpu: "500m",
+        pod_memory: "1Gi",
+        daemonsets: &[("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2")],
+    },
+    Shape {
+        name: "openai-7500",
+        nodes: 7_500,
+        cpu: "96",
+        memory: "1800Gi",
+        etcd_members: 5,
+        pod_subnet: "10.128.0.0/9",
+        replicas: 7_500,
+        pod_cpu: "90",
+        pod_memory: "1600Gi",
+        daemonsets: &[
+            ("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2"),
+            ("fluent-bit", "fluent/fluent-bit:3.1"),
+        ],
+    },
+];
+
+impl Shape {
+    /// Every pod the workload ends with: the Deployment's and one per worker per DaemonSet.
+    pub fn pods(&self) -> usize {
+        self.replicas + self.nodes * self.daemonsets.len()
+    }
+
+    /// The scenario, optionally cut down to `nodes` (tests run the same shape smaller; the pod
+    /// count shrinks with it).
+    pub fn scenario(&self, nodes: Option<usize>) -> Scenario {
+        let nodes = nodes.unwrap_or(self.nodes);
+        let replicas = self.replicas * nodes / self.nodes;
+        let mut s = Scenario::default();
+        let c = &mut s.cluster;
+        c.etcd_members = self.etcd_members;
+        c.raft_timing = "etcd".into();
+        c.pod_subnet = self.pod_subnet.into();
+        let worker = |i: usize| NodeConfig {
+            name: format!("worker-{i}"),
+            cpu: self.cpu.into(),
+            memory: self.memory.into(),
+            max_pods: 110,
+            labels: Default::default(),
+            taints: vec![],
+        };
+        c.workers = (1..=nodes).map(worker).collect();
+        s.objects = self.daemonsets.iter().map(|(name, image)| daemonset(name, image)).collect();
+        s.objects.push(deployment(replicas, self.pod_cpu, self.pod_memory));
+        s
+    }
+}
+
+pub fn get(name: &str) -> Option<Scenario> {
+    SHAPES.iter().find(|s| s.name == name).map(|s| s.scenario(None))
+}
+
+fn deployment(replicas: usize, cpu: &str, memory: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": "work", "namespace": "default" },
+        "spec": {
+            "replicas": replicas,
+            "selector": { "matchLabels": { "app": "work" } },
+            "template": {
+                "metadata": { "labels": { "app": "work" } },
+                "spec": { "containers": [{
+                    "name": "work", "image": "registry.k8s.io/pause:3.10",
+                    "resources": { "requests": { "cpu": cpu, "memory": memory } }
+                }] }
+            }
+        }
+    })
+}
+
+fn daemonset(name: &str, image: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": { "name": name, "namespace": "kube-system" },
+        "spec": {
+            "selector": { "matchLabels": { "app": name } },
+            "template": {
+                "metadata": { "labels": { "app": name } },
+                "spec": { "containers": [{
+                    "name": name, "image": image,
+                    "resources": { "requests": { "cpu": "100m", "memory": "128Mi" } }
+                }] }
+            }
+        }
+    })
+}
