@@ -85,6 +85,10 @@ impl Shape {
         c.etcd_members = self.etcd_members;
         c.raft_timing = "etcd".into();
         c.pod_subnet = self.pod_subnet.into();
+        // Large clusters raise the apiserver's concurrency well above the 400 + 200 default;
+        // with the defaults, the controllers' pod creates queue and bounce with 429s.
+        c.apiserver.max_requests_inflight = 3000;
+        c.apiserver.max_mutating_requests_inflight = 1000;
         let worker = |i: usize| NodeConfig {
             name: format!("worker-{i}"),
             cpu: self.cpu.into(),

@@ -90,8 +90,12 @@ pub struct Informer {
     pub field_selector: Option<FieldSelector>,
     pub watch_id: Option<u64>,
     pub synced: bool,
-    /// Objects by `namespace/name`.
+    /// Objects by `namespace/name` (changed only by the informer itself, which keeps
+    /// `by_owner` in step).
     pub store: BTreeMap<String, Object>,
+    /// Keys by their controller's uid — client-go's indexer on ownerReferences, so a
+    /// controller finds its pods without scanning every pod of the cluster.
+    by_owner: BTreeMap<String, std::collections::BTreeSet<String>>,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
     /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
@@ -108,6 +112,7 @@ impl Informer {
             watch_id: None,
             synced: false,
             store: BTreeMap::new(),
+            by_owner: BTreeMap::new(),
             backoff_us: 0,
             last_rv: 0,
             list_period_us: 0,
@@ -148,6 +153,12 @@ impl Informer {
         self.last_rv = resource_version;
         let fresh: BTreeMap<String, Object> = items.into_iter().map(|o| (key_of(&o), o)).collect();
         let old = std::mem::replace(&mut self.store, fresh);
+        self.by_owner.clear();
+        for (key, o) in &self.store {
+            if let Some(uid) = owner_uid(o) {
+                self.by_owner.entry(uid.to_string()).or_default().insert(key.clone());
+            }
+        }
         self.synced = true;
         old.into_iter().filter(|(k, _)| !self.store.contains_key(k)).map(|(_, o)| o).collect()
     }
@@ -168,14 +179,32 @@ impl Informer {
         }
         let key = key_of(&ev.object);
         self.last_rv = self.last_rv.max(ev.object.meta().rv());
-        Some(match ev.type_ {
-            WatchType::Added | WatchType::Modified => self.store.insert(key, ev.object.clone()),
+        let old = match ev.type_ {
+            WatchType::Added | WatchType::Modified => self.store.insert(key.clone(), ev.object.clone()),
             WatchType::Deleted => self.store.remove(&key),
-        })
+        };
+        let (was, is) = (old.as_ref().and_then(owner_uid), self.store.get(&key).and_then(owner_uid));
+        if was != is {
+            if let Some(keys) = was.and_then(|uid| self.by_owner.get_mut(uid)) {
+                keys.remove(&key);
+                if keys.is_empty() {
+                    self.by_owner.remove(was.unwrap_or_default());
+                }
+            }
+            if let Some(uid) = is {
+                self.by_owner.entry(uid.to_string()).or_default().insert(key);
+            }
+        }
+        Some(old)
     }
 
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.store.values()
+    }
+
+    /// The objects whose controller (ownerReference with controller: true) has `uid`.
+    pub fn owned_by<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Object> {
+        self.by_owner.get(uid).into_iter().flatten().filter_map(|k| self.store.get(k))
     }
 }
 
@@ -222,6 +251,10 @@ pub fn rewatch_later(ctx: &mut Ctx, informers: &mut [&mut Informer], watch_id: u
     ctx.phase("reflector", format!("watch of {resource} lost: listing again in {}", super::time::go_duration(delay)));
     ctx.timer(delay, super::event::Timer::Rewatch { resource });
     true
+}
+
+fn owner_uid(o: &Object) -> Option<&str> {
+    o.meta().controller_ref().map(|r| r.uid.as_str())
 }
 
 pub fn key_of(o: &Object) -> String {

@@ -5,6 +5,7 @@
 //! `k8s:enc:<provider>:v1:<key name>:` prefix.
 
 use super::api::Object;
+use super::etcd::mvcc::Value;
 use super::rng::{Draw, SimRng};
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use base64::Engine;
@@ -12,8 +13,8 @@ use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
 use serde::{Deserialize, Serialize};
 
-pub fn encode(o: &Object) -> Vec<u8> {
-    serde_json::to_vec(o).unwrap_or_default()
+pub fn encode(o: &Object) -> Value {
+    serde_json::to_vec(o).unwrap_or_default().into()
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Object, String> {

@@ -313,7 +313,7 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         None => println!("peak memory: unknown (no /proc/self/status)"),
     }
     if running < want {
-        return Err(format!("only {running} of {want} pods Running by {}", sim.now()));
+        return Err(format!("only {running} of {want} pods Running by {}", session.sim.now()));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! GuaranteedUpdate's retries) and ResourceQuota's charges before it.
 
 use super::*;
+use crate::sim::etcd::mvcc::Value;
 
 impl ApiServer {
     pub(super) fn etcd_call(&mut self, ctx: &mut Ctx, op: EtcdOp, wait: EtcdWait, label: impl Into<String>) {
@@ -53,8 +54,8 @@ impl ApiServer {
     /// An object from etcd bytes (decrypting when needed), with resourceVersion = mod revision.
     pub(super) fn decode(&self, kv: &KeyValue) -> Option<Object> {
         let plain = match &self.encryption {
-            Some(enc) => enc.from_storage(&kv.value).ok()?,
-            None => kv.value.clone(),
+            Some(enc) => std::borrow::Cow::Owned(enc.from_storage(&kv.value).ok()?),
+            None => std::borrow::Cow::Borrowed(&kv.value[..]),
         };
         let mut o = crate::sim::storage::decode(&plain).ok()?;
         o.meta_mut().resource_version = kv.mod_revision.to_string();
@@ -91,9 +92,9 @@ impl ApiServer {
     }
 
     /// Bytes as etcd keeps them: encrypted when the resource is configured for it.
-    pub(super) fn seal(&mut self, plural: &str, bytes: Vec<u8>) -> Vec<u8> {
+    pub(super) fn seal(&mut self, plural: &str, bytes: Value) -> Value {
         match &self.encryption {
-            Some(enc) => enc.to_storage(plural, bytes, &mut self.rng),
+            Some(enc) => enc.to_storage(plural, bytes.to_vec(), &mut self.rng).into(),
             None => bytes,
         }
     }
@@ -102,7 +103,7 @@ impl ApiServer {
         let label = format!("Txn {}", plan.txn.key);
         if let crate::sim::etcd::TxnAction::Put(bytes) = &mut plan.txn.action {
             let plural = ResourceInfo::by_kind(plan.object.kind()).map_or("", |r| r.plural);
-            *bytes = self.seal(plural, std::mem::take(bytes));
+            *bytes = self.seal(plural, bytes.clone());
         }
         let op = EtcdOp::Txn(plan.txn.clone());
         self.mark(token, "etcd", ctx.now);

@@ -129,11 +129,7 @@ pub fn sync(
         return vec![];
     };
     let hash = super::deployment::pod_template_hash(&ds.spec.template);
-    let mine: Vec<&Pod> = pods
-        .objects()
-        .filter_map(|o| o.as_pod())
-        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == ds.metadata.uid))
-        .collect();
+    let mine: Vec<&Pod> = pods.owned_by(&ds.metadata.uid).filter_map(|o| o.as_pod()).collect();
     let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
     let delete = |p: &Pod| ApiRequest::new(Verb::Delete, pod_res, &p.metadata.namespace, &p.metadata.name);
     let template = daemon_pod(ds, &hash);
@@ -170,7 +166,7 @@ pub fn sync(
         crate::sim::sort::sort_by_key(&mut on_node, |p| (p.metadata.creation_timestamp, p.metadata.name.clone()));
         match on_node.split_first() {
             None => {
-                creates.push(pin(template.clone(), name));
+                creates.push(name);
                 unavailable += 1;
             }
             Some((keep, extra)) => {
@@ -214,9 +210,11 @@ pub fn sync(
         if n > 0 {
             expectations.insert(key.to_string(), n as i32);
         }
-        let creates = creates
-            .into_iter()
-            .map(|p| ApiRequest::new(Verb::Create, pod_res, &ds.metadata.namespace, "").with_body(Object::Pod(p)));
+        // Only the pods of this burst are built.
+        let creates = creates.into_iter().map(|node| {
+            let pod = pin(template.clone(), node);
+            ApiRequest::new(Verb::Create, pod_res, &ds.metadata.namespace, "").with_body(Object::Pod(pod))
+        });
         out.extend(creates.chain(deletes).take(n));
     }
     if status != ds.status {

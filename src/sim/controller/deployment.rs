@@ -39,9 +39,9 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     }
     let hash = pod_template_hash(&d.spec.template);
     let owned: Vec<&ReplicaSet> = replicasets
-        .objects()
+        .owned_by(&d.metadata.uid)
         .filter_map(|o| match o {
-            Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => Some(rs),
+            Object::ReplicaSet(rs) => Some(rs),
             _ => None,
         })
         .collect();

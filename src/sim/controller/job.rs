@@ -66,11 +66,7 @@ pub fn sync(
     if job.metadata.deletion_timestamp.is_some() {
         return out;
     }
-    let owned: Vec<&Pod> = pods
-        .objects()
-        .filter_map(|o| o.as_pod())
-        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == job.metadata.uid))
-        .collect();
+    let owned: Vec<&Pod> = pods.owned_by(&job.metadata.uid).filter_map(|o| o.as_pod()).collect();
     let active: Vec<&Pod> =
         owned.iter().copied().filter(|p| !p.is_terminal() && p.metadata.deletion_timestamp.is_none()).collect();
     let succeeded = owned.iter().filter(|p| p.status.phase == "Succeeded").count() as i32;

@@ -24,11 +24,8 @@ pub fn sync(key: &str, replicasets: &Informer, pods: &Informer, expectations: &m
         expectations.remove(key);
         return vec![];
     };
-    let mut active: Vec<&Pod> = pods
-        .objects()
-        .filter_map(|o| o.as_pod())
-        .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid) && is_active(p))
-        .collect();
+    let mut active: Vec<&Pod> =
+        pods.owned_by(&rs.metadata.uid).filter_map(|o| o.as_pod()).filter(|p| is_active(p)).collect();
     let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
     let mut out = Vec::new();
     let satisfied = expectations.get(key).is_none_or(|n| *n <= 0);

@@ -5,12 +5,17 @@
 //! Simplified: ranges read the newest revision only; sizes count keys and stored bytes.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// A stored value's bytes, shared: the proposal, every member's log entry, store and history,
+/// and the watch events all point at the one buffer the apiserver encoded.
+pub type Value = Arc<[u8]>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
     pub key: String,
     /// The bytes kube-apiserver stored (see `sim::storage`).
-    pub value: Vec<u8>,
+    pub value: Value,
     pub create_revision: i64,
     pub mod_revision: i64,
     pub version: i64,
@@ -27,7 +32,7 @@ pub enum Compare {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TxnAction {
-    Put(Vec<u8>),
+    Put(Value),
     Delete,
 }
 
@@ -266,7 +271,7 @@ mod tests {
     use super::*;
     use crate::sim::api::{Namespace, Object, ObjectMeta};
 
-    fn ns(name: &str) -> Vec<u8> {
+    fn ns(name: &str) -> Value {
         crate::sim::storage::encode(&Object::Namespace(Namespace {
             metadata: ObjectMeta::named("", name),
             ..Default::default()

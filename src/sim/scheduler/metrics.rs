@@ -5,7 +5,6 @@
 //! part per node evaluated or scored), not measurements. As upstream, per-plugin durations
 //! are kept for one cycle in ten (pluginMetricsSamplePercent = 10), here every tenth cycle.
 
-use super::cycle::Explain;
 use super::plugins::Plugin;
 use super::profile::Profile;
 use crate::sim::metrics::{Exposition, Histogram};
@@ -31,7 +30,7 @@ pub struct SchedulerMetrics {
     points: VecMap<(&'static str, &'static str), Histogram>,
     /// By (plugin, extension point, status).
     plugins: VecMap<(&'static str, &'static str, &'static str), Histogram>,
-    cycles: u64,
+    pub cycles: u64,
 }
 
 impl Default for SchedulerMetrics {
@@ -58,25 +57,33 @@ fn plugin_histogram() -> Histogram {
     Histogram::exponential(0.00001, 1.5, 20)
 }
 
+/// What one cycle did, for the metrics: nodes Filter looked at, nodes that passed, and
+/// whether PostFilter (preemption) nominated a node.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CycleCounts {
+    pub evaluated: usize,
+    pub feasible: usize,
+    pub nominated: bool,
+}
+
 impl SchedulerMetrics {
     pub fn count(&mut self, result: &'static str) {
         *self.attempts_total.entry(result).or_insert(0) += 1;
     }
 
-    /// Records one scheduling cycle from its explain record: which points ran, over how many
-    /// nodes, with what status. `permit` is Some(waiting) when Permit ran.
-    pub fn cycle(&mut self, profile: &Profile, e: &Explain, permit: Option<bool>) {
+    /// Records one scheduling cycle: which points ran, over how many nodes, with what status.
+    /// `permit` is Some(waiting) when Permit ran.
+    pub fn cycle(&mut self, profile: &Profile, c: &CycleCounts, permit: Option<bool>) {
         self.cycles += 1;
-        let evaluated = e.filter.len() as f64;
-        let scored = e.final_score.len() as f64;
-        let feasible = e.filter.values().filter(|m| m.values().all(|r| r == super::cycle::PASSED)).count();
+        let (evaluated, feasible) = (c.evaluated as f64, c.feasible);
+        let scored = feasible as f64;
         let fit = if feasible > 0 { "Success" } else { "Unschedulable" };
         let mut points: Vec<(&'static str, &'static str, f64, &[Plugin])> = vec![
             ("PreFilter", "Success", PRE_FILTER_US, &profile.pre_filter),
             ("Filter", fit, FILTER_PER_NODE_US * evaluated, &profile.filter),
         ];
         if feasible == 0 {
-            let nominated = if e.post_filter.is_empty() { "Unschedulable" } else { "Success" };
+            let nominated = if c.nominated { "Success" } else { "Unschedulable" };
             points.push(("PostFilter", nominated, POST_FILTER_US, &profile.post_filter));
         } else {
             points.push(("PreScore", "Success", PRE_SCORE_US, &profile.pre_score));

@@ -31,6 +31,7 @@ use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use cycle::{fit_error, Cycle, Explain, Outcome};
 use framework::{priority, Snapshot};
+use metrics::CycleCounts;
 use plugins::{coscheduling, scheduling_gates};
 use profile::Profile;
 use queue::SchedulingQueue;
@@ -41,6 +42,10 @@ use std::sync::Arc;
 const CYCLE_US: u64 = 400;
 /// How many pods' latest attempts the explain view keeps.
 const EXPLAIN_KEEP: usize = 64;
+/// Up to this many nodes every cycle keeps its per-plugin, per-node record…
+const EXPLAIN_ALL_NODES: usize = 100;
+/// …beyond it, one cycle in this many does.
+const EXPLAIN_SAMPLE: u64 = 50;
 
 /// The latest attempt for a pod, as the explain view shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -339,10 +344,28 @@ impl Scheduler {
             return;
         };
         let profile = &self.profiles[profile_index];
+        // Every plugin's verdict on every node, for small clusters; in large ones for a sample
+        // of cycles (the explain view and the trace), so the record costs no more than the
+        // cycle itself. The metrics count every cycle either way.
+        let detail = self.cache.nodes.len() <= EXPLAIN_ALL_NODES || self.metrics.cycles.is_multiple_of(EXPLAIN_SAMPLE);
         let mut explain = Explain::default();
         let owner = self.cache.default_selector(&pod);
-        let outcome =
-            self.cycle.schedule(profile, &pod, owner.as_ref(), &self.cache, &mut self.rng, Some(&mut explain));
+        let outcome = self.cycle.schedule(
+            profile,
+            &pod,
+            owner.as_ref(),
+            &self.cache,
+            &mut self.rng,
+            detail.then_some(&mut explain),
+        );
+        let counts = match &outcome {
+            Outcome::Scheduled { evaluated, feasible, .. } => {
+                CycleCounts { evaluated: *evaluated, feasible: *feasible, nominated: false }
+            }
+            Outcome::Unschedulable { diagnosis, nominated, .. } => {
+                CycleCounts { evaluated: diagnosis.node_status.len(), feasible: 0, nominated: nominated.is_some() }
+            }
+        };
         for (node, plugins) in &explain.filter {
             if let Some((plugin, reason)) = plugins.iter().find(|(_, r)| *r != cycle::PASSED) {
                 ctx.phase("Filter", format!("{key}: {node} rejected by {plugin}: {reason}"));
@@ -355,6 +378,9 @@ impl Scheduler {
             .collect();
         if !totals.is_empty() {
             ctx.phase("Score", format!("{key}: {}", totals.join(" ")));
+        } else if !detail && counts.feasible > 0 {
+            let (e, f) = (counts.evaluated, counts.feasible);
+            ctx.phase("Score", format!("{key}: {f} feasible of {e} nodes evaluated (per-node detail sampled)"));
         }
         let mut permit = None;
         let outcome_was_scheduled = matches!(outcome, Outcome::Scheduled { .. });
@@ -387,8 +413,10 @@ impl Scheduler {
             }
         };
         let permit_ran = outcome_was_scheduled.then_some(permit.is_some());
-        self.metrics.cycle(&self.profiles[profile_index], &explain, permit_ran);
-        self.remember(key, Attempt { at: ctx.now, explain, message, permit });
+        self.metrics.cycle(&self.profiles[profile_index], &counts, permit_ran);
+        if detail {
+            self.remember(key, Attempt { at: ctx.now, explain, message, permit });
+        }
         self.kick(ctx);
     }
 
