@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod registry;
 pub mod validation;
 mod watch_cache;
+mod watchers;
 mod webhooks;
 
 use super::api::meta::cache_key;
@@ -147,7 +148,7 @@ pub struct ApiServer {
     /// False while the process is down: its port refuses connections.
     pub up: bool,
     parked: Vec<u64>,
-    watchers: Vec<Watcher>,
+    watchers: watchers::Watchers,
     inflight: BTreeMap<u64, InFlight>,
     next_token: u64,
     node_rules: Vec<PolicyRule>,
@@ -200,7 +201,7 @@ impl ApiServer {
             ready: false,
             up: true,
             parked: Vec::new(),
-            watchers: Vec::new(),
+            watchers: Default::default(),
             inflight: BTreeMap::new(),
             next_token: 1,
             node_rules: authz::node::node_rules(),
@@ -249,7 +250,7 @@ impl ApiServer {
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
             Payload::WebhookResult { call_id, result } => self.on_webhook_result(ctx, call_id, *result),
             Payload::WatchCancel { watch_id } => {
-                self.watchers.retain(|w| !(w.client == msg.from && w.watch_id == watch_id))
+                self.watchers.remove_where(|w| w.client == msg.from && w.watch_id == watch_id)
             }
             Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, req_id, *result),
             Payload::EtcdWatch { events } => {
@@ -266,7 +267,7 @@ impl ApiServer {
     pub fn crash(&mut self, ctx: &mut Ctx) {
         self.up = false;
         self.ready = false;
-        for w in std::mem::take(&mut self.watchers) {
+        for w in self.watchers.take_all() {
             let payload = Payload::WatchClosed { watch_id: w.watch_id };
             ctx.send(w.client, MsgKind::WatchEvent, "watch connection reset", payload);
         }
@@ -291,7 +292,7 @@ impl ApiServer {
                 self.on_timer(ctx, Timer::Start);
             }
             Timer::Bookmark => {
-                for w in &self.watchers {
+                for w in self.watchers.iter() {
                     let payload = Payload::Bookmark { watch_id: w.watch_id, revision: self.cache_revision };
                     ctx.send(w.client, MsgKind::WatchEvent, "BOOKMARK", payload);
                 }

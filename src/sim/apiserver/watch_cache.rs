@@ -127,7 +127,7 @@ impl ApiServer {
         }
         let change =
             Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted: ev.type_ == EventType::Delete };
-        for w in &self.watchers {
+        for w in self.watchers.candidates(&change.key, change.old.as_ref(), &change.obj) {
             notify(ctx, w, &change, 0);
         }
         if self.history.len() == WATCH_HISTORY {

@@ -1,0 +1,114 @@
+//! The client watches the watch cache serves, indexed as the cacher indexes them: by the key
+//! prefix they watch and, for the field selectors the cacher has trigger functions for
+//! (`spec.nodeName` of pods — every kubelet's watch — and `metadata.name`), by the selected
+//! value. A change is offered to the watches that can select it, not to every watch: with
+//! thousands of kubelets, a pod's change reaches its node's kubelet and the cluster-wide
+//! watches only.
+
+use super::Watcher;
+use crate::sim::api::Object;
+use std::collections::BTreeMap;
+
+/// The watches under one key prefix.
+#[derive(Clone, Debug, Default)]
+struct Group {
+    /// Watches without an indexed field selector.
+    any: Vec<u64>,
+    /// Watches by the field and the value of their field selector.
+    by_field: BTreeMap<String, BTreeMap<String, Vec<u64>>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct Watchers {
+    next: u64,
+    /// Every watch by the order it started in (notifications go out in this order).
+    by_seq: BTreeMap<u64, Watcher>,
+    groups: BTreeMap<String, Group>,
+}
+
+/// The fields the index covers.
+fn indexed(field: &str) -> bool {
+    field == "spec.nodeName" || field == "metadata.name"
+}
+
+/// An object's value of an indexed field.
+fn field_value<'a>(o: &'a Object, field: &str) -> Option<&'a str> {
+    match field {
+        "spec.nodeName" => o.as_pod().map(|p| p.spec.node_name.as_str()),
+        "metadata.name" => Some(o.meta().name.as_str()),
+        _ => None,
+    }
+}
+
+impl Watchers {
+    pub fn len(&self) -> usize {
+        self.by_seq.len()
+    }
+
+    pub fn push(&mut self, w: Watcher) {
+        let seq = self.next;
+        self.next += 1;
+        let group = self.groups.entry(w.prefix.clone()).or_default();
+        match w.req.field_selector.as_ref().filter(|fs| indexed(&fs.field)) {
+            Some(fs) => {
+                group.by_field.entry(fs.field.clone()).or_default().entry(fs.value.clone()).or_default().push(seq)
+            }
+            None => group.any.push(seq),
+        }
+        self.by_seq.insert(seq, w);
+    }
+
+    /// The newest watch.
+    pub fn last(&self) -> Option<&Watcher> {
+        self.by_seq.values().next_back()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Watcher> {
+        self.by_seq.values()
+    }
+
+    /// Ends the watches `gone` picks.
+    pub fn remove_where(&mut self, gone: impl Fn(&Watcher) -> bool) {
+        let seqs: Vec<u64> = self.by_seq.iter().filter(|(_, w)| gone(w)).map(|(s, _)| *s).collect();
+        for seq in seqs {
+            let Some(w) = self.by_seq.remove(&seq) else { continue };
+            let Some(group) = self.groups.get_mut(&w.prefix) else { continue };
+            group.any.retain(|s| *s != seq);
+            for values in group.by_field.values_mut() {
+                for list in values.values_mut() {
+                    list.retain(|s| *s != seq);
+                }
+                values.retain(|_, list| !list.is_empty());
+            }
+            group.by_field.retain(|_, values| !values.is_empty());
+            if group.any.is_empty() && group.by_field.is_empty() {
+                self.groups.remove(&w.prefix);
+            }
+        }
+    }
+
+    pub fn take_all(&mut self) -> Vec<Watcher> {
+        self.groups.clear();
+        std::mem::take(&mut self.by_seq).into_values().collect()
+    }
+
+    /// The watches that may select a change of `key` from `old` to `new`, in start order.
+    pub fn candidates(&self, key: &str, old: Option<&Object>, new: &Object) -> Vec<&Watcher> {
+        let mut seqs: Vec<u64> = Vec::new();
+        for (prefix, group) in &self.groups {
+            if !key.starts_with(prefix.as_str()) {
+                continue;
+            }
+            seqs.extend(&group.any);
+            for (field, values) in &group.by_field {
+                let selected = [old.and_then(|o| field_value(o, field)), field_value(new, field)];
+                for list in selected.into_iter().flatten().filter_map(|v| values.get(v)) {
+                    seqs.extend(list);
+                }
+            }
+        }
+        crate::sim::sort::sort(&mut seqs);
+        seqs.dedup();
+        seqs.iter().filter_map(|s| self.by_seq.get(s)).collect()
+    }
+}
