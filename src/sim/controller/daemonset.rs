@@ -146,9 +146,12 @@ pub fn sync(
             by_node.entry(n).or_default().push(p);
         }
     }
+    // Both in node-name order: one merged walk, no lookup per node.
+    let mut by_node = by_node.into_iter().peekable();
     for node in nodes.objects().filter_map(|o| o.as_node()) {
         let name = node.metadata.name.as_str();
-        let mut on_node: Vec<&Pod> = by_node.remove(name).unwrap_or_default();
+        while by_node.next_if(|(n, _)| *n < name).is_some() {}
+        let mut on_node: Vec<&Pod> = by_node.next_if(|(n, _)| *n == name).map(|(_, pods)| pods).unwrap_or_default();
         // Failed pods go (and are replaced on the next sync).
         for p in on_node.iter().filter(|p| p.status.phase == "Failed" && p.metadata.deletion_timestamp.is_none()) {
             deletes.push(delete(p));
@@ -163,7 +166,9 @@ pub fn sync(
         }
         status.desired_number_scheduled += 1;
         // Oldest first: the extras are the newer ones.
-        crate::sim::sort::sort_by_key(&mut on_node, |p| (p.metadata.creation_timestamp, p.metadata.name.clone()));
+        if on_node.len() > 1 {
+            crate::sim::sort::sort_by_key(&mut on_node, |p| (p.metadata.creation_timestamp, p.metadata.name.clone()));
+        }
         match on_node.split_first() {
             None => {
                 creates.push(name);
