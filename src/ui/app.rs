@@ -134,6 +134,7 @@ pub fn App() -> impl IntoView {
     }
     let ui = UiSignals {
         clock: RwSignal::new("t = 0.000s".to_string()),
+        census: RwSignal::new(None),
         console: RwSignal::new(greeting),
         frames: RwSignal::new(0),
         playing,
@@ -268,7 +269,7 @@ pub fn App() -> impl IntoView {
         view! { <EmbedBar engine=engine playing=playing clock=ui.clock full_link=full_link /> }.into_any()
     } else {
         view! {
-            <Toolbar engine=engine playing=playing clock=ui.clock legend=legend side=side menu=menu present=present
+            <Toolbar engine=engine playing=playing clock=ui.clock census=ui.census legend=legend side=side menu=menu present=present
                 has_lesson=lesson.is_some() view_mode=view_mode />
         }
         .into_any()

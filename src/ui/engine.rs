@@ -145,11 +145,18 @@ impl Engine {
         if let Some((_, ns, name)) = self.pod_hits.iter().find(|(r, _, _)| inside(r)) {
             return Some(Target::Pod { namespace: ns.clone(), name: name.clone() });
         }
+        let layout = self.layout.as_ref()?;
+        let node = || layout.node_rects.iter().find(|(_, r)| inside(r)).map(|(name, _)| Target::Node(name.clone()));
+        // A tile is its node (its kubelet and kube-proxy share the tile).
+        if layout.tiles {
+            if let Some(n) = node() {
+                return Some(n);
+            }
+        }
         if let Some(id) = self.hit(x, y) {
             return Some(Target::Component(id));
         }
-        let layout = self.layout.as_ref()?;
-        layout.node_rects.iter().find(|(_, r)| inside(r)).map(|(name, _)| Target::Node(name.clone()))
+        node()
     }
 
     pub fn reset(&mut self) {

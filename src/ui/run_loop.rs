@@ -13,8 +13,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-/// At most this many simulation events per frame, so a frame never blocks the page.
-const MAX_EVENTS_PER_FRAME: u64 = 20_000;
+/// Wall time a frame may spend simulating, so that it never blocks the page (the rest of the
+/// 16.7 ms frame draws). Events are handled in slices of `SLICE_EVENTS` until it is spent.
+const SIM_BUDGET_MS: f64 = 10.0;
+/// While catching up to a link's moment the user waits for it: bigger slices, still under the
+/// 50 ms that makes a long task.
+const SEEK_BUDGET_MS: f64 = 35.0;
+const SLICE_EVENTS: u64 = 25;
 /// Longest wall-time step taken after a stall (tab in background, debugger).
 const MAX_FRAME_MS: f64 = 250.0;
 /// Space kept free on the right for the console panel on wide screens.
@@ -26,6 +31,8 @@ type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 #[derive(Clone, Copy)]
 pub struct UiSignals {
     pub clock: RwSignal<String>,
+    /// Large clusters: nodes and pods in numbers, as the picture cannot show them one by one.
+    pub census: RwSignal<Option<Census>>,
     pub console: RwSignal<Vec<ConsoleLine>>,
     pub frames: RwSignal<u64>,
     pub playing: RwSignal<bool>,
@@ -56,6 +63,21 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     std::mem::forget(callback);
 }
 
+/// A large cluster in numbers: worker nodes, pods, and how many pods are Running.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Census {
+    pub nodes: usize,
+    pub pods: usize,
+    pub running: usize,
+}
+
+impl Census {
+    fn of(view: &crate::sim::view::ClusterView) -> Census {
+        let pods = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.pending.len();
+        Census { nodes: view.nodes.iter().filter(|n| !n.control_plane).count(), pods, running: view.running_pods }
+    }
+}
+
 /// What the loop draws on, and the drawing state that outlives one frame.
 struct Screen {
     canvas: HtmlCanvasElement,
@@ -72,7 +94,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     e.last_frame = Some(ts);
     if let Some((at, play)) = e.seek {
         // Catching up to a link's moment: as many events as a frame allows.
-        if e.session.advance(at, MAX_EVENTS_PER_FRAME) {
+        if advance_within(&mut e.session, at, SEEK_BUDGET_MS) {
             e.seek = None;
             e.playing = play;
             e.target_us = at.0 as f64;
@@ -81,7 +103,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     } else if e.playing {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
         let target = SimTime(e.target_us as u64);
-        let reached = e.session.advance(target, MAX_EVENTS_PER_FRAME);
+        let reached = advance_within(&mut e.session, target, SIM_BUDGET_MS);
         if !reached {
             // Fall behind by at most one simulated second of the chosen speed.
             e.target_us = e.target_us.min(e.session.sim.now().0 as f64 + e.speed * 1e6);
@@ -144,9 +166,13 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let hits = draw(&f, slots);
     eng.pod_hits = hits;
     let clock = format!("t = {}", eng.session.sim.now());
+    let census = l.tiles.then(|| Census::of(&view));
     drop(e);
     if ui.clock.get_untracked() != clock {
         ui.clock.set(clock);
+    }
+    if ui.census.get_untracked() != census {
+        ui.census.set(census);
     }
     if ui.frames.get_untracked() == 0 {
         // Lets the end-to-end test measure navigation → first frame.
@@ -155,6 +181,22 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         }
     }
     ui.frames.update(|n| *n += 1);
+}
+
+/// Advances towards `target` for at most `budget_ms` of wall time; true when reached.
+fn advance_within(session: &mut crate::scenario::session::Session, target: SimTime, budget_ms: f64) -> bool {
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let now = || perf.as_ref().map_or(0.0, |p| p.now());
+    let start = now();
+    loop {
+        if session.advance(target, SLICE_EVENTS) {
+            return true;
+        }
+        // Without a clock (no Performance API) one slice per frame.
+        if perf.is_none() || now() - start >= budget_ms {
+            return false;
+        }
+    }
 }
 
 /// A camera that shows the whole cluster in the canvas' free width.

@@ -112,3 +112,44 @@ impl Watchers {
         seqs.iter().filter_map(|s| self.by_seq.get(s)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::api::request::{ApiRequest, FieldSelector, Verb};
+    use crate::sim::api::resource::ResourceInfo;
+    use crate::sim::api::Pod;
+
+    fn watch(client: u32, plural: &str, node: Option<&str>) -> Watcher {
+        let mut req = ApiRequest::new(Verb::Watch, ResourceInfo::of(plural), "", "");
+        req.field_selector = node.map(|n| FieldSelector { field: "spec.nodeName".into(), value: n.into() });
+        Watcher { client, watch_id: 1, prefix: req.resource.list_prefix(""), req }
+    }
+
+    fn pod_on(node: &str) -> Object {
+        let mut p = Pod::default();
+        p.metadata.namespace = "default".into();
+        p.metadata.name = "web".into();
+        p.spec.node_name = node.into();
+        Object::Pod(p)
+    }
+
+    #[test]
+    fn a_pod_change_is_offered_to_its_nodes_and_the_cluster_wide_watches_only() {
+        let mut w = Watchers::default();
+        w.push(watch(1, "pods", None)); // the scheduler
+        w.push(watch(2, "pods", Some("worker-1")));
+        w.push(watch(3, "pods", Some("worker-2")));
+        w.push(watch(4, "nodes", None));
+        let clients = |w: &Watchers, old: Option<&Object>, new: &Object| -> Vec<u32> {
+            w.candidates("/registry/pods/default/web", old, new).iter().map(|w| w.client).collect()
+        };
+        let (pending, bound) = (pod_on(""), pod_on("worker-2"));
+        assert_eq!(clients(&w, None, &pending), vec![1]);
+        // Bound: the new node's kubelet learns of it; a move would tell the old one too.
+        assert_eq!(clients(&w, Some(&pending), &bound), vec![1, 3]);
+        assert_eq!(clients(&w, Some(&pod_on("worker-1")), &bound), vec![1, 2, 3]);
+        w.remove_where(|x| x.client == 3);
+        assert_eq!((clients(&w, Some(&pending), &bound), w.len()), (vec![1], 3));
+    }
+}

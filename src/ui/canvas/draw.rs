@@ -107,6 +107,9 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else {
             continue;
         };
+        if on_tile(f, c) {
+            continue;
+        }
         let phase = phases.get(&c.id);
         match &c.etcd {
             Some(e) => super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), &etcd_names),
@@ -117,10 +120,12 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         }
     }
     draw_highlights(f);
-    let hits = draw_pods(f, slots);
+    let hits = if f.layout.tiles { super::tiles::draw(f) } else { draw_pods(f, slots) };
     draw_selection(f, &hits);
-    draw_node_health(f);
-    super::scheduling::draw(f);
+    if !f.layout.tiles {
+        draw_node_health(f);
+        super::scheduling::draw(f);
+    }
     draw_pending(f);
     draw_messages(f);
     hits
@@ -161,6 +166,11 @@ fn draw_selection(f: &Frame, pods: &PodHits) {
     }
 }
 
+/// A worker's kubelet or kube-proxy in a large cluster: part of its node's tile, not drawn alone.
+fn on_tile(f: &Frame, c: &crate::sim::view::ComponentView) -> bool {
+    f.layout.tiles && matches!(c.role, Role::Kubelet | Role::KubeProxy) && f.layout.node_rects.contains_key(&c.node)
+}
+
 fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
     f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
 }
@@ -180,7 +190,9 @@ fn draw_links(f: &Frame) {
         }
     };
     if let Some(api) = api {
-        for c in f.view.components.iter().filter(|c| c.role != Role::Etcd && c.role != Role::ApiServer) {
+        let linked =
+            |c: &&crate::sim::view::ComponentView| c.role != Role::Etcd && c.role != Role::ApiServer && !on_tile(f, c);
+        for c in f.view.components.iter().filter(linked) {
             line(api, c.id);
         }
         if let Some(first) = etcd.first() {

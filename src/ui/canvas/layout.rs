@@ -37,6 +37,10 @@ pub struct Layout {
     /// Where pods waiting for a node are shown (None in views without pods).
     pub pending_area: Option<Rect>,
     pub world: Rect,
+    /// Too many workers to draw each whole: they are tiles of a heat map (pods per node), their
+    /// kubelet and kube-proxy are not drawn (messages still fly to the tile), and pods show only
+    /// when zoomed in.
+    pub tiles: bool,
 }
 
 pub const BOX_W: f64 = 210.0;
@@ -47,21 +51,42 @@ const SMALL_W: f64 = 124.0;
 const SMALL_H: f64 = 44.0;
 pub const POD_W: f64 = 128.0;
 pub const POD_H: f64 = 30.0;
+/// Up to this many workers each is drawn whole, `NODES_PER_ROW` to a row…
+const DETAILED_NODES: usize = 12;
+const NODES_PER_ROW: usize = 6;
+/// …beyond it each is a tile this size.
+pub const TILE: f64 = 40.0;
+const TILE_GAP: f64 = 6.0;
 
 pub fn compute(view: &ClusterView) -> Layout {
     let workers: Vec<&str> = view.nodes.iter().filter(|n| !n.control_plane).map(|n| n.name.as_str()).collect();
     let cp_name = view.nodes.iter().find(|n| n.control_plane).map(|n| n.name.clone()).unwrap_or_default();
-    let (node_w, gap) = (300.0, 30.0);
+    let tiles = workers.len() > DETAILED_NODES;
+    // Detailed: whole nodes in rows. Tiles: a grid about three times wider than tall.
+    let (node_w, node_h, gap, per_row) = if tiles {
+        (TILE, TILE, TILE_GAP, ((3.0 * workers.len() as f64).sqrt().ceil() as usize).max(1))
+    } else {
+        (300.0, 330.0, 30.0, NODES_PER_ROW)
+    };
+    let cols = workers.len().min(per_row);
+    let rows = workers.len().div_ceil(per_row.max(1));
     let cp = Rect { x: 170.0, y: 20.0, w: 700.0, h: 330.0 };
     let remote_count = view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name).count();
     // The etcd region grows with the members so that each shows its whole log strip.
     let etcd_h = (44.0 + remote_count as f64 * (ETCD_H + 12.0)).max(cp.h);
     let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: etcd_h };
-    let workers_w = workers.len() as f64 * (node_w + gap) - gap;
+    let workers_w = cols as f64 * (node_w + gap) - gap;
     let world_w = (etcd_region.x + etcd_region.w).max(workers_w);
     let workers_x = (world_w - workers_w).max(0.0) / 2.0;
-    let worker_y = cp.y + etcd_h + 40.0;
-    let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
+    let worker_y = cp.y + etcd_h + if tiles { 70.0 } else { 40.0 };
+    let node_rect = |i: usize| Rect {
+        x: workers_x + (i % per_row) as f64 * (node_w + gap),
+        y: worker_y + (i / per_row) as f64 * (node_h + gap),
+        w: node_w,
+        h: node_h,
+    };
+    let index: VecMap<&str, usize> = workers.iter().enumerate().map(|(i, w)| (*w, i)).collect();
+    let mut l = Layout { boxes: vec![None; view.components.len()], tiles, ..Default::default() };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
     // Row 1: the apiserver in the middle, the stacked etcd member to its right (towards its
@@ -87,11 +112,11 @@ pub fn compute(view: &ClusterView) -> Layout {
             }
             Role::Kubelet | Role::KubeProxy => {
                 let dx = if c.role == Role::Kubelet { 0.0 } else { SMALL_W + 12.0 };
-                if c.node == cp_name {
-                    Rect { x: cp.x + 24.0 + dx, y: cp.y + cp.h - SMALL_H - 24.0, w: SMALL_W, h: SMALL_H }
-                } else {
-                    let idx = workers.iter().position(|w| *w == c.node).unwrap_or(0) as f64;
-                    Rect { x: workers_x + idx * (node_w + gap) + 16.0 + dx, y: worker_y + 36.0, w: SMALL_W, h: SMALL_H }
+                let node = index.get(c.node.as_str()).map(|i| node_rect(*i));
+                match node {
+                    None => Rect { x: cp.x + 24.0 + dx, y: cp.y + cp.h - SMALL_H - 24.0, w: SMALL_W, h: SMALL_H },
+                    Some(tile) if tiles => tile,
+                    Some(n) => Rect { x: n.x + 16.0 + dx, y: n.y + 36.0, w: SMALL_W, h: SMALL_H },
                 }
             }
         };
@@ -99,16 +124,31 @@ pub fn compute(view: &ClusterView) -> Layout {
             *slot = Some(r);
         }
     }
-    for (i, w) in workers.iter().enumerate() {
-        let x = workers_x + i as f64 * (node_w + gap);
-        let rect = Rect { x, y: worker_y, w: node_w, h: 330.0 };
-        l.regions.push(Region { label: format!("{w} — worker node"), rect });
-        l.node_rects.insert(w.to_string(), rect);
-        l.pod_areas.insert(w.to_string(), Rect { x: x + 16.0, y: worker_y + 96.0, w: node_w - 32.0, h: 220.0 });
+    if tiles {
+        let grid = Rect {
+            x: workers_x - 14.0,
+            y: worker_y - 44.0,
+            w: workers_w + 28.0,
+            h: rows as f64 * (node_h + gap) + 50.0,
+        };
+        let label =
+            format!("{} worker nodes — colour: pods per node · red: not Ready · zoom in for pods", workers.len());
+        l.regions.push(Region { label, rect: grid });
+    } else {
+        for (i, w) in workers.iter().enumerate() {
+            l.regions.push(Region { label: format!("{w} — worker node"), rect: node_rect(i) });
+        }
     }
+    l.node_rects = workers.iter().enumerate().map(|(i, w)| (w.to_string(), node_rect(i))).collect();
+    let pod_area = |r: Rect| match tiles {
+        true => Rect { x: r.x + 3.0, y: r.y + 3.0, w: r.w - 6.0, h: r.h - 6.0 },
+        false => Rect { x: r.x + 16.0, y: r.y + 96.0, w: r.w - 32.0, h: 220.0 },
+    };
+    l.pod_areas = workers.iter().enumerate().map(|(i, w)| (w.to_string(), pod_area(node_rect(i)))).collect();
     l.pod_areas.insert(cp_name, Rect { x: cp.x + 300.0, y: cp.y + cp.h - 60.0, w: cp.w - 324.0, h: 40.0 });
     l.pending_area = Some(Rect { x: 0.0, y: row2, w: 150.0, h: 190.0 });
-    l.world = Rect { x: -20.0, y: 0.0, w: world_w + 40.0, h: worker_y + 350.0 };
+    let bottom = worker_y + rows as f64 * (node_h + gap) + 20.0;
+    l.world = Rect { x: -20.0, y: 0.0, w: world_w + 40.0, h: bottom };
     l
 }
 

@@ -7,3 +7,4 @@ pub mod etcd;
 pub mod layout;
 pub mod palette;
 pub mod scheduling;
+pub mod tiles;

@@ -45,6 +45,7 @@ pub fn Toolbar(
     engine: Shared,
     playing: RwSignal<bool>,
     clock: RwSignal<String>,
+    census: RwSignal<Option<crate::ui::run_loop::Census>>,
     legend: RwSignal<bool>,
     side: RwSignal<super::Side>,
     menu: RwSignal<Option<MenuAt>>,
@@ -90,6 +91,12 @@ pub fn Toolbar(
                 <option value="raft" selected=move || view_mode.get() == ViewMode::Raft>"Raft view"</option>
             </select>
             <span class="clock" data-testid="clock">{move || clock.get()}</span>
+            {move || census.get().map(|c| view! {
+                <span class="census" data-testid="census" data-running=c.running data-pods=c.pods
+                    title="Worker nodes, pods, and pods Running">
+                    {format!("{} nodes · {}/{} pods Running", thousands(c.nodes), thousands(c.running), thousands(c.pods))}
+                </span>
+            })}
             <FaultPicker engine=e5 menu=menu />
             {[
                 (Side::Scheduler, "sched-toggle", "scheduler-toggle", "The scheduling queue and each attempt's Filter and Score results", "Scheduler"),
@@ -127,4 +134,17 @@ pub fn EmbedBar(engine: Shared, playing: RwSignal<bool>, clock: RwSignal<String>
             <a href=full_link target="_blank" rel="noopener" data-testid="open-full">"Open in the full playground ↗"</a>
         </footer>
     }
+}
+
+/// 7500 → "7,500".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,0 +1,58 @@
+//! The scale presets, cut down to a size a test runs in seconds: same shapes, same code paths
+//! as the full-size benchmarks (`kubesim bench cluster`, tests/e2e/bench_scale.mjs).
+
+use kube_playground::scenario::scale::SHAPES;
+use kube_playground::scenario::session::Session;
+use kube_playground::sim::api::Object;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+fn objects<'a>(sim: &'a Simulation, prefix: &str) -> Vec<&'a Object> {
+    sim.apiserver().map(|a| a.cached_under(prefix.to_string()).collect()).unwrap_or_default()
+}
+
+fn distinct(mut v: Vec<String>) -> bool {
+    let n = v.len();
+    v.sort();
+    v.dedup();
+    v.len() == n
+}
+
+#[test]
+fn every_scale_preset_runs_all_its_pods_at_reduced_size() {
+    for shape in SHAPES {
+        let nodes = 16;
+        let want = shape.replicas * nodes / shape.nodes + nodes * shape.daemonsets.len();
+        let mut session = Session::new(shape.scenario(Some(nodes))).unwrap();
+        let mut running = 0;
+        while running < want && session.sim.now() < SimTime::from_secs(60) {
+            let t = session.sim.now().plus(SECONDS);
+            session.advance(t, u64::MAX);
+            let pods = objects(&session.sim, "/registry/pods/");
+            running = pods.iter().filter_map(|o| o.as_pod()).filter(|p| p.status.phase == "Running").count();
+        }
+        assert_eq!(running, want, "{}: pods Running by {}", shape.name, session.sim.now());
+        let pods = objects(&session.sim, "/registry/pods/");
+        let ips: Vec<String> = pods.iter().filter_map(|o| o.as_pod()).map(|p| p.status.pod_ip.clone()).collect();
+        assert!(distinct(ips.clone()), "{}: pod IPs repeat: {ips:?}", shape.name);
+        let prefix = shape.pod_subnet.split('.').take(2).collect::<Vec<_>>().join(".");
+        assert!(ips.iter().all(|ip| ip.starts_with(&prefix)), "{}: {ips:?} outside {}", shape.name, shape.pod_subnet);
+    }
+}
+
+#[test]
+fn nodes_past_255_get_their_own_addresses_and_pod_cidrs() {
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut sim = shape.scenario(Some(300)).build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let nodes: Vec<&Object> = objects(&sim, "/registry/minions/");
+    assert_eq!(nodes.len(), 301, "every node registered");
+    let node = |o: &&Object| match o {
+        Object::Node(n) => Some((n.internal_ip().to_string(), n.spec.pod_cidr.clone())),
+        _ => None,
+    };
+    let (ips, cidrs): (Vec<String>, Vec<String>) = nodes.iter().filter_map(node).unzip();
+    assert!(distinct(ips.clone()) && distinct(cidrs.clone()));
+    assert!(ips.contains(&"10.0.2.45".to_string()), "node 300 steps over the etcd /24: {ips:?}");
+    assert!(cidrs.contains(&"10.129.44.0/24".to_string()), "{cidrs:?}");
+}
