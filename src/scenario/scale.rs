@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 /// One scale preset's shape.
 pub struct Shape {
     pub name: &'static str,
+    /// One line for the picker.
+    pub summary: &'static str,
     pub nodes: usize,
     /// Node size: CPU cores and memory.
     pub cpu: &'static str,
@@ -30,6 +32,7 @@ pub struct Shape {
 pub const SHAPES: &[Shape] = &[
     Shape {
         name: "large",
+        summary: "1,000 nodes, 11,000 pods: a Deployment of 10,000 and a node-exporter on every node.",
         nodes: 1_000,
         cpu: "16",
         memory: "64Gi",
@@ -42,6 +45,7 @@ pub const SHAPES: &[Shape] = &[
     },
     Shape {
         name: "envelope",
+        summary: "5,000 nodes, 150,000 pods: the limits Kubernetes is tested at.",
         nodes: 5_000,
         cpu: "32",
         memory: "128Gi",
@@ -54,6 +58,7 @@ pub const SHAPES: &[Shape] = &[
     },
     Shape {
         name: "openai-7500",
+        summary: "7,500 nodes as OpenAI ran them: one whole-node pod each, two DaemonSets, five etcd members.",
         nodes: 7_500,
         cpu: "96",
         memory: "1800Gi",
