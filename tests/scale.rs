@@ -56,3 +56,29 @@ fn nodes_past_255_get_their_own_addresses_and_pod_cidrs() {
     assert!(ips.contains(&"10.0.2.45".to_string()), "node 300 steps over the etcd /24: {ips:?}");
     assert!(cidrs.contains(&"10.129.44.0/24".to_string()), "{cidrs:?}");
 }
+
+/// Workers joining all at once against a small apiserver bounce off API Priority and Fairness
+/// (429); the same workers joining over a few seconds do not.
+#[test]
+fn a_join_storm_is_throttled_and_spreading_the_joins_avoids_it() {
+    let throttled = |spread_s: u64| {
+        let mut s = kube_playground::scenario::Scenario::default();
+        let template = s.cluster.workers[0].clone();
+        s.cluster.workers = (1..=200)
+            .map(|i| kube_playground::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() })
+            .collect();
+        s.cluster.apiserver.max_requests_inflight = 20;
+        s.cluster.apiserver.max_mutating_requests_inflight = 10;
+        s.cluster.node_join_spread_s = spread_s;
+        let mut sim = s.build().unwrap();
+        sim.run_until(SimTime::from_secs(spread_s + 5));
+        let metrics = kube_playground::kubectl::run(&mut sim, "kubectl get --raw /metrics", 30 * SECONDS);
+        metrics
+            .lines()
+            .filter(|l| l.starts_with("apiserver_request_total{code=\"429\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let (storm, spread) = (throttled(0), throttled(8));
+    assert!(storm > 0.0 && spread == 0.0, "429s: {storm} at once, {spread} spread over 8 s");
+}

@@ -62,6 +62,10 @@ pub struct ClusterSpec {
     pub workers: Vec<NodeConfig>,
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Workers join one after another over this many seconds rather than all at once (a
+    /// fleet powered on together is a join storm on the apiserver).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub node_join_spread_s: u64,
     /// kubeadm's networking.podSubnet (--cluster-cidr); each node gets a /24 of it.
     #[serde(default = "default_pod_subnet", skip_serializing_if = "is_default_pod_subnet")]
     pub pod_subnet: String,
@@ -110,6 +114,7 @@ impl Default for ClusterSpec {
             workers: (1..=3).map(worker).collect(),
             network: NetworkConfig::default(),
             pod_subnet: default_pod_subnet(),
+            node_join_spread_s: 0,
             informer_list_period_s: 0,
             scheduler_config: None,
         }
@@ -253,7 +258,7 @@ impl Builder {
         let id = self.components.len() as ComponentId;
         self.network.place(id, host);
         self.components.push(c);
-        self.infos.push(ComponentInfo { name: name.into(), role, host, node: node.into() });
+        self.infos.push(ComponentInfo { name: name.into(), role, host, node: node.into(), start_at: SimTime::ZERO });
         id
     }
     fn rng(&self, label: &str) -> SimRng {
@@ -307,6 +312,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         Component::ControllerManager(Box::new(ControllerManager::new(APISERVER, &spec.pod_subnet))),
     );
     let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
+    let n = spec.workers.len().max(1);
     for (i, node) in std::iter::once(&spec.control_plane).chain(spec.workers.iter()).enumerate() {
         let host = 1 + i as u32;
         let rng = b.rng(&format!("kubelet/{}", node.name));
@@ -325,6 +331,11 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             &node.name,
             Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name, &spec.pod_subnet))),
         );
+        // Worker i of n boots at i/n of the join spread; the control plane at once.
+        let joins = SimTime(spec.node_join_spread_s * super::time::SECONDS * i.saturating_sub(1) as u64 / n as u64);
+        for info in b.infos.iter_mut().rev().take(2) {
+            info.start_at = if i == 0 { SimTime::ZERO } else { joins };
+        }
     }
     for c in &mut b.components {
         for inf in c.informers() {

@@ -56,6 +56,8 @@ pub struct ComponentInfo {
     pub host: u32,
     /// The Kubernetes node this component runs on, if any.
     pub node: String,
+    /// When the process starts (a worker joining later than the control plane).
+    pub start_at: crate::sim::time::SimTime,
 }
 
 #[derive(Clone, Debug)]

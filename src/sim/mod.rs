@@ -131,8 +131,8 @@ impl Simulation {
             last_arrival: BTreeMap::new(),
             next_handle: 0,
         };
-        for id in 0..sim.components.len() as ComponentId {
-            sim.queue.push(SimTime::ZERO, Event::Timer { to: id, timer: Timer::Start });
+        for (id, info) in sim.infos.iter().enumerate() {
+            sim.queue.push(info.start_at, Event::Timer { to: id as ComponentId, timer: Timer::Start });
         }
         sim
     }

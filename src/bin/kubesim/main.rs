@@ -3,6 +3,7 @@
 //! kubesim run [--seed N] [--until 60s] [--script FILE]
 //! kubesim bench [--minutes 10]
 //! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
+//! kubesim bench join [--nodes 500] [--spread SECONDS]
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
@@ -28,6 +29,7 @@ const USAGE: &str = "usage:
   kubesim run [--seed N] [--until DURATION] [--script FILE]
   kubesim bench [--minutes N]
   kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until DURATION]
+  kubesim bench join [--nodes N] [--spread SECONDS]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("schedule") => bench_schedule(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("cluster") => bench_cluster(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("join") => bench_join(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
@@ -315,5 +318,58 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     if running < want {
         return Err(format!("only {running} of {want} pods Running by {}", session.sim.now()));
     }
+    Ok(())
+}
+
+/// The sum over every series of `name` in a Prometheus text exposition, by one label's value
+/// (e.g. `le` of a histogram, `code` of a counter).
+fn sum_by(text: &str, name: &str, label: &str) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with(&format!("{name}{{"))) {
+        let Some((labels, value)) = line.rsplit_once(' ') else { continue };
+        let key = format!("{label}=\"");
+        let Some(v) = labels.split_once(&key).and_then(|(_, rest)| rest.split('"').next()) else { continue };
+        let value: f64 = value.parse().unwrap_or(0.0);
+        match out.iter_mut().find(|(k, _)| k == v) {
+            Some((_, total)) => *total += value,
+            None => out.push((v.to_string(), value)),
+        }
+    }
+    out
+}
+
+/// A node join storm: N workers boot at once (or over `--spread` seconds) against kubeadm's
+/// default apiserver limits. Prints how long until every node is Ready, the 429s, and the
+/// apiserver's request latency.
+fn bench_join(args: &[String]) -> Result<(), String> {
+    let nodes = number(args, "--nodes", 500usize)?;
+    let spread = number(args, "--spread", 0u64)?;
+    let mut scenario = Scenario::default();
+    let template = scenario.cluster.workers[0].clone();
+    scenario.cluster.workers = (1..=nodes)
+        .map(|i| kube_playground::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() })
+        .collect();
+    scenario.cluster.pod_subnet = "10.128.0.0/14".into();
+    scenario.cluster.node_join_spread_s = spread;
+    let mut sim = scenario.build()?;
+    let ready = kube_playground::scenario::lesson::Until::Ready;
+    while !ready.met(&sim, SimTime::ZERO) && sim.now() < SimTime::from_secs(300) {
+        let t = sim.now().plus(SECONDS / 10);
+        sim.run_until(t);
+    }
+    let at = sim.now();
+    let metrics = kubectl::run(&mut sim, "kubectl get --raw /metrics", COMMAND_TIMEOUT_US);
+    let throttled: f64 =
+        sum_by(&metrics, "apiserver_request_total", "code").iter().filter(|(c, _)| c == "429").map(|(_, n)| n).sum();
+    let total: f64 = sum_by(&metrics, "apiserver_request_total", "code").iter().map(|(_, n)| n).sum();
+    let buckets = sum_by(&metrics, "apiserver_request_duration_seconds_bucket", "le");
+    let count = buckets.iter().find(|(le, _)| le == "+Inf").map_or(0.0, |(_, n)| *n);
+    let p99 = buckets.iter().find(|(_, n)| *n >= 0.99 * count).map_or("?".to_string(), |(le, _)| le.clone());
+    println!(
+        "nodes: {nodes}, joining over {spread} s, --max-requests-inflight 400 / --max-mutating-requests-inflight 200"
+    );
+    println!("all nodes Ready at: {at}");
+    println!("API requests: {}, answered 429: {}", total as u64, throttled as u64);
+    println!("request latency p99: <= {p99} s");
     Ok(())
 }

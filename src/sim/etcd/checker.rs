@@ -121,12 +121,24 @@ pub fn build(members: usize, seed: u64, timing: RaftTiming, fsync_us: u64) -> Si
         m.snapshot_count = 100;
         network.place(i as ComponentId, 1 + i as u32);
         components.push(Component::Etcd(Box::new(m)));
-        infos.push(ComponentInfo { name, role: CompRole::Etcd, host: 1 + i as u32, node: String::new() });
+        infos.push(ComponentInfo {
+            name,
+            role: CompRole::Etcd,
+            host: 1 + i as u32,
+            node: String::new(),
+            start_at: Default::default(),
+        });
     }
     let client = members as ComponentId;
     network.place(client, 100);
     components.push(Component::KvClient(Box::new(KvClient::new(peers, 20 * MILLIS, fork(seed, "client")))));
-    infos.push(ComponentInfo { name: "etcd-client".into(), role: CompRole::User, host: 100, node: String::new() });
+    infos.push(ComponentInfo {
+        name: "etcd-client".into(),
+        role: CompRole::User,
+        host: 100,
+        node: String::new(),
+        start_at: Default::default(),
+    });
     Simulation::from_parts(seed, network, components, infos)
 }
 
