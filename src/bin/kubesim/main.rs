@@ -4,6 +4,7 @@
 //! kubesim bench [--minutes 10]
 //! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
 //! kubesim bench join [--nodes 500] [--spread SECONDS]
+//! kubesim bench disk [--fsync-us 2000] [--pods 200]
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
@@ -30,6 +31,7 @@ const USAGE: &str = "usage:
   kubesim bench [--minutes N]
   kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until DURATION]
   kubesim bench join [--nodes N] [--spread SECONDS]
+  kubesim bench disk [--fsync-us MICROSECONDS] [--pods N]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("schedule") => bench_schedule(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("cluster") => bench_cluster(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("join") => bench_join(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("disk") => bench_disk(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
@@ -324,8 +327,13 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
 /// The sum over every series of `name` in a Prometheus text exposition, by one label's value
 /// (e.g. `le` of a histogram, `code` of a counter).
 fn sum_by(text: &str, name: &str, label: &str) -> Vec<(String, f64)> {
+    sum_by_where(text, name, label, |_| true)
+}
+
+/// `sum_by` over the series whose labels `keep` accepts.
+fn sum_by_where(text: &str, name: &str, label: &str, keep: impl Fn(&str) -> bool) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = Vec::new();
-    for line in text.lines().filter(|l| l.starts_with(&format!("{name}{{"))) {
+    for line in text.lines().filter(|l| l.starts_with(&format!("{name}{{")) && keep(l)) {
         let Some((labels, value)) = line.rsplit_once(' ') else { continue };
         let key = format!("{label}=\"");
         let Some(v) = labels.split_once(&key).and_then(|(_, rest)| rest.split('"').next()) else { continue };
@@ -362,14 +370,58 @@ fn bench_join(args: &[String]) -> Result<(), String> {
     let throttled: f64 =
         sum_by(&metrics, "apiserver_request_total", "code").iter().filter(|(c, _)| c == "429").map(|(_, n)| n).sum();
     let total: f64 = sum_by(&metrics, "apiserver_request_total", "code").iter().map(|(_, n)| n).sum();
-    let buckets = sum_by(&metrics, "apiserver_request_duration_seconds_bucket", "le");
-    let count = buckets.iter().find(|(le, _)| le == "+Inf").map_or(0.0, |(_, n)| *n);
-    let p99 = buckets.iter().find(|(_, n)| *n >= 0.99 * count).map_or("?".to_string(), |(le, _)| le.clone());
+    let p99 = quantile_bound(&sum_by(&metrics, "apiserver_request_duration_seconds_bucket", "le"), 0.99);
     println!(
         "nodes: {nodes}, joining over {spread} s, --max-requests-inflight 400 / --max-mutating-requests-inflight 200"
     );
     println!("all nodes Ready at: {at}");
     println!("API requests: {}, answered 429: {}", total as u64, throttled as u64);
     println!("request latency p99: <= {p99} s");
+    Ok(())
+}
+
+/// The upper bound of the histogram bucket holding quantile `q`, from cumulative `le` buckets.
+fn quantile_bound(buckets: &[(String, f64)], q: f64) -> String {
+    let count = buckets.iter().find(|(le, _)| le == "+Inf").map_or(0.0, |(_, n)| *n);
+    buckets.iter().find(|(_, n)| *n >= q * count).map_or("?".to_string(), |(le, _)| le.clone())
+}
+
+/// etcd's disk under the API: the same writes with a given WAL fsync latency; prints the
+/// fsync and backend commit latencies etcd reports and the apiserver's write latency.
+fn bench_disk(args: &[String]) -> Result<(), String> {
+    let fsync_us = number(args, "--fsync-us", 2000u64)?;
+    let pods = number(args, "--pods", 200usize)?;
+    let mut scenario = Scenario::default();
+    scenario.cluster.etcd_fsync_us = fsync_us;
+    let mut sim = scenario.build()?;
+    sim.run_until(SimTime::from_secs(2));
+    let start = sim.now();
+    kubectl::run(
+        &mut sim,
+        &format!("kubectl create deployment web --image=nginx --replicas={pods}"),
+        COMMAND_TIMEOUT_US,
+    );
+    let all =
+        kube_playground::scenario::lesson::Until::Pods { prefix: "web-".into(), status: "Running".into(), count: pods };
+    while !all.met(&sim, start) && sim.now() < SimTime::from_secs(300) {
+        let t = sim.now().plus(SECONDS / 10);
+        sim.run_until(t);
+    }
+    let took = sim.now().since(start) as f64 / 1e6;
+    let api = kubectl::run(&mut sim, "kubectl get --raw /metrics", COMMAND_TIMEOUT_US);
+    let etcd = kubectl::run(&mut sim, "curl -s http://etcd-0:2381/metrics", COMMAND_TIMEOUT_US);
+    let writes = |l: &str| ["POST", "PUT", "PATCH", "DELETE"].iter().any(|v| l.contains(&format!("verb=\"{v}\"")));
+    let api_writes = sum_by_where(&api, "apiserver_request_duration_seconds_bucket", "le", writes);
+    let fsync = sum_by(&etcd, "etcd_disk_wal_fsync_duration_seconds_bucket", "le");
+    let commit = sum_by(&etcd, "etcd_disk_backend_commit_duration_seconds_bucket", "le");
+    println!("etcd WAL fsync: {fsync_us} µs; {pods} pods");
+    println!("etcd_disk_wal_fsync_duration_seconds p99: <= {} s", quantile_bound(&fsync, 0.99));
+    println!("etcd_disk_backend_commit_duration_seconds p99: <= {} s", quantile_bound(&commit, 0.99));
+    println!(
+        "apiserver write latency p50: <= {} s, p99: <= {} s",
+        quantile_bound(&api_writes, 0.5),
+        quantile_bound(&api_writes, 0.99)
+    );
+    println!("all {pods} pods Running after: {took:.1} s");
     Ok(())
 }
