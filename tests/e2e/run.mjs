@@ -475,6 +475,33 @@ await test('clicking a pod, a node or a component opens the inspector', async (p
   if (!seen.has('pod') || !seen.has('node') || !seen.has('component')) throw new Error(`only ${[...seen]}`);
 });
 
+await test('a 1,000-node cluster is a heat map whose tiles zoom into pods and open as nodes', async (page) => {
+  await page.goto(`${server.origin}#preset=large&speed=100`, { waitUntil: 'load' });
+  await firstFrame(page);
+  await page.waitForFunction(() => document.querySelector('[data-testid=census]')?.textContent.startsWith('1,000 nodes'), null, { timeout: 20000 });
+  // Wait for pods to land, then zoom into the first rows of tiles.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=census]').dataset.running) > 300, null, { timeout: 120000 });
+  await page.getByTestId('play').click();
+  await page.screenshot({ path: path.join(artifacts, 'scale-large.png') });
+  const box = await page.locator('canvas.cluster').boundingBox();
+  // The grid's first tile sits at the left of the nodes region, below the control plane.
+  await page.mouse.move(box.x + 40, box.y + box.height * 0.47);
+  for (let i = 0; i < 8; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(60); }
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(artifacts, 'scale-large-zoomed.png') });
+  const seen = new Set();
+  for (let y = 40; y < box.height - 20 && seen.size < 2; y += 17) {
+    for (let x = 20; x < box.width - 460 && seen.size < 2; x += 23) {
+      await page.mouse.click(box.x + x, box.y + y);
+      const panel = page.getByTestId('inspect-panel');
+      if (!(await panel.count())) continue;
+      const kind = (await panel.locator('h3').textContent()).split(' ')[0];
+      if (kind === 'pod' || kind === 'node') seen.add(kind);
+    }
+  }
+  if (!seen.has('pod') || !seen.has('node')) throw new Error(`clicked only ${[...seen]}`);
+});
+
 await browser.close();
 server.close();
 let failed = 0;

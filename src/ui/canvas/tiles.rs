@@ -28,15 +28,17 @@ pub fn draw(f: &Frame) -> PodHits {
         f.view.nodes.iter().filter_map(|n| f.layout.node_rects.get(&n.name).map(|r| (n, *r))).collect();
     let fullest = workers.iter().map(|(n, _)| n.pods.len()).max().unwrap_or(0).max(1);
     let shown: Vec<&(&crate::sim::view::NodeView, Rect)> = workers.iter().filter(|(_, r)| visible(r)).collect();
-    // The heat map, one fill per level.
+    let px = super::layout::TILE * cam.zoom;
+    let detailed = px >= PODS_FROM_PX;
     ctx.set_fill_style_str(palette::PANEL);
     ctx.begin_path();
     for (_, r) in &shown {
         ctx.rect(r.x, r.y, r.w, r.h);
     }
     ctx.fill();
+    // The heat map, one fill per level; zoomed in, the pods themselves instead.
     ctx.set_fill_style_str(palette::POD);
-    for level in 1..=LEVELS {
+    for level in (1..=LEVELS).filter(|_| !detailed) {
         ctx.begin_path();
         let mut any = false;
         for (n, r) in &shown {
@@ -63,12 +65,14 @@ pub fn draw(f: &Frame) -> PodHits {
             ctx.stroke_rect(r.x + 2.0, r.y + 2.0, r.w - 4.0, r.h - 4.0);
         }
     }
-    let px = super::layout::TILE * cam.zoom;
     let mut hits = PodHits::new();
-    if px >= PODS_FROM_PX {
+    if detailed {
+        ctx.set_line_width(0.6);
+        ctx.set_stroke_style_str(palette::POD);
         for (n, r) in &shown {
             let Some(area) = f.layout.pod_areas.get(&n.name) else { continue };
-            let per_row = (n.pods.len() as f64).sqrt().ceil().max(1.0);
+            // At least four to a row, so one pod is a chip, not the whole tile.
+            let per_row = (n.pods.len() as f64).sqrt().ceil().max(4.0);
             let cell = area.w / per_row;
             for (i, p) in n.pods.iter().enumerate() {
                 let (row, col) = ((i as f64 / per_row).floor(), i as f64 % per_row);
@@ -76,6 +80,7 @@ pub fn draw(f: &Frame) -> PodHits {
                     Rect { x: area.x + col * cell + 0.5, y: area.y + row * cell + 0.5, w: cell - 1.0, h: cell - 1.0 };
                 ctx.set_fill_style_str(palette::pod_state(&p.status).0);
                 ctx.fill_rect(chip.x, chip.y, chip.w, chip.h);
+                ctx.stroke_rect(chip.x, chip.y, chip.w, chip.h);
                 hits.push((chip, p.namespace.clone(), p.name.clone()));
             }
             if px >= NAME_FROM_PX {
