@@ -319,6 +319,10 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         None => println!("peak memory: unknown (no /proc/self/status)"),
     }
     if running < want {
+        // What is stuck, as an operator would look.
+        for cmd in ["kubectl get deployments", "kubectl get replicasets", "kubectl get daemonsets -n kube-system"] {
+            println!("$ {cmd}\n{}", kubectl::run(&mut session.sim, cmd, COMMAND_TIMEOUT_US));
+        }
         return Err(format!("only {running} of {want} pods Running by {}", session.sim.now()));
     }
     Ok(())

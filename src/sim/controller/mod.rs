@@ -548,7 +548,14 @@ impl ControllerManager {
         }
     }
 
+    /// AddRateLimited after a failed write. Upstream a sync fails once however many of its
+    /// writes failed; here each write answers on its own, so a key already waiting for its
+    /// retry is not backed off again (else a burst of 500 refused creates would push the key
+    /// to the 1000 s ceiling at once).
     fn requeue_later(&mut self, ctx: &mut Ctx, l: Loop, key: String) {
+        if self.retries.values().any(|(rl, rk)| *rl == l && *rk == key) {
+            return;
+        }
         let Some(q) = self.queues.get_mut(&l) else {
             return;
         };
