@@ -315,3 +315,25 @@ fn drain_respects_a_pod_disruption_budget() {
     let described = kubectl::run(&mut sim, "kubectl describe pdb web", TIMEOUT);
     assert!(described.contains("Min available:  3\n") && described.contains("Allowed disruptions:  1"), "{described}");
 }
+
+/// A daemon pod the apiserver refuses is a FailedCreate on the DaemonSet, and the DaemonSet
+/// tries again: once the quota allows, every node gets its pod.
+#[test]
+fn a_refused_daemon_pod_is_a_failed_create_and_retried() {
+    use kube_playground::sim::api::request::{ApiRequest, Verb};
+    use kube_playground::sim::api::resource::ResourceInfo;
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    kubectl::run(&mut sim, "kubectl create quota pods --hard=pods=1", TIMEOUT);
+    sim.run_until(SimTime::from_secs(3));
+    apply_json(&mut sim, daemonset("fluentd:1.16"));
+    sim.run_until(SimTime::from_secs(10));
+    let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(events.contains("FailedCreate") && events.contains("daemonset/agent"), "{events}");
+    assert_eq!(running_on(&mut sim, "agent-"), 1);
+    let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("resourcequotas"), "default", "pods");
+    req.patch = Some(serde_json::json!({"spec": {"hard": {"pods": "5"}}}));
+    sim.submit(req);
+    sim.run_until(SimTime::from_secs(60));
+    assert_eq!(running_on(&mut sim, "agent-"), 3, "{}", kubectl::run(&mut sim, "kubectl get events", TIMEOUT));
+}

@@ -8,7 +8,7 @@
 
 use super::Scenario;
 use crate::sim::kubelet::NodeConfig;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// One scale preset's shape.
 pub struct Shape {
@@ -113,37 +113,40 @@ pub fn get(name: &str) -> Option<Scenario> {
     SHAPES.iter().find(|s| s.name == name).map(|s| s.scenario(None))
 }
 
+/// A manifest from JSON text; the same decoder as every scenario file (one serde
+/// instantiation in the page).
+fn manifest(json: String) -> Value {
+    serde_json::from_slice(json.as_bytes()).unwrap_or_default()
+}
+
 fn deployment(replicas: usize, cpu: &str, memory: &str) -> Value {
-    json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": { "name": "work", "namespace": "default" },
-        "spec": {
-            "replicas": replicas,
-            "selector": { "matchLabels": { "app": "work" } },
-            "template": {
-                "metadata": { "labels": { "app": "work" } },
-                "spec": { "containers": [{
-                    "name": "work", "image": "registry.k8s.io/pause:3.10",
-                    "resources": { "requests": { "cpu": cpu, "memory": memory } }
-                }] }
-            }
-        }
-    })
+    manifest(format!(
+        r#"{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"work","namespace":"default"}},
+        "spec":{{"replicas":{replicas},"selector":{{"matchLabels":{{"app":"work"}}}},
+        "template":{{"metadata":{{"labels":{{"app":"work"}}}},"spec":{{"containers":[{{"name":"work",
+        "image":"registry.k8s.io/pause:3.10","resources":{{"requests":{{"cpu":"{cpu}","memory":"{memory}"}}}}}}]}}}}}}}}"#
+    ))
 }
 
 fn daemonset(name: &str, image: &str) -> Value {
-    json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": { "name": name, "namespace": "kube-system" },
-        "spec": {
-            "selector": { "matchLabels": { "app": name } },
-            "template": {
-                "metadata": { "labels": { "app": name } },
-                "spec": { "containers": [{
-                    "name": name, "image": image,
-                    "resources": { "requests": { "cpu": "100m", "memory": "128Mi" } }
-                }] }
-            }
-        }
-    })
+    manifest(format!(
+        r#"{{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"{name}","namespace":"kube-system"}},
+        "spec":{{"selector":{{"matchLabels":{{"app":"{name}"}}}},
+        "template":{{"metadata":{{"labels":{{"app":"{name}"}}}},"spec":{{"containers":[{{"name":"{name}",
+        "image":"{image}","resources":{{"requests":{{"cpu":"100m","memory":"128Mi"}}}}}}]}}}}}}}}"#
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_are_valid_json_of_their_kinds() {
+        let d = deployment(3, "90", "1600Gi");
+        assert_eq!((d["kind"].as_str(), d["spec"]["replicas"].as_u64()), (Some("Deployment"), Some(3)));
+        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"], "90");
+        let ds = daemonset("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2");
+        assert_eq!(ds["spec"]["selector"]["matchLabels"]["app"], "node-exporter");
+    }
 }

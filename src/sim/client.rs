@@ -95,7 +95,7 @@ pub struct Informer {
     pub store: BTreeMap<String, Object>,
     /// Keys by their controller's uid — client-go's indexer on ownerReferences, so a
     /// controller finds its pods without scanning every pod of the cluster.
-    by_owner: BTreeMap<String, std::collections::BTreeSet<String>>,
+    by_owner: crate::sim::vecmap::VecMap<String, std::collections::BTreeSet<String>>,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
     /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
@@ -112,7 +112,7 @@ impl Informer {
             watch_id: None,
             synced: false,
             store: BTreeMap::new(),
-            by_owner: BTreeMap::new(),
+            by_owner: Default::default(),
             backoff_us: 0,
             last_rv: 0,
             list_period_us: 0,

@@ -7,6 +7,7 @@
 
 use super::Watcher;
 use crate::sim::api::Object;
+use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 
 /// The watches under one key prefix.
@@ -14,16 +15,17 @@ use std::collections::BTreeMap;
 struct Group {
     /// Watches without an indexed field selector.
     any: Vec<u64>,
-    /// Watches by the field and the value of their field selector.
-    by_field: BTreeMap<String, BTreeMap<String, Vec<u64>>>,
+    /// Watches by the field and the value of their field selector (a node's name: thousands).
+    by_field: VecMap<String, BTreeMap<String, Vec<u64>>>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Watchers {
     next: u64,
     /// Every watch by the order it started in (notifications go out in this order).
-    by_seq: BTreeMap<u64, Watcher>,
-    groups: BTreeMap<String, Group>,
+    by_seq: VecMap<u64, Watcher>,
+    /// By watched key prefix: a few dozen.
+    groups: VecMap<String, Group>,
 }
 
 /// The fields the index covers.
@@ -95,12 +97,12 @@ impl Watchers {
     /// The watches that may select a change of `key` from `old` to `new`, in start order.
     pub fn candidates(&self, key: &str, old: Option<&Object>, new: &Object) -> Vec<&Watcher> {
         let mut seqs: Vec<u64> = Vec::new();
-        for (prefix, group) in &self.groups {
+        for (prefix, group) in self.groups.iter() {
             if !key.starts_with(prefix.as_str()) {
                 continue;
             }
             seqs.extend(&group.any);
-            for (field, values) in &group.by_field {
+            for (field, values) in group.by_field.iter() {
                 let selected = [old.and_then(|o| field_value(o, field)), field_value(new, field)];
                 for list in selected.into_iter().flatten().filter_map(|v| values.get(v)) {
                     seqs.extend(list);

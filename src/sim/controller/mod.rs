@@ -251,20 +251,24 @@ impl ControllerManager {
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut self.informers_mut(), req_id, &s),
                 (Some(Tag::Write { controller, key, event }), Err(status)) => {
                     ctx.phase(controller.name(), format!("sync {key} failed: {}", status.message));
-                    // A refused pod create is a FailedCreate warning on its owner (quota,
-                    // LimitRange, a missing service account…).
-                    if let Some(i) = event.filter(|i| i.reason == "SuccessfulCreate") {
-                        // The pod will never be seen: expect one fewer (CreationObserved),
-                        // so the retry creates it again.
+                    // A refused pod create or delete is a FailedCreate / FailedDelete warning on
+                    // its owner (quota, LimitRange, a missing service account, overload…).
+                    let create = event.as_ref().is_some_and(|i| i.reason == "SuccessfulCreate");
+                    if let Some(i) = event.filter(|i| create || i.reason == "SuccessfulDelete") {
+                        // Its effect will never be seen: expect one fewer (CreationObserved,
+                        // DeletionObserved), so the retry acts again.
                         let expected = match controller {
                             Loop::Job => self.job_expectations.get_mut(&key),
+                            Loop::DaemonSet => self.ds_expectations.get_mut(&key),
                             _ => self.expectations.get_mut(&key),
                         };
                         if let Some(n) = expected {
                             *n -= 1;
                         }
-                        let message = format!("Error creating: {}", status.message);
-                        self.record(ctx, i.component, i.on, recorder::WARNING, "FailedCreate", message);
+                        let (reason, doing) =
+                            if create { ("FailedCreate", "creating") } else { ("FailedDelete", "deleting") };
+                        let message = format!("Error {doing}: {}", status.message);
+                        self.record(ctx, i.component, i.on, recorder::WARNING, reason, message);
                     }
                     if status.code != 404 {
                         self.requeue_later(ctx, controller, key);
