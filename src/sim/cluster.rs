@@ -331,10 +331,10 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             &node.name,
             Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name, &spec.pod_subnet))),
         );
-        // Worker i of n boots at i/n of the join spread; the control plane at once.
+        // Worker k of n boots at (k-1)/n of the join spread; the control plane (i = 0) at once.
         let joins = SimTime(spec.node_join_spread_s * super::time::SECONDS * i.saturating_sub(1) as u64 / n as u64);
         for info in b.infos.iter_mut().rev().take(2) {
-            info.start_at = if i == 0 { SimTime::ZERO } else { joins };
+            info.start_at = joins;
         }
     }
     for c in &mut b.components {
