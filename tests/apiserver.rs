@@ -428,3 +428,24 @@ fn the_inspector_keeps_each_requests_stages() {
     assert_eq!(names, ["authentication", "authorization", "admission", "validation", "etcd"]);
     assert_eq!(created.stages.iter().map(|s| s.1).sum::<u64>(), created.total_us);
 }
+
+/// Every watch event sent is counted with its size, by kind: the fan-out an operator watches.
+#[test]
+fn watch_events_are_counted_with_their_sizes() {
+    let mut sim = cluster();
+    k(&mut sim, "kubectl run a --image=nginx");
+    settle(&mut sim, 10);
+    let metrics = k(&mut sim, "kubectl get --raw /metrics");
+    let value = |prefix: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix}\n{metrics}"));
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    // The pod's create, binding and status updates reach the scheduler, the controller
+    // manager and the node's kubelet: a handful of events each.
+    let pods = value("apiserver_watch_events_total{group=\"\",kind=\"Pod\",version=\"v1\"}");
+    assert!((9.0..=40.0).contains(&pods), "{pods}");
+    assert_eq!(value("apiserver_watch_events_sizes_count{group=\"\",kind=\"Pod\",version=\"v1\"}"), pods);
+    let small = value("apiserver_watch_events_sizes_bucket{group=\"\",kind=\"Pod\",version=\"v1\",le=\"1024\"}");
+    let all = value("apiserver_watch_events_sizes_bucket{group=\"\",kind=\"Pod\",version=\"v1\",le=\"+Inf\"}");
+    assert!(small < all, "a pod's JSON is over 1 KiB once scheduled: {small} of {all}");
+}

@@ -6,6 +6,7 @@ use super::canvas::layout::{self, Layout, PodSlots};
 use super::components::console::{append, said_lines, ConsoleLine, LineKind};
 use super::engine::{Camera, Shared};
 use crate::sim::time::SimTime;
+use crate::sim::view::ClusterView;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -47,7 +48,7 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     let reduced_motion = web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|m| m.matches());
-    let mut screen = Screen { canvas, ctx, slots: PodSlots::default(), reduced_motion };
+    let mut screen = Screen { canvas, ctx, slots: PodSlots::default(), reduced_motion, view: None };
     let callback: FrameCallback = Rc::new(RefCell::new(None));
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
@@ -84,10 +85,16 @@ struct Screen {
     ctx: CanvasRenderingContext2d,
     slots: PodSlots,
     reduced_motion: bool,
+    /// The last picture of the cluster: (view, frame time it was taken, events handled then).
+    view: Option<(ClusterView, f64, u64)>,
 }
 
+/// A large cluster's picture (thousands of nodes and pods) is taken again at most this often;
+/// messages still move every frame.
+const LARGE_VIEW_MS: f64 = 250.0;
+
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, slots, reduced_motion } = screen;
+    let Screen { canvas, ctx, slots, reduced_motion, view: cached } = screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
@@ -115,10 +122,19 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     if !said.is_empty() {
         append(ui.console, said_lines(said));
     }
-    let view = e.session.sim.view();
-    e.sample(&view);
+    let steps = e.session.sim.steps();
+    let large = e.layout.as_ref().is_some_and(|l| l.tiles);
+    let fresh = match cached {
+        Some((_, at, seen)) => large && ts - *at < LARGE_VIEW_MS && steps >= *seen,
+        None => false,
+    };
+    if !fresh {
+        *cached = Some((e.session.sim.view(), ts, steps));
+    }
+    let Some((view, _, _)) = cached.as_ref() else { return };
+    e.sample(view);
     if e.layout.is_none() {
-        e.layout = Some(layout::compute_for(e.mode, &view));
+        e.layout = Some(layout::compute_for(e.mode, view));
     }
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
@@ -150,7 +166,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let f = Frame {
         ctx,
-        view: &view,
+        view,
         layout: l,
         trace: &eng.session.sim.trace,
         now: eng.session.sim.now(),
@@ -166,7 +182,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let hits = draw(&f, slots);
     eng.pod_hits = hits;
     let clock = format!("t = {}", eng.session.sim.now());
-    let census = l.tiles.then(|| Census::of(&view));
+    let census = l.tiles.then(|| Census::of(view));
     drop(e);
     if ui.clock.get_untracked() != clock {
         ui.clock.set(clock);

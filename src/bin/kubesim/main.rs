@@ -309,8 +309,18 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         (all, running) = pods_running(&session.sim);
     }
     let wall = started.elapsed().as_secs_f64();
+    let metrics = kubectl::run(&mut session.sim, "kubectl get --raw /metrics", COMMAND_TIMEOUT_US);
+    let total = |name: &str| -> f64 {
+        let series = metrics.lines().filter(|l| l.starts_with(&format!("{name}{{")));
+        series.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
+    };
     let sim = &session.sim;
     println!("pods: {all} created, {running} Running at simulated {}", sim.now());
+    println!(
+        "watch events sent: {:.0} ({:.1} MiB)",
+        total("apiserver_watch_events_total"),
+        total("apiserver_watch_events_sizes_sum") / 1048576.0
+    );
     println!("events: {}", sim.steps());
     println!("wall time to all Running: {wall:.3} s");
     println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));

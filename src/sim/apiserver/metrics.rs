@@ -1,7 +1,8 @@
 //! kube-apiserver's /metrics: apiserver_request_total and apiserver_request_duration_seconds by
 //! verb, group, resource, subresource, scope (and code), the admission plugins' latency
 //! (apiserver_admission_controller_admission_duration_seconds, part of what operators call
-//! admission controller duration), and apiserver_current_inflight_requests.
+//! admission controller duration), apiserver_current_inflight_requests, and the watch fan-out:
+//! apiserver_watch_events_total and apiserver_watch_events_sizes (bytes sent to watchers).
 
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::metrics::{Exposition, Histogram, Series};
@@ -17,6 +18,15 @@ pub struct ApiMetrics {
     admission: Series<(&'static str, &'static str, bool, &'static str), Histogram>,
     /// (webhook, operation, rejected, type).
     webhooks: Series<(String, &'static str, bool, &'static str), Histogram>,
+    /// Watch events sent, and their sizes, by (group, kind, version).
+    watch_events: Series<WatchKey, Histogram>,
+}
+
+type WatchKey = (&'static str, String, &'static str);
+
+/// The watch event size buckets: 1 KiB doubling to 128 KiB.
+fn watch_size_histogram() -> Histogram {
+    Histogram::exponential(1024.0, 2.0, 8)
 }
 
 /// The verb label: LIST and WATCH are told apart from GET; POST, PUT, PATCH, DELETE.
@@ -96,6 +106,12 @@ impl ApiMetrics {
             .observe(seconds);
     }
 
+    /// One watch event of `bytes` sent to one watcher.
+    pub fn watch_event(&mut self, group: &'static str, kind: &str, version: &'static str, bytes: usize) {
+        let key = (group, kind.to_string(), version);
+        self.watch_events.get_or(key, watch_size_histogram).observe(bytes as f64);
+    }
+
     pub fn text(&self, read_only_inflight: usize, mutating_inflight: usize) -> String {
         let mut e = Exposition::default();
         let code_strings: Vec<String> = self.requests.0.iter().map(|((_, c), _)| c.to_string()).collect();
@@ -146,6 +162,22 @@ impl ApiMetrics {
             "[STABLE] Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).",
             &webhooks,
         );
+        let watch: Vec<_> = self
+            .watch_events
+            .0
+            .iter()
+            .map(|((group, kind, version), h)| {
+                (vec![("group", *group), ("kind", kind.as_str()), ("version", *version)], h)
+            })
+            .collect();
+        let counts: Vec<_> = watch.iter().map(|(l, h)| (l.clone(), h.count as f64)).collect();
+        e.labelled(
+            "apiserver_watch_events_total",
+            "[ALPHA] Number of events sent in watch clients",
+            "counter",
+            &counts,
+        );
+        e.histograms("apiserver_watch_events_sizes", "[ALPHA] Watch event size distribution in bytes", &watch);
         e.labelled(
             "apiserver_current_inflight_requests",
             "[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",

@@ -16,6 +16,8 @@ pub(super) struct Change {
     old: Option<Object>,
     obj: Object,
     deleted: bool,
+    /// The stored encoding's size: what a watcher receives.
+    bytes: usize,
 }
 
 impl ApiServer {
@@ -32,7 +34,9 @@ impl ApiServer {
             let missed: Vec<Change> = self.history.iter().filter(|c| c.rev > rv).cloned().collect();
             if let Some(w) = self.watchers.last().cloned().filter(|w| w.watch_id == f.req_id && w.client == f.client) {
                 for c in missed {
-                    notify(ctx, &w, &c, CACHE_READ_US);
+                    if notify(ctx, &w, &c, CACHE_READ_US) {
+                        self.count_watch_event(&c);
+                    }
                 }
             }
         }
@@ -125,10 +129,15 @@ impl ApiServer {
         if matches!(obj, Object::CustomResourceDefinition(_)) {
             self.refresh_custom();
         }
-        let change =
-            Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted: ev.type_ == EventType::Delete };
+        let deleted = ev.type_ == EventType::Delete;
+        let bytes = ev.kv.value.len();
+        let change = Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted, bytes };
+        let mut sent = 0;
         for w in self.watchers.candidates(&change.key, change.old.as_ref(), &change.obj) {
-            notify(ctx, w, &change, 0);
+            sent += usize::from(notify(ctx, w, &change, 0));
+        }
+        for _ in 0..sent {
+            self.count_watch_event(&change);
         }
         if self.history.len() == WATCH_HISTORY {
             self.history.pop_front();
@@ -137,10 +146,18 @@ impl ApiServer {
     }
 }
 
-/// Sends a change to one watcher, as the ADDED, MODIFIED or DELETED its selectors make of it.
-fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) {
+impl ApiServer {
+    fn count_watch_event(&mut self, c: &Change) {
+        let (group, version) = ResourceInfo::by_kind(c.obj.kind()).map_or(("", ""), |r| (r.group, r.version));
+        self.metrics.watch_event(group, c.obj.kind(), version, c.bytes);
+    }
+}
+
+/// Sends a change to one watcher, as the ADDED, MODIFIED or DELETED its selectors make of it;
+/// false when the watcher does not select it.
+fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) -> bool {
     if !c.key.starts_with(&w.prefix) {
-        return;
+        return false;
     }
     let was = c.old.as_ref().is_some_and(|o| selects(&w.req, o));
     let is = !c.deleted && selects(&w.req, &c.obj);
@@ -148,12 +165,13 @@ fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) {
         (false, true) => WatchType::Added,
         (true, true) => WatchType::Modified,
         (true, false) => WatchType::Deleted,
-        (false, false) => return,
+        (false, false) => return false,
     };
     let label =
         format!("{} {} {}", type_.as_str(), c.obj.kind(), cache_key(&c.obj.meta().namespace, &c.obj.meta().name));
     let event = WatchEvent { watch_id: w.watch_id, type_, object: c.obj.clone() };
     ctx.send_after(delay_us, w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
+    true
 }
 
 /// Label selectors, and the field selectors modelled: `spec.nodeName` on pods and `metadata.name`.
