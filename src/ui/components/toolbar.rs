@@ -94,7 +94,8 @@ pub fn Toolbar(
             {move || census.get().map(|c| view! {
                 <span class="census" data-testid="census" data-running=c.running data-pods=c.pods
                     title="Worker nodes, pods, and pods Running">
-                    {format!("{} nodes · {}/{} pods Running", thousands(c.nodes), thousands(c.running), thousands(c.pods))}
+                    <span>{format!("{} nodes", thousands(c.nodes))}</span>
+                    <span>{format!("{}/{} pods Running", thousands(c.running), thousands(c.pods))}</span>
                 </span>
             })}
             <FaultPicker engine=e5 menu=menu />
