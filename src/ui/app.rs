@@ -331,7 +331,7 @@ pub fn App() -> impl IntoView {
                     if let Some(cam) = e.camera.as_mut() {
                         let (mx, my) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
                         let (wx, wy) = (cam.x + mx / cam.zoom, cam.y + my / cam.zoom);
-                        cam.zoom = (cam.zoom * (-ev.delta_y() * 0.0015).exp()).clamp(0.15, 6.0);
+                        cam.zoom = (cam.zoom * (-ev.delta_y() * 0.0015).exp()).clamp(crate::ui::engine::MIN_ZOOM, 6.0);
                         cam.x = wx - mx / cam.zoom;
                         cam.y = wy - my / cam.zoom;
                     }

@@ -8,6 +8,9 @@ use crate::sim::time::SimTime;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The farthest the camera zooms out: a 7,500-node grid still fits a laptop screen.
+pub const MIN_ZOOM: f64 = 0.02;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Camera {
     /// World coordinate at the canvas' top-left corner.

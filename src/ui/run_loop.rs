@@ -4,7 +4,7 @@
 use super::canvas::draw::{draw, Frame};
 use super::canvas::layout::{self, Layout, PodSlots};
 use super::components::console::{append, said_lines, ConsoleLine, LineKind};
-use super::engine::{Camera, Shared};
+use super::engine::{Camera, Shared, MIN_ZOOM};
 use crate::sim::time::SimTime;
 use crate::sim::view::ClusterView;
 use leptos::prelude::*;
@@ -218,7 +218,7 @@ fn advance_within(session: &mut crate::scenario::session::Session, target: SimTi
 /// A camera that shows the whole cluster in the canvas' free width.
 pub fn fit(l: &Layout, usable_w: f64, css_h: f64) -> Camera {
     let usable_h = css_h - 56.0;
-    let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(0.2, 3.0) * 0.96;
+    let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(MIN_ZOOM * 2.0, 3.0) * 0.96;
     Camera {
         x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,
         y: l.world.y - 56.0 / zoom - (usable_h / zoom - l.world.h) / 2.0,
