@@ -9,12 +9,14 @@
 //! Not modelled: ControllerRevisions (the `controller-revision-hash` label is the template's
 //! hash), maxSurge, minReadySeconds, the failed-pod back-off.
 
-use super::replicaset::{is_active, Expectations, BURST_REPLICAS};
+use super::expectations::Expectations;
+use super::replicaset::{is_active, BURST_REPLICAS};
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::scheduling::{Affinity, NodeAffinity, NodeSelector, NodeSelectorTerm, Requirement};
 use crate::sim::api::{DaemonSet, DaemonSetStatus, Node, Object, ObjectMeta, OwnerReference, Pod, Toleration};
 use crate::sim::client::Informer;
+use crate::sim::time::SimTime;
 
 /// The label that tells a pod's template version.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
@@ -123,9 +125,10 @@ pub fn sync(
     pods: &Informer,
     nodes: &Informer,
     expectations: &mut Expectations,
+    now: SimTime,
 ) -> Vec<ApiRequest> {
     let Some(Object::DaemonSet(ds)) = daemonsets.store.get(key) else {
-        expectations.remove(key);
+        expectations.forget(key);
         return vec![];
     };
     let hash = super::deployment::pod_template_hash(&ds.spec.template);
@@ -209,11 +212,11 @@ pub fn sync(
         deletes.extend(old_ready.iter().take(budget).map(|p| delete(p)));
     }
     let mut out = Vec::new();
-    let satisfied = expectations.get(key).is_none_or(|n| *n <= 0);
+    let satisfied = expectations.satisfied(key, now);
     if satisfied && ds.metadata.deletion_timestamp.is_none() {
         let n = (creates.len() + deletes.len()).min(BURST_REPLICAS as usize);
         if n > 0 {
-            expectations.insert(key.to_string(), n as i32);
+            expectations.expect(key, n as i32, now);
         }
         // Only the pods of this burst are built.
         let creates = creates.into_iter().map(|node| {

@@ -57,7 +57,7 @@ pub fn sync(
     key: &str,
     jobs: &Informer,
     pods: &Informer,
-    expectations: &super::replicaset::Expectations,
+    expectations: &super::expectations::Expectations,
     now: SimTime,
 ) -> Sync {
     let mut out = Sync { requests: vec![], event: None, creating: 0 };
@@ -96,7 +96,7 @@ pub fn sync(
             status.conditions.push(condition("Complete", "", "", now));
             status.completion_time = Some(Time::at(now));
             out.event = Some(("Completed", "Job completed".into(), false));
-        } else if expectations.get(key).is_none_or(|n| *n <= 0) {
+        } else if expectations.satisfied(key, now) {
             let want = job.spec.parallelism.unwrap_or(1).min(completions - succeeded);
             for _ in active.len() as i32..want {
                 let pod = Object::Pod(pod_from_template(job));

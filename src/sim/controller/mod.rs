@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod disruption;
 pub mod endpointslice;
 pub mod events;
+pub mod expectations;
 pub mod garbagecollector;
 pub mod job;
 pub mod namespace;
@@ -134,7 +135,7 @@ pub struct ControllerManager {
     pub daemonsets: Informer,
     pub pdbs: Informer,
     /// Job pods created but not yet seen on the watch, per Job key.
-    job_expectations: VecMap<String, i32>,
+    job_expectations: expectations::Expectations,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
     rounds: VecMap<String, namespace::Round>,
     pub queues: VecMap<Loop, WorkQueue>,
@@ -144,9 +145,9 @@ pub struct ControllerManager {
     evictions: VecMap<String, SimTime>,
     /// One event recorder per controller, by its event source name.
     recorders: VecMap<&'static str, Recorder>,
-    expectations: replicaset::Expectations,
+    expectations: expectations::Expectations,
     /// DaemonSet pods created or deleted but not yet seen on the watch, per DaemonSet key.
-    ds_expectations: replicaset::Expectations,
+    ds_expectations: expectations::Expectations,
     working: bool,
     retries: VecMap<u64, (Loop, String)>,
     next_retry: u64,
@@ -177,7 +178,7 @@ impl ControllerManager {
             resourcequotas: informer("resourcequotas"),
             daemonsets: informer("daemonsets"),
             pdbs: informer("poddisruptionbudgets"),
-            job_expectations: VecMap::new(),
+            job_expectations: Default::default(),
             rounds: VecMap::new(),
             health: VecMap::new(),
             evictions: VecMap::new(),
@@ -199,8 +200,8 @@ impl ControllerManager {
             .into_iter()
             .map(|l| (l, WorkQueue::default()))
             .collect(),
-            expectations: VecMap::new(),
-            ds_expectations: VecMap::new(),
+            expectations: Default::default(),
+            ds_expectations: Default::default(),
             working: false,
             retries: VecMap::new(),
             next_retry: 1,
@@ -258,13 +259,11 @@ impl ControllerManager {
                         // Its effect will never be seen: expect one fewer (CreationObserved,
                         // DeletionObserved), so the retry acts again.
                         let expected = match controller {
-                            Loop::Job => self.job_expectations.get_mut(&key),
-                            Loop::DaemonSet => self.ds_expectations.get_mut(&key),
-                            _ => self.expectations.get_mut(&key),
+                            Loop::Job => &mut self.job_expectations,
+                            Loop::DaemonSet => &mut self.ds_expectations,
+                            _ => &mut self.expectations,
                         };
-                        if let Some(n) = expected {
-                            *n -= 1;
-                        }
+                        expected.observed(&key);
                         let (reason, doing) =
                             if create { ("FailedCreate", "creating") } else { ("FailedDelete", "deleting") };
                         let message = format!("Error {doing}: {}", status.message);
@@ -489,9 +488,7 @@ impl ControllerManager {
                 if let Some(owner) = p.metadata.controller_ref().filter(|o| o.kind == "Job") {
                     let job_key = super::api::meta::cache_key(&p.metadata.namespace, &owner.name);
                     if type_ == WatchType::Added {
-                        if let Some(n) = self.job_expectations.get_mut(&job_key) {
-                            *n -= 1;
-                        }
+                        self.job_expectations.observed(&job_key);
                     }
                     self.enqueue(ctx, Loop::Job, job_key);
                 } else if let Some(owner) = p.metadata.controller_ref() {
@@ -508,9 +505,7 @@ impl ControllerManager {
                         (Loop::ReplicaSet, &mut self.expectations)
                     };
                     if observed {
-                        if let Some(n) = expectations.get_mut(&owner_key) {
-                            *n -= 1;
-                        }
+                        expectations.observed(&owner_key);
                     }
                     // A daemon pod that became ready or failed changes the DaemonSet's status.
                     self.enqueue(ctx, l, owner_key);
@@ -578,7 +573,7 @@ impl ControllerManager {
         };
         let syncs = match l {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
-            Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations),
+            Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations, ctx.now),
             Loop::GarbageCollector => {
                 garbagecollector::collect(&key, &[&self.replicasets, &self.pods, &self.endpointslices])
             }
@@ -586,7 +581,7 @@ impl ControllerManager {
             Loop::Job => {
                 let sync = job::sync(&key, &self.jobs, &self.pods, &self.job_expectations, ctx.now);
                 if sync.creating > 0 {
-                    self.job_expectations.insert(key.clone(), sync.creating);
+                    self.job_expectations.expect(&key, sync.creating, ctx.now);
                 }
                 if let Some((reason, message, warning)) = sync.event {
                     if let Some(on) = self.jobs.store.get(&key).map(|o| recorder::reference("Job", o.meta())) {
@@ -604,7 +599,7 @@ impl ControllerManager {
             Loop::ServiceAccount => serviceaccount::sync(&key, &self.namespaces, &self.serviceaccounts),
             Loop::ClusterRoleAggregation => clusterroleaggregation::sync(&key, &self.clusterroles),
             Loop::DaemonSet => {
-                daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations)
+                daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations, ctx.now)
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
             Loop::ResourceQuota => resourcequota::sync(

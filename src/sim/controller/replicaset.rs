@@ -3,36 +3,40 @@
 //! and reports replicas / readyReplicas / availableReplicas. Expectations keep it from acting
 //! twice before the watch shows the effect of its own writes.
 
+use super::expectations::Expectations;
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{Object, ObjectMeta, OwnerReference, Pod, ReplicaSetStatus};
 use crate::sim::client::Informer;
-use crate::sim::vecmap::VecMap;
+use crate::sim::time::SimTime;
 
 /// Upstream burstReplicas: at most this many creations or deletions per sync.
 pub const BURST_REPLICAS: i32 = 500;
-
-/// Outstanding creations/deletions per ReplicaSet key (ControllerExpectations).
-pub type Expectations = VecMap<String, i32>;
 
 pub fn is_active(p: &Pod) -> bool {
     !p.is_terminal() && p.metadata.deletion_timestamp.is_none()
 }
 
-pub fn sync(key: &str, replicasets: &Informer, pods: &Informer, expectations: &mut Expectations) -> Vec<ApiRequest> {
+pub fn sync(
+    key: &str,
+    replicasets: &Informer,
+    pods: &Informer,
+    expectations: &mut Expectations,
+    now: SimTime,
+) -> Vec<ApiRequest> {
     let Some(Object::ReplicaSet(rs)) = replicasets.store.get(key) else {
-        expectations.remove(key);
+        expectations.forget(key);
         return vec![];
     };
     let mut active: Vec<&Pod> =
         pods.owned_by(&rs.metadata.uid).filter_map(|o| o.as_pod()).filter(|p| is_active(p)).collect();
     let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
     let mut out = Vec::new();
-    let satisfied = expectations.get(key).is_none_or(|n| *n <= 0);
+    let satisfied = expectations.satisfied(key, now);
     let diff = rs.spec.replicas.unwrap_or(1) - active.len() as i32;
     if satisfied && rs.metadata.deletion_timestamp.is_none() && diff != 0 {
         let n = diff.abs().min(BURST_REPLICAS);
-        expectations.insert(key.to_string(), n);
+        expectations.expect(key, n, now);
         if diff > 0 {
             for _ in 0..n {
                 let pod = Object::Pod(pod_from_template(rs));
