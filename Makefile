@@ -15,13 +15,14 @@ BINARYEN_VERSION := 132
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 PORT ?= 8080
 
-.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench thumbnails
+.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench bench-browser thumbnails
 
 help:
 	@echo "make serve   build the page and serve it at http://127.0.0.1:$(PORT)"
 	@echo "make test    install missing tools, then run every test layer"
 	@echo "make dist    build dist/ for any static host"
-	@echo "make bench   print native simulation figures"
+	@echo "make bench   print native simulation figures (speed, scale, join storms, etcd disk)"
+	@echo "make bench-browser PRESET=large   the scale benchmark in headless Chromium"
 	@echo "make thumbnails  render the lesson picker's images (after adding a lesson)"
 
 # ---------------------------------------------------------------- tools
@@ -71,6 +72,15 @@ bundle-size:
 
 bench:
 	cargo run --release --bin kubesim -- bench --minutes 10
+	cargo run --release --bin kubesim -- bench cluster --preset openai-7500 --nodes 1000
+	cargo run --release --bin kubesim -- bench join --nodes 1000
+	cargo run --release --bin kubesim -- bench join --nodes 1000 --spread 10
+	cargo run --release --bin kubesim -- bench disk --fsync-us 2000
+
+# The scale presets in headless Chromium (minutes; prints figures): make bench-browser PRESET=large
+PRESET ?= large
+bench-browser: dist tools-test
+	node tests/e2e/bench_scale.mjs $(PRESET)
 
 # The lesson picker's images, committed under public/lessons/.
 thumbnails: dist tools-test
