@@ -151,8 +151,13 @@ pub enum Timer {
     ApiStage {
         token: u64,
     },
-    /// A controller worker or the scheduler is free to take the next item.
+    /// A component's single worker (the scheduler, kube-proxy's sync, a client) may go on.
     Work,
+    /// The worker of kube-controller-manager's controller number `controller` (its index in
+    /// `Loop::ALL`) is free to take the next key.
+    ControllerWork {
+        controller: u8,
+    },
     /// The scheduling queue's backoff expiry or unschedulable-pod flush is due.
     QueueFlush,
     /// A kubelet pod worker finished its current step (`seq` tells stale steps apart).

@@ -62,6 +62,26 @@ pub enum Loop {
 }
 
 impl Loop {
+    pub const ALL: [Loop; 12] = [
+        Loop::Deployment,
+        Loop::ReplicaSet,
+        Loop::GarbageCollector,
+        Loop::TaintEviction,
+        Loop::Namespace,
+        Loop::EndpointSlice,
+        Loop::Job,
+        Loop::ServiceAccount,
+        Loop::ClusterRoleAggregation,
+        Loop::ResourceQuota,
+        Loop::DaemonSet,
+        Loop::Disruption,
+    ];
+
+    fn worker_timer(self) -> Timer {
+        let controller = Loop::ALL.iter().position(|l| *l == self).unwrap_or(0) as u8;
+        Timer::ControllerWork { controller }
+    }
+
     /// The workqueue's name in the metrics, as upstream names each controller's queue.
     pub fn queue_name(self) -> &'static str {
         match self {
@@ -148,7 +168,9 @@ pub struct ControllerManager {
     expectations: expectations::Expectations,
     /// DaemonSet pods created or deleted but not yet seen on the watch, per DaemonSet key.
     ds_expectations: expectations::Expectations,
-    working: bool,
+    /// Controllers whose worker is busy (each controller has its own, as upstream's run
+    /// concurrently; a long DaemonSet sync does not hold up the ReplicaSets).
+    working: crate::sim::vecmap::VecSet<Loop>,
     retries: VecMap<u64, (Loop, String)>,
     next_retry: u64,
 }
@@ -183,26 +205,10 @@ impl ControllerManager {
             health: VecMap::new(),
             evictions: VecMap::new(),
             recorders: VecMap::new(),
-            queues: [
-                Loop::Deployment,
-                Loop::ReplicaSet,
-                Loop::GarbageCollector,
-                Loop::TaintEviction,
-                Loop::Namespace,
-                Loop::EndpointSlice,
-                Loop::Job,
-                Loop::ServiceAccount,
-                Loop::ClusterRoleAggregation,
-                Loop::ResourceQuota,
-                Loop::DaemonSet,
-                Loop::Disruption,
-            ]
-            .into_iter()
-            .map(|l| (l, WorkQueue::default()))
-            .collect(),
+            queues: Loop::ALL.into_iter().map(|l| (l, WorkQueue::default())).collect(),
             expectations: Default::default(),
             ds_expectations: Default::default(),
-            working: false,
+            working: crate::sim::vecmap::VecSet::new(),
             retries: VecMap::new(),
             next_retry: 1,
         }
@@ -225,9 +231,11 @@ impl ControllerManager {
                 self.monitor_node_health(ctx);
                 ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
             }
-            Timer::Work => {
-                self.working = false;
-                self.work(ctx);
+            Timer::ControllerWork { controller } => {
+                if let Some(l) = Loop::ALL.get(usize::from(controller)).copied() {
+                    self.working.remove(&l);
+                    self.work(ctx, l);
+                }
             }
             Timer::Rewatch { resource } => {
                 let (client, informers) = self.parts();
@@ -541,9 +549,8 @@ impl ControllerManager {
         if let Some(q) = self.queues.get_mut(&l) {
             q.add(key, ctx.now);
         }
-        if !self.working {
-            self.working = true;
-            ctx.timer(SYNC_US, Timer::Work);
+        if self.working.insert(l) {
+            ctx.timer(SYNC_US, l.worker_timer());
         }
     }
 
@@ -565,10 +572,10 @@ impl ControllerManager {
         ctx.timer(delay, Timer::Retry { token });
     }
 
-    /// One worker step: take the next key (round-robin over the controllers) and reconcile it.
-    fn work(&mut self, ctx: &mut Ctx) {
+    /// One step of controller `l`'s worker: take its next key and reconcile it.
+    fn work(&mut self, ctx: &mut Ctx, l: Loop) {
         let now = ctx.now;
-        let Some((l, key)) = self.queues.iter_mut().find_map(|(l, q)| q.get(now).map(|k| (*l, k))) else {
+        let Some(key) = self.queues.get_mut(&l).and_then(|q| q.get(now)) else {
             return;
         };
         let syncs = match l {
@@ -626,9 +633,9 @@ impl ControllerManager {
             let event = events::intent(l, &key, &req, &owners).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
         }
-        if self.queues.values().any(|q| !q.is_empty()) {
-            self.working = true;
-            ctx.timer(took_us, Timer::Work);
+        if self.queues.get(&l).is_some_and(|q| !q.is_empty()) {
+            self.working.insert(l);
+            ctx.timer(took_us, l.worker_timer());
         }
     }
 }
