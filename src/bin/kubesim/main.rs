@@ -310,10 +310,7 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     }
     let wall = started.elapsed().as_secs_f64();
     let metrics = kubectl::run(&mut session.sim, "kubectl get --raw /metrics", COMMAND_TIMEOUT_US);
-    let total = |name: &str| -> f64 {
-        let series = metrics.lines().filter(|l| l.starts_with(&format!("{name}{{")));
-        series.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
-    };
+    let total = |name: &str| -> f64 { sum_by(&metrics, name, "kind").iter().map(|(_, n)| n).sum() };
     let sim = &session.sim;
     println!("pods: {all} created, {running} Running at simulated {}", sim.now());
     println!(
