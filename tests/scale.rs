@@ -63,10 +63,7 @@ fn nodes_past_255_get_their_own_addresses_and_pod_cidrs() {
 fn a_join_storm_is_throttled_and_spreading_the_joins_avoids_it() {
     let throttled = |spread_s: u64| {
         let mut s = kube_playground::scenario::Scenario::default();
-        let template = s.cluster.workers[0].clone();
-        s.cluster.workers = (1..=200)
-            .map(|i| kube_playground::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() })
-            .collect();
+        s.cluster.set_workers(200);
         s.cluster.apiserver.max_requests_inflight = 20;
         s.cluster.apiserver.max_mutating_requests_inflight = 10;
         s.cluster.node_join_spread_s = spread_s;

@@ -43,22 +43,12 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             }
             "anonymous" => s.cluster.apiserver.anonymous_auth = value != "false",
             "list" => s.cluster.informer_list_period_s = number(600)?,
-            "workers" => {
-                let n = number(12)? as usize;
-                let template = s.cluster.workers.first().cloned();
-                if let Some(t) = template {
-                    s.cluster.workers = (1..=n).map(|i| kube_node(&t, i)).collect();
-                }
-            }
+            "workers" => s.cluster.set_workers(number(12)? as usize),
             _ => {}
         }
     }
     s.cluster.validate().map_err(|e| format!("invalid link: {e}"))?;
     Ok(s)
-}
-
-fn kube_node(template: &crate::sim::kubelet::NodeConfig, i: usize) -> crate::sim::kubelet::NodeConfig {
-    crate::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() }
 }
 
 #[cfg(test)]

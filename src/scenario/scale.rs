@@ -7,7 +7,6 @@
 //! openai-7500 cluster; this one has a single apiserver in front of one etcd cluster.
 
 use super::Scenario;
-use crate::sim::kubelet::NodeConfig;
 use serde_json::Value;
 
 /// One scale preset's shape.
@@ -94,15 +93,10 @@ impl Shape {
         // with the defaults, the controllers' pod creates queue and bounce with 429s.
         c.apiserver.max_requests_inflight = 3000;
         c.apiserver.max_mutating_requests_inflight = 1000;
-        let worker = |i: usize| NodeConfig {
-            name: format!("worker-{i}"),
-            cpu: self.cpu.into(),
-            memory: self.memory.into(),
-            max_pods: 110,
-            labels: Default::default(),
-            taints: vec![],
-        };
-        c.workers = (1..=nodes).map(worker).collect();
+        if let Some(w) = c.workers.first_mut() {
+            (w.cpu, w.memory) = (self.cpu.into(), self.memory.into());
+        }
+        c.set_workers(nodes);
         s.objects = self.daemonsets.iter().map(|(name, image)| daemonset(name, image)).collect();
         s.objects.push(deployment(replicas, self.pod_cpu, self.pod_memory));
         s

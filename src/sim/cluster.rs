@@ -200,6 +200,13 @@ fn default_timing() -> String {
 }
 
 impl ClusterSpec {
+    /// `n` workers (worker-1 … worker-n) shaped like the first one.
+    pub fn set_workers(&mut self, n: usize) {
+        if let Some(template) = self.workers.first().cloned() {
+            self.workers = (1..=n).map(|i| NodeConfig { name: format!("worker-{i}"), ..template.clone() }).collect();
+        }
+    }
+
     pub fn timing(&self) -> Result<RaftTiming, String> {
         match self.raft_timing.as_str() {
             "paper" => Ok(PAPER_TIMING),

@@ -364,10 +364,7 @@ fn bench_join(args: &[String]) -> Result<(), String> {
     let nodes = number(args, "--nodes", 500usize)?;
     let spread = number(args, "--spread", 0u64)?;
     let mut scenario = Scenario::default();
-    let template = scenario.cluster.workers[0].clone();
-    scenario.cluster.workers = (1..=nodes)
-        .map(|i| kube_playground::sim::kubelet::NodeConfig { name: format!("worker-{i}"), ..template.clone() })
-        .collect();
+    scenario.cluster.set_workers(nodes);
     scenario.cluster.pod_subnet = "10.128.0.0/14".into();
     scenario.cluster.node_join_spread_s = spread;
     let mut sim = scenario.build()?;
