@@ -567,10 +567,12 @@ pub fn node(n: &Node, pods: &[&Pod], lease: Option<&Lease>, evs: &[&Event], now:
     }
     o.push_str(&format!("Unschedulable:\t{}\n", n.spec.unschedulable));
     if let Some(l) = lease {
-        let renew = l.spec.renew_time.map_or("<unset>".to_string(), |t| rfc1123z(t.0));
+        let at = |t: Option<crate::sim::api::MicroTime>| t.map_or("<unset>".to_string(), |t| rfc1123z(t.0));
         o.push_str(&format!(
-            "Lease:\n  HolderIdentity:\t{}\n  AcquireTime:\t<unset>\n  RenewTime:\t{renew}\n",
-            l.spec.holder_identity
+            "Lease:\n  HolderIdentity:\t{}\n  AcquireTime:\t{}\n  RenewTime:\t{}\n",
+            l.spec.holder_identity,
+            at(l.spec.acquire_time),
+            at(l.spec.renew_time)
         ));
     }
     o.push_str("Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");

@@ -146,8 +146,10 @@ impl Until {
             Until::After(us) => sim.now().0 >= since.0 + us,
             Until::Gone { key } => sim.apiserver().is_some_and(|a| a.cached_at(key).is_none()),
             Until::Ready => {
+                use crate::sim::component::Role;
                 Until::Leader.met(sim, since)
                     && Until::ApiServer { up: true }.met(sim, since)
+                    && [Role::Scheduler, Role::ControllerManager].iter().all(|r| sim.lease_holder(*r).is_some())
                     && sim.view().nodes.iter().all(|n| n.ready == "True")
             }
         }

@@ -40,6 +40,12 @@ impl<T> ApiClient<T> {
         ApiClient { apiserver, cred, next_id: 1, pending: VecMap::new() }
     }
 
+    /// The client of a restarted process: nothing in flight, and request ids that never reuse
+    /// the dead process's (answers to those may still arrive).
+    pub fn restarted<U>(&self) -> ApiClient<U> {
+        ApiClient { apiserver: self.apiserver, cred: self.cred.clone(), next_id: self.next_id, pending: VecMap::new() }
+    }
+
     /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.
     pub fn send(&mut self, ctx: &mut Ctx, delay_us: u64, req: ApiRequest, tag: T) -> u64 {
         let cred = self.cred.clone();
@@ -80,6 +86,15 @@ impl<T> ApiClient<T> {
             }
         }
         self.pending.remove(&req_id).map(|f| f.tag)
+    }
+}
+
+/// The process died: its connection closes, and with it every watch it had open.
+pub fn hang_up<T>(ctx: &mut Ctx, client: &ApiClient<T>, informers: &mut [&mut Informer]) {
+    for inf in informers.iter_mut() {
+        if let Some(watch_id) = inf.watch_id.take() {
+            ctx.send(client.apiserver, MsgKind::ApiRequest, "connection closed", Payload::WatchCancel { watch_id });
+        }
     }
 }
 

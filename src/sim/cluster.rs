@@ -31,6 +31,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_WORKERS: usize = 10_000;
 /// Network hosts of the external etcd members, beyond every node's (node i is host 1 + i).
 const ETCD_HOSTS: u32 = 1 << 20;
+/// Network hosts of the extra kube-scheduler and kube-controller-manager replicas.
+const REPLICA_HOSTS: u32 = 2 << 20;
+/// At most this many replicas of each leader-elected component.
+const MAX_REPLICAS: usize = 3;
 
 /// The user's kubectl is always component 0.
 pub const USER: ComponentId = 0;
@@ -73,6 +77,10 @@ pub struct ClusterSpec {
     /// "periodic list" alternative to compare load and staleness with. 0: watch (upstream).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub informer_list_period_s: u64,
+    /// kube-scheduler and kube-controller-manager replicas, each electing its leader on a Lease:
+    /// 1 as on kubeadm's single control-plane node, 2 or 3 as an HA control plane runs them.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub leader_elected_replicas: usize,
     /// kube-scheduler --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)
     /// as JSON; the default profile without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +124,7 @@ impl Default for ClusterSpec {
             pod_subnet: default_pod_subnet(),
             node_join_spread_s: 0,
             informer_list_period_s: 0,
+            leader_elected_replicas: 1,
             scheduler_config: None,
         }
     }
@@ -179,6 +188,14 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
 fn default_snapshot_count() -> u64 {
     super::etcd::DEFAULT_SNAPSHOT_COUNT
 }
@@ -223,6 +240,12 @@ impl ClusterSpec {
         self.timing()?;
         if let Some(enc) = &self.encryption {
             enc.validate()?;
+        }
+        if !(1..=MAX_REPLICAS).contains(&self.leader_elected_replicas) {
+            return Err(format!(
+                "kube-scheduler and kube-controller-manager replicas must be between 1 and {MAX_REPLICAS}, got {}",
+                self.leader_elected_replicas
+            ));
         }
         if self.workers.len() > MAX_WORKERS {
             return Err(format!("at most {MAX_WORKERS} worker nodes in this build, got {}", self.workers.len()));
@@ -305,19 +328,23 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (ETCD_HOSTS + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
-    let mut sched = Scheduler::new(APISERVER, b.rng("kube-scheduler"));
-    if let Some(config) = &spec.scheduler_config {
-        sched.profiles =
-            crate::sim::scheduler::config::parse(config).map_err(|e| format!("kube-scheduler --config: {e}"))?;
+    // The first replica of each runs on the control-plane node; more run on hosts of their own
+    // (the other control-plane machines of an HA setup), as standbys until they win the Lease.
+    for r in 1..=spec.leader_elected_replicas {
+        let suffix = if r == 1 { String::new() } else { format!("-{r}") };
+        let (host, node) = if r == 1 { (1, cp.clone()) } else { (REPLICA_HOSTS + r as u32, String::new()) };
+        let hostname = if r == 1 { cp.clone() } else { format!("control-plane{suffix}") };
+        let name = format!("kube-scheduler{suffix}");
+        let mut sched = Scheduler::new(APISERVER, &hostname, b.rng(&name));
+        if let Some(config) = &spec.scheduler_config {
+            sched.profiles =
+                crate::sim::scheduler::config::parse(config).map_err(|e| format!("kube-scheduler --config: {e}"))?;
+        }
+        b.add(&name, Role::Scheduler, host, &node, Component::Scheduler(Box::new(sched)));
+        let name = format!("kube-controller-manager{suffix}");
+        let kcm = ControllerManager::new(APISERVER, &spec.pod_subnet, &hostname, b.rng(&name));
+        b.add(&name, Role::ControllerManager, host, &node, Component::ControllerManager(Box::new(kcm)));
     }
-    b.add("kube-scheduler", Role::Scheduler, 1, &cp, Component::Scheduler(Box::new(sched)));
-    b.add(
-        "kube-controller-manager",
-        Role::ControllerManager,
-        1,
-        &cp,
-        Component::ControllerManager(Box::new(ControllerManager::new(APISERVER, &spec.pod_subnet))),
-    );
     let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
     let n = spec.workers.len().max(1);
     for (i, node) in std::iter::once(&spec.control_plane).chain(spec.workers.iter()).enumerate() {

@@ -172,6 +172,8 @@ pub enum Timer {
     },
     /// The node lifecycle controller's monitorNodeHealth pass (--node-monitor-period).
     NodeMonitor,
+    /// The next try of the leader election loop (acquire or renew).
+    LeaderElection,
     Retry {
         token: u64,
     },
@@ -191,5 +193,10 @@ pub enum AdminOp {
 #[derive(Clone, Debug)]
 pub enum Event {
     Deliver(Box<Message>),
-    Timer { to: ComponentId, timer: Timer },
+    /// `life`: the incarnation of the process that set it (see `Ctx::exit`).
+    Timer {
+        to: ComponentId,
+        timer: Timer,
+        life: u32,
+    },
 }

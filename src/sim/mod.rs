@@ -13,6 +13,7 @@ pub mod etcd;
 pub mod event;
 pub mod invariants;
 pub mod kubelet;
+pub mod leaderelection;
 pub mod metrics;
 pub mod network;
 pub mod proxy;
@@ -41,9 +42,25 @@ use trace::{Trace, TraceRecord};
 /// What a component asks the kernel to do while it handles one input.
 #[derive(Debug)]
 enum Effect {
-    Send { to: ComponentId, kind: MsgKind, label: String, payload: Payload, delay_us: u64 },
-    Timer { after_us: u64, timer: Timer },
-    Phase { phase: String, detail: String },
+    Send {
+        to: ComponentId,
+        kind: MsgKind,
+        label: String,
+        payload: Payload,
+        delay_us: u64,
+    },
+    Timer {
+        after_us: u64,
+        timer: Timer,
+    },
+    Phase {
+        phase: String,
+        detail: String,
+    },
+    /// The process exits (a fatal error); its kubelet starts it again after `restart_after_us`.
+    Exit {
+        restart_after_us: u64,
+    },
 }
 
 /// The handle a component gets while it reacts to a message or timer. Components never call
@@ -75,6 +92,12 @@ impl Ctx<'_> {
         self.effects.push(Effect::Timer { after_us, timer });
     }
 
+    /// Ends this process: every timer it set is void, and it starts again after
+    /// `restart_after_us` (the kubelet's CrashLoopBackOff for a static pod).
+    pub fn exit(&mut self, restart_after_us: u64) {
+        self.effects.push(Effect::Exit { restart_after_us });
+    }
+
     /// Records that this component entered a phase (shown on the canvas and in the trace).
     pub fn phase(&mut self, phase: impl Into<String>, detail: impl Into<String>) {
         self.effects.push(Effect::Phase { phase: phase.into(), detail: detail.into() });
@@ -97,6 +120,8 @@ pub struct Simulation {
     /// Last arrival per (from, to): connections are TCP streams, so messages never overtake.
     last_arrival: BTreeMap<(ComponentId, ComponentId), SimTime>,
     next_handle: u64,
+    /// Each component's incarnation: bumped when its process dies, which voids its timers.
+    lives: Vec<u32>,
 }
 
 impl Simulation {
@@ -118,6 +143,7 @@ impl Simulation {
         components: Vec<Component>,
         infos: Vec<ComponentInfo>,
     ) -> Self {
+        let n = components.len();
         let mut sim = Simulation {
             seed,
             now: SimTime::ZERO,
@@ -130,9 +156,10 @@ impl Simulation {
             steps: 0,
             last_arrival: BTreeMap::new(),
             next_handle: 0,
+            lives: vec![0; n],
         };
         for (id, info) in sim.infos.iter().enumerate() {
-            sim.queue.push(info.start_at, Event::Timer { to: id as ComponentId, timer: Timer::Start });
+            sim.queue.push(info.start_at, Event::Timer { to: id as ComponentId, timer: Timer::Start, life: 0 });
         }
         sim
     }
@@ -145,6 +172,13 @@ impl Simulation {
         self.now = at;
         self.steps += 1;
         let (to, mut effects) = (event_target(&event), Vec::new());
+        if let Event::Timer { timer, life, .. } = &event {
+            // A timer the process set before it died went with it.
+            let stale = self.lives.get(to as usize).is_some_and(|l| l != life);
+            if stale && !matches!(timer, Timer::Start | Timer::Restart) {
+                return true;
+            }
+        }
         if let Some(component) = self.components.get_mut(to as usize) {
             let mut ctx = Ctx { now: at, me: to, effects: &mut effects };
             match event {
@@ -172,7 +206,12 @@ impl Simulation {
 
     /// Delivers a message from outside the cluster's components (used by the user's client).
     pub(crate) fn inject(&mut self, to: ComponentId, timer: Timer) {
-        self.queue.push(self.now, Event::Timer { to, timer });
+        let life = self.life(to);
+        self.queue.push(self.now, Event::Timer { to, timer, life });
+    }
+
+    fn life(&self, id: ComponentId) -> u32 {
+        self.lives.get(id as usize).copied().unwrap_or(0)
     }
 
     fn apply(&mut self, from: ComponentId, effects: Vec<Effect>) {
@@ -204,7 +243,14 @@ impl Simulation {
                     }
                 }
                 Effect::Timer { after_us, timer } => {
-                    self.queue.push(self.now.plus(after_us), Event::Timer { to: from, timer });
+                    let life = self.life(from);
+                    self.queue.push(self.now.plus(after_us), Event::Timer { to: from, timer, life });
+                }
+                Effect::Exit { restart_after_us } => {
+                    self.died(from);
+                    let life = self.life(from);
+                    let at = self.now.plus(restart_after_us);
+                    self.queue.push(at, Event::Timer { to: from, timer: Timer::Restart, life });
                 }
                 Effect::Phase { phase, detail } => {
                     self.trace.record(TraceRecord::Phase { at: self.now, component: from, phase, detail });
@@ -229,6 +275,23 @@ impl Simulation {
             .map(|i| i as ComponentId)
     }
 
+    /// The replica of a leader-elected component (kube-scheduler, kube-controller-manager)
+    /// that holds its Lease now, if any.
+    pub fn lease_holder(&self, role: component::Role) -> Option<ComponentId> {
+        self.components
+            .iter()
+            .zip(&self.infos)
+            .position(|(c, info)| {
+                info.role == role
+                    && match c {
+                        Component::Scheduler(s) => s.up && s.elector.leading,
+                        Component::ControllerManager(m) => m.up && m.elector.leading,
+                        _ => false,
+                    }
+            })
+            .map(|i| i as ComponentId)
+    }
+
     /// Kills a process: an etcd member drops every message and loses what it had not made
     /// durable; a kubelet's node powers off; kube-apiserver stops listening and resets its
     /// clients' watches. Returns false for components that cannot crash.
@@ -247,9 +310,18 @@ impl Simulation {
                 k.crash();
                 true
             }
+            Some(Component::ControllerManager(m)) if m.up => {
+                m.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                true
+            }
+            Some(Component::Scheduler(s)) if s.up => {
+                s.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                true
+            }
             _ => false,
         };
         if crashed {
+            self.died(id);
             let what = match self.components.get(id as usize) {
                 Some(Component::Kubelet(_)) => "node powered off: kubelet and containers stopped",
                 _ => "process killed",
@@ -262,7 +334,14 @@ impl Simulation {
 
     /// Starts a crashed process again, now.
     pub fn restart(&mut self, id: ComponentId) {
-        self.queue.push(self.now, Event::Timer { to: id, timer: Timer::Restart });
+        self.inject(id, Timer::Restart);
+    }
+
+    /// A process died: the timers it had set are void.
+    fn died(&mut self, id: ComponentId) {
+        if let Some(l) = self.lives.get_mut(id as usize) {
+            *l += 1;
+        }
     }
 
     /// Cuts the host of `id` off from every other host.
@@ -300,7 +379,7 @@ impl Simulation {
     pub fn etcd_admin(&mut self, op: event::AdminOp) -> bool {
         let leader = self.etcd_leader();
         if let Some(l) = leader {
-            self.queue.push(self.now, Event::Timer { to: l, timer: Timer::EtcdAdmin(op) });
+            self.inject(l, Timer::EtcdAdmin(op));
         }
         leader.is_some()
     }
@@ -312,7 +391,7 @@ impl Simulation {
             _ => return,
         };
         if let Some(l) = self.etcd_leader() {
-            self.queue.push(self.now, Event::Timer { to: l, timer: Timer::TransferLeader { to: target } });
+            self.inject(l, Timer::TransferLeader { to: target });
         }
     }
 

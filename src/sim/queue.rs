@@ -60,7 +60,7 @@ mod tests {
     #[test]
     fn pops_by_time_then_insertion_order() {
         let mut q = EventQueue::default();
-        let t = |n| Event::Timer { to: n, timer: Timer::Start };
+        let t = |n| Event::Timer { to: n, timer: Timer::Start, life: 0 };
         q.push(SimTime(20), t(1));
         q.push(SimTime(10), t(2));
         q.push(SimTime(10), t(3));

@@ -28,6 +28,40 @@ impl<'de> Deserialize<'de> for Time {
     }
 }
 
+/// metav1.MicroTime: a timestamp with microseconds (`2027-01-01T00:00:05.250000Z`), as Leases
+/// carry their acquire and renew times.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MicroTime(pub SimTime);
+
+impl Serialize for MicroTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let secs = rfc3339(self.0);
+        let micros = self.0 .0 % SECONDS;
+        s.serialize_str(&format!("{}.{micros:06}Z", secs.trim_end_matches('Z')))
+    }
+}
+
+impl<'de> Deserialize<'de> for MicroTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        // `…:05.250000Z` or `…:05Z`: whole seconds, then the fraction.
+        let (whole, fraction) = match text.split_once('.') {
+            Some((whole, frac)) => (format!("{whole}Z"), frac.trim_end_matches('Z')),
+            None => (text.clone(), ""),
+        };
+        let bad = || serde::de::Error::custom(format!("parsing time \"{text}\": cannot parse"));
+        let t = parse_rfc3339(&whole).map_err(serde::de::Error::custom)?;
+        let micros = match fraction {
+            "" => 0,
+            f if f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{f:0<6}")[..6].parse::<u64>().map_err(|_| bad())?
+            }
+            _ => return Err(bad()),
+        };
+        Ok(MicroTime(t.plus(micros)))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerReference {

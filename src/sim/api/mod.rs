@@ -12,6 +12,6 @@ pub mod resource;
 pub mod scheduling;
 pub mod webhook;
 
-pub use meta::{ObjectMeta, OwnerReference};
+pub use meta::{MicroTime, ObjectMeta, OwnerReference};
 pub use objects::*;
 pub use scheduling::*;

@@ -3,7 +3,7 @@
 
 pub use super::access::*;
 pub use super::crd::*;
-use super::meta::{ObjectMeta, Time};
+use super::meta::{MicroTime, ObjectMeta, Time};
 pub use super::policy::*;
 use super::scheduling::*;
 pub use super::webhook::WebhookConfiguration;
@@ -965,7 +965,12 @@ pub struct LeaseSpec {
     #[serde(default)]
     pub lease_duration_seconds: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renew_time: Option<Time>,
+    pub acquire_time: Option<MicroTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew_time: Option<MicroTime>,
+    /// How often the holder changed (leader election counts them).
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub lease_transitions: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,9 @@
 //! kube-controller-manager: informers over deployments, replicasets, pods, nodes and leases,
 //! one rate-limited work queue per controller, and reconciliation through ordinary API
 //! requests that walk the apiserver's whole handler chain. Runs the Deployment, ReplicaSet,
-//! garbage-collector, node lifecycle and taint eviction loops.
+//! garbage-collector, node lifecycle and taint eviction loops — once it holds the
+//! `kube-system/kube-controller-manager` Lease (`--leader-elect`): a standby replica only
+//! tries to acquire it.
 
 pub mod clusterroleaggregation;
 pub mod daemonset;
@@ -23,13 +25,18 @@ pub mod workqueue;
 use super::api::request::{ApiBody, Credential, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
-use super::client::{bookmark, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, hang_up, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
+use super::leaderelection::{self, LeaderElector, Transition};
 use super::recorder::{self, Recorder};
+use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use workqueue::WorkQueue;
+
+/// The Lease it elects its leader on, and its event source.
+const LEASE_NAME: &str = "kube-controller-manager";
 
 /// Time one worker spends on one key, in µs…
 const SYNC_US: u64 = 300;
@@ -121,6 +128,7 @@ impl Loop {
 #[derive(Clone, Debug)]
 enum Tag {
     Watch,
+    Lease(leaderelection::Send),
     Write {
         controller: Loop,
         key: String,
@@ -138,6 +146,14 @@ enum Tag {
 #[derive(Clone, Debug)]
 pub struct ControllerManager {
     client: ApiClient<Tag>,
+    /// False once the process died, until it starts again.
+    pub up: bool,
+    /// The host it runs on: the first half of its leader election identity.
+    host: String,
+    rng: SimRng,
+    pub elector: LeaderElector,
+    /// How often the process exited (the kubelet's restart back-off grows with it).
+    pub restarts: u32,
     /// --cluster-cidr, the pod subnet the nodes' podCIDRs come from.
     pub cluster_cidr: String,
     pub deployments: Informer,
@@ -180,11 +196,16 @@ fn informer(plural: &str) -> Informer {
 }
 
 impl ControllerManager {
-    pub fn new(apiserver: ComponentId, cluster_cidr: &str) -> Self {
+    pub fn new(apiserver: ComponentId, cluster_cidr: &str, host: &str, rng: SimRng) -> Self {
         let cred =
             Credential::ClientCert { common_name: "system:kube-controller-manager".into(), organizations: vec![] };
         ControllerManager {
             client: ApiClient::new(apiserver, cred),
+            up: true,
+            host: host.to_string(),
+            rng,
+            elector: LeaderElector::new(LEASE_NAME, String::new()),
+            restarts: 0,
             cluster_cidr: cluster_cidr.to_string(),
             deployments: informer("deployments"),
             replicasets: informer("replicasets"),
@@ -215,17 +236,21 @@ impl ControllerManager {
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if !self.up && timer != Timer::Restart {
+            return;
+        }
         match timer {
-            Timer::Start => {
-                ctx.phase(
-                    "start",
-                    "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets",
-                );
-                let (client, informers) = self.parts();
-                for inf in informers {
-                    inf.start(ctx, client, Tag::Watch);
+            Timer::Start => self.campaign(ctx),
+            Timer::Restart => {
+                *self = self.restarted();
+                self.campaign(ctx);
+            }
+            Timer::LeaderElection => {
+                let (send, transition) = self.elector.tick(ctx.now);
+                self.lease_step(ctx, send, transition);
+                if self.up {
+                    ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
                 }
-                ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
             }
             Timer::NodeMonitor => {
                 self.monitor_node_health(ctx);
@@ -255,7 +280,12 @@ impl ControllerManager {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
+            _ if !self.up => {}
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
+                (Some(Tag::Lease(sent)), resp) => {
+                    let (send, transition) = self.elector.on_response(ctx.now, sent.call, sent.attempt, &resp);
+                    self.lease_step(ctx, send, transition);
+                }
                 (Some(Tag::Watch), Ok(body)) => self.on_watch_started(ctx, req_id, body),
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut self.informers_mut(), req_id, &s),
                 (Some(Tag::Write { controller, key, event }), Err(status)) => {
@@ -312,6 +342,70 @@ impl ControllerManager {
             }
             _ => {}
         }
+    }
+
+    /// The process starts: a new identity, and the leader election loop.
+    fn campaign(&mut self, ctx: &mut Ctx) {
+        self.up = true;
+        let identity = format!("{}_{}", self.host, crate::sim::apiserver::registry::new_uid(&mut self.rng));
+        self.elector = LeaderElector::new(LEASE_NAME, identity);
+        let lock = self.elector.describe();
+        ctx.phase("leader election", format!("attempting to acquire leader lease {lock}..."));
+        ctx.timer(0, Timer::LeaderElection);
+    }
+
+    /// Sends the elector's next request and acts on what changed.
+    fn lease_step(&mut self, ctx: &mut Ctx, send: Option<leaderelection::Send>, transition: Transition) {
+        if let Some(s) = send {
+            self.client.send(ctx, 0, s.req.clone(), Tag::Lease(s));
+        }
+        match transition {
+            Transition::None => {}
+            Transition::Started => {
+                let lock = self.elector.describe();
+                ctx.phase("leader election", format!("successfully acquired lease {lock}"));
+                if let Some(on) = self.elector.lease().map(|l| recorder::reference("Lease", &l.metadata)) {
+                    let message = format!("{} became leader", self.elector.identity);
+                    self.record(ctx, LEASE_NAME, on, recorder::NORMAL, "LeaderElection", message);
+                }
+                self.start_controllers(ctx);
+            }
+            Transition::Lost => {
+                ctx.phase("leader election", "leaderelection lost");
+                self.stop(ctx);
+                self.restarts += 1;
+                ctx.exit(crate::sim::kubelet::worker::crash_loop_back_off(self.restarts - 1));
+            }
+        }
+    }
+
+    /// OnStartedLeading: the informers and every controller start.
+    fn start_controllers(&mut self, ctx: &mut Ctx) {
+        ctx.phase(
+            "start",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets",
+        );
+        let (client, informers) = self.parts();
+        for inf in informers {
+            inf.start(ctx, client, Tag::Watch);
+        }
+        ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
+    }
+
+    /// The process dies (killed, or exiting after losing its lease): its connection to the
+    /// apiserver closes with every watch on it.
+    pub fn stop(&mut self, ctx: &mut Ctx) {
+        self.up = false;
+        let (client, mut informers) = self.parts();
+        hang_up(ctx, client, &mut informers);
+    }
+
+    /// What the kubelet starts again: a fresh process on the same host.
+    fn restarted(&self) -> Self {
+        let mut fresh = ControllerManager::new(self.client.apiserver, &self.cluster_cidr, &self.host, self.rng.clone());
+        fresh.client = self.client.restarted();
+        fresh.restarts = self.restarts;
+        fresh
     }
 
     pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 14] {

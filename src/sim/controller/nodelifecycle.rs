@@ -30,7 +30,7 @@ pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
 pub struct Health {
     /// When this controller last saw the node alive (probeTimestamp).
     pub probe: SimTime,
-    renew: Option<Time>,
+    renew: Option<crate::sim::api::MicroTime>,
     ready: Option<String>,
 }
 

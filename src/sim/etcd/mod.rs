@@ -85,6 +85,9 @@ pub const PAPER_TIMING: RaftTiming = RaftTiming {
 /// etcd's defaults: --heartbeat-interval=100ms, --election-timeout=1000ms.
 pub const ETCD_TIMING: RaftTiming = RaftTiming { name: "etcd", tick_us: 100_000, config: Config::ETCD };
 
+/// etcd's readIndexRetryTime.
+const READ_INDEX_RETRY_US: u64 = 500 * super::time::MILLIS;
+
 /// What an operator reads from the member's /metrics (etcd's metric names and buckets).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EtcdMetrics {
@@ -144,6 +147,9 @@ pub struct EtcdMember {
     /// Linearizable reads by ReadIndex context: who asked, and the read index once known.
     reads: VecMap<u64, (ComponentId, u64, Option<u64>)>,
     next_read: u64,
+    /// When reads still without a read index ask again (etcd's readIndexRetryTime): a
+    /// ReadIndex sent while no leader was known is dropped, not queued.
+    read_retry_at: SimTime,
     rng_seed: SimRng,
     pub metrics: EtcdMetrics,
     /// When the last heartbeat left for each peer, to measure round trips.
@@ -187,6 +193,7 @@ impl EtcdMember {
             pending: VecMap::new(),
             reads: VecMap::new(),
             next_read: 1,
+            read_retry_at: SimTime::ZERO,
             rng_seed: rng,
             metrics: EtcdMetrics::new(peers_len),
             heartbeat_sent: vec![None; peers_len],
@@ -246,6 +253,7 @@ impl EtcdMember {
                     };
                     ctx.phase("campaign", why);
                 }
+                self.retry_reads(ctx.now);
                 self.drive(ctx);
                 self.expire(ctx);
                 self.backend_commit(ctx.now);
@@ -296,6 +304,18 @@ impl EtcdMember {
         self.last_commit = 0;
         self.pending.clear();
         self.reads.clear();
+    }
+
+    /// Asks again for the read index of reads that have none yet, every 500 ms.
+    fn retry_reads(&mut self, now: SimTime) {
+        if now < self.read_retry_at {
+            return;
+        }
+        let waiting: Vec<u64> = self.reads.iter().filter(|(_, r)| r.2.is_none()).map(|(c, _)| *c).collect();
+        for context in &waiting {
+            self.raft.read_index(*context);
+        }
+        self.read_retry_at = now.plus(READ_INDEX_RETRY_US);
     }
 
     /// etcd's ReqTimeout: 5 s plus two election timeouts.
@@ -372,6 +392,9 @@ impl EtcdMember {
                 self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
                 let context = self.next_read;
                 self.next_read += 1;
+                if !self.reads.values().any(|r| r.2.is_none()) {
+                    self.read_retry_at = ctx.now.plus(READ_INDEX_RETRY_US);
+                }
                 self.reads.insert(context, (client, req_id, None));
                 self.raft.read_index(context);
                 self.drive(ctx);

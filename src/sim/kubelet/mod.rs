@@ -133,7 +133,7 @@ impl Kubelet {
             Timer::LeaseRenew { life } if life == self.life => {
                 let mut req =
                     ApiRequest::new(Verb::Patch, ResourceInfo::of("leases"), "kube-node-lease", &self.config.name);
-                req.patch = Some(serde_json::json!({ "spec": { "renewTime": Time::at(ctx.now) } }));
+                req.patch = Some(serde_json::json!({ "spec": { "renewTime": MicroTime(ctx.now) } }));
                 self.client.send(ctx, 0, req, Tag::Lease);
                 ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
                 // syncNodeStatus (every nodeStatusUpdateFrequency, 10 s): read the Node and
@@ -231,7 +231,8 @@ impl Kubelet {
             spec: LeaseSpec {
                 holder_identity: self.config.name.clone(),
                 lease_duration_seconds: NODE_LEASE_DURATION_S,
-                renew_time: Some(Time::at(ctx.now)),
+                renew_time: Some(MicroTime(ctx.now)),
+                ..Default::default()
             },
         };
         let req = ApiRequest::new(Verb::Create, ResourceInfo::of("leases"), "kube-node-lease", "")

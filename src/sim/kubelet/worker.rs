@@ -38,6 +38,12 @@ pub enum Step {
 const BACKOFF_START_US: u64 = 10 * SECONDS;
 const BACKOFF_MAX_US: u64 = 300 * SECONDS;
 
+/// The wait before restarting a container that exited `restarts` times before (a static
+/// pod's too: kube-scheduler or kube-controller-manager after `leaderelection lost`).
+pub fn crash_loop_back_off(restarts: u32) -> u64 {
+    (BACKOFF_START_US << restarts.min(10)).min(BACKOFF_MAX_US)
+}
+
 #[derive(Clone, Debug)]
 pub struct PodWorker {
     pub key: String,
@@ -290,7 +296,7 @@ impl Kubelet {
             self.report(ctx, pod, uid);
             return;
         }
-        let back_off = (BACKOFF_START_US << w.restarts.min(10)).min(BACKOFF_MAX_US);
+        let back_off = crash_loop_back_off(w.restarts.max(0) as u32);
         w.step = Step::BackOff;
         let seq = self.next_seq;
         self.next_seq += 1;

@@ -6,6 +6,8 @@
 //! for a cluster event, their backoff, or the 5-minute flush.
 //! Permit may hold a pod on its reserved node (Coscheduling, when a profile enables it) until
 //! its gang is complete or the wait times out.
+//! With `--leader-elect` (kubeadm's default) the informers run in every replica, but only the
+//! holder of the `kube-system/kube-scheduler` Lease schedules.
 //! Not modelled: volumes, PDBs.
 
 pub mod batch;
@@ -22,8 +24,9 @@ use super::api::meta::{cache_key, Time};
 use super::api::request::{ApiRequest, Credential, Verb, WatchType};
 use super::api::resource::ResourceInfo;
 use super::api::{Condition, LabelSelector, Object, Pod};
-use super::client::{bookmark, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
+use super::client::{bookmark, hang_up, key_of, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, Payload, Timer};
+use super::leaderelection::{self, LeaderElector, Transition};
 use super::recorder::{self, Recorder};
 use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
@@ -37,6 +40,9 @@ use profile::Profile;
 use queue::SchedulingQueue;
 use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// The Lease it elects its leader on.
+const LEASE_NAME: &str = "kube-scheduler";
 
 /// Time from a pod entering activeQ to its scheduling cycle, in µs.
 const CYCLE_US: u64 = 400;
@@ -71,6 +77,7 @@ struct Waiting {
 #[derive(Clone, Debug)]
 enum Tag {
     Watch,
+    Lease(leaderelection::Send),
     Bind { pod: String },
     Status,
     Evict,
@@ -80,6 +87,13 @@ enum Tag {
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     client: ApiClient<Tag>,
+    /// False once the process died, until it starts again.
+    pub up: bool,
+    /// The host it runs on: the first half of its leader election identity.
+    host: String,
+    pub elector: LeaderElector,
+    /// How often the process exited (the kubelet's restart back-off grows with it).
+    pub restarts: u32,
     pub(crate) informers: Vec<Informer>,
     pub profiles: Vec<Profile>,
     pub cache: Snapshot,
@@ -101,7 +115,7 @@ const POD: usize = 0;
 const PDB: usize = 5;
 
 impl Scheduler {
-    pub fn new(apiserver: ComponentId, rng: SimRng) -> Self {
+    pub fn new(apiserver: ComponentId, host: &str, rng: SimRng) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
         let res = |p| ResourceInfo::of(p);
         let informers = ["pods", "nodes", "namespaces", "services", "replicasets", "poddisruptionbudgets"]
@@ -109,6 +123,10 @@ impl Scheduler {
             .to_vec();
         Scheduler {
             client: ApiClient::new(apiserver, cred),
+            up: true,
+            host: host.to_string(),
+            elector: LeaderElector::new(LEASE_NAME, String::new()),
+            restarts: 0,
             informers,
             profiles: vec![Profile::default()],
             cache: Snapshot::default(),
@@ -126,7 +144,21 @@ impl Scheduler {
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if !self.up && timer != Timer::Restart {
+            return;
+        }
         match timer {
+            Timer::Restart => {
+                *self = self.restarted();
+                self.on_timer(ctx, Timer::Start);
+            }
+            Timer::LeaderElection => {
+                let (send, transition) = self.elector.tick(ctx.now);
+                self.lease_step(ctx, send, transition);
+                if self.up {
+                    ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
+                }
+            }
             Timer::Rewatch { resource } => {
                 if let Some(inf) =
                     self.informers.iter_mut().find(|i| i.resource.plural == resource && i.watch_id.is_none())
@@ -139,6 +171,11 @@ impl Scheduler {
                 for inf in &mut self.informers {
                     inf.start(ctx, &mut self.client, Tag::Watch);
                 }
+                let identity = format!("{}_{}", self.host, crate::sim::apiserver::registry::new_uid(&mut self.rng));
+                self.elector = LeaderElector::new(LEASE_NAME, identity);
+                let lock = self.elector.describe();
+                ctx.phase("leader election", format!("attempting to acquire leader lease {lock}..."));
+                ctx.timer(0, Timer::LeaderElection);
             }
             Timer::Work => {
                 self.busy = false;
@@ -162,7 +199,12 @@ impl Scheduler {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
+            _ if !self.up => {}
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
+                (Some(Tag::Lease(sent)), resp) => {
+                    let (send, transition) = self.elector.on_response(ctx.now, sent.call, sent.attempt, &resp);
+                    self.lease_step(ctx, send, transition);
+                }
                 (Some(Tag::Watch), Ok(body)) => {
                     let Some(i) = self.informers.iter().position(|inf| inf.watch_id == Some(req_id)) else { return };
                     for gone in started(ctx, &mut self.informers[i], body) {
@@ -294,7 +336,54 @@ impl Scheduler {
         self.profiles.iter().any(|pr| pr.scheduler_name == p.spec.scheduler_name)
     }
 
+    /// Sends the elector's next request and acts on what changed.
+    fn lease_step(&mut self, ctx: &mut Ctx, send: Option<leaderelection::Send>, transition: Transition) {
+        if let Some(s) = send {
+            self.client.send(ctx, 0, s.req.clone(), Tag::Lease(s));
+        }
+        match transition {
+            Transition::None => {}
+            Transition::Started => {
+                let lock = self.elector.describe();
+                ctx.phase("leader election", format!("successfully acquired lease {lock}"));
+                if let Some(on) = self.elector.lease().map(|l| recorder::reference("Lease", &l.metadata)) {
+                    let message = format!("{} became leader", self.elector.identity);
+                    let req =
+                        Recorder::new(LEASE_NAME, "").event(ctx.now, on, recorder::NORMAL, "LeaderElection", message);
+                    self.client.send(ctx, 0, req, Tag::Event);
+                }
+                self.kick(ctx);
+                self.arm_flush(ctx);
+            }
+            Transition::Lost => {
+                ctx.phase("leader election", "leaderelection lost");
+                self.stop(ctx);
+                self.restarts += 1;
+                ctx.exit(crate::sim::kubelet::worker::crash_loop_back_off(self.restarts - 1));
+            }
+        }
+    }
+
+    /// The process dies (killed, or exiting after losing its lease): its connection to the
+    /// apiserver closes with every watch on it.
+    pub fn stop(&mut self, ctx: &mut Ctx) {
+        self.up = false;
+        hang_up(ctx, &self.client, &mut self.informers.iter_mut().collect::<Vec<_>>());
+    }
+
+    /// What the kubelet starts again: a fresh process on the same host, with its --config.
+    fn restarted(&self) -> Self {
+        let mut fresh = Scheduler::new(self.client.apiserver, &self.host, self.rng.clone());
+        fresh.client = self.client.restarted();
+        fresh.profiles = self.profiles.clone();
+        fresh.restarts = self.restarts;
+        fresh
+    }
+
     fn kick(&mut self, ctx: &mut Ctx) {
+        if !self.elector.leading {
+            return;
+        }
         if !self.busy && !self.queue.is_empty_active() {
             self.busy = true;
             ctx.timer(CYCLE_US, Timer::Work);
