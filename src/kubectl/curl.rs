@@ -184,9 +184,10 @@ fn secure(
                     More details here: https://curl.se/docs/sslcerts.html"
             .into());
     }
-    let metrics = sim.components.iter().find_map(|c| match (c, component) {
-        (Component::Scheduler(s), "kube-scheduler") => Some(s.metrics_text()),
-        (Component::ControllerManager(m), "kube-controller-manager") => Some(m.metrics_text()),
+    // The replica on this host (the control-plane node's), if its process runs.
+    let metrics = sim.component_by_name(component).and_then(|id| match &sim.components[id as usize] {
+        Component::Scheduler(s) if s.up => Some(s.metrics_text()),
+        Component::ControllerManager(m) if m.up => Some(m.metrics_text()),
         _ => None,
     });
     match (metrics, path) {

@@ -1,7 +1,7 @@
 //! What a user does to a running cluster, with the moment it happened, so that a share link
 //! can replay it exactly: console lines, applied manifests, Ctrl+C, faults, lesson steps.
 
-use crate::sim::component::Component;
+use crate::sim::component::{Component, Role};
 use crate::sim::event::ComponentId;
 use crate::sim::network::LinkFault;
 use crate::sim::Simulation;
@@ -28,8 +28,9 @@ pub enum Do {
     /// Ctrl+C: ends the streaming commands (`kubectl get -w`).
     Interrupt,
     /// An operator's fault on a component, by name (`etcd-1`, `kube-apiserver`,
-    /// `kubelet/worker-2`), or for lessons `etcd-leader` (the member leading now) and
-    /// `etcd-stopped` (the first member that is down).
+    /// `kubelet/worker-2`), or for lessons `etcd-leader` (the member leading now),
+    /// `etcd-stopped` (the first member that is down), `kube-scheduler-leader` and
+    /// `kube-controller-manager-leader` (the replica holding the Lease now).
     Fault { target: String, fault: Fault },
     /// The lesson moved to this step (0-based) and ran the step's actions.
     Lesson(usize),
@@ -80,6 +81,8 @@ impl Fault {
 fn resolve(sim: &Simulation, name: &str) -> Result<ComponentId, String> {
     let found = match name {
         "etcd-leader" => sim.etcd_leader(),
+        "kube-scheduler-leader" => sim.lease_holder(Role::Scheduler),
+        "kube-controller-manager-leader" => sim.lease_holder(Role::ControllerManager),
         "etcd-stopped" => {
             sim.components.iter().position(|c| matches!(c, Component::Etcd(m) if !m.up)).map(|i| i as ComponentId)
         }

@@ -81,8 +81,11 @@ pub enum Until {
     ApiServer { up: bool },
     /// `after 10s`: this long after the step began.
     After(u64),
-    /// `ready`: etcd has a leader, kube-apiserver is up and every node is Ready.
+    /// `ready`: etcd has a leader, kube-apiserver is up, kube-scheduler and
+    /// kube-controller-manager hold their leases and every node is Ready.
     Ready,
+    /// `lease kube-scheduler|kube-controller-manager`: a running replica holds the Lease.
+    Lease { role: crate::sim::component::Role },
     /// `gone RESOURCE [NAMESPACE/]NAME`: the object is not in kube-apiserver's cache
     /// (`gone namespaces team-a`, `gone pods default/web`).
     Gone { key: String },
@@ -92,7 +95,7 @@ impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let bad = || {
-            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, gone RESOURCE [NS/]NAME, after DURATION)")
+            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, lease kube-scheduler|kube-controller-manager, gone RESOURCE [NS/]NAME, after DURATION)")
         };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
@@ -109,6 +112,10 @@ impl Until {
             ["apiserver", "down"] => Until::ApiServer { up: false },
             ["after", d] => Until::After(parse_duration(d)?),
             ["ready"] => Until::Ready,
+            ["lease", "kube-scheduler"] => Until::Lease { role: crate::sim::component::Role::Scheduler },
+            ["lease", "kube-controller-manager"] => {
+                Until::Lease { role: crate::sim::component::Role::ControllerManager }
+            }
             ["gone", resource, name] => {
                 let r = ResourceInfo::lookup(resource).ok_or_else(bad)?;
                 let (ns, name) = name.split_once('/').unwrap_or(("", name));
@@ -145,6 +152,7 @@ impl Until {
             }
             Until::After(us) => sim.now().0 >= since.0 + us,
             Until::Gone { key } => sim.apiserver().is_some_and(|a| a.cached_at(key).is_none()),
+            Until::Lease { role } => sim.lease_holder(*role).is_some(),
             Until::Ready => {
                 use crate::sim::component::Role;
                 Until::Leader.met(sim, since)

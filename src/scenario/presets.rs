@@ -23,6 +23,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("pod-lifecycle", include_str!("lessons/pod-lifecycle.json")),
     ("services", include_str!("lessons/services.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
+    ("leader-election", include_str!("lessons/leader-election.json")),
 ];
 
 /// The built-in scenario called `name`.

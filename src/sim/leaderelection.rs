@@ -107,6 +107,18 @@ impl LeaderElector {
         RETRY_PERIOD_US + rng.below(jitter + 1)
     }
 
+    /// client-go's leader election metric, in the component's /metrics.
+    pub fn metrics_text(&self) -> String {
+        let mut e = super::metrics::Exposition::default();
+        e.labelled(
+            "leader_election_master_status",
+            "[ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+            "gauge",
+            &[(vec![("name", self.name)], f64::from(u8::from(self.leading)))],
+        );
+        e.finish()
+    }
+
     fn lease_valid(&self, now: SimTime) -> bool {
         let duration = self.observed.as_ref().map_or(0, |l| l.spec.lease_duration_seconds.max(0) as u64);
         self.observed.is_some() && self.observed_at.plus(duration * SECONDS) > now

@@ -4,6 +4,7 @@
 use super::component::{Component, Role};
 use super::event::ComponentId;
 use super::kubelet::Step;
+use super::leaderelection::LeaderElector;
 use super::scheduler::explain::{self, NodeRow};
 use super::time::SimTime;
 use super::Simulation;
@@ -95,6 +96,9 @@ impl Simulation {
         let mut scheduling = None;
         // The control plane's view of each node's Ready condition, from the scheduler's cache.
         let mut ready: std::collections::BTreeMap<String, String> = Default::default();
+        let scheduler = self.lease_holder(Role::Scheduler).or_else(|| {
+            self.components.iter().position(|c| matches!(c, Component::Scheduler(_))).map(|i| i as ComponentId)
+        });
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut etcd = None;
             let status = match c {
@@ -125,6 +129,10 @@ impl Simulation {
                     });
                     format!("{} · term {} · commit {}", e.raft.role.as_str(), e.raft.term, e.raft.commit)
                 }
+                Component::Scheduler(s) if !s.up => stopped(s.restarts),
+                // A standby keeps its cache and queue but schedules nothing: the views follow
+                // the leader (or the first replica while none leads).
+                Component::Scheduler(s) if Some(i as ComponentId) != scheduler => standby(&s.elector),
                 Component::Scheduler(s) => {
                     for n in &s.cache.nodes {
                         let status = n.node.condition("Ready").map_or("Unknown", |c| c.status.as_str());
@@ -139,7 +147,8 @@ impl Simulation {
                     pending.extend(s.queue.entries().map(|(k, _)| k.clone()));
                     let [active, backoff, unsched, gated] = s.queue.pending();
                     format!(
-                        "activeQ {} · backoffQ {} · unschedulable {}{} · bound {}",
+                        "{}activeQ {} · backoffQ {} · unschedulable {}{} · bound {}",
+                        leading(&s.elector),
                         active.1,
                         backoff.1,
                         unsched.1,
@@ -147,10 +156,12 @@ impl Simulation {
                         s.scheduled_total
                     )
                 }
+                Component::ControllerManager(m) if !m.up => stopped(m.restarts),
+                Component::ControllerManager(m) if !m.elector.leading => standby(&m.elector),
                 Component::ControllerManager(m) => {
                     let depth: usize = m.queues.values().map(|q| q.len()).sum();
                     format!(
-                        "{} deployments · {} replicasets · queue {depth}",
+                        "leader · {} deployments · {} replicasets · queue {depth}",
                         m.deployments.store.len(),
                         m.replicasets.store.len()
                     )
@@ -202,6 +213,8 @@ impl Simulation {
                 Component::ApiServer(a) => a.up,
                 Component::Kubelet(k) => k.up,
                 Component::Etcd(e) => e.up,
+                Component::Scheduler(s) => s.up,
+                Component::ControllerManager(m) => m.up,
                 _ => true,
             };
             components.push(ComponentView {
@@ -216,4 +229,25 @@ impl Simulation {
         }
         ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }
     }
+}
+
+/// The status line of a leader-elected replica that is not leading.
+fn standby(e: &LeaderElector) -> String {
+    match e.holder() {
+        "" => format!("acquiring lease {}…", e.describe()),
+        h if h == e.identity => format!("renewing lease {}…", e.describe()),
+        h => format!("standby · lease held by {h}"),
+    }
+}
+
+fn leading(e: &LeaderElector) -> &'static str {
+    if e.leading {
+        "leader · "
+    } else {
+        ""
+    }
+}
+
+fn stopped(restarts: u32) -> String {
+    format!("stopped · restarts {restarts}")
 }

@@ -1,6 +1,7 @@
 // Renders the lesson picker's thumbnails: each lesson stepped through to its end at 100×, the
 // canvas left of the side panel at half scale, saved as public/lessons/NAME.jpg.
-// Run by `make thumbnails` after adding or changing a lesson (needs `make dist` first).
+// Run by `make thumbnails` after adding or changing a lesson (needs `make dist` first);
+// `node tests/e2e/thumbnails.mjs NAME…` renders only those lessons.
 import path from 'node:path';
 import fs from 'node:fs';
 import { serve, launch, root, stepThroughLesson } from './serve.mjs';
@@ -13,7 +14,8 @@ const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, dev
 await page.goto(server.origin, { waitUntil: 'load' });
 await page.getByTestId('lessons-toggle').click();
 const names = await page.locator('[data-testid=lesson-picker] a[data-testid^=lesson-]').evaluateAll((as) => as.map((a) => a.dataset.testid.replace('lesson-', '')));
-for (const name of names) {
+const only = process.argv.slice(2);
+for (const name of names.filter((n) => only.length === 0 || only.includes(n))) {
   await page.goto('about:blank');
   await stepThroughLesson(page, server.origin, name);
   await page.waitForTimeout(300);

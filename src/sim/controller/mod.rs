@@ -788,6 +788,6 @@ impl ControllerManager {
             "How long in seconds processing an item from workqueue takes.",
             &hist(|q| &q.work_duration),
         );
-        e.finish()
+        e.finish() + &self.elector.metrics_text()
     }
 }

@@ -657,6 +657,6 @@ impl Scheduler {
 
     /// The scheduler's Prometheus metrics (the /metrics endpoint on port 10259).
     pub fn metrics_text(&self) -> String {
-        self.metrics.text(&self.queue.pending())
+        self.metrics.text(&self.queue.pending()) + &self.elector.metrics_text()
     }
 }

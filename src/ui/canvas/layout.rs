@@ -75,10 +75,18 @@ pub fn compute(view: &ClusterView) -> Layout {
     // The etcd region grows with the members so that each shows its whole log strip.
     let etcd_h = (44.0 + remote_count as f64 * (ETCD_H + 12.0)).max(cp.h);
     let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: etcd_h };
+    // Standby replicas of kube-scheduler and kube-controller-manager (an HA control plane)
+    // run on other hosts: a band under the control-plane node.
+    let standby = |c: &crate::sim::view::ComponentView| {
+        matches!(c.role, Role::Scheduler | Role::ControllerManager) && c.node != cp_name
+    };
+    let standby_count = view.components.iter().filter(|c| standby(c)).count();
+    let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: 74.0 };
+    let top_h = if standby_count > 0 { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
     let workers_w = cols as f64 * (node_w + gap) - gap;
     let world_w = (etcd_region.x + etcd_region.w).max(workers_w);
     let workers_x = (world_w - workers_w).max(0.0) / 2.0;
-    let worker_y = cp.y + etcd_h + if tiles { 70.0 } else { 40.0 };
+    let worker_y = cp.y + top_h + if tiles { 70.0 } else { 40.0 };
     let node_rect = |i: usize| Rect {
         x: workers_x + (i % per_row) as f64 * (node_w + gap),
         y: worker_y + (i / per_row) as f64 * (node_h + gap),
@@ -89,6 +97,11 @@ pub fn compute(view: &ClusterView) -> Layout {
     let mut l = Layout { boxes: vec![None; view.components.len()], tiles, ..Default::default() };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
+    if standby_count > 0 {
+        let label = "other control-plane hosts — standby replicas".into();
+        l.regions.push(Region { label, rect: ha });
+    }
+    let mut standby_seen = 0;
     // Row 1: the apiserver in the middle, the stacked etcd member to its right (towards its
     // peers); row 2: scheduler left, controller-manager right, so that links to the workers
     // pass between them.
@@ -99,6 +112,11 @@ pub fn compute(view: &ClusterView) -> Layout {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
             Role::ApiServer => Rect { x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0, y: row1, w: BOX_W, h: BOX_H },
+            Role::Scheduler | Role::ControllerManager if standby(c) => {
+                standby_seen += 1;
+                let w = (ha.w - 24.0) / standby_count.max(1) as f64 - 12.0;
+                Rect { x: ha.x + 18.0 + (standby_seen - 1) as f64 * (w + 12.0), y: ha.y + 24.0, w, h: SMALL_H }
+            }
             Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::ControllerManager => Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::Etcd if c.node == cp_name && !cp_name.is_empty() => {

@@ -31,10 +31,14 @@ pub struct PanelData {
 
 /// What the panel shows of the simulation; `pick` chooses the attempt (else the newest).
 pub fn snapshot(sim: &Simulation, pick: Option<&str>) -> PanelData {
-    let Some(s) = sim.components.iter().find_map(|c| match c {
-        Component::Scheduler(s) => Some(s),
-        _ => None,
-    }) else {
+    // The leader's queue and attempts (a standby schedules nothing), or the first replica's.
+    let leader = sim.lease_holder(crate::sim::component::Role::Scheduler).map(|id| id as usize);
+    let Some(s) =
+        sim.components.iter().enumerate().filter(|(i, _)| leader.is_none_or(|l| l == *i)).find_map(|(_, c)| match c {
+            Component::Scheduler(s) => Some(s),
+            _ => None,
+        })
+    else {
         return PanelData::default();
     };
     let mut queues: Vec<(&'static str, usize, Vec<String>)> =
