@@ -486,6 +486,9 @@ pub fn service(svc: &Service, slices: &[&EndpointSlice], evs: &[&Event], now: Si
     let type_ = if svc.spec.type_.is_empty() { "ClusterIP" } else { svc.spec.type_.as_str() };
     o.push_str(&format!("Type:\t{type_}\nIP Family Policy:\tSingleStack\nIP Families:\tIPv4\n"));
     o.push_str(&format!("IP:\t{0}\nIPs:\t{0}\n", svc.spec.cluster_ip));
+    for i in &svc.status.load_balancer.ingress {
+        o.push_str(&format!("LoadBalancer Ingress:\t{} ({})\n", i.ip, i.ip_mode));
+    }
     for p in &svc.spec.ports {
         let name = if p.name.is_empty() { "<unset>" } else { p.name.as_str() };
         o.push_str(&format!("Port:\t{name}\t{}/{}\n", p.port, p.protocol));
@@ -599,6 +602,9 @@ pub fn node(n: &Node, pods: &[&Pod], lease: Option<&Lease>, evs: &[&Event], now:
     ));
     if !n.spec.pod_cidr.is_empty() {
         o.push_str(&format!("PodCIDR:\t{0}\nPodCIDRs:\t{0}\n", n.spec.pod_cidr));
+    }
+    if !n.spec.provider_id.is_empty() {
+        o.push_str(&format!("ProviderID:\t{}\n", n.spec.provider_id));
     }
     let alloc = |r: &str| n.status.allocatable.get(r).and_then(|q| quantity::parse_milli(q).ok()).unwrap_or(0);
     o.push_str(&format!("Non-terminated Pods:\t({} in total)\n", pods.len()));

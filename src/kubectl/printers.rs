@@ -240,8 +240,15 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 })
                 .collect();
             let type_ = if s.spec.type_.is_empty() { "ClusterIP" } else { &s.spec.type_ };
+            // A LoadBalancer waits for the cloud-controller-manager (forever on bare metal).
+            let ingress: Vec<&str> = s.status.load_balancer.ingress.iter().map(|i| i.ip.as_str()).collect();
+            let external = match (type_, ingress.is_empty()) {
+                ("LoadBalancer", true) => "<pending>".to_string(),
+                (_, true) => "<none>".to_string(),
+                (_, false) => ingress.join(","),
+            };
             (
-                vec![name, type_.into(), s.spec.cluster_ip.clone(), "<none>".into(), ports.join(","), age],
+                vec![name, type_.into(), s.spec.cluster_ip.clone(), external, ports.join(","), age],
                 vec![selector(&s.spec.selector)],
             )
         }

@@ -43,6 +43,7 @@ pub fn expose(
             type_: type_.unwrap_or_default(),
             ..Default::default()
         },
+        status: Default::default(),
     };
     let req = ApiRequest::new(Verb::Create, ResourceInfo::of("services"), &d.metadata.namespace, "")
         .with_body(Object::Service(svc));

@@ -84,6 +84,8 @@ pub enum Until {
     /// `ready`: etcd has a leader, kube-apiserver is up, kube-scheduler and
     /// kube-controller-manager hold their leases and every node is Ready.
     Ready,
+    /// `loadbalancer [NAMESPACE/]NAME`: the Service has its load balancer's address.
+    LoadBalancer { key: String },
     /// `lease kube-scheduler|kube-controller-manager`: a running replica holds the Lease.
     Lease { role: crate::sim::component::Role },
     /// `gone RESOURCE [NAMESPACE/]NAME`: the object is not in kube-apiserver's cache
@@ -95,7 +97,7 @@ impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let bad = || {
-            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, lease kube-scheduler|kube-controller-manager, gone RESOURCE [NS/]NAME, after DURATION)")
+            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, lease kube-scheduler|kube-controller-manager, loadbalancer [NS/]NAME, gone RESOURCE [NS/]NAME, after DURATION)")
         };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
@@ -112,6 +114,10 @@ impl Until {
             ["apiserver", "down"] => Until::ApiServer { up: false },
             ["after", d] => Until::After(parse_duration(d)?),
             ["ready"] => Until::Ready,
+            ["loadbalancer", name] => {
+                let (ns, name) = name.split_once('/').unwrap_or(("default", name));
+                Until::LoadBalancer { key: format!("{}{name}", ResourceInfo::of("services").list_prefix(ns)) }
+            }
             ["lease", "kube-scheduler"] => Until::Lease { role: crate::sim::component::Role::Scheduler },
             ["lease", "kube-controller-manager"] => {
                 Until::Lease { role: crate::sim::component::Role::ControllerManager }
@@ -153,15 +159,30 @@ impl Until {
             Until::After(us) => sim.now().0 >= since.0 + us,
             Until::Gone { key } => sim.apiserver().is_some_and(|a| a.cached_at(key).is_none()),
             Until::Lease { role } => sim.lease_holder(*role).is_some(),
+            Until::LoadBalancer { key } => sim.apiserver().and_then(|a| a.cached_at(key)).is_some_and(
+                |o| matches!(o, crate::sim::api::Object::Service(s) if !s.status.load_balancer.ingress.is_empty()),
+            ),
             Until::Ready => {
                 use crate::sim::component::Role;
                 Until::Leader.met(sim, since)
                     && Until::ApiServer { up: true }.met(sim, since)
-                    && [Role::Scheduler, Role::ControllerManager].iter().all(|r| sim.lease_holder(*r).is_some())
+                    && [Role::Scheduler, Role::ControllerManager, Role::CloudControllerManager]
+                        .iter()
+                        .all(|r| sim.lease_holder(*r).is_some() || !sim.infos.iter().any(|i| i.role == *r))
+                    && !uninitialised_nodes(sim)
                     && sim.view().nodes.iter().all(|n| n.ready == "True")
             }
         }
     }
+}
+
+/// Whether a node still waits for the cloud-controller-manager (its taint keeps pods off).
+fn uninitialised_nodes(sim: &Simulation) -> bool {
+    let Some(api) = sim.apiserver() else { return false };
+    let taint = crate::sim::cloudcontroller::node::UNINITIALIZED_TAINT;
+    api.cached_under(ResourceInfo::of("nodes").list_prefix(""))
+        .filter_map(|o| o.as_node())
+        .any(|n| n.spec.taints.iter().any(|t| t.key == taint))
 }
 
 #[cfg(test)]

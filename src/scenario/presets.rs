@@ -24,6 +24,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("services", include_str!("lessons/services.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
     ("leader-election", include_str!("lessons/leader-election.json")),
+    ("load-balancer", include_str!("lessons/load-balancer.json")),
 ];
 
 /// The built-in scenario called `name`.

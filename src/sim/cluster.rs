@@ -13,6 +13,8 @@ use super::apiserver::authn::parse_token_file;
 use super::apiserver::flowcontrol::FlowControl;
 use super::apiserver::registry::{new_uid, NAMESPACE_FINALIZER};
 use super::apiserver::ApiServer;
+use super::cloud::CloudProvider;
+use super::cloudcontroller::CloudControllerManager;
 use super::component::{Component, ComponentInfo, Role};
 use super::controller::ControllerManager;
 use super::etcd::{Compare, EtcdMember, Mvcc, RaftTiming, Txn, TxnAction, ETCD_TIMING, PAPER_TIMING};
@@ -33,6 +35,8 @@ pub const MAX_WORKERS: usize = 10_000;
 const ETCD_HOSTS: u32 = 1 << 20;
 /// Network hosts of the extra kube-scheduler and kube-controller-manager replicas.
 const REPLICA_HOSTS: u32 = 2 << 20;
+/// The network host of the cloud provider's API.
+const CLOUD_HOST: u32 = 3 << 20;
 /// At most this many replicas of each leader-elected component.
 const MAX_REPLICAS: usize = 3;
 
@@ -77,6 +81,11 @@ pub struct ClusterSpec {
     /// "periodic list" alternative to compare load and staleness with. 0: watch (upstream).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub informer_list_period_s: u64,
+    /// A cloud provider and its cloud-controller-manager: kubelets run with
+    /// `--cloud-provider=external` (nodes start tainted uninitialized), LoadBalancer Services
+    /// get a load balancer. Off: kubeadm on bare metal, where they stay `<pending>`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cloud_controller_manager: bool,
     /// kube-scheduler and kube-controller-manager replicas, each electing its leader on a Lease:
     /// 1 as on kubeadm's single control-plane node, 2 or 3 as an HA control plane runs them.
     #[serde(default = "one", skip_serializing_if = "is_one")]
@@ -94,7 +103,11 @@ impl Default for ClusterSpec {
             cpu: "2".into(),
             memory: "4Gi".into(),
             max_pods: 110,
-            labels: [("node-role.kubernetes.io/control-plane".to_string(), String::new())].into(),
+            labels: [
+                ("node-role.kubernetes.io/control-plane".to_string(), String::new()),
+                (crate::sim::cloudcontroller::service::EXCLUDE_LABEL.to_string(), String::new()),
+            ]
+            .into(),
             taints: vec![Taint {
                 key: "node-role.kubernetes.io/control-plane".into(),
                 value: String::new(),
@@ -125,6 +138,7 @@ impl Default for ClusterSpec {
             node_join_spread_s: 0,
             informer_list_period_s: 0,
             leader_elected_replicas: 1,
+            cloud_controller_manager: false,
             scheduler_config: None,
         }
     }
@@ -318,6 +332,12 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     api.flow = FlowControl::new(flags.max_requests_inflight + flags.max_mutating_requests_inflight);
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
+    if spec.cloud_controller_manager {
+        let mut rng = fork(seed, "bootstrap-cloud");
+        for obj in super::apiserver::bootstrap_policy::cloud_controller_manager() {
+            put(&mut bootstrap, &mut rng, obj);
+        }
+    }
     bootstrap.quota_bytes = spec.etcd_quota_bytes;
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
@@ -345,11 +365,41 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let kcm = ControllerManager::new(APISERVER, &spec.pod_subnet, &hostname, b.rng(&name));
         b.add(&name, Role::ControllerManager, host, &node, Component::ControllerManager(Box::new(kcm)));
     }
+    let all_nodes = || std::iter::once(&spec.control_plane).chain(spec.workers.iter());
+    if spec.cloud_controller_manager {
+        let machines = all_nodes().map(|n| (n.name.clone(), n.cpu.clone(), n.memory.clone())).collect();
+        let cloud = b.add(
+            "cloud provider API",
+            Role::Cloud,
+            CLOUD_HOST,
+            "",
+            Component::Cloud(Box::new(CloudProvider::new(machines, b.rng("cloud")))),
+        );
+        let ccm = CloudControllerManager::new(APISERVER, cloud, &cp, b.rng("cloud-controller-manager"));
+        b.add(
+            "cloud-controller-manager",
+            Role::CloudControllerManager,
+            1,
+            &cp,
+            Component::CloudControllerManager(Box::new(ccm)),
+        );
+    }
     let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
     let n = spec.workers.len().max(1);
-    for (i, node) in std::iter::once(&spec.control_plane).chain(spec.workers.iter()).enumerate() {
+    for (i, node) in all_nodes().enumerate() {
         let host = 1 + i as u32;
         let rng = b.rng(&format!("kubelet/{}", node.name));
+        let mut node = node.clone();
+        if spec.cloud_controller_manager {
+            // kubelet --cloud-provider=external registers the node tainted until initialised.
+            node.taints.push(Taint {
+                key: crate::sim::cloudcontroller::node::UNINITIALIZED_TAINT.into(),
+                value: "true".into(),
+                effect: "NoSchedule".into(),
+                time_added: None,
+            });
+        }
+        let node = &node;
         let kubelet = Kubelet::new(APISERVER, node.clone(), i as u32, pod_subnet, rng);
         b.add(
             &format!("kubelet/{}", node.name),
@@ -414,7 +464,7 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
         type_: "ClusterIP".into(),
         ..Default::default()
     };
-    put(&mut s, rng, Object::Service(Service { metadata: meta, spec }));
+    put(&mut s, rng, Object::Service(Service { metadata: meta, spec, status: Default::default() }));
     // Its EndpointSlice, as the apiserver's endpoint reconciler writes it: the apiserver on
     // the control-plane node (the first node's InternalIP), port 6443.
     let mut meta = ObjectMeta::named("default", "kubernetes");

@@ -2,6 +2,8 @@
 //! and the static facts about each: name, role, host.
 
 use super::apiserver::ApiServer;
+use super::cloud::CloudProvider;
+use super::cloudcontroller::CloudControllerManager;
 use super::controller::ControllerManager;
 use super::etcd::checker::KvClient;
 use super::etcd::EtcdMember;
@@ -23,10 +25,13 @@ pub enum Role {
     ControllerManager,
     Kubelet,
     KubeProxy,
+    CloudControllerManager,
+    /// The cloud provider's API, outside the cluster.
+    Cloud,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::User,
         Role::ApiServer,
         Role::Etcd,
@@ -34,6 +39,8 @@ impl Role {
         Role::ControllerManager,
         Role::Kubelet,
         Role::KubeProxy,
+        Role::CloudControllerManager,
+        Role::Cloud,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -44,6 +51,8 @@ impl Role {
             Role::ControllerManager => "kube-controller-manager",
             Role::Kubelet => "kubelet",
             Role::KubeProxy => "kube-proxy",
+            Role::CloudControllerManager => "cloud-controller-manager",
+            Role::Cloud => "cloud provider API",
         }
     }
 }
@@ -69,6 +78,8 @@ pub enum Component {
     ControllerManager(Box<ControllerManager>),
     Kubelet(Box<Kubelet>),
     KubeProxy(Box<KubeProxy>),
+    CloudControllerManager(Box<CloudControllerManager>),
+    Cloud(Box<CloudProvider>),
     /// The writing client of the Raft safety checker.
     KvClient(Box<KvClient>),
 }
@@ -81,6 +92,7 @@ impl Component {
             Component::KubeProxy(p) => vec![&mut p.services, &mut p.endpointslices],
             Component::Scheduler(s) => s.informers.iter_mut().collect(),
             Component::ControllerManager(m) => m.informers_mut().into_iter().collect(),
+            Component::CloudControllerManager(c) => vec![&mut c.nodes, &mut c.services],
             _ => vec![],
         }
     }
@@ -95,6 +107,8 @@ impl Component {
             Component::Kubelet(c) => c.on_message(ctx, msg),
             Component::KubeProxy(c) => c.on_message(ctx, msg),
             Component::KvClient(c) => c.on_message(ctx, msg),
+            Component::CloudControllerManager(c) => c.on_message(ctx, msg),
+            Component::Cloud(c) => c.on_message(ctx, msg),
         }
     }
 
@@ -108,6 +122,8 @@ impl Component {
             Component::Kubelet(c) => c.on_timer(ctx, timer),
             Component::KubeProxy(c) => c.on_timer(ctx, timer),
             Component::KvClient(c) => c.on_timer(ctx, timer),
+            Component::CloudControllerManager(c) => c.on_timer(ctx, timer),
+            Component::Cloud(_) => {}
         }
     }
 }

@@ -16,16 +16,19 @@ pub enum MsgKind {
     RaftVote,
     RaftAppend,
     EtcdGrpc,
+    /// The cloud-controller-manager and the cloud provider's API.
+    Cloud,
 }
 
 impl MsgKind {
-    pub const ALL: [MsgKind; 6] = [
+    pub const ALL: [MsgKind; 7] = [
         MsgKind::ApiRequest,
         MsgKind::ApiResponse,
         MsgKind::WatchEvent,
         MsgKind::RaftVote,
         MsgKind::RaftAppend,
         MsgKind::EtcdGrpc,
+        MsgKind::Cloud,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl MsgKind {
             MsgKind::RaftVote => "Raft vote",
             MsgKind::RaftAppend => "Raft append / heartbeat",
             MsgKind::EtcdGrpc => "etcd gRPC",
+            MsgKind::Cloud => "cloud API",
         }
     }
 }
@@ -88,6 +92,15 @@ pub enum Payload {
     },
     EtcdWatch {
         events: Vec<MvccEvent>,
+    },
+    /// cloud-controller-manager → the cloud provider's API.
+    Cloud {
+        call_id: u64,
+        op: Box<super::cloud::CloudOp>,
+    },
+    CloudResp {
+        call_id: u64,
+        result: Box<super::cloud::CloudResult>,
     },
     /// Peer traffic between etcd members.
     Raft(Box<RaftMessage>),

@@ -6,6 +6,8 @@ pub mod addressing;
 pub mod api;
 pub mod apiserver;
 pub mod client;
+pub mod cloud;
+pub mod cloudcontroller;
 pub mod cluster;
 pub mod component;
 pub mod controller;
@@ -286,6 +288,7 @@ impl Simulation {
                     && match c {
                         Component::Scheduler(s) => s.up && s.elector.leading,
                         Component::ControllerManager(m) => m.up && m.elector.leading,
+                        Component::CloudControllerManager(c) => c.up && c.elector.leading,
                         _ => false,
                     }
             })
@@ -316,6 +319,10 @@ impl Simulation {
             }
             Some(Component::Scheduler(s)) if s.up => {
                 s.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                true
+            }
+            Some(Component::CloudControllerManager(c)) if c.up => {
+                c.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
                 true
             }
             _ => false,

@@ -208,6 +208,14 @@ impl Simulation {
                 }
                 Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
                 Component::KvClient(c) => format!("{} writes acknowledged", c.acked.len()),
+                Component::CloudControllerManager(c) if !c.up => stopped(c.restarts),
+                Component::CloudControllerManager(c) if !c.elector.leading => standby(&c.elector),
+                Component::CloudControllerManager(c) => {
+                    format!("leader · {} nodes · {} cloud call(s) in flight", c.nodes.store.len(), c.calls_in_flight())
+                }
+                Component::Cloud(c) => {
+                    format!("{} load balancer(s) · {} route(s)", c.load_balancers.len(), c.routes.len())
+                }
             };
             let up = match c {
                 Component::ApiServer(a) => a.up,
@@ -215,6 +223,7 @@ impl Simulation {
                 Component::Etcd(e) => e.up,
                 Component::Scheduler(s) => s.up,
                 Component::ControllerManager(m) => m.up,
+                Component::CloudControllerManager(c) => c.up,
                 _ => true,
             };
             components.push(ComponentView {

@@ -100,6 +100,10 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
+    /// Keys that must be removed before a deleted object goes (its deletionTimestamp is set
+    /// meanwhile): `service.kubernetes.io/load-balancer-cleanup`, `foregroundDeletion`, …
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
 }
 
 fn is_zero(v: &i64) -> bool {

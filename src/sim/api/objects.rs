@@ -260,6 +260,9 @@ impl Toleration {
 pub struct NodeSpec {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pod_cidr: String,
+    /// `<provider>://<id>`, set by the cloud-controller-manager's node controller.
+    #[serde(default, rename = "providerID", skip_serializing_if = "String::is_empty")]
+    pub provider_id: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -549,6 +552,33 @@ pub struct Service {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ServiceSpec,
+    #[serde(default)]
+    pub status: ServiceStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceStatus {
+    #[serde(default)]
+    pub load_balancer: LoadBalancerStatus,
+}
+
+/// What the cloud-controller-manager's service controller writes once the cloud's load
+/// balancer exists.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancerStatus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ingress: Vec<LoadBalancerIngress>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerIngress {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ip: String,
+    /// `VIP`: traffic arrives addressed to the load balancer's IP.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ip_mode: String,
 }
 
 // ---------------------------------------------------------------- batch/v1

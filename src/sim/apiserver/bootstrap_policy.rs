@@ -39,6 +39,25 @@ pub fn objects() -> Vec<Object> {
     out
 }
 
+/// What a cloud provider's install manifest adds for its cloud-controller-manager (not a
+/// bootstrap role: kube-apiserver does not create it).
+pub fn cloud_controller_manager() -> Vec<Object> {
+    let name = "system:cloud-controller-manager";
+    let rules = vec![
+        events_rule(),
+        rule(&["*"], &[""], &["nodes"]),
+        rule(&["patch"], &[""], &["nodes/status"]),
+        rule(&["list", "patch", "update", "watch"], &[""], &["services"]),
+        rule(&["patch", "update"], &[""], &["services/status"]),
+        leases_rule(),
+    ];
+    let role = ClusterRole { metadata: ObjectMeta::named("", name), rules, aggregation_rule: None };
+    let role_ref =
+        RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() };
+    let binding = ClusterRoleBinding { metadata: ObjectMeta::named("", name), subjects: vec![user(name)], role_ref };
+    vec![Object::ClusterRole(role), Object::ClusterRoleBinding(binding)]
+}
+
 type RoleDef = (&'static str, &'static [&'static str], Vec<PolicyRule>, Option<&'static str>);
 
 fn cluster_roles() -> Vec<RoleDef> {

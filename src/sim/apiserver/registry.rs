@@ -58,7 +58,10 @@ pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Resul
     meta.resource_version.clear();
     meta.creation_timestamp = Time::at(now);
     meta.deletion_timestamp = None;
-    meta.generation = 1;
+    meta.generation = 0;
+    if tracks_generation(&obj) {
+        obj.meta_mut().generation = 1;
+    }
     default_object(&mut obj);
     Ok(obj)
 }
@@ -240,6 +243,11 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
         (Verb::Create, "eviction") => return Ok(delete_plan(req, current, key, compare, now)),
         _ => return Err(Status::bad_request(format!("unsupported request {}", req.line()))),
     };
+    // The last finalizer of a marked object removed: it goes now (ShouldDeleteDuringUpdate).
+    let released = !current.meta().finalizers.is_empty() && next.meta().finalizers.is_empty();
+    if released && next.meta().deletion_timestamp.is_some() {
+        return Ok(Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: next, code: 200 });
+    }
     Ok(put_plan(key, compare, next))
 }
 
@@ -256,6 +264,24 @@ fn put_plan(key: String, compare: Compare, object: Object) -> Plan {
     Plan { txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) }, object, code: 200 }
 }
 
+/// Whether the kind's strategy keeps metadata.generation (the workloads, webhook
+/// configurations, CRDs and custom objects do; Services, Leases, Nodes, RBAC objects do not).
+fn tracks_generation(o: &Object) -> bool {
+    matches!(
+        o,
+        Object::Pod(_)
+            | Object::Deployment(_)
+            | Object::ReplicaSet(_)
+            | Object::DaemonSet(_)
+            | Object::Job(_)
+            | Object::PodDisruptionBudget(_)
+            | Object::CustomResourceDefinition(_)
+            | Object::MutatingWebhookConfiguration(_)
+            | Object::ValidatingWebhookConfiguration(_)
+            | Object::Custom(_)
+    )
+}
+
 /// The main resource keeps its status; a spec change bumps metadata.generation.
 fn update_main(current: &Object, mut next: Object) -> Object {
     let keep = current.meta().clone();
@@ -265,12 +291,13 @@ fn update_main(current: &Object, mut next: Object) -> Object {
         m.creation_timestamp = keep.creation_timestamp;
         m.namespace = keep.namespace.clone();
         m.deletion_timestamp = keep.deletion_timestamp;
+        m.deletion_grace_period_seconds = keep.deletion_grace_period_seconds;
         m.generation = keep.generation;
     }
     let status_only = with_status_of(&next, current);
     let spec_changed = strip_status(&status_only) != strip_status(current);
     let mut next = status_only;
-    if spec_changed {
+    if spec_changed && tracks_generation(&next) {
         next.meta_mut().generation = keep.generation + 1;
     }
     next
@@ -289,6 +316,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
+        (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
         _ => {}
     }
     out
@@ -316,6 +344,7 @@ fn blank_status(o: &Object) -> Object {
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),
+        Object::Service(s) => s.status = Default::default(),
         _ => {}
     }
     b
@@ -391,6 +420,13 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             }
             return put_plan(key, compare, Object::Pod(next));
         }
+    }
+    if !current.meta().finalizers.is_empty() {
+        // Finalizers hold the object: it is only marked, and goes once the last is removed.
+        let mut next = current.clone();
+        next.meta_mut().deletion_timestamp.get_or_insert(Time::at(now));
+        next.meta_mut().deletion_grace_period_seconds.get_or_insert(0);
+        return put_plan(key, compare, next);
     }
     if let Object::Namespace(ns) = current {
         if !ns.spec.finalizers.is_empty() {

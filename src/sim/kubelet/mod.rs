@@ -289,7 +289,7 @@ impl Kubelet {
         let now = Some(Time::at(ctx.now));
         Node {
             metadata,
-            spec: NodeSpec { pod_cidr: self.ipam.pod_cidr(), unschedulable: false, taints: self.config.taints.clone() },
+            spec: NodeSpec { pod_cidr: self.ipam.pod_cidr(), taints: self.config.taints.clone(), ..Default::default() },
             status: NodeStatus {
                 capacity,
                 allocatable,

@@ -190,8 +190,9 @@ fn draw_links(f: &Frame) {
         }
     };
     if let Some(api) = api {
-        let linked =
-            |c: &&crate::sim::view::ComponentView| c.role != Role::Etcd && c.role != Role::ApiServer && !on_tile(f, c);
+        let linked = |c: &&crate::sim::view::ComponentView| {
+            !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !on_tile(f, c)
+        };
         for c in f.view.components.iter().filter(linked) {
             line(api, c.id);
         }
@@ -203,6 +204,11 @@ fn draw_links(f: &Frame) {
         for b in &etcd[i + 1..] {
             line(*a, *b);
         }
+    }
+    // The cloud is reached by the cloud-controller-manager alone.
+    let of = |r: Role| f.view.components.iter().find(|c| c.role == r).map(|c| c.id);
+    if let (Some(ccm), Some(cloud)) = (of(Role::CloudControllerManager), of(Role::Cloud)) {
+        line(ccm, cloud);
     }
 }
 

@@ -83,8 +83,12 @@ pub fn compute(view: &ClusterView) -> Layout {
     let standby_count = view.components.iter().filter(|c| standby(c)).count();
     let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: 74.0 };
     let top_h = if standby_count > 0 { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
+    // The cloud provider's API, outside the cluster, right of etcd.
+    let has_cloud = view.components.iter().any(|c| c.role == Role::Cloud);
+    let cloud = Rect { x: etcd_region.x + etcd_region.w + 30.0, y: cp.y, w: 250.0, h: 120.0 };
+    let right = if has_cloud { cloud.x + cloud.w } else { etcd_region.x + etcd_region.w };
     let workers_w = cols as f64 * (node_w + gap) - gap;
-    let world_w = (etcd_region.x + etcd_region.w).max(workers_w);
+    let world_w = right.max(workers_w);
     let workers_x = (world_w - workers_w).max(0.0) / 2.0;
     let worker_y = cp.y + top_h + if tiles { 70.0 } else { 40.0 };
     let node_rect = |i: usize| Rect {
@@ -97,6 +101,9 @@ pub fn compute(view: &ClusterView) -> Layout {
     let mut l = Layout { boxes: vec![None; view.components.len()], tiles, ..Default::default() };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
+    if has_cloud {
+        l.regions.push(Region { label: "cloud (simulated provider)".into(), rect: cloud });
+    }
     if standby_count > 0 {
         let label = "other control-plane hosts — standby replicas".into();
         l.regions.push(Region { label, rect: ha });
@@ -118,6 +125,8 @@ pub fn compute(view: &ClusterView) -> Layout {
                 Rect { x: ha.x + 18.0 + (standby_seen - 1) as f64 * (w + 12.0), y: ha.y + 24.0, w, h: SMALL_H }
             }
             Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
+            Role::CloudControllerManager => Rect { x: cp.x + 24.0 + BOX_W + 14.0, y: row2, w: 190.0, h: BOX_H },
+            Role::Cloud => Rect { x: cloud.x + 16.0, y: cloud.y + 44.0, w: cloud.w - 32.0, h: BOX_H },
             Role::ControllerManager => Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::Etcd if c.node == cp_name && !cp_name.is_empty() => {
                 Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row1, w: BOX_W, h: ETCD_H }

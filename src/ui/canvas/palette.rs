@@ -19,6 +19,8 @@ pub fn role(r: Role) -> &'static str {
         Role::Etcd => "#009E73",
         Role::Scheduler => "#E69F00",
         Role::ControllerManager => "#CC79A7",
+        Role::CloudControllerManager => "#D55E00",
+        Role::Cloud => "#D55E00",
         Role::Kubelet => "#56B4E9",
         Role::KubeProxy => "#F0E442",
     }
@@ -32,6 +34,7 @@ pub fn message(k: MsgKind) -> &'static str {
         MsgKind::RaftVote => "#E69F00",
         MsgKind::RaftAppend => "#009E73",
         MsgKind::EtcdGrpc => "#F0E442",
+        MsgKind::Cloud => "#D55E00",
     }
 }
 
