@@ -63,15 +63,38 @@ pub fn run_pod(
     })
 }
 
-pub fn job(namespace: &str, name: &str, image: &str, command: Vec<String>) -> Object {
+/// One container named after the Job, restarting as `restart` says.
+fn job_spec(name: &str, image: &str, restart: &str, command: Vec<String>) -> JobSpec {
     let container = Container { name: name.into(), image: image.into(), command, ..Default::default() };
-    Object::Job(Job {
+    JobSpec {
+        template: PodTemplateSpec {
+            metadata: Default::default(),
+            spec: PodSpec { containers: vec![container], restart_policy: restart.into(), ..Default::default() },
+        },
+        ..Default::default()
+    }
+}
+
+pub fn job(namespace: &str, name: &str, image: &str, command: Vec<String>) -> Object {
+    let spec = job_spec(name, image, "Never", command);
+    Object::Job(Job { metadata: ObjectMeta::named(namespace, name), spec, status: Default::default() })
+}
+
+/// `kubectl create cronjob`: the Job template restarts OnFailure unless `--restart` says Never.
+pub fn cronjob(
+    namespace: &str,
+    name: &str,
+    image: &str,
+    schedule: &str,
+    restart: &str,
+    command: Vec<String>,
+) -> Object {
+    let spec = job_spec(name, image, restart, command);
+    Object::CronJob(CronJob {
         metadata: ObjectMeta::named(namespace, name),
-        spec: JobSpec {
-            template: PodTemplateSpec {
-                metadata: Default::default(),
-                spec: PodSpec { containers: vec![container], restart_policy: "Never".into(), ..Default::default() },
-            },
+        spec: CronJobSpec {
+            schedule: schedule.into(),
+            job_template: JobTemplateSpec { metadata: ObjectMeta::named("", name), spec },
             ..Default::default()
         },
         status: Default::default(),

@@ -601,6 +601,13 @@ fn parse_create(args: &Args) -> Result<Command, String> {
             args.only(&["image", "namespace"])?;
             create::job(&ns, &exactly_one(rest, "NAME")?, &image()?, args.tail.clone())
         }
+        "cronjob" | "cj" => {
+            args.only(&["image", "namespace", "schedule", "restart"])?;
+            let name = exactly_one(rest, "NAME")?;
+            let schedule = args.flag("schedule").ok_or("error: --schedule must be specified")?;
+            let restart = args.flag("restart").unwrap_or("OnFailure");
+            create::cronjob(&ns, &name, &image()?, schedule, restart, args.tail.clone())
+        }
         "namespace" | "ns" => {
             args.only(&[])?;
             create::namespace(&exactly_one(rest, "NAME")?)

@@ -90,6 +90,10 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
         "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "cronjobs" => (
+            &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
         "clusterrolebindings" | "rolebindings" => (&["NAME", "ROLE", "AGE"], &[]),
         "serviceaccounts" => (&["NAME", "SECRETS", "AGE"], &[]),
         "limitranges" | "customresourcedefinitions" => (&["NAME", "CREATED AT"], &[]),
@@ -303,6 +307,22 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             };
             let template = template_columns(&j.spec.template.spec, &j.spec.template.metadata.labels);
             (vec![name, status.into(), completions, duration, age], template)
+        }
+        Object::CronJob(c) => {
+            let last = c.status.last_schedule_time.map_or("<none>".into(), |t| human_duration(now.since(t.0)));
+            let template = &c.spec.job_template.spec.template;
+            (
+                vec![
+                    name,
+                    c.spec.schedule.clone(),
+                    c.spec.time_zone.clone().unwrap_or_else(|| "<none>".into()),
+                    c.spec.suspend.unwrap_or(false).to_string().replace("false", "False").replace("true", "True"),
+                    c.status.active.len().to_string(),
+                    last,
+                    age,
+                ],
+                template_columns(&template.spec, &template.metadata.labels),
+            )
         }
         Object::EndpointSlice(es) => {
             let ports: Vec<String> = es.ports.iter().map(|p| p.port.to_string()).collect();

@@ -11,6 +11,7 @@ pub mod cloudcontroller;
 pub mod cluster;
 pub mod component;
 pub mod controller;
+pub mod cron;
 pub mod etcd;
 pub mod event;
 pub mod invariants;

@@ -93,7 +93,7 @@ pub fn human_duration(micros: u64) -> String {
 }
 
 /// The wall-clock moment the simulated cluster was created, for RFC 3339 timestamps in objects.
-const EPOCH_UNIX_SECS: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
+pub const EPOCH_UNIX_SECS: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 
 /// Nanoseconds since the Unix epoch of a simulated moment (event names use it, as upstream).
 pub fn unix_nanos(t: SimTime) -> u64 {
@@ -129,7 +129,7 @@ pub fn go_duration(micros: u64) -> String {
 
 /// The UTC calendar date of a simulated moment: (year, month, day, seconds into the day,
 /// days since the Unix epoch).
-fn civil(t: SimTime) -> (i64, i64, i64, u64, i64) {
+pub fn civil(t: SimTime) -> (i64, i64, i64, u64, i64) {
     let secs = EPOCH_UNIX_SECS + t.0 / SECONDS;
     let days = (secs / 86_400) as i64;
     // Civil-from-days (Howard Hinnant's algorithm).
@@ -171,6 +171,12 @@ pub fn parse_rfc3339(text: &str) -> Result<SimTime, String> {
     let num = |r: std::ops::Range<usize>| text.get(r).and_then(|s| s.parse::<i64>().ok()).ok_or_else(bad);
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    Ok(from_civil(y, m, d, hh * 3600 + mm * 60 + ss))
+}
+
+/// The simulated moment of a UTC calendar date and second of the day (the inverse of
+/// [`civil`]); moments before the simulation's epoch are its start.
+pub fn from_civil(y: i64, m: i64, d: i64, seconds_of_day: i64) -> SimTime {
     // Days-from-civil (Howard Hinnant's algorithm).
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -178,12 +184,8 @@ pub fn parse_rfc3339(text: &str) -> Result<SimTime, String> {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    let unix = days * 86_400 + hh * 3600 + mm * 60 + ss;
-    let since = unix - EPOCH_UNIX_SECS as i64;
-    if since < 0 {
-        return Ok(SimTime::ZERO);
-    }
-    Ok(SimTime::from_secs(since as u64))
+    let since = days * 86_400 + seconds_of_day - EPOCH_UNIX_SECS as i64;
+    SimTime::from_secs(since.max(0) as u64)
 }
 
 #[cfg(test)]

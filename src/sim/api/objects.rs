@@ -33,6 +33,7 @@ pub enum Object {
     Event(Event),
     EndpointSlice(EndpointSlice),
     Job(Job),
+    CronJob(CronJob),
     ServiceAccount(ServiceAccount),
     LimitRange(LimitRange),
     ResourceQuota(ResourceQuota),
@@ -78,6 +79,7 @@ impl Object {
             "Event" => Object::Event(typed(bytes)?),
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
+            "CronJob" => Object::CronJob(typed(bytes)?),
             "DaemonSet" => Object::DaemonSet(typed(bytes)?),
             "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(bytes)?),
             "ServiceAccount" => Object::ServiceAccount(typed(bytes)?),
@@ -112,6 +114,7 @@ macro_rules! each_object {
             Object::Event($o) => $body,
             Object::EndpointSlice($o) => $body,
             Object::Job($o) => $body,
+            Object::CronJob($o) => $body,
             Object::ServiceAccount($o) => $body,
             Object::LimitRange($o) => $body,
             Object::ResourceQuota($o) => $body,
@@ -158,6 +161,7 @@ impl Object {
             Object::Event(_) => "Event",
             Object::EndpointSlice(_) => "EndpointSlice",
             Object::Job(_) => "Job",
+            Object::CronJob(_) => "CronJob",
             Object::ServiceAccount(_) => "ServiceAccount",
             Object::LimitRange(_) => "LimitRange",
             Object::ResourceQuota(_) => "ResourceQuota",
@@ -627,6 +631,62 @@ impl Job {
     pub fn condition(&self, type_: &str) -> Option<&Condition> {
         self.status.conditions.iter().find(|c| c.type_ == type_ && c.status == "True")
     }
+
+    /// "Complete" or "Failed" once the Job finished.
+    pub fn finished(&self) -> Option<&str> {
+        ["Complete", "Failed"].into_iter().find(|c| self.condition(c).is_some())
+    }
+}
+
+/// The Job a CronJob creates each time (its labels and annotations go on the Job).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobTemplateSpec {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: JobSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobSpec {
+    /// Standard cron syntax (five fields, or @hourly, @daily, …).
+    pub schedule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_deadline_seconds: Option<i64>,
+    /// Allow (default), Forbid or Replace.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub concurrency_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<bool>,
+    pub job_template: JobTemplateSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successful_jobs_history_limit: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_jobs_history_limit: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobStatus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub active: Vec<ObjectReference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_schedule_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_successful_time: Option<Time>,
+}
+
+/// A CronJob creates a Job at every time its schedule names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJob {
+    pub metadata: ObjectMeta,
+    pub spec: CronJobSpec,
+    #[serde(default)]
+    pub status: CronJobStatus,
 }
 
 // ---------------------------------------------------------------- discovery.k8s.io/v1
@@ -696,6 +756,7 @@ pub struct Secret {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodTemplateSpec {
+    #[serde(default)]
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
 }

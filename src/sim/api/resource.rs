@@ -137,6 +137,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/jobs",
     },
     ResourceInfo {
+        plural: "cronjobs",
+        singular: "cronjob",
+        short: &["cj"],
+        kind: "CronJob",
+        group: "batch",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/cronjobs",
+    },
+    ResourceInfo {
         plural: "leases",
         singular: "lease",
         short: &[],

@@ -148,7 +148,12 @@ fn cluster_roles() -> Vec<RoleDef> {
                 ),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
-                rule(&["update", "patch"], &["batch"], &["jobs/status"]),
+                rule(
+                    &["get", "list", "watch", "create", "update", "patch", "delete"],
+                    &["batch"],
+                    &["jobs", "cronjobs"],
+                ),
+                rule(&["update", "patch"], &["batch"], &["jobs/status", "cronjobs/status"]),
                 rule(&["get", "list", "watch"], &["policy"], &["poddisruptionbudgets"]),
                 rule(&["update", "patch"], &["policy"], &["poddisruptionbudgets/status"]),
                 // The namespace controller empties a Terminating namespace.

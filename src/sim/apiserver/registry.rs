@@ -95,14 +95,18 @@ fn default_object(obj: &mut Object) {
             d.status = Default::default();
         }
         Object::Job(j) => {
-            j.spec.completions.get_or_insert(1);
-            j.spec.parallelism.get_or_insert(1);
-            j.spec.backoff_limit.get_or_insert(6);
-            let restart = std::mem::take(&mut j.spec.template.spec.restart_policy);
-            default_pod_spec(&mut j.spec.template.spec);
-            // A Job's pods must say OnFailure or Never; validation reports a missing one.
-            j.spec.template.spec.restart_policy = restart;
+            default_job_spec(&mut j.spec);
             j.status = Default::default();
+        }
+        Object::CronJob(c) => {
+            if c.spec.concurrency_policy.is_empty() {
+                c.spec.concurrency_policy = "Allow".into();
+            }
+            c.spec.suspend.get_or_insert(false);
+            c.spec.successful_jobs_history_limit.get_or_insert(3);
+            c.spec.failed_jobs_history_limit.get_or_insert(1);
+            default_job_spec(&mut c.spec.job_template.spec);
+            c.status = Default::default();
         }
         Object::ReplicaSet(r) => {
             r.spec.replicas.get_or_insert(1);
@@ -264,6 +268,17 @@ fn put_plan(key: String, compare: Compare, object: Object) -> Plan {
     Plan { txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)) }, object, code: 200 }
 }
 
+/// SetDefaults_Job, for a Job and a CronJob's template.
+fn default_job_spec(spec: &mut crate::sim::api::JobSpec) {
+    spec.completions.get_or_insert(1);
+    spec.parallelism.get_or_insert(1);
+    spec.backoff_limit.get_or_insert(6);
+    let restart = std::mem::take(&mut spec.template.spec.restart_policy);
+    default_pod_spec(&mut spec.template.spec);
+    // A Job's pods must say OnFailure or Never; validation reports a missing one.
+    spec.template.spec.restart_policy = restart;
+}
+
 /// Whether the kind's strategy keeps metadata.generation (the workloads, webhook
 /// configurations, CRDs and custom objects do; Services, Leases, Nodes, RBAC objects do not).
 fn tracks_generation(o: &Object) -> bool {
@@ -274,6 +289,7 @@ fn tracks_generation(o: &Object) -> bool {
             | Object::ReplicaSet(_)
             | Object::DaemonSet(_)
             | Object::Job(_)
+            | Object::CronJob(_)
             | Object::PodDisruptionBudget(_)
             | Object::CustomResourceDefinition(_)
             | Object::MutatingWebhookConfiguration(_)
@@ -315,6 +331,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::PodDisruptionBudget(a), Object::PodDisruptionBudget(b)) => a.status = b.status.clone(),
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
+        (Object::CronJob(a), Object::CronJob(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
         (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
         _ => {}
@@ -343,6 +360,7 @@ fn blank_status(o: &Object) -> Object {
         Object::PodDisruptionBudget(pdb) => pdb.status = Default::default(),
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
+        Object::CronJob(c) => c.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Service(s) => s.status = Default::default(),
         _ => {}

@@ -36,14 +36,24 @@ pub fn validate(obj: &Object) -> Vec<String> {
             validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, &mut errs);
             validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
         }
-        Object::Job(j) => {
-            let policy = j.spec.template.spec.restart_policy.as_str();
-            if policy != "OnFailure" && policy != "Never" {
+        Object::Job(j) => validate_job_spec(&j.spec, "spec", &mut errs),
+        Object::CronJob(c) => {
+            if let Err(e) = crate::sim::cron::Schedule::parse(&c.spec.schedule) {
+                errs.push(format!("spec.schedule: Invalid value: \"{}\": {e}", c.spec.schedule));
+            }
+            if let Some(tz) = c.spec.time_zone.as_deref().filter(|tz| !["UTC", "Etc/UTC"].contains(tz)) {
+                // Upstream reads the tz database; the simulation keeps every clock in UTC.
                 errs.push(format!(
-                    "spec.template.spec.restartPolicy: Unsupported value: \"{policy}\": supported values: \"OnFailure\", \"Never\""
+                    "spec.timeZone: Unsupported value: \"{tz}\": supported values: \"Etc/UTC\", \"UTC\""
                 ));
             }
-            validate_pod_spec(&j.spec.template.spec, "spec.template.spec", &mut errs);
+            let policy = c.spec.concurrency_policy.as_str();
+            if !["Allow", "Forbid", "Replace"].contains(&policy) {
+                errs.push(format!(
+                    "spec.concurrencyPolicy: Unsupported value: \"{policy}\": supported values: \"Allow\", \"Forbid\", \"Replace\""
+                ));
+            }
+            validate_job_spec(&c.spec.job_template.spec, "spec.jobTemplate.spec", &mut errs);
         }
         Object::ReplicaSet(r) => {
             validate_replicas(r.spec.replicas, &mut errs);
@@ -90,6 +100,16 @@ fn validate_selector(
             shown.join(", ")
         ));
     }
+}
+
+fn validate_job_spec(spec: &crate::sim::api::JobSpec, path: &str, errs: &mut Vec<String>) {
+    let policy = spec.template.spec.restart_policy.as_str();
+    if policy != "OnFailure" && policy != "Never" {
+        errs.push(format!(
+            "{path}.template.spec.restartPolicy: Unsupported value: \"{policy}\": supported values: \"OnFailure\", \"Never\""
+        ));
+    }
+    validate_pod_spec(&spec.template.spec, &format!("{path}.template.spec"), errs);
 }
 
 fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec<String>) {

@@ -33,11 +33,26 @@ pub struct Owners<'a> {
     pub replicasets: &'a Informer,
     pub jobs: &'a Informer,
     pub daemonsets: &'a Informer,
+    pub cronjobs: &'a Informer,
 }
 
 pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<Intent> {
-    let Owners { deployments, replicasets, jobs, daemonsets } = owners;
+    let Owners { deployments, replicasets, jobs, daemonsets, cronjobs } = owners;
     match (l, req.verb, req.resource.plural) {
+        (Loop::CronJob, Verb::Create, "jobs") => Some(Intent {
+            component: "cronjob-controller",
+            on: reference(cronjobs, "CronJob", key)?,
+            reason: "SuccessfulCreate",
+            message: format!("Created job {}", req.body.as_ref()?.meta().name),
+            append_created_name: false,
+        }),
+        (Loop::CronJob, Verb::Delete, "jobs") => Some(Intent {
+            component: "cronjob-controller",
+            on: reference(cronjobs, "CronJob", key)?,
+            reason: "SuccessfulDelete",
+            message: format!("Deleted job {}", req.name),
+            append_created_name: false,
+        }),
         (Loop::Job, Verb::Create, "pods") => Some(Intent {
             component: "job-controller",
             on: reference(jobs, "Job", key)?,

@@ -6,6 +6,7 @@
 //! tries to acquire it.
 
 pub mod clusterroleaggregation;
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
@@ -66,10 +67,11 @@ pub enum Loop {
     DaemonSet,
     /// Keys are PodDisruptionBudgets whose status to recompute.
     Disruption,
+    CronJob,
 }
 
 impl Loop {
-    pub const ALL: [Loop; 12] = [
+    pub const ALL: [Loop; 13] = [
         Loop::Deployment,
         Loop::ReplicaSet,
         Loop::GarbageCollector,
@@ -82,6 +84,7 @@ impl Loop {
         Loop::ResourceQuota,
         Loop::DaemonSet,
         Loop::Disruption,
+        Loop::CronJob,
     ];
 
     fn worker_timer(self) -> Timer {
@@ -104,6 +107,7 @@ impl Loop {
             Loop::ResourceQuota => "resource_quota_controller_resource_changes",
             Loop::DaemonSet => "daemonset",
             Loop::Disruption => "disruption",
+            Loop::CronJob => "cronjob",
         }
     }
 
@@ -121,6 +125,7 @@ impl Loop {
             Loop::ResourceQuota => "resourcequota",
             Loop::DaemonSet => "daemonset",
             Loop::Disruption => "disruption",
+            Loop::CronJob => "cronjob",
         }
     }
 }
@@ -170,6 +175,12 @@ pub struct ControllerManager {
     pub resourcequotas: Informer,
     pub daemonsets: Informer,
     pub pdbs: Informer,
+    pub cronjobs: Informer,
+    /// Jobs a CronJob created but not yet seen on the watch, per CronJob key.
+    cron_expectations: expectations::Expectations,
+    /// When each CronJob wakes next (its next scheduled time) and the timer's token, so one
+    /// timer is set per time.
+    cron_wakeups: VecMap<String, (SimTime, u64)>,
     /// Job pods created but not yet seen on the watch, per Job key.
     job_expectations: expectations::Expectations,
     /// Namespace controller: the cleanup round under way per Terminating namespace.
@@ -221,6 +232,9 @@ impl ControllerManager {
             resourcequotas: informer("resourcequotas"),
             daemonsets: informer("daemonsets"),
             pdbs: informer("poddisruptionbudgets"),
+            cronjobs: informer("cronjobs"),
+            cron_expectations: Default::default(),
+            cron_wakeups: VecMap::new(),
             job_expectations: Default::default(),
             rounds: VecMap::new(),
             health: VecMap::new(),
@@ -270,8 +284,12 @@ impl ControllerManager {
                 }
             }
             Timer::Retry { token } => {
+                let woken = self.cron_wakeups.iter().find(|(_, w)| w.1 == token).map(|(k, _)| k.clone());
                 if let Some((l, key)) = self.retries.remove(&token) {
                     self.enqueue(ctx, l, key);
+                } else if let Some(key) = woken {
+                    self.cron_wakeups.remove(&key);
+                    self.enqueue(ctx, Loop::CronJob, key);
                 }
             }
             _ => {}
@@ -298,6 +316,7 @@ impl ControllerManager {
                         // DeletionObserved), so the retry acts again.
                         let expected = match controller {
                             Loop::Job => &mut self.job_expectations,
+                            Loop::CronJob => &mut self.cron_expectations,
                             Loop::DaemonSet => &mut self.ds_expectations,
                             _ => &mut self.expectations,
                         };
@@ -383,7 +402,7 @@ impl ControllerManager {
     fn start_controllers(&mut self, ctx: &mut Ctx) {
         ctx.phase(
             "start",
-            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs",
         );
         let (client, informers) = self.parts();
         for inf in informers {
@@ -408,12 +427,12 @@ impl ControllerManager {
         fresh
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 14] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 15] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 14]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 15]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -429,6 +448,7 @@ impl ControllerManager {
             &mut self.resourcequotas,
             &mut self.daemonsets,
             &mut self.pdbs,
+            &mut self.cronjobs,
         ];
         (&mut self.client, informers)
     }
@@ -475,6 +495,7 @@ impl ControllerManager {
             .chain(self.resourcequotas.store.keys().map(|k| (Loop::ResourceQuota, k.clone())))
             .chain(self.daemonsets.store.keys().map(|k| (Loop::DaemonSet, k.clone())))
             .chain(self.pdbs.store.keys().map(|k| (Loop::Disruption, k.clone())))
+            .chain(self.cronjobs.store.keys().map(|k| (Loop::CronJob, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -541,7 +562,23 @@ impl ControllerManager {
                     h.observe(ctx.now, node, Some(l));
                 }
             }
-            Object::Job(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::Job, key.clone()),
+            Object::CronJob(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::CronJob, key.clone()),
+            Object::CronJob(_) => {
+                self.cron_expectations.forget(&key);
+                self.cron_wakeups.remove(&key);
+            }
+            Object::Job(j) => {
+                if type_ != WatchType::Deleted {
+                    self.enqueue(ctx, Loop::Job, key.clone());
+                }
+                if let Some(owner) = j.metadata.controller_ref().filter(|o| o.kind == "CronJob") {
+                    let owner_key = super::api::meta::cache_key(&j.metadata.namespace, &owner.name);
+                    if type_ == WatchType::Added {
+                        self.cron_expectations.observed(&owner_key);
+                    }
+                    self.enqueue(ctx, Loop::CronJob, owner_key);
+                }
+            }
             Object::Service(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::EndpointSlice, key.clone()),
             Object::EndpointSlice(es) => {
                 if let Some(svc) = es.metadata.labels.get(endpointslice::SERVICE_NAME_LABEL) {
@@ -703,6 +740,7 @@ impl ControllerManager {
                 daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations, ctx.now)
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
+            Loop::CronJob => self.sync_cronjob(ctx, &key),
             Loop::ResourceQuota => resourcequota::sync(
                 &key,
                 &self.resourcequotas,
@@ -723,6 +761,7 @@ impl ControllerManager {
                 replicasets: &self.replicasets,
                 jobs: &self.jobs,
                 daemonsets: &self.daemonsets,
+                cronjobs: &self.cronjobs,
             };
             let event = events::intent(l, &key, &req, &owners).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
@@ -731,6 +770,33 @@ impl ControllerManager {
             self.working.insert(l);
             ctx.timer(took_us, l.worker_timer());
         }
+    }
+}
+
+impl ControllerManager {
+    /// The CronJob controller's sync: its events now, its wake-up at the next scheduled time.
+    fn sync_cronjob(&mut self, ctx: &mut Ctx, key: &str) -> Vec<super::api::request::ApiRequest> {
+        let sync = cronjob::sync(key, &self.cronjobs, &self.jobs, &self.cron_expectations, ctx.now);
+        if sync.creating {
+            self.cron_expectations.expect(key, 1, ctx.now);
+        }
+        if let Some(on) = self.cronjobs.store.get(key).map(|o| recorder::reference("CronJob", o.meta())) {
+            for (reason, message, warning) in sync.events {
+                let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
+                self.record(ctx, "cronjob-controller", on.clone(), type_, reason, message);
+            }
+        }
+        if let Some(after) = sync.requeue_after_us {
+            // AddAfter: one timer per CronJob and wake-up time.
+            let at = ctx.now.plus(after);
+            if self.cron_wakeups.get(key).is_none_or(|(t, _)| *t != at) {
+                let token = self.next_retry;
+                self.next_retry += 1;
+                self.cron_wakeups.insert(key.to_string(), (at, token));
+                ctx.timer(after, Timer::Retry { token });
+            }
+        }
+        sync.requests
     }
 }
 
