@@ -75,11 +75,11 @@ fn a_definition_serves_a_validated_resource_until_it_is_deleted() {
     // kubectl's verbs work on the new resource, through RBAC like any other.
     assert_eq!(k(&mut sim, "kubectl --as=alice get widgets").split(':').next(), Some("Error from server (Forbidden)"));
     assert_eq!(k(&mut sim, "kubectl label widget small team=a"), "widget.example.com/small labeled");
-    assert_eq!(k(&mut sim, "kubectl delete widget small"), "widget \"small\" deleted");
+    assert_eq!(k(&mut sim, "kubectl delete widget small"), "widget.example.com \"small\" deleted");
     apply_json(&mut sim, widget("again", json!({"size": 1})));
     assert_eq!(
         k(&mut sim, "kubectl delete crd widgets.example.com"),
-        "customresourcedefinition \"widgets.example.com\" deleted"
+        "customresourcedefinition.apiextensions.k8s.io \"widgets.example.com\" deleted"
     );
     sim.run_until(sim.now().plus(SECONDS));
     assert_eq!(k(&mut sim, "kubectl get widgets"), "error: the server doesn't have a resource type \"widgets\"");

@@ -140,7 +140,7 @@ fn scaling_down_and_deleting_remove_pods_gracefully() {
     let pods = kubectl::run(&mut sim, "kubectl get pods", TIMEOUT);
     assert_eq!(running_pods(&pods), 1, "{pods}");
     assert_eq!(pods.lines().count(), 2, "terminated pods are gone: {pods}");
-    assert_eq!(kubectl::run(&mut sim, "kubectl delete deployment web", TIMEOUT), "deployment \"web\" deleted");
+    assert_eq!(kubectl::run(&mut sim, "kubectl delete deployment web", TIMEOUT), "deployment.apps \"web\" deleted");
     run_checked(&mut sim, SimTime::from_secs(30));
     assert_eq!(kubectl::run(&mut sim, "kubectl get rs", TIMEOUT), "No resources found in default namespace.");
     assert_eq!(kubectl::run(&mut sim, "kubectl get pods", TIMEOUT), "No resources found in default namespace.");

@@ -296,7 +296,11 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
             req
         }
-        Command::Delete { resource, name, namespace } => ApiRequest::new(Verb::Delete, resource, namespace, name),
+        Command::Delete { resource, name, namespace, cascade } => {
+            let mut req = ApiRequest::new(Verb::Delete, resource, namespace, name);
+            req.propagation_policy = Some(cascade.to_string());
+            req
+        }
         Command::RolloutRestart { resource, name, namespace } => {
             let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name);
             let at = crate::sim::time::rfc3339(now);
@@ -412,7 +416,11 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
             format!("{} image updated", printers::name_of(resource, &o))
         }
         (Command::Delete { resource, name, .. }, _) => {
-            format!("{} \"{name}\" deleted", resource.singular)
+            let kind = match resource.group {
+                "" => resource.singular.to_string(),
+                group => format!("{}.{group}", resource.singular),
+            };
+            format!("{kind} \"{name}\" deleted")
         }
         (Command::Cordon { unschedulable, .. }, ApiBody::Object(o)) => {
             format!(

@@ -89,6 +89,8 @@ pub enum Command {
         resource: &'static ResourceInfo,
         name: String,
         namespace: String,
+        /// DeleteOptions.propagationPolicy from --cascade.
+        cascade: &'static str,
     },
     Cordon {
         node: String,
@@ -471,10 +473,21 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             Ok(Command::Scale { resource, name, replicas, namespace: args.namespace() })
         }
         "delete" => {
-            args.only(&["namespace"])?;
+            args.only(&["namespace", "cascade"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
-            Ok(Command::Delete { resource, name, namespace: args.namespace() })
+            // --cascade=background (kubectl's default), foreground or orphan; false is orphan.
+            let cascade = match args.flag("cascade").unwrap_or("background") {
+                "background" | "true" => "Background",
+                "foreground" => "Foreground",
+                "orphan" | "false" => "Orphan",
+                other => {
+                    return Err(format!(
+                        "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\""
+                    ))
+                }
+            };
+            Ok(Command::Delete { resource, name, namespace: args.namespace(), cascade })
         }
         "describe" => {
             args.only(&["namespace"])?;

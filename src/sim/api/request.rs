@@ -95,6 +95,8 @@ pub struct ApiRequest {
     pub target_node: Option<String>,
     /// DELETE grace period override (`--grace-period`, or 0 from the kubelet's final delete).
     pub grace_period_seconds: Option<i64>,
+    /// DeleteOptions.propagationPolicy: `Foreground`, `Background` or `Orphan`.
+    pub propagation_policy: Option<String>,
     /// `Impersonate-User` / `Impersonate-Group` headers (`kubectl --as`, `--as-group`).
     pub impersonate: Option<UserInfo>,
     /// A non-resource request's path (`/healthz`, `/metrics`, `/version`); empty otherwise.
@@ -116,6 +118,7 @@ impl ApiRequest {
             resource_version: None,
             target_node: None,
             grace_period_seconds: None,
+            propagation_policy: None,
             impersonate: None,
             path: String::new(),
         }

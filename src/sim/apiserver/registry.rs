@@ -439,6 +439,17 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             return put_plan(key, compare, Object::Pod(next));
         }
     }
+    // Foreground and Orphan deletion are finalizers the garbage collector works off.
+    let mut current = current.clone();
+    let finalizer = match req.propagation_policy.as_deref() {
+        Some("Foreground") => Some(FOREGROUND_FINALIZER),
+        Some("Orphan") => Some(ORPHAN_FINALIZER),
+        _ => None,
+    };
+    if let Some(f) = finalizer.filter(|f| !current.meta().finalizers.iter().any(|x| x == f)) {
+        current.meta_mut().finalizers.push(f.to_string());
+    }
+    let current = &current;
     if !current.meta().finalizers.is_empty() {
         // Finalizers hold the object: it is only marked, and goes once the last is removed.
         let mut next = current.clone();
@@ -456,6 +467,11 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
     }
     Plan { txn: Txn { key, compare, action: TxnAction::Delete }, object: current.clone(), code: 200 }
 }
+
+/// DeleteOptions.propagationPolicy=Foreground: the owner goes after its dependents.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// propagationPolicy=Orphan: the dependents lose their ownerReference and stay.
+pub const ORPHAN_FINALIZER: &str = "orphan";
 
 /// The finalizer the namespace controller removes once a deleted namespace is empty.
 pub const NAMESPACE_FINALIZER: &str = "kubernetes";

@@ -178,6 +178,9 @@ pub struct ControllerManager {
     pub cronjobs: Informer,
     /// Jobs a CronJob created but not yet seen on the watch, per CronJob key.
     cron_expectations: expectations::Expectations,
+    /// Owners marked for foreground or orphan deletion, by uid: their dependents' changes wake
+    /// the garbage collector.
+    gc_waiting: crate::sim::vecmap::VecSet<String>,
     /// When each CronJob wakes next (its next scheduled time) and the timer's token, so one
     /// timer is set per time.
     cron_wakeups: VecMap<String, (SimTime, u64)>,
@@ -235,6 +238,7 @@ impl ControllerManager {
             cronjobs: informer("cronjobs"),
             cron_expectations: Default::default(),
             cron_wakeups: VecMap::new(),
+            gc_waiting: crate::sim::vecmap::VecSet::new(),
             job_expectations: Default::default(),
             rounds: VecMap::new(),
             health: VecMap::new(),
@@ -652,8 +656,25 @@ impl ControllerManager {
             }
             _ => {}
         }
+        let uid = &obj.meta().uid;
         if type_ == WatchType::Deleted {
-            self.enqueue(ctx, Loop::GarbageCollector, obj.meta().uid.clone());
+            self.gc_waiting.remove(uid);
+            self.enqueue(ctx, Loop::GarbageCollector, uid.clone());
+        } else if garbagecollector::wants(obj) {
+            self.gc_waiting.insert(uid.clone());
+            self.enqueue(ctx, Loop::GarbageCollector, uid.clone());
+        }
+        // A dependent went or lost its reference: its owner's foreground or orphan deletion
+        // may be complete.
+        let refs = old.as_ref().map(|o| o.meta().owner_references.as_slice()).unwrap_or_default();
+        let waiting: Vec<String> = refs
+            .iter()
+            .chain(&obj.meta().owner_references)
+            .filter(|r| self.gc_waiting.contains(&r.uid))
+            .map(|r| r.uid.clone())
+            .collect();
+        for owner in waiting {
+            self.enqueue(ctx, Loop::GarbageCollector, owner);
         }
         let finished =
             matches!((obj, &old), (Object::Pod(p), Some(Object::Pod(was))) if p.is_terminal() && !was.is_terminal());
@@ -712,9 +733,11 @@ impl ControllerManager {
         let syncs = match l {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
             Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations, ctx.now),
-            Loop::GarbageCollector => {
-                garbagecollector::collect(&key, &[&self.replicasets, &self.pods, &self.endpointslices])
-            }
+            Loop::GarbageCollector => garbagecollector::sync(
+                &key,
+                &[&self.deployments, &self.replicasets, &self.daemonsets, &self.jobs, &self.cronjobs, &self.services],
+                &[&self.replicasets, &self.pods, &self.endpointslices, &self.jobs],
+            ),
             Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
             Loop::Job => {
                 let sync = job::sync(&key, &self.jobs, &self.pods, &self.job_expectations, ctx.now);
