@@ -90,6 +90,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
         "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "statefulsets" => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
         "cronjobs" => (
             &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
@@ -307,6 +308,11 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             };
             let template = template_columns(&j.spec.template.spec, &j.spec.template.metadata.labels);
             (vec![name, status.into(), completions, duration, age], template)
+        }
+        Object::StatefulSet(s) => {
+            let ready = format!("{}/{}", s.status.ready_replicas, s.spec.replicas.unwrap_or(1));
+            let template = template_columns(&s.spec.template.spec, &s.spec.template.metadata.labels);
+            (vec![name, ready, age], template.into_iter().take(2).collect())
         }
         Object::CronJob(c) => {
             let last = c.status.last_schedule_time.map_or("<none>".into(), |t| human_duration(now.since(t.0)));

@@ -24,6 +24,7 @@ pub enum Object {
     Deployment(Deployment),
     ReplicaSet(ReplicaSet),
     DaemonSet(DaemonSet),
+    StatefulSet(StatefulSet),
     PodDisruptionBudget(PodDisruptionBudget),
     Lease(Lease),
     ClusterRole(ClusterRole),
@@ -81,6 +82,7 @@ impl Object {
             "Job" => Object::Job(typed(bytes)?),
             "CronJob" => Object::CronJob(typed(bytes)?),
             "DaemonSet" => Object::DaemonSet(typed(bytes)?),
+            "StatefulSet" => Object::StatefulSet(typed(bytes)?),
             "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(bytes)?),
             "ServiceAccount" => Object::ServiceAccount(typed(bytes)?),
             "LimitRange" => Object::LimitRange(typed(bytes)?),
@@ -105,6 +107,7 @@ macro_rules! each_object {
             Object::Deployment($o) => $body,
             Object::ReplicaSet($o) => $body,
             Object::DaemonSet($o) => $body,
+            Object::StatefulSet($o) => $body,
             Object::PodDisruptionBudget($o) => $body,
             Object::Lease($o) => $body,
             Object::ClusterRole($o) => $body,
@@ -152,6 +155,7 @@ impl Object {
             Object::Deployment(_) => "Deployment",
             Object::ReplicaSet(_) => "ReplicaSet",
             Object::DaemonSet(_) => "DaemonSet",
+            Object::StatefulSet(_) => "StatefulSet",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::Lease(_) => "Lease",
             Object::ClusterRole(_) => "ClusterRole",
@@ -427,6 +431,12 @@ pub struct PodSpec {
     pub scheduling_gates: Vec<PodSchedulingGate>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub overhead: ResourceList,
+    /// The pod's hostname (a StatefulSet sets it to the pod's name)…
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    /// …under this headless Service: `web-0.nginx.default.svc.cluster.local`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subdomain: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -867,6 +877,74 @@ pub struct Deployment {
     pub spec: DeploymentSpec,
     #[serde(default)]
     pub status: DeploymentStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    pub selector: LabelSelector,
+    /// The headless Service that gives each pod its DNS name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_name: String,
+    pub template: PodTemplateSpec,
+    /// OrderedReady (default: one pod at a time, in ordinal order) or Parallel.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod_management_policy: String,
+    #[serde(default)]
+    pub update_strategy: StatefulSetUpdateStrategy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_history_limit: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetUpdateStrategy {
+    /// RollingUpdate (default) or OnDelete.
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update: Option<StatefulSetRollingUpdate>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetRollingUpdate {
+    /// Ordinals below it keep the old revision (a canary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetStatus {
+    #[serde(default)]
+    pub observed_generation: i64,
+    #[serde(default)]
+    pub replicas: i32,
+    #[serde(default)]
+    pub ready_replicas: i32,
+    #[serde(default)]
+    pub current_replicas: i32,
+    #[serde(default)]
+    pub updated_replicas: i32,
+    #[serde(default)]
+    pub available_replicas: i32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub current_revision: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub update_revision: String,
+}
+
+/// Pods with stable names `<name>-0`, `<name>-1`, … created and removed in order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSet {
+    pub metadata: ObjectMeta,
+    pub spec: StatefulSetSpec,
+    #[serde(default)]
+    pub status: StatefulSetStatus,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -117,6 +117,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/daemonsets",
     },
     ResourceInfo {
+        plural: "statefulsets",
+        singular: "statefulset",
+        short: &["sts"],
+        kind: "StatefulSet",
+        group: "apps",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/statefulsets",
+    },
+    ResourceInfo {
         plural: "poddisruptionbudgets",
         singular: "poddisruptionbudget",
         short: &["pdb"],

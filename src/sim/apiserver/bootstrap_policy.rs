@@ -139,12 +139,12 @@ fn cluster_roles() -> Vec<RoleDef> {
                 rule(
                     &["get", "list", "watch", "create", "update", "patch", "delete"],
                     &["apps"],
-                    &["deployments", "replicasets", "daemonsets"],
+                    &["deployments", "replicasets", "daemonsets", "statefulsets"],
                 ),
                 rule(
                     &["update", "patch"],
                     &["apps"],
-                    &["deployments/status", "replicasets/status", "daemonsets/status"],
+                    &["deployments/status", "replicasets/status", "daemonsets/status", "statefulsets/status"],
                 ),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),

@@ -98,6 +98,22 @@ fn default_object(obj: &mut Object) {
             default_job_spec(&mut j.spec);
             j.status = Default::default();
         }
+        Object::StatefulSet(s) => {
+            s.spec.replicas.get_or_insert(1);
+            if s.spec.pod_management_policy.is_empty() {
+                s.spec.pod_management_policy = "OrderedReady".into();
+            }
+            let strategy = &mut s.spec.update_strategy;
+            if strategy.type_.is_empty() {
+                strategy.type_ = "RollingUpdate".into();
+            }
+            if strategy.type_ == "RollingUpdate" {
+                strategy.rolling_update.get_or_insert_with(Default::default).partition.get_or_insert(0);
+            }
+            s.spec.revision_history_limit.get_or_insert(10);
+            default_pod_spec(&mut s.spec.template.spec);
+            s.status = Default::default();
+        }
         Object::CronJob(c) => {
             if c.spec.concurrency_policy.is_empty() {
                 c.spec.concurrency_policy = "Allow".into();
@@ -290,6 +306,7 @@ fn tracks_generation(o: &Object) -> bool {
             | Object::DaemonSet(_)
             | Object::Job(_)
             | Object::CronJob(_)
+            | Object::StatefulSet(_)
             | Object::PodDisruptionBudget(_)
             | Object::CustomResourceDefinition(_)
             | Object::MutatingWebhookConfiguration(_)
@@ -332,6 +349,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
         (Object::CronJob(a), Object::CronJob(b)) => a.status = b.status.clone(),
+        (Object::StatefulSet(a), Object::StatefulSet(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
         (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
         _ => {}
@@ -361,6 +379,7 @@ fn blank_status(o: &Object) -> Object {
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
         Object::CronJob(c) => c.status = Default::default(),
+        Object::StatefulSet(s) => s.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Service(s) => s.status = Default::default(),
         _ => {}

@@ -37,6 +37,17 @@ pub fn validate(obj: &Object) -> Vec<String> {
             validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
         }
         Object::Job(j) => validate_job_spec(&j.spec, "spec", &mut errs),
+        Object::StatefulSet(s) => {
+            validate_replicas(s.spec.replicas, &mut errs);
+            validate_selector(&s.spec.selector.match_labels, &s.spec.template.metadata.labels, &mut errs);
+            let policy = s.spec.pod_management_policy.as_str();
+            if !["OrderedReady", "Parallel"].contains(&policy) {
+                errs.push(format!(
+                    "spec.podManagementPolicy: Unsupported value: \"{policy}\": supported values: \"OrderedReady\", \"Parallel\""
+                ));
+            }
+            validate_pod_spec(&s.spec.template.spec, "spec.template.spec", &mut errs);
+        }
         Object::CronJob(c) => {
             if let Err(e) = crate::sim::cron::Schedule::parse(&c.spec.schedule) {
                 errs.push(format!("spec.schedule: Invalid value: \"{}\": {e}", c.spec.schedule));

@@ -34,11 +34,20 @@ pub struct Owners<'a> {
     pub jobs: &'a Informer,
     pub daemonsets: &'a Informer,
     pub cronjobs: &'a Informer,
+    pub statefulsets: &'a Informer,
 }
 
 pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<Intent> {
-    let Owners { deployments, replicasets, jobs, daemonsets, cronjobs } = owners;
+    let Owners { deployments, replicasets, jobs, daemonsets, cronjobs, statefulsets } = owners;
     match (l, req.verb, req.resource.plural) {
+        (Loop::StatefulSet, Verb::Create | Verb::Delete, "pods") => {
+            let on = reference(statefulsets, "StatefulSet", key)?;
+            let (reason, verb) =
+                if req.verb == Verb::Create { ("SuccessfulCreate", "create") } else { ("SuccessfulDelete", "delete") };
+            let pod = req.body.as_ref().map_or(req.name.as_str(), |b| b.meta().name.as_str());
+            let message = format!("{verb} Pod {pod} in StatefulSet {} successful", on.name);
+            Some(Intent { component: "statefulset-controller", on, reason, message, append_created_name: false })
+        }
         (Loop::CronJob, Verb::Create, "jobs") => Some(Intent {
             component: "cronjob-controller",
             on: reference(cronjobs, "CronJob", key)?,

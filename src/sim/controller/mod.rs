@@ -20,6 +20,7 @@ pub mod nodelifecycle;
 pub mod replicaset;
 pub mod resourcequota;
 pub mod serviceaccount;
+pub mod statefulset;
 pub mod tainteviction;
 pub mod workqueue;
 
@@ -68,10 +69,11 @@ pub enum Loop {
     /// Keys are PodDisruptionBudgets whose status to recompute.
     Disruption,
     CronJob,
+    StatefulSet,
 }
 
 impl Loop {
-    pub const ALL: [Loop; 13] = [
+    pub const ALL: [Loop; 14] = [
         Loop::Deployment,
         Loop::ReplicaSet,
         Loop::GarbageCollector,
@@ -85,6 +87,7 @@ impl Loop {
         Loop::DaemonSet,
         Loop::Disruption,
         Loop::CronJob,
+        Loop::StatefulSet,
     ];
 
     fn worker_timer(self) -> Timer {
@@ -108,6 +111,7 @@ impl Loop {
             Loop::DaemonSet => "daemonset",
             Loop::Disruption => "disruption",
             Loop::CronJob => "cronjob",
+            Loop::StatefulSet => "statefulset",
         }
     }
 
@@ -126,6 +130,7 @@ impl Loop {
             Loop::DaemonSet => "daemonset",
             Loop::Disruption => "disruption",
             Loop::CronJob => "cronjob",
+            Loop::StatefulSet => "statefulset",
         }
     }
 }
@@ -176,6 +181,9 @@ pub struct ControllerManager {
     pub daemonsets: Informer,
     pub pdbs: Informer,
     pub cronjobs: Informer,
+    pub statefulsets: Informer,
+    /// StatefulSet pods created or deleted but not yet seen on the watch, per StatefulSet key.
+    sts_expectations: expectations::Expectations,
     /// Jobs a CronJob created but not yet seen on the watch, per CronJob key.
     cron_expectations: expectations::Expectations,
     /// Owners marked for foreground or orphan deletion, by uid: their dependents' changes wake
@@ -236,6 +244,8 @@ impl ControllerManager {
             daemonsets: informer("daemonsets"),
             pdbs: informer("poddisruptionbudgets"),
             cronjobs: informer("cronjobs"),
+            statefulsets: informer("statefulsets"),
+            sts_expectations: Default::default(),
             cron_expectations: Default::default(),
             cron_wakeups: VecMap::new(),
             gc_waiting: crate::sim::vecmap::VecSet::new(),
@@ -321,6 +331,7 @@ impl ControllerManager {
                         let expected = match controller {
                             Loop::Job => &mut self.job_expectations,
                             Loop::CronJob => &mut self.cron_expectations,
+                            Loop::StatefulSet => &mut self.sts_expectations,
                             Loop::DaemonSet => &mut self.ds_expectations,
                             _ => &mut self.expectations,
                         };
@@ -406,7 +417,7 @@ impl ControllerManager {
     fn start_controllers(&mut self, ctx: &mut Ctx) {
         ctx.phase(
             "start",
-            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets",
         );
         let (client, informers) = self.parts();
         for inf in informers {
@@ -431,12 +442,12 @@ impl ControllerManager {
         fresh
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 15] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 16] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 15]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 16]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -453,6 +464,7 @@ impl ControllerManager {
             &mut self.daemonsets,
             &mut self.pdbs,
             &mut self.cronjobs,
+            &mut self.statefulsets,
         ];
         (&mut self.client, informers)
     }
@@ -500,6 +512,7 @@ impl ControllerManager {
             .chain(self.daemonsets.store.keys().map(|k| (Loop::DaemonSet, k.clone())))
             .chain(self.pdbs.store.keys().map(|k| (Loop::Disruption, k.clone())))
             .chain(self.cronjobs.store.keys().map(|k| (Loop::CronJob, k.clone())))
+            .chain(self.statefulsets.store.keys().map(|k| (Loop::StatefulSet, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -567,6 +580,7 @@ impl ControllerManager {
                 }
             }
             Object::CronJob(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::CronJob, key.clone()),
+            Object::StatefulSet(_) => self.enqueue(ctx, Loop::StatefulSet, key.clone()),
             Object::CronJob(_) => {
                 self.cron_expectations.forget(&key);
                 self.cron_wakeups.remove(&key);
@@ -642,10 +656,10 @@ impl ControllerManager {
                         WatchType::Modified => was_active && !replicaset::is_active(p),
                         WatchType::Deleted => was_active,
                     };
-                    let (l, expectations) = if owner.kind == "DaemonSet" {
-                        (Loop::DaemonSet, &mut self.ds_expectations)
-                    } else {
-                        (Loop::ReplicaSet, &mut self.expectations)
+                    let (l, expectations) = match owner.kind.as_str() {
+                        "DaemonSet" => (Loop::DaemonSet, &mut self.ds_expectations),
+                        "StatefulSet" => (Loop::StatefulSet, &mut self.sts_expectations),
+                        _ => (Loop::ReplicaSet, &mut self.expectations),
                     };
                     if observed {
                         expectations.observed(&owner_key);
@@ -735,7 +749,15 @@ impl ControllerManager {
             Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations, ctx.now),
             Loop::GarbageCollector => garbagecollector::sync(
                 &key,
-                &[&self.deployments, &self.replicasets, &self.daemonsets, &self.jobs, &self.cronjobs, &self.services],
+                &[
+                    &self.deployments,
+                    &self.replicasets,
+                    &self.daemonsets,
+                    &self.statefulsets,
+                    &self.jobs,
+                    &self.cronjobs,
+                    &self.services,
+                ],
                 &[&self.replicasets, &self.pods, &self.endpointslices, &self.jobs],
             ),
             Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
@@ -764,6 +786,9 @@ impl ControllerManager {
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
             Loop::CronJob => self.sync_cronjob(ctx, &key),
+            Loop::StatefulSet => {
+                statefulset::sync(&key, &self.statefulsets, &self.pods, &mut self.sts_expectations, ctx.now)
+            }
             Loop::ResourceQuota => resourcequota::sync(
                 &key,
                 &self.resourcequotas,
@@ -785,6 +810,7 @@ impl ControllerManager {
                 jobs: &self.jobs,
                 daemonsets: &self.daemonsets,
                 cronjobs: &self.cronjobs,
+                statefulsets: &self.statefulsets,
             };
             let event = events::intent(l, &key, &req, &owners).map(Box::new);
             self.client.send(ctx, 0, req, Tag::Write { controller: l, key: key.clone(), event });
