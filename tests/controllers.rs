@@ -137,11 +137,23 @@ fn services_get_a_cluster_ip_and_an_endpointslice_of_their_ready_pods() {
     }
     assert!(json.contains("\"kubernetes.io/service-name\": \"web\"") && json.contains("\"port\": 8080"), "{json}");
     assert!(json.contains("\"ready\": true"), "{json}");
+    // The legacy Endpoints too, with the deprecation warning the apiserver sends.
+    let ep = kubectl::run(&mut sim, "kubectl get endpoints web", TIMEOUT);
+    let lines: Vec<&str> = ep.lines().collect();
+    assert_eq!(lines[0], "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice");
+    assert!(lines[2].starts_with("web ") && lines[2].contains(":8080,") && lines[2].contains(":8080"), "{ep}");
+    kubectl::run(&mut sim, "kubectl scale deployment web --replicas=0", TIMEOUT);
+    sim.run_until(SimTime::from_secs(14));
+    let ep = kubectl::run(&mut sim, "kubectl get ep web", TIMEOUT);
+    assert!(ep.lines().nth(2).is_some_and(|l| l.contains("<none>")), "{ep}");
     assert_eq!(kubectl::run(&mut sim, "kubectl delete svc web", TIMEOUT), "service \"web\" deleted");
     sim.run_until(SimTime::from_secs(15));
     let left = kubectl::run(&mut sim, "kubectl get endpointslices", TIMEOUT);
     let names: Vec<&str> = left.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
     assert_eq!(names, ["kubernetes"], "web's slice is owned by the Service, collected with it:\n{left}");
+    let left = kubectl::run(&mut sim, "kubectl get endpoints", TIMEOUT);
+    let names: Vec<&str> = left.lines().skip(2).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["kubernetes"], "the Endpoints controller deletes web's with the Service:\n{left}");
 }
 
 #[test]

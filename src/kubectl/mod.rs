@@ -368,11 +368,20 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         Err(s) if s.reason.is_empty() => return format!("Error from server: {}", s.message),
         Err(s) => return format!("Error from server ({}): {}", s.reason, s.message),
     };
+    // The apiserver's Warning header for a deprecated API, which kubectl prints first.
+    let warning = match c {
+        Command::Get { resource, .. } if resource.plural == "endpoints" => {
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+        }
+        _ => "",
+    };
     match (c, body) {
         (Command::Get { resource, flags, namespace, .. }, ApiBody::List { items, .. }) => {
-            printers::print_list(resource, &items, now, flags, namespace)
+            warning.to_string() + &printers::print_list(resource, &items, now, flags, namespace)
         }
-        (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => printers::print_one(resource, &o, now, flags),
+        (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => {
+            warning.to_string() + &printers::print_one(resource, &o, now, flags)
+        }
         (Command::ApiResources { custom }, _) => printers::api_resources(custom),
         (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
         (Command::Raw { rest: Some(req), .. }, body) => printers::rest_json(req.resource, body),

@@ -89,6 +89,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "leases" => (&["NAME", "HOLDER", "AGE"], &[]),
         "events" => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
         "endpointslices" => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
+        "endpoints" => (&["NAME", "ENDPOINTS", "AGE"], &[]),
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "statefulsets" => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
         "cronjobs" => (
@@ -329,6 +330,22 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 ],
                 template_columns(&template.spec, &template.metadata.labels),
             )
+        }
+        Object::Endpoints(ep) => {
+            // Every ready address with every port; three shown, as kubectl prints them.
+            let all: Vec<String> = ep
+                .subsets
+                .iter()
+                .flat_map(|s| {
+                    s.addresses.iter().flat_map(move |a| s.ports.iter().map(move |p| format!("{}:{}", a.ip, p.port)))
+                })
+                .collect();
+            let shown = match all.len() {
+                0 => "<none>".to_string(),
+                n if n > 3 => format!("{} + {} more...", all[..3].join(","), n - 3),
+                _ => all.join(","),
+            };
+            (vec![name, shown, age], vec![])
         }
         Object::EndpointSlice(es) => {
             let ports: Vec<String> = es.ports.iter().map(|p| p.port.to_string()).collect();

@@ -478,6 +478,12 @@ fn bootstrap_store(rng: &mut SimRng) -> Mvcc {
     let slice =
         EndpointSlice { metadata: meta, address_type: "IPv4".into(), endpoints: vec![endpoint], ports: vec![port] };
     put(&mut s, rng, Object::EndpointSlice(slice));
+    // …and the legacy Endpoints beside it.
+    let address = EndpointAddress { ip: APISERVER_ADDRESS.into(), ..Default::default() };
+    let port = EndpointPort { name: "https".into(), port: 6443, protocol: "TCP".into() };
+    let subset = EndpointSubset { addresses: vec![address], ports: vec![port], ..Default::default() };
+    let ep = Endpoints { metadata: ObjectMeta::named("default", "kubernetes"), subsets: vec![subset] };
+    put(&mut s, rng, Object::Endpoints(ep));
     for obj in super::apiserver::bootstrap_policy::objects() {
         put(&mut s, rng, obj);
     }

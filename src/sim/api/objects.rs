@@ -33,6 +33,7 @@ pub enum Object {
     RoleBinding(RoleBinding),
     Event(Event),
     EndpointSlice(EndpointSlice),
+    Endpoints(Endpoints),
     Job(Job),
     CronJob(CronJob),
     ServiceAccount(ServiceAccount),
@@ -79,6 +80,7 @@ impl Object {
             "RoleBinding" => Object::RoleBinding(typed(bytes)?),
             "Event" => Object::Event(typed(bytes)?),
             "EndpointSlice" => Object::EndpointSlice(typed(bytes)?),
+            "Endpoints" => Object::Endpoints(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
             "CronJob" => Object::CronJob(typed(bytes)?),
             "DaemonSet" => Object::DaemonSet(typed(bytes)?),
@@ -116,6 +118,7 @@ macro_rules! each_object {
             Object::RoleBinding($o) => $body,
             Object::Event($o) => $body,
             Object::EndpointSlice($o) => $body,
+            Object::Endpoints($o) => $body,
             Object::Job($o) => $body,
             Object::CronJob($o) => $body,
             Object::ServiceAccount($o) => $body,
@@ -164,6 +167,7 @@ impl Object {
             Object::RoleBinding(_) => "RoleBinding",
             Object::Event(_) => "Event",
             Object::EndpointSlice(_) => "EndpointSlice",
+            Object::Endpoints(_) => "Endpoints",
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
             Object::ServiceAccount(_) => "ServiceAccount",
@@ -734,6 +738,38 @@ pub struct EndpointPort {
     pub port: i32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub protocol: String,
+}
+
+/// One address of a v1 Endpoints subset.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointAddress {
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub node_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ref: Option<ObjectReference>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointSubset {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<EndpointAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ready_addresses: Vec<EndpointAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<EndpointPort>,
+}
+
+/// v1 Endpoints: every address of a Service in one object (deprecated since 1.33 in favour
+/// of EndpointSlices, and the reason they were invented: one change rewrites the whole list).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub metadata: ObjectMeta,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subsets: Vec<EndpointSubset>,
 }
 
 /// The addresses behind a Service, as the EndpointSlice controller keeps them and kube-proxy

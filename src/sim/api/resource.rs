@@ -67,6 +67,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/events",
     },
     ResourceInfo {
+        plural: "endpoints",
+        singular: "endpoints",
+        short: &["ep"],
+        kind: "Endpoints",
+        group: "",
+        version: "v1",
+        namespaced: true,
+        etcd_prefix: "/registry/services/endpoints",
+    },
+    ResourceInfo {
         plural: "endpointslices",
         singular: "endpointslice",
         short: &[],

@@ -148,6 +148,7 @@ fn cluster_roles() -> Vec<RoleDef> {
                 ),
                 rule(&["get", "list", "watch", "create", "update", "patch", "delete"], &[""], &["pods"]),
                 rule(&["create", "update", "patch"], &["discovery.k8s.io"], &["endpointslices"]),
+                rule(&["create", "update", "delete"], &[""], &["endpoints"]),
                 rule(
                     &["get", "list", "watch", "create", "update", "patch", "delete"],
                     &["batch"],

@@ -10,6 +10,7 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
+pub mod endpoints;
 pub mod endpointslice;
 pub mod events;
 pub mod expectations;
@@ -70,10 +71,12 @@ pub enum Loop {
     Disruption,
     CronJob,
     StatefulSet,
+    /// Keys are Services whose v1 Endpoints to reconcile.
+    Endpoints,
 }
 
 impl Loop {
-    pub const ALL: [Loop; 14] = [
+    pub const ALL: [Loop; 15] = [
         Loop::Deployment,
         Loop::ReplicaSet,
         Loop::GarbageCollector,
@@ -88,6 +91,7 @@ impl Loop {
         Loop::Disruption,
         Loop::CronJob,
         Loop::StatefulSet,
+        Loop::Endpoints,
     ];
 
     fn worker_timer(self) -> Timer {
@@ -112,6 +116,7 @@ impl Loop {
             Loop::Disruption => "disruption",
             Loop::CronJob => "cronjob",
             Loop::StatefulSet => "statefulset",
+            Loop::Endpoints => "endpoint",
         }
     }
 
@@ -131,6 +136,7 @@ impl Loop {
             Loop::Disruption => "disruption",
             Loop::CronJob => "cronjob",
             Loop::StatefulSet => "statefulset",
+            Loop::Endpoints => "endpoint",
         }
     }
 }
@@ -182,6 +188,7 @@ pub struct ControllerManager {
     pub pdbs: Informer,
     pub cronjobs: Informer,
     pub statefulsets: Informer,
+    pub endpoints: Informer,
     /// StatefulSet pods created or deleted but not yet seen on the watch, per StatefulSet key.
     sts_expectations: expectations::Expectations,
     /// Jobs a CronJob created but not yet seen on the watch, per CronJob key.
@@ -245,6 +252,7 @@ impl ControllerManager {
             pdbs: informer("poddisruptionbudgets"),
             cronjobs: informer("cronjobs"),
             statefulsets: informer("statefulsets"),
+            endpoints: informer("endpoints"),
             sts_expectations: Default::default(),
             cron_expectations: Default::default(),
             cron_wakeups: VecMap::new(),
@@ -417,7 +425,7 @@ impl ControllerManager {
     fn start_controllers(&mut self, ctx: &mut Ctx) {
         ctx.phase(
             "start",
-            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets, endpoints",
         );
         let (client, informers) = self.parts();
         for inf in informers {
@@ -442,12 +450,12 @@ impl ControllerManager {
         fresh
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 16] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 17] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 16]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 17]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -465,6 +473,7 @@ impl ControllerManager {
             &mut self.pdbs,
             &mut self.cronjobs,
             &mut self.statefulsets,
+            &mut self.endpoints,
         ];
         (&mut self.client, informers)
     }
@@ -505,6 +514,7 @@ impl ControllerManager {
             .chain(self.replicasets.store.keys().map(|k| (Loop::ReplicaSet, k.clone())))
             .chain(namespace::terminating(&self.namespaces).map(|k| (Loop::Namespace, k)))
             .chain(self.services.store.keys().map(|k| (Loop::EndpointSlice, k.clone())))
+            .chain(self.services.store.keys().map(|k| (Loop::Endpoints, k.clone())))
             .chain(self.jobs.store.keys().map(|k| (Loop::Job, k.clone())))
             .chain(self.namespaces.store.keys().map(|k| (Loop::ServiceAccount, k.clone())))
             .chain(self.aggregated_roles().into_iter().map(|k| (Loop::ClusterRoleAggregation, k)))
@@ -597,7 +607,12 @@ impl ControllerManager {
                     self.enqueue(ctx, Loop::CronJob, owner_key);
                 }
             }
-            Object::Service(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::EndpointSlice, key.clone()),
+            Object::Service(_) => {
+                if type_ != WatchType::Deleted {
+                    self.enqueue(ctx, Loop::EndpointSlice, key.clone());
+                }
+                self.enqueue(ctx, Loop::Endpoints, key.clone());
+            }
             Object::EndpointSlice(es) => {
                 if let Some(svc) = es.metadata.labels.get(endpointslice::SERVICE_NAME_LABEL) {
                     let svc_key = super::api::meta::cache_key(&es.metadata.namespace, svc);
@@ -637,7 +652,8 @@ impl ControllerManager {
                     })
                     .collect();
                 for svc in services {
-                    self.enqueue(ctx, Loop::EndpointSlice, svc);
+                    self.enqueue(ctx, Loop::EndpointSlice, svc.clone());
+                    self.enqueue(ctx, Loop::Endpoints, svc);
                 }
                 if type_ != WatchType::Deleted && !p.spec.node_name.is_empty() {
                     self.check_eviction(ctx, &key);
@@ -761,6 +777,7 @@ impl ControllerManager {
                 &[&self.replicasets, &self.pods, &self.endpointslices, &self.jobs],
             ),
             Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
+            Loop::Endpoints => endpoints::sync(&key, &self.services, &self.endpoints, &self.pods),
             Loop::Job => {
                 let sync = job::sync(&key, &self.jobs, &self.pods, &self.job_expectations, ctx.now);
                 if sync.creating > 0 {
