@@ -130,3 +130,57 @@ fn an_etcd_outage_restarts_the_controller_manager_instead_of_marking_nodes() {
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     assert!(!events.contains("NodeNotReady"), "{events}");
 }
+
+/// NoExecute times of the workers' unreachable taints, in seconds, from `kubectl get nodes -o json`.
+fn no_execute_times(sim: &mut Simulation) -> Vec<u64> {
+    let out = kubectl::run(sim, "kubectl get nodes -o json", TIMEOUT);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let mut times: Vec<u64> = doc["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|n| n["spec"]["taints"].as_array().cloned().unwrap_or_default())
+        .filter(|t| t["key"] == "node.kubernetes.io/unreachable" && t["effect"] == "NoExecute")
+        .filter_map(|t| kube_playground::sim::time::parse_rfc3339(t["timeAdded"].as_str()?).ok())
+        .map(|t| t.0 / SECONDS)
+        .collect();
+    times.sort();
+    times
+}
+
+#[test]
+fn evictions_are_rate_limited_per_zone() {
+    // Six workers; three lose power together: 3 of 7 nodes is under the 55 % threshold, so the
+    // zone stays Normal and its NoExecute taints come one per 10 s (--node-eviction-rate 0.1).
+    let mut scenario = Scenario::default();
+    scenario.cluster.set_workers(6);
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(10));
+    for w in ["worker-1", "worker-2", "worker-3"] {
+        let id = kubelet_of(&sim, w);
+        sim.crash(id);
+    }
+    sim.run_until(SimTime::from_secs(120));
+    let times = no_execute_times(&mut sim);
+    assert_eq!(times.len(), 3, "{times:?}");
+    assert!(times.windows(2).all(|w| w[1] - w[0] >= 10), "one node per 10 s: {times:?}");
+
+    // Five of seven down: once more than 55 % (and over two) are not ready the zone is in
+    // partial disruption, and in a small zone (≤ 50 nodes) tainting stops. The nodes that went
+    // silent first, while the zone still looked normal, were tainted; the rest never are.
+    let mut scenario = Scenario::default();
+    scenario.cluster.set_workers(6);
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(10));
+    for w in ["worker-1", "worker-2", "worker-3", "worker-4", "worker-5"] {
+        let id = kubelet_of(&sim, w);
+        sim.crash(id);
+    }
+    sim.run_until(SimTime::from_secs(150));
+    let early = no_execute_times(&mut sim);
+    assert!((1..=3).contains(&early.len()), "{early:?}");
+    sim.run_until(SimTime::from_secs(400));
+    assert_eq!(no_execute_times(&mut sim), early, "no more while the zone is disrupted");
+    let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
+    assert_eq!(nodes.matches("NotReady").count(), 5, "{nodes}");
+}

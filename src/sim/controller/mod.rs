@@ -206,6 +206,9 @@ pub struct ControllerManager {
     pub queues: VecMap<Loop, WorkQueue>,
     /// Node lifecycle: what was last seen of each node's heartbeat.
     health: VecMap<String, nodelifecycle::Health>,
+    /// Node lifecycle: each zone's NoExecute tainting rate limiter, and the nodes it held back.
+    zone_limiters: VecMap<String, nodelifecycle::ZoneLimiter>,
+    taint_due: crate::sim::vecmap::VecSet<String>,
     /// Taint eviction: pods marked for deletion, with when.
     evictions: VecMap<String, SimTime>,
     /// One event recorder per controller, by its event source name.
@@ -260,6 +263,8 @@ impl ControllerManager {
             job_expectations: Default::default(),
             rounds: VecMap::new(),
             health: VecMap::new(),
+            zone_limiters: VecMap::new(),
+            taint_due: crate::sim::vecmap::VecSet::new(),
             evictions: VecMap::new(),
             recorders: VecMap::new(),
             queues: Loop::ALL.into_iter().map(|l| (l, WorkQueue::default())).collect(),

@@ -5,8 +5,13 @@
 //! pods not ready, and taints it `node.kubernetes.io/unreachable` (NoSchedule, so nothing new
 //! lands there, and NoExecute, which the taint eviction controller acts on). A Ready=False
 //! node gets the `not-ready` taints instead; a Ready node loses both.
-//! Not modelled: zone states and --node-eviction-rate (they throttle NoExecute tainting when
-//! many nodes fail at once), the other node conditions.
+//! The NoExecute taint — the one that evicts — is rate-limited per zone
+//! (`topology.kubernetes.io/zone`): --node-eviction-rate 0.1 nodes/s in a healthy zone; in a
+//! zone where more than 55 % (--unhealthy-zone-threshold) and over two nodes are not ready,
+//! --secondary-node-eviction-rate 0.01/s if it has over 50 nodes
+//! (--large-cluster-size-threshold), else none; none at all when every zone is down (the
+//! control plane, not the nodes, is then the likely culprit).
+//! Not modelled: the other node conditions.
 
 use super::Tag;
 use crate::sim::api::meta::Time;
@@ -24,6 +29,69 @@ pub const NODE_MONITOR_GRACE_PERIOD_US: u64 = 50 * SECONDS;
 
 pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+
+/// --node-eviction-rate and --secondary-node-eviction-rate, nodes per second.
+const EVICTION_RATE: f64 = 0.1;
+const SECONDARY_EVICTION_RATE: f64 = 0.01;
+/// --unhealthy-zone-threshold and --large-cluster-size-threshold.
+const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+const LARGE_CLUSTER_SIZE_THRESHOLD: usize = 50;
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+
+/// A zone's health, as ComputeZoneState judges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneState {
+    Normal,
+    PartialDisruption,
+    FullDisruption,
+}
+
+pub fn zone_state(ready: usize, not_ready: usize) -> ZoneState {
+    let total = ready + not_ready;
+    if ready == 0 && not_ready > 0 {
+        ZoneState::FullDisruption
+    } else if not_ready > 2 && not_ready as f64 / total.max(1) as f64 >= UNHEALTHY_ZONE_THRESHOLD {
+        ZoneState::PartialDisruption
+    } else {
+        ZoneState::Normal
+    }
+}
+
+/// The NoExecute tainting rate of a zone (nodes per second).
+pub fn eviction_rate(state: ZoneState, zone_size: usize, all_zones_down: bool) -> f64 {
+    match state {
+        _ if all_zones_down => 0.0,
+        ZoneState::Normal | ZoneState::FullDisruption => EVICTION_RATE,
+        ZoneState::PartialDisruption if zone_size > LARGE_CLUSTER_SIZE_THRESHOLD => SECONDARY_EVICTION_RATE,
+        ZoneState::PartialDisruption => 0.0,
+    }
+}
+
+/// A zone's token bucket (burst 1, as evictionLimiterBurst): may one more node be tainted?
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ZoneLimiter {
+    tokens: f64,
+    at: SimTime,
+    pub rate: f64,
+}
+
+impl ZoneLimiter {
+    pub fn new(now: SimTime) -> Self {
+        ZoneLimiter { tokens: 1.0, at: now, rate: EVICTION_RATE }
+    }
+
+    pub fn try_accept(&mut self, now: SimTime) -> bool {
+        let elapsed = now.since(self.at) as f64 / SECONDS as f64;
+        self.tokens = (self.tokens + elapsed * self.rate).min(1.0);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
 
 /// What the controller last observed of a node's heartbeat (nodeHealthData).
 #[derive(Clone, Debug, PartialEq)]
@@ -77,8 +145,10 @@ pub fn mark_unknown(node: &Node, health: &Health, now: SimTime) -> Option<ApiReq
 }
 
 /// The node's taints as its Ready condition asks (TaintNodesByCondition and the NoExecute
-/// tainting pass): the patch when they differ from what the node has.
-pub fn taint_patch(node: &Node, now: SimTime) -> Option<ApiRequest> {
+/// tainting pass): the patch when they differ from what the node has. A new NoExecute taint
+/// is added only if `may_evict` lets it (the zone's rate limiter); the second value tells that
+/// one is still due.
+pub fn taint_patch(node: &Node, now: SimTime, may_evict: &mut dyn FnMut() -> bool) -> (Option<ApiRequest>, bool) {
     let wanted = match ready_status(node) {
         "True" => None,
         "False" => Some(NOT_READY),
@@ -86,9 +156,14 @@ pub fn taint_patch(node: &Node, now: SimTime) -> Option<ApiRequest> {
     };
     let ours = |t: &Taint| t.key == UNREACHABLE || t.key == NOT_READY;
     let mut taints: Vec<Taint> = node.spec.taints.iter().filter(|t| !ours(t)).cloned().collect();
+    let mut deferred = false;
     if let Some(key) = wanted {
         for effect in ["NoSchedule", "NoExecute"] {
             let kept = node.spec.taints.iter().find(|t| t.key == key && t.effect == effect);
+            if kept.is_none() && effect == "NoExecute" && !may_evict() {
+                deferred = true;
+                continue;
+            }
             taints.push(kept.cloned().unwrap_or_else(|| Taint {
                 key: key.into(),
                 value: String::new(),
@@ -98,11 +173,11 @@ pub fn taint_patch(node: &Node, now: SimTime) -> Option<ApiRequest> {
         }
     }
     if taints == node.spec.taints {
-        return None;
+        return (None, deferred);
     }
     let mut req = ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &node.metadata.name);
     req.patch = Some(serde_json::json!({ "spec": { "taints": taints } }));
-    Some(req)
+    (Some(req), deferred)
 }
 
 /// MarkPodsNotReady: the status patch that sets a ready pod's Ready condition False.
@@ -136,6 +211,11 @@ impl super::ControllerManager {
     /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
     /// marked not ready.
     pub(super) fn monitor_node_health(&mut self, ctx: &mut Ctx) {
+        self.update_zone_limiters(ctx.now);
+        // Nodes whose NoExecute taint the limiter held back get another chance.
+        for name in std::mem::take(&mut self.taint_due).iter() {
+            self.node_changed(ctx, name);
+        }
         let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
         for name in nodes {
             let Some(node) = self.nodes.store.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
@@ -177,9 +257,23 @@ impl super::ControllerManager {
         if let Some(h) = self.health.get_mut(name) {
             h.observe(ctx.now, Some(&node), None);
         }
-        if let Some(req) = taint_patch(&node, ctx.now) {
+        let zone = node.metadata.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
+        let now = ctx.now;
+        let evicting =
+            node.spec.taints.iter().any(|t| t.effect == "NoExecute" && (t.key == UNREACHABLE || t.key == NOT_READY));
+        if ready_of(&node) != "True" && !evicting {
+            // A node about to be tainted NoExecute: judge its zone as it is now.
+            self.update_zone_limiters(now);
+        }
+        let limiter = self.zone_limiters.entry(zone).or_insert_with(|| ZoneLimiter::new(now));
+        let (patch, deferred) = taint_patch(&node, now, &mut || limiter.try_accept(now));
+        if let Some(req) = patch {
             ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(&node)));
             self.client.send(ctx, 0, req, Tag::Note);
+        }
+        if deferred {
+            ctx.phase("nodelifecycle", format!("{name}: NoExecute taint waits for the zone's eviction rate limit"));
+            self.taint_due.insert(name.to_string());
         }
         let pods: Vec<String> = self
             .pods
@@ -190,6 +284,32 @@ impl super::ControllerManager {
             .collect();
         for key in pods {
             self.check_eviction(ctx, &key);
+        }
+    }
+}
+
+impl super::ControllerManager {
+    /// handleDisruption: each zone's state sets its tainting rate. A node counts as not ready
+    /// once this controller has judged it so, even before its Unknown status is written back.
+    fn update_zone_limiters(&mut self, now: SimTime) {
+        let mut zones: crate::sim::vecmap::VecMap<String, (usize, usize)> = Default::default();
+        for n in self.nodes.objects().filter_map(|o| o.as_node()) {
+            let zone = n.metadata.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
+            let counts = zones.entry(zone).or_default();
+            let silent =
+                self.health.get(&n.metadata.name).is_some_and(|h| now.since(h.probe) > NODE_MONITOR_GRACE_PERIOD_US);
+            if ready_of(n) == "True" && !silent {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
+        let states: Vec<(String, ZoneState, usize)> =
+            zones.iter().map(|(z, (r, nr))| (z.clone(), zone_state(*r, *nr), r + nr)).collect();
+        let all_down = !states.is_empty() && states.iter().all(|(_, s, _)| *s == ZoneState::FullDisruption);
+        for (zone, state, size) in states {
+            let limiter = self.zone_limiters.entry(zone).or_insert_with(|| ZoneLimiter::new(now));
+            limiter.rate = eviction_rate(state, size, all_down);
         }
     }
 }
@@ -218,11 +338,36 @@ mod tests {
         let req = mark_unknown(&n, &h, SimTime::from_secs(51)).expect("past the grace period");
         let patch = req.patch.unwrap_or_default();
         assert_eq!(patch["status"]["conditions"][0]["reason"], "NodeStatusUnknown");
-        assert!(taint_patch(&n, SimTime::ZERO).is_none(), "a Ready node keeps its taints");
-        let taints = taint_patch(&node("Unknown"), SimTime::from_secs(55)).and_then(|r| r.patch).unwrap_or_default();
+        assert!(taint_patch(&n, SimTime::ZERO, &mut || true).0.is_none(), "a Ready node keeps its taints");
+        let taints = taint_patch(&node("Unknown"), SimTime::from_secs(55), &mut || true)
+            .0
+            .and_then(|r| r.patch)
+            .unwrap_or_default();
         let list = taints["spec"]["taints"].as_array().cloned().unwrap_or_default();
         assert_eq!(list.len(), 2);
         assert_eq!((list[1]["key"].as_str(), list[1]["effect"].as_str()), (Some(UNREACHABLE), Some("NoExecute")));
         assert!(list[1]["timeAdded"].is_string());
+        // Held back by the limiter: only NoSchedule now, NoExecute still due.
+        let (req, due) = taint_patch(&node("Unknown"), SimTime::from_secs(55), &mut || false);
+        let list =
+            req.and_then(|r| r.patch).unwrap_or_default()["spec"]["taints"].as_array().cloned().unwrap_or_default();
+        assert_eq!((list.len(), due), (1, true));
+    }
+
+    #[test]
+    fn zones_throttle_evictions_as_upstream() {
+        assert_eq!(zone_state(10, 0), ZoneState::Normal);
+        assert_eq!(zone_state(8, 2), ZoneState::Normal, "two not ready is never a disruption");
+        assert_eq!(zone_state(4, 6), ZoneState::PartialDisruption);
+        assert_eq!(zone_state(0, 3), ZoneState::FullDisruption);
+        assert_eq!(eviction_rate(ZoneState::Normal, 10, false), 0.1);
+        assert_eq!(eviction_rate(ZoneState::PartialDisruption, 100, false), 0.01);
+        assert_eq!(eviction_rate(ZoneState::PartialDisruption, 10, false), 0.0);
+        assert_eq!(eviction_rate(ZoneState::FullDisruption, 10, true), 0.0);
+        // Burst 1, then one every 10 s.
+        let mut l = ZoneLimiter::new(SimTime::ZERO);
+        assert!(l.try_accept(SimTime::ZERO));
+        assert!(!l.try_accept(SimTime::from_secs(5)));
+        assert!(l.try_accept(SimTime::from_secs(10)));
     }
 }
