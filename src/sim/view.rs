@@ -21,6 +21,8 @@ pub struct ComponentView {
     pub etcd: Option<EtcdView>,
     /// False for a stopped process (kube-apiserver, a powered-off node's kubelet).
     pub up: bool,
+    /// A controller manager's controllers: (name, its workqueue's depth), for the leader.
+    pub queues: Vec<(&'static str, usize)>,
 }
 
 /// What the etcd panel shows of one member.
@@ -226,6 +228,12 @@ impl Simulation {
                 Component::CloudControllerManager(c) => c.up,
                 _ => true,
             };
+            let queues = match c {
+                Component::ControllerManager(m) if m.up && m.elector.leading => {
+                    m.queues.iter().map(|(l, q)| (l.name(), q.len())).collect()
+                }
+                _ => vec![],
+            };
             components.push(ComponentView {
                 id: i as ComponentId,
                 name: info.name.clone(),
@@ -234,6 +242,7 @@ impl Simulation {
                 status,
                 etcd,
                 up,
+                queues,
             });
         }
         ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }

@@ -118,6 +118,9 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         if c.role == Role::ApiServer {
             super::apiserver::draw_pipeline(f, c.id, r);
         }
+        if !c.queues.is_empty() {
+            super::controllers::draw(f, c, r);
+        }
     }
     draw_highlights(f);
     let hits = if f.layout.tiles { super::tiles::draw(f) } else { draw_pods(f, slots) };

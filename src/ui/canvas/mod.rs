@@ -2,6 +2,7 @@
 //! simulation's view and trace, the camera and the time.
 
 pub mod apiserver;
+pub mod controllers;
 pub mod draw;
 pub mod etcd;
 pub mod layout;
