@@ -10,6 +10,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("rbac", include_str!("lessons/rbac.json")),
     ("webhooks", include_str!("lessons/webhooks.json")),
     ("crds", include_str!("lessons/crds.json")),
+    ("operator", include_str!("lessons/operator.json")),
     ("watch-vs-list", include_str!("lessons/watch-vs-list.json")),
     ("raft-election", include_str!("lessons/raft-election.json")),
     ("quorum-loss", include_str!("lessons/quorum-loss.json")),

@@ -40,6 +40,12 @@ impl<T> ApiClient<T> {
         ApiClient { apiserver, cred, next_id: 1, pending: VecMap::new() }
     }
 
+    /// A client whose request ids start at `first_id` (a program in a pod, sharing its node's
+    /// connection endpoint with the kubelet, keeps its answers apart so).
+    pub fn with_first_id(apiserver: ComponentId, cred: Credential, first_id: u64) -> Self {
+        ApiClient { apiserver, cred, next_id: first_id, pending: VecMap::new() }
+    }
+
     /// The client of a restarted process: nothing in flight, and request ids that never reuse
     /// the dead process's (answers to those may still arrive).
     pub fn restarted<U>(&self) -> ApiClient<U> {

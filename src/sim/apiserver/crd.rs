@@ -196,8 +196,13 @@ fn walk_object(map: &mut Map<String, Value>, schema: &Value, path: &str, errs: &
 /// How the apiserver follows its definitions.
 impl super::ApiServer {
     /// Built-in resources, and custom ones whose definition is in the cache.
+    /// Whether a request's resource is served: by its path (group, version, plural), as the
+    /// apiserver routes a URL — a client's idea of the short names does not matter.
     pub(super) fn serves(&self, r: &ResourceInfo) -> bool {
-        crate::sim::api::resource::RESOURCES.iter().chain(self.custom.iter().copied()).any(|s| s == r)
+        let same = |s: &ResourceInfo| {
+            (s.group, s.version, s.plural, s.namespaced) == (r.group, r.version, r.plural, r.namespaced)
+        };
+        crate::sim::api::resource::RESOURCES.iter().chain(self.custom.iter().copied()).any(same)
     }
 
     /// Follows the CustomResourceDefinitions in the cache: a new or changed one is served,

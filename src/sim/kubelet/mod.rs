@@ -6,7 +6,9 @@
 pub mod cni;
 pub mod images;
 pub mod metrics;
+pub mod operator;
 pub mod process;
+mod programs;
 pub mod webhook_server;
 pub mod worker;
 
@@ -62,6 +64,10 @@ enum Tag {
     Lease,
     /// syncNodeStatus' GET of its own Node (served from the apiserver's cache).
     NodeStatus,
+    /// A ServiceAccount token for a program in the pod `pod`.
+    Token {
+        pod: String,
+    },
     Other,
 }
 
@@ -86,6 +92,9 @@ pub struct Kubelet {
     rng: SimRng,
     recorder: Recorder,
     pub metrics: metrics::KubeletMetrics,
+    /// Programs running in this node's pods (operators) and the last slot handed out.
+    pub programs: Vec<operator::WebsiteOperator>,
+    next_program: u8,
 }
 
 impl Kubelet {
@@ -115,6 +124,8 @@ impl Kubelet {
             life: 0,
             next_seq: 1,
             rng,
+            programs: Vec::new(),
+            next_program: 0,
         }
     }
 
@@ -122,6 +133,12 @@ impl Kubelet {
         if !self.up && timer != Timer::Restart {
             return;
         }
+        self.program_timer(ctx, &timer);
+        self.on_own_timer(ctx, timer);
+        self.reap_programs(ctx);
+    }
+
+    fn on_own_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start | Timer::Restart => {
                 self.up = true;
@@ -147,7 +164,7 @@ impl Kubelet {
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
             }
-            Timer::Rewatch { .. } if self.registered && self.pods.watch_id.is_none() => {
+            Timer::Rewatch { resource: "pods" } if self.registered && self.pods.watch_id.is_none() => {
                 self.pods.start(ctx, &mut self.client, Tag::Watch)
             }
             _ => {}
@@ -158,6 +175,13 @@ impl Kubelet {
         if !self.up {
             return;
         }
+        if let Some(msg) = self.hand_to_program(ctx, msg) {
+            self.on_own_message(ctx, msg);
+        }
+        self.reap_programs(ctx);
+    }
+
+    fn on_own_message(&mut self, ctx: &mut Ctx, msg: Message) {
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),
@@ -177,6 +201,7 @@ impl Kubelet {
                     }
                 }
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut [&mut self.pods], req_id, &s),
+                (Some(Tag::Token { pod }), resp) => self.on_token(ctx, &pod, resp),
                 (Some(Tag::NodeStatus), Ok(ApiBody::Object(o))) => {
                     let ready = o.as_node().and_then(|n| n.condition("Ready")).is_some_and(|c| c.status == "True");
                     if !ready {
@@ -259,6 +284,7 @@ impl Kubelet {
     /// disk) until the kubelet, back, tears each pod down or starts it again.
     pub fn crash(&mut self) {
         self.up = false;
+        self.programs.clear();
         self.registered = false;
         self.life += 1;
         for w in self.workers.values_mut() {

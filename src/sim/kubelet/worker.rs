@@ -274,6 +274,7 @@ impl Kubelet {
             w.exit_code = ends.map(|(_, c)| c);
         }
         self.report(ctx, pod, uid);
+        self.start_program(ctx, pod);
         if let Some((after, _)) = ends {
             ctx.timer(after, Timer::PodStep { uid: uid.to_string(), seq });
         }

@@ -13,6 +13,8 @@ pub fn node_rules() -> Vec<PolicyRule> {
         rule(&["get", "list", "watch", "create", "delete"], &[""], &["pods"]),
         rule(&["patch", "update"], &[""], &["pods/status"]),
         rule(&["list", "watch", "get"], &[""], &["services"]),
+        // Projected ServiceAccount tokens for the pods it runs.
+        rule(&["create"], &[""], &["serviceaccounts/token"]),
         rule(&["get", "create", "update", "patch", "delete"], &["coordination.k8s.io"], &["leases"]),
         rule(&["create", "patch", "update"], &["", "events.k8s.io"], &["events"]),
     ]
