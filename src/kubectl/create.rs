@@ -101,6 +101,37 @@ pub fn cronjob(
     })
 }
 
+/// `kubectl autoscale deployment`: an autoscaling/v2 HPA on the pods' CPU (80 % without
+/// --cpu-percent, as kubectl leaves it to the controller's default).
+pub fn autoscaler(namespace: &str, name: &str, target: &str, min: Option<i32>, max: i32, cpu: Option<i32>) -> Object {
+    let metric = MetricSpec {
+        type_: "Resource".into(),
+        resource: Some(ResourceMetric {
+            name: "cpu".into(),
+            target: Some(MetricValue {
+                type_: "Utilization".into(),
+                average_utilization: Some(cpu.unwrap_or(80)),
+                average_value: None,
+            }),
+            current: None,
+        }),
+    };
+    Object::HorizontalPodAutoscaler(HorizontalPodAutoscaler {
+        metadata: ObjectMeta::named(namespace, name),
+        spec: HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                name: target.into(),
+            },
+            min_replicas: min,
+            max_replicas: max,
+            metrics: vec![metric],
+        },
+        status: Default::default(),
+    })
+}
+
 pub fn namespace(name: &str) -> Object {
     Object::Namespace(Namespace { metadata: ObjectMeta::named("", name), ..Default::default() })
 }

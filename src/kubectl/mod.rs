@@ -250,7 +250,7 @@ fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String
 /// The API request of a command.
 pub fn request(c: &Command, now: SimTime) -> ApiRequest {
     match c {
-        Command::Create { object } => {
+        Command::Create { object, .. } => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
             ApiRequest::new(Verb::Create, res, &object.meta().namespace, "").with_body((**object).clone())
         }
@@ -385,9 +385,9 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::ApiResources { custom }, _) => printers::api_resources(custom),
         (Command::Raw { .. }, ApiBody::Raw(text)) => text.trim_end().to_string(),
         (Command::Raw { rest: Some(req), .. }, body) => printers::rest_json(req.resource, body),
-        (Command::Create { object }, ApiBody::Object(o)) => {
+        (Command::Create { object, done }, ApiBody::Object(o)) => {
             let res = ResourceInfo::by_kind(object.kind()).unwrap_or(ResourceInfo::of("pods"));
-            format!("{} created", printers::name_of(res, &o))
+            format!("{} {done}", printers::name_of(res, &o))
         }
         (Command::CreateToken { .. }, ApiBody::Object(Object::TokenRequest(t))) => t.status.token,
         (Command::CanI { warning, .. }, ApiBody::Object(Object::SelfSubjectAccessReview(r))) => {

@@ -28,6 +28,8 @@ pub enum Command {
     /// `kubectl create <kind>` and `kubectl run`: one object to create.
     Create {
         object: Box<Object>,
+        /// What kubectl says once it is done: `created`, or `autoscaled`.
+        done: &'static str,
     },
     /// `kubectl apply -f`: the manifest's documents, applied in order.
     Apply {
@@ -378,7 +380,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 labels.push((k.to_string(), v.to_string()));
             }
             let pod = create::run_pod(&args.namespace(), &name, &image, &labels, &restart, command, cmd_args);
-            Ok(Command::Create { object: Box::new(pod) })
+            Ok(Command::Create { object: Box::new(pod), done: "created" })
         }
         "auth" => parse_auth(&args),
         "get" if args.has("raw") => {
@@ -449,6 +451,28 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 changes,
                 overwrite: args.has("overwrite"),
             })
+        }
+        "autoscale" => {
+            args.only(&["namespace", "min", "max", "cpu-percent", "name"])?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            if resource.plural != "deployments" {
+                return Err(format!(
+                    "error: cannot autoscale a {} (this console autoscales deployments)",
+                    resource.kind
+                ));
+            }
+            let max = args.int("max")?.ok_or("error: --max=MAXPODS is required and must be at least 1")?;
+            let min = args.int("min")?;
+            let hpa = create::autoscaler(
+                &args.namespace(),
+                args.flag("name").unwrap_or(&name),
+                &name,
+                min,
+                max,
+                args.int("cpu-percent")?,
+            );
+            Ok(Command::Create { object: Box::new(hpa), done: "autoscaled" })
         }
         "api-resources" => {
             args.only(&[])?;
@@ -732,7 +756,7 @@ fn parse_create(args: &Args) -> Result<Command, String> {
         }
         other => return Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
     };
-    Ok(Command::Create { object: Box::new(object) })
+    Ok(Command::Create { object: Box::new(object), done: "created" })
 }
 
 /// `kubectl auth can-i …` and `kubectl auth whoami`.
@@ -799,7 +823,7 @@ mod tests {
 
     #[test]
     fn parses_the_walking_skeleton_commands() {
-        let Command::Create { object } = parse("kubectl create deployment web --image=nginx --replicas=3").unwrap()
+        let Command::Create { object, .. } = parse("kubectl create deployment web --image=nginx --replicas=3").unwrap()
         else {
             panic!()
         };
@@ -830,7 +854,7 @@ mod tests {
     fn rbac_generators_group_rules_by_api_group() {
         let line =
             "kubectl create role pod-reader --verb=get,list --resource=pods,deployments.apps --resource=pods/log";
-        let Command::Create { object } = parse(line).unwrap() else { panic!() };
+        let Command::Create { object, .. } = parse(line).unwrap() else { panic!() };
         let Object::Role(r) = *object else { panic!() };
         assert_eq!(r.rules.len(), 2);
         assert_eq!(r.rules[0].resources, ["pods", "pods/log"]);

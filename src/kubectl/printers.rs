@@ -92,6 +92,7 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "endpoints" => (&["NAME", "ENDPOINTS", "AGE"], &[]),
         "jobs" => (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "statefulsets" => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
+        "horizontalpodautoscalers" => (&["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"], &[]),
         "cronjobs" => (
             &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
@@ -314,6 +315,31 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
             let ready = format!("{}/{}", s.status.ready_replicas, s.spec.replicas.unwrap_or(1));
             let template = template_columns(&s.spec.template.spec, &s.spec.template.metadata.labels);
             (vec![name, ready, age], template.into_iter().take(2).collect())
+        }
+        Object::HorizontalPodAutoscaler(h) => {
+            let r = &h.spec.scale_target_ref;
+            let percent = |m: &[crate::sim::api::MetricSpec], target: bool| {
+                m.iter()
+                    .filter_map(|m| m.resource.as_ref())
+                    .find(|r| r.name == "cpu")
+                    .and_then(|r| if target { r.target.as_ref() } else { r.current.as_ref() })
+                    .and_then(|v| v.average_utilization)
+                    .map_or("<unknown>".to_string(), |u| format!("{u}%"))
+            };
+            let targets =
+                format!("cpu: {}/{}", percent(&h.status.current_metrics, false), percent(&h.spec.metrics, true));
+            (
+                vec![
+                    name,
+                    format!("{}/{}", r.kind, r.name),
+                    targets,
+                    h.spec.min_replicas.unwrap_or(1).to_string(),
+                    h.spec.max_replicas.to_string(),
+                    h.status.current_replicas.to_string(),
+                    age,
+                ],
+                vec![],
+            )
         }
         Object::CronJob(c) => {
             let last = c.status.last_schedule_time.map_or("<none>".into(), |t| human_duration(now.since(t.0)));

@@ -187,6 +187,8 @@ pub enum Timer {
     NodeMonitor,
     /// The next try of the leader election loop (acquire or renew).
     LeaderElection,
+    /// The HorizontalPodAutoscaler controller's periodic pass.
+    HorizontalPodAutoscalerSync,
     Retry {
         token: u64,
     },

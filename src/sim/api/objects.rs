@@ -36,6 +36,7 @@ pub enum Object {
     Endpoints(Endpoints),
     Job(Job),
     CronJob(CronJob),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     ServiceAccount(ServiceAccount),
     LimitRange(LimitRange),
     ResourceQuota(ResourceQuota),
@@ -83,6 +84,7 @@ impl Object {
             "Endpoints" => Object::Endpoints(typed(bytes)?),
             "Job" => Object::Job(typed(bytes)?),
             "CronJob" => Object::CronJob(typed(bytes)?),
+            "HorizontalPodAutoscaler" => Object::HorizontalPodAutoscaler(typed(bytes)?),
             "DaemonSet" => Object::DaemonSet(typed(bytes)?),
             "StatefulSet" => Object::StatefulSet(typed(bytes)?),
             "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(bytes)?),
@@ -121,6 +123,7 @@ macro_rules! each_object {
             Object::Endpoints($o) => $body,
             Object::Job($o) => $body,
             Object::CronJob($o) => $body,
+            Object::HorizontalPodAutoscaler($o) => $body,
             Object::ServiceAccount($o) => $body,
             Object::LimitRange($o) => $body,
             Object::ResourceQuota($o) => $body,
@@ -170,6 +173,7 @@ impl Object {
             Object::Endpoints(_) => "Endpoints",
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
+            Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Object::ServiceAccount(_) => "ServiceAccount",
             Object::LimitRange(_) => "LimitRange",
             Object::ResourceQuota(_) => "ResourceQuota",
@@ -650,6 +654,84 @@ impl Job {
     pub fn finished(&self) -> Option<&str> {
         ["Complete", "Failed"].into_iter().find(|c| self.condition(c).is_some())
     }
+}
+
+// ---------------------------------------------------------------- autoscaling/v2
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrossVersionObjectReference {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// `target` and `current` of a resource metric: utilization in percent of the request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricValue {
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_utilization: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_value: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceMetric {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<MetricValue>,
+}
+
+/// One metric of an HPA (type Resource: the pods' cpu or memory).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricSpec {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceMetric>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HorizontalPodAutoscalerSpec {
+    pub scale_target_ref: CrossVersionObjectReference,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<i32>,
+    pub max_replicas: i32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricSpec>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HorizontalPodAutoscalerStatus {
+    #[serde(default)]
+    pub current_replicas: i32,
+    #[serde(default)]
+    pub desired_replicas: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_scale_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub current_metrics: Vec<MetricSpec>,
+}
+
+/// Scales a Deployment between minReplicas and maxReplicas to keep its pods' CPU use at the
+/// target utilization.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HorizontalPodAutoscaler {
+    pub metadata: ObjectMeta,
+    pub spec: HorizontalPodAutoscalerSpec,
+    #[serde(default)]
+    pub status: HorizontalPodAutoscalerStatus,
 }
 
 /// The Job a CronJob creates each time (its labels and annotations go on the Job).

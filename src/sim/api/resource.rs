@@ -157,6 +157,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         etcd_prefix: "/registry/jobs",
     },
     ResourceInfo {
+        plural: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        short: &["hpa"],
+        kind: "HorizontalPodAutoscaler",
+        group: "autoscaling",
+        version: "v2",
+        namespaced: true,
+        etcd_prefix: "/registry/horizontalpodautoscalers",
+    },
+    ResourceInfo {
         plural: "cronjobs",
         singular: "cronjob",
         short: &["cj"],

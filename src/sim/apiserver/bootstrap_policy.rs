@@ -155,6 +155,9 @@ fn cluster_roles() -> Vec<RoleDef> {
                     &["jobs", "cronjobs"],
                 ),
                 rule(&["update", "patch"], &["batch"], &["jobs/status", "cronjobs/status"]),
+                rule(&["get", "list", "watch"], &["autoscaling"], &["horizontalpodautoscalers"]),
+                rule(&["update"], &["autoscaling"], &["horizontalpodautoscalers/status"]),
+                rule(&["get", "update", "patch"], &["apps"], &["deployments/scale"]),
                 rule(&["get", "list", "watch"], &["policy"], &["poddisruptionbudgets"]),
                 rule(&["update", "patch"], &["policy"], &["poddisruptionbudgets/status"]),
                 // The namespace controller empties a Terminating namespace.

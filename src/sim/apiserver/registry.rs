@@ -114,6 +114,10 @@ fn default_object(obj: &mut Object) {
             default_pod_spec(&mut s.spec.template.spec);
             s.status = Default::default();
         }
+        Object::HorizontalPodAutoscaler(h) => {
+            h.spec.min_replicas.get_or_insert(1);
+            h.status = Default::default();
+        }
         Object::CronJob(c) => {
             if c.spec.concurrency_policy.is_empty() {
                 c.spec.concurrency_policy = "Allow".into();
@@ -349,6 +353,7 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
         (Object::Job(a), Object::Job(b)) => a.status = b.status.clone(),
         (Object::CronJob(a), Object::CronJob(b)) => a.status = b.status.clone(),
+        (Object::HorizontalPodAutoscaler(a), Object::HorizontalPodAutoscaler(b)) => a.status = b.status.clone(),
         (Object::StatefulSet(a), Object::StatefulSet(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
         (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
@@ -379,6 +384,7 @@ fn blank_status(o: &Object) -> Object {
         Object::Namespace(n) => n.status = Default::default(),
         Object::Job(j) => j.status = Default::default(),
         Object::CronJob(c) => c.status = Default::default(),
+        Object::HorizontalPodAutoscaler(h) => h.status = Default::default(),
         Object::StatefulSet(s) => s.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Service(s) => s.status = Default::default(),

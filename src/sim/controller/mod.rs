@@ -15,6 +15,7 @@ pub mod endpointslice;
 pub mod events;
 pub mod expectations;
 pub mod garbagecollector;
+pub mod horizontal;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
@@ -73,10 +74,11 @@ pub enum Loop {
     StatefulSet,
     /// Keys are Services whose v1 Endpoints to reconcile.
     Endpoints,
+    HorizontalPodAutoscaler,
 }
 
 impl Loop {
-    pub const ALL: [Loop; 15] = [
+    pub const ALL: [Loop; 16] = [
         Loop::Deployment,
         Loop::ReplicaSet,
         Loop::GarbageCollector,
@@ -92,6 +94,7 @@ impl Loop {
         Loop::CronJob,
         Loop::StatefulSet,
         Loop::Endpoints,
+        Loop::HorizontalPodAutoscaler,
     ];
 
     fn worker_timer(self) -> Timer {
@@ -117,6 +120,7 @@ impl Loop {
             Loop::CronJob => "cronjob",
             Loop::StatefulSet => "statefulset",
             Loop::Endpoints => "endpoint",
+            Loop::HorizontalPodAutoscaler => "horizontalpodautoscaler",
         }
     }
 
@@ -137,6 +141,7 @@ impl Loop {
             Loop::CronJob => "cronjob",
             Loop::StatefulSet => "statefulset",
             Loop::Endpoints => "endpoint",
+            Loop::HorizontalPodAutoscaler => "horizontal-pod-autoscaler",
         }
     }
 }
@@ -189,6 +194,9 @@ pub struct ControllerManager {
     pub cronjobs: Informer,
     pub statefulsets: Informer,
     pub endpoints: Informer,
+    pub hpas: Informer,
+    /// The HPA controller's recent recommendations per HPA (the scale-down window).
+    hpa_recommendations: VecMap<String, Vec<(SimTime, i32)>>,
     /// StatefulSet pods created or deleted but not yet seen on the watch, per StatefulSet key.
     sts_expectations: expectations::Expectations,
     /// Jobs a CronJob created but not yet seen on the watch, per CronJob key.
@@ -256,6 +264,8 @@ impl ControllerManager {
             cronjobs: informer("cronjobs"),
             statefulsets: informer("statefulsets"),
             endpoints: informer("endpoints"),
+            hpas: informer("horizontalpodautoscalers"),
+            hpa_recommendations: VecMap::new(),
             sts_expectations: Default::default(),
             cron_expectations: Default::default(),
             cron_wakeups: VecMap::new(),
@@ -292,6 +302,13 @@ impl ControllerManager {
                 if self.up {
                     ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
                 }
+            }
+            Timer::HorizontalPodAutoscalerSync => {
+                let keys: Vec<String> = self.hpas.store.keys().cloned().collect();
+                for k in keys {
+                    self.enqueue(ctx, Loop::HorizontalPodAutoscaler, k);
+                }
+                ctx.timer(horizontal::SYNC_PERIOD_US, Timer::HorizontalPodAutoscalerSync);
             }
             Timer::NodeMonitor => {
                 self.monitor_node_health(ctx);
@@ -430,13 +447,14 @@ impl ControllerManager {
     fn start_controllers(&mut self, ctx: &mut Ctx) {
         ctx.phase(
             "start",
-            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets, endpoints",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets, endpoints, horizontalpodautoscalers",
         );
         let (client, informers) = self.parts();
         for inf in informers {
             inf.start(ctx, client, Tag::Watch);
         }
         ctx.timer(nodelifecycle::NODE_MONITOR_PERIOD_US, Timer::NodeMonitor);
+        ctx.timer(horizontal::SYNC_PERIOD_US, Timer::HorizontalPodAutoscalerSync);
     }
 
     /// The process dies (killed, or exiting after losing its lease): its connection to the
@@ -455,12 +473,12 @@ impl ControllerManager {
         fresh
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 17] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 18] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 17]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 18]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -479,6 +497,7 @@ impl ControllerManager {
             &mut self.cronjobs,
             &mut self.statefulsets,
             &mut self.endpoints,
+            &mut self.hpas,
         ];
         (&mut self.client, informers)
     }
@@ -596,6 +615,12 @@ impl ControllerManager {
             }
             Object::CronJob(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::CronJob, key.clone()),
             Object::StatefulSet(_) => self.enqueue(ctx, Loop::StatefulSet, key.clone()),
+            Object::HorizontalPodAutoscaler(_) if type_ == WatchType::Added => {
+                self.enqueue(ctx, Loop::HorizontalPodAutoscaler, key.clone())
+            }
+            Object::HorizontalPodAutoscaler(_) if type_ == WatchType::Deleted => {
+                self.hpa_recommendations.remove(&key);
+            }
             Object::CronJob(_) => {
                 self.cron_expectations.forget(&key);
                 self.cron_wakeups.remove(&key);
@@ -783,6 +808,19 @@ impl ControllerManager {
             ),
             Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
             Loop::Endpoints => endpoints::sync(&key, &self.services, &self.endpoints, &self.pods),
+            Loop::HorizontalPodAutoscaler => {
+                let recs = self.hpa_recommendations.entry(key.clone()).or_default();
+                let sync = horizontal::sync(&key, &self.hpas, &self.deployments, &self.pods, recs, ctx.now);
+                if let Some((reason, message, warning)) = sync.event {
+                    if let Some(on) =
+                        self.hpas.store.get(&key).map(|o| recorder::reference("HorizontalPodAutoscaler", o.meta()))
+                    {
+                        let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
+                        self.record(ctx, "horizontal-pod-autoscaler", on, type_, reason, message);
+                    }
+                }
+                sync.requests
+            }
             Loop::Job => {
                 let sync = job::sync(&key, &self.jobs, &self.pods, &self.job_expectations, ctx.now);
                 if sync.creating > 0 {
