@@ -98,5 +98,8 @@ mod tests {
         assert_eq!(Schedule::parse("* * *").unwrap_err(), "expected exactly 5 fields, found 3: [* * *]");
         assert!(Schedule::parse("61 * * * *").is_err());
         assert!(Schedule::parse("CRON_TZ=UTC 0 * * * *").unwrap_err().contains("timeZone"));
+        // February 30th never comes: no next time, and no endless search.
+        let never = Schedule::parse("0 0 30 2 *").unwrap();
+        assert_eq!(never.next_after(at("2027-01-01T00:00:00Z")), None);
     }
 }
