@@ -349,3 +349,36 @@ fn a_refused_daemon_pod_is_a_failed_create_and_retried() {
     sim.run_until(SimTime::from_secs(60));
     assert_eq!(running_on(&mut sim, "agent-"), 3, "{}", kubectl::run(&mut sim, "kubectl get events", TIMEOUT));
 }
+
+#[test]
+fn endpointslices_hold_at_most_100_endpoints_and_a_change_touches_one_slice() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=150", TIMEOUT);
+    kubectl::run(&mut sim, "kubectl expose deployment web --port=80", TIMEOUT);
+    sim.run_until(SimTime::from_secs(60));
+    let slices = |sim: &mut kube_playground::sim::Simulation| -> Vec<(String, usize, String)> {
+        let json = kubectl::run(sim, "kubectl get endpointslices -l kubernetes.io/service-name=web -o json", TIMEOUT);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        doc["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let n = s["endpoints"].as_array().map_or(0, |e| e.len());
+                let name = s["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                (name, n, s["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    };
+    let before = slices(&mut sim);
+    let mut sizes: Vec<usize> = before.iter().map(|s| s.1).collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![50, 100], "{before:?}");
+    kubectl::run(&mut sim, "kubectl scale deployment web --replicas=151", TIMEOUT);
+    sim.run_until(SimTime::from_secs(80));
+    let after = slices(&mut sim);
+    let full = |v: &[(String, usize, String)]| v.iter().find(|s| s.1 == 100).cloned();
+    assert_eq!(full(&before), full(&after), "the full slice is not rewritten: {after:?}");
+    assert!(after.iter().any(|s| s.1 == 51), "{after:?}");
+}

@@ -3,7 +3,8 @@
 //! owned by the Service) listing the selected pods that have an IP — ready when the pod is
 //! Ready and not terminating, serving when Ready, terminating when deleted — with the
 //! Service's target ports. kube-proxy programs its rules from these.
-//! Simplified: one slice per Service (upstream splits at 100 endpoints), IPv4 only.
+//! Slices hold at most 100 endpoints (--max-endpoints-per-slice). Simplified: IPv4 only, no
+//! topology hints.
 
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -54,47 +55,98 @@ pub fn desired(svc: &Service, pods: &Informer) -> (Vec<Endpoint>, Vec<EndpointPo
     (endpoints, ports)
 }
 
-/// The request that brings the Service's slice in line, if any.
+/// Upstream's --max-endpoints-per-slice default.
+pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
+
+/// The requests that bring the Service's slices in line. As the upstream reconciler, it
+/// changes as few slices as it can: endpoints stay in the slice that has them, new ones fill
+/// slices with room before a new slice is made, and a slice left empty is deleted (one empty
+/// slice stays for a Service with no endpoints). So one pod's change rewrites one slice of
+/// up to 100 endpoints, not a list of all of them.
 pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) -> Vec<ApiRequest> {
     let Some(Object::Service(svc)) = services.store.get(key) else { return vec![] };
     if svc.spec.selector.is_empty() || svc.metadata.deletion_timestamp.is_some() {
         return vec![];
     }
     let res = ResourceInfo::of("endpointslices");
-    let (endpoints, ports) = desired(svc, pods);
-    let current = slices.objects().find_map(|o| match o {
-        Object::EndpointSlice(es)
-            if es.metadata.namespace == svc.metadata.namespace
-                && es.metadata.labels.get(SERVICE_NAME_LABEL) == Some(&svc.metadata.name) =>
-        {
-            Some(es)
-        }
-        _ => None,
-    });
-    match current {
-        Some(es) if es.endpoints == endpoints && es.ports == ports => vec![],
-        Some(es) => {
-            let next = EndpointSlice { endpoints, ports, ..es.clone() };
-            vec![ApiRequest::new(Verb::Update, res, &es.metadata.namespace, &es.metadata.name)
-                .with_body(Object::EndpointSlice(next))]
-        }
-        None => {
-            let mut metadata = ObjectMeta::named(&svc.metadata.namespace, "");
-            metadata.generate_name = format!("{}-", svc.metadata.name);
-            metadata.labels = [
-                (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
-                (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
-            ]
-            .into();
-            metadata.owner_references = vec![OwnerReference {
-                api_version: "v1".into(),
-                kind: "Service".into(),
-                name: svc.metadata.name.clone(),
-                uid: svc.metadata.uid.clone(),
-                controller: true,
-            }];
-            let es = EndpointSlice { metadata, address_type: "IPv4".into(), endpoints, ports };
-            vec![ApiRequest::new(Verb::Create, res, &svc.metadata.namespace, "").with_body(Object::EndpointSlice(es))]
+    let (desired, ports) = desired(svc, pods);
+    let mut existing: Vec<&EndpointSlice> = slices
+        .objects()
+        .filter_map(|o| match o {
+            Object::EndpointSlice(es)
+                if es.metadata.namespace == svc.metadata.namespace
+                    && es.metadata.labels.get(SERVICE_NAME_LABEL) == Some(&svc.metadata.name) =>
+            {
+                Some(es)
+            }
+            _ => None,
+        })
+        .collect();
+    crate::sim::sort::sort_by(&mut existing, |a, b| a.metadata.name.cmp(&b.metadata.name));
+    let address = |e: &Endpoint| e.addresses.first().cloned().unwrap_or_default();
+    let wanted: std::collections::BTreeMap<String, &Endpoint> = desired.iter().map(|e| (address(e), e)).collect();
+    // Each existing slice keeps the endpoints it has that are still wanted (as they are now).
+    let mut plans: Vec<(Option<&EndpointSlice>, Vec<Endpoint>)> = existing
+        .iter()
+        .map(|es| {
+            let kept = es.endpoints.iter().filter_map(|e| wanted.get(&address(e)).map(|w| (*w).clone())).collect();
+            (Some(*es), kept)
+        })
+        .collect();
+    let placed: std::collections::BTreeSet<String> =
+        plans.iter().flat_map(|(_, eps)| eps.iter().map(address)).collect();
+    for e in desired.iter().filter(|e| !placed.contains(&address(e))) {
+        match plans.iter_mut().find(|(_, eps)| eps.len() < MAX_ENDPOINTS_PER_SLICE) {
+            Some((_, eps)) => eps.push(e.clone()),
+            None => plans.push((None, vec![e.clone()])),
         }
     }
+    if plans.is_empty() {
+        plans.push((None, vec![]));
+    }
+    let all_empty = plans.iter().all(|(_, eps)| eps.is_empty());
+    let mut out = Vec::new();
+    for (i, (slice, mut eps)) in plans.into_iter().enumerate() {
+        crate::sim::sort::sort_by(&mut eps, |a, b| a.addresses.cmp(&b.addresses));
+        match slice {
+            // Emptied: gone, unless it is the placeholder of a Service without endpoints.
+            Some(es) if eps.is_empty() && !(all_empty && i == 0) => {
+                out.push(ApiRequest::new(Verb::Delete, res, &es.metadata.namespace, &es.metadata.name));
+            }
+            Some(es) if es.endpoints == eps && es.ports == ports => {}
+            Some(es) => {
+                let next = EndpointSlice { endpoints: eps, ports: ports.clone(), ..es.clone() };
+                out.push(
+                    ApiRequest::new(Verb::Update, res, &es.metadata.namespace, &es.metadata.name)
+                        .with_body(Object::EndpointSlice(next)),
+                );
+            }
+            None => {
+                let es = new_slice(svc, eps, ports.clone());
+                out.push(
+                    ApiRequest::new(Verb::Create, res, &svc.metadata.namespace, "")
+                        .with_body(Object::EndpointSlice(es)),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn new_slice(svc: &Service, endpoints: Vec<Endpoint>, ports: Vec<EndpointPort>) -> EndpointSlice {
+    let mut metadata = ObjectMeta::named(&svc.metadata.namespace, "");
+    metadata.generate_name = format!("{}-", svc.metadata.name);
+    metadata.labels = [
+        (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
+        (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
+    ]
+    .into();
+    metadata.owner_references = vec![OwnerReference {
+        api_version: "v1".into(),
+        kind: "Service".into(),
+        name: svc.metadata.name.clone(),
+        uid: svc.metadata.uid.clone(),
+        controller: true,
+    }];
+    EndpointSlice { metadata, address_type: "IPv4".into(), endpoints, ports }
 }

@@ -194,6 +194,8 @@ pub struct ControllerManager {
     pub cronjobs: Informer,
     pub statefulsets: Informer,
     pub endpoints: Informer,
+    /// EndpointSlices created but not yet seen on the watch, per Service key.
+    slice_expectations: expectations::Expectations,
     pub hpas: Informer,
     /// The HPA controller's recent recommendations per HPA (the scale-down window).
     hpa_recommendations: VecMap<String, Vec<(SimTime, i32)>>,
@@ -264,6 +266,7 @@ impl ControllerManager {
             cronjobs: informer("cronjobs"),
             statefulsets: informer("statefulsets"),
             endpoints: informer("endpoints"),
+            slice_expectations: Default::default(),
             hpas: informer("horizontalpodautoscalers"),
             hpa_recommendations: VecMap::new(),
             sts_expectations: Default::default(),
@@ -362,6 +365,7 @@ impl ControllerManager {
                             Loop::Job => &mut self.job_expectations,
                             Loop::CronJob => &mut self.cron_expectations,
                             Loop::StatefulSet => &mut self.sts_expectations,
+                            Loop::EndpointSlice => &mut self.slice_expectations,
                             Loop::DaemonSet => &mut self.ds_expectations,
                             _ => &mut self.expectations,
                         };
@@ -646,6 +650,9 @@ impl ControllerManager {
             Object::EndpointSlice(es) => {
                 if let Some(svc) = es.metadata.labels.get(endpointslice::SERVICE_NAME_LABEL) {
                     let svc_key = super::api::meta::cache_key(&es.metadata.namespace, svc);
+                    if type_ == WatchType::Added {
+                        self.slice_expectations.observed(&svc_key);
+                    }
                     self.enqueue(ctx, Loop::EndpointSlice, svc_key);
                 }
             }
@@ -806,7 +813,16 @@ impl ControllerManager {
                 ],
                 &[&self.replicasets, &self.pods, &self.endpointslices, &self.jobs],
             ),
-            Loop::EndpointSlice => endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods),
+            // A slice created but not yet seen: wait for it, or its endpoints go in twice.
+            Loop::EndpointSlice if !self.slice_expectations.satisfied(&key, ctx.now) => vec![],
+            Loop::EndpointSlice => {
+                let reqs = endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods);
+                let creating = reqs.iter().filter(|r| r.verb == super::api::request::Verb::Create).count() as i32;
+                if creating > 0 {
+                    self.slice_expectations.expect(&key, creating, ctx.now);
+                }
+                reqs
+            }
             Loop::Endpoints => endpoints::sync(&key, &self.services, &self.endpoints, &self.pods),
             Loop::HorizontalPodAutoscaler => {
                 let recs = self.hpa_recommendations.entry(key.clone()).or_default();
