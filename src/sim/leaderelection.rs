@@ -9,8 +9,11 @@
 use super::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use super::api::resource::ResourceInfo;
 use super::api::{Lease, LeaseSpec, MicroTime, Object, ObjectMeta};
+use super::event::Timer;
+use super::recorder::{self, Recorder};
 use super::rng::{Draw, SimRng};
 use super::time::{SimTime, SECONDS};
+use super::Ctx;
 
 /// --leader-elect-lease-duration (15 s), --leader-elect-renew-deadline (10 s),
 /// --leader-elect-retry-period (2 s): the defaults of both components.
@@ -81,6 +84,40 @@ impl LeaderElector {
             busy_since: None,
             last_failure: String::new(),
         }
+    }
+
+    /// The process starts: a new identity `<host>_<uuid>`, and its first try at once.
+    pub fn campaign(ctx: &mut Ctx, name: &'static str, host: &str, rng: &mut SimRng) -> Self {
+        let identity = format!("{host}_{}", super::apiserver::registry::new_uid(rng));
+        let elector = LeaderElector::new(name, identity);
+        ctx.phase("leader election", format!("attempting to acquire leader lease {}...", elector.describe()));
+        ctx.timer(0, Timer::LeaderElection);
+        elector
+    }
+
+    /// The loop's timer fired: one try, and the next one armed unless leadership was lost.
+    pub fn on_timer(&mut self, ctx: &mut Ctx, rng: &mut SimRng) -> (Option<Send>, Transition) {
+        let step = self.tick(ctx.now);
+        if step.1 != Transition::Lost {
+            ctx.timer(self.next_try_us(rng), Timer::LeaderElection);
+        }
+        step
+    }
+
+    /// OnStartedLeading, the part every component shares: the log line, and the
+    /// `LeaderElection … became leader` event on the Lease to send.
+    pub fn started(&self, ctx: &mut Ctx) -> Option<ApiRequest> {
+        ctx.phase("leader election", format!("successfully acquired lease {}", self.describe()));
+        let on = recorder::reference("Lease", &self.lease()?.metadata);
+        let message = format!("{} became leader", self.identity);
+        Some(Recorder::new(self.name, "").event(ctx.now, on, recorder::NORMAL, "LeaderElection", message))
+    }
+
+    /// OnStoppedLeading: the process exits, and its kubelet starts it again after the
+    /// CrashLoopBackOff of its `restarts` earlier exits.
+    pub fn lost(ctx: &mut Ctx, restarts: u32) {
+        ctx.phase("leader election", "leaderelection lost");
+        ctx.exit(super::kubelet::worker::crash_loop_back_off(restarts));
     }
 
     /// `kube-system/kube-scheduler`, as the logs name the lock.

@@ -136,6 +136,15 @@ impl ApiRequest {
         self
     }
 
+    /// A controller's write of `object`'s status (PUT …/status, compare-and-swap on its
+    /// resourceVersion).
+    pub fn update_status(object: Object) -> Option<Self> {
+        let res = ResourceInfo::by_kind(object.kind())?;
+        let m = object.meta();
+        let req = ApiRequest::new(Verb::Update, res, &m.namespace, &m.name);
+        Some(req.with_subresource("status").with_body(object))
+    }
+
     pub fn with_subresource(mut self, sub: &str) -> Self {
         self.subresource = sub.to_string();
         self

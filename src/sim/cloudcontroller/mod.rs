@@ -137,11 +137,8 @@ impl CloudControllerManager {
                 self.campaign(ctx);
             }
             Timer::LeaderElection => {
-                let (send, transition) = self.elector.tick(ctx.now);
+                let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
-                if self.up {
-                    ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
-                }
             }
             Timer::ControllerWork { controller } => {
                 if let Some(l) = Loop::ALL.get(usize::from(controller)).copied() {
@@ -221,10 +218,7 @@ impl CloudControllerManager {
 
     fn campaign(&mut self, ctx: &mut Ctx) {
         self.up = true;
-        let identity = format!("{}_{}", self.host, crate::sim::apiserver::registry::new_uid(&mut self.rng));
-        self.elector = LeaderElector::new(LEASE_NAME, identity);
-        ctx.phase("leader election", format!("attempting to acquire leader lease {}...", self.elector.describe()));
-        ctx.timer(0, Timer::LeaderElection);
+        self.elector = LeaderElector::campaign(ctx, LEASE_NAME, &self.host, &mut self.rng);
     }
 
     fn lease_step(&mut self, ctx: &mut Ctx, send: Option<leaderelection::Send>, transition: Transition) {
@@ -234,11 +228,7 @@ impl CloudControllerManager {
         match transition {
             Transition::None => {}
             Transition::Started => {
-                ctx.phase("leader election", format!("successfully acquired lease {}", self.elector.describe()));
-                if let Some(on) = self.elector.lease().map(|l| recorder::reference("Lease", &l.metadata)) {
-                    let message = format!("{} became leader", self.elector.identity);
-                    let req =
-                        Recorder::new(LEASE_NAME, "").event(ctx.now, on, recorder::NORMAL, "LeaderElection", message);
+                if let Some(req) = self.elector.started(ctx) {
                     self.client.send(ctx, 0, req, Tag::Write);
                 }
                 ctx.phase("start", "informers: nodes, services · controllers: cloud-node, route, service");
@@ -246,10 +236,9 @@ impl CloudControllerManager {
                 self.services.start(ctx, &mut self.client, Tag::Watch);
             }
             Transition::Lost => {
-                ctx.phase("leader election", "leaderelection lost");
                 self.stop(ctx);
+                LeaderElector::lost(ctx, self.restarts);
                 self.restarts += 1;
-                ctx.exit(crate::sim::kubelet::worker::crash_loop_back_off(self.restarts - 1));
             }
         }
     }

@@ -113,11 +113,7 @@ pub fn sync(
     if status != cj.status {
         let mut next = cj.clone();
         next.status = status;
-        out.requests.push(
-            ApiRequest::new(Verb::Update, ResourceInfo::of("cronjobs"), &cj.metadata.namespace, &cj.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::CronJob(next)),
-        );
+        out.requests.extend(ApiRequest::update_status(Object::CronJob(next)));
     }
     out
 }

@@ -228,12 +228,7 @@ pub fn sync(
     if status != ds.status {
         let mut next = ds.clone();
         next.status = status;
-        let res = ResourceInfo::by_kind("DaemonSet").expect("DaemonSet is in the resource table");
-        out.push(
-            ApiRequest::new(Verb::Update, res, &ds.metadata.namespace, &ds.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::DaemonSet(next)),
-        );
+        out.extend(ApiRequest::update_status(Object::DaemonSet(next)));
     }
     out
 }

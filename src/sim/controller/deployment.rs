@@ -128,12 +128,7 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     if status != d.status {
         let mut next = d.clone();
         next.status = status;
-        let res = ResourceInfo::by_kind("Deployment").expect("Deployment is in the resource table");
-        out.push(
-            ApiRequest::new(Verb::Update, res, &d.metadata.namespace, &d.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::Deployment(next)),
-        );
+        out.extend(ApiRequest::update_status(Object::Deployment(next)));
     }
     out
 }

@@ -8,8 +8,7 @@
 
 use super::replicaset::is_active;
 use crate::sim::api::meta::Time;
-use crate::sim::api::request::{ApiRequest, Verb};
-use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::request::ApiRequest;
 use crate::sim::api::{Condition, IntOrString, Object, Pod, PodDisruptionBudget};
 use crate::sim::client::Informer;
 use crate::sim::time::{SimTime, SECONDS};
@@ -98,8 +97,5 @@ pub fn sync(key: &str, pdbs: &Informer, pods: &Informer, replicasets: &Informer,
     }
     let mut next = pdb.clone();
     next.status = status;
-    let res = ResourceInfo::by_kind("PodDisruptionBudget").expect("PodDisruptionBudget is in the resource table");
-    vec![ApiRequest::new(Verb::Update, res, &pdb.metadata.namespace, &pdb.metadata.name)
-        .with_subresource("status")
-        .with_body(Object::PodDisruptionBudget(next))]
+    ApiRequest::update_status(Object::PodDisruptionBudget(next)).into_iter().collect()
 }

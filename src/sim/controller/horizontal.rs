@@ -147,11 +147,7 @@ pub fn sync(
     if status != hpa.status {
         let mut next = hpa.clone();
         next.status = status;
-        out.requests.push(
-            ApiRequest::new(Verb::Update, ResourceInfo::of("horizontalpodautoscalers"), ns, &hpa.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::HorizontalPodAutoscaler(next)),
-        );
+        out.requests.extend(ApiRequest::update_status(Object::HorizontalPodAutoscaler(next)));
     }
     out
 }

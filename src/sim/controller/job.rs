@@ -110,11 +110,7 @@ pub fn sync(
     if status != job.status {
         let mut next = job.clone();
         next.status = status;
-        out.requests.push(
-            ApiRequest::new(Verb::Update, ResourceInfo::of("jobs"), &job.metadata.namespace, &job.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::Job(next)),
-        );
+        out.requests.extend(ApiRequest::update_status(Object::Job(next)));
     }
     out
 }

@@ -300,11 +300,8 @@ impl ControllerManager {
                 self.campaign(ctx);
             }
             Timer::LeaderElection => {
-                let (send, transition) = self.elector.tick(ctx.now);
+                let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
-                if self.up {
-                    ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
-                }
             }
             Timer::HorizontalPodAutoscalerSync => {
                 let keys: Vec<String> = self.hpas.store.keys().cloned().collect();
@@ -415,11 +412,7 @@ impl ControllerManager {
     /// The process starts: a new identity, and the leader election loop.
     fn campaign(&mut self, ctx: &mut Ctx) {
         self.up = true;
-        let identity = format!("{}_{}", self.host, crate::sim::apiserver::registry::new_uid(&mut self.rng));
-        self.elector = LeaderElector::new(LEASE_NAME, identity);
-        let lock = self.elector.describe();
-        ctx.phase("leader election", format!("attempting to acquire leader lease {lock}..."));
-        ctx.timer(0, Timer::LeaderElection);
+        self.elector = LeaderElector::campaign(ctx, LEASE_NAME, &self.host, &mut self.rng);
     }
 
     /// Sends the elector's next request and acts on what changed.
@@ -430,19 +423,15 @@ impl ControllerManager {
         match transition {
             Transition::None => {}
             Transition::Started => {
-                let lock = self.elector.describe();
-                ctx.phase("leader election", format!("successfully acquired lease {lock}"));
-                if let Some(on) = self.elector.lease().map(|l| recorder::reference("Lease", &l.metadata)) {
-                    let message = format!("{} became leader", self.elector.identity);
-                    self.record(ctx, LEASE_NAME, on, recorder::NORMAL, "LeaderElection", message);
+                if let Some(req) = self.elector.started(ctx) {
+                    self.client.send(ctx, 0, req, Tag::Note);
                 }
                 self.start_controllers(ctx);
             }
             Transition::Lost => {
-                ctx.phase("leader election", "leaderelection lost");
                 self.stop(ctx);
+                LeaderElector::lost(ctx, self.restarts);
                 self.restarts += 1;
-                ctx.exit(crate::sim::kubelet::worker::crash_loop_back_off(self.restarts - 1));
             }
         }
     }

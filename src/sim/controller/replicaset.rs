@@ -69,12 +69,7 @@ pub fn sync(
     if status != rs.status {
         let mut next = rs.clone();
         next.status = status;
-        let res = ResourceInfo::by_kind("ReplicaSet").expect("ReplicaSet is in the resource table");
-        out.push(
-            ApiRequest::new(Verb::Update, res, &rs.metadata.namespace, &rs.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::ReplicaSet(next)),
-        );
+        out.extend(ApiRequest::update_status(Object::ReplicaSet(next)));
     }
     out
 }

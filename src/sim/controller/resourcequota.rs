@@ -4,8 +4,7 @@
 //! replenishment path) and fills in a new quota. It counts what its informers see — pods,
 //! services, deployments, replicasets, jobs — and leaves other tracked resources as charged.
 
-use crate::sim::api::request::{ApiRequest, Verb};
-use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::request::ApiRequest;
 use crate::sim::api::{Object, ResourceList};
 use crate::sim::client::Informer;
 use crate::sim::quota::{matches_scopes, usage, Amount, Usage};
@@ -41,10 +40,7 @@ pub fn sync(key: &str, quotas: &Informer, observed: &[&Informer]) -> Vec<ApiRequ
     let mut next = q.clone();
     next.status.hard = q.spec.hard.clone();
     next.status.used = used;
-    let res = ResourceInfo::of("resourcequotas");
-    vec![ApiRequest::new(Verb::Update, res, ns, &q.metadata.name)
-        .with_subresource("status")
-        .with_body(Object::ResourceQuota(next))]
+    ApiRequest::update_status(Object::ResourceQuota(next)).into_iter().collect()
 }
 
 /// Whether the controller can count a quota resource from the informers it has.

@@ -157,11 +157,7 @@ pub fn sync(
     if status != set.status {
         let mut next = set.clone();
         next.status = status;
-        out.push(
-            ApiRequest::new(Verb::Update, ResourceInfo::of("statefulsets"), ns, &set.metadata.name)
-                .with_subresource("status")
-                .with_body(Object::StatefulSet(next)),
-        );
+        out.extend(ApiRequest::update_status(Object::StatefulSet(next)));
     }
     out
 }

@@ -153,11 +153,8 @@ impl Scheduler {
                 self.on_timer(ctx, Timer::Start);
             }
             Timer::LeaderElection => {
-                let (send, transition) = self.elector.tick(ctx.now);
+                let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
-                if self.up {
-                    ctx.timer(self.elector.next_try_us(&mut self.rng), Timer::LeaderElection);
-                }
             }
             Timer::Rewatch { resource } => {
                 if let Some(inf) =
@@ -171,11 +168,7 @@ impl Scheduler {
                 for inf in &mut self.informers {
                     inf.start(ctx, &mut self.client, Tag::Watch);
                 }
-                let identity = format!("{}_{}", self.host, crate::sim::apiserver::registry::new_uid(&mut self.rng));
-                self.elector = LeaderElector::new(LEASE_NAME, identity);
-                let lock = self.elector.describe();
-                ctx.phase("leader election", format!("attempting to acquire leader lease {lock}..."));
-                ctx.timer(0, Timer::LeaderElection);
+                self.elector = LeaderElector::campaign(ctx, LEASE_NAME, &self.host, &mut self.rng);
             }
             Timer::Work => {
                 self.busy = false;
@@ -344,22 +337,16 @@ impl Scheduler {
         match transition {
             Transition::None => {}
             Transition::Started => {
-                let lock = self.elector.describe();
-                ctx.phase("leader election", format!("successfully acquired lease {lock}"));
-                if let Some(on) = self.elector.lease().map(|l| recorder::reference("Lease", &l.metadata)) {
-                    let message = format!("{} became leader", self.elector.identity);
-                    let req =
-                        Recorder::new(LEASE_NAME, "").event(ctx.now, on, recorder::NORMAL, "LeaderElection", message);
+                if let Some(req) = self.elector.started(ctx) {
                     self.client.send(ctx, 0, req, Tag::Event);
                 }
                 self.kick(ctx);
                 self.arm_flush(ctx);
             }
             Transition::Lost => {
-                ctx.phase("leader election", "leaderelection lost");
                 self.stop(ctx);
+                LeaderElector::lost(ctx, self.restarts);
                 self.restarts += 1;
-                ctx.exit(crate::sim::kubelet::worker::crash_loop_back_off(self.restarts - 1));
             }
         }
     }
