@@ -29,6 +29,7 @@ fn short(controller: &str) -> &str {
         "disruption" => "pdb",
         "cronjob" => "cj",
         "statefulset" => "sts",
+        "horizontal-pod-autoscaler" => "hpa",
         other => other,
     }
 }
