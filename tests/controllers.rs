@@ -173,7 +173,7 @@ fn a_job_runs_its_pod_to_completion_and_crashing_pods_back_off() {
     assert!(pods.lines().any(|l| l.starts_with("hello-") && l.contains(" Completed ")), "{pods}");
     let events = run(&mut sim, "kubectl get events");
     assert!(events.contains("job/hello") && events.contains("Job completed"), "{events}");
-    // exit 1 under restartPolicy Always: restarted after 10 s, then 20 s, …
+    // exit 1 under restartPolicy Always: restarted at once, then after 10 s, then 20 s, …
     let restarts =
         |pods: &str| pods.lines().find(|l| l.starts_with("crash "))?.split_whitespace().nth(3)?.parse::<i32>().ok();
     sim.run_until(SimTime::from_secs(20));
@@ -182,7 +182,7 @@ fn a_job_runs_its_pod_to_completion_and_crashing_pods_back_off() {
     let at_20 = restarts(&pods).unwrap_or(0);
     sim.run_until(SimTime::from_secs(45));
     let at_45 = restarts(&run(&mut sim, "kubectl get pods")).unwrap_or(0);
-    assert_eq!((at_20, at_45), (1, 2), "restarted after a 10 s back-off, then after 20 s");
+    assert_eq!((at_20, at_45), (2, 3), "restarted at once, then after a 10 s back-off, then after 20 s");
 }
 
 #[test]

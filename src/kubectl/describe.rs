@@ -2,10 +2,11 @@
 //! followed by its Events, aligned by a tab writer with Go text/tabwriter's column-block rules.
 
 use super::printers::event_age;
+use crate::sim::api::probe::Probe;
 use crate::sim::api::quantity;
 use crate::sim::api::{
-    Container, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Event, IntOrString, Lease, Node, Pod,
-    PodDisruptionBudget, ReplicaSet, Service, Toleration,
+    Container, ContainerState, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Event, IntOrString, Lease, Node,
+    Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
@@ -134,17 +135,54 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>, 
             let reason = st.waiting.as_ref().map(|w| w.reason.clone()).unwrap_or_default();
             out.push_str(&format!("    State:\tWaiting\n      Reason:\t{reason}\n"));
         }
-        Some(st) if st.terminated.is_some() => {
-            let reason = st.terminated.as_ref().map(|w| w.reason.clone()).unwrap_or_default();
-            out.push_str(&format!("    State:\tTerminated\n      Reason:\t{reason}\n"));
-        }
+        Some(ContainerState { terminated: Some(t), .. }) => terminated(out, "State", t),
         _ => out.push_str("    State:\tWaiting\n"),
+    }
+    if let Some(t) = status.and_then(|s| s.last_state.terminated.as_ref()) {
+        terminated(out, "Last State", t);
     }
     let ready = status.is_some_and(|s| s.ready);
     let restarts = status.map_or(0, |s| s.restart_count);
     out.push_str(&format!("    Ready:\t{}\n    Restart Count:\t{restarts}\n", if ready { "True" } else { "False" }));
     resources(out, c);
+    for (title, probe) in
+        [("Liveness", &c.liveness_probe), ("Readiness", &c.readiness_probe), ("Startup", &c.startup_probe)]
+    {
+        if let Some(p) = probe {
+            out.push_str(&format!("    {title}:\t{}\n", describe_probe(p)));
+        }
+    }
     out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+}
+
+fn terminated(out: &mut String, title: &str, t: &StateReason) {
+    out.push_str(&format!("    {title}:\tTerminated\n      Reason:\t{}\n", t.reason));
+    if let Some(code) = t.exit_code {
+        out.push_str(&format!("      Exit Code:\t{code}\n"));
+    }
+}
+
+/// A probe as DescribeProbe prints it: `exec [cat /tmp/healthy] delay=5s timeout=1s …`.
+fn describe_probe(p: &Probe) -> String {
+    let port = |p: &IntOrString| match p {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(s) => s.clone(),
+    };
+    let action = if let Some(e) = &p.exec {
+        format!("exec [{}]", e.command.join(" "))
+    } else if let Some(h) = &p.http_get {
+        format!("http-get {}://:{}{}", h.scheme.to_lowercase(), port(&h.port), h.path)
+    } else if let Some(t) = &p.tcp_socket {
+        format!("tcp-socket :{}", port(&t.port))
+    } else if let Some(g) = &p.grpc {
+        format!("grpc <pod>:{} <service>", g.port)
+    } else {
+        "unknown".into()
+    };
+    format!(
+        "{action} delay={}s timeout={}s period={}s #success={} #failure={}",
+        p.initial_delay_seconds, p.timeout_seconds, p.period_seconds, p.success_threshold, p.failure_threshold
+    )
 }
 
 fn resources(out: &mut String, c: &Container) {

@@ -530,8 +530,8 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             args.only(&["namespace", "port", "target-port", "name", "type"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
-            if resource.plural != "deployments" {
-                return Err(format!("error: this console exposes deployments, not {}", resource.plural));
+            if !["deployments", "pods"].contains(&resource.plural) {
+                return Err(format!("error: this console exposes deployments and pods, not {}", resource.plural));
             }
             let port = args.int("port")?.ok_or(
                 "error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples",

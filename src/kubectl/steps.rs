@@ -24,16 +24,33 @@ pub fn expose(
     if pending.first.is_some() {
         return Some(render(&pending.command, resp, sim.now()));
     }
-    let Ok(ApiBody::Object(Object::Deployment(d))) = resp else {
-        return Some(render(&pending.command, resp, sim.now()));
+    // A Deployment's selector, or a pod's labels, select the Service's pods.
+    let (exposed, selector) = match resp {
+        Ok(ApiBody::Object(Object::Deployment(d))) => {
+            let selector = d.spec.selector.match_labels.clone();
+            (Object::Deployment(d), selector)
+        }
+        Ok(ApiBody::Object(Object::Pod(p))) => {
+            let selector = p.metadata.labels.clone();
+            (Object::Pod(p), selector)
+        }
+        other => return Some(render(&pending.command, other, sim.now())),
     };
-    let name = service_name.unwrap_or_else(|| d.metadata.name.clone());
-    let mut metadata = ObjectMeta::named(&d.metadata.namespace, &name);
-    metadata.labels = d.metadata.labels.clone();
+    let d = exposed.meta();
+    if selector.is_empty() {
+        return Some(format!(
+            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no labels",
+            exposed.kind().to_lowercase()
+        ));
+    }
+    let name = service_name.unwrap_or_else(|| d.name.clone());
+    let mut metadata = ObjectMeta::named(&d.namespace, &name);
+    metadata.labels = d.labels.clone();
+    let namespace = d.namespace.clone();
     let svc = Service {
         metadata,
         spec: ServiceSpec {
-            selector: d.spec.selector.match_labels.clone(),
+            selector,
             ports: vec![ServicePort {
                 port,
                 target_port: target_port.unwrap_or(port),
@@ -45,9 +62,9 @@ pub fn expose(
         },
         status: Default::default(),
     };
-    let req = ApiRequest::new(Verb::Create, ResourceInfo::of("services"), &d.metadata.namespace, "")
-        .with_body(Object::Service(svc));
-    pending.first = Some(vec![Object::Deployment(d)]);
+    let req =
+        ApiRequest::new(Verb::Create, ResourceInfo::of("services"), &namespace, "").with_body(Object::Service(svc));
+    pending.first = Some(vec![exposed]);
     pending.send(sim, req);
     None
 }

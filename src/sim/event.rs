@@ -178,6 +178,13 @@ pub enum Timer {
         uid: String,
         seq: u64,
     },
+    /// A probe worker's tick: probe `index` of the pod's containers while they run as
+    /// `run` (a restarted container's probes start over).
+    Probe {
+        uid: String,
+        run: u64,
+        index: usize,
+    },
     /// The kubelet's lease renewal and node status tick (`life` tells a restarted kubelet's
     /// timers apart).
     LeaseRenew {

@@ -3,7 +3,7 @@
 
 use super::component::{Component, Role};
 use super::event::ComponentId;
-use super::kubelet::Step;
+use super::kubelet::{prober, Step};
 use super::leaderelection::LeaderElector;
 use super::scheduler::explain::{self, NodeRow};
 use super::time::SimTime;
@@ -51,6 +51,8 @@ pub struct PodView {
     pub name: String,
     /// What kubectl would show in STATUS.
     pub status: String,
+    /// Every container ready (its readiness probe passed).
+    pub ready: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -186,10 +188,15 @@ impl Simulation {
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };
+                            let ready = worker.is_some_and(|w| {
+                                w.step == Step::Running
+                                    && (0..p.spec.containers.len()).all(|i| prober::ready(&w.probes, i))
+                            });
                             PodView {
                                 namespace: p.metadata.namespace.clone(),
                                 name: p.metadata.name.clone(),
                                 status: status.into(),
+                                ready,
                             }
                         })
                         .collect();

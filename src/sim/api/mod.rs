@@ -6,6 +6,7 @@ pub mod crd;
 pub mod meta;
 pub mod objects;
 pub mod policy;
+pub mod probe;
 pub mod quantity;
 pub mod request;
 pub mod resource;

@@ -367,6 +367,8 @@ pub struct ResourceRequirements {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
     pub container_port: i32,
     #[serde(default, skip_serializing_if = "is_zero32")]
     pub host_port: i32,
@@ -398,6 +400,12 @@ pub struct Container {
     pub ports: Vec<ContainerPort>,
     #[serde(default)]
     pub resources: ResourceRequirements,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<super::probe::Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<super::probe::Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<super::probe::Probe>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -493,6 +501,12 @@ pub struct ContainerStatus {
     pub container_id: String,
     #[serde(default)]
     pub state: ContainerState,
+    /// How the previous run of the container ended.
+    #[serde(default)]
+    pub last_state: ContainerState,
+    /// False until the startup probe succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -194,6 +194,9 @@ fn default_pod_spec(spec: &mut crate::sim::api::PodSpec) {
                 p.protocol = "TCP".into();
             }
         }
+        for probe in [&mut c.startup_probe, &mut c.liveness_probe, &mut c.readiness_probe].into_iter().flatten() {
+            probe.set_defaults();
+        }
     }
 }
 

@@ -141,6 +141,40 @@ fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec
                 errs.push(format!("{path}.containers[{i}].resources.requests[{res}]: Invalid value: \"{q}\": {e}"));
             }
         }
+        let probes = [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+            ("startupProbe", &c.startup_probe),
+        ];
+        for (field, probe) in probes {
+            if let Some(p) = probe {
+                validate_probe(p, field, &format!("{path}.containers[{i}].{field}"), errs);
+            }
+        }
+    }
+}
+
+/// validateProbe: exactly one handler; liveness and startup probes succeed once.
+fn validate_probe(p: &crate::sim::api::probe::Probe, field: &str, path: &str, errs: &mut Vec<String>) {
+    let handlers = [p.exec.is_some(), p.http_get.is_some(), p.tcp_socket.is_some(), p.grpc.is_some()];
+    match handlers.iter().filter(|h| **h).count() {
+        0 => errs.push(format!("{path}: Required value: must specify a handler type")),
+        1 => {}
+        _ => errs.push(format!("{path}: Forbidden: may not specify more than 1 handler type")),
+    }
+    if field != "readinessProbe" && p.success_threshold != 1 {
+        errs.push(format!("{path}.successThreshold: Invalid value: {}: must be 1", p.success_threshold));
+    }
+    for (name, v) in [
+        ("initialDelaySeconds", p.initial_delay_seconds),
+        ("timeoutSeconds", p.timeout_seconds),
+        ("periodSeconds", p.period_seconds),
+        ("successThreshold", p.success_threshold),
+        ("failureThreshold", p.failure_threshold),
+    ] {
+        if v < 0 {
+            errs.push(format!("{path}.{name}: Invalid value: {v}: must be greater than or equal to 0"));
+        }
     }
 }
 

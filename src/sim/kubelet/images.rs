@@ -1,11 +1,16 @@
 //! Container images: compressed sizes of common images (as pulled for linux/amd64), so a pull
 //! takes as long as its bytes need on the node's link.
 
+/// The image's name without registry, path, tag or digest: `registry.k8s.io/pause:3.10` →
+/// `pause`.
+pub fn base_name(image: &str) -> &str {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split([':', '@']).next().unwrap_or(last)
+}
+
 /// Compressed size in bytes of well-known images; others count as 50 MB.
 pub fn image_size(image: &str) -> u64 {
-    let repo = image.rsplit('/').next().unwrap_or(image);
-    let name = repo.split([':', '@']).next().unwrap_or(repo);
-    let mb = match name {
+    let mb = match base_name(image) {
         "nginx" => 72,
         "busybox" => 2,
         "alpine" => 4,

@@ -4,11 +4,14 @@
 
 use crate::sim::metrics::{Exposition, Histogram};
 use crate::sim::vecmap::VecMap;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub struct KubeletMetrics {
     pub runtime_operations: VecMap<&'static str, u64>,
     pub pod_start: Histogram,
+    /// prober_probe_total by probe_type, result, namespace, pod and container.
+    pub probes: BTreeMap<(&'static str, &'static str, String, String, String), u64>,
 }
 
 impl Default for KubeletMetrics {
@@ -18,7 +21,11 @@ impl Default for KubeletMetrics {
             0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 180.0, 240.0, 300.0, 360.0,
             480.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0,
         ];
-        KubeletMetrics { runtime_operations: VecMap::new(), pod_start: Histogram::new(bounds.to_vec()) }
+        KubeletMetrics {
+            runtime_operations: VecMap::new(),
+            pod_start: Histogram::new(bounds.to_vec()),
+            probes: BTreeMap::new(),
+        }
     }
 }
 
@@ -54,6 +61,26 @@ impl KubeletMetrics {
             "Cumulative number of runtime operations by operation type.",
             "counter",
             &ops,
+        );
+        let probes: Vec<_> = self
+            .probes
+            .iter()
+            .map(|((kind, result, ns, pod, container), n)| {
+                let labels = vec![
+                    ("probe_type", *kind),
+                    ("result", *result),
+                    ("namespace", ns),
+                    ("pod", pod),
+                    ("container", container),
+                ];
+                (labels, *n as f64)
+            })
+            .collect();
+        e.labelled(
+            "prober_probe_total",
+            "Cumulative number of a liveness, readiness or startup probe for a container by result.",
+            "counter",
+            &probes,
         );
         e.histograms(
             "kubelet_pod_start_duration_seconds",

@@ -1,12 +1,13 @@
 //! The kubelet: registers its Node, renews its Lease every 10 s (posting the node's images
 //! when they changed), watches the pods bound to it and runs one pod worker per pod (see
 //! [`worker`]); a power-off stops it all until the node comes back.
-//! Simplified: no probes, init containers, volumes or static pods yet.
+//! Simplified: no init containers or volumes yet.
 
 pub mod cni;
 pub mod images;
 pub mod metrics;
 pub mod operator;
+pub mod prober;
 pub mod process;
 mod programs;
 pub mod webhook_server;
@@ -164,6 +165,7 @@ impl Kubelet {
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
             }
+            Timer::Probe { uid, run, index } => self.probe_tick(ctx, &uid, run, index),
             Timer::Rewatch { resource: "pods" } if self.registered && self.pods.watch_id.is_none() => {
                 self.pods.start(ctx, &mut self.client, Tag::Watch)
             }

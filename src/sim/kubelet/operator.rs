@@ -35,7 +35,7 @@ pub static WEBSITES: ResourceInfo = ResourceInfo {
 /// Whether a pod's first container runs the operator image.
 pub fn runs_operator(pod: &Pod) -> bool {
     let image = pod.spec.containers.first().map_or("", |c| c.image.as_str());
-    image.rsplit('/').next().unwrap_or(image).split(':').next() == Some(PROGRAM)
+    super::images::base_name(image) == PROGRAM
 }
 
 #[derive(Clone, Debug)]

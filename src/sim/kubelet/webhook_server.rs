@@ -16,7 +16,7 @@ use serde_json::json;
 /// How long the webhook takes to answer, and its answer (Err: the connection's failure).
 pub fn serve(pod: &Pod, request: &AdmissionRequest) -> (u64, Result<AdmissionResponse, String>) {
     let image = pod.spec.containers.first().map_or("", |c| c.image.as_str());
-    let program = image.rsplit('/').next().unwrap_or(image).split(':').next().unwrap_or("");
+    let program = super::images::base_name(image);
     let allow = AdmissionResponse { allowed: true, code: 200, message: String::new(), patch: None };
     match program {
         "webhook-allow" => (MILLIS, Ok(allow)),

@@ -6,6 +6,7 @@
 //! containers, tears the sandbox down (CNI DEL) and removes the pod for good. The status
 //! manager's PATCH of pods/status reports each stage.
 
+use super::prober::{self, ProbeState};
 use super::{images, metrics, process, Kubelet, Tag, PULL_BYTES_PER_SEC};
 use crate::sim::api::meta::Time;
 use crate::sim::api::request::{ApiRequest, Verb};
@@ -38,10 +39,15 @@ pub enum Step {
 const BACKOFF_START_US: u64 = 10 * SECONDS;
 const BACKOFF_MAX_US: u64 = 300 * SECONDS;
 
-/// The wait before restarting a container that exited `restarts` times before (a static
-/// pod's too: kube-scheduler or kube-controller-manager after `leaderelection lost`).
+/// The wait before restarting a container that was restarted `restarts` times before (a
+/// static pod's too: kube-scheduler or kube-controller-manager after `leaderelection lost`).
+/// As the kubelet's doBackOff: the first exit restarts at once and arms a 10 s back-off;
+/// each later exit within it waits it out, doubled each time up to 5 minutes.
 pub fn crash_loop_back_off(restarts: u32) -> u64 {
-    (BACKOFF_START_US << restarts.min(10)).min(BACKOFF_MAX_US)
+    match restarts {
+        0 => 0,
+        n => (BACKOFF_START_US << (n - 1).min(10)).min(BACKOFF_MAX_US),
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -56,8 +62,17 @@ pub struct PodWorker {
     pub restarts: i32,
     /// The exit code the running containers will end with, when they end.
     pub(super) exit_code: Option<i32>,
-    /// When the kubelet admitted the pod (pod start duration).
+    /// When the kubelet admitted the pod (pod start duration, probe ticks).
     pub(super) admitted: SimTime,
+    /// When the containers last started running, and that run's number (0: not running).
+    pub(super) running_since: SimTime,
+    pub(super) run: u64,
+    /// The probe workers of the current run.
+    pub probes: Vec<ProbeState>,
+    /// The kubelet killed the containers (a failed liveness or startup probe).
+    pub(super) killed: bool,
+    /// How the previous run ended: exit code.
+    pub(super) last_exit: Option<i32>,
 }
 
 impl Kubelet {
@@ -97,6 +112,11 @@ impl Kubelet {
                         restarts: 0,
                         exit_code: None,
                         admitted: ctx.now,
+                        running_since: ctx.now,
+                        run: 0,
+                        probes: Vec::new(),
+                        killed: false,
+                        last_exit: None,
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -133,10 +153,17 @@ impl Kubelet {
                 let spec_image = pod.spec.containers.get(i).map(|c| c.image.clone()).unwrap_or_default();
                 let what = if cached && policy != "Always" {
                     let message = format!("Container image \"{spec_image}\" already present on machine");
-                    self.container_event(ctx, &pod, i, "Pulled", message);
+                    self.container_event(ctx, &pod, i, recorder::NORMAL, "Pulled", message);
                     format!("{img} (already present on machine)")
                 } else {
-                    self.container_event(ctx, &pod, i, "Pulling", format!("Pulling image \"{spec_image}\""));
+                    self.container_event(
+                        ctx,
+                        &pod,
+                        i,
+                        recorder::NORMAL,
+                        "Pulling",
+                        format!("Pulling image \"{spec_image}\""),
+                    );
                     format!("Pulling image \"{img}\"")
                 };
                 ("PullImage", what, us)
@@ -153,7 +180,14 @@ impl Kubelet {
             ),
             Step::Stop => {
                 for (i, c) in pod.spec.containers.iter().enumerate() {
-                    self.container_event(ctx, &pod, i, "Killing", format!("Stopping container {}", c.name));
+                    self.container_event(
+                        ctx,
+                        &pod,
+                        i,
+                        recorder::NORMAL,
+                        "Killing",
+                        format!("Stopping container {}", c.name),
+                    );
                 }
                 ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
             }
@@ -210,7 +244,7 @@ impl Kubelet {
                             go_duration(took),
                             images::image_size(&img)
                         );
-                        self.container_event(ctx, &pod, i, "Pulled", message);
+                        self.container_event(ctx, &pod, i, recorder::NORMAL, "Pulled", message);
                     }
                     self.images_changed |= self.images.insert(img);
                 }
@@ -218,12 +252,12 @@ impl Kubelet {
             }
             Step::Create(i) => {
                 let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
-                self.container_event(ctx, &pod, i, "Created", format!("Created container: {name}"));
+                self.container_event(ctx, &pod, i, recorder::NORMAL, "Created", format!("Created container: {name}"));
                 Some(Step::Start(i))
             }
             Step::Start(i) => {
                 let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
-                self.container_event(ctx, &pod, i, "Started", format!("Started container {name}"));
+                self.container_event(ctx, &pod, i, recorder::NORMAL, "Started", format!("Started container {name}"));
                 if i + 1 < containers {
                     Some(Step::Pull(i + 1))
                 } else {
@@ -272,12 +306,17 @@ impl Kubelet {
             w.step = Step::Running;
             w.seq = seq;
             w.exit_code = ends.map(|(_, c)| c);
+            w.running_since = ctx.now;
+            w.run = seq;
+            w.killed = false;
+            w.probes = ProbeState::for_containers(&pod.spec.containers);
         }
         self.report(ctx, pod, uid);
         self.start_program(ctx, pod);
         if let Some((after, _)) = ends {
             ctx.timer(after, Timer::PodStep { uid: uid.to_string(), seq });
         }
+        self.start_probes(ctx, pod, uid);
     }
 
     /// The containers' processes ended: done for good (restartPolicy Never, or OnFailure
@@ -287,9 +326,12 @@ impl Kubelet {
         let code = w.exit_code.unwrap_or(0);
         let done = match pod.spec.restart_policy.as_str() {
             "Never" => true,
-            "OnFailure" => code == 0,
+            // A container the kubelet killed is restarted whatever its exit code.
+            "OnFailure" => code == 0 && !w.killed,
             _ => false,
         };
+        w.run = 0;
+        w.last_exit = Some(code);
         let key = w.key.clone();
         if done {
             w.step = Step::Exited(code);
@@ -298,6 +340,12 @@ impl Kubelet {
             return;
         }
         let back_off = crash_loop_back_off(w.restarts.max(0) as u32);
+        if back_off == 0 {
+            ctx.phase("SyncPod", format!("{key}: container exited with code {code}, restarting"));
+            w.restarts += 1;
+            self.begin(ctx, uid, Step::Create(0));
+            return;
+        }
         w.step = Step::BackOff;
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -349,12 +397,20 @@ impl Kubelet {
     }
 
     /// Records an event about container `i` of the pod (`spec.containers{name}`).
-    pub(super) fn container_event(&mut self, ctx: &mut Ctx, pod: &Pod, i: usize, reason: &str, message: String) {
+    pub(super) fn container_event(
+        &mut self,
+        ctx: &mut Ctx,
+        pod: &Pod,
+        i: usize,
+        type_: &str,
+        reason: &str,
+        message: String,
+    ) {
         let mut on = recorder::reference("Pod", &pod.metadata);
         if let Some(c) = pod.spec.containers.get(i) {
             on.field_path = format!("spec.containers{{{}}}", c.name);
         }
-        let req = self.recorder.event(ctx.now, on, recorder::NORMAL, reason, message);
+        let req = self.recorder.event(ctx.now, on, type_, reason, message);
         self.client.send(ctx, 0, req, Tag::Other);
     }
 
@@ -392,13 +448,36 @@ impl Kubelet {
             Some(_) if !ok => Condition { reason: "PodCompleted".into(), ..cond(t, ok) },
             _ => cond(t, ok),
         };
+        let ready: Vec<bool> = (0..pod.spec.containers.len()).map(|i| running && prober::ready(&w.probes, i)).collect();
+        let unready: Vec<&str> =
+            pod.spec.containers.iter().zip(&ready).filter(|(_, r)| !**r).map(|(c, _)| c.name.as_str()).collect();
+        let all_ready = unready.is_empty();
+        let not_ready = |t: &str| Condition {
+            message: if all_ready {
+                String::new()
+            } else {
+                format!("containers with unready status: [{}]", unready.join(" "))
+            },
+            ..cond(t, all_ready)
+        };
+        let last_state = match w.last_exit {
+            Some(code) => ContainerState {
+                terminated: Some(StateReason {
+                    reason: if code == 0 { "Completed" } else { "Error" }.into(),
+                    exit_code: Some(code),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            None => ContainerState::default(),
+        };
         let status = PodStatus {
             phase: phase.into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
                 Condition { reason: String::new(), ..cond("Initialized", true) },
-                cond("Ready", running),
-                cond("ContainersReady", running),
+                not_ready("Ready"),
+                not_ready("ContainersReady"),
                 Condition { reason: String::new(), ..cond("PodScheduled", true) },
             ],
             host_ip: self.internal_ip.clone(),
@@ -409,9 +488,12 @@ impl Kubelet {
                 .spec
                 .containers
                 .iter()
-                .map(|c| ContainerStatus {
+                .enumerate()
+                .map(|(i, c)| ContainerStatus {
                     name: c.name.clone(),
-                    ready: running,
+                    ready: ready[i],
+                    started: Some(running && prober::started(&w.probes, i)),
+                    last_state: last_state.clone(),
                     restart_count: w.restarts,
                     image: images::normalize(&c.image),
                     image_id: if started { images::image_id(&c.image) } else { String::new() },
@@ -430,7 +512,7 @@ impl Kubelet {
                             ..Default::default()
                         },
                         (Step::Running, _) => ContainerState {
-                            running: Some(StateRunning { started_at: Time::at(ctx.now) }),
+                            running: Some(StateRunning { started_at: Time::at(w.running_since) }),
                             ..Default::default()
                         },
                         (Step::BackOff, _) => ContainerState {

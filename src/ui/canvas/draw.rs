@@ -294,7 +294,7 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
             if r.y + r.h > area.y + area.h + 1.0 {
                 continue;
             }
-            let (fill, cue) = palette::pod_state(&p.status);
+            let (fill, cue) = palette::pod_state(&p.status, p.ready);
             rounded(ctx, &r, 6.0);
             ctx.set_fill_style_str(fill);
             ctx.fill();

@@ -46,10 +46,12 @@ pub const SELECTED: &str = "#ffffff";
 /// A node the control plane sees NotReady or Unknown.
 pub const NOT_READY: &str = "#a23b2a";
 
-/// Pod chip fill and a one-letter second cue for its state.
-pub fn pod_state(status: &str) -> (&'static str, &'static str) {
+/// Pod chip fill and a one-letter second cue for its state (a running pod that is not
+/// ready — READY 0/1 — is dimmer, with a hollow cue).
+pub fn pod_state(status: &str, ready: bool) -> (&'static str, &'static str) {
     match status {
-        "Running" => (POD, "R"),
+        "Running" if ready => (POD, "R"),
+        "Running" => ("#8a3d0c", "○"),
         "Terminating" => ("#5c6670", "T"),
         "Pulling" => ("#7a3e12", "↓"),
         "Completed" => ("#3a4450", "✓"),

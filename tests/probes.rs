@@ -1,0 +1,154 @@
+//! Probes, as the "Configure Liveness, Readiness and Startup Probes" task shows them: an exec
+//! liveness probe that fails once the script removes its file, agnhost's /healthz that fails
+//! after 10 s, readiness gating the pod's Ready condition and its Service endpoints, and a
+//! startup probe holding the others back.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+use serde_json::{json, Value};
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+fn cluster() -> Simulation {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    sim
+}
+
+fn apply(sim: &mut Simulation, doc: Value) -> String {
+    let started = kubectl::apply::start_json(sim, &doc.to_string(), "pod.json", Default::default()).unwrap();
+    kubectl::wait(sim, started, TIMEOUT)
+}
+
+fn pod(name: &str, container: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
+           "spec": {"containers": [container]}})
+}
+
+fn run(sim: &mut Simulation, line: &str) -> String {
+    kubectl::run(sim, line, TIMEOUT)
+}
+
+/// The pod's line of `kubectl get pods`: READY, STATUS, RESTARTS.
+fn row(sim: &mut Simulation, name: &str) -> (String, String, String) {
+    let out = run(sim, "kubectl get pods");
+    let line = out.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_string();
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let at = |i: usize| w.get(i).map(|s| s.to_string()).unwrap_or_default();
+    (at(1), at(2), at(3))
+}
+
+#[test]
+fn a_failing_exec_liveness_probe_restarts_the_container() {
+    let mut sim = cluster();
+    let container = json!({"name": "liveness", "image": "registry.k8s.io/busybox:1.27.2",
+        "args": ["/bin/sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"],
+        "livenessProbe": {"exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 5, "periodSeconds": 5}});
+    assert_eq!(apply(&mut sim, pod("liveness-exec", container)), "pod/liveness-exec created");
+    sim.run_until(SimTime::from_secs(25));
+    assert_eq!(row(&mut sim, "liveness-exec"), ("1/1".into(), "Running".into(), "0".into()));
+    // The file goes 30 s after the start; three failures 5 s apart kill the container.
+    sim.run_until(SimTime::from_secs(90));
+    let (_, _, restarts) = row(&mut sim, "liveness-exec");
+    assert_eq!(restarts, "1", "one restart after the third failed probe");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(
+        events.contains("Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"),
+        "{events}"
+    );
+    assert!(events.contains("Container liveness failed liveness probe, will be restarted"), "{events}");
+    let describe = run(&mut sim, "kubectl describe pod liveness-exec");
+    assert!(describe.contains("Liveness:"), "{describe}");
+    assert!(
+        describe.contains("exec [cat /tmp/healthy] delay=5s timeout=1s period=5s #success=1 #failure=3"),
+        "{describe}"
+    );
+    assert!(describe.contains("Exit Code:    137"), "{describe}");
+}
+
+#[test]
+fn agnhost_healthz_fails_after_ten_seconds() {
+    let mut sim = cluster();
+    let container = json!({"name": "liveness", "image": "registry.k8s.io/e2e-test-images/agnhost:2.40",
+        "args": ["liveness"],
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 3, "periodSeconds": 3}});
+    apply(&mut sim, pod("liveness-http", container));
+    sim.run_until(SimTime::from_secs(60));
+    let (_, _, restarts) = row(&mut sim, "liveness-http");
+    assert!(restarts.parse::<i32>().unwrap_or(0) >= 2, "restarted again and again: {restarts}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("Liveness probe failed: HTTP probe failed with statuscode: 500"), "{events}");
+    let metrics: String = ["worker-1", "worker-2", "worker-3"]
+        .iter()
+        .map(|n| run(&mut sim, &format!("curl -k https://{n}:10250/metrics")))
+        .collect();
+    assert!(metrics.contains("prober_probe_total{probe_type=\"Liveness\",result=\"failed\""), "{metrics}");
+}
+
+#[test]
+fn readiness_gates_the_ready_condition_and_the_endpoints() {
+    let mut sim = cluster();
+    let good = json!({"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80, "name": "http"}],
+        "readinessProbe": {"httpGet": {"path": "/", "port": "http"}}});
+    let bad = json!({"name": "web", "image": "nginx:1.27",
+        "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 2}});
+    apply(&mut sim, pod("good", good));
+    apply(&mut sim, pod("bad", bad));
+    run(&mut sim, "kubectl expose pod good --port=80");
+    run(&mut sim, "kubectl expose pod bad --port=80");
+    sim.run_until(SimTime::from_secs(30));
+    assert_eq!(row(&mut sim, "good"), ("1/1".into(), "Running".into(), "0".into()));
+    assert_eq!(row(&mut sim, "bad"), ("0/1".into(), "Running".into(), "0".into()), "never ready, never restarted");
+    // v1 Endpoints list ready addresses only.
+    let endpoints = run(&mut sim, "kubectl get endpoints");
+    let of = |svc: &str| {
+        endpoints
+            .lines()
+            .find(|l| l.starts_with(&format!("{svc} ")))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(String::from)
+    };
+    assert!(of("good").is_some_and(|e| e.starts_with("10.244.") && e.ends_with(":80")), "{endpoints}");
+    assert_eq!(of("bad").as_deref(), Some("<none>"), "{endpoints}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("Readiness probe failed: dial tcp 10.244."), "{events}");
+    assert!(events.contains(":8080: connect: connection refused"), "{events}");
+    let describe = run(&mut sim, "kubectl describe pod bad");
+    assert!(describe.contains("  Ready                       False"), "{describe}");
+}
+
+#[test]
+fn a_startup_probe_holds_liveness_back_until_it_succeeds() {
+    let mut sim = cluster();
+    // The file appears after 20 s: the startup probe (every 5 s, 10 tries) waits for it, and
+    // the liveness probe, which would kill a container without it, starts only after.
+    let container = json!({"name": "slow", "image": "busybox",
+        "command": ["sh", "-c", "sleep 20; touch /tmp/started; sleep 3600"],
+        "startupProbe": {"exec": {"command": ["cat", "/tmp/started"]}, "periodSeconds": 5, "failureThreshold": 10},
+        "livenessProbe": {"exec": {"command": ["cat", "/tmp/started"]}, "periodSeconds": 5, "failureThreshold": 1}});
+    apply(&mut sim, pod("slow", container));
+    sim.run_until(SimTime::from_secs(15));
+    assert_eq!(row(&mut sim, "slow"), ("0/1".into(), "Running".into(), "0".into()), "not started yet");
+    sim.run_until(SimTime::from_secs(60));
+    assert_eq!(row(&mut sim, "slow"), ("1/1".into(), "Running".into(), "0".into()), "started, alive, no restart");
+    // Too few tries: killed for its startup probe.
+    let impatient = json!({"name": "slow", "image": "busybox",
+        "command": ["sh", "-c", "sleep 20; touch /tmp/started; sleep 3600"],
+        "startupProbe": {"exec": {"command": ["cat", "/tmp/started"]}, "periodSeconds": 2, "failureThreshold": 2}});
+    apply(&mut sim, pod("impatient", impatient));
+    sim.run_until(SimTime::from_secs(80));
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("Container slow failed startup probe, will be restarted"), "{events}");
+}
+
+#[test]
+fn a_probe_without_a_handler_is_refused() {
+    let mut sim = cluster();
+    let container =
+        json!({"name": "web", "image": "nginx", "livenessProbe": {"periodSeconds": 5, "successThreshold": 2}});
+    let out = apply(&mut sim, pod("nohandler", container));
+    assert!(out.contains("spec.containers[0].livenessProbe: Required value: must specify a handler type"), "{out}");
+    assert!(out.contains("spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1"), "{out}");
+}
