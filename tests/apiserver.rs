@@ -267,7 +267,7 @@ fn with_the_apiserver_down_kubectl_is_refused_pods_keep_running_and_watches_resu
             _ => 0,
         })
         .sum();
-    assert_eq!(running, 2);
+    assert_eq!(running, 3, "two pods and the CSI driver's controller");
     sim.restart(api);
     settle(&mut sim, 40);
     // Informers listed and watched again: a new deployment is reconciled and scheduled.

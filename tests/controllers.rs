@@ -90,7 +90,7 @@ fn deleting_a_namespace_empties_it_then_removes_it() {
     sim.run_until(SimTime::from_secs(40));
     let ns = kubectl::run(&mut sim, "kubectl get namespaces", TIMEOUT);
     assert!(!ns.contains("shop"), "{ns}");
-    assert_eq!(kubectl::run(&mut sim, "kubectl get pods -A", TIMEOUT), "No resources found");
+    assert_eq!(kubectl::run(&mut sim, "kubectl get pods -n shop", TIMEOUT), "No resources found in shop namespace.");
     assert_eq!(
         kubectl::run(&mut sim, "kubectl get deployments -n shop", TIMEOUT),
         "No resources found in shop namespace."

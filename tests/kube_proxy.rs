@@ -61,7 +61,8 @@ fn node_agents_serve_their_metrics() {
         starts += value(&m, "kubelet_pod_start_duration_seconds_count ");
         sandboxes += value(&m, "kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} ");
     }
-    assert_eq!((starts, sandboxes), (3, 3), "one sandbox and one pod start per pod");
+    // Three web pods and the CSI driver's controller.
+    assert_eq!((starts, sandboxes), (4, 4), "one sandbox and one pod start per pod");
     let proxy = kubectl::run(&mut sim, "curl http://10.0.0.12:10249/metrics", TIMEOUT);
     assert!(proxy.contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\"} "), "{proxy}");
     assert!(proxy.contains("kubeproxy_sync_proxy_rules_duration_seconds_count "), "{proxy}");

@@ -305,7 +305,10 @@ fn permit_rejects_a_gang_that_times_out() {
 
 #[test]
 fn scheduler_metrics_on_the_secure_port() {
-    let mut sim = kube_playground::scenario::Scenario::default().build().unwrap();
+    // Only the three web pods to schedule (no storage add-on's controller pod).
+    let mut scenario = kube_playground::scenario::Scenario::default();
+    scenario.cluster.csi_driver = false;
+    let mut sim = scenario.build().unwrap();
     kube_playground::kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", 30 * SECONDS);
     sim.run_until(SimTime::from_secs(10));
     let run =

@@ -67,8 +67,8 @@ fn ordered_creation_scale_down_and_rolling_update() {
     // A new image: web-2, then web-1, then web-0 are replaced, one at a time.
     apply(&mut sim, "nginx:1.28", 3, "OrderedReady");
     let mut order = Vec::new();
-    for _ in 0..240 {
-        sim.run_until(sim.now().plus(SECONDS / 4));
+    for _ in 0..1200 {
+        sim.run_until(sim.now().plus(SECONDS / 20));
         for (name, status) in pods(&mut sim) {
             if status == "Terminating" && !order.contains(&name) {
                 order.push(name);

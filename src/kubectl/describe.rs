@@ -6,7 +6,7 @@ use crate::sim::api::probe::Probe;
 use crate::sim::api::quantity;
 use crate::sim::api::{
     Container, ContainerState, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Event, IntOrString, Lease, Node,
-    Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration,
+    Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration, Volume, VolumeKind,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
@@ -122,7 +122,7 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>, 
     out.push_str(&format!("    Port:\t{}\n    Host Port:\t{}\n", or_none(ports), or_none(host)));
     if !in_pod {
         resources(out, c);
-        out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+        env_and_mounts(out, c);
         return;
     }
     let state = status.map(|s| &s.state);
@@ -152,7 +152,79 @@ fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>, 
             out.push_str(&format!("    {title}:\t{}\n", describe_probe(p)));
         }
     }
-    out.push_str("    Environment:\t<none>\n    Mounts:\t<none>\n");
+    env_and_mounts(out, c);
+}
+
+fn env_and_mounts(out: &mut String, c: &Container) {
+    if c.env.is_empty() {
+        out.push_str("    Environment:\t<none>\n");
+    } else {
+        out.push_str("    Environment:\n");
+        for e in &c.env {
+            let from = e.value_from.as_ref();
+            let value = match (
+                &e.value,
+                from.and_then(|f| f.config_map_key_ref.as_ref()),
+                from.and_then(|f| f.secret_key_ref.as_ref()),
+            ) {
+                (Some(v), _, _) => v.clone(),
+                (None, Some(k), _) => format!("<set to the key '{}' of config map '{}'>", k.key, k.name),
+                (None, None, Some(k)) => format!("<set to the key '{}' in secret '{}'>", k.key, k.name),
+                _ => String::new(),
+            };
+            out.push_str(&format!("      {}:\t{value}\n", e.name));
+        }
+    }
+    if c.volume_mounts.is_empty() {
+        out.push_str("    Mounts:\t<none>\n");
+    } else {
+        out.push_str("    Mounts:\n");
+        for m in &c.volume_mounts {
+            let mode = if m.read_only { "ro" } else { "rw" };
+            out.push_str(&format!("      {} from {} ({mode})\n", m.mount_path, m.name));
+        }
+    }
+}
+
+/// The Volumes section, as describe prints each kind of volume.
+fn volumes(out: &mut String, indent: &str, volumes: &[Volume]) {
+    if volumes.is_empty() {
+        out.push_str(&format!("{indent}Volumes:\t<none>\n"));
+        return;
+    }
+    out.push_str(&format!("{indent}Volumes:\n"));
+    for v in volumes {
+        out.push_str(&format!("{indent}  {}:\n", v.name));
+        let lines: Vec<(&str, String)> = match v.kind() {
+            VolumeKind::Claim(name) => vec![
+                ("Type", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)".into()),
+                ("ClaimName", name.into()),
+                ("ReadOnly", v.persistent_volume_claim.as_ref().is_some_and(|c| c.read_only).to_string()),
+            ],
+            VolumeKind::EmptyDir => {
+                let e = v.empty_dir.clone().unwrap_or_default();
+                vec![
+                    ("Type", "EmptyDir (a temporary directory that shares a pod's lifetime)".into()),
+                    ("Medium", e.medium),
+                    ("SizeLimit", e.size_limit.unwrap_or_else(|| "<unset>".into())),
+                ]
+            }
+            VolumeKind::ConfigMap(name) => vec![
+                ("Type", "ConfigMap (a volume populated by a ConfigMap)".into()),
+                ("Name", name.into()),
+                ("Optional", v.config_map.as_ref().and_then(|c| c.optional).unwrap_or(false).to_string()),
+            ],
+            VolumeKind::Secret(name) => vec![
+                ("Type", "Secret (a volume populated by a Secret)".into()),
+                ("SecretName", name.into()),
+                ("Optional", v.secret.as_ref().and_then(|c| c.optional).unwrap_or(false).to_string()),
+            ],
+            VolumeKind::Other => vec![("Type", "<unknown>".into())],
+        };
+        for (k, val) in lines {
+            out.push_str(&format!("{indent}    {k}:\t{val}\n"));
+        }
+    }
 }
 
 fn terminated(out: &mut String, title: &str, t: &StateReason) {
@@ -270,7 +342,7 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
             o.push_str(&format!("  {} \t{} \n", c.type_, c.status));
         }
     }
-    o.push_str("Volumes:\t<none>\n");
+    volumes(&mut o, "", &p.spec.volumes);
     o.push_str(&format!("QoS Class:\t{}\n", qos_class(p)));
     multiline(&mut o, "Node-Selectors", &p.spec.node_selector);
     o.push_str("Tolerations:\t");
@@ -328,7 +400,8 @@ pub fn deployment(d: &Deployment, replicasets: &[&ReplicaSet], evs: &[&Event], n
     for c in &d.spec.template.spec.containers {
         container(&mut o, c, None, false);
     }
-    o.push_str("  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n");
+    volumes(&mut o, "  ", &d.spec.template.spec.volumes);
+    o.push_str("  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n");
     // The newest revision is the new ReplicaSet; older ones that still have pods are old.
     let revision = |r: &ReplicaSet| {
         r.metadata.annotations.get("deployment.kubernetes.io/revision").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)

@@ -497,7 +497,8 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             Ok(Command::Scale { resource, name, replicas, namespace: args.namespace() })
         }
         "delete" => {
-            args.only(&["namespace", "cascade"])?;
+            // --wait is accepted; the console never waits for finalizers (as --wait=false).
+            args.only(&["namespace", "cascade", "wait"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             // --cascade=background (kubectl's default), foreground or orphan; false is orphan.

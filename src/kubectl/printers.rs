@@ -103,6 +103,30 @@ fn header(res: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         "mutatingwebhookconfigurations" | "validatingwebhookconfigurations" => (&["NAME", "WEBHOOKS", "AGE"], &[]),
         "resourcequotas" => (&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
         "priorityclasses" => (&["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], &[]),
+        "configmaps" => (&["NAME", "DATA", "AGE"], &[]),
+        "persistentvolumeclaims" => (
+            &["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "AGE"],
+            &["VOLUMEMODE"],
+        ),
+        "persistentvolumes" => (
+            &[
+                "NAME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "RECLAIM POLICY",
+                "STATUS",
+                "CLAIM",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "REASON",
+                "AGE",
+            ],
+            &["VOLUMEMODE"],
+        ),
+        "storageclasses" => {
+            (&["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"], &[])
+        }
+        "volumeattachments" => (&["NAME", "ATTACHER", "PV", "NODE", "ATTACHED", "AGE"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
     let mut h = base.to_vec();
@@ -130,6 +154,18 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
             p.status.phase.clone()
         }
     })
+}
+
+/// Access modes as kubectl abbreviates them: RWO, ROX, RWX, RWOP.
+fn access_modes(modes: &[String]) -> String {
+    let short = |m: &String| match m.as_str() {
+        "ReadWriteOnce" => "RWO".to_string(),
+        "ReadOnlyMany" => "ROX".to_string(),
+        "ReadWriteMany" => "RWX".to_string(),
+        "ReadWriteOncePod" => "RWOP".to_string(),
+        other => other.to_string(),
+    };
+    modes.iter().map(short).collect::<Vec<_>>().join(",")
 }
 
 fn selector(m: &std::collections::BTreeMap<String, String>) -> String {
@@ -287,6 +323,59 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
         Object::PriorityClass(pc) => {
             let policy = pc.preemption_policy.clone().unwrap_or_else(|| "PreemptLowerPriority".into());
             (vec![name, pc.value.to_string(), pc.global_default.to_string(), age, policy], vec![])
+        }
+        Object::ConfigMap(c) => (vec![name, c.data.len().to_string(), age], vec![]),
+        Object::PersistentVolumeClaim(c) => {
+            let bound = c.status.phase == "Bound";
+            let capacity =
+                if bound { c.status.capacity.get("storage").cloned().unwrap_or_default() } else { String::new() };
+            let modes = if bound { access_modes(&c.status.access_modes) } else { String::new() };
+            let class = c.spec.storage_class_name.clone().unwrap_or_default();
+            let mode = if c.spec.volume_mode.is_empty() { "Filesystem".into() } else { c.spec.volume_mode.clone() };
+            let phase =
+                if c.metadata.deletion_timestamp.is_some() { "Terminating".into() } else { c.status.phase.clone() };
+            (vec![name, phase, c.spec.volume_name.clone(), capacity, modes, class, "<unset>".into(), age], vec![mode])
+        }
+        Object::PersistentVolume(v) => {
+            let claim = v.spec.claim_ref.as_ref().map(|c| format!("{}/{}", c.namespace, c.name)).unwrap_or_default();
+            let mode = if v.spec.volume_mode.is_empty() { "Filesystem".into() } else { v.spec.volume_mode.clone() };
+            (
+                vec![
+                    name,
+                    v.spec.capacity.get("storage").cloned().unwrap_or_default(),
+                    access_modes(&v.spec.access_modes),
+                    v.spec.persistent_volume_reclaim_policy.clone(),
+                    v.status.phase.clone(),
+                    claim,
+                    v.spec.storage_class_name.clone(),
+                    "<unset>".into(),
+                    String::new(),
+                    age,
+                ],
+                vec![mode],
+            )
+        }
+        Object::StorageClass(c) => {
+            let shown = if c.is_default() { format!("{name} (default)") } else { name };
+            let or = |v: &str, d: &str| if v.is_empty() { d.to_string() } else { v.to_string() };
+            (
+                vec![
+                    shown,
+                    c.provisioner.clone(),
+                    or(&c.reclaim_policy, "Delete"),
+                    or(&c.volume_binding_mode, "Immediate"),
+                    c.allow_volume_expansion.unwrap_or(false).to_string(),
+                    age,
+                ],
+                vec![],
+            )
+        }
+        Object::VolumeAttachment(a) => {
+            let pv = a.spec.source.persistent_volume_name.clone().unwrap_or_default();
+            (
+                vec![name, a.spec.attacher.clone(), pv, a.spec.node_name.clone(), a.status.attached.to_string(), age],
+                vec![],
+            )
         }
         Object::ClusterRole(_)
         | Object::Role(_)

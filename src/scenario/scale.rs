@@ -97,6 +97,8 @@ impl Shape {
             (w.cpu, w.memory) = (self.cpu.into(), self.memory.into());
         }
         c.set_workers(nodes);
+        // The presets measure their workload: the storage add-on's controller pod stays out.
+        c.csi_driver = false;
         s.objects = self.daemonsets.iter().map(|(name, image)| daemonset(name, image)).collect();
         s.objects.push(deployment(replicas, self.pod_cpu, self.pod_memory));
         s

@@ -86,6 +86,10 @@ pub struct ClusterSpec {
     /// get a load balancer. Off: kubeadm on bare metal, where they stay `<pending>`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cloud_controller_manager: bool,
+    /// The storage add-on: the playground's CSI driver (its controller Deployment in
+    /// kube-system) and the default StorageClass `standard`, so claims get volumes.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub csi_driver: bool,
     /// kube-scheduler and kube-controller-manager replicas, each electing its leader on a Lease:
     /// 1 as on kubeadm's single control-plane node, 2 or 3 as an HA control plane runs them.
     #[serde(default = "one", skip_serializing_if = "is_one")]
@@ -139,6 +143,7 @@ impl Default for ClusterSpec {
             informer_list_period_s: 0,
             leader_elected_replicas: 1,
             cloud_controller_manager: false,
+            csi_driver: true,
             scheduler_config: None,
         }
     }
@@ -200,6 +205,10 @@ impl ApiServerFlags {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn one() -> usize {
@@ -335,6 +344,12 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     if spec.cloud_controller_manager {
         let mut rng = fork(seed, "bootstrap-cloud");
         for obj in super::apiserver::bootstrap_policy::cloud_controller_manager() {
+            put(&mut bootstrap, &mut rng, obj);
+        }
+    }
+    if spec.csi_driver {
+        let mut rng = fork(seed, "bootstrap-csi");
+        for obj in super::apiserver::bootstrap_policy::csi_driver() {
             put(&mut bootstrap, &mut rng, obj);
         }
     }

@@ -11,8 +11,10 @@ pub mod quantity;
 pub mod request;
 pub mod resource;
 pub mod scheduling;
+pub mod storage;
 pub mod webhook;
 
 pub use meta::{MicroTime, ObjectMeta, OwnerReference};
 pub use objects::*;
 pub use scheduling::*;
+pub use storage::*;

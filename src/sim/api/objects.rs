@@ -6,6 +6,7 @@ pub use super::crd::*;
 use super::meta::{MicroTime, ObjectMeta, Time};
 pub use super::policy::*;
 use super::scheduling::*;
+use super::storage::*;
 pub use super::webhook::WebhookConfiguration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,6 +42,11 @@ pub enum Object {
     LimitRange(LimitRange),
     ResourceQuota(ResourceQuota),
     PriorityClass(PriorityClass),
+    ConfigMap(ConfigMap),
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    PersistentVolume(PersistentVolume),
+    StorageClass(StorageClass),
+    VolumeAttachment(VolumeAttachment),
     /// Request-only kinds: answered by the apiserver, never stored (so never decoded).
     TokenRequest(TokenRequest),
     SelfSubjectAccessReview(SelfSubjectAccessReview),
@@ -92,6 +98,11 @@ impl Object {
             "LimitRange" => Object::LimitRange(typed(bytes)?),
             "ResourceQuota" => Object::ResourceQuota(typed(bytes)?),
             "PriorityClass" => Object::PriorityClass(typed(bytes)?),
+            "ConfigMap" => Object::ConfigMap(typed(bytes)?),
+            "PersistentVolumeClaim" => Object::PersistentVolumeClaim(typed(bytes)?),
+            "PersistentVolume" => Object::PersistentVolume(typed(bytes)?),
+            "StorageClass" => Object::StorageClass(typed(bytes)?),
+            "VolumeAttachment" => Object::VolumeAttachment(typed(bytes)?),
             "CustomResourceDefinition" => Object::CustomResourceDefinition(typed(bytes)?),
             "MutatingWebhookConfiguration" => Object::MutatingWebhookConfiguration(typed(bytes)?),
             "ValidatingWebhookConfiguration" => Object::ValidatingWebhookConfiguration(typed(bytes)?),
@@ -128,6 +139,11 @@ macro_rules! each_object {
             Object::LimitRange($o) => $body,
             Object::ResourceQuota($o) => $body,
             Object::PriorityClass($o) => $body,
+            Object::ConfigMap($o) => $body,
+            Object::PersistentVolumeClaim($o) => $body,
+            Object::PersistentVolume($o) => $body,
+            Object::StorageClass($o) => $body,
+            Object::VolumeAttachment($o) => $body,
             Object::TokenRequest($o) => $body,
             Object::SelfSubjectAccessReview($o) => $body,
             Object::SelfSubjectReview($o) => $body,
@@ -178,6 +194,11 @@ impl Object {
             Object::LimitRange(_) => "LimitRange",
             Object::ResourceQuota(_) => "ResourceQuota",
             Object::PriorityClass(_) => "PriorityClass",
+            Object::ConfigMap(_) => "ConfigMap",
+            Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
+            Object::PersistentVolume(_) => "PersistentVolume",
+            Object::StorageClass(_) => "StorageClass",
+            Object::VolumeAttachment(_) => "VolumeAttachment",
             Object::TokenRequest(_) => "TokenRequest",
             Object::SelfSubjectAccessReview(_) => "SelfSubjectAccessReview",
             Object::SelfSubjectReview(_) => "SelfSubjectReview",
@@ -406,6 +427,10 @@ pub struct Container {
     pub liveness_probe: Option<super::probe::Probe>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<super::probe::Probe>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<VolumeMount>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -415,6 +440,8 @@ pub struct PodSpec {
     pub init_containers: Vec<Container>,
     #[serde(default)]
     pub containers: Vec<Container>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node_name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -1028,6 +1055,9 @@ pub struct StatefulSetSpec {
     pub update_strategy: StatefulSetUpdateStrategy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision_history_limit: Option<i32>,
+    /// A PersistentVolumeClaim per pod from each template: `<template>-<set>-<ordinal>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_claim_templates: Vec<PersistentVolumeClaim>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -58,6 +58,70 @@ pub fn cloud_controller_manager() -> Vec<Object> {
     vec![Object::ClusterRole(role), Object::ClusterRoleBinding(binding)]
 }
 
+/// What the playground's CSI driver install manifest adds: its controller's ServiceAccount
+/// with the external-provisioner and external-attacher roles, the Deployment running it, and
+/// the default StorageClass `standard`.
+pub fn csi_driver() -> Vec<Object> {
+    use crate::sim::kubelet::csi::DRIVER;
+    let name = "csi-controller";
+    let rules = vec![
+        events_rule(),
+        rule(&["get", "list", "watch", "update", "patch"], &[""], &["persistentvolumeclaims"]),
+        rule(&["get", "list", "watch", "create", "delete"], &[""], &["persistentvolumes"]),
+        rule(&["get", "list", "watch"], &["storage.k8s.io"], &["storageclasses"]),
+        rule(&["get", "list", "watch", "patch"], &["storage.k8s.io"], &["volumeattachments"]),
+        rule(&["patch"], &["storage.k8s.io"], &["volumeattachments/status"]),
+    ];
+    let role = ClusterRole { metadata: ObjectMeta::named("", name), rules, aggregation_rule: None };
+    let role_ref =
+        RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() };
+    let sa = Subject { kind: "ServiceAccount".into(), name: name.into(), namespace: "kube-system".into() };
+    let binding = ClusterRoleBinding { metadata: ObjectMeta::named("", name), subjects: vec![sa], role_ref };
+    let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.to_string())].into();
+    let container = Container {
+        name: "csi-driver".into(),
+        image: "kube-playground/csi-driver:v1.0.0".into(),
+        args: vec!["--mode=controller".into()],
+        ..Default::default()
+    };
+    let mut metadata = ObjectMeta::named("kube-system", name);
+    metadata.labels = labels.clone();
+    let deployment = Deployment {
+        metadata,
+        spec: DeploymentSpec {
+            replicas: Some(1),
+            selector: LabelSelector { match_labels: labels.clone(), ..Default::default() },
+            template: PodTemplateSpec {
+                metadata: ObjectMeta { labels, ..Default::default() },
+                spec: PodSpec {
+                    containers: vec![container],
+                    service_account_name: name.into(),
+                    priority_class_name: "system-cluster-critical".into(),
+                    ..Default::default()
+                },
+            },
+            ..Default::default()
+        },
+        status: Default::default(),
+    };
+    let mut class_meta = ObjectMeta::named("", "standard");
+    class_meta.annotations.insert(crate::sim::api::DEFAULT_CLASS_ANNOTATION.into(), "true".into());
+    let class = StorageClass {
+        metadata: class_meta,
+        provisioner: DRIVER.into(),
+        reclaim_policy: "Delete".into(),
+        volume_binding_mode: "Immediate".into(),
+        allow_volume_expansion: Some(true),
+    };
+    vec![
+        Object::ServiceAccount(ServiceAccount { metadata: ObjectMeta::named("kube-system", name) }),
+        Object::ClusterRole(role),
+        Object::ClusterRoleBinding(binding),
+        Object::Deployment(deployment),
+        Object::StorageClass(class),
+    ]
+}
+
 type RoleDef = (&'static str, &'static [&'static str], Vec<PolicyRule>, Option<&'static str>);
 
 fn cluster_roles() -> Vec<RoleDef> {
@@ -171,6 +235,10 @@ fn cluster_roles() -> Vec<RoleDef> {
                 rule(&["create"], &[""], &["serviceaccounts"]),
                 rule(&["update"], &[""], &["resourcequotas/status"]),
                 rule(&["update"], &["rbac.authorization.k8s.io"], &["clusterroles"]),
+                // The persistentvolume binder, attach/detach and protection controllers.
+                rule(&["create", "update", "patch"], &[""], &["persistentvolumeclaims", "persistentvolumes"]),
+                rule(&["update", "patch"], &[""], &["persistentvolumeclaims/status", "persistentvolumes/status"]),
+                rule(&["create", "patch"], &["storage.k8s.io"], &["volumeattachments"]),
                 events_rule(),
                 leases_rule(),
             ],

@@ -4,7 +4,7 @@
 
 use crate::sim::api::meta::Time;
 use crate::sim::api::request::{ApiRequest, Status, Verb};
-use crate::sim::api::{Condition, Object};
+use crate::sim::api::{Condition, Object, PersistentVolumeClaimStatus};
 use crate::sim::etcd::{Compare, Txn, TxnAction};
 use crate::sim::rng::{Draw, SimRng};
 use crate::sim::time::SimTime;
@@ -164,6 +164,30 @@ fn default_object(obj: &mut Object) {
                 super::admission::limit_ranger::default_item(item);
             }
         }
+        Object::PersistentVolumeClaim(c) => {
+            if c.spec.volume_mode.is_empty() {
+                c.spec.volume_mode = "Filesystem".into();
+            }
+            c.status = PersistentVolumeClaimStatus { phase: "Pending".into(), ..Default::default() };
+        }
+        Object::PersistentVolume(v) => {
+            if v.spec.volume_mode.is_empty() {
+                v.spec.volume_mode = "Filesystem".into();
+            }
+            if v.spec.persistent_volume_reclaim_policy.is_empty() {
+                v.spec.persistent_volume_reclaim_policy = "Retain".into();
+            }
+            v.status.phase = "Pending".into();
+        }
+        Object::StorageClass(c) => {
+            if c.reclaim_policy.is_empty() {
+                c.reclaim_policy = "Delete".into();
+            }
+            if c.volume_binding_mode.is_empty() {
+                c.volume_binding_mode = "Immediate".into();
+            }
+        }
+        Object::VolumeAttachment(a) => a.status = Default::default(),
         // The resourcequota controller computes status; a create cannot set it.
         Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Namespace(n) => {
@@ -360,6 +384,9 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::StatefulSet(a), Object::StatefulSet(b)) => a.status = b.status.clone(),
         (Object::ResourceQuota(a), Object::ResourceQuota(b)) => a.status = b.status.clone(),
         (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
+        (Object::PersistentVolumeClaim(a), Object::PersistentVolumeClaim(b)) => a.status = b.status.clone(),
+        (Object::PersistentVolume(a), Object::PersistentVolume(b)) => a.status = b.status.clone(),
+        (Object::VolumeAttachment(a), Object::VolumeAttachment(b)) => a.status = b.status.clone(),
         _ => {}
     }
     out
@@ -391,6 +418,9 @@ fn blank_status(o: &Object) -> Object {
         Object::StatefulSet(s) => s.status = Default::default(),
         Object::ResourceQuota(q) => q.status = Default::default(),
         Object::Service(s) => s.status = Default::default(),
+        Object::PersistentVolumeClaim(c) => c.status = Default::default(),
+        Object::PersistentVolume(v) => v.status = Default::default(),
+        Object::VolumeAttachment(a) => a.status = Default::default(),
         _ => {}
     }
     b

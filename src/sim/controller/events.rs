@@ -48,6 +48,19 @@ pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<I
             let message = format!("{verb} Pod {pod} in StatefulSet {} successful", on.name);
             Some(Intent { component: "statefulset-controller", on, reason, message, append_created_name: false })
         }
+        (Loop::StatefulSet, Verb::Create, "persistentvolumeclaims") => {
+            let on = reference(statefulsets, "StatefulSet", key)?;
+            let claim = req.body.as_ref()?.meta().name.clone();
+            let pod = claim.rfind(&format!("-{}-", on.name)).map_or(claim.as_str(), |i| &claim[i + 1..]);
+            let message = format!("create Claim {claim} Pod {pod} in StatefulSet {} success", on.name);
+            Some(Intent {
+                component: "statefulset-controller",
+                on,
+                reason: "SuccessfulCreate",
+                message,
+                append_created_name: false,
+            })
+        }
         (Loop::CronJob, Verb::Create, "jobs") => Some(Intent {
             component: "cronjob-controller",
             on: reference(cronjobs, "CronJob", key)?,

@@ -5,6 +5,7 @@
 //! `kube-system/kube-controller-manager` Lease (`--leader-elect`): a standby replica only
 //! tries to acquire it.
 
+pub mod attachdetach;
 pub mod clusterroleaggregation;
 pub mod cronjob;
 pub mod daemonset;
@@ -19,10 +20,13 @@ pub mod horizontal;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
+pub mod persistentvolume;
+pub mod pvcprotection;
 pub mod replicaset;
 pub mod resourcequota;
 pub mod serviceaccount;
 pub mod statefulset;
+mod storage;
 pub mod tainteviction;
 pub mod workqueue;
 
@@ -75,10 +79,16 @@ pub enum Loop {
     /// Keys are Services whose v1 Endpoints to reconcile.
     Endpoints,
     HorizontalPodAutoscaler,
+    /// Keys are claims and volumes to bind.
+    PersistentVolumeBinder,
+    /// Keys are nodes whose VolumeAttachments to reconcile.
+    AttachDetach,
+    /// Keys are claims and volumes being deleted whose protection finalizer may go.
+    PvcProtection,
 }
 
 impl Loop {
-    pub const ALL: [Loop; 16] = [
+    pub const ALL: [Loop; 19] = [
         Loop::Deployment,
         Loop::ReplicaSet,
         Loop::GarbageCollector,
@@ -95,6 +105,9 @@ impl Loop {
         Loop::StatefulSet,
         Loop::Endpoints,
         Loop::HorizontalPodAutoscaler,
+        Loop::PersistentVolumeBinder,
+        Loop::AttachDetach,
+        Loop::PvcProtection,
     ];
 
     fn worker_timer(self) -> Timer {
@@ -121,6 +134,9 @@ impl Loop {
             Loop::StatefulSet => "statefulset",
             Loop::Endpoints => "endpoint",
             Loop::HorizontalPodAutoscaler => "horizontalpodautoscaler",
+            Loop::PersistentVolumeBinder => "claims",
+            Loop::AttachDetach => "attachdetach",
+            Loop::PvcProtection => "pvcprotection",
         }
     }
 
@@ -142,6 +158,9 @@ impl Loop {
             Loop::StatefulSet => "statefulset",
             Loop::Endpoints => "endpoint",
             Loop::HorizontalPodAutoscaler => "horizontal-pod-autoscaler",
+            Loop::PersistentVolumeBinder => "persistentvolume-binder",
+            Loop::AttachDetach => "attachdetach",
+            Loop::PvcProtection => "persistentvolumeclaim-protection",
         }
     }
 }
@@ -194,6 +213,10 @@ pub struct ControllerManager {
     pub cronjobs: Informer,
     pub statefulsets: Informer,
     pub endpoints: Informer,
+    pub claims: Informer,
+    pub volumes: Informer,
+    pub storageclasses: Informer,
+    pub attachments: Informer,
     /// EndpointSlices created but not yet seen on the watch, per Service key.
     slice_expectations: expectations::Expectations,
     pub hpas: Informer,
@@ -266,6 +289,10 @@ impl ControllerManager {
             cronjobs: informer("cronjobs"),
             statefulsets: informer("statefulsets"),
             endpoints: informer("endpoints"),
+            claims: informer("persistentvolumeclaims"),
+            volumes: informer("persistentvolumes"),
+            storageclasses: informer("storageclasses"),
+            attachments: informer("volumeattachments"),
             slice_expectations: Default::default(),
             hpas: informer("horizontalpodautoscalers"),
             hpa_recommendations: VecMap::new(),
@@ -440,7 +467,7 @@ impl ControllerManager {
     fn start_controllers(&mut self, ctx: &mut Ctx) {
         ctx.phase(
             "start",
-            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets, endpoints, horizontalpodautoscalers",
+            "informers: deployments, replicasets, pods, nodes, leases, namespaces, services, endpointslices, jobs, serviceaccounts, clusterroles, resourcequotas, daemonsets, poddisruptionbudgets, cronjobs, statefulsets, endpoints, horizontalpodautoscalers, persistentvolumeclaims, persistentvolumes, storageclasses, volumeattachments",
         );
         let (client, informers) = self.parts();
         for inf in informers {
@@ -466,12 +493,12 @@ impl ControllerManager {
         fresh
     }
 
-    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 18] {
+    pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 22] {
         self.parts().1
     }
 
     /// The API client and every informer, borrowed apart.
-    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 18]) {
+    fn parts(&mut self) -> (&mut ApiClient<Tag>, [&mut Informer; 22]) {
         let informers = [
             &mut self.deployments,
             &mut self.replicasets,
@@ -491,6 +518,10 @@ impl ControllerManager {
             &mut self.statefulsets,
             &mut self.endpoints,
             &mut self.hpas,
+            &mut self.claims,
+            &mut self.volumes,
+            &mut self.storageclasses,
+            &mut self.attachments,
         ];
         (&mut self.client, informers)
     }
@@ -540,6 +571,9 @@ impl ControllerManager {
             .chain(self.pdbs.store.keys().map(|k| (Loop::Disruption, k.clone())))
             .chain(self.cronjobs.store.keys().map(|k| (Loop::CronJob, k.clone())))
             .chain(self.statefulsets.store.keys().map(|k| (Loop::StatefulSet, k.clone())))
+            .chain(self.claims.store.keys().map(|k| (Loop::PersistentVolumeBinder, k.clone())))
+            .chain(self.volumes.store.keys().map(|k| (Loop::PersistentVolumeBinder, k.clone())))
+            .chain(self.nodes.store.keys().map(|k| (Loop::AttachDetach, k.clone())))
             .collect();
         for (l, k) in keys {
             self.enqueue(ctx, l, k);
@@ -645,7 +679,22 @@ impl ControllerManager {
                     self.enqueue(ctx, Loop::EndpointSlice, svc_key);
                 }
             }
+            Object::PersistentVolumeClaim(_) | Object::PersistentVolume(_) | Object::VolumeAttachment(_) => {
+                self.storage_changed(ctx, type_, old.as_ref(), obj)
+            }
+            Object::StorageClass(_) => {
+                let waiting: Vec<String> = self
+                    .claims
+                    .objects()
+                    .filter(|o| matches!(o, Object::PersistentVolumeClaim(c) if c.spec.volume_name.is_empty()))
+                    .map(key_of)
+                    .collect();
+                for k in waiting {
+                    self.enqueue(ctx, Loop::PersistentVolumeBinder, k);
+                }
+            }
             Object::Pod(p) => {
+                self.pod_volumes_changed(ctx, type_, old.as_ref().and_then(|o| o.as_pod()), p);
                 let old_pod = old.as_ref().and_then(|o| o.as_pod());
                 // The budgets that select the pod (before or after the change).
                 let budgets: Vec<String> = self
@@ -851,9 +900,24 @@ impl ControllerManager {
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
             Loop::CronJob => self.sync_cronjob(ctx, &key),
-            Loop::StatefulSet => {
-                statefulset::sync(&key, &self.statefulsets, &self.pods, &mut self.sts_expectations, ctx.now)
+            Loop::StatefulSet => statefulset::sync(
+                &key,
+                &self.statefulsets,
+                &self.pods,
+                &self.claims,
+                &mut self.sts_expectations,
+                ctx.now,
+            ),
+            Loop::PersistentVolumeBinder => {
+                let (reqs, notes) = persistentvolume::sync(&key, &self.claims, &self.volumes, &self.storageclasses);
+                for (on, reason, message, warning) in notes {
+                    let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
+                    self.record(ctx, persistentvolume::COMPONENT, on, type_, reason, message);
+                }
+                reqs
             }
+            Loop::AttachDetach => attachdetach::sync(&key, &self.pods, &self.claims, &self.volumes, &self.attachments),
+            Loop::PvcProtection => pvcprotection::sync(&key, &self.claims, &self.volumes, &self.pods),
             Loop::ResourceQuota => resourcequota::sync(
                 &key,
                 &self.resourcequotas,

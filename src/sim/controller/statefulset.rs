@@ -5,14 +5,20 @@
 //! a time, and replaces a failed pod under the same name. RollingUpdate replaces pods of an
 //! older template from the highest ordinal down to `partition`, one at a time, each once the
 //! others are Ready; OnDelete waits for the user. Parallel creates and deletes all at once.
-//! Not modelled: volumeClaimTemplates (no PersistentVolumeClaims yet), ControllerRevision
-//! objects (the revision is `<name>-<template hash>`), minReadySeconds, start ordinals.
+//! Each volumeClaimTemplate gives every pod a PersistentVolumeClaim `<template>-<name>-<ordinal>`,
+//! created before the pod when missing and kept when the pod or the set goes (the default
+//! persistentVolumeClaimRetentionPolicy, Retain): a replacement pod gets the same volume.
+//! Not modelled: ControllerRevision objects (the revision is `<name>-<template hash>`),
+//! minReadySeconds, start ordinals, other retention policies.
 
 use super::deployment::pod_template_hash;
 use super::expectations::Expectations;
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{Object, ObjectMeta, OwnerReference, Pod, StatefulSet, StatefulSetStatus};
+use crate::sim::api::{
+    Object, ObjectMeta, OwnerReference, PersistentVolumeClaim, Pod, PvcVolumeSource, StatefulSet, StatefulSetStatus,
+    Volume,
+};
 use crate::sim::client::Informer;
 use crate::sim::time::SimTime;
 use crate::sim::vecmap::VecMap;
@@ -48,9 +54,41 @@ fn new_pod(set: &StatefulSet, ord: i32, rev: &str) -> Pod {
         controller: true,
     }];
     let mut spec = set.spec.template.spec.clone();
+    // Each claim template's volume, under the template's name, is the pod's own claim.
+    for t in &set.spec.volume_claim_templates {
+        spec.volumes.retain(|v| v.name != t.metadata.name);
+        spec.volumes.push(Volume {
+            name: t.metadata.name.clone(),
+            persistent_volume_claim: Some(PvcVolumeSource { claim_name: claim_name(set, t, ord), read_only: false }),
+            ..Default::default()
+        });
+    }
     spec.hostname = name;
     spec.subdomain = set.spec.service_name.clone();
     Pod { metadata, spec, status: Default::default() }
+}
+
+/// `<template>-<set>-<ordinal>`: the claim a pod of the set keeps across restarts.
+fn claim_name(set: &StatefulSet, template: &PersistentVolumeClaim, ord: i32) -> String {
+    format!("{}-{}-{ord}", template.metadata.name, set.metadata.name)
+}
+
+/// The claims the pod with ordinal `ord` needs that do not exist yet.
+fn missing_claims(set: &StatefulSet, ord: i32, claims: &Informer) -> Vec<ApiRequest> {
+    let ns = &set.metadata.namespace;
+    set.spec
+        .volume_claim_templates
+        .iter()
+        .filter(|t| !claims.store.contains_key(&crate::sim::api::meta::cache_key(ns, &claim_name(set, t, ord))))
+        .map(|t| {
+            let mut claim = t.clone();
+            claim.metadata = ObjectMeta::named(ns, &claim_name(set, t, ord));
+            claim.metadata.labels = set.spec.selector.match_labels.clone();
+            claim.status = Default::default();
+            ApiRequest::new(Verb::Create, ResourceInfo::of("persistentvolumeclaims"), ns, "")
+                .with_body(Object::PersistentVolumeClaim(claim))
+        })
+        .collect()
 }
 
 fn healthy(p: &Pod) -> bool {
@@ -61,6 +99,7 @@ pub fn sync(
     key: &str,
     sets: &Informer,
     pods: &Informer,
+    claims: &Informer,
     expectations: &mut Expectations,
     now: SimTime,
 ) -> Vec<ApiRequest> {
@@ -85,6 +124,7 @@ pub fn sync(
         for ord in 0..replicas {
             match by_ordinal.get(&ord) {
                 None => {
+                    out.extend(missing_claims(set, ord, claims));
                     let pod = Object::Pod(new_pod(set, ord, &rev));
                     out.push(ApiRequest::new(Verb::Create, pod_res, ns, "").with_body(pod));
                     writes += 1;

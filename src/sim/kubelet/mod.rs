@@ -1,15 +1,18 @@
 //! The kubelet: registers its Node, renews its Lease every 10 s (posting the node's images
 //! when they changed), watches the pods bound to it and runs one pod worker per pod (see
 //! [`worker`]); a power-off stops it all until the node comes back.
-//! Simplified: no init containers or volumes yet.
+//! Simplified: no init containers yet.
 
 pub mod cni;
+pub mod csi;
 pub mod images;
 pub mod metrics;
 pub mod operator;
 pub mod prober;
 pub mod process;
+pub mod program;
 mod programs;
+pub mod volumes;
 pub mod webhook_server;
 pub mod worker;
 
@@ -65,6 +68,12 @@ enum Tag {
     Lease,
     /// syncNodeStatus' GET of its own Node (served from the apiserver's cache).
     NodeStatus,
+    /// A volume manager lookup for the pod worker `uid` at step `seq`.
+    Volume {
+        uid: String,
+        seq: u64,
+        lookup: volumes::Lookup,
+    },
     /// A ServiceAccount token for a program in the pod `pod`.
     Token {
         pod: String,
@@ -94,7 +103,7 @@ pub struct Kubelet {
     recorder: Recorder,
     pub metrics: metrics::KubeletMetrics,
     /// Programs running in this node's pods (operators) and the last slot handed out.
-    pub programs: Vec<operator::WebsiteOperator>,
+    pub programs: Vec<program::Program>,
     next_program: u8,
 }
 
@@ -204,6 +213,7 @@ impl Kubelet {
                 }
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut [&mut self.pods], req_id, &s),
                 (Some(Tag::Token { pod }), resp) => self.on_token(ctx, &pod, resp),
+                (Some(Tag::Volume { uid, seq, lookup }), resp) => self.on_volume_answer(ctx, &uid, seq, lookup, resp),
                 (Some(Tag::NodeStatus), Ok(ApiBody::Object(o))) => {
                     let ready = o.as_node().and_then(|n| n.condition("Ready")).is_some_and(|c| c.status == "True");
                     if !ready {

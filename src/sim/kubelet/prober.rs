@@ -13,13 +13,11 @@
 use super::process::Script;
 use super::{Kubelet, Step};
 use crate::sim::api::probe::Probe;
-use crate::sim::api::Pod;
-use crate::sim::api::{Container, IntOrString};
+use crate::sim::api::{Container, IntOrString, Pod};
 use crate::sim::event::Timer;
 use crate::sim::recorder;
 use crate::sim::rng::Draw;
-use crate::sim::time::SECONDS;
-use crate::sim::time::{SimTime, MILLIS};
+use crate::sim::time::{SimTime, MILLIS, SECONDS};
 use crate::sim::Ctx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -72,9 +72,9 @@ impl Script {
 }
 
 /// Images whose ENTRYPOINT is a server that takes `args` as its own arguments (agnhost's
-/// subcommands), rather than a shell that runs them.
+/// subcommands, the playground's programs' flags), rather than a shell that runs them.
 fn server_entrypoint(image: &str) -> bool {
-    super::images::base_name(image) == "agnhost"
+    super::images::base_name(image) == "agnhost" || super::program::Program::of_image(image).is_some()
 }
 
 /// How long the process runs (µs) and its exit code; None when it serves for ever.

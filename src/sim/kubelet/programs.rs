@@ -1,11 +1,12 @@
 //! Programs that run in this node's pods and talk to the apiserver themselves — the
-//! `website-operator` image (see [`super::operator`]). When such a container starts, the
+//! `website-operator` image (see [`super::operator`]) and the CSI driver's controller
+//! (see [`super::csi`]). When such a container starts, the
 //! kubelet asks for a token of the pod's ServiceAccount (TokenRequest, as a projected token
 //! volume does) and starts the program with it; when the container stops, so does the program
 //! and its watches. Its requests leave from this node, their answers come back here and are
 //! handed to it by request id.
 
-use super::operator::{self, WebsiteOperator, ID_BLOCK_BITS};
+use super::program::{Program, ID_BLOCK_BITS};
 use super::{Kubelet, Step, Tag};
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -19,7 +20,7 @@ const TOKEN_SECONDS: i64 = 3607;
 impl Kubelet {
     /// A pod's containers started: if it runs a program, get its token first.
     pub(super) fn start_program(&mut self, ctx: &mut Ctx, pod: &Pod) {
-        if !operator::runs_operator(pod) {
+        if pod.spec.containers.first().and_then(|c| Program::of_image(&c.image)).is_none() {
             return;
         }
         let sa = if pod.spec.service_account_name.is_empty() { "default" } else { &pod.spec.service_account_name };
@@ -44,14 +45,14 @@ impl Kubelet {
                 return;
             }
         };
-        if !self.running(pod) || self.programs.iter().any(|p| p.pod_key == pod) {
+        if !self.running(pod) || self.programs.iter().any(|p| p.core().pod_key == pod) {
             return;
         }
+        let image = self.pods.store.get(pod).and_then(|o| o.as_pod()).and_then(|p| p.spec.containers.first());
+        let Some(program) = image.and_then(|c| Program::of_image(&c.image)) else { return };
         self.next_program = self.next_program.wrapping_add(1);
         let slot = self.next_program;
-        let first_id = (u64::from(slot) + 1) << ID_BLOCK_BITS;
-        let op = WebsiteOperator::start(ctx, pod, self.client.apiserver, token, first_id, slot);
-        self.programs.push(op);
+        self.programs.push(Program::start(ctx, program, pod, self.client.apiserver, token, slot));
     }
 
     fn running(&self, pod: &str) -> bool {
@@ -69,7 +70,7 @@ impl Kubelet {
         if id >> ID_BLOCK_BITS == 0 {
             return Some(msg);
         }
-        if let Some(p) = self.programs.iter_mut().find(|p| p.owns(id)) {
+        if let Some(p) = self.programs.iter_mut().find(|p| p.core().owns(id)) {
             p.on_message(ctx, msg);
         }
         None
@@ -88,9 +89,9 @@ impl Kubelet {
             return;
         }
         let (keep, stop): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.programs).into_iter().partition(|p| self.running(&p.pod_key));
+            std::mem::take(&mut self.programs).into_iter().partition(|p| self.running(&p.core().pod_key));
         for mut p in stop {
-            ctx.phase(operator::PROGRAM, format!("{}: container stopped", p.pod_key));
+            ctx.phase(p.core().name, format!("{}: container stopped", p.core().pod_key));
             p.stop(ctx);
         }
         self.programs = keep;

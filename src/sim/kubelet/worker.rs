@@ -20,6 +20,8 @@ use crate::sim::Ctx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// Setting up volume i (the volume manager's WaitForAttachAndMount).
+    Mount(usize),
     Sandbox,
     Pull(usize),
     Create(usize),
@@ -73,6 +75,8 @@ pub struct PodWorker {
     pub(super) killed: bool,
     /// How the previous run ended: exit code.
     pub(super) last_exit: Option<i32>,
+    /// The volume being set up is ready (else its step runs again).
+    pub(super) volume_ready: bool,
 }
 
 impl Kubelet {
@@ -96,7 +100,7 @@ impl Kubelet {
                 if let Some(w) = self.workers.get_mut(&uid) {
                     w.ip.clear();
                 }
-                self.begin(ctx, &uid, Step::Sandbox);
+                self.begin(ctx, &uid, Step::Mount(0));
             }
             None => {
                 ctx.phase("SyncPod", format!("{key}: admitted"));
@@ -117,10 +121,11 @@ impl Kubelet {
                         probes: Vec::new(),
                         killed: false,
                         last_exit: None,
+                        volume_ready: false,
                     },
                 );
                 self.report(ctx, &pod, &uid);
-                self.begin(ctx, &uid, Step::Sandbox);
+                self.begin(ctx, &uid, Step::Mount(0));
             }
             Some(Step::Stop | Step::Teardown) => {}
             Some(Step::Exited(_)) if deleting => self.begin(ctx, &uid, Step::Teardown),
@@ -136,6 +141,20 @@ impl Kubelet {
     /// Starts a step: records the CRI/CNI call and sets the timer for when it completes.
     pub(super) fn begin(&mut self, ctx: &mut Ctx, uid: &str, step: Step) {
         let Some(pod) = self.pod_of(uid) else { return };
+        if let Step::Mount(i) = step {
+            if i >= pod.spec.volumes.len() {
+                return self.begin(ctx, uid, Step::Sandbox);
+            }
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            if let Some(w) = self.workers.get_mut(uid) {
+                w.step = step;
+                w.seq = seq;
+                w.since = ctx.now;
+                w.volume_ready = false;
+            }
+            return self.mount(ctx, &pod, uid, i, seq);
+        }
         let image = |i: usize| pod.spec.containers.get(i).map(|c| images::normalize(&c.image)).unwrap_or_default();
         let (call, detail, us) = match step {
             Step::Sandbox => ("RunPodSandbox", "CNI ADD eth0".to_string(), self.rng.between(300, 700) * MILLIS),
@@ -191,8 +210,13 @@ impl Kubelet {
                 }
                 ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
             }
-            Step::Teardown => ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS),
-            Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff => return,
+            Step::Teardown => {
+                for v in &pod.spec.volumes {
+                    ctx.phase("UnmountVolume.TearDown", format!("volume \"{}\"", v.name));
+                }
+                ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS)
+            }
+            Step::Mount(_) | Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff => return,
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -216,6 +240,8 @@ impl Kubelet {
         };
         let containers = pod.spec.containers.len();
         let next = match step {
+            Step::Mount(i) if self.workers.get(uid).is_some_and(|w| w.volume_ready) => Some(Step::Mount(i + 1)),
+            Step::Mount(i) => Some(Step::Mount(i)),
             Step::Sandbox => {
                 let ip = self.ipam.allocate().unwrap_or_default();
                 ctx.phase(

@@ -10,6 +10,7 @@ pub mod namespace_lifecycle;
 pub mod priority;
 pub mod resource_quota;
 pub mod service_account;
+pub mod storage;
 
 use crate::sim::api::request::{ApiRequest, Status, Verb};
 use crate::sim::api::{Object, ResourceQuota};
@@ -39,8 +40,16 @@ pub const DEFAULT_ON: &[&str] = &[
 ];
 
 /// The plugins that act in this playground.
-pub const MODELLED: &[&str] =
-    &["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "ResourceQuota"];
+pub const MODELLED: &[&str] = &[
+    "NamespaceLifecycle",
+    "LimitRanger",
+    "ServiceAccount",
+    "Priority",
+    "DefaultTolerationSeconds",
+    "DefaultStorageClass",
+    "StorageObjectInUseProtection",
+    "ResourceQuota",
+];
 
 /// The enabled plugins: the default-on set, plus `--enable-admission-plugins`, minus
 /// `--disable-admission-plugins`.
@@ -139,6 +148,19 @@ pub fn mutate(
     if !creating(req) {
         return Ok(());
     }
+    step(chain, "DefaultStorageClass", trail, || {
+        let classes = lookup.cluster("storageclasses");
+        let classes = classes.into_iter().filter_map(|o| match o {
+            Object::StorageClass(c) => Some(c),
+            _ => None,
+        });
+        storage::default_storage_class(obj, classes);
+        Ok(())
+    })?;
+    step(chain, "StorageObjectInUseProtection", trail, || {
+        storage::in_use_protection(obj);
+        Ok(())
+    })?;
     let Object::Pod(pod) = obj else { return Ok(()) };
     let ns = pod.metadata.namespace.clone();
     step(chain, "LimitRanger", trail, || {

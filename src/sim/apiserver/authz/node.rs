@@ -13,6 +13,9 @@ pub fn node_rules() -> Vec<PolicyRule> {
         rule(&["get", "list", "watch", "create", "delete"], &[""], &["pods"]),
         rule(&["patch", "update"], &[""], &["pods/status"]),
         rule(&["list", "watch", "get"], &[""], &["services"]),
+        // What its pods' volumes need.
+        rule(&["get"], &[""], &["configmaps", "secrets", "persistentvolumeclaims", "persistentvolumes"]),
+        rule(&["get"], &["storage.k8s.io"], &["volumeattachments"]),
         // Projected ServiceAccount tokens for the pods it runs.
         rule(&["create"], &[""], &["serviceaccounts/token"]),
         rule(&["get", "create", "update", "patch", "delete"], &["coordination.k8s.io"], &["leases"]),

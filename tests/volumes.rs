@@ -1,0 +1,148 @@
+//! Volumes end to end: the default StorageClass and the CSI driver's controller pod, dynamic
+//! provisioning (ExternalProvisioning → Provisioning → ProvisioningSucceeded), binding, the
+//! attach/detach controller's VolumeAttachment and the driver's attach, the kubelet's mount
+//! before the sandbox, configMap volumes, Released volumes deleted, StatefulSet claims.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+use serde_json::{json, Value};
+
+const TIMEOUT: u64 = 30 * SECONDS;
+
+fn cluster() -> Simulation {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(10));
+    sim
+}
+
+fn apply(sim: &mut Simulation, doc: Value) -> String {
+    let started = kubectl::apply::start_json(sim, &doc.to_string(), "doc.json", Default::default()).unwrap();
+    kubectl::wait(sim, started, TIMEOUT)
+}
+
+fn run(sim: &mut Simulation, line: &str) -> String {
+    kubectl::run(sim, line, TIMEOUT)
+}
+
+fn claim(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+           "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+}
+
+fn pod_with(name: &str, volume: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+           "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                                     "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                    "volumes": [volume]}})
+}
+
+fn line<'a>(out: &'a str, prefix: &str) -> &'a str {
+    out.lines().find(|l| l.starts_with(prefix)).unwrap_or_default()
+}
+
+#[test]
+fn a_claim_is_provisioned_bound_attached_and_mounted() {
+    let mut sim = cluster();
+    let system = run(&mut sim, "kubectl get pods -n kube-system");
+    assert!(line(&system, "csi-controller-").contains("Running"), "{system}");
+    let classes = run(&mut sim, "kubectl get storageclass");
+    let standard = line(&classes, "standard (default)");
+    assert!(standard.contains("disk.csi.kube-playground.dev") && standard.contains("Immediate"), "{classes}");
+
+    assert_eq!(apply(&mut sim, claim("data")), "persistentvolumeclaim/data created");
+    sim.run_until(SimTime::from_secs(16));
+    let pvc = run(&mut sim, "kubectl get pvc");
+    let row = line(&pvc, "data ");
+    assert!(row.contains("Bound") && row.contains("pvc-") && row.contains("1Gi") && row.contains("RWO"), "{pvc}");
+    assert!(row.contains("standard"), "the default class was set: {pvc}");
+    let pv = run(&mut sim, "kubectl get pv");
+    let pv_row = line(&pv, "pvc-");
+    assert!(pv_row.contains("Delete") && pv_row.contains("Bound") && pv_row.contains("default/data"), "{pv}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(
+        events.contains(
+            "Waiting for a volume to be created either by the external provisioner 'disk.csi.kube-playground.dev'"
+        ),
+        "{events}"
+    );
+    assert!(events.contains("External provisioner is provisioning volume for claim \"default/data\""), "{events}");
+    assert!(events.contains("Successfully provisioned volume pvc-"), "{events}");
+
+    let volume = json!({"name": "data", "persistentVolumeClaim": {"claimName": "data"}});
+    apply(&mut sim, pod_with("db", volume));
+    sim.run_until(SimTime::from_secs(30));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "db ").contains("Running"), "{pods}");
+    let attachments = run(&mut sim, "kubectl get volumeattachments");
+    let va = line(&attachments, "csi-");
+    assert!(va.contains("disk.csi.kube-playground.dev") && va.contains("true"), "{attachments}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("AttachVolume.Attach succeeded for volume \"pvc-"), "{events}");
+    let describe = run(&mut sim, "kubectl describe pod db");
+    assert!(describe.lines().any(|l| l.trim_start().starts_with("ClaimName:") && l.ends_with(" data")), "{describe}");
+    assert!(describe.contains("      /data from data (rw)"), "{describe}");
+
+    // A claim in use stays while its pod runs; then the volume is Released and deleted.
+    run(&mut sim, "kubectl delete pvc data --wait=false");
+    sim.run_until(SimTime::from_secs(35));
+    let pvc = run(&mut sim, "kubectl get pvc");
+    assert!(line(&pvc, "data ").contains("Terminating"), "kept by kubernetes.io/pvc-protection: {pvc}");
+    run(&mut sim, "kubectl delete pod db");
+    sim.run_until(SimTime::from_secs(60));
+    assert_eq!(run(&mut sim, "kubectl get pvc"), "No resources found in default namespace.");
+    assert_eq!(run(&mut sim, "kubectl get pv"), "No resources found");
+    assert_eq!(run(&mut sim, "kubectl get volumeattachments"), "No resources found");
+}
+
+#[test]
+fn a_missing_config_map_holds_the_pod_until_it_exists() {
+    let mut sim = cluster();
+    let volume = json!({"name": "data", "configMap": {"name": "app-config"}});
+    apply(&mut sim, pod_with("web", volume));
+    sim.run_until(SimTime::from_secs(20));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "web ").contains("ContainerCreating"), "{pods}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(
+        events.contains("MountVolume.SetUp failed for volume \"data\" : configmaps \"app-config\" not found"),
+        "{events}"
+    );
+    apply(
+        &mut sim,
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config"},
+                           "data": {"index.html": "hello"}}),
+    );
+    sim.run_until(SimTime::from_secs(30));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "web ").contains("Running"), "{pods}");
+    assert!(line(&run(&mut sim, "kubectl get configmaps"), "app-config ").contains(" 1 "));
+}
+
+#[test]
+fn statefulset_pods_keep_their_claims() {
+    let mut sim = cluster();
+    let sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
+                 "template": {"metadata": {"labels": {"app": "nginx"}},
+                              "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27",
+                                        "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+                 "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                     "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}});
+    apply(&mut sim, sts);
+    sim.run_until(SimTime::from_secs(60));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "web-0 ").contains("Running") && line(&pods, "web-1 ").contains("Running"), "{pods}");
+    let pvc = run(&mut sim, "kubectl get pvc");
+    assert!(line(&pvc, "www-web-0 ").contains("Bound") && line(&pvc, "www-web-1 ").contains("Bound"), "{pvc}");
+    let volume = |pvc: &str| line(pvc, "www-web-0 ").split_whitespace().nth(2).map(String::from);
+    let before = volume(&pvc);
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("create Claim www-web-0 Pod web-0 in StatefulSet web success"), "{events}");
+    run(&mut sim, "kubectl delete pod web-0");
+    sim.run_until(SimTime::from_secs(100));
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "web-0 ").contains("Running"), "{pods}");
+    assert_eq!(volume(&run(&mut sim, "kubectl get pvc")), before, "the same volume again");
+}
