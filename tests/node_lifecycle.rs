@@ -85,7 +85,10 @@ fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
 
 #[test]
 fn drain_cordons_and_evicts_then_the_pods_run_elsewhere() {
-    let mut sim = Scenario::default().build().unwrap();
+    // Only the web pods on the nodes (the storage add-on's controller would be evicted too).
+    let mut scenario = Scenario::default();
+    scenario.cluster.csi_driver = false;
+    let mut sim = scenario.build().unwrap();
     kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=4", TIMEOUT);
     sim.run_until(SimTime::from_secs(20));
     let before = on_node(&kubectl::run(&mut sim, "kubectl get pods -o wide", TIMEOUT), "worker-1").len();

@@ -146,3 +146,31 @@ fn statefulset_pods_keep_their_claims() {
     assert!(line(&pods, "web-0 ").contains("Running"), "{pods}");
     assert_eq!(volume(&run(&mut sim, "kubectl get pvc")), before, "the same volume again");
 }
+
+#[test]
+fn a_pod_waits_in_the_scheduler_for_its_claim() {
+    let mut sim = cluster();
+    let volume = json!({"name": "data", "persistentVolumeClaim": {"claimName": "later"}});
+    apply(&mut sim, pod_with("waiting", volume));
+    sim.run_until(SimTime::from_secs(15));
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("0/4 nodes are available: persistentvolumeclaim \"later\" not found."), "{events}");
+    let no_class = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "later"},
+        "spec": {"storageClassName": "", "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}});
+    apply(&mut sim, no_class);
+    sim.run_until(SimTime::from_secs(20));
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims."), "{events}");
+    assert!(events.contains("no persistent volumes available for this claim and no storage class is set"), "{events}");
+    // An administrator's volume: the claim binds to it and the pod is scheduled.
+    let pv = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "manual"},
+        "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                 "csi": {"driver": "disk.csi.kube-playground.dev", "volumeHandle": "vol-manual"}}});
+    apply(&mut sim, pv);
+    sim.run_until(SimTime::from_secs(40));
+    let pvc = run(&mut sim, "kubectl get pvc");
+    assert!(line(&pvc, "later ").contains("Bound") && line(&pvc, "later ").contains("manual"), "{pvc}");
+    assert!(line(&run(&mut sim, "kubectl get pv"), "manual ").contains("Retain"), "static volumes default to Retain");
+    let pods = run(&mut sim, "kubectl get pods");
+    assert!(line(&pods, "waiting ").contains("Running"), "{pods}");
+}

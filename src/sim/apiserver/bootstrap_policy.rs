@@ -184,6 +184,8 @@ fn cluster_roles() -> Vec<RoleDef> {
             &[],
             vec![
                 rule(READ, &[""], &["nodes", "pods", "namespaces", "services"]),
+                rule(READ, &[""], &["persistentvolumeclaims", "persistentvolumes"]),
+                rule(READ, &["storage.k8s.io"], &["storageclasses"]),
                 rule(READ, &["apps"], &["replicasets"]),
                 rule(READ, &["policy"], &["poddisruptionbudgets"]),
                 rule(&["create"], &[""], &["pods/binding", "bindings"]),

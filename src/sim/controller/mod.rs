@@ -682,17 +682,7 @@ impl ControllerManager {
             Object::PersistentVolumeClaim(_) | Object::PersistentVolume(_) | Object::VolumeAttachment(_) => {
                 self.storage_changed(ctx, type_, old.as_ref(), obj)
             }
-            Object::StorageClass(_) => {
-                let waiting: Vec<String> = self
-                    .claims
-                    .objects()
-                    .filter(|o| matches!(o, Object::PersistentVolumeClaim(c) if c.spec.volume_name.is_empty()))
-                    .map(key_of)
-                    .collect();
-                for k in waiting {
-                    self.enqueue(ctx, Loop::PersistentVolumeBinder, k);
-                }
-            }
+            Object::StorageClass(_) => self.unbound_claims_again(ctx),
             Object::Pod(p) => {
                 self.pod_volumes_changed(ctx, type_, old.as_ref().and_then(|o| o.as_pod()), p);
                 let old_pod = old.as_ref().and_then(|o| o.as_pod());

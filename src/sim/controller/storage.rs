@@ -42,6 +42,9 @@ impl ControllerManager {
                 }
                 if let Some(r) = &pv.spec.claim_ref {
                     self.enqueue(ctx, Loop::PersistentVolumeBinder, cache_key(&r.namespace, &r.name));
+                } else if pv.status.phase == "Available" {
+                    // A volume free to take: the waiting claims look again (upstream's resync).
+                    self.unbound_claims_again(ctx);
                 }
                 if deleting {
                     self.enqueue(ctx, Loop::PvcProtection, key);
@@ -55,6 +58,19 @@ impl ControllerManager {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Every claim still waiting for a volume goes through the binder again.
+    pub(super) fn unbound_claims_again(&mut self, ctx: &mut Ctx) {
+        let waiting: Vec<String> = self
+            .claims
+            .objects()
+            .filter(|o| matches!(o, Object::PersistentVolumeClaim(c) if c.spec.volume_name.is_empty()))
+            .map(key_of)
+            .collect();
+        for k in waiting {
+            self.enqueue(ctx, Loop::PersistentVolumeBinder, k);
         }
     }
 

@@ -202,6 +202,7 @@ fn pre_filter(profile: &Profile, pod: &Pod, snap: &Snapshot, state: &mut CycleSt
                     Status::success()
                 }
             }
+            Plugin::VolumeBinding => super::plugins::volume_binding::pre_filter(pod, snap),
             Plugin::PodTopologySpread => {
                 let (status, s) = pts::pre_filter(pod, snap);
                 state.spread_filter = s;

@@ -353,6 +353,8 @@ pub struct Snapshot {
     pub pods_with_required_anti_affinity: usize,
     /// The PodDisruptionBudgets, for preemption's choice of victims.
     pub pdbs: Vec<crate::sim::api::PodDisruptionBudget>,
+    /// PersistentVolumeClaims by `namespace/name`, as VolumeBinding needs them.
+    pub claims: BTreeMap<String, super::plugins::volume_binding::Claim>,
     /// Pods that preemption nominated to a node and that are not placed yet, by node
     /// (upstream's nominator): they hold their room against pods of no higher priority.
     nominated: BTreeMap<String, Vec<Arc<Pod>>>,

@@ -113,14 +113,25 @@ pub struct Scheduler {
 
 const POD: usize = 0;
 const PDB: usize = 5;
+const CLAIMS: usize = 6;
+const CLASSES: usize = 7;
 
 impl Scheduler {
     pub fn new(apiserver: ComponentId, host: &str, rng: SimRng) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-scheduler".into(), organizations: vec![] };
         let res = |p| ResourceInfo::of(p);
-        let informers = ["pods", "nodes", "namespaces", "services", "replicasets", "poddisruptionbudgets"]
-            .map(|p| Informer::new(res(p), None))
-            .to_vec();
+        let informers = [
+            "pods",
+            "nodes",
+            "namespaces",
+            "services",
+            "replicasets",
+            "poddisruptionbudgets",
+            "persistentvolumeclaims",
+            "storageclasses",
+        ]
+        .map(|p| Informer::new(res(p), None))
+        .to_vec();
         Scheduler {
             client: ApiClient::new(apiserver, cred),
             up: true,
@@ -294,6 +305,17 @@ impl Scheduler {
                 }
             }
             Object::Service(_) | Object::ReplicaSet(_) => self.rebuild_owner_selectors(),
+            Object::PersistentVolumeClaim(_) | Object::StorageClass(_) => {
+                self.rebuild_claims();
+                if type_ != WatchType::Deleted {
+                    let event = match (object, old.is_none()) {
+                        (Object::StorageClass(_), _) => "StorageClassAdd",
+                        (_, true) => "PvcAdd",
+                        (_, false) => "PvcUpdate",
+                    };
+                    self.move_all(ctx, event);
+                }
+            }
             // DefaultPreemption prefers victims whose eviction no budget forbids.
             Object::PodDisruptionBudget(_) => {
                 self.cache.pdbs = self.informers[PDB]
@@ -306,6 +328,34 @@ impl Scheduler {
             }
             _ => {}
         }
+    }
+
+    /// VolumeBinding's view of the claims: bound, or how their class binds.
+    fn rebuild_claims(&mut self) {
+        use plugins::volume_binding::Claim;
+        let delayed = |class: &Option<String>| {
+            class.as_ref().and_then(|c| self.informers[CLASSES].store.get(c)).is_some_and(
+                |o| matches!(o, Object::StorageClass(sc) if sc.volume_binding_mode == "WaitForFirstConsumer"),
+            )
+        };
+        self.cache.claims = self.informers[CLAIMS]
+            .objects()
+            .filter_map(|o| match o {
+                Object::PersistentVolumeClaim(c) => {
+                    let state = if c.metadata.deletion_timestamp.is_some() {
+                        Claim::Deleting
+                    } else if !c.spec.volume_name.is_empty() {
+                        Claim::Bound
+                    } else if delayed(&c.spec.storage_class_name) {
+                        Claim::UnboundDelayed
+                    } else {
+                        Claim::UnboundImmediate
+                    };
+                    Some((key_of(o), state))
+                }
+                _ => None,
+            })
+            .collect();
     }
 
     fn rebuild_owner_selectors(&mut self) {

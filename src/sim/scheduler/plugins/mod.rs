@@ -15,6 +15,7 @@ pub mod pod_topology_spread;
 pub mod priority_sort;
 pub mod scheduling_gates;
 pub mod taint_toleration;
+pub mod volume_binding;
 
 /// An extension point of the scheduling framework.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +80,7 @@ pub enum Plugin {
     NodeAffinity,
     NodePorts,
     NodeResourcesFit,
+    VolumeBinding,
     PodTopologySpread,
     InterPodAffinity,
     DefaultPreemption,
@@ -89,13 +91,12 @@ pub enum Plugin {
     Coscheduling,
 }
 
-/// Default plugins about volumes and DRA. The simulated pods carry no volumes or resource
-/// claims, for which upstream's plugins return Skip; a configuration may name them.
-pub const VOLUME_PLUGINS: [&str; 5] =
-    ["VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "DynamicResources"];
+/// Default plugins about volumes and DRA that are not modelled (VolumeBinding is): they would
+/// Skip or pass the simulated pods; a configuration may name them.
+pub const VOLUME_PLUGINS: [&str; 4] = ["VolumeRestrictions", "NodeVolumeLimits", "VolumeZone", "DynamicResources"];
 
 impl Plugin {
-    pub const ALL: [Plugin; 15] = [
+    pub const ALL: [Plugin; 16] = [
         Plugin::SchedulingGates,
         Plugin::PrioritySort,
         Plugin::NodeUnschedulable,
@@ -104,6 +105,7 @@ impl Plugin {
         Plugin::NodeAffinity,
         Plugin::NodePorts,
         Plugin::NodeResourcesFit,
+        Plugin::VolumeBinding,
         Plugin::PodTopologySpread,
         Plugin::InterPodAffinity,
         Plugin::DefaultPreemption,
@@ -123,6 +125,7 @@ impl Plugin {
             Plugin::NodeAffinity => "NodeAffinity",
             Plugin::NodePorts => "NodePorts",
             Plugin::NodeResourcesFit => "NodeResourcesFit",
+            Plugin::VolumeBinding => "VolumeBinding",
             Plugin::PodTopologySpread => "PodTopologySpread",
             Plugin::InterPodAffinity => "InterPodAffinity",
             Plugin::DefaultPreemption => "DefaultPreemption",
@@ -160,7 +163,10 @@ impl Plugin {
             P::PreEnqueue => self == SchedulingGates,
             P::QueueSort => self == PrioritySort,
             P::PreFilter => {
-                matches!(self, NodeAffinity | NodePorts | NodeResourcesFit | PodTopologySpread | InterPodAffinity)
+                matches!(
+                    self,
+                    NodeAffinity | NodePorts | NodeResourcesFit | VolumeBinding | PodTopologySpread | InterPodAffinity
+                )
             }
             P::Filter => matches!(
                 self,
