@@ -109,10 +109,9 @@ fn a_missing_config_map_holds_the_pod_until_it_exists() {
         events.contains("MountVolume.SetUp failed for volume \"data\" : configmaps \"app-config\" not found"),
         "{events}"
     );
-    apply(
-        &mut sim,
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config"},
-                           "data": {"index.html": "hello"}}),
+    assert_eq!(
+        run(&mut sim, "kubectl create configmap app-config --from-literal=index.html=hello"),
+        "configmap/app-config created"
     );
     sim.run_until(SimTime::from_secs(30));
     let pods = run(&mut sim, "kubectl get pods");

@@ -142,6 +142,11 @@ pub fn secret(namespace: &str, name: &str, literals: &[(String, String)]) -> Obj
     Object::Secret(Secret { metadata: ObjectMeta::named(namespace, name), type_: "Opaque".into(), data })
 }
 
+pub fn config_map(namespace: &str, name: &str, literals: &[(String, String)]) -> Object {
+    let data = literals.iter().cloned().collect();
+    Object::ConfigMap(ConfigMap { metadata: ObjectMeta::named(namespace, name), data })
+}
+
 pub fn service_account(namespace: &str, name: &str) -> Object {
     Object::ServiceAccount(ServiceAccount { metadata: ObjectMeta::named(namespace, name) })
 }

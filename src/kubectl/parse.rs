@@ -616,6 +616,20 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
     }
 }
 
+/// The `--from-literal=key=value` flags, in order.
+fn literals(args: &Args) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (k, v) in &args.flags {
+        if k == "from-literal" {
+            let lit = v.clone().unwrap_or_default();
+            let (key, value) =
+                lit.split_once('=').ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
+            out.push((key.to_string(), value.to_string()));
+        }
+    }
+    Ok(out)
+}
+
 fn exactly_one(words: &[String], what: &str) -> Result<String, String> {
     match words {
         [one] => Ok(one.clone()),
@@ -660,17 +674,12 @@ fn parse_create(args: &Args) -> Result<Command, String> {
                 ));
             }
             let name = exactly_one(names, "NAME")?;
-            let mut literals = Vec::new();
-            for (k, v) in &args.flags {
-                if k == "from-literal" {
-                    let lit = v.clone().unwrap_or_default();
-                    let (key, value) = lit
-                        .split_once('=')
-                        .ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
-                    literals.push((key.to_string(), value.to_string()));
-                }
-            }
-            create::secret(&ns, &name, &literals)
+            create::secret(&ns, &name, &literals(&args)?)
+        }
+        "configmap" | "cm" => {
+            args.only(&["from-literal", "namespace"])?;
+            let name = exactly_one(rest, "NAME")?;
+            create::config_map(&ns, &name, &literals(&args)?)
         }
         "serviceaccount" | "sa" => {
             args.only(&["namespace"])?;
