@@ -622,8 +622,9 @@ fn literals(args: &Args) -> Result<Vec<(String, String)>, String> {
     for (k, v) in &args.flags {
         if k == "from-literal" {
             let lit = v.clone().unwrap_or_default();
-            let (key, value) =
-                lit.split_once('=').ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
+            let (key, value) = lit
+                .split_once('=')
+                .ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
             out.push((key.to_string(), value.to_string()));
         }
     }
@@ -674,12 +675,12 @@ fn parse_create(args: &Args) -> Result<Command, String> {
                 ));
             }
             let name = exactly_one(names, "NAME")?;
-            create::secret(&ns, &name, &literals(&args)?)
+            create::secret(&ns, &name, &literals(args)?)
         }
         "configmap" | "cm" => {
             args.only(&["from-literal", "namespace"])?;
             let name = exactly_one(rest, "NAME")?;
-            create::config_map(&ns, &name, &literals(&args)?)
+            create::config_map(&ns, &name, &literals(args)?)
         }
         "serviceaccount" | "sa" => {
             args.only(&["namespace"])?;

@@ -73,7 +73,8 @@ pub enum Until {
     /// `no leader`.
     NoLeader,
     /// `pods [PREFIX] STATUS=N`: N pods whose name starts with PREFIX show STATUS as kubectl
-    /// prints it (Running, Pending, ContainerCreating, Terminating…; `*` for any).
+    /// prints it (Running, Pending, ContainerCreating, Terminating…; `*` for any; `Ready` for
+    /// Running with every container ready).
     Pods { prefix: String, status: String, count: usize },
     /// `node NAME Ready|NotReady|Unknown`: the Ready condition the control plane sees.
     Node { name: String, ready: String },
@@ -91,13 +92,15 @@ pub enum Until {
     /// `gone RESOURCE [NAMESPACE/]NAME`: the object is not in kube-apiserver's cache
     /// (`gone namespaces team-a`, `gone pods default/web`).
     Gone { key: String },
+    /// `bound [NAMESPACE/]NAME`: the PersistentVolumeClaim is Bound.
+    Bound { key: String },
 }
 
 impl Until {
     pub fn parse(text: &str) -> Result<Until, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let bad = || {
-            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, lease kube-scheduler|kube-controller-manager, loadbalancer [NS/]NAME, gone RESOURCE [NS/]NAME, after DURATION)")
+            format!("unknown wait condition \"{text}\" (ready, leader, no leader, pods [PREFIX] STATUS=N, node NAME READY, apiserver up|down, lease kube-scheduler|kube-controller-manager, loadbalancer [NS/]NAME, bound [NS/]NAME, gone RESOURCE [NS/]NAME, after DURATION)")
         };
         Ok(match words.as_slice() {
             ["leader"] => Until::Leader,
@@ -117,6 +120,10 @@ impl Until {
             ["loadbalancer", name] => {
                 let (ns, name) = name.split_once('/').unwrap_or(("default", name));
                 Until::LoadBalancer { key: format!("{}{name}", ResourceInfo::of("services").list_prefix(ns)) }
+            }
+            ["bound", name] => {
+                let (ns, name) = name.split_once('/').unwrap_or(("default", name));
+                Until::Bound { key: format!("{}{name}", ResourceInfo::of("persistentvolumeclaims").list_prefix(ns)) }
             }
             ["lease", "kube-scheduler"] => Until::Lease { role: crate::sim::component::Role::Scheduler },
             ["lease", "kube-controller-manager"] => {
@@ -141,7 +148,12 @@ impl Until {
             Until::Pods { prefix, status, count } => {
                 let view = sim.view();
                 let any = status == "*";
-                let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(|p| any || p.status == *status);
+                let shows = |p: &&crate::sim::view::PodView| match status.as_str() {
+                    "*" => true,
+                    "Ready" => p.status == "Running" && p.ready,
+                    s => p.status == s,
+                };
+                let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(shows);
                 let placed = on_nodes.filter(|p| p.name.starts_with(prefix.as_str())).count();
                 let waiting = if any || status == "Pending" {
                     // The scheduler's queue names pods `namespace/name`.
@@ -159,6 +171,9 @@ impl Until {
             Until::After(us) => sim.now().0 >= since.0 + us,
             Until::Gone { key } => sim.apiserver().is_some_and(|a| a.cached_at(key).is_none()),
             Until::Lease { role } => sim.lease_holder(*role).is_some(),
+            Until::Bound { key } => sim.apiserver().and_then(|a| a.cached_at(key)).is_some_and(
+                |o| matches!(o, crate::sim::api::Object::PersistentVolumeClaim(c) if c.status.phase == "Bound"),
+            ),
             Until::LoadBalancer { key } => sim.apiserver().and_then(|a| a.cached_at(key)).is_some_and(
                 |o| matches!(o, crate::sim::api::Object::Service(s) if !s.status.load_balancer.ingress.is_empty()),
             ),

@@ -22,6 +22,8 @@ const LESSONS: &[(&str, &str)] = &[
     ("namespaces-gc", include_str!("lessons/namespaces-gc.json")),
     ("daemonsets", include_str!("lessons/daemonsets.json")),
     ("pod-lifecycle", include_str!("lessons/pod-lifecycle.json")),
+    ("probes", include_str!("lessons/probes.json")),
+    ("storage", include_str!("lessons/storage.json")),
     ("services", include_str!("lessons/services.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
     ("leader-election", include_str!("lessons/leader-election.json")),

@@ -101,20 +101,28 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
             }
             Some(_) => false,
         };
-        // reconcileOldReplicaSets: shrink the old ones while replicas − maxUnavailable stay available.
+        // reconcileOldReplicaSets: first remove old pods that are not available anyway (within
+        // maxScaledDown: cleanupUnhealthyReplicas, else unhealthy pods would block the
+        // rollout), then shrink the old ones while replicas − maxUnavailable stay available.
         if !scaled_up && old_pods > 0 {
             let min_available = i64::from(want) - unavailable;
             let new_unavailable = new_rs.map_or(0, |rs| replicas(rs) - i64::from(rs.status.available_replicas));
             let max_scaled_down = all_pods - min_available - new_unavailable;
             let available: i64 = owned.iter().map(|rs| i64::from(rs.status.available_replicas)).sum();
-            let mut budget = max_scaled_down.min(available - min_available);
+            let mut cleanup = max_scaled_down;
+            let mut budget = available - min_available;
             for rs in old.iter().filter(|rs| replicas(rs) > 0) {
-                if budget <= 0 {
+                if max_scaled_down <= 0 {
                     break;
                 }
-                let down = replicas(rs).min(budget);
+                let unhealthy = (replicas(rs) - i64::from(rs.status.available_replicas)).max(0);
+                let cleaned = unhealthy.min(cleanup.max(0));
+                cleanup -= cleaned;
+                let down = (replicas(rs) - cleaned).min(budget.max(0));
                 budget -= down;
-                out.push(scale(rs_res, rs, (replicas(rs) - down) as i32));
+                if cleaned + down > 0 {
+                    out.push(scale(rs_res, rs, (replicas(rs) - cleaned - down) as i32));
+                }
             }
         }
     }

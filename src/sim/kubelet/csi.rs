@@ -130,7 +130,10 @@ impl CsiController {
                         }
                         (type_ != WatchType::Deleted).then(|| format!("pv:{key}"))
                     }
-                    Object::VolumeAttachment(_) if type_ != WatchType::Deleted => Some(format!("va:{key}")),
+                    Object::VolumeAttachment(va) if type_ == WatchType::Deleted => {
+                        va.spec.source.persistent_volume_name.as_ref().map(|pv| format!("pv:{pv}"))
+                    }
+                    Object::VolumeAttachment(_) => Some(format!("va:{key}")),
                     _ => None,
                 };
                 if let Some(k) = queued {
@@ -203,14 +206,26 @@ impl CsiController {
     fn delete_released(&mut self, ctx: &mut Ctx, name: &str) {
         let Some(Object::PersistentVolume(pv)) = self.object("persistentvolumes", name) else { return };
         let ours = pv.metadata.annotations.get(PROVISIONED_BY).is_some_and(|d| d == DRIVER);
-        if ours
+        let releasable = ours
             && pv.status.phase == "Released"
             && pv.spec.persistent_volume_reclaim_policy == "Delete"
-            && pv.metadata.deletion_timestamp.is_none()
-        {
-            let handle = pv.spec.csi.as_ref().map(|c| c.volume_handle.clone()).unwrap_or_default();
-            self.call(ctx, Call::DeleteVolume { pv: name.into() }, 800, format!("DeleteVolume {handle} ({name})"));
+            && pv.metadata.deletion_timestamp.is_none();
+        if !releasable {
+            return;
         }
+        let handle = pv.spec.csi.as_ref().map(|c| c.volume_handle.clone()).unwrap_or_default();
+        let attached = self.core.store("volumeattachments").is_some_and(|i| {
+            i.objects().any(|o| {
+                matches!(o, Object::VolumeAttachment(va) if va.spec.source.persistent_volume_name.as_deref() == Some(name))
+            })
+        });
+        if attached {
+            // The disk API refuses to delete an attached disk; the attachment's deletion
+            // brings the volume back here.
+            ctx.phase(PROGRAM, format!("DeleteVolume {handle}: the disk is still attached, waiting"));
+            return;
+        }
+        self.call(ctx, Call::DeleteVolume { pv: name.into() }, 800, format!("DeleteVolume {handle} ({name})"));
     }
 
     /// external-attacher: attach (or detach) the disk of a VolumeAttachment.
