@@ -152,3 +152,35 @@ fn a_probe_without_a_handler_is_refused() {
     assert!(out.contains("spec.containers[0].livenessProbe: Required value: must specify a handler type"), "{out}");
     assert!(out.contains("spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1"), "{out}");
 }
+
+#[test]
+fn a_container_over_its_memory_limit_is_oom_killed() {
+    // The "Exceed a Container's memory limit" example: stress allocates 250M under a 100Mi limit.
+    let mut sim = cluster();
+    let container = json!({"name": "memory-demo-2-ctr", "image": "polinux/stress",
+        "resources": {"requests": {"memory": "50Mi"}, "limits": {"memory": "100Mi"}},
+        "command": ["stress"], "args": ["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]});
+    apply(&mut sim, pod("memory-demo-2", container));
+    let mut seen_oom = false;
+    for _ in 0..100 {
+        sim.run_until(sim.now().plus(SECONDS / 5));
+        seen_oom |= row(&mut sim, "memory-demo-2").1 == "OOMKilled";
+    }
+    assert!(seen_oom, "kubectl get pods showed OOMKilled");
+    let (_, status, restarts) = row(&mut sim, "memory-demo-2");
+    assert_eq!(status, "CrashLoopBackOff");
+    assert!(restarts.parse::<i32>().unwrap_or(0) >= 1, "{restarts}");
+    let describe = run(&mut sim, "kubectl describe pod memory-demo-2");
+    let has = |key: &str, value: &str| {
+        describe.lines().any(|l| l.trim_start().starts_with(key) && l.trim_end().ends_with(value))
+    };
+    assert!(has("Last State:", "Terminated") && has("Reason:", "OOMKilled"), "{describe}");
+    assert!(has("Exit Code:", "137") && has("QoS Class:", "Burstable"), "{describe}");
+    let pod_json = run(&mut sim, "kubectl get pod memory-demo-2 -o json");
+    assert!(pod_json.contains("\"qosClass\": \"Burstable\""), "{pod_json}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(
+        events.contains("SystemOOM") && events.contains("System OOM encountered, victim process: stress"),
+        "{events}"
+    );
+}

@@ -83,28 +83,6 @@ fn toleration(t: &Toleration) -> String {
     s
 }
 
-/// The pod's QoS class (pkg/apis/core/helper/qos): Guaranteed when every container's cpu and
-/// memory limits are set and equal to its requests, BestEffort with no requests or limits.
-pub fn qos_class(p: &Pod) -> &'static str {
-    let all = p.spec.init_containers.iter().chain(&p.spec.containers);
-    let mut any = false;
-    let mut guaranteed = true;
-    for c in all {
-        let (req, lim) = (&c.resources.requests, &c.resources.limits);
-        any |= ["cpu", "memory"].iter().any(|r| req.contains_key(*r) || lim.contains_key(*r));
-        for r in ["cpu", "memory"] {
-            let limit = lim.get(r).and_then(|q| quantity::parse_value(q).ok());
-            let request = req.get(r).and_then(|q| quantity::parse_value(q).ok()).or(limit);
-            guaranteed &= limit.is_some() && limit == request;
-        }
-    }
-    match (any, guaranteed) {
-        (false, _) => "BestEffort",
-        (true, true) => "Guaranteed",
-        (true, false) => "Burstable",
-    }
-}
-
 /// A container as describe prints it: a pod's with its status (`in_pod`), a template's with
 /// its spec only.
 fn container(out: &mut String, c: &Container, status: Option<&ContainerStatus>, in_pod: bool) {
@@ -343,7 +321,7 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
         }
     }
     volumes(&mut o, "", &p.spec.volumes);
-    o.push_str(&format!("QoS Class:\t{}\n", qos_class(p)));
+    o.push_str(&format!("QoS Class:\t{}\n", p.qos_class()));
     multiline(&mut o, "Node-Selectors", &p.spec.node_selector);
     o.push_str("Tolerations:\t");
     if p.spec.tolerations.is_empty() {
@@ -758,19 +736,5 @@ mod tests {
             tabwriter(text, 2),
             "Name:             web\nService Account:  default\nIPs:\n  IP:       10.0.0.1\nQoS Class:  BestEffort\n"
         );
-    }
-
-    #[test]
-    fn qos_classes_follow_requests_and_limits() {
-        let mut p = Pod::default();
-        p.spec.containers.push(Container::default());
-        assert_eq!(qos_class(&p), "BestEffort");
-        p.spec.containers[0].resources.requests.insert("cpu".into(), "100m".into());
-        assert_eq!(qos_class(&p), "Burstable");
-        for r in ["cpu", "memory"] {
-            p.spec.containers[0].resources.limits.insert(r.into(), "1".into());
-        }
-        p.spec.containers[0].resources.requests.clear();
-        assert_eq!(qos_class(&p), "Guaranteed");
     }
 }

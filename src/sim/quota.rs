@@ -101,8 +101,7 @@ pub fn usage(obj: &Object) -> Usage {
 pub fn matches_scopes(quota: &ResourceQuota, obj: &Object) -> bool {
     quota.spec.scopes.iter().all(|scope| {
         let Object::Pod(p) = obj else { return false };
-        let best_effort =
-            p.spec.containers.iter().all(|c| c.resources.requests.is_empty() && c.resources.limits.is_empty());
+        let best_effort = p.qos_class() == "BestEffort";
         match scope.as_str() {
             "Terminating" => p.spec.active_deadline_seconds.is_some(),
             "NotTerminating" => p.spec.active_deadline_seconds.is_none(),

@@ -185,6 +185,7 @@ impl Simulation {
                                 Some(Step::Exited(0)) => "Completed",
                                 Some(Step::Exited(_)) => "Error",
                                 Some(Step::BackOff) => "CrashLoopBackOff",
+                                Some(Step::Terminated) => "Error",
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };

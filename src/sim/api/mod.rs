@@ -7,6 +7,7 @@ pub mod meta;
 pub mod objects;
 pub mod policy;
 pub mod probe;
+pub mod qos;
 pub mod quantity;
 pub mod request;
 pub mod resource;

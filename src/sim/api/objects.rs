@@ -553,6 +553,9 @@ pub struct PodStatus {
     pub start_time: Option<Time>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
+    /// Set when the pod is created (the pod strategy's PrepareForCreate).
+    #[serde(default, rename = "qosClass", skip_serializing_if = "String::is_empty")]
+    pub qos_class: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -78,6 +78,7 @@ fn default_object(obj: &mut Object) {
             }
             p.status = Default::default();
             p.status.phase = "Pending".into();
+            p.status.qos_class = p.qos_class().into();
         }
         Object::Deployment(d) => {
             d.spec.replicas.get_or_insert(1);

@@ -376,7 +376,7 @@ impl Kubelet {
         let count = |f: fn(&Step) -> bool| self.workers.values().filter(|w| f(&w.step)).count();
         let containers = [
             ("running", count(|s| *s == Step::Running)),
-            ("exited", count(|s| matches!(s, Step::Exited(_) | Step::BackOff))),
+            ("exited", count(|s| matches!(s, Step::Exited(_) | Step::BackOff | Step::Terminated))),
         ];
         self.metrics.text(&self.config.name, if self.up { running } else { 0 }, &containers)
     }

@@ -4,7 +4,8 @@
 //! `while` loops never end), `touch F`, `echo … > F` and `rm F` create and remove files at
 //! that moment (what exec probes such as `cat /tmp/healthy` look at), and the script ends
 //! with `exit N`'s code or its last statement's (1 for `false`). A script that never sleeps
-//! takes about a second. A simulation stand-in for real processes.
+//! takes about a second. `stress --vm-bytes 250M` (the docs' memory example) holds that much
+//! memory until its `--timeout`. A simulation stand-in for real processes.
 
 use crate::sim::api::Container;
 use crate::sim::time::SECONDS;
@@ -16,6 +17,8 @@ pub struct Script {
     pub ends: Option<(u64, i32)>,
     /// Files the script touches: path, created at, removed at (µs since start).
     files: Vec<(String, u64, Option<u64>)>,
+    /// The memory it holds, bytes, when known.
+    pub memory: Option<u64>,
 }
 
 /// Shells and the words that only introduce the script.
@@ -30,14 +33,23 @@ impl Script {
         let mut t = 0u64;
         let mut code = 0;
         let mut files: Vec<(String, u64, Option<u64>)> = Vec::new();
+        let mut memory = None;
         for statement in text.split(['\n', ';']).flat_map(|s| s.split("&&")).flat_map(|s| s.split("||")) {
             let words: Vec<&str> = statement.split_whitespace().skip_while(|w| PREAMBLE.contains(w)).collect();
             let Some(&verb) = words.first() else { continue };
             code = 0;
             match verb {
-                "while" | "until" => return Script { ends: None, files },
+                "while" | "until" => return Script { ends: None, files, memory },
+                "stress" => {
+                    let flag = |name: &str| words.windows(2).find(|w| w[0] == name).map(|w| w[1]);
+                    memory = flag("--vm-bytes").and_then(stress_bytes);
+                    match flag("--timeout").and_then(|s| s.trim_end_matches('s').parse::<u64>().ok()) {
+                        Some(secs) => t += secs * SECONDS,
+                        None => return Script { ends: None, files, memory },
+                    }
+                }
                 "sleep" => match words.get(1) {
-                    Some(&"infinity") => return Script { ends: None, files },
+                    Some(&"infinity") => return Script { ends: None, files, memory },
                     Some(n) => t += n.parse::<f64>().map_or(0, |s| (s * SECONDS as f64) as u64),
                     None => code = 1,
                 },
@@ -62,13 +74,26 @@ impl Script {
                 }
             }
         }
-        Script { ends: Some((t.max(SECONDS), code)), files }
+        Script { ends: Some((t.max(SECONDS), code)), files, memory }
     }
 
     /// Whether `path` exists `at` µs after the process started.
     pub fn file_exists(&self, path: &str, at: u64) -> bool {
         self.files.iter().any(|(p, created, removed)| p == path && *created <= at && removed.is_none_or(|r| at < r))
     }
+}
+
+/// stress's sizes: a number with an optional b, k, m or g suffix (powers of 1024).
+fn stress_bytes(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let (digits, shift) = match lower.as_bytes().last()? {
+        b'k' => (&lower[..lower.len() - 1], 10),
+        b'm' => (&lower[..lower.len() - 1], 20),
+        b'g' => (&lower[..lower.len() - 1], 30),
+        b'b' => (&lower[..lower.len() - 1], 0),
+        _ => (lower.as_str(), 0),
+    };
+    digits.parse::<u64>().ok().map(|n| n << shift)
 }
 
 /// Images whose ENTRYPOINT is a server that takes `args` as its own arguments (agnhost's
@@ -99,6 +124,15 @@ mod tests {
         assert_eq!(run(&container(&["false"])), Some((SECONDS, 1)));
         assert_eq!(run(&container(&["sh", "-c", "while true; do sleep 5; done"])), None);
         assert_eq!(run(&container(&["sleep", "infinity"])), None);
+    }
+
+    #[test]
+    fn stress_holds_its_memory_until_its_timeout() {
+        let c = container(&["stress", "--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]);
+        let s = Script::of(&c);
+        assert_eq!((s.ends, s.memory), (None, Some(250 << 20)));
+        let timed = Script::of(&container(&["stress", "--vm-bytes", "64k", "--timeout", "10s"]));
+        assert_eq!((timed.ends, timed.memory), (Some((10 * SECONDS, 0)), Some(64 << 10)));
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum Step {
     Exited(i32),
     /// A container exited and waits out its restart back-off (CrashLoopBackOff).
     BackOff,
+    /// A container exited, not in back-off: it shows terminated until the next sync (the
+    /// PLEG relists every second) starts it again.
+    Terminated,
 }
 
 /// Container restart back-off: 10 s doubling up to 5 minutes.
@@ -73,8 +76,10 @@ pub struct PodWorker {
     pub probes: Vec<ProbeState>,
     /// The kubelet killed the containers (a failed liveness or startup probe).
     pub(super) killed: bool,
-    /// How the previous run ended: exit code.
-    pub(super) last_exit: Option<i32>,
+    /// The current run ends with the OOM killer: a container outgrew its memory limit.
+    pub(super) oom_killed: bool,
+    /// How the previous run ended: exit code and reason.
+    pub(super) last_exit: Option<(i32, &'static str)>,
     /// The volume being set up is ready (else its step runs again).
     pub(super) volume_ready: bool,
 }
@@ -120,6 +125,7 @@ impl Kubelet {
                         run: 0,
                         probes: Vec::new(),
                         killed: false,
+                        oom_killed: false,
                         last_exit: None,
                         volume_ready: false,
                     },
@@ -216,7 +222,7 @@ impl Kubelet {
                 }
                 ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS)
             }
-            Step::Mount(_) | Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff => return,
+            Step::Mount(_) | Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff | Step::Terminated => return,
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -295,7 +301,7 @@ impl Kubelet {
                 self.containers_exited(ctx, &pod, uid);
                 None
             }
-            Step::BackOff => {
+            Step::BackOff | Step::Terminated => {
                 if let Some(w) = self.workers.get_mut(uid) {
                     w.restarts += 1;
                 }
@@ -318,11 +324,17 @@ impl Kubelet {
     /// Every container started: the pod runs; containers with a command end after it.
     pub(super) fn run_containers(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str) {
         let runs: Vec<Option<(u64, i32)>> = pod.spec.containers.iter().map(process::run).collect();
-        let ends = runs.iter().all(Option::is_some).then(|| {
+        let mut ends = runs.iter().all(Option::is_some).then(|| {
             let at = runs.iter().flatten().map(|(d, _)| *d).max().unwrap_or(0);
             let code = runs.iter().flatten().map(|(_, c)| *c).find(|c| *c != 0).unwrap_or(0);
             (at, code)
         });
+        // A container that allocates more than its memory limit meets the cgroup's OOM killer
+        // as soon as it has touched that much memory.
+        let oom = pod.spec.containers.iter().any(over_memory_limit);
+        if oom {
+            ends = Some((self.rng.between(200, 600) * MILLIS, 137));
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(w) = self.workers.get_mut(uid) {
@@ -335,6 +347,7 @@ impl Kubelet {
             w.running_since = ctx.now;
             w.run = seq;
             w.killed = false;
+            w.oom_killed = oom;
             w.probes = ProbeState::for_containers(&pod.spec.containers);
         }
         self.report(ctx, pod, uid);
@@ -357,8 +370,12 @@ impl Kubelet {
             _ => false,
         };
         w.run = 0;
-        w.last_exit = Some(code);
+        w.last_exit = Some((code, exit_reason(code, w.oom_killed)));
         let key = w.key.clone();
+        if w.oom_killed {
+            self.system_oom(ctx, pod);
+        }
+        let Some(w) = self.workers.get_mut(uid) else { return };
         if done {
             w.step = Step::Exited(code);
             ctx.phase("SyncPod", format!("{key}: containers exited with code {code}, pod done"));
@@ -366,16 +383,18 @@ impl Kubelet {
             return;
         }
         let back_off = crash_loop_back_off(w.restarts.max(0) as u32);
-        if back_off == 0 {
-            ctx.phase("SyncPod", format!("{key}: container exited with code {code}, restarting"));
-            w.restarts += 1;
-            self.begin(ctx, uid, Step::Create(0));
-            return;
-        }
-        w.step = Step::BackOff;
         let seq = self.next_seq;
         self.next_seq += 1;
         w.seq = seq;
+        if back_off == 0 {
+            ctx.phase("SyncPod", format!("{key}: container exited with code {code}, restarting"));
+            w.step = Step::Terminated;
+            self.report(ctx, pod, uid);
+            let relist = self.rng.between(100, 1000) * MILLIS;
+            ctx.timer(relist, Timer::PodStep { uid: uid.to_string(), seq });
+            return;
+        }
+        w.step = Step::BackOff;
         ctx.phase("SyncPod", format!("{key}: container exited with code {code}, back-off {}", go_duration(back_off)));
         if let Some(c) = pod.spec.containers.first() {
             let message = "Back-off restarting failed container ".to_string()
@@ -455,7 +474,7 @@ impl Kubelet {
             Step::Exited(code) => Some(code),
             _ => None,
         };
-        let started = running || exited.is_some() || w.step == Step::BackOff;
+        let started = running || exited.is_some() || matches!(w.step, Step::BackOff | Step::Terminated);
         let now = Some(Time::at(ctx.now));
         let cond = |t: &str, ok: bool| Condition {
             type_: t.into(),
@@ -486,19 +505,10 @@ impl Kubelet {
             },
             ..cond(t, all_ready)
         };
-        let last_state = match w.last_exit {
-            Some(code) => ContainerState {
-                terminated: Some(StateReason {
-                    reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                    exit_code: Some(code),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-            None => ContainerState::default(),
-        };
+        let last_state = w.last_exit.map(|(code, reason)| terminated(code, reason)).unwrap_or_default();
         let status = PodStatus {
             phase: phase.into(),
+            qos_class: pod.qos_class().into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
                 Condition { reason: String::new(), ..cond("Initialized", true) },
@@ -529,18 +539,15 @@ impl Kubelet {
                         String::new()
                     },
                     state: match (w.step, exited) {
-                        (_, Some(code)) => ContainerState {
-                            terminated: Some(StateReason {
-                                reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                                exit_code: Some(code),
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        },
+                        (_, Some(code)) => terminated(code, exit_reason(code, w.oom_killed)),
                         (Step::Running, _) => ContainerState {
                             running: Some(StateRunning { started_at: Time::at(w.running_since) }),
                             ..Default::default()
                         },
+                        (Step::Terminated, _) => {
+                            let (code, reason) = w.last_exit.unwrap_or((0, "Completed"));
+                            terminated(code, reason)
+                        }
                         (Step::BackOff, _) => ContainerState {
                             waiting: Some(StateReason { reason: "CrashLoopBackOff".into(), ..Default::default() }),
                             ..Default::default()
@@ -557,6 +564,44 @@ impl Kubelet {
             ApiRequest::new(Verb::Patch, ResourceInfo::of("pods"), &pod.metadata.namespace, &pod.metadata.name)
                 .with_subresource("status");
         req.patch = Some(serde_json::json!({ "status": status }));
+        self.client.send(ctx, 0, req, Tag::Other);
+    }
+}
+
+/// Why a container's run ended, as its terminated state says.
+fn exit_reason(code: i32, oom_killed: bool) -> &'static str {
+    match (oom_killed, code) {
+        (true, _) => "OOMKilled",
+        (false, 0) => "Completed",
+        (false, _) => "Error",
+    }
+}
+
+fn terminated(code: i32, reason: &str) -> ContainerState {
+    ContainerState {
+        terminated: Some(StateReason { reason: reason.into(), exit_code: Some(code), ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+/// Whether the container's process holds more memory than its limit allows.
+fn over_memory_limit(c: &crate::sim::api::Container) -> bool {
+    let limit = c.resources.limits.get("memory").and_then(|q| crate::sim::api::quantity::parse_value(q).ok());
+    matches!((process::Script::of(c).memory, limit), (Some(used), Some(limit)) if i128::from(used) > limit)
+}
+
+impl Kubelet {
+    /// The kubelet's OOM watcher saw the kernel kill a process: a SystemOOM warning on the Node.
+    fn system_oom(&mut self, ctx: &mut Ctx, pod: &Pod) {
+        let process = pod.spec.containers.iter().find(|c| over_memory_limit(c)).map_or("", |c| {
+            c.command.first().or(c.args.first()).map_or(c.name.as_str(), |w| w.rsplit('/').next().unwrap_or(w))
+        });
+        let pid = 1000 + crate::sim::rng::fnv1a64(pod.metadata.uid.as_bytes()) % 30000;
+        let mut node = ObjectMeta::named("", &self.config.name);
+        node.uid = self.config.name.clone();
+        let on = recorder::reference("Node", &node);
+        let message = format!("System OOM encountered, victim process: {process}, pid: {pid}");
+        let req = self.recorder.event(ctx.now, on, recorder::WARNING, "SystemOOM", message);
         self.client.send(ctx, 0, req, Tag::Other);
     }
 }
