@@ -30,6 +30,9 @@ fn short(controller: &str) -> &str {
         "cronjob" => "cj",
         "statefulset" => "sts",
         "horizontal-pod-autoscaler" => "hpa",
+        "persistentvolume-binder" => "pv",
+        "attachdetach" => "attach",
+        "persistentvolumeclaim-protection" => "pvc-prot",
         other => other,
     }
 }
