@@ -91,3 +91,32 @@ fn a_node_port_service_reaches_its_chain_from_kube_nodeports() {
     let svc_chain = ext_chain.replace("KUBE-EXT-", "KUBE-SVC-");
     assert!(nat.contains(&format!("-A {ext_chain} -j {svc_chain}")), "{nat}");
 }
+
+#[test]
+fn ipvs_mode_programs_virtual_servers_instead_of_chains() {
+    let mut scenario = Scenario::default();
+    scenario.cluster.proxy_mode = "ipvs".into();
+    scenario.cluster.ipvs_scheduler = "lc".into();
+    let mut sim = scenario.build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    sim.run_until(SimTime::from_secs(20));
+    kubectl::run(&mut sim, "kubectl expose deployment web --port=80 --type=NodePort", TIMEOUT);
+    sim.run_until(SimTime::from_secs(22));
+    let ipvs = kubectl::run(&mut sim, "ssh worker-1 ipvsadm -Ln", TIMEOUT);
+    assert!(ipvs.starts_with("IP Virtual Server version 1.2.1 (size=4096)"), "{ipvs}");
+    assert!(ipvs.contains("TCP  10.96.0.1:443 lc\n  -> 10.0.0.10:6443"), "{ipvs}");
+    let real = ipvs.lines().filter(|l| l.starts_with("  -> 10.244.") && l.contains(":80 ")).count();
+    assert_eq!(real, 6, "three real servers behind the ClusterIP and three behind the NodePort: {ipvs}");
+    assert!(ipvs.lines().any(|l| l.starts_with("TCP  10.0.0.11:3") && l.ends_with(" lc")), "{ipvs}");
+    let nat = kubectl::run(&mut sim, "ssh worker-1 iptables-save -t nat", TIMEOUT);
+    assert!(!nat.contains("KUBE-SVC-"), "no per-service chains in IPVS mode: {nat}");
+    assert!(nat.contains("-m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT"), "{nat}");
+    let sets = kubectl::run(&mut sim, "ssh worker-1 ipset list KUBE-CLUSTER-IP", TIMEOUT);
+    assert!(sets.contains("10.96.0.1,tcp:443"), "{sets}");
+    let mut bad = Scenario::default();
+    bad.cluster.proxy_mode = "nftables".into();
+    assert_eq!(
+        bad.build().err(),
+        Some("kube-proxy: mode \"nftables\" is not modelled here (iptables or ipvs)".to_string())
+    );
+}

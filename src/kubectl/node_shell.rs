@@ -1,5 +1,6 @@
 //! Commands an operator runs on a node over ssh, answered from the node's components:
-//! `ssh NODE iptables-save [-t nat]` prints the nat table kube-proxy programmed there, and on
+//! `ssh NODE iptables-save [-t nat]` prints the nat table kube-proxy programmed there,
+//! `ipvsadm -Ln` and `ipset list` its IPVS virtual servers and ipsets (IPVS mode), and on
 //! the control-plane node `ls /etc/kubernetes/manifests` and `cat` of a static pod manifest.
 //! Simplified: no round trip; only the nat table and the manifests are modelled.
 
@@ -47,6 +48,9 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
     let words: Vec<&str> = rest.iter().map(String::as_str).filter(|w| *w != "sudo").collect();
     match words.as_slice() {
         ["iptables-save"] | ["iptables-save", "-t", "nat"] => Ok(proxy.iptables_save()),
+        ["ipvsadm", "-Ln" | "-ln"] | ["ipvsadm", "-L", "-n"] => Ok(proxy.ipvsadm()),
+        ["ipset", "list"] => proxy.ipset(None),
+        ["ipset", "list", name] => proxy.ipset(Some(name)),
         ["ls", dir] | ["ls", "-1", dir] if dir.trim_end_matches('/') == static_pods::DIR => {
             Ok(manifests(sim, host).iter().map(|(f, _)| *f).collect::<Vec<_>>().join("\n"))
         }
@@ -59,7 +63,7 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
                 .ok_or_else(|| format!("cat: {path}: No such file or directory"))
         }
         [cmd, ..] => Err(format!(
-            "bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat, ls and cat of {})",
+            "bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat, ipvsadm -Ln, ipset list, ls and cat of {})",
             static_pods::DIR
         )),
         [] => Err("usage: ssh NODE iptables-save [-t nat]".into()),

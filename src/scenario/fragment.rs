@@ -3,7 +3,8 @@
 //! key: anyone with the link can decrypt, which is the point of a playground), and for the
 //! apiserver lessons `inflight=N` (--max-requests-inflight + --max-mutating-requests-inflight,
 //! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
-//! watching).
+//! watching), `proxy=ipvs` (kube-proxy's mode) with `ipvs-scheduler=lc`, `storage=false`
+//! (no CSI driver add-on).
 //! The rest of a link (`#s=`, `#preset=`, `&t=`, the show flags) is read by [`super::link`],
 //! which hands the remaining keys here. Unknown keys are ignored; a bad value is an error in
 //! plain words and the default is used.
@@ -44,6 +45,9 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             "anonymous" => s.cluster.apiserver.anonymous_auth = value != "false",
             "list" => s.cluster.informer_list_period_s = number(600)?,
             "workers" => s.cluster.set_workers(number(12)? as usize),
+            "proxy" => s.cluster.proxy_mode = value.to_string(),
+            "ipvs-scheduler" => s.cluster.ipvs_scheduler = value.to_string(),
+            "storage" => s.cluster.csi_driver = value != "false",
             _ => {}
         }
     }

@@ -3,7 +3,7 @@
 //! member), more etcd members, and worker nodes with a kubelet and kube-proxy each. etcd starts
 //! with what `kubeadm init` leaves in it: the system namespaces and the bootstrap RBAC policy.
 
-use super::addressing::{Cidr, DEFAULT_POD_SUBNET};
+use super::addressing::{node_ip, Cidr, DEFAULT_POD_SUBNET};
 use super::api::meta::Time;
 use super::api::request::{ApiRequest, ApiResponse, Credential, WatchEvent};
 use super::api::resource::ResourceInfo;
@@ -86,6 +86,12 @@ pub struct ClusterSpec {
     /// get a load balancer. Off: kubeadm on bare metal, where they stay `<pending>`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cloud_controller_manager: bool,
+    /// kube-proxy's mode: "iptables" (kubeadm's default) or "ipvs", with the IPVS scheduler
+    /// (rr, lc, sh, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub proxy_mode: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ipvs_scheduler: String,
     /// The storage add-on: the playground's CSI driver (its controller Deployment in
     /// kube-system) and the default StorageClass `standard`, so claims get volumes.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -144,6 +150,8 @@ impl Default for ClusterSpec {
             leader_elected_replicas: 1,
             cloud_controller_manager: false,
             csi_driver: true,
+            proxy_mode: String::new(),
+            ipvs_scheduler: String::new(),
             scheduler_config: None,
         }
     }
@@ -256,7 +264,14 @@ impl ClusterSpec {
     }
 
     /// Checks the shape before building; the error reads like a kubeadm preflight message.
+    /// kube-proxy's mode and IPVS scheduler (rr unless set).
+    pub fn proxy_mode(&self) -> Result<crate::sim::proxy::ProxyMode, String> {
+        let scheduler = if self.ipvs_scheduler.is_empty() { "rr" } else { self.ipvs_scheduler.as_str() };
+        crate::sim::proxy::ProxyMode::parse(&self.proxy_mode, scheduler)
+    }
+
     pub fn validate(&self) -> Result<(), String> {
+        self.proxy_mode()?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
@@ -400,6 +415,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         );
     }
     let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
+    let proxy_mode = spec.proxy_mode()?;
     let n = spec.workers.len().max(1);
     for (i, node) in all_nodes().enumerate() {
         let host = 1 + i as u32;
@@ -428,7 +444,13 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             Role::KubeProxy,
             host,
             &node.name,
-            Component::KubeProxy(Box::new(KubeProxy::new(APISERVER, &node.name, &spec.pod_subnet))),
+            Component::KubeProxy(Box::new(KubeProxy::new(
+                APISERVER,
+                &node.name,
+                &node_ip(i as u32),
+                &spec.pod_subnet,
+                proxy_mode.clone(),
+            ))),
         );
         // Worker k of n boots at (k-1)/n of the join spread; the control plane (i = 0) at once.
         let joins = SimTime(spec.node_join_spread_s * super::time::SECONDS * i.saturating_sub(1) as u64 / n as u64);

@@ -68,24 +68,71 @@ pub fn rule_count(ports: &[ServicePort]) -> usize {
         + FIXED
 }
 
+/// A nat table being written: chains in creation order, each with its rules, printed as
+/// iptables-save prints them (built-in chains first, then the others sorted).
+#[derive(Default)]
+pub struct NatTable {
+    chains: Vec<(String, Vec<String>)>,
+}
+
+impl NatTable {
+    pub fn rule(&mut self, chain: &str, text: String) {
+        match self.chains.iter_mut().find(|(c, _)| c == chain) {
+            Some((_, rules)) => rules.push(text),
+            None => self.chains.push((chain.to_string(), vec![text])),
+        }
+    }
+
+    /// The portal jumps and the masquerade marking both modes write.
+    pub fn common(&mut self) {
+        let portals = "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES";
+        self.rule("PREROUTING", portals.into());
+        self.rule("OUTPUT", portals.into());
+        self.rule("POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING".into());
+        self.rule("KUBE-MARK-MASQ", "-j MARK --set-xmark 0x4000/0x4000".into());
+    }
+
+    /// The end of KUBE-POSTROUTING: masquerade what was marked.
+    pub fn masquerade_marked(&mut self) {
+        self.rule("KUBE-POSTROUTING", "-m mark ! --mark 0x4000/0x4000 -j RETURN".into());
+        self.rule("KUBE-POSTROUTING", "-j MARK --set-xmark 0x4000/0x0".into());
+        self.rule(
+            "KUBE-POSTROUTING",
+            "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully".into(),
+        );
+    }
+
+    /// `*nat` … `COMMIT`, with `empty` chains declared even without rules.
+    pub fn render(&self, empty: &[&str]) -> String {
+        let builtin = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"];
+        let mut user: Vec<&str> =
+            self.chains.iter().map(|(c, _)| c.as_str()).filter(|c| !builtin.contains(c)).collect();
+        user.extend(empty);
+        crate::sim::sort::sort(&mut user);
+        user.dedup();
+        let mut out = String::from("*nat\n");
+        for b in builtin {
+            let _ = writeln!(out, ":{b} ACCEPT [0:0]");
+        }
+        for c in &user {
+            let _ = writeln!(out, ":{c} - [0:0]");
+        }
+        for chain in builtin.iter().copied().chain(user.iter().copied()) {
+            for r in self.chains.iter().filter(|(c, _)| c == chain).flat_map(|(_, rules)| rules) {
+                let _ = writeln!(out, "-A {chain} {r}");
+            }
+        }
+        out.push_str("COMMIT");
+        out
+    }
+}
+
 /// The nat table of one node. `cluster_cidr` is kube-proxy's --cluster-cidr.
 pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
-    // Chains in creation order, each with its rules.
-    let mut chains: Vec<(String, Vec<String>)> = Vec::new();
-    let mut rule = |chain: &str, text: String| match chains.iter_mut().find(|(c, _)| c == chain) {
-        Some((_, rules)) => rules.push(text),
-        None => chains.push((chain.to_string(), vec![text])),
-    };
-    rule("PREROUTING", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES".into());
-    rule("OUTPUT", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES".into());
-    rule("POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING".into());
-    rule("KUBE-MARK-MASQ", "-j MARK --set-xmark 0x4000/0x4000".into());
-    rule("KUBE-POSTROUTING", "-m mark ! --mark 0x4000/0x4000 -j RETURN".into());
-    rule("KUBE-POSTROUTING", "-j MARK --set-xmark 0x4000/0x0".into());
-    rule(
-        "KUBE-POSTROUTING",
-        "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully".into(),
-    );
+    let mut table = NatTable::default();
+    table.common();
+    table.masquerade_marked();
+    let mut rule = |chain: &str, text: String| table.rule(chain, text);
     for p in ports.iter().filter(|p| !p.endpoints.is_empty()) {
         let svc = service_chain(p);
         let (ip, port, proto, name) = (&p.cluster_ip, p.port, &p.protocol, &p.name);
@@ -127,25 +174,7 @@ pub fn render_nat(ports: &[ServicePort], cluster_cidr: &str) -> String {
          -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS"
             .into(),
     );
-    let builtin = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"];
-    let mut user: Vec<&str> = chains.iter().map(|(c, _)| c.as_str()).filter(|c| !builtin.contains(c)).collect();
-    user.extend(["KUBE-NODEPORTS", "KUBE-PROXY-CANARY"]);
-    crate::sim::sort::sort(&mut user);
-    user.dedup();
-    let mut out = String::from("*nat\n");
-    for b in builtin {
-        let _ = writeln!(out, ":{b} ACCEPT [0:0]");
-    }
-    for c in &user {
-        let _ = writeln!(out, ":{c} - [0:0]");
-    }
-    for chain in builtin.iter().copied().chain(user.iter().copied()) {
-        for r in chains.iter().filter(|(c, _)| c == chain).flat_map(|(_, rules)| rules) {
-            let _ = writeln!(out, "-A {chain} {r}");
-        }
-    }
-    out.push_str("COMMIT");
-    out
+    table.render(&["KUBE-NODEPORTS", "KUBE-PROXY-CANARY"])
 }
 
 #[cfg(test)]

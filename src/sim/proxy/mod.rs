@@ -1,10 +1,11 @@
 //! kube-proxy: watches Services and EndpointSlices and, a moment after each change, syncs
-//! the node's rules (iptables mode): for every service port, the endpoints this node sends
-//! traffic to (see [`topology`]) and the nat table ([`iptables`]) an operator can read with
-//! `ssh NODE iptables-save -t nat`.
-//! Not modelled yet: IPVS mode, traffic through the rules, sync-period/min-sync-period pacing.
+//! the node's rules: for every service port, the endpoints this node sends traffic to (see
+//! [`topology`]), programmed as the nat table ([`iptables`] mode, `ssh NODE iptables-save -t
+//! nat`) or as IPVS virtual servers ([`ipvs`] mode, `ssh NODE ipvsadm -Ln`).
+//! Not modelled yet: traffic through the rules, sync-period/min-sync-period pacing.
 
 pub mod iptables;
+pub mod ipvs;
 pub mod topology;
 
 use super::api::request::Credential;
@@ -18,8 +19,34 @@ use std::collections::BTreeMap;
 /// minSyncPeriod-like delay between a change and the rule sync, in µs.
 const SYNC_DELAY_US: u64 = 1_000;
 
+/// --proxy-mode, and the IPVS scheduler (--ipvs-scheduler).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProxyMode {
+    Iptables,
+    Ipvs { scheduler: String },
+}
+
+impl ProxyMode {
+    /// The scenario's `proxy_mode` and `ipvs_scheduler`, checked as kube-proxy checks them.
+    pub fn parse(mode: &str, scheduler: &str) -> Result<ProxyMode, String> {
+        const SCHEDULERS: [&str; 11] = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh"];
+        match mode {
+            "" | "iptables" => Ok(ProxyMode::Iptables),
+            "ipvs" if SCHEDULERS.contains(&scheduler) => Ok(ProxyMode::Ipvs { scheduler: scheduler.into() }),
+            "ipvs" => Err(format!("kube-proxy: invalid value \"{scheduler}\" for ipvs.scheduler")),
+            "nftables" => Err("kube-proxy: mode \"nftables\" is not modelled here (iptables or ipvs)".into()),
+            other => Err(format!(
+                "kube-proxy: KubeProxyConfiguration.mode: Unsupported value: \"{other}\": supported values: \"iptables\", \"ipvs\", \"nftables\""
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct KubeProxy {
+    pub mode: ProxyMode,
+    /// The node's InternalIP: where NodePorts are served.
+    node_ip: String,
     client: ApiClient<()>,
     /// The node it runs on (endpoints there are local).
     pub node: String,
@@ -35,9 +62,11 @@ pub struct KubeProxy {
 }
 
 impl KubeProxy {
-    pub fn new(apiserver: ComponentId, node: &str, cluster_cidr: &str) -> Self {
+    pub fn new(apiserver: ComponentId, node: &str, node_ip: &str, cluster_cidr: &str, mode: ProxyMode) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
         KubeProxy {
+            mode,
+            node_ip: node_ip.to_string(),
             client: ApiClient::new(apiserver, cred),
             node: node.to_string(),
             cluster_cidr: cluster_cidr.to_string(),
@@ -70,15 +99,27 @@ impl KubeProxy {
                 self.rules_synced += 1;
                 let ports = self.service_ports();
                 let endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
-                let rules = iptables::rule_count(&ports);
-                // iptables-restore's time grows with the rules written: a modelled cost.
-                self.sync_duration.observe((2_000 + 10 * rules as u64) as f64 / 1e6);
+                let (rules, cost_us, detail) = match &self.mode {
+                    ProxyMode::Iptables => {
+                        let rules = iptables::rule_count(&ports);
+                        let detail = format!(
+                            "iptables: {} service port(s), {endpoints} endpoint(s), {rules} nat rules",
+                            ports.len()
+                        );
+                        // iptables-restore's time grows with the rules written: a modelled cost.
+                        (rules, 2_000 + 10 * rules as u64, detail)
+                    }
+                    ProxyMode::Ipvs { .. } => {
+                        let (virtuals, reals) = ipvs::counts(&ports);
+                        let detail = format!("ipvs: {virtuals} virtual server(s), {reals} real server(s)");
+                        // Netlink updates per server; the few iptables rules stay.
+                        (ipvs::NAT_RULES, 2_000 + 5 * (virtuals + reals) as u64, detail)
+                    }
+                };
+                self.sync_duration.observe(cost_us as f64 / 1e6);
                 self.last_sync = ctx.now;
                 self.nat_rules = rules;
-                ctx.phase(
-                    "syncProxyRules",
-                    format!("iptables: {} service port(s), {endpoints} endpoint(s), {rules} nat rules", ports.len()),
-                );
+                ctx.phase("syncProxyRules", detail);
             }
             _ => {}
         }
@@ -201,6 +242,28 @@ impl KubeProxy {
 
     /// `iptables-save -t nat` on this node.
     pub fn iptables_save(&self) -> String {
-        iptables::render_nat(&self.service_ports(), &self.cluster_cidr)
+        match self.mode {
+            ProxyMode::Iptables => iptables::render_nat(&self.service_ports(), &self.cluster_cidr),
+            ProxyMode::Ipvs { .. } => ipvs::render_nat(&self.cluster_cidr),
+        }
+    }
+
+    /// `ipvsadm -Ln` on this node (no virtual servers in iptables mode).
+    pub fn ipvsadm(&self) -> String {
+        match &self.mode {
+            ProxyMode::Iptables => ipvs::render_ipvsadm(&[], "rr", &self.node_ip),
+            ProxyMode::Ipvs { scheduler } => ipvs::render_ipvsadm(&self.service_ports(), scheduler, &self.node_ip),
+        }
+    }
+
+    /// `ipset list [NAME]` on this node.
+    pub fn ipset(&self, name: Option<&str>) -> Result<String, String> {
+        match self.mode {
+            ProxyMode::Iptables => match name {
+                Some(n) => Err(format!("ipset v7.17: The set with the given name does not exist: {n}")),
+                None => Ok(String::new()),
+            },
+            ProxyMode::Ipvs { .. } => ipvs::render_ipset(&self.service_ports(), name),
+        }
     }
 }
