@@ -184,3 +184,37 @@ fn a_container_over_its_memory_limit_is_oom_killed() {
         "{events}"
     );
 }
+
+#[test]
+fn init_containers_run_to_completion_in_order_before_the_app() {
+    let mut sim = cluster();
+    let doc = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "myapp-pod"},
+        "spec": {"initContainers": [
+                    {"name": "init-one", "image": "busybox:1.28", "command": ["sh", "-c", "sleep 4"]},
+                    {"name": "init-two", "image": "busybox:1.28", "command": ["sh", "-c", "sleep 4"]}],
+                 "containers": [{"name": "myapp-container", "image": "busybox:1.28",
+                                  "command": ["sh", "-c", "echo The app is running! && sleep 3600"]}]}});
+    apply(&mut sim, doc);
+    let mut seen = Vec::new();
+    for _ in 0..80 {
+        sim.run_until(sim.now().plus(SECONDS / 4));
+        let (_, status, _) = row(&mut sim, "myapp-pod");
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+    }
+    let want = ["Init:0/2", "Init:1/2", "PodInitializing", "Running"];
+    let found: Vec<&String> = seen.iter().filter(|s| want.contains(&s.as_str())).collect();
+    assert_eq!(found, want.iter().collect::<Vec<_>>(), "{seen:?}");
+    let describe = run(&mut sim, "kubectl describe pod myapp-pod");
+    assert!(describe.contains("Init Containers:\n  init-one:"), "{describe}");
+    // A failing init container blocks the app and crash-loops.
+    let bad = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad-init"},
+        "spec": {"initContainers": [{"name": "check", "image": "busybox", "command": ["sh", "-c", "exit 1"]}],
+                 "containers": [{"name": "app", "image": "nginx"}]}});
+    apply(&mut sim, bad);
+    sim.run_until(sim.now().plus(30 * SECONDS));
+    let (ready, status, restarts) = row(&mut sim, "bad-init");
+    assert_eq!((ready.as_str(), status.as_str()), ("0/1", "Init:CrashLoopBackOff"), "{restarts}");
+    assert!(restarts.parse::<i32>().unwrap_or(0) >= 2, "{restarts}");
+}

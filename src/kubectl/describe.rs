@@ -307,7 +307,7 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
     if !p.spec.init_containers.is_empty() {
         o.push_str("Init Containers:\n");
         for c in &p.spec.init_containers {
-            container(&mut o, c, None, true);
+            container(&mut o, c, p.status.init_container_statuses.iter().find(|s| s.name == c.name), true);
         }
     }
     o.push_str("Containers:\n");

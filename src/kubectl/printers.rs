@@ -141,6 +141,19 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
     if p.metadata.deletion_timestamp.is_some() {
         return "Terminating".into();
     }
+    // Init containers first: the first one not completed tells.
+    let n = p.spec.init_containers.len();
+    for (i, c) in p.status.init_container_statuses.iter().enumerate() {
+        match (&c.state.terminated, &c.state.waiting) {
+            (Some(t), _) if t.exit_code == Some(0) => continue,
+            (Some(t), _) if !t.reason.is_empty() => return format!("Init:{}", t.reason),
+            (Some(t), _) => return format!("Init:ExitCode:{}", t.exit_code.unwrap_or(0)),
+            (None, Some(w)) if !w.reason.is_empty() && w.reason != "PodInitializing" => {
+                return format!("Init:{}", w.reason)
+            }
+            _ => return format!("Init:{i}/{n}"),
+        }
+    }
     let reason = p
         .status
         .container_statuses
@@ -187,7 +200,13 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
     let (mut base, extra): (Vec<String>, Vec<String>) = match o {
         Object::Pod(p) => {
             let ready = p.status.container_statuses.iter().filter(|c| c.ready).count();
-            let restarts: i32 = p.status.container_statuses.iter().map(|c| c.restart_count).sum();
+            let restarts: i32 = p
+                .status
+                .init_container_statuses
+                .iter()
+                .chain(&p.status.container_statuses)
+                .map(|c| c.restart_count)
+                .sum();
             let none = |s: &str| {
                 if s.is_empty() {
                     "<none>".to_string()

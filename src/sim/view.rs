@@ -186,6 +186,7 @@ impl Simulation {
                                 Some(Step::Exited(_)) => "Error",
                                 Some(Step::BackOff) => "CrashLoopBackOff",
                                 Some(Step::Terminated) => "Error",
+                                Some(Step::InitRunning(_)) => "Init",
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };

@@ -552,6 +552,8 @@ pub struct PodStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
     /// Set when the pod is created (the pod strategy's PrepareForCreate).
     #[serde(default, rename = "qosClass", skip_serializing_if = "String::is_empty")]

@@ -6,6 +6,7 @@
 pub mod cni;
 pub mod csi;
 pub mod images;
+mod init_containers;
 pub mod metrics;
 pub mod operator;
 pub mod prober;

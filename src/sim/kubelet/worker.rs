@@ -1,7 +1,7 @@
 //! The pod workers (pkg/kubelet/pod_workers.go and kuberuntime): each pod goes through the
 //! CRI steps — RunPodSandbox (with CNI ADD handing out the pod IP), PullImage (time from image
 //! size and link speed, per-node image cache), CreateContainer, StartContainer for each
-//! container — then runs; containers with a command end and follow the restart policy
+//! container, its init containers first, one at a time, each run to completion — then runs; containers with a command end and follow the restart policy
 //! (Completed/Error, or CrashLoopBackOff with back-off); on deletion the worker stops the
 //! containers, tears the sandbox down (CNI DEL) and removes the pod for good. The status
 //! manager's PATCH of pods/status reports each stage.
@@ -33,6 +33,8 @@ pub enum Step {
     Dead,
     /// Every container exited and the restart policy keeps them down: the pod is done.
     Exited(i32),
+    /// Init container i runs; the next starts when it exits with 0.
+    InitRunning(usize),
     /// A container exited and waits out its restart back-off (CrashLoopBackOff).
     BackOff,
     /// A container exited, not in back-off: it shows terminated until the next sync (the
@@ -82,6 +84,22 @@ pub struct PodWorker {
     pub(super) last_exit: Option<(i32, &'static str)>,
     /// The volume being set up is ready (else its step runs again).
     pub(super) volume_ready: bool,
+    /// Init containers that completed, and where a restart after a back-off begins (the
+    /// failed init container, or the first app container).
+    pub(super) init_done: usize,
+    pub(super) restart_at: usize,
+    /// Of `restarts`, those of init containers.
+    pub(super) init_restarts: i32,
+}
+
+/// Container `i` in start order: the init containers, then the app containers.
+pub fn nth(pod: &Pod, i: usize) -> Option<&Container> {
+    let inits = pod.spec.init_containers.len();
+    if i < inits {
+        pod.spec.init_containers.get(i)
+    } else {
+        pod.spec.containers.get(i - inits)
+    }
 }
 
 impl Kubelet {
@@ -103,7 +121,10 @@ impl Kubelet {
                 ctx.phase("SyncPod", format!("{key}: containers gone with the node, starting again"));
                 self.release(&uid);
                 if let Some(w) = self.workers.get_mut(&uid) {
+                    // A new sandbox runs the init containers again.
                     w.ip.clear();
+                    w.init_done = 0;
+                    w.restart_at = 0;
                 }
                 self.begin(ctx, &uid, Step::Mount(0));
             }
@@ -128,6 +149,9 @@ impl Kubelet {
                         oom_killed: false,
                         last_exit: None,
                         volume_ready: false,
+                        init_done: 0,
+                        restart_at: 0,
+                        init_restarts: 0,
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -161,12 +185,12 @@ impl Kubelet {
             }
             return self.mount(ctx, &pod, uid, i, seq);
         }
-        let image = |i: usize| pod.spec.containers.get(i).map(|c| images::normalize(&c.image)).unwrap_or_default();
+        let image = |i: usize| nth(&pod, i).map(|c| images::normalize(&c.image)).unwrap_or_default();
         let (call, detail, us) = match step {
             Step::Sandbox => ("RunPodSandbox", "CNI ADD eth0".to_string(), self.rng.between(300, 700) * MILLIS),
             Step::Pull(i) => {
                 let img = image(i);
-                let policy = pod.spec.containers.get(i).map(|c| c.image_pull_policy.as_str()).unwrap_or("IfNotPresent");
+                let policy = nth(&pod, i).map(|c| c.image_pull_policy.as_str()).unwrap_or("IfNotPresent");
                 let cached = self.images.contains(&img);
                 let us = match (cached, policy) {
                     (true, "Always") => self.rng.between(200, 500) * MILLIS,
@@ -175,7 +199,7 @@ impl Kubelet {
                         images::image_size(&img) * SECONDS / PULL_BYTES_PER_SEC + self.rng.between(100, 400) * MILLIS
                     }
                 };
-                let spec_image = pod.spec.containers.get(i).map(|c| c.image.clone()).unwrap_or_default();
+                let spec_image = nth(&pod, i).map(|c| c.image.clone()).unwrap_or_default();
                 let what = if cached && policy != "Always" {
                     let message = format!("Container image \"{spec_image}\" already present on machine");
                     self.container_event(ctx, &pod, i, recorder::NORMAL, "Pulled", message);
@@ -195,20 +219,21 @@ impl Kubelet {
             }
             Step::Create(i) => (
                 "CreateContainer",
-                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
+                nth(&pod, i).map(|c| c.name.clone()).unwrap_or_default(),
                 self.rng.between(30, 80) * MILLIS,
             ),
             Step::Start(i) => (
                 "StartContainer",
-                pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default(),
+                nth(&pod, i).map(|c| c.name.clone()).unwrap_or_default(),
                 self.rng.between(40, 120) * MILLIS,
             ),
             Step::Stop => {
+                let inits = pod.spec.init_containers.len();
                 for (i, c) in pod.spec.containers.iter().enumerate() {
                     self.container_event(
                         ctx,
                         &pod,
-                        i,
+                        inits + i,
                         recorder::NORMAL,
                         "Killing",
                         format!("Stopping container {}", c.name),
@@ -222,7 +247,13 @@ impl Kubelet {
                 }
                 ("StopPodSandbox", "CNI DEL eth0".to_string(), self.rng.between(50, 150) * MILLIS)
             }
-            Step::Mount(_) | Step::Running | Step::Dead | Step::Exited(_) | Step::BackOff | Step::Terminated => return,
+            Step::Mount(_)
+            | Step::Running
+            | Step::Dead
+            | Step::Exited(_)
+            | Step::BackOff
+            | Step::Terminated
+            | Step::InitRunning(_) => return,
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -244,7 +275,8 @@ impl Kubelet {
         let Some(step) = self.workers.get(uid).map(|w| w.step) else {
             return;
         };
-        let containers = pod.spec.containers.len();
+        let inits = pod.spec.init_containers.len();
+        let containers = inits + pod.spec.containers.len();
         let next = match step {
             Step::Mount(i) if self.workers.get(uid).is_some_and(|w| w.volume_ready) => Some(Step::Mount(i + 1)),
             Step::Mount(i) => Some(Step::Mount(i)),
@@ -264,7 +296,7 @@ impl Kubelet {
                 Some(Step::Pull(0))
             }
             Step::Pull(i) => {
-                if let Some(c) = pod.spec.containers.get(i) {
+                if let Some(c) = nth(&pod, i) {
                     let img = images::normalize(&c.image);
                     let was_cached = self.images.contains(&img);
                     if !was_cached || c.image_pull_policy == "Always" {
@@ -283,14 +315,17 @@ impl Kubelet {
                 Some(Step::Create(i))
             }
             Step::Create(i) => {
-                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
+                let name = nth(&pod, i).map(|c| c.name.clone()).unwrap_or_default();
                 self.container_event(ctx, &pod, i, recorder::NORMAL, "Created", format!("Created container: {name}"));
                 Some(Step::Start(i))
             }
             Step::Start(i) => {
-                let name = pod.spec.containers.get(i).map(|c| c.name.clone()).unwrap_or_default();
+                let name = nth(&pod, i).map(|c| c.name.clone()).unwrap_or_default();
                 self.container_event(ctx, &pod, i, recorder::NORMAL, "Started", format!("Started container {name}"));
-                if i + 1 < containers {
+                if i < inits {
+                    self.run_init(ctx, &pod, uid, i);
+                    None
+                } else if i + 1 < containers {
                     Some(Step::Pull(i + 1))
                 } else {
                     self.run_containers(ctx, &pod, uid);
@@ -302,10 +337,18 @@ impl Kubelet {
                 None
             }
             Step::BackOff | Step::Terminated => {
-                if let Some(w) = self.workers.get_mut(uid) {
+                let at = self.workers.get_mut(uid).map_or(inits, |w| {
                     w.restarts += 1;
-                }
-                Some(Step::Create(0))
+                    if w.restart_at < inits {
+                        w.init_restarts += 1;
+                    }
+                    w.restart_at
+                });
+                Some(Step::Create(at))
+            }
+            Step::InitRunning(i) => {
+                self.init_exited(ctx, &pod, uid, i);
+                None
             }
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
@@ -370,6 +413,7 @@ impl Kubelet {
             _ => false,
         };
         w.run = 0;
+        w.restart_at = pod.spec.init_containers.len();
         w.last_exit = Some((code, exit_reason(code, w.oom_killed)));
         let key = w.key.clone();
         if w.oom_killed {
@@ -382,12 +426,21 @@ impl Kubelet {
             self.report(ctx, pod, uid);
             return;
         }
+        self.restart_later(ctx, pod, uid, code);
+    }
+
+    /// A container exited and is to run again: at the next relist the first time, else after
+    /// the CrashLoopBackOff (with a BackOff warning). `restart_at` says which container.
+    pub(super) fn restart_later(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str, code: i32) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let key = w.key.clone();
+        let failed = nth(pod, w.restart_at).map(|c| c.name.clone()).unwrap_or_default();
         let back_off = crash_loop_back_off(w.restarts.max(0) as u32);
         let seq = self.next_seq;
         self.next_seq += 1;
         w.seq = seq;
         if back_off == 0 {
-            ctx.phase("SyncPod", format!("{key}: container exited with code {code}, restarting"));
+            ctx.phase("SyncPod", format!("{key}: container {failed} exited with code {code}, restarting"));
             w.step = Step::Terminated;
             self.report(ctx, pod, uid);
             let relist = self.rng.between(100, 1000) * MILLIS;
@@ -395,22 +448,16 @@ impl Kubelet {
             return;
         }
         w.step = Step::BackOff;
-        ctx.phase("SyncPod", format!("{key}: container exited with code {code}, back-off {}", go_duration(back_off)));
-        if let Some(c) = pod.spec.containers.first() {
-            let message = "Back-off restarting failed container ".to_string()
-                + &c.name
-                + " in pod "
-                + &pod.metadata.name
-                + "_"
-                + &pod.metadata.namespace
-                + "("
-                + uid
-                + ")";
-            let mut on = recorder::reference("Pod", &pod.metadata);
-            on.field_path = format!("spec.containers{{{}}}", c.name);
-            let req = self.recorder.event(ctx.now, on, recorder::WARNING, "BackOff", message);
-            self.client.send(ctx, 0, req, Tag::Other);
-        }
+        let at = w.restart_at;
+        ctx.phase(
+            "SyncPod",
+            format!("{key}: container {failed} exited with code {code}, back-off {}", go_duration(back_off)),
+        );
+        let message = format!(
+            "Back-off restarting failed container {failed} in pod {}_{}({uid})",
+            pod.metadata.name, pod.metadata.namespace
+        );
+        self.container_event(ctx, pod, at, recorder::WARNING, "BackOff", message);
         self.report(ctx, pod, uid);
         ctx.timer(back_off, Timer::PodStep { uid: uid.to_string(), seq });
     }
@@ -452,8 +499,9 @@ impl Kubelet {
         message: String,
     ) {
         let mut on = recorder::reference("Pod", &pod.metadata);
-        if let Some(c) = pod.spec.containers.get(i) {
-            on.field_path = format!("spec.containers{{{}}}", c.name);
+        if let Some(c) = nth(pod, i) {
+            let list = if i < pod.spec.init_containers.len() { "initContainers" } else { "containers" };
+            on.field_path = format!("spec.{list}{{{}}}", c.name);
         }
         let req = self.recorder.event(ctx.now, on, type_, reason, message);
         self.client.send(ctx, 0, req, Tag::Other);
@@ -474,7 +522,10 @@ impl Kubelet {
             Step::Exited(code) => Some(code),
             _ => None,
         };
-        let started = running || exited.is_some() || matches!(w.step, Step::BackOff | Step::Terminated);
+        let inits = pod.spec.init_containers.len();
+        let initializing = w.init_done < inits;
+        let started =
+            !initializing && (running || exited.is_some() || matches!(w.step, Step::BackOff | Step::Terminated));
         let now = Some(Time::at(ctx.now));
         let cond = |t: &str, ok: bool| Condition {
             type_: t.into(),
@@ -511,7 +562,21 @@ impl Kubelet {
             qos_class: pod.qos_class().into(),
             conditions: vec![
                 cond("PodReadyToStartContainers", running),
-                Condition { reason: String::new(), ..cond("Initialized", true) },
+                match initializing {
+                    false => Condition { reason: String::new(), ..cond("Initialized", true) },
+                    true => Condition {
+                        reason: "ContainersNotInitialized".into(),
+                        message: format!(
+                            "containers with incomplete status: [{}]",
+                            pod.spec.init_containers[w.init_done..]
+                                .iter()
+                                .map(|c| c.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                        ..cond("Initialized", false)
+                    },
+                },
                 not_ready("Ready"),
                 not_ready("ContainersReady"),
                 Condition { reason: String::new(), ..cond("PodScheduled", true) },
@@ -520,6 +585,7 @@ impl Kubelet {
             pod_ip: w.ip.clone(),
             start_time: w.started,
             nominated_node_name: String::new(),
+            init_container_statuses: self.init_statuses(pod, uid),
             container_statuses: pod
                 .spec
                 .containers
@@ -530,7 +596,7 @@ impl Kubelet {
                     ready: ready[i],
                     started: Some(running && prober::started(&w.probes, i)),
                     last_state: last_state.clone(),
-                    restart_count: w.restarts,
+                    restart_count: w.restarts - w.init_restarts,
                     image: images::normalize(&c.image),
                     image_id: if started { images::image_id(&c.image) } else { String::new() },
                     container_id: if started {
@@ -553,7 +619,10 @@ impl Kubelet {
                             ..Default::default()
                         },
                         _ => ContainerState {
-                            waiting: Some(StateReason { reason: "ContainerCreating".into(), ..Default::default() }),
+                            waiting: Some(StateReason {
+                                reason: if inits > 0 { "PodInitializing" } else { "ContainerCreating" }.into(),
+                                ..Default::default()
+                            }),
                             ..Default::default()
                         },
                     },
