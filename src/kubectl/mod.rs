@@ -10,6 +10,7 @@ pub mod describe;
 pub mod etcdctl;
 pub mod identity;
 pub mod inspect;
+pub mod logs;
 pub mod node_shell;
 pub mod parse;
 pub mod printers;
@@ -114,8 +115,10 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
         _ => {}
     }
-    if line.split_whitespace().nth(1) == Some("config") {
-        return config::run(sim, line).map(Started::Done);
+    match line.split_whitespace().nth(1) {
+        Some("config") => return config::run(sim, line).map(Started::Done),
+        Some("logs") => return logs::run(sim, line).map(Started::Done),
+        _ => {}
     }
     // The current context: its user's token and its namespace, unless the line says otherwise.
     let (token, namespace) = sim.kubeconfig().map(|c| c.current()).unwrap_or((None, "default".into()));

@@ -450,6 +450,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
                 &node_ip(i as u32),
                 &spec.pod_subnet,
                 proxy_mode.clone(),
+                b.rng(&format!("kube-proxy/{}", node.name)),
             ))),
         );
         // Worker k of n boots at (k-1)/n of the join spread; the control plane (i = 0) at once.
@@ -463,7 +464,36 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             inf.list_period_us = spec.informer_list_period_s * super::time::SECONDS;
         }
     }
+    wire_node_networks(&mut b.components);
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))
+}
+
+/// Each node's kube-proxy learns every kubelet (by node order, as the pod CIDRs go) and each
+/// kubelet its node's kube-proxy: the data plane's paths between pods.
+fn wire_node_networks(components: &mut [Component]) {
+    let kubelets: Vec<ComponentId> = components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Component::Kubelet(_)))
+        .map(|(i, _)| i as ComponentId)
+        .collect();
+    let proxies: Vec<ComponentId> = components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Component::KubeProxy(_)))
+        .map(|(i, _)| i as ComponentId)
+        .collect();
+    for (k, p) in kubelets.iter().zip(&proxies) {
+        if let Some(Component::Kubelet(kubelet)) = components.get_mut(*k as usize) {
+            kubelet.proxy = Some(*p);
+        }
+    }
+    let shared: std::sync::Arc<[ComponentId]> = kubelets.into();
+    for c in components.iter_mut() {
+        if let Component::KubeProxy(proxy) = c {
+            proxy.kubelets = shared.clone();
+        }
+    }
 }
 
 fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {

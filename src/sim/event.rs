@@ -18,10 +18,12 @@ pub enum MsgKind {
     EtcdGrpc,
     /// The cloud-controller-manager and the cloud provider's API.
     Cloud,
+    /// Application traffic between pods, through the nodes' Service rules.
+    Traffic,
 }
 
 impl MsgKind {
-    pub const ALL: [MsgKind; 7] = [
+    pub const ALL: [MsgKind; 8] = [
         MsgKind::ApiRequest,
         MsgKind::ApiResponse,
         MsgKind::WatchEvent,
@@ -29,6 +31,7 @@ impl MsgKind {
         MsgKind::RaftAppend,
         MsgKind::EtcdGrpc,
         MsgKind::Cloud,
+        MsgKind::Traffic,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -39,6 +42,7 @@ impl MsgKind {
             MsgKind::RaftAppend => "Raft append / heartbeat",
             MsgKind::EtcdGrpc => "etcd gRPC",
             MsgKind::Cloud => "cloud API",
+            MsgKind::Traffic => "pod traffic",
         }
     }
 }
@@ -102,6 +106,10 @@ pub enum Payload {
         call_id: u64,
         result: Box<super::cloud::CloudResult>,
     },
+    /// An HTTP request between pods (one message each way): to the node's kube-proxy rules,
+    /// then to the pod they chose.
+    Packet(Box<Packet>),
+    PacketReply(Box<PacketReply>),
     /// Peer traffic between etcd members.
     Raft(Box<RaftMessage>),
     /// MsgSnap with the snapshot's data (the store as of the snapshot index).
@@ -109,6 +117,25 @@ pub enum Payload {
         msg: Box<RaftMessage>,
         data: Box<super::etcd::Mvcc>,
     },
+}
+
+/// A request from a pod to an address (a ClusterIP, a NodePort, a pod IP).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packet {
+    pub id: u64,
+    /// The kubelet of the client pod's node: where the answer goes (conntrack undoes the DNAT).
+    pub client: ComponentId,
+    /// `ip:port` as the client sent it, and after the rules' DNAT.
+    pub dst: String,
+    pub to: String,
+    pub path: String,
+}
+
+/// The answer: the body (status, text), or why the connection failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PacketReply {
+    pub id: u64,
+    pub result: Result<(u16, String), String>,
 }
 
 #[derive(Clone, Debug)]
@@ -184,6 +211,11 @@ pub enum Timer {
         uid: String,
         run: u64,
         index: usize,
+    },
+    /// A load loop's next request, for the pod worker's run `run`.
+    Traffic {
+        uid: String,
+        run: u64,
     },
     /// The kubelet's lease renewal and node status tick (`life` tells a restarted kubelet's
     /// timers apart).

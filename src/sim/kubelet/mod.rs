@@ -13,6 +13,7 @@ pub mod prober;
 pub mod process;
 pub mod program;
 mod programs;
+pub mod traffic;
 pub mod volumes;
 pub mod webhook_server;
 pub mod worker;
@@ -103,6 +104,12 @@ pub struct Kubelet {
     rng: SimRng,
     recorder: Recorder,
     pub metrics: metrics::KubeletMetrics,
+    /// This node's kube-proxy: where its pods' connections meet the Service rules.
+    pub proxy: Option<ComponentId>,
+    /// Load loops running in this node's pods, and their requests awaiting an answer.
+    pub loads: Vec<traffic::LoadGen>,
+    in_flight: VecMap<u64, String>,
+    next_packet: u64,
     /// Programs running in this node's pods (operators) and the last slot handed out.
     pub programs: Vec<program::Program>,
     next_program: u8,
@@ -136,6 +143,10 @@ impl Kubelet {
             next_seq: 1,
             rng,
             programs: Vec::new(),
+            proxy: None,
+            loads: Vec::new(),
+            in_flight: VecMap::new(),
+            next_packet: 0,
             next_program: 0,
         }
     }
@@ -176,6 +187,7 @@ impl Kubelet {
                 self.finish_step(ctx, &uid)
             }
             Timer::Probe { uid, run, index } => self.probe_tick(ctx, &uid, run, index),
+            Timer::Traffic { uid, run } => self.load_tick(ctx, &uid, run),
             Timer::Rewatch { resource: "pods" } if self.registered && self.pods.watch_id.is_none() => {
                 self.pods.start(ctx, &mut self.client, Tag::Watch)
             }
@@ -227,6 +239,8 @@ impl Kubelet {
             Payload::WatchClosed { watch_id } => {
                 rewatch_later(ctx, &mut [&mut self.pods], watch_id);
             }
+            Payload::Packet(p) => self.serve_packet(ctx, *p),
+            Payload::PacketReply(r) => self.packet_answered(*r),
             Payload::Bookmark { watch_id, revision } => bookmark(&mut [&mut self.pods], watch_id, revision),
             Payload::WebhookCall { call_id, pod_ip, request } => {
                 // The packet reaches the pod's network namespace on this node.

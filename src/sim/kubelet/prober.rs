@@ -161,6 +161,7 @@ fn listener(c: &Container, port: i32) -> Option<Listener> {
         "agnhost" if first_arg == "liveness" => Some((8080, Listener::Http(agnhost_liveness))),
         "agnhost" if first_arg == "netexec" => Some((8080, Listener::Http(any_path))),
         "agnhost" if first_arg == "serve-hostname" => Some((9376, Listener::Http(any_path))),
+        "serve_hostname" => Some((9376, Listener::Http(any_path))),
         "goproxy" => Some((8080, Listener::Tcp)),
         "redis" => Some((6379, Listener::Tcp)),
         "postgres" => Some((5432, Listener::Tcp)),
@@ -175,6 +176,29 @@ fn listener(c: &Container, port: i32) -> Option<Listener> {
             c.ports.iter().any(|p| p.container_port == port).then_some(Listener::Http(any_path))
         }
         None => None,
+    }
+}
+
+/// What the container's server answers an HTTP GET of `path` on `port`, `up` µs after it
+/// started: status and body, or why the connection failed. serve_hostname answers with the
+/// pod's hostname — what makes load balancing visible.
+pub fn http_get(c: &Container, port: i32, path: &str, up: u64, hostname: &str) -> Result<(u16, String), String> {
+    match listener(c, port) {
+        None => Err("Connection refused".into()),
+        Some(Listener::Tcp) => Err("Connection reset by peer".into()),
+        Some(Listener::Http(answer)) => {
+            let status = answer(path, up);
+            let first_arg = c.args.first().map(String::as_str).unwrap_or_default();
+            let body = match super::images::base_name(&c.image) {
+                _ if status >= 400 => String::new(),
+                "nginx" => "<title>Welcome to nginx!</title>".into(),
+                "httpd" => "<html><body><h1>It works!</h1></body></html>".into(),
+                "serve_hostname" => hostname.into(),
+                "agnhost" if first_arg == "serve-hostname" || path == "/hostname" => hostname.into(),
+                _ => "ok".into(),
+            };
+            Ok((status, body))
+        }
     }
 }
 

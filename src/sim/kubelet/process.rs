@@ -5,7 +5,9 @@
 //! that moment (what exec probes such as `cat /tmp/healthy` look at), and the script ends
 //! with `exit N`'s code or its last statement's (1 for `false`). A script that never sleeps
 //! takes about a second. `stress --vm-bytes 250M` (the docs' memory example) holds that much
-//! memory until its `--timeout`. A simulation stand-in for real processes.
+//! memory until its `--timeout`. A loop around `wget`/`curl` of a URL (`while true; do wget
+//! -qO- http://10.96.0.20; sleep 1; done`) is a load generator: a request every sleep.
+//! `echo` lines are the container's log. A simulation stand-in for real processes.
 
 use crate::sim::api::Container;
 use crate::sim::time::SECONDS;
@@ -19,6 +21,10 @@ pub struct Script {
     files: Vec<(String, u64, Option<u64>)>,
     /// The memory it holds, bytes, when known.
     pub memory: Option<u64>,
+    /// A request loop: the URL and the pause between requests (µs).
+    pub load: Option<(String, u64)>,
+    /// What it prints (echo).
+    pub output: Vec<String>,
 }
 
 /// Shells and the words that only introduce the script.
@@ -34,22 +40,32 @@ impl Script {
         let mut code = 0;
         let mut files: Vec<(String, u64, Option<u64>)> = Vec::new();
         let mut memory = None;
+        let mut output = Vec::new();
         for statement in text.split(['\n', ';']).flat_map(|s| s.split("&&")).flat_map(|s| s.split("||")) {
             let words: Vec<&str> = statement.split_whitespace().skip_while(|w| PREAMBLE.contains(w)).collect();
             let Some(&verb) = words.first() else { continue };
             code = 0;
             match verb {
-                "while" | "until" => return Script { ends: None, files, memory },
+                "while" | "until" => {
+                    let rest = &text[text.find(verb).unwrap_or(0)..];
+                    return Script { ends: None, files, memory, load: load_loop(rest), output };
+                }
+                "echo" => {
+                    let line = words[1..].iter().take_while(|w| !w.starts_with('>')).copied().collect::<Vec<_>>();
+                    if !words.iter().any(|w| w.starts_with('>')) {
+                        output.push(line.join(" ").trim_matches(['"', '\'']).to_string());
+                    }
+                }
                 "stress" => {
                     let flag = |name: &str| words.windows(2).find(|w| w[0] == name).map(|w| w[1]);
                     memory = flag("--vm-bytes").and_then(stress_bytes);
                     match flag("--timeout").and_then(|s| s.trim_end_matches('s').parse::<u64>().ok()) {
                         Some(secs) => t += secs * SECONDS,
-                        None => return Script { ends: None, files, memory },
+                        None => return Script { ends: None, files, memory, load: None, output },
                     }
                 }
                 "sleep" => match words.get(1) {
-                    Some(&"infinity") => return Script { ends: None, files, memory },
+                    Some(&"infinity") => return Script { ends: None, files, memory, load: None, output },
                     Some(n) => t += n.parse::<f64>().map_or(0, |s| (s * SECONDS as f64) as u64),
                     None => code = 1,
                 },
@@ -74,13 +90,27 @@ impl Script {
                 }
             }
         }
-        Script { ends: Some((t.max(SECONDS), code)), files, memory }
+        Script { ends: Some((t.max(SECONDS), code)), files, memory, load: None, output }
     }
 
     /// Whether `path` exists `at` µs after the process started.
     pub fn file_exists(&self, path: &str, at: u64) -> bool {
         self.files.iter().any(|(p, created, removed)| p == path && *created <= at && removed.is_none_or(|r| at < r))
     }
+}
+
+/// The URL a `while` loop fetches with wget or curl, and its sleep (1 s without one; at
+/// least 10 ms).
+fn load_loop(body: &str) -> Option<(String, u64)> {
+    let words: Vec<&str> = body.split(|c: char| c.is_whitespace() || c == ';').filter(|w| !w.is_empty()).collect();
+    words.iter().find(|w| matches!(**w, "wget" | "curl"))?;
+    let url = words.iter().find(|w| w.starts_with("http://") || w.starts_with("https://"))?;
+    let pause = words
+        .windows(2)
+        .find(|w| w[0] == "sleep")
+        .and_then(|w| w[1].parse::<f64>().ok())
+        .map_or(SECONDS, |s| (s * SECONDS as f64) as u64);
+    Some((url.trim_matches(['"', '\'']).to_string(), pause.max(10 * crate::sim::time::MILLIS)))
 }
 
 /// stress's sizes: a number with an optional b, k, m or g suffix (powers of 1024).
@@ -124,6 +154,17 @@ mod tests {
         assert_eq!(run(&container(&["false"])), Some((SECONDS, 1)));
         assert_eq!(run(&container(&["sh", "-c", "while true; do sleep 5; done"])), None);
         assert_eq!(run(&container(&["sleep", "infinity"])), None);
+    }
+
+    #[test]
+    fn a_wget_loop_is_a_load_generator_and_echo_is_the_log() {
+        let c = container(&["sh", "-c", "while true; do wget -q -O- http://10.96.0.20; sleep 0.5; done"]);
+        let s = Script::of(&c);
+        assert_eq!(s.ends, None);
+        assert_eq!(s.load, Some(("http://10.96.0.20".to_string(), SECONDS / 2)));
+        let echo = Script::of(&container(&["sh", "-c", "echo The app is running! && sleep 3600"]));
+        assert_eq!(echo.output, ["The app is running!"]);
+        assert_eq!(Script::of(&container(&["sh", "-c", "while true; do sleep 5; done"])).load, None);
     }
 
     #[test]

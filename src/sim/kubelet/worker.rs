@@ -399,6 +399,7 @@ impl Kubelet {
             ctx.timer(after, Timer::PodStep { uid: uid.to_string(), seq });
         }
         self.start_probes(ctx, pod, uid);
+        self.start_loads(ctx, pod, uid, seq);
     }
 
     /// The containers' processes ended: done for good (restartPolicy Never, or OnFailure

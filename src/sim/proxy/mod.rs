@@ -2,17 +2,24 @@
 //! the node's rules: for every service port, the endpoints this node sends traffic to (see
 //! [`topology`]), programmed as the nat table ([`iptables`] mode, `ssh NODE iptables-save -t
 //! nat`) or as IPVS virtual servers ([`ipvs`] mode, `ssh NODE ipvsadm -Ln`).
-//! Not modelled yet: traffic through the rules, sync-period/min-sync-period pacing.
+//! Pods' connections cross this component as they would cross the node's kernel: each is
+//! routed by the rules as last synced ([`route`]) — so a stale rule set keeps sending traffic
+//! where it did, and with the control plane down traffic still flows.
+//! Not modelled yet: sync-period/min-sync-period pacing, conntrack reuse of a connection.
 
 pub mod iptables;
 pub mod ipvs;
+pub mod route;
 pub mod topology;
 
+use super::addressing::Cidr;
 use super::api::request::Credential;
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
-use super::event::{ComponentId, Message, Payload, Timer};
+use super::event::{ComponentId, Message, MsgKind, Packet, PacketReply, Payload, Timer};
+use super::rng::SimRng;
+use super::vecmap::VecMap;
 use super::Ctx;
 use std::collections::BTreeMap;
 
@@ -59,10 +66,25 @@ pub struct KubeProxy {
     sync_duration: crate::sim::metrics::Histogram,
     last_sync: crate::sim::time::SimTime,
     nat_rules: usize,
+    /// The service ports as of the last sync: what the kernel routes by.
+    synced: Vec<iptables::ServicePort>,
+    rng: SimRng,
+    /// IPVS rr: each virtual server's next real server.
+    turns: VecMap<String, usize>,
+    /// Each node's kubelet, by node index (the pod subnet's /24 order), to hand a connection
+    /// to the node that has its pod (one list shared by every node's kube-proxy).
+    pub kubelets: std::sync::Arc<[ComponentId]>,
 }
 
 impl KubeProxy {
-    pub fn new(apiserver: ComponentId, node: &str, node_ip: &str, cluster_cidr: &str, mode: ProxyMode) -> Self {
+    pub fn new(
+        apiserver: ComponentId,
+        node: &str,
+        node_ip: &str,
+        cluster_cidr: &str,
+        mode: ProxyMode,
+        rng: SimRng,
+    ) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
         KubeProxy {
             mode,
@@ -78,6 +100,10 @@ impl KubeProxy {
             sync_duration: crate::sim::metrics::Histogram::exponential(0.001, 2.0, 15),
             last_sync: crate::sim::time::SimTime::ZERO,
             nat_rules: 0,
+            synced: Vec::new(),
+            rng,
+            turns: VecMap::new(),
+            kubelets: std::sync::Arc::from(Vec::new()),
         }
     }
 
@@ -119,6 +145,7 @@ impl KubeProxy {
                 self.sync_duration.observe(cost_us as f64 / 1e6);
                 self.last_sync = ctx.now;
                 self.nat_rules = rules;
+                self.synced = ports;
                 ctx.phase("syncProxyRules", detail);
             }
             _ => {}
@@ -127,6 +154,7 @@ impl KubeProxy {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         let changed = match msg.payload {
+            Payload::Packet(p) => return self.forward(ctx, *p),
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(()), Ok(body)) => {
                     match [&mut self.services, &mut self.endpointslices]
@@ -163,6 +191,43 @@ impl KubeProxy {
 }
 
 impl KubeProxy {
+    /// A connection from a pod on this node, through the rules as synced: on to the node of
+    /// the pod they chose, or refused back to the client.
+    fn forward(&mut self, ctx: &mut Ctx, mut packet: Packet) {
+        let picked = route::route(&self.synced, &self.mode, &self.node_ip, &packet.dst, &mut self.rng, &mut self.turns);
+        match picked {
+            route::Route::To { endpoint, via } => {
+                ctx.phase("route", format!("{} {via}", packet.dst));
+                let ip = endpoint.rsplit_once(':').map_or(endpoint.as_str(), |(ip, _)| ip);
+                match self.kubelet_for(ip) {
+                    Some(kubelet) => {
+                        packet.to = endpoint;
+                        let label = format!("GET {}", packet.path);
+                        ctx.send(kubelet, MsgKind::Traffic, label, Payload::Packet(Box::new(packet)));
+                    }
+                    None => self.refuse(ctx, &packet, "No route to host"),
+                }
+            }
+            route::Route::Reject { via } => {
+                ctx.phase("route", format!("{} {via}", packet.dst));
+                self.refuse(ctx, &packet, "Connection refused");
+            }
+        }
+    }
+
+    fn refuse(&self, ctx: &mut Ctx, packet: &Packet, why: &str) {
+        let reply = PacketReply { id: packet.id, result: Err(why.into()) };
+        ctx.send(packet.client, MsgKind::Traffic, "RST", Payload::PacketReply(Box::new(reply)));
+    }
+
+    /// The kubelet of the node whose pod CIDR holds `ip`.
+    fn kubelet_for(&self, ip: &str) -> Option<ComponentId> {
+        let addr = u32::from(ip.parse::<std::net::Ipv4Addr>().ok()?);
+        let subnet = Cidr::parse(&self.cluster_cidr).ok()?;
+        let index = addr.checked_sub(subnet.node_network(0))? >> 8;
+        self.kubelets.get(index as usize).copied()
+    }
+
     /// Every service port with the endpoints this node sends its traffic to.
     pub fn service_ports(&self) -> Vec<iptables::ServicePort> {
         let mut by_service: BTreeMap<String, Vec<&super::api::EndpointSlice>> = BTreeMap::new();

@@ -35,6 +35,7 @@ pub fn message(k: MsgKind) -> &'static str {
         MsgKind::RaftAppend => "#009E73",
         MsgKind::EtcdGrpc => "#F0E442",
         MsgKind::Cloud => "#D55E00",
+        MsgKind::Traffic => "#E8E8E8",
     }
 }
 
