@@ -25,6 +25,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("probes", include_str!("lessons/probes.json")),
     ("storage", include_str!("lessons/storage.json")),
     ("services", include_str!("lessons/services.json")),
+    ("service-traffic", include_str!("lessons/service-traffic.json")),
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
     ("leader-election", include_str!("lessons/leader-election.json")),
     ("load-balancer", include_str!("lessons/load-balancer.json")),
