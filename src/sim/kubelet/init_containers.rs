@@ -18,11 +18,8 @@ impl Kubelet {
     /// the pod stays initializing).
     pub(super) fn run_init(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str, i: usize) {
         let run = nth(pod, i).and_then(process::run);
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.enter(ctx.now, uid, Step::InitRunning(i));
         let Some(w) = self.workers.get_mut(uid) else { return };
-        w.step = Step::InitRunning(i);
-        w.seq = seq;
         w.running_since = ctx.now;
         w.exit_code = run.map(|(_, code)| code);
         self.report(ctx, pod, uid);

@@ -175,12 +175,8 @@ impl Kubelet {
             if i >= pod.spec.volumes.len() {
                 return self.begin(ctx, uid, Step::Sandbox);
             }
-            let seq = self.next_seq;
-            self.next_seq += 1;
+            let seq = self.enter(ctx.now, uid, step);
             if let Some(w) = self.workers.get_mut(uid) {
-                w.step = step;
-                w.seq = seq;
-                w.since = ctx.now;
                 w.volume_ready = false;
             }
             return self.mount(ctx, &pod, uid, i, seq);
@@ -255,16 +251,25 @@ impl Kubelet {
             | Step::Terminated
             | Step::InitRunning(_) => return,
         };
+        let seq = self.enter(ctx.now, uid, step);
+        if let Some(w) = self.workers.get(uid) {
+            ctx.phase(call, format!("{}: {detail}", w.key));
+        }
+        *self.metrics.runtime_operations.entry(metrics::operation_type(call)).or_insert(0) += 1;
+        ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
+    }
+
+    /// Moves the worker to `step` under a new sequence number, so the timers of its earlier
+    /// steps are stale.
+    pub(super) fn enter(&mut self, now: SimTime, uid: &str, step: Step) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(w) = self.workers.get_mut(uid) {
             w.step = step;
             w.seq = seq;
-            w.since = ctx.now;
-            ctx.phase(call, format!("{}: {detail}", w.key));
+            w.since = now;
         }
-        *self.metrics.runtime_operations.entry(metrics::operation_type(call)).or_insert(0) += 1;
-        ctx.timer(us, Timer::PodStep { uid: uid.to_string(), seq });
+        seq
     }
 
     pub(super) fn finish_step(&mut self, ctx: &mut Ctx, uid: &str) {
