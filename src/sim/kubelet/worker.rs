@@ -574,7 +574,10 @@ impl Kubelet {
                         reason: "ContainersNotInitialized".into(),
                         message: format!(
                             "containers with incomplete status: [{}]",
-                            pod.spec.init_containers[w.init_done..]
+                            pod.spec
+                                .init_containers
+                                .get(w.init_done..)
+                                .unwrap_or_default()
                                 .iter()
                                 .map(|c| c.name.as_str())
                                 .collect::<Vec<_>>()
