@@ -105,6 +105,8 @@ pub struct RequestRecord {
 
 /// How many finished requests the inspector keeps.
 const RECENT_REQUESTS: usize = 64;
+/// Of those, how many of the user's (kubectl's) requests outlive newer background requests.
+const USER_REQUESTS_KEPT: usize = 8;
 
 #[derive(Clone, Debug)]
 struct Watcher {
@@ -643,7 +645,13 @@ impl ApiServer {
             stages.push((*name, to.since(*from)));
         }
         if self.recent.len() == RECENT_REQUESTS {
-            self.recent.pop_front();
+            // The user's own last requests stay while the cluster's background traffic
+            // (leases, watches, status updates) rolls over: they are what one opens the
+            // request inspector for.
+            let user = super::cluster::USER;
+            let mine = self.recent.iter().filter(|r| r.client == user).count();
+            let oldest = self.recent.iter().position(|r| r.client != user || mine > USER_REQUESTS_KEPT);
+            self.recent.remove(oldest.unwrap_or(0));
         }
         self.recent.push_back(RequestRecord {
             at: f.started,

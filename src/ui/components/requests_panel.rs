@@ -1,4 +1,5 @@
-//! The request inspector: kube-apiserver's last requests, newest first — who sent them, as whom,
+//! The request inspector: kube-apiserver's last requests, newest first (and the user's own
+//! last ones, however much background traffic came after) — who sent them, as whom,
 //! the request line, the status code, and a waterfall of the time spent in each stage of the
 //! handler chain (authentication, priority queue, authorization, admission, webhooks,
 //! validation, quota, etcd or the watch cache). Written as one HTML string (bundle size).
@@ -17,7 +18,13 @@ pub fn snapshot(sim: &Simulation) -> String {
         return String::new();
     };
     let mut out = String::new();
-    for r in api.recent.iter().rev().take(SHOWN) {
+    let mut shown = 0;
+    for r in api.recent.iter().rev() {
+        let mine = r.client == crate::sim::cluster::USER;
+        if shown >= SHOWN && !mine {
+            continue;
+        }
+        shown += 1;
         let client = sim.infos.get(r.client as usize).map_or("?", |i| i.name.as_str());
         let who = if client == "kubectl" { format!("kubectl as {}", r.user) } else { client.to_string() };
         let code_class = if r.code < 400 { "ok" } else { "bad" };
