@@ -80,6 +80,13 @@ fn a_claim_is_provisioned_bound_attached_and_mounted() {
     assert!(va.contains("disk.csi.kube-playground.dev") && va.contains("true"), "{attachments}");
     let events = run(&mut sim, "kubectl get events");
     assert!(events.contains("AttachVolume.Attach succeeded for volume \"pvc-"), "{events}");
+    let claim = run(&mut sim, "kubectl describe pvc data");
+    let has = |key: &str, value: &str| claim.lines().any(|l| l.starts_with(key) && l.trim_end().ends_with(value));
+    assert!(
+        has("Status:", "Bound") && has("Used By:", "db") && has("Finalizers:", "[kubernetes.io/pvc-protection]"),
+        "{claim}"
+    );
+    assert!(claim.contains("ProvisioningSucceeded"), "{claim}");
     let describe = run(&mut sim, "kubectl describe pod db");
     assert!(describe.lines().any(|l| l.trim_start().starts_with("ClaimName:") && l.ends_with(" data")), "{describe}");
     assert!(describe.contains("      /data from data (rw)"), "{describe}");

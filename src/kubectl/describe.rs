@@ -6,7 +6,7 @@ use crate::sim::api::probe::Probe;
 use crate::sim::api::quantity;
 use crate::sim::api::{
     Container, ContainerState, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Event, IntOrString, Lease, Node,
-    Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration, Volume, VolumeKind,
+    PersistentVolumeClaim, Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration, Volume, VolumeKind,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
 use std::collections::BTreeMap;
@@ -559,6 +559,25 @@ Namespace:	{}
 ",
         s.expected_pods
     ));
+    with_events(o, evs, now)
+}
+
+/// `kubectl describe pvc`: class, status, volume, finalizers, capacity, the pods using it,
+/// and events.
+pub fn claim(c: &PersistentVolumeClaim, used_by: &[&Pod], evs: &[&Event], now: SimTime) -> String {
+    let mut o = String::new();
+    let class = c.spec.storage_class_name.clone().unwrap_or_default();
+    o.push_str(&format!("Name:\t{}\nNamespace:\t{}\nStorageClass:\t{class}\n", c.metadata.name, c.metadata.namespace));
+    let status = if c.metadata.deletion_timestamp.is_some() { "Terminating" } else { c.status.phase.as_str() };
+    o.push_str(&format!("Status:\t{status}\nVolume:\t{}\n", c.spec.volume_name));
+    multiline(&mut o, "Labels", &c.metadata.labels);
+    multiline(&mut o, "Annotations", &c.metadata.annotations);
+    o.push_str(&format!("Finalizers:\t[{}]\n", c.metadata.finalizers.join(" ")));
+    let capacity = c.status.capacity.get("storage").cloned().unwrap_or_default();
+    let modes = super::printers::access_modes(&c.status.access_modes);
+    o.push_str(&format!("Capacity:\t{capacity}\nAccess Modes:\t{modes}\nVolumeMode:\t{}\n", c.spec.volume_mode));
+    let users: Vec<&str> = used_by.iter().map(|p| p.metadata.name.as_str()).collect();
+    o.push_str(&format!("Used By:\t{}\n", if users.is_empty() { "<none>".into() } else { users.join("\n\t") }));
     with_events(o, evs, now)
 }
 

@@ -517,11 +517,18 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
         "describe" => {
             args.only(&["namespace"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
-            if !["pods", "nodes", "deployments", "services", "daemonsets", "poddisruptionbudgets"]
-                .contains(&resource.plural)
-            {
+            let described = [
+                "pods",
+                "nodes",
+                "deployments",
+                "services",
+                "daemonsets",
+                "poddisruptionbudgets",
+                "persistentvolumeclaims",
+            ];
+            if !described.contains(&resource.plural) {
                 return Err(format!(
-                    "error: this console describes pods, nodes, deployments, services, daemonsets and poddisruptionbudgets so far; try kubectl get {} -o json",
+                    "error: this console describes pods, nodes, deployments, services, daemonsets, poddisruptionbudgets and persistentvolumeclaims so far; try kubectl get {} -o json",
                     resource.plural
                 ));
             }

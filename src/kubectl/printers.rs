@@ -170,7 +170,7 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
 }
 
 /// Access modes as kubectl abbreviates them: RWO, ROX, RWX, RWOP.
-fn access_modes(modes: &[String]) -> String {
+pub fn access_modes(modes: &[String]) -> String {
     let short = |m: &String| match m.as_str() {
         "ReadWriteOnce" => "RWO".to_string(),
         "ReadOnlyMany" => "ROX".to_string(),

@@ -341,10 +341,10 @@ fn describe_reads(resource: &ResourceInfo, namespace: &str, objects: &[Object]) 
                 .map(|n| ApiRequest::new(Verb::Get, ResourceInfo::of("leases"), "kube-node-lease", &n.meta().name)),
         );
         reads
-    } else if matches!(resource.plural, "deployments" | "services" | "daemonsets") {
+    } else if matches!(resource.plural, "deployments" | "services" | "daemonsets" | "persistentvolumeclaims") {
         let second = match resource.plural {
             "services" => "endpointslices",
-            "daemonsets" => "pods",
+            "daemonsets" | "persistentvolumeclaims" => "pods",
             _ => "replicasets",
         };
         vec![
@@ -412,6 +412,18 @@ fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> S
                     .filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == ds.metadata.uid))
                     .collect();
                 Some(describe::daemonset(ds, &pods, &events_about(events, "DaemonSet", &ds.metadata), now))
+            }
+            Object::PersistentVolumeClaim(c) => {
+                let users: Vec<&Pod> = gathered
+                    .get(1)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_pod())
+                    .filter(|p| {
+                        p.spec.volumes.iter().any(|v| matches!(v.kind(), VolumeKind::Claim(n) if n == c.metadata.name))
+                    })
+                    .collect();
+                Some(describe::claim(c, &users, &events_about(events, "PersistentVolumeClaim", &c.metadata), now))
             }
             Object::PodDisruptionBudget(pdb) => {
                 Some(describe::pdb(pdb, &events_about(events, "PodDisruptionBudget", &pdb.metadata), now))
