@@ -267,7 +267,7 @@ fn with_the_apiserver_down_kubectl_is_refused_pods_keep_running_and_watches_resu
             _ => 0,
         })
         .sum();
-    assert_eq!(running, 3, "two pods and the CSI driver's controller");
+    assert_eq!(running, 5, "two pods, the two CoreDNS pods and the CSI driver's controller");
     sim.restart(api);
     settle(&mut sim, 40);
     // Informers listed and watched again: a new deployment is reconciled and scheduled.
@@ -432,7 +432,12 @@ fn the_inspector_keeps_each_requests_stages() {
 /// Every watch event sent is counted with its size, by kind: the fan-out an operator watches.
 #[test]
 fn watch_events_are_counted_with_their_sizes() {
-    let mut sim = cluster();
+    // Only the one pod's events (no add-on pods starting beside it).
+    let mut scenario = Scenario::default();
+    scenario.cluster.cluster_dns = false;
+    scenario.cluster.csi_driver = false;
+    let mut sim = scenario.build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
     k(&mut sim, "kubectl run a --image=nginx");
     settle(&mut sim, 10);
     let metrics = k(&mut sim, "kubectl get --raw /metrics");

@@ -182,8 +182,9 @@ fn etcdctl_and_metrics_tell_the_operator_what_happened() {
 fn a_full_backend_raises_nospace_until_compacted_defragmented_and_disarmed() {
     let mut scenario = Scenario::default();
     scenario.cluster.etcd_quota_bytes = 100_000;
-    // The bootstrap objects alone, without the storage add-on's, fill most of it.
+    // The bootstrap objects alone, without the add-ons', fill most of it.
     scenario.cluster.csi_driver = false;
+    scenario.cluster.cluster_dns = false;
     let mut sim = scenario.build().unwrap();
     sim.run_until(SimTime::from_secs(2));
     kubectl::run(&mut sim, "kubectl create secret generic old --from-literal=a=b", TIMEOUT);

@@ -85,9 +85,10 @@ fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
 
 #[test]
 fn drain_cordons_and_evicts_then_the_pods_run_elsewhere() {
-    // Only the web pods on the nodes (the storage add-on's controller would be evicted too).
+    // Only the web pods on the nodes (the add-ons' pods would be evicted too).
     let mut scenario = Scenario::default();
     scenario.cluster.csi_driver = false;
+    scenario.cluster.cluster_dns = false;
     let mut sim = scenario.build().unwrap();
     kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=4", TIMEOUT);
     sim.run_until(SimTime::from_secs(20));

@@ -305,9 +305,10 @@ fn permit_rejects_a_gang_that_times_out() {
 
 #[test]
 fn scheduler_metrics_on_the_secure_port() {
-    // Only the three web pods to schedule (no storage add-on's controller pod).
+    // Only the three web pods to schedule (no add-on pods).
     let mut scenario = kube_playground::scenario::Scenario::default();
     scenario.cluster.csi_driver = false;
+    scenario.cluster.cluster_dns = false;
     let mut sim = scenario.build().unwrap();
     kube_playground::kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", 30 * SECONDS);
     sim.run_until(SimTime::from_secs(10));

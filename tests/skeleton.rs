@@ -153,6 +153,7 @@ fn pods_that_fit_nowhere_get_the_upstream_message() {
         w.max_pods = 10;
     }
     scenario.cluster.csi_driver = false;
+    scenario.cluster.cluster_dns = false;
     let mut sim = scenario.build().unwrap();
     sim.run_until(SimTime::from_secs(1));
     // Three workers of 10 pods; the control plane's taint keeps pods off it.

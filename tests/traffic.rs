@@ -68,7 +68,23 @@ fn a_wget_loop_spreads_over_the_endpoints_and_follows_the_rules() {
 }
 
 #[test]
-fn names_do_not_resolve_without_cluster_dns_and_logs_show_echo() {
+fn service_names_resolve_through_coredns() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    run(&mut sim, "kubectl create deployment hostnames --image=registry.k8s.io/serve_hostname --replicas=2");
+    run(&mut sim, "kubectl expose deployment hostnames --port=80 --target-port=9376");
+    sim.run_until(SimTime::from_secs(20));
+    let dns = run(&mut sim, "kubectl get pods -n kube-system -l k8s-app=kube-dns");
+    assert_eq!(dns.lines().filter(|l| l.contains(" 1/1 ") && l.contains("Running")).count(), 2, "{dns}");
+    let script = "while true; do wget -q -O- http://hostnames.default.svc.cluster.local; wget -q -O- http://hostnames; sleep 0.5; done";
+    run(&mut sim, &format!("kubectl run load --image=busybox -- sh -c \"{script}\""));
+    sim.run_until(SimTime::from_secs(35));
+    let lines = last(&mut sim, 20);
+    assert!(lines.len() == 20 && lines.iter().all(|l| l.starts_with("hostnames-")), "{lines:?}");
+}
+
+#[test]
+fn names_do_not_resolve_without_a_service_and_logs_show_echo() {
     let mut sim = Scenario::default().build().unwrap();
     sim.run_until(SimTime::from_secs(2));
     run(&mut sim, "kubectl run load --image=busybox -- sh -c \"echo starting; while true; do wget -qO- http://web; sleep 1; done\"");

@@ -4,7 +4,7 @@
 //! apiserver lessons `inflight=N` (--max-requests-inflight + --max-mutating-requests-inflight,
 //! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
 //! watching), `proxy=ipvs` (kube-proxy's mode) with `ipvs-scheduler=lc`, `storage=false`
-//! (no CSI driver add-on).
+//! (no CSI driver add-on), `dns=false` (no CoreDNS).
 //! The rest of a link (`#s=`, `#preset=`, `&t=`, the show flags) is read by [`super::link`],
 //! which hands the remaining keys here. Unknown keys are ignored; a bad value is an error in
 //! plain words and the default is used.
@@ -48,6 +48,7 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             "proxy" => s.cluster.proxy_mode = value.to_string(),
             "ipvs-scheduler" => s.cluster.ipvs_scheduler = value.to_string(),
             "storage" => s.cluster.csi_driver = value != "false",
+            "dns" => s.cluster.cluster_dns = value != "false",
             _ => {}
         }
     }

@@ -97,8 +97,10 @@ impl Shape {
             (w.cpu, w.memory) = (self.cpu.into(), self.memory.into());
         }
         c.set_workers(nodes);
-        // The presets measure their workload: the storage add-on's controller pod stays out.
+        // The presets measure their workload: the add-ons' pods (CoreDNS, the CSI driver's
+        // controller) stay out.
         c.csi_driver = false;
+        c.cluster_dns = false;
         s.objects = self.daemonsets.iter().map(|(name, image)| daemonset(name, image)).collect();
         s.objects.push(deployment(replicas, self.pod_cpu, self.pod_memory));
         s

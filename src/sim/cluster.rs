@@ -92,6 +92,10 @@ pub struct ClusterSpec {
     pub proxy_mode: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ipvs_scheduler: String,
+    /// kubeadm's CoreDNS add-on (Deployment `coredns`, Service `kube-dns` at 10.96.0.10), so
+    /// pods resolve Service names.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub cluster_dns: bool,
     /// The storage add-on: the playground's CSI driver (its controller Deployment in
     /// kube-system) and the default StorageClass `standard`, so claims get volumes.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -150,6 +154,7 @@ impl Default for ClusterSpec {
             leader_elected_replicas: 1,
             cloud_controller_manager: false,
             csi_driver: true,
+            cluster_dns: true,
             proxy_mode: String::new(),
             ipvs_scheduler: String::new(),
             scheduler_config: None,
@@ -359,6 +364,12 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     if spec.cloud_controller_manager {
         let mut rng = fork(seed, "bootstrap-cloud");
         for obj in super::apiserver::bootstrap_policy::cloud_controller_manager() {
+            put(&mut bootstrap, &mut rng, obj);
+        }
+    }
+    if spec.cluster_dns {
+        let mut rng = fork(seed, "bootstrap-dns");
+        for obj in super::apiserver::bootstrap_policy::coredns() {
             put(&mut bootstrap, &mut rng, obj);
         }
     }

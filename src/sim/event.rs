@@ -129,6 +129,9 @@ pub struct Packet {
     pub dst: String,
     pub to: String,
     pub path: String,
+    /// A DNS query instead of an HTTP request: the name, and the asking pod's namespace (its
+    /// search list).
+    pub dns: Option<(String, String)>,
 }
 
 /// The answer: the body (status, text), or why the connection failed.

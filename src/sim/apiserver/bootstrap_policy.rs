@@ -58,6 +58,116 @@ pub fn cloud_controller_manager() -> Vec<Object> {
     vec![Object::ClusterRole(role), Object::ClusterRoleBinding(binding)]
 }
 
+/// What `kubeadm init` installs as its CoreDNS add-on: the ServiceAccount and the
+/// system:coredns role to read Services, the `coredns` ConfigMap (the Corefile), the
+/// Deployment of two replicas and the `kube-dns` Service at 10.96.0.10.
+pub fn coredns() -> Vec<Object> {
+    let sa = Subject { kind: "ServiceAccount".into(), name: "coredns".into(), namespace: "kube-system".into() };
+    let rules = vec![
+        rule(&["list", "watch"], &[""], &["endpoints", "services", "pods", "namespaces"]),
+        rule(&["list", "watch"], &["discovery.k8s.io"], &["endpointslices"]),
+    ];
+    let role = ClusterRole { metadata: ObjectMeta::named("", "system:coredns"), rules, aggregation_rule: None };
+    let role_ref = RoleRef {
+        api_group: "rbac.authorization.k8s.io".into(),
+        kind: "ClusterRole".into(),
+        name: "system:coredns".into(),
+    };
+    let binding =
+        ClusterRoleBinding { metadata: ObjectMeta::named("", "system:coredns"), subjects: vec![sa], role_ref };
+    let corefile = ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
+    let config = ConfigMap {
+        metadata: ObjectMeta::named("kube-system", "coredns"),
+        data: [("Corefile".to_string(), corefile.to_string())].into(),
+    };
+    let labels: std::collections::BTreeMap<String, String> = [("k8s-app".to_string(), "kube-dns".to_string())].into();
+    let http_probe = |path: &str, port: i64| crate::sim::api::probe::Probe {
+        http_get: Some(crate::sim::api::probe::HttpGetAction {
+            path: path.into(),
+            port: IntOrString::Int(port),
+            scheme: "HTTP".into(),
+        }),
+        ..Default::default()
+    };
+    let port = |name: &str, number: i32, protocol: &str| ContainerPort {
+        name: name.into(),
+        container_port: number,
+        protocol: protocol.into(),
+        ..Default::default()
+    };
+    let container = Container {
+        name: "coredns".into(),
+        image: "registry.k8s.io/coredns/coredns:v1.12.0".into(),
+        args: vec!["-conf".into(), "/etc/coredns/Corefile".into()],
+        ports: vec![port("dns", 53, "UDP"), port("dns-tcp", 53, "TCP"), port("metrics", 9153, "TCP")],
+        liveness_probe: Some(crate::sim::api::probe::Probe {
+            initial_delay_seconds: 60,
+            timeout_seconds: 5,
+            failure_threshold: 5,
+            ..http_probe("/health", 8080)
+        }),
+        readiness_probe: Some(http_probe("/ready", 8181)),
+        volume_mounts: vec![VolumeMount {
+            name: "config-volume".into(),
+            mount_path: "/etc/coredns".into(),
+            read_only: true,
+        }],
+        ..Default::default()
+    };
+    let mut metadata = ObjectMeta::named("kube-system", "coredns");
+    metadata.labels = labels.clone();
+    let deployment = Deployment {
+        metadata,
+        spec: DeploymentSpec {
+            replicas: Some(2),
+            selector: LabelSelector { match_labels: labels.clone(), ..Default::default() },
+            template: PodTemplateSpec {
+                metadata: ObjectMeta { labels: labels.clone(), ..Default::default() },
+                spec: PodSpec {
+                    containers: vec![container],
+                    service_account_name: "coredns".into(),
+                    priority_class_name: "system-cluster-critical".into(),
+                    volumes: vec![Volume {
+                        name: "config-volume".into(),
+                        config_map: Some(ConfigMapVolumeSource { name: "coredns".into(), optional: None }),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            },
+            ..Default::default()
+        },
+        status: Default::default(),
+    };
+    let mut svc_meta = ObjectMeta::named("kube-system", "kube-dns");
+    svc_meta.labels = labels.clone();
+    let svc_port = |name: &str, port: i32, protocol: &str| ServicePort {
+        name: name.into(),
+        port,
+        target_port: port,
+        protocol: protocol.into(),
+        node_port: 0,
+    };
+    let service = Service {
+        metadata: svc_meta,
+        spec: ServiceSpec {
+            selector: labels,
+            cluster_ip: crate::sim::kubelet::coredns::CLUSTER_DNS.into(),
+            ports: vec![svc_port("dns", 53, "UDP"), svc_port("dns-tcp", 53, "TCP"), svc_port("metrics", 9153, "TCP")],
+            ..Default::default()
+        },
+        status: Default::default(),
+    };
+    vec![
+        Object::ServiceAccount(ServiceAccount { metadata: ObjectMeta::named("kube-system", "coredns") }),
+        Object::ClusterRole(role),
+        Object::ClusterRoleBinding(binding),
+        Object::ConfigMap(config),
+        Object::Deployment(deployment),
+        Object::Service(service),
+    ]
+}
+
 /// What the playground's CSI driver install manifest adds: its controller's ServiceAccount
 /// with the external-provisioner and external-attacher roles, the Deployment running it, and
 /// the default StorageClass `standard`.

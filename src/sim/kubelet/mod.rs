@@ -4,6 +4,7 @@
 //! Simplified: no init containers yet.
 
 pub mod cni;
+pub mod coredns;
 pub mod csi;
 pub mod images;
 mod init_containers;
@@ -108,7 +109,8 @@ pub struct Kubelet {
     pub proxy: Option<ComponentId>,
     /// Load loops running in this node's pods, and their requests awaiting an answer.
     pub loads: Vec<traffic::LoadGen>,
-    in_flight: VecMap<u64, String>,
+    /// Requests awaiting an answer: the pod's uid, and whether it is a DNS query.
+    in_flight: VecMap<u64, (String, bool)>,
     next_packet: u64,
     /// Programs running in this node's pods (operators) and the last slot handed out.
     pub programs: Vec<program::Program>,
@@ -240,7 +242,7 @@ impl Kubelet {
                 rewatch_later(ctx, &mut [&mut self.pods], watch_id);
             }
             Payload::Packet(p) => self.serve_packet(ctx, *p),
-            Payload::PacketReply(r) => self.packet_answered(*r),
+            Payload::PacketReply(r) => self.packet_answered(ctx, *r),
             Payload::Bookmark { watch_id, revision } => bookmark(&mut [&mut self.pods], watch_id, revision),
             Payload::WebhookCall { call_id, pod_ip, request } => {
                 // The packet reaches the pod's network namespace on this node.

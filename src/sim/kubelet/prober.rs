@@ -156,6 +156,14 @@ fn any_path(_path: &str, _up: u64) -> u16 {
 /// The server listening on `port` in the container, if any.
 fn listener(c: &Container, port: i32) -> Option<Listener> {
     let first_arg = c.args.first().map(String::as_str).unwrap_or_default();
+    if super::images::base_name(&c.image) == "coredns" {
+        // DNS on 53, /health on 8080, /ready on 8181, metrics on 9153.
+        return match port {
+            8080 | 8181 | 9153 => Some(Listener::Http(any_path)),
+            53 => Some(Listener::Tcp),
+            _ => None,
+        };
+    }
     let known = match super::images::base_name(&c.image) {
         "nginx" | "httpd" => Some((80, Listener::Http(static_site))),
         "agnhost" if first_arg == "liveness" => Some((8080, Listener::Http(agnhost_liveness))),

@@ -3,6 +3,7 @@
 //! answers over), informers that list, watch and re-watch as reflectors do, and a work queue
 //! drained one key at a time on the program's ControllerWork timer.
 
+use super::coredns::CoreDns;
 use super::csi::CsiController;
 use super::operator::WebsiteOperator;
 use crate::sim::api::request::{ApiRequest, Credential, WatchType};
@@ -187,6 +188,7 @@ impl Core {
 pub enum Program {
     Website(WebsiteOperator),
     Csi(CsiController),
+    Dns(CoreDns),
 }
 
 impl Program {
@@ -195,6 +197,7 @@ impl Program {
         match super::images::base_name(image) {
             super::operator::PROGRAM => Some(super::operator::PROGRAM),
             super::csi::PROGRAM => Some(super::csi::PROGRAM),
+            super::coredns::PROGRAM => Some(super::coredns::PROGRAM),
             _ => None,
         }
     }
@@ -202,6 +205,8 @@ impl Program {
     pub fn start(ctx: &mut Ctx, program: &str, pod_key: &str, apiserver: u32, token: String, slot: u8) -> Program {
         if program == super::csi::PROGRAM {
             Program::Csi(CsiController::start(ctx, pod_key, apiserver, token, slot))
+        } else if program == super::coredns::PROGRAM {
+            Program::Dns(CoreDns::start(ctx, pod_key, apiserver, token, slot))
         } else {
             Program::Website(WebsiteOperator::start(ctx, pod_key, apiserver, token, slot))
         }
@@ -211,6 +216,7 @@ impl Program {
         match self {
             Program::Website(p) => &p.core,
             Program::Csi(p) => &p.core,
+            Program::Dns(p) => &p.core,
         }
     }
 
@@ -218,6 +224,7 @@ impl Program {
         match self {
             Program::Website(p) => p.core.stop(ctx),
             Program::Csi(p) => p.core.stop(ctx),
+            Program::Dns(p) => p.core.stop(ctx),
         }
     }
 
@@ -225,6 +232,7 @@ impl Program {
         match self {
             Program::Website(p) => p.on_message(ctx, msg),
             Program::Csi(p) => p.on_message(ctx, msg),
+            Program::Dns(p) => p.on_message(ctx, msg),
         }
     }
 
@@ -232,6 +240,7 @@ impl Program {
         match self {
             Program::Website(p) => p.on_timer(ctx, timer),
             Program::Csi(p) => p.on_timer(ctx, timer),
+            Program::Dns(p) => p.on_timer(ctx, timer),
         }
     }
 }

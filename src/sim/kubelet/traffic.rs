@@ -4,8 +4,9 @@
 //! chosen pod's node; the kubelet there answers for the pod's server (see
 //! [`super::prober::http_get`]) and the answer comes straight back (conntrack). What the
 //! loop prints — each answer, or busybox wget's error — is the container's log
-//! (`kubectl logs`). Host names are not resolved: the cluster DNS add-on is not modelled,
-//! so the loop says `wget: bad address`.
+//! (`kubectl logs`). A host name is first asked of the cluster DNS (kube-dns at 10.96.0.10,
+//! through the same rules to a CoreDNS pod — see [`super::coredns`]); without an answer the
+//! loop says `wget: bad address`, as busybox does.
 
 use super::process::Script;
 use super::worker::Step;
@@ -21,6 +22,7 @@ const LOG_LINES: usize = 200;
 #[derive(Clone, Debug)]
 pub struct LoadGen {
     pub uid: String,
+    namespace: String,
     run: u64,
     url: String,
     every_us: u64,
@@ -50,6 +52,7 @@ impl Kubelet {
             if let Some((url, every_us)) = Script::of(c).load {
                 self.loads.push(LoadGen {
                     uid: uid.into(),
+                    namespace: pod.metadata.namespace.clone(),
                     run,
                     url,
                     every_us,
@@ -72,19 +75,28 @@ impl Kubelet {
         }
         ctx.timer(load.every_us, Timer::Traffic { uid: uid.into(), run });
         let (host, port, path) = parse_url(&load.url);
-        if host.parse::<std::net::Ipv4Addr>().is_err() {
-            push(&mut load.log, format!("wget: bad address '{host}'"));
-            load.failed += 1;
-            return;
-        }
-        let Some(proxy) = self.proxy else { return };
         load.sent += 1;
+        let namespace = load.namespace.clone();
+        if host.parse::<std::net::Ipv4Addr>().is_ok() {
+            self.send_packet(ctx, uid, format!("{host}:{port}"), path, None);
+        } else {
+            // Ask kube-dns first; the answer sends the request on.
+            let dst = format!("{}:53", super::coredns::CLUSTER_DNS);
+            self.send_packet(ctx, uid, dst, path, Some((host, namespace)));
+        }
+    }
+
+    fn send_packet(&mut self, ctx: &mut Ctx, uid: &str, dst: String, path: String, dns: Option<(String, String)>) {
+        let Some(proxy) = self.proxy else { return };
         self.next_packet += 1;
         let id = self.next_packet;
-        self.in_flight.insert(id, uid.to_string());
-        let dst = format!("{host}:{port}");
-        let packet = Packet { id, client: ctx.me, dst: dst.clone(), to: dst, path: path.clone() };
-        ctx.send(proxy, MsgKind::Traffic, format!("GET {path}"), Payload::Packet(Box::new(packet)));
+        self.in_flight.insert(id, (uid.to_string(), dns.is_some()));
+        let label = match &dns {
+            Some((name, _)) => format!("DNS A {name}?"),
+            None => format!("GET {path}"),
+        };
+        let packet = Packet { id, client: ctx.me, dst: dst.clone(), to: dst, path, dns };
+        ctx.send(proxy, MsgKind::Traffic, label, Payload::Packet(Box::new(packet)));
     }
 
     /// A request for a pod on this node: its server answers, straight back to the client.
@@ -92,31 +104,36 @@ impl Kubelet {
         let (ip, port) =
             packet.to.rsplit_once(':').map_or((packet.to.as_str(), 0), |(ip, p)| (ip, p.parse().unwrap_or(0)));
         let worker = self.workers.values().find(|w| w.ip == ip && w.step == Step::Running);
-        let result = match worker.and_then(|w| Some((w, self.pods.store.get(&w.key)?.as_pod()?))) {
-            None => Err("No route to host".to_string()),
-            Some((w, pod)) => {
+        let dns_server = worker.and_then(|w| {
+            self.programs.iter().find_map(|p| match p {
+                super::program::Program::Dns(d) if d.core.pod_key == w.key => Some(d),
+                _ => None,
+            })
+        });
+        let result = match (worker.and_then(|w| Some((w, self.pods.store.get(&w.key)?.as_pod()?))), &packet.dns) {
+            (None, _) => Err("No route to host".to_string()),
+            (Some(_), Some((name, namespace))) => match dns_server {
+                Some(d) => d.resolve(name, namespace).map(|ip| (0, ip)).ok_or_else(|| "NXDOMAIN".to_string()),
+                None => Err("Connection refused".into()),
+            },
+            (Some((w, pod)), None) => {
+                // The first container that serves the port answers; else the first refusal.
                 let up = ctx.now.since(w.running_since);
-                let answers =
+                let mut answers =
                     pod.spec.containers.iter().map(|c| prober::http_get(c, port, &packet.path, up, &pod.metadata.name));
-                let mut first_err = None;
-                let mut ok = None;
-                for a in answers {
-                    match a {
-                        Ok(r) => {
-                            ok = Some(r);
-                            break;
-                        }
-                        Err(e) => {
-                            first_err.get_or_insert(e);
-                        }
-                    }
+                let first = answers.next().unwrap_or_else(|| Err("Connection refused".into()));
+                if first.is_ok() {
+                    first
+                } else {
+                    answers.find(Result::is_ok).unwrap_or(first)
                 }
-                ok.ok_or_else(|| first_err.unwrap_or_else(|| "Connection refused".into()))
             }
         };
-        let label = match &result {
-            Ok((status, _)) => format!("HTTP {status}"),
-            Err(_) => "RST".into(),
+        let label = match (&result, &packet.dns) {
+            (Ok((_, ip)), Some(_)) => format!("A {ip}"),
+            (Err(e), Some(_)) => e.clone(),
+            (Ok((status, _)), None) => format!("HTTP {status}"),
+            (Err(_), None) => "RST".into(),
         };
         ctx.phase("serve", format!("{} {} → {label}", packet.to, packet.path));
         let reply = PacketReply { id: packet.id, result };
@@ -124,10 +141,20 @@ impl Kubelet {
     }
 
     /// An answer for one of this node's load loops: a line of its log.
-    pub(super) fn packet_answered(&mut self, reply: PacketReply) {
-        let Some(uid) = self.in_flight.remove(&reply.id) else { return };
+    pub(super) fn packet_answered(&mut self, ctx: &mut Ctx, reply: PacketReply) {
+        let Some((uid, dns)) = self.in_flight.remove(&reply.id) else { return };
         let Some(load) = self.loads.iter_mut().find(|l| l.uid == uid) else { return };
-        let (host, _, _) = parse_url(&load.url);
+        let (host, port, path) = parse_url(&load.url);
+        if dns {
+            match reply.result {
+                Ok((_, ip)) => self.send_packet(ctx, &uid, format!("{ip}:{port}"), path, None),
+                Err(_) => {
+                    load.failed += 1;
+                    push(&mut load.log, format!("wget: bad address '{host}'"));
+                }
+            }
+            return;
+        }
         let line = match reply.result {
             Ok((200..=299, body)) => {
                 load.answered += 1;
