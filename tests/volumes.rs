@@ -180,3 +180,36 @@ fn a_pod_waits_in_the_scheduler_for_its_claim() {
     let pods = run(&mut sim, "kubectl get pods");
     assert!(line(&pods, "waiting ").contains("Running"), "{pods}");
 }
+
+#[test]
+fn env_from_a_missing_config_map_holds_the_container() {
+    // The "Configure a Pod to Use a ConfigMap" example, before its ConfigMap exists.
+    let mut sim = cluster();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "dapi-test-pod"},
+        "spec": {"containers": [{"name": "test-container", "image": "registry.k8s.io/busybox",
+            "command": ["/bin/sh", "-c", "env; sleep 3600"],
+            "env": [{"name": "SPECIAL_LEVEL_KEY",
+                     "valueFrom": {"configMapKeyRef": {"name": "special-config", "key": "special.how"}}}]}]}});
+    apply(&mut sim, pod);
+    sim.run_until(SimTime::from_secs(20));
+    let status = |sim: &mut Simulation| {
+        let pods = run(sim, "kubectl get pods");
+        line(&pods, "dapi-test-pod ").split_whitespace().nth(2).unwrap_or_default().to_string()
+    };
+    assert_eq!(status(&mut sim), "CreateContainerConfigError");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("Error: configmap \"special-config\" not found"), "{events}");
+    run(&mut sim, "kubectl create configmap special-config --from-literal=special.type=charm");
+    sim.run_until(SimTime::from_secs(35));
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("Error: couldn't find key special.how in ConfigMap default/special-config"), "{events}");
+    run(&mut sim, "kubectl delete configmap special-config");
+    run(&mut sim, "kubectl create configmap special-config --from-literal=special.how=very");
+    sim.run_until(SimTime::from_secs(60));
+    assert_eq!(status(&mut sim), "Running");
+    let describe = run(&mut sim, "kubectl describe pod dapi-test-pod");
+    assert!(
+        describe.contains("SPECIAL_LEVEL_KEY:  <set to the key 'special.how' of config map 'special-config'>"),
+        "{describe}"
+    );
+}

@@ -187,6 +187,7 @@ impl Simulation {
                                 Some(Step::BackOff) => "CrashLoopBackOff",
                                 Some(Step::Terminated) => "Error",
                                 Some(Step::InitRunning(_)) => "Init",
+                                Some(Step::ConfigError(_)) => "CreateContainerConfigError",
                                 Some(_) => "ContainerCreating",
                                 None => "Pending",
                             };

@@ -23,9 +23,44 @@ use crate::sim::Ctx;
 const ATTACH_POLL_US: u64 = SECONDS;
 const RETRY_US: u64 = 2 * SECONDS;
 
+/// A ConfigMap or Secret key a container's env names: resource, name, key, optional, and
+/// the container's index in start order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvSource {
+    pub plural: &'static str,
+    pub name: String,
+    pub key: String,
+    pub optional: bool,
+    pub container: usize,
+}
+
+/// Every env source of the pod's containers, in start order.
+pub fn env_sources(pod: &Pod) -> Vec<EnvSource> {
+    let all = pod.spec.init_containers.iter().chain(&pod.spec.containers).enumerate();
+    all.flat_map(|(i, c)| c.env.iter().map(move |e| (i, e)))
+        .filter_map(|(container, e)| {
+            let from = e.value_from.as_ref()?;
+            let (plural, sel) = match (&from.config_map_key_ref, &from.secret_key_ref) {
+                (Some(k), _) => ("configmaps", k),
+                (None, Some(k)) => ("secrets", k),
+                _ => return None,
+            };
+            Some(EnvSource {
+                plural,
+                name: sel.name.clone(),
+                key: sel.key.clone(),
+                optional: sel.optional.unwrap_or(false),
+                container,
+            })
+        })
+        .collect()
+}
+
 /// What a volume lookup was asking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookup {
+    /// A ConfigMap or Secret an env var names.
+    Env,
     /// The configMap or secret itself.
     Source,
     Claim,
@@ -36,9 +71,16 @@ pub enum Lookup {
 impl Kubelet {
     /// Sets up volume `i` of the pod (past the last one: the sandbox starts).
     pub(super) fn mount(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str, i: usize, seq: u64) {
-        let Some(volume) = pod.spec.volumes.get(i) else { return };
         let ns = &pod.metadata.namespace;
         let get = |plural: &str, name: &str| ApiRequest::new(Verb::Get, ResourceInfo::of(plural), ns, name);
+        let Some(volume) = pod.spec.volumes.get(i) else {
+            // Past the volumes: the env's sources (the kubelet's configmap and secret managers).
+            if let Some(src) = env_sources(pod).get(i - pod.spec.volumes.len()) {
+                let req = get(src.plural, &src.name);
+                self.client.send(ctx, 0, req, Tag::Volume { uid: uid.into(), seq, lookup: Lookup::Env });
+            }
+            return;
+        };
         let (req, lookup) = match volume.kind() {
             VolumeKind::ConfigMap(name) => (get("configmaps", name), Lookup::Source),
             VolumeKind::Secret(name) => (get("secrets", name), Lookup::Source),
@@ -56,6 +98,9 @@ impl Kubelet {
     pub(super) fn on_volume_answer(&mut self, ctx: &mut Ctx, uid: &str, seq: u64, lookup: Lookup, resp: ApiResponse) {
         let Some(pod) = self.pod_of(uid) else { return };
         let Some(Step::Mount(i)) = self.workers.get(uid).filter(|w| w.seq == seq).map(|w| w.step) else { return };
+        if lookup == Lookup::Env {
+            return self.env_read(ctx, &pod, uid, seq, i - pod.spec.volumes.len(), resp);
+        }
         let Some(volume) = pod.spec.volumes.get(i) else { return };
         let name = volume.name.clone();
         let object = match resp {
@@ -105,6 +150,28 @@ impl Kubelet {
             _ => return,
         };
         self.client.send(ctx, 0, next.0, Tag::Volume { uid: uid.into(), seq, lookup: next.1 });
+    }
+
+    /// An env source read: a missing object or key (not optional) will hold the container.
+    fn env_read(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str, seq: u64, j: usize, resp: ApiResponse) {
+        let Some(src) = env_sources(pod).get(j).cloned() else { return };
+        let (kind, title) = if src.plural == "configmaps" { ("configmap", "ConfigMap") } else { ("secret", "Secret") };
+        let has_key = |o: &Object| match o {
+            Object::ConfigMap(c) => c.data.contains_key(&src.key),
+            Object::Secret(s) => s.data.contains_key(&src.key),
+            _ => false,
+        };
+        let error = match resp {
+            _ if src.optional => None,
+            Ok(ApiBody::Object(o)) if has_key(&o) => None,
+            Ok(_) => Some(format!("couldn't find key {} in {title} {}/{}", src.key, pod.metadata.namespace, src.name)),
+            Err(s) if s.code == 404 => Some(format!("{kind} \"{}\" not found", src.name)),
+            Err(s) => Some(s.message),
+        };
+        if let (Some(e), Some(w)) = (error, self.workers.get_mut(uid)) {
+            w.config_error.get_or_insert((src.container, e));
+        }
+        self.volume_done(ctx, uid, seq, MILLIS);
     }
 
     /// A 404 on the attachment is "not created yet": the controller has not caught up.

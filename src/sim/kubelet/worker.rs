@@ -35,12 +35,18 @@ pub enum Step {
     Exited(i32),
     /// Init container i runs; the next starts when it exits with 0.
     InitRunning(usize),
+    /// Container i cannot be created: a ConfigMap or Secret its env names is missing
+    /// (CreateContainerConfigError); tried again after a while.
+    ConfigError(usize),
     /// A container exited and waits out its restart back-off (CrashLoopBackOff).
     BackOff,
     /// A container exited, not in back-off: it shows terminated until the next sync (the
     /// PLEG relists every second) starts it again.
     Terminated,
 }
+
+/// How long a container held by a missing ConfigMap or Secret waits before the next try.
+const CONFIG_RETRY_US: u64 = 10 * SECONDS;
 
 /// Container restart back-off: 10 s doubling up to 5 minutes.
 const BACKOFF_START_US: u64 = 10 * SECONDS;
@@ -90,6 +96,10 @@ pub struct PodWorker {
     pub(super) restart_at: usize,
     /// Of `restarts`, those of init containers.
     pub(super) init_restarts: i32,
+    /// What keeps a container from being created (its env's ConfigMap or Secret), by
+    /// container index; and where to go on once the sources were read again.
+    pub(super) config_error: Option<(usize, String)>,
+    pub(super) resume_at: Option<usize>,
 }
 
 /// Container `i` in start order: the init containers, then the app containers.
@@ -152,6 +162,8 @@ impl Kubelet {
                         init_done: 0,
                         restart_at: 0,
                         init_restarts: 0,
+                        config_error: None,
+                        resume_at: None,
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -172,14 +184,29 @@ impl Kubelet {
     pub(super) fn begin(&mut self, ctx: &mut Ctx, uid: &str, step: Step) {
         let Some(pod) = self.pod_of(uid) else { return };
         if let Step::Mount(i) = step {
-            if i >= pod.spec.volumes.len() {
-                return self.begin(ctx, uid, Step::Sandbox);
+            // Volumes first, then the ConfigMaps and Secrets the env names.
+            let volumes = pod.spec.volumes.len();
+            if i >= volumes + super::volumes::env_sources(&pod).len() {
+                let resume = self.workers.get_mut(uid).and_then(|w| w.resume_at.take());
+                return self.begin(ctx, uid, resume.map_or(Step::Sandbox, Step::Create));
             }
             let seq = self.enter(ctx.now, uid, step);
             if let Some(w) = self.workers.get_mut(uid) {
                 w.volume_ready = false;
+                if i == volumes {
+                    w.config_error = None;
+                }
             }
             return self.mount(ctx, &pod, uid, i, seq);
+        }
+        if let Step::Create(i) = step {
+            let blocked = self.workers.get(uid).and_then(|w| w.config_error.clone()).filter(|(c, _)| *c == i);
+            if let Some((_, error)) = blocked {
+                let seq = self.enter(ctx.now, uid, Step::ConfigError(i));
+                self.container_event(ctx, &pod, i, recorder::WARNING, "Failed", format!("Error: {error}"));
+                self.report(ctx, &pod, uid);
+                return ctx.timer(CONFIG_RETRY_US, Timer::PodStep { uid: uid.to_string(), seq });
+            }
         }
         let image = |i: usize| nth(&pod, i).map(|c| images::normalize(&c.image)).unwrap_or_default();
         let (call, detail, us) = match step {
@@ -249,7 +276,8 @@ impl Kubelet {
             | Step::Exited(_)
             | Step::BackOff
             | Step::Terminated
-            | Step::InitRunning(_) => return,
+            | Step::InitRunning(_)
+            | Step::ConfigError(_) => return,
         };
         let seq = self.enter(ctx.now, uid, step);
         if let Some(w) = self.workers.get(uid) {
@@ -354,6 +382,13 @@ impl Kubelet {
             Step::InitRunning(i) => {
                 self.init_exited(ctx, &pod, uid, i);
                 None
+            }
+            Step::ConfigError(i) => {
+                // Read the sources again, then create the container.
+                if let Some(w) = self.workers.get_mut(uid) {
+                    w.resume_at = Some(i);
+                }
+                Some(Step::Mount(pod.spec.volumes.len()))
             }
             Step::Stop => Some(Step::Teardown),
             Step::Teardown => {
@@ -617,6 +652,14 @@ impl Kubelet {
                         (_, Some(code)) => terminated(code, exit_reason(code, w.oom_killed)),
                         (Step::Running, _) => ContainerState {
                             running: Some(StateRunning { started_at: Time::at(w.running_since) }),
+                            ..Default::default()
+                        },
+                        (Step::ConfigError(_), _) => ContainerState {
+                            waiting: Some(StateReason {
+                                reason: "CreateContainerConfigError".into(),
+                                message: w.config_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
+                                ..Default::default()
+                            }),
                             ..Default::default()
                         },
                         (Step::Terminated, _) => {

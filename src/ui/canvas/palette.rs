@@ -56,7 +56,7 @@ pub fn pod_state(status: &str, ready: bool) -> (&'static str, &'static str) {
         "Terminating" => ("#5c6670", "T"),
         "Pulling" => ("#7a3e12", "↓"),
         "Completed" => ("#3a4450", "✓"),
-        "Error" | "CrashLoopBackOff" => ("#a23b2a", "!"),
+        "Error" | "CrashLoopBackOff" | "CreateContainerConfigError" => ("#a23b2a", "!"),
         _ => ("#4a2a14", "…"),
     }
 }
