@@ -27,9 +27,6 @@ pub struct LoadGen {
     url: String,
     every_us: u64,
     pub log: VecDeque<String>,
-    pub sent: u64,
-    pub answered: u64,
-    pub failed: u64,
 }
 
 /// `http://host[:port][/path]` → (host, port, path).
@@ -57,9 +54,6 @@ impl Kubelet {
                     url,
                     every_us,
                     log: VecDeque::new(),
-                    sent: 0,
-                    answered: 0,
-                    failed: 0,
                 });
                 ctx.timer(every_us, Timer::Traffic { uid: uid.into(), run });
             }
@@ -75,7 +69,6 @@ impl Kubelet {
         }
         ctx.timer(load.every_us, Timer::Traffic { uid: uid.into(), run });
         let (host, port, path) = parse_url(&load.url);
-        load.sent += 1;
         let namespace = load.namespace.clone();
         if host.parse::<std::net::Ipv4Addr>().is_ok() {
             self.send_packet(ctx, uid, format!("{host}:{port}"), path, None);
@@ -149,23 +142,17 @@ impl Kubelet {
             match reply.result {
                 Ok((_, ip)) => self.send_packet(ctx, &uid, format!("{ip}:{port}"), path, None),
                 Err(_) => {
-                    load.failed += 1;
                     push(&mut load.log, format!("wget: bad address '{host}'"));
                 }
             }
             return;
         }
         let line = match reply.result {
-            Ok((200..=299, body)) => {
-                load.answered += 1;
-                body
-            }
+            Ok((200..=299, body)) => body,
             Ok((status, _)) => {
-                load.failed += 1;
                 format!("wget: server returned error: HTTP/1.1 {status} {}", reason(status))
             }
             Err(e) => {
-                load.failed += 1;
                 format!("wget: can't connect to remote host ({host}): {e}")
             }
         };

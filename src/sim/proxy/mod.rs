@@ -57,8 +57,10 @@ pub struct KubeProxy {
     client: ApiClient<()>,
     /// The node it runs on (endpoints there are local).
     pub node: String,
-    /// --cluster-cidr: traffic from outside the pod network is masqueraded.
+    /// --cluster-cidr: traffic from outside the pod network is masqueraded; its /24s say
+    /// which node a pod IP lives on.
     cluster_cidr: String,
+    pod_subnet: Option<Cidr>,
     pub services: Informer,
     pub endpointslices: Informer,
     pub rules_synced: u64,
@@ -92,6 +94,7 @@ impl KubeProxy {
             client: ApiClient::new(apiserver, cred),
             node: node.to_string(),
             cluster_cidr: cluster_cidr.to_string(),
+            pod_subnet: Cidr::parse(cluster_cidr).ok(),
             services: Informer::new(ResourceInfo::of("services"), None),
             endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
             rules_synced: 0,
@@ -223,8 +226,7 @@ impl KubeProxy {
     /// The kubelet of the node whose pod CIDR holds `ip`.
     fn kubelet_for(&self, ip: &str) -> Option<ComponentId> {
         let addr = u32::from(ip.parse::<std::net::Ipv4Addr>().ok()?);
-        let subnet = Cidr::parse(&self.cluster_cidr).ok()?;
-        let index = addr.checked_sub(subnet.node_network(0))? >> 8;
+        let index = addr.checked_sub(self.pod_subnet?.node_network(0))? >> 8;
         self.kubelets.get(index as usize).copied()
     }
 
