@@ -19,6 +19,7 @@ pub mod kubelet;
 pub mod leaderelection;
 pub mod metrics;
 pub mod network;
+pub mod protobuf;
 pub mod proxy;
 pub mod queue;
 pub mod quota;

@@ -174,6 +174,35 @@ pub fn parse_rfc3339(text: &str) -> Result<SimTime, String> {
     Ok(from_civil(y, m, d, hh * 3600 + mm * 60 + ss))
 }
 
+/// metav1.MicroTime's layout: `2027-01-01T00:00:05.250000Z`.
+pub fn rfc3339_micros(t: SimTime) -> String {
+    format!("{}.{:06}Z", rfc3339(t).trim_end_matches('Z'), t.0 % SECONDS)
+}
+
+/// Parses RFC 3339 with an optional fraction of a second (`…:05.250000Z` or `…:05Z`), to
+/// microseconds: the inverse of [`rfc3339_micros`] and [`rfc3339`].
+pub fn parse_rfc3339_micros(text: &str) -> Result<SimTime, String> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, frac)) => (format!("{whole}Z"), frac.trim_end_matches('Z')),
+        None => (text.to_string(), ""),
+    };
+    let t = parse_rfc3339(&whole)?;
+    let micros = match fraction {
+        "" => 0,
+        f if f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{f:0<6}")[..6].parse::<u64>().unwrap_or(0)
+        }
+        _ => return Err(format!("parsing time \"{text}\": cannot parse")),
+    };
+    Ok(t.plus(micros))
+}
+
+/// The simulated moment of a Unix time in nanoseconds (protobuf's {seconds, nanos});
+/// moments before the simulation's epoch are its start.
+pub fn from_unix_nanos(nanos: u64) -> SimTime {
+    SimTime((nanos / 1000).saturating_sub(EPOCH_UNIX_SECS * SECONDS))
+}
+
 /// The simulated moment of a UTC calendar date and second of the day (the inverse of
 /// [`civil`]); moments before the simulation's epoch are its start.
 pub fn from_civil(y: i64, m: i64, d: i64, seconds_of_day: i64) -> SimTime {

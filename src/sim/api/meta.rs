@@ -1,6 +1,6 @@
 //! ObjectMeta (k8s.io/apimachinery/pkg/apis/meta/v1), the fields the simulation uses.
 
-use crate::sim::time::{parse_rfc3339, rfc3339, SimTime, SECONDS};
+use crate::sim::time::{parse_rfc3339, parse_rfc3339_micros, rfc3339, rfc3339_micros, SimTime, SECONDS};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -35,30 +35,14 @@ pub struct MicroTime(pub SimTime);
 
 impl Serialize for MicroTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let secs = rfc3339(self.0);
-        let micros = self.0 .0 % SECONDS;
-        s.serialize_str(&format!("{}.{micros:06}Z", secs.trim_end_matches('Z')))
+        s.serialize_str(&rfc3339_micros(self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for MicroTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        // `…:05.250000Z` or `…:05Z`: whole seconds, then the fraction.
-        let (whole, fraction) = match text.split_once('.') {
-            Some((whole, frac)) => (format!("{whole}Z"), frac.trim_end_matches('Z')),
-            None => (text.clone(), ""),
-        };
-        let bad = || serde::de::Error::custom(format!("parsing time \"{text}\": cannot parse"));
-        let t = parse_rfc3339(&whole).map_err(serde::de::Error::custom)?;
-        let micros = match fraction {
-            "" => 0,
-            f if f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("{f:0<6}")[..6].parse::<u64>().map_err(|_| bad())?
-            }
-            _ => return Err(bad()),
-        };
-        Ok(MicroTime(t.plus(micros)))
+        parse_rfc3339_micros(&text).map(MicroTime).map_err(serde::de::Error::custom)
     }
 }
 

@@ -159,7 +159,7 @@ impl Object {
     /// The object as a JSON tree (for merge patches and `-o json`). Goes through the byte
     /// encoder the store uses, so the page carries one Serialize instantiation, not two.
     pub fn to_json_value(&self) -> serde_json::Value {
-        serde_json::from_slice(&crate::sim::storage::encode(self)).unwrap_or_default()
+        serde_json::from_slice(&serde_json::to_vec(self).unwrap_or_default()).unwrap_or_default()
     }
     pub fn meta(&self) -> &ObjectMeta {
         each_object!(self, o => &o.metadata)
@@ -295,7 +295,7 @@ impl Toleration {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "podCIDR", skip_serializing_if = "String::is_empty")]
     pub pod_cidr: String,
     /// `<provider>://<id>`, set by the cloud-controller-manager's node controller.
     #[serde(default, rename = "providerID", skip_serializing_if = "String::is_empty")]
@@ -521,10 +521,10 @@ pub struct ContainerStatus {
     pub restart_count: i32,
     #[serde(default)]
     pub image: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "imageID", skip_serializing_if = "String::is_empty")]
     pub image_id: String,
     /// `containerd://<64 hex>` once the runtime created the container.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "containerID", skip_serializing_if = "String::is_empty")]
     pub container_id: String,
     #[serde(default)]
     pub state: ContainerState,
@@ -543,9 +543,9 @@ pub struct PodStatus {
     pub phase: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "hostIP", skip_serializing_if = "String::is_empty")]
     pub host_ip: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "podIP", skip_serializing_if = "String::is_empty")]
     pub pod_ip: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub nominated_node_name: String,
