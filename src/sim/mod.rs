@@ -31,6 +31,7 @@ pub mod static_pods;
 pub mod storage;
 pub mod time;
 pub mod trace;
+pub mod transport;
 pub mod user;
 pub mod vecmap;
 pub mod view;

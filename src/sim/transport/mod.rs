@@ -1,0 +1,371 @@
+//! HTTP/1.0, HTTP/1.1, HTTP/2 and HTTP/3 loading the same requests over one seeded link, to
+//! compare them: connections and handshakes, header compression, multiplexing, and where a
+//! lost packet stalls whom (TCP delivers a connection's bytes in order; QUIC each stream's).
+//!
+//! - HTTP/1.0: a new TCP connection and TLS 1.3 handshake per request, at most `connections`
+//!   at once (browsers open six per host).
+//! - HTTP/1.1: six persistent connections; with pipelining a connection's requests all go out
+//!   at once and its responses come back in order (head-of-line blocking in the application).
+//! - HTTP/2: one connection, every request a stream, DATA frames of the ready streams
+//!   interleaved round-robin; HPACK headers.
+//! - HTTP/3: QUIC over UDP, its handshake (TLS inside) in one RTT, none on resumption
+//!   (0-RTT); streams independent; QPACK headers.
+//!
+//! Packet sizes: TCP carries 1,448 bytes (MSS with timestamps) of which a TLS record takes 22;
+//! QUIC datagrams carry 1,252 bytes after IP and UDP, of which its header, AEAD tag and STREAM
+//! frame take 31. TLS handshake flights are estimates (a 4 KB certificate flight).
+
+pub mod headers;
+pub mod wire;
+
+use headers::Compressor;
+use serde::{Deserialize, Serialize};
+use wire::{Link, Wire, INITIAL_WINDOW};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Protocol {
+    Http10,
+    Http11,
+    Http2,
+    Http3,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 4] = [Protocol::Http10, Protocol::Http11, Protocol::Http2, Protocol::Http3];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http10 => "HTTP/1.0",
+            Protocol::Http11 => "HTTP/1.1",
+            Protocol::Http2 => "HTTP/2",
+            Protocol::Http3 => "HTTP/3",
+        }
+    }
+
+    fn quic(self) -> bool {
+        self == Protocol::Http3
+    }
+
+    fn multiplexed(self) -> bool {
+        matches!(self, Protocol::Http2 | Protocol::Http3)
+    }
+
+    /// Wire bytes per full data packet, and response bytes it carries.
+    fn packet(self) -> (usize, usize) {
+        match self {
+            Protocol::Http3 => (1280, 1221),
+            // HTTP/2 writes one DATA frame (9-byte header) per packet.
+            Protocol::Http2 => (1500, 1417),
+            _ => (1500, 1426),
+        }
+    }
+
+    /// Bytes on the wire around a packet's payload.
+    fn overhead(self) -> usize {
+        let (wire, payload) = self.packet();
+        wire - payload
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub requests: usize,
+    pub response_bytes: usize,
+    /// The server's time to produce each response.
+    pub server_us: u64,
+    /// HTTP/1.x connections per host.
+    pub connections: usize,
+    /// HTTP/1.1 pipelining (off in every browser; on to show its head-of-line blocking).
+    pub pipelining: bool,
+    /// A resumed session: QUIC sends the first request with its handshake (0-RTT).
+    pub resumed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            requests: 12,
+            response_bytes: 20_000,
+            server_us: 2_000,
+            connections: 6,
+            pipelining: false,
+            resumed: false,
+        }
+    }
+}
+
+/// One request's life, in microseconds from the start.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timing {
+    pub conn: usize,
+    /// The client sends it (after its connection's handshake).
+    pub sent: u64,
+    /// The first response byte the client's application can read.
+    pub first_byte: u64,
+    pub done: u64,
+    /// One of its packets was lost (so it waited for a retransmission).
+    pub lost: bool,
+    /// The request's header block as sent.
+    pub header_bytes: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub protocol: Protocol,
+    pub requests: Vec<Timing>,
+    pub connections: usize,
+    /// The first connection's time from opening to sending a request.
+    pub handshake_us: u64,
+    /// All request header blocks.
+    pub header_bytes: usize,
+    pub bytes: u64,
+    pub packets: u64,
+    /// Response packets (first transmissions; the order `Link::lose` counts in).
+    pub data_packets: usize,
+    pub retransmits: u64,
+    pub total_us: u64,
+}
+
+struct Conn {
+    opened: u64,
+    ready: u64,
+    packets: usize,
+    /// When each packet's ACK reaches the server (slow start releases two packets per ACK).
+    acks: Vec<u64>,
+    /// TCP: the in-order delivery point of the connection's bytes.
+    delivered: u64,
+    requests: Compressor,
+    responses: Compressor,
+}
+
+struct Stream {
+    conn: usize,
+    remaining: usize,
+    /// When the server may start sending the response.
+    avail: u64,
+    served: u64,
+    first: Option<u64>,
+    last: u64,
+}
+
+struct Engine {
+    protocol: Protocol,
+    opts: Options,
+    wire: Wire,
+    conns: Vec<Conn>,
+    streams: Vec<Stream>,
+    timings: Vec<Timing>,
+    next_request: usize,
+}
+
+/// Loads `opts.requests` responses of `opts.response_bytes` over `link` with `protocol`.
+pub fn run(protocol: Protocol, link: Link, opts: Options) -> Outcome {
+    let mut e = Engine {
+        protocol,
+        wire: Wire::new(link),
+        conns: Vec::new(),
+        streams: Vec::new(),
+        timings: Vec::new(),
+        next_request: 0,
+        opts,
+    };
+    let n = e.opts.requests;
+    if protocol.multiplexed() {
+        let c = e.open(0);
+        while e.next_request < n {
+            e.request(c, e.conns[c].ready);
+        }
+    } else {
+        let conns = e.opts.connections.clamp(1, n.max(1));
+        let opened: Vec<usize> = (0..conns).map(|_| e.open(0)).collect();
+        if e.opts.pipelining && protocol == Protocol::Http11 {
+            // Every request goes out at once, round-robin over the connections.
+            while e.next_request < n {
+                let c = opened[e.next_request % conns];
+                e.request(c, e.conns[c].ready);
+            }
+        } else {
+            for c in opened.into_iter().take(n) {
+                e.request(c, e.conns[c].ready);
+            }
+        }
+    }
+    e.pump();
+    let total_us = e.timings.iter().map(|t| t.done).max().unwrap_or(0);
+    let handshake_us = e.conns.first().map_or(0, |c| c.ready - c.opened);
+    Outcome {
+        protocol,
+        header_bytes: e.timings.iter().map(|t| t.header_bytes).sum(),
+        requests: e.timings,
+        connections: e.conns.len(),
+        handshake_us,
+        bytes: e.wire.bytes,
+        packets: e.wire.packets,
+        data_packets: e.wire.sent,
+        retransmits: e.wire.retransmits,
+        total_us,
+    }
+}
+
+impl Engine {
+    /// Opens a connection at `at`: TCP then TLS 1.3 (two RTTs), or QUIC (one, or none when
+    /// resumed). Returns its index.
+    fn open(&mut self, at: u64) -> usize {
+        let ready = if self.protocol.quic() {
+            if self.opts.resumed {
+                // The ClientHello and the first request share the first flight.
+                self.wire.upstream(at, 1252);
+                at
+            } else {
+                let hello = self.wire.upstream(at, 1252);
+                self.wire.downstream(hello, 4_000)
+            }
+        } else {
+            let syn = self.wire.upstream(at, 60);
+            let syn_ack = self.wire.downstream(syn, 60);
+            let client_hello = self.wire.upstream(syn_ack, 300);
+            self.wire.downstream(client_hello, 4_000)
+        };
+        let (requests, responses) = match self.protocol {
+            Protocol::Http3 => (Compressor::qpack(), Compressor::qpack()),
+            _ => (Compressor::hpack(), Compressor::hpack()),
+        };
+        self.conns.push(Conn { opened: at, ready, packets: 0, acks: Vec::new(), delivered: 0, requests, responses });
+        self.conns.len() - 1
+    }
+
+    /// Sends the next request on connection `c` at `at`.
+    fn request(&mut self, c: usize, at: u64) {
+        let i = self.next_request;
+        self.next_request += 1;
+        let path = format!("/api/v1/namespaces/default/configmaps/page-{i}");
+        let (req, resp) = (headers::request(&path), headers::response(self.opts.response_bytes, i as u64));
+        let version = if self.protocol == Protocol::Http10 { "HTTP/1.0" } else { "HTTP/1.1" };
+        let conn = &mut self.conns[c];
+        let (header_bytes, response_head) = match self.protocol {
+            Protocol::Http10 | Protocol::Http11 => (headers::http1(&req, version), headers::http1(&resp, version)),
+            // A HEADERS frame: 9-byte frame header around the HPACK block.
+            Protocol::Http2 => (9 + conn.requests.block(&req), 9 + conn.responses.block(&resp)),
+            // HEADERS and DATA frames: type and length varints (about 3 bytes each).
+            Protocol::Http3 => (3 + conn.requests.block(&req), 6 + conn.responses.block(&resp)),
+        };
+        let arrival = self.wire.upstream(at, header_bytes + self.protocol.overhead());
+        let avail = arrival + self.opts.server_us;
+        self.streams.push(Stream {
+            conn: c,
+            remaining: response_head + self.opts.response_bytes,
+            avail,
+            served: 0,
+            first: None,
+            last: 0,
+        });
+        self.timings.push(Timing { conn: c, sent: at, first_byte: 0, done: 0, lost: false, header_bytes });
+    }
+
+    /// When connection `c` may send its next packet (slow start).
+    fn gate(&self, c: usize) -> u64 {
+        let conn = &self.conns[c];
+        match conn.packets.checked_sub(INITIAL_WINDOW) {
+            Some(k) => conn.acks.get(k / 2).copied().unwrap_or(u64::MAX),
+            None => 0,
+        }
+    }
+
+    /// The stream connection `c` sends from next, and when.
+    fn pick(&self, c: usize) -> Option<(usize, u64)> {
+        let gate = self.gate(c);
+        let mut active = self.streams.iter().enumerate().filter(|(_, s)| s.conn == c && s.remaining > 0);
+        if !self.protocol.multiplexed() {
+            // HTTP/1.x: one response at a time, in request order.
+            let (i, s) = active.next()?;
+            return Some((i, gate.max(s.avail)));
+        }
+        let active: Vec<(usize, &Stream)> = active.collect();
+        let earliest = active.iter().map(|(_, s)| s.avail).min()?;
+        let t = gate.max(earliest);
+        // Round-robin over the streams ready by then: the least served goes first.
+        let (i, _) = active.iter().filter(|(_, s)| s.avail <= t).min_by_key(|(i, s)| (s.served, *i))?;
+        Some((*i, t))
+    }
+
+    /// Sends packets, earliest first across connections, until every response is delivered.
+    fn pump(&mut self) {
+        loop {
+            let next = (0..self.conns.len()).filter_map(|c| self.pick(c).map(|(s, t)| (t, c, s))).min();
+            let Some((t, c, s)) = next else { break };
+            self.send(t, c, s);
+        }
+    }
+
+    /// Sends one packet from stream `s` at `t`; a multiplexed connection fills what room is
+    /// left with frames of its other ready streams.
+    fn send(&mut self, t: u64, c: usize, s: usize) {
+        let (_, payload) = self.protocol.packet();
+        let mut parts = vec![(s, self.streams[s].remaining.min(payload))];
+        let mut room = payload - parts[0].1;
+        // A frame header per extra frame: HTTP/2 DATA 9 bytes, a QUIC STREAM frame about 4.
+        let frame = if self.protocol.quic() { 4 } else { 9 };
+        while self.protocol.multiplexed() && room > frame {
+            let next = (0..self.streams.len())
+                .filter(|i| parts.iter().all(|(p, _)| p != i))
+                .filter(|i| self.streams[*i].conn == c && self.streams[*i].remaining > 0 && self.streams[*i].avail <= t)
+                .min_by_key(|i| (self.streams[*i].served, *i));
+            let Some(i) = next else { break };
+            let chunk = self.streams[i].remaining.min(room - frame);
+            parts.push((i, chunk));
+            room -= chunk + frame;
+        }
+        let used = payload - room;
+        let wire::Sent { arrival, on_time, lost } = self.wire.send(t, used + self.protocol.overhead());
+        let half = self.wire.half_rtt();
+        let conn = &mut self.conns[c];
+        conn.packets += 1;
+        conn.acks.push(on_time + half);
+        // TCP hands bytes to the application in connection order; QUIC in stream order.
+        if !self.protocol.quic() {
+            conn.delivered = arrival.max(conn.delivered);
+        }
+        let tcp_delivered = conn.delivered;
+        for (i, chunk) in parts {
+            let stream = &mut self.streams[i];
+            let delivered = if self.protocol.quic() { arrival.max(stream.last) } else { tcp_delivered };
+            stream.remaining -= chunk;
+            stream.served += 1;
+            stream.first.get_or_insert(delivered);
+            stream.last = stream.last.max(delivered);
+            self.timings[i].lost |= lost;
+            if stream.remaining == 0 {
+                self.finished(c, i);
+            }
+        }
+    }
+
+    /// Stream `s` on connection `c` is delivered whole: HTTP/1.x sends its next request.
+    fn finished(&mut self, c: usize, s: usize) {
+        let stream = &self.streams[s];
+        let done = stream.last;
+        let timing = &mut self.timings[s];
+        timing.first_byte = stream.first.unwrap_or(done);
+        timing.done = done;
+        if self.next_request >= self.opts.requests || self.protocol.multiplexed() || self.opts.pipelining {
+            return;
+        }
+        match self.protocol {
+            // HTTP/1.0 closes the connection; the next request opens a new one.
+            Protocol::Http10 => {
+                let fresh = self.open(done);
+                self.request(fresh, self.conns[fresh].ready);
+            }
+            // HTTP/1.1 keeps it open and sends the next request on it.
+            _ => self.request(c, done),
+        }
+    }
+}
+
+/// The same object's size as JSON (what kubectl sends and reads) and as protobuf
+/// (`application/vnd.kubernetes.protobuf`, what the controllers and etcd use).
+pub fn encodings(object: &crate::sim::api::Object) -> (usize, usize) {
+    let json = serde_json::to_vec(object).map(|b| b.len()).unwrap_or(0);
+    let proto = crate::sim::protobuf::encode(&object.to_json_value()).map(|b| b.len()).unwrap_or(0);
+    (json, proto)
+}

@@ -1,0 +1,120 @@
+//! The four HTTP versions over one link: timing identities on a lossless link, where one lost
+//! packet stalls whom, header compression, and JSON against protobuf.
+
+use kube_playground::sim::transport::wire::Link;
+use kube_playground::sim::transport::{run, Options, Protocol};
+
+const RTT: u64 = 40_000;
+
+fn link() -> Link {
+    Link { rtt_us: RTT, bandwidth: 12_500_000, ..Link::default() }
+}
+
+fn small(requests: usize) -> Options {
+    Options { requests, response_bytes: 1_000, server_us: 0, connections: 1, ..Options::default() }
+}
+
+#[test]
+fn http10_pays_the_handshakes_for_every_request() {
+    let n = 5;
+    let out = run(Protocol::Http10, link(), small(n));
+    assert_eq!(out.connections, n);
+    // TCP (1 RTT) + TLS 1.3 (1 RTT) + the request and its response (1 RTT), sequentially;
+    // serialization of the handshake flights and the pages adds well under 10 %.
+    let ideal = n as u64 * 3 * RTT;
+    assert!(out.total_us >= ideal && out.total_us < ideal * 11 / 10, "{} vs {ideal}", out.total_us);
+    // HTTP/1.1 keeps the connection: one handshake, then one RTT per request.
+    let kept = run(Protocol::Http11, link(), small(n));
+    assert_eq!(kept.connections, 1);
+    let ideal = (2 + n as u64) * RTT;
+    assert!(kept.total_us >= ideal && kept.total_us < ideal * 11 / 10, "{} vs {ideal}", kept.total_us);
+}
+
+#[test]
+fn multiplexing_needs_one_connection_and_about_one_round_trip() {
+    // Twelve half-kilobyte responses fit in the initial window: no slow-start round trip.
+    let n = 12;
+    let small = |n| Options { response_bytes: 500, ..small(n) };
+    let h2 = run(Protocol::Http2, link(), small(n));
+    assert_eq!(h2.connections, 1);
+    assert!(h2.total_us > 3 * RTT && h2.total_us < 3 * RTT + RTT / 10, "{}", h2.total_us);
+    let h3 = run(Protocol::Http3, link(), small(n));
+    // Its handshake flights take a fraction of a millisecond on the link.
+    assert!(h3.handshake_us > RTT && h3.handshake_us < RTT + 1_000, "{}", h3.handshake_us);
+    assert!(h3.total_us < h2.total_us - RTT * 9 / 10, "QUIC saves a round trip: {} vs {}", h3.total_us, h2.total_us);
+    let resumed = run(Protocol::Http3, link(), Options { resumed: true, ..small(n) });
+    assert!(resumed.total_us < h3.total_us - RTT * 9 / 10, "0-RTT saves another: {}", resumed.total_us);
+    // Six HTTP/1.1 connections, each paying its handshake.
+    let h1 = run(Protocol::Http11, link(), Options { connections: 6, ..small(n) });
+    assert_eq!(h1.connections, 6);
+}
+
+#[test]
+fn one_lost_packet_stalls_every_http2_stream_but_one_http3_stream() {
+    let opts = Options { requests: 6, response_bytes: 30_000, server_us: 0, ..Options::default() };
+    for protocol in [Protocol::Http2, Protocol::Http3] {
+        let clean = run(protocol, link(), opts.clone());
+        // Lose a packet in the last round of the interleaved responses.
+        let lossy = run(protocol, Link { lose: vec![clean.data_packets - 8], ..link() }, opts.clone());
+        assert_eq!(lossy.retransmits, 1);
+        // Later by more than the retransmission's own time on the link.
+        let later: Vec<bool> =
+            clean.requests.iter().zip(&lossy.requests).map(|(a, b)| b.done > a.done + RTT / 4).collect();
+        let hit: Vec<bool> = lossy.requests.iter().map(|t| t.lost).collect();
+        assert_eq!(hit.iter().filter(|h| **h).count(), 1, "{protocol:?}");
+        match protocol {
+            // Transport head-of-line blocking: TCP holds every later byte.
+            Protocol::Http2 => assert!(later.iter().all(|l| *l), "{protocol:?}: {later:?}"),
+            // Only the stream that lost the packet waits.
+            _ => assert_eq!(later, hit, "{protocol:?}"),
+        }
+    }
+}
+
+#[test]
+fn pipelined_responses_wait_for_the_one_before() {
+    let opts = Options {
+        requests: 4,
+        response_bytes: 200_000,
+        server_us: 0,
+        connections: 1,
+        pipelining: true,
+        ..Options::default()
+    };
+    let out = run(Protocol::Http11, link(), opts);
+    // All four went out together; each response starts only after the previous one ends.
+    assert!(out.requests.iter().all(|t| t.sent == out.requests[0].sent));
+    for w in out.requests.windows(2) {
+        assert!(w[1].first_byte >= w[0].done, "{:?}", out.requests);
+    }
+}
+
+#[test]
+fn hpack_shrinks_the_repeated_headers() {
+    let out = run(Protocol::Http2, link(), small(3));
+    let sizes: Vec<usize> = out.requests.iter().map(|t| t.header_bytes).collect();
+    assert!(sizes[1] < sizes[0] / 2, "{sizes:?}");
+    let h1 = run(Protocol::Http11, link(), small(3));
+    assert!(h1.requests.iter().all(|t| t.header_bytes == h1.requests[0].header_bytes));
+    assert!(h1.requests[0].header_bytes > sizes[0], "text headers are the largest");
+    // QPACK without a dynamic table does not shrink them.
+    let h3 = run(Protocol::Http3, link(), small(3));
+    assert_eq!(h3.requests[1].header_bytes, h3.requests[0].header_bytes);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run_and_loss_costs_retransmits() {
+    let lossy = Link { loss: 0.05, seed: 7, ..link() };
+    let a = run(Protocol::Http2, lossy.clone(), Options::default());
+    let b = run(Protocol::Http2, lossy, Options::default());
+    assert_eq!(a, b);
+    assert!(a.retransmits > 0);
+}
+
+#[test]
+fn a_pod_is_smaller_in_protobuf_than_in_json_and_both_sizes_are_stable() {
+    use kube_playground::sim::api::Object;
+    let pod = Object::from_json(include_bytes!("fixtures/pod.json")).unwrap();
+    let (json, proto) = kube_playground::sim::transport::encodings(&pod);
+    assert_eq!((json, proto), (586, 244));
+}
