@@ -18,6 +18,7 @@ use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
 use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
+use super::components::transport_panel::TransportPanel;
 use super::components::Side;
 use super::engine::{Card, Engine, Shared};
 use super::run_loop::{self, UiSignals};
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
     let side = RwSignal::new(match show.view.as_deref() {
         Some("scheduler") => Side::Scheduler,
         Some("requests") => Side::Requests,
+        Some("transports") => Side::Transports,
         _ => Side::Chart,
     });
     let sched_data = RwSignal::new(PanelData::default());
@@ -350,6 +352,9 @@ pub fn App() -> impl IntoView {
                     <Show when=move || side.get() == Side::Requests>
                         <RequestsPanel html=requests_html />
                     </Show>
+                    <Show when=move || side.get() == Side::Transports>
+                        <TransportPanel />
+                    </Show>
                     <Show when=move || side.get() == Side::Apply>
                         <ApplyPanel engine=stored.get_value() console=ui.console />
                     </Show>
@@ -395,6 +400,7 @@ fn show_step(e: &mut Engine, step: &Step, side: RwSignal<Side>) {
     match step.view.as_deref() {
         Some("scheduler") => side.set(Side::Scheduler),
         Some("requests") => side.set(Side::Requests),
+        Some("transports") => side.set(Side::Transports),
         _ => {}
     }
     let sim = &e.session.sim;

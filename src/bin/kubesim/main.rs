@@ -9,6 +9,7 @@
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
 //! kubesim apply -f FILE [-f FILE]… [--as USER] [--as-group G]…
+//! kubesim transports [--requests 12] [--size 20000] [--rtt-ms 40] [--mbit 50] [--loss 0.01] [--seed 1] [--pipelining] [--resumed]
 //! kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL] · kubesim link decode URL
 
 mod apply;
@@ -38,6 +39,7 @@ const USAGE: &str = "usage:
   kubesim apply -f FILE [-f FILE]... [--as USER] [--as-group G]...
   kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL]
   kubesim link decode URL
+  kubesim transports [--requests N] [--size BYTES] [--rtt-ms MS] [--mbit MBIT/S] [--loss P] [--seed N] [--pipelining] [--resumed]
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Some("link") if args.get(1).map(String::as_str) == Some("decode") => {
             link::decode(&args[2..]).map(|l| println!("{l}"))
         }
+        Some("transports") => transports(&args[1..]),
         Some("apply") => {
             let files: Vec<&str> =
                 args[1..].windows(2).filter(|w| w[0] == "-f" || w[0] == "--filename").map(|w| w[1].as_str()).collect();
@@ -208,6 +211,47 @@ fn bench_schedule(args: &[String]) -> Result<(), String> {
     println!("scheduled: {}, unschedulable: {}, preemptions: {}", r.scheduled, r.unschedulable, r.preemptions);
     println!("wall time: {:.3} s", r.seconds);
     println!("pods/s: {:.0}", pods as f64 / r.seconds.max(1e-9));
+    Ok(())
+}
+
+/// HTTP/1.0, 1.1, 2 and 3 loading the same responses over the same seeded link: the table.
+fn transports(args: &[String]) -> Result<(), String> {
+    use kube_playground::sim::transport::{row, run, wire::Link, Options, Protocol, COLUMNS};
+    let link = Link {
+        rtt_us: number::<u64>(args, "--rtt-ms", 40)? * 1000,
+        bandwidth: number::<u64>(args, "--mbit", 50)? * 1_000_000 / 8,
+        loss: number(args, "--loss", 0.0)?,
+        seed: number(args, "--seed", 1)?,
+        lose: Vec::new(),
+    };
+    if !(0.0..1.0).contains(&link.loss) {
+        return Err("--loss is a probability in [0, 1)".into());
+    }
+    let opts = Options {
+        requests: number(args, "--requests", 12)?,
+        response_bytes: number(args, "--size", 20_000)?,
+        pipelining: args.iter().any(|a| a == "--pipelining"),
+        resumed: args.iter().any(|a| a == "--resumed"),
+        ..Options::default()
+    };
+    println!(
+        "{} responses of {} bytes, RTT {} ms, {} Mbit/s, loss {}",
+        opts.requests,
+        opts.response_bytes,
+        link.rtt_us / 1000,
+        link.bandwidth * 8 / 1_000_000,
+        link.loss
+    );
+    let rows: Vec<[String; 7]> = Protocol::ALL.iter().map(|p| row(&run(*p, link.clone(), opts.clone()))).collect();
+    let widths: Vec<usize> = (0..COLUMNS.len())
+        .map(|i| rows.iter().map(|r| r[i].len()).chain([COLUMNS[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line =
+        |cells: Vec<&str>| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ");
+    println!("{}", line(COLUMNS.to_vec()));
+    for r in &rows {
+        println!("{}", line(r.iter().map(String::as_str).collect()));
+    }
     Ok(())
 }
 

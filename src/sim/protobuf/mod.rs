@@ -3,7 +3,7 @@
 //! (`application/vnd.kubernetes.protobuf`).
 //!
 //! An object travels as its JSON form: the codec walks the JSON with the field numbers and
-//! types of upstream's generated.proto files (schema.txt, written by tools/proto_schema.py),
+//! types of upstream's generated.proto files (schema.txt, written by scripts/proto_schema.py),
 //! and prost writes the wire format. The stored value is upstream's envelope: the magic
 //! `k8s\0`, then a runtime.Unknown holding apiVersion, kind and the object's bytes.
 //!

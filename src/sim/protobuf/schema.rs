@@ -1,5 +1,5 @@
 //! The message table read from schema.txt (generated from upstream's generated.proto files by
-//! tools/proto_schema.py): field numbers, JSON names and types, parsed once.
+//! scripts/proto_schema.py): field numbers, JSON names and types, parsed once.
 
 use std::sync::OnceLock;
 

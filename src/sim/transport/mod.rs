@@ -291,7 +291,9 @@ impl Engine {
     /// Sends packets, earliest first across connections, until every response is delivered.
     fn pump(&mut self) {
         loop {
-            let next = (0..self.conns.len()).filter_map(|c| self.pick(c).map(|(s, t)| (t, c, s))).min();
+            let mut conns: Vec<usize> = self.streams.iter().filter(|s| s.remaining > 0).map(|s| s.conn).collect();
+            conns.dedup();
+            let next = conns.into_iter().filter_map(|c| self.pick(c).map(|(s, t)| (t, c, s))).min();
             let Some((t, c, s)) = next else { break };
             self.send(t, c, s);
         }
@@ -360,6 +362,23 @@ impl Engine {
             _ => self.request(c, done),
         }
     }
+}
+
+/// The comparison table's columns, and one protocol's row (kubesim and the page print both).
+pub const COLUMNS: [&str; 7] =
+    ["version", "connections", "handshake", "header bytes", "on the wire", "retransmits", "total"];
+
+pub fn row(o: &Outcome) -> [String; 7] {
+    let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
+    [
+        o.protocol.name().to_string(),
+        o.connections.to_string(),
+        ms(o.handshake_us),
+        o.header_bytes.to_string(),
+        format!("{:.1} KB", o.bytes as f64 / 1000.0),
+        o.retransmits.to_string(),
+        ms(o.total_us),
+    ]
 }
 
 /// The same object's size as JSON (what kubectl sends and reads) and as protobuf

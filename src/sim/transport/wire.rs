@@ -71,13 +71,12 @@ impl Wire {
         at + self.serialize(bytes) + self.half_rtt()
     }
 
-    /// A handshake flight from the server (certificates): when it arrives. Never lost.
+    /// A handshake flight from the server (certificates): when it arrives. Never lost, and
+    /// sent in the gaps between data packets (it does not queue behind them).
     pub fn downstream(&mut self, at: u64, bytes: usize) -> u64 {
-        let start = at.max(self.free_at);
-        self.free_at = start + self.serialize(bytes);
         self.bytes += bytes as u64;
         self.packets += bytes.div_ceil(1500).max(1) as u64;
-        self.free_at + self.half_rtt()
+        at + self.serialize(bytes) + self.half_rtt()
     }
 
     /// One server data packet, ready to leave at `ready`: when it reaches the client (after

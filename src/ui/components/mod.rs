@@ -11,6 +11,7 @@ pub mod requests_panel;
 pub mod scheduler_panel;
 pub mod share_panel;
 pub mod toolbar;
+pub mod transport_panel;
 
 /// What the side panel shows above the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum Side {
     Requests,
     Lessons,
     Share,
+    /// HTTP/1.0, 1.1, 2 and 3 compared.
+    Transports,
     /// What was clicked on the canvas.
     Inspect,
 }

@@ -2,7 +2,7 @@
 """Writes src/sim/protobuf/schema.txt: the protobuf field numbers and types of the Kubernetes
 API messages the simulation stores, read from upstream's generated.proto files.
 
-Usage: tools/proto_schema.py API APIMACHINERY APIEXTENSIONS > src/sim/protobuf/schema.txt
+Usage: scripts/proto_schema.py API APIMACHINERY APIEXTENSIONS > src/sim/protobuf/schema.txt
 where each argument is a git checkout of kubernetes/api, kubernetes/apimachinery and
 kubernetes/apiextensions-apiserver. The output is committed; this script only reruns when
 the modelled kinds change.
