@@ -13,6 +13,8 @@ const browser = await launch();
 
 const results = [];
 async function test(name, fn) {
+  // E2E_ONLY=words runs only the tests whose name contains them (while iterating).
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   const errors = [];
   const external = [];
@@ -246,6 +248,23 @@ await test('RBAC denies, impersonation and service-account tokens work from the 
   if (!who.includes('system:serviceaccount:default:ci')) throw new Error(who);
   const anon = await command(page, 'curl -k https://10.0.0.10:6443/metrics');
   if (!anon.includes('cannot get path \\"/metrics\\"')) throw new Error(anon);
+});
+
+await test('the transports panel compares HTTP/1.0, 1.1, 2 and 3; loss costs retransmissions', async (page) => {
+  await open(page);
+  await page.getByTestId('transports-toggle').click();
+  const panel = page.getByTestId('transport-panel');
+  await panel.waitFor();
+  if ((await page.getByTestId('lane').count()) !== 4) throw new Error('four lanes');
+  const table = async () => (await page.getByTestId('transport-table').locator('tr').allTextContents());
+  const before = await table();
+  if (before.length !== 5 || !before[3].startsWith('HTTP/2') || !before[3].includes('1')) throw new Error(before.join('\n'));
+  // Five per cent loss: every version now resends packets.
+  await panel.locator('input[type=range]').nth(4).fill('5');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=transport-table] tr')].slice(1)
+    .every((r) => Number(r.children[5].textContent) > 0), null, { timeout: 5000 });
+  if ((await panel.locator('.tr-row.lost').count()) === 0) throw new Error('no request held by a lost packet');
+  await page.screenshot({ path: path.join(artifacts, 'transports.png') });
 });
 
 await test('stopping kube-apiserver refuses kubectl; starting it again brings it back', async (page) => {

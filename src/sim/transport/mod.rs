@@ -98,13 +98,17 @@ impl Default for Options {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timing {
     pub conn: usize,
+    /// It opened its connection (or, multiplexed, went out as soon as that was ready): the
+    /// handshake ran from `opened` to `sent`. Otherwise it reused a connection.
+    pub handshake_from: Option<u64>,
     /// The client sends it (after its connection's handshake).
     pub sent: u64,
     /// The first response byte the client's application can read.
     pub first_byte: u64,
     pub done: u64,
-    /// One of its packets was lost (so it waited for a retransmission).
-    pub lost: bool,
+    /// Its bytes waited for a retransmission: its own lost packet, or with TCP any earlier
+    /// lost packet on the connection (transport head-of-line blocking).
+    pub stalled: bool,
     /// The request's header block as sent.
     pub header_bytes: usize,
 }
@@ -259,7 +263,16 @@ impl Engine {
             first: None,
             last: 0,
         });
-        self.timings.push(Timing { conn: c, sent: at, first_byte: 0, done: 0, lost: false, header_bytes });
+        let handshake_from = (at == conn.ready).then_some(conn.opened);
+        self.timings.push(Timing {
+            conn: c,
+            handshake_from,
+            sent: at,
+            first_byte: 0,
+            done: 0,
+            stalled: false,
+            header_bytes,
+        });
     }
 
     /// When connection `c` may send its next packet (slow start).
@@ -318,7 +331,7 @@ impl Engine {
             room -= chunk + frame;
         }
         let used = payload - room;
-        let wire::Sent { arrival, on_time, lost } = self.wire.send(t, used + self.protocol.overhead());
+        let wire::Sent { arrival, on_time, .. } = self.wire.send(t, used + self.protocol.overhead());
         let half = self.wire.half_rtt();
         let conn = &mut self.conns[c];
         conn.packets += 1;
@@ -335,7 +348,7 @@ impl Engine {
             stream.served += 1;
             stream.first.get_or_insert(delivered);
             stream.last = stream.last.max(delivered);
-            self.timings[i].lost |= lost;
+            self.timings[i].stalled |= delivered > on_time;
             if stream.remaining == 0 {
                 self.finished(c, i);
             }
@@ -365,8 +378,7 @@ impl Engine {
 }
 
 /// The comparison table's columns, and one protocol's row (kubesim and the page print both).
-pub const COLUMNS: [&str; 7] =
-    ["version", "connections", "handshake", "header bytes", "on the wire", "retransmits", "total"];
+pub const COLUMNS: [&str; 7] = ["version", "conns", "handshake", "headers", "on wire", "resent", "total"];
 
 pub fn row(o: &Outcome) -> [String; 7] {
     let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
@@ -374,7 +386,7 @@ pub fn row(o: &Outcome) -> [String; 7] {
         o.protocol.name().to_string(),
         o.connections.to_string(),
         ms(o.handshake_us),
-        o.header_bytes.to_string(),
+        format!("{} B", o.header_bytes),
         format!("{:.1} KB", o.bytes as f64 / 1000.0),
         o.retransmits.to_string(),
         ms(o.total_us),

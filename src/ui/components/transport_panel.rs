@@ -22,21 +22,23 @@ pub fn html(link: &Link, opts: &Options) -> String {
             o.total_us as f64 / 1000.0
         ));
         for (i, t) in o.requests.iter().enumerate() {
-            // The connection's handshake (when this request opened it), the wait, the body.
-            let opened = o.requests[..i].iter().all(|p| p.conn != t.conn);
-            let start = if opened { t.sent.saturating_sub(o.handshake_us) } else { t.sent };
+            // Every request is wanted at 0: queued for a connection, its connection's
+            // handshake, the wait for the first byte, the body (as a browser's waterfall).
+            let start = t.handshake_from.unwrap_or(t.sent);
             h.push_str(&format!(
                 "<div class=\"tr-row{}\" title=\"request {} on connection {}: sent {:.1} ms, first byte {:.1} ms, done {:.1} ms{}\">\
+                 <span class=\"tr-queue\" style=\"left:0;width:{:.2}%\"></span>\
                  <span class=\"tr-hs\" style=\"left:{:.2}%;width:{:.2}%\"></span>\
                  <span class=\"tr-wait\" style=\"left:{:.2}%;width:{:.2}%\"></span>\
                  <span class=\"tr-body\" style=\"left:{:.2}%;width:{:.2}%\"></span></div>",
-                if t.lost { " lost" } else { "" },
+                if t.stalled { " lost" } else { "" },
                 i + 1,
                 t.conn + 1,
                 t.sent as f64 / 1000.0,
                 t.first_byte as f64 / 1000.0,
                 t.done as f64 / 1000.0,
-                if t.lost { ", waited for a retransmission" } else { "" },
+                if t.stalled { ", waited for a retransmission" } else { "" },
+                pct(start),
                 pct(start),
                 pct(t.sent - start),
                 pct(t.sent),
@@ -114,7 +116,7 @@ pub fn TransportPanel() -> impl IntoView {
     });
     view! {
         <div class="sched-panel tr-panel" data-testid="transport-panel">
-            <h3>"Transports: the same responses over HTTP/1.0, 1.1, 2 and 3"</h3>
+            <h3>"HTTP/1.0, 1.1, 2 and 3: the same responses, one link"</h3>
             <div class="tr-controls">
                 {slider("requests", "", 1.0, 40.0, 1.0, requests)}
                 {slider("response", " KB", 1.0, 200.0, 1.0, size_kb)}
@@ -128,12 +130,14 @@ pub fn TransportPanel() -> impl IntoView {
                     on:change=move |_| resumed.update(|r| *r = !*r) />" resumed session (QUIC 0-RTT)"</label>
             </div>
             <div class="tr-legend">
-                <span class="tr-hs"></span>"handshake "<span class="tr-wait"></span>"waiting "
+                <span class="tr-queue"></span>"queued "<span class="tr-hs"></span>"handshake "<span class="tr-wait"></span>"waiting "
                 <span class="tr-body"></span>"receiving "<span class="tr-body lost"></span>"held by a lost packet"
             </div>
             <div inner_html=move || lanes.get()></div>
             <p class="tr-note">"Simulated: TCP + TLS 1.3 or QUIC handshakes, slow start from 10 packets, one bottleneck link; \
-                HPACK and QPACK sizes from a real encoder. Six connections per host for HTTP/1.x, as browsers."</p>
+                HPACK and QPACK sizes from a real encoder. Six connections per host for HTTP/1.x, as browsers: \
+                with large responses their six initial windows can beat one HTTP/2 connection ramping up alone; \
+                small responses, high RTT or loss show the other side."</p>
         </div>
     }
 }
