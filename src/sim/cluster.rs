@@ -92,6 +92,9 @@ pub struct ClusterSpec {
     pub proxy_mode: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ipvs_scheduler: String,
+    /// kubectl's HTTP version towards kube-apiserver: "2" (the default), "1.1" or "1.0".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kubectl_http: String,
     /// kubeadm's CoreDNS add-on (Deployment `coredns`, Service `kube-dns` at 10.96.0.10), so
     /// pods resolve Service names.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -156,6 +159,7 @@ impl Default for ClusterSpec {
             csi_driver: true,
             cluster_dns: true,
             proxy_mode: String::new(),
+            kubectl_http: String::new(),
             ipvs_scheduler: String::new(),
             scheduler_config: None,
         }
@@ -277,6 +281,7 @@ impl ClusterSpec {
 
     pub fn validate(&self) -> Result<(), String> {
         self.proxy_mode()?;
+        crate::sim::user::Http::parse(&self.kubectl_http)?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
@@ -348,7 +353,9 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         infos: vec![],
     };
     let cp = spec.control_plane.name.clone();
-    b.add("kubectl", Role::User, 0, "", Component::User(UserClient::new(APISERVER)));
+    let mut kubectl = UserClient::new(APISERVER);
+    kubectl.http = crate::sim::user::Http::parse(&spec.kubectl_http)?;
+    b.add("kubectl", Role::User, 0, "", Component::User(kubectl));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
     let mut api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));

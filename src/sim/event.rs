@@ -76,6 +76,12 @@ pub enum Payload {
         call_id: u64,
         result: Box<Result<super::api::webhook::AdmissionResponse, String>>,
     },
+    /// Opening a connection to kube-apiserver: 1 SYN, 2 SYN-ACK, 3 TLS ClientHello, 4 the
+    /// server's TLS flight (the connection is ready); 0 a reset (nothing listens).
+    Handshake {
+        conn: u64,
+        step: u8,
+    },
     /// The client closed its watch (kubectl get -w interrupted).
     WatchCancel {
         watch_id: u64,

@@ -242,13 +242,27 @@ impl ApiServer {
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
         if !self.up {
             // Nothing listens on 6443: the host refuses the connection.
-            if let Payload::Api { req_id, .. } = msg.payload {
-                let resp = Box::new(Err(Status::connection_refused()));
-                ctx.send(msg.from, MsgKind::ApiResponse, "connection refused", Payload::ApiResp { req_id, resp });
+            match msg.payload {
+                Payload::Api { req_id, .. } => {
+                    let resp = Box::new(Err(Status::connection_refused()));
+                    ctx.send(msg.from, MsgKind::ApiResponse, "connection refused", Payload::ApiResp { req_id, resp });
+                }
+                Payload::Handshake { conn, .. } => {
+                    ctx.send(msg.from, MsgKind::ApiResponse, "TCP RST", Payload::Handshake { conn, step: 0 })
+                }
+                _ => {}
             }
             return;
         }
         match msg.payload {
+            // A client's new connection: SYN-ACK, then TLS 1.3's server flight.
+            Payload::Handshake { conn, step: 1 } => {
+                ctx.send(msg.from, MsgKind::ApiResponse, "TCP SYN-ACK", Payload::Handshake { conn, step: 2 })
+            }
+            Payload::Handshake { conn, step: 3 } => {
+                let label = "TLS ServerHello, Certificate, Finished";
+                ctx.send(msg.from, MsgKind::ApiResponse, label, Payload::Handshake { conn, step: 4 })
+            }
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
             Payload::WebhookResult { call_id, result } => self.on_webhook_result(ctx, call_id, *result),
             Payload::WatchCancel { watch_id } => {
