@@ -427,6 +427,12 @@ fn the_inspector_keeps_each_requests_stages() {
     let names: Vec<&str> = created.stages.iter().map(|s| s.0).collect();
     assert_eq!(names, ["authentication", "authorization", "admission", "validation", "etcd"]);
     assert_eq!(created.stages.iter().map(|s| s.1).sum::<u64>(), created.total_us);
+    // kubectl's bodies as JSON: the pod it sent, the defaulted pod it got back (larger);
+    // the 403 is a Status. The components' requests are not sized.
+    let (sent, got) = created.json_bytes.unwrap();
+    assert!(sent > 100 && got > sent, "{sent} {got}");
+    assert!(denied.json_bytes.unwrap().1 > 150);
+    assert!(api.recent.iter().filter(|r| r.client != 0).all(|r| r.json_bytes.is_none()));
 }
 
 /// Every watch event sent is counted with its size, by kind: the fan-out an operator watches.

@@ -114,7 +114,8 @@ fn the_same_seed_gives_the_same_run_and_loss_costs_retransmits() {
 #[test]
 fn a_pod_is_smaller_in_protobuf_than_in_json_and_both_sizes_are_stable() {
     use kube_playground::sim::api::Object;
-    let pod = Object::from_json(include_bytes!("fixtures/pod.json")).unwrap();
+    let pod = kube_playground::sim::transport::sample_pod();
+    assert!(matches!(&pod, Object::Pod(p) if p.metadata.name == "web-0"));
     let (json, proto) = kube_playground::sim::transport::encodings(&pod);
     assert_eq!((json, proto), (586, 244));
 }

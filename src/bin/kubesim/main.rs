@@ -252,6 +252,7 @@ fn transports(args: &[String]) -> Result<(), String> {
     for r in &rows {
         println!("{}", line(r.iter().map(String::as_str).collect()));
     }
+    println!("{}", kube_playground::sim::transport::encodings_line());
     Ok(())
 }
 

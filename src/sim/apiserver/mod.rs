@@ -101,6 +101,9 @@ pub struct RequestRecord {
     pub total_us: u64,
     /// Each stage and how long the request spent in it, in order.
     pub stages: Vec<(&'static str, u64)>,
+    /// kubectl's request and response bodies in bytes, as JSON (what it sends and asks for);
+    /// not counted for the components' protobuf traffic.
+    pub json_bytes: Option<(usize, usize)>,
 }
 
 /// How many finished requests the inspector keeps.
@@ -636,7 +639,7 @@ impl ApiServer {
         let end = ctx.now.plus(delay_us);
         let seconds = end.since(f.started) as f64 / super::time::SECONDS as f64;
         self.metrics.observe(&f.req, code, seconds);
-        self.record(&f, code, end);
+        self.record(&f, code, end, &resp);
         self.release_seat(ctx, &f);
         let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(resp) };
         ctx.send_after(delay_us, f.client, MsgKind::ApiResponse, label, payload);
@@ -652,7 +655,7 @@ impl ApiServer {
     }
 
     /// Keeps a finished request for the inspector: each stage lasts until the next begins.
-    fn record(&mut self, f: &InFlight, code: u16, end: super::time::SimTime) {
+    fn record(&mut self, f: &InFlight, code: u16, end: super::time::SimTime, resp: &ApiResponse) {
         let mut stages = Vec::with_capacity(f.stages.len());
         for (i, (name, from)) in f.stages.iter().enumerate() {
             let to = f.stages.get(i + 1).map_or(end, |s| s.1);
@@ -675,7 +678,28 @@ impl ApiServer {
             code,
             total_us: end.since(f.started),
             stages,
+            json_bytes: (f.client == super::cluster::USER)
+                .then(|| (f.req.body.as_ref().map_or(0, json_len), response_json_len(resp))),
         });
+    }
+}
+
+fn json_len(o: &Object) -> usize {
+    serde_json::to_vec(o).map_or(0, |b| b.len())
+}
+
+/// A response's JSON size: the object, a list around its items, or a Status.
+fn response_json_len(resp: &ApiResponse) -> usize {
+    // `{"apiVersion":"v1","kind":"PodList","metadata":{"resourceVersion":"…"},"items":[…]}`
+    const LIST: usize = 80;
+    match resp {
+        Ok(ApiBody::Object(o)) => json_len(o),
+        Ok(ApiBody::List { items, .. } | ApiBody::WatchStarted { items, .. }) => {
+            LIST + items.iter().map(|o| json_len(o) + 1).sum::<usize>()
+        }
+        Ok(ApiBody::Raw(text)) => text.len(),
+        // `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",…,"code":403}`
+        Err(s) => 90 + s.message.len() + s.reason.len(),
     }
 }
 

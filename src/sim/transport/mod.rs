@@ -393,10 +393,23 @@ pub fn row(o: &Outcome) -> [String; 7] {
     ]
 }
 
-/// The same object's size as JSON (what kubectl sends and reads) and as protobuf
-/// (`application/vnd.kubernetes.protobuf`, what the controllers and etcd use).
+/// The same object's size as JSON (REST, what kubectl sends and reads) and as protobuf
+/// (`application/vnd.kubernetes.protobuf`, what the controllers and etcd use; gRPC adds a
+/// 5-byte frame: a compressed flag and the length).
 pub fn encodings(object: &crate::sim::api::Object) -> (usize, usize) {
     let json = serde_json::to_vec(object).map(|b| b.len()).unwrap_or(0);
     let proto = crate::sim::protobuf::encode(&object.to_json_value()).map(|b| b.len()).unwrap_or(0);
     (json, proto)
+}
+
+/// A running nginx Pod, for comparing the encodings.
+pub fn sample_pod() -> crate::sim::api::Object {
+    crate::sim::api::Object::from_json(include_bytes!("sample_pod.json"))
+        .unwrap_or_else(|_| crate::sim::api::Object::Pod(Default::default()))
+}
+
+/// One line comparing the sample Pod's encodings.
+pub fn encodings_line() -> String {
+    let (json, proto) = encodings(&sample_pod());
+    format!("one Pod: REST/JSON {json} bytes, gRPC/protobuf {} bytes ({proto} + the 5-byte frame)", proto + 5)
 }

@@ -38,8 +38,15 @@ pub fn snapshot(sim: &Simulation) -> String {
                 us
             ));
         }
+        let sizes = r.json_bytes.map_or(String::new(), |(sent, got)| {
+            format!(
+                " <span class=\"sz\" title=\"request and response bodies as JSON\">↑{} ↓{}</span>",
+                bytes(sent),
+                bytes(got)
+            )
+        });
         out.push_str(&format!(
-            "<div class=\"req{}\"><div class=\"req-head\"><span class=\"{code_class}\">{}</span> <b>{}</b> {} <span class=\"at\">t={:.3}s</span></div><div class=\"req-line\">{}</div><div class=\"waterfall\">{bars}</div></div>",
+            "<div class=\"req{}\"><div class=\"req-head\"><span class=\"{code_class}\">{}</span> <b>{}</b> {}{sizes} <span class=\"at\">t={:.3}s</span></div><div class=\"req-line\">{}</div><div class=\"waterfall\">{bars}</div></div>",
             if client == "kubectl" { " mine" } else { "" },
             r.code,
             latency(r.total_us),
@@ -49,6 +56,14 @@ pub fn snapshot(sim: &Simulation) -> String {
         ));
     }
     out
+}
+
+fn bytes(n: usize) -> String {
+    if n < 1000 {
+        format!("{n} B")
+    } else {
+        format!("{:.1} KB", n as f64 / 1000.0)
+    }
 }
 
 fn latency(us: u64) -> String {

@@ -62,6 +62,7 @@ pub fn html(link: &Link, opts: &Options) -> String {
         h.push_str("</tr>");
     }
     h.push_str("</table>");
+    h.push_str(&format!("<p class=\"tr-note\">{}</p>", esc(&crate::sim::transport::encodings_line())));
     h
 }
 
