@@ -29,6 +29,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("control-plane-down", include_str!("lessons/control-plane-down.json")),
     ("leader-election", include_str!("lessons/leader-election.json")),
     ("load-balancer", include_str!("lessons/load-balancer.json")),
+    ("transports", include_str!("lessons/transports.json")),
 ];
 
 /// The built-in scenario called `name`.

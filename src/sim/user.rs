@@ -134,7 +134,7 @@ impl UserClient {
             Credential::None => "anonymous".into(),
         };
         let open = self.conns.len();
-        format!("{who} · {} · {open} conn{}", self.http.name(), if open == 1 { "" } else { "s" })
+        format!("{} · {open} conn{} · {who}", self.http.name(), if open == 1 { "" } else { "s" })
     }
 
     pub(crate) fn queue(&mut self, handle: u64, req: ApiRequest, cred: Option<Credential>) {
