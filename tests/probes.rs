@@ -219,3 +219,71 @@ fn init_containers_run_to_completion_in_order_before_the_app() {
     assert_eq!((ready.as_str(), status.as_str()), ("0/1", "Init:CrashLoopBackOff"), "{restarts}");
     assert!(restarts.parse::<i32>().unwrap_or(0) >= 2, "{restarts}");
 }
+
+/// How long a deleted pod stays (Terminating) before it is gone, in seconds.
+fn seconds_to_delete(sim: &mut Simulation, name: &str, flags: &str) -> f64 {
+    let out = run(sim, &format!("kubectl delete pod {name} --wait=false {flags}"));
+    assert_eq!(out, format!("pod \"{name}\" deleted"));
+    let start = sim.now();
+    while run(sim, "kubectl get pods").contains(&format!("{name} ")) {
+        sim.run_until(sim.now().plus(SECONDS / 4));
+        assert!(sim.now().since(start) < 120 * SECONDS, "{name} never went");
+    }
+    sim.now().since(start) as f64 / SECONDS as f64
+}
+
+/// A server exits on SIGTERM at once; a shell as PID 1 ignores it and waits out the grace
+/// period for SIGKILL; a preStop hook runs first and counts against the grace period.
+#[test]
+fn termination_takes_the_grace_period_when_sigterm_is_ignored() {
+    let mut sim = cluster();
+    apply(&mut sim, pod("server", json!({"name": "nginx", "image": "nginx"})));
+    apply(&mut sim, pod("shell", json!({"name": "sh", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]})));
+    apply(&mut sim, pod("short", json!({"name": "sh", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]})));
+    apply(
+        &mut sim,
+        pod(
+            "hooked",
+            json!({"name": "nginx", "image": "nginx",
+        "lifecycle": {"preStop": {"sleep": {"seconds": 8}}}}),
+        ),
+    );
+    apply(
+        &mut sim,
+        pod(
+            "bad-hook",
+            json!({"name": "nginx", "image": "nginx",
+        "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "sleep 1; exit 2"]}}}}),
+        ),
+    );
+    sim.run_until(sim.now().plus(20 * SECONDS));
+    assert!(run(&mut sim, "kubectl get pods").matches("Running").count() == 5);
+    let server = seconds_to_delete(&mut sim, "server", "");
+    assert!(server < 3.0, "{server}");
+    let shell = seconds_to_delete(&mut sim, "shell", "");
+    assert!((30.0..33.0).contains(&shell), "{shell}");
+    let short = seconds_to_delete(&mut sim, "short", "--grace-period=5");
+    assert!((5.0..8.0).contains(&short), "{short}");
+    let hooked = seconds_to_delete(&mut sim, "hooked", "");
+    assert!((8.0..11.0).contains(&hooked), "{hooked}");
+    seconds_to_delete(&mut sim, "bad-hook", "");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(events.contains("FailedPreStopHook") && events.contains("PreStopHook failed"), "{events}");
+    // --force --grace-period=0 removes the object at once, whatever runs.
+    apply(&mut sim, pod("stuck", json!({"name": "sh", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]})));
+    sim.run_until(sim.now().plus(10 * SECONDS));
+    let out = run(&mut sim, "kubectl delete pod stuck --force --grace-period=0");
+    assert!(out.starts_with("Warning: Immediate deletion") && out.ends_with("pod \"stuck\" force deleted"), "{out}");
+    assert!(!run(&mut sim, "kubectl get pods").contains("stuck "));
+    assert_eq!(
+        run(&mut sim, "kubectl delete pod x --now --grace-period=3"),
+        "error: --now and --grace-period cannot be specified together"
+    );
+}
+
+#[test]
+fn a_pre_stop_hook_needs_one_handler() {
+    let mut sim = cluster();
+    let out = apply(&mut sim, pod("x", json!({"name": "nginx", "image": "nginx", "lifecycle": {"preStop": {}}})));
+    assert!(out.contains("spec.containers[0].lifecycle.preStop: Required value: must specify a handler type"), "{out}");
+}

@@ -299,9 +299,10 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
             req.patch = Some(serde_json::json!({ "spec": { "replicas": replicas } }));
             req
         }
-        Command::Delete { resource, name, namespace, cascade } => {
+        Command::Delete { resource, name, namespace, cascade, grace } => {
             let mut req = ApiRequest::new(Verb::Delete, resource, namespace, name);
             req.propagation_policy = Some(cascade.to_string());
+            req.grace_period_seconds = *grace;
             req
         }
         Command::RolloutRestart { resource, name, namespace } => {
@@ -427,12 +428,17 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
         (Command::SetImage { resource, .. }, ApiBody::Object(o)) => {
             format!("{} image updated", printers::name_of(resource, &o))
         }
-        (Command::Delete { resource, name, .. }, _) => {
+        (Command::Delete { resource, name, grace, .. }, _) => {
             let kind = match resource.group {
                 "" => resource.singular.to_string(),
                 group => format!("{}.{group}", resource.singular),
             };
-            format!("{kind} \"{name}\" deleted")
+            match grace {
+                Some(0) => format!(
+                    "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n{kind} \"{name}\" force deleted"
+                ),
+                _ => format!("{kind} \"{name}\" deleted"),
+            }
         }
         (Command::Cordon { unschedulable, .. }, ApiBody::Object(o)) => {
             format!(

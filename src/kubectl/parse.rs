@@ -93,6 +93,8 @@ pub enum Command {
         namespace: String,
         /// DeleteOptions.propagationPolicy from --cascade.
         cascade: &'static str,
+        /// DeleteOptions.gracePeriodSeconds from --grace-period, --now or --force.
+        grace: Option<i64>,
     },
     Cordon {
         node: String,
@@ -498,7 +500,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
         }
         "delete" => {
             // --wait is accepted; the console never waits for finalizers (as --wait=false).
-            args.only(&["namespace", "cascade", "wait"])?;
+            args.only(&["namespace", "cascade", "wait", "grace-period", "now", "force"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             // --cascade=background (kubectl's default), foreground or orphan; false is orphan.
@@ -512,7 +514,27 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                     ))
                 }
             };
-            Ok(Command::Delete { resource, name, namespace: args.namespace(), cascade })
+            // -1 (the default) leaves the object's own grace period; --now is 1; kubectl turns
+            // 0 into 1 unless --force asks for an immediate deletion.
+            let mut grace: i64 = match args.flag("grace-period") {
+                Some(g) => g.parse().map_err(|_| format!("error: invalid argument \"{g}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{g}\": invalid syntax"))?,
+                None => -1,
+            };
+            if args.has("now") {
+                if grace >= 0 {
+                    return Err("error: --now and --grace-period cannot be specified together".into());
+                }
+                grace = 1;
+            }
+            let force = args.has("force") && args.flag("force") != Some("false");
+            if grace == 0 && !force {
+                grace = 1;
+            }
+            if force && grace < 0 {
+                grace = 0;
+            }
+            let grace = (grace >= 0).then_some(grace);
+            Ok(Command::Delete { resource, name, namespace: args.namespace(), cascade, grace })
         }
         "describe" => {
             args.only(&["namespace"])?;

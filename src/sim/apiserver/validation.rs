@@ -156,6 +156,21 @@ fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec
                 validate_probe(p, field, &format!("{path}.containers[{i}].{field}"), errs);
             }
         }
+        if let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
+            validate_hook(hook, &format!("{path}.containers[{i}].lifecycle.preStop"), errs);
+        }
+    }
+}
+
+/// validateHandler for lifecycle hooks: exactly one handler; sleep is not negative.
+fn validate_hook(h: &crate::sim::api::probe::LifecycleHandler, path: &str, errs: &mut Vec<String>) {
+    match [h.exec.is_some(), h.http_get.is_some(), h.sleep.is_some()].iter().filter(|x| **x).count() {
+        0 => errs.push(format!("{path}: Required value: must specify a handler type")),
+        1 => {}
+        _ => errs.push(format!("{path}: Forbidden: may not specify more than 1 handler type")),
+    }
+    if let Some(s) = h.sleep.as_ref().filter(|s| s.seconds < 0) {
+        errs.push(format!("{path}.sleep.seconds: Invalid value: {}: must be greater than or equal to 0", s.seconds));
     }
 }
 

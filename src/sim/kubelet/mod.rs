@@ -14,6 +14,7 @@ pub mod prober;
 pub mod process;
 pub mod program;
 mod programs;
+mod termination;
 pub mod traffic;
 pub mod volumes;
 pub mod webhook_server;

@@ -132,6 +132,13 @@ fn server_entrypoint(image: &str) -> bool {
     super::images::base_name(image) == "agnhost" || super::program::Program::of_image(image).is_some()
 }
 
+/// Whether SIGTERM ends the process. A server (the image's own entrypoint) exits on it; a
+/// shell or `sleep` run as PID 1 has no handler, and PID 1 ignores the signals it does not
+/// handle: only SIGKILL at the end of the grace period stops it.
+pub fn handles_sigterm(c: &Container) -> bool {
+    c.command.is_empty() && (c.args.is_empty() || server_entrypoint(&c.image))
+}
+
 /// How long the process runs (µs) and its exit code; None when it serves for ever.
 pub fn run(c: &Container) -> Option<(u64, i32)> {
     Script::of(c).ends

@@ -84,6 +84,8 @@ pub struct PodWorker {
     pub probes: Vec<ProbeState>,
     /// The kubelet killed the containers (a failed liveness or startup probe).
     pub(super) killed: bool,
+    /// Stopping the pod: the containers that ignore SIGTERM and get SIGKILL at the end.
+    pub(super) sigkill: Vec<String>,
     /// The current run ends with the OOM killer: a container outgrew its memory limit.
     pub(super) oom_killed: bool,
     /// How the previous run ended: exit code and reason.
@@ -164,6 +166,7 @@ impl Kubelet {
                         init_restarts: 0,
                         config_error: None,
                         resume_at: None,
+                        sigkill: Vec::new(),
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -262,7 +265,35 @@ impl Kubelet {
                         format!("Stopping container {}", c.name),
                     );
                 }
-                ("StopContainer", "SIGTERM".to_string(), self.rng.between(100, 400) * MILLIS)
+                let plan = super::termination::plan(&pod, &mut self.rng);
+                let key = self.workers.get(uid).map(|w| w.key.clone()).unwrap_or_default();
+                for (container, what, us) in &plan.hooks {
+                    ctx.phase(
+                        "PreStopHook",
+                        format!("{key}: {container}: {what} ({})", crate::sim::time::human_duration(*us)),
+                    );
+                }
+                for name in &plan.failed {
+                    let i = pod.spec.containers.iter().position(|c| &c.name == name).unwrap_or(0);
+                    self.container_event(
+                        ctx,
+                        &pod,
+                        inits + i,
+                        recorder::WARNING,
+                        "FailedPreStopHook",
+                        "PreStopHook failed".into(),
+                    );
+                }
+                let detail = match plan.killed.is_empty() {
+                    true => "SIGTERM".to_string(),
+                    false => {
+                        format!("SIGTERM (ignored by {}: SIGKILL when the grace period ends)", plan.killed.join(", "))
+                    }
+                };
+                if let Some(w) = self.workers.get_mut(uid) {
+                    w.sigkill = plan.killed;
+                }
+                ("StopContainer", detail, plan.us)
             }
             Step::Teardown => {
                 for v in &pod.spec.volumes {
@@ -390,7 +421,14 @@ impl Kubelet {
                 }
                 Some(Step::Mount(pod.spec.volumes.len()))
             }
-            Step::Stop => Some(Step::Teardown),
+            Step::Stop => {
+                let killed = self.workers.get_mut(uid).map(|w| std::mem::take(&mut w.sigkill)).unwrap_or_default();
+                if !killed.is_empty() {
+                    let key = self.workers.get(uid).map(|w| w.key.clone()).unwrap_or_default();
+                    ctx.phase("StopContainer", format!("{key}: SIGKILL {} (grace period over)", killed.join(", ")));
+                }
+                Some(Step::Teardown)
+            }
             Step::Teardown => {
                 self.release(uid);
                 self.confirm_deletion(ctx, &pod);
