@@ -287,3 +287,56 @@ fn a_pre_stop_hook_needs_one_handler() {
     let out = apply(&mut sim, pod("x", json!({"name": "nginx", "image": "nginx", "lifecycle": {"preStop": {}}})));
     assert!(out.contains("spec.containers[0].lifecycle.preStop: Required value: must specify a handler type"), "{out}");
 }
+
+/// Node-pressure eviction: a BestEffort pod that takes the node's memory pushes
+/// memory.available under 100Mi; the node reports MemoryPressure and is tainted, the hog is
+/// evicted (Failed, reason Evicted) and the pod within its requests stays.
+#[test]
+fn a_memory_hog_is_evicted_under_memory_pressure() {
+    let mut sim = cluster();
+    let pinned = |name: &str, container: Value| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+               "spec": {"nodeName": "worker-1", "containers": [container]}})
+    };
+    apply(
+        &mut sim,
+        pinned(
+            "steady",
+            json!({"name": "nginx", "image": "nginx",
+        "resources": {"requests": {"memory": "64Mi"}, "limits": {"memory": "64Mi"}}}),
+        ),
+    );
+    apply(
+        &mut sim,
+        pinned(
+            "hog",
+            json!({"name": "stress", "image": "polinux/stress",
+        "command": ["stress"], "args": ["--vm", "1", "--vm-bytes", "7700M", "--vm-hang", "0"]}),
+        ),
+    );
+    sim.run_until(sim.now().plus(30 * SECONDS));
+    let (_, status, _) = row(&mut sim, "hog");
+    assert_eq!(status, "Error", "the killed container's reason, as kubectl prints it");
+    let describe = run(&mut sim, "kubectl describe pod hog");
+    let field = |name: &str| describe.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_string());
+    assert_eq!(field("Status:").as_deref(), Some("Failed"), "{describe}");
+    assert_eq!(field("Reason:").as_deref(), Some("Evicted"), "{describe}");
+    let events = run(&mut sim, "kubectl get events");
+    assert!(
+        events.contains("Evicted")
+            && events.contains("The node was low on resource: memory. Threshold quantity: 100Mi"),
+        "{events}"
+    );
+    assert!(events.contains("Container stress was using"), "{events}");
+    assert!(events.contains("EvictionThresholdMet"), "{events}");
+    assert_eq!(row(&mut sim, "steady").1, "Running");
+    let node = run(&mut sim, "kubectl describe node worker-1");
+    assert!(node.contains("MemoryPressure") && node.contains("KubeletHasInsufficientMemory"), "{node}");
+    assert!(node.contains("node.kubernetes.io/memory-pressure:NoSchedule"), "{node}");
+    let metrics = run(&mut sim, "curl -k https://worker-1:10250/metrics");
+    assert!(metrics.contains("kubelet_evictions{eviction_signal=\"memory.available\"} 1"), "{metrics}");
+    // Five minutes without a breach: the condition clears and the taint goes.
+    sim.run_until(sim.now().plus(320 * SECONDS));
+    let node = run(&mut sim, "kubectl describe node worker-1");
+    assert!(node.contains("KubeletHasSufficientMemory") && !node.contains("memory-pressure"), "{node}");
+}

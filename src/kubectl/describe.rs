@@ -290,7 +290,12 @@ pub fn pod(p: &Pod, evs: &[&Event], now: SimTime) -> String {
             let grace = p.metadata.deletion_grace_period_seconds.unwrap_or(30);
             o.push_str(&format!("Termination Grace Period:\t{grace}s\n"));
         }
-        None => o.push_str(&format!("Status:\t{}\n", p.status.phase)),
+        None => {
+            o.push_str(&format!("Status:\t{}\n", p.status.phase));
+            if !p.status.reason.is_empty() {
+                o.push_str(&format!("Reason:\t{}\nMessage:\t{}\n", p.status.reason, p.status.message));
+            }
+        }
     }
     o.push_str(&format!("IP:\t{}\n", p.status.pod_ip));
     if p.status.pod_ip.is_empty() {

@@ -161,7 +161,9 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
         .find_map(|c| c.state.waiting.as_ref().or(c.state.terminated.as_ref()))
         .map(|w| w.reason.clone());
     reason.filter(|r| !r.is_empty()).unwrap_or_else(|| {
-        if p.status.phase.is_empty() {
+        if !p.status.reason.is_empty() {
+            p.status.reason.clone()
+        } else if p.status.phase.is_empty() {
             "Pending".into()
         } else {
             p.status.phase.clone()

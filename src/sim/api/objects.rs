@@ -543,6 +543,11 @@ pub struct ContainerStatus {
 pub struct PodStatus {
     #[serde(default)]
     pub phase: String,
+    /// Why the pod is in this phase when the kubelet ended it (`Evicted`), and the detail.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(default, rename = "hostIP", skip_serializing_if = "String::is_empty")]

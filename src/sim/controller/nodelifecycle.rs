@@ -11,7 +11,8 @@
 //! --secondary-node-eviction-rate 0.01/s if it has over 50 nodes
 //! (--large-cluster-size-threshold), else none; none at all when every zone is down (the
 //! control plane, not the nodes, is then the likely culprit).
-//! Not modelled: the other node conditions.
+//! TaintNodesByCondition also gives a node under MemoryPressure the
+//! `node.kubernetes.io/memory-pressure:NoSchedule` taint, lifted when the condition clears.
 
 use super::Tag;
 use crate::sim::api::meta::Time;
@@ -29,6 +30,7 @@ pub const NODE_MONITOR_GRACE_PERIOD_US: u64 = 50 * SECONDS;
 
 pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub const MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
 
 /// --node-eviction-rate and --secondary-node-eviction-rate, nodes per second.
 const EVICTION_RATE: f64 = 0.1;
@@ -131,13 +133,17 @@ pub fn mark_unknown(node: &Node, health: &Health, now: SimTime) -> Option<ApiReq
     if now.since(health.probe) <= NODE_MONITOR_GRACE_PERIOD_US || ready_status(node) == "Unknown" {
         return None;
     }
-    let conditions = vec![Condition {
-        type_: "Ready".into(),
+    // Every condition the kubelet posts becomes Unknown.
+    let unknown = |type_: &str| Condition {
+        type_: type_.into(),
         status: "Unknown".into(),
         reason: "NodeStatusUnknown".into(),
         message: "Kubelet stopped posting node status.".into(),
         last_transition_time: Some(Time::at(now)),
-    }];
+    };
+    let mut conditions: Vec<Condition> =
+        node.status.conditions.iter().filter(|c| c.type_ != "Ready").map(|c| unknown(&c.type_)).collect();
+    conditions.push(unknown("Ready"));
     let mut req =
         ApiRequest::new(Verb::Patch, ResourceInfo::of("nodes"), "", &node.metadata.name).with_subresource("status");
     req.patch = Some(serde_json::json!({ "status": { "conditions": conditions } }));
@@ -154,9 +160,18 @@ pub fn taint_patch(node: &Node, now: SimTime, may_evict: &mut dyn FnMut() -> boo
         "False" => Some(NOT_READY),
         _ => Some(UNREACHABLE),
     };
-    let ours = |t: &Taint| t.key == UNREACHABLE || t.key == NOT_READY;
+    let ours = |t: &Taint| t.key == UNREACHABLE || t.key == NOT_READY || t.key == MEMORY_PRESSURE;
     let mut taints: Vec<Taint> = node.spec.taints.iter().filter(|t| !ours(t)).cloned().collect();
     let mut deferred = false;
+    if node.condition("MemoryPressure").is_some_and(|c| c.status == "True") {
+        let kept = node.spec.taints.iter().find(|t| t.key == MEMORY_PRESSURE && t.effect == "NoSchedule");
+        taints.push(kept.cloned().unwrap_or_else(|| Taint {
+            key: MEMORY_PRESSURE.into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+            time_added: None,
+        }));
+    }
     if let Some(key) = wanted {
         for effect in ["NoSchedule", "NoExecute"] {
             let kept = node.spec.taints.iter().find(|t| t.key == key && t.effect == effect);

@@ -12,6 +12,8 @@ pub struct KubeletMetrics {
     pub pod_start: Histogram,
     /// prober_probe_total by probe_type, result, namespace, pod and container.
     pub probes: BTreeMap<(&'static str, &'static str, String, String, String), u64>,
+    /// kubelet_evictions by eviction_signal.
+    pub evictions: VecMap<&'static str, u64>,
 }
 
 impl Default for KubeletMetrics {
@@ -25,6 +27,7 @@ impl Default for KubeletMetrics {
             runtime_operations: VecMap::new(),
             pod_start: Histogram::new(bounds.to_vec()),
             probes: BTreeMap::new(),
+            evictions: VecMap::new(),
         }
     }
 }
@@ -82,6 +85,9 @@ impl KubeletMetrics {
             "counter",
             &probes,
         );
+        let evictions: Vec<_> =
+            self.evictions.iter().map(|(signal, n)| (vec![("eviction_signal", *signal)], *n as f64)).collect();
+        e.labelled("kubelet_evictions", "Cumulative number of pod evictions by eviction signal", "counter", &evictions);
         e.histograms(
             "kubelet_pod_start_duration_seconds",
             "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run",

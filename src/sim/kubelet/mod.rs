@@ -6,6 +6,7 @@
 pub mod cni;
 pub mod coredns;
 pub mod csi;
+mod eviction;
 pub mod images;
 mod init_containers;
 pub mod metrics;
@@ -116,6 +117,10 @@ pub struct Kubelet {
     /// Programs running in this node's pods (operators) and the last slot handed out.
     pub programs: Vec<program::Program>,
     next_program: u8,
+    /// The MemoryPressure condition as posted, and when memory.available was last below
+    /// the eviction threshold.
+    memory_pressure: bool,
+    memory_pressure_at: Option<crate::sim::time::SimTime>,
 }
 
 impl Kubelet {
@@ -151,6 +156,8 @@ impl Kubelet {
             in_flight: VecMap::new(),
             next_packet: 0,
             next_program: 0,
+            memory_pressure: false,
+            memory_pressure_at: None,
         }
     }
 
@@ -185,6 +192,7 @@ impl Kubelet {
                 if self.images_changed {
                     self.report_images(ctx);
                 }
+                self.eviction_round(ctx);
             }
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
@@ -349,13 +357,16 @@ impl Kubelet {
             status: NodeStatus {
                 capacity,
                 allocatable,
-                conditions: vec![Condition {
-                    type_: "Ready".into(),
-                    status: "True".into(),
-                    reason: "KubeletReady".into(),
-                    message: "kubelet is posting ready status".into(),
-                    last_transition_time: now,
-                }],
+                conditions: eviction::conditions(self.memory_pressure, ctx.now)
+                    .into_iter()
+                    .chain([Condition {
+                        type_: "Ready".into(),
+                        status: "True".into(),
+                        reason: "KubeletReady".into(),
+                        message: "kubelet is posting ready status".into(),
+                        last_transition_time: now,
+                    }])
+                    .collect(),
                 addresses: vec![
                     NodeAddress { type_: "InternalIP".into(), address: self.internal_ip.clone() },
                     NodeAddress { type_: "Hostname".into(), address: self.config.name.clone() },

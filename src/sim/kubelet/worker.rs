@@ -86,6 +86,8 @@ pub struct PodWorker {
     pub(super) killed: bool,
     /// Stopping the pod: the containers that ignore SIGTERM and get SIGKILL at the end.
     pub(super) sigkill: Vec<String>,
+    /// The eviction manager's message when it evicted the pod (node-pressure eviction).
+    pub(super) evicted: Option<String>,
     /// The current run ends with the OOM killer: a container outgrew its memory limit.
     pub(super) oom_killed: bool,
     /// How the previous run ended: exit code and reason.
@@ -167,6 +169,7 @@ impl Kubelet {
                         config_error: None,
                         resume_at: None,
                         sigkill: Vec::new(),
+                        evicted: None,
                     },
                 );
                 self.report(ctx, &pod, &uid);
@@ -636,33 +639,48 @@ impl Kubelet {
             ..cond(t, all_ready)
         };
         let last_state = w.last_exit.map(|(code, reason)| terminated(code, reason)).unwrap_or_default();
+        let mut conditions = Vec::new();
+        if let Some(message) = &w.evicted {
+            conditions.push(Condition {
+                type_: "DisruptionTarget".into(),
+                status: "True".into(),
+                reason: "TerminationByKubelet".into(),
+                message: message.clone(),
+                last_transition_time: now,
+            });
+        }
         let status = PodStatus {
             phase: phase.into(),
+            reason: if w.evicted.is_some() { "Evicted".into() } else { String::new() },
+            message: w.evicted.clone().unwrap_or_default(),
             qos_class: pod.qos_class().into(),
-            conditions: vec![
-                cond("PodReadyToStartContainers", running),
-                match initializing {
-                    false => Condition { reason: String::new(), ..cond("Initialized", true) },
-                    true => Condition {
-                        reason: "ContainersNotInitialized".into(),
-                        message: format!(
-                            "containers with incomplete status: [{}]",
-                            pod.spec
-                                .init_containers
-                                .get(w.init_done..)
-                                .unwrap_or_default()
-                                .iter()
-                                .map(|c| c.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        ),
-                        ..cond("Initialized", false)
+            conditions: conditions
+                .into_iter()
+                .chain([
+                    cond("PodReadyToStartContainers", running),
+                    match initializing {
+                        false => Condition { reason: String::new(), ..cond("Initialized", true) },
+                        true => Condition {
+                            reason: "ContainersNotInitialized".into(),
+                            message: format!(
+                                "containers with incomplete status: [{}]",
+                                pod.spec
+                                    .init_containers
+                                    .get(w.init_done..)
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(|c| c.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            ),
+                            ..cond("Initialized", false)
+                        },
                     },
-                },
-                not_ready("Ready"),
-                not_ready("ContainersReady"),
-                Condition { reason: String::new(), ..cond("PodScheduled", true) },
-            ],
+                    not_ready("Ready"),
+                    not_ready("ContainersReady"),
+                    Condition { reason: String::new(), ..cond("PodScheduled", true) },
+                ])
+                .collect(),
             host_ip: self.internal_ip.clone(),
             pod_ip: w.ip.clone(),
             start_time: w.started,
@@ -756,11 +774,7 @@ impl Kubelet {
             c.command.first().or(c.args.first()).map_or(c.name.as_str(), |w| w.rsplit('/').next().unwrap_or(w))
         });
         let pid = 1000 + crate::sim::rng::fnv1a64(pod.metadata.uid.as_bytes()) % 30000;
-        let mut node = ObjectMeta::named("", &self.config.name);
-        node.uid = self.config.name.clone();
-        let on = recorder::reference("Node", &node);
         let message = format!("System OOM encountered, victim process: {process}, pid: {pid}");
-        let req = self.recorder.event(ctx.now, on, recorder::WARNING, "SystemOOM", message);
-        self.client.send(ctx, 0, req, Tag::Other);
+        self.node_event(ctx, recorder::WARNING, "SystemOOM", message);
     }
 }
