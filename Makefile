@@ -15,7 +15,7 @@ BINARYEN_VERSION := 132
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 PORT ?= 8080
 
-.PHONY: help serve dist test tools tools-test lint unit browser e2e bundle-size bench bench-browser thumbnails
+.PHONY: help serve dist test tools tools-test lint unit metrics browser e2e bundle-size bench bench-browser thumbnails
 
 help:
 	@echo "make serve   build the page and serve it at http://127.0.0.1:$(PORT)"
@@ -38,6 +38,7 @@ tools:
 tools-test: tools
 	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
 	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@command -v promtool >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends prometheus; }
 
 # ---------------------------------------------------------------- build
 
@@ -50,7 +51,7 @@ serve: dist
 
 # ---------------------------------------------------------------- tests
 
-test: tools-test lint unit browser dist e2e bundle-size
+test: tools-test lint unit metrics browser dist e2e bundle-size
 	@echo "make test: all layers passed"
 
 lint:
@@ -60,6 +61,11 @@ lint:
 
 unit:
 	cargo test
+
+# Every component's /metrics through promtool check metrics.
+metrics:
+	cargo build --bin kubesim
+	scripts/promtool-check.sh target/debug/kubesim
 
 browser:
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm

@@ -1,6 +1,7 @@
 //! kubesim: the simulation engine on the command line, for tests, benchmarks and power users.
 //!
 //! kubesim run [--seed N] [--until 60s] [--script FILE]
+//! kubesim metrics [--seed N] [--until 60s] [--script FILE] [--component kube-apiserver|etcd-0|kubelet/worker-1|…]
 //! kubesim bench [--minutes 10]
 //! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
 //! kubesim bench join [--nodes 500] [--spread SECONDS]
@@ -25,10 +26,12 @@ use kube_playground::scenario::{scale, Scenario};
 use kube_playground::sim::etcd::checker::{check_seed, Fault};
 use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
 use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
+use kube_playground::sim::Simulation;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   kubesim run [--seed N] [--until DURATION] [--script FILE]
+  kubesim metrics [--seed N] [--until DURATION] [--script FILE] [--component kube-apiserver|etcd-N|kube-scheduler|kube-controller-manager|kubelet/NODE|kube-proxy/NODE]
   kubesim bench [--minutes N]
   kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until DURATION]
   kubesim bench join [--nodes N] [--spread SECONDS]
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("metrics") => metrics(&args[1..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("schedule") => bench_schedule(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("cluster") => bench_cluster(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("join") => bench_join(&args[2..]),
@@ -133,7 +137,9 @@ fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
     Ok(None)
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+/// A cluster run from `--seed` through `--script` to `--until`, printing what the script's
+/// commands print when `echo` is set.
+fn scripted(args: &[String], echo: bool) -> Result<Simulation, String> {
     let seed = match flag(args, "--seed")? {
         Some(s) => s.parse().map_err(|_| format!("invalid --seed \"{s}\""))?,
         None => 7,
@@ -153,16 +159,49 @@ fn run(args: &[String]) -> Result<(), String> {
             Line::Wait(us) => {
                 let t = sim.now().plus(us);
                 sim.run_until(t);
-                println!("# wait → t={}", sim.now());
+                if echo {
+                    println!("# wait → t={}", sim.now());
+                }
             }
             Line::Command(cmd) => {
-                println!("$ {cmd}   # t={}", sim.now());
-                println!("{}", kubectl::run(&mut sim, &cmd, COMMAND_TIMEOUT_US));
+                let out = kubectl::run(&mut sim, &cmd, COMMAND_TIMEOUT_US);
+                if echo {
+                    println!("$ {cmd}   # t={}\n{out}", sim.now());
+                }
             }
         }
     }
     sim.run_until(SimTime(until.max(sim.now().0)));
+    Ok(sim)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let sim = scripted(args, true)?;
     println!("trace-hash: {:016x}", sim.trace.hash());
+    Ok(())
+}
+
+/// One component's Prometheus text exposition at the end of the run, as its /metrics serves
+/// it: kube-apiserver (default), etcd-N, kube-scheduler, kube-controller-manager,
+/// kubelet/NODE or kube-proxy/NODE.
+fn metrics(args: &[String]) -> Result<(), String> {
+    let component = flag(args, "--component")?.unwrap_or("kube-apiserver");
+    let command = match component.split_once('/') {
+        _ if component == "kube-apiserver" => "kubectl get --raw /metrics".to_string(),
+        Some(("kubelet", node)) => format!("curl -k https://{node}:10250/metrics"),
+        Some(("kube-proxy", node)) => format!("curl http://{node}:10249/metrics"),
+        None if component.starts_with("etcd-") => format!("curl http://{component}:2381/metrics"),
+        None if component == "kube-scheduler" => "curl -k https://kube-scheduler:10259/metrics".into(),
+        None if component == "kube-controller-manager" => "curl -k https://kube-controller-manager:10257/metrics".into(),
+        _ => return Err(format!("unknown component \"{component}\" (kube-apiserver, etcd-N, kube-scheduler, kube-controller-manager, kubelet/NODE, kube-proxy/NODE)")),
+    };
+    let mut sim = scripted(args, false)?;
+    let text = kubectl::run(&mut sim, &command, COMMAND_TIMEOUT_US);
+    if !text.starts_with("# HELP") {
+        return Err(format!("{component}: {text}"));
+    }
+    // The exposition format ends every line, the last one too.
+    println!("{}", text.trim_end());
     Ok(())
 }
 
