@@ -30,6 +30,7 @@ const LESSONS: &[(&str, &str)] = &[
     ("leader-election", include_str!("lessons/leader-election.json")),
     ("load-balancer", include_str!("lessons/load-balancer.json")),
     ("transports", include_str!("lessons/transports.json")),
+    ("eviction", include_str!("lessons/eviction.json")),
 ];
 
 /// The built-in scenario called `name`.

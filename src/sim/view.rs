@@ -182,6 +182,7 @@ impl Simulation {
                                 Some(Step::Running) => "Running",
                                 Some(Step::Pull(_)) => "Pulling",
                                 Some(Step::Dead) => "Unknown",
+                                Some(Step::Exited(_)) if worker.is_some_and(|w| w.evicted.is_some()) => "Evicted",
                                 Some(Step::Exited(0)) => "Completed",
                                 Some(Step::Exited(_)) => "Error",
                                 Some(Step::BackOff) => "CrashLoopBackOff",

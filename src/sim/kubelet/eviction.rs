@@ -5,7 +5,8 @@
 //! request first, then the lower priority, then the larger excess over the request
 //! (rankMemoryPressure). Critical pods (static pods, priority ≥ 2,000,000,000) are never
 //! chosen. The evicted pod is killed at once (hard threshold: no grace period) and ends
-//! Failed with reason Evicted. The condition clears after the 5-minute
+//! Failed with reason Evicted; while the node is under pressure the kubelet also refuses new
+//! BestEffort pods the same way. The condition clears after the 5-minute
 //! --eviction-pressure-transition-period without a breach.
 //! Simplified: working sets are estimates — what `stress --vm-bytes` holds, else a few MiB
 //! for a shell and 20 MiB for a server — constant while the container runs, and the system
@@ -67,6 +68,15 @@ pub fn conditions(memory_pressure: bool, now: SimTime) -> Vec<Condition> {
 }
 
 impl Kubelet {
+    /// The eviction manager's admission check: under memory pressure a BestEffort pod is
+    /// refused (Failed, reason Evicted) before anything runs for it.
+    pub(super) fn admission_rejection(&self, pod: &Pod) -> Option<String> {
+        let refused = self.memory_pressure
+            && pod.qos_class() == "BestEffort"
+            && pod.spec.priority.unwrap_or(0) < CRITICAL_PRIORITY;
+        refused.then(|| "The node had condition: [MemoryPressure]. ".to_string())
+    }
+
     /// The eviction manager's round (synchronize).
     pub(super) fn eviction_round(&mut self, ctx: &mut Ctx) {
         let capacity = quantity::parse_value(&self.config.memory).unwrap_or(0).max(0) as u64;

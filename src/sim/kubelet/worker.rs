@@ -87,7 +87,7 @@ pub struct PodWorker {
     /// Stopping the pod: the containers that ignore SIGTERM and get SIGKILL at the end.
     pub(super) sigkill: Vec<String>,
     /// The eviction manager's message when it evicted the pod (node-pressure eviction).
-    pub(super) evicted: Option<String>,
+    pub evicted: Option<String>,
     /// The current run ends with the OOM killer: a container outgrew its memory limit.
     pub(super) oom_killed: bool,
     /// How the previous run ended: exit code and reason.
@@ -143,16 +143,20 @@ impl Kubelet {
                 self.begin(ctx, &uid, Step::Mount(0));
             }
             None => {
-                ctx.phase("SyncPod", format!("{key}: admitted"));
+                let refused = self.admission_rejection(&pod);
+                match &refused {
+                    Some(why) => ctx.phase("SyncPod", format!("{key}: rejected: {why}")),
+                    None => ctx.phase("SyncPod", format!("{key}: admitted")),
+                }
                 self.workers.insert(
                     uid.clone(),
                     PodWorker {
                         key: key.into(),
-                        step: Step::Sandbox,
+                        step: if refused.is_some() { Step::Exited(1) } else { Step::Sandbox },
                         seq: 0,
                         since: ctx.now,
                         ip: String::new(),
-                        started: Some(Time::at(ctx.now)),
+                        started: refused.is_none().then(|| Time::at(ctx.now)),
                         restarts: 0,
                         exit_code: None,
                         admitted: ctx.now,
@@ -169,11 +173,18 @@ impl Kubelet {
                         config_error: None,
                         resume_at: None,
                         sigkill: Vec::new(),
-                        evicted: None,
+                        evicted: refused.clone(),
                     },
                 );
                 self.report(ctx, &pod, &uid);
-                self.begin(ctx, &uid, Step::Mount(0));
+                match refused {
+                    Some(why) => {
+                        let on = recorder::reference("Pod", &pod.metadata);
+                        let req = self.recorder.event(ctx.now, on, recorder::WARNING, "Evicted", why);
+                        self.client.send(ctx, 0, req, Tag::Other);
+                    }
+                    None => self.begin(ctx, &uid, Step::Mount(0)),
+                }
             }
             Some(Step::Stop | Step::Teardown) => {}
             Some(Step::Exited(_)) if deleting => self.begin(ctx, &uid, Step::Teardown),
@@ -617,6 +628,7 @@ impl Kubelet {
             ..Default::default()
         };
         let phase = match exited {
+            _ if w.evicted.is_some() => "Failed",
             Some(0) => "Succeeded",
             Some(_) => "Failed",
             None if started => "Running",
@@ -649,7 +661,7 @@ impl Kubelet {
                 last_transition_time: now,
             });
         }
-        let status = PodStatus {
+        let mut status = PodStatus {
             phase: phase.into(),
             reason: if w.evicted.is_some() { "Evicted".into() } else { String::new() },
             message: w.evicted.clone().unwrap_or_default(),
@@ -737,6 +749,11 @@ impl Kubelet {
                 })
                 .collect(),
         };
+        if w.started.is_none() && w.evicted.is_some() {
+            // Refused at admission: no container ever existed.
+            status.container_statuses.clear();
+            status.init_container_statuses.clear();
+        }
         let mut req =
             ApiRequest::new(Verb::Patch, ResourceInfo::of("pods"), &pod.metadata.namespace, &pod.metadata.name)
                 .with_subresource("status");

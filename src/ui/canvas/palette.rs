@@ -57,6 +57,7 @@ pub fn pod_state(status: &str, ready: bool) -> (&'static str, &'static str) {
         "Pulling" => ("#7a3e12", "↓"),
         "Completed" => ("#3a4450", "✓"),
         "Error" | "CrashLoopBackOff" | "CreateContainerConfigError" => ("#a23b2a", "!"),
+        "Evicted" => ("#a23b2a", "E"),
         _ => ("#4a2a14", "…"),
     }
 }
