@@ -115,3 +115,14 @@ fn damaged_bytes_are_an_error_never_a_panic() {
     assert!(decode(b"not protobuf").is_err());
     assert!(decode(b"k8s\0\x0a\xff\xff\xff\xff\x0f").is_err());
 }
+
+#[test]
+fn a_repeated_field_must_come_as_one_run() {
+    // ObjectMeta: finalizers (14) "a", name (1) "x", finalizers "b" — valid protobuf, but no
+    // Kubernetes encoder splits a list, and the decoder writes JSON as it reads.
+    let meta = [0x72, 1, b'a', 0x0a, 1, b'x', 0x72, 1, b'b'];
+    let raw = [&[0x0a, meta.len() as u8][..], &meta].concat();
+    let type_meta = [&[0x0a, 2][..], b"v1", &[0x12, 9], b"Namespace"].concat();
+    let bytes = [&b"k8s\0"[..], &[0x0a, type_meta.len() as u8], &type_meta, &[0x12, raw.len() as u8], &raw].concat();
+    assert_eq!(decode(&bytes).unwrap_err(), "proto: field \"finalizers\" is not one run of entries");
+}

@@ -38,8 +38,7 @@ pub fn encode(o: &Object) -> Value {
 pub fn decode(bytes: &[u8]) -> Result<Object, String> {
     let bad = |e: String| format!("unable to decode stored object: {e}");
     if bytes.starts_with(super::protobuf::MAGIC) {
-        let doc = super::protobuf::decode(bytes).map_err(bad)?;
-        let json = serde_json::to_vec(&doc).map_err(|e| bad(e.to_string()))?;
+        let json = super::protobuf::decode_json(bytes).map_err(bad)?;
         return Object::from_json(&json).map_err(bad);
     }
     Object::from_json(bytes).map_err(bad)

@@ -45,6 +45,13 @@ pub fn encode(object: &Value) -> Result<Vec<u8>, String> {
 
 /// Decodes upstream's envelope back into the object's JSON form.
 pub fn decode(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(&decode_json(bytes)?).map_err(|e| format!("proto: {e}"))
+}
+
+/// Decodes upstream's envelope straight into the object's JSON text (no tree in between:
+/// every watch event and read goes through here). A repeated or map field must come as one
+/// run of entries, as every Kubernetes encoder writes it.
+pub fn decode_json(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut buf = bytes.strip_prefix(MAGIC).ok_or("protobuf value without the k8s\\0 prefix")?;
     let (mut type_meta, mut raw) = (&[][..], &[][..]);
     while !buf.is_empty() {
@@ -65,11 +72,21 @@ pub fn decode(bytes: &[u8]) -> Result<Value, String> {
         }
     }
     let message = schema::get().message(&kind).ok_or_else(|| format!("no protobuf message for kind {kind:?}"))?;
-    let mut doc = Map::new();
-    doc.insert("apiVersion".into(), api_version.into());
-    doc.insert("kind".into(), kind.into());
-    decode_message(message, raw, &mut doc, 0)?;
-    Ok(Value::Object(doc))
+    let mut out = Vec::with_capacity(raw.len() * 2 + 64);
+    out.extend_from_slice(b"{\"apiVersion\":");
+    text(&mut out, &api_version);
+    out.extend_from_slice(b",\"kind\":");
+    text(&mut out, &kind);
+    let mut first = false;
+    write_fields(message, raw, &mut out, &mut first, 0)?;
+    out.push(b'}');
+    Ok(out)
+}
+
+/// A JSON string, escaped.
+fn text(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 fn err(e: prost::DecodeError) -> String {
@@ -265,12 +282,20 @@ fn put_schema(tag: u32, value: &Value, out: &mut Vec<u8>) -> Result<(), String> 
     Ok(())
 }
 
-/// Reads the fields of `message` from `buf` into `doc` (a repeated field collects a list,
-/// a map field an object; an inline message writes its fields into `doc` itself).
-fn decode_message(message: &Message, mut buf: &[u8], doc: &mut Map<String, Value>, depth: usize) -> Result<(), String> {
+/// Writes the fields of `message` from `buf` as `"name":value` pairs into the JSON object
+/// `out` has open (`first`: no pair written yet). A repeated field's run becomes a list, a
+/// map field's an object; an inline message writes its fields into the same object.
+fn write_fields(
+    message: &Message,
+    mut buf: &[u8],
+    out: &mut Vec<u8>,
+    first: &mut bool,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err("proto: nesting too deep".into());
     }
+    let mut seen: Vec<u32> = Vec::new();
     while !buf.is_empty() {
         let (tag, wire) = decode_key(&mut buf).map_err(err)?;
         let Some(field) = message.field(tag) else {
@@ -279,98 +304,137 @@ fn decode_message(message: &Message, mut buf: &[u8], doc: &mut Map<String, Value
         };
         if field.inline {
             let inner = take(&mut buf)?;
-            decode_message(schema::get().at(field.ty.message()), inner, doc, depth + 1)?;
+            write_fields(schema::get().at(field.ty.message()), inner, out, first, depth + 1)?;
             continue;
         }
-        match &field.ty {
-            Ty::Map(value_ty) => {
-                let mut entry = take(&mut buf)?;
-                let (mut key, mut value) = (String::new(), Value::Null);
-                while !entry.is_empty() {
-                    let (t, w) = decode_key(&mut entry).map_err(err)?;
-                    match t {
-                        1 => key = utf8(take(&mut entry)?)?,
-                        2 => value = decode_value(value_ty, w, &mut entry, depth)?,
-                        _ => skip_field(w, t, &mut entry, DecodeContext::default()).map_err(err)?,
+        if seen.contains(&tag) {
+            return Err(format!("proto: field {:?} is not one run of entries", field.name));
+        }
+        seen.push(tag);
+        if !std::mem::take(first) {
+            out.push(b',');
+        }
+        text(out, field.name);
+        out.push(b':');
+        let many = field.repeated || matches!(field.ty, Ty::Map(_));
+        match (&field.ty, many) {
+            (Ty::Map(_), _) => out.push(b'{'),
+            (_, true) => out.push(b'['),
+            _ => {}
+        }
+        let mut wire = wire;
+        loop {
+            match &field.ty {
+                Ty::Map(value_ty) => {
+                    let mut entry = take(&mut buf)?;
+                    let (mut key, mut value) = (String::new(), Vec::new());
+                    while !entry.is_empty() {
+                        let (t, w) = decode_key(&mut entry).map_err(err)?;
+                        match t {
+                            1 => key = utf8(take(&mut entry)?)?,
+                            2 => write_value(value_ty, w, &mut entry, &mut value, depth)?,
+                            _ => skip_field(w, t, &mut entry, DecodeContext::default()).map_err(err)?,
+                        }
                     }
-                }
-                let map = doc.entry(field.name).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(map) = map {
-                    map.insert(key, value);
-                }
-            }
-            ty => {
-                let value = decode_value(ty, wire, &mut buf, depth)?;
-                if field.repeated {
-                    let list = doc.entry(field.name).or_insert_with(|| Value::Array(Vec::new()));
-                    if let Value::Array(list) = list {
-                        list.push(value);
+                    text(out, &key);
+                    out.push(b':');
+                    if value.is_empty() {
+                        // An entry without its value has the type's zero value.
+                        value.extend_from_slice(match **value_ty {
+                            Ty::String | Ty::Bytes => b"\"\"",
+                            Ty::Message(_) => b"{}",
+                            Ty::Bool => b"false",
+                            _ => b"0",
+                        });
                     }
-                } else {
-                    doc.insert(field.name.into(), value);
+                    out.extend_from_slice(&value);
                 }
+                ty => write_value(ty, wire, &mut buf, out, depth)?,
             }
+            // The run goes on while the next key is this field's.
+            let mut peek = buf;
+            match decode_key(&mut peek) {
+                Ok((next, w)) if many && next == tag => {
+                    buf = peek;
+                    wire = w;
+                    out.push(b',');
+                }
+                _ => break,
+            }
+        }
+        match (&field.ty, many) {
+            (Ty::Map(_), _) => out.push(b'}'),
+            (_, true) => out.push(b']'),
+            _ => {}
         }
     }
     Ok(())
 }
 
-fn decode_value(ty: &Ty, wire: WireType, buf: &mut &[u8], depth: usize) -> Result<Value, String> {
+fn write_value(ty: &Ty, wire: WireType, buf: &mut &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    use std::io::Write;
     let want =
         |w: WireType| if wire == w { Ok(()) } else { Err(format!("proto: wire type {wire:?} for a {ty:?} field")) };
-    Ok(match ty {
+    match ty {
         Ty::String => {
             want(WireType::LengthDelimited)?;
-            Value::String(utf8(take(buf)?)?)
+            text(out, &utf8(take(buf)?)?);
         }
         Ty::Bytes => {
             use base64::Engine;
             want(WireType::LengthDelimited)?;
-            Value::String(base64::engine::general_purpose::STANDARD.encode(take(buf)?))
+            text(out, &base64::engine::general_purpose::STANDARD.encode(take(buf)?));
         }
         Ty::Int32 => {
             want(WireType::Varint)?;
-            Value::from(decode_varint(buf).map_err(err)? as i32)
+            let _ = write!(out, "{}", decode_varint(buf).map_err(err)? as i32);
         }
         Ty::Int64 => {
             want(WireType::Varint)?;
-            Value::from(decode_varint(buf).map_err(err)? as i64)
+            let _ = write!(out, "{}", decode_varint(buf).map_err(err)? as i64);
         }
         Ty::Bool => {
             want(WireType::Varint)?;
-            Value::Bool(decode_varint(buf).map_err(err)? != 0)
+            out.extend_from_slice(if decode_varint(buf).map_err(err)? != 0 { b"true" } else { b"false" });
         }
         Ty::Double => {
             want(WireType::SixtyFourBit)?;
             let (head, tail) = buf.split_at_checked(8).ok_or("proto: truncated double")?;
             *buf = tail;
             let bits: [u8; 8] = head.try_into().map_err(|_| "proto: truncated double")?;
-            // Go's JSON writes a whole float64 without a fraction (`10`, not `10.0`).
-            let x = f64::from_le_bytes(bits);
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                Value::from(x as i64)
-            } else {
-                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-            }
+            write_number(out, f64::from_le_bytes(bits));
         }
         Ty::Message(index) => {
             want(WireType::LengthDelimited)?;
             let inner = take(buf)?;
             let message = schema::get().at(*index);
             match message.special {
-                Some(special) => decode_special(special, inner, depth)?,
+                Some(special) => write_special(special, inner, out, depth)?,
                 None => {
-                    let mut doc = Map::new();
-                    decode_message(message, inner, &mut doc, depth + 1)?;
-                    Value::Object(doc)
+                    out.push(b'{');
+                    write_fields(message, inner, out, &mut true, depth + 1)?;
+                    out.push(b'}');
                 }
             }
         }
         Ty::Map(_) => return Err("proto: nested map".into()),
-    })
+    }
+    Ok(())
 }
 
-fn decode_special(special: Special, mut buf: &[u8], depth: usize) -> Result<Value, String> {
+/// Go's JSON writes a whole float64 without a fraction (`10`, not `10.0`).
+fn write_number(out: &mut Vec<u8>, x: f64) {
+    use std::io::Write;
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        let _ = write!(out, "{}", x as i64);
+    } else {
+        let n = serde_json::Number::from_f64(x).map_or_else(|| "null".to_string(), |n| n.to_string());
+        out.extend_from_slice(n.as_bytes());
+    }
+}
+
+fn write_special(special: Special, mut buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    use std::io::Write;
     // Read the message's fields generically (numbers → values), then shape the JSON.
     let mut ints = [0u64; 3];
     let mut texts: Vec<(u32, &[u8])> = Vec::new();
@@ -385,45 +449,54 @@ fn decode_special(special: Special, mut buf: &[u8], depth: usize) -> Result<Valu
         }
     }
     let field = |n: u32| texts.iter().find(|(t, _)| *t == n).map(|(_, b)| *b);
-    let schema_at = |b: &[u8]| -> Result<Value, String> {
+    let schema_at = |b: &[u8], out: &mut Vec<u8>| -> Result<(), String> {
         let props = schema::get().message("JSONSchemaProps").ok_or("no JSONSchemaProps message")?;
-        let mut doc = Map::new();
-        decode_message(props, b, &mut doc, depth + 1)?;
-        Ok(Value::Object(doc))
+        out.push(b'{');
+        write_fields(props, b, out, &mut true, depth + 1)?;
+        out.push(b'}');
+        Ok(())
     };
-    Ok(match special {
+    let list = |tag: u32, out: &mut Vec<u8>, each: &dyn Fn(&[u8], &mut Vec<u8>) -> Result<(), String>| {
+        out.push(b'[');
+        for (i, (_, b)) in texts.iter().filter(|(t, _)| *t == tag).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            each(b, out)?;
+        }
+        out.push(b']');
+        Ok::<(), String>(())
+    };
+    match special {
         Special::Time | Special::MicroTime => {
             use crate::sim::time::{from_unix_nanos, rfc3339, rfc3339_micros};
             let t = from_unix_nanos(ints[0].saturating_mul(1_000_000_000).saturating_add(ints[1]));
-            Value::String(if special == Special::Time { rfc3339(t) } else { rfc3339_micros(t) })
+            text(out, &if special == Special::Time { rfc3339(t) } else { rfc3339_micros(t) });
         }
-        Special::Quantity => Value::String(utf8(field(1).unwrap_or_default())?),
+        Special::Quantity => text(out, &utf8(field(1).unwrap_or_default())?),
         Special::IntOrString => match ints[0] {
-            0 => Value::from(ints[1] as i32),
-            _ => Value::String(utf8(field(3).unwrap_or_default())?),
+            0 => {
+                let _ = write!(out, "{}", ints[1] as i32);
+            }
+            _ => text(out, &utf8(field(3).unwrap_or_default())?),
         },
         Special::RawJson => {
-            serde_json::from_slice(field(1).unwrap_or(b"null")).map_err(|e| format!("proto: raw JSON: {e}"))?
+            let raw = field(1).unwrap_or(b"null");
+            serde_json::from_slice::<serde::de::IgnoredAny>(raw).map_err(|e| format!("proto: raw JSON: {e}"))?;
+            out.extend_from_slice(raw);
         }
         Special::SchemaOrArray => match field(1) {
-            Some(b) => schema_at(b)?,
-            None => Value::Array(
-                texts.iter().filter(|(t, _)| *t == 2).map(|(_, b)| schema_at(b)).collect::<Result<_, _>>()?,
-            ),
+            Some(b) => schema_at(b, out)?,
+            None => list(2, out, &schema_at)?,
         },
         Special::SchemaOrBool => match field(2) {
-            Some(b) => schema_at(b)?,
-            None => Value::Bool(ints[0] != 0),
+            Some(b) => schema_at(b, out)?,
+            None => out.extend_from_slice(if ints[0] != 0 { b"true" } else { b"false" }),
         },
         Special::SchemaOrStrings => match field(1) {
-            Some(b) => schema_at(b)?,
-            None => Value::Array(
-                texts
-                    .iter()
-                    .filter(|(t, _)| *t == 2)
-                    .map(|(_, b)| utf8(b).map(Value::String))
-                    .collect::<Result<_, _>>()?,
-            ),
+            Some(b) => schema_at(b, out)?,
+            None => list(2, out, &|b: &[u8], out: &mut Vec<u8>| utf8(b).map(|s| text(out, &s)))?,
         },
-    })
+    }
+    Ok(())
 }
