@@ -433,6 +433,9 @@ fn write_number(out: &mut Vec<u8>, x: f64) {
     }
 }
 
+/// Writes one list item's JSON from its bytes.
+type WriteItem<'a> = &'a dyn Fn(&[u8], &mut Vec<u8>) -> Result<(), String>;
+
 fn write_special(special: Special, mut buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
     use std::io::Write;
     // Read the message's fields generically (numbers → values), then shape the JSON.
@@ -456,7 +459,7 @@ fn write_special(special: Special, mut buf: &[u8], out: &mut Vec<u8>, depth: usi
         out.push(b'}');
         Ok(())
     };
-    let list = |tag: u32, out: &mut Vec<u8>, each: &dyn Fn(&[u8], &mut Vec<u8>) -> Result<(), String>| {
+    let list = |tag: u32, out: &mut Vec<u8>, each: WriteItem| {
         out.push(b'[');
         for (i, (_, b)) in texts.iter().filter(|(t, _)| *t == tag).enumerate() {
             if i > 0 {
