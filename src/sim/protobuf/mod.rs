@@ -5,8 +5,9 @@
 //! An object travels as its JSON form: the encoder walks the JSON tree with the field numbers
 //! and types of upstream's generated.proto files (schema.txt, written by
 //! scripts/proto_schema.py) and prost writes the wire format; the decoder reads the wire
-//! format and writes JSON text directly, which the API types parse as from any JSON. The stored value is upstream's envelope: the magic
-//! `k8s\0`, then a runtime.Unknown holding apiVersion, kind and the object's bytes.
+//! format and writes JSON text directly, which the API types parse as from any JSON. The
+//! stored value is upstream's envelope: the magic `k8s\0`, then a runtime.Unknown holding
+//! apiVersion, kind and the object's bytes.
 //!
 //! Simplified: Go's generated marshallers also write empty strings and zero numbers of
 //! non-pointer fields, which the JSON form leaves out, so values here are a few bytes smaller.
