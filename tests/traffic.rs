@@ -95,3 +95,49 @@ fn names_do_not_resolve_without_a_service_and_logs_show_echo() {
     assert!(all.starts_with("starting\nwget: bad address 'web'"), "{all}");
     assert_eq!(run(&mut sim, "kubectl logs nope"), "Error from server (NotFound): pods \"nope\" not found");
 }
+
+/// kube-proxy's BoundedFrequencyRunner: changes closer together than the 1 s
+/// --iptables-min-sync-period share a sync; every 30 s (--sync-period) it syncs anyway.
+#[test]
+fn rule_syncs_are_paced_by_min_sync_period_and_sync_period() {
+    use kube_playground::sim::component::Component;
+    let synced = |sim: &Simulation| -> u64 {
+        sim.components
+            .iter()
+            .find_map(|c| if let Component::KubeProxy(p) = c { Some(p.rules_synced) } else { None })
+            .unwrap()
+    };
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(20));
+    run(&mut sim, "kubectl create deployment web --image=nginx --replicas=1");
+    run(&mut sim, "kubectl expose deployment web --port=80");
+    sim.run_until(sim.now().plus(10 * SECONDS));
+    // Quiet: only the periodic sync, once per 30 s.
+    let before = synced(&sim);
+    sim.run_until(sim.now().plus(60 * SECONDS));
+    assert_eq!(synced(&sim) - before, 2, "two periodic syncs in a quiet minute");
+    // A burst of changes (scaling up pod by pod) within a few seconds: at most one sync a second.
+    let before = synced(&sim);
+    let start = sim.now();
+    run(&mut sim, "kubectl scale deployment web --replicas=6");
+    sim.run_until(start.plus(5 * SECONDS));
+    let syncs = synced(&sim) - before;
+    assert!(syncs >= 1, "the new endpoints were synced");
+    // This kube-proxy's syncs in the burst are at least the minimum period apart.
+    use kube_playground::sim::trace::TraceRecord;
+    let me = sim.components.iter().position(|c| matches!(c, Component::KubeProxy(_))).unwrap() as u32;
+    let times: Vec<u64> = sim
+        .trace
+        .recent()
+        .filter_map(|r| match r {
+            TraceRecord::Phase { at, component, phase, .. }
+                if *component == me && phase == "syncProxyRules" && *at >= start =>
+            {
+                Some(at.0)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(times.len() as u64, syncs, "{times:?}");
+    assert!(times.windows(2).all(|w| w[1] - w[0] >= SECONDS), "{times:?}");
+}

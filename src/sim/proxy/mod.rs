@@ -1,11 +1,13 @@
-//! kube-proxy: watches Services and EndpointSlices and, a moment after each change, syncs
-//! the node's rules: for every service port, the endpoints this node sends traffic to (see
+//! kube-proxy: watches Services and EndpointSlices and syncs the node's rules as upstream's
+//! BoundedFrequencyRunner paces it — a change syncs at once unless the last sync was less
+//! than --iptables-min-sync-period (1 s; IPVS 0 s) ago, then when that period is over; and
+//! every --sync-period (30 s) anyway. A sync writes, for every service port, the endpoints this node sends traffic to (see
 //! [`topology`]), programmed as the nat table ([`iptables`] mode, `ssh NODE iptables-save -t
 //! nat`) or as IPVS virtual servers ([`ipvs`] mode, `ssh NODE ipvsadm -Ln`).
 //! Pods' connections cross this component as they would cross the node's kernel: each is
 //! routed by the rules as last synced ([`route`]) — so a stale rule set keeps sending traffic
 //! where it did, and with the control plane down traffic still flows.
-//! Not modelled yet: sync-period/min-sync-period pacing, conntrack reuse of a connection.
+//! Not modelled yet: conntrack reuse of a connection, partial syncs.
 
 pub mod iptables;
 pub mod ipvs;
@@ -23,7 +25,10 @@ use super::vecmap::VecMap;
 use super::Ctx;
 use std::collections::BTreeMap;
 
-/// minSyncPeriod-like delay between a change and the rule sync, in µs.
+/// --iptables-min-sync-period (IPVS mode: --ipvs-min-sync-period, 0) and --sync-period.
+const IPTABLES_MIN_SYNC_US: u64 = 1_000_000;
+const SYNC_PERIOD_US: u64 = 30_000_000;
+/// The handler's own moment between a watch event and the sync it triggers.
 const SYNC_DELAY_US: u64 = 1_000;
 
 /// --proxy-mode, and the IPVS scheduler (--ipvs-scheduler).
@@ -64,7 +69,8 @@ pub struct KubeProxy {
     pub services: Informer,
     pub endpointslices: Informer,
     pub rules_synced: u64,
-    sync_pending: bool,
+    /// When the next sync is due (a change's, or the periodic one).
+    sync_due: Option<crate::sim::time::SimTime>,
     sync_duration: crate::sim::metrics::Histogram,
     last_sync: crate::sim::time::SimTime,
     nat_rules: usize,
@@ -98,7 +104,7 @@ impl KubeProxy {
             services: Informer::new(ResourceInfo::of("services"), None),
             endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
             rules_synced: 0,
-            sync_pending: false,
+            sync_due: None,
             // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).
             sync_duration: crate::sim::metrics::Histogram::exponential(0.001, 2.0, 15),
             last_sync: crate::sim::time::SimTime::ZERO,
@@ -123,8 +129,11 @@ impl KubeProxy {
                     }
                 }
             }
+            // A timer for a sync since moved earlier (and done) is stale.
+            Timer::Work if self.sync_due.is_some_and(|due| ctx.now < due) => {}
             Timer::Work => {
-                self.sync_pending = false;
+                self.sync_due = Some(ctx.now.plus(SYNC_PERIOD_US));
+                ctx.timer(SYNC_PERIOD_US, Timer::Work);
                 self.rules_synced += 1;
                 let ports = self.service_ports();
                 let endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
@@ -186,14 +195,29 @@ impl KubeProxy {
             Payload::Watch(ev) => self.services.apply(&ev).is_some() || self.endpointslices.apply(&ev).is_some(),
             _ => false,
         };
-        if changed && !self.sync_pending {
-            self.sync_pending = true;
-            ctx.timer(SYNC_DELAY_US, Timer::Work);
+        if changed {
+            self.schedule_sync(ctx);
         }
     }
 }
 
 impl KubeProxy {
+    /// A change asks for a sync: now (after the handler's moment), or when the minimum
+    /// period since the last sync is over — unless one is due sooner.
+    fn schedule_sync(&mut self, ctx: &mut Ctx) {
+        let min = match self.mode {
+            ProxyMode::Iptables => IPTABLES_MIN_SYNC_US,
+            ProxyMode::Ipvs { .. } => 0,
+        };
+        let first = self.rules_synced == 0;
+        let at = ctx.now.plus(SYNC_DELAY_US).max(if first { ctx.now } else { self.last_sync.plus(min) });
+        // A due time already past lost its timer (the process restarted): set a new one.
+        if self.sync_due.is_none_or(|due| at < due || due < ctx.now) {
+            self.sync_due = Some(at);
+            ctx.timer(at.since(ctx.now), Timer::Work);
+        }
+    }
+
     /// A connection from a pod on this node, through the rules as synced: on to the node of
     /// the pod they chose, or refused back to the client.
     fn forward(&mut self, ctx: &mut Ctx, mut packet: Packet) {
