@@ -18,13 +18,20 @@ fn last(sim: &mut Simulation, n: usize) -> Vec<String> {
     run(sim, &format!("kubectl logs load --tail={n}")).lines().map(String::from).collect()
 }
 
-#[test]
-fn a_wget_loop_spreads_over_the_endpoints_and_follows_the_rules() {
+/// A cluster at t = 20 s with `replicas` serve_hostname pods behind the Service `hostnames`.
+fn hostnames(replicas: u32) -> Simulation {
     let mut sim = Scenario::default().build().unwrap();
     sim.run_until(SimTime::from_secs(2));
-    run(&mut sim, "kubectl create deployment hostnames --image=registry.k8s.io/serve_hostname --replicas=3");
+    let image = "registry.k8s.io/serve_hostname";
+    run(&mut sim, &format!("kubectl create deployment hostnames --image={image} --replicas={replicas}"));
     run(&mut sim, "kubectl expose deployment hostnames --port=80 --target-port=9376");
     sim.run_until(SimTime::from_secs(20));
+    sim
+}
+
+#[test]
+fn a_wget_loop_spreads_over_the_endpoints_and_follows_the_rules() {
+    let mut sim = hostnames(3);
     let svc = run(&mut sim, "kubectl get svc hostnames");
     let ip = svc.lines().nth(1).and_then(|l| l.split_whitespace().nth(2)).unwrap().to_string();
     let script = format!("while true; do wget -q -O- http://{ip}; sleep 0.05; done");
@@ -69,11 +76,7 @@ fn a_wget_loop_spreads_over_the_endpoints_and_follows_the_rules() {
 
 #[test]
 fn service_names_resolve_through_coredns() {
-    let mut sim = Scenario::default().build().unwrap();
-    sim.run_until(SimTime::from_secs(2));
-    run(&mut sim, "kubectl create deployment hostnames --image=registry.k8s.io/serve_hostname --replicas=2");
-    run(&mut sim, "kubectl expose deployment hostnames --port=80 --target-port=9376");
-    sim.run_until(SimTime::from_secs(20));
+    let mut sim = hostnames(2);
     let dns = run(&mut sim, "kubectl get pods -n kube-system -l k8s-app=kube-dns");
     assert_eq!(dns.lines().filter(|l| l.contains(" 1/1 ") && l.contains("Running")).count(), 2, "{dns}");
     let script = "while true; do wget -q -O- http://hostnames.default.svc.cluster.local; wget -q -O- http://hostnames; sleep 0.5; done";

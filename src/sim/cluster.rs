@@ -281,7 +281,7 @@ impl ClusterSpec {
 
     pub fn validate(&self) -> Result<(), String> {
         self.proxy_mode()?;
-        crate::sim::user::Http::parse(&self.kubectl_http)?;
+        crate::sim::user::http_version(&self.kubectl_http)?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
@@ -354,7 +354,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     };
     let cp = spec.control_plane.name.clone();
     let mut kubectl = UserClient::new(APISERVER);
-    kubectl.http = crate::sim::user::Http::parse(&spec.kubectl_http)?;
+    kubectl.http = crate::sim::user::http_version(&spec.kubectl_http)?;
     b.add("kubectl", Role::User, 0, "", Component::User(kubectl));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
@@ -489,18 +489,11 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
 /// Each node's kube-proxy learns every kubelet (by node order, as the pod CIDRs go) and each
 /// kubelet its node's kube-proxy: the data plane's paths between pods.
 fn wire_node_networks(components: &mut [Component]) {
-    let kubelets: Vec<ComponentId> = components
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| matches!(c, Component::Kubelet(_)))
-        .map(|(i, _)| i as ComponentId)
-        .collect();
-    let proxies: Vec<ComponentId> = components
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| matches!(c, Component::KubeProxy(_)))
-        .map(|(i, _)| i as ComponentId)
-        .collect();
+    let ids = |is: fn(&Component) -> bool| -> Vec<ComponentId> {
+        components.iter().enumerate().filter(|(_, c)| is(c)).map(|(i, _)| i as ComponentId).collect()
+    };
+    let kubelets = ids(|c| matches!(c, Component::Kubelet(_)));
+    let proxies = ids(|c| matches!(c, Component::KubeProxy(_)));
     for (k, p) in kubelets.iter().zip(&proxies) {
         if let Some(Component::Kubelet(kubelet)) = components.get_mut(*k as usize) {
             kubelet.proxy = Some(*p);

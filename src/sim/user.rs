@@ -12,6 +12,7 @@
 use super::api::request::{ApiRequest, ApiResponse, Credential, Status, Verb, WatchEvent};
 use super::client::ApiClient;
 use super::event::{ComponentId, Message, MsgKind, Payload, Timer};
+use super::transport::Protocol;
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 
@@ -47,32 +48,15 @@ impl Kubeconfig {
     }
 }
 
-/// kubectl's HTTP version towards kube-apiserver (client-go speaks 1.1 and 2, not 3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Http {
-    Http10,
-    Http11,
-    #[default]
-    Http2,
-}
-
-impl Http {
-    pub fn parse(text: &str) -> Result<Http, String> {
-        match text {
-            "" | "2" | "h2" => Ok(Http::Http2),
-            "1.1" | "http/1.1" => Ok(Http::Http11),
-            "1.0" | "http/1.0" => Ok(Http::Http10),
-            "3" | "h3" => Err("kubectl and kube-apiserver do not speak HTTP/3 (client-go has no QUIC)".into()),
-            other => Err(format!("unknown HTTP version \"{other}\" for kubectl (2, 1.1 or 1.0)")),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Http::Http10 => "HTTP/1.0",
-            Http::Http11 => "HTTP/1.1",
-            Http::Http2 => "HTTP/2",
-        }
+/// kubectl's HTTP version towards kube-apiserver, from the scenario: "2" (the default),
+/// "1.1" or "1.0" (client-go speaks no HTTP/3).
+pub fn http_version(text: &str) -> Result<Protocol, String> {
+    match text {
+        "" | "2" | "h2" => Ok(Protocol::Http2),
+        "1.1" | "http/1.1" => Ok(Protocol::Http11),
+        "1.0" | "http/1.0" => Ok(Protocol::Http10),
+        "3" | "h3" => Err("kubectl and kube-apiserver do not speak HTTP/3 (client-go has no QUIC)".into()),
+        other => Err(format!("unknown HTTP version \"{other}\" for kubectl (2, 1.1 or 1.0)")),
     }
 }
 
@@ -99,7 +83,7 @@ pub struct UserClient {
     pub watch_events: VecMap<u64, Vec<WatchEvent>>,
     /// Watches to close, by handle.
     cancels: Vec<u64>,
-    pub http: Http,
+    pub http: Protocol,
     conns: Vec<Connection>,
     /// Connections opened so far.
     pub opened: u64,
@@ -119,7 +103,7 @@ impl UserClient {
             watches: VecMap::new(),
             watch_events: VecMap::new(),
             cancels: Vec::new(),
-            http: Http::default(),
+            http: Protocol::Http2,
             conns: Vec::new(),
             opened: 0,
         }
@@ -166,9 +150,9 @@ impl UserClient {
     /// Sends on a ready connection, waits on one being opened, or opens one.
     fn dispatch(&mut self, ctx: &mut Ctx, queued: Queued) {
         let reuse = match self.http {
-            Http::Http2 => self.conns.first_mut(),
-            Http::Http11 => self.conns.iter_mut().find(|c| c.ready && c.busy.is_empty()),
-            Http::Http10 => None,
+            Protocol::Http2 | Protocol::Http3 => self.conns.first_mut(),
+            Protocol::Http11 => self.conns.iter_mut().find(|c| c.ready && c.busy.is_empty()),
+            Protocol::Http10 => None,
         };
         match reuse {
             Some(conn) if conn.ready => {
@@ -209,7 +193,7 @@ impl UserClient {
     fn done(&mut self, req_id: u64) {
         let Some(i) = self.conns.iter().position(|c| c.busy.contains(&req_id)) else { return };
         self.conns[i].busy.retain(|r| *r != req_id);
-        if self.http == Http::Http10 {
+        if self.http == Protocol::Http10 {
             self.conns.remove(i);
         }
     }

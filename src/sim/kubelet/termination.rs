@@ -46,9 +46,13 @@ fn hook(c: &Container) -> Option<(String, u64, bool)> {
     Some((exec.command.join(" "), us, code == 0))
 }
 
+/// The pod's grace period, seconds: the deletion's, else the spec's, else 30.
+pub fn grace_seconds(pod: &Pod) -> i64 {
+    pod.metadata.deletion_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30)
+}
+
 pub fn plan(pod: &Pod, rng: &mut SimRng) -> Plan {
-    let grace = pod.metadata.deletion_grace_period_seconds.or(pod.spec.termination_grace_period_seconds).unwrap_or(30);
-    let grace_us = grace.max(0) as u64 * SECONDS;
+    let grace_us = grace_seconds(pod).max(0) as u64 * SECONDS;
     let mut p = Plan::default();
     for c in &pod.spec.containers {
         let mut hook_us = 0;

@@ -189,7 +189,7 @@ impl Kubelet {
             Some(Step::Stop | Step::Teardown) => {}
             Some(Step::Exited(_)) if deleting => self.begin(ctx, &uid, Step::Teardown),
             Some(_) if deleting => {
-                let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30);
+                let grace = super::termination::grace_seconds(&pod);
                 ctx.phase("KillPod", format!("{key}: grace period {grace}s"));
                 self.begin(ctx, &uid, Step::Stop);
             }

@@ -218,17 +218,17 @@ impl Engine {
         let ready = if self.protocol.quic() {
             if self.opts.resumed {
                 // The ClientHello and the first request share the first flight.
-                self.wire.upstream(at, 1252);
+                self.wire.flight(at, 1252);
                 at
             } else {
-                let hello = self.wire.upstream(at, 1252);
-                self.wire.downstream(hello, 4_000)
+                let hello = self.wire.flight(at, 1252);
+                self.wire.flight(hello, 4_000)
             }
         } else {
-            let syn = self.wire.upstream(at, 60);
-            let syn_ack = self.wire.downstream(syn, 60);
-            let client_hello = self.wire.upstream(syn_ack, 300);
-            self.wire.downstream(client_hello, 4_000)
+            let syn = self.wire.flight(at, 60);
+            let syn_ack = self.wire.flight(syn, 60);
+            let client_hello = self.wire.flight(syn_ack, 300);
+            self.wire.flight(client_hello, 4_000)
         };
         let (requests, responses) = match self.protocol {
             Protocol::Http3 => (Compressor::qpack(), Compressor::qpack()),
@@ -253,7 +253,7 @@ impl Engine {
             // HEADERS and DATA frames: type and length varints (about 3 bytes each).
             Protocol::Http3 => (3 + conn.requests.block(&req), 6 + conn.responses.block(&resp)),
         };
-        let arrival = self.wire.upstream(at, header_bytes + self.protocol.overhead());
+        let arrival = self.wire.flight(at, header_bytes + self.protocol.overhead());
         let avail = arrival + self.opts.server_us;
         self.streams.push(Stream {
             conn: c,

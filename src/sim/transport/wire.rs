@@ -4,7 +4,7 @@
 //! packets (RFC 6928), each ACK opening room for two more.
 //!
 //! Simplified: no congestion avoidance or window cut after a loss, no RTO backoff, ACKs are
-//! free; requests from the client side are never lost.
+//! free; requests and handshake flights are never lost.
 
 use crate::sim::rng::{fork, Draw, SimRng};
 
@@ -64,16 +64,9 @@ impl Wire {
         (bytes as u64 * 1_000_000).div_ceil(self.link.bandwidth.max(1))
     }
 
-    /// A small message from the client (a request, a handshake flight): when it arrives.
-    pub fn upstream(&mut self, at: u64, bytes: usize) -> u64 {
-        self.bytes += bytes as u64;
-        self.packets += bytes.div_ceil(1500).max(1) as u64;
-        at + self.serialize(bytes) + self.half_rtt()
-    }
-
-    /// A handshake flight from the server (certificates): when it arrives. Never lost, and
-    /// sent in the gaps between data packets (it does not queue behind them).
-    pub fn downstream(&mut self, at: u64, bytes: usize) -> u64 {
+    /// A handshake flight or a request, either way: when it arrives. Never lost, and sent
+    /// in the gaps between data packets (it does not queue behind them).
+    pub fn flight(&mut self, at: u64, bytes: usize) -> u64 {
         self.bytes += bytes as u64;
         self.packets += bytes.div_ceil(1500).max(1) as u64;
         at + self.serialize(bytes) + self.half_rtt()
