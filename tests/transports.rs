@@ -139,7 +139,7 @@ mod kubectl_connections {
 
     fn opened(sim: &Simulation) -> u64 {
         match &sim.components[0] {
-            Component::User(u) => u.opened,
+            Component::User(u) => u.transport().opened,
             _ => panic!("kubectl is component 0"),
         }
     }
@@ -187,5 +187,58 @@ mod kubectl_connections {
         scenario.cluster.kubectl_http = "3".into();
         let err = scenario.build().err().unwrap();
         assert!(err.contains("do not speak HTTP/3"), "{err}");
+    }
+}
+
+mod component_connections {
+    use kube_playground::scenario::Scenario;
+    use kube_playground::sim::time::SimTime;
+    use kube_playground::sim::Simulation;
+
+    fn cluster(http: &str) -> Simulation {
+        let mut scenario = Scenario::default();
+        scenario.cluster.components_http = http.into();
+        let mut sim = scenario.build().unwrap();
+        sim.run_until(SimTime::from_secs(20));
+        sim
+    }
+
+    /// Open connections of the component named `name`.
+    fn open(sim: &Simulation, name: &str) -> usize {
+        let i = sim.infos.iter().position(|i| i.name == name).unwrap();
+        sim.components[i].transport().unwrap().open()
+    }
+
+    fn running_pods(sim: &Simulation) -> usize {
+        sim.apiserver().unwrap().cached().filter(|o| o.as_pod().is_some_and(|p| p.status.phase == "Running")).count()
+    }
+
+    #[test]
+    fn over_http2_each_component_holds_one_connection() {
+        let sim = cluster("2");
+        for name in ["kube-controller-manager", "kube-scheduler", "kubelet/control-plane", "kube-proxy/worker-1"] {
+            assert_eq!(open(&sim, name), 1, "{name}");
+        }
+        assert!(running_pods(&sim) > 0);
+    }
+
+    #[test]
+    fn over_http11_every_watch_holds_a_connection_and_the_cluster_still_works() {
+        let h2 = cluster("2");
+        let h11 = cluster("1.1");
+        // kube-controller-manager's informers each keep a watch open, each on its own connection.
+        let kcm = open(&h11, "kube-controller-manager");
+        assert!(kcm >= 20, "kube-controller-manager holds {kcm} connections over HTTP/1.1");
+        // kube-proxy watches Services and EndpointSlices.
+        assert!(open(&h11, "kube-proxy/worker-1") >= 2);
+        assert_eq!(running_pods(&h11), running_pods(&h2), "the same pods run either way");
+    }
+
+    #[test]
+    fn http3_is_refused_for_the_components() {
+        let mut scenario = Scenario::default();
+        scenario.cluster.components_http = "3".into();
+        let err = scenario.build().err().unwrap();
+        assert!(err.contains("the components and kube-apiserver do not speak HTTP/3"), "{err}");
     }
 }

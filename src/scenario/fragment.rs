@@ -47,6 +47,7 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             "workers" => s.cluster.set_workers(number(12)? as usize),
             "proxy" => s.cluster.proxy_mode = value.to_string(),
             "kubectl" => s.cluster.kubectl_http = value.to_string(),
+            "components-http" => s.cluster.components_http = value.to_string(),
             "ipvs-scheduler" => s.cluster.ipvs_scheduler = value.to_string(),
             "storage" => s.cluster.csi_driver = value != "false",
             "dns" => s.cluster.cluster_dns = value != "false",

@@ -6,8 +6,10 @@ use super::api::request::{
 };
 use super::api::resource::ResourceInfo;
 use super::api::Object;
+use super::connection::{Handshaken, Transport};
 use super::event::{ComponentId, MsgKind, Payload};
 use super::time::{MILLIS, SECONDS};
+use super::transport::Protocol;
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
@@ -33,23 +35,31 @@ pub struct ApiClient<T> {
     pub cred: Credential,
     next_id: u64,
     pending: VecMap<u64, InFlight<T>>,
+    pub transport: Transport,
 }
 
 impl<T> ApiClient<T> {
+    /// A client speaking HTTP/2, client-go's default.
     pub fn new(apiserver: ComponentId, cred: Credential) -> Self {
-        ApiClient { apiserver, cred, next_id: 1, pending: VecMap::new() }
+        Self::with_first_id(apiserver, cred, 1, Protocol::Http2)
     }
 
     /// A client whose request ids start at `first_id` (a program in a pod, sharing its node's
     /// connection endpoint with the kubelet, keeps its answers apart so).
-    pub fn with_first_id(apiserver: ComponentId, cred: Credential, first_id: u64) -> Self {
-        ApiClient { apiserver, cred, next_id: first_id, pending: VecMap::new() }
+    pub fn with_first_id(apiserver: ComponentId, cred: Credential, first_id: u64, http: Protocol) -> Self {
+        ApiClient { apiserver, cred, next_id: first_id, pending: VecMap::new(), transport: Transport::new(http) }
     }
 
-    /// The client of a restarted process: nothing in flight, and request ids that never reuse
-    /// the dead process's (answers to those may still arrive).
+    /// The client of a restarted process: nothing in flight, no connections, and request ids
+    /// that never reuse the dead process's (answers to those may still arrive).
     pub fn restarted<U>(&self) -> ApiClient<U> {
-        ApiClient { apiserver: self.apiserver, cred: self.cred.clone(), next_id: self.next_id, pending: VecMap::new() }
+        ApiClient {
+            apiserver: self.apiserver,
+            cred: self.cred.clone(),
+            next_id: self.next_id,
+            pending: VecMap::new(),
+            transport: self.transport.restarted(),
+        }
     }
 
     /// Sends `req` (after `delay_us` of local work); `tag` comes back with the response.
@@ -67,9 +77,51 @@ impl<T> ApiClient<T> {
         let req_id = self.next_id;
         self.next_id += 1;
         let req = Box::new(req);
-        Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
+        if self.transport.route(ctx, self.apiserver, req_id, delay_us) {
+            Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
+        }
         self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0 });
         req_id
+    }
+
+    /// Handles the messages about connections: a handshake step (true: nothing more to do
+    /// with it), or a watch closed by the server's death (its connections died with it).
+    pub fn on_transport(&mut self, ctx: &mut Ctx, payload: &Payload) -> bool {
+        match payload {
+            Payload::Handshake { conn, step } => {
+                match self.transport.on_handshake(ctx, self.apiserver, *conn, *step) {
+                    Handshaken::Continue => {}
+                    Handshaken::Ready(ids) => {
+                        for id in ids {
+                            if let Some(f) = self.pending.get(&id) {
+                                Self::transmit(ctx, self.apiserver, 0, id, &f.req, &f.cred);
+                            }
+                        }
+                    }
+                    Handshaken::Refused(ids) => {
+                        // The dial failed: each waiting request fails here, as client-go's does.
+                        for req_id in ids {
+                            let resp = Box::new(Err(Status::connection_refused()));
+                            let payload = Payload::ApiResp { req_id, resp };
+                            ctx.send(ctx.me, MsgKind::ApiResponse, "connection refused", payload);
+                        }
+                    }
+                }
+                true
+            }
+            Payload::WatchClosed { .. } => {
+                self.transport.reset();
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Closes watch `watch_id` (its request's id): kube-apiserver stops sending, and over
+    /// HTTP/1.x its connection is free.
+    pub fn close_watch(&mut self, ctx: &mut Ctx, watch_id: u64) {
+        ctx.send(self.apiserver, MsgKind::ApiRequest, "close watch", Payload::WatchCancel { watch_id });
+        self.transport.release(watch_id);
     }
 
     fn transmit(ctx: &mut Ctx, to: ComponentId, delay_us: u64, req_id: u64, req: &ApiRequest, cred: &Credential) {
@@ -91,15 +143,23 @@ impl<T> ApiClient<T> {
                 return None;
             }
         }
-        self.pending.remove(&req_id).map(|f| f.tag)
+        if matches!(resp, Err(s) if *s == Status::connection_refused()) {
+            self.transport.reset();
+        }
+        let f = self.pending.remove(&req_id)?;
+        // A watch that started keeps its connection until it is closed.
+        if f.req.verb != Verb::Watch || resp.is_err() {
+            self.transport.release(req_id);
+        }
+        Some(f.tag)
     }
 }
 
-/// The process died: its connection closes, and with it every watch it had open.
-pub fn hang_up<T>(ctx: &mut Ctx, client: &ApiClient<T>, informers: &mut [&mut Informer]) {
+/// The process died: its connections close, and with them every watch it had open.
+pub fn hang_up<T>(ctx: &mut Ctx, client: &mut ApiClient<T>, informers: &mut [&mut Informer]) {
     for inf in informers.iter_mut() {
         if let Some(watch_id) = inf.watch_id.take() {
-            ctx.send(client.apiserver, MsgKind::ApiRequest, "connection closed", Payload::WatchCancel { watch_id });
+            client.close_watch(ctx, watch_id);
         }
     }
 }

@@ -16,6 +16,7 @@ use super::apiserver::ApiServer;
 use super::cloud::CloudProvider;
 use super::cloudcontroller::CloudControllerManager;
 use super::component::{Component, ComponentInfo, Role};
+use super::connection::http_version;
 use super::controller::ControllerManager;
 use super::etcd::{Compare, EtcdMember, Mvcc, RaftTiming, Txn, TxnAction, ETCD_TIMING, PAPER_TIMING};
 use super::event::{ComponentId, Timer};
@@ -95,6 +96,10 @@ pub struct ClusterSpec {
     /// kubectl's HTTP version towards kube-apiserver: "2" (the default), "1.1" or "1.0".
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kubectl_http: String,
+    /// The HTTP version of every in-cluster client of kube-apiserver (kubelets, kube-proxy,
+    /// the scheduler and the controller managers): "2" (the default), "1.1" or "1.0".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub components_http: String,
     /// kubeadm's CoreDNS add-on (Deployment `coredns`, Service `kube-dns` at 10.96.0.10), so
     /// pods resolve Service names.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -160,6 +165,7 @@ impl Default for ClusterSpec {
             cluster_dns: true,
             proxy_mode: String::new(),
             kubectl_http: String::new(),
+            components_http: String::new(),
             ipvs_scheduler: String::new(),
             scheduler_config: None,
         }
@@ -281,7 +287,8 @@ impl ClusterSpec {
 
     pub fn validate(&self) -> Result<(), String> {
         self.proxy_mode()?;
-        crate::sim::user::http_version(&self.kubectl_http)?;
+        http_version(&self.kubectl_http, "kubectl")?;
+        http_version(&self.components_http, "the components")?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
@@ -354,7 +361,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     };
     let cp = spec.control_plane.name.clone();
     let mut kubectl = UserClient::new(APISERVER);
-    kubectl.http = crate::sim::user::http_version(&spec.kubectl_http)?;
+    kubectl.set_http(http_version(&spec.kubectl_http, "kubectl")?);
     b.add("kubectl", Role::User, 0, "", Component::User(kubectl));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
@@ -477,7 +484,9 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             info.start_at = joins;
         }
     }
+    let components_http = http_version(&spec.components_http, "the components")?;
     for c in &mut b.components {
+        c.set_http(components_http);
         for inf in c.informers() {
             inf.list_period_us = spec.informer_list_period_s * super::time::SECONDS;
         }

@@ -4,6 +4,7 @@
 use super::apiserver::ApiServer;
 use super::cloud::CloudProvider;
 use super::cloudcontroller::CloudControllerManager;
+use super::connection::Transport;
 use super::controller::ControllerManager;
 use super::etcd::checker::KvClient;
 use super::etcd::EtcdMember;
@@ -11,6 +12,7 @@ use super::event::{Message, Timer};
 use super::kubelet::Kubelet;
 use super::proxy::KubeProxy;
 use super::scheduler::Scheduler;
+use super::transport::Protocol;
 use super::user::UserClient;
 use super::Ctx;
 use serde::Serialize;
@@ -95,6 +97,32 @@ impl Component {
             Component::CloudControllerManager(c) => vec![&mut c.nodes, &mut c.services],
             _ => vec![],
         }
+    }
+
+    /// A client's connections to kube-apiserver (kubectl's and the components').
+    pub fn transport(&self) -> Option<&Transport> {
+        match self {
+            Component::User(u) => Some(u.transport()),
+            Component::Kubelet(k) => Some(&k.client.transport),
+            Component::KubeProxy(p) => Some(&p.client.transport),
+            Component::Scheduler(s) => Some(&s.client.transport),
+            Component::ControllerManager(m) => Some(&m.client.transport),
+            Component::CloudControllerManager(c) => Some(&c.client.transport),
+            _ => None,
+        }
+    }
+
+    /// Sets an in-cluster component's HTTP version (before it starts).
+    pub(crate) fn set_http(&mut self, http: Protocol) {
+        let client = match self {
+            Component::Kubelet(k) => &mut k.client.transport,
+            Component::KubeProxy(p) => &mut p.client.transport,
+            Component::Scheduler(s) => &mut s.client.transport,
+            Component::ControllerManager(m) => &mut m.client.transport,
+            Component::CloudControllerManager(c) => &mut c.client.transport,
+            _ => return,
+        };
+        *client = Transport::new(http);
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {

@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod cloudcontroller;
 pub mod cluster;
 pub mod component;
+pub mod connection;
 pub mod controller;
 pub mod cron;
 pub mod etcd;

@@ -90,7 +90,40 @@ pub struct ClusterView {
     pub scheduling: Option<SchedulingView>,
 }
 
+/// The connections to kube-apiserver of one kind of client (the kubelets, say, summed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectionsRow {
+    pub client: String,
+    pub http: &'static str,
+    /// Processes of this kind.
+    pub processes: usize,
+    pub open: usize,
+    /// Connections opened since the start (each a TCP and a TLS handshake).
+    pub opened: u64,
+}
+
 impl Simulation {
+    /// Every client's connections to kube-apiserver, by kind of client, in component order.
+    pub fn connections(&self) -> Vec<ConnectionsRow> {
+        let mut rows: Vec<ConnectionsRow> = Vec::new();
+        for (c, info) in self.components.iter().zip(&self.infos) {
+            let Some(t) = c.transport() else { continue };
+            let client = info.name.split('/').next().unwrap_or_default().to_string();
+            let i = match rows.iter().position(|r| r.client == client) {
+                Some(i) => i,
+                None => {
+                    let http = t.protocol.name();
+                    rows.push(ConnectionsRow { client, http, processes: 0, open: 0, opened: 0 });
+                    rows.len() - 1
+                }
+            };
+            rows[i].processes += 1;
+            rows[i].open += t.open();
+            rows[i].opened += t.opened;
+        }
+        rows
+    }
+
     pub fn view(&self) -> ClusterView {
         let mut components = Vec::new();
         let mut nodes: Vec<NodeView> = Vec::new();

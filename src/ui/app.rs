@@ -18,7 +18,7 @@ use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
 use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
-use super::components::transport_panel::TransportPanel;
+use super::components::transport_panel::{self, TransportPanel};
 use super::components::Side;
 use super::engine::{Card, Engine, Shared};
 use super::run_loop::{self, UiSignals};
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
     });
     let sched_data = RwSignal::new(PanelData::default());
     let requests_html = RwSignal::new(String::new());
+    let connections_html = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
     let lesson_at = RwSignal::new(LessonAt::default());
     // The inspector: what was clicked, and its text as of the last refresh.
@@ -179,6 +180,12 @@ pub fn App() -> impl IntoView {
                 let html = requests_panel::snapshot(&e.session.sim);
                 if html != requests_html.get_untracked() {
                     requests_html.set(html);
+                }
+            }
+            Side::Transports => {
+                let html = transport_panel::cluster_html(&e.session.sim);
+                if html != connections_html.get_untracked() {
+                    connections_html.set(html);
                 }
             }
             Side::Inspect => {
@@ -353,7 +360,7 @@ pub fn App() -> impl IntoView {
                         <RequestsPanel html=requests_html />
                     </Show>
                     <Show when=move || side.get() == Side::Transports>
-                        <TransportPanel />
+                        <TransportPanel cluster=connections_html />
                     </Show>
                     <Show when=move || side.get() == Side::Apply>
                         <ApplyPanel engine=stored.get_value() console=ui.console />

@@ -53,7 +53,7 @@ impl Loop {
 }
 
 #[derive(Clone, Debug)]
-enum Tag {
+pub(crate) enum Tag {
     Watch,
     Lease(leaderelection::Send),
     /// A write whose answer needs nothing more (the next watch event drives the loop).
@@ -70,7 +70,7 @@ struct Call {
 
 #[derive(Clone, Debug)]
 pub struct CloudControllerManager {
-    client: ApiClient<Tag>,
+    pub(crate) client: ApiClient<Tag>,
     cloud: ComponentId,
     pub up: bool,
     host: String,
@@ -165,8 +165,10 @@ impl CloudControllerManager {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up || self.client.on_transport(ctx, &msg.payload) {
+            return;
+        }
         match msg.payload {
-            _ if !self.up => {}
             Payload::CloudResp { call_id, result } => {
                 if let Some(call) = self.calls.remove(&call_id) {
                     self.on_cloud(ctx, call, *result);
@@ -246,7 +248,7 @@ impl CloudControllerManager {
     /// The process dies: its connection closes with its watches.
     pub fn stop(&mut self, ctx: &mut Ctx) {
         self.up = false;
-        hang_up(ctx, &self.client, &mut [&mut self.nodes, &mut self.services]);
+        hang_up(ctx, &mut self.client, &mut [&mut self.nodes, &mut self.services]);
     }
 
     fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Object>, obj: &Object) {

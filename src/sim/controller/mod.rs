@@ -166,7 +166,7 @@ impl Loop {
 }
 
 #[derive(Clone, Debug)]
-enum Tag {
+pub(crate) enum Tag {
     Watch,
     Lease(leaderelection::Send),
     Write {
@@ -185,7 +185,7 @@ enum Tag {
 
 #[derive(Clone, Debug)]
 pub struct ControllerManager {
-    client: ApiClient<Tag>,
+    pub(crate) client: ApiClient<Tag>,
     /// False once the process died, until it starts again.
     pub up: bool,
     /// The host it runs on: the first half of its leader election identity.
@@ -368,8 +368,10 @@ impl ControllerManager {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up || self.client.on_transport(ctx, &msg.payload) {
+            return;
+        }
         match msg.payload {
-            _ if !self.up => {}
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Lease(sent)), resp) => {
                     let (send, transition) = self.elector.on_response(ctx.now, sent.call, sent.attempt, &resp);

@@ -6,7 +6,7 @@
 //! `web.default.svc.cluster.local`. Not modelled: headless Services' pod records, SRV and PTR
 //! records, the cache and forward plugins (names outside the cluster are NXDOMAIN).
 
-use super::program::{Core, Seen};
+use super::program::{Core, Seen, Server};
 use crate::sim::api::meta::cache_key;
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::Object;
@@ -25,7 +25,7 @@ pub struct CoreDns {
 }
 
 impl CoreDns {
-    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: u32, token: String, slot: u8) -> Self {
+    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: Server, token: String, slot: u8) -> Self {
         let resources = [ResourceInfo::of("services")];
         CoreDns { core: Core::start(ctx, PROGRAM, pod_key, apiserver, token, slot, &resources) }
     }

@@ -14,7 +14,7 @@
 //! The node plugin's NodeStageVolume and NodePublishVolume are the kubelet's (see
 //! [`super::volumes`]); the node DaemonSet that serves them is not modelled as pods.
 
-use super::program::{Core, Seen};
+use super::program::{Core, Seen, Server};
 use crate::sim::api::meta::cache_key;
 use crate::sim::api::request::{ApiRequest, Verb, WatchType};
 use crate::sim::api::resource::ResourceInfo;
@@ -74,7 +74,7 @@ fn latency(base_ms: u64, name: &str) -> u64 {
 }
 
 impl CsiController {
-    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: u32, token: String, slot: u8) -> Self {
+    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: Server, token: String, slot: u8) -> Self {
         let resources = [
             ResourceInfo::of("persistentvolumeclaims"),
             ResourceInfo::of("persistentvolumes"),

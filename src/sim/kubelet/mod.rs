@@ -67,7 +67,7 @@ fn default_max_pods() -> u32 {
 }
 
 #[derive(Clone, Debug)]
-enum Tag {
+pub(crate) enum Tag {
     Register,
     Watch,
     Lease,
@@ -90,7 +90,7 @@ enum Tag {
 pub struct Kubelet {
     pub config: NodeConfig,
     internal_ip: String,
-    client: ApiClient<Tag>,
+    pub(crate) client: ApiClient<Tag>,
     pub pods: Informer,
     /// Pod workers by pod uid.
     pub workers: VecMap<String, PodWorker>,
@@ -217,6 +217,9 @@ impl Kubelet {
     }
 
     fn on_own_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if self.client.on_transport(ctx, &msg.payload) {
+            return;
+        }
         match msg.payload {
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Register), Ok(_)) => self.on_registered(ctx),

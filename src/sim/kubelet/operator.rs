@@ -6,7 +6,7 @@
 //! A finalizer lets it delete them when the Website goes; it writes the available replicas and
 //! the Service's address into the Website's status.
 
-use super::program::{Core, Seen};
+use super::program::{Core, Seen, Server};
 use crate::sim::api::request::{ApiRequest, Verb, WatchType};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::*;
@@ -37,7 +37,7 @@ pub struct WebsiteOperator {
 
 impl WebsiteOperator {
     /// Starts with the pod's ServiceAccount token.
-    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: u32, token: String, slot: u8) -> Self {
+    pub fn start(ctx: &mut Ctx, pod_key: &str, apiserver: Server, token: String, slot: u8) -> Self {
         let resources = [&WEBSITES, ResourceInfo::of("deployments"), ResourceInfo::of("services")];
         WebsiteOperator { core: Core::start(ctx, PROGRAM, pod_key, apiserver, token, slot, &resources) }
     }

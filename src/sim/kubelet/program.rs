@@ -10,7 +10,8 @@ use crate::sim::api::request::{ApiRequest, Credential, WatchType};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::Object;
 use crate::sim::client::{bookmark, hang_up, rewatch_later, started, watch_failed, ApiClient, Informer};
-use crate::sim::event::{Message, Payload, Timer};
+use crate::sim::event::{ComponentId, Message, Payload, Timer};
+use crate::sim::transport::Protocol;
 use crate::sim::vecmap::VecSet;
 use crate::sim::Ctx;
 
@@ -18,6 +19,13 @@ use crate::sim::Ctx;
 pub const ID_BLOCK_BITS: u32 = 40;
 /// Time one reconcile takes, µs.
 const RECONCILE_US: u64 = 500;
+
+/// Where a program's client connects: kube-apiserver, over its node's HTTP version.
+#[derive(Clone, Copy, Debug)]
+pub struct Server {
+    pub id: ComponentId,
+    pub http: Protocol,
+}
 
 #[derive(Clone, Debug)]
 pub struct Core {
@@ -54,7 +62,7 @@ impl Core {
         ctx: &mut Ctx,
         name: &'static str,
         pod_key: &str,
-        apiserver: u32,
+        apiserver: Server,
         token: String,
         slot: u8,
         resources: &[&'static ResourceInfo],
@@ -63,7 +71,7 @@ impl Core {
         let mut core = Core {
             pod_key: pod_key.to_string(),
             name,
-            client: ApiClient::with_first_id(apiserver, Credential::Bearer(token), first_id),
+            client: ApiClient::with_first_id(apiserver.id, Credential::Bearer(token), first_id, apiserver.http),
             informers: resources.iter().map(|r| Informer::new(r, None)).collect(),
             queue: VecSet::new(),
             busy: false,
@@ -90,12 +98,14 @@ impl Core {
 
     /// The container stopped: its connections close.
     pub fn stop(&mut self, ctx: &mut Ctx) {
-        let client = self.client.clone();
-        hang_up(ctx, &client, &mut self.informers.iter_mut().collect::<Vec<_>>());
+        hang_up(ctx, &mut self.client, &mut self.informers.iter_mut().collect::<Vec<_>>());
     }
 
     /// Handles the informers' side of a message.
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) -> Seen {
+        if self.client.on_transport(ctx, &msg.payload) {
+            return Seen::Nothing;
+        }
         let mut informers: Vec<&mut Informer> = self.informers.iter_mut().collect();
         match msg.payload {
             Payload::ApiResp { req_id, resp } => {
@@ -202,7 +212,7 @@ impl Program {
         }
     }
 
-    pub fn start(ctx: &mut Ctx, program: &str, pod_key: &str, apiserver: u32, token: String, slot: u8) -> Program {
+    pub fn start(ctx: &mut Ctx, program: &str, pod_key: &str, apiserver: Server, token: String, slot: u8) -> Program {
         if program == super::csi::PROGRAM {
             Program::Csi(CsiController::start(ctx, pod_key, apiserver, token, slot))
         } else if program == super::coredns::PROGRAM {

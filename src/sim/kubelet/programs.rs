@@ -6,7 +6,7 @@
 //! and its watches. Its requests leave from this node, their answers come back here and are
 //! handed to it by request id.
 
-use super::program::{Program, ID_BLOCK_BITS};
+use super::program::{Program, Server, ID_BLOCK_BITS};
 use super::{Kubelet, Step, Tag};
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -52,7 +52,8 @@ impl Kubelet {
         let Some(program) = image.and_then(|c| Program::of_image(&c.image)) else { return };
         self.next_program = self.next_program.wrapping_add(1);
         let slot = self.next_program;
-        self.programs.push(Program::start(ctx, program, pod, self.client.apiserver, token, slot));
+        let server = Server { id: self.client.apiserver, http: self.client.transport.protocol };
+        self.programs.push(Program::start(ctx, program, pod, server, token, slot));
     }
 
     fn running(&self, pod: &str) -> bool {
@@ -65,6 +66,7 @@ impl Kubelet {
             Payload::ApiResp { req_id, .. } => *req_id,
             Payload::Watch(ev) => ev.watch_id,
             Payload::WatchClosed { watch_id } | Payload::Bookmark { watch_id, .. } => *watch_id,
+            Payload::Handshake { conn, .. } => *conn,
             _ => return Some(msg),
         };
         if id >> ID_BLOCK_BITS == 0 {

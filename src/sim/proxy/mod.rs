@@ -59,7 +59,7 @@ pub struct KubeProxy {
     pub mode: ProxyMode,
     /// The node's InternalIP: where NodePorts are served.
     node_ip: String,
-    client: ApiClient<()>,
+    pub(crate) client: ApiClient<()>,
     /// The node it runs on (endpoints there are local).
     pub node: String,
     /// --cluster-cidr: traffic from outside the pod network is masqueraded; its /24s say
@@ -165,6 +165,9 @@ impl KubeProxy {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if self.client.on_transport(ctx, &msg.payload) {
+            return;
+        }
         let changed = match msg.payload {
             Payload::Packet(p) => return self.forward(ctx, *p),
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {

@@ -75,7 +75,7 @@ struct Waiting {
 }
 
 #[derive(Clone, Debug)]
-enum Tag {
+pub(crate) enum Tag {
     Watch,
     Lease(leaderelection::Send),
     Bind { pod: String },
@@ -86,7 +86,7 @@ enum Tag {
 
 #[derive(Clone, Debug)]
 pub struct Scheduler {
-    client: ApiClient<Tag>,
+    pub(crate) client: ApiClient<Tag>,
     /// False once the process died, until it starts again.
     pub up: bool,
     /// The host it runs on: the first half of its leader election identity.
@@ -202,8 +202,10 @@ impl Scheduler {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
+        if !self.up || self.client.on_transport(ctx, &msg.payload) {
+            return;
+        }
         match msg.payload {
-            _ if !self.up => {}
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(Tag::Lease(sent)), resp) => {
                     let (send, transition) = self.elector.on_response(ctx.now, sent.call, sent.attempt, &resp);
@@ -405,7 +407,7 @@ impl Scheduler {
     /// apiserver closes with every watch on it.
     pub fn stop(&mut self, ctx: &mut Ctx) {
         self.up = false;
-        hang_up(ctx, &self.client, &mut self.informers.iter_mut().collect::<Vec<_>>());
+        hang_up(ctx, &mut self.client, &mut self.informers.iter_mut().collect::<Vec<_>>());
     }
 
     /// What the kubelet starts again: a fresh process on the same host, with its --config.

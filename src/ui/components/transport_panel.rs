@@ -66,6 +66,25 @@ pub fn html(link: &Link, opts: &Options) -> String {
     h
 }
 
+/// This cluster's clients and their connections to kube-apiserver, as a table.
+pub fn cluster_html(sim: &crate::sim::Simulation) -> String {
+    let mut h = String::from(
+        "<table class=\"tr-table\" data-testid=\"cluster-connections\"><tr><th>client</th><th>HTTP</th><th>open</th><th>opened</th></tr>",
+    );
+    for r in sim.connections() {
+        let who = if r.processes == 1 { r.client.clone() } else { format!("{} ×{}", r.client, r.processes) };
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&who),
+            r.http,
+            r.open,
+            r.opened
+        ));
+    }
+    h.push_str("</table>");
+    h
+}
+
 /// One slider: label, value shown, range, and the signal it sets.
 fn slider(
     label: &'static str,
@@ -88,8 +107,9 @@ fn slider(
     }
 }
 
+/// `cluster`: [`cluster_html`] of the running simulation, refreshed by the app.
 #[component]
-pub fn TransportPanel() -> impl IntoView {
+pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
     let requests = RwSignal::new(12.0);
     let size_kb = RwSignal::new(20.0);
     let rtt_ms = RwSignal::new(40.0);
@@ -139,6 +159,11 @@ pub fn TransportPanel() -> impl IntoView {
                 HPACK and QPACK sizes from a real encoder. Six connections per host for HTTP/1.x, as browsers: \
                 with large responses their six initial windows can beat one HTTP/2 connection ramping up alone; \
                 small responses, high RTT or loss show the other side."</p>
+            <h3>"This cluster's connections to kube-apiserver"</h3>
+            <div inner_html=move || cluster.get()></div>
+            <p class="tr-note">"client-go over HTTP/2 multiplexes every request and watch on one connection; \
+                over HTTP/1.1 each open watch holds a connection of its own. Switch with "<code>"&components-http=1.1"</code>
+                " or "<code>"&kubectl=1.1"</code>" in the link."</p>
         </div>
     }
 }
