@@ -103,6 +103,57 @@ fn hpack_shrinks_the_repeated_headers() {
 }
 
 #[test]
+fn http11_sends_a_large_response_chunked_as_go_does() {
+    // Go's server buffers 2 KB: a larger body without Content-Length goes chunked, one chunk
+    // per write: "4e20" CRLF, the 20,000 bytes, CRLF, then "0" CRLF CRLF.
+    let one = |bytes| run(Protocol::Http11, link(), Options { response_bytes: bytes, ..small(1) });
+    let (large, larger) = (one(20_000), one(20_001));
+    let (two, three) = (one(2_048), one(2_049));
+    // One more byte of a chunked body adds one byte. Past 2 KB the framing ("801", two
+    // CRLFs, the last chunk) comes in, and the head swaps "content-length: 2048" for
+    // "transfer-encoding: chunked".
+    assert_eq!(larger.bytes - large.bytes, 1);
+    let framing = 3 + 4 + 5;
+    let head_delta = "transfer-encoding: chunked".len() as i64 - "content-length: 2048".len() as i64;
+    assert_eq!(three.bytes as i64 - two.bytes as i64, 1 + framing + head_delta);
+    // HTTP/2 frames its DATA instead: no chunks.
+    let h2 = |bytes| run(Protocol::Http2, link(), Options { response_bytes: bytes, ..small(1) }).bytes;
+    assert_eq!(h2(2_001) - h2(2_000), 1);
+}
+
+#[test]
+fn a_priority_stream_finishes_first_and_the_rest_no_later_in_total() {
+    let opts = Options { requests: 8, response_bytes: 60_000, server_us: 0, ..Options::default() };
+    let fair = run(Protocol::Http2, link(), opts.clone());
+    let urgent = run(Protocol::Http2, link(), Options { priorities: true, ..opts });
+    // Round-robin finishes the first response with the others; weight 256 against 16 gets it
+    // the connection almost alone.
+    assert!(
+        urgent.requests[0].done + 3 * RTT / 2 < fair.requests[0].done,
+        "{} vs {}",
+        urgent.requests[0].done,
+        fair.requests[0].done
+    );
+    assert!(urgent.requests[1..].iter().all(|t| t.done > urgent.requests[0].done));
+    assert_eq!(urgent.total_us, fair.total_us, "the same bytes on the same link");
+}
+
+#[test]
+fn discovered_requests_cost_a_round_trip_that_server_push_saves() {
+    let opts = Options { requests: 6, response_bytes: 2_000, server_us: 0, discover: true, ..Options::default() };
+    let known = run(Protocol::Http2, link(), Options { discover: false, ..opts.clone() });
+    let discovered = run(Protocol::Http2, link(), opts.clone());
+    let pushed = run(Protocol::Http2, link(), Options { push: true, ..opts.clone() });
+    assert!(discovered.total_us >= known.total_us + RTT, "{} vs {}", discovered.total_us, known.total_us);
+    assert!(pushed.total_us + RTT * 9 / 10 <= discovered.total_us, "{} vs {}", pushed.total_us, discovered.total_us);
+    assert!(pushed.requests[1..].iter().all(|t| t.pushed && t.header_bytes == 0));
+    assert_eq!(pushed.header_bytes, pushed.requests[0].header_bytes, "the client sent one request");
+    // Only HTTP/2 pushes.
+    let h3 = run(Protocol::Http3, link(), Options { push: true, ..opts });
+    assert!(h3.requests.iter().all(|t| !t.pushed));
+}
+
+#[test]
 fn the_same_seed_gives_the_same_run_and_loss_costs_retransmits() {
     let lossy = Link { loss: 0.05, seed: 7, ..link() };
     let a = run(Protocol::Http2, lossy.clone(), Options::default());
@@ -118,6 +169,18 @@ fn a_pod_is_smaller_in_protobuf_than_in_json_and_both_sizes_are_stable() {
     assert!(matches!(&pod, Object::Pod(p) if p.metadata.name == "web-0"));
     let (json, proto) = kube_playground::sim::transport::encodings(&pod);
     assert_eq!((json, proto), (586, 244));
+}
+
+#[test]
+fn a_watch_event_is_smallest_as_a_protobuf_stream() {
+    use kube_playground::sim::transport::streams::watch_event_bytes;
+    let sizes = watch_event_bytes(&kube_playground::sim::transport::sample_pod());
+    let bytes: Vec<usize> = sizes.iter().map(|(_, b)| *b).collect();
+    // The JSON line is 616 B: chunk "268" CRLF … CRLF, or a 9-byte DATA frame header; the
+    // WatchEvent envelope (289 B) around the Pod's 244 protobuf bytes, behind 4 + 9; etcd's
+    // response (615 B) carries the value twice (prev_kv), behind 5 + 9.
+    assert_eq!(bytes, vec![623, 625, 302, 629]);
+    assert!(bytes[2] < bytes[1] / 2);
 }
 
 mod kubectl_connections {

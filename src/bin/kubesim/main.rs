@@ -10,7 +10,7 @@
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
 //! kubesim apply -f FILE [-f FILE]… [--as USER] [--as-group G]…
-//! kubesim transports [--requests 12] [--size 20000] [--rtt-ms 40] [--mbit 50] [--loss 0.01] [--seed 1] [--pipelining] [--resumed]
+//! kubesim transports [--requests 12] [--size 20000] [--rtt-ms 40] [--mbit 50] [--loss 0.01] [--seed 1] [--pipelining] [--resumed] [--discover] [--push] [--priorities]
 //! kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL] · kubesim link decode URL
 
 mod apply;
@@ -42,7 +42,7 @@ const USAGE: &str = "usage:
   kubesim apply -f FILE [-f FILE]... [--as USER] [--as-group G]...
   kubesim link encode SCENARIO.json [--objects APP.yaml] [--t SECONDS] [--base URL]
   kubesim link decode URL
-  kubesim transports [--requests N] [--size BYTES] [--rtt-ms MS] [--mbit MBIT/S] [--loss P] [--seed N] [--pipelining] [--resumed]
+  kubesim transports [--requests N] [--size BYTES] [--rtt-ms MS] [--mbit MBIT/S] [--loss P] [--seed N] [--pipelining] [--resumed] [--discover] [--push] [--priorities]
   kubesim raft check [--members N] [--seeds N] [--from SEED] [--faults crash,partition,drop,dup,reorder,slowdisk]
                      [--timing paper|etcd] [--fault-seconds S]";
 
@@ -271,6 +271,9 @@ fn transports(args: &[String]) -> Result<(), String> {
         response_bytes: number(args, "--size", 20_000)?,
         pipelining: args.iter().any(|a| a == "--pipelining"),
         resumed: args.iter().any(|a| a == "--resumed"),
+        discover: args.iter().any(|a| a == "--discover"),
+        push: args.iter().any(|a| a == "--push"),
+        priorities: args.iter().any(|a| a == "--priorities"),
         ..Options::default()
     };
     println!(
@@ -291,7 +294,9 @@ fn transports(args: &[String]) -> Result<(), String> {
     for r in &rows {
         println!("{}", line(r.iter().map(String::as_str).collect()));
     }
-    println!("{}", kube_playground::sim::transport::encodings_line());
+    for line in kube_playground::sim::transport::encodings_lines() {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -99,7 +99,7 @@ fn utf8(b: &[u8]) -> Result<String, String> {
     String::from_utf8(b.to_vec()).map_err(|_| "proto: string field is not valid UTF-8".into())
 }
 
-fn put_bytes(tag: u32, b: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn put_bytes(tag: u32, b: &[u8], out: &mut Vec<u8>) {
     encode_key(tag, WireType::LengthDelimited, out);
     encode_varint(b.len() as u64, out);
     out.extend_from_slice(b);

@@ -16,6 +16,7 @@
 //! frame take 31. TLS handshake flights are estimates (a 4 KB certificate flight).
 
 pub mod headers;
+pub mod streams;
 pub mod wire;
 
 use headers::Compressor;
@@ -79,6 +80,16 @@ pub struct Options {
     pub pipelining: bool,
     /// A resumed session: QUIC sends the first request with its handshake (0-RTT).
     pub resumed: bool,
+    /// The first response names the others (a page and what it embeds; a list and the
+    /// objects to fetch): they are asked for only once it has arrived.
+    pub discover: bool,
+    /// HTTP/2 server push, with `discover`: the server promises the others (PUSH_PROMISE)
+    /// with the first response and sends them unasked. Chrome removed it in 2022;
+    /// kube-apiserver never pushes.
+    pub push: bool,
+    /// Stream priorities on HTTP/2 and HTTP/3: the first response is urgent (weight 256
+    /// against the default 16), so its frames go first.
+    pub priorities: bool,
 }
 
 impl Default for Options {
@@ -90,6 +101,9 @@ impl Default for Options {
             connections: 6,
             pipelining: false,
             resumed: false,
+            discover: false,
+            push: false,
+            priorities: false,
         }
     }
 }
@@ -101,7 +115,8 @@ pub struct Timing {
     /// It opened its connection (or, multiplexed, went out as soon as that was ready): the
     /// handshake ran from `opened` to `sent`. Otherwise it reused a connection.
     pub handshake_from: Option<u64>,
-    /// The client sends it (after its connection's handshake).
+    /// The client sends it (after its connection's handshake); for a pushed response, when
+    /// the client asked for the first one.
     pub sent: u64,
     /// The first response byte the client's application can read.
     pub first_byte: u64,
@@ -109,8 +124,9 @@ pub struct Timing {
     /// Its bytes waited for a retransmission: its own lost packet, or with TCP any earlier
     /// lost packet on the connection (transport head-of-line blocking).
     pub stalled: bool,
-    /// The request's header block as sent.
+    /// The request's header block as sent (0 for a pushed response: the client sent none).
     pub header_bytes: usize,
+    pub pushed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +149,8 @@ pub struct Outcome {
 struct Conn {
     opened: u64,
     ready: u64,
+    /// HTTP/1.0 closed it after its response.
+    closed: bool,
     packets: usize,
     /// When each packet's ACK reaches the server (slow start releases two packets per ACK).
     acks: Vec<u64>,
@@ -148,8 +166,28 @@ struct Stream {
     /// When the server may start sending the response.
     avail: u64,
     served: u64,
+    /// Its share of the connection (RFC 9113 weights, 1–256; 16 by default).
+    weight: u64,
     first: Option<u64>,
     last: u64,
+}
+
+impl Stream {
+    /// The order a multiplexed connection serves its ready streams in: least served for
+    /// its weight first (weighted round-robin), then the oldest.
+    fn turn(&self, i: usize) -> (u64, usize) {
+        (self.served * 256 / self.weight, i)
+    }
+}
+
+/// Go's net/http server buffers 2 KB of a response before sending its head: a body that fits
+/// gets a Content-Length, a larger one is sent chunked over HTTP/1.1 (kube-apiserver sets no
+/// Content-Length). Each write is one chunk: its size in hex, CRLF, the bytes, CRLF; then
+/// the last chunk `0` CRLF CRLF.
+const CHUNKING_AFTER: usize = 2048;
+
+fn chunk_framing(body: usize) -> usize {
+    format!("{body:x}").len() + 4 + 5
 }
 
 struct Engine {
@@ -160,10 +198,13 @@ struct Engine {
     streams: Vec<Stream>,
     timings: Vec<Timing>,
     next_request: usize,
+    /// Requests the client knows it needs so far.
+    wanted: usize,
 }
 
 /// Loads `opts.requests` responses of `opts.response_bytes` over `link` with `protocol`.
 pub fn run(protocol: Protocol, link: Link, opts: Options) -> Outcome {
+    let n = opts.requests;
     let mut e = Engine {
         protocol,
         wire: Wire::new(link),
@@ -171,29 +212,10 @@ pub fn run(protocol: Protocol, link: Link, opts: Options) -> Outcome {
         streams: Vec::new(),
         timings: Vec::new(),
         next_request: 0,
+        wanted: if opts.discover { n.min(1) } else { n },
         opts,
     };
-    let n = e.opts.requests;
-    if protocol.multiplexed() {
-        let c = e.open(0);
-        while e.next_request < n {
-            e.request(c, e.conns[c].ready);
-        }
-    } else {
-        let conns = e.opts.connections.clamp(1, n.max(1));
-        let opened: Vec<usize> = (0..conns).map(|_| e.open(0)).collect();
-        if e.opts.pipelining && protocol == Protocol::Http11 {
-            // Every request goes out at once, round-robin over the connections.
-            while e.next_request < n {
-                let c = opened[e.next_request % conns];
-                e.request(c, e.conns[c].ready);
-            }
-        } else {
-            for c in opened.into_iter().take(n) {
-                e.request(c, e.conns[c].ready);
-            }
-        }
-    }
+    e.fill(0);
     e.pump();
     let total_us = e.timings.iter().map(|t| t.done).max().unwrap_or(0);
     let handshake_us = e.conns.first().map_or(0, |c| c.ready - c.opened);
@@ -212,6 +234,41 @@ pub fn run(protocol: Protocol, link: Link, opts: Options) -> Outcome {
 }
 
 impl Engine {
+    /// Sends what the client knows it needs and has a connection for, at `at` or when the
+    /// connection is ready: every request as a stream on the one multiplexed connection;
+    /// HTTP/1.x a request per idle connection, opening them up to the per-host limit
+    /// (pipelining: every request at once, round-robin over the connections).
+    fn fill(&mut self, at: u64) {
+        let limit = self.opts.connections.max(1);
+        while self.next_request < self.wanted {
+            let c = if self.protocol.multiplexed() {
+                match self.conns.is_empty() {
+                    true => self.open(at),
+                    false => 0,
+                }
+            } else if self.opts.pipelining && self.protocol == Protocol::Http11 {
+                let k = limit.min(self.wanted);
+                while self.conns.len() < k {
+                    self.open(at);
+                }
+                self.next_request % k
+            } else {
+                let idle = (0..self.conns.len()).find(|c| !self.conns[*c].closed && !self.busy(*c));
+                let live = self.conns.iter().filter(|c| !c.closed).count();
+                match idle {
+                    Some(c) if self.protocol == Protocol::Http11 => c,
+                    _ if live < limit => self.open(at),
+                    _ => return,
+                }
+            };
+            self.request(c, at.max(self.conns[c].ready));
+        }
+    }
+
+    fn busy(&self, c: usize) -> bool {
+        self.streams.iter().any(|s| s.conn == c && s.remaining > 0)
+    }
+
     /// Opens a connection at `at`: TCP then TLS 1.3 (two RTTs), or QUIC (one, or none when
     /// resumed). Returns its index.
     fn open(&mut self, at: u64) -> usize {
@@ -234,45 +291,95 @@ impl Engine {
             Protocol::Http3 => (Compressor::qpack(), Compressor::qpack()),
             _ => (Compressor::hpack(), Compressor::hpack()),
         };
-        self.conns.push(Conn { opened: at, ready, packets: 0, acks: Vec::new(), delivered: 0, requests, responses });
+        self.conns.push(Conn {
+            opened: at,
+            ready,
+            closed: false,
+            packets: 0,
+            acks: Vec::new(),
+            delivered: 0,
+            requests,
+            responses,
+        });
         self.conns.len() - 1
     }
 
-    /// Sends the next request on connection `c` at `at`.
+    /// The response head's bytes, and the body's with any framing around it.
+    fn response(&mut self, c: usize, i: usize) -> (usize, usize) {
+        let body = self.opts.response_bytes;
+        let mut head = headers::response(body, i as u64);
+        let chunked = self.protocol == Protocol::Http11 && body > CHUNKING_AFTER;
+        if chunked {
+            head.retain(|(k, _)| k != "content-length");
+            head.push(("transfer-encoding".into(), "chunked".into()));
+        }
+        let conn = &mut self.conns[c];
+        let head = match self.protocol {
+            Protocol::Http10 => headers::http1(&head, "HTTP/1.0"),
+            Protocol::Http11 => headers::http1(&head, "HTTP/1.1"),
+            // A HEADERS frame: 9-byte frame header around the HPACK block.
+            Protocol::Http2 => 9 + conn.responses.block(&head),
+            // HEADERS and DATA frames: type and length varints (about 3 bytes each).
+            Protocol::Http3 => 6 + conn.responses.block(&head),
+        };
+        (head, if chunked { body + chunk_framing(body) } else { body })
+    }
+
+    /// Sends the next request on connection `c` at `at`; with server push, the first
+    /// request brings the server's promises of all the others.
     fn request(&mut self, c: usize, at: u64) {
         let i = self.next_request;
         self.next_request += 1;
         let path = format!("/api/v1/namespaces/default/configmaps/page-{i}");
-        let (req, resp) = (headers::request(&path), headers::response(self.opts.response_bytes, i as u64));
-        let version = if self.protocol == Protocol::Http10 { "HTTP/1.0" } else { "HTTP/1.1" };
+        let req = headers::request(&path);
         let conn = &mut self.conns[c];
-        let (header_bytes, response_head) = match self.protocol {
-            Protocol::Http10 | Protocol::Http11 => (headers::http1(&req, version), headers::http1(&resp, version)),
-            // A HEADERS frame: 9-byte frame header around the HPACK block.
-            Protocol::Http2 => (9 + conn.requests.block(&req), 9 + conn.responses.block(&resp)),
-            // HEADERS and DATA frames: type and length varints (about 3 bytes each).
-            Protocol::Http3 => (3 + conn.requests.block(&req), 6 + conn.responses.block(&resp)),
+        let header_bytes = match self.protocol {
+            Protocol::Http10 => headers::http1(&req, "HTTP/1.0"),
+            Protocol::Http11 => headers::http1(&req, "HTTP/1.1"),
+            Protocol::Http2 => 9 + conn.requests.block(&req),
+            Protocol::Http3 => 3 + conn.requests.block(&req),
         };
+        let handshake_from = (at == conn.ready).then_some(conn.opened);
         let arrival = self.wire.flight(at, header_bytes + self.protocol.overhead());
         let avail = arrival + self.opts.server_us;
-        self.streams.push(Stream {
-            conn: c,
-            remaining: response_head + self.opts.response_bytes,
-            avail,
-            served: 0,
-            first: None,
-            last: 0,
-        });
-        let handshake_from = (at == conn.ready).then_some(conn.opened);
-        self.timings.push(Timing {
-            conn: c,
-            handshake_from,
-            sent: at,
-            first_byte: 0,
-            done: 0,
-            stalled: false,
-            header_bytes,
-        });
+        let (head, body) = self.response(c, i);
+        let push = self.opts.push && self.opts.discover && self.protocol == Protocol::Http2 && i == 0;
+        let mut promises = 0;
+        if push {
+            // A PUSH_PROMISE per other response (frame header, promised stream id, the
+            // request's header block), sent before the first response's data.
+            for j in 1..self.opts.requests {
+                let promised = headers::request(&format!("/api/v1/namespaces/default/configmaps/page-{j}"));
+                promises += 9 + 4 + self.conns[c].responses.block(&promised);
+            }
+        }
+        self.stream(c, i, avail, head + body + promises, at, handshake_from, header_bytes, false);
+        if push {
+            for j in 1..self.opts.requests {
+                let (head, body) = self.response(c, j);
+                self.stream(c, j, avail, head + body, at, None, 0, true);
+            }
+            self.next_request = self.opts.requests;
+            self.wanted = self.opts.requests;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stream(
+        &mut self,
+        conn: usize,
+        i: usize,
+        avail: u64,
+        bytes: usize,
+        sent: u64,
+        handshake_from: Option<u64>,
+        header_bytes: usize,
+        pushed: bool,
+    ) {
+        let weight = if self.opts.priorities && i == 0 { 256 } else { 16 };
+        self.streams.push(Stream { conn, remaining: bytes, avail, served: 0, weight, first: None, last: 0 });
+        let (first_byte, done, stalled) = (0, 0, false);
+        self.timings.push(Timing { conn, handshake_from, sent, first_byte, done, stalled, header_bytes, pushed });
     }
 
     /// When connection `c` may send its next packet (slow start).
@@ -296,8 +403,7 @@ impl Engine {
         let active: Vec<(usize, &Stream)> = active.collect();
         let earliest = active.iter().map(|(_, s)| s.avail).min()?;
         let t = gate.max(earliest);
-        // Round-robin over the streams ready by then: the least served goes first.
-        let (i, _) = active.iter().filter(|(_, s)| s.avail <= t).min_by_key(|(i, s)| (s.served, *i))?;
+        let (i, _) = active.iter().filter(|(_, s)| s.avail <= t).min_by_key(|(i, s)| s.turn(*i))?;
         Some((*i, t))
     }
 
@@ -324,7 +430,7 @@ impl Engine {
             let next = (0..self.streams.len())
                 .filter(|i| parts.iter().all(|(p, _)| p != i))
                 .filter(|i| self.streams[*i].conn == c && self.streams[*i].remaining > 0 && self.streams[*i].avail <= t)
-                .min_by_key(|i| (self.streams[*i].served, *i));
+                .min_by_key(|i| self.streams[*i].turn(*i));
             let Some(i) = next else { break };
             let chunk = self.streams[i].remaining.min(room - frame);
             parts.push((i, chunk));
@@ -355,25 +461,21 @@ impl Engine {
         }
     }
 
-    /// Stream `s` on connection `c` is delivered whole: HTTP/1.x sends its next request.
+    /// Stream `s` on connection `c` is delivered whole: HTTP/1.0 closes the connection; the
+    /// first response names the rest (with `discover`); idle connections take what is left.
     fn finished(&mut self, c: usize, s: usize) {
         let stream = &self.streams[s];
         let done = stream.last;
         let timing = &mut self.timings[s];
         timing.first_byte = stream.first.unwrap_or(done);
         timing.done = done;
-        if self.next_request >= self.opts.requests || self.protocol.multiplexed() || self.opts.pipelining {
-            return;
+        if self.protocol == Protocol::Http10 {
+            self.conns[c].closed = true;
         }
-        match self.protocol {
-            // HTTP/1.0 closes the connection; the next request opens a new one.
-            Protocol::Http10 => {
-                let fresh = self.open(done);
-                self.request(fresh, self.conns[fresh].ready);
-            }
-            // HTTP/1.1 keeps it open and sends the next request on it.
-            _ => self.request(c, done),
+        if s == 0 {
+            self.wanted = self.opts.requests;
         }
+        self.fill(done);
     }
 }
 
@@ -408,8 +510,15 @@ pub fn sample_pod() -> crate::sim::api::Object {
         .unwrap_or_else(|_| crate::sim::api::Object::Pod(Default::default()))
 }
 
-/// One line comparing the sample Pod's encodings.
-pub fn encodings_line() -> String {
-    let (json, proto) = encodings(&sample_pod());
-    format!("one Pod: REST/JSON {json} bytes, gRPC/protobuf {} bytes ({proto} + the 5-byte frame)", proto + 5)
+/// Lines comparing the sample Pod's encodings: the object, then one watch event of it on
+/// each kind of stream.
+pub fn encodings_lines() -> [String; 2] {
+    let pod = sample_pod();
+    let (json, proto) = encodings(&pod);
+    let events: Vec<String> =
+        streams::watch_event_bytes(&pod).iter().map(|(name, bytes)| format!("{name} {bytes} B")).collect();
+    [
+        format!("one Pod: REST/JSON {json} bytes, gRPC/protobuf {} bytes ({proto} + the 5-byte frame)", proto + 5),
+        format!("one watch event of it: {}", events.join(" · ")),
+    ]
 }

@@ -26,12 +26,13 @@ pub fn html(link: &Link, opts: &Options) -> String {
             // handshake, the wait for the first byte, the body (as a browser's waterfall).
             let start = t.handshake_from.unwrap_or(t.sent);
             h.push_str(&format!(
-                "<div class=\"tr-row{}\" title=\"request {} on connection {}: sent {:.1} ms, first byte {:.1} ms, done {:.1} ms{}\">\
+                "<div class=\"tr-row{}\" title=\"{} {} on connection {}: sent {:.1} ms, first byte {:.1} ms, done {:.1} ms{}\">\
                  <span class=\"tr-queue\" style=\"left:0;width:{:.2}%\"></span>\
                  <span class=\"tr-hs\" style=\"left:{:.2}%;width:{:.2}%\"></span>\
                  <span class=\"tr-wait\" style=\"left:{:.2}%;width:{:.2}%\"></span>\
                  <span class=\"tr-body\" style=\"left:{:.2}%;width:{:.2}%\"></span></div>",
                 if t.stalled { " lost" } else { "" },
+                if t.pushed { "pushed response" } else { "request" },
                 i + 1,
                 t.conn + 1,
                 t.sent as f64 / 1000.0,
@@ -62,7 +63,9 @@ pub fn html(link: &Link, opts: &Options) -> String {
         h.push_str("</tr>");
     }
     h.push_str("</table>");
-    h.push_str(&format!("<p class=\"tr-note\">{}</p>", esc(&crate::sim::transport::encodings_line())));
+    for line in crate::sim::transport::encodings_lines() {
+        h.push_str(&format!("<p class=\"tr-note\">{}</p>", esc(&line)));
+    }
     h
 }
 
@@ -107,6 +110,13 @@ fn slider(
     }
 }
 
+fn check(value: RwSignal<bool>, label: &'static str) -> impl IntoView {
+    view! {
+        <label><input type="checkbox" prop:checked=move || value.get()
+            on:change=move |_| value.update(|v| *v = !*v) />" "{label}</label>
+    }
+}
+
 /// `cluster`: [`cluster_html`] of the running simulation, refreshed by the app.
 #[component]
 pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
@@ -118,6 +128,9 @@ pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
     let seed = RwSignal::new(1.0);
     let pipelining = RwSignal::new(false);
     let resumed = RwSignal::new(false);
+    let discover = RwSignal::new(false);
+    let push = RwSignal::new(false);
+    let priorities = RwSignal::new(false);
     let lanes = Memo::new(move |_| {
         let link = Link {
             rtt_us: (rtt_ms.get() * 1000.0) as u64,
@@ -131,6 +144,9 @@ pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
             response_bytes: (size_kb.get() * 1000.0) as usize,
             pipelining: pipelining.get(),
             resumed: resumed.get(),
+            discover: discover.get(),
+            push: push.get(),
+            priorities: priorities.get(),
             ..Options::default()
         };
         html(&link, &opts)
@@ -145,10 +161,11 @@ pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
                 {slider("bandwidth", " Mbit/s", 1.0, 1000.0, 1.0, mbit)}
                 {slider("loss", " %", 0.0, 10.0, 0.5, loss)}
                 {slider("seed", "", 1.0, 20.0, 1.0, seed)}
-                <label><input type="checkbox" prop:checked=move || pipelining.get()
-                    on:change=move |_| pipelining.update(|p| *p = !*p) />" HTTP/1.1 pipelining"</label>
-                <label><input type="checkbox" prop:checked=move || resumed.get()
-                    on:change=move |_| resumed.update(|r| *r = !*r) />" resumed session (QUIC 0-RTT)"</label>
+                {check(pipelining, "HTTP/1.1 pipelining")}
+                {check(resumed, "resumed session (QUIC 0-RTT)")}
+                {check(discover, "the first response names the rest")}
+                {check(push, "HTTP/2 server push (with the above)")}
+                {check(priorities, "first stream urgent (priorities)")}
             </div>
             <div class="tr-legend">
                 <span class="tr-queue"></span>"queued "<span class="tr-hs"></span>"handshake "<span class="tr-wait"></span>"waiting "
@@ -158,7 +175,8 @@ pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
             <p class="tr-note">"Simulated: TCP + TLS 1.3 or QUIC handshakes, slow start from 10 packets, one bottleneck link; \
                 HPACK and QPACK sizes from a real encoder. Six connections per host for HTTP/1.x, as browsers: \
                 with large responses their six initial windows can beat one HTTP/2 connection ramping up alone; \
-                small responses, high RTT or loss show the other side."</p>
+                small responses, high RTT or loss show the other side. HTTP/1.1 bodies over 2 KB go chunked, \
+                as Go's server sends them. Server push is gone from browsers (Chrome 106) and kube-apiserver never pushes."</p>
             <h3>"This cluster's connections to kube-apiserver"</h3>
             <div inner_html=move || cluster.get()></div>
             <p class="tr-note">"client-go over HTTP/2 multiplexes every request and watch on one connection; \
