@@ -87,3 +87,28 @@ fn failure_policy_decides_when_a_call_fails() {
     assert!(out.ends_with("/validate?timeout=2s\": context deadline exceeded"), "{out}");
     assert!(sim.now().since(started) >= 2 * SECONDS);
 }
+
+#[test]
+fn only_the_first_call_to_a_webhook_pod_pays_the_tls_handshake() {
+    let mut sim = cluster_with_server("webhook-label", "labeler");
+    apply_json(&mut sim, config("MutatingWebhookConfiguration", "labeler", "labeler", "Fail", 10));
+    for name in ["one", "two", "three"] {
+        assert_eq!(
+            k(&mut sim, &format!("kubectl run {name} --image=nginx:1.27 -n apps")),
+            format!("pod/{name} created")
+        );
+    }
+    let api = sim.apiserver().unwrap();
+    let webhook_us: Vec<u64> = api
+        .recent
+        .iter()
+        .filter(|r| {
+            r.client == kube_playground::sim::cluster::USER && r.line.starts_with("POST /api/v1/namespaces/apps/pods")
+        })
+        .map(|r| r.stages.iter().filter(|(s, _)| *s == "webhook").map(|(_, us)| us).sum())
+        .collect();
+    assert_eq!(webhook_us.len(), 3, "{webhook_us:?}");
+    // TCP and TLS: two more round trips between the control plane and the pod's node.
+    assert!(webhook_us[0] > webhook_us[1] + webhook_us[1] / 2, "{webhook_us:?}");
+    assert!(webhook_us[1].abs_diff(webhook_us[2]) < webhook_us[1] / 2, "{webhook_us:?}");
+}

@@ -82,6 +82,13 @@ pub enum Payload {
         conn: u64,
         step: u8,
     },
+    /// kube-apiserver opening an HTTPS connection to a webhook's pod, through the kubelet of
+    /// its node: the steps of `Handshake`.
+    PodHandshake {
+        conn: u64,
+        step: u8,
+        pod_ip: String,
+    },
     /// The client closed its watch (kubectl get -w interrupted).
     WatchCancel {
         watch_id: u64,

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod validation;
 mod watch_cache;
 mod watchers;
+mod webhook_conns;
 mod webhooks;
 
 use super::api::meta::cache_key;
@@ -180,6 +181,9 @@ pub struct ApiServer {
     kubelets: super::vecmap::VecMap<String, ComponentId>,
     /// Webhook calls under way → the request's token.
     calls: super::vecmap::VecMap<u64, u64>,
+    /// Webhook pods it holds a connection to, by IP, and its dials under way.
+    webhook_conns: super::vecmap::VecSet<String>,
+    dials: super::vecmap::VecMap<u64, webhook_conns::Dial>,
     next_call: u64,
     /// The watch cache's window of recent changes, for watches resuming from a revision.
     history: std::collections::VecDeque<watch_cache::Change>,
@@ -225,6 +229,8 @@ impl ApiServer {
             recent: std::collections::VecDeque::new(),
             kubelets: super::vecmap::VecMap::new(),
             calls: super::vecmap::VecMap::new(),
+            webhook_conns: Default::default(),
+            dials: super::vecmap::VecMap::new(),
             next_call: 0,
         }
     }
@@ -268,6 +274,7 @@ impl ApiServer {
             }
             Payload::Api { req_id, cred, req } => self.accept(ctx, msg.from, req_id, cred, *req),
             Payload::WebhookResult { call_id, result } => self.on_webhook_result(ctx, call_id, *result),
+            Payload::PodHandshake { conn, step, .. } => self.on_pod_handshake(ctx, conn, step),
             Payload::WatchCancel { watch_id } => {
                 self.watchers.remove_where(|w| w.client == msg.from && w.watch_id == watch_id)
             }
@@ -292,6 +299,8 @@ impl ApiServer {
         }
         self.inflight.clear();
         self.calls.clear();
+        self.webhook_conns = Default::default();
+        self.dials.clear();
         self.parked.clear();
         self.flow = flowcontrol::FlowControl::new(self.max_inflight.0 + self.max_inflight.1);
         self.etcd_pending.clear();

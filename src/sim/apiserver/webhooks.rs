@@ -170,8 +170,7 @@ impl ApiServer {
         let call_id = self.next_call;
         self.calls.insert(call_id, token);
         ctx.phase("webhook", format!("calling {} ({url})", hook.name));
-        let payload = Payload::WebhookCall { call_id, pod_ip, request: Box::new(request) };
-        ctx.send(kubelet, MsgKind::ApiRequest, format!("admission webhook {}", hook.name), payload);
+        self.call_pod(ctx, call_id, pod_ip, kubelet, request, format!("admission webhook {}", hook.name));
         ctx.timer(timeout as u64 * crate::sim::time::SECONDS, Timer::WebhookTimeout { call_id });
     }
 

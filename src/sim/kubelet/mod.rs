@@ -256,6 +256,17 @@ impl Kubelet {
             Payload::Packet(p) => self.serve_packet(ctx, *p),
             Payload::PacketReply(r) => self.packet_answered(ctx, *r),
             Payload::Bookmark { watch_id, revision } => bookmark(&mut [&mut self.pods], watch_id, revision),
+            // kube-apiserver dials a webhook pod here: its end answers if it runs.
+            Payload::PodHandshake { conn, step, pod_ip } => {
+                let serving = self.workers.values().any(|w| w.ip == pod_ip && w.step == Step::Running);
+                let (step, label) = match step {
+                    1 if serving => (2, "TCP SYN-ACK"),
+                    3 if serving => (4, "TLS ServerHello, Certificate, Finished"),
+                    _ => (0, "TCP RST"),
+                };
+                let payload = Payload::PodHandshake { conn, step, pod_ip };
+                ctx.send(msg.from, super::event::MsgKind::ApiResponse, label, payload);
+            }
             Payload::WebhookCall { call_id, pod_ip, request } => {
                 // The packet reaches the pod's network namespace on this node.
                 let pod = self
