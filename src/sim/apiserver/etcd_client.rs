@@ -4,6 +4,7 @@
 //! GuaranteedUpdate's retries) and ResourceQuota's charges before it.
 
 use super::*;
+use crate::sim::etcd::grpc;
 use crate::sim::etcd::mvcc::Value;
 
 impl ApiServer {
@@ -100,11 +101,12 @@ impl ApiServer {
     }
 
     pub(super) fn store(&mut self, ctx: &mut Ctx, token: u64, mut plan: Plan) {
-        let label = format!("Txn {}", plan.txn.key);
         if let crate::sim::etcd::TxnAction::Put(bytes) = &mut plan.txn.action {
             let plural = ResourceInfo::by_kind(plan.object.kind()).map_or("", |r| r.plural);
             *bytes = self.seal(plural, bytes.clone());
         }
+        let bytes = grpc::PREFIX + grpc::txn_request(&plan.txn).len();
+        let label = format!("Txn {} · gRPC {}", plan.txn.key, grpc::size(bytes));
         let op = EtcdOp::Txn(plan.txn.clone());
         self.mark(token, "etcd", ctx.now);
         if let Some(f) = self.inflight.get_mut(&token) {

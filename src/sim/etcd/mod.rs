@@ -5,6 +5,7 @@
 //! and restart from its WAL.
 
 pub mod checker;
+pub mod grpc;
 pub mod mvcc;
 pub mod raft;
 

@@ -11,16 +11,11 @@
 //!   with WithPrevKV, the previous key-value) behind gRPC's 5-byte prefix, in a DATA frame.
 
 use crate::sim::api::Object;
+use crate::sim::etcd::grpc;
 use crate::sim::protobuf::{encode, put_bytes, MAGIC};
-use prost::encoding::{encode_key, encode_varint, WireType};
 
 /// HTTP/2's frame header.
 const FRAME: usize = 9;
-
-fn put_varint(tag: u32, v: u64, out: &mut Vec<u8>) {
-    encode_key(tag, WireType::Varint, out);
-    encode_varint(v, out);
-}
 
 /// The bytes one event of `object` takes on each stream, with the stream's name.
 pub fn watch_event_bytes(object: &Object) -> Vec<(&'static str, usize)> {
@@ -29,11 +24,12 @@ pub fn watch_event_bytes(object: &Object) -> Vec<(&'static str, usize)> {
     let line = json.len() + r#"{"type":"MODIFIED","object":}"#.len() + 1;
     let chunk = format!("{line:x}").len() + 2 + line + 2;
     let proto = encode(&object.to_json_value()).unwrap_or_default();
+    let key = format!("/registry/pods/{}/{}", object.meta().namespace, object.meta().name);
     vec![
         ("REST/JSON, HTTP/1.1 chunk", chunk),
         ("REST/JSON, HTTP/2", FRAME + line),
         ("protobuf stream, HTTP/2", FRAME + 4 + watch_event(&proto).len()),
-        ("etcd gRPC Watch", FRAME + 5 + etcd_watch_response(object, &proto).len()),
+        ("etcd gRPC Watch", FRAME + grpc::PREFIX + grpc::watch_response(&key, &proto).len()),
     ]
 }
 
@@ -52,36 +48,5 @@ fn watch_event(object: &[u8]) -> Vec<u8> {
     put_bytes(2, &event, &mut out);
     put_bytes(3, b"", &mut out);
     put_bytes(4, b"", &mut out);
-    out
-}
-
-/// etcdserverpb.WatchResponse with one PUT event of the object's key, at a revision of a
-/// small cluster's size; ids as etcd draws them (64-bit).
-fn etcd_watch_response(object: &Object, value: &[u8]) -> Vec<u8> {
-    let meta = object.meta();
-    let key = format!("/registry/pods/{}/{}", meta.namespace, meta.name);
-    let revision = 48_213;
-    let kv = |mod_revision: u64, version: u64| {
-        let mut kv = Vec::new();
-        put_bytes(1, key.as_bytes(), &mut kv);
-        put_varint(2, 48_190, &mut kv);
-        put_varint(3, mod_revision, &mut kv);
-        put_varint(4, version, &mut kv);
-        put_bytes(5, value, &mut kv);
-        kv
-    };
-    let mut header = Vec::new();
-    put_varint(1, 0xcdf8_1819_4e3a_8c32, &mut header);
-    put_varint(2, 0x8e9e_05c5_2164_694d, &mut header);
-    put_varint(3, revision, &mut header);
-    put_varint(4, 2, &mut header);
-    // Event: type PUT is 0, so it is not written; kv, prev_kv.
-    let mut event = Vec::new();
-    put_bytes(2, &kv(revision, 4), &mut event);
-    put_bytes(3, &kv(revision - 7, 3), &mut event);
-    let mut out = Vec::new();
-    put_bytes(1, &header, &mut out);
-    put_varint(2, 1, &mut out);
-    put_bytes(11, &event, &mut out);
     out
 }
