@@ -264,6 +264,11 @@ await test('the transports panel compares HTTP/1.0, 1.1, 2 and 3; loss costs ret
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=transport-table] tr')].slice(1)
     .every((r) => Number(r.children[5].textContent) > 0), null, { timeout: 5000 });
   if ((await panel.locator('.tr-row.lost').count()) === 0) throw new Error('no request held by a lost packet');
+  // The running cluster's clients, each on one HTTP/2 connection.
+  const conns = page.getByTestId('cluster-connections');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=cluster-connections] tr').length > 4, null, { timeout: 5000 });
+  const kcm = (await conns.locator('tr').allTextContents()).find((r) => r.startsWith('kube-controller-manager'));
+  if (!kcm || !kcm.includes('HTTP/2')) throw new Error(`connections: ${kcm}`);
   await page.screenshot({ path: path.join(artifacts, 'transports.png') });
 });
 

@@ -110,9 +110,9 @@ fn slider(
     }
 }
 
-fn check(value: RwSignal<bool>, label: &'static str) -> impl IntoView {
+fn check(value: RwSignal<bool>, label: &'static str, title: &'static str) -> impl IntoView {
     view! {
-        <label><input type="checkbox" prop:checked=move || value.get()
+        <label title=title><input type="checkbox" prop:checked=move || value.get()
             on:change=move |_| value.update(|v| *v = !*v) />" "{label}</label>
     }
 }
@@ -161,11 +161,13 @@ pub fn TransportPanel(cluster: RwSignal<String>) -> impl IntoView {
                 {slider("bandwidth", " Mbit/s", 1.0, 1000.0, 1.0, mbit)}
                 {slider("loss", " %", 0.0, 10.0, 0.5, loss)}
                 {slider("seed", "", 1.0, 20.0, 1.0, seed)}
-                {check(pipelining, "HTTP/1.1 pipelining")}
-                {check(resumed, "resumed session (QUIC 0-RTT)")}
-                {check(discover, "the first response names the rest")}
-                {check(push, "HTTP/2 server push (with the above)")}
-                {check(priorities, "first stream urgent (priorities)")}
+                <div class="tr-checks">
+                {check(pipelining, "1.1 pipelining", "HTTP/1.1 sends every request at once on its connections")}
+                {check(resumed, "0-RTT resume", "HTTP/3: a resumed QUIC session sends the first request with its handshake")}
+                {check(discover, "discovered", "the first response names the others: they are asked for once it arrives")}
+                {check(push, "server push", "HTTP/2, with discovered: the server pushes the others with the first")}
+                {check(priorities, "priorities", "HTTP/2 and 3: the first stream is urgent (weight 256 against 16)")}
+                </div>
             </div>
             <div class="tr-legend">
                 <span class="tr-queue"></span>"queued "<span class="tr-hs"></span>"handshake "<span class="tr-wait"></span>"waiting "
