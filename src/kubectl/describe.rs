@@ -617,9 +617,11 @@ pub fn service(svc: &Service, slices: &[&EndpointSlice], evs: &[&Event], now: Si
             .collect();
         o.push_str(&format!("Endpoints:\t{}\n", endpoints.join(",")));
     }
-    o.push_str("Session Affinity:\tNone\nInternal Traffic Policy:\tCluster\n");
+    let or = |v: &str, default: &'static str| if v.is_empty() { default.to_string() } else { v.to_string() };
+    o.push_str(&format!("Session Affinity:\t{}\n", or(&svc.spec.session_affinity, "None")));
+    o.push_str(&format!("Internal Traffic Policy:\t{}\n", or(&svc.spec.internal_traffic_policy, "Cluster")));
     if type_ != "ClusterIP" {
-        o.push_str("External Traffic Policy:\tCluster\n");
+        o.push_str(&format!("External Traffic Policy:\t{}\n", or(&svc.spec.external_traffic_policy, "Cluster")));
     }
     let head = if evs.is_empty() { o + &events(evs, now) } else { o };
     let mut text = tabwriter(&head, 2);

@@ -147,9 +147,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     match pending.command.clone() {
         Command::Rollout { action, namespace, .. } => steps::rollout(sim, pending, resp, action, &namespace),
         Command::Drain { node } => steps::drain(sim, pending, resp, &node),
-        Command::Expose { port, target_port, service_name, type_, .. } => {
-            steps::expose(sim, pending, resp, port, target_port, service_name, type_)
-        }
+        Command::Expose { service, .. } => steps::expose(sim, pending, resp, service),
         Command::SetImage { images, .. } => steps::set_image(sim, pending, resp, &images),
         Command::Apply { .. } => apply::step(sim, pending, resp),
         Command::Label { resource, annotate, changes, overwrite, .. } => {

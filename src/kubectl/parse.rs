@@ -23,6 +23,17 @@ pub enum RolloutAction {
     Undo(Option<i64>),
 }
 
+/// What `kubectl expose` puts in the Service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposeFlags {
+    pub port: i32,
+    pub target_port: Option<i32>,
+    /// --name (the exposed object's name otherwise).
+    pub name: Option<String>,
+    pub type_: Option<String>,
+    pub session_affinity: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     /// `kubectl create <kind>` and `kubectl run`: one object to create.
@@ -129,10 +140,7 @@ pub enum Command {
         resource: &'static ResourceInfo,
         name: String,
         namespace: String,
-        port: i32,
-        target_port: Option<i32>,
-        service_name: Option<String>,
-        type_: Option<String>,
+        service: ExposeFlags,
     },
     /// `kubectl describe pod|node NAME` (or every one without a name).
     Describe {
@@ -557,7 +565,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             Ok(Command::Describe { resource, name, namespace: args.namespace() })
         }
         "expose" => {
-            args.only(&["namespace", "port", "target-port", "name", "type"])?;
+            args.only(&["namespace", "port", "target-port", "name", "type", "session-affinity"])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
             if !["deployments", "pods"].contains(&resource.plural) {
@@ -572,15 +580,18 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                     return Err(format!("error: invalid service type \"{t}\""));
                 }
             }
-            Ok(Command::Expose {
-                resource,
-                name,
-                namespace: args.namespace(),
+            let session_affinity = args.flag("session-affinity").map(str::to_string);
+            if let Some(a) = session_affinity.as_deref().filter(|a| *a != "ClientIP" && *a != "None") {
+                return Err(format!("error: invalid session affinity \"{a}\" (ClientIP or None)"));
+            }
+            let service = ExposeFlags {
                 port,
                 target_port: args.int("target-port")?,
-                service_name: args.flag("name").map(str::to_string),
+                name: args.flag("name").map(str::to_string),
                 type_,
-            })
+                session_affinity,
+            };
+            Ok(Command::Expose { resource, name, namespace: args.namespace(), service })
         }
         "rollout" => {
             args.only(&["namespace", "to-revision"])?;

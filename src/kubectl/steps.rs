@@ -3,7 +3,7 @@
 //! objects, then their events, pods and lease), `drain` (cordon, list, evict) and
 //! `rollout status|history|undo`.
 
-use super::parse::RolloutAction;
+use super::parse::{ExposeFlags, RolloutAction};
 use super::{describe, printers, render, rollout, Pending};
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
@@ -16,10 +16,7 @@ pub fn expose(
     sim: &mut Simulation,
     pending: &mut Pending,
     resp: ApiResponse,
-    port: i32,
-    target_port: Option<i32>,
-    service_name: Option<String>,
-    type_: Option<String>,
+    flags: ExposeFlags,
 ) -> Option<String> {
     if pending.first.is_some() {
         return Some(render(&pending.command, resp, sim.now()));
@@ -43,7 +40,7 @@ pub fn expose(
             exposed.kind().to_lowercase()
         ));
     }
-    let name = service_name.unwrap_or_else(|| d.name.clone());
+    let name = flags.name.unwrap_or_else(|| d.name.clone());
     let mut metadata = ObjectMeta::named(&d.namespace, &name);
     metadata.labels = d.labels.clone();
     let namespace = d.namespace.clone();
@@ -52,12 +49,13 @@ pub fn expose(
         spec: ServiceSpec {
             selector,
             ports: vec![ServicePort {
-                port,
-                target_port: target_port.unwrap_or(port),
+                port: flags.port,
+                target_port: flags.target_port.unwrap_or(flags.port),
                 protocol: "TCP".into(),
                 ..Default::default()
             }],
-            type_: type_.unwrap_or_default(),
+            type_: flags.type_.unwrap_or_default(),
+            session_affinity: flags.session_affinity.unwrap_or_default(),
             ..Default::default()
         },
         status: Default::default(),

@@ -619,6 +619,33 @@ pub struct ServiceSpec {
     pub cluster_ip: String,
     #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
     pub type_: String,
+    /// "None" (the default) or "ClientIP": a client's connections stick to one endpoint.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session_affinity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_affinity_config: Option<SessionAffinityConfig>,
+    /// "Cluster" or "Local" (node-local endpoints only, source IP kept) for traffic to the
+    /// NodePort or load balancer; set for NodePort and LoadBalancer Services.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub external_traffic_policy: String,
+    /// "Cluster" (the default) or "Local" for traffic to the cluster IP from inside.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub internal_traffic_policy: String,
+}
+
+/// The ClientIP affinity's timeout: 10800 s (3 h) unless set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionAffinityConfig {
+    #[serde(default, rename = "clientIP")]
+    pub client_ip: ClientIpConfig,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientIpConfig {
+    #[serde(default)]
+    pub timeout_seconds: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

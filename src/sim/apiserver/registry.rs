@@ -148,8 +148,24 @@ fn default_object(obj: &mut Object) {
             ds.status = Default::default();
         }
         Object::Service(svc) => {
-            if svc.spec.type_.is_empty() {
-                svc.spec.type_ = "ClusterIP".into();
+            let spec = &mut svc.spec;
+            if spec.type_.is_empty() {
+                spec.type_ = "ClusterIP".into();
+            }
+            if spec.session_affinity.is_empty() {
+                spec.session_affinity = "None".into();
+            }
+            if spec.session_affinity == "ClientIP" {
+                let timeout = &mut spec.session_affinity_config.get_or_insert_with(Default::default).client_ip;
+                if timeout.timeout_seconds == 0 {
+                    timeout.timeout_seconds = DEFAULT_CLIENT_IP_TIMEOUT_SECONDS;
+                }
+            }
+            if spec.internal_traffic_policy.is_empty() {
+                spec.internal_traffic_policy = "Cluster".into();
+            }
+            if spec.external_traffic_policy.is_empty() && (spec.type_ == "NodePort" || spec.type_ == "LoadBalancer") {
+                spec.external_traffic_policy = "Cluster".into();
             }
             for p in &mut svc.spec.ports {
                 if p.protocol.is_empty() {
@@ -538,6 +554,9 @@ pub const NAMESPACE_FINALIZER: &str = "kubernetes";
 /// The service CIDR (--service-cluster-ip-range 10.96.0.0/12). Dynamic allocation draws from
 /// above the static band (the first 256 addresses, where 10.96.0.1 is the `kubernetes`
 /// Service's and 10.96.0.10 kube-dns's), at random as the bitmap allocator does.
+/// sessionAffinityConfig.clientIP.timeoutSeconds unless set: 3 hours.
+pub const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS: i32 = 10_800;
+
 pub fn allocate_cluster_ip(rng: &mut SimRng, used: &std::collections::BTreeSet<String>) -> Result<String, Status> {
     const SIZE: u64 = 1 << 20;
     const STATIC_BAND: u64 = 256;

@@ -91,9 +91,42 @@ pub fn validate(obj: &Object) -> Vec<String> {
                 ));
             }
         }
+        Object::Service(svc) => validate_service_spec(&svc.spec, &mut errs),
         _ => {}
     }
     errs
+}
+
+/// Session affinity and the traffic policies (after defaulting; objects written before it,
+/// as the bootstrap's, leave them empty).
+fn validate_service_spec(spec: &crate::sim::api::ServiceSpec, errs: &mut Vec<String>) {
+    let unsupported = |field: &str, value: &str, supported: &str| {
+        format!("spec.{field}: Unsupported value: \"{value}\": supported values: {supported}")
+    };
+    if !["", "ClientIP", "None"].contains(&spec.session_affinity.as_str()) {
+        errs.push(unsupported("sessionAffinity", &spec.session_affinity, "\"ClientIP\", \"None\""));
+    }
+    if let Some(cfg) = &spec.session_affinity_config {
+        let t = cfg.client_ip.timeout_seconds;
+        if !(1..=86_400).contains(&t) {
+            errs.push(format!(
+                "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: {t}: must be greater than 0 and less than 86400"
+            ));
+        }
+    }
+    let external = spec.type_ == "NodePort" || spec.type_ == "LoadBalancer";
+    let etp = spec.external_traffic_policy.as_str();
+    if !external && !etp.is_empty() {
+        errs.push(format!(
+            "spec.externalTrafficPolicy: Invalid value: \"{etp}\": may only be set for externally-accessible services"
+        ));
+    } else if external && !["", "Cluster", "Local"].contains(&etp) {
+        errs.push(unsupported("externalTrafficPolicy", etp, "\"Cluster\", \"Local\""));
+    }
+    let itp = spec.internal_traffic_policy.as_str();
+    if !["", "Cluster", "Local"].contains(&itp) {
+        errs.push(unsupported("internalTrafficPolicy", itp, "\"Cluster\", \"Local\""));
+    }
 }
 
 fn validate_replicas(replicas: Option<i32>, errs: &mut Vec<String>) {
