@@ -12,12 +12,7 @@ use crate::sim::time::SimTime;
 use crate::sim::Simulation;
 
 /// `kubectl expose deployment`: a Service selecting the Deployment's pods.
-pub fn expose(
-    sim: &mut Simulation,
-    pending: &mut Pending,
-    resp: ApiResponse,
-    flags: ExposeFlags,
-) -> Option<String> {
+pub fn expose(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, flags: ExposeFlags) -> Option<String> {
     if pending.first.is_some() {
         return Some(render(&pending.command, resp, sim.now()));
     }

@@ -35,6 +35,12 @@ impl Cidr {
         }
     }
 
+    /// Whether the address `ip` (dotted quad) lies in this network.
+    pub fn contains(&self, ip: &str) -> bool {
+        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+        ip.parse::<Ipv4Addr>().is_ok_and(|a| u32::from(a) & mask == self.base)
+    }
+
     /// The network address of node `index`'s /24.
     pub fn node_network(&self, index: u32) -> u32 {
         self.base + (index << (32 - NODE_MASK))

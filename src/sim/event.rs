@@ -138,6 +138,8 @@ pub struct Packet {
     pub id: u64,
     /// The kubelet of the client pod's node: where the answer goes (conntrack undoes the DNAT).
     pub client: ComponentId,
+    /// The client's address (its pod's IP, or one outside the cluster).
+    pub src: String,
     /// `ip:port` as the client sent it, and after the rules' DNAT.
     pub dst: String,
     pub to: String,

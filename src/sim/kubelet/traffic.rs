@@ -88,7 +88,8 @@ impl Kubelet {
             Some((name, _)) => format!("DNS A {name}?"),
             None => format!("GET {path}"),
         };
-        let packet = Packet { id, client: ctx.me, dst: dst.clone(), to: dst, path, dns };
+        let src = self.workers.get(uid).map(|w| w.ip.clone()).unwrap_or_default();
+        let packet = Packet { id, client: ctx.me, src, dst: dst.clone(), to: dst, path, dns };
         ctx.send(proxy, MsgKind::Traffic, label, Payload::Packet(Box::new(packet)));
     }
 

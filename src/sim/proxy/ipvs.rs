@@ -5,8 +5,11 @@
 //! only a few fixed rules, matching ipsets instead of one chain per service: KUBE-CLUSTER-IP
 //! (every ClusterIP and port) and KUBE-NODE-PORT-TCP. Rendered as `ipvsadm -Ln`,
 //! `iptables-save -t nat` and `ipset list` print them.
-//! Not modelled: session affinity (`persistent`), LoadBalancer and externalIPs sets,
-//! graceful termination of real servers (weight 0).
+//! The cluster IP's real servers follow internalTrafficPolicy, the NodePort's
+//! externalTrafficPolicy (Local: this node's endpoints only); ClientIP session affinity is the
+//! virtual server's `persistent` timeout.
+//! Not modelled: LoadBalancer and externalIPs sets, the KUBE-NODE-PORT-LOCAL sets for pods'
+//! traffic to a Local NodePort, graceful termination of real servers (weight 0).
 
 use super::iptables::{NatTable, ServicePort};
 use std::fmt::Write;
@@ -17,20 +20,24 @@ struct Virtual<'a> {
     address: String,
     port: i32,
     real: &'a [String],
+    persistent: Option<i32>,
 }
 
 fn virtual_servers<'a>(ports: &'a [ServicePort], node_ip: &str) -> Vec<Virtual<'a>> {
     let mut out = Vec::new();
     for p in ports {
         let protocol = p.protocol.to_ascii_uppercase();
+        let persistent = p.affinity_seconds;
         out.push(Virtual {
             protocol: protocol.clone(),
             address: p.cluster_ip.clone(),
             port: p.port,
-            real: &p.endpoints,
+            real: p.internal(),
+            persistent,
         });
         if let Some(node_port) = p.node_port {
-            out.push(Virtual { protocol, address: node_ip.to_string(), port: node_port, real: &p.endpoints });
+            let address = node_ip.to_string();
+            out.push(Virtual { protocol, address, port: node_port, real: p.external(), persistent });
         }
     }
     // As ipvsadm lists them: by protocol, then address and port in numeric order.
@@ -48,7 +55,8 @@ pub fn render_ipvsadm(ports: &[ServicePort], scheduler: &str, node_ip: &str) -> 
         "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n",
     );
     for v in virtual_servers(ports, node_ip) {
-        let _ = writeln!(out, "{}  {}:{} {scheduler}", v.protocol, v.address, v.port);
+        let persistent = v.persistent.map_or(String::new(), |t| format!(" persistent {t}"));
+        let _ = writeln!(out, "{}  {}:{} {scheduler}{persistent}", v.protocol, v.address, v.port);
         for r in v.real {
             let _ = writeln!(out, "  -> {r:<28} {:<7} {:<6} {:<10} {:<10}", "Masq", 1, 0, 0);
         }
@@ -59,7 +67,7 @@ pub fn render_ipvsadm(ports: &[ServicePort], scheduler: &str, node_ip: &str) -> 
 /// How many virtual and real servers the node has (the sync's summary).
 pub fn counts(ports: &[ServicePort]) -> (usize, usize) {
     let virtuals = ports.iter().map(|p| 1 + usize::from(p.node_port.is_some())).sum();
-    let reals = ports.iter().map(|p| p.endpoints.len() * (1 + usize::from(p.node_port.is_some()))).sum();
+    let reals = ports.iter().map(|p| p.internal().len() + p.node_port.map_or(0, |_| p.external().len())).sum();
     (virtuals, reals)
 }
 
@@ -133,7 +141,9 @@ mod tests {
             port: 80,
             protocol: "tcp".into(),
             endpoints: vec!["10.244.1.2:80".into(), "10.244.2.2:80".into()],
+            has_endpoints: true,
             node_port,
+            ..Default::default()
         }
     }
 

@@ -21,13 +21,15 @@ use super::api::Object;
 use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
 use super::event::{ComponentId, Message, MsgKind, Packet, PacketReply, Payload, Timer};
 use super::rng::SimRng;
-use super::vecmap::VecMap;
 use super::Ctx;
 use std::collections::BTreeMap;
 
 /// --iptables-min-sync-period (IPVS mode: --ipvs-min-sync-period, 0) and --sync-period.
 const IPTABLES_MIN_SYNC_US: u64 = 1_000_000;
 const SYNC_PERIOD_US: u64 = 30_000_000;
+/// How long a client waits for a dropped connection before giving up (busybox wget's
+/// default --timeout, 3 s on its connect).
+const DROPPED_TIMEOUT_US: u64 = 3_000_000;
 /// The handler's own moment between a watch event and the sync it triggers.
 const SYNC_DELAY_US: u64 = 1_000;
 
@@ -76,9 +78,9 @@ pub struct KubeProxy {
     nat_rules: usize,
     /// The service ports as of the last sync: what the kernel routes by.
     synced: Vec<iptables::ServicePort>,
-    rng: SimRng,
-    /// IPVS rr: each virtual server's next real server.
-    turns: VecMap<String, usize>,
+    /// What the node's kernel keeps for routing: statistic's randomness, IPVS turns,
+    /// affinity lists.
+    kernel: route::Kernel,
     /// Each node's kubelet, by node index (the pod subnet's /24 order), to hand a connection
     /// to the node that has its pod (one list shared by every node's kube-proxy).
     pub kubelets: std::sync::Arc<[ComponentId]>,
@@ -110,8 +112,7 @@ impl KubeProxy {
             last_sync: crate::sim::time::SimTime::ZERO,
             nat_rules: 0,
             synced: Vec::new(),
-            rng,
-            turns: VecMap::new(),
+            kernel: route::Kernel::new(rng),
             kubelets: std::sync::Arc::from(Vec::new()),
         }
     }
@@ -224,7 +225,8 @@ impl KubeProxy {
     /// A connection from a pod on this node, through the rules as synced: on to the node of
     /// the pod they chose, or refused back to the client.
     fn forward(&mut self, ctx: &mut Ctx, mut packet: Packet) {
-        let picked = route::route(&self.synced, &self.mode, &self.node_ip, &packet.dst, &mut self.rng, &mut self.turns);
+        let conn = route::Connection { src: &packet.src, dst: &packet.dst };
+        let picked = self.kernel.route(&self.synced, &self.mode, (&self.node_ip, self.pod_subnet), &conn, ctx.now);
         match picked {
             route::Route::To { endpoint, via } => {
                 ctx.phase("route", format!("{} {via}", packet.dst));
@@ -241,6 +243,13 @@ impl KubeProxy {
             route::Route::Reject { via } => {
                 ctx.phase("route", format!("{} {via}", packet.dst));
                 self.refuse(ctx, &packet, "Connection refused");
+            }
+            route::Route::Drop { via } => {
+                // Nothing answers: the client gives up after its own timeout.
+                ctx.phase("route", format!("{} {via}", packet.dst));
+                let reply = PacketReply { id: packet.id, result: Err("download timed out".into()) };
+                let payload = Payload::PacketReply(Box::new(reply));
+                ctx.send_after(DROPPED_TIMEOUT_US, packet.client, MsgKind::Traffic, "(dropped: no answer)", payload);
             }
         }
     }
@@ -292,19 +301,41 @@ impl KubeProxy {
                         })
                     })
                     .collect();
-                let policy = topology::Policy { externally_accessible: port.node_port != 0, ..Default::default() };
+                let spec = &svc.spec;
+                let policy = topology::Policy {
+                    internal_local: spec.internal_traffic_policy == "Local",
+                    external_local: spec.external_traffic_policy == "Local",
+                    externally_accessible: port.node_port != 0,
+                    topology: false,
+                };
                 let picked = topology::categorize(&eps, &policy, &BTreeMap::new());
-                let mut endpoints: Vec<String> = picked.all.into_iter().map(|e| e.addr).collect();
-                super::sort::sort(&mut endpoints);
+                let addrs = |eps: Option<Vec<topology::Endpoint>>| {
+                    let mut addrs: Vec<String> = eps.unwrap_or_default().into_iter().map(|e| e.addr).collect();
+                    super::sort::sort(&mut addrs);
+                    addrs
+                };
                 let name = if port.name.is_empty() { key.clone() } else { format!("{key}:{}", port.name) };
                 let protocol = if port.protocol.is_empty() { "tcp".into() } else { port.protocol.to_ascii_lowercase() };
+                let affinity_seconds = (spec.session_affinity == "ClientIP").then(|| {
+                    let timeout = spec.session_affinity_config.as_ref().map_or(0, |c| c.client_ip.timeout_seconds);
+                    if timeout > 0 {
+                        timeout
+                    } else {
+                        super::apiserver::registry::DEFAULT_CLIENT_IP_TIMEOUT_SECONDS
+                    }
+                });
                 out.push(iptables::ServicePort {
                     name,
-                    cluster_ip: svc.spec.cluster_ip.clone(),
+                    cluster_ip: spec.cluster_ip.clone(),
                     port: port.port,
                     protocol,
-                    endpoints,
+                    endpoints: addrs(picked.cluster),
+                    local_endpoints: addrs(picked.local),
+                    has_endpoints: picked.has_any,
                     node_port: (port.node_port != 0).then_some(port.node_port),
+                    internal_local: policy.internal_local,
+                    external_local: policy.external_local,
+                    affinity_seconds,
                 });
             }
         }
