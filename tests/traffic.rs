@@ -144,3 +144,79 @@ fn rule_syncs_are_paced_by_min_sync_period_and_sync_period() {
     assert_eq!(times.len() as u64, syncs, "{times:?}");
     assert!(times.windows(2).all(|w| w[1] - w[0] >= SECONDS), "{times:?}");
 }
+
+/// Applies a Service as JSON.
+fn apply_service(sim: &mut Simulation, doc: serde_json::Value) -> String {
+    let started = kubectl::apply::start_json(sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    kubectl::wait(sim, started, TIMEOUT)
+}
+
+fn node_port_service(name: &str, node_port: i32, policy: &str) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+        "spec": {"type": "NodePort", "externalTrafficPolicy": policy, "selector": {"app": "hostnames"},
+            "ports": [{"port": 80, "targetPort": 9376, "nodePort": node_port}]}})
+}
+
+#[test]
+fn external_traffic_policy_local_answers_only_on_nodes_with_a_pod() {
+    let mut sim = hostnames(1);
+    assert_eq!(apply_service(&mut sim, node_port_service("local", 30080, "Local")), "service/local created");
+    assert_eq!(apply_service(&mut sim, node_port_service("cluster", 30081, "Cluster")), "service/cluster created");
+    sim.run_until(SimTime::from_secs(25));
+    let described = run(&mut sim, "kubectl describe service local");
+    assert!(described.contains("External Traffic Policy:  Local"), "{described}");
+    let wide = run(&mut sim, "kubectl get pods -l app=hostnames -o wide");
+    let row = wide.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>();
+    let (pod, node) = (row[0], row[6]);
+    // Workers worker-1..3 are 10.0.0.11..13.
+    let node_ip = |n: &str| format!("10.0.0.{}", 10 + n.trim_start_matches("worker-").parse::<u32>().unwrap());
+    for worker in ["worker-1", "worker-2", "worker-3"] {
+        let ip = node_ip(worker);
+        let local = run(&mut sim, &format!("curl http://{ip}:30080/"));
+        if worker == node {
+            assert_eq!(local, pod, "{worker}");
+        } else {
+            assert_eq!(
+                local,
+                format!("curl: (28) Failed to connect to {ip} port 30080 after 3000 ms: Timeout was reached"),
+                "{worker}"
+            );
+        }
+        assert_eq!(run(&mut sim, &format!("curl http://{ip}:30081/")), pod, "{worker}: Cluster reaches it anywhere");
+    }
+    assert_eq!(
+        run(&mut sim, "curl http://10.0.0.11:30099/"),
+        "curl: (7) Failed to connect to 10.0.0.11 port 30099 after 0 ms: Couldn't connect to server"
+    );
+    // A pod is a client inside the cluster: it reaches the Local NodePort of a node without
+    // the pod too ("pod traffic for … external destinations" goes to the Cluster chain).
+    let nodes = ["worker-1", "worker-2", "worker-3"];
+    let elsewhere = nodes.iter().find(|n| **n != node).unwrap();
+    let ip = node_ip(elsewhere);
+    let script = format!("while true; do wget -q -O- http://{ip}:30080; sleep 0.2; done");
+    run(&mut sim, &format!("kubectl run load --image=busybox -- sh -c \"{script}\""));
+    sim.run_until(SimTime::from_secs(45));
+    let lines = last(&mut sim, 10);
+    assert!(!lines.is_empty() && lines.iter().all(|l| l == pod), "{lines:?}");
+}
+
+#[test]
+fn client_ip_affinity_keeps_a_client_on_one_pod() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    run(&mut sim, "kubectl create deployment hostnames --image=registry.k8s.io/serve_hostname --replicas=3");
+    let exposed =
+        run(&mut sim, "kubectl expose deployment hostnames --port=80 --target-port=9376 --session-affinity=ClientIP");
+    assert_eq!(exposed, "service/hostnames exposed");
+    sim.run_until(SimTime::from_secs(20));
+    let described = run(&mut sim, "kubectl describe service hostnames");
+    assert!(described.contains("Session Affinity:         ClientIP"), "{described}");
+    let script = "while true; do wget -q -O- http://hostnames; sleep 0.05; done";
+    run(&mut sim, &format!("kubectl run load --image=busybox -- sh -c \"{script}\""));
+    sim.run_until(SimTime::from_secs(35));
+    let lines = last(&mut sim, 100);
+    assert_eq!(lines.len(), 100);
+    assert!(lines.iter().all(|l| *l == lines[0] && l.starts_with("hostnames-")), "{lines:?}");
+    let save = run(&mut sim, "ssh worker-1 iptables-save -t nat");
+    assert!(save.contains("-m recent --rcheck --seconds 10800 --reap"), "{save}");
+}

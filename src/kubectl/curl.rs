@@ -7,7 +7,9 @@
 //! Simplified: the console answers as an operator holding admin credentials, without the
 //! round trip; the scheduler's port uses a self-signed certificate, so curl needs `-k`.
 //! kube-apiserver's port is different: a curl there is a real request through its handler
-//! chain (anonymous, a bearer token, or the authenticating proxy), GET only.
+//! chain (anonymous, a bearer token, or the authenticating proxy), GET only. So is a NodePort
+//! (30000–32767) on a node's address: a connection from the laptop, outside the cluster,
+//! through that node's Service rules to a pod.
 
 use super::identity::Identity;
 use super::parse::tokenize;
@@ -59,6 +61,36 @@ fn split(tokens: &[String]) -> (Option<&String>, Vec<(&str, &str)>) {
 /// apiserver: anonymous, with `-H "Authorization: Bearer …"`, or as the authenticating proxy
 /// (`--cert /etc/kubernetes/pki/front-proxy-client.crt -H "X-Remote-User: …"`). None for any
 /// other URL.
+/// `curl http://NODE-IP:NODEPORT/path`: the `ip:port` and the path, for a connection from the
+/// laptop. None for any other URL.
+pub fn node_port_call(line: &str) -> Result<Option<(String, String)>, String> {
+    let tokens = tokenize(line)?;
+    let (Some(url), _) = split(&tokens) else { return Ok(None) };
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let Some((ip, port)) = host.split_once(':') else { return Ok(None) };
+    let node_port = port.parse::<u16>().is_ok_and(|p| (30_000..=32_767).contains(&p));
+    if !node_port || ip.parse::<std::net::Ipv4Addr>().is_err() {
+        return Ok(None);
+    }
+    Ok(Some((host.to_string(), format!("/{path}"))))
+}
+
+/// What curl prints for a connection's answer.
+pub fn answer(dst: &str, reply: Result<(u16, String), String>) -> String {
+    let (ip, port) = dst.rsplit_once(':').unwrap_or((dst, ""));
+    match reply {
+        Ok((_, body)) => body,
+        Err(e) if e == "download timed out" => {
+            format!("curl: (28) Failed to connect to {ip} port {port} after 3000 ms: Timeout was reached")
+        }
+        Err(e) if e == "Connection refused" => {
+            format!("curl: (7) Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server")
+        }
+        Err(e) => format!("curl: (7) Failed to connect to {ip} port {port}: {e}"),
+    }
+}
+
 pub fn apiserver_call(line: &str) -> Result<Option<ApiCall>, String> {
     let tokens = tokenize(line)?;
     let (Some(url), opts) = split(&tokens) else { return Ok(None) };

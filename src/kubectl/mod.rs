@@ -46,6 +46,8 @@ pub struct Pending {
     last: Option<ApiRequest>,
     /// `--token`, `--as`, `--as-group`: applied to every request the command sends.
     identity: parse::Identity,
+    /// `curl` to a NodePort: the `ip:port` its connection went to (no API request).
+    connection: Option<String>,
 }
 
 impl Pending {
@@ -66,6 +68,7 @@ impl Pending {
             retry: None,
             last: None,
             identity,
+            connection: None,
         }
     }
 
@@ -110,6 +113,15 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
             if let Some(call) = curl::apiserver_call(line)? {
                 return Ok(curl_apiserver(sim, call));
             }
+            if let Some((dst, path)) = curl::node_port_call(line)? {
+                if let Some(handle) = sim.connect_from_laptop(&dst, &path) {
+                    let command = Command::Raw { path, curl: true, rest: None };
+                    let mut pending = Pending::new(command, Default::default());
+                    pending.handle = handle;
+                    pending.connection = Some(dst);
+                    return Ok(Started::Waiting(pending));
+                }
+            }
             return curl::run(sim, line).map(Started::Done);
         }
         Some("ssh") => return node_shell::run(sim, line).map(Started::Done),
@@ -134,6 +146,9 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     if pending.is_streaming() {
         return watch_rows(sim, pending);
+    }
+    if let Some(dst) = &pending.connection {
+        return sim.take_packet_reply(pending.handle).map(|reply| curl::answer(dst, reply));
     }
     if let Some(at) = pending.resume_at {
         if sim.now() < at {

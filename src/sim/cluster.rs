@@ -602,6 +602,28 @@ impl Simulation {
         handle
     }
 
+    /// A connection from the laptop to `dst` (`ip:port`) on a node's address — a NodePort,
+    /// say — through that node's rules; its answer comes to `take_packet_reply`. None when no
+    /// node has that address.
+    pub fn connect_from_laptop(&mut self, dst: &str, path: &str) -> Option<u64> {
+        let ip = dst.rsplit_once(':').map_or(dst, |(ip, _)| ip);
+        let proxy = self.components.iter().position(|c| matches!(c, Component::KubeProxy(p) if p.node_ip() == ip))?;
+        self.next_handle += 1;
+        let handle = self.next_handle;
+        if let Some(Component::User(u)) = self.components.get_mut(USER as usize) {
+            u.queue_packet(handle, proxy as ComponentId, dst, path);
+        }
+        self.inject(USER, Timer::Work);
+        Some(handle)
+    }
+
+    pub fn take_packet_reply(&mut self, handle: u64) -> Option<Result<(u16, String), String>> {
+        match self.components.get_mut(USER as usize) {
+            Some(Component::User(u)) => u.packet_replies.remove(&handle),
+            _ => None,
+        }
+    }
+
     /// The watch events that arrived for a `submit`ted watch since the last call.
     pub fn take_watch_events(&mut self, handle: u64) -> Vec<WatchEvent> {
         match self.components.get_mut(USER as usize) {

@@ -8,7 +8,7 @@
 use super::api::request::{ApiRequest, ApiResponse, Credential, Verb, WatchEvent};
 use super::client::ApiClient;
 use super::connection::Transport;
-use super::event::{ComponentId, Message, Payload, Timer};
+use super::event::{ComponentId, Message, MsgKind, Packet, Payload, Timer};
 use super::transport::Protocol;
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
@@ -56,7 +56,14 @@ pub struct UserClient {
     pub watch_events: VecMap<u64, Vec<WatchEvent>>,
     /// Watches to close, by handle.
     cancels: Vec<u64>,
+    /// `curl` to a node's address from the laptop: connections to send (each to the node's
+    /// kube-proxy, which stands for its netfilter), and their answers by handle.
+    packets: Vec<(ComponentId, Packet)>,
+    pub packet_replies: VecMap<u64, Result<(u16, String), String>>,
 }
+
+/// The laptop's address as the cluster's nodes see it: outside the cluster's networks.
+pub const LAPTOP_IP: &str = "192.168.1.50";
 
 impl UserClient {
     pub fn new(apiserver: ComponentId) -> Self {
@@ -72,6 +79,8 @@ impl UserClient {
             watches: VecMap::new(),
             watch_events: VecMap::new(),
             cancels: Vec::new(),
+            packets: Vec::new(),
+            packet_replies: VecMap::new(),
         }
     }
 
@@ -99,6 +108,20 @@ impl UserClient {
         self.outbox.push((handle, req, cred));
     }
 
+    /// A connection to `dst` (`ip:port`) on a node, whose rules are `proxy`'s; `handle` names it.
+    pub(crate) fn queue_packet(&mut self, handle: u64, proxy: ComponentId, dst: &str, path: &str) {
+        let packet = Packet {
+            id: handle,
+            client: super::cluster::USER,
+            src: LAPTOP_IP.into(),
+            dst: dst.into(),
+            to: dst.into(),
+            path: path.into(),
+            dns: None,
+        };
+        self.packets.push((proxy, packet));
+    }
+
     pub(crate) fn cancel(&mut self, handle: u64) {
         self.cancels.push(handle);
         self.watch_events.remove(&handle);
@@ -115,6 +138,10 @@ impl UserClient {
                 if watch {
                     self.watches.insert(req_id, handle);
                 }
+            }
+            for (proxy, packet) in std::mem::take(&mut self.packets) {
+                let label = format!("GET {} (from outside)", packet.path);
+                ctx.send(proxy, MsgKind::Traffic, label, Payload::Packet(Box::new(packet)));
             }
             for handle in std::mem::take(&mut self.cancels) {
                 let req_id = self.watches.iter().find(|(_, h)| **h == handle).map(|(r, _)| *r);
@@ -140,6 +167,9 @@ impl UserClient {
                 if let Some(handle) = self.watches.get(&ev.watch_id).copied() {
                     self.watch_events.entry(handle).or_default().push(*ev);
                 }
+            }
+            Payload::PacketReply(reply) => {
+                self.packet_replies.insert(reply.id, reply.result);
             }
             _ => {}
         }

@@ -206,6 +206,11 @@ impl KubeProxy {
 }
 
 impl KubeProxy {
+    /// The node's InternalIP.
+    pub fn node_ip(&self) -> &str {
+        &self.node_ip
+    }
+
     /// A change asks for a sync: now (after the handler's moment), or when the minimum
     /// period since the last sync is over — unless one is due sooner.
     fn schedule_sync(&mut self, ctx: &mut Ctx) {

@@ -66,6 +66,9 @@ impl Kernel {
         };
         let to_node_port = |p: &ServicePort| ip == node_ip && p.node_port == Some(port);
         let Some(p) = ports.iter().find(|p| (p.cluster_ip == ip && p.port == port) || to_node_port(p)) else {
+            if ip == node_ip {
+                return Route::Reject { via: format!("no Service rule matches and nothing listens on {dst}") };
+            }
             return Route::To { endpoint: dst.to_string(), via: "no Service rule matches: routed as addressed".into() };
         };
         if !p.has_endpoints {
