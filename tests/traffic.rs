@@ -220,3 +220,26 @@ fn client_ip_affinity_keeps_a_client_on_one_pod() {
     let save = run(&mut sim, "ssh worker-1 iptables-save -t nat");
     assert!(save.contains("-m recent --rcheck --seconds 10800 --reap"), "{save}");
 }
+
+#[test]
+fn network_programming_latency_runs_from_a_pods_readiness_to_the_synced_rules() {
+    let mut sim = hostnames(2);
+    run(&mut sim, "kubectl scale deployment hostnames --replicas=4");
+    sim.run_until(SimTime::from_secs(40));
+    let slices = run(&mut sim, "kubectl get endpointslices -o json");
+    assert!(slices.contains("endpoints.kubernetes.io/last-change-trigger-time"), "{slices}");
+    let metrics = run(&mut sim, "curl http://worker-1:10249/metrics");
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (count, sum) = (
+        value("kubeproxy_network_programming_duration_seconds_count"),
+        value("kubeproxy_network_programming_duration_seconds_sum"),
+    );
+    assert!(count >= 2.0, "each new pod's readiness was programmed: {count}");
+    // Whole-second Ready times, the watch fan-out and a sync paced by the 1 s minimum period.
+    let mean = sum / count;
+    assert!(mean > 0.0 && mean < 3.0, "mean {mean} s");
+    assert!(metrics.contains("kubeproxy_network_programming_duration_seconds_bucket{le=\"0.25\"}"), "{metrics}");
+}

@@ -108,6 +108,8 @@ pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) 
     let mut out = Vec::new();
     for (i, (slice, mut eps)) in plans.into_iter().enumerate() {
         crate::sim::sort::sort_by(&mut eps, |a, b| a.addresses.cmp(&b.addresses));
+        let before = slice.map_or(&[][..], |es| &es.endpoints[..]);
+        let trigger = trigger_time(&eps, before, pods);
         match slice {
             // Emptied: gone, unless it is the placeholder of a Service without endpoints.
             Some(es) if eps.is_empty() && !(all_empty && i == 0) => {
@@ -115,14 +117,16 @@ pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) 
             }
             Some(es) if es.endpoints == eps && es.ports == ports => {}
             Some(es) => {
-                let next = EndpointSlice { endpoints: eps, ports: ports.clone(), ..es.clone() };
+                let mut next = EndpointSlice { endpoints: eps, ports: ports.clone(), ..es.clone() };
+                annotate(&mut next.metadata, trigger);
                 out.push(
                     ApiRequest::new(Verb::Update, res, &es.metadata.namespace, &es.metadata.name)
                         .with_body(Object::EndpointSlice(next)),
                 );
             }
             None => {
-                let es = new_slice(svc, eps, ports.clone());
+                let mut es = new_slice(svc, eps, ports.clone());
+                annotate(&mut es.metadata, trigger);
                 out.push(
                     ApiRequest::new(Verb::Create, res, &svc.metadata.namespace, "")
                         .with_body(Object::EndpointSlice(es)),
@@ -131,6 +135,35 @@ pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) 
         }
     }
     out
+}
+
+/// The annotation kube-proxy measures network programming latency from.
+pub const LAST_CHANGE_TRIGGER_TIME: &str = "endpoints.kubernetes.io/last-change-trigger-time";
+
+/// The earliest change among the endpoints that differ from `before`: each one's pod's Ready
+/// condition transition (upstream's TriggerTimeTracker, which takes the pods' Ready
+/// lastTransitionTime — whole seconds). None when no changed endpoint has a pod.
+fn trigger_time(eps: &[Endpoint], before: &[Endpoint], pods: &Informer) -> Option<crate::sim::time::SimTime> {
+    eps.iter()
+        .filter(|e| !before.contains(e))
+        .filter_map(|e| {
+            let r = e.target_ref.as_ref()?;
+            let pod = pods.store.get(&crate::sim::api::meta::cache_key(&r.namespace, &r.name))?.as_pod()?;
+            pod.status.conditions.iter().find(|c| c.type_ == "Ready")?.last_transition_time.map(|t| t.0)
+        })
+        .min()
+}
+
+/// Writes the trigger time, or removes a stale one (as upstream does for a zero time).
+fn annotate(meta: &mut ObjectMeta, trigger: Option<crate::sim::time::SimTime>) {
+    match trigger {
+        Some(t) => {
+            meta.annotations.insert(LAST_CHANGE_TRIGGER_TIME.into(), crate::sim::time::rfc3339(t));
+        }
+        None => {
+            meta.annotations.remove(LAST_CHANGE_TRIGGER_TIME);
+        }
+    }
 }
 
 fn new_slice(svc: &Service, endpoints: Vec<Endpoint>, ports: Vec<EndpointPort>) -> EndpointSlice {

@@ -18,6 +18,12 @@ impl Histogram {
         Histogram { bounds, counts: vec![0; n], sum: 0.0, count: 0 }
     }
 
+    /// prometheus.LinearBuckets(start, width, count), for each (start, width, count) in turn.
+    pub fn linear(runs: &[(f64, f64, usize)]) -> Self {
+        let bounds = runs.iter().flat_map(|&(start, width, n)| (0..n).map(move |i| start + width * i as f64));
+        Histogram::new(bounds.collect())
+    }
+
     /// prometheus.ExponentialBuckets(start, factor, count).
     pub fn exponential(start: f64, factor: f64, count: usize) -> Self {
         Histogram::new((0..count).map(|i| start * factor.powi(i as i32)).collect())

@@ -74,6 +74,10 @@ pub struct KubeProxy {
     /// When the next sync is due (a change's, or the periodic one).
     sync_due: Option<crate::sim::time::SimTime>,
     sync_duration: crate::sim::metrics::Histogram,
+    /// Endpoint changes not yet synced: their EndpointSlices' last-change-trigger-time.
+    pending_triggers: Vec<crate::sim::time::SimTime>,
+    /// From a trigger to the rules that carry it (the network programming SLI).
+    programming: crate::sim::metrics::Histogram,
     last_sync: crate::sim::time::SimTime,
     nat_rules: usize,
     /// The service ports as of the last sync: what the kernel routes by.
@@ -109,6 +113,14 @@ impl KubeProxy {
             sync_due: None,
             // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).
             sync_duration: crate::sim::metrics::Histogram::exponential(0.001, 2.0, 15),
+            pending_triggers: Vec::new(),
+            // 0.25 s, 0.5 s, then 1–59 s, 60–115 s by 5, 2–5 min by 30 s.
+            programming: crate::sim::metrics::Histogram::linear(&[
+                (0.25, 0.25, 2),
+                (1.0, 1.0, 59),
+                (60.0, 5.0, 12),
+                (120.0, 30.0, 7),
+            ]),
             last_sync: crate::sim::time::SimTime::ZERO,
             nat_rules: 0,
             synced: Vec::new(),
@@ -156,6 +168,11 @@ impl KubeProxy {
                     }
                 };
                 self.sync_duration.observe(cost_us as f64 / 1e6);
+                // The rules are in place once the sync is done.
+                let programmed = ctx.now.plus(cost_us);
+                for t in std::mem::take(&mut self.pending_triggers) {
+                    self.programming.observe(programmed.since(t) as f64 / 1e6);
+                }
                 self.last_sync = ctx.now;
                 self.nat_rules = rules;
                 self.synced = ports;
@@ -196,7 +213,16 @@ impl KubeProxy {
                 bookmark(&mut [&mut self.services, &mut self.endpointslices], watch_id, revision);
                 false
             }
-            Payload::Watch(ev) => self.services.apply(&ev).is_some() || self.endpointslices.apply(&ev).is_some(),
+            Payload::Watch(ev) => {
+                let slice = self.endpointslices.apply(&ev).is_some();
+                if slice {
+                    let trigger = ev.object.meta().annotations.get(super::controller::endpointslice::LAST_CHANGE_TRIGGER_TIME);
+                    if let Some(t) = trigger.and_then(|t| crate::sim::time::parse_rfc3339(t).ok()) {
+                        self.pending_triggers.push(t);
+                    }
+                }
+                slice || self.services.apply(&ev).is_some()
+            }
             _ => false,
         };
         if changed {
@@ -356,6 +382,11 @@ impl KubeProxy {
             &[(vec![], &self.sync_duration)],
         );
         let unix = crate::sim::time::unix_nanos(self.last_sync) as f64 / 1e9;
+        e.histograms(
+            "kubeproxy_network_programming_duration_seconds",
+            "In Cluster Network Programming Latency in seconds",
+            &[(vec![], &self.programming)],
+        );
         e.gauge(
             "kubeproxy_sync_proxy_rules_last_timestamp_seconds",
             "The last time proxy rules were successfully synced",
