@@ -55,15 +55,30 @@ fn node_agents_serve_their_metrics() {
     let value = |m: &str, prefix: &str| {
         m.lines().find_map(|l| l.strip_prefix(prefix)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
     };
-    let (mut starts, mut sandboxes) = (0, 0);
+    let (mut starts, mut sandboxes, mut creates) = (0, 0, 0);
     for n in ["worker-1", "worker-2", "worker-3"] {
         let m = kubectl::run(&mut sim, &format!("curl -k https://{n}:10250/metrics"), TIMEOUT);
         assert!(m.contains(&format!("kubelet_node_name{{node=\"{n}\"}} 1")), "{m}");
         starts += value(&m, "kubelet_pod_start_duration_seconds_count ");
         sandboxes += value(&m, "kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} ");
+        creates += value(&m, "kubelet_pod_worker_duration_seconds_count{operation_type=\"create\"} ");
     }
     // Three web pods, the two CoreDNS pods and the CSI driver's controller.
-    assert_eq!((starts, sandboxes), (6, 6), "one sandbox and one pod start per pod");
+    assert_eq!((starts, sandboxes, creates), (6, 6, 6), "one sandbox, pod start and create sync per pod");
+    // A deleted pod's kill sync: stop, then the sandbox's teardown.
+    let pods = kubectl::run(&mut sim, "kubectl get pods -l app=web", TIMEOUT);
+    for pod in pods.lines().skip(1).filter_map(|l| l.split_whitespace().next()) {
+        kubectl::run(&mut sim, &format!("kubectl delete pod {pod} --wait=false"), TIMEOUT);
+    }
+    sim.run_until(SimTime::from_secs(60));
+    let kills: u64 = ["worker-1", "worker-2", "worker-3"]
+        .iter()
+        .map(|n| {
+            let m = kubectl::run(&mut sim, &format!("curl -k https://{n}:10250/metrics"), TIMEOUT);
+            value(&m, "kubelet_pod_worker_duration_seconds_count{operation_type=\"kill\"} ")
+        })
+        .sum();
+    assert_eq!(kills, 3);
     let proxy = kubectl::run(&mut sim, "curl http://10.0.0.12:10249/metrics", TIMEOUT);
     assert!(proxy.contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\"} "), "{proxy}");
     assert!(proxy.contains("kubeproxy_sync_proxy_rules_duration_seconds_count "), "{proxy}");

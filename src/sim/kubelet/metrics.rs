@@ -1,6 +1,6 @@
 //! The kubelet's /metrics (port 10250): pods and containers running, how long pods take to
 //! start (kubelet_pod_start_duration_seconds, from the pod's admission to its containers
-//! running), and the CRI calls made, by operation type.
+//! running), how long its pod workers' syncs take, and the CRI calls made, by operation type.
 
 use crate::sim::metrics::{Exposition, Histogram};
 use crate::sim::vecmap::VecMap;
@@ -14,6 +14,10 @@ pub struct KubeletMetrics {
     pub probes: BTreeMap<(&'static str, &'static str, String, String, String), u64>,
     /// kubelet_evictions by eviction_signal.
     pub evictions: VecMap<&'static str, u64>,
+    /// kubelet_pod_worker_duration_seconds by operation_type: a pod's create sync (to its
+    /// containers running) and kill sync (stop to teardown). The update and periodic syncs
+    /// make no runtime calls here and are not observed.
+    pub pod_worker: VecMap<&'static str, Histogram>,
 }
 
 impl Default for KubeletMetrics {
@@ -28,6 +32,7 @@ impl Default for KubeletMetrics {
             pod_start: Histogram::new(bounds.to_vec()),
             probes: BTreeMap::new(),
             evictions: VecMap::new(),
+            pod_worker: VecMap::new(),
         }
     }
 }
@@ -46,6 +51,13 @@ pub fn operation_type(call: &str) -> &'static str {
 }
 
 impl KubeletMetrics {
+    /// One sync of `operation_type` that took `us` (metrics.DefBuckets).
+    pub fn pod_worker(&mut self, operation_type: &'static str, us: u64) {
+        let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        let h = self.pod_worker.entry(operation_type).or_insert_with(|| Histogram::new(bounds.to_vec()));
+        h.observe(us as f64 / 1e6);
+    }
+
     pub fn text(&self, node: &str, running_pods: usize, containers: &[(&'static str, usize)]) -> String {
         let mut e = Exposition::default();
         e.labelled(
@@ -93,6 +105,14 @@ impl KubeletMetrics {
             "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run",
             &[(vec![], &self.pod_start)],
         );
+        let workers: Vec<_> = self.pod_worker.iter().map(|(op, h)| (vec![("operation_type", *op)], h)).collect();
+        if !workers.is_empty() {
+            e.histograms(
+                "kubelet_pod_worker_duration_seconds",
+                "Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync",
+                &workers,
+            );
+        }
         e.finish()
     }
 }

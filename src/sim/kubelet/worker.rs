@@ -77,6 +77,8 @@ pub struct PodWorker {
     pub(super) exit_code: Option<i32>,
     /// When the kubelet admitted the pod (pod start duration, probe ticks).
     pub(super) admitted: SimTime,
+    /// When it began killing the pod (the kill sync's duration).
+    pub(super) killing_since: SimTime,
     /// When the containers last started running, and that run's number (0: not running).
     pub(super) running_since: SimTime,
     pub(super) run: u64,
@@ -160,6 +162,7 @@ impl Kubelet {
                         restarts: 0,
                         exit_code: None,
                         admitted: ctx.now,
+                        killing_since: ctx.now,
                         running_since: ctx.now,
                         run: 0,
                         probes: Vec::new(),
@@ -338,6 +341,10 @@ impl Kubelet {
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(w) = self.workers.get_mut(uid) {
+            // Killing starts with the stop (or straight with the teardown of exited containers).
+            if step == Step::Stop || (step == Step::Teardown && w.step != Step::Stop) {
+                w.killing_since = now;
+            }
             w.step = step;
             w.seq = seq;
             w.since = now;
@@ -444,6 +451,9 @@ impl Kubelet {
                 Some(Step::Teardown)
             }
             Step::Teardown => {
+                if let Some(w) = self.workers.get(uid) {
+                    self.metrics.pod_worker("kill", ctx.now.since(w.killing_since));
+                }
                 self.release(uid);
                 self.confirm_deletion(ctx, &pod);
                 self.workers.remove(uid);
@@ -475,6 +485,8 @@ impl Kubelet {
         if let Some(w) = self.workers.get_mut(uid) {
             if w.restarts == 0 {
                 self.metrics.pod_start.observe(ctx.now.since(w.admitted) as f64 / SECONDS as f64);
+                // The create sync: sandbox, pulls and starts, which SyncPod waits for.
+                self.metrics.pod_worker("create", ctx.now.since(w.admitted));
             }
             w.step = Step::Running;
             w.seq = seq;

@@ -216,7 +216,8 @@ impl KubeProxy {
             Payload::Watch(ev) => {
                 let slice = self.endpointslices.apply(&ev).is_some();
                 if slice {
-                    let trigger = ev.object.meta().annotations.get(super::controller::endpointslice::LAST_CHANGE_TRIGGER_TIME);
+                    let trigger =
+                        ev.object.meta().annotations.get(super::controller::endpointslice::LAST_CHANGE_TRIGGER_TIME);
                     if let Some(t) = trigger.and_then(|t| crate::sim::time::parse_rfc3339(t).ok()) {
                         self.pending_triggers.push(t);
                     }
