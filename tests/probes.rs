@@ -220,6 +220,64 @@ fn init_containers_run_to_completion_in_order_before_the_app() {
     assert!(restarts.parse::<i32>().unwrap_or(0) >= 2, "{restarts}");
 }
 
+#[test]
+fn a_sidecar_keeps_running_beside_the_app_and_stops_after_it() {
+    let mut sim = cluster();
+    let doc = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "with-sidecar"},
+        "spec": {"initContainers": [
+                    {"name": "logshipper", "image": "busybox:1.28", "restartPolicy": "Always",
+                     "command": ["sh", "-c", "tail -F /opt/logs.txt"],
+                     "resources": {"requests": {"cpu": "100m"}}},
+                    {"name": "migrate", "image": "busybox:1.28", "command": ["sh", "-c", "sleep 2"],
+                     "resources": {"requests": {"cpu": "300m"}}}],
+                 "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "200m"}}}]}});
+    apply(&mut sim, doc);
+    let mut seen = Vec::new();
+    for _ in 0..150 {
+        sim.run_until(sim.now().plus(SECONDS / 10));
+        let (ready, status, _) = row(&mut sim, "with-sidecar");
+        if seen.last() != Some(&(ready.clone(), status.clone())) {
+            seen.push((ready, status));
+        }
+    }
+    // The sidecar runs through the second init container, then beside the app: 2/2.
+    let statuses: Vec<&str> = seen.iter().map(|(_, s)| s.as_str()).collect();
+    assert!(statuses.contains(&"Init:1/2"), "{seen:?}");
+    assert_eq!(seen.last(), Some(&("2/2".to_string(), "Running".to_string())), "{seen:?}");
+    let json = run(&mut sim, "kubectl get pod with-sidecar -o json");
+    let pod: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let inits = &pod["status"]["initContainerStatuses"];
+    assert!(
+        inits[0]["state"]["running"].is_object() && inits[0]["ready"] == true && inits[0]["started"] == true,
+        "{inits}"
+    );
+    assert_eq!(inits[1]["state"]["terminated"]["reason"], "Completed", "{inits}");
+    // The scheduler counts the sidecar with the app (100m + 200m), against the init
+    // container with the sidecar already running (100m + 300m): 400m.
+    let node = pod["spec"]["nodeName"].as_str().unwrap().to_string();
+    let described = run(&mut sim, &format!("kubectl describe node {node}"));
+    let line = described.lines().find(|l| l.contains("with-sidecar")).unwrap_or_default().to_string();
+    assert!(line.contains("400m"), "{line}");
+    // It stops after the app container.
+    run(&mut sim, "kubectl delete pod with-sidecar --wait=false");
+    sim.run_until(sim.now().plus(5 * SECONDS));
+    let events = run(&mut sim, "kubectl get events");
+    let app = events.find("Stopping container app").unwrap_or(usize::MAX);
+    let sidecar = events.find("Stopping container logshipper").unwrap_or(0);
+    assert!(app < sidecar, "{events}");
+    // Only init containers may be sidecars.
+    let bad = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"},
+        "spec": {"containers": [{"name": "app", "image": "nginx", "restartPolicy": "Always"}]}});
+    let started =
+        kube_playground::kubectl::apply::start_json(&mut sim, &bad.to_string(), "bad.json", Default::default())
+            .unwrap();
+    let out = kube_playground::kubectl::wait(&mut sim, started, 30 * SECONDS);
+    assert!(
+        out.contains("spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"),
+        "{out}"
+    );
+}
+
 /// How long a deleted pod stays (Terminating) before it is gone, in seconds.
 fn seconds_to_delete(sim: &mut Simulation, name: &str, flags: &str) -> f64 {
     let out = run(sim, &format!("kubectl delete pod {name} --wait=false {flags}"));

@@ -656,14 +656,16 @@ fn bytes(milli: i128) -> String {
     }
 }
 
-/// A pod's summed requests and limits of `resource`, in milli-units.
+/// A pod's requests or limits of `resource` (cpu or memory) as the scheduler counts them
+/// (init containers and sidecars included), in milli-units.
 fn pod_total(p: &Pod, resource: &str, limits: bool) -> i128 {
-    p.spec
-        .containers
-        .iter()
-        .map(|c| if limits { &c.resources.limits } else { &c.resources.requests })
-        .filter_map(|list| list.get(resource).and_then(|q| quantity::parse_milli(q).ok()))
-        .sum()
+    use crate::sim::scheduler::framework::{pod_limits, pod_requests};
+    let r = if limits { pod_limits(p) } else { pod_requests(p) };
+    match resource {
+        "cpu" => r.milli_cpu as i128,
+        "memory" => r.memory as i128 * 1000,
+        _ => 0,
+    }
 }
 
 pub fn node(n: &Node, pods: &[&Pod], lease: Option<&Lease>, evs: &[&Event], now: SimTime) -> String {

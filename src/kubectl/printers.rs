@@ -143,7 +143,11 @@ pub fn pod_status(p: &crate::sim::api::Pod) -> String {
     }
     // Init containers first: the first one not completed tells.
     let n = p.spec.init_containers.len();
+    let sidecar = |name: &str| p.spec.init_containers.iter().any(|c| c.name == name && c.is_sidecar());
     for (i, c) in p.status.init_container_statuses.iter().enumerate() {
+        if sidecar(&c.name) && c.started == Some(true) {
+            continue;
+        }
         match (&c.state.terminated, &c.state.waiting) {
             (Some(t), _) if t.exit_code == Some(0) => continue,
             (Some(t), _) if !t.reason.is_empty() => return format!("Init:{}", t.reason),
@@ -201,7 +205,16 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
     let age = age(o, now);
     let (mut base, extra): (Vec<String>, Vec<String>) = match o {
         Object::Pod(p) => {
-            let ready = p.status.container_statuses.iter().filter(|c| c.ready).count();
+            // Sidecars count with the app containers, ready once started.
+            let sidecar = |name: &str| p.spec.init_containers.iter().any(|c| c.name == name && c.is_sidecar());
+            let sidecars_ready = p
+                .status
+                .init_container_statuses
+                .iter()
+                .filter(|c| sidecar(&c.name) && c.started == Some(true) && c.ready)
+                .count();
+            let ready = p.status.container_statuses.iter().filter(|c| c.ready).count() + sidecars_ready;
+            let total = p.spec.containers.len() + p.spec.init_containers.iter().filter(|c| c.is_sidecar()).count();
             let restarts: i32 = p
                 .status
                 .init_container_statuses
@@ -217,7 +230,7 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
                 }
             };
             (
-                vec![name, format!("{ready}/{}", p.spec.containers.len()), pod_status(p), restarts.to_string(), age],
+                vec![name, format!("{ready}/{total}"), pod_status(p), restarts.to_string(), age],
                 vec![none(&p.status.pod_ip), none(&p.spec.node_name), "<none>".into(), "<none>".into()],
             )
         }

@@ -433,6 +433,17 @@ pub struct Container {
     pub env: Vec<EnvVar>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
+    /// "Always" on an init container makes it a sidecar: started in its turn, it keeps running
+    /// beside the app containers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub restart_policy: String,
+}
+
+impl Container {
+    /// A restartable init container (KEP-753).
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy == "Always"
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

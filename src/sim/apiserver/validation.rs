@@ -192,6 +192,19 @@ fn validate_pod_spec(spec: &crate::sim::api::PodSpec, path: &str, errs: &mut Vec
         if let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
             validate_hook(hook, &format!("{path}.containers[{i}].lifecycle.preStop"), errs);
         }
+        if !c.restart_policy.is_empty() {
+            errs.push(format!(
+                "{path}.containers[{i}].restartPolicy: Forbidden: may not be set for non-init containers"
+            ));
+        }
+    }
+    for (i, c) in spec.init_containers.iter().enumerate() {
+        if !c.restart_policy.is_empty() && !c.is_sidecar() {
+            errs.push(format!(
+                "{path}.initContainers[{i}].restartPolicy: Unsupported value: \"{}\": supported values: \"Always\"",
+                c.restart_policy
+            ));
+        }
     }
 }
 

@@ -99,6 +99,8 @@ pub struct PodWorker {
     /// Init containers that completed, and where a restart after a back-off begins (the
     /// failed init container, or the first app container).
     pub(super) init_done: usize,
+    /// When each sidecar started, in order (a new sandbox starts them again).
+    pub(super) sidecars: Vec<SimTime>,
     pub(super) restart_at: usize,
     /// Of `restarts`, those of init containers.
     pub(super) init_restarts: i32,
@@ -140,6 +142,7 @@ impl Kubelet {
                     // A new sandbox runs the init containers again.
                     w.ip.clear();
                     w.init_done = 0;
+                    w.sidecars.clear();
                     w.restart_at = 0;
                 }
                 self.begin(ctx, &uid, Step::Mount(0));
@@ -171,6 +174,7 @@ impl Kubelet {
                         last_exit: None,
                         volume_ready: false,
                         init_done: 0,
+                        sidecars: Vec::new(),
                         restart_at: 0,
                         init_restarts: 0,
                         config_error: None,
@@ -282,6 +286,21 @@ impl Kubelet {
                         format!("Stopping container {}", c.name),
                     );
                 }
+                // The sidecars that run stop after the app containers, in reverse order.
+                let started = self.workers.get(uid).map_or(0, |w| w.sidecars.len());
+                let sidecars: Vec<(usize, String)> = pod
+                    .spec
+                    .init_containers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_sidecar())
+                    .take(started)
+                    .map(|(i, c)| (i, c.name.clone()))
+                    .collect();
+                for (i, name) in sidecars.iter().rev() {
+                    let message = format!("Stopping container {name}");
+                    self.container_event(ctx, &pod, *i, recorder::NORMAL, "Killing", message);
+                }
                 let plan = super::termination::plan(&pod, &mut self.rng);
                 let key = self.workers.get(uid).map(|w| w.key.clone()).unwrap_or_default();
                 for (container, what, us) in &plan.hooks {
@@ -301,12 +320,16 @@ impl Kubelet {
                         "PreStopHook failed".into(),
                     );
                 }
-                let detail = match plan.killed.is_empty() {
+                let mut detail = match plan.killed.is_empty() {
                     true => "SIGTERM".to_string(),
                     false => {
                         format!("SIGTERM (ignored by {}: SIGKILL when the grace period ends)", plan.killed.join(", "))
                     }
                 };
+                if !sidecars.is_empty() {
+                    let names: Vec<&str> = sidecars.iter().rev().map(|(_, n)| n.as_str()).collect();
+                    detail.push_str(&format!("; then the sidecars {}", names.join(", ")));
+                }
                 if let Some(w) = self.workers.get_mut(uid) {
                     w.sigkill = plan.killed;
                 }

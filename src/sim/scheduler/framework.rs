@@ -159,10 +159,15 @@ impl Resource {
     }
 }
 
-/// resourcehelper.PodRequests: per resource, the larger of the containers' sum and the
-/// largest init container, plus the pod overhead (sidecar init containers are not modelled).
+/// resourcehelper.PodRequests: per resource, the larger of the containers' and sidecars' sum
+/// and what any init container needs, plus the pod overhead.
 pub fn pod_requests(pod: &Pod) -> Resource {
     requests_with(pod, |c| Resource::from_list(&c.resources.requests))
+}
+
+/// resourcehelper.PodLimits, by the same rule.
+pub fn pod_limits(pod: &Pod) -> Resource {
+    requests_with(pod, |c| Resource::from_list(&c.resources.limits))
 }
 
 /// Requests with the non-zero defaults for cpu and memory a container omits (used by scoring).
@@ -179,14 +184,26 @@ pub fn pod_non_zero_requests(pod: &Pod) -> Resource {
     })
 }
 
+/// The app containers and the sidecars together, or the most any init container needs with
+/// the sidecars started before it (KEP-753's formula), whichever is more.
 fn requests_with(pod: &Pod, of: impl Fn(&crate::sim::api::Container) -> Resource) -> Resource {
     let mut r = Resource::default();
     for c in &pod.spec.containers {
         r.add(&of(c));
     }
+    let (mut sidecars, mut init) = (Resource::default(), Resource::default());
     for c in &pod.spec.init_containers {
-        r.max_with(&of(c));
+        if c.is_sidecar() {
+            sidecars.add(&of(c));
+            init.max_with(&sidecars);
+        } else {
+            let mut with = sidecars.clone();
+            with.add(&of(c));
+            init.max_with(&with);
+        }
     }
+    r.add(&sidecars);
+    r.max_with(&init);
     if !pod.spec.overhead.is_empty() {
         r.add(&Resource::from_list(&pod.spec.overhead));
     }
