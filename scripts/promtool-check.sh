@@ -7,7 +7,7 @@ set -euo pipefail
 kubesim=${1:-target/release/kubesim}
 allowed='^(etcd_server_proposals_(applied|committed)_total|kubeproxy_sync_proxy_rules_iptables_total) non-counter metrics should not have "_total" suffix$'
 failed=0
-for component in kube-apiserver etcd-0 kube-scheduler kube-controller-manager kubelet/worker-1 kube-proxy/worker-1; do
+for component in kube-apiserver etcd-0 kube-scheduler kube-controller-manager kubelet/worker-1 cadvisor/worker-1 kube-proxy/worker-1; do
   text=$("$kubesim" metrics --until 40s --script examples/skeleton.kubesim --component "$component")
   set +e
   problems=$(printf '%s\n' "$text" | promtool check metrics 2>&1)

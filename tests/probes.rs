@@ -398,3 +398,49 @@ fn a_memory_hog_is_evicted_under_memory_pressure() {
     let node = run(&mut sim, "kubectl describe node worker-1");
     assert!(node.contains("KubeletHasSufficientMemory") && !node.contains("memory-pressure"), "{node}");
 }
+
+/// The docs' CPU example: vish/stress wants two cores under a one-core limit — it gets one and
+/// is throttled in every CFS period; without a limit it gets what it wants.
+#[test]
+fn a_cpu_limit_caps_usage_and_throttles_every_period() {
+    let mut sim = cluster();
+    let limited = json!({"name": "cpu-demo-ctr", "image": "vish/stress", "args": ["-cpus", "2"],
+        "resources": {"requests": {"cpu": "500m"}, "limits": {"cpu": "1"}}});
+    apply(&mut sim, pod("cpu-demo", limited));
+    apply(&mut sim, pod("free", json!({"name": "burn", "image": "vish/stress", "args": ["-cpus", "1"]})));
+    sim.run_until(sim.now().plus(30 * SECONDS));
+    let json: Value = serde_json::from_str(&run(&mut sim, "kubectl get pods -o json")).unwrap();
+    let node_of = |name: &str| {
+        json["items"].as_array().unwrap().iter().find(|p| p["metadata"]["name"] == name).unwrap()["spec"]["nodeName"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let node = node_of("cpu-demo");
+    let metrics = run(&mut sim, &format!("curl -k https://{node}:10250/metrics/cadvisor"));
+    let value = |name: &str, container: &str| -> f64 {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains(&format!("container=\"{container}\"")))
+            .unwrap_or_else(|| panic!("{name} {container}: {metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let periods = value("container_cpu_cfs_periods_total", "cpu-demo-ctr");
+    assert!(periods > 100.0, "{periods}");
+    assert_eq!(value("container_cpu_cfs_throttled_periods_total", "cpu-demo-ctr"), periods);
+    let (usage, throttled) = (
+        value("container_cpu_usage_seconds_total", "cpu-demo-ctr"),
+        value("container_cpu_cfs_throttled_seconds_total", "cpu-demo-ctr"),
+    );
+    // One core for as long as it ran; waiting half of each period.
+    let ran = periods / 10.0;
+    assert!((usage - ran).abs() < 0.2 && (throttled - ran / 2.0).abs() < 0.2, "{usage} {throttled} over {ran}");
+    let stats = run(&mut sim, &format!("ssh {node} crictl stats"));
+    let line = stats.lines().find(|l| l.contains("cpu-demo-ctr")).unwrap_or_default().to_string();
+    assert!(line.contains("100.00"), "{stats}");
+    let free = node_of("free");
+    let stats = run(&mut sim, &format!("ssh {free} crictl stats"));
+    assert!(stats.lines().any(|l| l.contains("burn") && l.contains("100.00")), "{stats}");
+    let metrics = run(&mut sim, &format!("curl -k https://{free}:10250/metrics/cadvisor"));
+    assert!(!metrics.contains("container_cpu_cfs_periods_total{container=\"burn\""), "no limit, no quota: {metrics}");
+}

@@ -264,6 +264,7 @@ fn node_agent(
                 }
                 return Ok(match path {
                     "metrics" => k.metrics_text().trim_end().to_string(),
+                    "metrics/cadvisor" => k.cadvisor_text(sim.now()).trim_end().to_string(),
                     "healthz" => "ok".into(),
                     _ => "404 page not found".into(),
                 });

@@ -51,6 +51,14 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
         ["ipvsadm", "-Ln" | "-ln"] | ["ipvsadm", "-L", "-n"] => Ok(proxy.ipvsadm()),
         ["ipset", "list"] => proxy.ipset(None),
         ["ipset", "list", name] => proxy.ipset(Some(name)),
+        ["crictl", "stats"] => sim
+            .components
+            .iter()
+            .find_map(|c| match c {
+                Component::Kubelet(k) if k.config.name == host && k.up => Some(k.crictl_stats(sim.now())),
+                _ => None,
+            })
+            .ok_or_else(|| "crictl: validate service connection: connection refused".to_string()),
         ["ls", dir] | ["ls", "-1", dir] if dir.trim_end_matches('/') == static_pods::DIR => {
             Ok(manifests(sim, host).iter().map(|(f, _)| *f).collect::<Vec<_>>().join("\n"))
         }
@@ -63,7 +71,7 @@ pub fn run(sim: &Simulation, line: &str) -> Result<String, String> {
                 .ok_or_else(|| format!("cat: {path}: No such file or directory"))
         }
         [cmd, ..] => Err(format!(
-            "bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat, ipvsadm -Ln, ipset list, ls and cat of {})",
+            "bash: line 1: {cmd}: command not found (this console knows iptables-save -t nat, ipvsadm -Ln, ipset list, crictl stats, ls and cat of {})",
             static_pods::DIR
         )),
         [] => Err("usage: ssh NODE iptables-save [-t nat]".into()),

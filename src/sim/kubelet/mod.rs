@@ -5,6 +5,7 @@
 
 pub mod cni;
 pub mod coredns;
+pub mod cpu;
 pub mod csi;
 mod eviction;
 pub mod images;

@@ -5,7 +5,8 @@
 //! that moment (what exec probes such as `cat /tmp/healthy` look at), and the script ends
 //! with `exit N`'s code or its last statement's (1 for `false`). A script that never sleeps
 //! takes about a second. `stress --vm-bytes 250M` (the docs' memory example) holds that much
-//! memory until its `--timeout`. A loop around `wget`/`curl` of a URL (`while true; do wget
+//! memory until its `--timeout`; `stress --cpu N` (or vish/stress's `-cpus N`, the docs' CPU
+//! example) keeps N cores busy. A loop around `wget`/`curl` of a URL (`while true; do wget
 //! -qO- http://10.96.0.20; sleep 1; done`) is a load generator: a request every sleep.
 //! `echo` lines are the container's log. A simulation stand-in for real processes.
 
@@ -21,6 +22,8 @@ pub struct Script {
     files: Vec<(String, u64, Option<u64>)>,
     /// The memory it holds, bytes, when known.
     pub memory: Option<u64>,
+    /// The cores it keeps busy, when it burns CPU.
+    pub cpu: Option<f64>,
     /// A request loop: the URL and the pause between requests (µs).
     pub load: Option<(String, u64)>,
     /// What it prints (echo).
@@ -40,6 +43,7 @@ impl Script {
         let mut code = 0;
         let mut files: Vec<(String, u64, Option<u64>)> = Vec::new();
         let mut memory = None;
+        let mut cpu = None;
         let mut output = Vec::new();
         for statement in text.split(['\n', ';']).flat_map(|s| s.split("&&")).flat_map(|s| s.split("||")) {
             let words: Vec<&str> = statement.split_whitespace().skip_while(|w| PREAMBLE.contains(w)).collect();
@@ -48,7 +52,7 @@ impl Script {
             match verb {
                 "while" | "until" => {
                     let rest = &text[text.find(verb).unwrap_or(0)..];
-                    return Script { ends: None, files, memory, load: load_loop(rest), output };
+                    return Script { ends: None, files, memory, cpu, load: load_loop(rest), output };
                 }
                 "echo" => {
                     let line = words[1..].iter().take_while(|w| !w.starts_with('>')).copied().collect::<Vec<_>>();
@@ -56,16 +60,17 @@ impl Script {
                         output.push(line.join(" ").trim_matches(['"', '\'']).to_string());
                     }
                 }
-                "stress" => {
+                "stress" | "-cpus" => {
                     let flag = |name: &str| words.windows(2).find(|w| w[0] == name).map(|w| w[1]);
                     memory = flag("--vm-bytes").and_then(stress_bytes);
+                    cpu = ["--cpu", "-c", "-cpus"].iter().find_map(|f| flag(f)).and_then(|n| n.parse::<f64>().ok());
                     match flag("--timeout").and_then(|s| s.trim_end_matches('s').parse::<u64>().ok()) {
                         Some(secs) => t += secs * SECONDS,
-                        None => return Script { ends: None, files, memory, load: None, output },
+                        None => return Script { ends: None, files, memory, cpu, load: None, output },
                     }
                 }
                 "sleep" => match words.get(1) {
-                    Some(&"infinity") => return Script { ends: None, files, memory, load: None, output },
+                    Some(&"infinity") => return Script { ends: None, files, memory, cpu, load: None, output },
                     Some(n) => t += n.parse::<f64>().map_or(0, |s| (s * SECONDS as f64) as u64),
                     None => code = 1,
                 },
@@ -90,7 +95,7 @@ impl Script {
                 }
             }
         }
-        Script { ends: Some((t.max(SECONDS), code)), files, memory, load: None, output }
+        Script { ends: Some((t.max(SECONDS), code)), files, memory, cpu, load: None, output }
     }
 
     /// Whether `path` exists `at` µs after the process started.
