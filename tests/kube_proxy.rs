@@ -136,3 +136,51 @@ fn ipvs_mode_programs_virtual_servers_instead_of_chains() {
         Some("kube-proxy: mode \"nftables\" is not modelled here (iptables or ipvs)".to_string())
     );
 }
+
+/// trafficDistribution: PreferClose — the EndpointSlice controller hints each endpoint for its
+/// node's zone, and each node's kube-proxy keeps to its zone's endpoints.
+#[test]
+fn prefer_close_keeps_each_zone_to_its_own_endpoints() {
+    let mut scenario = Scenario::default();
+    for (w, zone) in scenario.cluster.workers.iter_mut().zip(["zone-a", "zone-b", "zone-b"]) {
+        w.labels.insert("topology.kubernetes.io/zone".into(), zone.into());
+    }
+    let mut sim = scenario.build().unwrap();
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3 --port=80", TIMEOUT);
+    sim.run_until(SimTime::from_secs(10));
+    let doc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "trafficDistribution": "PreferClose", "ports": [{"port": 80}]}});
+    let started = kubectl::apply::start_json(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "service/web created");
+    sim.run_until(SimTime::from_secs(14));
+    let slices = kubectl::run(&mut sim, "kubectl get endpointslices -o json", TIMEOUT);
+    assert!(slices.contains("\"forZones\"") && slices.contains("\"zone\": \"zone-a\""), "{slices}");
+    let wide = kubectl::run(&mut sim, "kubectl get pods -l app=web -o wide", TIMEOUT);
+    let ips_on = |nodes: &[&str]| -> Vec<String> {
+        let mut ips: Vec<String> = wide
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|w| nodes.contains(&w[6]))
+            .map(|w| w[5].to_string())
+            .collect();
+        ips.sort();
+        ips
+    };
+    let picked = |nat: &str| -> Vec<String> {
+        let mut ips: Vec<String> = svc_rules(nat)
+            .iter()
+            .filter_map(|l| l.split("default/web -> ").nth(1))
+            .map(|s| s.split(':').next().unwrap().to_string())
+            .collect();
+        ips.sort();
+        ips
+    };
+    let (a, b) = (ips_on(&["worker-1"]), ips_on(&["worker-2", "worker-3"]));
+    assert!(!a.is_empty() && !b.is_empty(), "{wide}");
+    assert_eq!(picked(&kubectl::run(&mut sim, "ssh worker-1 iptables-save -t nat", TIMEOUT)), a);
+    assert_eq!(picked(&kubectl::run(&mut sim, "ssh worker-3 iptables-save -t nat", TIMEOUT)), b);
+    // The control-plane node has no zone: it uses every endpoint.
+    let all = picked(&kubectl::run(&mut sim, "ssh control-plane iptables-save -t nat", TIMEOUT));
+    assert_eq!(all.len(), a.len() + b.len());
+}

@@ -91,7 +91,7 @@ impl Component {
     pub fn informers(&mut self) -> Vec<&mut super::client::Informer> {
         match self {
             Component::Kubelet(k) => vec![&mut k.pods],
-            Component::KubeProxy(p) => vec![&mut p.services, &mut p.endpointslices],
+            Component::KubeProxy(p) => p.informers().into_iter().collect(),
             Component::Scheduler(s) => s.informers.iter_mut().collect(),
             Component::ControllerManager(m) => m.informers_mut().into_iter().collect(),
             Component::CloudControllerManager(c) => vec![&mut c.nodes, &mut c.services],

@@ -642,6 +642,19 @@ pub struct ServiceSpec {
     /// "Cluster" (the default) or "Local" for traffic to the cluster IP from inside.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub internal_traffic_policy: String,
+    /// "PreferClose": kube-proxy keeps traffic in the client's zone when it can.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub traffic_distribution: String,
+}
+
+impl ServiceSpec {
+    /// Topology-aware routing asked for: trafficDistribution PreferClose, or the older
+    /// `service.kubernetes.io/topology-mode: Auto` annotation (whose hints are given out here by
+    /// zone, as PreferClose's are, not in proportion to the zones' CPU).
+    pub fn prefers_close(&self, annotations: &BTreeMap<String, String>) -> bool {
+        self.traffic_distribution == "PreferClose"
+            || annotations.get("service.kubernetes.io/topology-mode").is_some_and(|m| m == "Auto")
+    }
 }
 
 /// The ClientIP affinity's timeout: 10800 s (3 h) unless set.
@@ -900,6 +913,24 @@ pub struct Endpoint {
     pub node_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_ref: Option<ObjectReference>,
+    /// The zone of the endpoint's node.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub zone: String,
+    /// Topology-aware routing: the zones whose nodes should send to this endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<EndpointHints>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointHints {
+    #[serde(default)]
+    pub for_zones: Vec<ForZone>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForZone {
+    pub name: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -123,6 +123,10 @@ fn validate_service_spec(spec: &crate::sim::api::ServiceSpec, errs: &mut Vec<Str
     } else if external && !["", "Cluster", "Local"].contains(&etp) {
         errs.push(unsupported("externalTrafficPolicy", etp, "\"Cluster\", \"Local\""));
     }
+    let td = spec.traffic_distribution.as_str();
+    if !td.is_empty() && td != "PreferClose" {
+        errs.push(unsupported("trafficDistribution", td, "\"PreferClose\""));
+    }
     let itp = spec.internal_traffic_policy.as_str();
     if !["", "Cluster", "Local"].contains(&itp) {
         errs.push(unsupported("internalTrafficPolicy", itp, "\"Cluster\", \"Local\""));

@@ -28,7 +28,7 @@ pub fn sync(key: &str, services: &Informer, endpoints: &Informer, pods: &Informe
         }
         _ => return vec![],
     };
-    let (slice, ports) = desired(svc, pods);
+    let (slice, ports) = desired(svc, pods, None);
     let mut subset = EndpointSubset { ports, ..Default::default() };
     for e in slice.into_iter().filter(|e| e.conditions.terminating != Some(true)) {
         let ready = e.conditions.ready == Some(true);

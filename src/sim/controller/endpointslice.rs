@@ -9,7 +9,8 @@
 use crate::sim::api::request::{ApiRequest, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::{
-    Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Object, ObjectMeta, OwnerReference, Pod, Service,
+    Endpoint, EndpointConditions, EndpointHints, EndpointPort, EndpointSlice, ForZone, Object, ObjectMeta,
+    OwnerReference, Pod, Service,
 };
 use crate::sim::client::Informer;
 use crate::sim::recorder;
@@ -26,7 +27,14 @@ pub fn selects(svc: &Service, pod: &Pod) -> bool {
 }
 
 /// The endpoints and ports the Service's slice should list.
-pub fn desired(svc: &Service, pods: &Informer) -> (Vec<Endpoint>, Vec<EndpointPort>) {
+/// The Service's endpoints: its selected pods with an IP, each with its node's zone (given the
+/// nodes; Endpoints objects have none) — and, for topology-aware routing, a hint for that
+/// zone when every endpoint has one.
+pub fn desired(svc: &Service, pods: &Informer, nodes: Option<&Informer>) -> (Vec<Endpoint>, Vec<EndpointPort>) {
+    let zone = |node: &str| {
+        let n = nodes?.store.get(&crate::sim::api::meta::cache_key("", node))?;
+        n.meta().labels.get(crate::sim::proxy::topology::ZONE_LABEL).cloned()
+    };
     let mut endpoints: Vec<Endpoint> = pods
         .objects()
         .filter_map(|o| o.as_pod())
@@ -42,9 +50,16 @@ pub fn desired(svc: &Service, pods: &Informer) -> (Vec<Endpoint>, Vec<EndpointPo
                 },
                 node_name: p.spec.node_name.clone(),
                 target_ref: Some(recorder::reference("Pod", &p.metadata)),
+                zone: zone(&p.spec.node_name).unwrap_or_default(),
+                hints: None,
             }
         })
         .collect();
+    if svc.spec.prefers_close(&svc.metadata.annotations) && endpoints.iter().all(|e| !e.zone.is_empty()) {
+        for e in &mut endpoints {
+            e.hints = Some(EndpointHints { for_zones: vec![ForZone { name: e.zone.clone() }] });
+        }
+    }
     crate::sim::sort::sort_by(&mut endpoints, |a, b| a.addresses.cmp(&b.addresses));
     let ports = svc
         .spec
@@ -63,13 +78,13 @@ pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
 /// slices with room before a new slice is made, and a slice left empty is deleted (one empty
 /// slice stays for a Service with no endpoints). So one pod's change rewrites one slice of
 /// up to 100 endpoints, not a list of all of them.
-pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer) -> Vec<ApiRequest> {
+pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer, nodes: &Informer) -> Vec<ApiRequest> {
     let Some(Object::Service(svc)) = services.store.get(key) else { return vec![] };
     if svc.spec.selector.is_empty() || svc.metadata.deletion_timestamp.is_some() {
         return vec![];
     }
     let res = ResourceInfo::of("endpointslices");
-    let (desired, ports) = desired(svc, pods);
+    let (desired, ports) = desired(svc, pods, Some(nodes));
     let mut existing: Vec<&EndpointSlice> = slices
         .objects()
         .filter_map(|o| match o {

@@ -846,7 +846,7 @@ impl ControllerManager {
             // A slice created but not yet seen: wait for it, or its endpoints go in twice.
             Loop::EndpointSlice if !self.slice_expectations.satisfied(&key, ctx.now) => vec![],
             Loop::EndpointSlice => {
-                let reqs = endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods);
+                let reqs = endpointslice::sync(&key, &self.services, &self.endpointslices, &self.pods, &self.nodes);
                 let creating = reqs.iter().filter(|r| r.verb == super::api::request::Verb::Create).count() as i32;
                 if creating > 0 {
                     self.slice_expectations.expect(&key, creating, ctx.now);

@@ -15,7 +15,7 @@ pub mod route;
 pub mod topology;
 
 use super::addressing::Cidr;
-use super::api::request::Credential;
+use super::api::request::{Credential, FieldSelector};
 use super::api::resource::ResourceInfo;
 use super::api::Object;
 use super::client::{bookmark, rewatch_later, started, watch_failed, ApiClient, Informer};
@@ -70,6 +70,8 @@ pub struct KubeProxy {
     pod_subnet: Option<Cidr>,
     pub services: Informer,
     pub endpointslices: Informer,
+    /// Its own Node (metadata.name): the zone label topology-aware routing keys on.
+    pub own_node: Informer,
     pub rules_synced: u64,
     /// When the next sync is due (a change's, or the periodic one).
     sync_due: Option<crate::sim::time::SimTime>,
@@ -109,6 +111,10 @@ impl KubeProxy {
             pod_subnet: Cidr::parse(cluster_cidr).ok(),
             services: Informer::new(ResourceInfo::of("services"), None),
             endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
+            own_node: Informer::new(
+                ResourceInfo::of("nodes"),
+                Some(FieldSelector { field: "metadata.name".into(), value: node.to_string() }),
+            ),
             rules_synced: 0,
             sync_due: None,
             // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).
@@ -132,11 +138,12 @@ impl KubeProxy {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                self.services.start(ctx, &mut self.client, ());
-                self.endpointslices.start(ctx, &mut self.client, ());
+                for inf in [&mut self.services, &mut self.endpointslices, &mut self.own_node] {
+                    inf.start(ctx, &mut self.client, ());
+                }
             }
             Timer::Rewatch { resource } => {
-                for inf in [&mut self.services, &mut self.endpointslices] {
+                for inf in [&mut self.services, &mut self.endpointslices, &mut self.own_node] {
                     if inf.resource.plural == resource && inf.watch_id.is_none() {
                         inf.start(ctx, &mut self.client, ());
                     }
@@ -190,27 +197,24 @@ impl KubeProxy {
             Payload::Packet(p) => return self.forward(ctx, *p),
             Payload::ApiResp { req_id, resp } => match (self.client.complete(ctx, req_id, &resp), *resp) {
                 (Some(()), Ok(body)) => {
-                    match [&mut self.services, &mut self.endpointslices]
-                        .into_iter()
-                        .find(|i| i.watch_id == Some(req_id))
-                    {
+                    match self.informers().into_iter().find(|i| i.watch_id == Some(req_id)) {
                         Some(inf) => started(ctx, inf, body),
                         None => return,
                     };
                     true
                 }
                 (Some(()), Err(s)) => {
-                    watch_failed(ctx, &mut [&mut self.services, &mut self.endpointslices], req_id, &s);
+                    watch_failed(ctx, &mut self.informers(), req_id, &s);
                     false
                 }
                 _ => false,
             },
             Payload::WatchClosed { watch_id } => {
-                rewatch_later(ctx, &mut [&mut self.services, &mut self.endpointslices], watch_id);
+                rewatch_later(ctx, &mut self.informers(), watch_id);
                 false
             }
             Payload::Bookmark { watch_id, revision } => {
-                bookmark(&mut [&mut self.services, &mut self.endpointslices], watch_id, revision);
+                bookmark(&mut self.informers(), watch_id, revision);
                 false
             }
             Payload::Watch(ev) => {
@@ -222,7 +226,7 @@ impl KubeProxy {
                         self.pending_triggers.push(t);
                     }
                 }
-                slice || self.services.apply(&ev).is_some()
+                slice || self.services.apply(&ev).is_some() || self.own_node.apply(&ev).is_some()
             }
             _ => false,
         };
@@ -233,6 +237,10 @@ impl KubeProxy {
 }
 
 impl KubeProxy {
+    pub fn informers(&mut self) -> [&mut Informer; 3] {
+        [&mut self.services, &mut self.endpointslices, &mut self.own_node]
+    }
+
     /// The node's InternalIP.
     pub fn node_ip(&self) -> &str {
         &self.node_ip
@@ -308,6 +316,7 @@ impl KubeProxy {
                 }
             }
         }
+        let node_labels = self.own_node.objects().next().map(|n| n.meta().labels.clone()).unwrap_or_default();
         let mut out = Vec::new();
         for o in self.services.objects() {
             let Object::Service(svc) = o else { continue };
@@ -329,7 +338,11 @@ impl KubeProxy {
                             serving: c.serving.unwrap_or(true),
                             terminating: c.terminating.unwrap_or(false),
                             local: e.node_name == self.node,
-                            zone_hints: vec![],
+                            zone_hints: e
+                                .hints
+                                .as_ref()
+                                .map(|h| h.for_zones.iter().map(|z| z.name.clone()).collect())
+                                .unwrap_or_default(),
                         })
                     })
                     .collect();
@@ -338,9 +351,9 @@ impl KubeProxy {
                     internal_local: spec.internal_traffic_policy == "Local",
                     external_local: spec.external_traffic_policy == "Local",
                     externally_accessible: port.node_port != 0,
-                    topology: false,
+                    topology: spec.prefers_close(&svc.metadata.annotations),
                 };
-                let picked = topology::categorize(&eps, &policy, &BTreeMap::new());
+                let picked = topology::categorize(&eps, &policy, &node_labels);
                 let addrs = |eps: Option<Vec<topology::Endpoint>>| {
                     let mut addrs: Vec<String> = eps.unwrap_or_default().into_iter().map(|e| e.addr).collect();
                     super::sort::sort(&mut addrs);
