@@ -82,6 +82,11 @@ fn a_load_balancer_service_gets_an_address_and_loses_it_on_delete() {
     assert_eq!(lbs[0].nodes, vec!["worker-1", "worker-2", "worker-3"], "the control plane is excluded");
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     assert!(events.contains("EnsuringLoadBalancer") && events.contains("Ensured load balancer"), "{events}");
+    // From the laptop through the load balancer, a node's NodePort and its rules, to nginx.
+    for _ in 0..3 {
+        let page = kubectl::run(&mut sim, "curl http://203.0.113.10/", TIMEOUT);
+        assert_eq!(page, "<title>Welcome to nginx!</title>");
+    }
 
     kubectl::run(&mut sim, "kubectl delete svc web", TIMEOUT);
     let during = kubectl::run(&mut sim, "kubectl get svc web", TIMEOUT);
@@ -92,4 +97,29 @@ fn a_load_balancer_service_gets_an_address_and_loses_it_on_delete() {
     assert!(cloud(&sim).load_balancers.is_empty());
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
     assert!(events.contains("DeletingLoadBalancer") && events.contains("DeletedLoadBalancer"), "{events}");
+}
+
+/// externalTrafficPolicy Local behind a load balancer: its health checks keep it to the node
+/// that runs the pod, so every connection is answered.
+#[test]
+fn a_local_load_balancer_sends_only_to_nodes_that_pass_its_health_check() {
+    let mut sim = with_cloud();
+    sim.run_until(SimTime::from_secs(5));
+    kubectl::run(
+        &mut sim,
+        "kubectl create deployment web --image=registry.k8s.io/serve_hostname --replicas=1",
+        TIMEOUT,
+    );
+    let doc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": {"app": "web"},
+            "ports": [{"port": 80, "targetPort": 9376}]}});
+    let started = kubectl::apply::start_json(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "service/web created");
+    sim.run_until(SimTime::from_secs(40));
+    let ip = external_ip(&mut sim);
+    let pod = kubectl::run(&mut sim, "kubectl get pods -l app=web", TIMEOUT);
+    let pod = pod.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
+    for _ in 0..6 {
+        assert_eq!(kubectl::run(&mut sim, &format!("curl http://{ip}/"), TIMEOUT), pod);
+    }
 }

@@ -61,19 +61,20 @@ fn split(tokens: &[String]) -> (Option<&String>, Vec<(&str, &str)>) {
 /// apiserver: anonymous, with `-H "Authorization: Bearer …"`, or as the authenticating proxy
 /// (`--cert /etc/kubernetes/pki/front-proxy-client.crt -H "X-Remote-User: …"`). None for any
 /// other URL.
-/// `curl http://NODE-IP:NODEPORT/path`: the `ip:port` and the path, for a connection from the
-/// laptop. None for any other URL.
-pub fn node_port_call(line: &str) -> Result<Option<(String, String)>, String> {
+/// `curl http://IP[:PORT]/path`: the `ip:port` and the path, for a connection from the laptop
+/// (to a NodePort or a load balancer, if the address is one). None for a URL by name or https.
+pub fn direct_call(line: &str) -> Result<Option<(String, String)>, String> {
     let tokens = tokenize(line)?;
     let (Some(url), _) = split(&tokens) else { return Ok(None) };
-    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let Some(rest) = url.strip_prefix("http://").or_else(|| (!url.contains("://")).then_some(url.as_str())) else {
+        return Ok(None);
+    };
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let Some((ip, port)) = host.split_once(':') else { return Ok(None) };
-    let node_port = port.parse::<u16>().is_ok_and(|p| (30_000..=32_767).contains(&p));
-    if !node_port || ip.parse::<std::net::Ipv4Addr>().is_err() {
+    let (ip, port) = host.split_once(':').unwrap_or((host, "80"));
+    if ip.parse::<std::net::Ipv4Addr>().is_err() || port.parse::<u16>().is_err() {
         return Ok(None);
     }
-    Ok(Some((host.to_string(), format!("/{path}"))))
+    Ok(Some((format!("{ip}:{port}"), format!("/{path}"))))
 }
 
 /// What curl prints for a connection's answer.

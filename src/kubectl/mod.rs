@@ -113,7 +113,7 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
             if let Some(call) = curl::apiserver_call(line)? {
                 return Ok(curl_apiserver(sim, call));
             }
-            if let Some((dst, path)) = curl::node_port_call(line)? {
+            if let Some((dst, path)) = curl::direct_call(line)? {
                 if let Some(handle) = sim.connect_from_laptop(&dst, &path) {
                     let command = Command::Raw { path, curl: true, rest: None };
                     let mut pending = Pending::new(command, Default::default());

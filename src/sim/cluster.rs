@@ -602,19 +602,59 @@ impl Simulation {
         handle
     }
 
-    /// A connection from the laptop to `dst` (`ip:port`) on a node's address — a NodePort,
-    /// say — through that node's rules; its answer comes to `take_packet_reply`. None when no
-    /// node has that address.
+    /// A connection from the laptop to `dst` (`ip:port`): a node's address (a NodePort, say),
+    /// through that node's rules, or a load balancer's, which forwards it to the Service's
+    /// NodePort on one of the nodes in turn — with externalTrafficPolicy Local only to those
+    /// whose health check passes (they have a local endpoint). Its answer comes to
+    /// `take_packet_reply`. None when no node or load balancer has that address.
     pub fn connect_from_laptop(&mut self, dst: &str, path: &str) -> Option<u64> {
-        let ip = dst.rsplit_once(':').map_or(dst, |(ip, _)| ip);
+        let dst = match self.through_load_balancer(dst) {
+            Some(node_port) => node_port,
+            // Otherwise only a node's NodePort range is served from outside.
+            None => {
+                let port = dst.rsplit_once(':').and_then(|(_, p)| p.parse::<i32>().ok());
+                port.filter(|p| (30_000..=32_767).contains(p))?;
+                dst.to_string()
+            }
+        };
+        let ip = dst.rsplit_once(':').map_or(dst.as_str(), |(ip, _)| ip);
         let proxy = self.components.iter().position(|c| matches!(c, Component::KubeProxy(p) if p.node_ip() == ip))?;
         self.next_handle += 1;
         let handle = self.next_handle;
         if let Some(Component::User(u)) = self.components.get_mut(USER as usize) {
-            u.queue_packet(handle, proxy as ComponentId, dst, path);
+            u.queue_packet(handle, proxy as ComponentId, &dst, path);
         }
         self.inject(USER, Timer::Work);
         Some(handle)
+    }
+
+    /// The node address and NodePort a load balancer at `dst` sends this connection to.
+    fn through_load_balancer(&self, dst: &str) -> Option<String> {
+        let (ip, port) = dst.rsplit_once(':')?;
+        let port: i32 = port.parse().ok()?;
+        let svc = self.apiserver()?.cached().find_map(|o| match o {
+            Object::Service(s) if s.status.load_balancer.ingress.iter().any(|i| i.ip == ip) => Some(s),
+            _ => None,
+        })?;
+        let node_port = svc.spec.ports.iter().find(|p| p.port == port)?.node_port;
+        let local = svc.spec.external_traffic_policy == "Local";
+        // The nodes the cloud put behind it (the service controller leaves out the control plane).
+        let backends = self.components.iter().find_map(|c| match c {
+            Component::Cloud(cloud) => cloud.load_balancers.values().find(|lb| lb.ip == ip).map(|lb| lb.nodes.clone()),
+            _ => None,
+        })?;
+        let healthy: Vec<&str> = self
+            .components
+            .iter()
+            .filter_map(|c| match c {
+                Component::KubeProxy(p) if backends.contains(&p.node) && (!local || p.serves_locally(node_port)) => {
+                    Some(p.node_ip())
+                }
+                _ => None,
+            })
+            .collect();
+        let node = healthy.get(self.next_handle as usize % healthy.len().max(1))?;
+        Some(format!("{node}:{node_port}"))
     }
 
     pub fn take_packet_reply(&mut self, handle: u64) -> Option<Result<(u16, String), String>> {

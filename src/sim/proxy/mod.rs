@@ -241,6 +241,12 @@ impl KubeProxy {
         [&mut self.services, &mut self.endpointslices, &mut self.own_node]
     }
 
+    /// Whether this node would pass a load balancer's health check for a Local NodePort: its
+    /// rules have local endpoints for it (kube-proxy's healthCheckNodePort answers 200).
+    pub fn serves_locally(&self, node_port: i32) -> bool {
+        self.synced.iter().any(|p| p.node_port == Some(node_port) && !p.local_endpoints.is_empty())
+    }
+
     /// The node's InternalIP.
     pub fn node_ip(&self) -> &str {
         &self.node_ip
