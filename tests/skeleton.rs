@@ -274,3 +274,25 @@ fn kubelets_list_pulled_images_in_the_node_status() {
     assert_eq!(out.matches("\"docker.io/library/nginx:latest\"").count(), 3, "{out}");
     assert!(out.contains("\"sizeBytes\": 72000000"), "{out}");
 }
+
+#[test]
+fn the_scalability_slis_are_measured_and_met_on_a_small_cluster() {
+    let mut sim = Scenario::default().build().unwrap();
+    let before = sim.slis();
+    assert_eq!(before.iter().map(|s| s.p99_s).collect::<Vec<_>>(), vec![None, None]);
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=6", TIMEOUT);
+    sim.run_until(SimTime::from_secs(40));
+    let slis = sim.slis();
+    let names: Vec<&str> = slis.iter().map(|s| s.name).collect();
+    assert_eq!(names, ["Mutating API call latency", "Pod startup latency"]);
+    for s in &slis {
+        let p99 = s.p99_s.unwrap_or_else(|| panic!("{s:?}"));
+        assert!(p99 > 0.0 && s.met() == Some(true), "{s:?}");
+    }
+    assert!(slis[1].detail.ends_with("pods started"), "{:?}", slis[1]);
+    let text = kubectl::curl::scrape(&sim, "kubelet/worker-1").unwrap();
+    assert!(text.contains("kubelet_pod_start_sli_duration_seconds_count"), "{text}");
+    assert!(kubectl::curl::scrape(&sim, "nothing").is_err());
+    let targets = kubectl::curl::scrape_targets(&sim);
+    assert!(targets.contains(&"cadvisor/worker-3".to_string()) && targets[0] == "kube-apiserver", "{targets:?}");
+}

@@ -282,3 +282,44 @@ fn node_agent(
     }
     Err(refused())
 }
+
+/// What a Prometheus scrape of `target` gets now, as the console's curl reads it (kube-apiserver
+/// is read directly, as an authorized scrape would be): kube-apiserver, etcd-N,
+/// kube-scheduler, kube-controller-manager, kubelet/NODE, cadvisor/NODE, kube-proxy/NODE.
+pub fn scrape(sim: &Simulation, target: &str) -> Result<String, String> {
+    let line = match target.split_once('/') {
+        _ if target == "kube-apiserver" => {
+            return match sim.apiserver() {
+                Some(api) if api.up => Ok(api.metrics_text().trim_end().to_string()),
+                _ => Err("curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused".into()),
+            }
+        }
+        Some(("kubelet", node)) => format!("curl -k https://{node}:10250/metrics"),
+        Some(("cadvisor", node)) => format!("curl -k https://{node}:10250/metrics/cadvisor"),
+        Some(("kube-proxy", node)) => format!("curl http://{node}:10249/metrics"),
+        None if target.starts_with("etcd-") => format!("curl http://{target}:2381/metrics"),
+        None if target == "kube-scheduler" => "curl -k https://kube-scheduler:10259/metrics".into(),
+        None if target == "kube-controller-manager" => "curl -k https://kube-controller-manager:10257/metrics".into(),
+        _ => return Err(format!("unknown component \"{target}\" (kube-apiserver, etcd-N, kube-scheduler, kube-controller-manager, kubelet/NODE, cadvisor/NODE, kube-proxy/NODE)")),
+    };
+    run(sim, &line)
+}
+
+/// Every target `scrape` knows in this cluster, in component order.
+pub fn scrape_targets(sim: &Simulation) -> Vec<String> {
+    let mut out = Vec::new();
+    for info in &sim.infos {
+        let name = info.name.as_str();
+        match name.split_once('/') {
+            Some(("kubelet", node)) => {
+                out.push(name.to_string());
+                out.push(format!("cadvisor/{node}"));
+            }
+            Some(("kube-proxy", _)) => out.push(name.to_string()),
+            None if name == "kube-apiserver" || name.starts_with("etcd-") => out.push(name.to_string()),
+            None if name == "kube-scheduler" || name == "kube-controller-manager" => out.push(name.to_string()),
+            _ => {}
+        }
+    }
+    out
+}

@@ -27,6 +27,7 @@ pub mod quota;
 pub mod recorder;
 pub mod rng;
 pub mod scheduler;
+pub mod slo;
 pub mod sort;
 pub mod static_pods;
 pub mod storage;

@@ -186,18 +186,8 @@ fn run(args: &[String]) -> Result<(), String> {
 /// kubelet/NODE (cadvisor/NODE: its /metrics/cadvisor) or kube-proxy/NODE.
 fn metrics(args: &[String]) -> Result<(), String> {
     let component = flag(args, "--component")?.unwrap_or("kube-apiserver");
-    let command = match component.split_once('/') {
-        _ if component == "kube-apiserver" => "kubectl get --raw /metrics".to_string(),
-        Some(("kubelet", node)) => format!("curl -k https://{node}:10250/metrics"),
-        Some(("cadvisor", node)) => format!("curl -k https://{node}:10250/metrics/cadvisor"),
-        Some(("kube-proxy", node)) => format!("curl http://{node}:10249/metrics"),
-        None if component.starts_with("etcd-") => format!("curl http://{component}:2381/metrics"),
-        None if component == "kube-scheduler" => "curl -k https://kube-scheduler:10259/metrics".into(),
-        None if component == "kube-controller-manager" => "curl -k https://kube-controller-manager:10257/metrics".into(),
-        _ => return Err(format!("unknown component \"{component}\" (kube-apiserver, etcd-N, kube-scheduler, kube-controller-manager, kubelet/NODE, cadvisor/NODE, kube-proxy/NODE)")),
-    };
-    let mut sim = scripted(args, false)?;
-    let text = kubectl::run(&mut sim, &command, COMMAND_TIMEOUT_US);
+    let sim = scripted(args, false)?;
+    let text = kubectl::curl::scrape(&sim, component)?;
     if !text.starts_with("# HELP") {
         return Err(format!("{component}: {text}"));
     }

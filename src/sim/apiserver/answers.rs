@@ -7,19 +7,9 @@ use super::*;
 impl ApiServer {
     /// The apiserver's own endpoints.
     pub(super) fn non_resource(&self, path: &str) -> ApiResponse {
-        let (read_only, mutating) = self.inflight.values().fold((0, 0), |(r, m), f| match f.req.verb {
-            Verb::Get | Verb::List | Verb::Watch => (r + 1, m),
-            _ => (r, m + 1),
-        });
         match path {
             "/healthz" | "/livez" | "/readyz" => Ok(ApiBody::Raw("ok".into())),
-            "/metrics" => {
-                let mut text = self.metrics.text(read_only, mutating);
-                let mut e = crate::sim::metrics::Exposition::default();
-                self.flow.metrics(&mut e);
-                text.push_str(&e.finish());
-                Ok(ApiBody::Raw(text))
-            }
+            "/metrics" => Ok(ApiBody::Raw(self.metrics_text())),
             "/version" => Ok(ApiBody::Raw(version_json())),
             // Discovery: the API groups this apiserver serves.
             "/api" | "/apis" => {
@@ -29,6 +19,19 @@ impl ApiServer {
             }
             _ => Err(Status { code: 404, reason: "NotFound", message: "404 page not found".into(), causes: vec![] }),
         }
+    }
+
+    /// /metrics: requests, admission, watch and priority-and-fairness metrics.
+    pub fn metrics_text(&self) -> String {
+        let (read_only, mutating) = self.inflight.values().fold((0, 0), |(r, m), f| match f.req.verb {
+            Verb::Get | Verb::List | Verb::Watch => (r + 1, m),
+            _ => (r, m + 1),
+        });
+        let mut text = self.metrics.text(read_only, mutating);
+        let mut e = crate::sim::metrics::Exposition::default();
+        self.flow.metrics(&mut e);
+        text.push_str(&e.finish());
+        text
     }
 
     /// The kinds answered without storage: SelfSubjectAccessReview, SelfSubjectReview and

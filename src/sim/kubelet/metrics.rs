@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 pub struct KubeletMetrics {
     pub runtime_operations: VecMap<&'static str, u64>,
     pub pod_start: Histogram,
+    /// kubelet_pod_start_sli_duration_seconds: from the pod's creation to its containers
+    /// running, less image pulls and init containers (the pod startup SLI).
+    pub pod_start_sli: Histogram,
     /// prober_probe_total by probe_type, result, namespace, pod and container.
     pub probes: BTreeMap<(&'static str, &'static str, String, String, String), u64>,
     /// kubelet_evictions by eviction_signal.
@@ -30,6 +33,7 @@ impl Default for KubeletMetrics {
         KubeletMetrics {
             runtime_operations: VecMap::new(),
             pod_start: Histogram::new(bounds.to_vec()),
+            pod_start_sli: Histogram::new(bounds.to_vec()),
             probes: BTreeMap::new(),
             evictions: VecMap::new(),
             pod_worker: VecMap::new(),
@@ -104,6 +108,11 @@ impl KubeletMetrics {
             "kubelet_pod_start_duration_seconds",
             "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run",
             &[(vec![], &self.pod_start)],
+        );
+        e.histograms(
+            "kubelet_pod_start_sli_duration_seconds",
+            "Duration in seconds to start a pod, excluding time to pull images and run init containers, measured from pod creation timestamp to when all its containers are reported as started and observed via watch",
+            &[(vec![], &self.pod_start_sli)],
         );
         let workers: Vec<_> = self.pod_worker.iter().map(|(op, h)| (vec![("operation_type", *op)], h)).collect();
         if !workers.is_empty() {

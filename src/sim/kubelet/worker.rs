@@ -79,6 +79,8 @@ pub struct PodWorker {
     pub(super) admitted: SimTime,
     /// When it began killing the pod (the kill sync's duration).
     pub(super) killing_since: SimTime,
+    /// Time spent pulling images and running init containers (µs).
+    pub(super) not_startup_us: u64,
     /// When the containers last started running, and that run's number (0: not running).
     pub(super) running_since: SimTime,
     pub(super) run: u64,
@@ -166,6 +168,7 @@ impl Kubelet {
                         exit_code: None,
                         admitted: ctx.now,
                         killing_since: ctx.now,
+                        not_startup_us: 0,
                         running_since: ctx.now,
                         run: 0,
                         probes: Vec::new(),
@@ -383,6 +386,10 @@ impl Kubelet {
         let Some(step) = self.workers.get(uid).map(|w| w.step) else {
             return;
         };
+        // The pod startup SLI leaves out pulling images and running init containers.
+        if let (Step::Pull(_) | Step::InitRunning(_), Some(w)) = (step, self.workers.get_mut(uid)) {
+            w.not_startup_us += ctx.now.since(w.since);
+        }
         let inits = pod.spec.init_containers.len();
         let containers = inits + pod.spec.containers.len();
         let next = match step {
@@ -510,6 +517,9 @@ impl Kubelet {
                 self.metrics.pod_start.observe(ctx.now.since(w.admitted) as f64 / SECONDS as f64);
                 // The create sync: sandbox, pulls and starts, which SyncPod waits for.
                 self.metrics.pod_worker("create", ctx.now.since(w.admitted));
+                let since_created = ctx.now.since(pod.metadata.creation_timestamp.0);
+                let sli = since_created.saturating_sub(w.not_startup_us);
+                self.metrics.pod_start_sli.observe(sli as f64 / SECONDS as f64);
             }
             w.step = Step::Running;
             w.seq = seq;

@@ -29,6 +29,33 @@ impl Histogram {
         Histogram::new((0..count).map(|i| start * factor.powi(i as i32)).collect())
     }
 
+    /// PromQL's histogram_quantile: the bucket holding the q-th observation, interpolated
+    /// linearly inside it (the highest finite bound when it falls in +Inf). None when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = q * self.count as f64;
+        let mut below = 0u64;
+        for (i, (bound, c)) in self.bounds.iter().zip(&self.counts).enumerate() {
+            if (below + c) as f64 >= rank && *c > 0 {
+                let lower = if i == 0 { 0.0 } else { self.bounds[i - 1] };
+                return Some(lower + (bound - lower) * (rank - below as f64) / *c as f64);
+            }
+            below += c;
+        }
+        self.bounds.last().copied()
+    }
+
+    /// Adds another histogram's observations (same buckets).
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.sum += other.sum;
+        self.count += other.count;
+    }
+
     pub fn observe(&mut self, v: f64) {
         self.sum += v;
         self.count += 1;
@@ -136,6 +163,21 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_interpolate_inside_the_bucket_as_promql_does() {
+        let mut h = Histogram::new(vec![1.0, 2.0, 4.0]);
+        assert_eq!(h.quantile(0.99), None);
+        for v in [0.5, 1.5, 1.5, 3.0] {
+            h.observe(v);
+        }
+        // Rank 2 of 4 is the first of the two in (1, 2]: halfway.
+        assert_eq!(h.quantile(0.5), Some(1.5));
+        // Rank 3.96 falls in (2, 4], which holds one: 96 % of the way.
+        assert!((h.quantile(0.99).unwrap() - 3.92).abs() < 1e-9);
+        h.observe(100.0);
+        assert_eq!(h.quantile(0.99), Some(4.0), "in +Inf: the highest finite bound");
+    }
 
     #[test]
     fn histograms_are_cumulative_with_inf() {
