@@ -14,6 +14,7 @@ use super::components::inspect_panel::InspectPanel;
 use super::components::legend::Legend;
 use super::components::lesson_panel::{self, LessonAt, LessonPanel};
 use super::components::lesson_picker::LessonPicker;
+use super::components::metrics_panel::{self, MetricsPanel};
 use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
@@ -115,11 +116,17 @@ pub fn App() -> impl IntoView {
         Some("scheduler") => Side::Scheduler,
         Some("requests") => Side::Requests,
         Some("transports") => Side::Transports,
+        // The chart, the SLIs and the Prometheus tab.
         _ => Side::Chart,
     });
     let sched_data = RwSignal::new(PanelData::default());
     let requests_html = RwSignal::new(String::new());
     let connections_html = RwSignal::new(String::new());
+    // Under the chart: the SLIs and the Prometheus tab.
+    let slis_html = RwSignal::new(String::new());
+    let scrape_targets = RwSignal::new(Vec::<String>::new());
+    let scrape_target = RwSignal::new("kube-apiserver".to_string());
+    let exposition = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
     let lesson_at = RwSignal::new(LessonAt::default());
     // The inspector: what was clicked, and its text as of the last refresh.
@@ -170,6 +177,21 @@ pub fn App() -> impl IntoView {
             chart::draw(c, &e.history);
         }
         match side.get_untracked() {
+            Side::Chart => {
+                let sim = &e.session.sim;
+                let html = metrics_panel::slis_html(sim);
+                if html != slis_html.get_untracked() {
+                    slis_html.set(html);
+                }
+                let targets = crate::kubectl::curl::scrape_targets(sim);
+                if targets != scrape_targets.get_untracked() {
+                    scrape_targets.set(targets);
+                }
+                let text = scrape_target.with_untracked(|t| metrics_panel::exposition(sim, t));
+                if text != exposition.get_untracked() {
+                    exposition.set(text);
+                }
+            }
             Side::Scheduler => {
                 let d = scheduler_panel::snapshot(&e.session.sim, sched_pick.get_untracked().as_deref());
                 if d != sched_data.get_untracked() {
@@ -352,6 +374,7 @@ pub fn App() -> impl IntoView {
                     <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
                         <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
                         <canvas class="chart" node_ref=chart_ref></canvas>
+                        <MetricsPanel slis=slis_html targets=scrape_targets target=scrape_target text=exposition />
                     </div>
                     <Show when=move || side.get() == Side::Scheduler>
                         <SchedulerPanel data=sched_data pick=sched_pick />

@@ -272,6 +272,18 @@ await test('the transports panel compares HTTP/1.0, 1.1, 2 and 3; loss costs ret
   await page.screenshot({ path: path.join(artifacts, 'transports.png') });
 });
 
+await test('the metrics panel measures the SLIs and shows any component\'s /metrics', async (page) => {
+  await open(page);
+  await command(page, 'kubectl create deployment web --image=nginx --replicas=2');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=slis] tr')].slice(1)
+    .every((r) => r.children[3].textContent === 'met'), null, { timeout: 20000 });
+  const expo = page.getByTestId('exposition');
+  if (!(await expo.textContent()).includes('apiserver_request_total')) throw new Error('no apiserver metrics');
+  await page.getByTestId('scrape-target').selectOption('etcd-0');
+  await page.waitForFunction(() => document.querySelector('[data-testid=exposition]').textContent.includes('etcd_server_has_leader 1'), null, { timeout: 5000 });
+  await page.screenshot({ path: path.join(artifacts, 'metrics.png') });
+});
+
 await test('stopping kube-apiserver refuses kubectl; starting it again brings it back', async (page) => {
   await open(page);
   await page.getByTestId('fault-target').selectOption({ label: 'kube-apiserver' });

@@ -7,6 +7,7 @@ pub mod inspect_panel;
 pub mod legend;
 pub mod lesson_panel;
 pub mod lesson_picker;
+pub mod metrics_panel;
 pub mod requests_panel;
 pub mod scheduler_panel;
 pub mod share_panel;
