@@ -90,6 +90,19 @@ pub struct ClusterView {
     pub scheduling: Option<SchedulingView>,
 }
 
+/// A few of the production metrics a dashboard would chart, summed over the cluster now.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Gauges {
+    /// workqueue_depth over the leading kube-controller-manager's controllers.
+    pub workqueue_depth: usize,
+    /// etcd_server_leader_changes_seen_total, the most any member has seen.
+    pub leader_changes: u64,
+    /// kubelet_pod_start_duration_seconds_count over every kubelet.
+    pub pod_starts: u64,
+    /// kube-proxy rule syncs over every node.
+    pub proxy_syncs: u64,
+}
+
 /// The connections to kube-apiserver of one kind of client (the kubelets, say, summed).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectionsRow {
@@ -103,6 +116,23 @@ pub struct ConnectionsRow {
 }
 
 impl Simulation {
+    /// The charted production metrics (a pass over every component: sampled, not per frame).
+    pub fn gauges(&self) -> Gauges {
+        let mut g = Gauges::default();
+        for c in &self.components {
+            match c {
+                Component::ControllerManager(m) if m.up && m.elector.leading => {
+                    g.workqueue_depth = m.queues.values().map(|q| q.len()).sum()
+                }
+                Component::Etcd(e) => g.leader_changes = g.leader_changes.max(e.metrics.leader_changes_seen_total),
+                Component::Kubelet(k) => g.pod_starts += k.metrics.pod_start.count,
+                Component::KubeProxy(p) => g.proxy_syncs += p.rules_synced,
+                _ => {}
+            }
+        }
+        g
+    }
+
     /// Every client's connections to kube-apiserver, by kind of client, in component order.
     pub fn connections(&self) -> Vec<ConnectionsRow> {
         let mut rows: Vec<ConnectionsRow> = Vec::new();

@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
     let connections_html = RwSignal::new(String::new());
     // Under the chart: the SLIs and the Prometheus tab.
     let slis_html = RwSignal::new(String::new());
+    let chart_series = RwSignal::new(0usize);
     let scrape_targets = RwSignal::new(Vec::<String>::new());
     let scrape_target = RwSignal::new("kube-apiserver".to_string());
     let exposition = RwSignal::new(String::new());
@@ -174,7 +175,7 @@ pub fn App() -> impl IntoView {
         ticks = ticks.wrapping_add(1);
         let mut e = tick_engine.borrow_mut();
         if let Some(c) = chart_ref.get_untracked() {
-            chart::draw(c, &e.history);
+            chart::draw(c, &e.history, chart_series.get_untracked());
         }
         match side.get_untracked() {
             Side::Chart => {
@@ -372,7 +373,12 @@ pub fn App() -> impl IntoView {
                 <aside class="panel">
                     {card}
                     <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
-                        <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● API requests/s"</span></div>
+                        <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● "</span>
+                            <select class="series-pick" data-testid="chart-series" aria-label="second chart line"
+                                on:change=move |ev| chart_series.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                {chart::SERIES.iter().enumerate().map(|(i, (name, _))| view! { <option value=i.to_string()>{*name}</option> }).collect::<Vec<_>>()}
+                            </select>
+                        </div>
                         <canvas class="chart" node_ref=chart_ref></canvas>
                         <MetricsPanel slis=slis_html targets=scrape_targets target=scrape_target text=exposition />
                     </div>

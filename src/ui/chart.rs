@@ -1,12 +1,26 @@
-//! The metrics chart (plotters-canvas): running pods and API requests per second over
-//! simulated time. Redrawn a few times a second, not every frame.
+//! The metrics chart (plotters-canvas): running pods over simulated time, against one more
+//! production metric chosen under it (API requests per second by default). Redrawn a few
+//! times a second, not every frame.
 
 use super::engine::Sample;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
+/// A metric's value in a sample.
+type Read = fn(&Sample) -> f64;
+
+/// The second line's metric: (its name in the picker, its value in a sample).
+pub const SERIES: [(&str, Read); 5] = [
+    ("API requests/s", |s| s.api_rps),
+    ("workqueue_depth", |s| s.gauges.workqueue_depth as f64),
+    ("etcd_server_leader_changes_seen_total", |s| s.gauges.leader_changes as f64),
+    ("kubelet_pod_start_duration_seconds_count", |s| s.gauges.pod_starts as f64),
+    ("kube-proxy rule syncs", |s| s.gauges.proxy_syncs as f64),
+];
+
+pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
+    let value = SERIES.get(series).map_or(SERIES[0].1, |(_, f)| *f);
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (w, h) = (f64::from(canvas.client_width()) * dpr, f64::from(canvas.client_height()) * dpr);
     if w < 10.0 || h < 10.0 {
@@ -22,7 +36,7 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
     let t0 = history.first().map_or(0.0, |s| s.t);
     let t1 = history.last().map_or(1.0, |s| s.t).max(t0 + 1.0);
     let max_pods = history.iter().map(|s| s.running_pods).max().unwrap_or(0).max(4) as f64;
-    let max_rps = history.iter().map(|s| s.api_rps).fold(0.0, f64::max).max(10.0);
+    let max_rps = history.iter().map(value).fold(0.0, f64::max).max(if series == 0 { 10.0 } else { 4.0 });
     let font = ("sans-serif", 11.0 * dpr).into_font().color(&RGBColor(0x8b, 0x98, 0xa5));
     let Ok(mut chart) = ChartBuilder::on(&root)
         .margin(6.0 * dpr)
@@ -56,6 +70,6 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample]) {
     let rps = RGBColor(0x56, 0xB4, 0xE9);
     let _ =
         chart.draw_series(LineSeries::new(history.iter().map(|s| (s.t, s.running_pods as f64)), pods.stroke_width(2)));
-    let _ = chart.draw_secondary_series(LineSeries::new(history.iter().map(|s| (s.t, s.api_rps)), rps.stroke_width(2)));
+    let _ = chart.draw_secondary_series(LineSeries::new(history.iter().map(|s| (s.t, value(s))), rps.stroke_width(2)));
     let _ = root.present();
 }

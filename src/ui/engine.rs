@@ -25,6 +25,7 @@ pub struct Sample {
     pub t: f64,
     pub running_pods: usize,
     pub api_rps: f64,
+    pub gauges: crate::sim::view::Gauges,
 }
 
 pub struct Engine {
@@ -208,6 +209,7 @@ impl Engine {
         if self.history.len() == HISTORY {
             self.history.remove(0);
         }
-        self.history.push(Sample { t, running_pods: view.running_pods, api_rps });
+        let gauges = self.session.sim.gauges();
+        self.history.push(Sample { t, running_pods: view.running_pods, api_rps, gauges });
     }
 }
