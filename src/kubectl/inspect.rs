@@ -77,7 +77,15 @@ fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
     if !info.node.is_empty() {
         out.push_str(&format!("Node:    {}\n", info.node));
     }
-    out.push_str(&format!("Status:  {status}\n\nLatest activity:\n"));
+    out.push_str(&format!("Status:  {status}\n"));
+    let c = sim.components.get(id as usize);
+    if let Some(t) = c.and_then(|c| c.transport()) {
+        out.push_str(&format!("Connections: {} to kube-apiserver, {} opened\n", t.summary(), t.opened));
+    }
+    if let Some(crate::sim::component::Component::Kubelet(k)) = c {
+        out.push_str(&node_internals(k, sim.now()));
+    }
+    out.push_str("\nLatest activity:\n");
     let recent: Vec<String> = sim
         .trace
         .recent()
@@ -98,6 +106,34 @@ fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
         out.push('\n');
     }
     (info.name.clone(), out)
+}
+
+/// A kubelet's inside: its pod workers (the CRI/CNI step each is at, the pod IP) and the
+/// running containers' cgroups (CPU against the limit, throttling, memory).
+fn node_internals(k: &crate::sim::kubelet::Kubelet, now: crate::sim::time::SimTime) -> String {
+    let mut out = String::from("\nPod workers:\n");
+    if k.workers.is_empty() {
+        out.push_str("  <none>\n");
+    }
+    for w in k.workers.values() {
+        let ip = if w.ip.is_empty() { "-" } else { w.ip.as_str() };
+        out.push_str(&format!("  {:<44} {:<16} {ip}\n", w.key, format!("{:?}", w.step)));
+    }
+    let cgroups = k.cpu(now);
+    if !cgroups.is_empty() {
+        out.push_str("\nContainers (cgroups):\n");
+    }
+    for c in cgroups {
+        let limit = c.limit.map_or("no limit".to_string(), |l| format!("limit {:.0}m", l * 1000.0));
+        let throttled = if c.throttled() { ", throttled" } else { "" };
+        out.push_str(&format!(
+            "  {:<44} cpu {:.0}m ({limit}{throttled}), memory {}\n",
+            format!("{}/{}: {}", c.namespace, c.pod, c.container),
+            c.usage * 1000.0,
+            crate::sim::api::quantity::format_bytes_ki(c.working_set as i64)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -121,6 +157,13 @@ mod tests {
         let (title, text) = inspect(&sim, &Target::Component(crate::sim::cluster::APISERVER));
         assert_eq!(title, "kube-apiserver");
         assert!(text.contains("Latest activity:") && text.lines().count() > 5, "{text}");
+        // A kubelet shows its pod workers and the containers' cgroups.
+        let kubelet = sim.component_by_name(&format!("kubelet/{node}")).unwrap();
+        let (_, text) = inspect(&sim, &Target::Component(kubelet));
+        assert!(text.contains("Connections: HTTP/2 · 1 conn to kube-apiserver"), "{text}");
+        let worker = text.lines().find(|l| l.contains("default/web ")).unwrap_or_default();
+        assert!(worker.contains("Running") && worker.contains("10.244."), "{text}");
+        assert!(text.contains("default/web: web") && text.contains("cpu 1m (no limit)"), "{text}");
         assert_eq!(sim.apiserver().unwrap().requests_total, requests, "inspecting sends nothing");
         let gone = Target::Pod { namespace: "default".into(), name: "nope".into() };
         assert_eq!(inspect(&sim, &gone).1, "Error from server (NotFound): pods \"nope\" not found");
