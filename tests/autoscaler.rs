@@ -24,7 +24,7 @@ fn cpu_load_scales_a_deployment_up_then_down_after_the_window() {
                  "template": {"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "web", "image": "nginx",
                                        "resources": {"requests": {"cpu": "200m"}}}]}}}});
-    let started = kubectl::apply::start_json(&mut sim, &doc.to_string(), "web.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(&mut sim, &doc.to_string(), "web.json", Default::default()).unwrap();
     kubectl::wait(&mut sim, started, TIMEOUT);
     let out = kubectl::run(&mut sim, "kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=10", TIMEOUT);
     assert_eq!(out, "horizontalpodautoscaler.autoscaling/web autoscaled");

@@ -113,7 +113,7 @@ fn a_local_load_balancer_sends_only_to_nodes_that_pass_its_health_check() {
     let doc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": {"app": "web"},
             "ports": [{"port": 80, "targetPort": 9376}]}});
-    let started = kubectl::apply::start_json(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
     assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "service/web created");
     sim.run_until(SimTime::from_secs(40));
     let ip = external_ip(&mut sim);

@@ -214,7 +214,7 @@ fn rollout_status_history_and_undo() {
 
 fn apply_json(sim: &mut kube_playground::sim::Simulation, doc: serde_json::Value) -> String {
     let started =
-        kube_playground::kubectl::apply::start_json(sim, &doc.to_string(), "manifest.json", Default::default())
+        kube_playground::kubectl::apply::start_manifest(sim, &doc.to_string(), "manifest.json", Default::default())
             .unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }

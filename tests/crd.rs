@@ -13,7 +13,7 @@ fn k(sim: &mut Simulation, line: &str) -> String {
 }
 
 fn apply_json(sim: &mut Simulation, docs: serde_json::Value) -> String {
-    let started = apply::start_json(sim, &docs.to_string(), "manifest.json", Default::default()).unwrap();
+    let started = apply::start_manifest(sim, &docs.to_string(), "manifest.json", Default::default()).unwrap();
     let out = kubectl::wait(sim, started, 30 * SECONDS);
     sim.run_until(sim.now().plus(SECONDS));
     out

@@ -68,7 +68,7 @@ fn forbid_skips_a_run_while_the_previous_one_runs_and_replace_cancels_it() {
         let manifest = format!(
             r#"{{"apiVersion":"batch/v1","kind":"CronJob","metadata":{{"name":"{name}"}},"spec":{{"schedule":"* * * * *","concurrencyPolicy":"{policy}","jobTemplate":{{"spec":{{"template":{{"spec":{{"restartPolicy":"Never","containers":[{{"name":"c","image":"busybox","command":["sleep","90"]}}]}}}}}}}}}}}}"#
         );
-        let started = kubectl::apply::start_json(&mut sim, &manifest, "cronjob.json", Default::default()).unwrap();
+        let started = kubectl::apply::start_manifest(&mut sim, &manifest, "cronjob.json", Default::default()).unwrap();
         let out = kubectl::wait(&mut sim, started, TIMEOUT);
         assert!(out.contains("created"), "{out}");
     }

@@ -150,7 +150,7 @@ fn prefer_close_keeps_each_zone_to_its_own_endpoints() {
     sim.run_until(SimTime::from_secs(10));
     let doc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"selector": {"app": "web"}, "trafficDistribution": "PreferClose", "ports": [{"port": 80}]}});
-    let started = kubectl::apply::start_json(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(&mut sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
     assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "service/web created");
     sim.run_until(SimTime::from_secs(14));
     let slices = kubectl::run(&mut sim, "kubectl get endpointslices -o json", TIMEOUT);

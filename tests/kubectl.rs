@@ -148,3 +148,18 @@ fn describe_service_lists_its_ready_endpoints() {
     let endpoints = out.lines().find(|l| l.starts_with("Endpoints:")).unwrap();
     assert_eq!(endpoints.matches(":80").count(), 2, "{out}");
 }
+
+#[test]
+fn manifests_may_be_yaml_and_objects_print_as_yaml() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: \"fast\"\n  retries: \"3\"\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n";
+    let started = kubectl::apply::start_manifest(&mut sim, manifest, "app.yaml", Default::default()).unwrap();
+    let out = kubectl::wait(&mut sim, started, 30 * SECONDS);
+    assert_eq!(out, "configmap/settings created\nnamespace/team-a created");
+    let yaml = k(&mut sim, "kubectl get configmap settings -o yaml");
+    assert!(yaml.starts_with("apiVersion: v1\ndata:\n  mode: fast\n  retries: \"3\"\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2027-"), "{yaml}");
+    assert!(yaml.contains("  resourceVersion: \""), "{yaml}");
+    let broken = kubectl::apply::start_manifest(&mut sim, "kind: [", "bad.yaml", Default::default()).err().unwrap();
+    assert!(broken.starts_with("error: error parsing bad.yaml: error converting YAML to JSON:"), "{broken}");
+}

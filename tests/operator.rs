@@ -10,7 +10,7 @@ const TIMEOUT: u64 = 30 * SECONDS;
 
 fn apply(sim: &mut Simulation, file: &str) -> String {
     let text = std::fs::read_to_string(format!("tests/fixtures/{file}")).unwrap();
-    let started = kubectl::apply::start_json(sim, &text, file, Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(sim, &text, file, Default::default()).unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }
 
@@ -46,7 +46,7 @@ fn the_operator_reconciles_a_website_into_a_deployment_and_a_service() {
     // A change to the Website reaches the Deployment.
     let mut text = std::fs::read_to_string("tests/fixtures/website-blog.json").unwrap();
     text = text.replace("\"replicas\": 2", "\"replicas\": 3");
-    let started = kubectl::apply::start_json(&mut sim, &text, "blog.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(&mut sim, &text, "blog.json", Default::default()).unwrap();
     assert!(kubectl::wait(&mut sim, started, TIMEOUT).contains("configured"));
     sim.run_until(SimTime::from_secs(60));
     let deploy = kubectl::run(&mut sim, "kubectl get deployment blog", TIMEOUT);
@@ -70,7 +70,8 @@ fn without_rbac_the_operator_is_forbidden() {
     let docs: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut deployment = docs[3].clone();
     deployment["spec"]["template"]["spec"]["serviceAccountName"] = "default".into();
-    let started = kubectl::apply::start_json(&mut sim, &deployment.to_string(), "op.json", Default::default()).unwrap();
+    let started =
+        kubectl::apply::start_manifest(&mut sim, &deployment.to_string(), "op.json", Default::default()).unwrap();
     kubectl::wait(&mut sim, started, TIMEOUT);
     apply(&mut sim, "website-blog.json");
     sim.run_until(SimTime::from_secs(40));

@@ -18,7 +18,7 @@ fn cluster() -> Simulation {
 }
 
 fn apply(sim: &mut Simulation, doc: Value) -> String {
-    let started = kubectl::apply::start_json(sim, &doc.to_string(), "pod.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(sim, &doc.to_string(), "pod.json", Default::default()).unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }
 
@@ -269,7 +269,7 @@ fn a_sidecar_keeps_running_beside_the_app_and_stops_after_it() {
     let bad = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"},
         "spec": {"containers": [{"name": "app", "image": "nginx", "restartPolicy": "Always"}]}});
     let started =
-        kube_playground::kubectl::apply::start_json(&mut sim, &bad.to_string(), "bad.json", Default::default())
+        kube_playground::kubectl::apply::start_manifest(&mut sim, &bad.to_string(), "bad.json", Default::default())
             .unwrap();
     let out = kube_playground::kubectl::wait(&mut sim, started, 30 * SECONDS);
     assert!(

@@ -15,7 +15,7 @@ fn apply(sim: &mut Simulation, image: &str, replicas: i32, policy: &str) -> Stri
                  "selector": {"matchLabels": {"app": "web"}},
                  "template": {"metadata": {"labels": {"app": "web"}},
                               "spec": {"containers": [{"name": "nginx", "image": image}]}}}});
-    let started = kubectl::apply::start_json(sim, &doc.to_string(), "sts.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(sim, &doc.to_string(), "sts.json", Default::default()).unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }
 

@@ -147,7 +147,7 @@ fn rule_syncs_are_paced_by_min_sync_period_and_sync_period() {
 
 /// Applies a Service as JSON.
 fn apply_service(sim: &mut Simulation, doc: serde_json::Value) -> String {
-    let started = kubectl::apply::start_json(sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(sim, &doc.to_string(), "svc.json", Default::default()).unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }
 

@@ -18,7 +18,7 @@ fn cluster() -> Simulation {
 }
 
 fn apply(sim: &mut Simulation, doc: Value) -> String {
-    let started = kubectl::apply::start_json(sim, &doc.to_string(), "doc.json", Default::default()).unwrap();
+    let started = kubectl::apply::start_manifest(sim, &doc.to_string(), "doc.json", Default::default()).unwrap();
     kubectl::wait(sim, started, TIMEOUT)
 }
 

@@ -13,7 +13,7 @@ fn k(sim: &mut Simulation, line: &str) -> String {
 }
 
 fn apply_json(sim: &mut Simulation, doc: serde_json::Value) -> String {
-    let started = apply::start_json(sim, &doc.to_string(), "webhook.json", Default::default()).unwrap();
+    let started = apply::start_manifest(sim, &doc.to_string(), "webhook.json", Default::default()).unwrap();
     kubectl::wait(sim, started, 30 * SECONDS)
 }
 

@@ -4,8 +4,7 @@
 //! `containers`, `ports` and `env` merge item by item on their key, so fields the apiserver
 //! defaulted stay — and the difference goes as a JSON merge patch. Upstream computes a
 //! three-way patch from the last-applied annotation; this is the same for adding and changing
-//! fields, not for removing them. The page takes JSON (a YAML parser would cost more than
-//! 50 KB of bundle); kubesim converts YAML first.
+//! fields, not for removing them. Manifests are YAML or JSON, in the page as in kubesim.
 
 use super::parse::{Command, Identity};
 use super::{printers, render, Pending, Started};
@@ -26,16 +25,23 @@ pub struct Applied {
     pub patch: Box<Value>,
 }
 
-/// The documents of a JSON manifest: one object, an array of them, or a v1 List.
-pub fn json_documents(text: &str, source: &str) -> Result<Vec<Value>, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("error: error parsing {source}: {e}"))?;
-    Ok(match v {
-        Value::Array(items) => items,
-        Value::Object(ref o) if o.get("kind").and_then(Value::as_str) == Some("List") => {
-            o.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
+/// The documents of a manifest, YAML (`---` between documents) or JSON (one object or an
+/// array of them), as kubectl reads them; a v1 List contributes its items.
+pub fn documents(text: &str, source: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for doc in serde_yaml_ng::Deserializer::from_str(text) {
+        let v: Value = serde::Deserialize::deserialize(doc)
+            .map_err(|e| format!("error: error parsing {source}: error converting YAML to JSON: {e}"))?;
+        match v {
+            Value::Null => {}
+            Value::Array(items) => out.extend(items),
+            Value::Object(ref o) if o.get("kind").and_then(Value::as_str) == Some("List") => {
+                out.extend(o.get("items").and_then(Value::as_array).cloned().unwrap_or_default())
+            }
+            v => out.push(v),
         }
-        v => vec![v],
-    })
+    }
+    Ok(out)
 }
 
 /// Checks a document the way kubectl does before sending it: kind and apiVersion set, a kind
@@ -75,8 +81,8 @@ pub fn start(sim: &mut Simulation, docs: Vec<Doc>, identity: Identity) -> Starte
 }
 
 /// `kubectl apply -f SOURCE` of a JSON manifest's text, with the resources discovery knows.
-pub fn start_json(sim: &mut Simulation, text: &str, source: &str, identity: Identity) -> Result<Started, String> {
-    let docs = json_documents(text, source)?;
+pub fn start_manifest(sim: &mut Simulation, text: &str, source: &str, identity: Identity) -> Result<Started, String> {
+    let docs = documents(text, source)?;
     let discovered = sim.discovery();
     let prepared = docs.iter().map(|d| prepare(d, source, &discovered)).collect();
     Ok(start(sim, prepared, identity))

@@ -14,6 +14,7 @@ pub enum Output {
     Wide,
     Name,
     Json,
+    Yaml,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -410,9 +411,10 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 Some("wide") => Output::Wide,
                 Some("name") => Output::Name,
                 Some("json") => Output::Json,
+                Some("yaml") => Output::Yaml,
                 Some(o) => {
                     return Err(format!(
-                        "error: unable to match a printer suitable for the output format \"{o}\", allowed formats are: json,name,wide"
+                        "error: unable to match a printer suitable for the output format \"{o}\", allowed formats are: json,name,wide,yaml"
                     ))
                 }
             };
@@ -950,7 +952,7 @@ mod tests {
         assert_eq!(parse("kubectl create deployment web").unwrap_err(), "error: required flag(s) \"image\" not set");
         assert!(parse("kubectl scale deployment web --replicas=abc").unwrap_err().contains("invalid argument"));
         assert!(parse("ls -la").unwrap_err().contains("command not found"));
-        assert!(parse("kubectl get pods -o yaml").unwrap_err().contains("unable to match a printer"));
+        assert!(parse("kubectl get pods -o jsonpath").unwrap_err().contains("unable to match a printer"));
         assert!(parse("kubectl get 'pods").is_err());
     }
 }

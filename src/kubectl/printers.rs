@@ -537,10 +537,10 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
     }
     match output {
         Output::Name => items.iter().map(|o| name_of(res, o)).collect::<Vec<_>>().join("\n"),
-        Output::Json => {
+        Output::Json | Output::Yaml => {
             let docs: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
             let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": docs, "metadata": { "resourceVersion": "" } });
-            serde_json::to_string_pretty(&list).unwrap_or_default()
+            serialized(&list, output)
         }
         Output::Table | Output::Wide => {
             let wide = *output == Output::Wide;
@@ -571,9 +571,49 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
 
 pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags) -> String {
     match flags.output {
-        Output::Json => serde_json::to_string_pretty(&to_json(res, o)).unwrap_or_default(),
+        Output::Json | Output::Yaml => serialized(&to_json(res, o), &flags.output),
         _ => print_list(res, std::slice::from_ref(o), now, flags, ""),
     }
+}
+
+/// `-o json` (indented) or `-o yaml` (keys sorted, as kubectl's marshalling through JSON
+/// leaves them).
+fn serialized(doc: &serde_json::Value, output: &Output) -> String {
+    match output {
+        Output::Yaml => serde_yaml_ng::to_string(doc).map(|y| go_yaml_quotes(y.trim_end())).unwrap_or_default(),
+        _ => serde_json::to_string_pretty(doc).unwrap_or_default(),
+    }
+}
+
+/// Go's YAML encoder (what kubectl prints with) double-quotes a string that would read back
+/// as something else — `"51"`, `""`, `"true"`, and timestamps `"2027-01-01T00:00:00Z"` —
+/// where serde_yaml_ng single-quotes the first ones and leaves timestamps plain.
+fn go_yaml_quotes(yaml: &str) -> String {
+    let requote = |value: &str| -> Option<String> {
+        if let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            let text = inner.replace("''", "'");
+            return (!text.contains(['"', '\\'])).then(|| format!("\"{text}\""));
+        }
+        let timestamp = value.len() == 20 && value.as_bytes()[10] == b'T' && value.ends_with('Z');
+        timestamp.then(|| format!("\"{value}\""))
+    };
+    let mut out = String::with_capacity(yaml.len() + 64);
+    for line in yaml.lines() {
+        let split = line.find(": ").map(|i| i + 2).or_else(|| {
+            let item = line.trim_start();
+            item.starts_with("- ").then(|| line.len() - item.len() + 2)
+        });
+        match split.and_then(|i| requote(&line[i..]).map(|v| (i, v))) {
+            Some((i, v)) => {
+                out.push_str(&line[..i]);
+                out.push_str(&v);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out.pop();
+    out
 }
 
 /// A REST answer's JSON, as the apiserver writes it: the object, or a `<Kind>List`.

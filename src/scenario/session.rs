@@ -140,7 +140,7 @@ impl Session {
                 self.command(format!("$ {line}"), started)
             }
             Do::Apply(text) => {
-                let started = apply::start_json(&mut self.sim, text, APPLY_SOURCE, Default::default());
+                let started = apply::start_manifest(&mut self.sim, text, APPLY_SOURCE, Default::default());
                 self.command(format!("$ kubectl apply -f {APPLY_SOURCE}"), started)
             }
             Do::Interrupt => {

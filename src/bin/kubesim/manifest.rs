@@ -5,19 +5,7 @@ use serde_json::Value;
 
 /// Documents of a multi-document YAML or JSON file; a v1 List contributes its items.
 pub fn documents(text: &str) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    for doc in serde_yaml_ng::Deserializer::from_str(text) {
-        let v: Value =
-            serde::Deserialize::deserialize(doc).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
-        match v {
-            Value::Null => {}
-            Value::Object(ref o) if o.get("kind").and_then(Value::as_str) == Some("List") => {
-                out.extend(o.get("items").and_then(Value::as_array).cloned().unwrap_or_default())
-            }
-            v => out.push(v),
-        }
-    }
-    Ok(out)
+    kube_playground::kubectl::apply::documents(text, "the manifest")
 }
 
 pub fn object(doc: &Value) -> Result<Object, String> {

@@ -1,6 +1,6 @@
-//! `kubectl apply -f` in the page: a JSON manifest (one object, an array, or a v1 List) in a
-//! text area, applied in order through the same code as kubesim's apply; the answers go to
-//! the console. JSON only: a YAML parser would add more than 50 KB to the page.
+//! `kubectl apply -f` in the page: a YAML manifest (documents between `---`) or a JSON one in
+//! a text area, applied in order through the same code as kubesim's apply; the answers go to
+//! the console.
 
 use super::console::{append, said_lines, ConsoleLine};
 use crate::scenario::action::Do;
@@ -108,7 +108,7 @@ pub fn ApplyPanel(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl I
     view! {
         <div class="apply-panel" data-testid="apply-panel">
             <h3>
-                "kubectl apply -f (JSON)"
+                "kubectl apply -f"
                 <select aria-label="Example manifests" on:change=move |ev| {
                     if let Some((_, m)) = event_target_value(&ev).parse::<usize>().ok().and_then(|i| EXAMPLES.get(i)) {
                         text.set(m.to_string());
@@ -117,7 +117,7 @@ pub fn ApplyPanel(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl I
                     {EXAMPLES.iter().enumerate().map(|(i, (name, _))| view! { <option value=i.to_string()>{*name}</option> }).collect_view()}
                 </select>
             </h3>
-            <textarea aria-label="Manifest (JSON)" spellcheck="false" prop:value=move || text.get()
+            <textarea aria-label="Manifest (YAML or JSON)" spellcheck="false" prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             <button data-testid="apply-run" on:click=move |_| engine.with_value(|e| run(e, console, &text.get_untracked()))>
                 "Apply"
