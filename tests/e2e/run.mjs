@@ -303,7 +303,7 @@ await test('stopping kube-apiserver refuses kubectl; starting it again brings it
   if (!nodes.includes('worker-3')) throw new Error(nodes);
 });
 
-await test('the apply panel applies a JSON manifest; admission then defaults and enforces it', async (page) => {
+await test('the apply panel applies a YAML manifest; admission then defaults and enforces it', async (page) => {
   await open(page);
   await page.getByTestId('apply-toggle').click();
   const before = await page.locator('[data-testid=console-log] pre').count();
