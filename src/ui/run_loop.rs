@@ -181,7 +181,12 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     };
     let hits = draw(&f, slots);
     eng.pod_hits = hits;
-    let clock = format!("t = {}", eng.session.sim.now());
+    // Paused, the clock shows microseconds: single steps are often that close together.
+    let now = eng.session.sim.now();
+    let clock = match eng.playing {
+        true => format!("t = {now}"),
+        false => format!("t = {}.{:06}s", now.0 / 1_000_000, now.0 % 1_000_000),
+    };
     let census = l.tiles.then(|| Census::of(view));
     drop(e);
     if ui.clock.get_untracked() != clock {
