@@ -184,3 +184,25 @@ fn prefer_close_keeps_each_zone_to_its_own_endpoints() {
     let all = picked(&kubectl::run(&mut sim, "ssh control-plane iptables-save -t nat", TIMEOUT));
     assert_eq!(all.len(), a.len() + b.len());
 }
+
+/// Before 1.19 kube-proxy watched v1 Endpoints: the same rules, from one object per Service.
+#[test]
+fn the_legacy_endpoints_source_programs_the_same_rules() {
+    let rules = |source: &str| {
+        let mut scenario = Scenario::default();
+        scenario.cluster.proxy_endpoints = source.into();
+        let mut sim = scenario.build().unwrap();
+        kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3 --port=80", TIMEOUT);
+        sim.run_until(SimTime::from_secs(10));
+        kubectl::run(&mut sim, "kubectl expose deployment web --port=80 --target-port=8080", TIMEOUT);
+        sim.run_until(SimTime::from_secs(14));
+        let nat = kubectl::run(&mut sim, "ssh worker-2 iptables-save -t nat", TIMEOUT);
+        svc_rules(&nat).iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let slices = rules("endpointslices");
+    assert_eq!(slices.len(), 3);
+    assert_eq!(rules("endpoints"), slices);
+    let mut bad = Scenario::default();
+    bad.cluster.proxy_endpoints = "both".into();
+    assert!(bad.build().err().unwrap().contains("unknown endpoints source"));
+}

@@ -46,6 +46,7 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
             "list" => s.cluster.informer_list_period_s = number(600)?,
             "workers" => s.cluster.set_workers(number(12)? as usize),
             "proxy" => s.cluster.proxy_mode = value.to_string(),
+            "proxy-endpoints" => s.cluster.proxy_endpoints = value.to_string(),
             "kubectl" => s.cluster.kubectl_http = value.to_string(),
             "components-http" => s.cluster.components_http = value.to_string(),
             "ipvs-scheduler" => s.cluster.ipvs_scheduler = value.to_string(),

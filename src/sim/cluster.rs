@@ -93,6 +93,10 @@ pub struct ClusterSpec {
     pub proxy_mode: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ipvs_scheduler: String,
+    /// What kube-proxy watches for endpoints: "endpointslices" (the default since 1.19) or
+    /// "endpoints" (v1 Endpoints, as before: every change resends a Service's whole list).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub proxy_endpoints: String,
     /// kubectl's HTTP version towards kube-apiserver: "2" (the default), "1.1" or "1.0".
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kubectl_http: String,
@@ -166,6 +170,7 @@ impl Default for ClusterSpec {
             proxy_mode: String::new(),
             kubectl_http: String::new(),
             components_http: String::new(),
+            proxy_endpoints: String::new(),
             ipvs_scheduler: String::new(),
             scheduler_config: None,
         }
@@ -285,10 +290,20 @@ impl ClusterSpec {
         crate::sim::proxy::ProxyMode::parse(&self.proxy_mode, scheduler)
     }
 
+    /// Whether kube-proxy watches v1 Endpoints instead of EndpointSlices.
+    pub fn legacy_endpoints(&self) -> Result<bool, String> {
+        match self.proxy_endpoints.as_str() {
+            "" | "endpointslices" => Ok(false),
+            "endpoints" => Ok(true),
+            other => Err(format!("kube-proxy: unknown endpoints source \"{other}\" (endpointslices or endpoints)")),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         self.proxy_mode()?;
         http_version(&self.kubectl_http, "kubectl")?;
         http_version(&self.components_http, "the components")?;
+        self.legacy_endpoints()?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
         }
@@ -441,6 +456,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     }
     let pod_subnet = Cidr::parse(&spec.pod_subnet)?;
     let proxy_mode = spec.proxy_mode()?;
+    let legacy_endpoints = spec.legacy_endpoints()?;
     let n = spec.workers.len().max(1);
     for (i, node) in all_nodes().enumerate() {
         let host = 1 + i as u32;
@@ -475,6 +491,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
                 &node_ip(i as u32),
                 &spec.pod_subnet,
                 proxy_mode.clone(),
+                legacy_endpoints,
                 b.rng(&format!("kube-proxy/{}", node.name)),
             ))),
         );

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("cluster") => bench_cluster(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("join") => bench_join(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("disk") => bench_disk(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("endpoints") => bench_endpoints(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),
@@ -411,6 +412,57 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
             println!("$ {cmd}\n{}", kubectl::run(&mut session.sim, cmd, COMMAND_TIMEOUT_US));
         }
         return Err(format!("only {running} of {want} pods Running by {}", session.sim.now()));
+    }
+    Ok(())
+}
+
+/// One pod of a big Service replaced, with kube-proxy watching EndpointSlices and then v1
+/// Endpoints (as before 1.19): what kube-apiserver's watch fan-out sends for it, by kind.
+fn bench_endpoints(args: &[String]) -> Result<(), String> {
+    let nodes = number(args, "--nodes", 1000usize)?;
+    let endpoints = number(args, "--endpoints", 1000usize)?;
+    let shape = scale::SHAPES.iter().find(|s| s.name == "large").ok_or("no large preset")?;
+    println!("nodes: {nodes}, one Service with {endpoints} endpoints; one of its pods is deleted and replaced");
+    for source in ["endpointslices", "endpoints"] {
+        let mut scenario = shape.scenario(Some(nodes));
+        scenario.cluster.proxy_endpoints = source.into();
+        for doc in &mut scenario.objects {
+            if doc["kind"] == "Deployment" {
+                doc["spec"]["replicas"] = endpoints.into();
+            }
+        }
+        let service = r#"{"apiVersion":"v1","kind":"Service","metadata":{"name":"work","namespace":"default"},
+            "spec":{"selector":{"app":"work"},"ports":[{"port":80}]}}"#;
+        scenario.objects.push(serde_json::from_str(service).map_err(|e| e.to_string())?);
+        let want = endpoints + nodes * shape.daemonsets.len();
+        let mut session = Session::new(scenario)?;
+        while pods_running(&session.sim).1 < want && session.sim.now() < SimTime::from_secs(1800) {
+            let t = session.sim.now().plus(SECONDS);
+            session.advance(t, u64::MAX);
+        }
+        let sim = &mut session.sim;
+        sim.run_until(sim.now().plus(30 * SECONDS));
+        let sent = |sim: &mut kube_playground::sim::Simulation| {
+            let m = kubectl::run(sim, "kubectl get --raw /metrics", COMMAND_TIMEOUT_US);
+            let by = |name: &str| sum_by(&m, name, "kind");
+            (by("apiserver_watch_events_total"), by("apiserver_watch_events_sizes_sum"))
+        };
+        let (events0, bytes0) = sent(sim);
+        let pods = kubectl::run(sim, "kubectl get pods -l app=work", COMMAND_TIMEOUT_US);
+        let pod = pods.lines().nth(1).and_then(|l| l.split_whitespace().next()).ok_or("no pod")?.to_string();
+        kubectl::run(sim, &format!("kubectl delete pod {pod} --wait=false"), COMMAND_TIMEOUT_US);
+        sim.run_until(sim.now().plus(60 * SECONDS));
+        let (events1, bytes1) = sent(sim);
+        let delta = |after: &[(String, f64)], before: &[(String, f64)], kind: &str| {
+            let get = |v: &[(String, f64)]| v.iter().find(|(k, _)| k == kind).map_or(0.0, |(_, n)| *n);
+            get(after) - get(before)
+        };
+        let kind = if source == "endpoints" { "Endpoints" } else { "EndpointSlice" };
+        println!(
+            "kube-proxy watching {source}: {:.0} {kind} watch events, {:.1} MiB sent for the one pod",
+            delta(&events1, &events0, kind),
+            delta(&bytes1, &bytes0, kind) / 1048576.0
+        );
     }
     Ok(())
 }

@@ -69,7 +69,9 @@ pub struct KubeProxy {
     cluster_cidr: String,
     pod_subnet: Option<Cidr>,
     pub services: Informer,
-    pub endpointslices: Informer,
+    /// EndpointSlices — or, in the legacy mode before Kubernetes 1.19, v1 Endpoints: one object
+    /// per Service with every address, rewritten and sent to every node on each change.
+    pub endpoints: Informer,
     /// Its own Node (metadata.name): the zone label topology-aware routing keys on.
     pub own_node: Informer,
     pub rules_synced: u64,
@@ -99,6 +101,7 @@ impl KubeProxy {
         node_ip: &str,
         cluster_cidr: &str,
         mode: ProxyMode,
+        legacy_endpoints: bool,
         rng: SimRng,
     ) -> Self {
         let cred = Credential::ClientCert { common_name: "system:kube-proxy".into(), organizations: vec![] };
@@ -110,7 +113,10 @@ impl KubeProxy {
             cluster_cidr: cluster_cidr.to_string(),
             pod_subnet: Cidr::parse(cluster_cidr).ok(),
             services: Informer::new(ResourceInfo::of("services"), None),
-            endpointslices: Informer::new(ResourceInfo::of("endpointslices"), None),
+            endpoints: Informer::new(
+                ResourceInfo::of(if legacy_endpoints { "endpoints" } else { "endpointslices" }),
+                None,
+            ),
             own_node: Informer::new(
                 ResourceInfo::of("nodes"),
                 Some(FieldSelector { field: "metadata.name".into(), value: node.to_string() }),
@@ -138,12 +144,12 @@ impl KubeProxy {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Start => {
-                for inf in [&mut self.services, &mut self.endpointslices, &mut self.own_node] {
+                for inf in [&mut self.services, &mut self.endpoints, &mut self.own_node] {
                     inf.start(ctx, &mut self.client, ());
                 }
             }
             Timer::Rewatch { resource } => {
-                for inf in [&mut self.services, &mut self.endpointslices, &mut self.own_node] {
+                for inf in [&mut self.services, &mut self.endpoints, &mut self.own_node] {
                     if inf.resource.plural == resource && inf.watch_id.is_none() {
                         inf.start(ctx, &mut self.client, ());
                     }
@@ -218,7 +224,7 @@ impl KubeProxy {
                 false
             }
             Payload::Watch(ev) => {
-                let slice = self.endpointslices.apply(&ev).is_some();
+                let slice = self.endpoints.apply(&ev).is_some();
                 if slice {
                     let trigger =
                         ev.object.meta().annotations.get(super::controller::endpointslice::LAST_CHANGE_TRIGGER_TIME);
@@ -238,7 +244,7 @@ impl KubeProxy {
 
 impl KubeProxy {
     pub fn informers(&mut self) -> [&mut Informer; 3] {
-        [&mut self.services, &mut self.endpointslices, &mut self.own_node]
+        [&mut self.services, &mut self.endpoints, &mut self.own_node]
     }
 
     /// Whether this node would pass a load balancer's health check for a Local NodePort: its
@@ -315,7 +321,7 @@ impl KubeProxy {
     /// Every service port with the endpoints this node sends its traffic to.
     pub fn service_ports(&self) -> Vec<iptables::ServicePort> {
         let mut by_service: BTreeMap<String, Vec<&super::api::EndpointSlice>> = BTreeMap::new();
-        for o in self.endpointslices.objects() {
+        for o in self.endpoints.objects() {
             if let Object::EndpointSlice(es) = o {
                 if let Some(svc) = es.metadata.labels.get("kubernetes.io/service-name") {
                     by_service.entry(format!("{}/{svc}", es.metadata.namespace)).or_default().push(es);
@@ -331,8 +337,12 @@ impl KubeProxy {
             }
             let key = format!("{}/{}", svc.metadata.namespace, svc.metadata.name);
             let slices = by_service.get(&key).cloned().unwrap_or_default();
+            let legacy = match self.endpoints.store.get(&key) {
+                Some(Object::Endpoints(ep)) => Some(ep),
+                _ => None,
+            };
             for port in &svc.spec.ports {
-                let eps: Vec<topology::Endpoint> = slices
+                let mut eps: Vec<topology::Endpoint> = slices
                     .iter()
                     .flat_map(|es| es.endpoints.iter().map(move |e| (es, e)))
                     .filter_map(|(es, e)| {
@@ -352,6 +362,20 @@ impl KubeProxy {
                         })
                     })
                     .collect();
+                // v1 Endpoints know ready and not-ready addresses only (no terminating, no hints).
+                for subset in legacy.iter().flat_map(|ep| &ep.subsets) {
+                    let Some(target) = subset.ports.iter().find(|p| p.name == port.name) else { continue };
+                    let ready = subset.addresses.iter().map(|a| (a, true));
+                    for (a, ready) in ready.chain(subset.not_ready_addresses.iter().map(|a| (a, false))) {
+                        eps.push(topology::Endpoint {
+                            addr: format!("{}:{}", a.ip, target.port),
+                            ready,
+                            serving: ready,
+                            local: a.node_name == self.node,
+                            ..Default::default()
+                        });
+                    }
+                }
                 let spec = &svc.spec;
                 let policy = topology::Policy {
                     internal_local: spec.internal_traffic_policy == "Local",
