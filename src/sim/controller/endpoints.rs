@@ -92,13 +92,11 @@ mod tests {
 
     #[test]
     fn an_endpoints_object_keeps_1000_addresses_and_says_it_was_truncated() {
-        let mut svc = Service::default();
-        svc.metadata = ObjectMeta::named("default", "big");
+        let mut svc = Service { metadata: ObjectMeta::named("default", "big"), ..Default::default() };
         svc.spec.selector.insert("app".into(), "big".into());
         let pods = (0..1001)
             .map(|i| {
-                let mut p = Pod::default();
-                p.metadata = ObjectMeta::named("default", &format!("big-{i}"));
+                let mut p = Pod { metadata: ObjectMeta::named("default", &format!("big-{i}")), ..Default::default() };
                 p.metadata.labels.insert("app".into(), "big".into());
                 p.status.pod_ip = format!("10.244.{}.{}", i / 250, i % 250 + 2);
                 p.status.phase = "Running".into();
