@@ -82,6 +82,7 @@ bench:
 	cargo run --release --bin kubesim -- bench join --nodes 1000
 	cargo run --release --bin kubesim -- bench join --nodes 1000 --spread 10
 	cargo run --release --bin kubesim -- bench disk --fsync-us 2000
+	cargo run --release --bin kubesim -- bench endpoints --nodes 1000 --endpoints 1000
 
 # The scale presets in headless Chromium (minutes; prints figures): make bench-browser PRESET=large
 PRESET ?= large

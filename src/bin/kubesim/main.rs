@@ -6,6 +6,7 @@
 //! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
 //! kubesim bench join [--nodes 500] [--spread SECONDS]
 //! kubesim bench disk [--fsync-us 2000] [--pods 200]
+//! kubesim bench endpoints [--nodes 1000] [--endpoints 1000]
 //! kubesim bench schedule --nodes 5000 --pods 10000 [--workload basic|…]
 //! kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json]
 //! kubesim auth can-i VERB RESOURCE[/NAME] [-n NS] --as USER [--as-group G]… -f RBAC.yaml
@@ -36,6 +37,7 @@ const USAGE: &str = "usage:
   kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until DURATION]
   kubesim bench join [--nodes N] [--spread SECONDS]
   kubesim bench disk [--fsync-us MICROSECONDS] [--pods N]
+  kubesim bench endpoints [--nodes N] [--endpoints N]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
