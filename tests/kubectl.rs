@@ -158,8 +158,32 @@ fn manifests_may_be_yaml_and_objects_print_as_yaml() {
     let out = kubectl::wait(&mut sim, started, 30 * SECONDS);
     assert_eq!(out, "configmap/settings created\nnamespace/team-a created");
     let yaml = k(&mut sim, "kubectl get configmap settings -o yaml");
-    assert!(yaml.starts_with("apiVersion: v1\ndata:\n  mode: fast\n  retries: \"3\"\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2027-"), "{yaml}");
+    assert!(yaml.starts_with("apiVersion: v1\ndata:\n  mode: fast\n  retries: \"3\"\nkind: ConfigMap\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n"), "{yaml}");
+    assert!(yaml.contains("\n  creationTimestamp: \"2027-"), "{yaml}");
     assert!(yaml.contains("  resourceVersion: \""), "{yaml}");
     let broken = kubectl::apply::start_manifest(&mut sim, "kind: [", "bad.yaml", Default::default()).err().unwrap();
     assert!(broken.starts_with("error: error parsing bad.yaml: error converting YAML to JSON:"), "{broken}");
+}
+
+#[test]
+fn apply_removes_what_the_last_manifest_set_and_this_one_leaves_out() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    let apply = |sim: &mut Simulation, text: &str| {
+        let started = kubectl::apply::start_manifest(sim, text, "cm.yaml", Default::default()).unwrap();
+        kubectl::wait(sim, started, 30 * SECONDS)
+    };
+    let first = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  labels:\n    tier: web\n    team: a\ndata:\n  mode: fast\n  retries: \"3\"\n";
+    assert_eq!(apply(&mut sim, first), "configmap/app created");
+    // Someone else labels it: the next apply leaves that label alone.
+    k(&mut sim, "kubectl label configmap app owner=ops");
+    let second =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  labels:\n    tier: web\ndata:\n  mode: fast\n";
+    assert_eq!(apply(&mut sim, second), "configmap/app configured");
+    let json: serde_json::Value = serde_json::from_str(&k(&mut sim, "kubectl get configmap app -o json")).unwrap();
+    assert_eq!(json["data"], serde_json::json!({"mode": "fast"}));
+    assert_eq!(json["metadata"]["labels"], serde_json::json!({"owner": "ops", "tier": "web"}));
+    let last = json["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"].as_str().unwrap();
+    assert!(last.ends_with('\n') && !last.contains("retries"), "{last}");
+    assert_eq!(apply(&mut sim, second), "configmap/app unchanged");
 }

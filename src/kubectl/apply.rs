@@ -1,10 +1,13 @@
 //! `kubectl apply -f`: every document of a manifest, in order — read the object, create it
 //! when absent, else patch it with what the manifest says (`unchanged` when that would change
-//! nothing). The manifest is merged into the live object the strategic way — lists such as
-//! `containers`, `ports` and `env` merge item by item on their key, so fields the apiserver
-//! defaulted stay — and the difference goes as a JSON merge patch. Upstream computes a
-//! three-way patch from the last-applied annotation; this is the same for adding and changing
-//! fields, not for removing them. Manifests are YAML or JSON, in the page as in kubesim.
+//! nothing). Like kubectl, it keeps the manifest it applied in the object's
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation, and a three-way merge
+//! removes the fields the last manifest set and this one leaves out. The manifest is merged
+//! into the live object the strategic way — lists such as `containers`, `ports` and `env`
+//! merge item by item on their key, so fields the apiserver defaulted stay — and the
+//! difference goes as a JSON merge patch.
+//! Simplified: a field removed inside a list item (a container's `args`) stays.
+//! Manifests are YAML or JSON, in the page as in kubesim.
 
 use super::parse::{Command, Identity};
 use super::{printers, render, Pending, Started};
@@ -68,7 +71,37 @@ pub fn prepare(doc: &Value, source: &str, discovered: &[&'static ResourceInfo]) 
     if object.meta().namespace.is_empty() && res.namespaced {
         object.meta_mut().namespace = "default".into();
     }
+    object.meta_mut().annotations.insert(LAST_APPLIED.into(), last_applied(doc));
     Ok(Applied { resource: res, object: Box::new(object), patch: Box::new(doc.clone()) })
+}
+
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The annotation's value: the manifest as JSON (without the annotation), and a newline.
+fn last_applied(doc: &Value) -> String {
+    let mut doc = doc.clone();
+    if let Some(a) = doc.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+        a.remove(LAST_APPLIED);
+    }
+    format!("{doc}\n")
+}
+
+/// What the last applied manifest set and this one no longer does, as `null`s to merge in —
+/// key by key inside maps, so fields others set there (the server's annotations) stay.
+fn removals(last: &Value, new: &Value) -> Option<Value> {
+    let (Value::Object(last), Value::Object(new)) = (last, new) else { return None };
+    let mut out = serde_json::Map::new();
+    for (k, was) in last {
+        let gone = match (new.get(k), was) {
+            (None, Value::Object(_)) => removals(was, &Value::Object(Default::default())),
+            (None, _) => Some(Value::Null),
+            (Some(now), _) => removals(was, now),
+        };
+        if let Some(g) = gone {
+            out.insert(k.clone(), g);
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 /// Starts applying `docs` in order, as `identity`.
@@ -129,12 +162,19 @@ pub(super) fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiRespons
         (None, Ok(ApiBody::Object(current))) => {
             let live = current.to_json_value();
             let mut wanted = live.clone();
+            // The three-way part: drop what the last apply set and this manifest does not.
+            let last = current.meta().annotations.get(LAST_APPLIED).and_then(|t| serde_json::from_str(t).ok());
+            if let Some(gone) = last.and_then(|last: Value| removals(&last, &patch)) {
+                strategic_merge(&mut wanted, &gone);
+            }
             // Type information, not fields to change (the live object may not spell it out).
             let mut fields = *patch;
             if let Some(o) = fields.as_object_mut() {
                 o.remove("apiVersion");
                 o.remove("kind");
             }
+            let annotation = serde_json::json!({"metadata": {"annotations": {LAST_APPLIED: object.meta().annotations.get(LAST_APPLIED)}}});
+            strategic_merge(&mut wanted, &annotation);
             strategic_merge(&mut wanted, &fields);
             if wanted == live {
                 done("unchanged")
