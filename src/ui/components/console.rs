@@ -56,7 +56,8 @@ const HELP: &str = "Commands (kubectl):
   kubectl get --raw /metrics · curl -k https://10.0.0.10:6443/healthz (anonymous)
   curl -k -H \"Authorization: Bearer TOKEN\" https://10.0.0.10:6443/api/v1/namespaces/default/pods
   ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml
-  Apply… in the toolbar: JSON manifests, as kubectl apply -f
+  Apply… in the toolbar: YAML or JSON manifests, as kubectl apply -f · kubectl get TYPE NAME -o yaml
+  curl http://10.0.0.11:NODEPORT/ (from the laptop) · ssh worker-1 crictl stats
   etcdctl endpoint status -w table · etcdctl endpoint health · etcdctl member list
   etcdctl get /registry/ --prefix --keys-only · curl -s http://etcd-0:2381/metrics
   clear · help";
