@@ -192,7 +192,7 @@ fn initial_objects_are_applied_once_the_cluster_is_ready_and_replay_exactly() {
     let mut sender = Session::new(scenario).unwrap();
     play(&mut sender, until, 16_667, 50, &[]);
     let said = console(&mut sender);
-    assert_eq!(said[..2], ["$ kubectl apply -f manifest.json".to_string(), "deployment.apps/web created".to_string()]);
+    assert_eq!(said[..2], ["$ kubectl apply -f manifest.yaml".to_string(), "deployment.apps/web created".to_string()]);
     let shared = sender.shared();
     assert!(shared.objects.is_empty() && shared.actions.len() == 1, "{shared:?}");
     // Before the objects went in, a link carries them; after, the recorded action does.

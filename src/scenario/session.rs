@@ -12,7 +12,7 @@ use crate::sim::time::SimTime;
 use crate::sim::Simulation;
 
 /// What the Apply panel's manifests are called in the console (`kubectl apply -f …`).
-pub const APPLY_SOURCE: &str = "manifest.json";
+pub const APPLY_SOURCE: &str = "manifest.yaml";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Said {
