@@ -290,6 +290,14 @@ fn the_scalability_slis_are_measured_and_met_on_a_small_cluster() {
         assert!(p99 > 0.0 && s.met() == Some(true), "{s:?}");
     }
     assert!(slis[1].detail.ends_with("pods started"), "{:?}", slis[1]);
+    // A window counts only what happened since its start.
+    let start = sim.sli_counters();
+    assert_eq!(sim.slis_since(&start)[1].detail, "0 pods started");
+    kubectl::run(&mut sim, "kubectl scale deployment web --replicas=8", TIMEOUT);
+    sim.run_until(SimTime::from_secs(60));
+    let window = sim.slis_since(&start);
+    assert_eq!(window[1].detail, "2 pods started");
+    assert!(window[0].p99_s.is_some(), "the scale and the new pods' writes: {window:?}");
     let text = kubectl::curl::scrape(&sim, "kubelet/worker-1").unwrap();
     assert!(text.contains("kubelet_pod_start_sli_duration_seconds_count"), "{text}");
     assert!(kubectl::curl::scrape(&sim, "nothing").is_err());

@@ -179,8 +179,8 @@ pub fn App() -> impl IntoView {
         }
         match side.get_untracked() {
             Side::Chart => {
+                let html = metrics_panel::slis_html(e.slis());
                 let sim = &e.session.sim;
-                let html = metrics_panel::slis_html(sim);
                 if html != slis_html.get_untracked() {
                     slis_html.set(html);
                 }

@@ -58,6 +58,8 @@ pub struct Engine {
     pub pod_hits: crate::ui::canvas::draw::PodHits,
     pub history: Vec<Sample>,
     last_sample: (f64, u64),
+    /// The SLIs' counters read every 10 s of simulated time, for their 5-minute window.
+    sli_marks: std::collections::VecDeque<(u64, crate::sim::slo::SliCounters)>,
     /// Wall-clock ms of the last animation frame.
     pub last_frame: Option<f64>,
     pub drag: Option<(f64, f64)>,
@@ -93,6 +95,8 @@ impl Card {
 const HISTORY: usize = 600;
 /// Simulated seconds between chart samples.
 const SAMPLE_EVERY_S: f64 = 0.5;
+/// How often the SLIs' counters are read (µs of simulated time).
+const SLI_MARK_US: u64 = 10_000_000;
 
 impl Engine {
     pub fn new(scenario: Scenario) -> Result<Self, String> {
@@ -114,6 +118,7 @@ impl Engine {
             selected: None,
             history: Vec::new(),
             last_sample: (0.0, 0),
+            sli_marks: Default::default(),
             last_frame: None,
             drag: None,
             press: None,
@@ -184,6 +189,7 @@ impl Engine {
         self.seek = None;
         self.history.clear();
         self.last_sample = (0.0, 0);
+        self.sli_marks.clear();
     }
 
     /// Goes back to the beginning of lesson step `n`: the session replays up to it.
@@ -195,6 +201,16 @@ impl Engine {
         shared.actions.truncate(i + 1);
         let at = SimTime(shared.actions[i].at);
         self.replay(shared, at, self.playing)
+    }
+
+    /// The SLIs over their 5-minute window (over the run while it is shorter).
+    pub fn slis(&self) -> Vec<crate::sim::slo::Sli> {
+        let now = self.session.sim.now().0;
+        let base = self.sli_marks.iter().rev().find(|(at, _)| at + crate::sim::slo::WINDOW_US <= now);
+        match base {
+            Some((_, counters)) => self.session.sim.slis_since(counters),
+            None => self.session.sim.slis(),
+        }
     }
 
     /// Records a chart sample from this frame's view when enough simulated time has passed.
@@ -210,6 +226,14 @@ impl Engine {
             self.history.remove(0);
         }
         let gauges = self.session.sim.gauges();
+        let now = self.session.sim.now().0;
+        if self.sli_marks.back().is_none_or(|(at, _)| now >= at + SLI_MARK_US) {
+            self.sli_marks.push_back((now, self.session.sim.sli_counters()));
+            // One reading older than the window is all the window needs.
+            while self.sli_marks.get(1).is_some_and(|(at, _)| *at + crate::sim::slo::WINDOW_US <= now) {
+                self.sli_marks.pop_front();
+            }
+        }
         self.history.push(Sample { t, running_pods: view.running_pods, api_rps, gauges });
     }
 }

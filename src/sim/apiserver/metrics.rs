@@ -74,18 +74,18 @@ const DURATION_BUCKETS: [f64; 23] = [
 const ADMISSION_BUCKETS: [f64; 6] = [0.005, 0.025, 0.1, 0.5, 1.0, 2.5];
 
 impl ApiMetrics {
-    /// The mutating (resource, verb) pair with the slowest 99th percentile, as `VERB
-    /// resource`, with that percentile in seconds — the mutating API latency SLI.
-    pub fn slowest_mutating_p99(&self) -> Option<(String, f64)> {
+    /// The latency histograms of mutating calls by `VERB resource` (the mutating API latency
+    /// SLI's pairs).
+    pub fn mutating_latencies(&self) -> Vec<(String, Histogram)> {
         self.durations
             .0
             .iter()
             .filter(|((verb, ..), _)| matches!(*verb, "POST" | "PUT" | "PATCH" | "DELETE"))
-            .filter_map(|((verb, _, _, plural, sub, _), h)| {
+            .map(|((verb, _, _, plural, sub, _), h)| {
                 let resource = if sub.is_empty() { plural.to_string() } else { format!("{plural}/{sub}") };
-                Some((format!("{verb} {resource}"), h.quantile(0.99)?))
+                (format!("{verb} {resource}"), h.clone())
             })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .collect()
     }
 
     /// A finished request (non-resource requests count under their path, as upstream).

@@ -47,6 +47,17 @@ impl Histogram {
         self.bounds.last().copied()
     }
 
+    /// The observations made since `earlier` (the same histogram, read before).
+    pub fn since(&self, earlier: &Histogram) -> Histogram {
+        let counts = self.counts.iter().zip(&earlier.counts).map(|(a, b)| a.saturating_sub(*b)).collect();
+        Histogram {
+            bounds: self.bounds.clone(),
+            counts,
+            sum: self.sum - earlier.sum,
+            count: self.count.saturating_sub(earlier.count),
+        }
+    }
+
     /// Adds another histogram's observations (same buckets).
     pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
