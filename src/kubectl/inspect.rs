@@ -80,7 +80,8 @@ fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
     out.push_str(&format!("Status:  {status}\n"));
     let c = sim.components.get(id as usize);
     if let Some(t) = c.and_then(|c| c.transport()) {
-        out.push_str(&format!("Connections: {} to kube-apiserver, {} opened\n", t.summary(), t.opened));
+        // To kube-apiserver.
+        out.push_str(&format!("Connections: {} ({} opened)\n", t.summary(), t.opened));
     }
     if let Some(crate::sim::component::Component::Kubelet(k)) = c {
         out.push_str(&node_internals(k, sim.now()));
@@ -116,8 +117,8 @@ fn node_internals(k: &crate::sim::kubelet::Kubelet, now: crate::sim::time::SimTi
         out.push_str("  <none>\n");
     }
     for w in k.workers.values() {
-        let ip = if w.ip.is_empty() { "-" } else { w.ip.as_str() };
-        out.push_str(&format!("  {:<44} {:<16} {ip}\n", w.key, format!("{:?}", w.step)));
+        let ip = if w.ip.is_empty() { "no IP yet" } else { w.ip.as_str() };
+        out.push_str(&format!("  {}\n    {:?} · {ip}\n", w.key, w.step));
     }
     let cgroups = k.cpu(now);
     if !cgroups.is_empty() {
@@ -127,8 +128,10 @@ fn node_internals(k: &crate::sim::kubelet::Kubelet, now: crate::sim::time::SimTi
         let limit = c.limit.map_or("no limit".to_string(), |l| format!("limit {:.0}m", l * 1000.0));
         let throttled = if c.throttled() { ", throttled" } else { "" };
         out.push_str(&format!(
-            "  {:<44} cpu {:.0}m ({limit}{throttled}), memory {}\n",
-            format!("{}/{}: {}", c.namespace, c.pod, c.container),
+            "  {}/{}: {}\n    cpu {:.0}m ({limit}{throttled}) · memory {}\n",
+            c.namespace,
+            c.pod,
+            c.container,
             c.usage * 1000.0,
             crate::sim::api::quantity::format_bytes_ki(c.working_set as i64)
         ));
@@ -160,9 +163,8 @@ mod tests {
         // A kubelet shows its pod workers and the containers' cgroups.
         let kubelet = sim.component_by_name(&format!("kubelet/{node}")).unwrap();
         let (_, text) = inspect(&sim, &Target::Component(kubelet));
-        assert!(text.contains("Connections: HTTP/2 · 1 conn to kube-apiserver"), "{text}");
-        let worker = text.lines().find(|l| l.contains("default/web ")).unwrap_or_default();
-        assert!(worker.contains("Running") && worker.contains("10.244."), "{text}");
+        assert!(text.contains("Connections: HTTP/2 · 1 conn (1 opened)"), "{text}");
+        assert!(text.contains("  default/web\n    Running · 10.244."), "{text}");
         assert!(text.contains("default/web: web") && text.contains("cpu 1m (no limit)"), "{text}");
         assert_eq!(sim.apiserver().unwrap().requests_total, requests, "inspecting sends nothing");
         let gone = Target::Pod { namespace: "default".into(), name: "nope".into() };
