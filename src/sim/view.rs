@@ -121,9 +121,7 @@ impl Simulation {
         let mut g = Gauges::default();
         for c in &self.components {
             match c {
-                Component::ControllerManager(m) if m.up && m.elector.leading => {
-                    g.workqueue_depth = m.queues.values().map(|q| q.len()).sum()
-                }
+                Component::ControllerManager(m) if m.up && m.elector.leading => g.workqueue_depth = m.queue_depth(),
                 Component::Etcd(e) => g.leader_changes = g.leader_changes.max(e.metrics.leader_changes_seen_total),
                 Component::Kubelet(k) => g.pod_starts += k.metrics.pod_start.count,
                 Component::KubeProxy(p) => g.proxy_syncs += p.rules_synced,
@@ -226,7 +224,7 @@ impl Simulation {
                 Component::ControllerManager(m) if !m.up => stopped(m.restarts),
                 Component::ControllerManager(m) if !m.elector.leading => standby(&m.elector),
                 Component::ControllerManager(m) => {
-                    let depth: usize = m.queues.values().map(|q| q.len()).sum();
+                    let depth = m.queue_depth();
                     format!(
                         "leader · {} deployments · {} replicasets · queue {depth}",
                         m.deployments.store.len(),

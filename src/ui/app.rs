@@ -168,6 +168,8 @@ pub fn App() -> impl IntoView {
     let tick_engine = engine.clone();
     let mut ticks = 0u32;
     let mut shown_step = None::<usize>;
+    // How many components the Prometheus tab's target list was made for.
+    let mut scrape_targets_of = 0usize;
     let autosave = !show.embed;
     // Twice a second, for the life of the page: the chart and side panels, the lesson's state,
     // and now and then the autosave.
@@ -184,9 +186,10 @@ pub fn App() -> impl IntoView {
                 if html != slis_html.get_untracked() {
                     slis_html.set(html);
                 }
-                let targets = crate::kubectl::curl::scrape_targets(sim);
-                if targets != scrape_targets.get_untracked() {
-                    scrape_targets.set(targets);
+                // The targets change only with the cluster (a reset or another preset).
+                if scrape_targets_of != sim.infos.len() {
+                    scrape_targets_of = sim.infos.len();
+                    scrape_targets.set(crate::kubectl::curl::scrape_targets(sim));
                 }
                 let text = scrape_target.with_untracked(|t| metrics_panel::exposition(sim, t));
                 if text != exposition.get_untracked() {

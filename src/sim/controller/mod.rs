@@ -495,6 +495,11 @@ impl ControllerManager {
         fresh
     }
 
+    /// Items waiting in every controller's workqueue (workqueue_depth summed).
+    pub fn queue_depth(&self) -> usize {
+        self.queues.values().map(|q| q.len()).sum()
+    }
+
     pub(crate) fn informers_mut(&mut self) -> [&mut Informer; 22] {
         self.parts().1
     }
