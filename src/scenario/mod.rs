@@ -12,6 +12,7 @@ pub mod reference;
 pub mod scale;
 pub mod script;
 pub mod session;
+pub mod timeline;
 
 use crate::sim::cluster::{build, ClusterSpec};
 use crate::sim::Simulation;

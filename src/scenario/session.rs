@@ -23,6 +23,8 @@ pub enum Said {
     Info,
 }
 
+/// Cloning a session is a snapshot of it (the timeline keeps some to scrub back to).
+#[derive(Clone)]
 pub struct Session {
     /// The scenario as opened; its actions replay at their moments.
     pub scenario: Scenario,
@@ -115,11 +117,15 @@ impl Session {
     fn apply_objects_when_ready(&mut self, next_event: SimTime) {
         if Until::Ready.met(&self.sim, SimTime::ZERO) {
             self.objects_check = None;
-            let text = serde_json::Value::Array(self.scenario.objects.clone()).to_string();
-            self.act(Do::Apply(text));
+            self.act(Do::Apply(self.objects_text()));
         } else {
             self.objects_check = Some((next_event.0 / OBJECTS_CHECK_US + 1) * OBJECTS_CHECK_US);
         }
+    }
+
+    /// The scenario's objects as the one apply that creates them.
+    fn objects_text(&self) -> String {
+        serde_json::Value::Array(self.scenario.objects.clone()).to_string()
     }
 
     /// Does `what` now and records it; false (and nothing recorded) when it was refused.
@@ -223,7 +229,7 @@ impl Session {
         self.say(kind, text);
     }
 
-    fn say(&mut self, kind: Said, text: String) {
+    pub fn say(&mut self, kind: Said, text: String) {
         self.said.push((kind, text));
     }
 
@@ -245,6 +251,26 @@ impl Session {
     /// True until every action of the opened scenario has replayed.
     pub fn replaying(&self) -> bool {
         self.replay < self.scenario.actions.len()
+    }
+
+    /// Makes `actions` this session's whole history: those it has done stay done, the rest
+    /// replay at their moments. (A snapshot taken earlier on the same branch, given the
+    /// branch's actions, goes on to the same future.)
+    pub fn set_history(&mut self, actions: Vec<Action>) {
+        self.replay = self.done.len().min(actions.len());
+        if self.objects_check.is_some() {
+            // The branch applied the scenario's objects later: that apply is in its actions.
+            let objects = Do::Apply(self.objects_text());
+            if actions[self.replay..].iter().any(|a| a.what == objects) {
+                self.objects_check = None;
+            }
+        }
+        self.scenario.actions = actions;
+    }
+
+    /// Forgets the actions still to replay: what is done now starts a new branch of history.
+    pub fn drop_future(&mut self) {
+        self.scenario.actions.truncate(self.replay);
     }
 
     /// The scenario with everything done so far: what a share link carries.

@@ -18,6 +18,7 @@ pub mod event;
 pub mod invariants;
 pub mod kubelet;
 pub mod leaderelection;
+pub mod marks;
 pub mod metrics;
 pub mod network;
 pub mod protobuf;
@@ -346,6 +347,7 @@ impl Simulation {
 
     /// Starts a crashed process again, now.
     pub fn restart(&mut self, id: ComponentId) {
+        self.note(id, "restart", "process started again");
         self.inject(id, Timer::Restart);
     }
 

@@ -2,6 +2,7 @@
 //! the hash of the whole stream is the determinism fingerprint (same seed ⇒ same hash).
 
 use super::event::{ComponentId, MsgKind};
+use super::marks::{self, Mark};
 use super::rng::fnv1a64;
 use super::time::SimTime;
 use std::collections::VecDeque;
@@ -42,11 +43,24 @@ pub struct Trace {
     hash: u64,
     total: u64,
     recent: VecDeque<TraceRecord>,
+    /// The timeline's markers (`marks.rs`), the latest `MARKS_LIMIT`.
+    marks: VecDeque<Mark>,
+    marks_total: u64,
 }
+
+/// How many marks the trace keeps (a large cluster's failures would be too many to draw).
+pub const MARKS_LIMIT: usize = 2_000;
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { recording: true, hash: fnv1a64(b"kube-playground-trace"), total: 0, recent: VecDeque::new() }
+        Trace {
+            recording: true,
+            hash: fnv1a64(b"kube-playground-trace"),
+            total: 0,
+            recent: VecDeque::new(),
+            marks: VecDeque::new(),
+            marks_total: 0,
+        }
     }
 }
 
@@ -61,6 +75,15 @@ impl Trace {
         }
         self.mix(&rec);
         self.total += 1;
+        if let TraceRecord::Phase { at, component, phase, detail } = &rec {
+            if let Some(kind) = marks::classify(phase, detail) {
+                if self.marks.len() == MARKS_LIMIT {
+                    self.marks.pop_front();
+                }
+                self.marks.push_back(Mark { at: *at, kind, component: *component, detail: detail.clone() });
+                self.marks_total += 1;
+            }
+        }
         if self.recent.len() == RECENT_LIMIT {
             self.recent.pop_front();
         }
@@ -101,6 +124,16 @@ impl Trace {
 
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// The marks recorded so far, oldest first.
+    pub fn marks(&self) -> impl DoubleEndedIterator<Item = &Mark> {
+        self.marks.iter()
+    }
+
+    /// Marks recorded since the start, including those no longer kept.
+    pub fn marks_total(&self) -> u64 {
+        self.marks_total
     }
 
     pub fn recent(&self) -> impl DoubleEndedIterator<Item = &TraceRecord> {

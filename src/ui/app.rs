@@ -18,6 +18,7 @@ use super::components::metrics_panel::{self, MetricsPanel};
 use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
+use super::components::timeline_bar::TimelineBar;
 use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
 use super::components::transport_panel::{self, TransportPanel};
 use super::components::Side;
@@ -149,6 +150,8 @@ pub fn App() -> impl IntoView {
         console: RwSignal::new(greeting),
         frames: RwSignal::new(0),
         playing,
+        position: RwSignal::new(Default::default()),
+        marks: RwSignal::new(String::new()),
     };
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let chart_ref = NodeRef::<leptos::html::Canvas>::new();
@@ -411,6 +414,9 @@ pub fn App() -> impl IntoView {
             </Show>
             <Show when=move || show.embed || present.get()>
                 {card}
+            </Show>
+            <Show when=move || !show.embed>
+                <TimelineBar engine=stored.get_value() position=ui.position marks=ui.marks playing=playing />
             </Show>
             <FaultMenu engine=menu_engine menu=menu />
             <Show when=move || legend.get()>

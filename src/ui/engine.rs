@@ -3,6 +3,7 @@
 
 use crate::scenario::action::Do;
 use crate::scenario::session::Session;
+use crate::scenario::timeline::Timeline;
 use crate::scenario::Scenario;
 use crate::sim::time::SimTime;
 use std::cell::RefCell;
@@ -24,12 +25,18 @@ pub struct Camera {
 pub struct Sample {
     pub t: f64,
     pub running_pods: usize,
+    /// apiserver requests so far, and per second since the previous sample.
+    pub api_requests: u64,
     pub api_rps: f64,
     pub gauges: crate::sim::view::Gauges,
 }
 
 pub struct Engine {
     pub session: Session,
+    /// Snapshots, marks and the horizon of this branch of history (the scrubber's).
+    pub timeline: Timeline,
+    /// A moment the scrubber asked for, handled by the next frame.
+    pub scrub_to: Option<SimTime>,
     /// What Reset goes back to: the scenario as opened (a restored autosave without its actions).
     pub fresh: Scenario,
     /// The side panel covers the canvas' right part (not when embedded or presenting).
@@ -100,8 +107,11 @@ const SLI_MARK_US: u64 = 10_000_000;
 
 impl Engine {
     pub fn new(scenario: Scenario) -> Result<Self, String> {
+        let session = Session::new(scenario.clone())?;
         Ok(Engine {
-            session: Session::new(scenario.clone())?,
+            timeline: Timeline::new(&session),
+            scrub_to: None,
+            session,
             fresh: scenario,
             side_panel: true,
             card: Card::None,
@@ -174,14 +184,47 @@ impl Engine {
             self.session = s;
         }
         self.restart_clock();
+        self.timeline = Timeline::new(&self.session);
     }
 
     /// Rebuilds the session with `scenario` and catches up to `at`, then pauses or plays.
     pub fn replay(&mut self, scenario: Scenario, at: SimTime, play: bool) -> Result<(), String> {
         self.session = Session::new(scenario)?;
         self.restart_clock();
+        self.timeline = Timeline::new(&self.session);
         self.seek = Some((at, play));
         Ok(())
+    }
+
+    /// Does what the user did, now; acting in the past forks the history (what came after
+    /// on this branch is dropped). False when it was refused.
+    pub fn act(&mut self, what: Do) -> bool {
+        let ok = self.session.act(what);
+        if ok && self.session.sim.now() < self.timeline.horizon() {
+            let at = self.session.sim.now();
+            self.timeline.fork(&mut self.session);
+            self.session.say(
+                crate::scenario::session::Said::Info,
+                format!("(history forked at t = {at}: what came after on the timeline is gone)"),
+            );
+        }
+        ok
+    }
+
+    /// Goes to moment `t` of this branch: from the nearest snapshot before it, replaying
+    /// forward (deterministic, so the state is the one `t` had). Charts lose what is after `t`.
+    pub fn scrub(&mut self, t: SimTime) {
+        let t = t.min(self.timeline.horizon());
+        match self.timeline.rewind(&self.session, t) {
+            Ok(Some(back)) => self.session = back,
+            Ok(None) => {}
+            Err(_) => return,
+        }
+        let secs = t.as_secs_f64();
+        self.history.retain(|s| s.t <= secs);
+        self.last_sample = self.history.last().map_or((0.0, 0), |s| (s.t, s.api_requests));
+        self.sli_marks.retain(|(at, _)| *at <= t.0);
+        self.seek = Some((t, self.playing));
     }
 
     fn restart_clock(&mut self) {
@@ -234,6 +277,12 @@ impl Engine {
                 self.sli_marks.pop_front();
             }
         }
-        self.history.push(Sample { t, running_pods: view.running_pods, api_rps, gauges });
+        self.history.push(Sample {
+            t,
+            running_pods: view.running_pods,
+            api_requests: view.api_requests,
+            api_rps,
+            gauges,
+        });
     }
 }

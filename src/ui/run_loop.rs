@@ -4,6 +4,7 @@
 use super::canvas::draw::{draw, Frame};
 use super::canvas::layout::{self, Layout, PodSlots};
 use super::components::console::{append, said_lines, ConsoleLine, LineKind};
+use super::components::timeline_bar::{marks_html, Position};
 use super::engine::{Camera, Shared, MIN_ZOOM};
 use crate::sim::time::SimTime;
 use crate::sim::view::ClusterView;
@@ -37,6 +38,9 @@ pub struct UiSignals {
     pub console: RwSignal<Vec<ConsoleLine>>,
     pub frames: RwSignal<u64>,
     pub playing: RwSignal<bool>,
+    pub position: RwSignal<Position>,
+    /// The timeline's markers as HTML.
+    pub marks: RwSignal<String>,
 }
 
 pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
@@ -48,7 +52,14 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     let reduced_motion = web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|m| m.matches());
-    let mut screen = Screen { canvas, ctx, slots: PodSlots::default(), reduced_motion, view: None };
+    let mut screen = Screen {
+        canvas,
+        ctx,
+        slots: PodSlots::default(),
+        reduced_motion,
+        view: None,
+        marks_at: (f64::NEG_INFINITY, 0),
+    };
     let callback: FrameCallback = Rc::new(RefCell::new(None));
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
@@ -87,18 +98,26 @@ struct Screen {
     reduced_motion: bool,
     /// The last picture of the cluster: (view, frame time it was taken, events handled then).
     view: Option<(ClusterView, f64, u64)>,
+    /// When the timeline's markers were last written, and the horizon then.
+    marks_at: (f64, u64),
 }
+
+/// The timeline's markers move with its horizon; they are rewritten at most this often.
+const MARKS_MS: f64 = 250.0;
 
 /// A large cluster's picture (thousands of nodes and pods) is taken again at most this often;
 /// messages still move every frame.
 const LARGE_VIEW_MS: f64 = 250.0;
 
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, slots, reduced_motion, view: cached } = screen;
+    let Screen { canvas, ctx, slots, reduced_motion, view: cached, marks_at } = screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
     e.last_frame = Some(ts);
+    if let Some(t) = e.scrub_to.take() {
+        e.scrub(t);
+    }
     if let Some((at, play)) = e.seek {
         // Catching up to a link's moment: as many events as a frame allows.
         if advance_within(&mut e.session, at, SEEK_BUDGET_MS) {
@@ -119,8 +138,16 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         e.target_us = e.session.sim.now().0 as f64;
     }
     let said = e.session.take_said();
-    if !said.is_empty() {
+    // Behind the horizon the console already holds what a replay says again.
+    if !said.is_empty() && e.session.sim.now() >= e.timeline.horizon() {
         append(ui.console, said_lines(said));
+    }
+    let eng = &mut *e;
+    eng.timeline.observe(&eng.session, ts);
+    let position = Position::of(eng);
+    if ts - marks_at.0 >= MARKS_MS && marks_at.1 != position.horizon {
+        *marks_at = (ts, position.horizon);
+        ui.marks.set(marks_html(eng));
     }
     let steps = e.session.sim.steps();
     let large = e.layout.as_ref().is_some_and(|l| l.tiles);
@@ -195,6 +222,9 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     if ui.census.get_untracked() != census {
         ui.census.set(census);
     }
+    if ui.position.get_untracked() != position {
+        ui.position.set(position);
+    }
     if ui.frames.get_untracked() == 0 {
         // Lets the end-to-end test measure navigation → first frame.
         if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
@@ -222,7 +252,8 @@ fn advance_within(session: &mut crate::scenario::session::Session, target: SimTi
 
 /// A camera that shows the whole cluster in the canvas' free width.
 pub fn fit(l: &Layout, usable_w: f64, css_h: f64) -> Camera {
-    let usable_h = css_h - 56.0;
+    // The toolbar's shadow above, the timeline below.
+    let usable_h = css_h - 56.0 - 52.0;
     let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(MIN_ZOOM * 2.0, 3.0) * 0.96;
     Camera {
         x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,

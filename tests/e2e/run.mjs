@@ -143,6 +143,43 @@ await test('an etcd member can be stopped and restarted from the fault menu', as
   if (!ns.includes('after-crash')) throw new Error(ns);
 });
 
+await test('the timeline scrubs back and forth to identical states; acting in the past forks', async (page) => {
+  await open(page);
+  await page.waitForTimeout(1000);
+  await page.getByTestId('fault-target').selectOption({ label: 'etcd-0' });
+  await page.getByRole('button', { name: 'Stop (crash the process)' }).click();
+  await page.waitForTimeout(2500);
+  await page.getByTestId('play').click();
+  const state = () => page.getByTestId('timeline').evaluate((el) => ({ ...el.dataset }));
+  const paused = await state();
+  // The crash and the new leader are markers on the track.
+  const marks = await page.locator('[data-testid=timeline-marks] .mk').evaluateAll((els) => els.map((e) => e.className));
+  if (!marks.some((c) => c.includes('mk-fault')) || marks.filter((c) => c.includes('mk-leader')).length < 2) throw new Error(`marks: ${marks}`);
+  const goTo = async (ms) => {
+    await page.getByTestId('scrubber').evaluate((el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, ms);
+    await page.waitForFunction((us) => document.querySelector('[data-testid=timeline]').dataset.now === us, String(ms * 1000), { timeout: 15000 });
+  };
+  await goTo(800);
+  const before = await state();
+  if (before.horizon !== paused.horizon || before.hash === paused.hash) throw new Error(JSON.stringify({ paused, before }));
+  await page.screenshot({ path: path.join(artifacts, 'timeline-scrubbed-back.png') });
+  await goTo(2000);
+  await goTo(800);
+  if ((await state()).hash !== before.hash) throw new Error('the same moment twice gave two states');
+  await page.getByTestId('live').click();
+  await page.waitForFunction((us) => document.querySelector('[data-testid=timeline]').dataset.now === us, paused.now, { timeout: 15000 });
+  if ((await state()).hash !== paused.hash) throw new Error('back at the horizon, the state differs');
+  // A command at 0.8 s forks: the horizon comes back to now and the crash is gone.
+  await goTo(800);
+  const out = await command(page, 'kubectl create namespace branch-b');
+  if (!out.includes('history forked')) throw new Error(out);
+  const forked = await state();
+  if (forked.horizon !== forked.now || Number(forked.horizon) >= Number(paused.horizon)) throw new Error(JSON.stringify(forked));
+  // The markers are rewritten with the horizon (at most 4 times a second).
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-marks] .mk-fault').length === 0, null, { timeout: 3000 })
+    .catch(() => { throw new Error('the crash marker outlived the fork'); });
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });

@@ -252,7 +252,7 @@ spec:
 /// Applies `text` as the admin's kubectl would; the answer arrives in the console.
 fn run(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, text: &str) {
     let mut e = engine.borrow_mut();
-    e.session.act(Do::Apply(text.to_string()));
+    e.act(Do::Apply(text.to_string()));
     let out = said_lines(e.session.take_said());
     drop(e);
     append(console, out);

@@ -72,7 +72,7 @@ pub fn submit(engine: &Shared, console: RwSignal<Vec<ConsoleLine>>, line: &str) 
         }
         _ => {
             let mut e = engine.borrow_mut();
-            e.session.act(Do::Run(line.to_string()));
+            e.act(Do::Run(line.to_string()));
             let mut out = said_lines(e.session.take_said());
             if !e.playing && e.session.waiting() > 0 {
                 out.push(ConsoleLine::new(
@@ -129,7 +129,7 @@ pub fn Console(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl Into
             let mut e = interrupt_engine.borrow_mut();
             if e.session.streaming() {
                 ev.prevent_default();
-                e.session.act(Do::Interrupt);
+                e.act(Do::Interrupt);
                 let out = said_lines(e.session.take_said());
                 drop(e);
                 append(console, out);

@@ -132,7 +132,7 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
                     <button on:click=move |_| {
                         engine.with_value(|e| {
                             if let Some(d) = fault(e, id, a) {
-                                e.borrow_mut().session.act(d);
+                                e.borrow_mut().act(d);
                             }
                         });
                         menu.set(None);

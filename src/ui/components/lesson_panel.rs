@@ -31,7 +31,7 @@ pub fn next(engine: &Shared, steps: usize) {
     let current = e.session.lesson_step().map(|(n, _)| n);
     let n = current.map_or(0, |s| s + 1);
     if n < steps && (current.is_some() || e.session.can_start()) {
-        e.session.act(Do::Lesson(n));
+        e.act(Do::Lesson(n));
     }
 }
 

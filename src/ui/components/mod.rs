@@ -11,6 +11,7 @@ pub mod metrics_panel;
 pub mod requests_panel;
 pub mod scheduler_panel;
 pub mod share_panel;
+pub mod timeline_bar;
 pub mod toolbar;
 pub mod transport_panel;
 
