@@ -99,7 +99,7 @@ fn acting_in_the_past_forks_the_history() {
     assert_eq!(up, 3);
     // A fault at the horizon itself (paused at the latest moment) is marked at once.
     assert!(session.act(Do::Fault { target: "etcd-1".into(), fault: Fault::Crash }));
-    timeline.observe(&session, wall + 1.0);
+    timeline.observe(&mut session, wall + 1.0);
     let last = timeline.marks().last().unwrap();
     assert_eq!((last.kind, last.at), (MarkKind::Fault, SimTime::from_secs(12)));
 }

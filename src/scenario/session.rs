@@ -47,6 +47,9 @@ pub struct Session {
     objects_check: Option<u64>,
 }
 
+/// Trace records a snapshot keeps for the views (a few seconds of a busy cluster).
+const SNAPSHOT_RECORDS: usize = 2_000;
+
 /// How often a scenario's waiting objects look whether the cluster is ready.
 const OBJECTS_CHECK_US: u64 = 100_000;
 
@@ -251,6 +254,16 @@ impl Session {
     /// True until every action of the opened scenario has replayed.
     pub fn replaying(&self) -> bool {
         self.replay < self.scenario.actions.len()
+    }
+
+    /// A copy to come back to: the same state, with only the trace's latest records (what the
+    /// views draw), which makes it a third lighter.
+    pub fn snapshot(&mut self) -> Session {
+        let trace = std::mem::take(&mut self.sim.trace);
+        let mut copy = self.clone();
+        copy.sim.trace = trace.tail(SNAPSHOT_RECORDS);
+        self.sim.trace = trace;
+        copy
     }
 
     /// Makes `actions` this session's whole history: those it has done stay done, the rest

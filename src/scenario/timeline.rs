@@ -9,7 +9,7 @@ use crate::sim::marks::Mark;
 use crate::sim::time::SimTime;
 
 /// Snapshots kept; when full, every other one goes and the interval doubles.
-const MAX_SNAPSHOTS: usize = 24;
+const MAX_SNAPSHOTS: usize = 16;
 /// Simulated time between snapshots at first.
 const FIRST_INTERVAL_US: u64 = 5_000_000;
 /// Wall time between snapshots at least (a fast run would clone too often).
@@ -63,7 +63,7 @@ impl Timeline {
 
     /// After the session advanced (`wall_ms`: the page's clock): past the horizon, the
     /// horizon moves, the new marks join, and a snapshot is taken when one is due.
-    pub fn observe(&mut self, session: &Session, wall_ms: f64) {
+    pub fn observe(&mut self, session: &mut Session, wall_ms: f64) {
         let now = session.sim.now();
         if now < self.horizon {
             return;
@@ -80,7 +80,7 @@ impl Timeline {
         let last = self.snapshots.last().map_or(0, |s| s.sim.now().0);
         let due = self.snapshots.is_empty() || now.0 >= last + self.interval_us;
         if self.copies && due && wall_ms - self.last_wall >= MIN_WALL_MS {
-            self.snapshots.push(session.clone());
+            self.snapshots.push(session.snapshot());
             self.last_wall = wall_ms;
             if self.snapshots.len() > MAX_SNAPSHOTS {
                 let mut i = 0;

@@ -131,6 +131,16 @@ impl Trace {
         self.marks.iter()
     }
 
+    /// A copy keeping only the latest `keep` records for the views; the hash, the counts and
+    /// the marks are whole. (The timeline's snapshots are a third lighter so.)
+    pub fn tail(&self, keep: usize) -> Trace {
+        Trace {
+            recent: self.recent.iter().skip(self.recent.len().saturating_sub(keep)).cloned().collect(),
+            marks: self.marks.clone(),
+            ..*self
+        }
+    }
+
     /// Marks recorded since the start, including those no longer kept.
     pub fn marks_total(&self) -> u64 {
         self.marks_total

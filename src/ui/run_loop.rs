@@ -143,7 +143,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         append(ui.console, said_lines(said));
     }
     let eng = &mut *e;
-    eng.timeline.observe(&eng.session, ts);
+    eng.timeline.observe(&mut eng.session, ts);
     let position = Position::of(eng);
     if ts - marks_at.0 >= MARKS_MS && marks_at.1 != position.horizon {
         *marks_at = (ts, position.horizon);
