@@ -534,6 +534,7 @@ fn wire_node_networks(components: &mut [Component]) {
 }
 
 fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
+    super::apiserver::registry::default_object(&mut obj);
     let res = ResourceInfo::by_kind(obj.kind()).expect("bootstrap objects are in the resource table");
     let m = obj.meta_mut();
     m.uid = new_uid(rng);
@@ -695,6 +696,24 @@ impl Simulation {
             u.cancel(handle);
         }
         self.inject(USER, Timer::Work);
+    }
+
+    /// The connection a node's kube-proxy routed last (the latest across nodes): the node
+    /// and that proxy, for the network view.
+    pub fn last_routed(&self) -> Option<(&str, &crate::sim::proxy::KubeProxy)> {
+        self.components
+            .iter()
+            .filter_map(|c| match c {
+                Component::KubeProxy(p) => p.last_routed.as_ref().map(|r| (r.at, p.as_ref())),
+                _ => None,
+            })
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, p)| (p.node.as_str(), p))
+    }
+
+    /// Connections routed by every node's kube-proxy so far.
+    pub fn packets_routed(&self) -> u64 {
+        self.components.iter().map(|c| if let Component::KubeProxy(p) = c { p.routed } else { 0 }).sum()
     }
 
     /// kube-apiserver, for the views and tools that read it.

@@ -15,6 +15,7 @@ use super::components::legend::Legend;
 use super::components::lesson_panel::{self, LessonAt, LessonPanel};
 use super::components::lesson_picker::LessonPicker;
 use super::components::metrics_panel::{self, MetricsPanel};
+use super::components::network_panel::{self, NetworkPanel};
 use super::components::requests_panel::{self, RequestsPanel};
 use super::components::scheduler_panel::{self, PanelData, SchedulerPanel};
 use super::components::share_panel::SharePanel;
@@ -116,12 +117,14 @@ pub fn App() -> impl IntoView {
     let side = RwSignal::new(match show.view.as_deref() {
         Some("scheduler") => Side::Scheduler,
         Some("requests") => Side::Requests,
+        Some("network") => Side::Network,
         Some("transports") => Side::Transports,
         // The chart, the SLIs and the Prometheus tab.
         _ => Side::Chart,
     });
     let sched_data = RwSignal::new(PanelData::default());
     let requests_html = RwSignal::new(String::new());
+    let network_html = RwSignal::new(String::new());
     let connections_html = RwSignal::new(String::new());
     // Under the chart: the SLIs and the Prometheus tab.
     let slis_html = RwSignal::new(String::new());
@@ -209,6 +212,12 @@ pub fn App() -> impl IntoView {
                 let html = requests_panel::snapshot(&e.session.sim);
                 if html != requests_html.get_untracked() {
                     requests_html.set(html);
+                }
+            }
+            Side::Network => {
+                let html = network_panel::snapshot(&e.session.sim);
+                if html != network_html.get_untracked() {
+                    network_html.set(html);
                 }
             }
             Side::Transports => {
@@ -392,7 +401,10 @@ pub fn App() -> impl IntoView {
                         <SchedulerPanel data=sched_data pick=sched_pick />
                     </Show>
                     <Show when=move || side.get() == Side::Requests>
-                        <RequestsPanel html=requests_html />
+                        <RequestsPanel engine=stored.get_value() html=requests_html playing=playing />
+                    </Show>
+                    <Show when=move || side.get() == Side::Network>
+                        <NetworkPanel engine=stored.get_value() html=network_html playing=playing />
                     </Show>
                     <Show when=move || side.get() == Side::Transports>
                         <TransportPanel cluster=connections_html />
@@ -445,6 +457,7 @@ fn show_step(e: &mut Engine, step: &Step, side: RwSignal<Side>) {
     match step.view.as_deref() {
         Some("scheduler") => side.set(Side::Scheduler),
         Some("requests") => side.set(Side::Requests),
+        Some("network") => side.set(Side::Network),
         Some("transports") => side.set(Side::Transports),
         _ => {}
     }

@@ -37,6 +37,8 @@ pub struct Engine {
     pub timeline: Timeline,
     /// A moment the scrubber asked for, handled by the next frame.
     pub scrub_to: Option<SimTime>,
+    /// Pause when this happens (the network and requests panels' "follow the next one").
+    pub follow: Option<Follow>,
     /// What Reset goes back to: the scenario as opened (a restored autosave without its actions).
     pub fresh: Scenario,
     /// The side panel covers the canvas' right part (not when embedded or presenting).
@@ -76,6 +78,25 @@ pub struct Engine {
 
 pub type Shared = Rc<RefCell<Engine>>;
 
+/// "Follow the next one": play until the next connection is routed or the next request
+/// reaches kube-apiserver, then pause on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Connections the nodes had routed when asked.
+    Packet(u64),
+    /// Requests kube-apiserver had accepted when asked.
+    Request(u64),
+}
+
+impl Follow {
+    pub fn arrived(self, sim: &crate::sim::Simulation) -> bool {
+        match self {
+            Follow::Packet(n) => sim.packets_routed() > n,
+            Follow::Request(n) => sim.apiserver().is_some_and(|a| a.requests_total > n),
+        }
+    }
+}
+
 /// The lesson card's place over the canvas, as the stylesheet sets it. (On the full page it
 /// sits in the side panel instead.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +132,7 @@ impl Engine {
         Ok(Engine {
             timeline: Timeline::new(&session),
             scrub_to: None,
+            follow: None,
             session,
             fresh: scenario,
             side_panel: true,

@@ -5,7 +5,7 @@ use super::canvas::draw::{draw, Frame};
 use super::canvas::layout::{self, Layout, PodSlots};
 use super::components::console::{append, said_lines, ConsoleLine, LineKind};
 use super::components::timeline_bar::{marks_html, Position};
-use super::engine::{Camera, Shared, MIN_ZOOM};
+use super::engine::{Camera, Follow, Shared, MIN_ZOOM};
 use crate::sim::time::SimTime;
 use crate::sim::view::ClusterView;
 use leptos::prelude::*;
@@ -120,7 +120,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     if let Some((at, play)) = e.seek {
         // Catching up to a link's moment: as many events as a frame allows.
-        if advance_within(&mut e.session, at, SEEK_BUDGET_MS) {
+        if advance_within(&mut e.session, at, SEEK_BUDGET_MS, None) == Advanced::Reached {
             e.seek = None;
             e.playing = play;
             e.target_us = at.0 as f64;
@@ -129,10 +129,17 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     } else if e.playing {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
         let target = SimTime(e.target_us as u64);
-        let reached = advance_within(&mut e.session, target, SIM_BUDGET_MS);
-        if !reached {
+        let follow = e.follow;
+        match advance_within(&mut e.session, target, SIM_BUDGET_MS, follow) {
+            Advanced::Reached => {}
             // Fall behind by at most one simulated second of the chosen speed.
-            e.target_us = e.target_us.min(e.session.sim.now().0 as f64 + e.speed * 1e6);
+            Advanced::Budget => e.target_us = e.target_us.min(e.session.sim.now().0 as f64 + e.speed * 1e6),
+            Advanced::Followed => {
+                e.follow = None;
+                e.playing = false;
+                e.target_us = e.session.sim.now().0 as f64;
+                ui.playing.set(false);
+            }
         }
     } else {
         e.target_us = e.session.sim.now().0 as f64;
@@ -234,18 +241,38 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     ui.frames.update(|n| *n += 1);
 }
 
-/// Advances towards `target` for at most `budget_ms` of wall time; true when reached.
-fn advance_within(session: &mut crate::scenario::session::Session, target: SimTime, budget_ms: f64) -> bool {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Advanced {
+    Reached,
+    /// The frame's budget ran out first.
+    Budget,
+    /// What was followed happened: stop there.
+    Followed,
+}
+
+/// Advances towards `target` for at most `budget_ms` of wall time, or until `follow`'s event
+/// (then one event at a time, to stop right on it).
+fn advance_within(
+    session: &mut crate::scenario::session::Session,
+    target: SimTime,
+    budget_ms: f64,
+    follow: Option<Follow>,
+) -> Advanced {
     let perf = web_sys::window().and_then(|w| w.performance());
     let now = || perf.as_ref().map_or(0.0, |p| p.now());
     let start = now();
+    let slice = if follow.is_some() { 1 } else { SLICE_EVENTS };
     loop {
-        if session.advance(target, SLICE_EVENTS) {
-            return true;
+        let reached = session.advance(target, slice);
+        if follow.is_some_and(|f| f.arrived(&session.sim)) {
+            return Advanced::Followed;
+        }
+        if reached {
+            return Advanced::Reached;
         }
         // Without a clock (no Performance API) one slice per frame.
         if perf.is_none() || now() - start >= budget_ms {
-            return false;
+            return Advanced::Budget;
         }
     }
 }

@@ -489,7 +489,10 @@ impl ApiServer {
                 let Some(mut plan) = f.plan.clone() else { return };
                 let errs = match &plan.txn.action {
                     super::etcd::TxnAction::Put(_) => {
-                        let mut errs = validation::validate(&plan.object);
+                        let mut errs = match f.req.subresource.as_str() {
+                            "status" => validation::validate_meta(&plan.object),
+                            _ => validation::validate(&plan.object),
+                        };
                         if let Object::CustomResourceDefinition(d) = &plan.object {
                             errs.extend(crd::validate_definition(d));
                         }
@@ -663,13 +666,11 @@ impl ApiServer {
         }
     }
 
-    /// Keeps a finished request for the inspector: each stage lasts until the next begins.
+    /// Keeps a finished request for the inspector.
     fn record(&mut self, f: &InFlight, code: u16, end: super::time::SimTime, resp: &ApiResponse) {
-        let mut stages = Vec::with_capacity(f.stages.len());
-        for (i, (name, from)) in f.stages.iter().enumerate() {
-            let to = f.stages.get(i + 1).map_or(end, |s| s.1);
-            stages.push((*name, to.since(*from)));
-        }
+        let mut record = summary(f, code, end);
+        record.json_bytes = (f.client == super::cluster::USER)
+            .then(|| (f.req.body.as_ref().map_or(0, json_len), response_json_len(resp)));
         if self.recent.len() == RECENT_REQUESTS {
             // The user's own last requests stay while the cluster's background traffic
             // (leases, watches, status updates) rolls over: they are what one opens the
@@ -679,17 +680,35 @@ impl ApiServer {
             let oldest = self.recent.iter().position(|r| r.client != user || mine > USER_REQUESTS_KEPT);
             self.recent.remove(oldest.unwrap_or(0));
         }
-        self.recent.push_back(RequestRecord {
-            at: f.started,
-            client: f.client,
-            user: f.user.as_ref().map_or_else(|| "(unauthenticated)".to_string(), |u| u.name.clone()),
-            line: f.req.line(),
-            code,
-            total_us: end.since(f.started),
-            stages,
-            json_bytes: (f.client == super::cluster::USER)
-                .then(|| (f.req.body.as_ref().map_or(0, json_len), response_json_len(resp))),
-        });
+        self.recent.push_back(record);
+    }
+
+    /// The requests being handled now, as far as they got (code 0; the current stage lasts
+    /// until `now`), oldest first: the request journey the page follows.
+    pub fn in_flight(&self, now: super::time::SimTime) -> Vec<RequestRecord> {
+        let mut out: Vec<RequestRecord> = self.inflight.values().map(|f| summary(f, 0, now)).collect();
+        crate::sim::sort::sort_by_key(&mut out, |r| r.at);
+        out
+    }
+}
+
+/// A request's record up to `end`: each stage lasts until the next begins.
+fn summary(f: &InFlight, code: u16, end: super::time::SimTime) -> RequestRecord {
+    let stages = f
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, (name, from))| (*name, f.stages.get(i + 1).map_or(end, |s| s.1).since(*from)))
+        .collect();
+    RequestRecord {
+        at: f.started,
+        client: f.client,
+        user: f.user.as_ref().map_or_else(|| "(unauthenticated)".to_string(), |u| u.name.clone()),
+        line: f.req.line(),
+        code,
+        total_us: end.since(f.started),
+        stages,
+        json_bytes: None,
     }
 }
 

@@ -66,7 +66,9 @@ pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Resul
     Ok(obj)
 }
 
-fn default_object(obj: &mut Object) {
+/// The registry's defaulting of a created object (also what kubeadm's add-ons get, created
+/// through the API).
+pub(crate) fn default_object(obj: &mut Object) {
     match obj {
         Object::Pod(p) => {
             default_pod_spec(&mut p.spec);

@@ -25,6 +25,15 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
 
 /// Returns the field errors of an object, empty when valid.
 pub fn validate(obj: &Object) -> Vec<String> {
+    let mut errs = validate_meta(obj);
+    validate_spec(obj, &mut errs);
+    errs
+}
+
+/// The checks of a `/status` update: the status strategies (ValidatePodStatusUpdate,
+/// ValidateDeploymentStatusUpdate, …) look at the metadata and the status, never at the spec,
+/// which the update keeps from the stored object.
+pub fn validate_meta(obj: &Object) -> Vec<String> {
     let mut errs = Vec::new();
     let meta = obj.meta();
     if meta.name.is_empty() {
@@ -34,24 +43,28 @@ pub fn validate(obj: &Object) -> Vec<String> {
     } else if !is_dns1123_subdomain(&meta.name) {
         errs.push(format!("metadata.name: Invalid value: \"{}\": {DNS1123_SUBDOMAIN_MSG}", meta.name));
     }
+    errs
+}
+
+fn validate_spec(obj: &Object, errs: &mut Vec<String>) {
     match obj {
-        Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
+        Object::Pod(p) => validate_pod_spec(&p.spec, "spec", errs),
         Object::Deployment(d) => {
-            validate_replicas(d.spec.replicas, &mut errs);
-            validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, &mut errs);
-            validate_pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
+            validate_replicas(d.spec.replicas, errs);
+            validate_selector(&d.spec.selector.match_labels, &d.spec.template.metadata.labels, errs);
+            validate_pod_spec(&d.spec.template.spec, "spec.template.spec", errs);
         }
-        Object::Job(j) => validate_job_spec(&j.spec, "spec", &mut errs),
+        Object::Job(j) => validate_job_spec(&j.spec, "spec", errs),
         Object::StatefulSet(s) => {
-            validate_replicas(s.spec.replicas, &mut errs);
-            validate_selector(&s.spec.selector.match_labels, &s.spec.template.metadata.labels, &mut errs);
+            validate_replicas(s.spec.replicas, errs);
+            validate_selector(&s.spec.selector.match_labels, &s.spec.template.metadata.labels, errs);
             let policy = s.spec.pod_management_policy.as_str();
             if !["OrderedReady", "Parallel"].contains(&policy) {
                 errs.push(format!(
                     "spec.podManagementPolicy: Unsupported value: \"{policy}\": supported values: \"OrderedReady\", \"Parallel\""
                 ));
             }
-            validate_pod_spec(&s.spec.template.spec, "spec.template.spec", &mut errs);
+            validate_pod_spec(&s.spec.template.spec, "spec.template.spec", errs);
         }
         Object::CronJob(c) => {
             if let Err(e) = crate::sim::cron::Schedule::parse(&c.spec.schedule) {
@@ -69,12 +82,12 @@ pub fn validate(obj: &Object) -> Vec<String> {
                     "spec.concurrencyPolicy: Unsupported value: \"{policy}\": supported values: \"Allow\", \"Forbid\", \"Replace\""
                 ));
             }
-            validate_job_spec(&c.spec.job_template.spec, "spec.jobTemplate.spec", &mut errs);
+            validate_job_spec(&c.spec.job_template.spec, "spec.jobTemplate.spec", errs);
         }
         Object::ReplicaSet(r) => {
-            validate_replicas(r.spec.replicas, &mut errs);
-            validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, &mut errs);
-            validate_pod_spec(&r.spec.template.spec, "spec.template.spec", &mut errs);
+            validate_replicas(r.spec.replicas, errs);
+            validate_selector(&r.spec.selector.match_labels, &r.spec.template.metadata.labels, errs);
+            validate_pod_spec(&r.spec.template.spec, "spec.template.spec", errs);
         }
         Object::PodDisruptionBudget(pdb) if pdb.spec.min_available.is_some() && pdb.spec.max_unavailable.is_some() => {
             errs.push(
@@ -82,8 +95,8 @@ pub fn validate(obj: &Object) -> Vec<String> {
             );
         }
         Object::DaemonSet(ds) => {
-            validate_selector(&ds.spec.selector.match_labels, &ds.spec.template.metadata.labels, &mut errs);
-            validate_pod_spec(&ds.spec.template.spec, "spec.template.spec", &mut errs);
+            validate_selector(&ds.spec.selector.match_labels, &ds.spec.template.metadata.labels, errs);
+            validate_pod_spec(&ds.spec.template.spec, "spec.template.spec", errs);
             let policy = ds.spec.template.spec.restart_policy.as_str();
             if policy != "Always" {
                 errs.push(format!(
@@ -91,10 +104,9 @@ pub fn validate(obj: &Object) -> Vec<String> {
                 ));
             }
         }
-        Object::Service(svc) => validate_service_spec(&svc.spec, &mut errs),
+        Object::Service(svc) => validate_service_spec(&svc.spec, errs),
         _ => {}
     }
-    errs
 }
 
 /// Session affinity and the traffic policies (after defaulting; objects written before it,

@@ -13,6 +13,7 @@ pub mod iptables;
 pub mod ipvs;
 pub mod route;
 pub mod topology;
+pub mod walk;
 
 use super::addressing::Cidr;
 use super::api::request::{Credential, FieldSelector};
@@ -41,6 +42,14 @@ pub enum ProxyMode {
 }
 
 impl ProxyMode {
+    /// --proxy-mode's value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProxyMode::Iptables => "iptables",
+            ProxyMode::Ipvs { .. } => "ipvs",
+        }
+    }
+
     /// The scenario's `proxy_mode` and `ipvs_scheduler`, checked as kube-proxy checks them.
     pub fn parse(mode: &str, scheduler: &str) -> Result<ProxyMode, String> {
         const SCHEDULERS: [&str; 11] = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh"];
@@ -92,6 +101,22 @@ pub struct KubeProxy {
     /// Each node's kubelet, by node index (the pod subnet's /24 order), to hand a connection
     /// to the node that has its pod (one list shared by every node's kube-proxy).
     pub kubelets: std::sync::Arc<[ComponentId]>,
+    /// The last connection routed here, for the network view.
+    pub last_routed: Option<Routed>,
+    /// Connections routed here so far.
+    pub routed: u64,
+}
+
+/// One connection's first packet as this node's kernel routed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routed {
+    pub at: crate::sim::time::SimTime,
+    pub src: String,
+    pub dst: String,
+    pub path: String,
+    /// A DNS query (over UDP): the name asked.
+    pub dns: Option<String>,
+    pub route: route::Route,
 }
 
 impl KubeProxy {
@@ -136,6 +161,8 @@ impl KubeProxy {
             last_sync: crate::sim::time::SimTime::ZERO,
             nat_rules: 0,
             synced: Vec::new(),
+            last_routed: None,
+            routed: 0,
             kernel: route::Kernel::new(rng),
             kubelets: std::sync::Arc::from(Vec::new()),
         }
@@ -277,8 +304,18 @@ impl KubeProxy {
     /// A connection from a pod on this node, through the rules as synced: on to the node of
     /// the pod they chose, or refused back to the client.
     fn forward(&mut self, ctx: &mut Ctx, mut packet: Packet) {
-        let conn = route::Connection { src: &packet.src, dst: &packet.dst };
+        let protocol = if packet.dns.is_some() { "udp" } else { "tcp" };
+        let conn = route::Connection { src: &packet.src, dst: &packet.dst, protocol };
         let picked = self.kernel.route(&self.synced, &self.mode, (&self.node_ip, self.pod_subnet), &conn, ctx.now);
+        self.routed += 1;
+        self.last_routed = Some(Routed {
+            at: ctx.now,
+            src: packet.src.clone(),
+            dst: packet.dst.clone(),
+            path: packet.path.clone(),
+            dns: packet.dns.as_ref().map(|(name, _)| name.clone()),
+            route: picked.clone(),
+        });
         match picked {
             route::Route::To { endpoint, via } => {
                 ctx.phase("route", format!("{} {via}", packet.dst));
@@ -445,10 +482,10 @@ impl KubeProxy {
         e.finish()
     }
 
-    /// `iptables-save -t nat` on this node.
+    /// `iptables-save -t nat` on this node: the rules as last synced.
     pub fn iptables_save(&self) -> String {
         match self.mode {
-            ProxyMode::Iptables => iptables::render_nat(&self.service_ports(), &self.cluster_cidr),
+            ProxyMode::Iptables => iptables::render_nat(&self.synced, &self.cluster_cidr),
             ProxyMode::Ipvs { .. } => ipvs::render_nat(&self.cluster_cidr),
         }
     }
@@ -457,8 +494,21 @@ impl KubeProxy {
     pub fn ipvsadm(&self) -> String {
         match &self.mode {
             ProxyMode::Iptables => ipvs::render_ipvsadm(&[], "rr", &self.node_ip),
-            ProxyMode::Ipvs { scheduler } => ipvs::render_ipvsadm(&self.service_ports(), scheduler, &self.node_ip),
+            ProxyMode::Ipvs { scheduler } => ipvs::render_ipvsadm(&self.synced, scheduler, &self.node_ip),
         }
+    }
+
+    /// The chain walk of a connection routed here (the network view), through the rules as
+    /// synced now.
+    pub fn walk(&self, r: &Routed) -> Vec<walk::Line> {
+        let ipvsadm = match self.mode {
+            ProxyMode::Iptables => String::new(),
+            ProxyMode::Ipvs { .. } => self.ipvsadm(),
+        };
+        let protocol = if r.dns.is_some() { "udp" } else { "tcp" };
+        let conn = route::Connection { src: &r.src, dst: &r.dst, protocol };
+        let packet = walk::Packet { conn: &conn, node_ip: &self.node_ip, ports: &self.synced, route: &r.route };
+        walk::walk(&self.iptables_save(), &ipvsadm, &packet)
     }
 
     /// `ipset list [NAME]` on this node.
@@ -468,7 +518,7 @@ impl KubeProxy {
                 Some(n) => Err(format!("ipset v7.17: The set with the given name does not exist: {n}")),
                 None => Ok(String::new()),
             },
-            ProxyMode::Ipvs { .. } => ipvs::render_ipset(&self.service_ports(), name),
+            ProxyMode::Ipvs { .. } => ipvs::render_ipset(&self.synced, name),
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Connection<'a> {
     pub src: &'a str,
     /// `ip:port` as the client addressed it.
     pub dst: &'a str,
+    /// Lower case as in the rules: tcp (HTTP), udp (a DNS query).
+    pub protocol: &'a str,
 }
 
 /// The node's kernel state the rules consult: the random source of `-m statistic`, IPVS's
@@ -65,7 +67,8 @@ impl Kernel {
             return Route::Reject { via: format!("bad address {dst}") };
         };
         let to_node_port = |p: &ServicePort| ip == node_ip && p.node_port == Some(port);
-        let Some(p) = ports.iter().find(|p| (p.cluster_ip == ip && p.port == port) || to_node_port(p)) else {
+        let addressed = |p: &&ServicePort| (p.cluster_ip == ip && p.port == port) || to_node_port(p);
+        let Some(p) = ports.iter().filter(|p| p.protocol == conn.protocol).find(addressed) else {
             if ip == node_ip {
                 return Route::Reject { via: format!("no Service rule matches and nothing listens on {dst}") };
             }
@@ -162,7 +165,7 @@ mod tests {
 
     fn to(k: &mut Kernel, p: &ServicePort, mode: &ProxyMode, src: &str, dst: &str, now: SimTime) -> String {
         let pods = Cidr::parse("10.244.0.0/16").ok();
-        match k.route(std::slice::from_ref(p), mode, (NODE, pods), &Connection { src, dst }, now) {
+        match k.route(std::slice::from_ref(p), mode, (NODE, pods), &Connection { src, dst, protocol: "tcp" }, now) {
             Route::To { endpoint, .. } => endpoint,
             Route::Reject { .. } => "REJECT".into(),
             Route::Drop { .. } => "DROP".into(),

@@ -8,6 +8,7 @@ pub mod legend;
 pub mod lesson_panel;
 pub mod lesson_picker;
 pub mod metrics_panel;
+pub mod network_panel;
 pub mod requests_panel;
 pub mod scheduler_panel;
 pub mod share_panel;
@@ -26,6 +27,8 @@ pub enum Side {
     Share,
     /// HTTP/1.0, 1.1, 2 and 3 compared.
     Transports,
+    /// One connection's walk through a node's kube-proxy rules.
+    Network,
     /// What was clicked on the canvas.
     Inspect,
 }

@@ -5,19 +5,26 @@
 //! validation, quota, etcd or the watch cache). Written as one HTML string (bundle size).
 
 use super::scheduler_panel::esc;
+use crate::sim::apiserver::RequestRecord;
 use crate::sim::time::human_duration;
 use crate::sim::Simulation;
+use crate::ui::engine::{Follow, Shared};
 use leptos::prelude::*;
 
-/// How many requests the panel lists.
+/// How many finished requests the panel lists, and how many in flight.
 const SHOWN: usize = 40;
+const SHOWN_IN_FLIGHT: usize = 8;
 
-/// The panel's HTML for the simulation's current state.
+/// The panel's HTML for the simulation's current state: the requests in flight (the journey
+/// under way, its current stage growing with the animation), then the finished ones.
 pub fn snapshot(sim: &Simulation) -> String {
     let Some(api) = sim.apiserver() else {
         return String::new();
     };
     let mut out = String::new();
+    for r in api.in_flight(sim.now()).iter().rev().take(SHOWN_IN_FLIGHT) {
+        out.push_str(&row(sim, r, true));
+    }
     let mut shown = 0;
     for r in api.recent.iter().rev() {
         let mine = r.client == crate::sim::cluster::USER;
@@ -25,37 +32,50 @@ pub fn snapshot(sim: &Simulation) -> String {
             continue;
         }
         shown += 1;
-        let client = sim.infos.get(r.client as usize).map_or("?", |i| i.name.as_str());
-        let who = if client == "kubectl" { format!("kubectl as {}", r.user) } else { client.to_string() };
-        let code_class = if r.code < 400 { "ok" } else { "bad" };
-        let mut bars = String::new();
-        for (stage, us) in &r.stages {
-            let pct = (*us as f64 / r.total_us.max(1) as f64 * 100.0).max(1.5);
-            bars.push_str(&format!(
-                "<span class=\"st st-{}\" style=\"width:{pct:.1}%\" title=\"{}: {} µs\"></span>",
-                stage.replace(' ', "-"),
-                esc(stage),
-                us
-            ));
-        }
-        let sizes = r.json_bytes.map_or(String::new(), |(sent, got)| {
-            format!(
-                " <span class=\"sz\" title=\"request and response bodies as JSON\">↑{} ↓{}</span>",
-                bytes(sent),
-                bytes(got)
-            )
-        });
-        out.push_str(&format!(
-            "<div class=\"req{}\"><div class=\"req-head\"><span class=\"{code_class}\">{}</span> <b>{}</b> {}{sizes} <span class=\"at\">t={:.3}s</span></div><div class=\"req-line\">{}</div><div class=\"waterfall\">{bars}</div></div>",
-            if client == "kubectl" { " mine" } else { "" },
-            r.code,
-            latency(r.total_us),
-            esc(&who),
-            r.at.as_secs_f64(),
-            esc(&r.line),
-        ));
+        out.push_str(&row(sim, r, false));
     }
     out
+}
+
+/// One request: who, the code (… while in flight), the line, and its stages' waterfall.
+fn row(sim: &Simulation, r: &RequestRecord, in_flight: bool) -> String {
+    let client = sim.infos.get(r.client as usize).map_or("?", |i| i.name.as_str());
+    let who = if client == "kubectl" { format!("kubectl as {}", r.user) } else { client.to_string() };
+    let code_class = if r.code < 400 { "ok" } else { "bad" };
+    let mut bars = String::new();
+    for (stage, us) in &r.stages {
+        let pct = (*us as f64 / r.total_us.max(1) as f64 * 100.0).max(1.5);
+        bars.push_str(&format!(
+            "<span class=\"st st-{}\" style=\"width:{pct:.1}%\" title=\"{}: {} µs\"></span>",
+            stage.replace(' ', "-"),
+            esc(stage),
+            us
+        ));
+    }
+    let sizes = r.json_bytes.map_or(String::new(), |(sent, got)| {
+        format!(
+            " <span class=\"sz\" title=\"request and response bodies as JSON\">↑{} ↓{}</span>",
+            bytes(sent),
+            bytes(got)
+        )
+    });
+    let (code, state) = match (in_flight, r.stages.last()) {
+        (true, Some((stage, _))) => ("…".to_string(), format!(" <span class=\"at\">in {stage}</span>")),
+        (true, None) => ("…".to_string(), String::new()),
+        (false, _) => (r.code.to_string(), String::new()),
+    };
+    let class = match (in_flight, client == "kubectl") {
+        (true, _) => " inflight",
+        (false, true) => " mine",
+        (false, false) => "",
+    };
+    format!(
+        "<div class=\"req{class}\"><div class=\"req-head\"><span class=\"{code_class}\">{code}</span> <b>{}</b> {}{sizes}{state} <span class=\"at\">t={:.3}s</span></div><div class=\"req-line\">{}</div><div class=\"waterfall\">{bars}</div></div>",
+        latency(r.total_us),
+        esc(&who),
+        r.at.as_secs_f64(),
+        esc(&r.line),
+    )
 }
 
 fn bytes(n: usize) -> String {
@@ -78,10 +98,23 @@ fn latency(us: u64) -> String {
 
 #[component]
 /// `html` is refreshed from the simulation twice a second by the page.
-pub fn RequestsPanel(html: RwSignal<String>) -> impl IntoView {
+pub fn RequestsPanel(engine: Shared, html: RwSignal<String>, playing: RwSignal<bool>) -> impl IntoView {
+    let follow = move |_| {
+        let mut e = engine.borrow_mut();
+        let seen = e.session.sim.apiserver().map_or(0, |a| a.requests_total);
+        e.follow = Some(Follow::Request(seen));
+        e.playing = true;
+        drop(e);
+        playing.set(true);
+    };
     view! {
         <div class="sched-panel req-panel" data-testid="requests-panel">
             <h3>"kube-apiserver: the last requests and their stages"</h3>
+            <div class="net-actions">
+                <button data-testid="follow-request" title="Play until the next request reaches kube-apiserver, then pause on it: step (→) or play slowly to watch its stages" on:click=follow>
+                    "Follow the next request"
+                </button>
+            </div>
             <div class="req-legend">
                 <span class="st st-authentication"></span>"authn "
                 <span class="st st-priority-queue"></span>"APF queue "

@@ -102,6 +102,7 @@ pub fn Toolbar(
             {[
                 (Side::Scheduler, "sched-toggle", "scheduler-toggle", "The scheduling queue and each attempt's Filter and Score results", "Scheduler"),
                 (Side::Requests, "req-toggle", "requests-toggle", "kube-apiserver's last requests: who, what, the code, and the time in each stage", "Requests"),
+                (Side::Network, "net-toggle", "network-toggle", "One connection's walk through a node's kube-proxy rules (iptables or IPVS), the matched rules highlighted", "Network"),
                 (Side::Transports, "tr-toggle", "transports-toggle", "HTTP/1.0, 1.1, 2 and 3 loading the same responses over one link, side by side", "Transports"),
                 (Side::Apply, "apply-toggle", "apply-toggle", "Apply manifests (JSON) as kubectl apply -f does", "Apply…"),
                 (Side::Lessons, "lessons-toggle", "lessons-toggle", "Narrated lessons, one per topic", "Lessons"),
