@@ -180,6 +180,34 @@ await test('the timeline scrubs back and forth to identical states; acting in th
     .catch(() => { throw new Error('the crash marker outlived the fork'); });
 });
 
+await test('the network view walks a packet through the iptables rules; follow the next packet and request', async (page) => {
+  await page.goto(`${origin}/#speed=2`, { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  await page.getByTestId('network-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=network-panel]').textContent.includes('No connection'), null, { timeout: 3000 })
+    .catch(() => { throw new Error('expected the hint before any traffic'); });
+  for (const line of ['kubectl create deployment web --image=nginx --replicas=3', 'kubectl expose deployment web --port=80',
+    'kubectl run load --image=busybox -- sh -c "while true; do wget -q -O- http://web; sleep 1; done"']) {
+    await command(page, line);
+  }
+  // An HTTP connection to the Service: KUBE-SERVICES matched its cluster IP, one KUBE-SEP's DNAT.
+  await page.waitForFunction(() => {
+    const hits = [...document.querySelectorAll('[data-testid=network-panel] .wl-hit')].map((e) => e.textContent);
+    return hits.some((t) => t.includes('"default/web cluster IP"')) && hits.some((t) => t.includes('-j DNAT --to-destination 10.244.'));
+  }, null, { timeout: 30000 });
+  await page.screenshot({ path: path.join(artifacts, 'network-view.png') });
+  await page.getByTestId('follow-packet').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=play]').textContent.includes('Play'), null, { timeout: 15000 });
+  const head = await page.locator('.walk-head').textContent();
+  if (!/→ 10\.\d+\.\d+\.\d+:(80|53)/.test(head)) throw new Error(head);
+  await page.getByTestId('requests-toggle').click();
+  await page.getByTestId('follow-request').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=play]').textContent.includes('Play'), null, { timeout: 15000 });
+  // Paused on its arrival: the request is in flight, in its first stage.
+  await page.waitForSelector('[data-testid=requests-panel] .req.inflight', { timeout: 3000 });
+  await page.screenshot({ path: path.join(artifacts, 'request-followed.png') });
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
