@@ -7,6 +7,7 @@ pub mod config;
 pub mod create;
 pub mod curl;
 pub mod describe;
+pub mod edit;
 pub mod etcdctl;
 pub mod identity;
 pub mod inspect;
@@ -48,12 +49,19 @@ pub struct Pending {
     identity: parse::Identity,
     /// `curl` to a NodePort: the `ip:port` its connection went to (no API request).
     connection: Option<String>,
+    /// `kubectl edit`: text for the editor (the object, or the edit again with the failures).
+    editor: Option<String>,
 }
 
 impl Pending {
     /// `kubectl get -w` after its first table: it keeps printing until interrupted.
     pub fn is_streaming(&self) -> bool {
         matches!(&self.command, Command::Get { flags, .. } if flags.watch) && self.first.is_some()
+    }
+
+    /// What `kubectl edit` has for the editor, once (the page opens it).
+    pub fn take_editor(&mut self) -> Option<String> {
+        self.editor.take()
     }
 
     fn new(command: Command, identity: parse::Identity) -> Pending {
@@ -69,6 +77,7 @@ impl Pending {
             last: None,
             identity,
             connection: None,
+            editor: None,
         }
     }
 
@@ -132,9 +141,23 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
         Some("logs") => return logs::run(sim, line).map(Started::Done),
         _ => {}
     }
-    // The current context: its user's token and its namespace, unless the line says otherwise.
+    start_kubectl(sim, line, None)
+}
+
+/// Saves a `kubectl edit`: `target` is what the editor was opened on (`edit::target`),
+/// `text` the edited text.
+pub fn save_edit(sim: &mut Simulation, target: &str, text: &str) -> Result<Started, String> {
+    start_kubectl(sim, &format!("kubectl edit {target}"), Some(text.to_string()))
+}
+
+/// A kubectl line, in the current context: its user's token and its namespace, unless the
+/// line says otherwise.
+fn start_kubectl(sim: &mut Simulation, line: &str, edited: Option<String>) -> Result<Started, String> {
     let (token, namespace) = sim.kubeconfig().map(|c| c.current()).unwrap_or((None, "default".into()));
-    let command = parse::parse_with(line, &sim.discovery(), &namespace)?;
+    let mut command = parse::parse_with(line, &sim.discovery(), &namespace)?;
+    if let Command::Edit { edited: e, .. } = &mut command {
+        *e = edited;
+    }
     let mut identity = parse::identity(line)?;
     if identity.token.is_none() {
         identity.token = token;
@@ -165,6 +188,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
         Command::Expose { service, .. } => steps::expose(sim, pending, resp, service),
         Command::SetImage { images, .. } => steps::set_image(sim, pending, resp, &images),
         Command::Apply { .. } => apply::step(sim, pending, resp),
+        Command::Edit { .. } => edit::step(sim, pending, resp),
         Command::Label { resource, annotate, changes, overwrite, .. } => {
             steps::label(sim, pending, resp, resource, annotate, &changes, overwrite)
         }
@@ -305,7 +329,9 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                 }
             }
         }
-        Command::Label { resource, name, namespace, .. } => ApiRequest::new(Verb::Get, resource, namespace, name),
+        Command::Label { resource, name, namespace, .. } | Command::Edit { resource, name, namespace, .. } => {
+            ApiRequest::new(Verb::Get, resource, namespace, name)
+        }
         Command::ApiResources { .. } => ApiRequest::non_resource("/apis"),
         Command::Scale { resource, name, replicas, namespace } => {
             let mut req = ApiRequest::new(Verb::Patch, resource, namespace, name).with_subresource("scale");

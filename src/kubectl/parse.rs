@@ -93,6 +93,13 @@ pub enum Command {
     ApiResources {
         custom: Vec<&'static ResourceInfo>,
     },
+    /// `kubectl edit`: `edited` is the editor's text when saving (None: opening it).
+    Edit {
+        resource: &'static ResourceInfo,
+        name: String,
+        namespace: String,
+        edited: Option<String>,
+    },
     Scale {
         resource: &'static ResourceInfo,
         name: String,
@@ -370,7 +377,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
         return Err(format!("{program}: command not found (this console runs kubectl)"));
     }
     let Some((verb, rest)) = rest.split_first() else {
-        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain, auth can-i|whoami\n\nFlags: -n, -A, -o, --as, --as-group, --token".into());
+        return Err("kubectl controls the Kubernetes cluster manager.\n\nCommands: create, run, get, describe, edit, expose, scale, rollout restart|status|history|undo, set image, delete, cordon, uncordon, drain, auth can-i|whoami\n\nFlags: -n, -A, -o, --as, --as-group, --token".into());
     };
     let args = Args::parse(rest, discovered, default_ns)?;
     match verb.as_str() {
@@ -489,6 +496,12 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
         "api-resources" => {
             args.only(&[])?;
             Ok(Command::ApiResources { custom: args.discovered.to_vec() })
+        }
+        "edit" => {
+            args.only(&["namespace"])?;
+            let (resource, name) = resource_and_name(&args.words, args.discovered)?;
+            let name = name.ok_or("error: resource(s) were provided, but no name was specified")?;
+            Ok(Command::Edit { resource, name, namespace: args.namespace(), edited: None })
         }
         "scale" => {
             args.only(&["replicas", "namespace"])?;

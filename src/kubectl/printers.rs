@@ -580,9 +580,14 @@ pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags)
 /// leaves them).
 fn serialized(doc: &serde_json::Value, output: &Output) -> String {
     match output {
-        Output::Yaml => serde_yaml_ng::to_string(doc).map(|y| go_yaml_quotes(y.trim_end())).unwrap_or_default(),
+        Output::Yaml => yaml(doc),
         _ => serde_json::to_string_pretty(doc).unwrap_or_default(),
     }
+}
+
+/// A document as kubectl's YAML (`-o yaml`, `kubectl edit`).
+pub fn yaml(doc: &serde_json::Value) -> String {
+    serde_yaml_ng::to_string(doc).map(|y| go_yaml_quotes(y.trim_end())).unwrap_or_default()
 }
 
 /// Go's YAML encoder (what kubectl prints with) double-quotes a string that would read back
@@ -659,7 +664,7 @@ pub fn name_of(res: &ResourceInfo, o: &Object) -> String {
     }
 }
 
-fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
+pub fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
     let mut v = o.to_json_value();
     if let Some(m) = v.as_object_mut() {
         m.insert("apiVersion".into(), serde_json::Value::String(res.api_version()));

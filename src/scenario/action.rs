@@ -27,6 +27,9 @@ pub enum Do {
     Apply(String),
     /// Ctrl+C: ends the streaming commands (`kubectl get -w`).
     Interrupt,
+    /// `kubectl edit` saved: the object it was opened on (`TYPE/NAME -n NS`) and the
+    /// edited text.
+    Edit { target: String, text: String },
     /// An operator's fault on a component, by name (`etcd-1`, `kube-apiserver`,
     /// `kubelet/worker-2`), or for lessons `etcd-leader` (the member leading now),
     /// `etcd-stopped` (the first member that is down), `kube-scheduler-leader` and

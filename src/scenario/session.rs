@@ -21,6 +21,8 @@ pub enum Said {
     Output,
     Error,
     Info,
+    /// `kubectl edit`'s editor text: the page opens its editor with it.
+    Editor,
 }
 
 /// Cloning a session is a snapshot of it (the timeline keeps some to scrub back to).
@@ -152,6 +154,20 @@ impl Session {
                 let started = apply::start_manifest(&mut self.sim, text, APPLY_SOURCE, Default::default());
                 self.command(format!("$ kubectl apply -f {APPLY_SOURCE}"), started)
             }
+            Do::Edit { target, text } => match kubectl::save_edit(&mut self.sim, target, text) {
+                Ok(Started::Waiting(p)) => {
+                    self.pending.push(p);
+                    true
+                }
+                Ok(Started::Done(out)) => {
+                    self.answer(out);
+                    true
+                }
+                Err(e) => {
+                    self.say(Said::Error, e);
+                    false
+                }
+            },
             Do::Interrupt => {
                 let before = self.pending.len();
                 for p in self.pending.iter().filter(|p| p.is_streaming()) {
@@ -213,12 +229,16 @@ impl Session {
         let mut still = Vec::with_capacity(self.pending.len());
         for mut p in std::mem::take(&mut self.pending) {
             let answer = kubectl::poll(&mut self.sim, &mut p);
+            let editor = p.take_editor();
             // `get -w` keeps printing until Ctrl+C.
             if answer.is_none() || p.is_streaming() {
                 still.push(p);
             }
             if let Some(text) = answer {
                 self.answer(text);
+            }
+            if let Some(text) = editor {
+                self.say(Said::Editor, text);
             }
         }
         self.pending = still;
@@ -228,6 +248,9 @@ impl Session {
     }
 
     fn answer(&mut self, text: String) {
+        if text.is_empty() {
+            return;
+        }
         let kind = if text.starts_with("Error") || text.starts_with("error") { Said::Error } else { Said::Output };
         self.say(kind, text);
     }

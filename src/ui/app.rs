@@ -9,6 +9,7 @@
 use super::chart;
 use super::components::apply_panel::ApplyPanel;
 use super::components::console::{Console, ConsoleLine, LineKind};
+use super::components::edit_panel::{self, EditPanel};
 use super::components::fault_menu::{FaultMenu, MenuAt};
 use super::components::inspect_panel::InspectPanel;
 use super::components::legend::Legend;
@@ -156,6 +157,8 @@ pub fn App() -> impl IntoView {
         position: RwSignal::new(Default::default()),
         marks: RwSignal::new(String::new()),
     };
+    let editing = RwSignal::new(None);
+    edit_panel::follow_console(ui.console, editing, side);
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let chart_ref = NodeRef::<leptos::html::Canvas>::new();
     let loop_engine = engine.clone();
@@ -411,6 +414,9 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <Show when=move || side.get() == Side::Apply>
                         <ApplyPanel engine=stored.get_value() console=ui.console />
+                    </Show>
+                    <Show when=move || side.get() == Side::Edit>
+                        <EditPanel engine=stored.get_value() editing=editing side=side console=ui.console />
                     </Show>
                     <Show when=move || side.get() == Side::Lessons>
                         <LessonPicker />

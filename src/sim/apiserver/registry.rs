@@ -300,6 +300,10 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
             let patch =
                 req.patch.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
             let patched = merge_patch(current, &patch)?;
+            // A resourceVersion in the patch is a precondition, as in an update.
+            if let Some(rv) = patch.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()) {
+                compare = Compare::ModRevision(rv.parse().unwrap_or(0));
+            }
             if sub == "status" {
                 with_status_of(current, &patched)
             } else {

@@ -12,6 +12,8 @@ pub enum LineKind {
     Output,
     Error,
     Info,
+    /// `kubectl edit`'s text for the editor: not shown here, the edit panel opens with it.
+    Editor,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +52,7 @@ const HELP: &str = "Commands (kubectl):
   kubectl cordon|uncordon|drain NODE
   kubectl auth can-i VERB RESOURCE · kubectl auth whoami · --as=USER --as-group=G --token=T
   kubectl create serviceaccount|token|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass|pdb
+  kubectl edit TYPE NAME (opens the object's YAML in an editor; Save patches it)
   kubectl label|annotate TYPE NAME k=v · kubectl get pods -l app=web --show-labels · kubectl api-resources
   kubectl get pods -w (Ctrl+C in the empty input line stops it)
   kubectl config set-credentials|set-context|use-context|get-contexts|current-context
@@ -95,6 +98,7 @@ pub fn said_lines(said: Vec<(Said, String)>) -> Vec<ConsoleLine> {
                 Said::Output => LineKind::Output,
                 Said::Error => LineKind::Error,
                 Said::Info => LineKind::Info,
+                Said::Editor => LineKind::Editor,
             };
             ConsoleLine::new(kind, &text)
         })
@@ -164,12 +168,12 @@ pub fn Console(engine: Shared, console: RwSignal<Vec<ConsoleLine>>) -> impl Into
     view! {
         <section class="console" aria-label="kubectl console">
             <div class="log" node_ref=log_ref data-testid="console-log">
-                <For each=move || console.get() key=|l| l.id let:line>
+                <For each=move || console.get().into_iter().filter(|l| l.kind != LineKind::Editor) key=|l| l.id let:line>
                     <pre class=move || match line.kind {
                         LineKind::Command => "line cmd",
                         LineKind::Output => "line out",
                         LineKind::Error => "line err",
-                        LineKind::Info => "line info",
+                        LineKind::Info | LineKind::Editor => "line info",
                     }>{line.text.clone()}</pre>
                 </For>
             </div>

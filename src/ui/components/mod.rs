@@ -2,6 +2,7 @@
 
 pub mod apply_panel;
 pub mod console;
+pub mod edit_panel;
 pub mod fault_menu;
 pub mod inspect_panel;
 pub mod legend;
@@ -31,4 +32,6 @@ pub enum Side {
     Network,
     /// What was clicked on the canvas.
     Inspect,
+    /// `kubectl edit`'s editor.
+    Edit,
 }

@@ -1,0 +1,161 @@
+//! `kubectl edit TYPE NAME`: reads the object and opens it in an editor (the page's edit
+//! panel) as YAML under kubectl's header; saving reads the object again, turns the edit into a
+//! JSON merge patch against it — carrying the edited resourceVersion, so a change made
+//! meanwhile is a 409 Conflict — and PATCHes it: `deployment.apps/web edited`, or
+//! `Edit cancelled, no changes made.`. When the apiserver refuses, the editor reopens with the
+//! failures as comments above the edit, as kubectl reopens it.
+
+use super::parse::Command;
+use super::{printers, render, Pending};
+use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
+use crate::sim::api::resource::ResourceInfo;
+use crate::sim::api::Object;
+use crate::sim::Simulation;
+use serde_json::{Map, Value};
+
+/// What kubectl writes above the object.
+pub const HEADER: &str = "# Please edit the object below. Lines beginning with a '#' will be ignored,\n\
+# and an empty file will abort the edit. If an error occurs while saving this file will be\n\
+# reopened with the relevant failures.\n#\n";
+
+/// The editor's text: kubectl's header, then the object as `-o yaml` prints it.
+pub fn editor_text(res: &ResourceInfo, o: &Object) -> String {
+    format!("{HEADER}{}\n", printers::yaml(&printers::to_json(res, o)))
+}
+
+/// Which object an editor's text is about, as `TYPE/NAME -n NAMESPACE` (the save's target):
+/// from the text's own apiVersion, kind and metadata.
+pub fn target(text: &str) -> Option<String> {
+    let doc: Value = serde_yaml_ng::from_str(text).ok()?;
+    let kind = doc.get("kind")?.as_str()?;
+    let res = ResourceInfo::by_kind(kind)?;
+    let name = doc.pointer("/metadata/name")?.as_str()?;
+    let ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+    let qualified = res.qualified();
+    Some(if ns.is_empty() { format!("{qualified}/{name}") } else { format!("{qualified}/{name} -n {ns}") })
+}
+
+/// The edit's steps: the read, then (when saving) the patch and its answer.
+pub fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> Option<String> {
+    let Command::Edit { resource, edited, .. } = pending.command.clone() else { return None };
+    if pending.first.take().is_some() {
+        // The PATCH's answer.
+        return Some(match resp {
+            Ok(ApiBody::Object(o)) => format!("{} edited", printers::name_of(resource, &o)),
+            Err(s) if s.code == 422 || s.code == 409 => {
+                let reasons = if s.causes.is_empty() { vec![s.message.clone()] } else { s.causes.clone() };
+                let name = format!("{} \"{}\"", resource.qualified(), pending_name(pending));
+                let comments: String = reasons.iter().map(|r| format!("# * {r}\n")).collect();
+                let text = edited.unwrap_or_default();
+                pending.editor = Some(format!("# {name} was not valid:\n{comments}#\n{}", strip_comments(&text)));
+                format!("error: {name} is invalid")
+            }
+            other => render(&pending.command, other, sim.now()),
+        });
+    }
+    let current = match resp {
+        Ok(ApiBody::Object(o)) => o,
+        other => return Some(render(&pending.command, other, sim.now())),
+    };
+    let Some(text) = edited else {
+        // Opening: the object goes to the editor; kubectl prints nothing meanwhile.
+        pending.editor = Some(editor_text(resource, &current));
+        return Some(String::new());
+    };
+    let changed: Value = match serde_yaml_ng::from_str::<Value>(&text) {
+        Ok(Value::Null) => return Some("Edit cancelled, no changes made.".into()),
+        Ok(v) => v,
+        Err(e) => {
+            let why = format!("error converting YAML to JSON: {e}");
+            pending.editor = Some(format!("# The edited file had a syntax error: {why}\n#\n{}", strip_comments(&text)));
+            return Some(format!("error: {why}"));
+        }
+    };
+    let original = printers::to_json(resource, &current);
+    let same = |k: &str| changed.pointer(k) == original.pointer(k);
+    if !(same("/apiVersion") && same("/kind") && same("/metadata/name")) {
+        return Some("error: At least one of apiVersion, kind and name was changed".into());
+    }
+    let Some(mut patch) = merge_patch(&original, &changed) else {
+        return Some("Edit cancelled, no changes made.".into());
+    };
+    // The precondition: the version the edit started from.
+    if let (Some(p), Some(rv)) = (patch.as_object_mut(), changed.pointer("/metadata/resourceVersion")) {
+        let meta = p.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = meta.as_object_mut() {
+            m.insert("resourceVersion".into(), rv.clone());
+        }
+    }
+    let meta = current.meta();
+    let mut req = ApiRequest::new(Verb::Patch, resource, &meta.namespace, &meta.name);
+    req.patch = Some(patch);
+    pending.first = Some(vec![]);
+    pending.send(sim, req);
+    None
+}
+
+fn pending_name(pending: &Pending) -> String {
+    match &pending.command {
+        Command::Edit { name, .. } => name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The text without its comment lines (a reopened editor writes its own above).
+fn strip_comments(text: &str) -> String {
+    text.lines().filter(|l| !l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect()
+}
+
+/// RFC 7386: the merge patch that turns `from` into `to` (None when they are equal). Objects
+/// are compared key by key — a key gone is `null` — anything else is replaced whole.
+pub fn merge_patch(from: &Value, to: &Value) -> Option<Value> {
+    match (from, to) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut patch = Map::new();
+            for (k, old) in a {
+                match b.get(k) {
+                    None => {
+                        patch.insert(k.clone(), Value::Null);
+                    }
+                    Some(new) => {
+                        if let Some(p) = merge_patch(old, new) {
+                            patch.insert(k.clone(), p);
+                        }
+                    }
+                }
+            }
+            for (k, new) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
+                patch.insert(k.clone(), new.clone());
+            }
+            (!patch.is_empty()).then_some(Value::Object(patch))
+        }
+        (a, b) if a == b => None,
+        (_, b) => Some(b.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patches_carry_only_the_changes() {
+        let from = json!({"spec": {"replicas": 3, "paused": false, "template": {"x": [1, 2]}}, "status": {"a": 1}});
+        let to = json!({"spec": {"replicas": 5, "template": {"x": [1, 2, 3]}}, "status": {"a": 1}, "new": "y"});
+        assert_eq!(
+            merge_patch(&from, &to),
+            Some(json!({"spec": {"replicas": 5, "paused": null, "template": {"x": [1, 2, 3]}}, "new": "y"}))
+        );
+        assert_eq!(merge_patch(&from, &from), None);
+    }
+
+    #[test]
+    fn the_target_is_read_from_the_text() {
+        let text =
+            format!("{HEADER}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\n");
+        assert_eq!(target(&text).as_deref(), Some("deployments.apps/web -n default"));
+        assert_eq!(target("kind: Nope").as_deref(), None);
+        assert_eq!(target("{{{").as_deref(), None);
+    }
+}
