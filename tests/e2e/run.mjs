@@ -208,6 +208,27 @@ await test('the network view walks a packet through the iptables rules; follow t
   await page.screenshot({ path: path.join(artifacts, 'request-followed.png') });
 });
 
+await test('kubectl edit opens the YAML in an editor; saving patches it, a bad value reopens it', async (page) => {
+  await open(page);
+  await command(page, 'kubectl create deployment web --image=nginx --replicas=2');
+  const input = page.getByLabel('kubectl command');
+  await input.fill('kubectl edit deployment web');
+  await input.press('Enter');
+  await page.waitForSelector('[data-testid=edit-panel]', { timeout: 10000 });
+  const text = await page.getByTestId('edit-text').inputValue();
+  if (!text.startsWith('# Please edit the object below.') || !text.includes('  replicas: 2\n')) throw new Error(text);
+  await page.getByTestId('edit-text').fill(text.replace('  replicas: 2\n', '  replicas: -4\n'));
+  await page.getByTestId('edit-save').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid=edit-text]')?.value ?? '').includes('# * spec.replicas: Invalid value: -4'), null, { timeout: 10000 });
+  await page.screenshot({ path: path.join(artifacts, 'kubectl-edit-reopened.png') });
+  const again = await page.getByTestId('edit-text').inputValue();
+  await page.getByTestId('edit-text').fill(again.replace('  replicas: -4\n', '  replicas: 4\n'));
+  await page.getByTestId('edit-save').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=console-log] pre')].some((p) => p.textContent === 'deployment.apps/web edited'), null, { timeout: 10000 });
+  const out = await command(page, 'kubectl get deployment web');
+  if (!/web\s+\d\/4/.test(out)) throw new Error(out);
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
