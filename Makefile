@@ -84,9 +84,11 @@ bench:
 	cargo run --release --bin kubesim -- bench disk --fsync-us 2000
 	cargo run --release --bin kubesim -- bench endpoints --nodes 1000 --endpoints 1000
 
-# The scale presets in headless Chromium (minutes; prints figures): make bench-browser PRESET=large
+# In headless Chromium (prints figures): the default scene's frame times, then a scale
+# preset (minutes): make bench-browser PRESET=large
 PRESET ?= large
 bench-browser: dist tools-test
+	node tests/e2e/bench_frames.mjs
 	node tests/e2e/bench_scale.mjs $(PRESET)
 
 # The lesson picker's images, committed under public/lessons/.
