@@ -304,3 +304,28 @@ fn the_scalability_slis_are_measured_and_met_on_a_small_cluster() {
     let targets = kubectl::curl::scrape_targets(&sim);
     assert!(targets.contains(&"cadvisor/worker-3".to_string()) && targets[0] == "kube-apiserver", "{targets:?}");
 }
+
+#[test]
+fn a_pod_opens_up_into_its_containers_and_volumes_in_the_view() {
+    let mut sim = cluster();
+    run_checked(&mut sim, SimTime::from_secs(3));
+    let manifest = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"app"},"spec":{"containers":[
+        {"name":"web","image":"nginx","resources":{"limits":{"cpu":"500m","memory":"64Mi"}}},
+        {"name":"side","image":"busybox","command":["sh","-c","sleep 3600"]}],
+        "volumes":[{"name":"scratch","emptyDir":{}}]}}"#;
+    let started = kubectl::apply::start_manifest(&mut sim, manifest, "app.json", Default::default()).unwrap();
+    let out = kubectl::wait(&mut sim, started, TIMEOUT);
+    assert!(out.contains("pod/app created"), "{out}");
+    run_checked(&mut sim, SimTime::from_secs(15));
+    let view = sim.view();
+    let pod = view.nodes.iter().flat_map(|n| &n.pods).find(|p| p.name == "app").expect("the pod is on a node");
+    assert!(pod.ip.starts_with("10.244."), "{pod:?}");
+    assert_eq!(pod.volumes, ["scratch (emptyDir)"]);
+    let names: Vec<(&str, &str, bool)> =
+        pod.containers.iter().map(|c| (c.name.as_str(), c.state.as_str(), c.ready)).collect();
+    assert_eq!(names, [("web", "Running", true), ("side", "Running", true)]);
+    let (_, cpu_limit) = pod.containers[0].cpu.expect("a running container's CPU");
+    assert_eq!(cpu_limit, Some(0.5));
+    assert_eq!(pod.containers[0].memory.map(|m| m.1), Some(Some(64 << 20)));
+    assert_eq!(pod.containers[1].memory.map(|m| m.1), Some(None));
+}

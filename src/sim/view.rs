@@ -53,7 +53,30 @@ pub struct PodView {
     pub status: String,
     /// Every container ready (its readiness probe passed).
     pub ready: bool,
+    /// What a pod opens up to when zoomed in (filled for clusters of up to
+    /// `DETAILED_NODES` nodes): its IP, containers and volumes.
+    pub ip: String,
+    pub containers: Vec<ContainerView>,
+    /// `name (type)`.
+    pub volumes: Vec<String>,
 }
+
+/// One container of a pod, as its status and cgroup show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerView {
+    pub name: String,
+    /// Running, or the waiting or terminated reason (kubectl's STATUS words).
+    pub state: String,
+    pub ready: bool,
+    pub restarts: i32,
+    /// Cores used now and the limit, if any (a running container).
+    pub cpu: Option<(f64, Option<f64>)>,
+    /// Working set bytes and the memory limit, if any.
+    pub memory: Option<(u64, Option<u64>)>,
+}
+
+/// Clusters up to this many nodes carry each pod's containers and volumes in the view.
+pub const DETAILED_NODES: usize = 100;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeView {
@@ -164,6 +187,8 @@ impl Simulation {
         let scheduler = self.lease_holder(Role::Scheduler).or_else(|| {
             self.components.iter().position(|c| matches!(c, Component::Scheduler(_))).map(|i| i as ComponentId)
         });
+        let kubelets = self.components.iter().filter(|c| matches!(c, Component::Kubelet(_))).count();
+        let detailed = kubelets <= DETAILED_NODES;
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut etcd = None;
             let status = match c {
@@ -232,6 +257,7 @@ impl Simulation {
                     )
                 }
                 Component::Kubelet(k) => {
+                    let cpu = if detailed { k.cpu(self.now()) } else { Vec::new() };
                     let pods: Vec<PodView> = k
                         .pods
                         .objects()
@@ -257,11 +283,18 @@ impl Simulation {
                                 w.step == Step::Running
                                     && (0..p.spec.containers.len()).all(|i| prober::ready(&w.probes, i))
                             });
+                            let (containers, volumes) = match detailed {
+                                true => pod_detail(p, &cpu),
+                                false => Default::default(),
+                            };
                             PodView {
                                 namespace: p.metadata.namespace.clone(),
                                 name: p.metadata.name.clone(),
                                 status: status.into(),
                                 ready,
+                                ip: p.status.pod_ip.clone(),
+                                containers,
+                                volumes,
                             }
                         })
                         .collect();
@@ -340,4 +373,57 @@ fn leading(e: &LeaderElector) -> &'static str {
 
 fn stopped(restarts: u32) -> String {
     format!("stopped · restarts {restarts}")
+}
+
+/// A pod's containers (status, readiness, restarts, CPU and memory against limits) and volumes.
+fn pod_detail(
+    p: &crate::sim::api::Pod,
+    cpu: &[crate::sim::kubelet::cpu::ContainerCpu],
+) -> (Vec<ContainerView>, Vec<String>) {
+    use crate::sim::api::quantity;
+    let containers = p
+        .spec
+        .containers
+        .iter()
+        .map(|c| {
+            let status = p.status.container_statuses.iter().find(|s| s.name == c.name);
+            let state = status.map_or("Waiting".to_string(), |s| {
+                match (&s.state.running, &s.state.waiting, &s.state.terminated) {
+                    (Some(_), _, _) => "Running".to_string(),
+                    (_, Some(w), _) => w.reason.clone(),
+                    (_, _, Some(t)) => t.reason.clone(),
+                    _ => "Waiting".to_string(),
+                }
+            });
+            let used = cpu
+                .iter()
+                .find(|u| u.pod == p.metadata.name && u.namespace == p.metadata.namespace && u.container == c.name);
+            let memory_limit =
+                c.resources.limits.get("memory").and_then(|q| quantity::parse_value(q).ok()).map(|b| b.max(0) as u64);
+            ContainerView {
+                name: c.name.clone(),
+                state,
+                ready: status.is_some_and(|s| s.ready),
+                restarts: status.map_or(0, |s| s.restart_count),
+                cpu: used.map(|u| (u.usage, u.limit)),
+                memory: used.map(|u| (u.working_set, memory_limit)),
+            }
+        })
+        .collect();
+    let volumes = p
+        .spec
+        .volumes
+        .iter()
+        .map(|v| {
+            let kind = match v {
+                _ if v.persistent_volume_claim.is_some() => "persistentVolumeClaim",
+                _ if v.empty_dir.is_some() => "emptyDir",
+                _ if v.config_map.is_some() => "configMap",
+                _ if v.secret.is_some() => "secret",
+                _ => "projected",
+            };
+            format!("{} ({kind})", v.name)
+        })
+        .collect();
+    (containers, volumes)
 }

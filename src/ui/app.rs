@@ -24,7 +24,7 @@ use super::components::timeline_bar::TimelineBar;
 use super::components::toolbar::{step, toggle_play, EmbedBar, Toolbar};
 use super::components::transport_panel::{self, TransportPanel};
 use super::components::Side;
-use super::engine::{Card, Engine, Shared};
+use super::engine::{Card, Engine, Shared, MAX_ZOOM};
 use super::run_loop::{self, UiSignals};
 use crate::scenario::lesson::Step;
 use crate::scenario::link::{self, Opened};
@@ -381,7 +381,7 @@ pub fn App() -> impl IntoView {
                     if let Some(cam) = e.camera.as_mut() {
                         let (mx, my) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
                         let (wx, wy) = (cam.x + mx / cam.zoom, cam.y + my / cam.zoom);
-                        cam.zoom = (cam.zoom * (-ev.delta_y() * 0.0015).exp()).clamp(crate::ui::engine::MIN_ZOOM, 6.0);
+                        cam.zoom = (cam.zoom * (-ev.delta_y() * 0.0015).exp()).clamp(crate::ui::engine::MIN_ZOOM, MAX_ZOOM);
                         cam.x = wx - mx / cam.zoom;
                         cam.y = wy - my / cam.zoom;
                     }

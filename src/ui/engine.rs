@@ -11,6 +11,8 @@ use std::rc::Rc;
 
 /// The farthest the camera zooms out: a 7,500-node grid still fits a laptop screen.
 pub const MIN_ZOOM: f64 = 0.02;
+/// The nearest: one pod fills the canvas' width, its containers legible.
+pub const MAX_ZOOM: f64 = 10.0;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Camera {

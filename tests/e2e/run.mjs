@@ -600,6 +600,30 @@ await test('clicking a pod, a node or a component opens the inspector', async (p
   if (!seen.has('pod') || !seen.has('node') || !seen.has('component')) throw new Error(`only ${[...seen]}`);
 });
 
+await test('zoomed in, a pod opens into its containers and still picks as that pod', async (page) => {
+  await open(page);
+  await command(page, 'kubectl create deployment web --image=nginx --replicas=3');
+  await page.waitForTimeout(4000);
+  // A web pod's box on worker-2, found by clicking along its row.
+  const box = await page.locator('canvas.cluster').boundingBox();
+  let at = null;
+  for (let x = 360; x < 620 && !at; x += 12) {
+    await page.mouse.click(box.x + x, box.y + 490);
+    const panel = page.getByTestId('inspect-panel');
+    const title = (await panel.count()) ? await panel.locator('h3').textContent() : '';
+    if (title.startsWith('pod default/web-')) at = { x, title };
+  }
+  if (!at) throw new Error('no web pod found on the canvas');
+  await page.mouse.move(box.x + at.x, box.y + 490);
+  for (let i = 0; i < 14; i++) await page.mouse.wheel(0, -100);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(artifacts, 'pod-zoomed.png') });
+  await page.getByTestId('inspect-panel').locator('.close').click();
+  await page.mouse.click(box.x + at.x, box.y + 490);
+  const again = await page.getByTestId('inspect-panel').locator('h3').textContent();
+  if (again !== at.title) throw new Error(`${again} ≠ ${at.title}`);
+});
+
 await test('a 1,000-node cluster is a heat map whose tiles zoom into pods and open as nodes', async (page) => {
   await page.goto(`${server.origin}#preset=large&speed=100`, { waitUntil: 'load' });
   await firstFrame(page);

@@ -301,13 +301,80 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
             ctx.set_stroke_style_str(palette::POD);
             ctx.set_line_width(1.5);
             ctx.stroke();
-            ctx.set_font("13px system-ui, sans-serif");
-            let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
-            text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
+            if f.camera.zoom * r.w >= DETAIL_PX && !p.containers.is_empty() {
+                draw_pod_detail(ctx, &r, p, cue);
+            } else {
+                ctx.set_font("13px system-ui, sans-serif");
+                let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
+                text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
+            }
             hits.push((r, p.namespace.clone(), p.name.clone()));
         }
     }
     hits
+}
+
+/// Screen width at which a pod opens up into its containers and volumes.
+const DETAIL_PX: f64 = 330.0;
+
+/// A pod zoomed in: its name and IP, a row per container (state, readiness, restarts, CPU and
+/// memory against their limits as bars) and its volumes — drawn in the pod's own box with
+/// small world-sized fonts, so it grows with the zoom like the rest.
+fn draw_pod_detail(ctx: &Ctx2d, r: &Rect, p: &crate::sim::view::PodView, cue: &str) {
+    let font = |size: f64, weight: &str| format!("{weight} {size}px system-ui, sans-serif");
+    ctx.set_font(&font(5.5, "600"));
+    let head = fit(ctx, &format!("{cue} {}", p.name), r.w - 40.0);
+    text(ctx, &head, r.x + 3.0, r.y + 7.0, &font(5.5, "600"), palette::TEXT);
+    ctx.set_text_align("right");
+    text(ctx, &p.ip, r.x + r.w - 3.0, r.y + 7.0, &font(4.2, "400"), palette::TEXT);
+    ctx.set_text_align("start");
+    const ROW: f64 = 5.6;
+    let rows = ((r.h - 11.0 - 4.5) / ROW).floor().max(1.0) as usize;
+    for (i, c) in p.containers.iter().take(rows).enumerate() {
+        let y = r.y + 12.5 + i as f64 * ROW;
+        let shown = i + 1 == rows && p.containers.len() > rows;
+        let line = if shown {
+            format!("+{} containers", p.containers.len() - i)
+        } else {
+            let ready = if c.ready { "ready" } else { "not ready" };
+            format!("▸ {} · {} · {ready} · ↻{}", c.name, c.state, c.restarts)
+        };
+        ctx.set_font(&font(4.2, "400"));
+        let line = fit(ctx, &line, r.w - 62.0);
+        text(ctx, &line, r.x + 3.0, y, &font(4.2, "400"), palette::TEXT);
+        if shown {
+            break;
+        }
+        // CPU of its limit (or of one core), memory of its limit (or of 1 GiB).
+        if let Some((used, limit)) = c.cpu {
+            bar(ctx, r.x + r.w - 56.0, y - 3.2, used / limit.unwrap_or(1.0), limit.is_some(), "cpu");
+        }
+        if let Some((set, limit)) = c.memory {
+            let share = set as f64 / limit.unwrap_or(1 << 30) as f64;
+            bar(ctx, r.x + r.w - 28.0, y - 3.2, share, limit.is_some(), "mem");
+        }
+    }
+    if !p.volumes.is_empty() {
+        ctx.set_font(&font(3.6, "400"));
+        let vols = fit(ctx, &format!("volumes: {}", p.volumes.join(", ")), r.w - 6.0);
+        text(ctx, &vols, r.x + 3.0, r.y + r.h - 2.0, &font(3.6, "400"), palette::TEXT);
+    }
+}
+
+/// A small usage bar: the share filled (red past 90 %), solid when against a limit.
+fn bar(ctx: &Ctx2d, x: f64, y: f64, share: f64, limited: bool, label: &str) {
+    let (w, h) = (25.0, 3.4);
+    ctx.set_fill_style_str("rgba(0, 0, 0, 0.35)");
+    ctx.fill_rect(x, y, w, h);
+    ctx.set_fill_style_str(if share > 0.9 {
+        palette::NOT_READY
+    } else if limited {
+        "#56B4E9"
+    } else {
+        "#8b98a5"
+    });
+    ctx.fill_rect(x, y, w * share.clamp(0.0, 1.0), h);
+    text(ctx, label, x + 0.6, y + 2.8, "2.8px system-ui, sans-serif", palette::TEXT);
 }
 
 /// A powered-off node is greyed out; a node the control plane no longer sees Ready carries a
