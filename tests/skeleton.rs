@@ -329,3 +329,19 @@ fn a_pod_opens_up_into_its_containers_and_volumes_in_the_view() {
     assert_eq!(pod.containers[0].memory.map(|m| m.1), Some(Some(64 << 20)));
     assert_eq!(pod.containers[1].memory.map(|m| m.1), Some(None));
 }
+
+#[test]
+fn the_charts_gauges_read_the_components_metrics() {
+    let mut sim = cluster();
+    run_checked(&mut sim, SimTime::from_secs(3));
+    let out = kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    assert!(out.contains("created"), "{out}");
+    run_checked(&mut sim, SimTime::from_secs(12));
+    let g = sim.gauges();
+    assert_eq!(g.has_leader, 3, "every member knows the leader");
+    assert!(g.leader_changes >= 1);
+    assert!(g.peer_rtt_p99_ms > 0.0 && g.peer_rtt_p99_ms < 100.0, "{g:?}");
+    assert!(g.workqueue_adds >= 3, "{g:?}");
+    assert!(g.admission_p99_ms > 0.0, "{g:?}");
+    assert!(g.pod_starts >= 3 && g.proxy_syncs > 0, "{g:?}");
+}

@@ -124,6 +124,14 @@ pub struct Gauges {
     pub pod_starts: u64,
     /// kube-proxy rule syncs over every node.
     pub proxy_syncs: u64,
+    /// etcd_server_has_leader summed over the members (how many know a leader).
+    pub has_leader: usize,
+    /// etcd_network_peer_round_trip_time_seconds p99 over every member and peer, ms.
+    pub peer_rtt_p99_ms: f64,
+    /// workqueue_adds_total over the leading kube-controller-manager's controllers.
+    pub workqueue_adds: u64,
+    /// apiserver_admission_controller_admission_duration_seconds p99 over every plugin, ms.
+    pub admission_p99_ms: f64,
 }
 
 /// The connections to kube-apiserver of one kind of client (the kubelets, say, summed).
@@ -142,15 +150,33 @@ impl Simulation {
     /// The charted production metrics (a pass over every component: sampled, not per frame).
     pub fn gauges(&self) -> Gauges {
         let mut g = Gauges::default();
+        let mut rtt: Option<crate::sim::metrics::Histogram> = None;
         for c in &self.components {
             match c {
-                Component::ControllerManager(m) if m.up && m.elector.leading => g.workqueue_depth = m.queue_depth(),
-                Component::Etcd(e) => g.leader_changes = g.leader_changes.max(e.metrics.leader_changes_seen_total),
+                Component::ControllerManager(m) if m.up && m.elector.leading => {
+                    g.workqueue_depth = m.queue_depth();
+                    g.workqueue_adds = m.queues.values().map(|q| q.adds_total).sum();
+                }
+                Component::ApiServer(a) => {
+                    let ms = a.metrics.admission_total().quantile(0.99).map_or(0.0, |s| s * 1000.0);
+                    g.admission_p99_ms = g.admission_p99_ms.max(ms);
+                }
+                Component::Etcd(e) => {
+                    g.leader_changes = g.leader_changes.max(e.metrics.leader_changes_seen_total);
+                    g.has_leader += usize::from(e.up && e.raft.leader.is_some());
+                    for h in &e.metrics.peer_rtt {
+                        match &mut rtt {
+                            Some(all) => all.merge(h),
+                            None => rtt = Some(h.clone()),
+                        }
+                    }
+                }
                 Component::Kubelet(k) => g.pod_starts += k.metrics.pod_start.count,
                 Component::KubeProxy(p) => g.proxy_syncs += p.rules_synced,
                 _ => {}
             }
         }
+        g.peer_rtt_p99_ms = rtt.and_then(|h| h.quantile(0.99)).map_or(0.0, |s| s * 1000.0);
         g
     }
 

@@ -11,12 +11,16 @@ use web_sys::HtmlCanvasElement;
 type Read = fn(&Sample) -> f64;
 
 /// The second line's metric: (its name in the picker, its value in a sample).
-pub const SERIES: [(&str, Read); 5] = [
+pub const SERIES: [(&str, Read); 9] = [
     ("API requests/s", |s| s.api_rps),
     ("workqueue_depth", |s| s.gauges.workqueue_depth as f64),
+    ("workqueue_adds_total", |s| s.gauges.workqueue_adds as f64),
+    ("etcd_server_has_leader (members)", |s| s.gauges.has_leader as f64),
     ("etcd_server_leader_changes_seen_total", |s| s.gauges.leader_changes as f64),
+    ("etcd peer round trip p99 (ms)", |s| s.gauges.peer_rtt_p99_ms),
     ("kubelet_pod_start_duration_seconds_count", |s| s.gauges.pod_starts as f64),
     ("kube-proxy rule syncs", |s| s.gauges.proxy_syncs as f64),
+    ("admission controller duration p99 (ms)", |s| s.gauges.admission_p99_ms),
 ];
 
 pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {

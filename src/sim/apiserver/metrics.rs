@@ -97,6 +97,15 @@ impl ApiMetrics {
         }
     }
 
+    /// Every admission plugin's steps in one histogram (the chart's admission latency).
+    pub fn admission_total(&self) -> Histogram {
+        let mut all = Histogram::new(ADMISSION_BUCKETS.to_vec());
+        for (_, h) in &self.admission.0 {
+            all.merge(h);
+        }
+        all
+    }
+
     /// One admission plugin's step: `kind` is "admit" (mutating) or "validate".
     pub fn admission(
         &mut self,
