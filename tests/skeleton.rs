@@ -345,3 +345,24 @@ fn the_charts_gauges_read_the_components_metrics() {
     assert!(g.admission_p99_ms > 0.0, "{g:?}");
     assert!(g.pod_starts >= 3 && g.proxy_syncs > 0, "{g:?}");
 }
+
+#[test]
+fn the_inspector_shows_an_etcd_members_key_space() {
+    use kube_playground::kubectl::inspect::{inspect, Target};
+    let mut sim = cluster();
+    run_checked(&mut sim, SimTime::from_secs(3));
+    let out = kubectl::run(&mut sim, "kubectl create namespace team-a", TIMEOUT);
+    assert!(out.contains("created"), "{out}");
+    run_checked(&mut sim, SimTime::from_secs(4));
+    let etcd = sim.component_by_name("etcd-1").unwrap();
+    let (title, text) = inspect(&sim, &Target::Component(etcd));
+    assert_eq!(title, "etcd-1");
+    assert!(text.contains("Key space: ") && text.contains(" keys · revision "), "{text}");
+    let writes: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("Latest writes")).skip(1).take(12).collect();
+    assert_eq!(writes.len(), 12, "{text}");
+    // Newest first: the revisions never grow down the list.
+    let revs: Vec<i64> = writes.iter().filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect();
+    assert!(revs.windows(2).all(|w| w[0] > w[1]), "{revs:?}");
+    assert!(text.contains("/registry/namespaces/team-a"), "{text}");
+    assert!(text.contains("Newest value (/registry/") && text.contains("  k8s."), "{text}");
+}

@@ -1,7 +1,8 @@
 //! The page's inspector: what you see when you click a pod, a node or a component. Pods and
 //! nodes read as `kubectl describe` prints them, but straight from kube-apiserver's watch
 //! cache — the playground sees everything without sending a request, so inspecting never
-//! changes the cluster. Components show their live state and their latest trace phases.
+//! changes the cluster. Components show their live state and their latest trace phases; an
+//! etcd member its key space and latest writes.
 
 use super::describe;
 use crate::sim::api::resource::ResourceInfo;
@@ -83,8 +84,10 @@ fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
         // To kube-apiserver.
         out.push_str(&format!("Connections: {} ({} opened)\n", t.summary(), t.opened));
     }
-    if let Some(crate::sim::component::Component::Kubelet(k)) = c {
-        out.push_str(&node_internals(k, sim.now()));
+    match c {
+        Some(crate::sim::component::Component::Kubelet(k)) => out.push_str(&node_internals(k, sim.now())),
+        Some(crate::sim::component::Component::Etcd(m)) => out.push_str(&key_space(&m.mvcc)),
+        _ => {}
     }
     out.push_str("\nLatest activity:\n");
     let recent: Vec<String> = sim
@@ -107,6 +110,34 @@ fn component(sim: &Simulation, id: ComponentId) -> (String, String) {
         out.push('\n');
     }
     (info.name.clone(), out)
+}
+
+/// Keys shown by an etcd member's inspector.
+const LATEST_KEYS: usize = 12;
+
+/// An etcd member's key space: its size, the keys written last with their revisions and
+/// sizes, and the newest value's first bytes as etcdctl would print them (`k8s\0` and the
+/// protobuf, or `k8s:enc:aescbc:v1:key1:` and ciphertext for an encrypted Secret).
+fn key_space(store: &crate::sim::etcd::mvcc::Mvcc) -> String {
+    let mut out = format!(
+        "\nKey space: {} keys · revision {} · compacted at {} · db {} bytes{}\n",
+        store.keys(),
+        store.revision(),
+        store.compacted(),
+        store.db_size(),
+        if store.nospace { " · alarm:NOSPACE" } else { "" }
+    );
+    out.push_str("Latest writes (mod revision, version, bytes, key):\n");
+    let latest = store.latest(LATEST_KEYS);
+    for kv in &latest {
+        out.push_str(&format!("  {:>7} {:>4} {:>6}  {}\n", kv.mod_revision, kv.version, kv.value.len(), kv.key));
+    }
+    if let Some(kv) = latest.first() {
+        let shown: String =
+            kv.value.iter().take(64).map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
+        out.push_str(&format!("Newest value ({}):\n  {shown}…\n", kv.key));
+    }
+    out
 }
 
 /// A kubelet's inside: its pod workers (the CRI/CNI step each is at, the pod IP) and the

@@ -207,6 +207,25 @@ impl Mvcc {
         self.history.push_back(ev.clone());
     }
 
+    /// How many keys are live.
+    pub fn keys(&self) -> usize {
+        self.kvs.len()
+    }
+
+    /// The `n` keys written last, newest first (the inspector's view of the key space).
+    pub fn latest(&self, n: usize) -> Vec<&KeyValue> {
+        let mut top: Vec<&KeyValue> = Vec::with_capacity(n + 1);
+        for kv in self.kvs.values() {
+            if top.len() == n && top.last().is_some_and(|l| l.mod_revision >= kv.mod_revision) {
+                continue;
+            }
+            let at = top.partition_point(|t| t.mod_revision > kv.mod_revision);
+            top.insert(at, kv);
+            top.truncate(n);
+        }
+        top
+    }
+
     pub fn get(&self, key: &str) -> Option<&KeyValue> {
         self.kvs.get(key)
     }
