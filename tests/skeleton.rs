@@ -366,3 +366,25 @@ fn the_inspector_shows_an_etcd_members_key_space() {
     assert!(text.contains("/registry/namespaces/team-a"), "{text}");
     assert!(text.contains("Newest value (/registry/") && text.contains("  k8s."), "{text}");
 }
+
+#[test]
+fn the_inspector_shows_a_message_and_what_its_receiver_did() {
+    use kube_playground::kubectl::inspect::{inspect, Target};
+    let mut sim = cluster();
+    run_checked(&mut sim, SimTime::from_secs(3));
+    let id = sim
+        .trace
+        .recent()
+        .find_map(|r| match r {
+            TraceRecord::Message { id, label, arrives: Some(_), .. } if label.starts_with("Txn") => Some(*id),
+            _ => None,
+        })
+        .expect("an etcd transaction went out");
+    let (title, text) = inspect(&sim, &Target::Message(id));
+    assert_eq!(title, format!("message {id}"));
+    assert!(text.starts_with("Message:  Txn"), "{text}");
+    assert!(text.contains("From:     kube-apiserver") && text.contains("To:       etcd-"), "{text}");
+    assert!(text.contains("Arrives:  t = ") && text.contains("Then, at etcd-"), "{text}");
+    let (_, gone) = inspect(&sim, &Target::Message(u64::MAX));
+    assert!(gone.contains("no longer"));
+}

@@ -14,9 +14,14 @@ use crate::sim::Simulation;
 /// What was clicked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    Pod { namespace: String, name: String },
+    Pod {
+        namespace: String,
+        name: String,
+    },
     Node(String),
     Component(ComponentId),
+    /// A message on the canvas, by its trace id.
+    Message(u64),
 }
 
 /// How many of a component's latest phases the inspector lists.
@@ -28,7 +33,50 @@ pub fn inspect(sim: &Simulation, target: &Target) -> (String, String) {
         Target::Pod { namespace, name } => (format!("pod {namespace}/{name}"), pod(sim, namespace, name)),
         Target::Node(name) => (format!("node {name}"), node(sim, name)),
         Target::Component(id) => component(sim, *id),
+        Target::Message(id) => (format!("message {id}"), message(sim, *id)),
     }
+}
+
+/// A message: what it carries, between whom, when it left and arrives, and what its receiver
+/// did on arrival.
+fn message(sim: &Simulation, id: u64) -> String {
+    let found = sim.trace.recent().rev().find_map(|r| match r {
+        TraceRecord::Message { id: i, kind, from, to, sent, arrives, label } if *i == id => {
+            Some((*kind, *from, *to, *sent, *arrives, label.clone()))
+        }
+        _ => None,
+    });
+    let Some((kind, from, to, sent, arrives, label)) = found else {
+        return "This message is no longer in the trace's window.".into();
+    };
+    let name = |c: ComponentId| sim.infos.get(c as usize).map_or("?", |i| i.name.as_str());
+    let mut out = format!(
+        "Message:  {label}\nKind:     {}\nFrom:     {}\nTo:       {}\nSent:     t = {sent}\n",
+        kind.label(),
+        name(from),
+        name(to)
+    );
+    match arrives {
+        Some(at) => {
+            out.push_str(&format!("Arrives:  t = {at} (after {} µs on the network)\n", at.since(sent)));
+            let then: Vec<String> = sim
+                .trace
+                .recent()
+                .filter_map(|r| match r {
+                    TraceRecord::Phase { at: t, component, phase, detail } if *component == to && *t >= at => {
+                        Some(format!("  {t:>10}  {phase}: {detail}"))
+                    }
+                    _ => None,
+                })
+                .take(4)
+                .collect();
+            if !then.is_empty() {
+                out.push_str(&format!("\nThen, at {}:\n{}\n", name(to), then.join("\n")));
+            }
+        }
+        None => out.push_str("Arrives:  never (lost, or cut by a partition)\n"),
+    }
+    out
 }
 
 /// The cached objects of a resource in a namespace ("" for all or cluster-scoped).
@@ -133,8 +181,12 @@ fn key_space(store: &crate::sim::etcd::mvcc::Mvcc) -> String {
         out.push_str(&format!("  {:>7} {:>4} {:>6}  {}\n", kv.mod_revision, kv.version, kv.value.len(), kv.key));
     }
     if let Some(kv) = latest.first() {
-        let shown: String =
-            kv.value.iter().take(64).map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
+        let shown: String = kv
+            .value
+            .iter()
+            .take(64)
+            .map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' })
+            .collect();
         out.push_str(&format!("Newest value ({}):\n  {shown}…\n", kv.key));
     }
     out

@@ -185,6 +185,15 @@ impl Engine {
         let cam = self.camera?;
         let (wx, wy) = (cam.x + x / cam.zoom, cam.y + y / cam.zoom);
         let inside = |r: &crate::ui::canvas::layout::Rect| wx >= r.x && wx <= r.x + r.w && wy >= r.y && wy <= r.y + r.h;
+        // A message dot under the pointer (8 px of slack), the newest first.
+        if let Some(layout) = self.layout.as_ref() {
+            let sim = &self.session.sim;
+            let near = |(x, y): (f64, f64)| ((x - wx).powi(2) + (y - wy).powi(2)).sqrt() * cam.zoom <= 8.0;
+            let dots = crate::ui::canvas::draw::dots(&sim.trace, layout, sim.now(), self.speed);
+            if let Some(d) = dots.iter().find(|d| near(d.at())) {
+                return Some(Target::Message(d.id));
+            }
+        }
         if let Some((_, ns, name)) = self.pod_hits.iter().find(|(r, _, _)| inside(r)) {
             return Some(Target::Pod { namespace: ns.clone(), name: name.clone() });
         }

@@ -149,7 +149,7 @@ fn draw_highlights(f: &Frame) {
     }
 }
 
-/// The inspected pod, component or node, outlined in the accent colour.
+/// The inspected pod, component, node or message, outlined in the accent colour.
 fn draw_selection(f: &Frame, pods: &PodHits) {
     use crate::kubectl::inspect::Target;
     let rect = match f.selected {
@@ -158,6 +158,12 @@ fn draw_selection(f: &Frame, pods: &PodHits) {
         }
         Some(Target::Component(id)) => f.layout.boxes.get(*id as usize).copied().flatten(),
         Some(Target::Node(name)) => f.layout.node_rects.get(name).copied(),
+        // A message: a ring around its dot while it is on its way.
+        Some(Target::Message(id)) => dots(f.trace, f.layout, f.now, f.speed)
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.at())
+            .map(|(x, y)| Rect { x: x - 5.0, y: y - 5.0, w: 10.0, h: 10.0 }),
         None => None,
     };
     if let Some(r) = rect {
@@ -429,46 +435,73 @@ fn draw_pending(f: &Frame) {
     }
 }
 
-fn draw_messages(f: &Frame) {
-    let ctx = f.ctx;
-    let min_visible = MIN_VISIBLE_WALL_S * f.speed * 1e6;
+/// A message on its way, where the picture shows it: its id and kind, the two ends, and how
+/// far along it is (0..1). Messages stay visible for at least `MIN_VISIBLE_WALL_S` of wall
+/// time so sub-millisecond hops can be seen.
+pub struct Dot {
+    pub id: u64,
+    pub kind: crate::sim::event::MsgKind,
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub progress: f64,
+}
+
+impl Dot {
+    pub fn at(&self) -> (f64, f64) {
+        (
+            self.from.0 + (self.to.0 - self.from.0) * self.progress,
+            self.from.1 + (self.to.1 - self.from.1) * self.progress,
+        )
+    }
+}
+
+/// The messages in flight at `now`, newest first, at most `MAX_DOTS`.
+pub fn dots(trace: &crate::sim::trace::Trace, layout: &Layout, now: SimTime, speed: f64) -> Vec<Dot> {
+    let min_visible = MIN_VISIBLE_WALL_S * speed * 1e6;
     let window = min_visible.max(100_000.0) as u64;
-    let since = f.now.0.saturating_sub(window);
-    let mut drawn = 0;
-    for rec in f.trace.recent().rev() {
-        if rec.at().0 < since || drawn >= MAX_DOTS {
+    let since = now.0.saturating_sub(window);
+    let center = |id: u32| layout.boxes.get(id as usize).copied().flatten().map(|r| r.center());
+    let mut out = Vec::new();
+    for rec in trace.recent().rev() {
+        if rec.at().0 < since || out.len() >= MAX_DOTS {
             break;
         }
-        let TraceRecord::Message { kind, from, to, sent, arrives: Some(arrives), .. } = rec else {
+        let TraceRecord::Message { id, kind, from, to, sent, arrives: Some(arrives), .. } = rec else {
             continue;
         };
-        if sent.0 > f.now.0 {
+        if sent.0 > now.0 {
             continue;
         }
         let duration = ((arrives.0 - sent.0) as f64).max(min_visible);
-        let progress = (f.now.0 - sent.0) as f64 / duration;
+        let progress = (now.0 - sent.0) as f64 / duration;
         if progress > 1.0 {
             continue;
         }
-        let (Some(a), Some(b)) = (center(f, *from), center(f, *to)) else {
-            continue;
-        };
-        ctx.set_fill_style_str(palette::message(*kind));
-        ctx.set_stroke_style_str(palette::message(*kind));
+        if let (Some(a), Some(b)) = (center(*from), center(*to)) {
+            out.push(Dot { id: *id, kind: *kind, from: a, to: b, progress });
+        }
+    }
+    out
+}
+
+fn draw_messages(f: &Frame) {
+    let ctx = f.ctx;
+    for d in dots(f.trace, f.layout, f.now, f.speed) {
+        ctx.set_fill_style_str(palette::message(d.kind));
+        ctx.set_stroke_style_str(palette::message(d.kind));
         if f.reduced_motion {
-            ctx.set_global_alpha(1.0 - progress);
+            ctx.set_global_alpha(1.0 - d.progress);
             ctx.set_line_width(3.0);
             ctx.begin_path();
-            ctx.move_to(a.0, a.1);
-            ctx.line_to(b.0, b.1);
+            ctx.move_to(d.from.0, d.from.1);
+            ctx.line_to(d.to.0, d.to.1);
             ctx.stroke();
             ctx.set_global_alpha(1.0);
         } else {
-            let (x, y) = (a.0 + (b.0 - a.0) * progress, a.1 + (b.1 - a.1) * progress);
+            let (x, y) = d.at();
             ctx.begin_path();
             let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
             ctx.fill();
         }
-        drawn += 1;
     }
 }
