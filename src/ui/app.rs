@@ -361,8 +361,10 @@ pub fn App() -> impl IntoView {
                 on:contextmenu=move |ev: web_sys::MouseEvent| {
                     ev.prevent_default();
                     let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
-                    let hit = hit_engine.borrow().hit(x, y);
-                    menu.set(hit.map(|id| MenuAt { x, y, id }));
+                    let e = hit_engine.borrow();
+                    let on_box = e.hit(x, y).map(|id| MenuAt { x, y, id, peer: None });
+                    let on_link = || e.link_at(x, y).map(|(id, peer)| MenuAt { x, y, id, peer: Some(peer) });
+                    menu.set(on_box.or_else(on_link));
                 }
                 on:mousemove=move |ev: web_sys::MouseEvent| {
                     let mut e = pan_move.borrow_mut();

@@ -58,6 +58,8 @@ pub struct Engine {
     pub camera: Option<Camera>,
     /// Fixed once per cluster and view, so nothing moves when objects come and go.
     pub layout: Option<crate::ui::canvas::layout::Layout>,
+    /// The links the last frame drew, for the links' context menu.
+    pub links: Vec<(u32, u32)>,
     pub mode: crate::ui::canvas::layout::ViewMode,
     /// A lesson step's focus: the camera zooms to this component on the next frame.
     pub focus: Option<u32>,
@@ -145,6 +147,7 @@ impl Engine {
             seek: None,
             camera: None,
             layout: None,
+            links: Vec::new(),
             mode: Default::default(),
             focus: None,
             highlight: Vec::new(),
@@ -178,6 +181,29 @@ impl Engine {
     }
 
     /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
+    /// The link (two components' ids) drawn under a point of the canvas (CSS pixels), within
+    /// 6 px, outside the boxes.
+    pub fn link_at(&self, x: f64, y: f64) -> Option<(u32, u32)> {
+        let (cam, layout) = (self.camera?, self.layout.as_ref()?);
+        if self.hit(x, y).is_some() {
+            return None;
+        }
+        let (px, py) = (cam.x + x / cam.zoom, cam.y + y / cam.zoom);
+        let center = |id: u32| layout.boxes.get(id as usize).copied().flatten().map(|r| r.center());
+        let distance = |(a, b): (u32, u32)| {
+            let ((ax, ay), (bx, by)) = (center(a)?, center(b)?);
+            let (dx, dy) = (bx - ax, by - ay);
+            let t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
+            Some(((ax + t * dx - px).powi(2) + (ay + t * dy - py).powi(2)).sqrt() * cam.zoom)
+        };
+        self.links
+            .iter()
+            .filter_map(|l| Some((*l, distance(*l)?)))
+            .filter(|(_, d)| *d <= 6.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(l, _)| l)
+    }
+
     /// What a click at a point of the canvas (CSS pixels) picks: a pod, a component, or a
     /// worker node's area.
     pub fn pick(&self, x: f64, y: f64) -> Option<crate::kubectl::inspect::Target> {

@@ -179,6 +179,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let eng = &mut *e;
     let Some(l) = eng.layout.as_ref() else { return };
+    eng.links = super::canvas::draw::links(view, l);
     let right = if eng.side_panel && css_w > 1000.0 { PANEL_WIDTH } else { 0.0 };
     let left = eng.card.reserve(css_w);
     let usable_w = (css_w - right - left).max(css_w * 0.3);

@@ -229,6 +229,21 @@ await test('kubectl edit opens the YAML in an editor; saving patches it, a bad v
   if (!/web\s+\d\/4/.test(out)) throw new Error(out);
 });
 
+await test('a link between two components has its own fault menu; the fault lands on the timeline', async (page) => {
+  await open(page);
+  await page.waitForTimeout(500);
+  // Halfway along the line from kube-apiserver to etcd-0, between their boxes.
+  const box = await page.locator('canvas.cluster').boundingBox();
+  await page.mouse.click(box.x + 499, box.y + 188, { button: 'right' });
+  const menu = page.getByTestId('fault-menu');
+  await menu.waitFor({ timeout: 3000 });
+  if (!(await menu.textContent()).startsWith('kube-apiserver ↔ etcd-0')) throw new Error(await menu.textContent());
+  await page.getByRole('button', { name: 'Delay the next message kube-apiserver → etcd-0 by 500 ms' }).click();
+  await page.screenshot({ path: path.join(artifacts, 'link-fault.png') });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-marks] .mk-fault').length === 1, null, { timeout: 3000 })
+    .catch(() => { throw new Error('no fault marker on the timeline'); });
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });

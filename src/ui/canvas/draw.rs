@@ -184,40 +184,45 @@ fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
     f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
 }
 
+/// The links the cluster view draws (who talks to whom): kube-apiserver to each of its
+/// clients and to etcd-0, the etcd members to each other, the cloud-controller-manager to the
+/// cloud. Nodes shown as tiles have none.
+pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let tiled = |c: &crate::sim::view::ComponentView| {
+        layout.tiles && matches!(c.role, Role::Kubelet | Role::KubeProxy) && layout.node_rects.contains_key(&c.node)
+    };
+    let of = |r: Role| view.components.iter().find(|c| c.role == r).map(|c| c.id);
+    let etcd: Vec<u32> = view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    if let Some(api) = of(Role::ApiServer) {
+        let linked = |c: &&crate::sim::view::ComponentView| {
+            !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !tiled(c)
+        };
+        out.extend(view.components.iter().filter(linked).map(|c| (api, c.id)));
+        if let Some(first) = etcd.first() {
+            out.push((api, *first));
+        }
+    }
+    for (i, a) in etcd.iter().enumerate() {
+        out.extend(etcd[i + 1..].iter().map(|b| (*a, *b)));
+    }
+    if let (Some(ccm), Some(cloud)) = (of(Role::CloudControllerManager), of(Role::Cloud)) {
+        out.push((ccm, cloud));
+    }
+    out
+}
+
 fn draw_links(f: &Frame) {
     let ctx = f.ctx;
     ctx.set_stroke_style_str("#2a3440");
     ctx.set_line_width(1.5);
-    let api = f.view.components.iter().find(|c| c.role == Role::ApiServer).map(|c| c.id);
-    let etcd: Vec<u32> = f.view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
-    let line = |a: u32, b: u32| {
+    for (a, b) in links(f.view, f.layout) {
         if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
             ctx.begin_path();
             ctx.move_to(p.0, p.1);
             ctx.line_to(q.0, q.1);
             ctx.stroke();
         }
-    };
-    if let Some(api) = api {
-        let linked = |c: &&crate::sim::view::ComponentView| {
-            !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !on_tile(f, c)
-        };
-        for c in f.view.components.iter().filter(linked) {
-            line(api, c.id);
-        }
-        if let Some(first) = etcd.first() {
-            line(api, *first);
-        }
-    }
-    for (i, a) in etcd.iter().enumerate() {
-        for b in &etcd[i + 1..] {
-            line(*a, *b);
-        }
-    }
-    // The cloud is reached by the cloud-controller-manager alone.
-    let of = |r: Role| f.view.components.iter().find(|c| c.role == r).map(|c| c.id);
-    if let (Some(ccm), Some(cloud)) = (of(Role::CloudControllerManager), of(Role::Cloud)) {
-        line(ccm, cloud);
     }
 }
 

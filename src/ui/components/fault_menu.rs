@@ -1,6 +1,7 @@
 //! The operator's context menu (right-click): on an etcd member, stop or restart it, cut it
 //! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
-//! power the node off or on; stop kube-apiserver and start it again.
+//! power the node off or on; stop kube-apiserver and start it again; on a link between two
+//! components, drop, delay or duplicate the next message either way.
 
 use crate::scenario::action::{Do, Fault};
 use crate::sim::component::Component;
@@ -23,12 +24,14 @@ pub struct MenuAt {
     pub x: f64,
     pub y: f64,
     pub id: ComponentId,
+    /// A link's other end: the menu is the link's.
+    pub peer: Option<ComponentId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    /// A one-shot fault on the next message on the link to this member's peer.
-    Link(ComponentId, LinkFault),
+    /// A one-shot fault on the next message from one component to another.
+    Link(ComponentId, ComponentId, LinkFault),
     Stop,
     Restart,
     Isolate,
@@ -44,12 +47,13 @@ enum Action {
 
 impl Action {
     fn label(self, names: &[String]) -> String {
-        if let Action::Link(to, fault) = self {
-            let to = names.get(to as usize).map_or("?", |s| s.as_str());
+        if let Action::Link(from, to, fault) = self {
+            let name = |id: ComponentId| names.get(id as usize).map_or("?", |s| s.as_str());
+            let (from, to) = (name(from), name(to));
             return match fault {
-                LinkFault::Drop => format!("Drop the next message to {to}"),
-                LinkFault::Delay(_) => format!("Delay the next message to {to} by 500 ms"),
-                LinkFault::Duplicate => format!("Duplicate the next message to {to}"),
+                LinkFault::Drop => format!("Drop the next message {from} → {to}"),
+                LinkFault::Delay(_) => format!("Delay the next message {from} → {to} by 500 ms"),
+                LinkFault::Duplicate => format!("Duplicate the next message {from} → {to}"),
             };
         }
         match self {
@@ -69,10 +73,21 @@ impl Action {
     }
 }
 
-/// The actions that make sense for this member now.
-fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
+/// The one-shot faults on a link, both ways.
+fn link_actions(a: ComponentId, b: ComponentId) -> Vec<Action> {
+    let faults = [LinkFault::Drop, LinkFault::Delay(500_000), LinkFault::Duplicate];
+    [(a, b), (b, a)].into_iter().flat_map(|(x, y)| faults.map(|f| Action::Link(x, y, f))).collect()
+}
+
+/// The actions that make sense for this component (or link) now.
+fn actions(engine: &Shared, at: &MenuAt) -> (String, Vec<Action>) {
     let e = engine.borrow();
+    let id = at.id;
     let name = e.session.sim.infos.get(id as usize).map(|i| i.name.clone()).unwrap_or_default();
+    if let Some(peer) = at.peer {
+        let other = e.session.sim.infos.get(peer as usize).map(|i| i.name.clone()).unwrap_or_default();
+        return (format!("{name} ↔ {other}"), link_actions(id, peer));
+    }
     let m = match e.session.sim.components.get(id as usize) {
         Some(Component::Etcd(m)) => m,
         Some(Component::ApiServer(a)) => return (name, vec![if a.up { Action::Stop } else { Action::Start }]),
@@ -88,9 +103,7 @@ fn actions(engine: &Shared, id: ComponentId) -> (String, Vec<Action>) {
         list.push(Action::TakeLeadership);
     }
     for p in m.peers.iter().filter(|p| **p != id) {
-        for f in [LinkFault::Drop, LinkFault::Delay(500_000), LinkFault::Duplicate] {
-            list.push(Action::Link(*p, f));
-        }
+        list.extend(link_actions(id, *p).into_iter().filter(|a| matches!(a, Action::Link(from, ..) if *from == id)));
     }
     (name, list)
 }
@@ -107,7 +120,9 @@ fn fault(engine: &Shared, id: ComponentId, a: Action) -> Option<Do> {
         Action::SlowDisk => Fault::Fsync(SLOW_FSYNC_US),
         Action::FastDisk => Fault::Fsync(NORMAL_FSYNC_US),
         Action::TakeLeadership => Fault::TakeLeadership,
-        Action::Link(to, f) => Fault::Link { to: name(to)?, fault: f },
+        Action::Link(from, to, f) => {
+            return Some(Do::Fault { target: name(from)?, fault: Fault::Link { to: name(to)?, fault: f } })
+        }
     };
     Some(Do::Fault { target: name(id)?, fault })
 }
@@ -118,7 +133,7 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
     let engine = StoredValue::new_local(engine);
     move || {
         let at = menu.get()?;
-        let (name, list) = engine.with_value(|e| actions(e, at.id));
+        let (name, list) = engine.with_value(|e| actions(e, &at));
         let names: Vec<String> =
             engine.with_value(|e| e.borrow().session.sim.infos.iter().map(|i| i.name.clone()).collect());
         if list.is_empty() {
@@ -176,7 +191,7 @@ pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoV
             title="Faults on an etcd member or a node (or right-click it)"
             on:change=move |ev| {
                 let id = event_target_value(&ev).parse::<ComponentId>().ok();
-                menu.set(id.map(|id| MenuAt { x: 12.0, y: 12.0, id }));
+                menu.set(id.map(|id| MenuAt { x: 12.0, y: 12.0, id, peer: None }));
             }
         >
             <option value="" selected=true>"Faults…"</option>
