@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
         position: RwSignal::new(Default::default()),
         marks: RwSignal::new(String::new()),
     };
+    let collapsed = RwSignal::new(false);
     let editing = RwSignal::new(None);
     edit_panel::follow_console(ui.console, editing, side);
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
@@ -390,7 +391,19 @@ pub fn App() -> impl IntoView {
                 }
             ></canvas>
             <Show when=move || !show.embed && !present.get()>
-                <aside class="panel">
+                <button class="panel-toggle" data-testid="panel-toggle" aria-expanded=move || (!collapsed.get()).to_string()
+                    title="Show or fold away the panel (narrow screens)"
+                    on:click=move |_| {
+                        let now = !collapsed.get_untracked();
+                        collapsed.set(now);
+                        stored.with_value(|e| {
+                            let mut e = e.borrow_mut();
+                            e.panel_collapsed = now;
+                            // Refit the picture to the space it has now.
+                            e.camera = None;
+                        });
+                    }>{move || if collapsed.get() { "▴ Console" } else { "▾ Hide" }}</button>
+                <aside class="panel" class:collapsed=move || collapsed.get()>
                     {card}
                     <div class="chart-box" style:display=move || if side.get() == Side::Chart { "" } else { "none" }>
                         <div class="chart-title"><span class="k-pods">"● running pods"</span>" "<span class="k-rps">"● "</span>

@@ -45,6 +45,8 @@ pub struct Engine {
     pub fresh: Scenario,
     /// The side panel covers the canvas' right part (not when embedded or presenting).
     pub side_panel: bool,
+    /// On a narrow screen, the panel below the canvas is folded away.
+    pub panel_collapsed: bool,
     /// A lesson's narration card covers the canvas' left part (embedded or presenting).
     pub card: Card,
     pub playing: bool,
@@ -140,6 +142,7 @@ impl Engine {
             session,
             fresh: scenario,
             side_panel: true,
+            panel_collapsed: false,
             card: Card::None,
             playing: true,
             speed: 1.0,

@@ -26,6 +26,10 @@ const SLICE_EVENTS: u64 = 25;
 const MAX_FRAME_MS: f64 = 250.0;
 /// Space kept free on the right for the console panel on wide screens.
 pub const PANEL_WIDTH: f64 = 440.0;
+/// Narrower than this (the stylesheet's breakpoint), the panel sits below the canvas.
+const NARROW_PX: f64 = 1000.0;
+/// The timeline's strip at the bottom of the canvas.
+const TIMELINE_PX: f64 = 52.0;
 
 /// The rAF closure, shared with itself so that each frame can schedule the next.
 type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
@@ -180,11 +184,18 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let eng = &mut *e;
     let Some(l) = eng.layout.as_ref() else { return };
     eng.links = super::canvas::draw::links(view, l);
-    let right = if eng.side_panel && css_w > 1000.0 { PANEL_WIDTH } else { 0.0 };
+    let wide = css_w > NARROW_PX;
+    let right = if eng.side_panel && wide { PANEL_WIDTH } else { 0.0 };
+    // Narrow (a phone): the panel takes the lower 45 % unless collapsed; the timeline sits
+    // above it.
+    let below = match eng.side_panel && !wide && !eng.panel_collapsed {
+        true => css_h * 0.45 + 66.0,
+        false => TIMELINE_PX,
+    };
     let left = eng.card.reserve(css_w);
     let usable_w = (css_w - right - left).max(css_w * 0.3);
     let fitted = *eng.camera.get_or_insert_with(|| {
-        let mut c = fit(l, usable_w, css_h);
+        let mut c = fit(l, usable_w, css_h - below);
         c.x -= left / c.zoom;
         c
     });
@@ -279,9 +290,9 @@ fn advance_within(
 }
 
 /// A camera that shows the whole cluster in the canvas' free width.
-pub fn fit(l: &Layout, usable_w: f64, css_h: f64) -> Camera {
-    // The toolbar's shadow above, the timeline below.
-    let usable_h = css_h - 56.0 - 52.0;
+pub fn fit(l: &Layout, usable_w: f64, visible_h: f64) -> Camera {
+    // The toolbar's shadow above.
+    let usable_h = visible_h - 56.0;
     let zoom = (usable_w / l.world.w).min(usable_h / l.world.h).clamp(MIN_ZOOM * 2.0, 3.0) * 0.96;
     Camera {
         x: l.world.x - (usable_w / zoom - l.world.w) / 2.0,

@@ -244,6 +244,20 @@ await test('a link between two components has its own fault menu; the fault land
     .catch(() => { throw new Error('no fault marker on the timeline'); });
 });
 
+await test('on a phone the panel sits below the canvas and folds away', async (page) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page);
+  const panel = page.locator('aside.panel');
+  if (!(await panel.isVisible())) throw new Error('the panel is not shown');
+  await page.getByTestId('panel-toggle').click();
+  if (await panel.isVisible()) throw new Error('the panel did not fold away');
+  const timeline = await page.getByTestId('timeline').boundingBox();
+  if (timeline.y + timeline.height < 844 - 20) throw new Error(`the timeline stayed up at ${timeline.y}`);
+  await page.screenshot({ path: path.join(artifacts, 'phone-folded.png') });
+  await page.getByTestId('panel-toggle').click();
+  await page.getByLabel('kubectl command').waitFor({ state: 'visible' });
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
