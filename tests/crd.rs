@@ -103,3 +103,83 @@ fn a_bad_definition_is_refused() {
     let out = apply_json(&mut sim, crd);
     assert!(out.starts_with("The CustomResourceDefinition \"widgets\" is invalid: \n* metadata.name: Invalid value: \"widgets\": must be spec.names.plural+\".\"+spec.group\n* spec.scope: Unsupported value: \"Global\""), "{out}");
 }
+
+/// A definition with `subresources.status` and a schema that keeps the status.
+fn gadget_crd(status_subresource: bool) -> serde_json::Value {
+    let mut version = json!({"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema":
+        {"type": "object", "properties": {
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+            "status": {"type": "object", "properties": {"phase": {"type": "string"}}}}}}});
+    if status_subresource {
+        version["subresources"] = json!({"status": {}});
+    }
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"}, "versions": [version]}})
+}
+
+/// Sends one request to the API and waits for its answer.
+fn call(
+    sim: &mut Simulation,
+    req: kube_playground::sim::api::request::ApiRequest,
+) -> kube_playground::sim::api::request::ApiResponse {
+    let handle = sim.submit(req);
+    let deadline = sim.now().plus(5 * SECONDS);
+    loop {
+        if let Some(resp) = sim.take_response(handle) {
+            return resp;
+        }
+        assert!(sim.now() < deadline && sim.step(), "no answer");
+    }
+}
+
+fn gadget_json(sim: &mut Simulation) -> serde_json::Value {
+    serde_json::from_str(&k(sim, "kubectl get gadget g -o json")).unwrap()
+}
+
+#[test]
+fn the_status_subresource_splits_spec_and_status_writes() {
+    use kube_playground::sim::api::request::{ApiRequest, Verb};
+    for sub in [true, false] {
+        let mut sim = Scenario::default().build().unwrap();
+        sim.run_until(SimTime::from_secs(2));
+        apply_json(&mut sim, gadget_crd(sub));
+        let res = *sim.discovery().iter().find(|r| r.plural == "gadgets").expect("served");
+        let created = apply_json(
+            &mut sim,
+            json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g", "namespace": "default"},
+                "spec": {"size": 1}, "status": {"phase": "Invented"}}),
+        );
+        assert_eq!(created, "gadget.example.com/g created");
+        let g = gadget_json(&mut sim);
+        assert_eq!(g["metadata"]["generation"], 1);
+        // With the subresource a create starts without a status.
+        assert_eq!(g["status"]["phase"].as_str(), if sub { None } else { Some("Invented") }, "{g}");
+
+        let mut status = ApiRequest::new(Verb::Patch, res, "default", "g").with_subresource("status");
+        status.patch = Some(json!({"status": {"phase": "Ready"}, "spec": {"size": 9}}));
+        let answer = call(&mut sim, status);
+        sim.run_until(sim.now().plus(SECONDS));
+        let g = gadget_json(&mut sim);
+        if sub {
+            assert!(answer.is_ok(), "{answer:?}");
+            // /status takes the status only, and the generation stays.
+            assert_eq!((g["status"]["phase"].as_str(), g["spec"]["size"].as_i64()), (Some("Ready"), Some(1)));
+            assert_eq!(g["metadata"]["generation"], 1);
+        } else {
+            assert_eq!(answer.unwrap_err().code, 404);
+        }
+
+        let mut main = ApiRequest::new(Verb::Patch, res, "default", "g");
+        main.patch = Some(json!({"status": {"phase": "Hacked"}, "spec": {"size": 2}}));
+        assert!(call(&mut sim, main).is_ok());
+        sim.run_until(sim.now().plus(SECONDS));
+        let g = gadget_json(&mut sim);
+        assert_eq!(g["spec"]["size"], 2);
+        // The main endpoint keeps the stored status when /status is served, and writes it
+        // (bumping the generation with the spec) when it is not.
+        assert_eq!(g["status"]["phase"].as_str(), Some(if sub { "Ready" } else { "Hacked" }), "{g}");
+        assert_eq!(g["metadata"]["generation"], 2);
+    }
+}

@@ -50,6 +50,17 @@ pub struct CrdVersion {
     pub storage: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<CrdValidation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subresources: Option<CrdSubresources>,
+}
+
+/// `subresources.status: {}` serves `/status`; `scale` is accepted and kept, not served.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrdSubresources {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Value>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,9 @@
 //! Objects are pruned to their structural schema (unknown fields dropped unless
 //! `x-kubernetes-preserve-unknown-fields`) and validated against its openAPIV3Schema with
 //! kube-openapi's messages: type, required, enum, minimum/maximum, minLength/maxLength, items.
-//! Simplified: no `pattern`, no CEL rules, no status/scale subresources, no conversion between
+//! With `subresources.status`, `/status` is served and the main endpoint keeps the stored
+//! status (a create drops it), metadata.generation counting spec changes only.
+//! Simplified: no `pattern`, no CEL rules, no scale subresource, no conversion between
 //! versions, and deleting a definition stops serving its objects without deleting them.
 
 use crate::sim::api::resource::ResourceInfo;
@@ -226,18 +228,32 @@ impl super::ApiServer {
         self.custom = served;
     }
 
+    /// The definition of a custom object's kind, as served.
+    fn definition_of(&self, c: &CustomObject) -> Option<&CustomResourceDefinition> {
+        let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
+        self.under("/registry/apiextensions.k8s.io/customresourcedefinitions/").into_iter().find_map(|o| match o {
+            Object::CustomResourceDefinition(d) if d.spec.group == group && d.spec.names.kind == c.kind => Some(d),
+            _ => None,
+        })
+    }
+
     /// Prunes and validates a custom object against its definition's schema.
     pub(super) fn check_custom(&self, obj: &mut Object) -> Vec<String> {
         let Object::Custom(c) = obj else { return vec![] };
-        let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
-        let schema =
-            self.under("/registry/apiextensions.k8s.io/customresourcedefinitions/").into_iter().find_map(|o| match o {
-                Object::CustomResourceDefinition(d) if d.spec.group == group && d.spec.names.kind == c.kind => {
-                    d.storage_version().and_then(|v| v.schema.as_ref()).map(|s| s.open_api_v3_schema.clone())
-                }
-                _ => None,
-            });
+        let schema = self
+            .definition_of(c)
+            .and_then(|d| d.storage_version())
+            .and_then(|v| v.schema.as_ref())
+            .map(|s| s.open_api_v3_schema.clone());
         schema.map_or_else(Vec::new, |s| check(c, &s))
+    }
+
+    /// Whether the definition serves `/status`: then the main endpoint keeps the stored
+    /// status, `/status` changes only the status, and a create starts without one.
+    pub(super) fn custom_status_subresource(&self, c: &CustomObject) -> bool {
+        self.definition_of(c)
+            .and_then(|d| d.storage_version())
+            .is_some_and(|v| v.subresources.as_ref().is_some_and(|s| s.status.is_some()))
     }
 }
 

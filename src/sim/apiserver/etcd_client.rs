@@ -215,7 +215,7 @@ impl ApiServer {
                 match self
                     .decode(&kv)
                     .ok_or_else(|| Status::internal("unable to decode stored object".into()))
-                    .and_then(|cur| registry::modify_plan(req, &cur, ctx.now))
+                    .and_then(|cur| self.modify(req, &cur, ctx.now))
                 {
                     Ok(plan) => {
                         if let Some(x) = self.inflight.get_mut(&token) {

@@ -581,6 +581,11 @@ impl ApiServer {
         }
         if f.req.verb == Verb::Create && f.req.subresource.is_empty() {
             let mut obj = registry::prepare_create(&f.req, ctx.now, &mut self.rng)?;
+            if let Object::Custom(c) = &mut obj {
+                if self.custom_status_subresource(c) {
+                    c.fields.remove("status");
+                }
+            }
             if let Object::Service(svc) = &mut obj {
                 if svc.spec.cluster_ip.is_empty() {
                     let used = self
@@ -613,7 +618,20 @@ impl ApiServer {
             return Ok(registry::create_plan(&f.req, obj));
         }
         let current = self.current(&f.req)?;
-        registry::modify_plan(&f.req, &current, ctx.now)
+        self.modify(&f.req, &current, ctx.now)
+    }
+
+    /// The registry's write for an update, patch or delete of `current` — a custom
+    /// resource's `/status` only when its definition serves it.
+    fn modify(&self, req: &ApiRequest, current: &Object, now: super::time::SimTime) -> Result<Plan, Status> {
+        let status_subresource = match current {
+            Object::Custom(c) => self.custom_status_subresource(c),
+            _ => true,
+        };
+        if req.subresource == "status" && !status_subresource {
+            return Err(Status::not_found(req.resource, &req.name));
+        }
+        registry::modify_plan(req, current, now, status_subresource)
     }
 
     fn current(&self, req: &ApiRequest) -> Result<Object, Status> {

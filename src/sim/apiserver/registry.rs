@@ -258,7 +258,10 @@ pub fn create_plan(req: &ApiRequest, obj: Object) -> Plan {
 }
 
 /// Update, patch, delete and binding: computes the write from the current object.
-pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<Plan, Status> {
+/// `status_subresource`: whether the resource has one (every built-in with a status does; a
+/// custom resource when its definition says so) — then the main endpoint keeps the stored
+/// status and `/status` changes nothing else.
+pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subresource: bool) -> Result<Plan, Status> {
     let key = req.resource.key(&req.namespace, &req.name);
     let cur_rv = current.meta().rv();
     let mut compare = Compare::ModRevision(cur_rv);
@@ -293,7 +296,7 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
             if sub == "status" {
                 with_status_of(current, &body)
             } else {
-                update_main(current, body)
+                update_main(current, body, status_subresource)
             }
         }
         (Verb::Patch, sub) => {
@@ -307,7 +310,7 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime) -> Result<P
             if sub == "status" {
                 with_status_of(current, &patched)
             } else {
-                update_main(current, patched)
+                update_main(current, patched, status_subresource)
             }
         }
         (Verb::Create, "binding") => bind(req, current, now)?,
@@ -370,7 +373,7 @@ fn tracks_generation(o: &Object) -> bool {
 }
 
 /// The main resource keeps its status; a spec change bumps metadata.generation.
-fn update_main(current: &Object, mut next: Object) -> Object {
+fn update_main(current: &Object, mut next: Object, status_subresource: bool) -> Object {
     let keep = current.meta().clone();
     {
         let m = next.meta_mut();
@@ -381,9 +384,20 @@ fn update_main(current: &Object, mut next: Object) -> Object {
         m.deletion_grace_period_seconds = keep.deletion_grace_period_seconds;
         m.generation = keep.generation;
     }
-    let status_only = with_status_of(&next, current);
-    let spec_changed = strip_status(&status_only) != strip_status(current);
-    let mut next = status_only;
+    // What counts for metadata.generation: the spec, or without a status subresource
+    // everything but the metadata.
+    let (kept, spec_changed) = match status_subresource {
+        true => {
+            let kept = with_status_of(&next, current);
+            let changed = strip_meta(strip_status(&kept)) != strip_meta(strip_status(current));
+            (kept, changed)
+        }
+        false => {
+            let changed = strip_meta(next.clone()) != strip_meta(current.clone());
+            (next, changed)
+        }
+    };
+    let mut next = kept;
     if spec_changed && tracks_generation(&next) {
         next.meta_mut().generation = keep.generation + 1;
     }
@@ -410,13 +424,25 @@ fn with_status_of(base: &Object, from: &Object) -> Object {
         (Object::PersistentVolumeClaim(a), Object::PersistentVolumeClaim(b)) => a.status = b.status.clone(),
         (Object::PersistentVolume(a), Object::PersistentVolume(b)) => a.status = b.status.clone(),
         (Object::VolumeAttachment(a), Object::VolumeAttachment(b)) => a.status = b.status.clone(),
+        (Object::Custom(a), Object::Custom(b)) => match b.fields.get("status") {
+            Some(status) => {
+                a.fields.insert("status".into(), status.clone());
+            }
+            None => {
+                a.fields.remove("status");
+            }
+        },
         _ => {}
     }
     out
 }
 
 fn strip_status(o: &Object) -> Object {
-    let mut o = with_status_of(o, &blank_status(o));
+    with_status_of(o, &blank_status(o))
+}
+
+/// Without the metadata a write may change freely.
+fn strip_meta(mut o: Object) -> Object {
     let m = o.meta_mut();
     m.resource_version.clear();
     m.generation = 0;
@@ -444,6 +470,9 @@ fn blank_status(o: &Object) -> Object {
         Object::PersistentVolumeClaim(c) => c.status = Default::default(),
         Object::PersistentVolume(v) => v.status = Default::default(),
         Object::VolumeAttachment(a) => a.status = Default::default(),
+        Object::Custom(c) => {
+            c.fields.remove("status");
+        }
         _ => {}
     }
     b
