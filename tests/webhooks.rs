@@ -112,3 +112,26 @@ fn only_the_first_call_to_a_webhook_pod_pays_the_tls_handshake() {
     assert!(webhook_us[0] > webhook_us[1] + webhook_us[1] / 2, "{webhook_us:?}");
     assert!(webhook_us[1].abs_diff(webhook_us[2]) < webhook_us[1] / 2, "{webhook_us:?}");
 }
+
+#[test]
+fn an_if_needed_webhook_is_called_again_after_a_later_change() {
+    for policy in ["IfNeeded", "Never"] {
+        let mut sim = cluster_with_server("webhook-label", "labeler");
+        k(&mut sim, "kubectl create deployment annotator --image=kube-playground/webhook-annotate:1.0 --port=8443");
+        k(&mut sim, "kubectl expose deployment annotator --port=443 --target-port=8443");
+        sim.run_until(sim.now().plus(15 * SECONDS));
+        // Called in name order: a-labeler, then b-annotator, whose change comes after.
+        let mut first = config("MutatingWebhookConfiguration", "a-labeler", "labeler", "Fail", 10);
+        first["webhooks"][0]["reinvocationPolicy"] = json!(policy);
+        apply_json(&mut sim, first);
+        apply_json(&mut sim, config("MutatingWebhookConfiguration", "b-annotator", "annotator", "Fail", 10));
+        assert_eq!(k(&mut sim, "kubectl run web --image=nginx:1.27 -n apps"), "pod/web created");
+        let pod = k(&mut sim, "kubectl get pod web -n apps -o json");
+        assert!(pod.contains("\"admission.kube-playground.dev/mutated\": \"true\""), "{pod}");
+        assert!(pod.contains("\"admission.kube-playground.dev/annotated\": \"true\""), "{pod}");
+        let metrics = k(&mut sim, "kubectl get --raw /metrics");
+        let calls = if policy == "IfNeeded" { 2 } else { 1 };
+        let line = format!("apiserver_admission_webhook_admission_duration_seconds_count{{name=\"a-labeler.example.com\",operation=\"CREATE\",rejected=\"false\",type=\"admit\"}} {calls}");
+        assert!(metrics.contains(&line), "{policy}: {line}\n{metrics}");
+    }
+}

@@ -32,6 +32,9 @@ pub struct Webhook {
     pub namespace_selector: Option<LabelSelector>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_selector: Option<LabelSelector>,
+    /// Never (default) or IfNeeded: called again when a later webhook changed the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reinvocation_policy: Option<String>,
     #[serde(default)]
     pub side_effects: String,
     #[serde(default)]

@@ -87,6 +87,12 @@ struct InFlight {
     hooks: Vec<super::api::webhook::Webhook>,
     mutating_hooks: bool,
     hook: Option<(super::api::webhook::Webhook, super::time::SimTime)>,
+    /// Mutating webhooks' reinvocation: how many of their calls changed the object, the
+    /// `IfNeeded` ones called with that count after their call, and whether this is the
+    /// second pass.
+    webhook_changes: u32,
+    if_needed: Vec<(super::api::webhook::Webhook, u32)>,
+    reinvoking: bool,
     /// Each stage it entered, with when: its journey through the chain.
     stages: Vec<(&'static str, super::time::SimTime)>,
 }
@@ -390,6 +396,9 @@ impl ApiServer {
                 hooks: vec![],
                 mutating_hooks: false,
                 hook: None,
+                webhook_changes: 0,
+                if_needed: vec![],
+                reinvoking: false,
                 stages: vec![],
             },
         );

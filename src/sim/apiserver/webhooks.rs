@@ -5,8 +5,11 @@
 //! ready endpoint of the webhook's Service. A denial is the webhook's answer; a failed call
 //! (no endpoints, refused, past timeoutSeconds) fails the request or is ignored, by
 //! failurePolicy.
+//! A mutating webhook with `reinvocationPolicy: IfNeeded` is called once more, after the
+//! others, when a webhook called after it changed the object.
 //! Simplified: validating webhooks are called one after the other (upstream calls them in
-//! parallel); `url` client configs, reinvocation and matchConditions are not modelled.
+//! parallel); the built-in mutating plugins are not run again on reinvocation; `url` client
+//! configs and matchConditions are not modelled.
 
 use super::metrics::operation;
 use super::*;
@@ -136,6 +139,21 @@ impl ApiServer {
     /// Calls the next webhook, or moves on when none is left.
     fn next_webhook(&mut self, ctx: &mut Ctx, token: u64) {
         let Some(f) = self.inflight.get_mut(&token) else { return };
+        if f.hooks.is_empty() && f.mutating_hooks && !f.reinvoking {
+            // Reinvocation: the IfNeeded webhooks whose view of the object a later one changed.
+            let changes = f.webhook_changes;
+            let again: Vec<Webhook> = std::mem::take(&mut f.if_needed)
+                .into_iter()
+                .filter(|(_, seen)| *seen < changes)
+                .map(|(h, _)| h)
+                .collect();
+            f.reinvoking = true;
+            if !again.is_empty() {
+                let names: Vec<&str> = again.iter().map(|h| h.name.as_str()).collect();
+                ctx.phase("webhook", format!("reinvoking {} (IfNeeded: changed after it ran)", names.join(", ")));
+                f.hooks = again;
+            }
+        }
         if f.hooks.is_empty() {
             return if f.mutating_hooks {
                 self.enter(ctx, token, Stage::Validation)
@@ -219,6 +237,9 @@ impl ApiServer {
                     object.meta_mut().resource_version = plan.object.meta().resource_version.clone();
                     ctx.phase("webhook", format!("{} patched the object", hook.name));
                     if let Some(f) = self.inflight.get_mut(&token) {
+                        if object != plan.object {
+                            f.webhook_changes += 1;
+                        }
                         f.plan = Some(registry::rewrite(plan, object));
                     }
                 }
@@ -229,6 +250,11 @@ impl ApiServer {
                     ));
                     return self.finish(ctx, token, Err(status));
                 }
+            }
+        }
+        if let Some(f) = self.inflight.get_mut(&token).filter(|f| f.mutating_hooks && !f.reinvoking) {
+            if hook.reinvocation_policy.as_deref() == Some("IfNeeded") {
+                f.if_needed.push((hook, f.webhook_changes));
             }
         }
         self.next_webhook(ctx, token);

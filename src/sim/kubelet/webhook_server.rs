@@ -4,6 +4,9 @@
 //! - `kube-playground/webhook-deny-latest`: denies pods with an untagged or `:latest` image;
 //! - `kube-playground/webhook-label`: a mutating webhook adding the label
 //!   `admission.kube-playground.dev/mutated: "true"` with a JSONPatch;
+//! - `kube-playground/webhook-annotate`: a mutating webhook adding the annotation
+//!   `admission.kube-playground.dev/annotated: "true"` (with the label one, it shows
+//!   `reinvocationPolicy: IfNeeded`: a later webhook's change calls an earlier one again);
 //! - `kube-playground/webhook-slow`: answers after 30 s, past any webhook timeout.
 //!
 //! Any other container does not serve HTTPS on the webhook port: the call is refused.
@@ -40,15 +43,27 @@ pub fn serve(pod: &Pod, request: &AdmissionRequest) -> (u64, Result<AdmissionRes
             }
         }
         "webhook-label" => {
-            let has_labels = request.object.as_ref().is_some_and(|o| !o.meta().labels.is_empty());
-            let patch = if has_labels {
-                json!([{ "op": "add", "path": "/metadata/labels/admission.kube-playground.dev~1mutated", "value": "true" }])
-            } else {
-                json!([{ "op": "add", "path": "/metadata/labels", "value": { "admission.kube-playground.dev/mutated": "true" } }])
-            };
+            let has = request.object.as_ref().is_some_and(|o| !o.meta().labels.is_empty());
+            let patch = add_to_map(has, "labels", "admission.kube-playground.dev/mutated");
+            (MILLIS, Ok(AdmissionResponse { patch: Some(patch), ..allow }))
+        }
+        "webhook-annotate" => {
+            let has = request.object.as_ref().is_some_and(|o| !o.meta().annotations.is_empty());
+            let patch = add_to_map(has, "annotations", "admission.kube-playground.dev/annotated");
             (MILLIS, Ok(AdmissionResponse { patch: Some(patch), ..allow }))
         }
         _ => (0, Err("connect: connection refused".into())),
+    }
+}
+
+/// The JSONPatch setting `key: "true"` in metadata's `map` (labels or annotations): into the
+/// map when the object has one, else the whole map.
+fn add_to_map(has_map: bool, map: &str, key: &str) -> serde_json::Value {
+    match has_map {
+        true => {
+            json!([{ "op": "add", "path": format!("/metadata/{map}/{}", key.replace('/', "~1")), "value": "true" }])
+        }
+        false => json!([{ "op": "add", "path": format!("/metadata/{map}"), "value": { key: "true" } }]),
     }
 }
 
