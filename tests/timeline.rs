@@ -42,12 +42,18 @@ fn acts() -> Vec<(u64, Do)> {
     ]
 }
 
-#[test]
-fn scrubbing_back_and_forth_gives_identical_state() {
+/// The default cluster played for 20 s with `acts`, its timeline, and the wall clock then.
+fn played_20s() -> (Session, Timeline, f64) {
     let mut session = Session::new(Scenario::default()).unwrap();
     let mut timeline = Timeline::new(&session);
     let mut wall = 0.0;
     play(&mut session, &mut timeline, 20, &acts(), &mut wall);
+    (session, timeline, wall)
+}
+
+#[test]
+fn scrubbing_back_and_forth_gives_identical_state() {
+    let (mut session, mut timeline, mut wall) = played_20s();
     let hash_20 = session.sim.trace.hash();
     play(&mut session, &mut timeline, 30, &[], &mut wall);
     let hash_30 = session.sim.trace.hash();
@@ -80,10 +86,7 @@ fn scrubbing_back_and_forth_gives_identical_state() {
 
 #[test]
 fn acting_in_the_past_forks_the_history() {
-    let mut session = Session::new(Scenario::default()).unwrap();
-    let mut timeline = Timeline::new(&session);
-    let mut wall = 0.0;
-    play(&mut session, &mut timeline, 20, &acts(), &mut wall);
+    let (mut session, mut timeline, mut wall) = played_20s();
     scrub(&mut session, &timeline, 5);
     // A different command at 5 s: the crash at 9 s and the scale at 14 s are gone.
     timeline.fork(&mut session);

@@ -95,6 +95,16 @@ pub enum Follow {
 }
 
 impl Follow {
+    /// The next connection a node routes.
+    pub fn next_packet(sim: &crate::sim::Simulation) -> Follow {
+        Follow::Packet(sim.packets_routed())
+    }
+
+    /// The next request kube-apiserver accepts.
+    pub fn next_request(sim: &crate::sim::Simulation) -> Follow {
+        Follow::Request(sim.apiserver().map_or(0, |a| a.requests_total))
+    }
+
     pub fn arrived(self, sim: &crate::sim::Simulation) -> bool {
         match self {
             Follow::Packet(n) => sim.packets_routed() > n,
@@ -256,6 +266,12 @@ impl Engine {
         self.timeline = Timeline::new(&self.session);
         self.seek = Some((at, play));
         Ok(())
+    }
+
+    /// Plays until the next one of `what` happens, then pauses on it.
+    pub fn follow_next(&mut self, what: fn(&crate::sim::Simulation) -> Follow) {
+        self.follow = Some(what(&self.session.sim));
+        self.playing = true;
     }
 
     /// Does what the user did, now; acting in the past forks the history (what came after

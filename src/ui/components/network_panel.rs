@@ -58,11 +58,7 @@ fn header(node: &str, r: &Routed, mode: &str) -> String {
 /// `html` is refreshed from the simulation twice a second by the page.
 pub fn NetworkPanel(engine: Shared, html: RwSignal<String>, playing: RwSignal<bool>) -> impl IntoView {
     let follow = move |_| {
-        let mut e = engine.borrow_mut();
-        let seen = e.session.sim.packets_routed();
-        e.follow = Some(Follow::Packet(seen));
-        e.playing = true;
-        drop(e);
+        engine.borrow_mut().follow_next(Follow::next_packet);
         playing.set(true);
     };
     view! {

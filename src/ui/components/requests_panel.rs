@@ -100,11 +100,7 @@ fn latency(us: u64) -> String {
 /// `html` is refreshed from the simulation twice a second by the page.
 pub fn RequestsPanel(engine: Shared, html: RwSignal<String>, playing: RwSignal<bool>) -> impl IntoView {
     let follow = move |_| {
-        let mut e = engine.borrow_mut();
-        let seen = e.session.sim.apiserver().map_or(0, |a| a.requests_total);
-        e.follow = Some(Follow::Request(seen));
-        e.playing = true;
-        drop(e);
+        engine.borrow_mut().follow_next(Follow::next_request);
         playing.set(true);
     };
     view! {
