@@ -56,7 +56,7 @@ impl Timeline {
         &self.marks
     }
 
-    /// Moments a snapshot was taken at (the scrubber can show them).
+    /// Moments a snapshot was taken at.
     pub fn snapshot_times(&self) -> impl Iterator<Item = SimTime> + '_ {
         self.snapshots.iter().map(|s| s.sim.now())
     }
