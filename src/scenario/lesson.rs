@@ -39,7 +39,8 @@ pub struct Step {
     /// The component the camera zooms to (`etcd-1`, `kube-scheduler`, `kubelet/worker-2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub focus: Option<String>,
-    /// The picture for the step: `cluster`, `raft`, `scheduler` or `requests`.
+    /// The picture for the step: `cluster`, `raft`, `scheduler`, `requests`, `network` or
+    /// `transports`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Components drawn highlighted during the step.

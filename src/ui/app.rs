@@ -303,6 +303,7 @@ pub fn App() -> impl IntoView {
         }
     });
     let (pan_down, pan_move, zoom_engine) = (engine.clone(), engine.clone(), engine.clone());
+    let (touch_start, touch_move, touch_end) = (engine.clone(), engine.clone(), engine.clone());
     let (pan_up, pan_leave) = (engine.clone(), engine.clone());
     let (menu_engine, hit_engine, click_engine) = (engine.clone(), engine.clone(), engine.clone());
     // Panels that come and go find the engine in the (thread-local) arena.
@@ -376,6 +377,12 @@ pub fn App() -> impl IntoView {
                         e.drag = Some((nx, ny));
                     }
                 }
+                on:touchstart=move |ev: web_sys::TouchEvent| touch_start.borrow_mut().touch(touch_points(&ev), false)
+                on:touchmove=move |ev: web_sys::TouchEvent| {
+                    ev.prevent_default();
+                    touch_move.borrow_mut().touch(touch_points(&ev), true);
+                }
+                on:touchend=move |ev: web_sys::TouchEvent| touch_end.borrow_mut().touch(touch_points(&ev), false)
                 on:mouseup=move |_| pan_up.borrow_mut().drag = None
                 on:mouseleave=move |_| pan_leave.borrow_mut().drag = None
                 on:wheel=move |ev: web_sys::WheelEvent| {
@@ -511,4 +518,19 @@ fn full_playground_link(hash: &str) -> String {
         .collect();
     let base = window().location().href().unwrap_or_default();
     format!("{}#{}", base.split('#').next().unwrap_or_default(), kept.join("&"))
+}
+
+/// The fingers on the canvas, in CSS px from its corner.
+fn touch_points(ev: &web_sys::TouchEvent) -> Vec<(f64, f64)> {
+    use leptos::wasm_bindgen::JsCast;
+    let origin = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.get_bounding_client_rect())
+        .map_or((0.0, 0.0), |r| (r.left(), r.top()));
+    let list = ev.touches();
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|t| (f64::from(t.client_x()) - origin.0, f64::from(t.client_y()) - origin.1))
+        .collect()
 }

@@ -78,6 +78,8 @@ pub struct Engine {
     /// Wall-clock ms of the last animation frame.
     pub last_frame: Option<f64>,
     pub drag: Option<(f64, f64)>,
+    /// The fingers on the canvas (CSS px in it), for touch pan and pinch.
+    pub touches: Vec<(f64, f64)>,
     /// Where the left button went down: a click ends near it, a pan far from it.
     pub press: Option<(f64, f64)>,
 }
@@ -171,6 +173,7 @@ impl Engine {
             sli_marks: Default::default(),
             last_frame: None,
             drag: None,
+            touches: Vec::new(),
             press: None,
         })
     }
@@ -266,6 +269,30 @@ impl Engine {
         self.timeline = Timeline::new(&self.session);
         self.seek = Some((at, play));
         Ok(())
+    }
+
+    /// The fingers moved to `points`: one finger pans, two pinch-zoom around their midpoint.
+    /// (Fingers put down or lifted only replace the points.)
+    pub fn touch(&mut self, points: Vec<(f64, f64)>, moved: bool) {
+        if let (true, Some(cam)) = (moved, self.camera.as_mut()) {
+            match (self.touches.as_slice(), points.as_slice()) {
+                ([a], [b]) => {
+                    cam.x -= (b.0 - a.0) / cam.zoom;
+                    cam.y -= (b.1 - a.1) / cam.zoom;
+                }
+                ([a1, a2], [b1, b2]) => {
+                    let apart = |p: &(f64, f64), q: &(f64, f64)| (p.0 - q.0).hypot(p.1 - q.1).max(1.0);
+                    let mid = |p: &(f64, f64), q: &(f64, f64)| ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
+                    let (was, now) = (mid(a1, a2), mid(b1, b2));
+                    let (wx, wy) = (cam.x + was.0 / cam.zoom, cam.y + was.1 / cam.zoom);
+                    cam.zoom = (cam.zoom * apart(b1, b2) / apart(a1, a2)).clamp(MIN_ZOOM, MAX_ZOOM);
+                    cam.x = wx - now.0 / cam.zoom;
+                    cam.y = wy - now.1 / cam.zoom;
+                }
+                _ => {}
+            }
+        }
+        self.touches = points;
     }
 
     /// Plays until the next one of `what` happens, then pauses on it.
