@@ -38,8 +38,8 @@ kubelets register their nodes. Try:\n  kubectl create deployment web --image=ngi
 
 /// Where the session is saved between visits.
 const SAVE_KEY: &str = "kube-playground:session";
-/// Save every this many ticks of the half-second timer.
-const SAVE_EVERY_TICKS: u32 = 4;
+/// Save every this many ticks of the quarter-second timer.
+const SAVE_EVERY_TICKS: u32 = 8;
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -181,9 +181,10 @@ pub fn App() -> impl IntoView {
     // How many components the Prometheus tab's target list was made for.
     let mut scrape_targets_of = 0usize;
     let autosave = !show.embed;
-    // Twice a second, for the life of the page: the chart and side panels, the lesson's state,
+    // Four times a second (the charts' limit), for the life of the page: the chart and side
+    // panels — the requests in flight keep in step with the animation — the lesson's state,
     // and now and then the autosave.
-    gloo_timers::callback::Interval::new(500, move || {
+    gloo_timers::callback::Interval::new(250, move || {
         ticks = ticks.wrapping_add(1);
         let mut e = tick_engine.borrow_mut();
         if let Some(c) = chart_ref.get_untracked() {

@@ -1,6 +1,6 @@
 //! The inspector: click a pod, a node or a component on the canvas to read it as `kubectl
 //! describe` would (or, for a component, its live state and latest activity). Refreshed
-//! twice a second while it is open.
+//! four times a second while it is open.
 
 use super::Side;
 use leptos::prelude::*;

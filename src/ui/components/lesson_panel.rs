@@ -9,7 +9,7 @@ use crate::ui::engine::Shared;
 use crate::ui::markdown;
 use leptos::prelude::*;
 
-/// Where the lesson stands, refreshed by the page twice a second.
+/// Where the lesson stands, refreshed by the page four times a second.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LessonAt {
     pub step: Option<usize>,

@@ -1,6 +1,6 @@
 //! Under the chart: the scalability SLIs against their SLOs, and a Prometheus tab — any
 //! component's /metrics exposition as a scrape would read it now (the same text `kubesim
-//! metrics` prints and promtool checks). Refreshed by the app twice a second; written as HTML
+//! metrics` prints and promtool checks). Refreshed by the app four times a second; written as HTML
 //! strings (bundle size).
 
 use super::scheduler_panel::esc;

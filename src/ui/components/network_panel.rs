@@ -55,7 +55,7 @@ fn header(node: &str, r: &Routed, mode: &str) -> String {
 }
 
 #[component]
-/// `html` is refreshed from the simulation twice a second by the page.
+/// `html` is refreshed from the simulation four times a second by the page.
 pub fn NetworkPanel(engine: Shared, html: RwSignal<String>, playing: RwSignal<bool>) -> impl IntoView {
     let follow = move |_| {
         engine.borrow_mut().follow_next(Follow::next_packet);

@@ -97,7 +97,7 @@ fn latency(us: u64) -> String {
 }
 
 #[component]
-/// `html` is refreshed from the simulation twice a second by the page.
+/// `html` is refreshed from the simulation four times a second by the page.
 pub fn RequestsPanel(engine: Shared, html: RwSignal<String>, playing: RwSignal<bool>) -> impl IntoView {
     let follow = move |_| {
         engine.borrow_mut().follow_next(Follow::next_request);

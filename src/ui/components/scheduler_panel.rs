@@ -142,7 +142,7 @@ fn attempt_html(d: &PanelData) -> String {
 }
 
 #[component]
-/// `data` is refreshed from the simulation twice a second by the page; picking an attempt
+/// `data` is refreshed from the simulation four times a second by the page; picking an attempt
 /// sets `pick`, which the next refresh follows.
 pub fn SchedulerPanel(data: RwSignal<PanelData>, pick: RwSignal<Option<String>>) -> impl IntoView {
     view! {
