@@ -45,6 +45,29 @@ fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
+/// Where the chosen theme is kept.
+const THEME_KEY: &str = "kube-playground:theme";
+
+/// The theme to open with: the one chosen before, else the system's preference.
+fn initial_light() -> bool {
+    match storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()).as_deref() {
+        Some("light") => true,
+        Some(_) => false,
+        None => window().match_media("(prefers-color-scheme: light)").ok().flatten().is_some_and(|m| m.matches()),
+    }
+}
+
+/// Switches the theme: the canvas palette, the stylesheet's `light` class, and the choice kept.
+pub fn set_theme(light: bool, remember: bool) {
+    super::canvas::palette::set_light(light);
+    if let Some(root) = document().document_element() {
+        let _ = if light { root.class_list().add_1("light") } else { root.class_list().remove_1("light") };
+    }
+    if let (true, Some(s)) = (remember, storage()) {
+        let _ = s.set_item(THEME_KEY, if light { "light" } else { "dark" });
+    }
+}
+
 /// Reset starts clean: the saved session goes too.
 pub fn forget_saved() {
     if let Some(s) = storage() {
@@ -74,6 +97,7 @@ fn open_page(hash: &str) -> (Opened, Option<String>, bool) {
 
 #[component]
 pub fn App() -> impl IntoView {
+    set_theme(initial_light(), false);
     let hash = window().location().hash().unwrap_or_default();
     let (opened, link_error, restored) = open_page(&hash);
     let show = opened.show.clone();

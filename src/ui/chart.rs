@@ -2,6 +2,7 @@
 //! production metric chosen under it (API requests per second by default). Redrawn a few
 //! times a second, not every frame.
 
+use super::canvas::palette;
 use super::engine::Sample;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -36,12 +37,12 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
         return;
     };
     let root = backend.into_drawing_area();
-    let _ = root.fill(&RGBColor(0x17, 0x1d, 0x24));
+    let _ = root.fill(&rgb(palette::panel()));
     let t0 = history.first().map_or(0.0, |s| s.t);
     let t1 = history.last().map_or(1.0, |s| s.t).max(t0 + 1.0);
     let max_pods = history.iter().map(|s| s.running_pods).max().unwrap_or(0).max(4) as f64;
     let max_rps = history.iter().map(value).fold(0.0, f64::max).max(if series == 0 { 10.0 } else { 4.0 });
-    let font = ("sans-serif", 11.0 * dpr).into_font().color(&RGBColor(0x8b, 0x98, 0xa5));
+    let font = ("sans-serif", 11.0 * dpr).into_font().color(&rgb(palette::muted()));
     let Ok(mut chart) = ChartBuilder::on(&root)
         .margin(6.0 * dpr)
         .x_label_area_size(18.0 * dpr)
@@ -52,7 +53,7 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
     else {
         return;
     };
-    let axis = RGBColor(0x2a, 0x34, 0x40);
+    let axis = rgb(palette::link());
     let _ = chart
         .configure_mesh()
         .disable_mesh()
@@ -76,4 +77,10 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
         chart.draw_series(LineSeries::new(history.iter().map(|s| (s.t, s.running_pods as f64)), pods.stroke_width(2)));
     let _ = chart.draw_secondary_series(LineSeries::new(history.iter().map(|s| (s.t, value(s))), rps.stroke_width(2)));
     let _ = root.present();
+}
+
+/// `#rrggbb` as plotters' colour (the palette's themed colours).
+fn rgb(hex: &str) -> RGBColor {
+    let byte = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0);
+    RGBColor(byte(1), byte(3), byte(5))
 }

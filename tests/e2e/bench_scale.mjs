@@ -14,7 +14,7 @@ if (!expected) { console.error(`unknown preset ${preset}`); process.exit(2); }
 
 const server = await serve();
 const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, colorScheme: 'dark' });
 page.on('pageerror', (e) => console.log('page error:', e.message));
 await page.addInitScript(() => {
   window.__bench = { longTasks: [], frames: [] };

@@ -15,7 +15,7 @@ const results = [];
 async function test(name, fn) {
   // E2E_ONLY=words runs only the tests whose name contains them (while iterating).
   if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
-  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, colorScheme: 'dark' });
   const errors = [];
   const external = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -258,6 +258,24 @@ await test('on a phone the panel sits below the canvas and folds away', async (p
   await page.getByLabel('kubectl command').waitFor({ state: 'visible' });
 });
 
+await test('the light theme switches the page and the canvas, and is kept', async (page) => {
+  await open(page);
+  const corner = () => page.locator('canvas.cluster').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(2, 2, 1, 1).data;
+    return d[0] + d[1] + d[2];
+  });
+  if (await corner() > 200) throw new Error('the dark theme should open first here');
+  await page.getByTestId('theme-toggle').click();
+  await page.waitForTimeout(300);
+  if (!(await page.evaluate(() => document.documentElement.classList.contains('light')))) throw new Error('no light class');
+  if (await corner() < 600) throw new Error('the canvas stayed dark');
+  await page.screenshot({ path: path.join(artifacts, 'light-theme.png') });
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  if (!(await page.evaluate(() => document.documentElement.classList.contains('light')))) throw new Error('the choice was not kept');
+  await page.getByTestId('theme-toggle').click();
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
@@ -482,7 +500,7 @@ await test('a share link opens the same history at the same moment', async (page
   const t = link.split('&t=')[1];
   const sentClock = await clock(page);
   if (!sentClock.startsWith(`t = ${(Math.floor(Number(t) * 1000) / 1000).toFixed(3)}`)) throw new Error(`${sentClock} vs t=${t}`);
-  const other = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  const other = await browser.newPage({ viewport: { width: 1400, height: 850 }, colorScheme: 'dark' });
   await other.goto(link, { waitUntil: 'load' });
   await firstFrame(other);
   await other.waitForFunction((c) => document.querySelector('[data-testid=clock]').textContent === c, sentClock, { timeout: 20000 });

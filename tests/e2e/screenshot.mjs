@@ -2,7 +2,7 @@
 // there and shoots the context menu. Usage: node tests/e2e/screenshot.mjs URL OUT.png [X Y]
 import { chromium } from 'playwright-core';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
-const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, colorScheme: 'dark' });
 page.on('console', m => { if (m.type()==='error') console.log('console error', m.text()); });
 await page.goto(process.argv[2]);
 await page.waitForTimeout(1500);

@@ -10,7 +10,7 @@ const out = path.join(root, 'public/lessons');
 fs.mkdirSync(out, { recursive: true });
 const server = await serve();
 const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, deviceScaleFactor: 0.5 });
+const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, deviceScaleFactor: 0.5, colorScheme: 'dark' });
 await page.goto(server.origin, { waitUntil: 'load' });
 await page.getByTestId('lessons-toggle').click();
 const names = await page.locator('[data-testid=lesson-picker] a[data-testid^=lesson-]').evaluateAll((as) => as.map((a) => a.dataset.testid.replace('lesson-', '')));

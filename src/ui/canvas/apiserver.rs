@@ -45,7 +45,7 @@ pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
     for (i, (label, _)) in STAGES.iter().enumerate() {
         let chip = Rect { x: r.x + i as f64 * (w + gap), y: r.y + r.h + 4.0, w, h };
         rounded(ctx, &chip, 4.0);
-        ctx.set_fill_style_str(palette::PANEL);
+        ctx.set_fill_style_str(palette::panel());
         ctx.fill();
         let tint = match lit[i] {
             Some((age, true)) => Some((DENIED, 1.0 - age)),
@@ -64,6 +64,6 @@ pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
         let font = "600 9px system-ui, sans-serif";
         ctx.set_font(font);
         let tw = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
-        text(ctx, label, chip.x + (w - tw) / 2.0, chip.y + 11.0, font, palette::TEXT);
+        text(ctx, label, chip.x + (w - tw) / 2.0, chip.y + 11.0, font, palette::ink());
     }
 }

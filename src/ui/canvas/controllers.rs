@@ -59,7 +59,7 @@ pub fn draw(f: &Frame, c: &ComponentView, r: &Rect) {
             h,
         };
         rounded(ctx, &chip, 3.0);
-        ctx.set_fill_style_str(palette::PANEL);
+        ctx.set_fill_style_str(palette::panel());
         ctx.fill();
         if let Some(age) = lit[i] {
             ctx.set_global_alpha(0.25 + 0.75 * (1.0 - age).max(0.0));
@@ -76,6 +76,6 @@ pub fn draw(f: &Frame, c: &ComponentView, r: &Rect) {
         };
         ctx.set_font(font);
         let tw = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(0.0);
-        text(ctx, &label, chip.x + (w - tw) / 2.0, chip.y + 10.0, font, palette::TEXT);
+        text(ctx, &label, chip.x + (w - tw) / 2.0, chip.y + 10.0, font, palette::ink());
     }
 }

@@ -81,14 +81,14 @@ pub type PodHits = Vec<(Rect, String, String)>;
 pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
     let ctx = f.ctx;
     let _ = ctx.set_transform(f.dpr, 0.0, 0.0, f.dpr, 0.0, 0.0);
-    ctx.set_fill_style_str(palette::BACKGROUND);
+    ctx.set_fill_style_str(palette::background());
     ctx.fill_rect(0.0, 0.0, f.css_w, f.css_h);
     let z = f.camera.zoom * f.dpr;
     let _ = ctx.set_transform(z, 0.0, 0.0, z, -f.camera.x * z, -f.camera.y * z);
 
     for region in &f.layout.regions {
         rounded(ctx, &region.rect, 14.0);
-        ctx.set_fill_style_str(palette::REGION);
+        ctx.set_fill_style_str(palette::region());
         ctx.fill();
         text(
             ctx,
@@ -96,7 +96,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
             region.rect.x + 14.0,
             region.rect.y + 22.0,
             "600 15px system-ui, sans-serif",
-            palette::MUTED,
+            palette::muted(),
         );
     }
     draw_links(f);
@@ -142,7 +142,7 @@ fn draw_highlights(f: &Frame) {
             let pad = 7.0 + pulse;
             let ring = Rect { x: r.x - pad, y: r.y - pad, w: r.w + 2.0 * pad, h: r.h + 2.0 * pad };
             rounded(f.ctx, &ring, 12.0);
-            f.ctx.set_stroke_style_str(palette::HIGHLIGHT);
+            f.ctx.set_stroke_style_str(palette::highlight());
             f.ctx.set_line_width(3.0);
             f.ctx.stroke();
         }
@@ -169,7 +169,7 @@ fn draw_selection(f: &Frame, pods: &PodHits) {
     if let Some(r) = rect {
         let ring = Rect { x: r.x - 4.0, y: r.y - 4.0, w: r.w + 8.0, h: r.h + 8.0 };
         rounded(f.ctx, &ring, 9.0);
-        f.ctx.set_stroke_style_str(palette::SELECTED);
+        f.ctx.set_stroke_style_str(palette::selected());
         f.ctx.set_line_width(2.5);
         f.ctx.stroke();
     }
@@ -214,7 +214,7 @@ pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
 
 fn draw_links(f: &Frame) {
     let ctx = f.ctx;
-    ctx.set_stroke_style_str("#2a3440");
+    ctx.set_stroke_style_str(palette::link());
     ctx.set_line_width(1.5);
     for (a, b) in links(f.view, f.layout) {
         if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
@@ -256,9 +256,9 @@ fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
 fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
     let ctx = f.ctx;
     // A stopped process is drawn grey, as a stopped etcd member is.
-    let color = if c.up { palette::role(c.role) } else { palette::STOPPED };
+    let color = if c.up { palette::role(c.role) } else { palette::stopped() };
     rounded(ctx, r, 8.0);
-    ctx.set_fill_style_str(if c.up { palette::PANEL } else { palette::STOPPED_FILL });
+    ctx.set_fill_style_str(if c.up { palette::panel() } else { palette::stopped_fill() });
     ctx.fill();
     if let Some((_, _, age)) = phase {
         ctx.set_global_alpha(0.25 * (1.0 - age).max(0.0));
@@ -278,7 +278,7 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
     let font = if small { "600 13px system-ui, sans-serif" } else { "600 15px system-ui, sans-serif" };
     ctx.set_font(font);
     let t = fit(ctx, &title, r.w - 16.0);
-    text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::TEXT);
+    text(ctx, &t, r.x + 8.0, r.y + 18.0, font, palette::ink());
     let line2 = match phase {
         _ if !c.up => c.status.clone(),
         Some((name, _, _)) => format!("▶ {name}"),
@@ -287,7 +287,7 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
     };
     ctx.set_font("13px system-ui, sans-serif");
     let s = fit(ctx, &line2, r.w - 16.0);
-    let line2_color = if phase.is_some() && c.up { color } else { palette::MUTED };
+    let line2_color = if phase.is_some() && c.up { color } else { palette::muted() };
     text(ctx, &s, r.x + 8.0, r.y + r.h - 10.0, "13px system-ui, sans-serif", line2_color);
 }
 
@@ -317,7 +317,7 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
             } else {
                 ctx.set_font("13px system-ui, sans-serif");
                 let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
-                text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::TEXT);
+                text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::ON_FILL);
             }
             hits.push((r, p.namespace.clone(), p.name.clone()));
         }
@@ -335,9 +335,9 @@ fn draw_pod_detail(ctx: &Ctx2d, r: &Rect, p: &crate::sim::view::PodView, cue: &s
     let font = |size: f64, weight: &str| format!("{weight} {size}px system-ui, sans-serif");
     ctx.set_font(&font(5.5, "600"));
     let head = fit(ctx, &format!("{cue} {}", p.name), r.w - 40.0);
-    text(ctx, &head, r.x + 3.0, r.y + 7.0, &font(5.5, "600"), palette::TEXT);
+    text(ctx, &head, r.x + 3.0, r.y + 7.0, &font(5.5, "600"), palette::ON_FILL);
     ctx.set_text_align("right");
-    text(ctx, &p.ip, r.x + r.w - 3.0, r.y + 7.0, &font(4.2, "400"), palette::TEXT);
+    text(ctx, &p.ip, r.x + r.w - 3.0, r.y + 7.0, &font(4.2, "400"), palette::ON_FILL);
     ctx.set_text_align("start");
     const ROW: f64 = 5.6;
     let rows = ((r.h - 11.0 - 4.5) / ROW).floor().max(1.0) as usize;
@@ -352,7 +352,7 @@ fn draw_pod_detail(ctx: &Ctx2d, r: &Rect, p: &crate::sim::view::PodView, cue: &s
         };
         ctx.set_font(&font(4.2, "400"));
         let line = fit(ctx, &line, r.w - 62.0);
-        text(ctx, &line, r.x + 3.0, y, &font(4.2, "400"), palette::TEXT);
+        text(ctx, &line, r.x + 3.0, y, &font(4.2, "400"), palette::ON_FILL);
         if shown {
             break;
         }
@@ -368,7 +368,7 @@ fn draw_pod_detail(ctx: &Ctx2d, r: &Rect, p: &crate::sim::view::PodView, cue: &s
     if !p.volumes.is_empty() {
         ctx.set_font(&font(3.6, "400"));
         let vols = fit(ctx, &format!("volumes: {}", p.volumes.join(", ")), r.w - 6.0);
-        text(ctx, &vols, r.x + 3.0, r.y + r.h - 2.0, &font(3.6, "400"), palette::TEXT);
+        text(ctx, &vols, r.x + 3.0, r.y + r.h - 2.0, &font(3.6, "400"), palette::ON_FILL);
     }
 }
 
@@ -385,7 +385,7 @@ fn bar(ctx: &Ctx2d, x: f64, y: f64, share: f64, limited: bool, label: &str) {
         "#8b98a5"
     });
     ctx.fill_rect(x, y, w * share.clamp(0.0, 1.0), h);
-    text(ctx, label, x + 0.6, y + 2.8, "2.8px system-ui, sans-serif", palette::TEXT);
+    text(ctx, label, x + 0.6, y + 2.8, "2.8px system-ui, sans-serif", palette::ON_FILL);
 }
 
 /// A powered-off node is greyed out; a node the control plane no longer sees Ready carries a
@@ -396,11 +396,11 @@ fn draw_node_health(f: &Frame) {
         let Some(r) = f.layout.node_rects.get(&node.name) else { continue };
         if !node.powered {
             rounded(ctx, r, 14.0);
-            ctx.set_fill_style_str("rgba(15, 20, 25, 0.55)");
+            ctx.set_fill_style_str(palette::shade());
             ctx.fill();
             let (cx, _) = r.center();
             ctx.set_text_align("center");
-            text(ctx, "POWERED OFF", cx, r.y + r.h - 48.0, "600 16px system-ui, sans-serif", palette::TEXT);
+            text(ctx, "POWERED OFF", cx, r.y + r.h - 48.0, "600 16px system-ui, sans-serif", palette::ink());
             ctx.set_text_align("start");
         }
         if node.ready != "True" {
@@ -408,7 +408,7 @@ fn draw_node_health(f: &Frame) {
             rounded(ctx, &tag, 6.0);
             ctx.set_fill_style_str(palette::NOT_READY);
             ctx.fill();
-            text(ctx, "NotReady", tag.x + 10.0, tag.y + 16.0, "600 13px system-ui, sans-serif", palette::TEXT);
+            text(ctx, "NotReady", tag.x + 10.0, tag.y + 16.0, "600 13px system-ui, sans-serif", palette::ON_FILL);
         }
     }
 }
@@ -426,7 +426,7 @@ pub fn short_pod(name: &str) -> String {
 fn draw_pending(f: &Frame) {
     let ctx = f.ctx;
     let Some(a) = f.layout.pending_area else { return };
-    text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 13px system-ui, sans-serif", palette::MUTED);
+    text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 13px system-ui, sans-serif", palette::muted());
     for (i, key) in f.view.pending.iter().take(6).enumerate() {
         let r = Rect { x: a.x, y: a.y + 24.0 + i as f64 * 30.0, w: a.w, h: 24.0 };
         rounded(ctx, &r, 6.0);
@@ -436,7 +436,7 @@ fn draw_pending(f: &Frame) {
         let name = key.rsplit('/').next().unwrap_or(key);
         ctx.set_font("13px system-ui, sans-serif");
         let label = fit(ctx, &format!("… {}", short_pod(name)), r.w - 10.0);
-        text(ctx, &label, r.x + 6.0, r.y + 17.0, "13px system-ui, sans-serif", palette::TEXT);
+        text(ctx, &label, r.x + 6.0, r.y + 17.0, "13px system-ui, sans-serif", palette::ink());
     }
 }
 

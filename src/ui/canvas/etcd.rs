@@ -17,9 +17,9 @@ pub fn term_colour(term: u64) -> &'static str {
 }
 
 pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase: Option<&str>, peer_names: &[String]) {
-    let colour = if e.up { palette::role(c.role) } else { palette::STOPPED };
+    let colour = if e.up { palette::role(c.role) } else { palette::stopped() };
     rounded(ctx, r, 8.0);
-    ctx.set_fill_style_str(if e.up { palette::PANEL } else { palette::STOPPED_FILL });
+    ctx.set_fill_style_str(if e.up { palette::panel() } else { palette::stopped_fill() });
     ctx.fill();
     ctx.set_stroke_style_str(colour);
     ctx.set_line_width(if e.role == Role::Leader && e.up { 4.0 } else { 2.0 });
@@ -34,7 +34,7 @@ pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase
     let title_font = "600 15px system-ui, sans-serif";
     ctx.set_font(title_font);
     let title = fit(ctx, &format!("{} {badge}", c.name), r.w - 44.0);
-    text(ctx, &title, r.x + 8.0, r.y + 19.0, title_font, if e.up { palette::TEXT } else { palette::MUTED });
+    text(ctx, &title, r.x + 8.0, r.y + 19.0, title_font, if e.up { palette::ink() } else { palette::muted() });
     if e.up && e.role != Role::Leader {
         election_arc(ctx, r.x + r.w - 18.0, r.y + 16.0, e.election_progress, colour);
     }
@@ -48,7 +48,7 @@ pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase
     let small = "12px system-ui, sans-serif";
     ctx.set_font(small);
     let line2 = fit(ctx, &line2, r.w - 16.0);
-    text(ctx, &line2, r.x + 8.0, r.y + 38.0, small, if phase.is_some() && e.up { colour } else { palette::MUTED });
+    text(ctx, &line2, r.x + 8.0, r.y + 38.0, small, if phase.is_some() && e.up { colour } else { palette::muted() });
     log_strip(ctx, e, r);
 }
 
@@ -56,7 +56,7 @@ pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase
 fn election_arc(ctx: &Ctx2d, x: f64, y: f64, progress: f64, colour: &str) {
     let left = (1.0 - progress).clamp(0.0, 1.0);
     ctx.set_line_width(3.0);
-    ctx.set_stroke_style_str("#2a3440");
+    ctx.set_stroke_style_str(palette::link());
     ctx.begin_path();
     let _ = ctx.arc(x, y, 9.0, 0.0, std::f64::consts::TAU);
     ctx.stroke();
@@ -92,9 +92,9 @@ fn log_strip(ctx: &Ctx2d, e: &EtcdView, r: &Rect) {
         ctx.stroke();
         if *index == e.commit {
             // The commit index: a tick under the last committed entry.
-            ctx.set_fill_style_str(palette::TEXT);
+            ctx.set_fill_style_str(palette::ink());
             ctx.fill_rect(x, y + h + 2.0, w, 2.0);
         }
     }
-    text(ctx, &label, r.x + r.w - label_w + 6.0, y + 12.0, small, palette::MUTED);
+    text(ctx, &label, r.x + r.w - label_w + 6.0, y + 12.0, small, palette::muted());
 }

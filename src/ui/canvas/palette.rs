@@ -3,14 +3,64 @@
 use crate::sim::component::Role;
 use crate::sim::event::MsgKind;
 
-pub const BACKGROUND: &str = "#0f1419";
-pub const PANEL: &str = "#171d24";
-pub const REGION: &str = "#1b232c";
-pub const TEXT: &str = "#e6edf3";
-pub const MUTED: &str = "#8b98a5";
+thread_local! {
+    static LIGHT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The light theme on or off (the toolbar's toggle; at first the system's preference).
+pub fn set_light(on: bool) {
+    LIGHT.with(|l| l.set(on));
+}
+
+pub fn is_light() -> bool {
+    LIGHT.with(|l| l.get())
+}
+
+fn themed(dark: &'static str, light: &'static str) -> &'static str {
+    if is_light() {
+        light
+    } else {
+        dark
+    }
+}
+
+pub fn background() -> &'static str {
+    themed("#0f1419", "#f6f8fa")
+}
+pub fn panel() -> &'static str {
+    themed("#171d24", "#ffffff")
+}
+pub fn region() -> &'static str {
+    themed("#1b232c", "#e8ecf0")
+}
+/// Text on the background, regions and boxes.
+pub fn ink() -> &'static str {
+    themed("#e6edf3", "#1f2328")
+}
+pub fn muted() -> &'static str {
+    themed("#8b98a5", "#57606a")
+}
 /// A stopped process's outline and fill.
-pub const STOPPED: &str = "#5c6670";
-pub const STOPPED_FILL: &str = "#101418";
+pub fn stopped() -> &'static str {
+    themed("#5c6670", "#8c959f")
+}
+pub fn stopped_fill() -> &'static str {
+    themed("#101418", "#eaeef2")
+}
+/// The lines between components.
+pub fn link() -> &'static str {
+    themed("#2a3440", "#c4ccd4")
+}
+/// A veil over what is out of service (a powered-off node, nodes filtered out).
+pub fn shade() -> &'static str {
+    themed("rgba(15, 20, 25, 0.58)", "rgba(246, 248, 250, 0.7)")
+}
+/// Text on a coloured fill (pods, tags): white in both themes.
+pub const ON_FILL: &str = "#ffffff";
+/// Okabe–Ito's yellow, darkened on white where it would vanish.
+fn yellow() -> &'static str {
+    themed("#F0E442", "#B59F00")
+}
 
 pub fn role(r: Role) -> &'static str {
     match r {
@@ -22,7 +72,7 @@ pub fn role(r: Role) -> &'static str {
         Role::CloudControllerManager => "#D55E00",
         Role::Cloud => "#D55E00",
         Role::Kubelet => "#56B4E9",
-        Role::KubeProxy => "#F0E442",
+        Role::KubeProxy => yellow(),
     }
 }
 
@@ -33,17 +83,21 @@ pub fn message(k: MsgKind) -> &'static str {
         MsgKind::WatchEvent => "#CC79A7",
         MsgKind::RaftVote => "#E69F00",
         MsgKind::RaftAppend => "#009E73",
-        MsgKind::EtcdGrpc => "#F0E442",
+        MsgKind::EtcdGrpc => yellow(),
         MsgKind::Cloud => "#D55E00",
-        MsgKind::Traffic => "#E8E8E8",
+        MsgKind::Traffic => themed("#E8E8E8", "#424a53"),
     }
 }
 
 pub const POD: &str = "#D55E00";
 /// What a lesson step points at.
-pub const HIGHLIGHT: &str = "#F0E442";
+pub fn highlight() -> &'static str {
+    yellow()
+}
 /// What the inspector shows.
-pub const SELECTED: &str = "#ffffff";
+pub fn selected() -> &'static str {
+    themed("#ffffff", "#1f2328")
+}
 /// A node the control plane sees NotReady or Unknown.
 pub const NOT_READY: &str = "#a23b2a";
 

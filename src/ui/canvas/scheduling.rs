@@ -37,12 +37,12 @@ pub fn draw(f: &Frame) {
         match &row.rejected {
             Some((plugin, reason)) => {
                 rounded(ctx, r, 14.0);
-                ctx.set_fill_style_str("rgba(15, 20, 25, 0.62)");
+                ctx.set_fill_style_str(palette::shade());
                 ctx.fill();
                 let (cx, cy) = r.center();
                 let backdrop = Rect { x: r.x + 8.0, y: cy - 26.0, w: r.w - 16.0, h: 48.0 };
                 rounded(ctx, &backdrop, 8.0);
-                ctx.set_fill_style_str(palette::PANEL);
+                ctx.set_fill_style_str(palette::panel());
                 ctx.fill();
                 ctx.set_text_align("center");
                 ctx.set_font("600 15px system-ui, sans-serif");
@@ -50,14 +50,14 @@ pub fn draw(f: &Frame) {
                 text(ctx, &head, cx, cy - 6.0, "600 15px system-ui, sans-serif", REJECTED);
                 ctx.set_font("13px system-ui, sans-serif");
                 let why = fit(ctx, reason, r.w - 24.0);
-                text(ctx, &why, cx, cy + 14.0, "13px system-ui, sans-serif", palette::TEXT);
+                text(ctx, &why, cx, cy + 14.0, "13px system-ui, sans-serif", palette::ink());
                 ctx.set_text_align("start");
             }
             None => {
                 let grow = ((t - FILTER_S) / SCORE_S).clamp(0.0, 1.0);
                 let badge = Rect { x: r.x + r.w - 118.0, y: r.y + r.h - 26.0, w: 106.0, h: 20.0 };
                 rounded(ctx, &badge, 5.0);
-                ctx.set_fill_style_str(palette::PANEL);
+                ctx.set_fill_style_str(palette::panel());
                 ctx.fill();
                 let bar = Rect { w: badge.w * grow * row.total as f64 / max_total, ..badge };
                 if bar.w > 1.0 {
@@ -68,7 +68,7 @@ pub fn draw(f: &Frame) {
                     ctx.set_global_alpha(((SHOW_S - age) / 0.8).clamp(0.0, 1.0));
                 }
                 let label = format!("score {}", (row.total as f64 * grow).round());
-                text(ctx, &label, badge.x + 6.0, badge.y + 15.0, "600 12px system-ui, sans-serif", palette::TEXT);
+                text(ctx, &label, badge.x + 6.0, badge.y + 15.0, "600 12px system-ui, sans-serif", palette::ink());
                 if row.selected && grow >= 1.0 {
                     rounded(ctx, r, 14.0);
                     ctx.set_stroke_style_str(color);

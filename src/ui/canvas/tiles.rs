@@ -30,7 +30,7 @@ pub fn draw(f: &Frame) -> PodHits {
     let shown: Vec<&(&crate::sim::view::NodeView, Rect)> = workers.iter().filter(|(_, r)| visible(r)).collect();
     let px = super::layout::TILE * cam.zoom;
     let detailed = px >= PODS_FROM_PX;
-    ctx.set_fill_style_str(palette::PANEL);
+    ctx.set_fill_style_str(palette::panel());
     ctx.begin_path();
     for (_, r) in &shown {
         ctx.rect(r.x, r.y, r.w, r.h);
@@ -56,7 +56,7 @@ pub fn draw(f: &Frame) -> PodHits {
     ctx.set_global_alpha(1.0);
     for (n, r) in &shown {
         if !n.powered {
-            ctx.set_fill_style_str(palette::STOPPED_FILL);
+            ctx.set_fill_style_str(palette::stopped_fill());
             ctx.fill_rect(r.x, r.y, r.w, r.h);
         }
         if n.ready != "True" {
@@ -87,7 +87,7 @@ pub fn draw(f: &Frame) -> PodHits {
                 // 12 CSS pixels, whatever the zoom.
                 let size = 12.0 * super::layout::TILE / px;
                 let font = format!("600 {size:.1}px system-ui, sans-serif");
-                text(ctx, &n.name, r.x + 1.0, r.y - 1.5, &font, palette::MUTED);
+                text(ctx, &n.name, r.x + 1.0, r.y - 1.5, &font, palette::muted());
             }
         }
     }

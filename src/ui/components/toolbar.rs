@@ -115,12 +115,27 @@ pub fn Toolbar(
                 })
                 .collect_view()}
             <button class="legend-toggle" data-testid="legend-toggle" on:click=move |_| legend.update(|l| *l = !*l)>"Legend"</button>
+            <ThemeToggle />
             <Show when=move || has_lesson>
                 <button data-testid="present" title="Presenter mode: large narration, ←/→ or a clicker for the steps, F for fullscreen, Esc to leave"
                     aria-pressed=move || present.get().to_string()
                     on:click=move |_| e7.with_value(|e| crate::ui::app::set_present(e, present, !present.get_untracked()))>"Present"</button>
             </Show>
         </header>
+    }
+}
+
+/// Light or dark: the page's stylesheet and the canvas palette switch together.
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let light = RwSignal::new(crate::ui::canvas::palette::is_light());
+    view! {
+        <button data-testid="theme-toggle" title="Light or dark theme" aria-pressed=move || light.get().to_string()
+            on:click=move |_| {
+                let now = !light.get_untracked();
+                crate::ui::app::set_theme(now, true);
+                light.set(now);
+            }>{move || if light.get() { "◐ Dark" } else { "◐ Light" }}</button>
     }
 }
 
