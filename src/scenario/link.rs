@@ -4,8 +4,9 @@
 //!   A scenario opened from a built-in is written as `{"version":1,"preset":NAME,"actions":[…]}`.
 //! - `#preset=NAME`: a built-in scenario or lesson.
 //! - `&t=SECONDS`: open at that simulated moment (the actions up to it replay first).
-//! - `&embed`, `&autoplay`, `&present`, `&speed=N`, `&view=cluster|raft|scheduler|requests`:
-//!   how the page shows it.
+//! - `&embed`, `&autoplay`, `&present`, `&speed=N`,
+//!   `&view=cluster|raft|scheduler|requests|network|transports`, `&theme=light|dark`: how the
+//!   page shows it.
 //! - the cluster keys of [`super::fragment`] (`members=5`, `seed=42`, …).
 //!
 //! Everything from a link is data: nothing in it is ever interpreted as HTML or script.
@@ -27,6 +28,8 @@ pub struct Show {
     pub present: bool,
     pub speed: Option<f64>,
     pub view: Option<String>,
+    /// `&theme=light` or `dark` (an embed matching its host page); else the reader's choice.
+    pub light: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,6 +79,13 @@ pub fn open(fragment: &str) -> Result<Opened, String> {
                 show.speed = Some(s);
             }
             "view" => show.view = Some(value.to_string()),
+            "theme" => {
+                show.light = match value {
+                    "light" => Some(true),
+                    "dark" => Some(false),
+                    _ => return Err(format!("invalid link: theme={value} (light or dark)")),
+                }
+            }
             _ => cluster_keys.push(pair),
         }
     }
@@ -180,10 +190,17 @@ mod tests {
 
     #[test]
     fn show_flags_and_cluster_keys() {
-        let o = open("#preset=default&embed&autoplay&speed=5&view=raft&members=5").unwrap();
+        let o = open("#preset=default&embed&autoplay&speed=5&view=raft&theme=light&members=5").unwrap();
         assert_eq!(
             o.show,
-            Show { embed: true, autoplay: true, present: false, speed: Some(5.0), view: Some("raft".into()) }
+            Show {
+                embed: true,
+                autoplay: true,
+                present: false,
+                speed: Some(5.0),
+                view: Some("raft".into()),
+                light: Some(true)
+            }
         );
         assert_eq!(o.scenario.cluster.etcd_members, 5);
         assert_eq!(o.scenario.preset, None, "changed cluster: no longer the built-in");
@@ -206,6 +223,7 @@ mod tests {
         assert!(open(&format!("s={bomb}")).unwrap_err().contains("larger than 1024 KB"));
         assert!(open(&"a".repeat(MAX_LINK_BYTES + 1)).unwrap_err().starts_with("This link is too long"));
         assert!(open("#t=-1").is_err() && open("#speed=0").is_err());
+        assert_eq!(open("#theme=pink").unwrap_err(), "invalid link: theme=pink (light or dark)");
         assert!(open("#preset=nope").unwrap_err().starts_with("unknown preset \"nope\""));
     }
 }

@@ -97,10 +97,11 @@ fn open_page(hash: &str) -> (Opened, Option<String>, bool) {
 
 #[component]
 pub fn App() -> impl IntoView {
-    set_theme(initial_light(), false);
     let hash = window().location().hash().unwrap_or_default();
     let (opened, link_error, restored) = open_page(&hash);
     let show = opened.show.clone();
+    // A link's theme (an embed matching its page) is shown, not remembered.
+    set_theme(show.light.unwrap_or_else(initial_light), false);
     let mut engine = match Engine::new(opened.scenario.clone()) {
         Ok(e) => e,
         Err(err) => return view! { <p class="fatal" role="alert">{format!("error: {err}")}</p> }.into_any(),

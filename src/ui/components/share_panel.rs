@@ -22,8 +22,10 @@ fn make(engine: &Shared) -> (String, String) {
     let e = engine.borrow();
     let url = format!("{}#{}", base(), link::share(&e.session.shared(), e.session.sim.now()));
     let title = e.session.scenario.lesson.as_ref().map_or("a Kubernetes cluster".to_string(), |l| l.title.clone());
+    // The embed keeps the theme it was made in (a light blog gets a light playground).
+    let theme = if crate::ui::canvas::palette::is_light() { "&theme=light" } else { "" };
     let embed = format!(
-        "<iframe src=\"{url}&embed\" width=\"800\" height=\"500\" loading=\"lazy\" title=\"Kube Playground: {}\"></iframe>",
+        "<iframe src=\"{url}&embed{theme}\" width=\"800\" height=\"500\" loading=\"lazy\" title=\"Kube Playground: {}\"></iframe>",
         title.replace('"', "&quot;")
     );
     (url, embed)
