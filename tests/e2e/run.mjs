@@ -276,6 +276,26 @@ await test('the light theme switches the page and the canvas, and is kept', asyn
   await page.getByTestId('theme-toggle').click();
 });
 
+await test('a node menu cordons, uncordons and drains it through kubectl', async (page) => {
+  await open(page);
+  await page.waitForTimeout(1500);
+  const pick = async () => {
+    await page.getByTestId('fault-target').selectOption('');
+    await page.getByTestId('fault-target').selectOption({ label: 'node worker-1' });
+  };
+  const said = (text) => page.waitForFunction((t) => [...document.querySelectorAll('[data-testid=console-log] pre')].some((p) => p.textContent.split('\n').includes(t)), text, { timeout: 20000 });
+  await pick();
+  await page.getByRole('button', { name: 'Cordon (kubectl cordon)' }).click();
+  await said('node/worker-1 cordoned');
+  await page.waitForTimeout(600);
+  await pick();
+  await page.getByRole('button', { name: 'Uncordon (kubectl uncordon)' }).click();
+  await said('node/worker-1 uncordoned');
+  await pick();
+  await page.getByRole('button', { name: 'Drain (kubectl drain --ignore-daemonsets)' }).click();
+  await said('node/worker-1 drained');
+});
+
 await test('the link sets the cluster shape; a bad link is reported, not fatal', async (page) => {
   await page.goto(origin + '#members=5&timing=etcd', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });

@@ -1,7 +1,8 @@
 //! The operator's context menu (right-click): on an etcd member, stop or restart it, cut it
 //! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
-//! power the node off or on; stop kube-apiserver and start it again; on a link between two
-//! components, drop, delay or duplicate the next message either way.
+//! power the node off or on, cordon, uncordon or drain it (as the console's kubectl); stop
+//! kube-apiserver and start it again; on a link between two components, drop, delay or
+//! duplicate the next message either way.
 
 use crate::scenario::action::{Do, Fault};
 use crate::sim::component::Component;
@@ -41,6 +42,10 @@ enum Action {
     TakeLeadership,
     PowerOff,
     PowerOn,
+    /// `kubectl cordon`, `uncordon`, `drain --ignore-daemonsets` on the kubelet's node.
+    Cordon,
+    Uncordon,
+    Drain,
     /// kube-apiserver comes back (the kubelet restarts its static pod).
     Start,
 }
@@ -67,6 +72,9 @@ impl Action {
             Action::TakeLeadership => "Transfer leadership here",
             Action::PowerOff => "Power off the node (kubelet and containers stop)",
             Action::PowerOn => "Power the node on again",
+            Action::Cordon => "Cordon (kubectl cordon)",
+            Action::Uncordon => "Uncordon (kubectl uncordon)",
+            Action::Drain => "Drain (kubectl drain --ignore-daemonsets)",
             Action::Start => "Start it again",
         }
         .to_string()
@@ -92,8 +100,17 @@ fn actions(engine: &Shared, at: &MenuAt) -> (String, Vec<Action>) {
         Some(Component::Etcd(m)) => m,
         Some(Component::ApiServer(a)) => return (name, vec![if a.up { Action::Stop } else { Action::Start }]),
         Some(Component::Kubelet(k)) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
-            let node = format!("node {}", k.config.name);
-            return (node, vec![if k.up { Action::PowerOff } else { Action::PowerOn }]);
+            let cordoned = e.session.sim.apiserver().is_some_and(|a| {
+                a.cached_under(crate::sim::api::resource::ResourceInfo::of("nodes").list_prefix(""))
+                    .filter_map(|o| o.as_node())
+                    .any(|n| n.metadata.name == k.config.name && n.spec.unschedulable)
+            });
+            let list = vec![
+                if k.up { Action::PowerOff } else { Action::PowerOn },
+                if cordoned { Action::Uncordon } else { Action::Cordon },
+                Action::Drain,
+            ];
+            return (format!("node {}", k.config.name), list);
         }
         _ => return (String::new(), vec![]),
     };
@@ -112,7 +129,14 @@ fn actions(engine: &Shared, at: &MenuAt) -> (String, Vec<Action>) {
 fn fault(engine: &Shared, id: ComponentId, a: Action) -> Option<Do> {
     let e = engine.borrow();
     let name = |id: ComponentId| e.session.sim.infos.get(id as usize).map(|i| i.name.clone());
+    let node = || match e.session.sim.components.get(id as usize) {
+        Some(Component::Kubelet(k)) => Some(k.config.name.clone()),
+        _ => None,
+    };
     let fault = match a {
+        Action::Cordon => return Some(Do::Run(format!("kubectl cordon {}", node()?))),
+        Action::Uncordon => return Some(Do::Run(format!("kubectl uncordon {}", node()?))),
+        Action::Drain => return Some(Do::Run(format!("kubectl drain {} --ignore-daemonsets", node()?))),
         Action::Stop | Action::PowerOff => Fault::Crash,
         Action::Restart | Action::PowerOn | Action::Start => Fault::Restart,
         Action::Isolate => Fault::Isolate,
