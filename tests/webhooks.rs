@@ -135,3 +135,22 @@ fn an_if_needed_webhook_is_called_again_after_a_later_change() {
         assert!(metrics.contains(&line), "{policy}: {line}\n{metrics}");
     }
 }
+
+#[test]
+fn a_node_whose_webhook_servers_hang_makes_calls_time_out() {
+    use kube_playground::scenario::action::Fault;
+    let mut sim = cluster_with_server("webhook-allow", "allow");
+    apply_json(&mut sim, config("ValidatingWebhookConfiguration", "allow", "allow", "Fail", 2));
+    assert_eq!(k(&mut sim, "kubectl run a --image=nginx:1.27 -n apps"), "pod/a created");
+    let workers = ["kubelet/worker-1", "kubelet/worker-2", "kubelet/worker-3"];
+    for w in workers {
+        Fault::HangWebhooks(true).apply(&mut sim, w).unwrap();
+    }
+    let out = k(&mut sim, "kubectl run b --image=nginx:1.27 -n apps");
+    assert!(out.ends_with("/validate?timeout=2s\": context deadline exceeded"), "{out}");
+    for w in workers {
+        Fault::HangWebhooks(false).apply(&mut sim, w).unwrap();
+    }
+    assert_eq!(k(&mut sim, "kubectl run b --image=nginx:1.27 -n apps"), "pod/b created");
+    assert!(Fault::HangWebhooks(true).apply(&mut sim, "etcd-0").unwrap_err().contains("only on a node"));
+}

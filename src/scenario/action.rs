@@ -56,6 +56,9 @@ pub enum Fault {
     TakeLeadership,
     /// A one-shot fault on the next message to the member `to`.
     Link { to: String, fault: LinkFault },
+    /// A kubelet's node: its pods' admission webhook servers stop answering (true) or answer
+    /// again (false).
+    HangWebhooks(bool),
 }
 
 impl Fault {
@@ -71,6 +74,7 @@ impl Fault {
             Fault::Heal => sim.heal(),
             Fault::Fsync(us) => sim.set_fsync(id, *us),
             Fault::TakeLeadership => sim.transfer_leadership(id),
+            Fault::HangWebhooks(on) => sim.hang_webhooks(id, *on)?,
             Fault::Link { to, fault } => {
                 let to_id = resolve(sim, to)?;
                 sim.network.fault_next(id, to_id, *fault);

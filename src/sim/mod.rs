@@ -388,6 +388,17 @@ impl Simulation {
         }
     }
 
+    /// A node's admission webhook servers stop answering, or answer again.
+    pub fn hang_webhooks(&mut self, id: ComponentId, on: bool) -> Result<(), String> {
+        let Some(Component::Kubelet(k)) = self.components.get_mut(id as usize) else {
+            return Err("fault: webhook servers hang only on a node (a kubelet)".into());
+        };
+        k.webhooks_hang = on;
+        let what = if on { "webhook servers hang: calls will time out" } else { "webhook servers answer again" };
+        self.note(id, "fault", what);
+        Ok(())
+    }
+
     /// An etcdctl write (compact, alarm disarm), handed to the current etcd leader. Returns
     /// false when no member leads.
     pub fn etcd_admin(&mut self, op: event::AdminOp) -> bool {

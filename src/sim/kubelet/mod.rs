@@ -95,6 +95,9 @@ pub struct Kubelet {
     pub pods: Informer,
     /// Pod workers by pod uid.
     pub workers: VecMap<String, PodWorker>,
+    /// The operator's fault: the admission webhook servers in this node's pods stop answering
+    /// (kube-apiserver's calls run into their timeoutSeconds).
+    pub webhooks_hang: bool,
     pub images: BTreeSet<String>,
     /// An image was pulled since the node status last listed the images.
     images_changed: bool,
@@ -143,6 +146,7 @@ impl Kubelet {
             client: ApiClient::new(apiserver, cred),
             pods,
             workers: VecMap::new(),
+            webhooks_hang: false,
             images: BTreeSet::new(),
             images_changed: false,
             ipam: Ipam::new(pod_subnet.node_network(index)),
@@ -276,6 +280,10 @@ impl Kubelet {
                     .find(|w| w.ip == pod_ip && w.step == Step::Running)
                     .and_then(|w| self.pods.store.get(&w.key))
                     .and_then(|o| o.as_pod());
+                if pod.is_some() && self.webhooks_hang {
+                    ctx.phase("webhook", "the webhook server hangs: no answer");
+                    return;
+                }
                 let (delay, result) = match pod {
                     Some(p) => webhook_server::serve(p, &request),
                     None => (0, Err("connect: connection refused".into())),

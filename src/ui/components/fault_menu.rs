@@ -1,6 +1,7 @@
 //! The operator's context menu (right-click): on an etcd member, stop or restart it, cut it
 //! off the network or heal, slow its disk, hand it leadership; on a worker node's kubelet,
-//! power the node off or on, cordon, uncordon or drain it (as the console's kubectl); stop
+//! power the node off or on, cordon, uncordon or drain it (as the console's kubectl), make its
+//! webhook servers hang; stop
 //! kube-apiserver and start it again; on a link between two components, drop, delay or
 //! duplicate the next message either way.
 
@@ -46,6 +47,9 @@ enum Action {
     Cordon,
     Uncordon,
     Drain,
+    /// Its pods' admission webhook servers stop answering, or answer again.
+    HangWebhooks,
+    AnswerWebhooks,
     /// kube-apiserver comes back (the kubelet restarts its static pod).
     Start,
 }
@@ -75,6 +79,8 @@ impl Action {
             Action::Cordon => "Cordon (kubectl cordon)",
             Action::Uncordon => "Uncordon (kubectl uncordon)",
             Action::Drain => "Drain (kubectl drain --ignore-daemonsets)",
+            Action::HangWebhooks => "Make its webhook servers hang (calls time out)",
+            Action::AnswerWebhooks => "Let its webhook servers answer again",
             Action::Start => "Start it again",
         }
         .to_string()
@@ -109,6 +115,7 @@ fn actions(engine: &Shared, at: &MenuAt) -> (String, Vec<Action>) {
                 if k.up { Action::PowerOff } else { Action::PowerOn },
                 if cordoned { Action::Uncordon } else { Action::Cordon },
                 Action::Drain,
+                if k.webhooks_hang { Action::AnswerWebhooks } else { Action::HangWebhooks },
             ];
             return (format!("node {}", k.config.name), list);
         }
@@ -144,6 +151,8 @@ fn fault(engine: &Shared, id: ComponentId, a: Action) -> Option<Do> {
         Action::SlowDisk => Fault::Fsync(SLOW_FSYNC_US),
         Action::FastDisk => Fault::Fsync(NORMAL_FSYNC_US),
         Action::TakeLeadership => Fault::TakeLeadership,
+        Action::HangWebhooks => Fault::HangWebhooks(true),
+        Action::AnswerWebhooks => Fault::HangWebhooks(false),
         Action::Link(from, to, f) => {
             return Some(Do::Fault { target: name(from)?, fault: Fault::Link { to: name(to)?, fault: f } })
         }
