@@ -196,7 +196,6 @@ impl Engine {
             .map(|i| i as u32)
     }
 
-    /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
     /// The link (two components' ids) drawn under a point of the canvas (CSS pixels), within
     /// 6 px, outside the boxes.
     pub fn link_at(&self, x: f64, y: f64) -> Option<(u32, u32)> {
@@ -253,6 +252,7 @@ impl Engine {
         node()
     }
 
+    /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
     pub fn reset(&mut self) {
         // The scenario built once already, so it builds again.
         if let Ok(s) = Session::new(self.fresh.clone()) {
