@@ -296,6 +296,10 @@ pub fn App() -> impl IntoView {
     .forget();
     let steps = lesson.as_ref().map_or(0, |l| l.steps.len());
     let key_engine = engine.clone();
+    // Another link pasted into this tab changes only the fragment: open it as a new page.
+    let _links = window_event_listener(leptos::ev::hashchange, |_| {
+        let _ = window().location().reload();
+    });
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let in_field = ev
             .target()

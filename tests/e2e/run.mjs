@@ -625,6 +625,13 @@ await test('the session survives a reload; Reset starts clean', async (page) => 
   if (log.includes('autosaved')) throw new Error('Reset did not start clean');
 });
 
+await test('another link pasted into the same tab opens', async (page) => {
+  await open(page);
+  await page.evaluate(() => { location.hash = 'preset=raft-election'; });
+  await page.waitForFunction(() => document.body.textContent.includes('Raft') && document.querySelector('[data-testid=present]'), null, { timeout: 20000 })
+    .catch(() => { throw new Error('the new link did not open'); });
+});
+
 await test('malformed links show a message over an empty playground', async (page) => {
   for (const [hash, words] of [['#s=bm90LWRlZmxhdGU', 'This link is damaged'], ['#preset=nope', 'unknown preset "nope"'], ['#s=%3Cscript%3Ealert(1)%3C/script%3E', 'This link is damaged']]) {
     await page.goto('about:blank');
