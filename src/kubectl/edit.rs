@@ -37,14 +37,14 @@ pub fn target(text: &str) -> Option<String> {
 
 /// The edit's steps: the read, then (when saving) the patch and its answer.
 pub fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> Option<String> {
-    let Command::Edit { resource, edited, .. } = pending.command.clone() else { return None };
+    let Command::Edit { resource, edited, name, .. } = pending.command.clone() else { return None };
     if pending.first.take().is_some() {
         // The PATCH's answer.
         return Some(match resp {
             Ok(ApiBody::Object(o)) => format!("{} edited", printers::name_of(resource, &o)),
             Err(s) if s.code == 422 || s.code == 409 => {
                 let reasons = if s.causes.is_empty() { vec![s.message.clone()] } else { s.causes.clone() };
-                let name = format!("{} \"{}\"", resource.qualified(), pending_name(pending));
+                let name = format!("{} \"{name}\"", resource.qualified());
                 let comments: String = reasons.iter().map(|r| format!("# * {r}\n")).collect();
                 let text = edited.unwrap_or_default();
                 pending.editor = Some(format!("# {name} was not valid:\n{comments}#\n{}", strip_comments(&text)));
@@ -92,13 +92,6 @@ pub fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> O
     pending.first = Some(vec![]);
     pending.send(sim, req);
     None
-}
-
-fn pending_name(pending: &Pending) -> String {
-    match &pending.command {
-        Command::Edit { name, .. } => name.clone(),
-        _ => String::new(),
-    }
 }
 
 /// The text without its comment lines (a reopened editor writes its own above).

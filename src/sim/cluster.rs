@@ -698,17 +698,16 @@ impl Simulation {
         self.inject(USER, Timer::Work);
     }
 
-    /// The connection a node's kube-proxy routed last (the latest across nodes): the node
-    /// and that proxy, for the network view.
-    pub fn last_routed(&self) -> Option<(&str, &crate::sim::proxy::KubeProxy)> {
+    /// The connection a node's kube-proxy routed last (the latest across nodes), with that
+    /// proxy, for the network view.
+    pub fn last_routed(&self) -> Option<(&crate::sim::proxy::KubeProxy, &crate::sim::proxy::Routed)> {
         self.components
             .iter()
             .filter_map(|c| match c {
-                Component::KubeProxy(p) => p.last_routed.as_ref().map(|r| (r.at, p.as_ref())),
+                Component::KubeProxy(p) => p.last_routed.as_ref().map(|r| (p.as_ref(), r)),
                 _ => None,
             })
-            .max_by_key(|(at, _)| *at)
-            .map(|(_, p)| (p.node.as_str(), p))
+            .max_by_key(|(_, r)| r.at)
     }
 
     /// Connections routed by every node's kube-proxy so far.

@@ -171,7 +171,8 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let Some((view, _, _)) = cached.as_ref() else { return };
     e.sample(view);
-    if e.layout.is_none() {
+    let new_layout = e.layout.is_none();
+    if new_layout {
         e.layout = Some(layout::compute_for(e.mode, view));
     }
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
@@ -183,7 +184,10 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     }
     let eng = &mut *e;
     let Some(l) = eng.layout.as_ref() else { return };
-    eng.links = super::canvas::draw::links(view, l);
+    // The links change only with the picture: drawn from this list and hit by the links' menu.
+    if !fresh || new_layout {
+        eng.links = super::canvas::draw::links(view, l);
+    }
     let wide = css_w > NARROW_PX;
     let right = if eng.side_panel && wide { PANEL_WIDTH } else { 0.0 };
     // Narrow (a phone): the panel takes the lower 45 % unless collapsed; the timeline sits
@@ -224,6 +228,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         reduced_motion,
         highlight: &eng.highlight,
         selected: eng.selected.as_ref(),
+        links: &eng.links,
     };
     let hits = draw(&f, slots);
     eng.pod_hits = hits;

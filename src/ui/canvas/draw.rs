@@ -37,6 +37,8 @@ pub struct Frame<'a> {
     pub highlight: &'a [u32],
     /// What the inspector shows, outlined.
     pub selected: Option<&'a crate::kubectl::inspect::Target>,
+    /// Who talks to whom (`links`), computed when the picture changes.
+    pub links: &'a [(u32, u32)],
 }
 
 pub fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
@@ -216,7 +218,7 @@ fn draw_links(f: &Frame) {
     let ctx = f.ctx;
     ctx.set_stroke_style_str(palette::link());
     ctx.set_line_width(1.5);
-    for (a, b) in links(f.view, f.layout) {
+    for &(a, b) in f.links {
         if let (Some(p), Some(q)) = (center(f, a), center(f, b)) {
             ctx.begin_path();
             ctx.move_to(p.0, p.1);

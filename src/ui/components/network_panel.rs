@@ -13,15 +13,14 @@ use leptos::prelude::*;
 
 /// The panel's HTML for the simulation's current state.
 pub fn snapshot(sim: &Simulation) -> String {
-    let Some((node, proxy)) = sim.last_routed() else {
+    let Some((proxy, r)) = sim.last_routed() else {
         return "<p class=\"hint\">No connection has crossed a node's Service rules yet. Expose a Deployment and \
                 send it traffic from a pod, for example:</p><pre>kubectl create deployment web --image=nginx --replicas=3\n\
                 kubectl expose deployment web --port=80\n\
                 kubectl run load --image=busybox -- sh -c \"while true; do wget -q -O- http://web; sleep 1; done\"</pre>"
             .into();
     };
-    let Some(r) = proxy.last_routed.as_ref() else { return String::new() };
-    let mut out = header(node, r, proxy.mode.name());
+    let mut out = header(&proxy.node, r, proxy.mode.name());
     for line in proxy.walk(r) {
         let class = match line.verdict {
             Verdict::Matched => "wl-hit",
