@@ -97,6 +97,8 @@ await test('kubectl create deployment leads to 3 Running pods', async (page) => 
 await test('pause stops time and step advances it', async (page) => {
   await open(page);
   await page.getByTestId('play').click();
+  // Paused, the next frame writes the clock in microseconds: read it from then on.
+  await page.waitForFunction(() => /\.\d{6}s$/.test(document.querySelector('[data-testid=clock]').textContent), null, { timeout: 5000 });
   const paused = await clock(page);
   await page.waitForTimeout(700);
   if ((await clock(page)) !== paused) throw new Error('the clock moved while paused');
