@@ -183,3 +183,60 @@ fn the_status_subresource_splits_spec_and_status_writes() {
         assert_eq!(g["metadata"]["generation"], 2);
     }
 }
+
+/// A definition with v1beta1 (served, deprecated shape) and v1 (served, stored), and the scale
+/// subresource on `.spec.size`.
+fn crontab_crd() -> serde_json::Value {
+    let schema = json!({"openAPIV3Schema": {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer", "minimum": 0}}},
+        "status": {"type": "object", "properties": {"size": {"type": "integer"}}}}}});
+    let version = |name: &str, storage: bool| {
+        json!({"name": name, "served": true, "storage": storage, "schema": schema,
+            "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.size", "statusReplicasPath": ".status.size"}}})
+    };
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "crontabs.stable.example.com"},
+        "spec": {"group": "stable.example.com", "scope": "Namespaced",
+            "names": {"plural": "crontabs", "singular": "crontab", "kind": "CronTab", "shortNames": ["ct"]},
+            "versions": [version("v1beta1", false), version("v1", true)]}})
+}
+
+#[test]
+fn every_served_version_is_served_and_objects_are_stored_at_the_storage_version() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    apply_json(&mut sim, crontab_crd());
+    let versions: Vec<&str> = sim.discovery().iter().map(|r| r.version).collect();
+    assert_eq!(versions, ["v1", "v1beta1"], "the preferred version first");
+    let old = json!({"apiVersion": "stable.example.com/v1beta1", "kind": "CronTab",
+        "metadata": {"name": "nightly"}, "spec": {"size": 1}});
+    assert_eq!(apply_json(&mut sim, old), "crontab.stable.example.com/nightly created");
+    // kubectl reads the preferred version; a client of the old one still gets its version.
+    let doc: serde_json::Value = serde_json::from_str(&k(&mut sim, "kubectl get ct nightly -o json")).unwrap();
+    assert_eq!(doc["apiVersion"], "stable.example.com/v1");
+    let doc: serde_json::Value =
+        serde_json::from_str(&k(&mut sim, "kubectl get crontabs.v1beta1.stable.example.com nightly -o json")).unwrap();
+    assert_eq!(doc["apiVersion"], "stable.example.com/v1beta1");
+    let stored = k(&mut sim, "etcdctl get /registry/stable.example.com/crontabs/default/nightly");
+    assert!(stored.contains("stable.example.com/v1\""), "stored at v1: {stored}");
+    let apis = k(&mut sim, "kubectl api-resources");
+    assert_eq!(apis.lines().filter(|l| l.starts_with("crontabs ")).count(), 1, "{apis}");
+    assert!(apis.contains("stable.example.com/v1 "), "{apis}");
+
+    // The scale subresource: kubectl scale writes .spec.size.
+    assert_eq!(k(&mut sim, "kubectl scale crontab nightly --replicas=4"), "crontab.stable.example.com/nightly scaled");
+    let doc: serde_json::Value = serde_json::from_str(&k(&mut sim, "kubectl get ct nightly -o json")).unwrap();
+    assert_eq!(doc["spec"]["size"], 4);
+}
+
+#[test]
+fn scaling_a_custom_resource_without_the_scale_subresource_is_not_found() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(2));
+    apply_json(&mut sim, widget_crd());
+    apply_json(&mut sim, widget("w", json!({"size": 1})));
+    assert_eq!(
+        k(&mut sim, "kubectl scale widget w --replicas=2"),
+        "Error from server (NotFound): the server could not find the requested resource"
+    );
+}

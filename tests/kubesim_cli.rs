@@ -74,3 +74,35 @@ fn link_encode_and_decode_round_trip_a_scenario_file() {
     let (json, _) = kubesim(&["link", "decode", &url]);
     assert!(json.contains("\"objects\": [") && json.contains("\"kind\": \"LimitRange\""), "{json}");
 }
+
+/// A script's `kubectl edit` opens `$KUBE_EDITOR` on the object's YAML, saves the result, and
+/// reopens it with the failures when the apiserver refuses (here a `sed` that always makes the
+/// same invalid change, so the second round comes back unchanged and the edit is cancelled).
+#[test]
+fn a_scripts_kubectl_edit_runs_kube_editor() {
+    let dir = std::env::temp_dir().join(format!("kubesim-edit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("edit.kubesim");
+    std::fs::write(
+        &script,
+        "kubectl create deployment web --image=nginx\nwait 2s\nkubectl edit deployment web\nkubectl get deployment web -o json\n",
+    )
+    .unwrap();
+    let run = |editor: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+            .args(["run", "--until", "5s", "--script", script.to_str().unwrap()])
+            .env("KUBE_EDITOR", editor)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let out = run("sed -i 's/replicas: 1/replicas: 3/'");
+    assert!(out.contains("deployment.apps/web edited"), "{out}");
+    assert!(out.contains("\"replicas\": 3"), "{out}");
+    let out = run("sed -i 's/replicas: [0-9][0-9]*/replicas: -1/'");
+    assert!(
+        out.contains("error: deployments.apps \"web\" is invalid\nerror: Edit cancelled, no valid changes were saved."),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -154,3 +154,39 @@ fn a_node_whose_webhook_servers_hang_makes_calls_time_out() {
     assert_eq!(k(&mut sim, "kubectl run b --image=nginx:1.27 -n apps"), "pod/b created");
     assert!(Fault::HangWebhooks(true).apply(&mut sim, "etcd-0").unwrap_err().contains("only on a node"));
 }
+
+/// A configuration with `clientConfig.url` instead of a Service.
+fn url_config(name: &str, url: &str) -> serde_json::Value {
+    let mut cfg = config("ValidatingWebhookConfiguration", name, "unused", "Fail", 10);
+    cfg["webhooks"][0]["clientConfig"] = json!({"url": url});
+    cfg
+}
+
+#[test]
+fn a_url_webhook_reaches_a_pod_by_its_address_and_names_only_fail() {
+    let mut sim = cluster_with_server("webhook-deny-latest", "deny");
+    let pods: serde_json::Value = serde_json::from_str(&k(&mut sim, "kubectl get pods -l app=deny -o json")).unwrap();
+    let ip = pods["items"][0]["status"]["podIP"].as_str().expect("a pod IP").to_string();
+    assert_eq!(
+        apply_json(&mut sim, url_config("by-ip", &format!("https://{ip}:8443/validate"))),
+        "validatingwebhookconfiguration.admissionregistration.k8s.io/by-ip created"
+    );
+    assert!(k(&mut sim, "kubectl run web --image=nginx -n apps")
+        .contains("denied the request: image \"nginx\" uses the latest tag"));
+    // kube-apiserver resolves with its node's resolver: cluster names are unknown there.
+    apply_json(&mut sim, url_config("by-ip", "https://deny.default.svc/validate"));
+    assert_eq!(
+        k(&mut sim, "kubectl run web --image=nginx -n apps"),
+        "Error from server (InternalError): Internal error occurred: failed calling webhook \"by-ip.example.com\": failed to call webhook: Post \"https://deny.default.svc/validate?timeout=10s\": dial tcp: lookup deny.default.svc on 127.0.0.53:53: no such host"
+    );
+    // Validation: https only, exactly one of url and service.
+    let out = apply_json(&mut sim, url_config("plain", "http://10.0.0.9/validate"));
+    assert!(out.contains("webhooks[0].clientConfig.url: Invalid value: \"http://10.0.0.9/validate\": 'https' is the only allowed URL scheme"), "{out}");
+    let mut both = url_config("both", "https://10.0.0.9/validate");
+    both["webhooks"][0]["clientConfig"]["service"] = json!({"namespace": "default", "name": "deny"});
+    let out = apply_json(&mut sim, both);
+    assert!(
+        out.contains("webhooks[0].clientConfig: Required value: exactly one of url or service is required"),
+        "{out}"
+    );
+}

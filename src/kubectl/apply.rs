@@ -4,9 +4,9 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation, and a three-way merge
 //! removes the fields the last manifest set and this one leaves out. The manifest is merged
 //! into the live object the strategic way — lists such as `containers`, `ports` and `env`
-//! merge item by item on their key, so fields the apiserver defaulted stay — and the
-//! difference goes as a JSON merge patch.
-//! Simplified: a field removed inside a list item (a container's `args`) stays.
+//! merge item by item on their key, so fields the apiserver defaulted and items others added
+//! (a sidecar a webhook injected) stay, while items and fields the last manifest had and this
+//! one drops go — and the difference goes as a JSON merge patch.
 //! Manifests are YAML or JSON, in the page as in kubesim.
 
 use super::parse::{Command, Identity};
@@ -57,8 +57,8 @@ pub fn prepare(doc: &Value, source: &str, discovered: &[&'static ResourceInfo]) 
         return Err(format!("error: error validating \"{source}\": error validating data: {missing} not set"));
     }
     let served = |r: &&'static ResourceInfo| r.api_version() == version && !r.etcd_prefix.is_empty();
-    let custom = discovered.iter().copied().find(|r| r.kind == kind);
-    let Some(res) = ResourceInfo::by_kind(&kind).filter(served).or(custom.filter(served)) else {
+    let custom = discovered.iter().copied().find(|r| r.kind == kind && served(r));
+    let Some(res) = ResourceInfo::by_kind(&kind).filter(served).or(custom) else {
         let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
         let ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
         return Err(format!(
@@ -87,7 +87,8 @@ fn last_applied(doc: &Value) -> String {
 }
 
 /// What the last applied manifest set and this one no longer does, as `null`s to merge in —
-/// key by key inside maps, so fields others set there (the server's annotations) stay.
+/// key by key inside maps, so fields others set there (the server's annotations) stay; item
+/// by item in keyed lists, a dropped item as a `$patch: delete` directive.
 fn removals(last: &Value, new: &Value) -> Option<Value> {
     let (Value::Object(last), Value::Object(new)) = (last, new) else { return None };
     let mut out = serde_json::Map::new();
@@ -95,6 +96,7 @@ fn removals(last: &Value, new: &Value) -> Option<Value> {
         let gone = match (new.get(k), was) {
             (None, Value::Object(_)) => removals(was, &Value::Object(Default::default())),
             (None, _) => Some(Value::Null),
+            (Some(Value::Array(now)), Value::Array(was)) => merge_key(k).and_then(|key| item_removals(key, was, now)),
             (Some(now), _) => removals(was, now),
         };
         if let Some(g) = gone {
@@ -102,6 +104,24 @@ fn removals(last: &Value, new: &Value) -> Option<Value> {
         }
     }
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// The removals inside a keyed list: items the last manifest had and this one drops, and
+/// fields gone from the items both have.
+fn item_removals(key: &str, was: &[Value], now: &[Value]) -> Option<Value> {
+    let directives: Vec<Value> = was
+        .iter()
+        .filter_map(|item| {
+            let id = item.get(key)?;
+            let mut directive = match now.iter().find(|n| n.get(key) == Some(id)) {
+                Some(kept) => removals(item, kept)?,
+                None => serde_json::json!({PATCH_DIRECTIVE: "delete"}),
+            };
+            directive.as_object_mut()?.insert(key.into(), id.clone());
+            Some(directive)
+        })
+        .collect();
+    (!directives.is_empty()).then_some(Value::Array(directives))
 }
 
 /// Starts applying `docs` in order, as `identity`.
@@ -204,9 +224,18 @@ const MERGE_KEYS: &[(&str, &str)] = &[
     ("volumes", "name"),
 ];
 
-/// Merges `patch` into `target`: objects field by field, keyed lists item by item (the patch's
-/// items, in its order, each merged into the live item with the same key), anything else
-/// replaced; `null` removes a field.
+/// The directive key a strategic merge patch item uses (`$patch: delete` removes the item).
+const PATCH_DIRECTIVE: &str = "$patch";
+
+fn merge_key(field: &str) -> Option<&'static str> {
+    MERGE_KEYS.iter().find(|(f, _)| *f == field).map(|(_, key)| *key)
+}
+
+/// Merges `patch` into `target`: objects field by field, anything else replaced, `null`
+/// removes a field. Keyed lists merge item by item: each patch item into the live item with
+/// its key (or added), `$patch: delete` items removed, live items the patch does not name
+/// kept. The patch's items come first, in its order (kubectl sends the manifest's order), then
+/// the live items it does not name.
 fn strategic_merge(target: &mut Value, patch: &Value) {
     let (Value::Object(t), Value::Object(p)) = (&mut *target, patch) else {
         *target = patch.clone();
@@ -217,26 +246,39 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
             t.remove(k);
             continue;
         }
-        let key = MERGE_KEYS.iter().find(|(field, _)| field == k).map(|(_, key)| *key);
-        match (key, t.get_mut(k), v) {
-            (Some(key), Some(Value::Array(live)), Value::Array(items)) => {
-                let merged = items
-                    .iter()
-                    .map(|item| {
-                        let mut base =
-                            live.iter().find(|l| l.get(key) == item.get(key)).cloned().unwrap_or(Value::Null);
-                        strategic_merge(&mut base, item);
-                        base
-                    })
-                    .collect();
-                *live = merged;
+        match (merge_key(k), v) {
+            (Some(key), Value::Array(items)) => {
+                let live = t.entry(k.clone()).or_insert_with(|| Value::Array(vec![]));
+                match live {
+                    Value::Array(live) => merge_items(key, live, items),
+                    other => *other = v.clone(),
+                }
             }
-            (_, Some(existing), _) => strategic_merge(existing, v),
-            (_, None, _) => {
-                t.insert(k.clone(), v.clone());
-            }
+            _ => match t.get_mut(k) {
+                Some(existing) => strategic_merge(existing, v),
+                None => {
+                    t.insert(k.clone(), v.clone());
+                }
+            },
         }
     }
+}
+
+/// One keyed list's strategic merge (see `strategic_merge`).
+fn merge_items(key: &str, live: &mut Vec<Value>, items: &[Value]) {
+    let named = |l: &Value| items.iter().any(|i| i.get(key).is_some() && i.get(key) == l.get(key));
+    let mut merged = Vec::with_capacity(live.len() + items.len());
+    for item in items {
+        if item.get(PATCH_DIRECTIVE).and_then(Value::as_str) == Some("delete") {
+            continue;
+        }
+        let found = live.iter().find(|l| l.get(key) == item.get(key)).cloned();
+        let mut base = found.unwrap_or_else(|| Value::Object(Default::default()));
+        strategic_merge(&mut base, item);
+        merged.push(base);
+    }
+    merged.extend(live.iter().filter(|l| !named(l)).cloned());
+    *live = merged;
 }
 
 /// The JSON merge patch that turns `from` into `to`.
@@ -280,15 +322,53 @@ mod tests {
             &json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.26"}, {"name": "side", "image": "busybox"}]}}),
         );
         assert_eq!(live, before, "an unchanged manifest changes nothing");
+        // A patch naming one item leaves the others (only the three-way removals delete).
         strategic_merge(&mut live, &json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}));
+        let containers = json!([
+            {"name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent"},
+            {"name": "side", "image": "busybox"}
+        ]);
+        assert_eq!(live["spec"]["containers"], containers);
+        assert_eq!(merge_diff(&before, &live), json!({"spec": {"containers": containers}}));
+    }
+
+    /// The live object after applying `new` over `live`, whose last manifest was `last`.
+    fn three_way(live: &Value, last: &Value, new: &Value) -> Value {
+        let mut wanted = live.clone();
+        if let Some(gone) = removals(last, new) {
+            strategic_merge(&mut wanted, &gone);
+        }
+        strategic_merge(&mut wanted, new);
+        wanted
+    }
+
+    #[test]
+    fn items_others_added_stay_and_items_the_manifest_dropped_go() {
+        let last = json!({"spec": {"containers": [
+            {"name": "web", "image": "nginx", "args": ["-g", "daemon off;"]},
+            {"name": "log", "image": "busybox"}]}});
+        let live = json!({"spec": {"containers": [
+            {"name": "web", "image": "nginx", "args": ["-g", "daemon off;"], "imagePullPolicy": "Always"},
+            {"name": "log", "image": "busybox"},
+            {"name": "istio-proxy", "image": "proxyv2"}]}});
+        let new = json!({"spec": {"containers": [{"name": "web", "image": "nginx"}]}});
         assert_eq!(
-            live["spec"]["containers"],
-            json!([{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent"}])
+            three_way(&live, &last, &new)["spec"]["containers"],
+            json!([
+                {"name": "web", "image": "nginx", "imagePullPolicy": "Always"},
+                {"name": "istio-proxy", "image": "proxyv2"}
+            ]),
+            "args and the log container go (the last manifest had them), the injected sidecar and the default stay"
         );
-        let patch = merge_diff(&before, &live);
-        assert_eq!(
-            patch,
-            json!({"spec": {"containers": [{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent"}]}})
-        );
+    }
+
+    #[test]
+    fn the_manifest_order_wins_and_new_lists_take_no_directives() {
+        let live = json!({"spec": {"containers": [{"name": "b"}, {"name": "a"}]}});
+        let new = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}], "volumes": [{"name": "data"}]}});
+        let last = json!({"spec": {"containers": [{"name": "b"}, {"name": "a"}], "volumes": [{"name": "old"}]}});
+        let got = three_way(&live, &last, &new);
+        assert_eq!(got["spec"]["containers"], json!([{"name": "a"}, {"name": "b"}]));
+        assert_eq!(got["spec"]["volumes"], json!([{"name": "data"}]));
     }
 }

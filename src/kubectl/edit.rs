@@ -95,7 +95,7 @@ pub fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> O
 }
 
 /// The text without its comment lines (a reopened editor writes its own above).
-fn strip_comments(text: &str) -> String {
+pub(super) fn strip_comments(text: &str) -> String {
     text.lines().filter(|l| !l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect()
 }
 

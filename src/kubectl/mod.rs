@@ -235,8 +235,51 @@ pub fn run(sim: &mut Simulation, line: &str, timeout_us: u64) -> String {
 pub fn wait(sim: &mut Simulation, started: Started, timeout_us: u64) -> String {
     match started {
         Started::Done(out) => out,
-        Started::Waiting(p) => finish(sim, p, timeout_us),
+        Started::Waiting(mut p) => finish(sim, &mut p, timeout_us),
     }
+}
+
+/// How often `edit_with` reopens a refused edit before it gives up.
+const MAX_EDIT_ROUNDS: usize = 10;
+
+/// `kubectl edit` with an editor outside the page (kubesim's `$KUBE_EDITOR`): hands the
+/// object's text to `editor`, saves what comes back, and, as kubectl does, reopens the edit
+/// with the failures until it is saved, cancelled, or comes back unchanged.
+pub fn edit_with(
+    sim: &mut Simulation,
+    line: &str,
+    timeout_us: u64,
+    mut editor: impl FnMut(&str) -> Result<String, String>,
+) -> String {
+    let mut pending = match start(sim, line) {
+        Ok(Started::Waiting(p)) => p,
+        Ok(Started::Done(out)) | Err(out) => return out,
+    };
+    let mut out = finish(sim, &mut pending, timeout_us);
+    let mut reopened = false;
+    // A person gives up at some point; a script's editor that keeps making new invalid
+    // changes must too.
+    let mut rounds = 0;
+    while let Some(shown) = pending.take_editor() {
+        rounds += 1;
+        if rounds > MAX_EDIT_ROUNDS {
+            return format!("{out}\nerror: Edit cancelled, no valid changes were saved.");
+        }
+        let edited = match editor(&shown) {
+            Ok(text) => text,
+            Err(e) => return format!("error: {e}"),
+        };
+        if reopened && edit::strip_comments(&edited) == edit::strip_comments(&shown) {
+            return format!("{out}\nerror: Edit cancelled, no valid changes were saved.");
+        }
+        pending = match start_kubectl(sim, line, Some(edited)) {
+            Ok(Started::Waiting(p)) => p,
+            Ok(Started::Done(o)) | Err(o) => return o,
+        };
+        out = finish(sim, &mut pending, timeout_us);
+        reopened = true;
+    }
+    out
 }
 
 /// metav1.Status as the apiserver writes a failure's body.
@@ -260,11 +303,11 @@ pub fn curl_apiserver(sim: &mut Simulation, call: curl::ApiCall) -> Started {
 }
 
 /// Steps the simulation until the command has its answer, or the timeout passes.
-fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String {
+fn finish(sim: &mut Simulation, pending: &mut Pending, timeout_us: u64) -> String {
     let deadline = sim.now().plus(timeout_us);
     let mut streamed: Vec<String> = Vec::new();
     loop {
-        if let Some(out) = poll(sim, &mut pending) {
+        if let Some(out) = poll(sim, pending) {
             if !pending.is_streaming() {
                 return out;
             }
@@ -273,13 +316,13 @@ fn finish(sim: &mut Simulation, mut pending: Pending, timeout_us: u64) -> String
         if pending.is_streaming() && sim.next_event_time().is_none_or(|t| t > deadline) {
             // A watch runs until interrupted: here, until the timeout.
             sim.run_until(deadline);
-            streamed.extend(poll(sim, &mut pending));
-            interrupt(sim, &pending);
+            streamed.extend(poll(sim, pending));
+            interrupt(sim, pending);
             return streamed.join("\n");
         }
         if sim.next_event_time().is_none_or(|t| t > deadline) || !sim.step() {
             sim.run_until(deadline);
-            return poll(sim, &mut pending).unwrap_or_else(|| {
+            return poll(sim, pending).unwrap_or_else(|| {
                 "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
                     .into()
             });

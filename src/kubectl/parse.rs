@@ -513,7 +513,8 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                     "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into(),
                 );
             }
-            if !matches!(resource.plural, "deployments" | "replicasets" | "statefulsets") {
+            let custom = ResourceInfo::by_plural(resource.plural).is_none_or(|r| r.group != resource.group);
+            if !custom && !matches!(resource.plural, "deployments" | "replicasets" | "statefulsets") {
                 return Err(format!(
                     "error: no scaler has been implemented for {{\"{}\" \"{}\"}}",
                     resource.group, resource.kind

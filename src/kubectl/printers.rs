@@ -646,7 +646,10 @@ pub fn rows(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags
 pub fn api_resources(custom: &[&'static ResourceInfo]) -> String {
     let mut list: Vec<&ResourceInfo> = crate::sim::api::resource::RESOURCES.iter().collect();
     list.extend(custom.iter().copied());
+    // A stable sort, then one row per resource: its preferred version, which discovery lists
+    // first.
     crate::sim::sort::sort_by_key(&mut list, |r| (!r.group.is_empty(), r.group, r.plural));
+    list.dedup_by_key(|r| (r.group, r.plural));
     let mut rows = vec![["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec()];
     for r in list {
         rows.push(vec![r.plural.into(), r.short.join(","), r.api_version(), r.namespaced.to_string(), r.kind.into()]);

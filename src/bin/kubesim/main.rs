@@ -1,6 +1,6 @@
 //! kubesim: the simulation engine on the command line, for tests, benchmarks and power users.
 //!
-//! kubesim run [--seed N] [--until 60s] [--script FILE]
+//! kubesim run [--seed N] [--until 60s] [--script FILE]   (a script's `kubectl edit` opens $KUBE_EDITOR)
 //! kubesim metrics [--seed N] [--until 60s] [--script FILE] [--component kube-apiserver|etcd-0|kubelet/worker-1|…]
 //! kubesim bench [--minutes 10]
 //! kubesim bench cluster [--preset large|envelope|openai-7500] [--nodes N] [--until 30m]
@@ -16,6 +16,7 @@
 
 mod apply;
 mod auth;
+mod editor;
 mod link;
 mod manifest;
 mod schedule;
@@ -167,7 +168,11 @@ fn scripted(args: &[String], echo: bool) -> Result<Simulation, String> {
                 }
             }
             Line::Command(cmd) => {
-                let out = kubectl::run(&mut sim, &cmd, COMMAND_TIMEOUT_US);
+                let out = if editor::is_edit(&cmd) {
+                    kubectl::edit_with(&mut sim, &cmd, COMMAND_TIMEOUT_US, editor::edit)
+                } else {
+                    kubectl::run(&mut sim, &cmd, COMMAND_TIMEOUT_US)
+                };
                 if echo {
                     println!("$ {cmd}   # t={}\n{out}", sim.now());
                 }

@@ -187,6 +187,11 @@ impl Status {
             causes: vec![],
         }
     }
+    /// A path the apiserver does not serve (an unknown resource or subresource).
+    pub fn no_such_path() -> Self {
+        let message = "the server could not find the requested resource".to_string();
+        Status { code: 404, reason: "NotFound", message, causes: vec![] }
+    }
     pub fn already_exists(res: &ResourceInfo, name: &str) -> Self {
         Status {
             code: 409,

@@ -387,10 +387,14 @@ impl ResourceInfo {
     }
 
     /// Whether kubectl's `name` (plural, singular, short name or Kind, optionally
-    /// `.group`) means this resource.
+    /// `.group` or `.version.group`) means this resource.
     fn named(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
         let (res, group) = lower.split_once('.').unwrap_or((lower.as_str(), ""));
+        let group = match group.split_once('.') {
+            Some((version, rest)) if version == self.version => rest,
+            _ => group,
+        };
         (self.plural == res || self.singular == res || self.short.contains(&res) || self.kind.eq_ignore_ascii_case(res))
             && (group.is_empty() || self.group.starts_with(group))
     }

@@ -5,41 +5,88 @@
 //! kube-openapi's messages: type, required, enum, minimum/maximum, minLength/maxLength, items.
 //! With `subresources.status`, `/status` is served and the main endpoint keeps the stored
 //! status (a create drops it), metadata.generation counting spec changes only.
-//! Simplified: no `pattern`, no CEL rules, no scale subresource, no conversion between
-//! versions, and deleting a definition stops serving its objects without deleting them.
+//! Every served version is served (kubectl picks the preferred one); objects are stored at the
+//! storage version and converted by apiVersion alone (strategy `None`). With
+//! `subresources.scale`, `/scale` patches the field `specReplicasPath` names.
+//! Simplified: no `pattern`, no CEL rules, no conversion webhooks, no GET of `/scale`, and
+//! deleting a definition stops serving its objects without deleting them.
 
 use crate::sim::api::resource::ResourceInfo;
-use crate::sim::api::{CustomObject, CustomResourceDefinition, Object};
+use crate::sim::api::{CrdVersion, CustomObject, CustomResourceDefinition, Object};
 use serde_json::{Map, Value};
 
-/// The resource a definition serves. Its strings are leaked to get the `'static` lifetime the
-/// resource table has; a definition is rarely created, so this stays small.
-pub fn resource(crd: &CustomResourceDefinition) -> Option<&'static ResourceInfo> {
-    let version = crd.storage_version()?;
+/// The versions a definition serves, the preferred one first (the one kubectl picks for
+/// `kubectl get widgets`).
+fn served_versions(crd: &CustomResourceDefinition) -> Vec<&str> {
+    let mut versions: Vec<&str> = crd.spec.versions.iter().filter(|v| v.served).map(|v| v.name.as_str()).collect();
+    crate::sim::sort::sort_by_key(&mut versions, |v| std::cmp::Reverse(version_priority(v)));
+    versions
+}
+
+/// The resource a definition serves at one version. Its strings are leaked to get the
+/// `'static` lifetime the resource table has; a definition is rarely created, so this stays
+/// small.
+fn resource(crd: &CustomResourceDefinition, version: &str) -> &'static ResourceInfo {
     let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
     let names = &crd.spec.names;
     let singular = if names.singular.is_empty() { names.kind.to_ascii_lowercase() } else { names.singular.clone() };
     let short: Vec<&'static str> = names.short_names.iter().map(|s| leak(s)).collect();
-    Some(Box::leak(Box::new(ResourceInfo {
+    Box::leak(Box::new(ResourceInfo {
         plural: leak(&names.plural),
         singular: leak(&singular),
         short: Box::leak(short.into_boxed_slice()),
         kind: leak(&names.kind),
         group: leak(&crd.spec.group),
-        version: leak(&version.name),
+        version: leak(version),
         namespaced: crd.spec.scope == "Namespaced",
         etcd_prefix: leak(&format!("/registry/{}/{}", crd.spec.group, names.plural)),
-    })))
+    }))
 }
 
-/// Whether a served resource still matches a definition (so it need not be rebuilt).
+/// Kubernetes' version priority (apimachinery's CompareKubeAwareVersionStrings): GA before
+/// beta before alpha, a higher major then minor first (v2 > v1 > v1beta2 > v1beta1 >
+/// v1alpha1), and names of another shape last, in reverse alphabetical order of this key.
+fn version_priority(v: &str) -> (u8, u32, u32, std::cmp::Reverse<&str>) {
+    let other = (0, 0, 0, std::cmp::Reverse(v));
+    let Some(rest) = v.strip_prefix('v') else { return other };
+    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let Ok(major) = rest[..digits].parse::<u32>() else { return other };
+    let (stage, minor) = match &rest[digits..] {
+        "" => (3, 0),
+        tail => {
+            match tail.strip_prefix("beta").map(|m| (2, m)).or_else(|| tail.strip_prefix("alpha").map(|m| (1, m))) {
+                Some((stage, m)) => match m.parse::<u32>() {
+                    Ok(minor) => (stage, minor),
+                    Err(_) => return other,
+                },
+                None => return other,
+            }
+        }
+    };
+    (stage, major, minor, std::cmp::Reverse(""))
+}
+
+/// Whether a served resource matches one of a definition's served versions (so it need not
+/// be rebuilt).
 pub fn serves(r: &ResourceInfo, crd: &CustomResourceDefinition) -> bool {
     let names = &crd.spec.names;
     r.plural == names.plural
         && r.group == crd.spec.group
         && r.kind == names.kind
         && r.namespaced == (crd.spec.scope == "Namespaced")
-        && crd.storage_version().is_some_and(|v| v.name == r.version)
+        && crd.spec.versions.iter().any(|v| v.served && v.name == r.version)
+}
+
+/// Converts a custom object to the version a client asked for. Every version's schema
+/// describes the same fields here (conversion strategy `None`, as most definitions use), so
+/// conversion is the apiVersion: objects are stored at the storage version and served at the
+/// version of the request's path.
+pub fn served_as(obj: &mut Object, r: &ResourceInfo) {
+    if let Object::Custom(c) = obj {
+        if c.api_version.split_once('/').is_some_and(|(group, _)| group == r.group) {
+            c.api_version = r.api_version();
+        }
+    }
 }
 
 /// ValidateCustomResourceDefinition, the checks a user meets first.
@@ -220,9 +267,9 @@ impl super::ApiServer {
             .collect();
         let mut served = Vec::new();
         for c in &crds {
-            match self.custom.iter().find(|r| serves(r, c)) {
-                Some(r) => served.push(*r),
-                None => served.extend(resource(c)),
+            for version in served_versions(c) {
+                let known = self.custom.iter().find(|r| serves(r, c) && r.version == version);
+                served.push(known.copied().unwrap_or_else(|| resource(c, version)));
             }
         }
         self.custom = served;
@@ -237,23 +284,44 @@ impl super::ApiServer {
         })
     }
 
-    /// Prunes and validates a custom object against its definition's schema.
+    /// The version of its definition a custom object is written in (the stored ones: the
+    /// storage version).
+    fn version_of(&self, c: &CustomObject) -> Option<&CrdVersion> {
+        let d = self.definition_of(c)?;
+        let name = c.api_version.split_once('/').map_or("", |(_, v)| v);
+        d.spec.versions.iter().find(|v| v.name == name).or_else(|| d.storage_version())
+    }
+
+    /// Prunes and validates a custom object against the schema of the version it was written
+    /// in, then converts it to the storage version.
     pub(super) fn check_custom(&self, obj: &mut Object) -> Vec<String> {
         let Object::Custom(c) = obj else { return vec![] };
-        let schema = self
-            .definition_of(c)
-            .and_then(|d| d.storage_version())
-            .and_then(|v| v.schema.as_ref())
-            .map(|s| s.open_api_v3_schema.clone());
-        schema.map_or_else(Vec::new, |s| check(c, &s))
+        let schema = self.version_of(c).and_then(|v| v.schema.as_ref()).map(|s| s.open_api_v3_schema.clone());
+        let errs = schema.map_or_else(Vec::new, |s| check(c, &s));
+        if let Some(storage) = self.definition_of(c).and_then(|d| d.storage_version()) {
+            c.api_version = format!("{}/{}", c.api_version.split_once('/').map_or("", |(g, _)| g), storage.name);
+        }
+        errs
     }
 
     /// Whether the definition serves `/status`: then the main endpoint keeps the stored
     /// status, `/status` changes only the status, and a create starts without one.
     pub(super) fn custom_status_subresource(&self, c: &CustomObject) -> bool {
-        self.definition_of(c)
-            .and_then(|d| d.storage_version())
-            .is_some_and(|v| v.subresources.as_ref().is_some_and(|s| s.status.is_some()))
+        self.version_of(c).is_some_and(|v| v.subresources.as_ref().is_some_and(|s| s.status.is_some()))
+    }
+
+    /// A `/scale` patch of a custom object (kubectl scale, the HPA), as the patch of the
+    /// field its definition's `specReplicasPath` names; `None` when the definition serves no
+    /// scale subresource (a 404).
+    pub(super) fn custom_scale_patch(&self, c: &CustomObject, patch: &Value) -> Option<Value> {
+        let scale = self.version_of(c)?.subresources.as_ref()?.scale.as_ref()?;
+        let path = scale.get("specReplicasPath")?.as_str()?.strip_prefix('.')?;
+        let replicas = patch.pointer("/spec/replicas")?.clone();
+        let mut out = replicas;
+        for field in path.rsplit('.') {
+            out = Value::Object(Map::from_iter([(field.to_string(), out)]));
+        }
+        Some(out)
     }
 }
 

@@ -460,12 +460,7 @@ impl ApiServer {
                     return self.finish(ctx, token, resp);
                 }
                 if !self.serves(f.req.resource) {
-                    let message = "the server could not find the requested resource".to_string();
-                    return self.finish(
-                        ctx,
-                        token,
-                        Err(Status { code: 404, reason: "NotFound", message, causes: vec![] }),
-                    );
+                    return self.finish(ctx, token, Err(Status::no_such_path()));
                 }
                 if f.req.resource.etcd_prefix.is_empty() || f.req.subresource == "token" {
                     let resp = self.review(ctx, &f, &user);
@@ -640,6 +635,13 @@ impl ApiServer {
         if req.subresource == "status" && !status_subresource {
             return Err(Status::not_found(req.resource, &req.name));
         }
+        if let (Object::Custom(c), "scale") = (current, req.subresource.as_str()) {
+            let patch = req.patch.as_ref().and_then(|p| self.custom_scale_patch(c, p));
+            let Some(patch) = patch else { return Err(Status::no_such_path()) };
+            let mut main = req.clone();
+            main.patch = Some(patch);
+            return registry::modify_plan(&main, current, now, status_subresource);
+        }
         registry::modify_plan(req, current, now, status_subresource)
     }
 
@@ -665,6 +667,14 @@ impl ApiServer {
         let Some(f) = self.inflight.remove(&token) else {
             return;
         };
+        let mut resp = resp;
+        match &mut resp {
+            Ok(ApiBody::Object(o)) => crd::served_as(o, f.req.resource),
+            Ok(ApiBody::List { items, .. } | ApiBody::WatchStarted { items, .. }) => {
+                items.iter_mut().for_each(|o| crd::served_as(o, f.req.resource))
+            }
+            _ => {}
+        }
         let label = match &resp {
             Ok(_) if f.req.verb == Verb::Create => "201 Created".to_string(),
             Ok(_) => "200 OK".to_string(),

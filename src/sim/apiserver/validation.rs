@@ -105,7 +105,39 @@ fn validate_spec(obj: &Object, errs: &mut Vec<String>) {
             }
         }
         Object::Service(svc) => validate_service_spec(&svc.spec, errs),
+        Object::MutatingWebhookConfiguration(c) | Object::ValidatingWebhookConfiguration(c) => {
+            for (i, hook) in c.webhooks.iter().enumerate() {
+                validate_client_config(&hook.client_config, &format!("webhooks[{i}].clientConfig"), errs);
+            }
+        }
         _ => {}
+    }
+}
+
+/// ValidateWebhookClientConfig: a Service or an https URL with a host, neither both nor none.
+fn validate_client_config(c: &crate::sim::api::webhook::WebhookClientConfig, path: &str, errs: &mut Vec<String>) {
+    match (&c.url, &c.service) {
+        (Some(_), Some(_)) | (None, None) => {
+            errs.push(format!("{path}: Required value: exactly one of url or service is required"))
+        }
+        (Some(url), None) => {
+            let bad = |why: &str| format!("{path}.url: Invalid value: \"{url}\": {why}");
+            match url.split_once("://") {
+                Some(("https", rest)) => {
+                    if rest.split(['/', '?', '#']).next().unwrap_or_default().is_empty() {
+                        errs.push(bad("host must be specified"));
+                    }
+                    if rest.contains('#') {
+                        errs.push(bad("fragments are not permitted"));
+                    }
+                    if rest.contains('?') {
+                        errs.push(bad("query parameters are not permitted"));
+                    }
+                }
+                _ => errs.push(bad("'https' is the only allowed URL scheme")),
+            }
+        }
+        (None, Some(_)) => {}
     }
 }
 

@@ -169,7 +169,9 @@ fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) -> bool {
     };
     let label =
         format!("{} {} {}", type_.as_str(), c.obj.kind(), cache_key(&c.obj.meta().namespace, &c.obj.meta().name));
-    let event = WatchEvent { watch_id: w.watch_id, type_, object: c.obj.clone() };
+    let mut object = c.obj.clone();
+    super::crd::served_as(&mut object, w.req.resource);
+    let event = WatchEvent { watch_id: w.watch_id, type_, object };
     ctx.send_after(delay_us, w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
     true
 }

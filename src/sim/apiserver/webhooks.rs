@@ -2,14 +2,15 @@
 //! plugin/webhook): the configurations whose rules, namespaceSelector and objectSelector match
 //! a request are called in turn — mutating ones after the built-in mutating plugins, their
 //! JSONPatch applied to the object; validating ones after validation — over the network to a
-//! ready endpoint of the webhook's Service. A denial is the webhook's answer; a failed call
+//! ready endpoint of the webhook's Service, or to the pod a `url` config's address reaches.
+//! A denial is the webhook's answer; a failed call
 //! (no endpoints, refused, past timeoutSeconds) fails the request or is ignored, by
 //! failurePolicy.
 //! A mutating webhook with `reinvocationPolicy: IfNeeded` is called once more, after the
 //! others, when a webhook called after it changed the object.
 //! Simplified: validating webhooks are called one after the other (upstream calls them in
-//! parallel); the built-in mutating plugins are not run again on reinvocation; `url` client
-//! configs and matchConditions are not modelled.
+//! parallel); the built-in mutating plugins are not run again on reinvocation; matchConditions
+//! (CEL) are not modelled.
 
 use super::metrics::operation;
 use super::*;
@@ -87,7 +88,7 @@ fn url(hook: &Webhook) -> String {
             s.path.as_deref().unwrap_or(""),
             timeout_seconds(hook)
         ),
-        None => hook.client_config.url.clone().unwrap_or_default(),
+        None => format!("{}?timeout={}s", hook.client_config.url.as_deref().unwrap_or_default(), timeout_seconds(hook)),
     }
 }
 
@@ -175,14 +176,15 @@ impl ApiServer {
         f.hook = Some((hook.clone(), ctx.now));
         let timeout = timeout_seconds(&hook);
         let url = url(&hook);
-        let Some((pod_ip, kubelet)) = self.webhook_endpoint(&hook) else {
-            let svc = hook.client_config.service.as_ref().map_or("", |s| s.name.as_str());
-            let why = if hook.client_config.service.is_some() {
-                format!("no endpoints available for service \"{svc}\"")
-            } else {
-                "url webhooks are not modelled in this playground".to_string()
-            };
-            return self.webhook_failed(ctx, token, &hook, &format!("Post \"{url}\": {why}"));
+        let endpoint = match &hook.client_config.service {
+            Some(svc) => self
+                .webhook_endpoint(&hook)
+                .ok_or_else(|| format!("no endpoints available for service \"{}\"", svc.name)),
+            None => self.url_endpoint(&url),
+        };
+        let (pod_ip, kubelet) = match endpoint {
+            Ok(e) => e,
+            Err(why) => return self.webhook_failed(ctx, token, &hook, &format!("Post \"{url}\": {why}")),
         };
         self.next_call += 1;
         let call_id = self.next_call;
@@ -205,6 +207,26 @@ impl ApiServer {
             }
             _ => None,
         })
+    }
+
+    /// The pod a `url` webhook's address reaches, and its node's kubelet. kube-apiserver
+    /// resolves names with its node's resolver, not the cluster DNS, so only addresses reach
+    /// the cluster: a running pod's IP (or a node's, for a host-network pod).
+    fn url_endpoint(&self, url: &str) -> Result<(String, ComponentId), String> {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "443"));
+        if host.parse::<std::net::Ipv4Addr>().is_err() {
+            return Err(format!("dial tcp: lookup {host} on 127.0.0.53:53: no such host"));
+        }
+        let pods = self.under("/registry/pods/");
+        let serving = pods.into_iter().find_map(|o| match o {
+            Object::Pod(p) if p.status.pod_ip == host && p.status.phase == "Running" => {
+                self.kubelets.get(&p.spec.node_name).map(|k| (host.to_string(), *k))
+            }
+            _ => None,
+        });
+        serving.ok_or_else(|| format!("dial tcp {host}:{port}: connect: no route to host"))
     }
 
     /// A webhook answered.
