@@ -77,12 +77,12 @@ bundle-size:
 	@scripts/bundle-size.sh dist
 
 bench:
-	cargo run --release --bin kubesim -- bench --minutes 10
-	cargo run --release --bin kubesim -- bench cluster --preset openai-7500 --nodes 1000
-	cargo run --release --bin kubesim -- bench join --nodes 1000
-	cargo run --release --bin kubesim -- bench join --nodes 1000 --spread 10
-	cargo run --release --bin kubesim -- bench disk --fsync-us 2000
-	cargo run --release --bin kubesim -- bench endpoints --nodes 1000 --endpoints 1000
+	cargo run --profile bench-native --bin kubesim -- bench --minutes 10
+	cargo run --profile bench-native --bin kubesim -- bench cluster --preset openai-7500 --nodes 1000
+	cargo run --profile bench-native --bin kubesim -- bench join --nodes 1000
+	cargo run --profile bench-native --bin kubesim -- bench join --nodes 1000 --spread 10
+	cargo run --profile bench-native --bin kubesim -- bench disk --fsync-us 2000
+	cargo run --profile bench-native --bin kubesim -- bench endpoints --nodes 1000 --endpoints 1000
 
 # In headless Chromium (prints figures): the default scene's frame times, then a scale
 # preset (minutes): make bench-browser PRESET=large

@@ -406,6 +406,12 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         total("apiserver_watch_events_total"),
         total("apiserver_watch_events_sizes_sum") / 1048576.0
     );
+    if let Ok(kcm) = kubectl::curl::scrape(sim, "kube-controller-manager") {
+        let mut syncs = sum_by(&kcm, "workqueue_work_duration_seconds_count", "name");
+        sort_desc(&mut syncs);
+        let top: Vec<String> = syncs.iter().take(4).map(|(q, n)| format!("{q} {n:.0}")).collect();
+        println!("controller syncs: {}", top.join(", "));
+    }
     println!("events: {}", sim.steps());
     println!("wall time to all Running: {wall:.3} s");
     println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
@@ -476,6 +482,11 @@ fn bench_endpoints(args: &[String]) -> Result<(), String> {
 
 /// The sum over every series of `name` in a Prometheus text exposition, by one label's value
 /// (e.g. `le` of a histogram, `code` of a counter).
+/// Largest first.
+fn sort_desc(v: &mut [(String, f64)]) {
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+}
+
 fn sum_by(text: &str, name: &str, label: &str) -> Vec<(String, f64)> {
     sum_by_where(text, name, label, |_| true)
 }
