@@ -74,3 +74,24 @@ fn edit_opens_patches_and_reopens_on_failure() {
     let missing = act(&mut s, Do::Run("kubectl edit deployment nope".into()));
     assert_eq!(said(&missing, Said::Error), ["Error from server (NotFound): deployments.apps \"nope\" not found"]);
 }
+
+/// A custom object opens and saves too: its target names the kind with its version and group.
+#[test]
+fn a_custom_object_is_edited_through_discovery() {
+    let mut s = Session::new(Scenario::default()).unwrap();
+    while !s.advance(SimTime::from_secs(4), 100_000) {}
+    let crd = r#"{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"plural": "widgets", "kind": "Widget"},
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema":
+                {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}}"#;
+    let widget =
+        r#"{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1}}"#;
+    act(&mut s, Do::Apply(crd.into()));
+    act(&mut s, Do::Apply(widget.into()));
+    let text = editor(&act(&mut s, Do::Run("kubectl edit widget w".into())));
+    let target = kubectl::edit::target(&text).unwrap();
+    assert_eq!(target, "widget.v1.example.com/w -n default");
+    let saved = act(&mut s, Do::Edit { target, text: text.replacen("size: 1", "size: 2", 1) });
+    assert_eq!(said(&saved, Said::Output), ["widget.example.com/w edited"], "{saved:?}");
+}

@@ -28,10 +28,16 @@ pub fn editor_text(res: &ResourceInfo, o: &Object) -> String {
 pub fn target(text: &str) -> Option<String> {
     let doc: Value = serde_yaml_ng::from_str(text).ok()?;
     let kind = doc.get("kind")?.as_str()?;
-    let res = ResourceInfo::by_kind(kind)?;
+    // A custom kind as `kind.version.group`, which kubectl resolves through discovery.
+    let qualified = match ResourceInfo::by_kind(kind) {
+        Some(res) => res.qualified(),
+        None => {
+            let (group, version) = doc.get("apiVersion")?.as_str()?.split_once('/')?;
+            format!("{}.{version}.{group}", kind.to_ascii_lowercase())
+        }
+    };
     let name = doc.pointer("/metadata/name")?.as_str()?;
     let ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-    let qualified = res.qualified();
     Some(if ns.is_empty() { format!("{qualified}/{name}") } else { format!("{qualified}/{name} -n {ns}") })
 }
 

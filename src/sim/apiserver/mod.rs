@@ -65,7 +65,9 @@ struct InFlight {
     client: ComponentId,
     req_id: u64,
     cred: Credential,
-    req: ApiRequest,
+    /// Shared: each stage works on a copy of the record, and the request (with its body)
+    /// never changes once received.
+    req: std::sync::Arc<ApiRequest>,
     stage: Stage,
     plan: Option<Plan>,
     retries: u32,
@@ -383,7 +385,7 @@ impl ApiServer {
                 client,
                 req_id,
                 cred,
-                req,
+                req: std::sync::Arc::new(req),
                 stage: Stage::Authentication,
                 plan: None,
                 retries: 0,

@@ -62,7 +62,7 @@ impl ApiServer {
                     client: f.client,
                     watch_id: f.req_id,
                     prefix: req.resource.list_prefix(&req.namespace),
-                    req: req.clone(),
+                    req: (**req).clone(),
                 });
                 match req.resource_version {
                     Some(rv) => ctx.phase("watch", format!("{} resumed after revision {rv}", req.line())),
