@@ -79,3 +79,53 @@ fn a_join_storm_is_throttled_and_spreading_the_joins_avoids_it() {
     let (storm, spread) = (throttled(0), throttled(8));
     assert!(storm > 0.0 && spread == 0.0, "429s: {storm} at once, {spread} spread over 8 s");
 }
+
+/// openai-7500's five kube-apiservers share the nodes' connections (the load balancer), each
+/// watching etcd and serving from its own cache; kubectl and the first control-plane machine's
+/// components use the first.
+#[test]
+fn several_apiservers_share_the_nodes_and_each_keeps_its_own_cache() {
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut session = Session::new(shape.scenario(Some(20))).unwrap();
+    session.advance(SimTime::from_secs(30), u64::MAX);
+    let apiservers: Vec<&kube_playground::sim::apiserver::ApiServer> = session
+        .sim
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            kube_playground::sim::component::Component::ApiServer(a) => Some(a.as_ref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(apiservers.len(), 5);
+    let served: Vec<u64> = apiservers.iter().map(|a| a.requests_total).collect();
+    assert!(served.iter().all(|n| *n > 20), "every apiserver serves requests: {served:?}");
+    // Each cache holds every node and pod (they are fed by their own etcd watches).
+    let count = |a: &&kube_playground::sim::apiserver::ApiServer, p: &str| a.cached_under(p.to_string()).count();
+    let nodes: Vec<usize> = apiservers.iter().map(|a| count(a, "/registry/minions/")).collect();
+    assert!(nodes.iter().all(|n| *n == 21), "{nodes:?}");
+    let pods: Vec<usize> = apiservers.iter().map(|a| count(a, "/registry/pods/")).collect();
+    assert!(pods.iter().all(|n| *n == 20 * (1 + shape.daemonsets.len())), "{pods:?}");
+}
+
+/// One of the five apiservers dies: the nodes whose connections it held are refused once,
+/// the load balancer sends their next dial to another, and every node stays Ready.
+#[test]
+fn a_dead_apiserver_behind_the_load_balancer_costs_its_nodes_one_reconnect() {
+    use kube_playground::scenario::action::{Do, Fault};
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut session = Session::new(shape.scenario(Some(20))).unwrap();
+    session.advance(SimTime::from_secs(20), u64::MAX);
+    assert!(session.act(Do::Fault { target: "kube-apiserver-3".into(), fault: Fault::Crash }));
+    // Past node-monitor-grace-period (40 s): a node that lost its apiserver for good would
+    // be NotReady by now.
+    session.advance(SimTime::from_secs(90), u64::MAX);
+    let nodes = objects(&session.sim, "/registry/minions/");
+    let ready = |o: &&&Object| match o {
+        Object::Node(n) => n.status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"),
+        _ => false,
+    };
+    assert_eq!(nodes.iter().filter(ready).count(), 21, "every node Ready with one apiserver down");
+    let out = kube_playground::kubectl::run(&mut session.sim, "kubectl get nodes", 10 * SECONDS);
+    assert!(out.contains("worker-3 ") && !out.contains("NotReady"), "{out}");
+}

@@ -1,10 +1,10 @@
 //! The scale presets: clusters the size the largest operators run, built from a few numbers
 //! rather than stored as files — "large" (1,000 nodes), "envelope" (Kubernetes' tested 5,000
 //! nodes and 150,000 pods) and "openai-7500" (7,500 nodes, one whole-node pod each plus
-//! system DaemonSets, five etcd members).
+//! system DaemonSets, five kube-apiservers in front of five etcd members).
 //!
-//! Not modelled yet: the five kube-apiservers and the separate events etcd of the real
-//! openai-7500 cluster; this one has a single apiserver in front of one etcd cluster.
+//! Not modelled yet: the separate events etcd of the real openai-7500 cluster; its Events
+//! share the one etcd cluster.
 
 use super::Scenario;
 use serde_json::Value;
@@ -19,6 +19,8 @@ pub struct Shape {
     pub cpu: &'static str,
     pub memory: &'static str,
     pub etcd_members: usize,
+    /// kube-apiserver replicas behind the load balancer.
+    pub apiservers: usize,
     pub pod_subnet: &'static str,
     /// The workload Deployment's replicas and each pod's requests.
     pub replicas: usize,
@@ -36,6 +38,7 @@ pub const SHAPES: &[Shape] = &[
         cpu: "16",
         memory: "64Gi",
         etcd_members: 3,
+        apiservers: 1,
         pod_subnet: "10.128.0.0/14",
         replicas: 10_000,
         pod_cpu: "500m",
@@ -49,6 +52,7 @@ pub const SHAPES: &[Shape] = &[
         cpu: "32",
         memory: "128Gi",
         etcd_members: 5,
+        apiservers: 1,
         pod_subnet: "10.128.0.0/11",
         replicas: 145_000,
         pod_cpu: "500m",
@@ -57,11 +61,12 @@ pub const SHAPES: &[Shape] = &[
     },
     Shape {
         name: "openai-7500",
-        summary: "7,500 nodes as OpenAI ran them: one whole-node pod each, two DaemonSets, five etcd members.",
+        summary: "7,500 nodes as OpenAI ran them: one whole-node pod each, two DaemonSets, five apiservers, five etcd members.",
         nodes: 7_500,
         cpu: "96",
         memory: "1800Gi",
         etcd_members: 5,
+        apiservers: 5,
         pod_subnet: "10.128.0.0/9",
         replicas: 7_500,
         pod_cpu: "90",
@@ -87,6 +92,7 @@ impl Shape {
         let mut s = Scenario::default();
         let c = &mut s.cluster;
         c.etcd_members = self.etcd_members;
+        c.apiservers = self.apiservers;
         c.raft_timing = "etcd".into();
         c.pod_subnet = self.pod_subnet.into();
         // Large clusters raise the apiserver's concurrency well above the 400 + 200 default;

@@ -32,6 +32,10 @@ struct InFlight<T> {
 #[derive(Clone, Debug)]
 pub struct ApiClient<T> {
     pub apiserver: ComponentId,
+    /// The apiservers behind the control-plane load balancer the client dials (empty: it
+    /// talks to `apiserver` directly). A refused connection is a backend the load balancer's
+    /// health check takes out: the next dial lands on the next one.
+    pub backends: Vec<ComponentId>,
     pub cred: Credential,
     next_id: u64,
     pending: VecMap<u64, InFlight<T>>,
@@ -47,7 +51,14 @@ impl<T> ApiClient<T> {
     /// A client whose request ids start at `first_id` (a program in a pod, sharing its node's
     /// connection endpoint with the kubelet, keeps its answers apart so).
     pub fn with_first_id(apiserver: ComponentId, cred: Credential, first_id: u64, http: Protocol) -> Self {
-        ApiClient { apiserver, cred, next_id: first_id, pending: VecMap::new(), transport: Transport::new(http) }
+        ApiClient {
+            apiserver,
+            backends: vec![],
+            cred,
+            next_id: first_id,
+            pending: VecMap::new(),
+            transport: Transport::new(http),
+        }
     }
 
     /// The client of a restarted process: nothing in flight, no connections, and request ids
@@ -55,6 +66,7 @@ impl<T> ApiClient<T> {
     pub fn restarted<U>(&self) -> ApiClient<U> {
         ApiClient {
             apiserver: self.apiserver,
+            backends: self.backends.clone(),
             cred: self.cred.clone(),
             next_id: self.next_id,
             pending: VecMap::new(),
@@ -145,6 +157,9 @@ impl<T> ApiClient<T> {
         }
         if matches!(resp, Err(s) if *s == Status::connection_refused()) {
             self.transport.reset();
+            if let Some(i) = self.backends.iter().position(|b| *b == self.apiserver) {
+                self.apiserver = self.backends[(i + 1) % self.backends.len()];
+            }
         }
         let f = self.pending.remove(&req_id)?;
         // A watch that started keeps its connection until it is closed.

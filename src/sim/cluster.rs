@@ -40,6 +40,8 @@ const REPLICA_HOSTS: u32 = 2 << 20;
 const CLOUD_HOST: u32 = 3 << 20;
 /// At most this many replicas of each leader-elected component.
 const MAX_REPLICAS: usize = 3;
+/// kube-apiserver replicas, as HA control planes run them.
+const MAX_APISERVERS: usize = 7;
 
 /// The user's kubectl is always component 0.
 pub const USER: ComponentId = 0;
@@ -116,6 +118,10 @@ pub struct ClusterSpec {
     /// 1 as on kubeadm's single control-plane node, 2 or 3 as an HA control plane runs them.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub leader_elected_replicas: usize,
+    /// kube-apiserver replicas behind the control-plane load balancer, one per control-plane
+    /// machine: 1 as on kubeadm's single node; large clusters run 3 to 5.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub apiservers: usize,
     /// kube-scheduler --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)
     /// as JSON; the default profile without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +170,7 @@ impl Default for ClusterSpec {
             node_join_spread_s: 0,
             informer_list_period_s: 0,
             leader_elected_replicas: 1,
+            apiservers: 1,
             cloud_controller_manager: false,
             csi_driver: true,
             cluster_dns: true,
@@ -317,6 +324,12 @@ impl ClusterSpec {
                 self.leader_elected_replicas
             ));
         }
+        if !(1..=MAX_APISERVERS).contains(&self.apiservers) {
+            return Err(format!(
+                "kube-apiserver replicas must be between 1 and {MAX_APISERVERS}, got {}",
+                self.apiservers
+            ));
+        }
         if self.workers.len() > MAX_WORKERS {
             return Err(format!("at most {MAX_WORKERS} worker nodes in this build, got {}", self.workers.len()));
         }
@@ -380,14 +393,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     b.add("kubectl", Role::User, 0, "", Component::User(kubectl));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
-    let mut api = ApiServer::new(peers.clone(), b.rng("kube-apiserver"));
-    api.encryption = spec.encryption.clone();
-    let flags = &spec.apiserver;
-    api.admission = Chain::new(&flags.enable_admission_plugins, &flags.disable_admission_plugins)?;
-    api.authn.anonymous = flags.anonymous_auth;
-    api.authn.static_tokens = parse_token_file(&flags.token_auth_file)?;
-    api.max_inflight = (flags.max_requests_inflight, flags.max_mutating_requests_inflight);
-    api.flow = FlowControl::new(flags.max_requests_inflight + flags.max_mutating_requests_inflight);
+    let api = new_apiserver(spec, &peers, b.rng("kube-apiserver"))?;
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     if spec.cloud_controller_manager {
@@ -418,6 +424,17 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (ETCD_HOSTS + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
+    // More kube-apiservers run on the other control-plane machines (the hosts the scheduler
+    // and controller-manager replicas share), behind the control-plane load balancer.
+    let mut apiservers = vec![APISERVER];
+    for r in 2..=spec.apiservers {
+        let name = format!("kube-apiserver-{r}");
+        let api = new_apiserver(spec, &peers, b.rng(&name))?;
+        let id = b.add(&name, Role::ApiServer, REPLICA_HOSTS + r as u32, "", Component::ApiServer(Box::new(api)));
+        apiservers.push(id);
+    }
+    // The apiserver of control-plane machine r (the local one, as kubeadm's kubeconfigs say).
+    let local_apiserver = |r: usize| apiservers[(r - 1) % apiservers.len()];
     // The first replica of each runs on the control-plane node; more run on hosts of their own
     // (the other control-plane machines of an HA setup), as standbys until they win the Lease.
     for r in 1..=spec.leader_elected_replicas {
@@ -425,14 +442,14 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let (host, node) = if r == 1 { (1, cp.clone()) } else { (REPLICA_HOSTS + r as u32, String::new()) };
         let hostname = if r == 1 { cp.clone() } else { format!("control-plane{suffix}") };
         let name = format!("kube-scheduler{suffix}");
-        let mut sched = Scheduler::new(APISERVER, &hostname, b.rng(&name));
+        let mut sched = Scheduler::new(local_apiserver(r), &hostname, b.rng(&name));
         if let Some(config) = &spec.scheduler_config {
             sched.profiles =
                 crate::sim::scheduler::config::parse(config).map_err(|e| format!("kube-scheduler --config: {e}"))?;
         }
         b.add(&name, Role::Scheduler, host, &node, Component::Scheduler(Box::new(sched)));
         let name = format!("kube-controller-manager{suffix}");
-        let kcm = ControllerManager::new(APISERVER, &spec.pod_subnet, &hostname, b.rng(&name));
+        let kcm = ControllerManager::new(local_apiserver(r), &spec.pod_subnet, &hostname, b.rng(&name));
         b.add(&name, Role::ControllerManager, host, &node, Component::ControllerManager(Box::new(kcm)));
     }
     let all_nodes = || std::iter::once(&spec.control_plane).chain(spec.workers.iter());
@@ -472,7 +489,9 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             });
         }
         let node = &node;
-        let kubelet = Kubelet::new(APISERVER, node.clone(), i as u32, pod_subnet, rng);
+        // The load balancer spreads the nodes' connections over the apiservers.
+        let apiserver = apiservers[i % apiservers.len()];
+        let kubelet = Kubelet::new(apiserver, node.clone(), i as u32, pod_subnet, rng);
         b.add(
             &format!("kubelet/{}", node.name),
             Role::Kubelet,
@@ -486,7 +505,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
             host,
             &node.name,
             Component::KubeProxy(Box::new(KubeProxy::new(
-                APISERVER,
+                apiserver,
                 &node.name,
                 &node_ip(i as u32),
                 &spec.pod_subnet,
@@ -503,13 +522,45 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     }
     let components_http = http_version(&spec.components_http, "the components")?;
     for c in &mut b.components {
+        if apiservers.len() > 1 {
+            c.set_backends(&apiservers);
+        }
         c.set_http(components_http);
         for inf in c.informers() {
             inf.list_period_us = spec.informer_list_period_s * super::time::SECONDS;
         }
     }
     wire_node_networks(&mut b.components);
+    // Every apiserver reaches every kubelet at its node's address (logs, exec, webhook pods),
+    // whichever apiserver the node's own connection went to.
+    let kubelets: Vec<(String, ComponentId)> = b
+        .infos
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.role == Role::Kubelet)
+        .map(|(id, i)| (i.node.clone(), id as ComponentId))
+        .collect();
+    for c in &mut b.components {
+        if let Component::ApiServer(api) = c {
+            for (node, id) in &kubelets {
+                api.reach_kubelet(node, *id);
+            }
+        }
+    }
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))
+}
+
+/// One kube-apiserver with the cluster's flags.
+fn new_apiserver(spec: &ClusterSpec, etcd: &[ComponentId], rng: SimRng) -> Result<ApiServer, String> {
+    let mut api = ApiServer::new(etcd.to_vec(), rng);
+    api.encryption = spec.encryption.clone();
+    let flags = &spec.apiserver;
+    api.admission = Chain::new(&flags.enable_admission_plugins, &flags.disable_admission_plugins)?;
+    api.authn.anonymous = flags.anonymous_auth;
+    api.authn.static_tokens = parse_token_file(&flags.token_auth_file)?;
+    api.max_inflight = (flags.max_requests_inflight, flags.max_mutating_requests_inflight);
+    api.flow = FlowControl::new(flags.max_requests_inflight + flags.max_mutating_requests_inflight);
+    Ok(api)
 }
 
 /// Each node's kube-proxy learns every kubelet (by node order, as the pod CIDRs go) and each

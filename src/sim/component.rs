@@ -8,7 +8,7 @@ use super::connection::Transport;
 use super::controller::ControllerManager;
 use super::etcd::checker::KvClient;
 use super::etcd::EtcdMember;
-use super::event::{Message, Timer};
+use super::event::{ComponentId, Message, Timer};
 use super::kubelet::Kubelet;
 use super::proxy::KubeProxy;
 use super::scheduler::Scheduler;
@@ -123,6 +123,16 @@ impl Component {
             _ => return,
         };
         *client = Transport::new(http);
+    }
+
+    /// The apiservers the node's clients reach through the control-plane load balancer.
+    pub(crate) fn set_backends(&mut self, backends: &[ComponentId]) {
+        match self {
+            Component::Kubelet(k) => k.client.backends = backends.to_vec(),
+            Component::KubeProxy(p) => p.client.backends = backends.to_vec(),
+            Component::User(u) => u.set_backends(backends),
+            _ => {}
+        }
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {

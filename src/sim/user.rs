@@ -100,6 +100,10 @@ impl UserClient {
         &self.client.transport
     }
 
+    pub fn set_backends(&mut self, backends: &[ComponentId]) {
+        self.client.backends = backends.to_vec();
+    }
+
     pub fn set_http(&mut self, http: Protocol) {
         self.client.transport = Transport::new(http);
     }

@@ -370,6 +370,12 @@ impl ApiServer {
         }
     }
 
+    /// Where the kubelet of `node` listens (kube-apiserver dials it for logs, exec and webhook
+    /// pods).
+    pub fn reach_kubelet(&mut self, node: &str, kubelet: ComponentId) {
+        self.kubelets.insert(node.to_string(), kubelet);
+    }
+
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
         self.requests_total += 1;
         if let Credential::ClientCert { common_name, .. } = &cred {

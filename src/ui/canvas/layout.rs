@@ -75,10 +75,10 @@ pub fn compute(view: &ClusterView) -> Layout {
     // The etcd region grows with the members so that each shows its whole log strip.
     let etcd_h = (44.0 + remote_count as f64 * (ETCD_H + 12.0)).max(cp.h);
     let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: etcd_h };
-    // Standby replicas of kube-scheduler and kube-controller-manager (an HA control plane)
-    // run on other hosts: a band under the control-plane node.
+    // An HA control plane's other machines — more kube-apiservers, and standby replicas of
+    // kube-scheduler and kube-controller-manager — are a band under the control-plane node.
     let standby = |c: &crate::sim::view::ComponentView| {
-        matches!(c.role, Role::Scheduler | Role::ControllerManager) && c.node != cp_name
+        matches!(c.role, Role::ApiServer | Role::Scheduler | Role::ControllerManager) && c.node != cp_name
     };
     let standby_count = view.components.iter().filter(|c| standby(c)).count();
     let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: 74.0 };
@@ -105,7 +105,7 @@ pub fn compute(view: &ClusterView) -> Layout {
         l.regions.push(Region { label: "cloud (simulated provider)".into(), rect: cloud });
     }
     if standby_count > 0 {
-        let label = "other control-plane hosts — standby replicas".into();
+        let label = "other control-plane hosts".into();
         l.regions.push(Region { label, rect: ha });
     }
     let mut standby_seen = 0;
@@ -118,12 +118,12 @@ pub fn compute(view: &ClusterView) -> Layout {
     for c in &view.components {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
-            Role::ApiServer => Rect { x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0, y: row1, w: BOX_W, h: BOX_H },
-            Role::Scheduler | Role::ControllerManager if standby(c) => {
+            Role::ApiServer | Role::Scheduler | Role::ControllerManager if standby(c) => {
                 standby_seen += 1;
                 let w = (ha.w - 24.0) / standby_count.max(1) as f64 - 12.0;
                 Rect { x: ha.x + 18.0 + (standby_seen - 1) as f64 * (w + 12.0), y: ha.y + 24.0, w, h: SMALL_H }
             }
+            Role::ApiServer => Rect { x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0, y: row1, w: BOX_W, h: BOX_H },
             Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
             Role::CloudControllerManager => Rect { x: cp.x + 24.0 + BOX_W + 14.0, y: row2, w: 190.0, h: BOX_H },
             Role::Cloud => Rect { x: cloud.x + 16.0, y: cloud.y + 44.0, w: cloud.w - 32.0, h: BOX_H },
