@@ -125,6 +125,19 @@ impl Component {
         *client = Transport::new(http);
     }
 
+    /// The kube-apiserver the component's client talks to now.
+    pub fn apiserver(&self) -> Option<ComponentId> {
+        Some(match self {
+            Component::User(u) => u.apiserver(),
+            Component::Kubelet(k) => k.client.apiserver,
+            Component::KubeProxy(p) => p.client.apiserver,
+            Component::Scheduler(s) => s.client.apiserver,
+            Component::ControllerManager(m) => m.client.apiserver,
+            Component::CloudControllerManager(c) => c.client.apiserver,
+            _ => return None,
+        })
+    }
+
     /// The apiservers the node's clients reach through the control-plane load balancer.
     pub(crate) fn set_backends(&mut self, backends: &[ComponentId]) {
         match self {

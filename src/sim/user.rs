@@ -100,6 +100,10 @@ impl UserClient {
         &self.client.transport
     }
 
+    pub fn apiserver(&self) -> ComponentId {
+        self.client.apiserver
+    }
+
     pub fn set_backends(&mut self, backends: &[ComponentId]) {
         self.client.backends = backends.to_vec();
     }

@@ -23,6 +23,8 @@ pub struct ComponentView {
     pub up: bool,
     /// A controller manager's controllers: (name, its workqueue's depth), for the leader.
     pub queues: Vec<(&'static str, usize)>,
+    /// The kube-apiserver a client talks to now (several sit behind a load balancer).
+    pub apiserver: Option<ComponentId>,
 }
 
 /// What the etcd panel shows of one member.
@@ -374,6 +376,7 @@ impl Simulation {
                 etcd,
                 up,
                 queues,
+                apiserver: c.apiserver(),
             });
         }
         ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }

@@ -200,9 +200,11 @@ pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
         let linked = |c: &&crate::sim::view::ComponentView| {
             !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !tiled(c)
         };
-        out.extend(view.components.iter().filter(linked).map(|c| (api, c.id)));
+        // Each client to the apiserver it talks to now (several sit behind a load balancer).
+        out.extend(view.components.iter().filter(linked).map(|c| (c.apiserver.unwrap_or(api), c.id)));
         if let Some(first) = etcd.first() {
-            out.push((api, *first));
+            let apiservers = view.components.iter().filter(|c| c.role == Role::ApiServer);
+            out.extend(apiservers.map(|a| (a.id, *first)));
         }
     }
     for (i, a) in etcd.iter().enumerate() {

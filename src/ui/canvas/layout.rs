@@ -81,7 +81,9 @@ pub fn compute(view: &ClusterView) -> Layout {
         matches!(c.role, Role::ApiServer | Role::Scheduler | Role::ControllerManager) && c.node != cp_name
     };
     let standby_count = view.components.iter().filter(|c| standby(c)).count();
-    let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: 74.0 };
+    // Taller with an apiserver in it: its pipeline strip hangs under its box.
+    let ha_h = if view.components.iter().any(|c| c.role == Role::ApiServer && standby(c)) { 86.0 } else { 74.0 };
+    let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: ha_h };
     let top_h = if standby_count > 0 { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
     // The cloud provider's API, outside the cluster, right of etcd.
     let has_cloud = view.components.iter().any(|c| c.role == Role::Cloud);
