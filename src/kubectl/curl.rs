@@ -288,11 +288,18 @@ fn node_agent(
 /// kube-scheduler, kube-controller-manager, kubelet/NODE, cadvisor/NODE, kube-proxy/NODE.
 pub fn scrape(sim: &Simulation, target: &str) -> Result<String, String> {
     let line = match target.split_once('/') {
-        _ if target == "kube-apiserver" => {
-            return match sim.apiserver() {
-                Some(api) if api.up => Ok(api.metrics_text().trim_end().to_string()),
-                _ => Err("curl: (7) Failed to connect to 10.0.0.10 port 6443: Connection refused".into()),
-            }
+        _ if target.starts_with("kube-apiserver") => {
+            let at = sim.infos.iter().position(|i| i.name == target);
+            return match at.and_then(|i| sim.components.get(i)) {
+                Some(crate::sim::component::Component::ApiServer(api)) if api.up => {
+                    Ok(api.metrics_text().trim_end().to_string())
+                }
+                Some(crate::sim::component::Component::ApiServer(_)) => {
+                    let host = if target == "kube-apiserver" { crate::sim::cluster::APISERVER_ADDRESS } else { target };
+                    Err(format!("curl: (7) Failed to connect to {host} port 6443: Connection refused"))
+                }
+                _ => Err(format!("unknown component \"{target}\"")),
+            };
         }
         Some(("kubelet", node)) => format!("curl -k https://{node}:10250/metrics"),
         Some(("cadvisor", node)) => format!("curl -k https://{node}:10250/metrics/cadvisor"),
@@ -316,7 +323,7 @@ pub fn scrape_targets(sim: &Simulation) -> Vec<String> {
                 out.push(format!("cadvisor/{node}"));
             }
             Some(("kube-proxy", _)) => out.push(name.to_string()),
-            None if name == "kube-apiserver" || name.starts_with("etcd-") => out.push(name.to_string()),
+            None if name.starts_with("kube-apiserver") || name.starts_with("etcd-") => out.push(name.to_string()),
             None if name == "kube-scheduler" || name == "kube-controller-manager" => out.push(name.to_string()),
             _ => {}
         }
