@@ -458,6 +458,20 @@ await test('stopping kube-apiserver refuses kubectl; starting it again brings it
   if (!nodes.includes('worker-3')) throw new Error(nodes);
 });
 
+await test('an HA control plane: three apiservers; one stopped, kubectl moves to another', async (page) => {
+  await page.goto(origin + '#apiservers=3', { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
+  const targets = await page.getByTestId('scrape-target').locator('option').allTextContents();
+  if (!targets.includes('kube-apiserver-3')) throw new Error(`scrape targets: ${targets}`);
+  await page.getByTestId('fault-target').selectOption({ label: 'kube-apiserver' });
+  await page.getByRole('button', { name: 'Stop (crash the process)' }).click();
+  // The first request may be refused; the load balancer sends the next dial elsewhere.
+  let nodes = '';
+  for (let i = 0; i < 5 && !nodes.includes('worker-3'); i++) nodes = await command(page, 'kubectl get nodes');
+  if (!nodes.includes('worker-3') || nodes.includes('NotReady')) throw new Error(nodes);
+  await page.screenshot({ path: path.join(artifacts, 'ha-apiservers.png') });
+});
+
 await test('the apply panel applies a YAML manifest; admission then defaults and enforces it', async (page) => {
   await open(page);
   await page.getByTestId('apply-toggle').click();
