@@ -256,7 +256,6 @@ pub fn edit_with(
         Ok(Started::Done(out)) | Err(out) => return out,
     };
     let mut out = finish(sim, &mut pending, timeout_us);
-    let mut reopened = false;
     // A person gives up at some point; a script's editor that keeps making new invalid
     // changes must too.
     let mut rounds = 0;
@@ -269,7 +268,7 @@ pub fn edit_with(
             Ok(text) => text,
             Err(e) => return format!("error: {e}"),
         };
-        if reopened && edit::strip_comments(&edited) == edit::strip_comments(&shown) {
+        if rounds > 1 && edit::strip_comments(&edited) == edit::strip_comments(&shown) {
             return format!("{out}\nerror: Edit cancelled, no valid changes were saved.");
         }
         pending = match start_kubectl(sim, line, Some(edited)) {
@@ -277,7 +276,6 @@ pub fn edit_with(
             Ok(Started::Done(o)) | Err(o) => return o,
         };
         out = finish(sim, &mut pending, timeout_us);
-        reopened = true;
     }
     out
 }

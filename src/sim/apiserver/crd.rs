@@ -89,6 +89,12 @@ pub fn served_as(obj: &mut Object, r: &ResourceInfo) {
     }
 }
 
+/// The version of `d` a custom object says it is written in (else the storage version).
+fn written_in<'a>(d: &'a CustomResourceDefinition, c: &CustomObject) -> Option<&'a CrdVersion> {
+    let name = c.api_version.split_once('/').map_or("", |(_, v)| v);
+    d.spec.versions.iter().find(|v| v.name == name).or_else(|| d.storage_version())
+}
+
 /// ValidateCustomResourceDefinition, the checks a user meets first.
 pub fn validate_definition(crd: &CustomResourceDefinition) -> Vec<String> {
     let mut errs = Vec::new();
@@ -287,19 +293,20 @@ impl super::ApiServer {
     /// The version of its definition a custom object is written in (the stored ones: the
     /// storage version).
     fn version_of(&self, c: &CustomObject) -> Option<&CrdVersion> {
-        let d = self.definition_of(c)?;
-        let name = c.api_version.split_once('/').map_or("", |(_, v)| v);
-        d.spec.versions.iter().find(|v| v.name == name).or_else(|| d.storage_version())
+        written_in(self.definition_of(c)?, c)
     }
 
     /// Prunes and validates a custom object against the schema of the version it was written
     /// in, then converts it to the storage version.
     pub(super) fn check_custom(&self, obj: &mut Object) -> Vec<String> {
         let Object::Custom(c) = obj else { return vec![] };
-        let schema = self.version_of(c).and_then(|v| v.schema.as_ref()).map(|s| s.open_api_v3_schema.clone());
-        let errs = schema.map_or_else(Vec::new, |s| check(c, &s));
-        if let Some(storage) = self.definition_of(c).and_then(|d| d.storage_version()) {
-            c.api_version = format!("{}/{}", c.api_version.split_once('/').map_or("", |(g, _)| g), storage.name);
+        let Some(d) = self.definition_of(c) else { return vec![] };
+        let errs = match written_in(d, c).and_then(|v| v.schema.as_ref()) {
+            Some(s) => check(c, &s.open_api_v3_schema),
+            None => vec![],
+        };
+        if let Some(storage) = d.storage_version() {
+            c.api_version = format!("{}/{}", d.spec.group, storage.name);
         }
         errs
     }
