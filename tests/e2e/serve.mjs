@@ -46,7 +46,9 @@ export async function stepThroughLesson(page, origin, name, extra = '') {
   for (let n = 1; n <= steps; n++) {
     await page.getByTestId('lesson-next').click({ timeout: 30000 });
     await page.waitForFunction((n) => document.querySelector('[data-testid=lesson-count]').textContent.startsWith(`step ${n} of`), n, { timeout: 10000 });
-    await page.waitForSelector('[data-testid=lesson-waiting]', { state: 'detached', timeout: 60000 })
+    // Generous: a step's condition is simulated time, and this shared machine is sometimes
+    // several times slower than usual (a CI run once needed over 60 s for a 15 s step).
+    await page.waitForSelector('[data-testid=lesson-waiting]', { state: 'detached', timeout: 150000 })
       .catch(() => { throw new Error(`${name}: step ${n} never finished`); });
   }
 }
