@@ -461,8 +461,10 @@ await test('stopping kube-apiserver refuses kubectl; starting it again brings it
 await test('an HA control plane: three apiservers; one stopped, kubectl moves to another', async (page) => {
   await page.goto(origin + '#apiservers=3', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
-  const targets = await page.getByTestId('scrape-target').locator('option').allTextContents();
-  if (!targets.includes('kube-apiserver-3')) throw new Error(`scrape targets: ${targets}`);
+  // The metrics panel lists its targets on its next refresh.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=scrape-target] option')]
+    .some((o) => o.textContent === 'kube-apiserver-3'), null, { timeout: 10000 })
+    .catch(async () => { throw new Error(`scrape targets: ${await page.getByTestId('scrape-target').locator('option').allTextContents()}`); });
   await page.getByTestId('fault-target').selectOption({ label: 'kube-apiserver' });
   await page.getByRole('button', { name: 'Stop (crash the process)' }).click();
   // The first request may be refused; the load balancer sends the next dial elsewhere.
