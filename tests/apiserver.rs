@@ -316,7 +316,7 @@ fn priority_and_fairness_queues_then_rejects_a_flood() {
 #[test]
 fn watches_resume_from_a_revision_and_410_when_it_is_too_old() {
     let mut sim = cluster();
-    let before = sim.apiserver().unwrap().cache_revision;
+    let before = sim.apiserver().unwrap().cache_revision();
     k(&mut sim, "kubectl create namespace team");
     let mut watch = ApiRequest::new(Verb::Watch, ResourceInfo::of("namespaces"), "", "");
     watch.resource_version = Some(before);

@@ -1,10 +1,13 @@
 //! etcdctl in the console, for operators (and the metrics that curl reads from port 2381): `endpoint status`,
 //! `endpoint health`, `member list`, `get --prefix --keys-only`, with etcdctl's formats.
 //! Simplified: the answers are read from the members directly, without network round trips;
-//! a stopped or unreachable member answers as etcdctl reports a dead endpoint.
+//! a stopped or unreachable member answers as etcdctl reports a dead endpoint. It talks to
+//! the main etcd cluster, or to the separate events etcd when `--endpoints` names one of its
+//! members (`--endpoints=https://etcd-events-0:2379`).
 
 use super::parse::tokenize;
 use super::printers::ascii_table;
+use crate::sim::cluster::EVENTS_ETCD;
 use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::etcd::EtcdMember;
@@ -21,21 +24,36 @@ struct Member<'a> {
     reachable: bool,
 }
 
-fn members(sim: &Simulation) -> Vec<Member<'_>> {
+fn members(sim: &Simulation, events: bool) -> Vec<Member<'_>> {
     let user_host = sim.network.host_of(crate::sim::cluster::USER);
-    sim.components
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| match c {
-            Component::Etcd(m) => {
-                let host = sim.network.host_of(i as u32);
-                let addr = if host == 1 { "10.0.0.10".to_string() } else { format!("10.0.1.{}", m.raft.id) };
-                let reachable = m.up && !sim.network.is_cut(user_host, host) && !sim.network.is_cut(1, host);
-                Some(Member { name: sim.infos[i].name.clone(), addr, m, reachable })
-            }
-            _ => None,
+    sim.etcd_cluster(events)
+        .map(|(id, m)| {
+            let host = sim.network.host_of(id);
+            let addr = match (host, events) {
+                (1, _) => "10.0.0.10".to_string(),
+                (_, false) => format!("10.0.1.{}", m.raft.id),
+                // The etcd /24 holds both clusters: the events members from .16 on.
+                (_, true) => format!("10.0.1.{}", 16 + m.raft.id),
+            };
+            let reachable = m.up && !sim.network.is_cut(user_host, host) && !sim.network.is_cut(1, host);
+            Member { name: sim.infos[id as usize].name.clone(), addr, m, reachable }
         })
         .collect()
+}
+
+/// Whether an address is one of the events etcd's (10.0.1.16 and up).
+fn events_address(addr: &str) -> bool {
+    addr.strip_prefix("10.0.1.").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| n >= 16)
+}
+
+/// Whether `--endpoints` names the events etcd's members.
+fn events_endpoints(tokens: &[String]) -> bool {
+    let value = tokens.iter().enumerate().find_map(|(i, t)| match t.strip_prefix("--endpoints") {
+        Some(v) if v.starts_with('=') => Some(v[1..].to_string()),
+        Some("") => tokens.get(i + 1).cloned(),
+        _ => None,
+    });
+    value.is_some_and(|v| v.contains(EVENTS_ETCD) || v.split([',', '/', ':']).any(events_address))
 }
 
 fn member_id(name: &str) -> String {
@@ -60,28 +78,32 @@ fn humanize(bytes: usize) -> String {
 
 pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
-    match tokens.get(1..3).map(|w| (w[0].as_str(), w[1].as_str())) {
+    let events = events_endpoints(&tokens);
+    let words: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-')).collect();
+    let words: Vec<&str> = words.into_iter().filter(|w| !w.starts_with("https://")).collect();
+    match words.get(1..3).map(|w| (w[0], w[1])) {
         Some(("compact", rev)) => {
             let rev: i64 = rev.parse().map_err(|_| format!("Error: bad revision \"{rev}\""))?;
-            return admin(sim, AdminOp::Compact(rev)).map(|_| format!("compacted revision {rev}"));
+            return admin(sim, AdminOp::Compact(rev), events).map(|_| format!("compacted revision {rev}"));
         }
         Some(("alarm", "disarm")) => {
-            let alarms = alarm_list(sim);
-            admin(sim, AdminOp::DisarmNospace)?;
+            let alarms = alarm_list(sim, events);
+            admin(sim, AdminOp::DisarmNospace, events)?;
             return Ok(alarms);
         }
         _ => {}
     }
-    if tokens.get(1).map(String::as_str) == Some("defrag") {
+    if words.get(1) == Some(&"defrag") {
         let mut out = Vec::new();
-        for c in sim.components.iter_mut() {
-            if let Component::Etcd(m) = c {
+        let ids: Vec<_> = sim.etcd_cluster(events).map(|(id, _)| id as usize).collect();
+        for id in ids {
+            if let Some(Component::Etcd(m)) = sim.components.get_mut(id) {
                 if m.up {
                     m.mvcc.defrag();
                 }
             }
         }
-        for x in members(sim) {
+        for x in members(sim, events) {
             out.push(if x.reachable {
                 format!("Finished defragmenting etcd member[https://{}:2379]", x.addr)
             } else {
@@ -91,10 +113,9 @@ pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
         return Ok(out.join("\n"));
     }
     let sim = &*sim;
-    let words: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-')).collect();
     let table = tokens.windows(2).any(|w| (w[0] == "-w" || w[0] == "--write-out") && w[1] == "table")
         || tokens.iter().any(|t| t == "-w=table" || t == "--write-out=table");
-    let ms = members(sim);
+    let ms = members(sim, events);
     match words.get(1..).unwrap_or(&[]) {
         ["endpoint", "status", ..] => {
             let header = ["ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "ERRORS"];
@@ -173,13 +194,13 @@ pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
                 .collect();
             Ok(shown.join("\n"))
         }
-        ["alarm", "list", ..] => Ok(alarm_list(sim)),
+        ["alarm", "list", ..] => Ok(alarm_list(sim, events)),
         _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only, alarm list, compact REV, defrag)".into()),
     }
 }
 
-fn admin(sim: &mut Simulation, op: AdminOp) -> Result<(), String> {
-    if sim.etcd_admin(op) {
+fn admin(sim: &mut Simulation, op: AdminOp, events: bool) -> Result<(), String> {
+    if sim.etcd_admin(op, events) {
         Ok(())
     } else {
         Err("Error: context deadline exceeded".into())
@@ -187,8 +208,8 @@ fn admin(sim: &mut Simulation, op: AdminOp) -> Result<(), String> {
 }
 
 /// `etcdctl alarm list`: one line per member with the NOSPACE alarm raised.
-fn alarm_list(sim: &Simulation) -> String {
-    members(sim)
+fn alarm_list(sim: &Simulation, events: bool) -> String {
+    members(sim, events)
         .iter()
         .filter(|x| x.m.mvcc.nospace)
         .map(|x| format!("memberID:{} alarm:NOSPACE", u64::from_str_radix(&member_id(&x.name), 16).unwrap_or(0)))
@@ -198,7 +219,7 @@ fn alarm_list(sim: &Simulation) -> String {
 
 /// `GET http://etcd-N:2381/metrics`: the member's Prometheus metrics, as curl prints them.
 pub fn metrics(sim: &Simulation, name: &str) -> Result<String, String> {
-    let ms = members(sim);
+    let ms = members(sim, name.starts_with(EVENTS_ETCD) || events_address(name));
     let x = ms
         .iter()
         .find(|x| x.name == name || x.addr == name)

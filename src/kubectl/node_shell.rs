@@ -12,7 +12,7 @@ use crate::sim::Simulation;
 /// The static pod manifests on `host`: kubeadm's control plane on the node running
 /// kube-apiserver, none elsewhere.
 fn manifests(sim: &Simulation, host: &str) -> Vec<(&'static str, String)> {
-    let etcd_members = sim.components.iter().filter(|c| matches!(c, Component::Etcd(_))).count();
+    let etcd_members = sim.etcd_members().count();
     let cluster_cidr = sim.components.iter().find_map(|c| match c {
         Component::ControllerManager(cm) => Some(cm.cluster_cidr.as_str()),
         _ => None,

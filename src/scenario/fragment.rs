@@ -5,7 +5,8 @@
 //! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
 //! watching), `proxy=ipvs` (kube-proxy's mode) with `ipvs-scheduler=lc`, `storage=false`
 //! (no CSI driver add-on), `dns=false` (no CoreDNS), `apiservers=N` (an HA control plane's
-//! kube-apiservers behind its load balancer).
+//! kube-apiservers behind its load balancer), `events-etcd=N` (Events in an etcd cluster of
+//! their own, N members).
 //! The rest of a link (`#s=`, `#preset=`, `&t=`, the show flags) is read by [`super::link`],
 //! which hands the remaining keys here. Unknown keys are ignored; a bad value is an error in
 //! plain words and the default is used.
@@ -25,6 +26,7 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
         match key {
             "members" => s.cluster.etcd_members = number(7)? as usize,
             "apiservers" => s.cluster.apiservers = number(7)? as usize,
+            "events-etcd" => s.cluster.events_etcd_members = number(7)? as usize,
             "seed" => s.seed = number(u64::MAX)?,
             "timing" => s.cluster.raft_timing = value.to_string(),
             "encryption" => {

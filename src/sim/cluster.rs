@@ -34,6 +34,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_WORKERS: usize = 10_000;
 /// Network hosts of the external etcd members, beyond every node's (node i is host 1 + i).
 const ETCD_HOSTS: u32 = 1 << 20;
+/// Network hosts of the events etcd's members.
+const EVENTS_ETCD_HOSTS: u32 = ETCD_HOSTS + 16;
+/// The events etcd's members are `etcd-events-0`, `etcd-events-1`, …
+pub const EVENTS_ETCD: &str = "etcd-events";
 /// Network hosts of the extra kube-scheduler and kube-controller-manager replicas.
 const REPLICA_HOSTS: u32 = 2 << 20;
 /// The network host of the cloud provider's API.
@@ -122,6 +126,11 @@ pub struct ClusterSpec {
     /// machine: 1 as on kubeadm's single node; large clusters run 3 to 5.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub apiservers: usize,
+    /// Members of a separate etcd cluster for Events (kube-apiserver
+    /// `--etcd-servers-overrides=/events#…`), as large clusters run it; 0: Events share the
+    /// main etcd.
+    #[serde(default, skip_serializing_if = "is_no_members")]
+    pub events_etcd_members: usize,
     /// kube-scheduler --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)
     /// as JSON; the default profile without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,6 +180,7 @@ impl Default for ClusterSpec {
             informer_list_period_s: 0,
             leader_elected_replicas: 1,
             apiservers: 1,
+            events_etcd_members: 0,
             cloud_controller_manager: false,
             csi_driver: true,
             cluster_dns: true,
@@ -250,6 +260,10 @@ fn one() -> usize {
     1
 }
 
+fn is_no_members(n: &usize) -> bool {
+    *n == 0
+}
+
 fn is_one(n: &usize) -> bool {
     *n == 1
 }
@@ -313,6 +327,9 @@ impl ClusterSpec {
         self.legacy_endpoints()?;
         if !(1..=7).contains(&self.etcd_members) {
             return Err(format!("etcd members must be between 1 and 7, got {}", self.etcd_members));
+        }
+        if self.events_etcd_members > 7 {
+            return Err(format!("events etcd members must be between 0 and 7, got {}", self.events_etcd_members));
         }
         self.timing()?;
         if let Some(enc) = &self.encryption {
@@ -393,7 +410,11 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     b.add("kubectl", Role::User, 0, "", Component::User(kubectl));
     let etcd0 = APISERVER + 1;
     let peers: Vec<ComponentId> = (0..spec.etcd_members).map(|i| etcd0 + i as ComponentId).collect();
-    let api = new_apiserver(spec, &peers, b.rng("kube-apiserver"))?;
+    // The events etcd's members come right after the main cluster's.
+    let events0 = etcd0 + spec.etcd_members as ComponentId;
+    let events_peers: Vec<ComponentId> = (0..spec.events_etcd_members).map(|i| events0 + i as ComponentId).collect();
+    let mut api = new_apiserver(spec, &peers, b.rng("kube-apiserver"))?;
+    api.set_events_etcd(events_peers.clone());
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     if spec.cloud_controller_manager {
@@ -424,12 +445,23 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (ETCD_HOSTS + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
     }
+    // The events etcd: a cluster of its own, on hosts of its own, empty at the start.
+    let mut empty = Mvcc::default();
+    empty.quota_bytes = spec.etcd_quota_bytes;
+    for i in 0..spec.events_etcd_members {
+        let name = format!("{EVENTS_ETCD}-{i}");
+        let mut member =
+            EtcdMember::new(i, events_peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &empty);
+        member.snapshot_count = spec.etcd_snapshot_count.max(1);
+        b.add(&name, Role::Etcd, EVENTS_ETCD_HOSTS + i as u32, "", Component::Etcd(Box::new(member)));
+    }
     // More kube-apiservers run on the other control-plane machines (the hosts the scheduler
     // and controller-manager replicas share), behind the control-plane load balancer.
     let mut apiservers = vec![APISERVER];
     for r in 2..=spec.apiservers {
         let name = format!("kube-apiserver-{r}");
-        let api = new_apiserver(spec, &peers, b.rng(&name))?;
+        let mut api = new_apiserver(spec, &peers, b.rng(&name))?;
+        api.set_events_etcd(events_peers.clone());
         let id = b.add(&name, Role::ApiServer, REPLICA_HOSTS + r as u32, "", Component::ApiServer(Box::new(api)));
         apiservers.push(id);
     }

@@ -9,27 +9,9 @@ use std::collections::BTreeMap;
 
 pub fn check(sim: &Simulation) -> Vec<String> {
     let mut errs = Vec::new();
-    let members: Vec<_> = sim.etcd_members().collect();
-    // Election safety: at most one leader per term.
-    let mut leaders: BTreeMap<u64, usize> = BTreeMap::new();
-    for m in &members {
-        if m.raft.role == super::etcd::raft::Role::Leader {
-            if let Some(other) = leaders.insert(m.raft.term, m.raft.id) {
-                errs.push(format!("two leaders in term {}: etcd-{other} and etcd-{}", m.raft.term, m.raft.id));
-            }
-        }
-    }
-    // Log matching: committed prefixes agree.
-    for a in &members {
-        for b in &members {
-            let upto = a.raft.commit.min(b.raft.commit);
-            for i in 1..=upto {
-                if a.raft.term_at(i) != b.raft.term_at(i) {
-                    errs.push(format!("etcd-{} and etcd-{} disagree on committed entry {i}", a.raft.id, b.raft.id));
-                    break;
-                }
-            }
-        }
+    for events in [false, true] {
+        let members: Vec<_> = sim.etcd_cluster(events).map(|(_, m)| m).collect();
+        raft_safety(&members, &mut errs);
     }
     // Capacity: what is bound to a node fits its allocatable.
     if let Some(Component::ApiServer(api)) = sim.components.get(super::cluster::APISERVER as usize) {
@@ -66,4 +48,30 @@ pub fn check(sim: &Simulation) -> Vec<String> {
         }
     }
     errs
+}
+
+/// Election safety (at most one leader per term) and log matching (committed prefixes agree)
+/// within one etcd cluster.
+fn raft_safety(members: &[&super::etcd::EtcdMember], errs: &mut Vec<String>) {
+    // Election safety: at most one leader per term.
+    let mut leaders: BTreeMap<u64, usize> = BTreeMap::new();
+    for m in members {
+        if m.raft.role == super::etcd::raft::Role::Leader {
+            if let Some(other) = leaders.insert(m.raft.term, m.raft.id) {
+                errs.push(format!("two leaders in term {}: etcd-{other} and etcd-{}", m.raft.term, m.raft.id));
+            }
+        }
+    }
+    // Log matching: committed prefixes agree.
+    for a in members {
+        for b in members {
+            let upto = a.raft.commit.min(b.raft.commit);
+            for i in 1..=upto {
+                if a.raft.term_at(i) != b.raft.term_at(i) {
+                    errs.push(format!("etcd-{} and etcd-{} disagree on committed entry {i}", a.raft.id, b.raft.id));
+                    break;
+                }
+            }
+        }
+    }
 }

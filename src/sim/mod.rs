@@ -267,20 +267,29 @@ impl Simulation {
         }
     }
 
-    /// The etcd members, in member order.
+    /// The main etcd cluster's members, in member order.
     pub fn etcd_members(&self) -> impl Iterator<Item = &etcd::EtcdMember> {
-        self.components.iter().filter_map(|c| match c {
-            Component::Etcd(m) => Some(m.as_ref()),
+        self.etcd_cluster(false).map(|(_, m)| m)
+    }
+
+    /// The members of the main etcd cluster, or of the separate events etcd, with their ids.
+    pub fn etcd_cluster(&self, events: bool) -> impl Iterator<Item = (ComponentId, &etcd::EtcdMember)> {
+        self.components.iter().zip(&self.infos).enumerate().filter_map(move |(i, (c, info))| match c {
+            Component::Etcd(m) if info.name.starts_with(cluster::EVENTS_ETCD) == events => {
+                Some((i as ComponentId, m.as_ref()))
+            }
             _ => None,
         })
     }
 
-    /// The component id of the etcd member that leads now, if any.
+    /// The component id of the main etcd cluster's member that leads now, if any.
     pub fn etcd_leader(&self) -> Option<ComponentId> {
-        self.components
-            .iter()
-            .position(|c| matches!(c, Component::Etcd(m) if m.up && m.raft.role == etcd::raft::Role::Leader))
-            .map(|i| i as ComponentId)
+        self.etcd_leader_of(false)
+    }
+
+    /// The leader of the main etcd cluster or of the events etcd, if any.
+    pub fn etcd_leader_of(&self, events: bool) -> Option<ComponentId> {
+        self.etcd_cluster(events).find(|(_, m)| m.up && m.raft.role == etcd::raft::Role::Leader).map(|(id, _)| id)
     }
 
     /// The replica of a leader-elected component (kube-scheduler, kube-controller-manager)
@@ -399,10 +408,10 @@ impl Simulation {
         Ok(())
     }
 
-    /// An etcdctl write (compact, alarm disarm), handed to the current etcd leader. Returns
-    /// false when no member leads.
-    pub fn etcd_admin(&mut self, op: event::AdminOp) -> bool {
-        let leader = self.etcd_leader();
+    /// An etcdctl write (compact, alarm disarm), handed to the current leader of the main
+    /// etcd or of the events etcd. Returns false when no member leads.
+    pub fn etcd_admin(&mut self, op: event::AdminOp, events: bool) -> bool {
+        let leader = self.etcd_leader_of(events);
         if let Some(l) = leader {
             self.inject(l, Timer::EtcdAdmin(op));
         }
@@ -415,7 +424,8 @@ impl Simulation {
             Some(Component::Etcd(m)) => m.raft.id as u32,
             _ => return,
         };
-        if let Some(l) = self.etcd_leader() {
+        let events = self.infos.get(to as usize).is_some_and(|i| i.name.starts_with(cluster::EVENTS_ETCD));
+        if let Some(l) = self.etcd_leader_of(events) {
             self.inject(l, Timer::TransferLeader { to: target });
         }
     }

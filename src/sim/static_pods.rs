@@ -4,7 +4,7 @@
 //! show up as the flags an operator would read there.
 
 use super::apiserver::ApiServer;
-use super::cluster::APISERVER_ADDRESS;
+use super::cluster::{APISERVER_ADDRESS, EVENTS_ETCD};
 use super::kubelet::KUBELET_VERSION;
 
 pub const DIR: &str = "/etc/kubernetes/manifests";
@@ -63,6 +63,12 @@ fn apiserver(api: &ApiServer, etcd_members: usize) -> String {
         "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key",
     ]));
     flags.push(format!("--etcd-servers={etcd_servers}"));
+    // Group/resource#servers, the servers separated by semicolons.
+    let events = api.events_etcd_members();
+    if events > 0 {
+        let servers: Vec<String> = (0..events).map(|i| format!("https://{EVENTS_ETCD}-{i}:2379")).collect();
+        flags.push(format!("--etcd-servers-overrides=/events#{}", servers.join(";")));
+    }
     flags.extend(owned(&[
         "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
         "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key",

@@ -27,6 +27,13 @@ pub struct ComponentView {
     pub apiserver: Option<ComponentId>,
 }
 
+impl ComponentView {
+    /// A member of the separate events etcd (`etcd-events-N`), not of the main cluster.
+    pub fn in_events_etcd(&self) -> bool {
+        self.role == Role::Etcd && self.name.starts_with(super::cluster::EVENTS_ETCD)
+    }
+}
+
 /// What the etcd panel shows of one member.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EtcdView {
@@ -227,7 +234,7 @@ impl Simulation {
                 }
                 Component::ApiServer(a) => {
                     api_requests = a.requests_total;
-                    format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision)
+                    format!("{} requests · {} watches · rev {}", a.requests_total, a.watch_count(), a.cache_revision())
                 }
                 Component::Etcd(e) => {
                     let r = &e.raft;

@@ -19,6 +19,7 @@ mod auth;
 mod editor;
 mod link;
 mod manifest;
+mod quota;
 mod schedule;
 
 use kube_playground::kubectl;
@@ -39,6 +40,7 @@ const USAGE: &str = "usage:
   kubesim bench join [--nodes N] [--spread SECONDS]
   kubesim bench disk [--fsync-us MICROSECONDS] [--pods N]
   kubesim bench endpoints [--nodes N] [--endpoints N]
+  kubesim bench quota [--nodes N] [--quota-mb MIB] [--until DURATION]
   kubesim bench schedule [--nodes N] [--pods N] [--workload basic|node-affinity|topology-spread|pod-anti-affinity|preemption]
   kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]
   kubesim auth can-i VERB RESOURCE[/NAME] [--subresource S] [-n NS] [--as USER] [--as-group G]... [-f RBAC.yaml]
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("join") => bench_join(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("disk") => bench_disk(&args[2..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("endpoints") => bench_endpoints(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("quota") => quota::bench(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("schedule") => schedule_cmd(&args[1..]),
         Some("raft") if args.get(1).map(String::as_str) == Some("check") => raft_check(&args[2..]),

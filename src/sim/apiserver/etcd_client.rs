@@ -7,49 +7,167 @@ use super::*;
 use crate::sim::etcd::grpc;
 use crate::sim::etcd::mvcc::Value;
 
+/// The key prefix of the one resource a separate events etcd keeps, as
+/// `--etcd-servers-overrides=/events#…` names it (core and events.k8s.io Events share it).
+pub const EVENTS_PREFIX: &str = "/registry/events/";
+
+/// One etcd cluster kube-apiserver stores in: `--etcd-servers`, or the cluster an
+/// `--etcd-servers-overrides` entry gives the events. Each has its own revisions, so the watch
+/// cache follows each through its own watch, with its own window and compaction.
+#[derive(Clone, Debug)]
+pub(super) struct Backend {
+    /// Every member; calls go to the current one and fail over in turn.
+    members: Vec<ComponentId>,
+    endpoint: usize,
+    /// The request id of the current watch on this cluster.
+    watch_req: Option<u64>,
+    /// The newest revision of this cluster the watch cache holds.
+    pub revision: i64,
+    /// The revision the compactor will compact to at its next run.
+    compact_to: i64,
+    /// The watch cache's window of recent changes, for watches resuming from a revision.
+    pub history: std::collections::VecDeque<watch_cache::Change>,
+    /// Whether the initial list has arrived.
+    primed: bool,
+}
+
+impl Backend {
+    pub fn new(members: Vec<ComponentId>) -> Self {
+        Backend {
+            members,
+            endpoint: 0,
+            watch_req: None,
+            revision: 0,
+            compact_to: 0,
+            history: Default::default(),
+            primed: false,
+        }
+    }
+
+    /// What the process forgets when it dies.
+    pub fn reset(&mut self) {
+        *self = Backend { endpoint: self.endpoint, ..Backend::new(std::mem::take(&mut self.members)) };
+    }
+
+    /// The prefix this cluster is listed and watched under.
+    fn prefix(store: usize) -> &'static str {
+        if store == 0 {
+            "/registry/"
+        } else {
+            EVENTS_PREFIX
+        }
+    }
+}
+
 impl ApiServer {
-    pub(super) fn etcd_call(&mut self, ctx: &mut Ctx, op: EtcdOp, wait: EtcdWait, label: impl Into<String>) {
+    /// Gives the events their own etcd cluster (`--etcd-servers-overrides=/events#…`).
+    pub fn set_events_etcd(&mut self, members: Vec<ComponentId>) {
+        self.stores.truncate(1);
+        if !members.is_empty() {
+            self.stores.push(Backend::new(members));
+        }
+    }
+
+    /// How many members the separate events etcd has (0: none).
+    pub fn events_etcd_members(&self) -> usize {
+        self.stores.get(1).map_or(0, |b| b.members.len())
+    }
+
+    /// The etcd cluster that holds `key`: the events cluster for events, if there is one.
+    pub(super) fn store_of(&self, key: &str) -> usize {
+        usize::from(self.stores.len() > 1 && key.starts_with(EVENTS_PREFIX))
+    }
+
+    /// The newest revision of the main etcd cluster the watch cache holds.
+    pub fn cache_revision(&self) -> i64 {
+        self.stores[0].revision
+    }
+
+    pub(super) fn etcd_call(
+        &mut self,
+        ctx: &mut Ctx,
+        store: usize,
+        op: EtcdOp,
+        wait: EtcdWait,
+        label: impl Into<String>,
+    ) {
         let req_id = self.etcd_next;
         self.etcd_next += 1;
-        self.etcd_pending.insert(req_id, (wait, op.clone()));
+        self.etcd_pending.insert(req_id, (store, wait, op.clone()));
+        let b = &mut self.stores[store];
         if matches!(wait, EtcdWait::Watch) {
-            self.watch_req = Some(req_id);
+            b.watch_req = Some(req_id);
         }
-        let to = self.etcd[self.endpoint % self.etcd.len()];
+        let to = b.members[b.endpoint % b.members.len()];
         ctx.send(to, MsgKind::EtcdGrpc, label, Payload::Etcd { req_id, op: Box::new(op) });
         if !matches!(wait, EtcdWait::Watch) {
             ctx.timer(ETCD_DEADLINE_US, Timer::EtcdDeadline { req_id });
         }
     }
 
-    /// The current etcd member is gone: use the next one, resend what was in flight, and
-    /// list + watch again there (the reflector's relist).
-    pub(super) fn fail_over(&mut self, ctx: &mut Ctx, why: &str) {
-        self.endpoint = (self.endpoint + 1) % self.etcd.len();
-        ctx.phase("etcd failover", format!("{why}: switching to endpoint {}", self.endpoint));
-        for (_, (wait, op)) in std::mem::take(&mut self.etcd_pending) {
+    /// Lists and watches every etcd cluster, as the apiserver does when it starts.
+    pub(super) fn list_and_watch_all(&mut self, ctx: &mut Ctx) {
+        for store in 0..self.stores.len() {
+            let prefix = Backend::prefix(store);
+            let op = EtcdOp::Range { prefix: prefix.into() };
+            self.etcd_call(ctx, store, op, EtcdWait::InitialList, format!("Range {prefix}"));
+            let op = EtcdOp::Watch { prefix: prefix.into(), start_revision: None };
+            self.etcd_call(ctx, store, op, EtcdWait::Watch, format!("Watch {prefix}"));
+        }
+    }
+
+    /// Compacts every etcd cluster to what the previous interval saw, then remembers today's
+    /// revision.
+    pub(super) fn compact_all(&mut self, ctx: &mut Ctx) {
+        for store in 0..self.stores.len() {
+            let to = self.stores[store].compact_to;
+            if to > 0 {
+                self.etcd_call(
+                    ctx,
+                    store,
+                    EtcdOp::Compact { revision: to },
+                    EtcdWait::Compact,
+                    format!("Compact to revision {to}"),
+                );
+            }
+            self.stores[store].compact_to = self.stores[store].revision;
+        }
+    }
+
+    /// The current member of an etcd cluster is gone: use the next one, resend what was in
+    /// flight to it, and list + watch again there (the reflector's relist).
+    pub(super) fn fail_over(&mut self, ctx: &mut Ctx, store: usize, why: &str) {
+        let b = &mut self.stores[store];
+        b.endpoint = (b.endpoint + 1) % b.members.len();
+        ctx.phase("etcd failover", format!("{why}: switching to endpoint {}", b.endpoint));
+        let (mine, others) = std::mem::take(&mut self.etcd_pending).into_iter().partition(|(_, (s, _, _))| *s == store);
+        self.etcd_pending = others;
+        for (_, (_, wait, op)) in mine {
             match wait {
                 EtcdWait::Request(_) | EtcdWait::Charge(_) | EtcdWait::InitialList => {
-                    self.etcd_call(ctx, op, wait, "retry on another member")
+                    self.etcd_call(ctx, store, op, wait, "retry on another member")
                 }
                 EtcdWait::Relist | EtcdWait::Watch | EtcdWait::Compact => {}
             }
         }
         // Resume the watch where the cache stands; if that history is compacted, relist.
-        let from = self.cache_revision + 1;
-        let op = EtcdOp::Watch { prefix: "/registry/".into(), start_revision: Some(from) };
-        self.etcd_call(ctx, op, EtcdWait::Watch, format!("Watch /registry/ from revision {from}"));
+        let from = self.stores[store].revision + 1;
+        let prefix = Backend::prefix(store);
+        let op = EtcdOp::Watch { prefix: prefix.into(), start_revision: Some(from) };
+        self.etcd_call(ctx, store, op, EtcdWait::Watch, format!("Watch {prefix} from revision {from}"));
     }
 
-    pub(super) fn relist_and_watch(&mut self, ctx: &mut Ctx) {
-        self.etcd_call(
-            ctx,
-            EtcdOp::Range { prefix: "/registry/".into() },
-            EtcdWait::Relist,
-            "Range /registry/ (relist)",
-        );
-        let op = EtcdOp::Watch { prefix: "/registry/".into(), start_revision: None };
-        self.etcd_call(ctx, op, EtcdWait::Watch, "Watch /registry/");
+    pub(super) fn relist_and_watch(&mut self, ctx: &mut Ctx, store: usize) {
+        let prefix = Backend::prefix(store);
+        let op = EtcdOp::Range { prefix: prefix.into() };
+        self.etcd_call(ctx, store, op, EtcdWait::Relist, format!("Range {prefix} (relist)"));
+        let op = EtcdOp::Watch { prefix: prefix.into(), start_revision: None };
+        self.etcd_call(ctx, store, op, EtcdWait::Watch, format!("Watch {prefix}"));
+    }
+
+    /// The etcd cluster a message came from.
+    pub(super) fn store_from(&self, member: ComponentId) -> usize {
+        self.stores.iter().position(|b| b.members.contains(&member)).unwrap_or(0)
     }
 
     /// An object from etcd bytes (decrypting when needed), with resourceVersion = mod revision.
@@ -89,7 +207,8 @@ impl ApiServer {
         let txn = crate::sim::etcd::Txn { key, compare, action: crate::sim::etcd::TxnAction::Put(bytes) };
         let label = format!("Txn {} (charge {what})", txn.key);
         ctx.phase("admission", label.clone());
-        self.etcd_call(ctx, EtcdOp::Txn(txn), EtcdWait::Charge(token), label);
+        let store = self.store_of(&txn.key);
+        self.etcd_call(ctx, store, EtcdOp::Txn(txn), EtcdWait::Charge(token), label);
     }
 
     /// Bytes as etcd keeps them: encrypted when the resource is configured for it.
@@ -107,6 +226,7 @@ impl ApiServer {
         }
         let bytes = grpc::PREFIX + grpc::txn_request(&plan.txn).len();
         let label = format!("Txn {} · gRPC {}", plan.txn.key, grpc::size(bytes));
+        let store = self.store_of(&plan.txn.key);
         let op = EtcdOp::Txn(plan.txn.clone());
         self.mark(token, "etcd", ctx.now);
         if let Some(f) = self.inflight.get_mut(&token) {
@@ -114,29 +234,32 @@ impl ApiServer {
             f.plan = Some(plan);
         }
         ctx.phase("etcd", label.clone());
-        self.etcd_call(ctx, op, EtcdWait::Request(token), label);
+        self.etcd_call(ctx, store, op, EtcdWait::Request(token), label);
     }
 
-    pub(super) fn on_etcd(&mut self, ctx: &mut Ctx, req_id: u64, result: EtcdResult) {
-        if Some(req_id) == self.watch_req && !self.etcd_pending.contains_key(&req_id) {
+    pub(super) fn on_etcd(&mut self, ctx: &mut Ctx, from: ComponentId, req_id: u64, result: EtcdResult) {
+        let pending = self.etcd_pending.get(&req_id).map(|(s, _, _)| *s);
+        let watched = self.stores.iter().position(|b| b.watch_req == Some(req_id));
+        if let (None, Some(store)) = (pending, watched) {
             // The member cancelled our established watch (it installed a snapshot).
             if let EtcdResult::Error(e) = &result {
                 ctx.phase("watch", format!("{e}: relisting"));
-                self.relist_and_watch(ctx);
+                self.relist_and_watch(ctx, store);
             }
             return;
         }
         if matches!(&result, EtcdResult::Error(e) if e == CONNECTION_REFUSED) {
-            if self.etcd_pending.contains_key(&req_id) {
-                self.fail_over(ctx, CONNECTION_REFUSED);
+            if let Some(store) = pending {
+                self.fail_over(ctx, store, CONNECTION_REFUSED);
             }
             return;
         }
-        match (self.etcd_pending.remove(&req_id).map(|(w, _)| w), result) {
-            (Some(EtcdWait::Relist), EtcdResult::Range { kvs, revision }) => self.relist(ctx, kvs, revision),
+        let store = pending.unwrap_or_else(|| self.store_from(from));
+        match (self.etcd_pending.remove(&req_id).map(|(_, w, _)| w), result) {
+            (Some(EtcdWait::Relist), EtcdResult::Range { kvs, revision }) => self.relist(ctx, store, kvs, revision),
             (Some(EtcdWait::Watch), EtcdResult::Error(e)) => {
                 ctx.phase("watch", format!("{e}: relisting"));
-                self.relist_and_watch(ctx);
+                self.relist_and_watch(ctx, store);
             }
             (Some(EtcdWait::Compact), result) => {
                 let outcome = match result {
@@ -160,12 +283,17 @@ impl ApiServer {
                         self.cache.insert(kv.key.clone(), o);
                     }
                 }
-                self.cache_revision = revision;
-                self.ready = true;
-                self.refresh_custom();
-                ctx.phase("ready", format!("watch cache primed at revision {revision}"));
-                for token in std::mem::take(&mut self.parked) {
-                    self.enter(ctx, token, Stage::Authentication);
+                let b = &mut self.stores[store];
+                b.revision = revision;
+                b.primed = true;
+                let what = if store == 0 { "watch cache" } else { "events watch cache" };
+                ctx.phase("ready", format!("{what} primed at revision {revision}"));
+                if self.stores.iter().all(|b| b.primed) {
+                    self.ready = true;
+                    self.refresh_custom();
+                    for token in std::mem::take(&mut self.parked) {
+                        self.enter(ctx, token, Stage::Authentication);
+                    }
                 }
             }
             (Some(EtcdWait::Request(token)), EtcdResult::Txn(r)) => self.on_txn(ctx, token, r),

@@ -150,14 +150,13 @@ const ETCD_DEADLINE_US: u64 = 10 * super::time::SECONDS;
 
 #[derive(Clone, Debug)]
 pub struct ApiServer {
-    /// --etcd-servers: every member; calls go to the current one and fail over in turn.
-    etcd: Vec<ComponentId>,
-    endpoint: usize,
+    /// The etcd clusters: `--etcd-servers` first, then the events cluster if it has its own.
+    stores: Vec<etcd_client::Backend>,
     etcd_next: u64,
-    etcd_pending: BTreeMap<u64, (EtcdWait, EtcdOp)>,
+    /// Calls under way: the etcd cluster, what the answer is for, and the call (to resend).
+    etcd_pending: BTreeMap<u64, (usize, EtcdWait, EtcdOp)>,
     /// The watch cache: every object by etcd key, with resourceVersion set.
     cache: BTreeMap<String, Object>,
-    pub cache_revision: i64,
     pub ready: bool,
     /// False while the process is down: its port refuses connections.
     pub up: bool,
@@ -168,12 +167,8 @@ pub struct ApiServer {
     node_rules: Vec<PolicyRule>,
     rng: SimRng,
     pub requests_total: u64,
-    /// The revision the compactor will compact to at its next run.
-    compact_to: i64,
     /// --encryption-provider-config, if any.
     pub encryption: Option<super::storage::EncryptionConfig>,
-    /// The request id of the current watch on etcd.
-    watch_req: Option<u64>,
     pub authn: authn::Authenticator,
     /// --enable-admission-plugins / --disable-admission-plugins.
     pub admission: admission::Chain,
@@ -193,8 +188,6 @@ pub struct ApiServer {
     webhook_conns: super::vecmap::VecSet<String>,
     dials: super::vecmap::VecMap<u64, webhook_conns::Dial>,
     next_call: u64,
-    /// The watch cache's window of recent changes, for watches resuming from a revision.
-    history: std::collections::VecDeque<watch_cache::Change>,
 }
 
 /// How often watchers get a BOOKMARK with the current revision (upstream: about a minute).
@@ -209,12 +202,10 @@ impl ApiServer {
     pub fn new(etcd: Vec<ComponentId>, mut rng: SimRng) -> Self {
         let sa_key = (0..32).map(|_| rng.below(256) as u8).collect();
         ApiServer {
-            etcd,
-            endpoint: 0,
+            stores: vec![etcd_client::Backend::new(etcd)],
             etcd_next: 1,
             etcd_pending: BTreeMap::new(),
             cache: BTreeMap::new(),
-            cache_revision: 0,
             ready: false,
             up: true,
             parked: Vec::new(),
@@ -224,16 +215,13 @@ impl ApiServer {
             node_rules: authz::node::node_rules(),
             rng,
             requests_total: 0,
-            compact_to: 0,
             encryption: None,
-            watch_req: None,
             authn: authn::Authenticator { static_tokens: super::vecmap::VecMap::new(), sa_key, anonymous: true },
             admission: admission::Chain::default(),
             metrics: Default::default(),
             flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
             max_inflight: DEFAULT_MAX_INFLIGHT,
             custom: Vec::new(),
-            history: std::collections::VecDeque::new(),
             recent: std::collections::VecDeque::new(),
             kubelets: super::vecmap::VecMap::new(),
             calls: super::vecmap::VecMap::new(),
@@ -286,10 +274,11 @@ impl ApiServer {
             Payload::WatchCancel { watch_id } => {
                 self.watchers.remove_where(|w| w.client == msg.from && w.watch_id == watch_id)
             }
-            Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, req_id, *result),
+            Payload::EtcdResp { req_id, result } => self.on_etcd(ctx, msg.from, req_id, *result),
             Payload::EtcdWatch { events } => {
+                let store = self.store_from(msg.from);
                 for ev in events {
-                    self.on_store_event(ctx, ev);
+                    self.on_store_event(ctx, store, ev);
                 }
             }
             _ => {}
@@ -313,9 +302,9 @@ impl ApiServer {
         self.flow = flowcontrol::FlowControl::new(self.max_inflight.0 + self.max_inflight.1);
         self.etcd_pending.clear();
         self.cache.clear();
-        self.history.clear();
-        self.cache_revision = 0;
-        self.watch_req = None;
+        for b in &mut self.stores {
+            b.reset();
+        }
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
@@ -329,7 +318,8 @@ impl ApiServer {
             }
             Timer::Bookmark => {
                 for w in self.watchers.iter() {
-                    let payload = Payload::Bookmark { watch_id: w.watch_id, revision: self.cache_revision };
+                    let revision = self.stores[self.store_of(&w.prefix)].revision;
+                    let payload = Payload::Bookmark { watch_id: w.watch_id, revision };
                     ctx.send(w.client, MsgKind::WatchEvent, "BOOKMARK", payload);
                 }
                 ctx.timer(BOOKMARK_US, Timer::Bookmark);
@@ -338,33 +328,19 @@ impl ApiServer {
                 ctx.phase("start", "list and watch /registry/ from etcd");
                 ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);
                 ctx.timer(BOOKMARK_US, Timer::Bookmark);
-                self.etcd_call(
-                    ctx,
-                    EtcdOp::Range { prefix: "/registry/".into() },
-                    EtcdWait::InitialList,
-                    "Range /registry/",
-                );
-                self.etcd_call(
-                    ctx,
-                    EtcdOp::Watch { prefix: "/registry/".into(), start_revision: None },
-                    EtcdWait::Watch,
-                    "Watch /registry/",
-                );
+                self.list_and_watch_all(ctx);
             }
             Timer::ApiStage { token } => self.advance(ctx, token),
             Timer::FlowTimeout { token } => self.flow_timeout(ctx, token),
             Timer::WebhookTimeout { call_id } => self.on_webhook_timeout(ctx, call_id),
             Timer::Compact => {
-                // Compact to what the previous interval saw, then remember today's revision.
-                if self.compact_to > 0 {
-                    let op = EtcdOp::Compact { revision: self.compact_to };
-                    self.etcd_call(ctx, op, EtcdWait::Compact, format!("Compact to revision {}", self.compact_to));
-                }
-                self.compact_to = self.cache_revision;
+                self.compact_all(ctx);
                 ctx.timer(COMPACTION_INTERVAL_US, Timer::Compact);
             }
-            Timer::EtcdDeadline { req_id } if self.etcd_pending.contains_key(&req_id) => {
-                self.fail_over(ctx, "no answer within 10s")
+            Timer::EtcdDeadline { req_id } => {
+                if let Some((store, _, _)) = self.etcd_pending.get(&req_id) {
+                    self.fail_over(ctx, *store, "no answer within 10s")
+                }
             }
             _ => {}
         }
@@ -483,7 +459,8 @@ impl ApiServer {
                         ctx.phase("etcd", "consistent read: current revision (ReadIndex)");
                         self.mark(token, "etcd ReadIndex", ctx.now);
                         let op = EtcdOp::CurrentRevision;
-                        self.etcd_call(ctx, op, EtcdWait::Request(token), "Range (linearizable, revision)");
+                        let store = self.store_of(&f.req.resource.list_prefix(&f.req.namespace));
+                        self.etcd_call(ctx, store, op, EtcdWait::Request(token), "Range (linearizable, revision)");
                     }
                     _ => self.enter(ctx, token, Stage::Admission),
                 }

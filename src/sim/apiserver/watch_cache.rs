@@ -10,7 +10,7 @@ const WATCH_HISTORY: usize = 1000;
 /// One change the watch cache remembers: its revision and key, the object before, and the
 /// object written (or, for a delete, the one removed).
 #[derive(Clone, Debug)]
-pub(super) struct Change {
+pub struct Change {
     rev: i64,
     key: String,
     old: Option<Object>,
@@ -27,11 +27,12 @@ impl ApiServer {
         self.mark(token, "watch cache", ctx.now);
         let Some(f) = self.inflight.get(&token).cloned() else { return };
         ctx.phase("watch cache", f.req.line());
-        let resp = self.read(ctx, &f);
+        let store = self.store_of(&f.req.resource.list_prefix(&f.req.namespace));
+        let resp = self.read(ctx, store, &f);
         self.finish_after(ctx, token, CACHE_READ_US, resp);
         // A resumed watch: the changes after its revision, behind the response.
         if let (Verb::Watch, Some(rv)) = (f.req.verb, f.req.resource_version) {
-            let missed: Vec<Change> = self.history.iter().filter(|c| c.rev > rv).cloned().collect();
+            let missed: Vec<Change> = self.stores[store].history.iter().filter(|c| c.rev > rv).cloned().collect();
             if let Some(w) = self.watchers.last().cloned().filter(|w| w.watch_id == f.req_id && w.client == f.client) {
                 for c in missed {
                     if notify(ctx, &w, &c, CACHE_READ_US) {
@@ -42,15 +43,17 @@ impl ApiServer {
         }
     }
 
-    pub(super) fn read(&mut self, ctx: &mut Ctx, f: &InFlight) -> ApiResponse {
+    /// A read of a resource that etcd cluster `store` holds.
+    fn read(&mut self, ctx: &mut Ctx, store: usize, f: &InFlight) -> ApiResponse {
         let req = &f.req;
+        let revision = self.stores[store].revision;
         match req.verb {
             Verb::Get => self.current(req).map(ApiBody::Object),
-            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: self.cache_revision }),
+            Verb::List => Ok(ApiBody::List { items: self.matching(req), resource_version: revision }),
             _ => {
-                if let Some(rv) = req.resource_version.filter(|rv| *rv < self.cache_revision) {
+                if let Some(rv) = req.resource_version.filter(|rv| *rv < revision) {
                     // The window must hold every change after rv.
-                    let oldest = self.history.front().map_or(self.cache_revision, |c| c.rev - 1);
+                    let oldest = self.stores[store].history.front().map_or(revision, |c| c.rev - 1);
                     if rv < oldest {
                         ctx.phase("watch", format!("410 Gone: too old resource version: {rv} ({oldest})"));
                         return Err(Status::expired(rv, oldest));
@@ -68,7 +71,7 @@ impl ApiServer {
                     Some(rv) => ctx.phase("watch", format!("{} resumed after revision {rv}", req.line())),
                     None => ctx.phase("watch", format!("{} (+{} initial events)", req.line(), items.len())),
                 }
-                Ok(ApiBody::WatchStarted { items, resource_version: self.cache_revision, initial: !resumed })
+                Ok(ApiBody::WatchStarted { items, resource_version: revision, initial: !resumed })
             }
         }
     }
@@ -84,18 +87,18 @@ impl ApiServer {
             .collect()
     }
 
-    /// Merges a fresh list into the watch cache, turning differences into watch events. A
-    /// member that is behind the cache is not trusted for deletions.
-    pub(super) fn relist(&mut self, ctx: &mut Ctx, kvs: Vec<KeyValue>, revision: i64) {
+    /// Merges a fresh list from etcd cluster `store` into the watch cache, turning differences
+    /// into watch events. A member that is behind the cache is not trusted for deletions.
+    pub(super) fn relist(&mut self, ctx: &mut Ctx, store: usize, kvs: Vec<KeyValue>, revision: i64) {
         let listed: BTreeMap<String, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
         let mut events: Vec<MvccEvent> = listed
             .values()
             .filter(|kv| self.cache.get(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))
             .map(|kv| MvccEvent { type_: EventType::Put, kv: kv.clone() })
             .collect();
-        if revision >= self.cache_revision {
+        if revision >= self.stores[store].revision {
             for (key, obj) in &self.cache {
-                if !listed.contains_key(key) {
+                if !listed.contains_key(key) && self.store_of(key) == store {
                     let kv = KeyValue {
                         key: key.clone(),
                         value: crate::sim::storage::encode(obj),
@@ -109,19 +112,21 @@ impl ApiServer {
         }
         ctx.phase("relist", format!("{} change(s) at revision {revision}", events.len()));
         for ev in events {
-            self.on_store_event(ctx, ev);
+            self.on_store_event(ctx, store, ev);
         }
     }
 
-    /// A change in etcd: update the watch cache and send it to every matching client watch.
-    pub(super) fn on_store_event(&mut self, ctx: &mut Ctx, ev: MvccEvent) {
+    /// A change in etcd cluster `store`: update the watch cache and send it to every matching
+    /// client watch.
+    pub(super) fn on_store_event(&mut self, ctx: &mut Ctx, store: usize, ev: MvccEvent) {
         // After a failover the old member may still stream events the cache already has.
         let seen = self.cache.get(&ev.kv.key).map(|o| o.meta().rv());
         if ev.type_ == EventType::Put && seen.is_some_and(|rv| rv >= ev.kv.mod_revision) {
             return;
         }
         let Some(obj) = self.decode(&ev.kv) else { return };
-        self.cache_revision = self.cache_revision.max(ev.kv.mod_revision);
+        let b = &mut self.stores[store];
+        b.revision = b.revision.max(ev.kv.mod_revision);
         let old = match ev.type_ {
             EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
             EventType::Delete => self.cache.remove(&ev.kv.key),
@@ -139,10 +144,11 @@ impl ApiServer {
         for _ in 0..sent {
             self.count_watch_event(&change);
         }
-        if self.history.len() == WATCH_HISTORY {
-            self.history.pop_front();
+        let history = &mut self.stores[store].history;
+        if history.len() == WATCH_HISTORY {
+            history.pop_front();
         }
-        self.history.push_back(change);
+        history.push_back(change);
     }
 }
 

@@ -187,7 +187,7 @@ fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
 }
 
 /// The links the cluster view draws (who talks to whom): kube-apiserver to each of its
-/// clients and to etcd-0, the etcd members to each other, the cloud-controller-manager to the
+/// clients and to each etcd cluster's first member, the members of a cluster to each other, the cloud-controller-manager to the
 /// cloud. Nodes shown as tiles have none.
 pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
@@ -195,20 +195,30 @@ pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
         layout.tiles && matches!(c.role, Role::Kubelet | Role::KubeProxy) && layout.node_rects.contains_key(&c.node)
     };
     let of = |r: Role| view.components.iter().find(|c| c.role == r).map(|c| c.id);
-    let etcd: Vec<u32> = view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    // The main etcd cluster and the events etcd (if any): each a mesh of its members, and
+    // every apiserver linked to each cluster's first member.
+    let clusters: Vec<Vec<u32>> = [false, true]
+        .iter()
+        .map(|events| {
+            let members = view.components.iter().filter(|c| c.role == Role::Etcd && c.in_events_etcd() == *events);
+            members.map(|c| c.id).collect()
+        })
+        .collect();
     if let Some(api) = of(Role::ApiServer) {
         let linked = |c: &&crate::sim::view::ComponentView| {
             !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !tiled(c)
         };
         // Each client to the apiserver it talks to now (several sit behind a load balancer).
         out.extend(view.components.iter().filter(linked).map(|c| (c.apiserver.unwrap_or(api), c.id)));
-        if let Some(first) = etcd.first() {
+        for first in clusters.iter().filter_map(|m| m.first()) {
             let apiservers = view.components.iter().filter(|c| c.role == Role::ApiServer);
             out.extend(apiservers.map(|a| (a.id, *first)));
         }
     }
-    for (i, a) in etcd.iter().enumerate() {
-        out.extend(etcd[i + 1..].iter().map(|b| (*a, *b)));
+    for etcd in &clusters {
+        for (i, a) in etcd.iter().enumerate() {
+            out.extend(etcd[i + 1..].iter().map(|b| (*a, *b)));
+        }
     }
     if let (Some(ccm), Some(cloud)) = (of(Role::CloudControllerManager), of(Role::Cloud)) {
         out.push((ccm, cloud));

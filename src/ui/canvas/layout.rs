@@ -71,10 +71,20 @@ pub fn compute(view: &ClusterView) -> Layout {
     let cols = workers.len().min(per_row);
     let rows = workers.len().div_ceil(per_row.max(1));
     let cp = Rect { x: 170.0, y: 20.0, w: 700.0, h: 330.0 };
-    let remote_count = view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name).count();
+    let remote_count =
+        view.components.iter().filter(|c| c.role == Role::Etcd && c.node != cp_name && !c.in_events_etcd()).count();
+    let events_count = view.components.iter().filter(|c| c.in_events_etcd()).count();
     // The etcd region grows with the members so that each shows its whole log strip.
     let etcd_h = (44.0 + remote_count as f64 * (ETCD_H + 12.0)).max(cp.h);
     let etcd_region = Rect { x: cp.x + cp.w + 30.0, y: cp.y, w: 270.0, h: etcd_h };
+    // A separate events etcd: its own region under the main cluster's.
+    let events_region = Rect {
+        x: etcd_region.x,
+        y: cp.y + etcd_h + 12.0,
+        w: etcd_region.w,
+        h: 44.0 + events_count as f64 * (ETCD_H + 12.0),
+    };
+    let etcd_h = if events_count > 0 { events_region.y + events_region.h - cp.y } else { etcd_h };
     // An HA control plane's other machines — more kube-apiservers, and standby replicas of
     // kube-scheduler and kube-controller-manager — are a band under the control-plane node.
     let standby = |c: &crate::sim::view::ComponentView| {
@@ -103,6 +113,9 @@ pub fn compute(view: &ClusterView) -> Layout {
     let mut l = Layout { boxes: vec![None; view.components.len()], tiles, ..Default::default() };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
+    if events_count > 0 {
+        l.regions.push(Region { label: "events etcd cluster (--etcd-servers-overrides)".into(), rect: events_region });
+    }
     if has_cloud {
         l.regions.push(Region { label: "cloud (simulated provider)".into(), rect: cloud });
     }
@@ -116,7 +129,7 @@ pub fn compute(view: &ClusterView) -> Layout {
     // pass between them.
     let row1 = cp.y + 44.0;
     let row2 = cp.y + 160.0;
-    let mut remote_etcd = 0;
+    let (mut remote_etcd, mut events_etcd) = (0, 0);
     for c in &view.components {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
@@ -130,6 +143,11 @@ pub fn compute(view: &ClusterView) -> Layout {
             Role::CloudControllerManager => Rect { x: cp.x + 24.0 + BOX_W + 14.0, y: row2, w: 190.0, h: BOX_H },
             Role::Cloud => Rect { x: cloud.x + 16.0, y: cloud.y + 44.0, w: cloud.w - 32.0, h: BOX_H },
             Role::ControllerManager => Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row2, w: BOX_W, h: BOX_H },
+            Role::Etcd if c.in_events_etcd() => {
+                events_etcd += 1;
+                let y = events_region.y + 40.0 + (events_etcd - 1) as f64 * (ETCD_H + 12.0);
+                Rect { x: events_region.x + 16.0, y, w: events_region.w - 32.0, h: ETCD_H }
+            }
             Role::Etcd if c.node == cp_name && !cp_name.is_empty() => {
                 Rect { x: cp.x + cp.w - BOX_W - 24.0, y: row1, w: BOX_W, h: ETCD_H }
             }
@@ -200,7 +218,9 @@ pub fn compute_for(mode: ViewMode, view: &ClusterView) -> Layout {
 }
 
 fn raft_ring(view: &ClusterView) -> Layout {
-    let members: Vec<u32> = view.components.iter().filter(|c| c.role == Role::Etcd).map(|c| c.id).collect();
+    // The main cluster's members; a separate events etcd is another Raft group.
+    let members: Vec<u32> =
+        view.components.iter().filter(|c| c.role == Role::Etcd && !c.in_events_etcd()).map(|c| c.id).collect();
     let n = members.len().max(1) as f64;
     let (w, h) = (250.0, ETCD_H + 8.0);
     let radius = if members.len() <= 1 { 0.0 } else { (w * 0.75 / (std::f64::consts::PI / n).sin()).max(240.0) };

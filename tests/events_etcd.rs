@@ -1,0 +1,101 @@
+//! A separate etcd cluster for Events (kube-apiserver `--etcd-servers-overrides=/events#…`),
+//! as large clusters run one: Events are stored and watched there and nowhere else, and the
+//! main etcd keeps its quota for everything else.
+
+use kube_playground::kubectl;
+use kube_playground::scenario::Scenario;
+use kube_playground::sim::time::{SimTime, SECONDS};
+use kube_playground::sim::Simulation;
+
+const TIMEOUT: u64 = 10 * SECONDS;
+
+/// Stored Events, and bytes in use, on the first member of the main or the events cluster.
+fn stored_events(sim: &Simulation, events: bool) -> (usize, usize) {
+    let m = sim.etcd_cluster(events).next().unwrap().1;
+    (m.mvcc.range("/registry/events/").len(), m.mvcc.in_use())
+}
+
+fn cluster(events_members: usize, quota: usize) -> Simulation {
+    let mut s = Scenario::default();
+    s.cluster.csi_driver = false;
+    s.cluster.cluster_dns = false;
+    s.cluster.events_etcd_members = events_members;
+    s.cluster.etcd_quota_bytes = quota;
+    let mut sim = s.build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    sim
+}
+
+#[test]
+fn events_are_stored_and_served_from_their_own_etcd() {
+    let mut sim = cluster(3, 2 << 30);
+    assert_eq!(sim.etcd_cluster(true).count(), 3);
+    assert_eq!(sim.etcd_members().count(), 3, "the main cluster keeps its three members");
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=3", TIMEOUT);
+    sim.run_until(sim.now().plus(20 * SECONDS));
+    let (main, _) = stored_events(&sim, false);
+    let (events, _) = stored_events(&sim, true);
+    assert_eq!(main, 0, "no Event in the main etcd");
+    assert!(events > 10, "the Events are in the events etcd: {events}");
+    let all = sim.etcd_cluster(true).next().unwrap().1.mvcc.range("/registry/");
+    assert!(all.iter().all(|kv| kv.key.starts_with("/registry/events/")), "only Events there");
+    // kubectl reads them as before, at the events cluster's revisions.
+    let listed = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(listed.contains("Scheduled") && listed.contains("Started"), "{listed}");
+    let manifest =
+        kubectl::run(&mut sim, "ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml", TIMEOUT);
+    assert!(
+        manifest.contains("--etcd-servers-overrides=/events#https://etcd-events-0:2379;https://etcd-events-1:2379;https://etcd-events-2:2379"),
+        "{manifest}"
+    );
+    // etcdctl talks to the main cluster unless --endpoints names the events cluster.
+    let main_list = kubectl::run(&mut sim, "etcdctl member list", TIMEOUT);
+    assert!(main_list.contains("etcd-0") && !main_list.contains("etcd-events"), "{main_list}");
+    let events_list = kubectl::run(&mut sim, "etcdctl --endpoints=https://etcd-events-0:2379 member list", TIMEOUT);
+    assert_eq!(events_list.lines().count(), 3, "{events_list}");
+    assert!(events_list.contains("etcd-events-2, https://10.0.1.18:2380"), "{events_list}");
+    let keys = kubectl::run(
+        &mut sim,
+        "etcdctl --endpoints=https://etcd-events-0:2379 get /registry/ --prefix --keys-only",
+        TIMEOUT,
+    );
+    assert_eq!(keys.lines().count(), events);
+}
+
+/// The events etcd's leader dies: the apiserver fails over to another member for Events, and
+/// new Events keep arriving; the main cluster is not disturbed.
+#[test]
+fn the_apiserver_fails_over_within_the_events_etcd() {
+    let mut sim = cluster(3, 2 << 30);
+    sim.run_until(sim.now().plus(2 * SECONDS));
+    let leader = sim.etcd_leader_of(true).expect("the events etcd elects a leader");
+    let main_leader = sim.etcd_leader();
+    assert!(sim.crash(leader));
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2", TIMEOUT);
+    sim.run_until(sim.now().plus(30 * SECONDS));
+    assert_eq!(sim.etcd_leader(), main_leader, "the main cluster kept its leader");
+    assert!(sim.etcd_leader_of(true).is_some_and(|l| l != leader), "a new events leader");
+    let listed = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
+    assert!(listed.contains("Started"), "Events written after the failover: {listed}");
+    assert!(kube_playground::sim::invariants::check(&sim).is_empty());
+}
+
+/// The operators' lesson: Events fill a small main etcd and it raises NOSPACE, so the rollout
+/// stalls; with the Events in their own cluster, the same quota holds everything else.
+#[test]
+fn events_fill_a_shared_etcd_but_not_one_without_them() {
+    let rollout = |events_members: usize| {
+        let mut sim = cluster(events_members, 260_000);
+        kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=30", TIMEOUT);
+        sim.run_until(sim.now().plus(40 * SECONDS));
+        let out = kubectl::run(&mut sim, "kubectl get deployment web", TIMEOUT);
+        let ready = out.lines().nth(1).and_then(|l| l.split_whitespace().nth(1)).unwrap_or_default().to_string();
+        let alarms = kubectl::run(&mut sim, "etcdctl alarm list", TIMEOUT);
+        (ready, alarms, stored_events(&sim, false).1)
+    };
+    let (ready, alarms, _) = rollout(0);
+    assert_ne!(ready, "30/30", "the shared etcd filled before the rollout finished");
+    assert!(alarms.contains("alarm:NOSPACE"), "{alarms}");
+    let (ready, alarms, in_use) = rollout(3);
+    assert_eq!((ready.as_str(), alarms.as_str()), ("30/30", ""), "main etcd: {in_use} bytes in use of 260,000");
+}
