@@ -458,8 +458,8 @@ await test('stopping kube-apiserver refuses kubectl; starting it again brings it
   if (!nodes.includes('worker-3')) throw new Error(nodes);
 });
 
-await test('an HA control plane: three apiservers; one stopped, kubectl moves to another', async (page) => {
-  await page.goto(origin + '#apiservers=3', { waitUntil: 'load' });
+await test('an HA control plane: three apiservers and an events etcd; one apiserver stopped, kubectl moves to another', async (page) => {
+  await page.goto(origin + '#apiservers=3&events-etcd=3', { waitUntil: 'load' });
   await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 20000 });
   // The metrics panel lists its targets on its next refresh.
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=scrape-target] option')]
@@ -471,6 +471,11 @@ await test('an HA control plane: three apiservers; one stopped, kubectl moves to
   let nodes = '';
   for (let i = 0; i < 5 && !nodes.includes('worker-3'); i++) nodes = await command(page, 'kubectl get nodes');
   if (!nodes.includes('worker-3') || nodes.includes('NotReady')) throw new Error(nodes);
+  // The Events live in the events etcd; etcdctl reaches it when --endpoints names it.
+  const events = await command(page, 'kubectl get events -A');
+  if (!events.includes('Scheduled')) throw new Error(events);
+  const members = await command(page, 'etcdctl --endpoints=https://etcd-events-0:2379 member list');
+  if (!members.includes('etcd-events-2') || members.includes('etcd-0,')) throw new Error(members);
   await page.screenshot({ path: path.join(artifacts, 'ha-apiservers.png') });
 });
 

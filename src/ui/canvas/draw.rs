@@ -103,8 +103,12 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
     }
     draw_links(f);
     let phases = current_phases(f);
-    let etcd_names: Vec<String> =
-        f.view.components.iter().filter(|c| c.etcd.is_some()).map(|c| c.name.clone()).collect();
+    // Each Raft group's member names by Raft id: the main cluster's and the events etcd's.
+    let names = |events: bool| -> Vec<String> {
+        let members = f.view.components.iter().filter(|c| c.etcd.is_some() && c.in_events_etcd() == events);
+        members.map(|c| c.name.clone()).collect()
+    };
+    let (etcd_names, events_names) = (names(false), names(true));
     for c in &f.view.components {
         let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else {
             continue;
@@ -114,7 +118,10 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         }
         let phase = phases.get(&c.id);
         match &c.etcd {
-            Some(e) => super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), &etcd_names),
+            Some(e) => {
+                let peers = if c.in_events_etcd() { &events_names } else { &etcd_names };
+                super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), peers)
+            }
             None => draw_component(f, c, r, phase),
         }
         if c.role == Role::ApiServer {

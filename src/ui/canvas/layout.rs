@@ -114,7 +114,7 @@ pub fn compute(view: &ClusterView) -> Layout {
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
     if events_count > 0 {
-        l.regions.push(Region { label: "events etcd cluster (--etcd-servers-overrides)".into(), rect: events_region });
+        l.regions.push(Region { label: "etcd for Events (Raft)".into(), rect: events_region });
     }
     if has_cloud {
         l.regions.push(Region { label: "cloud (simulated provider)".into(), rect: cloud });
