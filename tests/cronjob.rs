@@ -35,6 +35,8 @@ fn a_cronjob_runs_every_half_hour_for_a_simulated_day() {
     let mut scenario = Scenario::default();
     scenario.cluster.etcd_members = 1;
     scenario.cluster.set_workers(1);
+    // The day's Events are counted at its end: keep them longer than --event-ttl's hour.
+    scenario.cluster.apiserver.event_ttl_s = 2 * 24 * 3600;
     let mut sim = scenario.build().unwrap();
     sim.run_until(SimTime::from_secs(3));
     let out = kubectl::run(

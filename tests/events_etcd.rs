@@ -9,9 +9,10 @@ use kube_playground::sim::Simulation;
 
 const TIMEOUT: u64 = 10 * SECONDS;
 
-/// Stored Events, and bytes in use, on the first member of the main or the events cluster.
+/// Stored Events, and bytes in use, on the first running member of the main or the events
+/// cluster.
 fn stored_events(sim: &Simulation, events: bool) -> (usize, usize) {
-    let m = sim.etcd_cluster(events).next().unwrap().1;
+    let m = sim.etcd_cluster(events).map(|(_, m)| m).find(|m| m.up).unwrap();
     (m.mvcc.range("/registry/events/").len(), m.mvcc.in_use())
 }
 
@@ -98,4 +99,34 @@ fn events_fill_a_shared_etcd_but_not_one_without_them() {
     assert!(alarms.contains("alarm:NOSPACE"), "{alarms}");
     let (ready, alarms, in_use) = rollout(3);
     assert_eq!((ready.as_str(), alarms.as_str()), ("30/30", ""), "main etcd: {in_use} bytes in use of 260,000");
+}
+
+/// --event-ttl: Events are written with an etcd lease (reused for a while, as the etcd3
+/// store's lease manager does) and go when etcd's leader revokes it — also after the etcd
+/// leader changed, as the new leader's lessor gives every lease its whole TTL again.
+#[test]
+fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
+    let mut s = Scenario::default();
+    s.cluster.csi_driver = false;
+    s.cluster.cluster_dns = false;
+    s.cluster.apiserver.event_ttl_s = 60;
+    let mut sim = s.build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2", TIMEOUT);
+    sim.run_until(SimTime::from_secs(30));
+    assert!(kubectl::run(&mut sim, "kubectl get events", TIMEOUT).contains("Started"));
+    let leases = kubectl::run(&mut sim, "etcdctl lease list", TIMEOUT);
+    assert!(leases.starts_with("found ") && !leases.starts_with("found 0"), "{leases}");
+    let manifest =
+        kubectl::run(&mut sim, "ssh control-plane cat /etc/kubernetes/manifests/kube-apiserver.yaml", TIMEOUT);
+    assert!(manifest.contains("--event-ttl=1m0s"), "{manifest}");
+    let leader = sim.etcd_leader().unwrap();
+    sim.crash(leader);
+    // Granted for 60 s plus a 3 s reuse window; the new leader restarts the clock.
+    sim.run_until(SimTime::from_secs(60));
+    assert!(kubectl::run(&mut sim, "kubectl get events", TIMEOUT).contains("Started"), "not yet");
+    sim.run_until(SimTime::from_secs(100));
+    assert_eq!(kubectl::run(&mut sim, "kubectl get events", TIMEOUT), "No resources found in default namespace.");
+    assert_eq!(kubectl::run(&mut sim, "etcdctl lease list", TIMEOUT), "found 0 leases");
+    assert_eq!(stored_events(&sim, false).0, 0, "gone from etcd too");
 }

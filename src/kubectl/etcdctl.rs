@@ -1,5 +1,6 @@
 //! etcdctl in the console, for operators (and the metrics that curl reads from port 2381): `endpoint status`,
-//! `endpoint health`, `member list`, `get --prefix --keys-only`, with etcdctl's formats.
+//! `endpoint health`, `member list`, `get --prefix --keys-only`, `lease list`, with etcdctl's
+//! formats.
 //! Simplified: the answers are read from the members directly, without network round trips;
 //! a stopped or unreachable member answers as etcdctl reports a dead endpoint. It talks to
 //! the main etcd cluster, or to the separate events etcd when `--endpoints` names one of its
@@ -195,7 +196,13 @@ pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
             Ok(shown.join("\n"))
         }
         ["alarm", "list", ..] => Ok(alarm_list(sim, events)),
-        _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only, alarm list, compact REV, defrag)".into()),
+        ["lease", "list", ..] => {
+            let source = ms.iter().find(|x| x.reachable).ok_or("Error: context deadline exceeded")?;
+            let leases = source.m.mvcc.leases();
+            let ids = leases.keys().map(|id| format!("{id:016x}"));
+            Ok(std::iter::once(format!("found {} leases", leases.len())).chain(ids).collect::<Vec<_>>().join("\n"))
+        }
+        _ => Err("Error: unknown command for \"etcdctl\" (try: endpoint status -w table, endpoint health, member list, get /registry/ --prefix --keys-only, alarm list, lease list, compact REV, defrag)".into()),
     }
 }
 

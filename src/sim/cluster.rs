@@ -215,6 +215,13 @@ pub struct ApiServerFlags {
     pub max_requests_inflight: usize,
     #[serde(default = "default_max_mutating_inflight")]
     pub max_mutating_requests_inflight: usize,
+    /// --event-ttl in seconds (1h): how long an Event is kept, through an etcd lease.
+    #[serde(default = "default_event_ttl")]
+    pub event_ttl_s: u64,
+}
+
+fn default_event_ttl() -> u64 {
+    super::apiserver::DEFAULT_EVENT_TTL_S
 }
 
 fn default_max_inflight() -> usize {
@@ -238,6 +245,7 @@ impl Default for ApiServerFlags {
             token_auth_file: String::new(),
             max_requests_inflight: default_max_inflight(),
             max_mutating_requests_inflight: default_max_mutating_inflight(),
+            event_ttl_s: default_event_ttl(),
         }
     }
 }
@@ -591,6 +599,7 @@ fn new_apiserver(spec: &ClusterSpec, etcd: &[ComponentId], rng: SimRng) -> Resul
     api.authn.anonymous = flags.anonymous_auth;
     api.authn.static_tokens = parse_token_file(&flags.token_auth_file)?;
     api.max_inflight = (flags.max_requests_inflight, flags.max_mutating_requests_inflight);
+    api.event_ttl_s = flags.event_ttl_s;
     api.flow = FlowControl::new(flags.max_requests_inflight + flags.max_mutating_requests_inflight);
     Ok(api)
 }
@@ -623,7 +632,7 @@ fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
     m.uid = new_uid(rng);
     m.creation_timestamp = Time::at(SimTime::ZERO);
     let key = res.key(&m.namespace, &m.name);
-    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(super::storage::encode(&obj)) });
+    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(super::storage::encode(&obj)), lease: 0 });
 }
 
 /// The control-plane node's InternalIP, where kube-apiserver listens (6443).

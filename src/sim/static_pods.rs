@@ -54,6 +54,9 @@ fn apiserver(api: &ApiServer, etcd_members: usize) -> String {
         flags.push(format!("--max-mutating-requests-inflight={mutating}"));
         flags.push(format!("--max-requests-inflight={max}"));
     }
+    if api.event_ttl_s != super::apiserver::DEFAULT_EVENT_TTL_S {
+        flags.push(format!("--event-ttl={}", super::time::go_duration(api.event_ttl_s * super::time::SECONDS)));
+    }
     if api.encryption.is_some() {
         flags.push("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml".into());
     }

@@ -6,6 +6,7 @@
 use super::*;
 use crate::sim::etcd::grpc;
 use crate::sim::etcd::mvcc::Value;
+use crate::sim::time::{SimTime, SECONDS};
 
 /// The key prefix of the one resource a separate events etcd keeps, as
 /// `--etcd-servers-overrides=/events#…` names it (core and events.k8s.io Events share it).
@@ -29,6 +30,29 @@ pub(super) struct Backend {
     pub history: std::collections::VecDeque<watch_cache::Change>,
     /// Whether the initial list has arrived.
     primed: bool,
+    /// The lease Event writes reuse, the writes waiting for a new one, and when it was asked.
+    lease: Option<EventLease>,
+    lease_waiters: Vec<u64>,
+    lease_asked: SimTime,
+}
+
+/// The etcd3 store's lease manager keeps one lease for every write with a TTL (Events):
+/// reused while it outlives the TTL by at most the reuse window and holds under 1,000 keys.
+#[derive(Clone, Copy, Debug)]
+struct EventLease {
+    id: i64,
+    expires: SimTime,
+    attached: u32,
+}
+
+/// The lease manager's defaults: reuse a lease for up to 60 s (or 5 % of the TTL, if less)
+/// and for at most 1,000 objects.
+const LEASE_REUSE_MAX_S: u64 = 60;
+const LEASE_MAX_OBJECTS: u32 = 1000;
+
+/// The reuse window for a TTL: min(60 s, 5 % of the TTL).
+fn reuse_window_s(ttl_s: u64) -> u64 {
+    (ttl_s / 20).min(LEASE_REUSE_MAX_S)
 }
 
 impl Backend {
@@ -41,6 +65,9 @@ impl Backend {
             compact_to: 0,
             history: Default::default(),
             primed: false,
+            lease: None,
+            lease_waiters: vec![],
+            lease_asked: SimTime::ZERO,
         }
     }
 
@@ -144,7 +171,7 @@ impl ApiServer {
         self.etcd_pending = others;
         for (_, (_, wait, op)) in mine {
             match wait {
-                EtcdWait::Request(_) | EtcdWait::Charge(_) | EtcdWait::InitialList => {
+                EtcdWait::Request(_) | EtcdWait::Charge(_) | EtcdWait::InitialList | EtcdWait::Lease => {
                     self.etcd_call(ctx, store, op, wait, "retry on another member")
                 }
                 EtcdWait::Relist | EtcdWait::Watch | EtcdWait::Compact => {}
@@ -204,7 +231,7 @@ impl ApiServer {
         let compare = crate::sim::etcd::Compare::ModRevision(charge.meta().rv());
         charge.meta_mut().resource_version.clear();
         let bytes = self.seal(res.plural, crate::sim::storage::encode(&charge));
-        let txn = crate::sim::etcd::Txn { key, compare, action: crate::sim::etcd::TxnAction::Put(bytes) };
+        let txn = crate::sim::etcd::Txn { key, compare, action: crate::sim::etcd::TxnAction::Put(bytes), lease: 0 };
         let label = format!("Txn {} (charge {what})", txn.key);
         ctx.phase("admission", label.clone());
         let store = self.store_of(&txn.key);
@@ -220,6 +247,19 @@ impl ApiServer {
     }
 
     pub(super) fn store(&mut self, ctx: &mut Ctx, token: u64, mut plan: Plan) {
+        let puts = matches!(plan.txn.action, crate::sim::etcd::TxnAction::Put(_));
+        if self.event_ttl_s > 0 && puts && plan.txn.key.starts_with(EVENTS_PREFIX) {
+            match self.event_lease(ctx, token, &plan.txn.key) {
+                Some(id) => plan.txn.lease = id,
+                None => {
+                    // Parked until the lease is granted.
+                    if let Some(f) = self.inflight.get_mut(&token) {
+                        f.plan = Some(plan);
+                    }
+                    return;
+                }
+            }
+        }
         if let crate::sim::etcd::TxnAction::Put(bytes) = &mut plan.txn.action {
             let plural = ResourceInfo::by_kind(plan.object.kind()).map_or("", |r| r.plural);
             *bytes = self.seal(plural, bytes.clone());
@@ -235,6 +275,44 @@ impl ApiServer {
         }
         ctx.phase("etcd", label.clone());
         self.etcd_call(ctx, store, op, EtcdWait::Request(token), label);
+    }
+
+    /// The lease an Event write attaches to: the current one when it can be reused, else
+    /// None, with the write parked until a new lease (TTL + reuse window) is granted.
+    fn event_lease(&mut self, ctx: &mut Ctx, token: u64, key: &str) -> Option<i64> {
+        let ttl = self.event_ttl_s;
+        let reuse = reuse_window_s(ttl);
+        let store = self.store_of(key);
+        let b = &mut self.stores[store];
+        if let Some(l) = &mut b.lease {
+            let valid = ctx.now.plus(ttl * SECONDS) < l.expires;
+            let sufficient = ctx.now.plus((ttl + reuse) * SECONDS) > l.expires;
+            if valid && sufficient && l.attached < LEASE_MAX_OBJECTS {
+                l.attached += 1;
+                return Some(l.id);
+            }
+        }
+        b.lease_waiters.push(token);
+        if b.lease_waiters.len() == 1 {
+            b.lease_asked = ctx.now;
+            let ttl_s = (ttl + reuse) as i64;
+            let op = EtcdOp::LeaseGrant { ttl_s };
+            self.etcd_call(ctx, store, op, EtcdWait::Lease, format!("LeaseGrant (TTL {ttl_s} s)"));
+        }
+        None
+    }
+
+    /// A new lease: the writes waiting for it go on to etcd.
+    fn lease_granted(&mut self, ctx: &mut Ctx, store: usize, id: i64) {
+        let b = &mut self.stores[store];
+        let ttl_s = self.event_ttl_s + reuse_window_s(self.event_ttl_s);
+        b.lease = Some(EventLease { id, expires: b.lease_asked.plus(ttl_s * SECONDS), attached: 0 });
+        ctx.phase("lease", format!("lease {id:016x} granted for {ttl_s} s"));
+        for token in std::mem::take(&mut b.lease_waiters) {
+            if let Some(plan) = self.inflight.get_mut(&token).and_then(|f| f.plan.take()) {
+                self.store(ctx, token, plan);
+            }
+        }
     }
 
     pub(super) fn on_etcd(&mut self, ctx: &mut Ctx, from: ComponentId, req_id: u64, result: EtcdResult) {
@@ -297,6 +375,16 @@ impl ApiServer {
                 }
             }
             (Some(EtcdWait::Request(token)), EtcdResult::Txn(r)) => self.on_txn(ctx, token, r),
+            (Some(EtcdWait::Lease), EtcdResult::LeaseGranted { id }) => self.lease_granted(ctx, store, id),
+            (Some(EtcdWait::Lease), result) => {
+                let e = match result {
+                    EtcdResult::Error(e) => e,
+                    _ => "unexpected answer to LeaseGrant".into(),
+                };
+                for token in std::mem::take(&mut self.stores[store].lease_waiters) {
+                    self.finish(ctx, token, Err(Status::internal(format!("Internal error occurred: {e}"))));
+                }
+            }
             (Some(EtcdWait::Charge(token)), EtcdResult::Txn(r)) => {
                 if r.succeeded {
                     return self.charge_or_store(ctx, token);

@@ -38,6 +38,8 @@ const AUTHN_US: u64 = 60;
 const AUTHZ_US: u64 = 40;
 const ADMISSION_US: u64 = 80;
 const VALIDATION_US: u64 = 50;
+/// --event-ttl's default: one hour.
+pub const DEFAULT_EVENT_TTL_S: u64 = 3600;
 /// --max-requests-inflight and --max-mutating-requests-inflight: APF's server-wide seats.
 pub const DEFAULT_MAX_INFLIGHT: (usize, usize) = (400, 200);
 /// What one admission plugin's step costs, inside the admission and validation stages.
@@ -138,6 +140,8 @@ enum EtcdWait {
     Request(u64),
     /// A ResourceQuota status write on behalf of the request with this token.
     Charge(u64),
+    /// A lease for the Events' TTL, which the writes waiting in the backend need.
+    Lease,
 }
 
 /// --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd to the revision
@@ -176,6 +180,8 @@ pub struct ApiServer {
     /// API Priority and Fairness, sized by --max-requests-inflight + --max-mutating-requests-inflight.
     pub flow: flowcontrol::FlowControl,
     pub max_inflight: (usize, usize),
+    /// --event-ttl: Events are written with an etcd lease of this many seconds (0: none).
+    pub event_ttl_s: u64,
     /// The resources served for CustomResourceDefinitions in the watch cache.
     pub custom: Vec<&'static ResourceInfo>,
     /// The last finished requests, newest last.
@@ -221,6 +227,7 @@ impl ApiServer {
             metrics: Default::default(),
             flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
             max_inflight: DEFAULT_MAX_INFLIGHT,
+            event_ttl_s: DEFAULT_EVENT_TTL_S,
             custom: Vec::new(),
             recent: std::collections::VecDeque::new(),
             kubelets: super::vecmap::VecMap::new(),

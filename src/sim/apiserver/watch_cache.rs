@@ -105,6 +105,7 @@ impl ApiServer {
                         create_revision: 0,
                         mod_revision: revision,
                         version: 0,
+                        lease: 0,
                     };
                     events.push(MvccEvent { type_: EventType::Delete, kv });
                 }

@@ -91,6 +91,7 @@ impl KvClient {
             key: key.clone(),
             compare: Compare::Absent,
             action: TxnAction::Put(crate::sim::storage::encode(&obj)),
+            lease: 0,
         });
         self.pending.insert(n, (n, ctx.now));
         ctx.send(to, MsgKind::EtcdGrpc, format!("Txn {key}"), Payload::Etcd { req_id: n, op: Box::new(op) });

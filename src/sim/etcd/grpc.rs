@@ -35,6 +35,9 @@ pub fn txn_request(txn: &Txn) -> Vec<u8> {
             let mut put = Vec::new();
             put_bytes(1, key, &mut put);
             put_bytes(2, value, &mut put);
+            if txn.lease != 0 {
+                put_varint(3, txn.lease as u64, &mut put);
+            }
             put_bytes(2, &put, &mut success);
         }
         TxnAction::Delete => {
@@ -99,7 +102,8 @@ mod tests {
 
     #[test]
     fn a_create_is_a_compare_of_mod_revision_zero_a_put_and_a_read() {
-        let txn = Txn { key: "/a".into(), compare: Compare::Absent, action: TxnAction::Put(b"v".to_vec().into()) };
+        let txn =
+            Txn { key: "/a".into(), compare: Compare::Absent, action: TxnAction::Put(b"v".to_vec().into()), lease: 0 };
         let compare = [0x10, 2, 0x1a, 2, b'/', b'a', 0x30, 0];
         let success = [0x12, 7, 0x0a, 2, b'/', b'a', 0x12, 1, b'v'];
         let failure = [0x0a, 4, 0x0a, 2, b'/', b'a'];

@@ -17,6 +17,7 @@ use super::Ctx;
 use crate::sim::vecmap::VecMap;
 pub use mvcc::{Compare, EventType, KeyValue, KvOp, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
 use raft::{Config, Entry, HardState, MsgType, Raft, Role};
+use std::collections::BTreeMap;
 
 pub type RaftMessage = raft::Message<Proposal>;
 
@@ -34,6 +35,8 @@ pub enum EtcdOp {
     Compact { revision: i64 },
     /// Watch.Watch on a prefix: every change from `start_revision` (or from now) is streamed.
     Watch { prefix: String, start_revision: Option<i64> },
+    /// Lease.LeaseGrant, replicated through Raft.
+    LeaseGrant { ttl_s: i64 },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +48,9 @@ pub enum EtcdResult {
     Txn(TxnResult),
     Revision(i64),
     WatchCreated,
+    LeaseGranted {
+        id: i64,
+    },
     /// A gRPC error: `etcdserver: request timed out`, or `connection refused` from the host
     /// of a crashed member.
     Error(String),
@@ -162,6 +168,9 @@ pub struct EtcdMember {
     /// Applied writes not yet in a backend (bbolt) commit, and when the last one ran.
     backend_dirty: bool,
     last_backend_commit: SimTime,
+    /// The lessor's clock, kept by the leader only: when each lease runs out. Not replicated;
+    /// a new leader gives every lease its whole TTL again (etcd's Promote).
+    lease_expiry: BTreeMap<i64, SimTime>,
 }
 
 impl EtcdMember {
@@ -202,6 +211,7 @@ impl EtcdMember {
             sync_started: SimTime::ZERO,
             backend_dirty: false,
             last_backend_commit: SimTime::ZERO,
+            lease_expiry: BTreeMap::new(),
         }
     }
 
@@ -255,6 +265,7 @@ impl EtcdMember {
                     ctx.phase("campaign", why);
                 }
                 self.retry_reads(ctx.now);
+                self.revoke_expired(ctx.now);
                 self.drive(ctx);
                 self.expire(ctx);
                 self.backend_commit(ctx.now);
@@ -305,6 +316,26 @@ impl EtcdMember {
         self.last_commit = 0;
         self.pending.clear();
         self.reads.clear();
+        self.lease_expiry.clear();
+    }
+
+    /// The new leader's lessor: every lease gets its whole TTL from now.
+    fn promote_lessor(&mut self, now: SimTime) {
+        self.lease_expiry =
+            self.mvcc.leases().iter().map(|(id, l)| (*id, now.plus(l.ttl_s.max(0) as u64 * SECONDS))).collect();
+    }
+
+    /// The leader proposes the revocation of every lease whose TTL has run out.
+    fn revoke_expired(&mut self, now: SimTime) {
+        if self.raft.role != Role::Leader {
+            return;
+        }
+        let expired: Vec<i64> = self.lease_expiry.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
+        for id in expired {
+            self.lease_expiry.remove(&id);
+            let me = self.peers[self.raft.id];
+            self.raft.propose(Proposal { member: self.raft.id, client: me, req_id: 0, op: KvOp::LeaseRevoke(id) });
+        }
     }
 
     /// Asks again for the read index of reads that have none yet, every 500 ms.
@@ -404,16 +435,21 @@ impl EtcdMember {
                 let result = Box::new(EtcdResult::Error(REQUEST_TOO_LARGE.into()));
                 ctx.send(client, MsgKind::EtcdGrpc, REQUEST_TOO_LARGE, Payload::EtcdResp { req_id, result });
             }
-            EtcdOp::Txn(_) | EtcdOp::Compact { .. } => {
+            EtcdOp::Txn(_) | EtcdOp::Compact { .. } | EtcdOp::LeaseGrant { .. } => {
                 let op = match op {
                     EtcdOp::Txn(t) => KvOp::Txn(t),
                     EtcdOp::Compact { revision } => KvOp::Compact(revision),
+                    EtcdOp::LeaseGrant { ttl_s } => KvOp::LeaseGrant { ttl_s },
                     _ => return,
                 };
                 self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
                 let proposal = Proposal { member: self.raft.id, client, req_id, op };
                 if self.raft.role == Role::Leader {
-                    ctx.phase("propose", format!("append {}", proposal.op.key().unwrap_or("compaction")));
+                    let what = match &proposal.op {
+                        KvOp::LeaseGrant { ttl_s } => format!("lease grant (TTL {ttl_s} s)"),
+                        op => op.key().unwrap_or("compaction").to_string(),
+                    };
+                    ctx.phase("propose", format!("append {what}"));
                 }
                 if !self.raft.propose(proposal.clone()) {
                     self.waiting.push(proposal);
@@ -431,6 +467,7 @@ impl EtcdMember {
                 self.metrics.leader_changes_seen_total += 1;
                 if l == self.raft.id {
                     ctx.phase("leader", format!("elected leader for term {}", self.raft.term));
+                    self.promote_lessor(ctx.now);
                 }
             }
             self.last_leader = self.raft.leader;
@@ -582,7 +619,7 @@ impl EtcdMember {
         for entry in entries {
             let Some(p) = entry.data else { continue };
             self.backend_dirty = true;
-            let (result, event) = match self.mvcc.apply(&p.op) {
+            let applied = match self.mvcc.apply(&p.op) {
                 Ok(r) => r,
                 Err(e) => {
                     if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
@@ -592,12 +629,28 @@ impl EtcdMember {
                     continue;
                 }
             };
-            if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
-                let label = if result.succeeded { "TxnResponse" } else { "TxnResponse (compare failed)" };
-                let result = Box::new(EtcdResult::Txn(result));
-                ctx.send(p.client, MsgKind::EtcdGrpc, label, Payload::EtcdResp { req_id: p.req_id, result });
+            match &p.op {
+                KvOp::LeaseGrant { ttl_s } => {
+                    if let Some(id) = applied.granted {
+                        self.lease_expiry.insert(id, ctx.now.plus(*ttl_s as u64 * SECONDS));
+                    }
+                }
+                KvOp::LeaseRevoke(id) => {
+                    self.lease_expiry.remove(id);
+                    ctx.phase("lease", format!("lease {id:016x} revoked: {} key(s) deleted", applied.events.len()));
+                }
+                _ => {}
             }
-            if let Some(ev) = event {
+            if p.member == self.raft.id && self.pending.remove(&(p.client, p.req_id)).is_some() {
+                let (label, result) = match applied.granted {
+                    Some(id) => ("LeaseGrantResponse", EtcdResult::LeaseGranted { id }),
+                    None if applied.result.succeeded => ("TxnResponse", EtcdResult::Txn(applied.result)),
+                    None => ("TxnResponse (compare failed)", EtcdResult::Txn(applied.result)),
+                };
+                let payload = Payload::EtcdResp { req_id: p.req_id, result: Box::new(result) };
+                ctx.send(p.client, MsgKind::EtcdGrpc, label, payload);
+            }
+            for ev in applied.events {
                 for (client, _, prefix) in &self.watchers {
                     if ev.kv.key.starts_with(prefix.as_str()) {
                         let label = format!("WatchResponse {:?} {}", ev.type_, ev.kv.key);

@@ -1,7 +1,8 @@
 //! etcd's MVCC key-value store (server/storage/mvcc): a global revision, create/mod revision
 //! and version per key, range by prefix, a single-key transaction with a compare (how
 //! kube-apiserver does optimistic concurrency), the change history since the last compaction
-//! (watch from a revision), compaction, and the backend quota with the NOSPACE alarm.
+//! (watch from a revision), compaction, the backend quota with the NOSPACE alarm, and leases
+//! (keys attached to a lease go when it is revoked: how Events expire after --event-ttl).
 //! Simplified: ranges read the newest revision only; sizes count keys and stored bytes.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -19,6 +20,8 @@ pub struct KeyValue {
     pub create_revision: i64,
     pub mod_revision: i64,
     pub version: i64,
+    /// The lease the key is attached to (0: none).
+    pub lease: i64,
 }
 
 /// The compare of a transaction's `If` clause.
@@ -41,6 +44,8 @@ pub struct Txn {
     pub key: String,
     pub compare: Compare,
     pub action: TxnAction,
+    /// The lease a put attaches the key to (0: none).
+    pub lease: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +77,29 @@ pub enum KvOp {
     Compact(i64),
     /// `etcdctl alarm disarm`.
     Disarm,
+    /// Lease.LeaseGrant: a lease with this TTL; its ID is the store's next.
+    LeaseGrant {
+        ttl_s: i64,
+    },
+    /// Lease.LeaseRevoke (the leader's lessor, once the TTL has run out): the lease and every
+    /// key attached to it go, at one revision.
+    LeaseRevoke(i64),
+}
+
+/// An etcd lease: its TTL and the keys attached to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lease {
+    pub ttl_s: i64,
+    pub keys: std::collections::BTreeSet<String>,
+}
+
+/// What applying an operation did: its answer, the watch events it caused (a revoke deletes
+/// several keys at once), and the ID of a lease it granted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    pub result: TxnResult,
+    pub events: Vec<MvccEvent>,
+    pub granted: Option<i64>,
 }
 
 impl KvOp {
@@ -89,6 +117,7 @@ pub const DEFAULT_QUOTA_BYTES: usize = 2 * 1024 * 1024 * 1024;
 pub const ERR_COMPACTED: &str = "mvcc: required revision has been compacted";
 pub const ERR_FUTURE_REV: &str = "mvcc: required revision is a future revision";
 pub const ERR_NO_SPACE: &str = "etcdserver: mvcc: database space exceeded";
+pub const ERR_LEASE_NOT_FOUND: &str = "etcdserver: requested lease not found";
 
 #[derive(Clone, Debug)]
 pub struct Mvcc {
@@ -105,6 +134,9 @@ pub struct Mvcc {
     /// The NOSPACE alarm: set when a write would exceed the quota; only deletes, compaction
     /// and a disarm are accepted until it is cleared.
     pub nospace: bool,
+    /// Live leases by ID, and the ID the next grant gets.
+    leases: BTreeMap<i64, Lease>,
+    next_lease: i64,
 }
 
 impl Default for Mvcc {
@@ -118,6 +150,10 @@ impl Default for Mvcc {
             db_size: 0,
             quota_bytes: DEFAULT_QUOTA_BYTES,
             nospace: false,
+            leases: BTreeMap::new(),
+            // etcd's IDs are 64-bit numbers from the member ID and the clock; these only need
+            // to be the same on every member.
+            next_lease: 0x694d_0000_0000_0001,
         }
     }
 }
@@ -152,7 +188,8 @@ impl Mvcc {
     }
 
     /// Applies a replicated operation; errors are etcd's gRPC error messages.
-    pub fn apply(&mut self, op: &KvOp) -> Result<(TxnResult, Option<MvccEvent>), String> {
+    pub fn apply(&mut self, op: &KvOp) -> Result<Applied, String> {
+        let done = |m: &Mvcc| TxnResult { succeeded: true, revision: m.revision, kv: None };
         match op {
             KvOp::Txn(t) => {
                 if let TxnAction::Put(v) = &t.action {
@@ -161,17 +198,68 @@ impl Mvcc {
                         self.nospace = true;
                         return Err(ERR_NO_SPACE.into());
                     }
+                    if t.lease != 0 && !self.leases.contains_key(&t.lease) {
+                        return Err(ERR_LEASE_NOT_FOUND.into());
+                    }
                 }
-                Ok(self.txn(t))
+                let (result, event) = self.txn(t);
+                Ok(Applied { result, events: event.into_iter().collect(), granted: None })
             }
             KvOp::Compact(rev) => {
                 self.compact(*rev)?;
-                Ok((TxnResult { succeeded: true, revision: self.revision, kv: None }, None))
+                Ok(Applied { result: done(self), events: vec![], granted: None })
             }
             KvOp::Disarm => {
                 self.nospace = false;
-                Ok((TxnResult { succeeded: true, revision: self.revision, kv: None }, None))
+                Ok(Applied { result: done(self), events: vec![], granted: None })
             }
+            KvOp::LeaseGrant { ttl_s } => {
+                let id = self.next_lease;
+                self.next_lease += 1;
+                self.leases.insert(id, Lease { ttl_s: *ttl_s, keys: Default::default() });
+                Ok(Applied { result: done(self), events: vec![], granted: Some(id) })
+            }
+            KvOp::LeaseRevoke(id) => {
+                let lease = self.leases.remove(id).ok_or(ERR_LEASE_NOT_FOUND)?;
+                let events = self.delete_all(lease.keys);
+                Ok(Applied { result: done(self), events, granted: None })
+            }
+        }
+    }
+
+    /// Live leases by ID.
+    pub fn leases(&self) -> &BTreeMap<i64, Lease> {
+        &self.leases
+    }
+
+    /// Deletes keys at one new revision (a lease's, when it is revoked).
+    fn delete_all(&mut self, keys: std::collections::BTreeSet<String>) -> Vec<MvccEvent> {
+        let gone: Vec<KeyValue> = keys.iter().filter_map(|k| self.kvs.remove(k)).collect();
+        if gone.is_empty() {
+            return vec![];
+        }
+        self.revision += 1;
+        let mut events = Vec::with_capacity(gone.len());
+        for mut old in gone {
+            self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
+            old.mod_revision = self.revision;
+            let event = MvccEvent { type_: EventType::Delete, kv: old };
+            self.record(&event);
+            events.push(event);
+        }
+        events
+    }
+
+    /// Moves `key` from the lease it was attached to onto `lease` (0: none).
+    fn attach(&mut self, key: &str, from: i64, lease: i64) {
+        if from == lease {
+            return;
+        }
+        if let Some(l) = self.leases.get_mut(&from) {
+            l.keys.remove(key);
+        }
+        if let Some(l) = self.leases.get_mut(&lease) {
+            l.keys.insert(key.to_string());
         }
     }
 
@@ -253,12 +341,15 @@ impl Mvcc {
         match &txn.action {
             TxnAction::Put(value) => {
                 let (create_revision, version) = current.map_or((rev, 1), |kv| (kv.create_revision, kv.version + 1));
+                let from = current.map_or(0, |kv| kv.lease);
+                self.attach(&txn.key, from, txn.lease);
                 let kv = KeyValue {
                     key: txn.key.clone(),
                     value: value.clone(),
                     create_revision,
                     mod_revision: rev,
                     version,
+                    lease: txn.lease,
                 };
                 if let Some(old) = self.kvs.insert(txn.key.clone(), kv.clone()) {
                     self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
@@ -270,6 +361,7 @@ impl Mvcc {
             }
             TxnAction::Delete => match self.kvs.remove(&txn.key) {
                 Some(mut old) => {
+                    self.attach(&old.key, old.lease, 0);
                     self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
                     old.mod_revision = rev;
                     let event = MvccEvent { type_: EventType::Delete, kv: old };
@@ -300,7 +392,8 @@ mod tests {
     #[test]
     fn compare_and_swap_on_mod_revision() {
         let mut m = Mvcc::default();
-        let put = |c| Txn { key: "/registry/namespaces/a".into(), compare: c, action: TxnAction::Put(ns("a")) };
+        let put =
+            |c| Txn { key: "/registry/namespaces/a".into(), compare: c, action: TxnAction::Put(ns("a")), lease: 0 };
         let (r, ev) = m.txn(&put(Compare::Absent));
         assert!(r.succeeded && ev.is_some());
         assert_eq!(r.revision, 1);
@@ -318,7 +411,9 @@ mod tests {
     #[test]
     fn history_compaction_and_quota() {
         let mut m = Mvcc::default();
-        let put = |k: &str| KvOp::Txn(Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")) });
+        let put = |k: &str| {
+            KvOp::Txn(Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")), lease: 0 })
+        };
         for k in ["/a", "/b", "/c"] {
             m.apply(&put(k)).unwrap();
         }
@@ -341,10 +436,30 @@ mod tests {
     }
 
     #[test]
+    fn a_revoked_lease_deletes_its_keys_at_one_revision() {
+        let mut m = Mvcc::default();
+        let put = |k: &str, lease| {
+            KvOp::Txn(Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")), lease })
+        };
+        let id = m.apply(&KvOp::LeaseGrant { ttl_s: 3660 }).unwrap().granted.unwrap();
+        assert_eq!(m.apply(&put("/e/1", id + 7)).unwrap_err(), ERR_LEASE_NOT_FOUND);
+        for k in ["/e/1", "/e/2"] {
+            m.apply(&put(k, id)).unwrap();
+        }
+        m.apply(&put("/kept", 0)).unwrap();
+        let before = m.revision();
+        let revoked = m.apply(&KvOp::LeaseRevoke(id)).unwrap();
+        assert_eq!(revoked.events.len(), 2);
+        assert!(revoked.events.iter().all(|e| e.type_ == EventType::Delete && e.kv.mod_revision == before + 1));
+        assert_eq!((m.revision(), m.keys(), m.leases().len()), (before + 1, 1, 0));
+        assert_eq!(m.apply(&KvOp::LeaseRevoke(id)).unwrap_err(), ERR_LEASE_NOT_FOUND);
+    }
+
+    #[test]
     fn range_is_by_prefix_in_key_order() {
         let mut m = Mvcc::default();
         for k in ["/registry/pods/default/b", "/registry/pods/default/a", "/registry/pods/kube-system/c"] {
-            m.txn(&Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")) });
+            m.txn(&Txn { key: k.into(), compare: Compare::Absent, action: TxnAction::Put(ns("x")), lease: 0 });
         }
         let keys: Vec<String> = m.range("/registry/pods/default/").into_iter().map(|kv| kv.key).collect();
         assert_eq!(keys, vec!["/registry/pods/default/a", "/registry/pods/default/b"]);
