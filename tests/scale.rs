@@ -129,3 +129,56 @@ fn a_dead_apiserver_behind_the_load_balancer_costs_its_nodes_one_reconnect() {
     let out = kube_playground::kubectl::run(&mut session.sim, "kubectl get nodes", 10 * SECONDS);
     assert!(out.contains("worker-3 ") && !out.contains("NotReady"), "{out}");
 }
+
+/// The master endpoint reconciler: the `kubernetes` Service's Endpoints and EndpointSlice list
+/// every apiserver holding a master lease; one that dies drops out once its 15 s lease ends.
+#[test]
+fn the_kubernetes_service_lists_every_live_apiserver() {
+    use kube_playground::scenario::action::{Do, Fault};
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut session = Session::new(shape.scenario(Some(4))).unwrap();
+    session.advance(SimTime::from_secs(15), u64::MAX);
+    let ips = |session: &mut Session| -> Vec<String> {
+        let out =
+            kube_playground::kubectl::run(&mut session.sim, "kubectl get endpoints kubernetes -o yaml", 10 * SECONDS);
+        out.lines().filter_map(|l| l.trim().strip_prefix("- ip: ")).map(str::to_string).collect()
+    };
+    assert_eq!(ips(&mut session), ["10.0.0.10", "10.0.1.34", "10.0.1.35", "10.0.1.36", "10.0.1.37"]);
+    let out = kube_playground::kubectl::run(&mut session.sim, "kubectl get endpoints kubernetes", 10 * SECONDS);
+    assert!(out.contains("10.0.0.10:6443,10.0.1.34:6443,10.0.1.35:6443 + 2 more..."), "{out}");
+    let leases = kube_playground::kubectl::run(
+        &mut session.sim,
+        "etcdctl get /registry/masterleases/ --prefix --keys-only",
+        10 * SECONDS,
+    );
+    assert_eq!(leases.lines().count(), 5, "{leases}");
+    // Each apiserver's identity Lease (APIServerIdentity).
+    let identities = kube_playground::kubectl::run(
+        &mut session.sim,
+        "kubectl get leases -n kube-system -l apiserver.kubernetes.io/identity=kube-apiserver",
+        10 * SECONDS,
+    );
+    let names: Vec<&str> = identities.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names.len(), 5, "{identities}");
+    assert!(names.iter().all(|n| n.starts_with("apiserver-") && n.len() == 36), "{identities}");
+    assert!(session.act(Do::Fault { target: "kube-apiserver-3".into(), fault: Fault::Crash }));
+    session.advance(SimTime::from_secs(45), u64::MAX);
+    assert_eq!(ips(&mut session), ["10.0.0.10", "10.0.1.34", "10.0.1.36", "10.0.1.37"]);
+    let slice = kube_playground::kubectl::run(&mut session.sim, "kubectl get endpointslice kubernetes", 10 * SECONDS);
+    assert!(slice.contains("10.0.0.10,10.0.1.34,10.0.1.36 + 1 more..."), "{slice}");
+}
+
+/// Five apiservers compact etcd once per 5-minute interval between them: each tries to bump
+/// `compact_rev_key`'s version, and only the one that wins the turn compacts.
+#[test]
+fn several_apiservers_take_turns_compacting() {
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut sim = shape.scenario(Some(2)).build().unwrap();
+    sim.run_until(SimTime::from_secs(601));
+    let leader = sim.etcd_members().find(|m| m.up && m.raft.role == kube_playground::sim::etcd::raft::Role::Leader);
+    let m = &leader.unwrap().mvcc;
+    assert_eq!(m.get("compact_rev_key").map(|kv| kv.version), Some(2), "one turn per interval, not one per apiserver");
+    assert!(m.compacted() > 0, "the second turn compacted");
+    let events = sim.etcd_cluster(true).map(|(_, m)| m).find(|m| m.up).unwrap();
+    assert_eq!(events.mvcc.get("compact_rev_key").map(|kv| kv.version), Some(2), "the events etcd too");
+}

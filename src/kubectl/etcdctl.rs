@@ -42,9 +42,9 @@ fn members(sim: &Simulation, events: bool) -> Vec<Member<'_>> {
         .collect()
 }
 
-/// Whether an address is one of the events etcd's (10.0.1.16 and up).
+/// Whether an address is one of the events etcd's (10.0.1.16 to .22).
 fn events_address(addr: &str) -> bool {
-    addr.strip_prefix("10.0.1.").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| n >= 16)
+    addr.strip_prefix("10.0.1.").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| (16..32).contains(&n))
 }
 
 /// Whether `--endpoints` names the events etcd's members.

@@ -51,6 +51,12 @@ pub fn ip(addr: u32) -> String {
     Ipv4Addr::from(addr).to_string()
 }
 
+/// The address of control-plane machine `r` (2, 3, …: an HA control plane's other machines,
+/// with their kube-apiserver), in 10.0.1.0/24 beside the external etcd members.
+pub fn control_plane_machine_ip(r: usize) -> String {
+    format!("10.0.1.{}", 32 + r)
+}
+
 /// Node `index`'s InternalIP (0 is the control plane, 10.0.0.10): counting up in 10.0.0.0/16,
 /// stepping over 10.0.1.0/24 where the external etcd members live.
 pub fn node_ip(index: u32) -> String {

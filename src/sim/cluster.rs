@@ -423,6 +423,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     let events_peers: Vec<ComponentId> = (0..spec.events_etcd_members).map(|i| events0 + i as ComponentId).collect();
     let mut api = new_apiserver(spec, &peers, b.rng("kube-apiserver"))?;
     api.set_events_etcd(events_peers.clone());
+    api.hostname = cp.clone();
     b.add("kube-apiserver", Role::ApiServer, 1, &cp, Component::ApiServer(Box::new(api)));
     let mut bootstrap = bootstrap_store(&mut fork(seed, "bootstrap"));
     if spec.cloud_controller_manager {
@@ -470,6 +471,8 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         let name = format!("kube-apiserver-{r}");
         let mut api = new_apiserver(spec, &peers, b.rng(&name))?;
         api.set_events_etcd(events_peers.clone());
+        api.advertise_address = super::addressing::control_plane_machine_ip(r);
+        api.hostname = format!("control-plane-{r}");
         let id = b.add(&name, Role::ApiServer, REPLICA_HOSTS + r as u32, "", Component::ApiServer(Box::new(api)));
         apiservers.push(id);
     }

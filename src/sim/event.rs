@@ -197,6 +197,11 @@ pub enum Timer {
     },
     /// kube-apiserver sends its watchers a bookmark.
     Bookmark,
+    /// kube-apiserver's endpoint reconciler renews its master lease.
+    ReconcileEndpoints,
+    /// kube-apiserver renews its identity Lease, and collects expired ones.
+    RenewIdentityLease,
+    CollectIdentityLeases,
     /// An admission webhook call reached its timeoutSeconds.
     WebhookTimeout {
         call_id: u64,

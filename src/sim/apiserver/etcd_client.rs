@@ -8,6 +8,9 @@ use crate::sim::etcd::grpc;
 use crate::sim::etcd::mvcc::Value;
 use crate::sim::time::{SimTime, SECONDS};
 
+/// The key kube-apiserver's compactors take turns on (outside `/registry/`).
+const COMPACT_REV_KEY: &str = "compact_rev_key";
+
 /// The key prefix of the one resource a separate events etcd keeps, as
 /// `--etcd-servers-overrides=/events#…` names it (core and events.k8s.io Events share it).
 pub const EVENTS_PREFIX: &str = "/registry/events/";
@@ -24,8 +27,10 @@ pub(super) struct Backend {
     watch_req: Option<u64>,
     /// The newest revision of this cluster the watch cache holds.
     pub revision: i64,
-    /// The revision the compactor will compact to at its next run.
-    compact_to: i64,
+    /// The compactor's view of `compact_rev_key`: its version when last seen (whose turn it
+    /// is), and the revision then — what the winner of the next turn compacts to.
+    compact_time: i64,
+    compact_rev: i64,
     /// The watch cache's window of recent changes, for watches resuming from a revision.
     pub history: std::collections::VecDeque<watch_cache::Change>,
     /// Whether the initial list has arrived.
@@ -62,7 +67,8 @@ impl Backend {
             endpoint: 0,
             watch_req: None,
             revision: 0,
-            compact_to: 0,
+            compact_time: 0,
+            compact_rev: 0,
             history: Default::default(),
             primed: false,
             lease: None,
@@ -143,21 +149,40 @@ impl ApiServer {
         }
     }
 
-    /// Compacts every etcd cluster to what the previous interval saw, then remembers today's
-    /// revision.
+    /// Every compaction interval each apiserver tries to take the turn: a transaction that
+    /// bumps `compact_rev_key` if its version is still the one this apiserver last saw. Only
+    /// the one that wins compacts, to the revision of the previous turn — so several
+    /// apiservers compact once per interval between them.
     pub(super) fn compact_all(&mut self, ctx: &mut Ctx) {
         for store in 0..self.stores.len() {
-            let to = self.stores[store].compact_to;
-            if to > 0 {
-                self.etcd_call(
-                    ctx,
-                    store,
-                    EtcdOp::Compact { revision: to },
-                    EtcdWait::Compact,
-                    format!("Compact to revision {to}"),
-                );
-            }
-            self.stores[store].compact_to = self.stores[store].revision;
+            let b = &self.stores[store];
+            let value: Value = b.compact_rev.to_string().into_bytes().into();
+            let compare = crate::sim::etcd::Compare::Version(b.compact_time);
+            let txn = crate::sim::etcd::Txn {
+                key: COMPACT_REV_KEY.into(),
+                compare,
+                action: crate::sim::etcd::TxnAction::Put(value),
+                lease: 0,
+            };
+            let label = format!("Txn {COMPACT_REV_KEY} (version {}?)", b.compact_time);
+            self.etcd_call(ctx, store, EtcdOp::Txn(txn), EtcdWait::CompactTurn, label);
+        }
+    }
+
+    /// The answer to the compactor's transaction: compact if this apiserver won the turn.
+    fn compact_turn(&mut self, ctx: &mut Ctx, store: usize, r: TxnResult) {
+        let b = &mut self.stores[store];
+        let previous = b.compact_rev;
+        b.compact_rev = r.revision;
+        if !r.succeeded {
+            b.compact_time = r.kv.map_or(0, |kv| kv.version);
+            return;
+        }
+        b.compact_time += 1;
+        // Nothing to compact on the first turn.
+        if previous > 0 {
+            let op = EtcdOp::Compact { revision: previous };
+            self.etcd_call(ctx, store, op, EtcdWait::Compact, format!("Compact to revision {previous}"));
         }
     }
 
@@ -174,7 +199,13 @@ impl ApiServer {
                 EtcdWait::Request(_) | EtcdWait::Charge(_) | EtcdWait::InitialList | EtcdWait::Lease => {
                     self.etcd_call(ctx, store, op, wait, "retry on another member")
                 }
-                EtcdWait::Relist | EtcdWait::Watch | EtcdWait::Compact => {}
+                // The next round of these comes by itself.
+                EtcdWait::Relist
+                | EtcdWait::Watch
+                | EtcdWait::Compact
+                | EtcdWait::CompactTurn
+                | EtcdWait::MasterLease
+                | EtcdWait::Own => {}
             }
         }
         // Resume the watch where the cache stands; if that history is compacted, relist.
@@ -372,10 +403,15 @@ impl ApiServer {
                     for token in std::mem::take(&mut self.parked) {
                         self.enter(ctx, token, Stage::Authentication);
                     }
+                    self.reconcile_endpoints(ctx);
+                    self.renew_identity_lease(ctx);
+                    self.collect_identity_leases(ctx);
                 }
             }
             (Some(EtcdWait::Request(token)), EtcdResult::Txn(r)) => self.on_txn(ctx, token, r),
             (Some(EtcdWait::Lease), EtcdResult::LeaseGranted { id }) => self.lease_granted(ctx, store, id),
+            (Some(EtcdWait::MasterLease), EtcdResult::LeaseGranted { id }) => self.master_lease_granted(ctx, id),
+            (Some(EtcdWait::CompactTurn), EtcdResult::Txn(r)) => self.compact_turn(ctx, store, r),
             (Some(EtcdWait::Lease), result) => {
                 let e = match result {
                     EtcdResult::Error(e) => e,

@@ -9,10 +9,12 @@ pub mod authn;
 pub mod authz;
 pub mod bootstrap_policy;
 pub mod crd;
+mod endpoint_reconciler;
 mod etcd_client;
 mod eviction;
 mod filters;
 pub mod flowcontrol;
+mod identity_lease;
 pub mod metrics;
 pub mod registry;
 pub mod validation;
@@ -136,16 +138,22 @@ enum EtcdWait {
     /// A new list after failing over to another member, merged into the cache.
     Relist,
     Watch,
+    /// The compactor's turn-taking transaction, then its compaction.
+    CompactTurn,
     Compact,
     Request(u64),
     /// A ResourceQuota status write on behalf of the request with this token.
     Charge(u64),
     /// A lease for the Events' TTL, which the writes waiting in the backend need.
     Lease,
+    /// The lease of this apiserver's master lease key (the endpoint reconciler).
+    MasterLease,
+    /// A write of the apiserver's own, whose answer nobody waits for.
+    Own,
 }
 
-/// --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd to the revision
-/// it saw at the previous interval, keeping 5 minutes of history for watches.
+/// --etcd-compaction-interval: every 5 minutes the apiservers compact etcd to the revision
+/// seen at the previous interval, keeping 5 minutes of history for watches.
 const COMPACTION_INTERVAL_US: u64 = 300 * super::time::SECONDS;
 
 /// An etcd call that gets no answer for this long means the member is unreachable
@@ -182,6 +190,10 @@ pub struct ApiServer {
     pub max_inflight: (usize, usize),
     /// --event-ttl: Events are written with an etcd lease of this many seconds (0: none).
     pub event_ttl_s: u64,
+    /// --advertise-address: where clients (and the `kubernetes` Service) reach it.
+    pub advertise_address: String,
+    /// Its machine's hostname (its identity lease is named after it).
+    pub hostname: String,
     /// The resources served for CustomResourceDefinitions in the watch cache.
     pub custom: Vec<&'static ResourceInfo>,
     /// The last finished requests, newest last.
@@ -228,6 +240,8 @@ impl ApiServer {
             flow: flowcontrol::FlowControl::new(DEFAULT_MAX_INFLIGHT.0 + DEFAULT_MAX_INFLIGHT.1),
             max_inflight: DEFAULT_MAX_INFLIGHT,
             event_ttl_s: DEFAULT_EVENT_TTL_S,
+            advertise_address: super::cluster::APISERVER_ADDRESS.into(),
+            hostname: String::new(),
             custom: Vec::new(),
             recent: std::collections::VecDeque::new(),
             kubelets: super::vecmap::VecMap::new(),
@@ -323,6 +337,9 @@ impl ApiServer {
                 self.up = true;
                 self.on_timer(ctx, Timer::Start);
             }
+            Timer::ReconcileEndpoints => self.reconcile_endpoints(ctx),
+            Timer::RenewIdentityLease => self.renew_identity_lease(ctx),
+            Timer::CollectIdentityLeases => self.collect_identity_leases(ctx),
             Timer::Bookmark => {
                 for w in self.watchers.iter() {
                     let revision = self.stores[self.store_of(&w.prefix)].revision;

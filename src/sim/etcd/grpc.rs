@@ -21,14 +21,18 @@ pub fn txn_request(txn: &Txn) -> Vec<u8> {
     // kube-apiserver compares the mod revision, 0 for "does not exist yet": result EQUAL is 0
     // (left out, as proto3 leaves defaults), target MOD is 2, mod_revision sits in a oneof
     // (written even when 0).
-    let revision = match txn.compare {
-        Compare::Absent => 0,
-        Compare::ModRevision(rev) => rev.max(0) as u64,
+    // Target VERSION is 0 (left out) with the version in field 4.
+    let (target, field, value) = match txn.compare {
+        Compare::Absent => (2, 6, 0),
+        Compare::ModRevision(rev) => (2, 6, rev.max(0) as u64),
+        Compare::Version(v) => (0, 4, v.max(0) as u64),
     };
     let mut compare = Vec::new();
-    put_varint(2, 2, &mut compare);
+    if target != 0 {
+        put_varint(2, target, &mut compare);
+    }
     put_bytes(3, key, &mut compare);
-    put_varint(6, revision, &mut compare);
+    put_varint(field, value, &mut compare);
     let mut success = Vec::new();
     match &txn.action {
         TxnAction::Put(value) => {

@@ -31,6 +31,8 @@ pub enum Compare {
     Absent,
     /// `mod_revision(key) == rev`.
     ModRevision(i64),
+    /// `version(key) == v` (0: absent), as kube-apiserver's compactors agree on whose turn it is.
+    Version(i64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -332,6 +334,7 @@ impl Mvcc {
         let ok = match txn.compare {
             Compare::Absent => current.is_none(),
             Compare::ModRevision(rev) => current.is_some_and(|kv| kv.mod_revision == rev),
+            Compare::Version(v) => current.map_or(0, |kv| kv.version) == v,
         };
         if !ok {
             return (TxnResult { succeeded: false, revision: self.revision, kv: current.cloned() }, None);
