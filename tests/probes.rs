@@ -196,9 +196,10 @@ fn init_containers_run_to_completion_in_order_before_the_app() {
                                   "command": ["sh", "-c", "echo The app is running! && sleep 3600"]}]}});
     apply(&mut sim, doc);
     let mut seen = Vec::new();
-    // PodInitializing lasts about as long as the app container takes to start: look often.
-    for _ in 0..200 {
-        sim.run_until(sim.now().plus(SECONDS / 10));
+    // PodInitializing lasts about as long as the app container takes to start (about 0.1 s
+    // here; upstream up to a PLEG relist, 1 s): look often.
+    for _ in 0..800 {
+        sim.run_until(sim.now().plus(SECONDS / 40));
         let (_, status, _) = row(&mut sim, "myapp-pod");
         if seen.last() != Some(&status) {
             seen.push(status);

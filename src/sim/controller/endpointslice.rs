@@ -100,16 +100,21 @@ pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer, 
     crate::sim::sort::sort_by(&mut existing, |a, b| a.metadata.name.cmp(&b.metadata.name));
     let address = |e: &Endpoint| e.addresses.first().cloned().unwrap_or_default();
     let wanted: std::collections::BTreeMap<String, &Endpoint> = desired.iter().map(|e| (address(e), e)).collect();
-    // Each existing slice keeps the endpoints it has that are still wanted (as they are now).
+    // Each existing slice keeps the endpoints it has that are still wanted (as they are now);
+    // an endpoint found in one slice is placed, and a second copy (two syncs raced ahead of
+    // the slice informer) is dropped, as upstream's reconciler takes it out of the desired set.
+    let mut placed: std::collections::BTreeSet<String> = Default::default();
     let mut plans: Vec<(Option<&EndpointSlice>, Vec<Endpoint>)> = existing
         .iter()
         .map(|es| {
-            let kept = es.endpoints.iter().filter_map(|e| wanted.get(&address(e)).map(|w| (*w).clone())).collect();
+            let kept = es
+                .endpoints
+                .iter()
+                .filter_map(|e| wanted.get(&address(e)).filter(|_| placed.insert(address(e))).map(|w| (*w).clone()))
+                .collect();
             (Some(*es), kept)
         })
         .collect();
-    let placed: std::collections::BTreeSet<String> =
-        plans.iter().flat_map(|(_, eps)| eps.iter().map(address)).collect();
     for e in desired.iter().filter(|e| !placed.contains(&address(e))) {
         match plans.iter_mut().find(|(_, eps)| eps.len() < MAX_ENDPOINTS_PER_SLICE) {
             Some((_, eps)) => eps.push(e.clone()),
