@@ -447,9 +447,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     bootstrap.quota_bytes = spec.etcd_quota_bytes;
     for i in 0..spec.etcd_members {
         let name = format!("etcd-{i}");
-        let mut member =
-            EtcdMember::new(i, peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &bootstrap);
-        member.snapshot_count = spec.etcd_snapshot_count.max(1);
+        let member = etcd_member(spec, i, &peers, &bootstrap, b.rng(&name))?;
         // etcd-0 is stacked on the control-plane node; the others run on their own hosts.
         let (host, node) = if i == 0 { (1, cp.as_str()) } else { (ETCD_HOSTS + i as u32, "") };
         b.add(&name, Role::Etcd, host, node, Component::Etcd(Box::new(member)));
@@ -459,9 +457,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
     empty.quota_bytes = spec.etcd_quota_bytes;
     for i in 0..spec.events_etcd_members {
         let name = format!("{EVENTS_ETCD}-{i}");
-        let mut member =
-            EtcdMember::new(i, events_peers.clone(), spec.timing()?, spec.etcd_fsync_us, b.rng(&name), &empty);
-        member.snapshot_count = spec.etcd_snapshot_count.max(1);
+        let member = etcd_member(spec, i, &events_peers, &empty, b.rng(&name))?;
         b.add(&name, Role::Etcd, EVENTS_ETCD_HOSTS + i as u32, "", Component::Etcd(Box::new(member)));
     }
     // More kube-apiservers run on the other control-plane machines (the hosts the scheduler
@@ -591,6 +587,20 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         }
     }
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))
+}
+
+/// Member `i` of an etcd cluster, starting from `store`, with the cluster's Raft timing, disk
+/// and snapshot settings.
+fn etcd_member(
+    spec: &ClusterSpec,
+    i: usize,
+    peers: &[ComponentId],
+    store: &Mvcc,
+    rng: SimRng,
+) -> Result<EtcdMember, String> {
+    let mut member = EtcdMember::new(i, peers.to_vec(), spec.timing()?, spec.etcd_fsync_us, rng, store);
+    member.snapshot_count = spec.etcd_snapshot_count.max(1);
+    Ok(member)
 }
 
 /// One kube-apiserver with the cluster's flags.
