@@ -363,6 +363,21 @@ fn raft_check(args: &[String]) -> Result<(), String> {
     }
     Ok(())
 }
+/// The newest phase in the trace, as `component: phase detail` (what the last event did).
+fn last_phase(sim: &Simulation) -> String {
+    sim.trace
+        .recent()
+        .rev()
+        .find_map(|r| match r {
+            kube_playground::sim::trace::TraceRecord::Phase { at, component, phase, detail } => {
+                let name = sim.infos.get(*component as usize).map_or("?", |i| i.name.as_str());
+                Some(format!("{name} at {at}: {phase} {detail}"))
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// Pods the apiserver knows and how many of them are Running.
 fn pods_running(sim: &kube_playground::sim::Simulation) -> (usize, usize) {
     let Some(api) = sim.apiserver() else { return (0, 0) };
@@ -394,9 +409,21 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut session = Session::new(scenario)?;
     let (mut all, mut running) = (0, 0);
+    // The longest single event: what a page running the simulation in slices cannot split.
+    let mut longest = (0.0, String::new());
     while running < want && session.sim.now() < limit {
         let t = session.sim.now().plus(SECONDS);
-        session.advance(t, u64::MAX);
+        loop {
+            let step = std::time::Instant::now();
+            let reached = session.advance(t, 1);
+            let took = step.elapsed().as_secs_f64();
+            if took > longest.0 {
+                longest = (took, last_phase(&session.sim));
+            }
+            if reached {
+                break;
+            }
+        }
         (all, running) = pods_running(&session.sim);
     }
     let wall = started.elapsed().as_secs_f64();
@@ -418,6 +445,7 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         let top: Vec<String> = syncs.iter().take(4).map(|(q, n)| format!("{q} {n:.0}")).collect();
         println!("controller syncs: {}", top.join(", "));
     }
+    println!("longest single event: {:.1} ms ({})", longest.0 * 1e3, longest.1);
     println!("events: {}", sim.steps());
     println!("wall time to all Running: {wall:.3} s");
     println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));

@@ -6,6 +6,7 @@
 
 pub mod checker;
 pub mod grpc;
+mod history;
 pub mod mvcc;
 pub mod raft;
 

@@ -5,7 +5,7 @@
 //! (keys attached to a lease go when it is revoked: how Events expire after --event-ttl).
 //! Simplified: ranges read the newest revision only; sizes count keys and stored bytes.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A stored value's bytes, shared: the proposal, every member's log entry, store and history,
@@ -125,9 +125,10 @@ pub const ERR_LEASE_NOT_FOUND: &str = "etcdserver: requested lease not found";
 pub struct Mvcc {
     revision: i64,
     compacted: i64,
-    kvs: BTreeMap<String, KeyValue>,
+    /// Live keys; shared pieces, so that a snapshot's clone of the store copies no key or value.
+    kvs: BTreeMap<Arc<str>, Arc<KeyValue>>,
     /// Every change after `compacted`, oldest first.
-    history: VecDeque<MvccEvent>,
+    history: super::history::History,
     /// Bytes in use (live keys and values plus history).
     in_use: usize,
     /// The backend file only grows until a defrag, as bbolt's does.
@@ -147,7 +148,7 @@ impl Default for Mvcc {
             revision: 0,
             compacted: 0,
             kvs: BTreeMap::new(),
-            history: VecDeque::new(),
+            history: Default::default(),
             in_use: 0,
             db_size: 0,
             quota_bytes: DEFAULT_QUOTA_BYTES,
@@ -236,7 +237,8 @@ impl Mvcc {
 
     /// Deletes keys at one new revision (a lease's, when it is revoked).
     fn delete_all(&mut self, keys: std::collections::BTreeSet<String>) -> Vec<MvccEvent> {
-        let gone: Vec<KeyValue> = keys.iter().filter_map(|k| self.kvs.remove(k)).collect();
+        let gone: Vec<KeyValue> =
+            keys.iter().filter_map(|k| self.kvs.remove(k.as_str())).map(Arc::unwrap_or_clone).collect();
         if gone.is_empty() {
             return vec![];
         }
@@ -273,11 +275,9 @@ impl Mvcc {
         if rev > self.revision {
             return Err(ERR_FUTURE_REV.into());
         }
-        while self.history.front().is_some_and(|e| e.kv.mod_revision <= rev) {
-            if let Some(e) = self.history.pop_front() {
-                self.in_use = self.in_use.saturating_sub(pair_size(&e.kv.key, &e.kv.value));
-            }
-        }
+        let mut freed = 0;
+        self.history.drop_through(rev, |e| freed += pair_size(&e.kv.key, &e.kv.value));
+        self.in_use = self.in_use.saturating_sub(freed);
         self.compacted = rev;
         Ok(())
     }
@@ -294,7 +294,7 @@ impl Mvcc {
     fn record(&mut self, ev: &MvccEvent) {
         self.in_use += pair_size(&ev.kv.key, &ev.kv.value);
         self.db_size = self.db_size.max(self.in_use);
-        self.history.push_back(ev.clone());
+        self.history.push(ev.clone());
     }
 
     /// How many keys are live.
@@ -305,7 +305,7 @@ impl Mvcc {
     /// The `n` keys written last, newest first (the inspector's view of the key space).
     pub fn latest(&self, n: usize) -> Vec<&KeyValue> {
         let mut top: Vec<&KeyValue> = Vec::with_capacity(n + 1);
-        for kv in self.kvs.values() {
+        for kv in self.kvs.values().map(|kv| &**kv) {
             if top.len() == n && top.last().is_some_and(|l| l.mod_revision >= kv.mod_revision) {
                 continue;
             }
@@ -317,20 +317,21 @@ impl Mvcc {
     }
 
     pub fn get(&self, key: &str) -> Option<&KeyValue> {
-        self.kvs.get(key)
+        self.kvs.get(key).map(|kv| &**kv)
     }
 
     pub fn range(&self, prefix: &str) -> Vec<KeyValue> {
+        use std::ops::Bound;
         self.kvs
-            .range(prefix.to_string()..)
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| (**v).clone())
             .collect()
     }
 
     /// Applies a transaction; returns its result and the watch event it produced, if any.
     pub fn txn(&mut self, txn: &Txn) -> (TxnResult, Option<MvccEvent>) {
-        let current = self.kvs.get(&txn.key);
+        let current = self.kvs.get(txn.key.as_str()).map(|kv| &**kv);
         let ok = match txn.compare {
             Compare::Absent => current.is_none(),
             Compare::ModRevision(rev) => current.is_some_and(|kv| kv.mod_revision == rev),
@@ -354,7 +355,7 @@ impl Mvcc {
                     version,
                     lease: txn.lease,
                 };
-                if let Some(old) = self.kvs.insert(txn.key.clone(), kv.clone()) {
+                if let Some(old) = self.kvs.insert(Arc::from(txn.key.as_str()), Arc::new(kv.clone())) {
                     self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
                 }
                 self.in_use += pair_size(&kv.key, &kv.value);
@@ -362,7 +363,7 @@ impl Mvcc {
                 self.record(&event);
                 (TxnResult { succeeded: true, revision: rev, kv: Some(kv) }, Some(event))
             }
-            TxnAction::Delete => match self.kvs.remove(&txn.key) {
+            TxnAction::Delete => match self.kvs.remove(txn.key.as_str()).map(Arc::unwrap_or_clone) {
                 Some(mut old) => {
                     self.attach(&old.key, old.lease, 0);
                     self.in_use = self.in_use.saturating_sub(pair_size(&old.key, &old.value));
