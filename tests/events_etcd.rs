@@ -89,8 +89,8 @@ fn events_fill_a_shared_etcd_but_not_one_without_them() {
         let mut sim = cluster(events_members, 260_000);
         kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=30", TIMEOUT);
         sim.run_until(sim.now().plus(40 * SECONDS));
-        let out = kubectl::run(&mut sim, "kubectl get deployment web", TIMEOUT);
-        let ready = out.lines().nth(1).and_then(|l| l.split_whitespace().nth(1)).unwrap_or_default().to_string();
+        let out = kubectl::run(&mut sim, "kubectl get deployment web --no-headers", TIMEOUT);
+        let ready = out.split_whitespace().nth(1).unwrap_or_default().to_string();
         let alarms = kubectl::run(&mut sim, "etcdctl alarm list", TIMEOUT);
         (ready, alarms, stored_events(&sim, false).1)
     };

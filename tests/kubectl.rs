@@ -40,6 +40,9 @@ fn label_selectors_filter_on_the_server() {
     assert!(shown.lines().next().unwrap().ends_with("LABELS"), "{shown}");
     assert!(shown.contains("app=solo,tier=db"), "{shown}");
     assert!(k(&mut sim, "kubectl get pods -l 'env in a'").starts_with("error: unable to parse requirement"));
+    let bare = k(&mut sim, "kubectl get pods -l app=web --no-headers");
+    assert_eq!(bare.lines().count(), 2, "{bare}");
+    assert!(bare.lines().all(|l| l.starts_with("web-") && l.contains("Running")), "{bare}");
 }
 
 #[test]

@@ -164,6 +164,8 @@ pub struct GetFlags {
     pub output: Output,
     pub all_namespaces: bool,
     pub show_labels: bool,
+    /// `--no-headers`: the table's rows without its header line.
+    pub no_headers: bool,
     /// `-l`: sent to the apiserver, which filters lists and watches.
     pub selector: Option<LabelSelector>,
     /// `-w`: after the table, a row per change until interrupted.
@@ -411,7 +413,16 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             Ok(Command::Raw { path: path.to_string(), curl: false, rest })
         }
         "get" => {
-            args.only(&["namespace", "output", "all-namespaces", "labels", "selector", "show-labels", "watch"])?;
+            args.only(&[
+                "namespace",
+                "output",
+                "all-namespaces",
+                "labels",
+                "selector",
+                "show-labels",
+                "no-headers",
+                "watch",
+            ])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let output = match args.flag("output") {
                 None => Output::Table,
@@ -437,6 +448,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 output,
                 all_namespaces: args.has("all-namespaces"),
                 show_labels: args.has("show-labels"),
+                no_headers: args.has("no-headers"),
                 selector,
                 watch,
             };

@@ -553,7 +553,9 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
             if flags.show_labels {
                 h.push("LABELS".into());
             }
-            rows.push(h);
+            if !flags.no_headers {
+                rows.push(h);
+            }
             for o in items {
                 let mut r = row(o, now, wide);
                 if show_ns {
