@@ -50,7 +50,8 @@ fn a_lost_node_is_marked_unknown_tainted_and_its_pods_move() {
     );
     assert!(described.contains("node-controller  Node worker-1 status is now: NodeNotReady"), "{described}");
     let events = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
-    let node_event = events.lines().find(|l| l.contains(" node/worker-1 ")).unwrap_or_default();
+    let node_event =
+        events.lines().find(|l| l.contains(" node/worker-1 ") && l.contains("NodeNotReady")).unwrap_or_default();
     assert!(
         node_event.contains("Normal    NodeNotReady")
             && node_event.ends_with("Node worker-1 status is now: NodeNotReady"),
@@ -187,4 +188,23 @@ fn evictions_are_rate_limited_per_zone() {
     assert_eq!(no_execute_times(&mut sim), early, "no more while the zone is disrupted");
     let nodes = kubectl::run(&mut sim, "kubectl get nodes", TIMEOUT);
     assert_eq!(nodes.matches("NotReady").count(), 5, "{nodes}");
+}
+
+/// A node's start as `kubectl get events` and `kubectl describe node` show it on a kubeadm
+/// cluster: the kubelet's Starting and status events (on the node's name as uid) and the node
+/// lifecycle controller's RegisteredNode.
+#[test]
+fn a_starting_node_records_the_kubelet_and_node_controller_events() {
+    let mut sim = Scenario::default().build().unwrap();
+    sim.run_until(SimTime::from_secs(5));
+    let events = kubectl::run(&mut sim, "kubectl get events", 10 * SECONDS);
+    for line in [
+        "Starting                  node/worker-1        Starting kubelet.",
+        "NodeReady                 node/worker-1        Node worker-1 status is now: NodeReady",
+        "RegisteredNode            node/worker-1        Node worker-1 event: Registered Node worker-1 in Controller",
+    ] {
+        assert!(events.contains(line), "{line}\n{events}");
+    }
+    let describe = kubectl::run(&mut sim, "kubectl describe node worker-1", 10 * SECONDS);
+    assert!(describe.contains("Starting kubelet.") && describe.contains("RegisteredNode"), "{describe}");
 }

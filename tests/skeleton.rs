@@ -240,7 +240,10 @@ fn describe_pod_lists_the_scheduler_and_kubelet_events() {
     assert!(events[0].contains("default-scheduler  Successfully assigned default/web to worker-"), "{out}");
     assert!(events[2].contains("kubelet            Successfully pulled image \"nginx\" in "), "{out}");
     let get = kubectl::run(&mut sim, "kubectl get events", TIMEOUT);
-    assert!(get.starts_with("LAST SEEN   TYPE     REASON      OBJECT    MESSAGE\n"), "{get}");
+    // Columns as wide as their widest cell: the nodes' start events come first.
+    let header = "LAST SEEN   TYPE     REASON                    OBJECT               MESSAGE\n";
+    assert!(get.starts_with(header), "{get}");
+    assert!(get.contains("Normal   Scheduled                 pod/web              Successfully assigned"), "{get}");
     assert_eq!(
         kubectl::run(&mut sim, "kubectl describe pod nope", TIMEOUT),
         "Error from server (NotFound): pods \"nope\" not found"

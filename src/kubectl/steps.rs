@@ -357,7 +357,12 @@ fn events_about<'a>(events: &'a [Object], kind: &str, meta: &ObjectMeta) -> Vec<
             Object::Event(e) if e.involved_object.kind == kind && e.involved_object.name == meta.name => Some(e),
             _ => None,
         })
-        .filter(|e| e.involved_object.uid.is_empty() || e.involved_object.uid == meta.uid)
+        // A Node's events come with its uid (controllers) or its name (the kubelet's), and
+        // kubectl describe node asks for both.
+        .filter(|e| {
+            let uid = &e.involved_object.uid;
+            uid.is_empty() || *uid == meta.uid || (kind == "Node" && *uid == meta.name)
+        })
         .collect()
 }
 

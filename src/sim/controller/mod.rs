@@ -558,7 +558,7 @@ impl ControllerManager {
         }
         let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
         for n in nodes {
-            self.health.entry(n.clone()).or_insert_with(|| nodelifecycle::Health::new(ctx.now));
+            self.track_node(ctx, &n);
             self.node_changed(ctx, &n);
         }
         let keys: Vec<(Loop, String)> = self
@@ -626,7 +626,7 @@ impl ControllerManager {
             }
             Object::Node(n) => {
                 let name = n.metadata.name.clone();
-                self.health.entry(name.clone()).or_insert_with(|| nodelifecycle::Health::new(ctx.now));
+                self.track_node(ctx, &name);
                 self.node_changed(ctx, &name);
                 // A new node, or new labels or taints: every DaemonSet looks again.
                 let before = old.as_ref().and_then(|o| o.as_node());

@@ -225,6 +225,20 @@ pub const NODE_CONTROLLER: &str = "node-controller";
 impl super::ControllerManager {
     /// monitorNodeHealth: nodes silent for the grace period become Unknown; their pods are
     /// marked not ready.
+    /// A node the controller has not tracked yet gets its health record and, as upstream's
+    /// monitorNodeHealth records for every node it adds, a RegisteredNode event.
+    pub(super) fn track_node(&mut self, ctx: &mut Ctx, name: &str) {
+        if self.health.get(name).is_some() {
+            return;
+        }
+        self.health.insert(name.to_string(), Health::new(ctx.now));
+        if let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()) {
+            let on = recorder::reference("Node", &node.metadata);
+            let message = format!("Node {name} event: Registered Node {name} in Controller");
+            self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "RegisteredNode", message);
+        }
+    }
+
     pub(super) fn monitor_node_health(&mut self, ctx: &mut Ctx) {
         self.update_zone_limiters(ctx.now);
         // Nodes whose NoExecute taint the limiter held back get another chance.

@@ -311,6 +311,7 @@ impl Kubelet {
     fn on_registered(&mut self, ctx: &mut Ctx) {
         self.registered = true;
         ctx.phase("register", format!("Successfully registered node {}", self.config.name));
+        self.node_events(ctx);
         self.pods.start(ctx, &mut self.client, Tag::Watch);
         let lease = Lease {
             metadata: ObjectMeta::named("kube-node-lease", &self.config.name),
@@ -328,6 +329,32 @@ impl Kubelet {
         if self.life > 0 {
             // Back after a power-off: the lease was renewed above; post Ready again.
             self.post_ready(ctx);
+        }
+    }
+
+    /// What a starting kubelet records about its Node: Starting, the conditions it reports
+    /// (it registers Ready), and the allocatable it enforces. The reference's uid is the node's
+    /// name, as the kubelet makes it.
+    fn node_events(&mut self, ctx: &mut Ctx) {
+        let name = self.config.name.clone();
+        let on = crate::sim::api::ObjectReference {
+            kind: "Node".into(),
+            name: name.clone(),
+            uid: name.clone(),
+            ..Default::default()
+        };
+        let status = |s: &str| (s.to_string(), format!("Node {name} status is now: {s}"));
+        let events = [
+            ("Starting".to_string(), "Starting kubelet.".to_string()),
+            status("NodeHasSufficientMemory"),
+            status("NodeHasNoDiskPressure"),
+            status("NodeHasSufficientPID"),
+            ("NodeAllocatableEnforced".to_string(), "Updated Node Allocatable limit across pods".to_string()),
+            status("NodeReady"),
+        ];
+        for (reason, message) in events {
+            let req = self.recorder.event(ctx.now, on.clone(), super::recorder::NORMAL, &reason, message);
+            self.client.send(ctx, 0, req, Tag::Other);
         }
     }
 
