@@ -30,11 +30,9 @@ fn members(sim: &Simulation, events: bool) -> Vec<Member<'_>> {
     sim.etcd_cluster(events)
         .map(|(id, m)| {
             let host = sim.network.host_of(id);
-            let addr = match (host, events) {
-                (1, _) => "10.0.0.10".to_string(),
-                (_, false) => format!("10.0.1.{}", m.raft.id),
-                // The etcd /24 holds both clusters: the events members from .16 on.
-                (_, true) => format!("10.0.1.{}", 16 + m.raft.id),
+            let addr = match host {
+                1 => crate::sim::cluster::APISERVER_ADDRESS.to_string(),
+                _ => crate::sim::addressing::etcd_member_ip(m.raft.id, events),
             };
             let reachable = m.up && !sim.network.is_cut(user_host, host) && !sim.network.is_cut(1, host);
             Member { name: sim.infos[id as usize].name.clone(), addr, m, reachable }
@@ -42,9 +40,9 @@ fn members(sim: &Simulation, events: bool) -> Vec<Member<'_>> {
         .collect()
 }
 
-/// Whether an address is one of the events etcd's (10.0.1.16 to .22).
+/// Whether an address is one of the events etcd's members'.
 fn events_address(addr: &str) -> bool {
-    addr.strip_prefix("10.0.1.").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| (16..32).contains(&n))
+    (0..7).any(|id| crate::sim::addressing::etcd_member_ip(id, true) == addr)
 }
 
 /// Whether `--endpoints` names the events etcd's members.
@@ -80,8 +78,9 @@ fn humanize(bytes: usize) -> String {
 pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
     let tokens = tokenize(line)?;
     let events = events_endpoints(&tokens);
-    let words: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-')).collect();
-    let words: Vec<&str> = words.into_iter().filter(|w| !w.starts_with("https://")).collect();
+    // Positional words: neither flags nor the value of `--endpoints URL`.
+    let words: Vec<&str> =
+        tokens.iter().map(String::as_str).filter(|t| !t.starts_with('-') && !t.starts_with("https://")).collect();
     match words.get(1..3).map(|w| (w[0], w[1])) {
         Some(("compact", rev)) => {
             let rev: i64 = rev.parse().map_err(|_| format!("Error: bad revision \"{rev}\""))?;

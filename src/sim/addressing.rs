@@ -51,6 +51,12 @@ pub fn ip(addr: u32) -> String {
     Ipv4Addr::from(addr).to_string()
 }
 
+/// The address of an external etcd member with Raft id `id`, in 10.0.1.0/24: the main
+/// cluster's from .0, the separate events etcd's from .16.
+pub fn etcd_member_ip(id: usize, events: bool) -> String {
+    format!("10.0.1.{}", id + if events { 16 } else { 0 })
+}
+
 /// The address of control-plane machine `r` (2, 3, …: an HA control plane's other machines,
 /// with their kube-apiserver), in 10.0.1.0/24 beside the external etcd members.
 pub fn control_plane_machine_ip(r: usize) -> String {

@@ -7,7 +7,6 @@
 
 use super::*;
 use crate::sim::api::{Endpoint, EndpointAddress, EndpointSubset, Endpoints, ObjectMeta};
-use crate::sim::etcd::{Compare, Txn, TxnAction};
 
 /// --endpoint-reconciler's interval and the master lease's TTL (DefaultEndpointReconcilerTTL).
 const INTERVAL_US: u64 = 10 * super::super::time::SECONDS;
@@ -30,17 +29,14 @@ impl ApiServer {
     pub(super) fn master_lease_granted(&mut self, ctx: &mut Ctx, lease: i64) {
         let ip = self.advertise_address.clone();
         let key = format!("{MASTER_LEASES}{ip}");
-        let mut mine = Endpoints { metadata: ObjectMeta::named("", &ip), subsets: vec![subset(&[ip.as_str()])] };
-        mine.metadata.resource_version.clear();
+        let mine = Endpoints { metadata: ObjectMeta::named("", &ip), subsets: vec![subset(&[ip.as_str()])] };
         self.put(ctx, key, Object::Endpoints(mine), lease, "renew master lease");
         let mut ips: Vec<String> =
             self.cached_under(MASTER_LEASES.to_string()).map(|o| o.meta().name.clone()).collect();
         if !ips.contains(&ip) {
             ips.push(ip);
         }
-        crate::sim::sort::sort_by_key(&mut ips, |ip| {
-            ip.split('.').map(|n| n.parse::<u8>().unwrap_or(0)).collect::<Vec<_>>()
-        });
+        crate::sim::sort::sort_by_key(&mut ips, |ip| ip.parse::<std::net::Ipv4Addr>().ok());
         let ips: Vec<&str> = ips.iter().map(String::as_str).collect();
         let endpoints = ResourceInfo::of("endpoints").key("default", "kubernetes");
         if let Some(Object::Endpoints(ep)) = self.cache.get(&endpoints) {
@@ -69,19 +65,6 @@ impl ApiServer {
                 self.put(ctx, slices, Object::EndpointSlice(next), 0, "kubernetes endpointslice");
             }
         }
-    }
-
-    /// A write of the apiserver's own (not a client's request): a compare-and-swap on what
-    /// the watch cache holds, answered by nothing but the watch that follows.
-    pub(super) fn put(&mut self, ctx: &mut Ctx, key: String, mut obj: Object, lease: i64, why: &str) {
-        let compare = match self.cache.get(&key) {
-            Some(o) => Compare::ModRevision(o.meta().rv()),
-            None => Compare::Absent,
-        };
-        obj.meta_mut().resource_version.clear();
-        let txn = Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&obj)), lease };
-        let label = format!("Txn {} ({why})", txn.key);
-        self.etcd_call(ctx, 0, EtcdOp::Txn(txn), EtcdWait::Own, label);
     }
 }
 

@@ -308,6 +308,32 @@ impl ApiServer {
         self.etcd_call(ctx, store, op, EtcdWait::Request(token), label);
     }
 
+    /// A write of the apiserver's own (not a client's request: master leases, the `kubernetes`
+    /// Service's endpoints, identity leases): a compare-and-swap on what the watch cache
+    /// holds, answered by nothing but the watch that follows.
+    pub(super) fn put(&mut self, ctx: &mut Ctx, key: String, mut obj: Object, lease: i64, why: &str) {
+        let compare = match self.cache.get(&key) {
+            Some(o) => crate::sim::etcd::Compare::ModRevision(o.meta().rv()),
+            None => crate::sim::etcd::Compare::Absent,
+        };
+        obj.meta_mut().resource_version.clear();
+        let action = crate::sim::etcd::TxnAction::Put(crate::sim::storage::encode(&obj));
+        self.own_txn(ctx, crate::sim::etcd::Txn { key, compare, action, lease }, why);
+    }
+
+    /// Deletes an object of the apiserver's own, if it is still at `rv`.
+    pub(super) fn delete(&mut self, ctx: &mut Ctx, key: String, rv: i64, why: &str) {
+        let compare = crate::sim::etcd::Compare::ModRevision(rv);
+        let action = crate::sim::etcd::TxnAction::Delete;
+        self.own_txn(ctx, crate::sim::etcd::Txn { key, compare, action, lease: 0 }, why);
+    }
+
+    fn own_txn(&mut self, ctx: &mut Ctx, txn: crate::sim::etcd::Txn, why: &str) {
+        let label = format!("Txn {} ({why})", txn.key);
+        let store = self.store_of(&txn.key);
+        self.etcd_call(ctx, store, EtcdOp::Txn(txn), EtcdWait::Own, label);
+    }
+
     /// The lease an Event write attaches to: the current one when it can be reused, else
     /// None, with the write parked until a new lease (TTL + reuse window) is granted.
     fn event_lease(&mut self, ctx: &mut Ctx, token: u64, key: &str) -> Option<i64> {

@@ -83,14 +83,7 @@ impl ApiServer {
         for (name, rv) in expired {
             ctx.phase("identity lease gc", format!("deleting expired lease kube-system/{name}"));
             let key = ResourceInfo::of("leases").key("kube-system", &name);
-            let txn = crate::sim::etcd::Txn {
-                key,
-                compare: crate::sim::etcd::Compare::ModRevision(rv),
-                action: crate::sim::etcd::TxnAction::Delete,
-                lease: 0,
-            };
-            let label = format!("Txn {} (identity lease gc)", txn.key);
-            self.etcd_call(ctx, 0, EtcdOp::Txn(txn), EtcdWait::Own, label);
+            self.delete(ctx, key, rv, "identity lease gc");
         }
     }
 }
