@@ -212,7 +212,7 @@ fn watch_rows(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     if events.is_empty() {
         return None;
     }
-    let objects: Vec<Object> = events.into_iter().map(|e| e.object).collect();
+    let objects: Vec<Object> = events.into_iter().map(|e| (*e.object).clone()).collect();
     Some(printers::rows(resource, &objects, sim.now(), flags))
 }
 

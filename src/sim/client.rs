@@ -11,8 +11,8 @@ use super::event::{ComponentId, MsgKind, Payload};
 use super::time::{MILLIS, SECONDS};
 use super::transport::Protocol;
 use super::Ctx;
-use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// client-go's rest client retries a 429 this many times, waiting for Retry-After each time.
 pub const MAX_RETRIES: u32 = 10;
@@ -38,7 +38,9 @@ pub struct ApiClient<T> {
     pub backends: Vec<ComponentId>,
     pub cred: Credential,
     next_id: u64,
-    pending: VecMap<u64, InFlight<T>>,
+    /// By request id. A BTreeMap: a busy client (the controller-manager at scale) has thousands
+    /// in flight, answered oldest first, and a sorted Vec would shift them all on each answer.
+    pending: BTreeMap<u64, InFlight<T>>,
     pub transport: Transport,
 }
 
@@ -56,7 +58,7 @@ impl<T> ApiClient<T> {
             backends: vec![],
             cred,
             next_id: first_id,
-            pending: VecMap::new(),
+            pending: BTreeMap::new(),
             transport: Transport::new(http),
         }
     }
@@ -69,7 +71,7 @@ impl<T> ApiClient<T> {
             backends: self.backends.clone(),
             cred: self.cred.clone(),
             next_id: self.next_id,
-            pending: VecMap::new(),
+            pending: BTreeMap::new(),
             transport: self.transport.restarted(),
         }
     }
@@ -188,7 +190,7 @@ pub struct Informer {
     pub synced: bool,
     /// Objects by `namespace/name` (changed only by the informer itself, which keeps
     /// `by_owner` in step).
-    pub store: BTreeMap<String, Object>,
+    pub store: BTreeMap<String, Arc<Object>>,
     /// Keys by their controller's uid — client-go's indexer on ownerReferences, so a
     /// controller finds its pods without scanning every pod of the cluster.
     by_owner: crate::sim::vecmap::VecMap<String, std::collections::BTreeSet<String>>,
@@ -234,7 +236,7 @@ impl Informer {
     /// Takes the initial list from the watch response. After a relist, returns what vanished
     /// while the watch was down (DeltaFIFO's Replace turns those into deletions). A resumed
     /// watch keeps the store.
-    pub fn on_started(&mut self, body: ApiBody) -> Vec<Object> {
+    pub fn on_started(&mut self, body: ApiBody) -> Vec<Arc<Object>> {
         let (items, resource_version, initial) = match body {
             ApiBody::WatchStarted { items, resource_version, initial } => (items, resource_version, initial),
             // Periodic-list mode: every list is a fresh initial state.
@@ -247,7 +249,7 @@ impl Informer {
             return vec![];
         }
         self.last_rv = resource_version;
-        let fresh: BTreeMap<String, Object> = items.into_iter().map(|o| (key_of(&o), o)).collect();
+        let fresh: BTreeMap<String, Arc<Object>> = items.into_iter().map(|o| (key_of(&o), Arc::new(o))).collect();
         let old = std::mem::replace(&mut self.store, fresh);
         self.by_owner.clear();
         for (key, o) in &self.store {
@@ -269,7 +271,7 @@ impl Informer {
 
     /// Applies a watch event if it belongs to this informer; returns the previous object and
     /// whether the event was ours.
-    pub fn apply(&mut self, ev: &WatchEvent) -> Option<Option<Object>> {
+    pub fn apply(&mut self, ev: &WatchEvent) -> Option<Option<Arc<Object>>> {
         if Some(ev.watch_id) != self.watch_id {
             return None;
         }
@@ -279,7 +281,7 @@ impl Informer {
             WatchType::Added | WatchType::Modified => self.store.insert(key.clone(), ev.object.clone()),
             WatchType::Deleted => self.store.remove(&key),
         };
-        let (was, is) = (old.as_ref().and_then(owner_uid), self.store.get(&key).and_then(owner_uid));
+        let (was, is) = (old.as_deref().and_then(owner_uid), self.store.get(&key).and_then(|o| owner_uid(o)));
         if was != is {
             if let Some(keys) = was.and_then(|uid| self.by_owner.get_mut(uid)) {
                 keys.remove(&key);
@@ -295,18 +297,23 @@ impl Informer {
     }
 
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
-        self.store.values()
+        self.store.values().map(|o| &**o)
+    }
+
+    /// The object at `namespace/name` (or `name`), if the informer has it.
+    pub fn get(&self, key: &str) -> Option<&Object> {
+        self.store.get(key).map(|o| &**o)
     }
 
     /// The objects whose controller (ownerReference with controller: true) has `uid`.
     pub fn owned_by<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Object> {
-        self.by_owner.get(uid).into_iter().flatten().filter_map(|k| self.store.get(k))
+        self.by_owner.get(uid).into_iter().flatten().filter_map(|k| self.get(k))
     }
 }
 
 /// A watch (or, in periodic-list mode, a list) answered: the informer takes it, and a
 /// listing informer schedules its next list. Returns what vanished.
-pub fn started(ctx: &mut Ctx, inf: &mut Informer, body: ApiBody) -> Vec<Object> {
+pub fn started(ctx: &mut Ctx, inf: &mut Informer, body: ApiBody) -> Vec<Arc<Object>> {
     let gone = inf.on_started(body);
     if inf.list_period_us > 0 {
         inf.watch_id = None;
@@ -365,7 +372,8 @@ mod tests {
     #[test]
     fn a_429_is_sent_again_after_retry_after_then_given_up_on() {
         let mut effects = Vec::new();
-        let mut ctx = Ctx { now: SimTime::ZERO, me: 5, effects: &mut effects };
+        let mut decoded = Default::default();
+        let mut ctx = Ctx { now: SimTime::ZERO, me: 5, effects: &mut effects, decoded: &mut decoded };
         let mut client = ApiClient::new(1, Credential::None);
         let id = client.send(&mut ctx, 0, ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "default", ""), "list");
         let throttled: ApiResponse = Err(Status::too_many_requests());

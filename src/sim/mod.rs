@@ -13,6 +13,7 @@ pub mod component;
 pub mod connection;
 pub mod controller;
 pub mod cron;
+pub mod decoded;
 pub mod etcd;
 pub mod event;
 pub mod invariants;
@@ -77,6 +78,8 @@ pub struct Ctx<'a> {
     pub now: SimTime,
     pub me: ComponentId,
     effects: &'a mut Vec<Effect>,
+    /// Objects decoded from etcd, shared by the apiservers (`decoded.rs`).
+    pub decoded: &'a mut decoded::Decoded,
 }
 
 impl Ctx<'_> {
@@ -130,6 +133,7 @@ pub struct Simulation {
     next_handle: u64,
     /// Each component's incarnation: bumped when its process dies, which voids its timers.
     lives: Vec<u32>,
+    decoded: decoded::Decoded,
 }
 
 impl Simulation {
@@ -165,6 +169,7 @@ impl Simulation {
             last_arrival: BTreeMap::new(),
             next_handle: 0,
             lives: vec![0; n],
+            decoded: Default::default(),
         };
         for (id, info) in sim.infos.iter().enumerate() {
             sim.queue.push(info.start_at, Event::Timer { to: id as ComponentId, timer: Timer::Start, life: 0 });
@@ -188,7 +193,7 @@ impl Simulation {
             }
         }
         if let Some(component) = self.components.get_mut(to as usize) {
-            let mut ctx = Ctx { now: at, me: to, effects: &mut effects };
+            let mut ctx = Ctx { now: at, me: to, effects: &mut effects, decoded: &mut self.decoded };
             match event {
                 Event::Deliver(msg) => component.on_message(&mut ctx, *msg),
                 Event::Timer { timer, .. } => component.on_timer(&mut ctx, timer),
@@ -317,7 +322,7 @@ impl Simulation {
         let mut effects = Vec::new();
         let crashed = match self.components.get_mut(id as usize) {
             Some(Component::ApiServer(a)) if a.up => {
-                a.crash(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                a.crash(&mut Ctx { now: self.now, me: id, effects: &mut effects, decoded: &mut self.decoded });
                 true
             }
             Some(Component::Etcd(m)) if m.up => {
@@ -329,15 +334,15 @@ impl Simulation {
                 true
             }
             Some(Component::ControllerManager(m)) if m.up => {
-                m.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                m.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects, decoded: &mut self.decoded });
                 true
             }
             Some(Component::Scheduler(s)) if s.up => {
-                s.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                s.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects, decoded: &mut self.decoded });
                 true
             }
             Some(Component::CloudControllerManager(c)) if c.up => {
-                c.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects });
+                c.stop(&mut Ctx { now: self.now, me: id, effects: &mut effects, decoded: &mut self.decoded });
                 true
             }
             _ => false,

@@ -297,5 +297,7 @@ pub struct WatchEvent {
     /// The client's request id of the watch this event belongs to.
     pub watch_id: u64,
     pub type_: WatchType,
-    pub object: Object,
+    /// Shared with the apiserver's watch cache and every other watcher: a watch event's
+    /// object is immutable, so fan-out costs a reference count, not a copy per watcher.
+    pub object: std::sync::Arc<Object>,
 }

@@ -39,7 +39,7 @@ impl ApiServer {
         crate::sim::sort::sort_by_key(&mut ips, |ip| ip.parse::<std::net::Ipv4Addr>().ok());
         let ips: Vec<&str> = ips.iter().map(String::as_str).collect();
         let endpoints = ResourceInfo::of("endpoints").key("default", "kubernetes");
-        if let Some(Object::Endpoints(ep)) = self.cache.get(&endpoints) {
+        if let Some(Object::Endpoints(ep)) = self.cached_at(&endpoints) {
             let current: Vec<&str> = ep.subsets.iter().flat_map(|s| &s.addresses).map(|a| a.ip.as_str()).collect();
             if current != ips {
                 let mut next = ep.clone();
@@ -49,7 +49,7 @@ impl ApiServer {
             }
         }
         let slices = ResourceInfo::of("endpointslices").key("default", "kubernetes");
-        if let Some(Object::EndpointSlice(slice)) = self.cache.get(&slices) {
+        if let Some(Object::EndpointSlice(slice)) = self.cached_at(&slices) {
             let current: Vec<&str> = slice.endpoints.iter().flat_map(|e| &e.addresses).map(String::as_str).collect();
             if current != ips {
                 let mut next = slice.clone();

@@ -228,6 +228,15 @@ impl ApiServer {
         self.stores.iter().position(|b| b.members.contains(&member)).unwrap_or(0)
     }
 
+    /// A watched change's object, decoded once for every apiserver (`sim/decoded.rs`) unless
+    /// this one decrypts: its keys are its own.
+    pub(super) fn decode_shared(&self, ctx: &mut Ctx, kv: &KeyValue) -> Option<Arc<Object>> {
+        if self.encryption.is_some() {
+            return self.decode(kv).map(Arc::new);
+        }
+        ctx.decoded.get_or_decode(&kv.value, kv.mod_revision, || self.decode(kv))
+    }
+
     /// An object from etcd bytes (decrypting when needed), with resourceVersion = mod revision.
     pub(super) fn decode(&self, kv: &KeyValue) -> Option<Object> {
         let plain = match &self.encryption {
@@ -312,7 +321,7 @@ impl ApiServer {
     /// Service's endpoints, identity leases): a compare-and-swap on what the watch cache
     /// holds, answered by nothing but the watch that follows.
     pub(super) fn put(&mut self, ctx: &mut Ctx, key: String, mut obj: Object, lease: i64, why: &str) {
-        let compare = match self.cache.get(&key) {
+        let compare = match self.cached_at(&key) {
             Some(o) => crate::sim::etcd::Compare::ModRevision(o.meta().rv()),
             None => crate::sim::etcd::Compare::Absent,
         };
@@ -415,7 +424,7 @@ impl ApiServer {
             (Some(EtcdWait::InitialList), EtcdResult::Range { kvs, revision }) => {
                 for kv in kvs {
                     if let Some(o) = self.decode(&kv) {
-                        self.cache.insert(kv.key.clone(), o);
+                        self.cache.insert(kv.key.clone(), Arc::new(o));
                     }
                 }
                 let b = &mut self.stores[store];

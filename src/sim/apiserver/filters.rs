@@ -7,7 +7,7 @@ use super::*;
 impl ApiServer {
     pub(super) fn authenticate(&self, ctx: &Ctx, f: &InFlight) -> Result<UserInfo, &'static str> {
         self.authn.authenticate(&f.cred, ctx.now, |ns, name| {
-            self.cache.get(&ResourceInfo::of("serviceaccounts").key(ns, name)).map(|o| o.meta().uid.clone())
+            self.cached_at(&ResourceInfo::of("serviceaccounts").key(ns, name)).map(|o| o.meta().uid.clone())
         })
     }
 

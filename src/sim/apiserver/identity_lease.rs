@@ -37,7 +37,7 @@ impl ApiServer {
         }
         let name = lease_name(&self.hostname);
         let key = ResourceInfo::of("leases").key("kube-system", &name);
-        let lease = match self.cache.get(&key) {
+        let lease = match self.cached_at(&key) {
             Some(Object::Lease(current)) => {
                 let mut next = current.clone();
                 next.spec.renew_time = Some(MicroTime(ctx.now));

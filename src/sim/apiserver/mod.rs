@@ -34,6 +34,7 @@ use super::Ctx;
 use authz::{Attributes, Decision, UserInfo};
 use registry::Plan;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Time spent in each stage of the handler chain, in µs.
 const AUTHN_US: u64 = 60;
@@ -168,7 +169,7 @@ pub struct ApiServer {
     /// Calls under way: the etcd cluster, what the answer is for, and the call (to resend).
     etcd_pending: BTreeMap<u64, (usize, EtcdWait, EtcdOp)>,
     /// The watch cache: every object by etcd key, with resourceVersion set.
-    cache: BTreeMap<String, Object>,
+    cache: BTreeMap<String, Arc<Object>>,
     pub ready: bool,
     /// False while the process is down: its port refuses connections.
     pub up: bool,
@@ -214,7 +215,7 @@ const BOOKMARK_US: u64 = 60 * super::time::SECONDS;
 impl ApiServer {
     /// An object in the watch cache by its etcd key (for the lessons' wait conditions).
     pub fn cached_at(&self, key: &str) -> Option<&Object> {
-        self.cache.get(key)
+        self.cache.get(key).map(|o| &**o)
     }
 
     pub fn new(etcd: Vec<ComponentId>, mut rng: SimRng) -> Self {
@@ -257,12 +258,12 @@ impl ApiServer {
     }
 
     pub fn cached(&self) -> impl Iterator<Item = &Object> {
-        self.cache.values()
+        self.cache.values().map(|o| &**o)
     }
 
     /// The cached objects whose etcd key starts with `prefix`, in key order.
     pub fn cached_under(&self, prefix: String) -> impl Iterator<Item = &Object> {
-        self.cache.range(prefix.clone()..).take_while(move |(k, _)| k.starts_with(&prefix)).map(|(_, o)| o)
+        self.cache.range(prefix.clone()..).take_while(move |(k, _)| k.starts_with(&prefix)).map(|(_, o)| &**o)
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
@@ -604,7 +605,7 @@ impl ApiServer {
                     let used = self
                         .cache
                         .values()
-                        .filter_map(|o| match o {
+                        .filter_map(|o| match &**o {
                             Object::Service(s) => Some(s.spec.cluster_ip.clone()),
                             _ => None,
                         })
@@ -615,7 +616,7 @@ impl ApiServer {
                     let used = self
                         .cache
                         .values()
-                        .filter_map(|o| match o {
+                        .filter_map(|o| match &**o {
                             Object::Service(s) => Some(s.spec.ports.iter().map(|p| p.node_port)),
                             _ => None,
                         })
@@ -655,14 +656,13 @@ impl ApiServer {
     }
 
     fn current(&self, req: &ApiRequest) -> Result<Object, Status> {
-        self.cache
-            .get(&req.resource.key(&req.namespace, &req.name))
+        self.cached_at(&req.resource.key(&req.namespace, &req.name))
             .cloned()
             .ok_or_else(|| Status::not_found(req.resource, &req.name))
     }
 
     fn namespace(&self, name: &str) -> Option<&super::api::Namespace> {
-        match self.cache.get(&format!("/registry/namespaces/{name}")) {
+        match self.cached_at(&format!("/registry/namespaces/{name}")) {
             Some(Object::Namespace(n)) => Some(n),
             _ => None,
         }
@@ -789,7 +789,7 @@ impl admission::Lookup for ApiServer {
 impl ApiServer {
     /// Every cached object whose key starts with `prefix`.
     fn under(&self, prefix: &str) -> Vec<&Object> {
-        self.cache.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(_, o)| o).collect()
+        self.cache.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(_, o)| &**o).collect()
     }
 }
 
@@ -813,13 +813,13 @@ impl authz::rbac::RbacSource for ApiServer {
             .collect()
     }
     fn cluster_role_rules(&self, name: &str) -> Option<&[PolicyRule]> {
-        match self.cache.get(&format!("/registry/clusterroles/{name}")) {
+        match self.cached_at(&format!("/registry/clusterroles/{name}")) {
             Some(Object::ClusterRole(r)) => Some(&r.rules),
             _ => None,
         }
     }
     fn role_rules(&self, namespace: &str, name: &str) -> Option<&[PolicyRule]> {
-        match self.cache.get(&format!("/registry/roles/{namespace}/{name}")) {
+        match self.cached_at(&format!("/registry/roles/{namespace}/{name}")) {
             Some(Object::Role(r)) => Some(&r.rules),
             _ => None,
         }

@@ -13,8 +13,8 @@ const WATCH_HISTORY: usize = 1000;
 pub struct Change {
     rev: i64,
     key: String,
-    old: Option<Object>,
-    obj: Object,
+    old: Option<Arc<Object>>,
+    obj: Arc<Object>,
     deleted: bool,
     /// The stored encoding's size: what a watcher receives.
     bytes: usize,
@@ -81,7 +81,7 @@ impl ApiServer {
         self.cache
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(_, o)| o)
+            .map(|(_, o)| &**o)
             .filter(|o| selects(req, o))
             .cloned()
             .collect()
@@ -93,7 +93,7 @@ impl ApiServer {
         let listed: BTreeMap<String, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
         let mut events: Vec<MvccEvent> = listed
             .values()
-            .filter(|kv| self.cache.get(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))
+            .filter(|kv| self.cached_at(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))
             .map(|kv| MvccEvent { type_: EventType::Put, kv: kv.clone() })
             .collect();
         if revision >= self.stores[store].revision {
@@ -121,25 +121,25 @@ impl ApiServer {
     /// client watch.
     pub(super) fn on_store_event(&mut self, ctx: &mut Ctx, store: usize, ev: MvccEvent) {
         // After a failover the old member may still stream events the cache already has.
-        let seen = self.cache.get(&ev.kv.key).map(|o| o.meta().rv());
+        let seen = self.cached_at(&ev.kv.key).map(|o| o.meta().rv());
         if ev.type_ == EventType::Put && seen.is_some_and(|rv| rv >= ev.kv.mod_revision) {
             return;
         }
-        let Some(obj) = self.decode(&ev.kv) else { return };
+        let Some(obj) = self.decode_shared(ctx, &ev.kv) else { return };
         let b = &mut self.stores[store];
         b.revision = b.revision.max(ev.kv.mod_revision);
         let old = match ev.type_ {
             EventType::Put => self.cache.insert(ev.kv.key.clone(), obj.clone()),
             EventType::Delete => self.cache.remove(&ev.kv.key),
         };
-        if matches!(obj, Object::CustomResourceDefinition(_)) {
+        if matches!(*obj, Object::CustomResourceDefinition(_)) {
             self.refresh_custom();
         }
         let deleted = ev.type_ == EventType::Delete;
         let bytes = ev.kv.value.len();
         let change = Change { rev: ev.kv.mod_revision, key: ev.kv.key, old, obj, deleted, bytes };
         let mut sent = 0;
-        for w in self.watchers.candidates(&change.key, change.old.as_ref(), &change.obj) {
+        for w in self.watchers.candidates(&change.key, change.old.as_deref(), &change.obj) {
             sent += usize::from(notify(ctx, w, &change, 0));
         }
         for _ in 0..sent {
@@ -177,7 +177,10 @@ fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) -> bool {
     let label =
         format!("{} {} {}", type_.as_str(), c.obj.kind(), cache_key(&c.obj.meta().namespace, &c.obj.meta().name));
     let mut object = c.obj.clone();
-    super::crd::served_as(&mut object, w.req.resource);
+    // Only a custom object may be served at another version than stored: copy just those.
+    if matches!(*object, Object::Custom(_)) {
+        super::crd::served_as(Arc::make_mut(&mut object), w.req.resource);
+    }
     let event = WatchEvent { watch_id: w.watch_id, type_, object };
     ctx.send_after(delay_us, w.client, MsgKind::WatchEvent, label, Payload::Watch(Box::new(event)));
     true

@@ -20,6 +20,7 @@ use super::recorder::{self, Recorder};
 use super::rng::SimRng;
 use super::vecmap::{VecMap, VecSet};
 use super::Ctx;
+use std::sync::Arc;
 
 const LEASE_NAME: &str = "cloud-controller-manager";
 /// Time one worker spends on one key, µs.
@@ -251,7 +252,7 @@ impl CloudControllerManager {
         hang_up(ctx, &mut self.client, &mut [&mut self.nodes, &mut self.services]);
     }
 
-    fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Object>, obj: &Object) {
+    fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Arc<Object>>, obj: &Object) {
         let key = key_of(obj);
         match obj {
             Object::Node(_) => {
@@ -349,7 +350,7 @@ impl CloudControllerManager {
     }
 
     fn service_event(&mut self, ctx: &mut Ctx, key: &str, reason: &str, message: String) {
-        let Some(on) = self.services.store.get(key).map(|o| recorder::reference("Service", o.meta())) else { return };
+        let Some(on) = self.services.get(key).map(|o| recorder::reference("Service", o.meta())) else { return };
         let req = self.recorder.event(ctx.now, on, recorder::NORMAL, reason, message);
         self.client.send(ctx, 0, req, Tag::Write);
     }

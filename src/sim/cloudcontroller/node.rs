@@ -13,7 +13,7 @@ use crate::sim::cloud::{CloudOp, CloudResult};
 pub const UNINITIALIZED_TAINT: &str = "node.cloudprovider.kubernetes.io/uninitialized";
 
 fn uninitialised(informer: &Informer, key: &str) -> Option<crate::sim::api::Node> {
-    let node = informer.store.get(key)?.as_node()?;
+    let node = informer.get(key)?.as_node()?;
     node.spec.taints.iter().any(|t| t.key == UNINITIALIZED_TAINT).then(|| node.clone())
 }
 

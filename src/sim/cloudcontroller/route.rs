@@ -9,7 +9,7 @@ use crate::sim::vecmap::VecSet;
 
 /// A node with a pod CIDR and no route yet: create it.
 pub fn sync(key: &str, nodes: &Informer, routed: &VecSet<String>) -> Step {
-    let Some(node) = nodes.store.get(key).and_then(|o| o.as_node()) else { return Step::default() };
+    let Some(node) = nodes.get(key).and_then(|o| o.as_node()) else { return Step::default() };
     if node.spec.pod_cidr.is_empty() || routed.contains(key) {
         return Step::default();
     }

@@ -21,7 +21,7 @@ pub const EXCLUDE_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-b
 pub type Target = (Vec<i32>, Vec<String>);
 
 fn service<'a>(services: &'a Informer, key: &str) -> Option<&'a Service> {
-    match services.store.get(key)? {
+    match services.get(key)? {
         crate::sim::api::Object::Service(s) => Some(s),
         _ => None,
     }

@@ -19,9 +19,9 @@ pub fn pod_volumes<'a>(pod: &Pod, claims: &'a Informer, volumes: &'a Informer) -
             VolumeKind::Claim(c) => Some(c),
             _ => None,
         })
-        .filter_map(|c| match claims.store.get(&meta::cache_key(&pod.metadata.namespace, c)) {
+        .filter_map(|c| match claims.get(&meta::cache_key(&pod.metadata.namespace, c)) {
             Some(Object::PersistentVolumeClaim(c)) if !c.spec.volume_name.is_empty() => {
-                match volumes.store.get(&c.spec.volume_name) {
+                match volumes.get(&c.spec.volume_name) {
                     Some(Object::PersistentVolume(pv)) => {
                         pv.spec.csi.as_ref().map(|csi| (pv.metadata.name.clone(), csi.driver.clone()))
                     }

@@ -26,7 +26,7 @@ pub fn aggregated_rules<'a>(role: &ClusterRole, all: impl Iterator<Item = &'a Cl
 
 /// `key` is an aggregated ClusterRole's name.
 pub fn sync(key: &str, roles: &Informer) -> Vec<ApiRequest> {
-    let Some(Object::ClusterRole(role)) = roles.store.get(key) else { return vec![] };
+    let Some(Object::ClusterRole(role)) = roles.get(key) else { return vec![] };
     let all = roles.objects().filter_map(|o| match o {
         Object::ClusterRole(r) => Some(r),
         _ => None,

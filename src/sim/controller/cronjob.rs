@@ -66,7 +66,7 @@ pub fn sync(
     now: SimTime,
 ) -> Sync {
     let mut out = Sync::default();
-    let Some(Object::CronJob(cj)) = cronjobs.store.get(key) else { return out };
+    let Some(Object::CronJob(cj)) = cronjobs.get(key) else { return out };
     // Deleted, or the Job it created last is not in the cache yet: nothing to decide on.
     if cj.metadata.deletion_timestamp.is_some() || !expectations.satisfied(key, now) {
         return out;

@@ -127,7 +127,7 @@ pub fn sync(
     expectations: &mut Expectations,
     now: SimTime,
 ) -> Vec<ApiRequest> {
-    let Some(Object::DaemonSet(ds)) = daemonsets.store.get(key) else {
+    let Some(Object::DaemonSet(ds)) = daemonsets.get(key) else {
         expectations.forget(key);
         return vec![];
     };

@@ -31,7 +31,7 @@ fn fnv1a32(bytes: &[u8]) -> u32 {
 }
 
 pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<ApiRequest> {
-    let Some(Object::Deployment(d)) = deployments.store.get(key) else {
+    let Some(Object::Deployment(d)) = deployments.get(key) else {
         return vec![];
     };
     if d.metadata.deletion_timestamp.is_some() {

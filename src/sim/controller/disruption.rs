@@ -63,7 +63,7 @@ fn expected_and_desired(pdb: &PodDisruptionBudget, pods: &[&Pod], replicasets: &
 }
 
 pub fn sync(key: &str, pdbs: &Informer, pods: &Informer, replicasets: &Informer, now: SimTime) -> Vec<ApiRequest> {
-    let Some(Object::PodDisruptionBudget(pdb)) = pdbs.store.get(key) else { return vec![] };
+    let Some(Object::PodDisruptionBudget(pdb)) = pdbs.get(key) else { return vec![] };
     let pods = selected(pdb, pods);
     let (expected, desired) = expected_and_desired(pdb, &pods, replicasets);
     // Disrupted pods stay counted as gone until they are, or until the record times out.

@@ -19,11 +19,11 @@ const OVER_CAPACITY: &str = "endpoints.kubernetes.io/over-capacity";
 
 pub fn sync(key: &str, services: &Informer, endpoints: &Informer, pods: &Informer) -> Vec<ApiRequest> {
     let res = ResourceInfo::of("endpoints");
-    let current = match endpoints.store.get(key) {
+    let current = match endpoints.get(key) {
         Some(Object::Endpoints(ep)) => Some(ep),
         _ => None,
     };
-    let svc = match services.store.get(key) {
+    let svc = match services.get(key) {
         Some(Object::Service(s)) if !s.spec.selector.is_empty() && s.metadata.deletion_timestamp.is_none() => s,
         // The Service is gone: so are its Endpoints.
         None => {

@@ -32,7 +32,7 @@ pub fn selects(svc: &Service, pod: &Pod) -> bool {
 /// zone when every endpoint has one.
 pub fn desired(svc: &Service, pods: &Informer, nodes: Option<&Informer>) -> (Vec<Endpoint>, Vec<EndpointPort>) {
     let zone = |node: &str| {
-        let n = nodes?.store.get(&crate::sim::api::meta::cache_key("", node))?;
+        let n = nodes?.get(&crate::sim::api::meta::cache_key("", node))?;
         n.meta().labels.get(crate::sim::proxy::topology::ZONE_LABEL).cloned()
     };
     let mut endpoints: Vec<Endpoint> = pods
@@ -79,7 +79,7 @@ pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
 /// slice stays for a Service with no endpoints). So one pod's change rewrites one slice of
 /// up to 100 endpoints, not a list of all of them.
 pub fn sync(key: &str, services: &Informer, slices: &Informer, pods: &Informer, nodes: &Informer) -> Vec<ApiRequest> {
-    let Some(Object::Service(svc)) = services.store.get(key) else { return vec![] };
+    let Some(Object::Service(svc)) = services.get(key) else { return vec![] };
     if svc.spec.selector.is_empty() || svc.metadata.deletion_timestamp.is_some() {
         return vec![];
     }
@@ -168,7 +168,7 @@ fn trigger_time(eps: &[Endpoint], before: &[Endpoint], pods: &Informer) -> Optio
         .filter(|e| !before.contains(e))
         .filter_map(|e| {
             let r = e.target_ref.as_ref()?;
-            let pod = pods.store.get(&crate::sim::api::meta::cache_key(&r.namespace, &r.name))?.as_pod()?;
+            let pod = pods.get(&crate::sim::api::meta::cache_key(&r.namespace, &r.name))?.as_pod()?;
             pod.status.conditions.iter().find(|c| c.type_ == "Ready")?.last_transition_time.map(|t| t.0)
         })
         .min()

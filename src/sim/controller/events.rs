@@ -23,7 +23,7 @@ pub struct Intent {
 }
 
 fn reference(inf: &Informer, kind: &str, key: &str) -> Option<ObjectReference> {
-    inf.store.get(key).map(|o| recorder::reference(kind, o.meta()))
+    inf.get(key).map(|o| recorder::reference(kind, o.meta()))
 }
 
 /// The event a controller's write would deserve.
@@ -123,7 +123,7 @@ pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<I
         (Loop::Deployment, Verb::Patch, "replicasets") if req.subresource.is_empty() => {
             let to = req.patch.as_ref()?.pointer("/spec/replicas")?.as_i64()?;
             let rs_key = cache_key(&req.namespace, &req.name);
-            let from = match replicasets.store.get(&rs_key) {
+            let from = match replicasets.get(&rs_key) {
                 Some(Object::ReplicaSet(rs)) => i64::from(rs.spec.replicas.unwrap_or(1)),
                 _ => return None,
             };

@@ -55,10 +55,10 @@ pub fn sync(
     now: SimTime,
 ) -> Sync {
     let mut out = Sync::default();
-    let Some(Object::HorizontalPodAutoscaler(hpa)) = hpas.store.get(key) else { return out };
+    let Some(Object::HorizontalPodAutoscaler(hpa)) = hpas.get(key) else { return out };
     let ns = &hpa.metadata.namespace;
     let target = &hpa.spec.scale_target_ref;
-    let Some(Object::Deployment(d)) = deployments.store.get(&crate::sim::api::meta::cache_key(ns, &target.name)) else {
+    let Some(Object::Deployment(d)) = deployments.get(&crate::sim::api::meta::cache_key(ns, &target.name)) else {
         let message = format!("deployments.apps \"{}\" not found", target.name);
         out.event = Some(("FailedGetScale", message, true));
         return out;

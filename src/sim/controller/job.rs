@@ -61,7 +61,7 @@ pub fn sync(
     now: SimTime,
 ) -> Sync {
     let mut out = Sync { requests: vec![], event: None, creating: 0 };
-    let Some(Object::Job(job)) = jobs.store.get(key) else { return out };
+    let Some(Object::Job(job)) = jobs.get(key) else { return out };
     let finished = job.condition("Complete").is_some() || job.condition("Failed").is_some();
     if job.metadata.deletion_timestamp.is_some() {
         return out;

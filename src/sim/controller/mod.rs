@@ -41,6 +41,7 @@ use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
+use std::sync::Arc;
 use workqueue::WorkQueue;
 
 /// The Lease it elects its leader on, and its event source.
@@ -540,7 +541,7 @@ impl ControllerManager {
             Some(inf) => {
                 let before: Vec<String> = inf.store.keys().cloned().collect();
                 let gone = started(ctx, inf, body);
-                let added: Vec<Object> = inf
+                let added: Vec<Arc<Object>> = inf
                     .store
                     .iter()
                     .filter(|(k, _)| before.binary_search(k).is_err())
@@ -588,7 +589,7 @@ impl ControllerManager {
     }
 
     /// Event handlers: which keys a change makes dirty (as each controller's AddFunc/UpdateFunc).
-    fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Object>, obj: &Object) {
+    fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Arc<Object>>, obj: &Object) {
         let key = key_of(obj);
         match obj {
             Object::Deployment(_) => self.enqueue(ctx, Loop::Deployment, key),
@@ -617,7 +618,7 @@ impl ControllerManager {
             // A new quota, or new limits: recompute (status writes alone do not re-trigger).
             Object::ResourceQuota(q)
                 if type_ == WatchType::Added
-                    || old.as_ref().is_some_and(|o| matches!(o, Object::ResourceQuota(p) if p.spec != q.spec)) =>
+                    || old.as_deref().is_some_and(|o| matches!(o, Object::ResourceQuota(p) if p.spec != q.spec)) =>
             {
                 self.enqueue(ctx, Loop::ResourceQuota, key.clone())
             }
@@ -642,7 +643,7 @@ impl ControllerManager {
                 self.enqueue(ctx, Loop::Disruption, key.clone())
             }
             Object::Lease(l) if l.metadata.namespace == "kube-node-lease" => {
-                let node = self.nodes.store.get(&l.metadata.name).and_then(|o| o.as_node());
+                let node = self.nodes.get(&l.metadata.name).and_then(|o| o.as_node());
                 if let Some(h) = self.health.get_mut(&l.metadata.name) {
                     h.observe(ctx.now, node, Some(l));
                 }
@@ -687,7 +688,7 @@ impl ControllerManager {
                 }
             }
             Object::PersistentVolumeClaim(_) | Object::PersistentVolume(_) | Object::VolumeAttachment(_) => {
-                self.storage_changed(ctx, type_, old.as_ref(), obj)
+                self.storage_changed(ctx, type_, old.as_deref(), obj)
             }
             Object::StorageClass(_) => self.unbound_claims_again(ctx),
             Object::Pod(p) => {
@@ -778,8 +779,7 @@ impl ControllerManager {
         for owner in waiting {
             self.enqueue(ctx, Loop::GarbageCollector, owner);
         }
-        let finished =
-            matches!((obj, &old), (Object::Pod(p), Some(Object::Pod(was))) if p.is_terminal() && !was.is_terminal());
+        let finished = matches!((obj, old.as_deref()), (Object::Pod(p), Some(Object::Pod(was))) if p.is_terminal() && !was.is_terminal());
         if type_ == WatchType::Deleted || finished {
             self.replenish(ctx, &obj.meta().namespace);
         }
@@ -864,7 +864,7 @@ impl ControllerManager {
                 let sync = horizontal::sync(&key, &self.hpas, &self.deployments, &self.pods, recs, ctx.now);
                 if let Some((reason, message, warning)) = sync.event {
                     if let Some(on) =
-                        self.hpas.store.get(&key).map(|o| recorder::reference("HorizontalPodAutoscaler", o.meta()))
+                        self.hpas.get(&key).map(|o| recorder::reference("HorizontalPodAutoscaler", o.meta()))
                     {
                         let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
                         self.record(ctx, "horizontal-pod-autoscaler", on, type_, reason, message);
@@ -878,7 +878,7 @@ impl ControllerManager {
                     self.job_expectations.expect(&key, sync.creating, ctx.now);
                 }
                 if let Some((reason, message, warning)) = sync.event {
-                    if let Some(on) = self.jobs.store.get(&key).map(|o| recorder::reference("Job", o.meta())) {
+                    if let Some(on) = self.jobs.get(&key).map(|o| recorder::reference("Job", o.meta())) {
                         let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
                         self.record(ctx, "job-controller", on, type_, reason, message);
                     }
@@ -955,7 +955,7 @@ impl ControllerManager {
         if sync.creating {
             self.cron_expectations.expect(key, 1, ctx.now);
         }
-        if let Some(on) = self.cronjobs.store.get(key).map(|o| recorder::reference("CronJob", o.meta())) {
+        if let Some(on) = self.cronjobs.get(key).map(|o| recorder::reference("CronJob", o.meta())) {
             for (reason, message, warning) in sync.events {
                 let type_ = if warning { recorder::WARNING } else { recorder::NORMAL };
                 self.record(ctx, "cronjob-controller", on.clone(), type_, reason, message);

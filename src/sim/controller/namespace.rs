@@ -63,7 +63,7 @@ pub fn terminating(namespaces: &Informer) -> impl Iterator<Item = String> + '_ {
 impl super::ControllerManager {
     /// Lists every namespaced resource of a Terminating namespace (one round at a time).
     pub(super) fn start_round(&mut self, ctx: &mut Ctx, ns: &str) {
-        let deleting = self.namespaces.store.get(ns).is_some_and(|o| o.meta().deletion_timestamp.is_some());
+        let deleting = self.namespaces.get(ns).is_some_and(|o| o.meta().deletion_timestamp.is_some());
         if !deleting || self.rounds.contains_key(ns) {
             return;
         }
@@ -90,7 +90,7 @@ impl super::ControllerManager {
         }
         let found = round.found;
         self.rounds.remove(ns);
-        match (found, self.namespaces.store.get(ns)) {
+        match (found, self.namespaces.get(ns)) {
             (0, Some(Object::Namespace(n))) => {
                 ctx.phase("namespace", format!("{ns} is empty: removing the kubernetes finalizer"));
                 let req = finalize(n);

@@ -232,7 +232,7 @@ impl super::ControllerManager {
             return;
         }
         self.health.insert(name.to_string(), Health::new(ctx.now));
-        if let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()) {
+        if let Some(node) = self.nodes.get(name).and_then(|o| o.as_node()) {
             let on = recorder::reference("Node", &node.metadata);
             let message = format!("Node {name} event: Registered Node {name} in Controller");
             self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "RegisteredNode", message);
@@ -247,8 +247,8 @@ impl super::ControllerManager {
         }
         let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
         for name in nodes {
-            let Some(node) = self.nodes.store.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
-            let lease = self.leases.store.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
+            let Some(node) = self.nodes.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
+            let lease = self.leases.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
                 Object::Lease(l) => Some(l),
                 _ => None,
             });
@@ -282,7 +282,7 @@ impl super::ControllerManager {
     /// A node changed: keep its taints in step with its Ready condition, and review the
     /// evictions of its pods.
     pub(super) fn node_changed(&mut self, ctx: &mut Ctx, name: &str) {
-        let Some(node) = self.nodes.store.get(name).and_then(|o| o.as_node()).cloned() else { return };
+        let Some(node) = self.nodes.get(name).and_then(|o| o.as_node()).cloned() else { return };
         if let Some(h) = self.health.get_mut(name) {
             h.observe(ctx.now, Some(&node), None);
         }

@@ -30,7 +30,7 @@ pub fn sync(key: &str, claims: &Informer, volumes: &Informer, classes: &Informer
     if !key.contains('/') {
         return (sync_volume(key, claims, volumes), vec![]);
     }
-    let Some(Object::PersistentVolumeClaim(claim)) = claims.store.get(key) else { return (vec![], vec![]) };
+    let Some(Object::PersistentVolumeClaim(claim)) = claims.get(key) else { return (vec![], vec![]) };
     if claim.metadata.deletion_timestamp.is_some() {
         return (vec![], vec![]);
     }
@@ -41,7 +41,7 @@ pub fn sync(key: &str, claims: &Informer, volumes: &Informer, classes: &Informer
         })
     };
     if !claim.spec.volume_name.is_empty() {
-        return match volumes.store.get(&claim.spec.volume_name) {
+        return match volumes.get(&claim.spec.volume_name) {
             Some(Object::PersistentVolume(pv)) => (bind(pv, claim), vec![]),
             _ => (vec![], vec![]),
         };
@@ -62,7 +62,7 @@ pub fn sync(key: &str, claims: &Informer, volumes: &Informer, classes: &Informer
         let message = "no persistent volumes available for this claim and no storage class is set".to_string();
         return (vec![], vec![(on, "FailedBinding", message, false)]);
     }
-    let Some(Object::StorageClass(sc)) = classes.store.get(&class) else {
+    let Some(Object::StorageClass(sc)) = classes.get(&class) else {
         let message = format!("storageclass.storage.k8s.io \"{class}\" not found");
         return (vec![], vec![(on, "ProvisioningFailed", message, true)]);
     };
@@ -150,11 +150,11 @@ fn bind(pv: &PersistentVolume, claim: &PersistentVolumeClaim) -> Vec<ApiRequest>
 
 /// A new volume becomes Available; a bound one whose claim is gone, Released.
 fn sync_volume(name: &str, claims: &Informer, volumes: &Informer) -> Vec<ApiRequest> {
-    let Some(Object::PersistentVolume(pv)) = volumes.store.get(name) else { return vec![] };
+    let Some(Object::PersistentVolume(pv)) = volumes.get(name) else { return vec![] };
     let phase = match &pv.spec.claim_ref {
         None if matches!(pv.status.phase.as_str(), "" | "Pending" | "Released") => "Available",
         Some(r) if claims.synced && pv.status.phase == "Bound" => {
-            let claim = claims.store.get(&cache_key(&r.namespace, &r.name));
+            let claim = claims.get(&cache_key(&r.namespace, &r.name));
             if claim.is_some_and(|c| r.uid.is_empty() || c.meta().uid == r.uid) {
                 return vec![];
             }

@@ -20,9 +20,9 @@ pub fn in_use(namespace: &str, claim: &str, pods: &Informer) -> bool {
 
 pub fn sync(key: &str, claims: &Informer, volumes: &Informer, pods: &Informer) -> Vec<ApiRequest> {
     let (object, finalizer, plural) = if key.contains('/') {
-        (claims.store.get(key), PVC_PROTECTION, "persistentvolumeclaims")
+        (claims.get(key), PVC_PROTECTION, "persistentvolumeclaims")
     } else {
-        (volumes.store.get(key), PV_PROTECTION, "persistentvolumes")
+        (volumes.get(key), PV_PROTECTION, "persistentvolumes")
     };
     let Some(object) = object else { return vec![] };
     let m = object.meta();

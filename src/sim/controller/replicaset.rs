@@ -24,7 +24,7 @@ pub fn sync(
     expectations: &mut Expectations,
     now: SimTime,
 ) -> Vec<ApiRequest> {
-    let Some(Object::ReplicaSet(rs)) = replicasets.store.get(key) else {
+    let Some(Object::ReplicaSet(rs)) = replicasets.get(key) else {
         expectations.forget(key);
         return vec![];
     };

@@ -11,7 +11,7 @@ use crate::sim::quota::{matches_scopes, usage, Amount, Usage};
 
 /// `key` is `namespace/name` of a quota; `observed` are the informers whose objects count.
 pub fn sync(key: &str, quotas: &Informer, observed: &[&Informer]) -> Vec<ApiRequest> {
-    let Some(Object::ResourceQuota(q)) = quotas.store.get(key) else { return vec![] };
+    let Some(Object::ResourceQuota(q)) = quotas.get(key) else { return vec![] };
     let ns = &q.metadata.namespace;
     let mut total = Usage::new();
     let mut counted_kinds = Vec::new();

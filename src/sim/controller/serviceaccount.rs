@@ -9,8 +9,7 @@ use crate::sim::client::Informer;
 
 /// `key` is a namespace name.
 pub fn sync(key: &str, namespaces: &Informer, accounts: &Informer) -> Vec<ApiRequest> {
-    let active =
-        matches!(namespaces.store.get(key), Some(Object::Namespace(n)) if n.metadata.deletion_timestamp.is_none());
+    let active = matches!(namespaces.get(key), Some(Object::Namespace(n)) if n.metadata.deletion_timestamp.is_none());
     if !active || accounts.store.contains_key(&format!("{key}/{DEFAULT}")) {
         return vec![];
     }

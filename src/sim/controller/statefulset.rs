@@ -103,7 +103,7 @@ pub fn sync(
     expectations: &mut Expectations,
     now: SimTime,
 ) -> Vec<ApiRequest> {
-    let Some(Object::StatefulSet(set)) = sets.store.get(key) else {
+    let Some(Object::StatefulSet(set)) = sets.get(key) else {
         expectations.forget(key);
         return vec![];
     };

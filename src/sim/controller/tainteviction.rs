@@ -52,12 +52,12 @@ pub const TAINT_EVICTION: &str = "taint-eviction-controller";
 impl super::ControllerManager {
     /// processPodOnNode: schedule, keep or cancel the pod's eviction.
     pub(super) fn check_eviction(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else { return };
+        let Some(pod) = self.pods.get(key).and_then(|o| o.as_pod()) else { return };
         if pod.metadata.deletion_timestamp.is_some() {
             self.evictions.remove(key);
             return;
         }
-        let taints = self.nodes.store.get(&pod.spec.node_name).and_then(|o| o.as_node()).map(|n| n.spec.taints.clone());
+        let taints = self.nodes.get(&pod.spec.node_name).and_then(|o| o.as_node()).map(|n| n.spec.taints.clone());
         let due = deadline(pod, &taints.unwrap_or_default(), ctx.now);
         match (due, self.evictions.get(key).copied()) {
             (None, Some(_)) => {
@@ -80,7 +80,7 @@ impl super::ControllerManager {
     /// The eviction of `key` is due: delete the pod (gracefully) and say so.
     pub(super) fn evict(&mut self, now: SimTime, key: &str) -> Vec<ApiRequest> {
         let Some(at) = self.evictions.get(key).copied() else { return vec![] };
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()) else {
+        let Some(pod) = self.pods.get(key).and_then(|o| o.as_pod()) else {
             self.evictions.remove(key);
             return vec![];
         };

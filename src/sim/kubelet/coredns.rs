@@ -50,7 +50,7 @@ impl CoreDns {
         candidates.iter().find_map(|fqdn| {
             let rest = fqdn.strip_suffix(&format!(".svc.{DOMAIN}"))?;
             let (service, ns) = rest.split_once('.')?;
-            match services.store.get(&cache_key(ns, service))? {
+            match services.get(&cache_key(ns, service))? {
                 Object::Service(s) if !s.spec.cluster_ip.is_empty() && s.spec.cluster_ip != "None" => {
                     Some(s.spec.cluster_ip.clone())
                 }

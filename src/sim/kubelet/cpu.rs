@@ -55,7 +55,7 @@ impl Kubelet {
     pub fn cpu(&self, now: SimTime) -> Vec<ContainerCpu> {
         let mut out = Vec::new();
         for (uid, w) in self.workers.iter().filter(|(_, w)| w.step == Step::Running) {
-            let Some(pod) = self.pods.store.get(&w.key).and_then(|o| o.as_pod()) else { continue };
+            let Some(pod) = self.pods.get(&w.key).and_then(|o| o.as_pod()) else { continue };
             let seconds = now.since(w.running_since) as f64 / 1e6;
             out.extend(pod.spec.containers.iter().map(|c| one(uid, pod, c, seconds)));
         }

@@ -122,7 +122,7 @@ impl CsiController {
             }
             Seen::Changed { type_, object, .. } => {
                 let key = key_of(&object);
-                let queued = match &object {
+                let queued = match &*object {
                     Object::PersistentVolumeClaim(_) if type_ != WatchType::Deleted => Some(format!("pvc:{key}")),
                     Object::PersistentVolume(pv) => {
                         if let Some(c) = &pv.spec.claim_ref {
@@ -158,7 +158,7 @@ impl CsiController {
     }
 
     fn object(&self, plural: &str, key: &str) -> Option<&Object> {
-        self.core.store(plural)?.store.get(key)
+        self.core.store(plural)?.get(key)
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &str) {

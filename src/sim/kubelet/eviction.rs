@@ -87,7 +87,7 @@ impl Kubelet {
             .iter()
             .filter(|(_, w)| w.step == Step::Running)
             .filter_map(|(uid, w)| {
-                let pod = self.pods.store.get(&w.key)?.as_pod()?;
+                let pod = self.pods.get(&w.key)?.as_pod()?;
                 let usage = pod.spec.containers.iter().map(working_set).sum();
                 let requested = pod.spec.containers.iter().map(request).sum();
                 Some((uid, usage, requested, pod.spec.priority.unwrap_or(0)))

@@ -278,7 +278,7 @@ impl Kubelet {
                     .workers
                     .values()
                     .find(|w| w.ip == pod_ip && w.step == Step::Running)
-                    .and_then(|w| self.pods.store.get(&w.key))
+                    .and_then(|w| self.pods.get(&w.key))
                     .and_then(|o| o.as_pod());
                 if pod.is_some() && self.webhooks_hang {
                     ctx.phase("webhook", "the webhook server hangs: no answer");

@@ -60,7 +60,7 @@ impl WebsiteOperator {
             }
             Seen::Changed { type_, object, .. } => {
                 // A Website, or something a Website owns, changed.
-                let key = match &object {
+                let key = match &*object {
                     Object::Custom(w) if w.kind == WEBSITES.kind => Some(key_of(&object)),
                     o => o
                         .meta()
@@ -69,7 +69,7 @@ impl WebsiteOperator {
                         .find(|r| r.kind == WEBSITES.kind)
                         .map(|r| meta::cache_key(&o.meta().namespace, &r.name)),
                 };
-                if let (Some(k), false) = (key, type_ == WatchType::Deleted && matches!(object, Object::Custom(_))) {
+                if let (Some(k), false) = (key, type_ == WatchType::Deleted && matches!(*object, Object::Custom(_))) {
                     self.core.enqueue(ctx, k);
                 }
             }
@@ -79,7 +79,7 @@ impl WebsiteOperator {
 
     /// One reconcile of the Website `key`.
     fn reconcile(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(Object::Custom(site)) = self.core.store("websites").and_then(|i| i.store.get(key)).cloned() else {
+        let Some(Object::Custom(site)) = self.core.store("websites").and_then(|i| i.get(key)).cloned() else {
             return;
         };
         let (ns, name) = (site.metadata.namespace.clone(), site.metadata.name.clone());
@@ -87,11 +87,11 @@ impl WebsiteOperator {
         let image = spec["image"].as_str().unwrap_or("nginx").to_string();
         let replicas = spec["replicas"].as_i64().unwrap_or(1) as i32;
         let has_finalizer = site.metadata.finalizers.iter().any(|f| f == FINALIZER);
-        let deployment = match self.core.store("deployments").and_then(|i| i.store.get(&meta::cache_key(&ns, &name))) {
+        let deployment = match self.core.store("deployments").and_then(|i| i.get(&meta::cache_key(&ns, &name))) {
             Some(Object::Deployment(d)) => Some(d.clone()),
             _ => None,
         };
-        let service = self.core.store("services").and_then(|i| i.store.get(&meta::cache_key(&ns, &name))).cloned();
+        let service = self.core.store("services").and_then(|i| i.get(&meta::cache_key(&ns, &name))).cloned();
         if site.metadata.deletion_timestamp.is_some() {
             // Deleted: remove what it made, then let it go.
             if let Some(d) = &deployment {

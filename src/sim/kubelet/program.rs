@@ -14,6 +14,7 @@ use crate::sim::event::{ComponentId, Message, Payload, Timer};
 use crate::sim::transport::Protocol;
 use crate::sim::vecmap::VecSet;
 use crate::sim::Ctx;
+use std::sync::Arc;
 
 /// Each program's request ids live in their own block of 2^40, above the kubelet's.
 pub const ID_BLOCK_BITS: u32 = 40;
@@ -49,8 +50,8 @@ pub enum Seen {
     /// A watched object changed; `old` is what the informer held before.
     Changed {
         type_: WatchType,
-        object: Object,
-        old: Option<Object>,
+        object: Arc<Object>,
+        old: Option<Arc<Object>>,
     },
     Nothing,
 }

@@ -48,7 +48,7 @@ impl Kubelet {
         if !self.running(pod) || self.programs.iter().any(|p| p.core().pod_key == pod) {
             return;
         }
-        let image = self.pods.store.get(pod).and_then(|o| o.as_pod()).and_then(|p| p.spec.containers.first());
+        let image = self.pods.get(pod).and_then(|o| o.as_pod()).and_then(|p| p.spec.containers.first());
         let Some(program) = image.and_then(|c| Program::of_image(&c.image)) else { return };
         self.next_program = self.next_program.wrapping_add(1);
         let slot = self.next_program;

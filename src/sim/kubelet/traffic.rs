@@ -104,7 +104,7 @@ impl Kubelet {
                 _ => None,
             })
         });
-        let result = match (worker.and_then(|w| Some((w, self.pods.store.get(&w.key)?.as_pod()?))), &packet.dns) {
+        let result = match (worker.and_then(|w| Some((w, self.pods.get(&w.key)?.as_pod()?))), &packet.dns) {
             (None, _) => Err("No route to host".to_string()),
             (Some(_), Some((name, namespace))) => match dns_server {
                 Some(d) => d.resolve(name, namespace).map(|ip| (0, ip)).ok_or_else(|| "NXDOMAIN".to_string()),
@@ -163,7 +163,7 @@ impl Kubelet {
     /// What `kubectl logs` shows of the pod: its echo lines, then its load loop's output.
     pub fn logs(&self, uid: &str) -> Option<Vec<String>> {
         let w = self.workers.get(uid)?;
-        let pod = self.pods.store.get(&w.key)?.as_pod()?;
+        let pod = self.pods.get(&w.key)?.as_pod()?;
         let mut lines: Vec<String> = pod.spec.containers.iter().flat_map(|c| Script::of(c).output).collect();
         if let Some(load) = self.loads.iter().find(|l| l.uid == uid) {
             lines.extend(load.log.iter().cloned());

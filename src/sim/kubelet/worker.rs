@@ -125,7 +125,7 @@ pub fn nth(pod: &Pod, i: usize) -> Option<&Container> {
 impl Kubelet {
     /// The pod changed: start a worker for a new pod, or stop one that is being deleted.
     pub(super) fn sync_pod(&mut self, ctx: &mut Ctx, key: &str) {
-        let Some(pod) = self.pods.store.get(key).and_then(|o| o.as_pod()).cloned() else {
+        let Some(pod) = self.pods.get(key).and_then(|o| o.as_pod()).cloned() else {
             return;
         };
         let uid = pod.metadata.uid.clone();
@@ -647,7 +647,7 @@ impl Kubelet {
 
     pub(super) fn pod_of(&self, uid: &str) -> Option<Pod> {
         let key = &self.workers.get(uid)?.key;
-        self.pods.store.get(key).and_then(|o| o.as_pod()).filter(|p| p.metadata.uid == uid).cloned()
+        self.pods.get(key).and_then(|o| o.as_pod()).filter(|p| p.metadata.uid == uid).cloned()
     }
 
     /// Sends the pod status the worker has reached (status manager → PATCH pods/status).

@@ -374,7 +374,7 @@ impl KubeProxy {
             }
             let key = format!("{}/{}", svc.metadata.namespace, svc.metadata.name);
             let slices = by_service.get(&key).cloned().unwrap_or_default();
-            let legacy = match self.endpoints.store.get(&key) {
+            let legacy = match self.endpoints.get(&key) {
                 Some(Object::Endpoints(ep)) => Some(ep),
                 _ => None,
             };

@@ -268,7 +268,7 @@ impl Scheduler {
     }
 
     /// Updates the cache and the queue for an object seen on a watch.
-    fn observe(&mut self, ctx: &mut Ctx, type_: WatchType, object: &Object, old: Option<Object>) {
+    fn observe(&mut self, ctx: &mut Ctx, type_: WatchType, object: &Object, old: Option<Arc<Object>>) {
         let key = key_of(object);
         match object {
             Object::Pod(p) => {
@@ -336,7 +336,7 @@ impl Scheduler {
     fn rebuild_claims(&mut self) {
         use plugins::volume_binding::Claim;
         let delayed = |class: &Option<String>| {
-            class.as_ref().and_then(|c| self.informers[CLASSES].store.get(c)).is_some_and(
+            class.as_ref().and_then(|c| self.informers[CLASSES].get(c)).is_some_and(
                 |o| matches!(o, Object::StorageClass(sc) if sc.volume_binding_mode == "WaitForFirstConsumer"),
             )
         };
@@ -461,7 +461,7 @@ impl Scheduler {
 
     fn schedule_one(&mut self, ctx: &mut Ctx) {
         let Some((key, queued)) = self.queue.pop(ctx.now) else { return };
-        let Some(pod) = self.informers[POD].store.get(&key).and_then(|o| o.as_pod()).cloned() else {
+        let Some(pod) = self.informers[POD].get(&key).and_then(|o| o.as_pod()).cloned() else {
             self.queue.delete(&key);
             self.kick(ctx);
             return;
@@ -582,7 +582,7 @@ impl Scheduler {
                 }
                 for mate in mates {
                     let Some(w) = self.waiting.remove(&mate) else { continue };
-                    if let Some(p) = self.informers[POD].store.get(&mate).and_then(|o| o.as_pod()).cloned() {
+                    if let Some(p) = self.informers[POD].get(&mate).and_then(|o| o.as_pod()).cloned() {
                         self.bind(ctx, &mate, &p, w.node, w.queued_at);
                     }
                 }
@@ -617,7 +617,7 @@ impl Scheduler {
             ctx.phase("Permit", format!("{k}: {message}"));
             self.queue.requeue(&k, true, ctx.now);
             self.record(ctx, &k, recorder::WARNING, "FailedScheduling", message.clone());
-            if let Some(p) = self.informers[POD].store.get(&k).and_then(|o| o.as_pod()).cloned() {
+            if let Some(p) = self.informers[POD].get(&k).and_then(|o| o.as_pod()).cloned() {
                 self.report_unschedulable(ctx, &p, message.clone(), None);
             }
         }
@@ -642,7 +642,7 @@ impl Scheduler {
         let names: Vec<String> = c.victims.iter().map(|v| cache_key(&v.metadata.namespace, &v.metadata.name)).collect();
         ctx.phase("PostFilter", format!("{key}: preempting {} on {}", names.join(", "), c.node));
         let res = ResourceInfo::of("pods");
-        let preemptor_uid = self.informers[POD].store.get(key).map(|o| o.meta().uid.clone()).unwrap_or_default();
+        let preemptor_uid = self.informers[POD].get(key).map(|o| o.meta().uid.clone()).unwrap_or_default();
         for v in &c.victims {
             let req = ApiRequest::new(Verb::Delete, res, &v.metadata.namespace, &v.metadata.name);
             self.client.send(ctx, 0, req, Tag::Evict);
@@ -654,7 +654,7 @@ impl Scheduler {
 
     /// Records an event about the pod `key` (as the scheduler's EventRecorder).
     fn record(&mut self, ctx: &mut Ctx, key: &str, type_: &str, reason: &str, message: String) {
-        let Some(pod) = self.informers[POD].store.get(key) else { return };
+        let Some(pod) = self.informers[POD].get(key) else { return };
         let req = self.recorder.event(ctx.now, recorder::reference(pod.kind(), pod.meta()), type_, reason, message);
         self.client.send(ctx, 0, req, Tag::Event);
     }
