@@ -188,12 +188,14 @@ pub struct Informer {
     pub field_selector: Option<FieldSelector>,
     pub watch_id: Option<u64>,
     pub synced: bool,
-    /// Objects by `namespace/name` (changed only by the informer itself, which keeps
-    /// `by_owner` in step).
+    /// Objects by `namespace/name` (changed only by the informer itself, which keeps the
+    /// indexes in step).
     pub store: BTreeMap<String, Arc<Object>>,
-    /// Keys by their controller's uid — client-go's indexer on ownerReferences, so a
-    /// controller finds its pods without scanning every pod of the cluster.
-    by_owner: crate::sim::vecmap::VecMap<String, std::collections::BTreeSet<String>>,
+    /// By their controller's uid — client-go's indexer on ownerReferences, so a controller
+    /// finds its pods without scanning every pod of the cluster.
+    by_owner: Index,
+    /// Pods by `spec.nodeName` (the indexer controllers add for per-node work).
+    by_node: Index,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
     /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
@@ -210,7 +212,8 @@ impl Informer {
             watch_id: None,
             synced: false,
             store: BTreeMap::new(),
-            by_owner: Default::default(),
+            by_owner: Index::new(owner_uid),
+            by_node: Index::new(node_name),
             backoff_us: 0,
             last_rv: 0,
             list_period_us: 0,
@@ -251,11 +254,8 @@ impl Informer {
         self.last_rv = resource_version;
         let fresh: BTreeMap<String, Arc<Object>> = items.into_iter().map(|o| (key_of(&o), Arc::new(o))).collect();
         let old = std::mem::replace(&mut self.store, fresh);
-        self.by_owner.clear();
-        for (key, o) in &self.store {
-            if let Some(uid) = owner_uid(o) {
-                self.by_owner.entry(uid.to_string()).or_default().insert(key.clone());
-            }
+        for index in [&mut self.by_owner, &mut self.by_node] {
+            index.rebuild(&self.store);
         }
         self.synced = true;
         old.into_iter().filter(|(k, _)| !self.store.contains_key(k)).map(|(_, o)| o).collect()
@@ -277,21 +277,13 @@ impl Informer {
         }
         let key = key_of(&ev.object);
         self.last_rv = self.last_rv.max(ev.object.meta().rv());
-        let old = match ev.type_ {
-            WatchType::Added | WatchType::Modified => self.store.insert(key.clone(), ev.object.clone()),
-            WatchType::Deleted => self.store.remove(&key),
+        let new = (ev.type_ != WatchType::Deleted).then(|| ev.object.clone());
+        let old = match &new {
+            Some(o) => self.store.insert(key.clone(), o.clone()),
+            None => self.store.remove(&key),
         };
-        let (was, is) = (old.as_deref().and_then(owner_uid), self.store.get(&key).and_then(|o| owner_uid(o)));
-        if was != is {
-            if let Some(keys) = was.and_then(|uid| self.by_owner.get_mut(uid)) {
-                keys.remove(&key);
-                if keys.is_empty() {
-                    self.by_owner.remove(was.unwrap_or_default());
-                }
-            }
-            if let Some(uid) = is {
-                self.by_owner.entry(uid.to_string()).or_default().insert(key);
-            }
+        for index in [&mut self.by_owner, &mut self.by_node] {
+            index.update(&key, old.as_deref(), new.as_ref());
         }
         Some(old)
     }
@@ -307,7 +299,12 @@ impl Informer {
 
     /// The objects whose controller (ownerReference with controller: true) has `uid`.
     pub fn owned_by<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Object> {
-        self.by_owner.get(uid).into_iter().flatten().filter_map(|k| self.get(k))
+        self.by_owner.get(uid)
+    }
+
+    /// The pods bound to `node`.
+    pub fn on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Object> {
+        self.by_node.get(node)
     }
 }
 
@@ -358,6 +355,53 @@ pub fn rewatch_later(ctx: &mut Ctx, informers: &mut [&mut Informer], watch_id: u
 
 fn owner_uid(o: &Object) -> Option<&str> {
     o.meta().controller_ref().map(|r| r.uid.as_str())
+}
+
+fn node_name(o: &Object) -> Option<&str> {
+    o.as_pod().map(|p| p.spec.node_name.as_str()).filter(|n| !n.is_empty())
+}
+
+/// A secondary index of an informer's store (client-go's Indexer): the objects whose
+/// index value (`of`) is v, by key. The objects are the store's own `Arc`s, so a lookup
+/// walks them directly.
+#[derive(Clone, Debug)]
+struct Index {
+    of: fn(&Object) -> Option<&str>,
+    by: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
+}
+
+impl Index {
+    fn new(of: fn(&Object) -> Option<&str>) -> Self {
+        Index { of, by: BTreeMap::new() }
+    }
+
+    fn get<'a>(&'a self, value: &str) -> impl Iterator<Item = &'a Object> {
+        self.by.get(value).into_iter().flat_map(|m| m.values()).map(|o| &**o)
+    }
+
+    fn rebuild(&mut self, store: &BTreeMap<String, Arc<Object>>) {
+        self.by.clear();
+        for (key, o) in store {
+            self.update(key, None, Some(o));
+        }
+    }
+
+    /// The object at `key` changed from `old` to `new` (None: absent).
+    fn update(&mut self, key: &str, old: Option<&Object>, new: Option<&Arc<Object>>) {
+        if let Some(was) = old.and_then(self.of) {
+            if let Some(m) = self.by.get_mut(was) {
+                m.remove(key);
+                if m.is_empty() {
+                    self.by.remove(was);
+                }
+            }
+        }
+        if let Some(o) = new {
+            if let Some(is) = (self.of)(o) {
+                self.by.entry(is.to_string()).or_default().insert(key.to_string(), o.clone());
+            }
+        }
+    }
 }
 
 pub fn key_of(o: &Object) -> String {

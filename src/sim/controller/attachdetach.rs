@@ -43,8 +43,8 @@ pub fn sync(
     let res = ResourceInfo::of("volumeattachments");
     // Desired state of the world: attachment name → (volume, driver).
     let mut desired: VecMap<String, (String, String)> = VecMap::new();
-    for pod in pods.objects().filter_map(|o| o.as_pod()) {
-        if pod.spec.node_name != node || pod.is_terminal() {
+    for pod in pods.on_node(node).filter_map(|o| o.as_pod()) {
+        if pod.is_terminal() {
             continue;
         }
         for (pv, driver) in pod_volumes(pod, claims, volumes) {

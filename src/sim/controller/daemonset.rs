@@ -142,19 +142,19 @@ pub fn sync(
     // Old-template pods that could be replaced, and how many daemon pods are unavailable.
     let mut old_ready: Vec<&Pod> = Vec::new();
     let mut unavailable = 0;
-    // The DaemonSet's pods by the node they are for: one pass, not one per node.
-    let mut by_node: std::collections::BTreeMap<&str, Vec<&Pod>> = Default::default();
-    for p in &mine {
-        if let Some(n) = target_node(p) {
-            by_node.entry(n).or_default().push(p);
-        }
-    }
-    // Both in node-name order: one merged walk, no lookup per node.
-    let mut by_node = by_node.into_iter().peekable();
+    // The DaemonSet's pods by the node they are for, sorted once (stable: key order within a
+    // node). Nodes come in name order too: one merged walk, no lookup or allocation per node.
+    let mut by_node: Vec<(&str, &Pod)> = mine.iter().filter_map(|p| Some((target_node(p)?, *p))).collect();
+    crate::sim::sort::sort_by(&mut by_node, |a, b| a.0.cmp(b.0));
+    let mut rest = &by_node[..];
+    let mut on_node: Vec<&Pod> = Vec::new();
     for node in nodes.objects().filter_map(|o| o.as_node()) {
         let name = node.metadata.name.as_str();
-        while by_node.next_if(|(n, _)| *n < name).is_some() {}
-        let mut on_node: Vec<&Pod> = by_node.next_if(|(n, _)| *n == name).map(|(_, pods)| pods).unwrap_or_default();
+        rest = &rest[rest.partition_point(|(n, _)| *n < name)..];
+        let here = rest.partition_point(|(n, _)| *n == name);
+        on_node.clear();
+        on_node.extend(rest[..here].iter().map(|(_, p)| *p));
+        rest = &rest[here..];
         // Failed pods go (and are replaced on the next sync).
         for p in on_node.iter().filter(|p| p.status.phase == "Failed" && p.metadata.deletion_timestamp.is_none()) {
             deletes.push(delete(p));

@@ -260,8 +260,7 @@ impl super::ControllerManager {
             let on = recorder::reference("Node", &node.metadata);
             let message = format!("Node {name} status is now: NodeNotReady");
             self.record(ctx, NODE_CONTROLLER, on, recorder::NORMAL, "NodeNotReady", message);
-            let pods: Vec<_> =
-                self.pods.objects().filter_map(|o| o.as_pod()).filter(|p| p.spec.node_name == name).cloned().collect();
+            let pods: Vec<_> = self.pods.on_node(&name).filter_map(|o| o.as_pod()).cloned().collect();
             for p in pods {
                 if let Some(req) = mark_pod_not_ready(&p, ctx.now) {
                     self.client.send(ctx, 0, req, Tag::Note);
@@ -306,9 +305,8 @@ impl super::ControllerManager {
         }
         let pods: Vec<String> = self
             .pods
-            .objects()
+            .on_node(name)
             .filter_map(|o| o.as_pod())
-            .filter(|p| p.spec.node_name == name)
             .map(|p| crate::sim::api::meta::cache_key(&p.metadata.namespace, &p.metadata.name))
             .collect();
         for key in pods {

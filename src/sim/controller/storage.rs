@@ -79,9 +79,8 @@ impl ControllerManager {
         let Some(pv) = pv else { return };
         let on: Vec<_> = self
             .pods
-            .objects()
+            .on_node(node)
             .filter_map(|o| o.as_pod())
-            .filter(|p| p.spec.node_name == node)
             .filter(|p| attachdetach::pod_volumes(p, &self.claims, &self.volumes).iter().any(|(v, _)| v == pv))
             .map(|p| recorder::reference("Pod", &p.metadata))
             .collect();
