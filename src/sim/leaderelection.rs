@@ -262,7 +262,7 @@ impl LeaderElector {
             Call::Create => ApiRequest::new(Verb::Create, res, NAMESPACE, ""),
             Call::Renew | Call::Update => ApiRequest::new(Verb::Update, res, NAMESPACE, self.name),
         };
-        req.body = body.map(Object::Lease);
+        req.body = body.map(|l| Box::new(Object::Lease(l)));
         Send { req, call, attempt: self.attempt }
     }
 

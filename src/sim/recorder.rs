@@ -122,7 +122,7 @@ mod tests {
         let mut r = Recorder::new("default-scheduler", "");
         let first = r.event(SimTime(SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into());
         assert_eq!(first.verb, Verb::Create);
-        let Some(Object::Event(e)) = &first.body else { panic!("create carries the event") };
+        let Some(Object::Event(e)) = first.body.as_deref() else { panic!("create carries the event") };
         assert!(e.metadata.name.starts_with("web."), "{}", e.metadata.name);
         assert_eq!((e.count, e.type_.as_str(), e.source.component.as_str()), (1, "Warning", "default-scheduler"));
         let again = r.event(SimTime(5 * SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into());

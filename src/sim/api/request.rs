@@ -82,7 +82,7 @@ pub struct ApiRequest {
     pub subresource: String,
     pub namespace: String,
     pub name: String,
-    pub body: Option<Object>,
+    pub body: Option<Box<Object>>,
     /// A JSON merge patch (RFC 7386) for PATCH.
     pub patch: Option<serde_json::Value>,
     pub field_selector: Option<FieldSelector>,
@@ -132,7 +132,7 @@ impl ApiRequest {
     }
 
     pub fn with_body(mut self, body: Object) -> Self {
-        self.body = Some(body);
+        self.body = Some(Box::new(body));
         self
     }
 

@@ -40,7 +40,7 @@ impl ApiServer {
         if f.req.verb != Verb::Create {
             return Err(Status::method_not_allowed());
         }
-        match f.req.body.clone() {
+        match f.req.body.as_deref().cloned() {
             Some(Object::SelfSubjectAccessReview(mut r)) => {
                 let attrs = Attributes::of_review(user, &r.spec);
                 r.status.allowed = self.authorize(&attrs) == Decision::Allow;

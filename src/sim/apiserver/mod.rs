@@ -716,7 +716,7 @@ impl ApiServer {
     fn record(&mut self, f: &InFlight, code: u16, end: super::time::SimTime, resp: &ApiResponse) {
         let mut record = summary(f, code, end);
         record.json_bytes = (f.client == super::cluster::USER)
-            .then(|| (f.req.body.as_ref().map_or(0, json_len), response_json_len(resp)));
+            .then(|| (f.req.body.as_deref().map_or(0, json_len), response_json_len(resp)));
         if self.recent.len() == RECENT_REQUESTS {
             // The user's own last requests stay while the cluster's background traffic
             // (leases, watches, status updates) rolls over: they are what one opens the

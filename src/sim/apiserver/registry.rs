@@ -32,7 +32,7 @@ pub fn new_uid(rng: &mut SimRng) -> String {
 
 /// Create: name generation, uid, timestamps and per-kind defaults (pkg/apis/*/v1/defaults.go).
 pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Result<Object, Status> {
-    let mut obj = req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+    let mut obj = req.body.as_deref().cloned().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
     if obj.kind() != req.resource.kind {
         return Err(Status::bad_request(format!(
             "the API version in the data ({}) does not match the expected API version ({})",
@@ -270,7 +270,7 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subr
         (Verb::Update, "finalize") => {
             // The namespace controller's last word: with no finalizer left, a Terminating
             // namespace is gone.
-            let (Some(Object::Namespace(asked)), Object::Namespace(ns)) = (&req.body, current) else {
+            let (Some(Object::Namespace(asked)), Object::Namespace(ns)) = (req.body.as_deref(), current) else {
                 return Err(Status::bad_request("finalize applies to namespaces".into()));
             };
             let mut next = ns.clone();
@@ -286,7 +286,7 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subr
         }
         (Verb::Update, sub) => {
             let body =
-                req.body.clone().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+                req.body.as_deref().cloned().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
             if body.kind() != current.kind() || body.meta().name != req.name {
                 return Err(Status::bad_request("the name of the object does not match the name on the URL".into()));
             }

@@ -22,8 +22,9 @@ struct Group {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Watchers {
     next: u64,
-    /// Every watch by the order it started in (notifications go out in this order).
-    by_seq: VecMap<u64, Watcher>,
+    /// Every watch by the order it started in (notifications go out in this order). Tens of
+    /// thousands at scale (every kubelet's and kube-proxy's), so not a sorted Vec.
+    by_seq: BTreeMap<u64, Watcher>,
     /// By watched key prefix: a few dozen.
     groups: VecMap<String, Group>,
 }

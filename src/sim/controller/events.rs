@@ -111,7 +111,7 @@ pub fn intent(l: Loop, key: &str, req: &ApiRequest, owners: &Owners) -> Option<I
             append_created_name: false,
         }),
         (Loop::Deployment, Verb::Create, "replicasets") => {
-            let Some(Object::ReplicaSet(rs)) = &req.body else { return None };
+            let Some(Object::ReplicaSet(rs)) = req.body.as_deref() else { return None };
             Some(Intent {
                 component: "deployment-controller",
                 on: reference(deployments, "Deployment", key)?,
