@@ -96,7 +96,7 @@ fn limit_ranger_fills_missing_resources_and_annotates() {
     let lr = limit_range("test", v["validLimitRange"]["limits"].as_array().unwrap().iter().map(item).collect());
     let cache = Cache(vec![Object::LimitRange(lr)]);
     for case in v["defaulting_cases"].as_array().unwrap().iter().skip(1) {
-        let original = Object::Pod(pod("test", &case["pod"]));
+        let original = Object::Pod(Box::new(pod("test", &case["pod"])));
         let mut obj = original.clone();
         let only = Chain { enabled: vec!["LimitRanger".into()], flag: vec![], disabled: vec![] };
         admission::mutate(&only, &create(&original, ""), &mut obj, &cache, &mut vec![]).unwrap();
@@ -132,7 +132,7 @@ fn limit_ranger_enforces_min_max_and_ratio() {
                 spec: LimitRangeSpec { limits: vec![item(&case["limitRange"])] },
             };
             let cache = Cache(vec![Object::LimitRange(lr)]);
-            let obj = Object::Pod(p);
+            let obj = Object::Pod(Box::new(p));
             let got = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]);
             assert_eq!(got.is_ok(), admitted, "{key} {}: {got:?}", case["pod"]);
             if let Err(s) = got {
@@ -154,7 +154,7 @@ fn limit_ranger_acts_on_creates_not_subresources() {
     // validLimitRangeNoDefaults: min/max without defaults, stored without API defaulting.
     let lr = LimitRange { metadata: ObjectMeta::named("test", "limits"), spec: LimitRangeSpec { limits: items } };
     let cache = Cache(vec![Object::LimitRange(lr)]);
-    let obj = Object::Pod(pod("test", &serde_json::json!({ "containers": [{}] })));
+    let obj = Object::Pod(Box::new(pod("test", &serde_json::json!({ "containers": [{}] }))));
     let denied = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]).unwrap_err();
     assert!(denied.message.contains("maximum cpu usage per Container is 100m.  No limit is specified"), "{denied:?}");
     let mut status = create(&obj, "status");
@@ -183,7 +183,7 @@ fn resource_quota_charges_or_refuses_as_upstream() {
             None => vec![quota(&case["quota"], "test")],
         };
         let cache = Cache(quotas.iter().cloned().map(Object::ResourceQuota).collect());
-        let obj = Object::Pod(pod("test", &case["pod"]));
+        let obj = Object::Pod(Box::new(pod("test", &case["pod"])));
         let expected = &case["expected"];
         if let Some(sub) = expected.get("CREATE pods/<subresource>") {
             let main = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]);
@@ -220,8 +220,10 @@ fn resource_quota_messages_name_only_what_is_exceeded() {
         "test",
     );
     let cache = Cache(vec![Object::ResourceQuota(q)]);
-    let obj =
-        Object::Pod(pod("test", &serde_json::json!({"containers": [{"requests": {"cpu": "100m", "memory": "60Gi"}}]})));
+    let obj = Object::Pod(Box::new(pod(
+        "test",
+        &serde_json::json!({"containers": [{"requests": {"cpu": "100m", "memory": "60Gi"}}]}),
+    )));
     let err = admission::validate(&Chain::default(), &create(&obj, ""), &obj, &cache, &mut vec![]).unwrap_err();
     assert_eq!(
         err.message,
@@ -245,7 +247,7 @@ fn namespace_lifecycle_follows_the_namespace_phase() {
         status: NamespaceStatus { phase: "Terminating".into() },
     };
     let pods = ResourceInfo::of("pods");
-    let body = Object::Pod(Pod { metadata: ObjectMeta::named("test", "p"), ..Default::default() });
+    let body = Object::Pod(Box::new(Pod { metadata: ObjectMeta::named("test", "p"), ..Default::default() }));
     for case in v["cases"].as_array().unwrap().iter().filter(|c| c.get("ops").is_some()) {
         let ns = (case["namespace_state"] == "Terminating").then_some(&terminating);
         for (op, outcome) in case["ops"].as_object().unwrap() {
@@ -282,7 +284,7 @@ fn quota_scopes_split_terminating_pods() {
     let mut q = ResourceQuota::default();
     q.spec.scopes = vec!["Terminating".into()];
     let mut p = Pod::default();
-    assert!(!kube_playground::sim::quota::matches_scopes(&q, &Object::Pod(p.clone())));
+    assert!(!kube_playground::sim::quota::matches_scopes(&q, &Object::Pod(Box::new(p.clone()))));
     p.spec.active_deadline_seconds = Some(30);
-    assert!(kube_playground::sim::quota::matches_scopes(&q, &Object::Pod(p)));
+    assert!(kube_playground::sim::quota::matches_scopes(&q, &Object::Pod(Box::new(p))));
 }

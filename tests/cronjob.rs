@@ -18,7 +18,7 @@ fn cluster() -> Simulation {
 fn cronjob(sim: &mut Simulation, name: &str) -> kube_playground::sim::api::CronJob {
     let out = kubectl::run(sim, &format!("kubectl get cronjob {name} -o json"), TIMEOUT);
     match Object::from_json(out.as_bytes()) {
-        Ok(Object::CronJob(c)) => c,
+        Ok(Object::CronJob(c)) => *c,
         other => panic!("{other:?}\n{out}"),
     }
 }

@@ -79,8 +79,8 @@ fn failed_scheduling_message_reads_like_upstream() {
     let objects = vec![
         node("tainted", "4", json!([{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}])),
         node("small", "2", json!([])),
-        Object::Pod(pod("existing", Some("small"), "500m", 0)),
-        Object::Pod(pod("big", None, "2", 0)),
+        Object::Pod(Box::new(pod("existing", Some("small"), "500m", 0))),
+        Object::Pod(Box::new(pod("big", None, "2", 0))),
     ];
     let attempts = batch::schedule(&objects, &[Profile::default()], 1);
     assert_eq!(
@@ -100,9 +100,9 @@ fn preemption_picks_victims_then_the_preemptor_lands_on_the_nominated_node() {
     let objects = vec![
         node("n1", "2", json!([])),
         node("n2", "2", json!([])),
-        Object::Pod(pod("low-1", Some("n1"), "1", 0)),
-        Object::Pod(pod("low-2", Some("n1"), "1", 0)),
-        Object::Pod(pod("mid", Some("n2"), "2", 500)),
+        Object::Pod(Box::new(pod("low-1", Some("n1"), "1", 0))),
+        Object::Pod(Box::new(pod("low-2", Some("n1"), "1", 0))),
+        Object::Pod(Box::new(pod("mid", Some("n2"), "2", 500))),
     ];
     let (mut snap, _) = batch::snapshot(&objects);
     let profile = Profile::default();
@@ -141,7 +141,7 @@ fn preemption_picks_victims_then_the_preemptor_lands_on_the_nominated_node() {
 
 #[test]
 fn a_nominated_pod_holds_its_room_and_waits_for_its_terminating_victim() {
-    let objects = vec![node("n1", "2", json!([])), Object::Pod(pod("low", Some("n1"), "2", 0))];
+    let objects = vec![node("n1", "2", json!([])), Object::Pod(Box::new(pod("low", Some("n1"), "2", 0)))];
     let (mut snap, _) = batch::snapshot(&objects);
     let profile = Profile::default();
     let mut cycle = Cycle { next_start_node_index: 0 };
@@ -182,8 +182,8 @@ fn preemption_prefers_victims_no_disruption_budget_protects() {
     let objects = vec![
         node("n1", "2", json!([])),
         node("n2", "2", json!([])),
-        Object::Pod(protected),
-        Object::Pod(pod("spare", Some("n2"), "2", 0)),
+        Object::Pod(Box::new(protected)),
+        Object::Pod(Box::new(pod("spare", Some("n2"), "2", 0))),
     ];
     let (mut snap, _) = batch::snapshot(&objects);
     let budget: kube_playground::sim::api::PodDisruptionBudget = serde_json::from_value(json!({

@@ -25,7 +25,7 @@ pub fn deployment(namespace: &str, name: &str, image: &str, replicas: i32, port:
     };
     let mut meta = ObjectMeta::named(namespace, name);
     meta.labels = labels.clone();
-    Object::Deployment(Deployment {
+    Object::Deployment(Box::new(Deployment {
         metadata: meta,
         spec: DeploymentSpec {
             replicas: Some(replicas),
@@ -37,7 +37,7 @@ pub fn deployment(namespace: &str, name: &str, image: &str, replicas: i32, port:
             strategy: Default::default(),
         },
         status: Default::default(),
-    })
+    }))
 }
 
 /// `kubectl run`: one pod, labelled `run=NAME` unless `--labels` says otherwise.
@@ -56,11 +56,11 @@ pub fn run_pod(
         meta.labels.insert("run".into(), name.into());
     }
     let container = Container { name: name.into(), image: image.into(), command, args, ..Default::default() };
-    Object::Pod(Pod {
+    Object::Pod(Box::new(Pod {
         metadata: meta,
         spec: PodSpec { containers: vec![container], restart_policy: restart.into(), ..Default::default() },
         status: Default::default(),
-    })
+    }))
 }
 
 /// One container named after the Job, restarting as `restart` says.
@@ -77,7 +77,7 @@ fn job_spec(name: &str, image: &str, restart: &str, command: Vec<String>) -> Job
 
 pub fn job(namespace: &str, name: &str, image: &str, command: Vec<String>) -> Object {
     let spec = job_spec(name, image, "Never", command);
-    Object::Job(Job { metadata: ObjectMeta::named(namespace, name), spec, status: Default::default() })
+    Object::Job(Box::new(Job { metadata: ObjectMeta::named(namespace, name), spec, status: Default::default() }))
 }
 
 /// `kubectl create cronjob`: the Job template restarts OnFailure unless `--restart` says Never.
@@ -90,7 +90,7 @@ pub fn cronjob(
     command: Vec<String>,
 ) -> Object {
     let spec = job_spec(name, image, restart, command);
-    Object::CronJob(CronJob {
+    Object::CronJob(Box::new(CronJob {
         metadata: ObjectMeta::named(namespace, name),
         spec: CronJobSpec {
             schedule: schedule.into(),
@@ -98,7 +98,7 @@ pub fn cronjob(
             ..Default::default()
         },
         status: Default::default(),
-    })
+    }))
 }
 
 /// `kubectl autoscale deployment`: an autoscaling/v2 HPA on the pods' CPU (80 % without

@@ -70,7 +70,7 @@ fn revisions<'a>(d: &Deployment, items: &'a [Object]) -> Vec<(i64, &'a ReplicaSe
         .iter()
         .filter_map(|o| match o {
             Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => {
-                Some((rs.metadata.annotations.get(REVISION)?.parse().ok()?, rs))
+                Some((rs.metadata.annotations.get(REVISION)?.parse().ok()?, &**rs))
             }
             _ => None,
         })

@@ -85,9 +85,11 @@ pub fn set_image(
     // The containers through the object encoder, as a merge patch of the template.
     let mut t = d.spec.template.clone();
     t.spec.containers = containers;
-    let mut doc =
-        Object::Deployment(Deployment { spec: DeploymentSpec { template: t, ..d.spec.clone() }, ..d.clone() })
-            .to_json_value();
+    let mut doc = Object::Deployment(Box::new(Deployment {
+        spec: DeploymentSpec { template: t, ..d.spec.clone() },
+        ..(*d).clone()
+    }))
+    .to_json_value();
     let containers = doc.pointer_mut("/spec/template/spec/containers").map(serde_json::Value::take);
     let mut req =
         ApiRequest::new(Verb::Patch, ResourceInfo::of("deployments"), &d.metadata.namespace, &d.metadata.name);
@@ -235,7 +237,7 @@ pub fn rollout(
                     Ok(next) => {
                         let req =
                             ApiRequest::new(Verb::Update, ResourceInfo::of("deployments"), namespace, &d.metadata.name)
-                                .with_body(Object::Deployment(next));
+                                .with_body(Object::Deployment(Box::new(next)));
                         pending.first = Some(first);
                         pending.gathered.push(items);
                         pending.send(sim, req);
@@ -379,7 +381,7 @@ fn describe_all(objects: &[Object], gathered: &[Vec<Object>], now: SimTime) -> S
                     .into_iter()
                     .flatten()
                     .filter_map(|o| match o {
-                        Object::ReplicaSet(r) => Some(r),
+                        Object::ReplicaSet(r) => Some(&**r),
                         _ => None,
                     })
                     .collect();

@@ -163,7 +163,7 @@ pub fn coredns() -> Vec<Object> {
         Object::ClusterRole(role),
         Object::ClusterRoleBinding(binding),
         Object::ConfigMap(config),
-        Object::Deployment(deployment),
+        Object::Deployment(Box::new(deployment)),
         Object::Service(service),
     ]
 }
@@ -227,7 +227,7 @@ pub fn csi_driver() -> Vec<Object> {
         Object::ServiceAccount(ServiceAccount { metadata: ObjectMeta::named("kube-system", name) }),
         Object::ClusterRole(role),
         Object::ClusterRoleBinding(binding),
-        Object::Deployment(deployment),
+        Object::Deployment(Box::new(deployment)),
         Object::StorageClass(class),
     ]
 }

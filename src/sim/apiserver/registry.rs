@@ -32,7 +32,8 @@ pub fn new_uid(rng: &mut SimRng) -> String {
 
 /// Create: name generation, uid, timestamps and per-kind defaults (pkg/apis/*/v1/defaults.go).
 pub fn prepare_create(req: &ApiRequest, now: SimTime, rng: &mut SimRng) -> Result<Object, Status> {
-    let mut obj = req.body.as_deref().cloned().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+    let mut obj =
+        req.body.as_deref().cloned().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
     if obj.kind() != req.resource.kind {
         return Err(Status::bad_request(format!(
             "the API version in the data ({}) does not match the expected API version ({})",
@@ -285,8 +286,11 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subr
             Object::Namespace(next)
         }
         (Verb::Update, sub) => {
-            let body =
-                req.body.as_deref().cloned().ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
+            let body = req
+                .body
+                .as_deref()
+                .cloned()
+                .ok_or_else(|| Status::bad_request("the body of the request was empty".into()))?;
             if body.kind() != current.kind() || body.meta().name != req.name {
                 return Err(Status::bad_request("the name of the object does not match the name on the URL".into()));
             }

@@ -134,7 +134,7 @@ mod tests {
         p.metadata.namespace = "default".into();
         p.metadata.name = "web".into();
         p.spec.node_name = node.into();
-        Object::Pod(p)
+        Object::Pod(Box::new(p))
     }
 
     #[test]

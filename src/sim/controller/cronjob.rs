@@ -74,7 +74,7 @@ pub fn sync(
     let mut owned: Vec<&Job> = jobs
         .owned_by(&cj.metadata.uid)
         .filter_map(|o| match o {
-            Object::Job(j) if j.metadata.deletion_timestamp.is_none() => Some(j),
+            Object::Job(j) if j.metadata.deletion_timestamp.is_none() => Some(&**j),
             _ => None,
         })
         .collect();
@@ -189,6 +189,7 @@ fn schedule(
     status.last_schedule_time = Some(Time::at(scheduled));
     out.creating = true;
     out.requests.push(
-        ApiRequest::new(Verb::Create, ResourceInfo::of("jobs"), &cj.metadata.namespace, "").with_body(Object::Job(job)),
+        ApiRequest::new(Verb::Create, ResourceInfo::of("jobs"), &cj.metadata.namespace, "")
+            .with_body(Object::Job(Box::new(job))),
     );
 }

@@ -221,7 +221,7 @@ pub fn sync(
         // Only the pods of this burst are built.
         let creates = creates.into_iter().map(|node| {
             let pod = pin(template.clone(), node);
-            ApiRequest::new(Verb::Create, pod_res, &ds.metadata.namespace, "").with_body(Object::Pod(pod))
+            ApiRequest::new(Verb::Create, pod_res, &ds.metadata.namespace, "").with_body(Object::Pod(Box::new(pod)))
         });
         out.extend(creates.chain(deletes).take(n));
     }

@@ -41,7 +41,7 @@ pub fn sync(key: &str, deployments: &Informer, replicasets: &Informer) -> Vec<Ap
     let owned: Vec<&ReplicaSet> = replicasets
         .owned_by(&d.metadata.uid)
         .filter_map(|o| match o {
-            Object::ReplicaSet(rs) => Some(rs),
+            Object::ReplicaSet(rs) => Some(&**rs),
             _ => None,
         })
         .collect();
@@ -189,9 +189,9 @@ fn new_replicaset(d: &Deployment, hash: &str) -> Object {
         uid: d.metadata.uid.clone(),
         controller: true,
     }];
-    Object::ReplicaSet(ReplicaSet {
+    Object::ReplicaSet(Box::new(ReplicaSet {
         metadata,
         spec: ReplicaSetSpec { replicas: d.spec.replicas, selector, template },
         status: Default::default(),
-    })
+    }))
 }

@@ -102,7 +102,7 @@ mod tests {
                 p.status.phase = "Running".into();
                 p.status.conditions =
                     vec![Condition { type_: "Ready".into(), status: "True".into(), ..Default::default() }];
-                Object::Pod(p)
+                Object::Pod(Box::new(p))
             })
             .collect();
         let reqs = sync(
@@ -111,7 +111,9 @@ mod tests {
             &informer("endpoints", vec![]),
             &informer("pods", pods),
         );
-        let Some(Object::Endpoints(ep)) = reqs.first().and_then(|r| r.body.as_deref().cloned()) else { panic!("{reqs:?}") };
+        let Some(Object::Endpoints(ep)) = reqs.first().and_then(|r| r.body.as_deref().cloned()) else {
+            panic!("{reqs:?}")
+        };
         assert_eq!(ep.subsets[0].addresses.len(), MAX_CAPACITY);
         assert_eq!(ep.metadata.annotations.get(OVER_CAPACITY).map(String::as_str), Some("truncated"));
     }

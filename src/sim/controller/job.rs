@@ -99,7 +99,7 @@ pub fn sync(
         } else if expectations.satisfied(key, now) {
             let want = job.spec.parallelism.unwrap_or(1).min(completions - succeeded);
             for _ in active.len() as i32..want {
-                let pod = Object::Pod(pod_from_template(job));
+                let pod = Object::Pod(Box::new(pod_from_template(job)));
                 out.requests.push(
                     ApiRequest::new(Verb::Create, ResourceInfo::of("pods"), &job.metadata.namespace, "").with_body(pod),
                 );

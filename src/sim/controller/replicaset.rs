@@ -39,7 +39,7 @@ pub fn sync(
         expectations.expect(key, n, now);
         if diff > 0 {
             for _ in 0..n {
-                let pod = Object::Pod(pod_from_template(rs));
+                let pod = Object::Pod(Box::new(pod_from_template(rs)));
                 out.push(ApiRequest::new(Verb::Create, pod_res, &rs.metadata.namespace, "").with_body(pod));
             }
         } else {

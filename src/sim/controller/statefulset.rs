@@ -125,7 +125,7 @@ pub fn sync(
             match by_ordinal.get(&ord) {
                 None => {
                     out.extend(missing_claims(set, ord, claims));
-                    let pod = Object::Pod(new_pod(set, ord, &rev));
+                    let pod = Object::Pod(Box::new(new_pod(set, ord, &rev)));
                     out.push(ApiRequest::new(Verb::Create, pod_res, ns, "").with_body(pod));
                     writes += 1;
                 }

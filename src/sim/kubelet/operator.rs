@@ -146,7 +146,7 @@ impl WebsiteOperator {
                     status: Default::default(),
                 };
                 let req = ApiRequest::new(Verb::Create, ResourceInfo::of("deployments"), &ns, "")
-                    .with_body(Object::Deployment(d));
+                    .with_body(Object::Deployment(Box::new(d)));
                 self.core.send(ctx, &format!("{key}: creating Deployment {name} ({replicas} × {image})"), req);
             }
             Some(d) => {

@@ -31,7 +31,7 @@ impl Kubelet {
         let req = ApiRequest::new(Verb::Create, ResourceInfo::of("serviceaccounts"), &pod.metadata.namespace, sa)
             .with_subresource("token")
             .with_body(Object::TokenRequest(body));
-        let key = crate::sim::client::key_of(&Object::Pod(pod.clone()));
+        let key = crate::sim::client::key_of(&Object::Pod(Box::new(pod.clone())));
         self.client.send(ctx, 0, req, Tag::Token { pod: key });
     }
 

@@ -401,7 +401,7 @@ impl Kubelet {
                     "CNI ADD",
                     format!(
                         "{}: {ip}/24 from {}",
-                        crate::sim::client::key_of(&Object::Pod(pod.clone())),
+                        crate::sim::client::key_of(&Object::Pod(Box::new(pod.clone()))),
                         self.ipam.pod_cidr()
                     ),
                 );

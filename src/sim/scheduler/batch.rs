@@ -45,9 +45,9 @@ pub fn snapshot(objects: &[Object]) -> (Snapshot, Vec<Pod>) {
     for o in objects {
         if let Object::Pod(p) = o {
             if p.spec.node_name.is_empty() {
-                pending.push(p.clone());
+                pending.push((**p).clone());
             } else {
-                snap.add_pod(Arc::new(p.clone()), &p.spec.node_name.clone());
+                snap.add_pod(Arc::new((**p).clone()), &p.spec.node_name.clone());
             }
         }
     }

@@ -284,7 +284,7 @@ impl Scheduler {
                     }
                 } else if !p.spec.node_name.is_empty() {
                     self.queue.delete(&key);
-                    self.cache.add_pod(Arc::new(p.clone()), &p.spec.node_name);
+                    self.cache.add_pod(Arc::new((**p).clone()), &p.spec.node_name);
                 } else if self.responsible_for(p) && p.metadata.deletion_timestamp.is_none() {
                     let gated = !scheduling_gates::pre_enqueue(p).is_success();
                     self.queue.add(&key, priority(p), gated, ctx.now);
