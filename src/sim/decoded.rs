@@ -10,7 +10,7 @@
 use super::api::Object;
 use super::etcd::mvcc::Value;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// How many recent changes are remembered: every apiserver receives a change within a few
 /// milliseconds of the others, many thousands of changes apart at most.
@@ -19,8 +19,9 @@ const RECENT: usize = 8_192;
 #[derive(Clone, Debug, Default)]
 pub struct Decoded {
     /// By the bytes' address and the revision. The address is stable and unique while
-    /// `order` holds the bytes.
-    objects: BTreeMap<(usize, i64), Arc<Object>>,
+    /// `order` holds the bytes. Weak: an object no cache holds any more is not kept alive
+    /// here (it is decoded again if asked for).
+    objects: BTreeMap<(usize, i64), Weak<Object>>,
     order: VecDeque<(Value, i64)>,
 }
 
@@ -33,17 +34,19 @@ impl Decoded {
         decode: impl FnOnce() -> Option<Object>,
     ) -> Option<Arc<Object>> {
         let key = (Arc::as_ptr(value) as *const u8 as usize, revision);
-        if let Some(o) = self.objects.get(&key) {
-            return Some(o.clone());
+        if let Some(o) = self.objects.get(&key).and_then(Weak::upgrade) {
+            return Some(o);
         }
         let o = Arc::new(decode()?);
+        if self.objects.insert(key, Arc::downgrade(&o)).is_some() {
+            return Some(o);
+        }
         if self.order.len() == RECENT {
             if let Some((old, rev)) = self.order.pop_front() {
                 self.objects.remove(&(Arc::as_ptr(&old) as *const u8 as usize, rev));
             }
         }
         self.order.push_back((value.clone(), revision));
-        self.objects.insert(key, o.clone());
         Some(o)
     }
 }
@@ -57,10 +60,10 @@ mod tests {
         let mut d = Decoded::default();
         let a: Value = Arc::from(&b"a"[..]);
         let twin: Value = Arc::from(&b"a"[..]);
-        let mut calls = 0;
+        let calls = std::cell::Cell::new(0);
         let mut decode = |v: &Value, rev| {
             d.get_or_decode(v, rev, || {
-                calls += 1;
+                calls.set(calls.get() + 1);
                 Some(Object::Namespace(Default::default()))
             })
         };
@@ -69,7 +72,10 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again), "one object for the same bytes and revision");
         decode(&a, 8);
         decode(&twin, 7);
-        assert_eq!(calls, 3, "another revision, or other bytes, decode again");
+        assert_eq!(calls.get(), 3, "another revision, or other bytes, decode again");
+        drop((first, again));
+        decode(&a, 7);
+        assert_eq!(calls.get(), 4, "an object nobody holds any more is decoded again");
     }
 
     #[test]
