@@ -150,8 +150,11 @@ pub fn sync(
     let mut on_node: Vec<&Pod> = Vec::new();
     for node in nodes.objects().filter_map(|o| o.as_node()) {
         let name = node.metadata.name.as_str();
-        rest = &rest[rest.partition_point(|(n, _)| *n < name)..];
-        let here = rest.partition_point(|(n, _)| *n == name);
+        // A step or two per node, not a binary search: most nodes have one pod.
+        while rest.first().is_some_and(|(n, _)| *n < name) {
+            rest = &rest[1..];
+        }
+        let here = rest.iter().take_while(|(n, _)| *n == name).count();
         on_node.clear();
         on_node.extend(rest[..here].iter().map(|(_, p)| *p));
         rest = &rest[here..];
