@@ -437,4 +437,31 @@ mod tests {
             "finished"
         );
     }
+
+    #[test]
+    fn the_indexes_follow_a_pod_as_it_is_bound_moved_and_deleted() {
+        let mut inf = Informer::new(ResourceInfo::of("pods"), None);
+        inf.watch_id = Some(7);
+        let pod = |node: &str, owner: &str| {
+            let mut p = crate::sim::api::Pod::default();
+            p.metadata.namespace = "default".into();
+            p.metadata.name = "web".into();
+            p.spec.node_name = node.into();
+            p.metadata.owner_references =
+                vec![crate::sim::api::OwnerReference { uid: owner.into(), controller: true, ..Default::default() }];
+            Arc::new(Object::Pod(Box::new(p)))
+        };
+        let mut event = |type_, object| inf.apply(&WatchEvent { watch_id: 7, type_, object });
+        event(WatchType::Added, pod("", "rs-1"));
+        event(WatchType::Modified, pod("worker-1", "rs-1"));
+        event(WatchType::Modified, pod("worker-2", "rs-2"));
+        let names = |it: &mut dyn Iterator<Item = &Object>| it.map(|o| o.meta().name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&mut inf.on_node("worker-1")), Vec::<String>::new());
+        assert_eq!(names(&mut inf.on_node("worker-2")), ["web"]);
+        assert_eq!((names(&mut inf.owned_by("rs-1")), names(&mut inf.owned_by("rs-2"))), (vec![], vec!["web".into()]));
+        let bound = inf.on_node("worker-2").next().and_then(|o| o.as_pod()).map(|p| p.spec.node_name.clone());
+        assert_eq!(bound.as_deref(), Some("worker-2"), "the index holds the latest object");
+        inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Deleted, object: pod("worker-2", "rs-2") });
+        assert_eq!((inf.on_node("worker-2").count(), inf.owned_by("rs-2").count()), (0, 0));
+    }
 }
