@@ -92,7 +92,9 @@ pub enum KvOp {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lease {
     pub ttl_s: i64,
-    pub keys: std::collections::BTreeSet<String>,
+    /// Shared pieces, like the live keys': a snapshot's clone copies no key (an events
+    /// lease holds up to 1,000).
+    pub keys: std::collections::BTreeSet<Arc<str>>,
 }
 
 /// What applying an operation did: its answer, the watch events it caused (a revoke deletes
@@ -236,9 +238,9 @@ impl Mvcc {
     }
 
     /// Deletes keys at one new revision (a lease's, when it is revoked).
-    fn delete_all(&mut self, keys: std::collections::BTreeSet<String>) -> Vec<MvccEvent> {
+    fn delete_all(&mut self, keys: std::collections::BTreeSet<Arc<str>>) -> Vec<MvccEvent> {
         let gone: Vec<KeyValue> =
-            keys.iter().filter_map(|k| self.kvs.remove(k.as_str())).map(Arc::unwrap_or_clone).collect();
+            keys.iter().filter_map(|k| self.kvs.remove(&**k)).map(Arc::unwrap_or_clone).collect();
         if gone.is_empty() {
             return vec![];
         }
@@ -263,7 +265,7 @@ impl Mvcc {
             l.keys.remove(key);
         }
         if let Some(l) = self.leases.get_mut(&lease) {
-            l.keys.insert(key.to_string());
+            l.keys.insert(Arc::from(key));
         }
     }
 
