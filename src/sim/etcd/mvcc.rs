@@ -239,8 +239,7 @@ impl Mvcc {
 
     /// Deletes keys at one new revision (a lease's, when it is revoked).
     fn delete_all(&mut self, keys: std::collections::BTreeSet<Arc<str>>) -> Vec<MvccEvent> {
-        let gone: Vec<KeyValue> =
-            keys.iter().filter_map(|k| self.kvs.remove(&**k)).map(Arc::unwrap_or_clone).collect();
+        let gone: Vec<KeyValue> = keys.iter().filter_map(|k| self.kvs.remove(&**k)).map(Arc::unwrap_or_clone).collect();
         if gone.is_empty() {
             return vec![];
         }
