@@ -1,6 +1,6 @@
-//! `kubectl edit`: the editor opens on the object's YAML; saving patches what changed (with
-//! the edited resourceVersion as precondition); a refusal reopens the editor with the
-//! failures; an unchanged or emptied file changes nothing.
+//! `kubectl edit`: the editor opens on the object's YAML; saving patches what changed since it
+//! opened (a write meanwhile does not conflict; an edited, stale resourceVersion does); a
+//! refusal reopens the editor with the failures; an unchanged or emptied file changes nothing.
 
 use kube_playground::kubectl;
 use kube_playground::scenario::action::Do;
@@ -47,8 +47,19 @@ fn edit_opens_patches_and_reopens_on_failure() {
     let yaml = kubectl::run(&mut s.sim, "kubectl get deployment web -o yaml", 2_000_000);
     assert!(yaml.contains("  replicas: 5\n"), "{yaml}");
 
-    // The same stale text again: the object changed since, a Conflict; the editor reopens.
-    let stale = five.replacen("  replicas: 5\n", "  replicas: 6\n", 1);
+    // Opened, then written meanwhile: the save patches only what the edit changed.
+    let opened = editor(&act(&mut s, Do::Run("kubectl edit deployment web".into())));
+    act(&mut s, Do::Run("kubectl scale deployment web --replicas=4".into()));
+    let labelled = opened.replacen("  labels:\n    app: web\n", "  labels:\n    app: web\n    tier: frontend\n", 1);
+    let saved = act(&mut s, Do::Edit { target: target.clone(), text: labelled });
+    assert_eq!(said(&saved, Said::Output), ["deployment.apps/web edited"], "{saved:?}");
+    let yaml = kubectl::run(&mut s.sim, "kubectl get deployment web -o yaml", 2_000_000);
+    assert!(yaml.contains("  replicas: 4\n") && yaml.contains("    tier: frontend\n"), "{yaml}");
+
+    // A resourceVersion edited to a stale one is a precondition: a Conflict; the editor
+    // reopens with it.
+    let rv = opened.lines().find_map(|l| l.strip_prefix("  resourceVersion: ")).expect("a resourceVersion");
+    let stale = opened.replacen(&format!("  resourceVersion: {rv}"), "  resourceVersion: \"1\"", 1);
     let refused = act(&mut s, Do::Edit { target: target.clone(), text: stale });
     assert_eq!(said(&refused, Said::Error), ["error: deployments.apps \"web\" is invalid"], "{refused:?}");
     let again = editor(&refused);
@@ -57,7 +68,7 @@ fn edit_opens_patches_and_reopens_on_failure() {
 
     // An invalid value: the field error heads the reopened editor.
     let fresh = editor(&act(&mut s, Do::Run("kubectl edit deployment web".into())));
-    let negative = fresh.replacen("  replicas: 5\n", "  replicas: -1\n", 1);
+    let negative = fresh.replacen("  replicas: 4\n", "  replicas: -1\n", 1);
     let invalid = editor(&act(&mut s, Do::Edit { target: target.clone(), text: negative }));
     assert!(invalid.contains("# * spec.replicas: Invalid value: -1: must be greater than or equal to 0"), "{invalid}");
 

@@ -1,17 +1,26 @@
 //! `kubectl edit TYPE NAME`: reads the object and opens it in an editor (the page's edit
-//! panel) as YAML under kubectl's header; saving reads the object again, turns the edit into a
-//! JSON merge patch against it — carrying the edited resourceVersion, so a change made
-//! meanwhile is a 409 Conflict — and PATCHes it: `deployment.apps/web edited`, or
+//! panel) as YAML under kubectl's header; saving turns the edit into a JSON merge patch from
+//! the object as opened — so a field the edit left alone is not in it, and a status written
+//! meanwhile does not conflict; an edited resourceVersion is, and a stale one is a 409
+//! Conflict — and PATCHes it: `deployment.apps/web edited`, or
 //! `Edit cancelled, no changes made.`. When the apiserver refuses, the editor reopens with the
 //! failures as comments above the edit, as kubectl reopens it.
 
 use super::parse::Command;
-use super::{printers, render, Pending};
+use super::{printers, render, Pending, Started};
 use crate::sim::api::request::{ApiBody, ApiRequest, ApiResponse, Verb};
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::Object;
 use crate::sim::Simulation;
 use serde_json::{Map, Value};
+
+/// A save: the editor's text as it opened (the object the patch starts from, as kubectl keeps
+/// it) and as saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub original: String,
+    pub text: String,
+}
 
 /// What kubectl writes above the object.
 pub const HEADER: &str = "# Please edit the object below. Lines beginning with a '#' will be ignored,\n\
@@ -41,63 +50,57 @@ pub fn target(text: &str) -> Option<String> {
     Some(if ns.is_empty() { format!("{qualified}/{name}") } else { format!("{qualified}/{name} -n {ns}") })
 }
 
-/// The edit's steps: the read, then (when saving) the patch and its answer.
+/// The edit's answers: the read that opens the editor, or the save's PATCH.
 pub fn step(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse) -> Option<String> {
     let Command::Edit { resource, edited, name, .. } = pending.command.clone() else { return None };
-    if pending.first.take().is_some() {
-        // The PATCH's answer.
-        return Some(match resp {
-            Ok(ApiBody::Object(o)) => format!("{} edited", printers::name_of(resource, &o)),
-            Err(s) if s.code == 422 || s.code == 409 => {
-                let reasons = if s.causes.is_empty() { vec![s.message.clone()] } else { s.causes.clone() };
-                let name = format!("{} \"{name}\"", resource.qualified());
-                let comments: String = reasons.iter().map(|r| format!("# * {r}\n")).collect();
-                let text = edited.unwrap_or_default();
-                pending.editor = Some(format!("# {name} was not valid:\n{comments}#\n{}", strip_comments(&text)));
-                format!("error: {name} is invalid")
-            }
-            other => render(&pending.command, other, sim.now()),
-        });
-    }
-    let current = match resp {
-        Ok(ApiBody::Object(o)) => o,
-        other => return Some(render(&pending.command, other, sim.now())),
-    };
-    let Some(text) = edited else {
+    match (resp, edited) {
         // Opening: the object goes to the editor; kubectl prints nothing meanwhile.
-        pending.editor = Some(editor_text(resource, &current));
-        return Some(String::new());
+        (Ok(ApiBody::Object(o)), None) => {
+            pending.editor = Some(editor_text(resource, &o));
+            Some(String::new())
+        }
+        (Ok(ApiBody::Object(o)), Some(_)) => Some(format!("{} edited", printers::name_of(resource, &o))),
+        (Err(s), Some(saved)) if s.code == 422 || s.code == 409 => {
+            let reasons = if s.causes.is_empty() { vec![s.message.clone()] } else { s.causes.clone() };
+            let name = format!("{} \"{name}\"", resource.qualified());
+            let comments: String = reasons.iter().map(|r| format!("# * {r}\n")).collect();
+            pending.editor = Some(format!("# {name} was not valid:\n{comments}#\n{}", strip_comments(&saved.text)));
+            Some(format!("error: {name} is invalid"))
+        }
+        (other, _) => Some(render(&pending.command, other, sim.now())),
+    }
+}
+
+/// Saves an edit: the merge patch from the text as opened to the text as saved, sent as one
+/// PATCH — or kubectl's answer when there is nothing to send.
+pub fn save(sim: &mut Simulation, mut pending: Pending) -> Started {
+    let Command::Edit { resource, name, namespace, edited: Some(saved) } = pending.command.clone() else {
+        return Started::Done(String::new());
     };
-    let changed: Value = match serde_yaml_ng::from_str::<Value>(&text) {
-        Ok(Value::Null) => return Some("Edit cancelled, no changes made.".into()),
+    let changed: Value = match serde_yaml_ng::from_str::<Value>(&saved.text) {
+        Ok(Value::Null) => return Started::Done("Edit cancelled, no changes made.".into()),
         Ok(v) => v,
         Err(e) => {
             let why = format!("error converting YAML to JSON: {e}");
-            pending.editor = Some(format!("# The edited file had a syntax error: {why}\n#\n{}", strip_comments(&text)));
-            return Some(format!("error: {why}"));
+            let text = strip_comments(&saved.text);
+            pending.editor = Some(format!("# The edited file had a syntax error: {why}\n#\n{text}"));
+            pending.answer = Some(format!("error: {why}"));
+            return Started::Waiting(pending);
         }
     };
-    let original = printers::to_json(resource, &current);
+    // The opened text is kubectl's own printing of the object: it parses.
+    let original: Value = serde_yaml_ng::from_str(&saved.original).unwrap_or(Value::Null);
     let same = |k: &str| changed.pointer(k) == original.pointer(k);
     if !(same("/apiVersion") && same("/kind") && same("/metadata/name")) {
-        return Some("error: At least one of apiVersion, kind and name was changed".into());
+        return Started::Done("error: At least one of apiVersion, kind and name was changed".into());
     }
-    let Some(mut patch) = merge_patch(&original, &changed) else {
-        return Some("Edit cancelled, no changes made.".into());
+    let Some(patch) = merge_patch(&original, &changed) else {
+        return Started::Done("Edit cancelled, no changes made.".into());
     };
-    // The precondition: the version the edit started from.
-    if let (Some(p), Some(rv)) = (patch.as_object_mut(), changed.pointer("/metadata/resourceVersion")) {
-        let meta = p.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-        if let Some(m) = meta.as_object_mut() {
-            m.insert("resourceVersion".into(), rv.clone());
-        }
-    }
-    let meta = current.meta();
-    let mut req = ApiRequest::new(Verb::Patch, resource, &meta.namespace, &meta.name);
+    let mut req = ApiRequest::new(Verb::Patch, resource, &namespace, &name);
     req.patch = Some(patch);
-    pending.first = Some(vec![]);
     pending.send(sim, req);
-    None
+    Started::Waiting(pending)
 }
 
 /// The text without its comment lines (a reopened editor writes its own above).

@@ -51,6 +51,8 @@ pub struct Pending {
     connection: Option<String>,
     /// `kubectl edit`: text for the editor (the object, or the edit again with the failures).
     editor: Option<String>,
+    /// An answer known before any request (a saved edit that is not sent).
+    answer: Option<String>,
 }
 
 impl Pending {
@@ -62,6 +64,12 @@ impl Pending {
     /// What `kubectl edit` has for the editor, once (the page opens it).
     pub fn take_editor(&mut self) -> Option<String> {
         self.editor.take()
+    }
+
+    /// `kubectl edit` opening the editor (not saving): its editor text is the object as opened,
+    /// which the save's patch starts from.
+    pub fn opens_editor(&self) -> bool {
+        matches!(self.command, Command::Edit { edited: None, .. })
     }
 
     fn new(command: Command, identity: parse::Identity) -> Pending {
@@ -78,6 +86,7 @@ impl Pending {
             identity,
             connection: None,
             editor: None,
+            answer: None,
         }
     }
 
@@ -145,28 +154,35 @@ pub fn start(sim: &mut Simulation, line: &str) -> Result<Started, String> {
 }
 
 /// Saves a `kubectl edit`: `target` is what the editor was opened on (`edit::target`),
-/// `text` the edited text.
-pub fn save_edit(sim: &mut Simulation, target: &str, text: &str) -> Result<Started, String> {
-    start_kubectl(sim, &format!("kubectl edit {target}"), Some(text.to_string()))
+/// `original` the editor's text as it opened, `text` the edited text.
+pub fn save_edit(sim: &mut Simulation, target: &str, original: &str, text: &str) -> Result<Started, String> {
+    let saved = edit::Saved { original: original.to_string(), text: text.to_string() };
+    start_kubectl(sim, &format!("kubectl edit {target}"), Some(saved))
 }
 
 /// A kubectl line, in the current context: its user's token and its namespace, unless the
 /// line says otherwise.
-fn start_kubectl(sim: &mut Simulation, line: &str, edited: Option<String>) -> Result<Started, String> {
+fn start_kubectl(sim: &mut Simulation, line: &str, edited: Option<edit::Saved>) -> Result<Started, String> {
     let (token, namespace) = sim.kubeconfig().map(|c| c.current()).unwrap_or((None, "default".into()));
     let mut command = parse::parse_with(line, &sim.discovery(), &namespace)?;
-    if let Command::Edit { edited: e, .. } = &mut command {
-        *e = edited;
-    }
     let mut identity = parse::identity(line)?;
     if identity.token.is_none() {
         identity.token = token;
+    }
+    if let Command::Edit { edited: e, .. } = &mut command {
+        if edited.is_some() {
+            *e = edited;
+            return Ok(edit::save(sim, Pending::new(command, identity)));
+        }
     }
     Ok(Started::Waiting(Pending::send_first(sim, command, identity)))
 }
 
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
+    if let Some(answer) = pending.answer.take() {
+        return Some(answer);
+    }
     if pending.is_streaming() {
         return watch_rows(sim, pending);
     }
@@ -256,6 +272,7 @@ pub fn edit_with(
         Ok(Started::Done(out)) | Err(out) => return out,
     };
     let mut out = finish(sim, &mut pending, timeout_us);
+    let mut original = None;
     // A person gives up at some point; a script's editor that keeps making new invalid
     // changes must too.
     let mut rounds = 0;
@@ -264,14 +281,15 @@ pub fn edit_with(
         if rounds > MAX_EDIT_ROUNDS {
             return format!("{out}\nerror: Edit cancelled, no valid changes were saved.");
         }
-        let edited = match editor(&shown) {
+        let original = original.get_or_insert_with(|| shown.clone()).clone();
+        let text = match editor(&shown) {
             Ok(text) => text,
             Err(e) => return format!("error: {e}"),
         };
-        if rounds > 1 && edit::strip_comments(&edited) == edit::strip_comments(&shown) {
+        if rounds > 1 && edit::strip_comments(&text) == edit::strip_comments(&shown) {
             return format!("{out}\nerror: Edit cancelled, no valid changes were saved.");
         }
-        pending = match start_kubectl(sim, line, Some(edited)) {
+        pending = match start_kubectl(sim, line, Some(edit::Saved { original, text })) {
             Ok(Started::Waiting(p)) => p,
             Ok(Started::Done(o)) | Err(o) => return o,
         };

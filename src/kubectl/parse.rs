@@ -93,12 +93,12 @@ pub enum Command {
     ApiResources {
         custom: Vec<&'static ResourceInfo>,
     },
-    /// `kubectl edit`: `edited` is the editor's text when saving (None: opening it).
+    /// `kubectl edit`: `edited` is the editor's text as opened and as saved (None: opening it).
     Edit {
         resource: &'static ResourceInfo,
         name: String,
         namespace: String,
-        edited: Option<String>,
+        edited: Option<super::edit::Saved>,
     },
     Scale {
         resource: &'static ResourceInfo,

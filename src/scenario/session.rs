@@ -10,6 +10,7 @@ use super::Scenario;
 use crate::kubectl::{self, apply, Pending, Started};
 use crate::sim::time::SimTime;
 use crate::sim::Simulation;
+use std::collections::BTreeMap;
 
 /// What the Apply panel's manifests are called in the console (`kubectl apply -f …`).
 pub const APPLY_SOURCE: &str = "manifest.yaml";
@@ -47,6 +48,9 @@ pub struct Session {
     /// The scenario's objects wait for the cluster to be ready: the next check, µs (checks
     /// fall on whole intervals of simulated time, so they are the same however frames run).
     objects_check: Option<u64>,
+    /// Each edited object's editor text as `kubectl edit` opened it, by target: a save
+    /// patches from it, as kubectl keeps the object it opened.
+    opened: BTreeMap<String, String>,
 }
 
 /// Trace records a snapshot keeps for the views (a few seconds of a busy cluster).
@@ -70,6 +74,7 @@ impl Session {
             refused: 0,
             queued: Default::default(),
             objects_check: (!scenario_objects_empty).then_some(0),
+            opened: BTreeMap::new(),
         })
     }
 
@@ -154,20 +159,26 @@ impl Session {
                 let started = apply::start_manifest(&mut self.sim, text, APPLY_SOURCE, Default::default());
                 self.command(format!("$ kubectl apply -f {APPLY_SOURCE}"), started)
             }
-            Do::Edit { target, text } => match kubectl::save_edit(&mut self.sim, target, text) {
-                Ok(Started::Waiting(p)) => {
-                    self.pending.push(p);
-                    true
+            Do::Edit { target, text } => {
+                let Some(original) = self.opened.get(target) else {
+                    self.say(Said::Error, format!("error: no editor is open on {target}"));
+                    return false;
+                };
+                match kubectl::save_edit(&mut self.sim, target, &original.clone(), text) {
+                    Ok(Started::Waiting(p)) => {
+                        self.pending.push(p);
+                        true
+                    }
+                    Ok(Started::Done(out)) => {
+                        self.answer(out);
+                        true
+                    }
+                    Err(e) => {
+                        self.say(Said::Error, e);
+                        false
+                    }
                 }
-                Ok(Started::Done(out)) => {
-                    self.answer(out);
-                    true
-                }
-                Err(e) => {
-                    self.say(Said::Error, e);
-                    false
-                }
-            },
+            }
             Do::Interrupt => {
                 let before = self.pending.len();
                 for p in self.pending.iter().filter(|p| p.is_streaming()) {
@@ -230,6 +241,7 @@ impl Session {
         for mut p in std::mem::take(&mut self.pending) {
             let answer = kubectl::poll(&mut self.sim, &mut p);
             let editor = p.take_editor();
+            let opens = p.opens_editor();
             // `get -w` keeps printing until Ctrl+C.
             if answer.is_none() || p.is_streaming() {
                 still.push(p);
@@ -238,6 +250,9 @@ impl Session {
                 self.answer(text);
             }
             if let Some(text) = editor {
+                if let Some(target) = opens.then(|| kubectl::edit::target(&text)).flatten() {
+                    self.opened.insert(target, text.clone());
+                }
                 self.say(Said::Editor, text);
             }
         }
