@@ -10,8 +10,15 @@ use std::collections::{BTreeSet, VecDeque};
 type R = Raft<String>;
 type M = Message<String>;
 
-/// newTestRaft: electionTick 10, heartbeatTick 1, no PreVote or CheckQuorum.
-const TEST: Config = Config { election_tick: 10, heartbeat_tick: 1, pre_vote: false, check_quorum: false };
+/// newTestRaft: electionTick 10, heartbeatTick 1, no PreVote or CheckQuorum, no size limits.
+const TEST: Config = Config {
+    election_tick: 10,
+    heartbeat_tick: 1,
+    pre_vote: false,
+    check_quorum: false,
+    max_size_per_msg: u64::MAX,
+    max_committed_size_per_ready: u64::MAX,
+};
 
 fn vectors() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/raft.json");
@@ -683,4 +690,50 @@ fn read_index_needs_a_quorum() {
     net.send(m);
     let states: Vec<u64> = net.get(1).read_states.iter().map(|s| s.0).collect();
     assert!(states.contains(&10), "{states:?}");
+}
+
+/// etcd's size limits (MaxSizePerMsg, MaxCommittedSizePerReady), here 2,500 bytes: a leader
+/// holding five entries of 1,000 bytes sends a follower that caught up two, two and one per
+/// append, and hands them to apply in batches that fit too (the leader's empty entry weighs
+/// nothing); every batch has at least one entry, whatever its size.
+#[test]
+fn appends_and_applies_are_bounded_in_bytes() {
+    let cfg = Config { max_size_per_msg: 2_500, max_committed_size_per_ready: 2_500, ..TEST };
+    let mut r = node_cfg(1, 3, cfg);
+    elect(&mut r);
+    persist(&mut r);
+    for _ in 0..5 {
+        r.propose("x".repeat(1_000));
+    }
+    persist(&mut r);
+    r.take_msgs();
+    // Follower 2 acknowledges the empty entry: it replicates from index 2 on.
+    let mut ack = msg(MsgType::AppResp, 2, 1, r.term);
+    ack.index = 1;
+    let sent: Vec<Vec<u64>> = step(&mut r, ack)
+        .into_iter()
+        .filter(|m| m.type_ == MsgType::App && m.to == 1)
+        .map(|m| m.entries.iter().map(|e| e.index).collect())
+        .filter(|e: &Vec<u64>| !e.is_empty())
+        .collect();
+    assert_eq!(sent, [vec![2, 3], vec![4, 5], vec![6]]);
+
+    let mut ack = msg(MsgType::AppResp, 2, 1, r.term);
+    ack.index = 6;
+    step(&mut r, ack);
+    assert_eq!(r.commit, 6);
+    let mut batches = vec![];
+    while r.has_committed_to_apply() {
+        batches.push(r.committed_to_apply().iter().map(|e| e.index).collect::<Vec<_>>());
+    }
+    assert_eq!(batches, [vec![1, 2, 3], vec![4, 5], vec![6]]);
+
+    let one = Config { max_size_per_msg: 10, max_committed_size_per_ready: 10, ..TEST };
+    let mut r = node_cfg(1, 1, one);
+    elect(&mut r);
+    r.propose("x".repeat(1_000));
+    persist(&mut r);
+    assert_eq!(r.committed_to_apply().len(), 1);
+    assert_eq!(r.committed_to_apply().len(), 1, "an entry over the limit still goes alone");
+    assert!(!r.has_committed_to_apply());
 }

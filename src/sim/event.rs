@@ -177,6 +177,11 @@ pub enum Timer {
     WalSynced {
         life: u64,
     },
+    /// An etcd member applied a batch of committed entries (MaxCommittedSizePerReady): the
+    /// next batch, in a Ready of its own.
+    ApplyNext {
+        life: u64,
+    },
     /// Start a crashed process again.
     Restart,
     /// A reflector's back-off is over: list and watch `resource` again.

@@ -17,7 +17,7 @@ use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 pub use mvcc::{Compare, EventType, KeyValue, KvOp, Mvcc, MvccEvent, Txn, TxnAction, TxnResult};
-use raft::{Config, Entry, HardState, MsgType, Raft, Role};
+use raft::{Config, Entry, HardState, MsgType, PayloadSize, Raft, Role};
 use std::collections::BTreeMap;
 
 pub type RaftMessage = raft::Message<Proposal>;
@@ -73,6 +73,26 @@ pub struct Proposal {
     pub client: ComponentId,
     pub req_id: u64,
     pub op: KvOp,
+    /// The entry's data size: a transaction's TxnRequest bytes (the InternalRaftRequest's
+    /// few header bytes aside), what Raft's size limits count.
+    size: u64,
+}
+
+impl Proposal {
+    pub fn new(member: usize, client: ComponentId, req_id: u64, op: KvOp) -> Self {
+        let size = match &op {
+            KvOp::Txn(t) => grpc::txn_request(t).len() as u64,
+            // A compaction, a lease grant or revoke: a revision, TTL or ID.
+            _ => 8,
+        };
+        Proposal { member, client, req_id, op, size }
+    }
+}
+
+impl PayloadSize for Proposal {
+    fn payload_size(&self) -> u64 {
+        self.size
+    }
 }
 
 /// Raft timing: how long a tick lasts and the tick counts of the Raft config.
@@ -84,11 +104,8 @@ pub struct RaftTiming {
 }
 
 /// The Raft paper's timing: elections after 150–300 ms, heartbeats every 45 ms.
-pub const PAPER_TIMING: RaftTiming = RaftTiming {
-    name: "paper",
-    tick_us: 15_000,
-    config: Config { election_tick: 10, heartbeat_tick: 3, pre_vote: true, check_quorum: true },
-};
+pub const PAPER_TIMING: RaftTiming =
+    RaftTiming { name: "paper", tick_us: 15_000, config: Config { heartbeat_tick: 3, ..Config::ETCD } };
 
 /// etcd's defaults: --heartbeat-interval=100ms, --election-timeout=1000ms.
 pub const ETCD_TIMING: RaftTiming = RaftTiming { name: "etcd", tick_us: 100_000, config: Config::ETCD };
@@ -139,6 +156,8 @@ pub struct EtcdMember {
     syncing: Option<(u64, u64, Vec<RaftMessage>)>,
     /// Messages waiting for the next fsync.
     held: Vec<RaftMessage>,
+    /// An `ApplyNext` is set: committed entries wait beyond the batch just applied.
+    apply_next: bool,
     /// Watch streams: client, the watch's request id, key prefix.
     watchers: Vec<(ComponentId, u64, String)>,
     /// The store as of the Raft snapshot (durable, like etcd's .snap file).
@@ -194,6 +213,7 @@ impl EtcdMember {
             up: true,
             life: 0,
             syncing: None,
+            apply_next: false,
             held: Vec::new(),
             watchers: Vec::new(),
             snapshot_data: None,
@@ -273,13 +293,17 @@ impl EtcdMember {
                 ctx.timer(self.timing.tick_us, Timer::RaftTick { life });
             }
             Timer::WalSynced { life } if life == self.life && self.up => self.synced(ctx),
+            Timer::ApplyNext { life } if life == self.life && self.up => {
+                self.apply_next = false;
+                self.drive(ctx);
+            }
             Timer::Restart if !self.up => self.restart(ctx),
             Timer::EtcdAdmin(op) if self.up => {
                 let op = match op {
                     AdminOp::Compact(rev) => KvOp::Compact(rev),
                     AdminOp::DisarmNospace => KvOp::Disarm,
                 };
-                self.raft.propose(Proposal { member: self.raft.id, client: ctx.me, req_id: 0, op });
+                self.raft.propose(Proposal::new(self.raft.id, ctx.me, 0, op));
                 self.drive(ctx);
             }
             Timer::TransferLeader { to } if self.up => {
@@ -310,6 +334,7 @@ impl EtcdMember {
             durable,
         );
         self.syncing = None;
+        self.apply_next = false;
         self.held.clear();
         self.watchers.clear();
         self.waiting.clear();
@@ -335,7 +360,7 @@ impl EtcdMember {
         for id in expired {
             self.lease_expiry.remove(&id);
             let me = self.peers[self.raft.id];
-            self.raft.propose(Proposal { member: self.raft.id, client: me, req_id: 0, op: KvOp::LeaseRevoke(id) });
+            self.raft.propose(Proposal::new(self.raft.id, me, 0, KvOp::LeaseRevoke(id)));
         }
     }
 
@@ -384,9 +409,11 @@ impl EtcdMember {
         );
         // Load the snapshot, then replay the WAL after it.
         self.mvcc = self.snapshot_data.as_deref().cloned().unwrap_or_else(|| self.bootstrap.clone());
-        for e in self.raft.committed_to_apply() {
-            if let Some(p) = e.data {
-                let _ = self.mvcc.apply(&p.op);
+        while self.raft.has_committed_to_apply() {
+            for e in self.raft.committed_to_apply() {
+                if let Some(p) = e.data {
+                    let _ = self.mvcc.apply(&p.op);
+                }
             }
         }
         ctx.phase("restart", format!("replayed WAL to index {} (term {})", self.raft.applied, self.raft.term));
@@ -444,7 +471,7 @@ impl EtcdMember {
                     _ => return,
                 };
                 self.pending.insert((client, req_id), ctx.now.plus(self.request_timeout_us()));
-                let proposal = Proposal { member: self.raft.id, client, req_id, op };
+                let proposal = Proposal::new(self.raft.id, client, req_id, op);
                 if self.raft.role == Role::Leader {
                     let what = match &proposal.op {
                         KvOp::LeaseGrant { ttl_s } => format!("lease grant (TTL {ttl_s} s)"),
@@ -661,6 +688,10 @@ impl EtcdMember {
             }
         }
         self.maybe_snapshot(ctx);
+        if self.raft.has_committed_to_apply() && !self.apply_next {
+            self.apply_next = true;
+            ctx.timer(0, Timer::ApplyNext { life: self.life });
+        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! min(match, commit), commit by quorum of entries of the current term only, and leadership
 //! transfer (MsgTransferLeader → MsgTimeoutNow), log compaction behind a snapshot and MsgSnap
 //! for followers that fell behind it, and ReadIndex for linearizable reads (the leader confirms
-//! it still leads with a heartbeat round before answering). Not modelled: learners and
-//! membership changes, flow-control inflight limits, lease-based reads.
+//! it still leads with a heartbeat round before answering). Appends and the entries handed to
+//! apply at once are bounded in bytes (MaxSizePerMsg, MaxCommittedSizePerReady). Not
+//! modelled: learners and membership changes, the inflight-message limit, lease-based reads.
 //!
 //! The host calls [`Raft::tick`], [`Raft::step`] and [`Raft::propose`], then drains
 //! `msgs`, persists `unstable()` entries and reports them with [`Raft::persisted`], and
@@ -96,6 +97,35 @@ impl MsgType {
     pub fn needs_persistence(self) -> bool {
         matches!(self, MsgType::AppResp | MsgType::VoteResp)
     }
+}
+
+/// What an entry's payload weighs: the bytes the size limits count (raft's PayloadSize, the
+/// length of the entry's data).
+pub trait PayloadSize {
+    fn payload_size(&self) -> u64;
+}
+
+impl PayloadSize for String {
+    fn payload_size(&self) -> u64 {
+        self.len() as u64
+    }
+}
+
+impl<T: PayloadSize> Entry<T> {
+    fn payload_size(&self) -> u64 {
+        self.data.as_ref().map_or(0, T::payload_size)
+    }
+}
+
+/// How many of `entries` fit in `max` payload bytes: at least one, as raft's limitSize keeps
+/// one entry whatever its size.
+fn fitting<T: PayloadSize>(entries: &[Entry<T>], max: u64) -> usize {
+    let mut total = 0u64;
+    let over = entries.iter().position(|e| {
+        total = total.saturating_add(e.payload_size());
+        total > max
+    });
+    over.unwrap_or(entries.len()).max(1).min(entries.len())
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -222,11 +252,27 @@ pub struct Config {
     pub heartbeat_tick: u32,
     pub pre_vote: bool,
     pub check_quorum: bool,
+    /// MaxSizePerMsg: the payload bytes one append carries (at least one entry).
+    pub max_size_per_msg: u64,
+    /// MaxCommittedSizePerReady: the payload bytes of committed entries handed to apply at
+    /// once (at least one entry); the rest follow once those are applied.
+    pub max_committed_size_per_ready: u64,
 }
 
+/// etcd's maxSizePerMsg (1 MiB); MaxCommittedSizePerReady defaults to it.
+pub const ETCD_MAX_SIZE_PER_MSG: u64 = 1024 * 1024;
+
 impl Config {
-    /// etcd's defaults: PreVote and CheckQuorum on, election 10 ticks, heartbeat 1 tick.
-    pub const ETCD: Config = Config { election_tick: 10, heartbeat_tick: 1, pre_vote: true, check_quorum: true };
+    /// etcd's defaults: PreVote and CheckQuorum on, election 10 ticks, heartbeat 1 tick,
+    /// 1 MiB per append and per batch to apply.
+    pub const ETCD: Config = Config {
+        election_tick: 10,
+        heartbeat_tick: 1,
+        pre_vote: true,
+        check_quorum: true,
+        max_size_per_msg: ETCD_MAX_SIZE_PER_MSG,
+        max_committed_size_per_ready: ETCD_MAX_SIZE_PER_MSG,
+    };
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,7 +325,7 @@ pub struct Raft<T> {
     rng: SimRng,
 }
 
-impl<T: Clone> Raft<T> {
+impl<T: Clone + PayloadSize> Raft<T> {
     pub fn new(id: Id, size: usize, config: Config, rng: SimRng) -> Self {
         let mut r = Raft {
             id,
@@ -726,7 +772,10 @@ impl<T: Clone> Raft<T> {
                         } else if was_paused {
                             self.send_append(from);
                         }
-                        if self.progress[from].next <= self.last_index() {
+                        // Replicating: send the rest, a message of up to MaxSizePerMsg at a time.
+                        while self.progress[from].state == ProgressState::Replicate
+                            && self.progress[from].next <= self.last_index()
+                        {
                             self.send_append(from);
                         }
                         if self.lead_transferee == Some(from) && self.progress[from].matched == self.last_index() {
@@ -856,7 +905,8 @@ impl<T: Clone> Raft<T> {
             self.send(m);
             return;
         }
-        let entries: Vec<Entry<T>> = self.log[self.pos(next)..].to_vec();
+        let unsent = &self.log[self.pos(next)..];
+        let entries: Vec<Entry<T>> = unsent[..fitting(unsent, self.config.max_size_per_msg)].to_vec();
         let mut m = Message::new(MsgType::App, self.id, to, self.term);
         m.index = prev;
         m.log_term = self.term_at(prev).unwrap_or(0);
@@ -989,15 +1039,22 @@ impl<T: Clone> Raft<T> {
         true
     }
 
-    /// Committed, durable entries not yet applied; marks them applied.
+    /// Committed, durable entries not yet applied, up to MaxCommittedSizePerReady; marks them
+    /// applied. [`Raft::has_committed_to_apply`] tells whether more wait.
     pub fn committed_to_apply(&mut self) -> Vec<Entry<T>> {
-        let upto = self.commit.min(self.stable);
-        if upto <= self.applied {
+        if !self.has_committed_to_apply() {
             return Vec::new();
         }
-        let out = self.log[self.pos(self.applied + 1)..=self.pos(upto)].to_vec();
-        self.applied = upto;
+        let upto = self.commit.min(self.stable);
+        let ready = &self.log[self.pos(self.applied + 1)..=self.pos(upto)];
+        let out = ready[..fitting(ready, self.config.max_committed_size_per_ready)].to_vec();
+        self.applied += out.len() as u64;
         out
+    }
+
+    /// Whether committed, durable entries wait to be applied.
+    pub fn has_committed_to_apply(&self) -> bool {
+        self.commit.min(self.stable) > self.applied
     }
 
     pub fn take_msgs(&mut self) -> Vec<Message<T>> {
