@@ -321,8 +321,8 @@ fn a_pod_opens_up_into_its_containers_and_volumes_in_the_view() {
     assert!(out.contains("pod/app created"), "{out}");
     run_checked(&mut sim, SimTime::from_secs(15));
     let view = sim.view();
-    let pod = view.nodes.iter().flat_map(|n| &n.pods).find(|p| p.name == "app").expect("the pod is on a node");
-    assert!(pod.ip.starts_with("10.244."), "{pod:?}");
+    let pod = view.nodes.iter().flat_map(|n| &n.pods).find(|p| p.name() == "app").expect("the pod is on a node");
+    assert!(pod.ip().starts_with("10.244."), "{pod:?}");
     assert_eq!(pod.volumes, ["scratch (emptyDir)"]);
     let names: Vec<(&str, &str, bool)> =
         pod.containers.iter().map(|c| (c.name.as_str(), c.state.as_str(), c.ready)).collect();

@@ -237,7 +237,7 @@ mod tests {
         let (title, text) = inspect(&sim, &pod);
         assert_eq!(title, "pod default/web");
         assert!(text.starts_with("Name:             web") && text.contains("Started container web"), "{text}");
-        let node = sim.view().nodes.iter().find(|n| n.pods.iter().any(|p| p.name == "web")).unwrap().name.clone();
+        let node = sim.view().nodes.iter().find(|n| n.pods.iter().any(|p| p.name() == "web")).unwrap().name.clone();
         let (_, text) = inspect(&sim, &Target::Node(node.clone()));
         assert!(text.contains(&format!("Name:               {node}")) && text.contains("default  "), "{text}");
         let (title, text) = inspect(&sim, &Target::Component(crate::sim::cluster::APISERVER));

@@ -155,7 +155,7 @@ impl Until {
                     s => p.status == s,
                 };
                 let on_nodes = view.nodes.iter().flat_map(|n| &n.pods).filter(shows);
-                let placed = on_nodes.filter(|p| p.name.starts_with(prefix.as_str())).count();
+                let placed = on_nodes.filter(|p| p.name().starts_with(prefix.as_str())).count();
                 let waiting = if any || status == "Pending" {
                     // The scheduler's queue names pods `namespace/name`.
                     let name = |p: &String| p.rsplit('/').next().unwrap_or_default().to_string();

@@ -292,6 +292,11 @@ impl Informer {
         self.store.values().map(|o| &**o)
     }
 
+    /// The objects themselves, to keep without copying.
+    pub fn shared(&self) -> impl Iterator<Item = &Arc<Object>> {
+        self.store.values()
+    }
+
     /// The object at `namespace/name` (or `name`), if the informer has it.
     pub fn get(&self, key: &str) -> Option<&Object> {
         self.store.get(key).map(|o| &**o)

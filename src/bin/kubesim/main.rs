@@ -395,6 +395,8 @@ fn peak_memory_mib() -> Option<f64> {
 
 /// How many of the longest events `bench cluster` names.
 const LONGEST_SHOWN: usize = 5;
+/// How many cluster views `bench cluster` times.
+const VIEWS_TIMED: u32 = 20;
 
 // A benchmark measures wall time on purpose; the simulation itself never reads the clock.
 #[allow(clippy::disallowed_methods)]
@@ -454,6 +456,18 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         let which = if i == 0 { "longest single event" } else { "  next" };
         println!("{which}: {:.1} ms (after {phase})", took * 1e3);
     }
+    // The page takes this picture of the cluster every 250 ms past 12 workers.
+    let view_started = std::time::Instant::now();
+    let view = sim.view();
+    for _ in 1..VIEWS_TIMED {
+        std::hint::black_box(sim.view());
+    }
+    println!(
+        "cluster view: {:.1} ms, mean of {VIEWS_TIMED} ({} nodes, {} pods drawn)",
+        view_started.elapsed().as_secs_f64() * 1e3 / VIEWS_TIMED as f64,
+        view.nodes.len(),
+        view.nodes.iter().map(|n| n.pods.len()).sum::<usize>()
+    );
     println!("events: {}", sim.steps());
     println!("wall time to all Running: {wall:.3} s");
     println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));

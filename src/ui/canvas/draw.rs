@@ -319,14 +319,14 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
         let Some(area) = f.layout.pod_areas.get(&node.name) else {
             continue;
         };
-        let names: Vec<String> = node.pods.iter().map(|p| p.name.clone()).collect();
+        let names: Vec<String> = node.pods.iter().map(|p| p.name().to_string()).collect();
         let idx = slots.assign(&node.name, &names);
         for (p, i) in node.pods.iter().zip(idx) {
             let r = pod_rect(area, i);
             if r.y + r.h > area.y + area.h + 1.0 {
                 continue;
             }
-            let (fill, cue) = palette::pod_state(&p.status, p.ready);
+            let (fill, cue) = palette::pod_state(p.status, p.ready);
             rounded(ctx, &r, 6.0);
             ctx.set_fill_style_str(fill);
             ctx.fill();
@@ -337,10 +337,10 @@ fn draw_pods(f: &Frame, slots: &mut PodSlots) -> PodHits {
                 draw_pod_detail(ctx, &r, p, cue);
             } else {
                 ctx.set_font("13px system-ui, sans-serif");
-                let label = fit(ctx, &format!("{cue} {}", short_pod(&p.name)), r.w - 10.0);
+                let label = fit(ctx, &format!("{cue} {}", short_pod(p.name())), r.w - 10.0);
                 text(ctx, &label, r.x + 6.0, r.y + 20.0, "13px system-ui, sans-serif", palette::ON_FILL);
             }
-            hits.push((r, p.namespace.clone(), p.name.clone()));
+            hits.push((r, p.namespace().to_string(), p.name().to_string()));
         }
     }
     hits
@@ -355,10 +355,10 @@ const DETAIL_PX: f64 = 330.0;
 fn draw_pod_detail(ctx: &Ctx2d, r: &Rect, p: &crate::sim::view::PodView, cue: &str) {
     let font = |size: f64, weight: &str| format!("{weight} {size}px system-ui, sans-serif");
     ctx.set_font(&font(5.5, "600"));
-    let head = fit(ctx, &format!("{cue} {}", p.name), r.w - 40.0);
+    let head = fit(ctx, &format!("{cue} {}", p.name()), r.w - 40.0);
     text(ctx, &head, r.x + 3.0, r.y + 7.0, &font(5.5, "600"), palette::ON_FILL);
     ctx.set_text_align("right");
-    text(ctx, &p.ip, r.x + r.w - 3.0, r.y + 7.0, &font(4.2, "400"), palette::ON_FILL);
+    text(ctx, p.ip(), r.x + r.w - 3.0, r.y + 7.0, &font(4.2, "400"), palette::ON_FILL);
     ctx.set_text_align("start");
     const ROW: f64 = 5.6;
     let rows = ((r.h - 11.0 - 4.5) / ROW).floor().max(1.0) as usize;

@@ -78,10 +78,10 @@ pub fn draw(f: &Frame) -> PodHits {
                 let (row, col) = ((i as f64 / per_row).floor(), i as f64 % per_row);
                 let chip =
                     Rect { x: area.x + col * cell + 0.5, y: area.y + row * cell + 0.5, w: cell - 1.0, h: cell - 1.0 };
-                ctx.set_fill_style_str(palette::pod_state(&p.status, p.ready).0);
+                ctx.set_fill_style_str(palette::pod_state(p.status, p.ready).0);
                 ctx.fill_rect(chip.x, chip.y, chip.w, chip.h);
                 ctx.stroke_rect(chip.x, chip.y, chip.w, chip.h);
-                hits.push((chip, p.namespace.clone(), p.name.clone()));
+                hits.push((chip, p.namespace().to_string(), p.name().to_string()));
             }
             if px >= NAME_FROM_PX {
                 // 12 CSS pixels, whatever the zoom.
