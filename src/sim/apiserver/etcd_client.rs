@@ -254,7 +254,8 @@ impl ApiServer {
         let Some(f) = self.inflight.get_mut(&token) else { return };
         let Some(mut charge) = f.charges.pop() else {
             let quota_seconds = ctx.now.since(f.quota_started) as f64 / crate::sim::time::SECONDS as f64;
-            let (req, plan) = (f.req.clone(), f.plan.clone());
+            // The plan leaves the record here; `store` puts it back.
+            let (req, plan) = (f.req.clone(), f.plan.take());
             let namespaced_create = req.verb == Verb::Create && req.subresource.is_empty() && !req.namespace.is_empty();
             if self.admission.on("ResourceQuota") && namespaced_create {
                 self.metrics.admission("ResourceQuota", &req, "validate", false, quota_seconds);
@@ -286,7 +287,9 @@ impl ApiServer {
         }
     }
 
-    pub(super) fn store(&mut self, ctx: &mut Ctx, token: u64, mut plan: Plan) {
+    pub(super) fn store(&mut self, ctx: &mut Ctx, token: u64, plan: Arc<Plan>) {
+        // The record gave its plan up: no copy is made.
+        let mut plan = Arc::unwrap_or_clone(plan);
         let puts = matches!(plan.txn.action, crate::sim::etcd::TxnAction::Put(_));
         if self.event_ttl_s > 0 && puts && plan.txn.key.starts_with(EVENTS_PREFIX) {
             match self.event_lease(ctx, token, &plan.txn.key) {
@@ -294,7 +297,7 @@ impl ApiServer {
                 None => {
                     // Parked until the lease is granted.
                     if let Some(f) = self.inflight.get_mut(&token) {
-                        f.plan = Some(plan);
+                        f.plan = Some(Arc::new(plan));
                     }
                     return;
                 }
@@ -304,14 +307,14 @@ impl ApiServer {
             let plural = ResourceInfo::by_kind(plan.object.kind()).map_or("", |r| r.plural);
             *bytes = self.seal(plural, bytes.clone());
         }
-        let bytes = grpc::PREFIX + grpc::txn_request(&plan.txn).len();
+        let bytes = grpc::PREFIX + grpc::txn_request_len(&plan.txn);
         let label = format!("Txn {} · gRPC {}", plan.txn.key, grpc::size(bytes));
         let store = self.store_of(&plan.txn.key);
         let op = EtcdOp::Txn(plan.txn.clone());
         self.mark(token, "etcd", ctx.now);
         if let Some(f) = self.inflight.get_mut(&token) {
             f.stage = Stage::Storage;
-            f.plan = Some(plan);
+            f.plan = Some(Arc::new(plan));
         }
         ctx.phase("etcd", label.clone());
         self.etcd_call(ctx, store, op, EtcdWait::Request(token), label);
@@ -481,23 +484,25 @@ impl ApiServer {
     }
 
     pub(super) fn on_txn(&mut self, ctx: &mut Ctx, token: u64, r: TxnResult) {
-        let Some(f) = self.inflight.get(&token).cloned() else {
+        // The plan leaves the record: the answer takes its object, a retry makes a new one.
+        let Some(f) = self.inflight.get_mut(&token) else {
             return;
         };
-        let Some(plan) = f.plan.clone() else { return };
+        let Some(plan) = f.plan.take() else { return };
+        let (req, retries) = (f.req.clone(), f.retries);
         if r.succeeded {
-            let mut obj = plan.object;
+            let mut obj = Arc::unwrap_or_clone(plan).object;
             obj.meta_mut().resource_version = r.revision.to_string();
             return self.finish(ctx, token, Ok(ApiBody::Object(obj)));
         }
-        let req = &f.req;
+        let req = &*req;
         let status = match (req.verb, r.kv) {
             (Verb::Create, _) if req.subresource.is_empty() => {
                 Status::already_exists(req.resource, &plan.object.meta().name)
             }
             (_, None) => Status::not_found(req.resource, &req.name),
             (Verb::Update, Some(_)) => Status::conflict(req.resource, &req.name),
-            (_, Some(kv)) if f.retries < MAX_RETRIES => {
+            (_, Some(kv)) if retries < MAX_RETRIES => {
                 // GuaranteedUpdate: try again on the fresh object etcd returned.
                 match self
                     .decode(&kv)
@@ -508,7 +513,7 @@ impl ApiServer {
                         if let Some(x) = self.inflight.get_mut(&token) {
                             x.retries += 1;
                         }
-                        return self.store(ctx, token, plan);
+                        return self.store(ctx, token, Arc::new(plan));
                     }
                     Err(s) => s,
                 }

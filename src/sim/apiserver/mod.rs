@@ -74,7 +74,8 @@ struct InFlight {
     /// never changes once received.
     req: std::sync::Arc<ApiRequest>,
     stage: Stage,
-    plan: Option<Plan>,
+    /// Shared like the request: the stages' copies of the record share one plan.
+    plan: Option<std::sync::Arc<Plan>>,
     retries: u32,
     /// Status writes due before the object is stored: ResourceQuotas to charge (admission),
     /// a PodDisruptionBudget an eviction spends.
@@ -493,7 +494,7 @@ impl ApiServer {
             Stage::Admission => match self.admit(ctx, &f) {
                 Ok(plan) => {
                     if let Some(x) = self.inflight.get_mut(&token) {
-                        x.plan = Some(plan);
+                        x.plan = Some(std::sync::Arc::new(plan));
                     }
                     self.webhooks(ctx, token, true);
                 }
@@ -515,7 +516,10 @@ impl ApiServer {
                             let mut object = plan.object.clone();
                             errs.extend(self.check_custom(&mut object));
                             if object != plan.object {
-                                plan = registry::rewrite(plan, object);
+                                plan = std::sync::Arc::new(registry::rewrite(
+                                    std::sync::Arc::unwrap_or_clone(plan),
+                                    object,
+                                ));
                                 if let Some(x) = self.inflight.get_mut(&token) {
                                     x.plan = Some(plan.clone());
                                 }

@@ -262,7 +262,7 @@ impl ApiServer {
                         if object != plan.object {
                             f.webhook_changes += 1;
                         }
-                        f.plan = Some(registry::rewrite(plan, object));
+                        f.plan = Some(Arc::new(registry::rewrite(Arc::unwrap_or_clone(plan), object)));
                     }
                 }
                 Err(e) => {

@@ -1,10 +1,10 @@
-//! kube-apiserver's calls to etcd as gRPC messages (etcdserverpb, mvccpb), encoded for real so
-//! the views can show their sizes: a message on the wire is gRPC's 5-byte prefix (compressed
+//! kube-apiserver's calls to etcd as gRPC messages (etcdserverpb, mvccpb), sized byte for byte
+//! as protobuf writes them so the views can show their sizes: a message on the wire is gRPC's 5-byte prefix (compressed
 //! flag, length) and the protobuf bytes, in HTTP/2 DATA frames.
 
 use super::mvcc::{Compare, Txn, TxnAction};
 use crate::sim::protobuf::put_bytes;
-use prost::encoding::{encode_key, encode_varint, WireType};
+use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
 
 /// gRPC's length prefix.
 pub const PREFIX: usize = 5;
@@ -16,49 +16,42 @@ fn put_varint(tag: u32, v: u64, out: &mut Vec<u8>) {
 
 /// The TxnRequest of one of kube-apiserver's writes (GuaranteedUpdate's compare-and-swap):
 /// compare the key's create or mod revision, on success put or delete it, on failure read it.
-pub fn txn_request(txn: &Txn) -> Vec<u8> {
-    let key = txn.key.as_bytes();
-    // kube-apiserver compares the mod revision, 0 for "does not exist yet": result EQUAL is 0
-    // (left out, as proto3 leaves defaults), target MOD is 2, mod_revision sits in a oneof
-    // (written even when 0).
-    // Target VERSION is 0 (left out) with the version in field 4.
-    let (target, field, value) = match txn.compare {
-        Compare::Absent => (2, 6, 0),
-        Compare::ModRevision(rev) => (2, 6, rev.max(0) as u64),
-        Compare::Version(v) => (0, 4, v.max(0) as u64),
+/// Only its size is needed (a label, Raft's size limits), so it is counted, not written.
+pub fn txn_request_len(txn: &Txn) -> usize {
+    let key = txn.key.len();
+    let (target, field, value) = compare_fields(&txn.compare);
+    let compare = if target != 0 { varint_len(2, target) } else { 0 } + bytes_len(3, key) + varint_len(field, value);
+    let success = match &txn.action {
+        TxnAction::Put(v) => {
+            let lease = if txn.lease != 0 { varint_len(3, txn.lease as u64) } else { 0 };
+            bytes_len(2, bytes_len(1, key) + bytes_len(2, v.len()) + lease)
+        }
+        TxnAction::Delete => bytes_len(3, bytes_len(1, key)),
     };
-    let mut compare = Vec::new();
-    if target != 0 {
-        put_varint(2, target, &mut compare);
+    let failure = bytes_len(1, bytes_len(1, key));
+    bytes_len(1, compare) + bytes_len(2, success) + bytes_len(3, failure)
+}
+
+/// kube-apiserver compares the mod revision, 0 for "does not exist yet": result EQUAL is 0
+/// (left out, as proto3 leaves defaults), target MOD is 2, mod_revision sits in a oneof
+/// (written even when 0). Target VERSION is 0 (left out) with the version in field 4.
+/// Returns (target, the value's field, the value).
+fn compare_fields(compare: &Compare) -> (u64, u32, u64) {
+    match compare {
+        Compare::Absent => (2, 6, 0),
+        Compare::ModRevision(rev) => (2, 6, (*rev).max(0) as u64),
+        Compare::Version(v) => (0, 4, (*v).max(0) as u64),
     }
-    put_bytes(3, key, &mut compare);
-    put_varint(field, value, &mut compare);
-    let mut success = Vec::new();
-    match &txn.action {
-        TxnAction::Put(value) => {
-            let mut put = Vec::new();
-            put_bytes(1, key, &mut put);
-            put_bytes(2, value, &mut put);
-            if txn.lease != 0 {
-                put_varint(3, txn.lease as u64, &mut put);
-            }
-            put_bytes(2, &put, &mut success);
-        }
-        TxnAction::Delete => {
-            let mut delete = Vec::new();
-            put_bytes(1, key, &mut delete);
-            put_bytes(3, &delete, &mut success);
-        }
-    }
-    let mut range = Vec::new();
-    put_bytes(1, key, &mut range);
-    let mut failure = Vec::new();
-    put_bytes(1, &range, &mut failure);
-    let mut out = Vec::new();
-    put_bytes(1, &compare, &mut out);
-    put_bytes(2, &success, &mut out);
-    put_bytes(3, &failure, &mut out);
-    out
+}
+
+/// A varint field's encoded size.
+fn varint_len(tag: u32, v: u64) -> usize {
+    key_len(tag) + encoded_len_varint(v)
+}
+
+/// A length-delimited field's encoded size, for `n` bytes of content.
+fn bytes_len(tag: u32, n: usize) -> usize {
+    key_len(tag) + encoded_len_varint(n as u64) + n
 }
 
 /// A WatchResponse with one PUT event of `key`: the response header (cluster and member ids
@@ -104,6 +97,44 @@ pub fn size(bytes: usize) -> String {
 mod tests {
     use super::*;
 
+    /// The TxnRequest's bytes, written out: what `txn_request_len` counts.
+    fn txn_request(txn: &Txn) -> Vec<u8> {
+        let key = txn.key.as_bytes();
+        let (target, field, value) = compare_fields(&txn.compare);
+        let mut compare = Vec::new();
+        if target != 0 {
+            put_varint(2, target, &mut compare);
+        }
+        put_bytes(3, key, &mut compare);
+        put_varint(field, value, &mut compare);
+        let mut success = Vec::new();
+        match &txn.action {
+            TxnAction::Put(value) => {
+                let mut put = Vec::new();
+                put_bytes(1, key, &mut put);
+                put_bytes(2, value, &mut put);
+                if txn.lease != 0 {
+                    put_varint(3, txn.lease as u64, &mut put);
+                }
+                put_bytes(2, &put, &mut success);
+            }
+            TxnAction::Delete => {
+                let mut delete = Vec::new();
+                put_bytes(1, key, &mut delete);
+                put_bytes(3, &delete, &mut success);
+            }
+        }
+        let mut range = Vec::new();
+        put_bytes(1, key, &mut range);
+        let mut failure = Vec::new();
+        put_bytes(1, &range, &mut failure);
+        let mut out = Vec::new();
+        put_bytes(1, &compare, &mut out);
+        put_bytes(2, &success, &mut out);
+        put_bytes(3, &failure, &mut out);
+        out
+    }
+
     #[test]
     fn a_create_is_a_compare_of_mod_revision_zero_a_put_and_a_read() {
         let txn =
@@ -121,5 +152,32 @@ mod tests {
         let update = Txn { compare: Compare::ModRevision(300), ..txn };
         // mod_revision 300 is a two-byte varint: one more byte in the compare and the message.
         assert_eq!(txn_request(&update).len(), want.len() + 1);
+    }
+
+    /// The count matches the bytes for every shape of write: creates, updates, version
+    /// compares, leases, deletes, and values whose lengths take one, two and three bytes.
+    #[test]
+    fn the_size_is_counted_as_written() {
+        for len in [0, 1, 127, 128, 16_383, 16_384, 200_000] {
+            let put = TxnAction::Put(vec![7u8; len].into());
+            for compare in [Compare::Absent, Compare::ModRevision(300), Compare::Version(5)] {
+                for lease in [0, 0x7a3c_11d2_9e0f_4b21] {
+                    let txn = Txn {
+                        key: "/registry/pods/default/web-1".into(),
+                        compare: compare.clone(),
+                        action: put.clone(),
+                        lease,
+                    };
+                    assert_eq!(txn_request_len(&txn), txn_request(&txn).len(), "{len} {compare:?} {lease}");
+                }
+            }
+        }
+        let delete = Txn {
+            key: "/registry/pods/a".into(),
+            compare: Compare::ModRevision(9),
+            action: TxnAction::Delete,
+            lease: 0,
+        };
+        assert_eq!(txn_request_len(&delete), txn_request(&delete).len());
     }
 }

@@ -81,7 +81,7 @@ pub struct Proposal {
 impl Proposal {
     pub fn new(member: usize, client: ComponentId, req_id: u64, op: KvOp) -> Self {
         let size = match &op {
-            KvOp::Txn(t) => grpc::txn_request(t).len() as u64,
+            KvOp::Txn(t) => grpc::txn_request_len(t) as u64,
             // A compaction, a lease grant or revoke: a revision, TTL or ID.
             _ => 8,
         };
