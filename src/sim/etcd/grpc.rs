@@ -1,6 +1,6 @@
 //! kube-apiserver's calls to etcd as gRPC messages (etcdserverpb, mvccpb), sized byte for byte
-//! as protobuf writes them so the views can show their sizes: a message on the wire is gRPC's 5-byte prefix (compressed
-//! flag, length) and the protobuf bytes, in HTTP/2 DATA frames.
+//! as protobuf writes them so the views can show their sizes: a message on the wire is gRPC's
+//! 5-byte prefix (compressed flag, length) and the protobuf bytes, in HTTP/2 DATA frames.
 
 use super::mvcc::{Compare, Txn, TxnAction};
 use crate::sim::protobuf::put_bytes;
