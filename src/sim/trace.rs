@@ -3,7 +3,7 @@
 
 use super::event::{ComponentId, MsgKind};
 use super::marks::{self, Mark};
-use super::rng::fnv1a64;
+use super::rng::{fnv1a64, Fnv1a};
 use super::time::SimTime;
 use std::collections::VecDeque;
 
@@ -93,29 +93,29 @@ impl Trace {
     /// Folds a record into the running hash field by field, with explicit widths, so that the
     /// value is the same on 64-bit native targets and on wasm32.
     fn mix(&mut self, rec: &TraceRecord) {
-        let mut bytes = Vec::with_capacity(64);
+        let mut h = Fnv1a::new();
         match rec {
             TraceRecord::Message { id, kind, from, to, sent, arrives, label } => {
-                bytes.push(1);
-                bytes.extend_from_slice(&id.to_le_bytes());
-                bytes.push(*kind as u8);
-                bytes.extend_from_slice(&from.to_le_bytes());
-                bytes.extend_from_slice(&to.to_le_bytes());
-                bytes.extend_from_slice(&sent.0.to_le_bytes());
-                bytes.extend_from_slice(&arrives.map_or(u64::MAX, |t| t.0).to_le_bytes());
-                bytes.extend_from_slice(label.as_bytes());
+                h.write(&[1]);
+                h.write(&id.to_le_bytes());
+                h.write(&[*kind as u8]);
+                h.write(&from.to_le_bytes());
+                h.write(&to.to_le_bytes());
+                h.write(&sent.0.to_le_bytes());
+                h.write(&arrives.map_or(u64::MAX, |t| t.0).to_le_bytes());
+                h.write(label.as_bytes());
             }
             TraceRecord::Phase { at, component, phase, detail } => {
-                bytes.push(2);
-                bytes.extend_from_slice(&at.0.to_le_bytes());
-                bytes.extend_from_slice(&component.to_le_bytes());
-                bytes.extend_from_slice(phase.as_bytes());
-                bytes.push(0);
-                bytes.extend_from_slice(detail.as_bytes());
+                h.write(&[2]);
+                h.write(&at.0.to_le_bytes());
+                h.write(&component.to_le_bytes());
+                h.write(phase.as_bytes());
+                h.write(&[0]);
+                h.write(detail.as_bytes());
             }
         }
-        bytes.extend_from_slice(&self.hash.to_le_bytes());
-        self.hash = fnv1a64(&bytes);
+        h.write(&self.hash.to_le_bytes());
+        self.hash = h.finish();
     }
 
     pub fn hash(&self) -> u64 {
