@@ -50,7 +50,7 @@ impl ApiServer {
         let Some(f) = self.inflight.get_mut(&token) else { return };
         let (schema, level) = flowcontrol::classify(&user, &f.req);
         let flow = user.name.clone();
-        f.user = Some(user);
+        f.user = Some(std::sync::Arc::new(user));
         f.flow = (schema, level);
         match self.flow.admit(token, schema, level, &flow) {
             flowcontrol::Admit::Exempt => self.enter(ctx, token, Stage::Authorization),

@@ -73,6 +73,8 @@ struct InFlight {
     /// Shared: each stage works on a copy of the record, and the request (with its body)
     /// never changes once received.
     req: std::sync::Arc<ApiRequest>,
+    /// `VERB /path`, written once: each stage's trace line shows it.
+    line: std::sync::Arc<str>,
     stage: Stage,
     /// Shared like the request: the stages' copies of the record share one plan.
     plan: Option<std::sync::Arc<Plan>>,
@@ -80,8 +82,9 @@ struct InFlight {
     /// Status writes due before the object is stored: ResourceQuotas to charge (admission),
     /// a PodDisruptionBudget an eviction spends.
     charges: Vec<Object>,
-    /// Who the request acts as, once authenticated (and impersonated).
-    user: Option<UserInfo>,
+    /// Who the request acts as, once authenticated (and impersonated); shared by the stages'
+    /// copies of the record.
+    user: Option<std::sync::Arc<UserInfo>>,
     /// When the request arrived, for apiserver_request_duration_seconds.
     started: super::time::SimTime,
     /// When its ResourceQuota evaluation began, for the admission latency metric.
@@ -393,6 +396,7 @@ impl ApiServer {
                 client,
                 req_id,
                 cred,
+                line: req.line().into(),
                 req: std::sync::Arc::new(req),
                 stage: Stage::Authentication,
                 plan: None,
@@ -432,7 +436,7 @@ impl ApiServer {
             Stage::Storage | Stage::Queued | Stage::Webhook => return,
         };
         f.stages.push((name, ctx.now));
-        ctx.phase(name, f.req.line());
+        ctx.phase(name, f.line.to_string());
         ctx.timer(us, Timer::ApiStage { token });
     }
 
@@ -460,7 +464,7 @@ impl ApiServer {
                 self.flow_control(ctx, token, user);
             }
             Stage::Authorization => {
-                let user = f.user.clone().unwrap_or_default();
+                let user: std::sync::Arc<UserInfo> = f.user.clone().unwrap_or_default();
                 let attrs = Attributes::of(&user, &f.req);
                 if self.authorize(&attrs) == Decision::NoOpinion {
                     return self.deny(ctx, token, attrs.forbidden(f.req.verb == Verb::Create));
@@ -754,7 +758,7 @@ fn summary(f: &InFlight, code: u16, end: super::time::SimTime) -> RequestRecord 
         at: f.started,
         client: f.client,
         user: f.user.as_ref().map_or_else(|| "(unauthenticated)".to_string(), |u| u.name.clone()),
-        line: f.req.line(),
+        line: f.line.to_string(),
         code,
         total_us: end.since(f.started),
         stages,

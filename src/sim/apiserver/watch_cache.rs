@@ -26,7 +26,7 @@ impl ApiServer {
     pub(super) fn serve_read(&mut self, ctx: &mut Ctx, token: u64) {
         self.mark(token, "watch cache", ctx.now);
         let Some(f) = self.inflight.get(&token).cloned() else { return };
-        ctx.phase("watch cache", f.req.line());
+        ctx.phase("watch cache", f.line.to_string());
         let store = self.store_of(&f.req.resource.list_prefix(&f.req.namespace));
         let resp = self.read(ctx, store, &f);
         self.finish_after(ctx, token, CACHE_READ_US, resp);
