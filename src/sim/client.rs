@@ -196,6 +196,10 @@ pub struct Informer {
     by_owner: Index,
     /// Pods by `spec.nodeName` (the indexer controllers add for per-node work).
     by_node: Index,
+    /// Opt-in (`index_owned_by_node`): by controller uid, each controller's pods in the order
+    /// of the node they are on or pinned to — the DaemonSet controller walks them beside the
+    /// nodes without sorting them at every sync.
+    by_owner_node: Option<Index>,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
     /// The last resourceVersion seen (list, events, bookmarks): where a new watch resumes.
@@ -214,6 +218,7 @@ impl Informer {
             store: BTreeMap::new(),
             by_owner: Index::new(owner_uid),
             by_node: Index::new(node_name),
+            by_owner_node: None,
             backoff_us: 0,
             last_rv: 0,
             list_period_us: 0,
@@ -254,7 +259,9 @@ impl Informer {
         self.last_rv = resource_version;
         let fresh: BTreeMap<String, Arc<Object>> = items.into_iter().map(|o| (key_of(&o), Arc::new(o))).collect();
         let old = std::mem::replace(&mut self.store, fresh);
-        for index in [&mut self.by_owner, &mut self.by_node] {
+        for index in
+            [Some(&mut self.by_owner), Some(&mut self.by_node), self.by_owner_node.as_mut()].into_iter().flatten()
+        {
             index.rebuild(&self.store);
         }
         self.synced = true;
@@ -282,7 +289,9 @@ impl Informer {
             Some(o) => self.store.insert(key.clone(), o.clone()),
             None => self.store.remove(&key),
         };
-        for index in [&mut self.by_owner, &mut self.by_node] {
+        for index in
+            [Some(&mut self.by_owner), Some(&mut self.by_node), self.by_owner_node.as_mut()].into_iter().flatten()
+        {
             index.update(&key, old.as_deref(), new.as_ref());
         }
         Some(old)
@@ -310,6 +319,20 @@ impl Informer {
     /// The pods bound to `node`.
     pub fn on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Object> {
         self.by_node.get(node)
+    }
+
+    /// Keeps the index behind `owned_by_node` from now on.
+    pub fn index_owned_by_node(&mut self) {
+        let mut index = Index { within: Some(target_node), ..Index::new(owner_uid) };
+        index.rebuild(&self.store);
+        self.by_owner_node = Some(index);
+    }
+
+    /// `owned_by`, ordered by the node each pod is on or pinned to (then by key); empty
+    /// unless `index_owned_by_node` was called.
+    pub fn owned_by_node<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Object> {
+        let found = self.by_owner_node.as_ref().and_then(|i| i.by.get(uid));
+        found.into_iter().flat_map(|m| m.values()).map(|o| &**o)
     }
 }
 
@@ -366,18 +389,24 @@ fn node_name(o: &Object) -> Option<&str> {
     o.as_pod().map(|p| p.spec.node_name.as_str()).filter(|n| !n.is_empty())
 }
 
+/// The node a pod is on or pinned to ("" for none).
+fn target_node(o: &Object) -> &str {
+    o.as_pod().and_then(|p| p.target_node()).unwrap_or_default()
+}
+
 /// A secondary index of an informer's store (client-go's Indexer): the objects whose
-/// index value (`of`) is v, by key. The objects are the store's own `Arc`s, so a lookup
-/// walks them directly.
+/// index value (`of`) is v, ordered by `within` (if given) and then by key. The objects are
+/// the store's own `Arc`s, so a lookup walks them directly.
 #[derive(Clone, Debug)]
 struct Index {
     of: fn(&Object) -> Option<&str>,
-    by: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
+    within: Option<fn(&Object) -> &str>,
+    by: BTreeMap<String, BTreeMap<(String, String), Arc<Object>>>,
 }
 
 impl Index {
     fn new(of: fn(&Object) -> Option<&str>) -> Self {
-        Index { of, by: BTreeMap::new() }
+        Index { of, within: None, by: BTreeMap::new() }
     }
 
     fn get<'a>(&'a self, value: &str) -> impl Iterator<Item = &'a Object> {
@@ -391,11 +420,17 @@ impl Index {
         }
     }
 
+    /// Where an object sorts among those of its index value.
+    fn place(&self, key: &str, o: &Object) -> (String, String) {
+        (self.within.map_or_else(String::new, |w| w(o).to_string()), key.to_string())
+    }
+
     /// The object at `key` changed from `old` to `new` (None: absent).
     fn update(&mut self, key: &str, old: Option<&Object>, new: Option<&Arc<Object>>) {
-        if let Some(was) = old.and_then(self.of) {
+        if let Some((was, o)) = old.and_then(|o| Some(((self.of)(o)?, o))) {
+            let place = self.place(key, o);
             if let Some(m) = self.by.get_mut(was) {
-                m.remove(key);
+                m.remove(&place);
                 if m.is_empty() {
                     self.by.remove(was);
                 }
@@ -403,7 +438,8 @@ impl Index {
         }
         if let Some(o) = new {
             if let Some(is) = (self.of)(o) {
-                self.by.entry(is.to_string()).or_default().insert(key.to_string(), o.clone());
+                let place = self.place(key, o);
+                self.by.entry(is.to_string()).or_default().insert(place, o.clone());
             }
         }
     }
@@ -468,5 +504,31 @@ mod tests {
         assert_eq!(bound.as_deref(), Some("worker-2"), "the index holds the latest object");
         inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Deleted, object: pod("worker-2", "rs-2") });
         assert_eq!((inf.on_node("worker-2").count(), inf.owned_by("rs-2").count()), (0, 0));
+    }
+
+    /// `owned_by_node` orders a controller's pods by their node (the pinned one before
+    /// binding), then by key, and follows a pod whose node changes.
+    #[test]
+    fn pods_owned_by_node_come_in_node_order() {
+        let mut inf = Informer::new(ResourceInfo::of("pods"), None);
+        inf.index_owned_by_node();
+        inf.watch_id = Some(7);
+        let pod = |name: &str, node: &str| {
+            let mut p = crate::sim::api::Pod::default();
+            p.metadata.namespace = "kube-system".into();
+            p.metadata.name = name.into();
+            p.spec.node_name = node.into();
+            p.metadata.owner_references =
+                vec![crate::sim::api::OwnerReference { uid: "ds-1".into(), controller: true, ..Default::default() }];
+            Arc::new(Object::Pod(Box::new(p)))
+        };
+        for (name, node) in [("a", "worker-10"), ("b", "worker-1"), ("c", "worker-2"), ("d", "worker-1")] {
+            inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Added, object: pod(name, node) });
+        }
+        let order = |inf: &Informer| inf.owned_by_node("ds-1").map(|o| o.meta().name.clone()).collect::<Vec<_>>();
+        assert_eq!(order(&inf), ["b", "d", "a", "c"]);
+        inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Modified, object: pod("c", "worker-0") });
+        assert_eq!(order(&inf), ["c", "b", "d", "a"]);
+        assert_eq!(Informer::new(ResourceInfo::of("pods"), None).owned_by_node("ds-1").count(), 0);
     }
 }

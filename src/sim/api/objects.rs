@@ -589,6 +589,22 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// The node the pod is for: where it is bound, or the one node its required affinity
+    /// names by `metadata.name` (a DaemonSet's pod before the scheduler binds it).
+    pub fn target_node(&self) -> Option<&str> {
+        if !self.spec.node_name.is_empty() {
+            return Some(&self.spec.node_name);
+        }
+        let terms = &self.spec.affinity.as_ref()?.node_affinity.as_ref()?;
+        let required = terms.required_during_scheduling_ignored_during_execution.as_ref()?;
+        required
+            .node_selector_terms
+            .iter()
+            .flat_map(|t| &t.match_fields)
+            .find(|r| r.key == "metadata.name" && r.operator == "In" && r.values.len() == 1)
+            .map(|r| r.values[0].as_str())
+    }
+
     pub fn condition(&self, type_: &str) -> Option<&Condition> {
         self.status.conditions.iter().find(|c| c.type_ == type_)
     }

@@ -104,21 +104,6 @@ pub fn should_run(pod: &Pod, node: &Node) -> bool {
     selected && affinity && tolerated
 }
 
-/// The node a daemon pod is for: where it is bound, or the node its affinity names.
-fn target_node(pod: &Pod) -> Option<&str> {
-    if !pod.spec.node_name.is_empty() {
-        return Some(&pod.spec.node_name);
-    }
-    let terms = &pod.spec.affinity.as_ref()?.node_affinity.as_ref()?;
-    let required = terms.required_during_scheduling_ignored_during_execution.as_ref()?;
-    required
-        .node_selector_terms
-        .iter()
-        .flat_map(|t| &t.match_fields)
-        .find(|r| r.key == "metadata.name" && r.operator == "In" && r.values.len() == 1)
-        .map(|r| r.values[0].as_str())
-}
-
 pub fn sync(
     key: &str,
     daemonsets: &Informer,
@@ -132,7 +117,6 @@ pub fn sync(
         return vec![];
     };
     let hash = super::deployment::pod_template_hash(&ds.spec.template);
-    let mine: Vec<&Pod> = pods.owned_by(&ds.metadata.uid).filter_map(|o| o.as_pod()).collect();
     let pod_res = ResourceInfo::by_kind("Pod").expect("Pod is in the resource table");
     let delete = |p: &Pod| ApiRequest::new(Verb::Delete, pod_res, &p.metadata.namespace, &p.metadata.name);
     let template = daemon_pod(ds, &hash);
@@ -142,19 +126,26 @@ pub fn sync(
     // Old-template pods that could be replaced, and how many daemon pods are unavailable.
     let mut old_ready: Vec<&Pod> = Vec::new();
     let mut unavailable = 0;
-    // The DaemonSet's pods by the node they are for, sorted once (stable: key order within a
-    // node). Nodes come in name order too: one merged walk, no lookup or allocation per node.
-    let mut by_node: Vec<(&str, &Pod)> = mine.iter().filter_map(|p| Some((target_node(p)?, *p))).collect();
-    crate::sim::sort::sort_by(&mut by_node, |a, b| a.0.cmp(b.0));
+    // The DaemonSet's pods by the node they are for (the index keeps them in that order, by
+    // key within a node). Nodes come in name order too: one merged walk, no lookup per node.
+    let by_node: Vec<(&str, &Pod)> = pods
+        .owned_by_node(&ds.metadata.uid)
+        .filter_map(|o| o.as_pod())
+        .filter_map(|p| Some((p.target_node()?, p)))
+        .collect();
     let mut rest = &by_node[..];
     let mut on_node: Vec<&Pod> = Vec::new();
     for node in nodes.objects().filter_map(|o| o.as_node()) {
         let name = node.metadata.name.as_str();
-        // A step or two per node, not a binary search: most nodes have one pod.
-        while rest.first().is_some_and(|(n, _)| *n < name) {
-            rest = &rest[1..];
+        // A comparison or two per node, not a search: most nodes have one pod.
+        let mut here = 0;
+        loop {
+            match rest.get(here).map(|(n, _)| (*n).cmp(name)) {
+                Some(std::cmp::Ordering::Less) if here == 0 => rest = &rest[1..],
+                Some(std::cmp::Ordering::Equal) => here += 1,
+                _ => break,
+            }
         }
-        let here = rest.iter().take_while(|(n, _)| *n == name).count();
         on_node.clear();
         on_node.extend(rest[..here].iter().map(|(_, p)| *p));
         rest = &rest[here..];
@@ -259,7 +250,7 @@ mod tests {
             &pod,
             &node("control-plane", vec![taint("node-role.kubernetes.io/control-plane", "NoSchedule")])
         ));
-        assert_eq!(target_node(&pod), Some("worker-1"));
+        assert_eq!(pod.target_node(), Some("worker-1"));
         let unreachable = pod.spec.tolerations.iter().find(|t| t.key == "node.kubernetes.io/unreachable").unwrap();
         assert_eq!(unreachable.toleration_seconds, None, "no eviction after 300 s for daemon pods");
     }

@@ -275,7 +275,11 @@ impl ControllerManager {
             cluster_cidr: cluster_cidr.to_string(),
             deployments: informer("deployments"),
             replicasets: informer("replicasets"),
-            pods: informer("pods"),
+            pods: {
+                let mut pods = informer("pods");
+                pods.index_owned_by_node();
+                pods
+            },
             nodes: informer("nodes"),
             leases: informer("leases"),
             namespaces: informer("namespaces"),
