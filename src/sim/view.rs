@@ -17,7 +17,8 @@ pub struct ComponentView {
     pub name: String,
     pub role: Role,
     pub node: String,
-    /// One line of live state (`leader · term 2 · commit 41`, `3 pods`, …).
+    /// One line of live state (`leader · term 2 · commit 41`, …); empty for a node's kubelet
+    /// and kube-proxy unless stopped (their boxes show their phase instead).
     pub status: String,
     /// Raft state for etcd members.
     pub etcd: Option<EtcdView>,
@@ -234,10 +235,18 @@ impl Simulation {
         let mut api_requests = 0;
         let mut scheduling = None;
         // The control plane's view of each node's Ready condition, from the scheduler's cache.
-        let mut ready: std::collections::BTreeMap<&str, &'static str> = Default::default();
         let scheduler = self.lease_holder(Role::Scheduler).or_else(|| {
             self.components.iter().position(|c| matches!(c, Component::Scheduler(_))).map(|i| i as ComponentId)
         });
+        let cache = scheduler.and_then(|id| match self.components.get(id as usize) {
+            Some(Component::Scheduler(s)) if s.up => Some(&s.cache),
+            _ => None,
+        });
+        let ready = |node: &str| match cache.and_then(|c| c.node(node)).and_then(|n| n.node.condition("Ready")) {
+            Some(c) if c.status == "True" => "True",
+            Some(c) if c.status == "False" => "False",
+            _ => "Unknown",
+        };
         let kubelets = self.components.iter().filter(|c| matches!(c, Component::Kubelet(_))).count();
         let detailed = kubelets <= DETAILED_NODES;
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
@@ -275,14 +284,6 @@ impl Simulation {
                 // the leader (or the first replica while none leads).
                 Component::Scheduler(s) if Some(i as ComponentId) != scheduler => standby(&s.elector),
                 Component::Scheduler(s) => {
-                    for n in &s.cache.nodes {
-                        let status = match n.node.condition("Ready").map(|c| c.status.as_str()) {
-                            Some("True") => "True",
-                            Some("False") => "False",
-                            _ => "Unknown",
-                        };
-                        ready.insert(n.name(), status);
-                    }
                     scheduling = s.attempts.back().map(|(pod, a)| SchedulingView {
                         pod: pod.clone(),
                         at: a.at,
@@ -346,21 +347,18 @@ impl Simulation {
                         })
                         .collect();
                     running_pods += pods.iter().filter(|p| p.status == "Running").count();
-                    let line = if k.up {
-                        format!("{} pods · {} images", pods.len(), k.images.len())
-                    } else {
-                        "stopped (node powered off)".to_string()
-                    };
+                    // A node's boxes show their phase; a line only when powered off.
+                    let line = if k.up { String::new() } else { "stopped (node powered off)".to_string() };
                     nodes.push(NodeView {
                         name: k.config.name.clone(),
                         control_plane: i > 0 && nodes.is_empty(),
                         pods,
                         powered: k.up,
-                        ready: ready.get(k.config.name.as_str()).copied().unwrap_or("Unknown"),
+                        ready: ready(&k.config.name),
                     });
                     line
                 }
-                Component::KubeProxy(p) => format!("{} services · {} syncs", p.services.store.len(), p.rules_synced),
+                Component::KubeProxy(_) => String::new(),
                 Component::KvClient(c) => format!("{} writes acknowledged", c.acked.len()),
                 Component::CloudControllerManager(c) if !c.up => stopped(c.restarts),
                 Component::CloudControllerManager(c) if !c.elector.leading => standby(&c.elector),

@@ -395,7 +395,7 @@ fn peak_memory_mib() -> Option<f64> {
 
 /// How many of the longest events `bench cluster` names.
 const LONGEST_SHOWN: usize = 5;
-/// How many cluster views `bench cluster` times.
+/// How many cluster views `bench cluster` times (`--views`).
 const VIEWS_TIMED: u32 = 20;
 
 // A benchmark measures wall time on purpose; the simulation itself never reads the clock.
@@ -408,6 +408,7 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         .ok_or_else(|| format!("unknown scale preset \"{name}\" (large, envelope, openai-7500)"))?;
     let nodes = number(args, "--nodes", shape.nodes)?;
     let limit = SimTime(parse_duration(flag(args, "--until")?.unwrap_or("30m"))?);
+    let views = number(args, "--views", VIEWS_TIMED)?.max(1);
     let scenario = shape.scenario(Some(nodes));
     let want = shape.replicas * nodes / shape.nodes + nodes * shape.daemonsets.len();
     println!("preset: {name}, nodes: {nodes}, pods: {want}");
@@ -459,12 +460,12 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     // The page takes this picture of the cluster every 250 ms past 12 workers.
     let view_started = std::time::Instant::now();
     let view = sim.view();
-    for _ in 1..VIEWS_TIMED {
+    for _ in 1..views {
         std::hint::black_box(sim.view());
     }
     println!(
-        "cluster view: {:.1} ms, mean of {VIEWS_TIMED} ({} nodes, {} pods drawn)",
-        view_started.elapsed().as_secs_f64() * 1e3 / VIEWS_TIMED as f64,
+        "cluster view: {:.1} ms, mean of {views} ({} nodes, {} pods drawn)",
+        view_started.elapsed().as_secs_f64() * 1e3 / f64::from(views),
         view.nodes.len(),
         view.nodes.iter().map(|n| n.pods.len()).sum::<usize>()
     );
