@@ -149,6 +149,15 @@ impl Simulation {
         self.queue.peek_time()
     }
 
+    /// The next event: its component and its message kind or timer (benchmarks name their
+    /// longest events by it).
+    pub fn next_event(&self) -> Option<(ComponentId, Result<MsgKind, &Timer>)> {
+        self.queue.peek().map(|e| match e {
+            Event::Deliver(m) => (m.to, Ok(m.kind)),
+            Event::Timer { to, timer, .. } => (*to, Err(timer)),
+        })
+    }
+
     pub(crate) fn from_parts(
         seed: u64,
         network: Network,

@@ -50,6 +50,10 @@ impl EventQueue {
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| e.at)
     }
+
+    pub fn peek(&self) -> Option<&Event> {
+        self.heap.peek().map(|e| &e.event)
+    }
 }
 
 #[cfg(test)]

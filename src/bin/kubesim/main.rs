@@ -28,6 +28,7 @@ use kube_playground::scenario::session::Session;
 use kube_playground::scenario::{scale, Scenario};
 use kube_playground::sim::etcd::checker::{check_seed, Fault};
 use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
+use kube_playground::sim::event::Timer;
 use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
 use kube_playground::sim::Simulation;
 use std::process::ExitCode;
@@ -420,11 +421,22 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     while running < want && session.sim.now() < limit {
         let t = session.sim.now().plus(SECONDS);
         loop {
+            let next = session.sim.next_event().map(|(to, what)| (to, what.map_err(Timer::clone)));
             let step = std::time::Instant::now();
             let reached = session.advance(t, 1);
             let took = step.elapsed().as_secs_f64();
             if longest.len() < LONGEST_SHOWN || longest.last().is_some_and(|l| took > l.0) {
-                longest.push((took, last_phase(&session.sim)));
+                let what = match next {
+                    Some((to, what)) => {
+                        let name = session.sim.infos.get(to as usize).map_or("?", |i| i.name.as_str());
+                        match what {
+                            Ok(kind) => format!("{name} handling a {kind:?} message"),
+                            Err(timer) => format!("{name} handling its timer {timer:?}"),
+                        }
+                    }
+                    None => String::new(),
+                };
+                longest.push((took, format!("{what} (after {})", last_phase(&session.sim))));
                 longest.sort_by(|a, b| b.0.total_cmp(&a.0));
                 longest.truncate(LONGEST_SHOWN);
             }
@@ -455,7 +467,7 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
     }
     for (i, (took, phase)) in longest.iter().enumerate() {
         let which = if i == 0 { "longest single event" } else { "  next" };
-        println!("{which}: {:.1} ms (after {phase})", took * 1e3);
+        println!("{which}: {:.1} ms, {phase}", took * 1e3);
     }
     // The page takes this picture of the cluster every 250 ms past 12 workers.
     let view_started = std::time::Instant::now();
