@@ -242,6 +242,10 @@ pub struct ControllerManager {
     health: VecMap<String, nodelifecycle::Health>,
     /// Node lifecycle: each zone's NoExecute tainting rate limiter, and the nodes it held back.
     zone_limiters: VecMap<String, nodelifecycle::ZoneLimiter>,
+    /// How often a node's probe time moved, and the inputs the zones were last judged on
+    /// (time, the node informer's resourceVersion and size, probes moved).
+    probes_moved: u64,
+    zones_judged: Option<(SimTime, i64, usize, u64)>,
     taint_due: crate::sim::vecmap::VecSet<String>,
     /// Taint eviction: pods marked for deletion, with when.
     evictions: VecMap<String, SimTime>,
@@ -309,6 +313,8 @@ impl ControllerManager {
             rounds: VecMap::new(),
             health: VecMap::new(),
             zone_limiters: VecMap::new(),
+            probes_moved: 0,
+            zones_judged: None,
             taint_due: crate::sim::vecmap::VecSet::new(),
             evictions: VecMap::new(),
             recorders: VecMap::new(),
@@ -649,7 +655,7 @@ impl ControllerManager {
             Object::Lease(l) if l.metadata.namespace == "kube-node-lease" => {
                 let node = self.nodes.get(&l.metadata.name).and_then(|o| o.as_node());
                 if let Some(h) = self.health.get_mut(&l.metadata.name) {
-                    h.observe(ctx.now, node, Some(l));
+                    self.probes_moved += u64::from(h.observe(ctx.now, node, Some(l)));
                 }
             }
             Object::CronJob(_) if type_ != WatchType::Deleted => self.enqueue(ctx, Loop::CronJob, key.clone()),

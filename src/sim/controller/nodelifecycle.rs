@@ -101,7 +101,8 @@ pub struct Health {
     /// When this controller last saw the node alive (probeTimestamp).
     pub probe: SimTime,
     renew: Option<crate::sim::api::MicroTime>,
-    ready: Option<String>,
+    /// The Ready condition's status and last transition.
+    ready: Option<(String, Option<crate::sim::api::meta::Time>)>,
 }
 
 impl Health {
@@ -110,15 +111,22 @@ impl Health {
     }
 
     /// A lease renewal or a new Ready status counts as a heartbeat when it changed.
-    pub fn observe(&mut self, now: SimTime, node: Option<&Node>, lease: Option<&Lease>) {
+    /// Returns whether the probe time moved.
+    pub fn observe(&mut self, now: SimTime, node: Option<&Node>, lease: Option<&Lease>) -> bool {
         let renew = lease.and_then(|l| l.spec.renew_time);
-        let ready =
-            node.and_then(|n| n.condition("Ready")).map(|c| format!("{}{:?}", c.status, c.last_transition_time));
-        if (renew.is_some() && renew != self.renew) || (ready.is_some() && ready != self.ready) {
+        let ready = node.and_then(|n| n.condition("Ready")).map(|c| (c.status.as_str(), c.last_transition_time));
+        let ready_changed = ready.is_some_and(|(s, t)| self.ready.as_ref().is_none_or(|(s0, t0)| s0 != s || *t0 != t));
+        let moved = ((renew.is_some() && renew != self.renew) || ready_changed) && self.probe != now;
+        if moved {
             self.probe = now;
         }
         self.renew = renew;
-        self.ready = ready;
+        match ready {
+            None => self.ready = None,
+            Some((s, t)) if ready_changed => self.ready = Some((s.to_string(), t)),
+            Some(_) => {}
+        }
+        moved
     }
 }
 
@@ -245,16 +253,27 @@ impl super::ControllerManager {
         for name in std::mem::take(&mut self.taint_due).iter() {
             self.node_changed(ctx, name);
         }
-        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
-        for name in nodes {
-            let Some(node) = self.nodes.get(&name).and_then(|o| o.as_node()).cloned() else { continue };
-            let lease = self.leases.get(&format!("kube-node-lease/{name}")).and_then(|o| match o {
+        // Every node's heartbeat is read where it is; only a node whose grace period ran out
+        // is copied, to be marked.
+        let mut silent = Vec::new();
+        let mut lease_key = String::new();
+        for (name, o) in &self.nodes.store {
+            let Some(node) = o.as_node() else { continue };
+            lease_key.clear();
+            lease_key.push_str("kube-node-lease/");
+            lease_key.push_str(name);
+            let lease = self.leases.get(&lease_key).and_then(|o| match o {
                 Object::Lease(l) => Some(l),
                 _ => None,
             });
-            let Some(h) = self.health.get_mut(&name) else { continue };
-            h.observe(ctx.now, Some(&node), lease);
-            let Some(req) = mark_unknown(&node, h, ctx.now) else { continue };
+            let Some(h) = self.health.get_mut(name) else { continue };
+            self.probes_moved += u64::from(h.observe(ctx.now, Some(node), lease));
+            if let Some(req) = mark_unknown(node, h, ctx.now) {
+                silent.push((name.clone(), o.clone(), req));
+            }
+        }
+        for (name, o, req) in silent {
+            let Some(node) = o.as_node() else { continue };
             ctx.phase("nodelifecycle", format!("{name}: no heartbeat for 50s, Ready → Unknown"));
             self.client.send(ctx, 0, req, Tag::Note);
             let on = recorder::reference("Node", &node.metadata);
@@ -281,22 +300,24 @@ impl super::ControllerManager {
     /// A node changed: keep its taints in step with its Ready condition, and review the
     /// evictions of its pods.
     pub(super) fn node_changed(&mut self, ctx: &mut Ctx, name: &str) {
-        let Some(node) = self.nodes.get(name).and_then(|o| o.as_node()).cloned() else { return };
+        // The store's own object (an `Arc`), not a copy.
+        let Some(object) = self.nodes.store.get(name).cloned() else { return };
+        let Some(node) = object.as_node() else { return };
         if let Some(h) = self.health.get_mut(name) {
-            h.observe(ctx.now, Some(&node), None);
+            self.probes_moved += u64::from(h.observe(ctx.now, Some(node), None));
         }
         let zone = node.metadata.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
         let now = ctx.now;
         let evicting =
             node.spec.taints.iter().any(|t| t.effect == "NoExecute" && (t.key == UNREACHABLE || t.key == NOT_READY));
-        if ready_of(&node) != "True" && !evicting {
+        if ready_of(node) != "True" && !evicting {
             // A node about to be tainted NoExecute: judge its zone as it is now.
             self.update_zone_limiters(now);
         }
         let limiter = self.zone_limiters.entry(zone).or_insert_with(|| ZoneLimiter::new(now));
-        let (patch, deferred) = taint_patch(&node, now, &mut || limiter.try_accept(now));
+        let (patch, deferred) = taint_patch(node, now, &mut || limiter.try_accept(now));
         if let Some(req) = patch {
-            ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(&node)));
+            ctx.phase("nodelifecycle", format!("{name}: taints follow Ready={}", ready_of(node)));
             self.client.send(ctx, 0, req, Tag::Note);
         }
         if deferred {
@@ -319,9 +340,16 @@ impl super::ControllerManager {
     /// handleDisruption: each zone's state sets its tainting rate. A node counts as not ready
     /// once this controller has judged it so, even before its Unknown status is written back.
     fn update_zone_limiters(&mut self, now: SimTime) {
-        let mut zones: crate::sim::vecmap::VecMap<String, (usize, usize)> = Default::default();
+        // Judged already with the same nodes, probes and time (a relist passes every node
+        // through here at once): the same states.
+        let inputs = (now, self.nodes.last_rv, self.nodes.store.len(), self.probes_moved);
+        if self.zones_judged == Some(inputs) {
+            return;
+        }
+        self.zones_judged = Some(inputs);
+        let mut zones: crate::sim::vecmap::VecMap<&str, (usize, usize)> = Default::default();
         for n in self.nodes.objects().filter_map(|o| o.as_node()) {
-            let zone = n.metadata.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
+            let zone = n.metadata.labels.get(ZONE_LABEL).map_or("", String::as_str);
             let counts = zones.entry(zone).or_default();
             let silent =
                 self.health.get(&n.metadata.name).is_some_and(|h| now.since(h.probe) > NODE_MONITOR_GRACE_PERIOD_US);
@@ -332,7 +360,7 @@ impl super::ControllerManager {
             }
         }
         let states: Vec<(String, ZoneState, usize)> =
-            zones.iter().map(|(z, (r, nr))| (z.clone(), zone_state(*r, *nr), r + nr)).collect();
+            zones.iter().map(|(z, (r, nr))| (z.to_string(), zone_state(*r, *nr), r + nr)).collect();
         let all_down = !states.is_empty() && states.iter().all(|(_, s, _)| *s == ZoneState::FullDisruption);
         for (zone, state, size) in states {
             let limiter = self.zone_limiters.entry(zone).or_insert_with(|| ZoneLimiter::new(now));
