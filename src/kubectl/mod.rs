@@ -178,6 +178,11 @@ fn start_kubectl(sim: &mut Simulation, line: &str, edited: Option<edit::Saved>) 
     Ok(Started::Waiting(Pending::send_first(sim, command, identity)))
 }
 
+/// A list's items as kubectl's own copies (they are shared with the apiserver's cache).
+fn owned(items: Vec<std::sync::Arc<Object>>) -> Vec<Object> {
+    items.into_iter().map(std::sync::Arc::unwrap_or_clone).collect()
+}
+
 /// Polls for the answer; `Some(text)` once it arrived.
 pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
     if let Some(answer) = pending.answer.take() {
@@ -213,7 +218,7 @@ pub fn poll(sim: &mut Simulation, pending: &mut Pending) -> Option<String> {
             // The table of what is there now; the rows of each change follow.
             Ok(ApiBody::WatchStarted { items, .. }) => {
                 pending.first = Some(vec![]);
-                Some(printers::print_list(resource, &items, sim.now(), &flags, &namespace))
+                Some(printers::print_list(resource, &owned(items), sim.now(), &flags, &namespace))
             }
             other => Some(render(&pending.command, other, sim.now())),
         },
@@ -479,7 +484,7 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
     };
     match (c, body) {
         (Command::Get { resource, flags, namespace, .. }, ApiBody::List { items, .. }) => {
-            warning.to_string() + &printers::print_list(resource, &items, now, flags, namespace)
+            warning.to_string() + &printers::print_list(resource, &owned(items), now, flags, namespace)
         }
         (Command::Get { resource, flags, .. }, ApiBody::Object(o)) => {
             warning.to_string() + &printers::print_one(resource, &o, now, flags)

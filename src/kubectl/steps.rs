@@ -162,7 +162,7 @@ pub fn describe(
 ) -> Option<String> {
     let items = match resp {
         Ok(ApiBody::Object(o)) => vec![o],
-        Ok(ApiBody::List { items, .. }) => items,
+        Ok(ApiBody::List { items, .. }) => super::owned(items),
         // kubectl describes without what it may not read (events, a missing lease).
         other if pending.first.is_some() => {
             let _ = other;
@@ -231,6 +231,7 @@ pub fn rollout(
             None
         }
         (_, ApiBody::List { items, .. }, Some(first)) => {
+            let items = super::owned(items);
             let Some(Object::Deployment(d)) = first.first().cloned() else { return Some(String::new()) };
             match action {
                 RolloutAction::Undo(to) => match rollout::undo(&d, &items, to) {
@@ -273,7 +274,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
     }
     if pending.gathered.len() == 1 {
         let pods: Vec<Object> = match resp {
-            Ok(ApiBody::List { items, .. }) => items,
+            Ok(ApiBody::List { items, .. }) => super::owned(items),
             _ => vec![],
         };
         pending.gathered[0] = pods.clone();

@@ -257,7 +257,7 @@ impl Informer {
             return vec![];
         }
         self.last_rv = resource_version;
-        let fresh: BTreeMap<String, Arc<Object>> = items.into_iter().map(|o| (key_of(&o), Arc::new(o))).collect();
+        let fresh: BTreeMap<String, Arc<Object>> = items.into_iter().map(|o| (key_of(&o), o)).collect();
         let old = std::mem::replace(&mut self.store, fresh);
         for index in
             [Some(&mut self.by_owner), Some(&mut self.by_node), self.by_owner_node.as_mut()].into_iter().flatten()

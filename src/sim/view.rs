@@ -287,7 +287,7 @@ impl Simulation {
                     scheduling = s.attempts.back().map(|(pod, a)| SchedulingView {
                         pod: pod.clone(),
                         at: a.at,
-                        rows: explain::rows(&a.explain).into_iter().take(SCHEDULING_ROWS).collect(),
+                        rows: explain::rows(&a.explain, SCHEDULING_ROWS),
                         message: a.message.clone(),
                     });
                     pending.extend(s.queue.entries().map(|(k, _)| k.clone()));

@@ -256,14 +256,15 @@ impl Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiBody {
     Object(Object),
+    /// The items are the watch cache's own objects, shared, not copied per reader.
     List {
-        items: Vec<Object>,
+        items: Vec<std::sync::Arc<Object>>,
         resource_version: i64,
     },
     /// The watch was established with the current state as initial events (WatchList
     /// semantics: `sendInitialEvents=true`); live events follow as separate messages.
     WatchStarted {
-        items: Vec<Object>,
+        items: Vec<std::sync::Arc<Object>>,
         resource_version: i64,
         /// False for a watch resumed from a resourceVersion: no initial state, the missed
         /// events follow.

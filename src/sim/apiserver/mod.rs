@@ -688,7 +688,10 @@ impl ApiServer {
         match &mut resp {
             Ok(ApiBody::Object(o)) => crd::served_as(o, f.req.resource),
             Ok(ApiBody::List { items, .. } | ApiBody::WatchStarted { items, .. }) => {
-                items.iter_mut().for_each(|o| crd::served_as(o, f.req.resource))
+                // Only a custom object may be served at another version: only it is copied.
+                for o in items.iter_mut().filter(|o| matches!(&***o, Object::Custom(_))) {
+                    crd::served_as(std::sync::Arc::make_mut(o), f.req.resource);
+                }
             }
             _ => {}
         }

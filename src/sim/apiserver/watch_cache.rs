@@ -76,14 +76,13 @@ impl ApiServer {
         }
     }
 
-    pub(super) fn matching(&self, req: &ApiRequest) -> Vec<Object> {
+    pub(super) fn matching(&self, req: &ApiRequest) -> Vec<Arc<Object>> {
         let prefix = req.resource.list_prefix(&req.namespace);
         self.cache
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(_, o)| &**o)
-            .filter(|o| selects(req, o))
-            .cloned()
+            .filter(|(_, o)| selects(req, o))
+            .map(|(_, o)| o.clone())
             .collect()
     }
 

@@ -86,7 +86,11 @@ mod tests {
 
     fn informer(plural: &str, items: Vec<Object>) -> Informer {
         let mut inf = Informer::new(ResourceInfo::of(plural), None);
-        inf.on_started(ApiBody::WatchStarted { items, resource_version: 1, initial: true });
+        inf.on_started(ApiBody::WatchStarted {
+            items: items.into_iter().map(std::sync::Arc::new).collect(),
+            resource_version: 1,
+            initial: true,
+        });
         inf
     }
 

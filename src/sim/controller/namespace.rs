@@ -36,7 +36,7 @@ pub fn list(res: &'static ResourceInfo, namespace: &str) -> ApiRequest {
 }
 
 /// DELETE for each object of a list that is not already going.
-pub fn deletes(res: &'static ResourceInfo, items: &[Object]) -> Vec<ApiRequest> {
+pub fn deletes(res: &'static ResourceInfo, items: &[std::sync::Arc<Object>]) -> Vec<ApiRequest> {
     items
         .iter()
         .filter(|o| o.meta().deletion_timestamp.is_none())
@@ -78,7 +78,13 @@ impl super::ControllerManager {
 
     /// One list came back: delete what is in it; when the round is complete, finalize an
     /// empty namespace or look again a little later.
-    pub(super) fn on_namespace_list(&mut self, ctx: &mut Ctx, ns: &str, res: &'static ResourceInfo, items: &[Object]) {
+    pub(super) fn on_namespace_list(
+        &mut self,
+        ctx: &mut Ctx,
+        ns: &str,
+        res: &'static ResourceInfo,
+        items: &[std::sync::Arc<Object>],
+    ) {
         for req in deletes(res, items) {
             self.client.send(ctx, 0, req, Tag::Note);
         }

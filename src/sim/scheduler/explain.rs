@@ -4,6 +4,7 @@
 //! all read the same results.
 
 use super::cycle::{Explain, PASSED};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeRow {
@@ -18,38 +19,43 @@ pub struct NodeRow {
     pub nominated: bool,
 }
 
-/// Rows for every node Filter saw: the selected node first, then feasible nodes by total
-/// score, then rejected nodes by name.
-pub fn rows(e: &Explain) -> Vec<NodeRow> {
-    let mut out: Vec<NodeRow> = e
+/// Rows for the nodes Filter saw: the selected node first, then feasible nodes by total
+/// score, then rejected nodes by name — the first `limit` of them (a large cluster's
+/// attempt has thousands; the order is found on the totals, and only the rows shown are
+/// built).
+pub fn rows(e: &Explain, limit: usize) -> Vec<NodeRow> {
+    let total = |node: &str| -> i64 {
+        e.final_score.get(node).map_or(0, |m| m.values().map(|s| s.parse::<i64>().unwrap_or(0)).sum())
+    };
+    let mut order: Vec<(bool, bool, i64, &str)> = e
         .filter
         .iter()
         .map(|(node, plugins)| {
-            let rejected = plugins.iter().find(|(_, r)| *r != PASSED).map(|(p, r)| (p.clone(), r.clone()));
-            let scores: Vec<(String, i64)> = e
-                .final_score
-                .get(node)
-                .map(|m| m.iter().map(|(p, s)| (p.clone(), s.parse().unwrap_or(0))).collect())
-                .unwrap_or_default();
-            NodeRow {
-                node: node.clone(),
-                total: scores.iter().map(|(_, s)| s).sum(),
-                rejected,
-                scores,
-                selected: e.selected.as_deref() == Some(node),
-                nominated: e.post_filter.contains_key(node),
-            }
+            let rejected = plugins.values().any(|r| r != PASSED);
+            (e.selected.as_deref() != Some(node.as_str()), rejected, -total(node), node.as_str())
         })
         .collect();
-    crate::sim::sort::sort_by(&mut out, |a, b| {
-        (!a.selected, a.rejected.is_some(), -a.total, &a.node).cmp(&(
-            !b.selected,
-            b.rejected.is_some(),
-            -b.total,
-            &b.node,
-        ))
-    });
-    out
+    crate::sim::sort::sort(&mut order);
+    order.truncate(limit);
+    order.into_iter().filter_map(|(_, _, _, node)| Some(row(e, node, e.filter.get(node)?))).collect()
+}
+
+/// One node's row: its first rejection, or its scores.
+fn row(e: &Explain, node: &str, plugins: &BTreeMap<String, String>) -> NodeRow {
+    let rejected = plugins.iter().find(|(_, r)| *r != PASSED).map(|(p, r)| (p.clone(), r.clone()));
+    let scores: Vec<(String, i64)> = e
+        .final_score
+        .get(node)
+        .map(|m| m.iter().map(|(p, s)| (p.clone(), s.parse().unwrap_or(0))).collect())
+        .unwrap_or_default();
+    NodeRow {
+        node: node.to_string(),
+        total: scores.iter().map(|(_, s)| s).sum(),
+        rejected,
+        scores,
+        selected: e.selected.as_deref() == Some(node),
+        nominated: e.post_filter.contains_key(node),
+    }
 }
 
 /// The score plugins that appear in any row, in first-seen order: the table's columns.
@@ -66,7 +72,6 @@ pub fn score_columns(rows: &[NodeRow]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -81,9 +86,11 @@ mod tests {
         e.final_score.insert("a".into(), map(&[("NodeResourcesFit", "40"), ("TaintToleration", "3")]));
         e.final_score.insert("b".into(), map(&[("NodeResourcesFit", "70"), ("TaintToleration", "3")]));
         e.selected = Some("b".into());
-        let r = rows(&e);
+        let r = rows(&e, usize::MAX);
         let order: Vec<&str> = r.iter().map(|r| r.node.as_str()).collect();
         assert_eq!(order, ["b", "a", "c"]);
+        let first_two: Vec<String> = rows(&e, 2).into_iter().map(|r| r.node).collect();
+        assert_eq!(first_two, ["b", "a"]);
         assert_eq!((r[0].total, r[0].selected), (73, true));
         assert_eq!(r[2].rejected, Some(("NodeResourcesFit".into(), "Insufficient cpu".into())));
         assert_eq!(score_columns(&r), ["NodeResourcesFit", "TaintToleration"]);

@@ -59,7 +59,7 @@ pub fn snapshot(sim: &Simulation, pick: Option<&str>) -> PanelData {
     let chosen = pick.and_then(|p| s.attempts.iter().find(|(k, _)| k == p)).or(s.attempts.back());
     let mut data = PanelData { queues, attempts, ..Default::default() };
     if let Some((pod, a)) = chosen {
-        data.rows = explain::rows(&a.explain);
+        data.rows = explain::rows(&a.explain, usize::MAX);
         data.columns = explain::score_columns(&data.rows);
         data.pod = pod.clone();
         data.at = format!("t = {}", a.at);
