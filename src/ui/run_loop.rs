@@ -62,6 +62,7 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
         slots: PodSlots::default(),
         reduced_motion,
         view: None,
+        view_ms: 0.0,
         marks_at: (f64::NEG_INFINITY, 0),
     };
     let callback: FrameCallback = Rc::new(RefCell::new(None));
@@ -102,6 +103,8 @@ struct Screen {
     reduced_motion: bool,
     /// The last picture of the cluster: (view, frame time it was taken, events handled then).
     view: Option<(ClusterView, f64, u64)>,
+    /// How long the last picture took to take, ms.
+    view_ms: f64,
     /// When the timeline's markers were last written, and the horizon then.
     marks_at: (f64, u64),
 }
@@ -112,9 +115,12 @@ const MARKS_MS: f64 = 250.0;
 /// A large cluster's picture (thousands of nodes and pods) is taken again at most this often;
 /// messages still move every frame.
 const LARGE_VIEW_MS: f64 = 250.0;
+/// …and, however large, it takes at most a tenth of the page's time: it is taken again no
+/// sooner than this many times its own cost.
+const VIEW_SHARE: f64 = 10.0;
 
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, slots, reduced_motion, view: cached, marks_at } = screen;
+    let Screen { canvas, ctx, slots, reduced_motion, view: cached, view_ms, marks_at } = screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
@@ -163,11 +169,13 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let steps = e.session.sim.steps();
     let large = e.layout.as_ref().is_some_and(|l| l.tiles);
     let fresh = match cached {
-        Some((_, at, seen)) => large && ts - *at < LARGE_VIEW_MS && steps >= *seen,
+        Some((_, at, seen)) => large && ts - *at < LARGE_VIEW_MS.max(VIEW_SHARE * *view_ms) && steps >= *seen,
         None => false,
     };
     if !fresh {
+        let started = wall_ms();
         *cached = Some((e.session.sim.view(), ts, steps));
+        *view_ms = wall_ms() - started;
     }
     let Some((view, _, _)) = cached.as_ref() else { return };
     e.sample(view);
@@ -265,6 +273,11 @@ enum Advanced {
     Budget,
     /// What was followed happened: stop there.
     Followed,
+}
+
+/// The page's clock, ms (0 without the Performance API).
+fn wall_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Advances towards `target` for at most `budget_ms` of wall time, or until `follow`'s event
