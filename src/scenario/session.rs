@@ -160,24 +160,12 @@ impl Session {
                 self.command(format!("$ kubectl apply -f {APPLY_SOURCE}"), started)
             }
             Do::Edit { target, text } => {
-                let Some(original) = self.opened.get(target) else {
+                let Some(original) = self.opened.get(target).cloned() else {
                     self.say(Said::Error, format!("error: no editor is open on {target}"));
                     return false;
                 };
-                match kubectl::save_edit(&mut self.sim, target, &original.clone(), text) {
-                    Ok(Started::Waiting(p)) => {
-                        self.pending.push(p);
-                        true
-                    }
-                    Ok(Started::Done(out)) => {
-                        self.answer(out);
-                        true
-                    }
-                    Err(e) => {
-                        self.say(Said::Error, e);
-                        false
-                    }
-                }
+                let started = kubectl::save_edit(&mut self.sim, target, &original, text);
+                self.started(started)
             }
             Do::Interrupt => {
                 let before = self.pending.len();
@@ -213,6 +201,11 @@ impl Session {
     /// Echoes a console command, then its answer or its error; false when it was refused.
     fn command(&mut self, echo: String, started: Result<Started, String>) -> bool {
         self.say(Said::Command, echo);
+        self.started(started)
+    }
+
+    /// A command's answer, or its wait for one; false when it was refused.
+    fn started(&mut self, started: Result<Started, String>) -> bool {
         match started {
             Ok(Started::Done(text)) => self.answer(text),
             Ok(Started::Waiting(p)) => self.pending.push(p),

@@ -175,7 +175,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     if !fresh {
         let started = wall_ms();
         *cached = Some((e.session.sim.view(), ts, steps));
-        *view_ms = wall_ms() - started;
+        *view_ms = wall_ms().zip(started).map_or(0.0, |(end, start)| end - start);
     }
     let Some((view, _, _)) = cached.as_ref() else { return };
     e.sample(view);
@@ -275,9 +275,9 @@ enum Advanced {
     Followed,
 }
 
-/// The page's clock, ms (0 without the Performance API).
-fn wall_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+/// The page's clock, ms (None without the Performance API).
+fn wall_ms() -> Option<f64> {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now())
 }
 
 /// Advances towards `target` for at most `budget_ms` of wall time, or until `follow`'s event
@@ -288,9 +288,7 @@ fn advance_within(
     budget_ms: f64,
     follow: Option<Follow>,
 ) -> Advanced {
-    let perf = web_sys::window().and_then(|w| w.performance());
-    let now = || perf.as_ref().map_or(0.0, |p| p.now());
-    let start = now();
+    let start = wall_ms();
     let slice = if follow.is_some() { 1 } else { SLICE_EVENTS };
     loop {
         let reached = session.advance(target, slice);
@@ -301,7 +299,7 @@ fn advance_within(
             return Advanced::Reached;
         }
         // Without a clock (no Performance API) one slice per frame.
-        if perf.is_none() || now() - start >= budget_ms {
+        if wall_ms().zip(start).is_none_or(|(now, start)| now - start >= budget_ms) {
             return Advanced::Budget;
         }
     }
