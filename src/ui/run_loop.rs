@@ -1,8 +1,8 @@
 //! The one requestAnimationFrame loop: accumulate wall time × speed, advance the simulation
 //! in bounded slices, collect command answers, then draw once. Drawing never advances time.
 
-use super::canvas::draw::{draw, Frame};
-use super::canvas::layout::{self, Layout, PodSlots};
+use super::canvas::draw::{draw, Frame, Kept};
+use super::canvas::layout::{self, Layout};
 use super::components::console::{append, said_lines, ConsoleLine, LineKind};
 use super::components::timeline_bar::{marks_html, Position};
 use super::engine::{Camera, Follow, Shared, MIN_ZOOM};
@@ -59,9 +59,10 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     let mut screen = Screen {
         canvas,
         ctx,
-        slots: PodSlots::default(),
+        kept: Kept::default(),
         reduced_motion,
         view: None,
+        pictures: 0,
         view_ms: 0.0,
         marks_at: (f64::NEG_INFINITY, 0),
     };
@@ -99,10 +100,12 @@ impl Census {
 struct Screen {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
-    slots: PodSlots,
+    kept: Kept,
     reduced_motion: bool,
     /// The last picture of the cluster: (view, frame time it was taken, events handled then).
     view: Option<(ClusterView, f64, u64)>,
+    /// How many pictures have been taken.
+    pictures: u64,
     /// How long the last picture took to take, ms.
     view_ms: f64,
     /// When the timeline's markers were last written, and the horizon then.
@@ -120,7 +123,7 @@ const LARGE_VIEW_MS: f64 = 250.0;
 const VIEW_SHARE: f64 = 10.0;
 
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, slots, reduced_motion, view: cached, view_ms, marks_at } = screen;
+    let Screen { canvas, ctx, kept, reduced_motion, view: cached, pictures, view_ms, marks_at } = screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
@@ -175,6 +178,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     if !fresh {
         let started = wall_ms();
         *cached = Some((e.session.sim.view(), ts, steps));
+        *pictures += 1;
         *view_ms = wall_ms().zip(started).map_or(0.0, |(end, start)| end - start);
     }
     let Some((view, _, _)) = cached.as_ref() else { return };
@@ -225,6 +229,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     let f = Frame {
         ctx,
         view,
+        picture: *pictures,
         layout: l,
         trace: &eng.session.sim.trace,
         now: eng.session.sim.now(),
@@ -238,7 +243,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         selected: eng.selected.as_ref(),
         links: &eng.links,
     };
-    let hits = draw(&f, slots);
+    let hits = draw(&f, kept);
     eng.pod_hits = hits;
     // Paused, the clock shows microseconds: single steps are often that close together.
     let now = eng.session.sim.now();

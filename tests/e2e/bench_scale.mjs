@@ -2,6 +2,11 @@
 // prints the wall time until every pod is Running, the longest main-thread task, the frame
 // times and the wasm heap. A benchmark that prints figures, not a timed test.
 // Usage: node tests/e2e/bench_scale.mjs [large|envelope|openai-7500] [--timeout SECONDS]
+//        [--profile SECONDS [--callers NAME]] [--dist DIR]
+// --profile records the main thread's CPU for that many seconds once the first frame is up
+// and prints the functions with the most self time (names need a dist built with a name
+// section: see docs/ARCHITECTURE.md, "Profiling the page").
+import path from 'node:path';
 import { serve, launch } from './serve.mjs';
 
 const preset = process.argv[2] || 'large';
@@ -9,10 +14,13 @@ const timeoutArg = process.argv.indexOf('--timeout');
 const timeoutS = timeoutArg > 0 ? Number(process.argv[timeoutArg + 1]) : 900;
 // Pods each preset ends with (the workload Deployment plus one per worker per DaemonSet),
 // as src/scenario/scale.rs builds them.
+const profileArg = process.argv.indexOf('--profile');
+const profileS = profileArg > 0 ? Number(process.argv[profileArg + 1]) : 0;
 const expected = { large: 11000, envelope: 150000, 'openai-7500': 22500 }[preset];
 if (!expected) { console.error(`unknown preset ${preset}`); process.exit(2); }
 
-const server = await serve();
+const distArg = process.argv.indexOf('--dist');
+const server = await serve(distArg > 0 ? path.resolve(process.argv[distArg + 1]) : undefined);
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1400, height: 850 }, colorScheme: 'dark' });
 page.on('pageerror', (e) => console.log('page error:', e.message));
@@ -30,6 +38,7 @@ const started = Date.now();
 await page.goto(`${server.origin}#preset=${preset}&speed=1000`, { waitUntil: 'load' });
 await page.waitForFunction(() => performance.getEntriesByName('kube-playground:first-frame').length > 0, null, { timeout: 120000 });
 const firstFrame = (Date.now() - started) / 1000;
+if (profileS > 0) await profile(page, profileS);
 let census = { running: 0, pods: 0 };
 let peakHeap = 0;
 while ((Date.now() - started) / 1000 < timeoutS) {
@@ -60,3 +69,55 @@ console.log(`long tasks (>50 ms): ${b.longTasks.length}, longest ${Math.max(0, .
 console.log(`wasm heap: ${(peakHeap / 1048576).toFixed(0)} MiB`);
 console.log(`screenshot: ${screenshot}`);
 console.log(`wall time to all Running: ${census.running >= expected ? wall.toFixed(1) + ' s' : `not reached in ${timeoutS} s`}`);
+
+/// Samples the page's main thread for `seconds` and prints the functions with the most self
+/// time, and those with the most total time (themselves and what they call).
+async function profile(page, seconds) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  await page.waitForTimeout(seconds * 1000);
+  const { profile: p } = await cdp.send('Profiler.stop');
+  const name = (n) => n.callFrame.functionName || `(${n.callFrame.url.split('/').pop() || 'anonymous'})`;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const dt = new Map();
+  p.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const self = new Map();
+  const total = new Map();
+  let sampled = 0;
+  for (const n of p.nodes) {
+    const us = dt.get(n.id) ?? 0;
+    if (!us) continue;
+    sampled += us;
+    self.set(name(n), (self.get(name(n)) ?? 0) + us);
+    // Each function on the stack once, however often it recurses.
+    const seen = new Set();
+    for (let id = n.id; id !== undefined; id = parent.get(id)) seen.add(name(byId.get(id)));
+    for (const f of seen) total.set(f, (total.get(f) ?? 0) + us);
+  }
+  const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k);
+  const line = ([f, us]) => `${(100 * us / sampled).toFixed(1).padStart(5)} %  ${f.slice(0, 150)}`;
+  console.log(`profile: ${(sampled / 1e6).toFixed(1)} s sampled; self time:`);
+  top(self, 25).forEach((e) => console.log(line(e)));
+  console.log('total time:');
+  top(total, 45).forEach((e) => console.log(line(e)));
+  // --callers NAME: who calls the functions whose name contains NAME.
+  const callersArg = process.argv.indexOf('--callers');
+  if (callersArg < 0) return;
+  const wanted = process.argv[callersArg + 1];
+  const callers = new Map();
+  for (const n of p.nodes) {
+    const us = dt.get(n.id) ?? 0;
+    if (!us) continue;
+    // The outermost call of a wanted function on this stack, and who called it.
+    let found;
+    for (let id = n.id; id !== undefined; id = parent.get(id)) if (name(byId.get(id)).includes(wanted)) found = id;
+    const by = found !== undefined && parent.get(found);
+    if (by) callers.set(name(byId.get(by)), (callers.get(name(byId.get(by))) ?? 0) + us);
+  }
+  console.log(`callers of ${wanted}:`);
+  top(callers, 15).forEach((e) => console.log(line(e)));
+}

@@ -15,13 +15,13 @@ const types = {
 };
 const BASE = '/kube-playground/';
 
-/// Starts the server; resolves to { origin, close }.
-export async function serve() {
+/// Starts the server (of `dir`, dist/ by default); resolves to { origin, close }.
+export async function serve(dir = dist) {
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (!url.startsWith(BASE)) { res.writeHead(404); res.end(); return; }
-    let file = path.join(dist, url.slice(BASE.length) || 'index.html');
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, 'index.html');
+    let file = path.join(dir, url.slice(BASE.length) || 'index.html');
+    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dir, 'index.html');
     res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
     fs.createReadStream(file).pipe(res);
   });

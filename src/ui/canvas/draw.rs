@@ -23,6 +23,8 @@ const MAX_DOTS: usize = 800;
 pub struct Frame<'a> {
     pub ctx: &'a Ctx2d,
     pub view: &'a ClusterView,
+    /// Which picture of the cluster `view` is: it changes whenever the view is taken again.
+    pub picture: u64,
     pub layout: &'a Layout,
     pub trace: &'a Trace,
     pub now: SimTime,
@@ -79,8 +81,17 @@ pub fn fit(ctx: &Ctx2d, s: &str, max_w: f64) -> String {
 /// Where each pod was drawn (world coordinates), for clicks: (rect, namespace, name).
 pub type PodHits = Vec<(Rect, String, String)>;
 
+/// What drawing keeps from one frame to the next.
+#[derive(Default)]
+pub struct Kept {
+    /// Where each pod sits on its node (small clusters).
+    pub slots: PodSlots,
+    /// The heat map's image (large clusters).
+    pub heat: super::tiles::HeatMap,
+}
+
 /// Draws one frame; returns where the pods are.
-pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
+pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
     let ctx = f.ctx;
     let _ = ctx.set_transform(f.dpr, 0.0, 0.0, f.dpr, 0.0, 0.0);
     ctx.set_fill_style_str(palette::background());
@@ -113,7 +124,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         let Some(Some(r)) = f.layout.boxes.get(c.id as usize) else {
             continue;
         };
-        if on_tile(f, c) {
+        if f.layout.on_tile(c.id) {
             continue;
         }
         let phase = phases.get(&c.id);
@@ -132,7 +143,7 @@ pub fn draw(f: &Frame, slots: &mut PodSlots) -> PodHits {
         }
     }
     draw_highlights(f);
-    let hits = if f.layout.tiles { super::tiles::draw(f) } else { draw_pods(f, slots) };
+    let hits = if f.layout.tiles { super::tiles::draw(f, &mut kept.heat) } else { draw_pods(f, &mut kept.slots) };
     draw_selection(f, &hits);
     if !f.layout.tiles {
         draw_node_health(f);
@@ -184,11 +195,6 @@ fn draw_selection(f: &Frame, pods: &PodHits) {
     }
 }
 
-/// A worker's kubelet or kube-proxy in a large cluster: part of its node's tile, not drawn alone.
-fn on_tile(f: &Frame, c: &crate::sim::view::ComponentView) -> bool {
-    f.layout.tiles && matches!(c.role, Role::Kubelet | Role::KubeProxy) && f.layout.node_rects.contains_key(&c.node)
-}
-
 fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
     f.layout.boxes.get(id as usize).copied().flatten().map(|r| r.center())
 }
@@ -198,9 +204,6 @@ fn center(f: &Frame, id: u32) -> Option<(f64, f64)> {
 /// cloud. Nodes shown as tiles have none.
 pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
-    let tiled = |c: &crate::sim::view::ComponentView| {
-        layout.tiles && matches!(c.role, Role::Kubelet | Role::KubeProxy) && layout.node_rects.contains_key(&c.node)
-    };
     let of = |r: Role| view.components.iter().find(|c| c.role == r).map(|c| c.id);
     // The main etcd cluster and the events etcd (if any): each a mesh of its members, and
     // every apiserver linked to each cluster's first member.
@@ -213,7 +216,7 @@ pub fn links(view: &ClusterView, layout: &Layout) -> Vec<(u32, u32)> {
         .collect();
     if let Some(api) = of(Role::ApiServer) {
         let linked = |c: &&crate::sim::view::ComponentView| {
-            !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !tiled(c)
+            !matches!(c.role, Role::Etcd | Role::ApiServer | Role::Cloud) && !layout.on_tile(c.id)
         };
         // Each client to the apiserver it talks to now (several sit behind a load balancer).
         out.extend(view.components.iter().filter(linked).map(|c| (c.apiserver.unwrap_or(api), c.id)));

@@ -41,6 +41,38 @@ pub struct Layout {
     /// kubelet and kube-proxy are not drawn (messages still fly to the tile), and pods show only
     /// when zoomed in.
     pub tiles: bool,
+    /// The tiles' grid (with `tiles`): worker i sits in cell i, row by row.
+    pub grid: Option<TileGrid>,
+    /// By component id: a worker's kubelet or kube-proxy that is part of its node's tile and
+    /// not drawn alone.
+    pub on_tile: Vec<bool>,
+}
+
+impl Layout {
+    /// Whether component `id` is drawn only as part of its node's tile.
+    pub fn on_tile(&self, id: u32) -> bool {
+        self.on_tile.get(id as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Where the tiles of a large cluster sit: `cols` to a row, `rows` rows, one every `pitch`
+/// world units from (x, y).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TileGrid {
+    pub x: f64,
+    pub y: f64,
+    pub cols: usize,
+    pub rows: usize,
+    pub pitch: f64,
+}
+
+impl TileGrid {
+    /// The cell a tile's rectangle occupies, row by row.
+    pub fn cell(&self, r: &Rect) -> usize {
+        let col = ((r.x - self.x) / self.pitch).round().max(0.0) as usize;
+        let row = ((r.y - self.y) / self.pitch).round().max(0.0) as usize;
+        row * self.cols + col.min(self.cols.saturating_sub(1))
+    }
 }
 
 pub const BOX_W: f64 = 210.0;
@@ -110,7 +142,12 @@ pub fn compute(view: &ClusterView) -> Layout {
         h: node_h,
     };
     let index: VecMap<&str, usize> = workers.iter().enumerate().map(|(i, w)| (*w, i)).collect();
-    let mut l = Layout { boxes: vec![None; view.components.len()], tiles, ..Default::default() };
+    let mut l = Layout {
+        boxes: vec![None; view.components.len()],
+        tiles,
+        on_tile: vec![false; view.components.len()],
+        ..Default::default()
+    };
     l.regions.push(Region { label: format!("{cp_name} — control-plane node"), rect: cp });
     l.regions.push(Region { label: "etcd cluster (Raft)".into(), rect: etcd_region });
     if events_count > 0 {
@@ -162,7 +199,12 @@ pub fn compute(view: &ClusterView) -> Layout {
                 let node = index.get(c.node.as_str()).map(|i| node_rect(*i));
                 match node {
                     None => Rect { x: cp.x + 24.0 + dx, y: cp.y + cp.h - SMALL_H - 24.0, w: SMALL_W, h: SMALL_H },
-                    Some(tile) if tiles => tile,
+                    Some(tile) if tiles => {
+                        if let Some(slot) = l.on_tile.get_mut(c.id as usize) {
+                            *slot = true;
+                        }
+                        tile
+                    }
                     Some(n) => Rect { x: n.x + 16.0 + dx, y: n.y + 36.0, w: SMALL_W, h: SMALL_H },
                 }
             }
@@ -172,6 +214,7 @@ pub fn compute(view: &ClusterView) -> Layout {
         }
     }
     if tiles {
+        l.grid = Some(TileGrid { x: workers_x, y: worker_y, cols: per_row, rows, pitch: node_w + gap });
         let grid = Rect {
             x: workers_x - 14.0,
             y: worker_y - 44.0,
