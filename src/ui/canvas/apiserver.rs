@@ -3,7 +3,7 @@
 //! red where a request was refused (a 401, a 429, a 403 from RBAC or admission, a 422), so a denial
 //! shows where it happened.
 
-use super::draw::{recent_phases, rounded, text, Frame};
+use super::draw::{rounded, text, Frame, Phases};
 use super::layout::Rect;
 use super::palette;
 use crate::sim::component::Role;
@@ -20,20 +20,17 @@ const STAGES: [(&str, &[&str]); 7] = [
 ];
 const DENIED: &str = "#ff7b72";
 /// Wall seconds a stage stays lit after a request passed it.
-const GLOW_WALL_S: f64 = 1.2;
+pub const GLOW_WALL_S: f64 = 1.2;
 
 /// Whether a phase's detail reports a refusal.
 fn refused(detail: &str) -> bool {
     ["denied", "401", "422", "429", "500"].iter().any(|p| detail.starts_with(p))
 }
 
-pub fn draw_pipeline(f: &Frame, id: u32, r: &Rect) {
+pub fn draw_pipeline(f: &Frame, phases: &Phases, id: u32, r: &Rect) {
     // Per stage: how recently it was lit (0 = just now), and whether that was a refusal.
     let mut lit: [Option<(f64, bool)>; 7] = [None; 7];
-    recent_phases(f, GLOW_WALL_S, |component, phase, detail, age| {
-        if component != id {
-            return;
-        }
+    phases.of(id, GLOW_WALL_S, |phase, detail, age| {
         if let Some(i) = STAGES.iter().position(|(_, phases)| phases.contains(&phase)) {
             lit[i].get_or_insert((age, refused(detail)));
         }

@@ -2,7 +2,7 @@
 //! its worker syncs a key, with the depth of its workqueue when keys wait — so a burst of work
 //! (a scale-up, a node failure) shows which loops it goes through.
 
-use super::draw::{recent_phases, rounded, text, Frame};
+use super::draw::{rounded, text, Frame, Phases};
 use super::layout::Rect;
 use super::palette;
 use crate::sim::view::ComponentView;
@@ -10,7 +10,7 @@ use crate::sim::view::ComponentView;
 /// Chips per row.
 const COLUMNS: usize = 5;
 /// Wall seconds a chip stays lit after its controller synced a key.
-const GLOW_WALL_S: f64 = 1.0;
+pub const GLOW_WALL_S: f64 = 1.0;
 
 /// The chip's label: kubectl's short names where there is one.
 fn short(controller: &str) -> &str {
@@ -37,13 +37,11 @@ fn short(controller: &str) -> &str {
     }
 }
 
-pub fn draw(f: &Frame, c: &ComponentView, r: &Rect) {
+pub fn draw(f: &Frame, phases: &Phases, c: &ComponentView, r: &Rect) {
     let mut lit: Vec<Option<f64>> = vec![None; c.queues.len()];
-    recent_phases(f, GLOW_WALL_S, |component, phase, _, age| {
-        if component == c.id {
-            if let Some(i) = c.queues.iter().position(|(name, _)| *name == phase) {
-                lit[i].get_or_insert(age);
-            }
+    phases.of(c.id, GLOW_WALL_S, |phase, _, age| {
+        if let Some(i) = c.queues.iter().position(|(name, _)| *name == phase) {
+            lit[i].get_or_insert(age);
         }
     });
     let ctx = f.ctx;

@@ -7,9 +7,9 @@ use super::palette;
 use crate::sim::component::Role;
 use crate::sim::time::SimTime;
 use crate::sim::trace::{Trace, TraceRecord};
+use crate::sim::vecmap::VecMap;
 use crate::sim::view::ClusterView;
 use crate::ui::engine::Camera;
-use std::collections::BTreeMap;
 use web_sys::CanvasRenderingContext2d as Ctx2d;
 
 /// A message takes at least this much wall time to cross the screen, so sub-millisecond hops
@@ -113,7 +113,8 @@ pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
         );
     }
     draw_links(f);
-    let phases = current_phases(f);
+    let glow = PHASE_GLOW_WALL_S.max(super::apiserver::GLOW_WALL_S).max(super::controllers::GLOW_WALL_S);
+    let phases = Phases::gather(f, glow);
     // Each Raft group's member names by Raft id: the main cluster's and the events etcd's.
     let names = |events: bool| -> Vec<String> {
         let members = f.view.components.iter().filter(|c| c.etcd.is_some() && c.in_events_etcd() == events);
@@ -127,19 +128,19 @@ pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
         if f.layout.on_tile(c.id) {
             continue;
         }
-        let phase = phases.get(&c.id);
+        let phase = phases.current(c.id);
         match &c.etcd {
             Some(e) => {
                 let peers = if c.in_events_etcd() { &events_names } else { &etcd_names };
                 super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), peers)
             }
-            None => draw_component(f, c, r, phase),
+            None => draw_component(f, c, r, phase.as_ref()),
         }
         if c.role == Role::ApiServer {
-            super::apiserver::draw_pipeline(f, c.id, r);
+            super::apiserver::draw_pipeline(f, &phases, c.id, r);
         }
         if !c.queues.is_empty() {
-            super::controllers::draw(f, c, r);
+            super::controllers::draw(f, &phases, c, r);
         }
     }
     draw_highlights(f);
@@ -250,31 +251,60 @@ fn draw_links(f: &Frame) {
     }
 }
 
-/// Visits the phases that started within the last `wall_s` wall seconds, newest first, with
-/// their age as a fraction of that window.
-pub fn recent_phases<'a>(f: &'a Frame, wall_s: f64, mut visit: impl FnMut(u32, &'a str, &'a str, f64)) {
-    let window = (wall_s * f.speed * 1e6) as u64;
-    let since = f.now.0.saturating_sub(window);
-    for rec in f.trace.recent().rev() {
-        if rec.at().0 < since {
-            break;
+/// The phases the drawn components went through lately, gathered in one walk of the trace
+/// per frame (each box, pipeline and controller strip used to walk it again): per component,
+/// the newest record of each phase, newest first. Components drawn only as part of a tile
+/// are left out.
+pub struct Phases<'a> {
+    by_component: VecMap<u32, Vec<(&'a str, &'a str, SimTime)>>,
+    now: SimTime,
+    speed: f64,
+}
+
+impl<'a> Phases<'a> {
+    /// Gathers the phases of the last `wall_s` wall seconds: the longest glow drawn.
+    fn gather(f: &Frame<'a>, wall_s: f64) -> Self {
+        let since = f.now.0.saturating_sub((wall_s * f.speed * 1e6) as u64);
+        let mut by_component: VecMap<u32, Vec<(&str, &str, SimTime)>> = VecMap::new();
+        for rec in f.trace.recent().rev() {
+            if rec.at().0 < since {
+                break;
+            }
+            let TraceRecord::Phase { at, component, phase, detail } = rec else { continue };
+            if *at > f.now
+                || f.layout.on_tile(*component)
+                || !matches!(f.layout.boxes.get(*component as usize), Some(Some(_)))
+            {
+                continue;
+            }
+            let seen = by_component.entry(*component).or_default();
+            if !seen.iter().any(|(p, _, _)| *p == phase.as_str()) {
+                seen.push((phase.as_str(), detail.as_str(), *at));
+            }
         }
-        if let TraceRecord::Phase { at, component, phase, detail } = rec {
-            if at.0 <= f.now.0 {
-                let age = (f.now.0 - at.0) as f64 / window.max(1) as f64;
-                visit(*component, phase.as_str(), detail.as_str(), age);
+        Phases { by_component, now: f.now, speed: f.speed }
+    }
+
+    /// Visits the phases component `id` started within the last `wall_s` wall seconds, newest
+    /// first and each once (its newest), with their age as a fraction of that window.
+    pub fn of(&self, id: u32, wall_s: f64, mut visit: impl FnMut(&'a str, &'a str, f64)) {
+        let window = (wall_s * self.speed * 1e6) as u64;
+        for (phase, detail, at) in self.by_component.get(&id).into_iter().flatten() {
+            let elapsed = self.now.0 - at.0;
+            if elapsed <= window {
+                visit(phase, detail, elapsed as f64 / window.max(1) as f64);
             }
         }
     }
-}
 
-/// The latest phase of each component still inside the glow window.
-fn current_phases<'a>(f: &'a Frame) -> BTreeMap<u32, (&'a str, &'a str, f64)> {
-    let mut out = BTreeMap::new();
-    recent_phases(f, PHASE_GLOW_WALL_S, |component, phase, detail, age| {
-        out.entry(component).or_insert((phase, detail, age));
-    });
-    out
+    /// Component `id`'s latest phase still inside the glow window: (phase, detail, age).
+    fn current(&self, id: u32) -> Option<(&'a str, &'a str, f64)> {
+        let mut latest = None;
+        self.of(id, PHASE_GLOW_WALL_S, |phase, detail, age| {
+            latest.get_or_insert((phase, detail, age));
+        });
+        latest
+    }
 }
 
 fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phase: Option<&(&str, &str, f64)>) {
@@ -515,21 +545,31 @@ pub fn dots(trace: &crate::sim::trace::Trace, layout: &Layout, now: SimTime, spe
 
 fn draw_messages(f: &Frame) {
     let ctx = f.ctx;
-    for d in dots(f.trace, f.layout, f.now, f.speed) {
-        ctx.set_fill_style_str(palette::message(d.kind));
-        ctx.set_stroke_style_str(palette::message(d.kind));
+    let mut dots = dots(f.trace, f.layout, f.now, f.speed);
+    // One colour at a time: each style set crosses into JavaScript, and at speed hundreds of
+    // messages are in flight. Moving dots of one kind are then filled as one path.
+    dots.sort_by_key(|d| d.kind);
+    for kind in dots.chunk_by(|a, b| a.kind == b.kind) {
+        let colour = palette::message(kind[0].kind);
+        ctx.set_fill_style_str(colour);
+        ctx.set_stroke_style_str(colour);
         if f.reduced_motion {
-            ctx.set_global_alpha(1.0 - d.progress);
             ctx.set_line_width(3.0);
-            ctx.begin_path();
-            ctx.move_to(d.from.0, d.from.1);
-            ctx.line_to(d.to.0, d.to.1);
-            ctx.stroke();
+            for d in kind {
+                ctx.set_global_alpha(1.0 - d.progress);
+                ctx.begin_path();
+                ctx.move_to(d.from.0, d.from.1);
+                ctx.line_to(d.to.0, d.to.1);
+                ctx.stroke();
+            }
             ctx.set_global_alpha(1.0);
         } else {
-            let (x, y) = d.at();
             ctx.begin_path();
-            let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
+            for d in kind {
+                let (x, y) = d.at();
+                ctx.move_to(x + 5.0, y);
+                let _ = ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU);
+            }
             ctx.fill();
         }
     }
