@@ -115,7 +115,8 @@ pub struct NodeView {
     pub ready: &'static str,
 }
 
-/// The scheduler's latest attempt, for the canvas: which pod, when, and every node's result.
+/// The scheduler's latest attempt, for the canvas: which pod, when, and every node's result
+/// (the rows only in detailed clusters: larger ones are drawn as tiles, without the table).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchedulingView {
     pub pod: String,
@@ -127,13 +128,18 @@ pub struct SchedulingView {
 
 /// Most node rows the canvas takes from one attempt.
 const SCHEDULING_ROWS: usize = 64;
+/// Pending pods named in the view: the canvas shows a few, with their number.
+pub const PENDING_SHOWN: usize = 6;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterView {
     pub components: Vec<ComponentView>,
     pub nodes: Vec<NodeView>,
-    /// Pods waiting for a node (from the scheduler's queue and unschedulable pool).
+    /// The first pods waiting for a node (from the scheduler's queue and unschedulable
+    /// pool), at most `PENDING_SHOWN` of them…
     pub pending: Vec<String>,
+    /// …and how many wait in all.
+    pub pending_total: usize,
     pub running_pods: usize,
     pub api_requests: u64,
     pub scheduling: Option<SchedulingView>,
@@ -228,9 +234,10 @@ impl Simulation {
     }
 
     pub fn view(&self) -> ClusterView {
-        let mut components = Vec::new();
+        let mut components = Vec::with_capacity(self.components.len());
         let mut nodes: Vec<NodeView> = Vec::new();
         let mut pending = Vec::new();
+        let mut pending_total = 0;
         let mut running_pods = 0;
         let mut api_requests = 0;
         let mut scheduling = None;
@@ -249,6 +256,7 @@ impl Simulation {
         };
         let kubelets = self.components.iter().filter(|c| matches!(c, Component::Kubelet(_))).count();
         let detailed = kubelets <= DETAILED_NODES;
+        nodes.reserve(kubelets);
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             let mut etcd = None;
             let status = match c {
@@ -287,10 +295,11 @@ impl Simulation {
                     scheduling = s.attempts.back().map(|(pod, a)| SchedulingView {
                         pod: pod.clone(),
                         at: a.at,
-                        rows: explain::rows(&a.explain, SCHEDULING_ROWS),
+                        rows: if detailed { explain::rows(&a.explain, SCHEDULING_ROWS) } else { Vec::new() },
                         message: a.message.clone(),
                     });
-                    pending.extend(s.queue.entries().map(|(k, _)| k.clone()));
+                    pending.extend(s.queue.entries().take(PENDING_SHOWN).map(|(k, _)| k.clone()));
+                    pending_total = s.queue.waiting();
                     let [active, backoff, unsched, gated] = s.queue.pending();
                     format!(
                         "{}activeQ {} · backoffQ {} · unschedulable {}{} · bound {}",
@@ -396,7 +405,7 @@ impl Simulation {
                 apiserver: c.apiserver(),
             });
         }
-        ClusterView { components, nodes, pending, running_pods, api_requests, scheduling }
+        ClusterView { components, nodes, pending, pending_total, running_pods, api_requests, scheduling }
     }
 }
 

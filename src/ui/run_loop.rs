@@ -91,7 +91,7 @@ pub struct Census {
 
 impl Census {
     fn of(view: &crate::sim::view::ClusterView) -> Census {
-        let pods = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.pending.len();
+        let pods = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.pending_total;
         Census { nodes: view.nodes.iter().filter(|n| !n.control_plane).count(), pods, running: view.running_pods }
     }
 }

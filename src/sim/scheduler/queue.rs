@@ -190,6 +190,11 @@ impl SchedulingQueue {
         ]
     }
 
+    /// How many pods wait, wherever.
+    pub fn waiting(&self) -> usize {
+        self.pods.len()
+    }
+
     /// Every pending pod key with where it waits.
     pub fn entries(&self) -> impl Iterator<Item = (&String, Place)> {
         self.pods.iter().map(|(k, (_, p))| (k, *p))

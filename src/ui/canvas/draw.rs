@@ -481,7 +481,7 @@ fn draw_pending(f: &Frame) {
     let ctx = f.ctx;
     let Some(a) = f.layout.pending_area else { return };
     text(ctx, "Pending (no node yet)", a.x, a.y + 12.0, "600 13px system-ui, sans-serif", palette::muted());
-    for (i, key) in f.view.pending.iter().take(6).enumerate() {
+    for (i, key) in f.view.pending.iter().enumerate() {
         let r = Rect { x: a.x, y: a.y + 24.0 + i as f64 * 30.0, w: a.w, h: 24.0 };
         rounded(ctx, &r, 6.0);
         ctx.set_stroke_style_str(palette::POD);
