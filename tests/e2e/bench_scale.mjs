@@ -104,6 +104,34 @@ async function profile(page, seconds) {
   top(self, 25).forEach((e) => console.log(line(e)));
   console.log('total time:');
   top(total, 45).forEach((e) => console.log(line(e)));
+  // Long frames: runs of samples inside the frame callback longer than 50 ms, and what under
+  // it took their time.
+  const frameFn = (n) => name(n).includes('run_loop::start::{{closure}}');
+  const under = (id) => {
+    let child;
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      if (frameFn(byId.get(at))) return child === undefined ? '(the frame itself)' : name(byId.get(child));
+      child = at;
+    }
+  };
+  const slow = new Map();
+  let run = [], frames = 0;
+  const flush = () => {
+    const us = run.reduce((a, [, d]) => a + d, 0);
+    if (us > 50000) {
+      frames++;
+      for (const [id, d] of run) slow.set(under(id), (slow.get(under(id)) ?? 0) + d);
+    }
+    run = [];
+  };
+  p.samples.forEach((id, i) => {
+    if (under(id) === undefined) flush();
+    else run.push([id, p.timeDeltas[i + 1] ?? 0]);
+  });
+  flush();
+  const slowUs = [...slow.values()].reduce((a, b) => a + b, 0);
+  console.log(`frames over 50 ms: ${frames}, ${(slowUs / 1e6).toFixed(1)} s in all; under the frame:`);
+  top(slow, 10).forEach(([f, us]) => console.log(`${(100 * us / slowUs).toFixed(1).padStart(5)} %  ${f.slice(0, 150)}`));
   // --callers NAME: who calls the functions whose name contains NAME.
   const callersArg = process.argv.indexOf('--callers');
   if (callersArg < 0) return;

@@ -547,8 +547,10 @@ impl ControllerManager {
     fn on_watch_started(&mut self, ctx: &mut Ctx, req_id: u64, body: ApiBody) {
         // A list replaces the store: what vanished is a deletion and what is new an addition
         // (DeltaFIFO's Replace), so that expectations see the pods they wait for.
+        let mut resource = "";
         let (gone, added) = match self.informers_mut().into_iter().find(|inf| inf.watch_id == Some(req_id)) {
             Some(inf) => {
+                resource = inf.resource.plural;
                 let before: Vec<String> = inf.store.keys().cloned().collect();
                 let gone = started(ctx, inf, body);
                 let added: Vec<Arc<Object>> = inf
@@ -564,11 +566,22 @@ impl ControllerManager {
         for o in gone {
             self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
         }
+        // The node lifecycle controller hears of a relist of the nodes, their pods or their
+        // leases: each node is looked at again (upstream, Replace's updates reach its queues),
+        // once — a node the list added was just handled as an addition.
+        let relisted: Vec<String> = match resource {
+            "nodes" | "pods" | "leases" => {
+                // In key order, as the store: a binary search each.
+                let fresh: Vec<&str> =
+                    added.iter().filter_map(|o| o.as_node()).map(|n| n.metadata.name.as_str()).collect();
+                self.nodes.store.keys().filter(|n| fresh.binary_search(&n.as_str()).is_err()).cloned().collect()
+            }
+            _ => Vec::new(),
+        };
         for o in added {
             self.on_event(ctx, WatchType::Added, None, &o);
         }
-        let nodes: Vec<String> = self.nodes.store.keys().cloned().collect();
-        for n in nodes {
+        for n in relisted {
             self.track_node(ctx, &n);
             self.node_changed(ctx, &n);
         }

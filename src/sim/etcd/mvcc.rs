@@ -139,8 +139,9 @@ pub struct Mvcc {
     /// The NOSPACE alarm: set when a write would exceed the quota; only deletes, compaction
     /// and a disarm are accepted until it is cleared.
     pub nospace: bool,
-    /// Live leases by ID, and the ID the next grant gets.
-    leases: BTreeMap<i64, Lease>,
+    /// Live leases by ID, and the ID the next grant gets. Shared like the keys: a snapshot
+    /// copies no lease's key set; a lease written afterwards copies its own.
+    leases: BTreeMap<i64, Arc<Lease>>,
     next_lease: i64,
 }
 
@@ -221,11 +222,11 @@ impl Mvcc {
             KvOp::LeaseGrant { ttl_s } => {
                 let id = self.next_lease;
                 self.next_lease += 1;
-                self.leases.insert(id, Lease { ttl_s: *ttl_s, keys: Default::default() });
+                self.leases.insert(id, Arc::new(Lease { ttl_s: *ttl_s, keys: Default::default() }));
                 Ok(Applied { result: done(self), events: vec![], granted: Some(id) })
             }
             KvOp::LeaseRevoke(id) => {
-                let lease = self.leases.remove(id).ok_or(ERR_LEASE_NOT_FOUND)?;
+                let lease = self.leases.remove(id).map(Arc::unwrap_or_clone).ok_or(ERR_LEASE_NOT_FOUND)?;
                 let events = self.delete_all(lease.keys);
                 Ok(Applied { result: done(self), events, granted: None })
             }
@@ -233,7 +234,7 @@ impl Mvcc {
     }
 
     /// Live leases by ID.
-    pub fn leases(&self) -> &BTreeMap<i64, Lease> {
+    pub fn leases(&self) -> &BTreeMap<i64, Arc<Lease>> {
         &self.leases
     }
 
@@ -261,10 +262,10 @@ impl Mvcc {
             return;
         }
         if let Some(l) = self.leases.get_mut(&from) {
-            l.keys.remove(key);
+            Arc::make_mut(l).keys.remove(key);
         }
         if let Some(l) = self.leases.get_mut(&lease) {
-            l.keys.insert(Arc::from(key));
+            Arc::make_mut(l).keys.insert(Arc::from(key));
         }
     }
 
