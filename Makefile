@@ -15,7 +15,7 @@ BINARYEN_VERSION := 132
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 PORT ?= 8080
 
-.PHONY: help serve dist test tools tools-test lint unit metrics browser e2e bundle-size bench bench-browser thumbnails
+.PHONY: help serve dist dist-profile test tools tools-test lint unit metrics browser e2e bundle-size bench bench-browser thumbnails
 
 help:
 	@echo "make serve   build the page and serve it at http://127.0.0.1:$(PORT)"
@@ -23,6 +23,7 @@ help:
 	@echo "make dist    build dist/ for any static host"
 	@echo "make bench   print native simulation figures (speed, scale, join storms, etcd disk)"
 	@echo "make bench-browser PRESET=large   the scale benchmark in headless Chromium"
+	@echo "make dist-profile  the page with function names, for bench_scale.mjs --profile"
 	@echo "make thumbnails  render the lesson picker's images (after adding a lesson)"
 
 # ---------------------------------------------------------------- tools
@@ -44,6 +45,16 @@ tools-test: tools
 
 dist: tools
 	trunk build --release --offline
+
+# The page with its wasm functions' names kept, for CPU profiles (bench_scale.mjs --profile):
+# Trunk reads the asset paths beside its HTML, so the variant HTML sits in the root for the
+# build only.
+dist-profile: tools
+	sed 's/data-wasm-opt="z"/data-wasm-opt="z" data-wasm-opt-params="-g" data-keep-debug/' index.html > index-profile.html
+	CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_PROFILE_RELEASE_STRIP=none \
+	  trunk build --release --offline --dist target/dist-profile index-profile.html \
+	  || { rm -f index-profile.html; exit 1; }
+	rm -f index-profile.html
 
 serve: dist
 	@echo "Kube Playground at http://127.0.0.1:$(PORT)"
