@@ -38,6 +38,12 @@ pub struct CycleState {
 /// kube-scheduler-simulator's result annotations for one attempt: node → plugin → result.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Explain {
+    /// Keep the verdicts of at most this many rejected nodes (None: all). In a large cluster
+    /// a full cluster's attempt rejects thousands; every feasible node is kept.
+    pub keep_rejected: Option<usize>,
+    /// Rejected nodes kept, and those left out past `keep_rejected`.
+    pub rejected_kept: usize,
+    pub rejected_omitted: usize,
     pub filter: BTreeMap<String, BTreeMap<String, String>>,
     pub score: BTreeMap<String, BTreeMap<String, String>>,
     pub final_score: BTreeMap<String, BTreeMap<String, String>>,
@@ -232,17 +238,32 @@ pub fn run_filters(
     node: &NodeInfo,
     mut explain: Option<&mut Explain>,
 ) -> Status {
+    // Past the rejections kept, a node's passes wait until it is known to fit.
+    let full = explain.as_deref().is_some_and(|e| e.keep_rejected.is_some_and(|k| e.rejected_kept >= k));
+    let mut passed = Vec::new();
     for &p in &profile.filter {
         if state.skip_filter & p.bit() != 0 {
             continue;
         }
         let status = filter_one(p, profile, pod, state, node);
         if let Some(e) = explain.as_deref_mut() {
-            let text = if status.is_success() { PASSED.to_string() } else { status.message() };
-            record(&mut e.filter, node.name(), p, text);
+            match (full, status.is_success()) {
+                (true, true) => passed.push(p),
+                (true, false) => e.rejected_omitted += 1,
+                (false, true) => record(&mut e.filter, node.name(), p, PASSED.to_string()),
+                (false, false) => {
+                    record(&mut e.filter, node.name(), p, status.message());
+                    e.rejected_kept += 1;
+                }
+            }
         }
         if !status.is_success() {
             return status;
+        }
+    }
+    if let Some(e) = explain {
+        for p in passed {
+            record(&mut e.filter, node.name(), p, PASSED.to_string());
         }
     }
     Status::success()

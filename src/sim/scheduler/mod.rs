@@ -50,7 +50,7 @@ const CYCLE_US: u64 = 400;
 const EXPLAIN_KEEP: usize = 64;
 /// Up to this many nodes every cycle keeps its per-plugin, per-node record…
 const EXPLAIN_ALL_NODES: usize = 100;
-/// …beyond it, one cycle in this many does.
+/// …beyond it, one cycle in this many does, for every feasible node and this many rejected.
 const EXPLAIN_SAMPLE: u64 = 50;
 
 /// The latest attempt for a pod, as the explain view shows it.
@@ -476,7 +476,9 @@ impl Scheduler {
         // of cycles (the explain view and the trace), so the record costs no more than the
         // cycle itself. The metrics count every cycle either way.
         let detail = self.cache.nodes.len() <= EXPLAIN_ALL_NODES || self.metrics.cycles.is_multiple_of(EXPLAIN_SAMPLE);
-        let mut explain = Explain::default();
+        // Beyond the clusters explained whole, the first rejections stand for the rest.
+        let keep_rejected = (self.cache.nodes.len() > EXPLAIN_ALL_NODES).then_some(EXPLAIN_ALL_NODES);
+        let mut explain = Explain { keep_rejected, ..Default::default() };
         let owner = self.cache.default_selector(&pod);
         let outcome = self.cycle.schedule(
             profile,
@@ -498,6 +500,13 @@ impl Scheduler {
             if let Some((plugin, reason)) = plugins.iter().find(|(_, r)| *r != cycle::PASSED) {
                 ctx.phase("Filter", format!("{key}: {node} rejected by {plugin}: {reason}"));
             }
+        }
+        if explain.rejected_omitted > 0 {
+            let (kept, more) = (explain.rejected_kept, explain.rejected_omitted);
+            ctx.phase(
+                "Filter",
+                format!("{key}: {more} more nodes rejected (per-node detail kept for the first {kept})"),
+            );
         }
         let totals: Vec<String> = explain
             .final_score
