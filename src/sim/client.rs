@@ -328,11 +328,11 @@ impl Informer {
         self.by_owner_node = Some(index);
     }
 
-    /// `owned_by`, ordered by the node each pod is on or pinned to (then by key); empty
-    /// unless `index_owned_by_node` was called.
-    pub fn owned_by_node<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Object> {
+    /// `owned_by`, ordered by the node each pod is on or pinned to (then by key), with that
+    /// node ("" for none); empty unless `index_owned_by_node` was called.
+    pub fn owned_by_node<'a>(&'a self, uid: &str) -> impl Iterator<Item = (&'a str, &'a Object)> {
         let found = self.by_owner_node.as_ref().and_then(|i| i.by.get(uid));
-        found.into_iter().flat_map(|m| m.values()).map(|o| &**o)
+        found.into_iter().flat_map(|m| m.iter()).map(|((node, _), o)| (node.as_str(), &**o))
     }
 }
 
@@ -525,10 +525,12 @@ mod tests {
         for (name, node) in [("a", "worker-10"), ("b", "worker-1"), ("c", "worker-2"), ("d", "worker-1")] {
             inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Added, object: pod(name, node) });
         }
-        let order = |inf: &Informer| inf.owned_by_node("ds-1").map(|o| o.meta().name.clone()).collect::<Vec<_>>();
-        assert_eq!(order(&inf), ["b", "d", "a", "c"]);
+        let order = |inf: &Informer| {
+            inf.owned_by_node("ds-1").map(|(node, o)| format!("{node}/{}", o.meta().name)).collect::<Vec<_>>()
+        };
+        assert_eq!(order(&inf), ["worker-1/b", "worker-1/d", "worker-10/a", "worker-2/c"]);
         inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Modified, object: pod("c", "worker-0") });
-        assert_eq!(order(&inf), ["c", "b", "d", "a"]);
+        assert_eq!(order(&inf), ["worker-0/c", "worker-1/b", "worker-1/d", "worker-10/a"]);
         assert_eq!(Informer::new(ResourceInfo::of("pods"), None).owned_by_node("ds-1").count(), 0);
     }
 }

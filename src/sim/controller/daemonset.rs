@@ -130,8 +130,8 @@ pub fn sync(
     // key within a node). Nodes come in name order too: one merged walk, no lookup per node.
     let by_node: Vec<(&str, &Pod)> = pods
         .owned_by_node(&ds.metadata.uid)
-        .filter_map(|o| o.as_pod())
-        .filter_map(|p| Some((p.target_node()?, p)))
+        .filter(|(node, _)| !node.is_empty())
+        .filter_map(|(node, o)| Some((node, o.as_pod()?)))
         .collect();
     let mut rest = &by_node[..];
     let mut on_node: Vec<&Pod> = Vec::new();
