@@ -252,9 +252,9 @@ fn draw_links(f: &Frame) {
 }
 
 /// The phases the drawn components went through lately, gathered in one walk of the trace
-/// per frame (each box, pipeline and controller strip used to walk it again): per component,
-/// the newest record of each phase, newest first. Components drawn only as part of a tile
-/// are left out.
+/// per frame for every box, pipeline and controller strip (at high speed the glow covers the
+/// whole recent trace): per component, the newest record of each phase, newest first.
+/// Components drawn only as part of a tile are left out.
 pub struct Phases<'a> {
     by_component: VecMap<u32, Vec<(&'a str, &'a str, SimTime)>>,
     now: SimTime,
