@@ -90,7 +90,7 @@ fn the_request_walks_the_whole_chain() {
         .trace
         .recent()
         .filter_map(|r| match r {
-            TraceRecord::Phase { phase, .. } => Some(phase.as_str()),
+            TraceRecord::Phase { phase, .. } => Some(phase.as_ref()),
             _ => None,
         })
         .collect();

@@ -63,7 +63,7 @@ enum Effect {
         timer: Timer,
     },
     Phase {
-        phase: String,
+        phase: std::borrow::Cow<'static, str>,
         detail: String,
     },
     /// The process exits (a fatal error); its kubelet starts it again after `restart_after_us`.
@@ -110,7 +110,7 @@ impl Ctx<'_> {
     }
 
     /// Records that this component entered a phase (shown on the canvas and in the trace).
-    pub fn phase(&mut self, phase: impl Into<String>, detail: impl Into<String>) {
+    pub fn phase(&mut self, phase: impl Into<std::borrow::Cow<'static, str>>, detail: impl Into<String>) {
         self.effects.push(Effect::Phase { phase: phase.into(), detail: detail.into() });
     }
 }
@@ -446,7 +446,8 @@ impl Simulation {
 
     /// Records a phase on behalf of the operator (faults, settings).
     pub fn note(&mut self, component: ComponentId, phase: &str, detail: &str) {
-        self.trace.record(TraceRecord::Phase { at: self.now, component, phase: phase.into(), detail: detail.into() });
+        let phase = phase.to_string().into();
+        self.trace.record(TraceRecord::Phase { at: self.now, component, phase, detail: detail.into() });
     }
 
     pub fn component_by_name(&self, name: &str) -> Option<ComponentId> {

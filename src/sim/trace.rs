@@ -5,6 +5,7 @@ use super::event::{ComponentId, MsgKind};
 use super::marks::{self, Mark};
 use super::rng::{fnv1a64, Fnv1a};
 use super::time::SimTime;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +22,8 @@ pub enum TraceRecord {
         label: String,
     },
     /// A component entered a phase (a handler-chain stage, a scheduling plugin, a CRI call…).
-    Phase { at: SimTime, component: ComponentId, phase: String, detail: String },
+    /// Phase names are mostly literals: borrowed, so a record allocates only its detail.
+    Phase { at: SimTime, component: ComponentId, phase: Cow<'static, str>, detail: String },
 }
 
 impl TraceRecord {

@@ -278,8 +278,10 @@ impl<'a> Phases<'a> {
                 continue;
             }
             let seen = by_component.entry(*component).or_default();
-            if !seen.iter().any(|(p, _, _)| *p == phase.as_str()) {
-                seen.push((phase.as_str(), detail.as_str(), *at));
+            // Most names are the same literal: the same address, no byte compared.
+            let same = |p: &str| std::ptr::eq(p, phase.as_ref()) || p == phase.as_ref();
+            if !seen.iter().any(|(p, _, _)| same(p)) {
+                seen.push((phase.as_ref(), detail.as_str(), *at));
             }
         }
         Phases { by_component, now: f.now, speed: f.speed }
