@@ -241,7 +241,7 @@ impl Engine {
         let layout = self.layout.as_ref()?;
         let node = || layout.node_rects.iter().find(|(_, r)| inside(r)).map(|(name, _)| Target::Node(name.clone()));
         // A tile is its node (its kubelet and kube-proxy share the tile).
-        if layout.tiles {
+        if layout.tiles() {
             if let Some(n) = node() {
                 return Some(n);
             }

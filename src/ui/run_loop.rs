@@ -170,7 +170,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         ui.marks.set(marks_html(eng));
     }
     let steps = e.session.sim.steps();
-    let large = e.layout.as_ref().is_some_and(|l| l.tiles);
+    let large = e.layout.as_ref().is_some_and(|l| l.tiles());
     let fresh = match cached {
         Some((_, at, seen)) => large && ts - *at < LARGE_VIEW_MS.max(VIEW_SHARE * *view_ms) && steps >= *seen,
         None => false,
@@ -251,7 +251,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         true => format!("t = {now}"),
         false => format!("t = {}.{:06}s", now.0 / 1_000_000, now.0 % 1_000_000),
     };
-    let census = l.tiles.then(|| Census::of(view));
+    let census = l.tiles().then(|| Census::of(view));
     drop(e);
     if ui.clock.get_untracked() != clock {
         ui.clock.set(clock);

@@ -144,9 +144,9 @@ pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
         }
     }
     draw_highlights(f);
-    let hits = if f.layout.tiles { super::tiles::draw(f, &mut kept.heat) } else { draw_pods(f, &mut kept.slots) };
+    let hits = if f.layout.tiles() { super::tiles::draw(f, &mut kept.heat) } else { draw_pods(f, &mut kept.slots) };
     draw_selection(f, &hits);
-    if !f.layout.tiles {
+    if !f.layout.tiles() {
         draw_node_health(f);
         super::scheduling::draw(f);
     }

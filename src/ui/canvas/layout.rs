@@ -37,11 +37,9 @@ pub struct Layout {
     /// Where pods waiting for a node are shown (None in views without pods).
     pub pending_area: Option<Rect>,
     pub world: Rect,
-    /// Too many workers to draw each whole: they are tiles of a heat map (pods per node), their
-    /// kubelet and kube-proxy are not drawn (messages still fly to the tile), and pods show only
-    /// when zoomed in.
-    pub tiles: bool,
-    /// The tiles' grid (with `tiles`): worker i sits in cell i, row by row.
+    /// Too many workers to draw each whole: they are tiles of a heat map (pods per node) in
+    /// this grid, worker i in cell i, row by row. Their kubelet and kube-proxy are not drawn
+    /// (messages still fly to the tile), and pods show only when zoomed in.
     pub grid: Option<TileGrid>,
     /// By component id: a worker's kubelet or kube-proxy that is part of its node's tile and
     /// not drawn alone.
@@ -49,6 +47,11 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Whether the workers are tiles of a heat map.
+    pub fn tiles(&self) -> bool {
+        self.grid.is_some()
+    }
+
     /// Whether component `id` is drawn only as part of its node's tile.
     pub fn on_tile(&self, id: u32) -> bool {
         self.on_tile.get(id as usize).copied().unwrap_or(false)
@@ -144,7 +147,6 @@ pub fn compute(view: &ClusterView) -> Layout {
     let index: VecMap<&str, usize> = workers.iter().enumerate().map(|(i, w)| (*w, i)).collect();
     let mut l = Layout {
         boxes: vec![None; view.components.len()],
-        tiles,
         on_tile: vec![false; view.components.len()],
         ..Default::default()
     };
