@@ -5,7 +5,7 @@ use super::api::request::{
     ApiBody, ApiRequest, ApiResponse, Credential, FieldSelector, Status, Verb, WatchEvent, WatchType,
 };
 use super::api::resource::ResourceInfo;
-use super::api::Object;
+use super::api::{Object, Pod};
 use super::connection::{Handshaken, Transport};
 use super::event::{ComponentId, MsgKind, Payload};
 use super::time::{MILLIS, SECONDS};
@@ -197,8 +197,8 @@ pub struct Informer {
     /// Pods by `spec.nodeName` (the indexer controllers add for per-node work).
     by_node: Index,
     /// Opt-in (`index_owned_by_node`): by controller uid, each controller's pods in the order
-    /// of the node they are on or pinned to — the DaemonSet controller walks them beside the
-    /// nodes without sorting them at every sync.
+    /// of the node they are on or pinned to — the DaemonSet controller finds one node's daemon
+    /// pods without looking at the others.
     by_owner_node: Option<Index>,
     /// The reflector's current back-off after a lost watch, µs (0 while watching).
     pub backoff_us: u64,
@@ -328,11 +328,16 @@ impl Informer {
         self.by_owner_node = Some(index);
     }
 
-    /// `owned_by`, ordered by the node each pod is on or pinned to (then by key), with that
-    /// node ("" for none); empty unless `index_owned_by_node` was called.
-    pub fn owned_by_node<'a>(&'a self, uid: &str) -> impl Iterator<Item = (&'a str, &'a Object)> {
+    /// The pods of `owned_by(uid)` on or pinned to `node`, in key order; empty unless
+    /// `index_owned_by_node` was called.
+    pub fn owned_on_node<'a>(&'a self, uid: &str, node: &'a str) -> impl Iterator<Item = &'a Pod> {
         let found = self.by_owner_node.as_ref().and_then(|i| i.by.get(uid));
-        found.into_iter().flat_map(|m| m.iter()).map(|((node, _), o)| (node.as_str(), &**o))
+        let from = (node.to_string(), String::new());
+        found
+            .into_iter()
+            .flat_map(move |m| m.range(from.clone()..))
+            .take_while(move |((on, _), _)| on == node)
+            .filter_map(|(_, o)| o.as_pod())
     }
 }
 
@@ -506,10 +511,10 @@ mod tests {
         assert_eq!((inf.on_node("worker-2").count(), inf.owned_by("rs-2").count()), (0, 0));
     }
 
-    /// `owned_by_node` orders a controller's pods by their node (the pinned one before
-    /// binding), then by key, and follows a pod whose node changes.
+    /// `owned_on_node` finds a controller's pods on one node (the pinned one before binding)
+    /// in key order, and follows a pod whose node changes.
     #[test]
-    fn pods_owned_by_node_come_in_node_order() {
+    fn pods_owned_on_a_node_are_found_by_node() {
         let mut inf = Informer::new(ResourceInfo::of("pods"), None);
         inf.index_owned_by_node();
         inf.watch_id = Some(7);
@@ -525,12 +530,14 @@ mod tests {
         for (name, node) in [("a", "worker-10"), ("b", "worker-1"), ("c", "worker-2"), ("d", "worker-1")] {
             inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Added, object: pod(name, node) });
         }
-        let order = |inf: &Informer| {
-            inf.owned_by_node("ds-1").map(|(node, o)| format!("{node}/{}", o.meta().name)).collect::<Vec<_>>()
+        let on = |inf: &Informer, node: &str| {
+            inf.owned_on_node("ds-1", node).map(|p| p.metadata.name.clone()).collect::<Vec<_>>()
         };
-        assert_eq!(order(&inf), ["worker-1/b", "worker-1/d", "worker-10/a", "worker-2/c"]);
+        assert_eq!(on(&inf, "worker-1"), ["b", "d"]);
+        assert_eq!((on(&inf, "worker-10"), on(&inf, "worker-2")), (vec!["a".to_string()], vec!["c".to_string()]));
         inf.apply(&WatchEvent { watch_id: 7, type_: WatchType::Modified, object: pod("c", "worker-0") });
-        assert_eq!(order(&inf), ["worker-0/c", "worker-1/b", "worker-1/d", "worker-10/a"]);
-        assert_eq!(Informer::new(ResourceInfo::of("pods"), None).owned_by_node("ds-1").count(), 0);
+        assert_eq!((on(&inf, "worker-0"), on(&inf, "worker-2").len()), (vec!["c".to_string()], 0));
+        assert!(inf.owned_on_node("ds-2", "worker-1").next().is_none());
+        assert_eq!(Informer::new(ResourceInfo::of("pods"), None).owned_on_node("ds-1", "worker-1").count(), 0);
     }
 }

@@ -254,6 +254,9 @@ pub struct ControllerManager {
     expectations: expectations::Expectations,
     /// DaemonSet pods created or deleted but not yet seen on the watch, per DaemonSet key.
     ds_expectations: expectations::Expectations,
+    /// Each DaemonSet's last sync, by its uid (as its pods name it): what a sync judges again
+    /// is what changed since.
+    ds_trackers: VecMap<String, daemonset::Tracker>,
     /// Controllers whose worker is busy (each controller has its own, as upstream's run
     /// concurrently; a long DaemonSet sync does not hold up the ReplicaSets).
     working: crate::sim::vecmap::VecSet<Loop>,
@@ -321,6 +324,7 @@ impl ControllerManager {
             queues: Loop::ALL.into_iter().map(|l| (l, WorkQueue::default())).collect(),
             expectations: Default::default(),
             ds_expectations: Default::default(),
+            ds_trackers: VecMap::new(),
             working: crate::sim::vecmap::VecSet::new(),
             retries: VecMap::new(),
             next_retry: 1,
@@ -563,6 +567,13 @@ impl ControllerManager {
             }
             None => (vec![], vec![]),
         };
+        if matches!(resource, "nodes" | "pods") {
+            // Objects that changed between the lists are in no event: the DaemonSets judge
+            // every node again.
+            for t in self.ds_trackers.values_mut() {
+                t.forget();
+            }
+        }
         for o in gone {
             self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
         }
@@ -612,8 +623,26 @@ impl ControllerManager {
     }
 
     /// Event handlers: which keys a change makes dirty (as each controller's AddFunc/UpdateFunc).
+    /// A node, or a daemon pod (before and after), changed: its DaemonSet's next sync judges
+    /// that node again — every DaemonSet's, for a node.
+    fn touch_daemon_nodes(&mut self, old: Option<&Object>, obj: &Object) {
+        for o in old.into_iter().chain([obj]) {
+            match o {
+                Object::Node(n) => self.ds_trackers.values_mut().for_each(|t| t.touch(&n.metadata.name)),
+                Object::Pod(p) => {
+                    let owner = p.metadata.controller_ref().map(|r| r.uid.as_str()).unwrap_or_default();
+                    if let (Some(t), Some(node)) = (self.ds_trackers.get_mut(owner), p.target_node()) {
+                        t.touch(node);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Arc<Object>>, obj: &Object) {
         let key = key_of(obj);
+        self.touch_daemon_nodes(old.as_deref(), obj);
         match obj {
             Object::Deployment(_) => self.enqueue(ctx, Loop::Deployment, key),
             Object::ReplicaSet(rs) => {
@@ -916,7 +945,20 @@ impl ControllerManager {
             Loop::ServiceAccount => serviceaccount::sync(&key, &self.namespaces, &self.serviceaccounts),
             Loop::ClusterRoleAggregation => clusterroleaggregation::sync(&key, &self.clusterroles),
             Loop::DaemonSet => {
-                daemonset::sync(&key, &self.daemonsets, &self.pods, &self.nodes, &mut self.ds_expectations, ctx.now)
+                let uid = self.daemonsets.get(&key).map(|o| o.meta().uid.clone()).unwrap_or_default();
+                let tracker = self.ds_trackers.get_or_insert_with(uid, Default::default);
+                let requests = daemonset::sync(
+                    &key,
+                    &self.daemonsets,
+                    &self.pods,
+                    &self.nodes,
+                    tracker,
+                    &mut self.ds_expectations,
+                    ctx.now,
+                );
+                let daemonsets = &self.daemonsets;
+                self.ds_trackers.retain(|uid, _| daemonsets.objects().any(|o| o.meta().uid == *uid));
+                requests
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
             Loop::CronJob => self.sync_cronjob(ctx, &key),
