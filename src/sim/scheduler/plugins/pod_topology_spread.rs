@@ -228,16 +228,18 @@ pub fn pre_score(
             ((size + 2) as f64).ln()
         })
         .collect();
+    // Every node of the cluster, once per cycle: the cheap tests first (a hostname domain
+    // is counted at Score; a domain no feasible node is in is not counted).
     for node in &snap.nodes {
         if require_all && !has_keys(node.labels(), &cs) {
             continue;
         }
-        for (i, c) in cs.iter().enumerate() {
-            let Some(v) = node.labels().get(&c.key) else { continue };
-            if c.key == HOSTNAME || !c.includes(pod, node) {
+        for (c, domains) in cs.iter().zip(counts.iter_mut()) {
+            if c.key == HOSTNAME {
                 continue;
             }
-            if let Some(n) = counts[i].get_mut(v) {
+            let Some(n) = node.labels().get(&c.key).and_then(|v| domains.get_mut(v)) else { continue };
+            if c.includes(pod, node) {
                 *n += c.count(&pod.metadata.namespace, node);
             }
         }
