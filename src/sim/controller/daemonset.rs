@@ -312,7 +312,6 @@ pub fn sync(
         number_ready: sums.ready,
         number_available: sums.ready,
         number_unavailable: sums.desired - sums.ready,
-        ..Default::default()
     };
     // A rolling update replaces ready old pods while at most maxUnavailable are unavailable.
     let replacing = match ds.spec.update_strategy.type_ == "RollingUpdate" {
