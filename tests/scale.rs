@@ -57,6 +57,33 @@ fn nodes_past_255_get_their_own_addresses_and_pod_cidrs() {
     assert!(cidrs.contains(&"10.129.44.0/24".to_string()), "{cidrs:?}");
 }
 
+/// Past 100 nodes the page takes each picture after the first only where something changed:
+/// it must be the picture taken whole, through pods starting, a node powering off and back.
+#[test]
+fn a_picture_taken_again_equals_one_taken_whole() {
+    let shape = SHAPES.iter().find(|s| s.name == "large").unwrap();
+    let mut session = Session::new(shape.scenario(Some(120))).unwrap();
+    let mut view = session.sim.view();
+    let mut reused = 0;
+    for step in 1..=60 {
+        session.advance(SimTime(step * 500 * kube_playground::sim::time::MILLIS), u64::MAX);
+        let sim = &mut session.sim;
+        let node = sim.infos.iter().position(|i| i.name == "kubelet/worker-7").unwrap() as u32;
+        match step {
+            20 => assert!(sim.crash(node), "the node powers off"),
+            30 => sim.restart(node),
+            _ => {}
+        }
+        let since = view.steps;
+        reused += (0..sim.components.len() as u32).filter(|&i| !sim.changed_since(i, since)).count();
+        view = sim.view_after(Some(view));
+        assert_eq!(view, sim.view(), "picture {step} at {}", sim.now());
+    }
+    let pods = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>();
+    assert!(pods > 200, "pods were drawn: {pods}");
+    assert!(reused > 60 * 120, "most node components were kept: {reused}");
+}
+
 /// Workers joining all at once against a small apiserver bounce off API Priority and Fairness
 /// (429); the same workers joining over a few seconds do not.
 #[test]

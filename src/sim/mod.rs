@@ -133,6 +133,9 @@ pub struct Simulation {
     next_handle: u64,
     /// Each component's incarnation: bumped when its process dies, which voids its timers.
     lives: Vec<u32>,
+    /// The step at which each component last handled an event or was changed from outside (a
+    /// crash, a fault): a picture of the cluster takes again only what changed since its own.
+    changed: Vec<u64>,
     decoded: decoded::Decoded,
 }
 
@@ -143,6 +146,18 @@ impl Simulation {
 
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Whether component `id` handled an event or was changed since step `steps`.
+    pub fn changed_since(&self, id: ComponentId, steps: u64) -> bool {
+        self.changed.get(id as usize).is_none_or(|&c| c > steps)
+    }
+
+    /// Component `id` was changed from outside its events: after any picture taken by now.
+    fn touched(&mut self, id: ComponentId) {
+        if let Some(c) = self.changed.get_mut(id as usize) {
+            *c = self.steps + 1;
+        }
     }
 
     pub fn next_event_time(&self) -> Option<SimTime> {
@@ -178,6 +193,7 @@ impl Simulation {
             last_arrival: BTreeMap::new(),
             next_handle: 0,
             lives: vec![0; n],
+            changed: vec![0; n],
             decoded: Default::default(),
         };
         for (id, info) in sim.infos.iter().enumerate() {
@@ -207,6 +223,7 @@ impl Simulation {
                 Event::Deliver(msg) => component.on_message(&mut ctx, *msg),
                 Event::Timer { timer, .. } => component.on_timer(&mut ctx, timer),
             }
+            self.changed[to as usize] = self.steps;
         }
         self.apply(to, effects);
         true
@@ -358,6 +375,7 @@ impl Simulation {
         };
         if crashed {
             self.died(id);
+            self.touched(id);
             let what = match self.components.get(id as usize) {
                 Some(Component::Kubelet(_)) => "node powered off: kubelet and containers stopped",
                 _ => "process killed",
@@ -417,6 +435,7 @@ impl Simulation {
             return Err("fault: webhook servers hang only on a node (a kubelet)".into());
         };
         k.webhooks_hang = on;
+        self.touched(id);
         let what = if on { "webhook servers hang: calls will time out" } else { "webhook servers answer again" };
         self.note(id, "fault", what);
         Ok(())

@@ -34,7 +34,11 @@ pub struct Sample {
 }
 
 pub struct Engine {
+    /// Replaced only through `replace_session`, which counts it.
     pub session: Session,
+    /// How many times the session was replaced (reset, replay, scrub): a picture of the
+    /// cluster from another session is not reused.
+    pub sessions: u64,
     /// Snapshots, marks and the horizon of this branch of history (the scrubber's).
     pub timeline: Timeline,
     /// A moment the scrubber asked for, handled by the next frame.
@@ -152,6 +156,7 @@ impl Engine {
             scrub_to: None,
             follow: None,
             session,
+            sessions: 0,
             fresh: scenario,
             side_panel: true,
             panel_collapsed: false,
@@ -252,11 +257,16 @@ impl Engine {
         node()
     }
 
+    fn replace_session(&mut self, session: Session) {
+        self.session = session;
+        self.sessions += 1;
+    }
+
     /// Back to t = 0 of the scenario as opened; the user's own actions are dropped.
     pub fn reset(&mut self) {
         // The scenario built once already, so it builds again.
         if let Ok(s) = Session::new(self.fresh.clone()) {
-            self.session = s;
+            self.replace_session(s);
         }
         self.restart_clock();
         self.timeline = Timeline::new(&self.session);
@@ -264,7 +274,7 @@ impl Engine {
 
     /// Rebuilds the session with `scenario` and catches up to `at`, then pauses or plays.
     pub fn replay(&mut self, scenario: Scenario, at: SimTime, play: bool) -> Result<(), String> {
-        self.session = Session::new(scenario)?;
+        self.replace_session(Session::new(scenario)?);
         self.restart_clock();
         self.timeline = Timeline::new(&self.session);
         self.seek = Some((at, play));
@@ -321,7 +331,7 @@ impl Engine {
     pub fn scrub(&mut self, t: SimTime) {
         let t = t.min(self.timeline.horizon());
         match self.timeline.rewind(&self.session, t) {
-            Ok(Some(back)) => self.session = back,
+            Ok(Some(back)) => self.replace_session(back),
             Ok(None) => {}
             Err(_) => return,
         }

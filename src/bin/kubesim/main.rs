@@ -26,9 +26,10 @@ use kube_playground::kubectl;
 use kube_playground::scenario::script::{self, Line};
 use kube_playground::scenario::session::Session;
 use kube_playground::scenario::{scale, Scenario};
+use kube_playground::sim::component::Component;
 use kube_playground::sim::etcd::checker::{check_seed, Fault};
 use kube_playground::sim::etcd::{ETCD_TIMING, PAPER_TIMING};
-use kube_playground::sim::event::Timer;
+use kube_playground::sim::event::{ComponentId, Timer};
 use kube_playground::sim::time::{parse_duration, SimTime, SECONDS};
 use kube_playground::sim::Simulation;
 use std::process::ExitCode;
@@ -398,6 +399,10 @@ fn peak_memory_mib() -> Option<f64> {
 const LONGEST_SHOWN: usize = 5;
 /// How many cluster views `bench cluster` times (`--views`).
 const VIEWS_TIMED: u32 = 20;
+/// Simulated time between two pictures when the bench times the later ones (the page takes
+/// one no sooner than every 250 ms of wall time, which is about this much simulated time at
+/// 7,500 nodes).
+const VIEW_EVERY_US: u64 = 250 * kube_playground::sim::time::MILLIS;
 
 // A benchmark measures wall time on purpose; the simulation itself never reads the clock.
 #[allow(clippy::disallowed_methods)]
@@ -469,7 +474,8 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         let which = if i == 0 { "longest single event" } else { "  next" };
         println!("{which}: {:.1} ms, {phase}", took * 1e3);
     }
-    // The page takes this picture of the cluster every 250 ms past 12 workers.
+    // The page takes this picture of the cluster every 250 ms past 12 workers: whole at
+    // first, then again only where something changed.
     let view_started = std::time::Instant::now();
     let view = sim.view();
     for _ in 1..views {
@@ -481,9 +487,32 @@ fn bench_cluster(args: &[String]) -> Result<(), String> {
         view.nodes.len(),
         view.nodes.iter().map(|n| n.pods.len()).sum::<usize>()
     );
-    println!("events: {}", sim.steps());
+    let steps = sim.steps();
+    let (mut again_s, mut last, mut kubelets_again) = (0.0, view, 0);
+    for _ in 0..views {
+        let until = session.sim.now().plus(VIEW_EVERY_US);
+        session.sim.run_until(until);
+        let sim = &session.sim;
+        let changed = |id: usize| sim.changed_since(id as ComponentId, last.steps);
+        kubelets_again += sim
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| matches!(c, Component::Kubelet(_)) && changed(*i))
+            .count();
+        let started = std::time::Instant::now();
+        last = sim.view_after(Some(last));
+        again_s += started.elapsed().as_secs_f64();
+    }
+    println!(
+        "cluster view again after {} ms simulated: {:.1} ms, mean of {views} ({} nodes taken again on average)",
+        VIEW_EVERY_US / 1000,
+        again_s * 1e3 / f64::from(views),
+        kubelets_again / views as usize
+    );
+    println!("events: {steps}");
     println!("wall time to all Running: {wall:.3} s");
-    println!("simulated events per second: {:.0}", sim.steps() as f64 / wall.max(1e-9));
+    println!("simulated events per second: {:.0}", steps as f64 / wall.max(1e-9));
     match peak_memory_mib() {
         Some(mib) => println!("peak memory: {mib:.0} MiB"),
         None => println!("peak memory: unknown (no /proc/self/status)"),
