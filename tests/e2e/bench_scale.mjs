@@ -28,7 +28,7 @@ await page.addInitScript(() => {
   window.__bench = { longTasks: [], frames: [] };
   addEventListener('TrunkApplicationStarted', (e) => { window.__bench.wasm = e.detail.wasm; });
   new PerformanceObserver((list) => {
-    for (const t of list.getEntries()) window.__bench.longTasks.push(t.duration);
+    for (const t of list.getEntries()) window.__bench.longTasks.push([t.startTime, t.duration]);
   }).observe({ type: 'longtask', buffered: true });
   let last = 0;
   const tick = (ts) => { if (last) window.__bench.frames.push(ts - last); last = ts; requestAnimationFrame(tick); };
@@ -65,7 +65,8 @@ console.log(`preset: ${preset}, pods expected: ${expected}`);
 console.log(`first frame: ${firstFrame.toFixed(2)} s`);
 console.log(`pods Running: ${census.running}/${census.pods} at ${census.clock}`);
 console.log(`frames: ${frames.length}, median ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms`);
-console.log(`long tasks (>50 ms): ${b.longTasks.length}, longest ${Math.max(0, ...b.longTasks).toFixed(0)} ms`);
+const longest = b.longTasks.slice().sort((x, y) => y[1] - x[1]).slice(0, 5);
+console.log(`long tasks (>50 ms): ${b.longTasks.length}, longest ${longest.map(([at, ms]) => `${ms.toFixed(0)} ms at ${(at / 1000).toFixed(1)} s`).join(', ') || 'none'}`);
 console.log(`wasm heap: ${(peakHeap / 1048576).toFixed(0)} MiB`);
 console.log(`screenshot: ${screenshot}`);
 console.log(`wall time to all Running: ${census.running >= expected ? wall.toFixed(1) + ' s' : `not reached in ${timeoutS} s`}`);
