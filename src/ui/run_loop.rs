@@ -15,9 +15,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-/// Wall time a frame may spend simulating, so that it never blocks the page (the rest of the
-/// 16.7 ms frame draws). Events are handled in slices of `SLICE_EVENTS` until it is spent.
-const SIM_BUDGET_MS: f64 = 10.0;
+/// Wall time a frame's own work may take in all (simulating, taking the picture, drawing),
+/// leaving the rest of the 16.7 ms to the browser. The simulation gets what the rest of the
+/// frame leaves (`Pacer`), in slices of `SLICE_EVENTS` events until that is spent.
+const FRAME_WORK_MS: f64 = 13.0;
+/// The simulation's budget stays within these.
+const SIM_BUDGET_MIN_MS: f64 = 3.0;
+const SIM_BUDGET_MAX_MS: f64 = 10.0;
 /// While catching up to a link's moment the user waits for it: bigger slices, still under the
 /// 50 ms that makes a long task.
 const SEEK_BUDGET_MS: f64 = 35.0;
@@ -67,6 +71,7 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     // The listener lives as long as the page.
     listener.forget();
     let mut screen = Screen {
+        pacer: Pacer { rest_ms: [3.0, 3.0], picture: false, simulated_at: None },
         canvas,
         ctx,
         size: (0.0, 0.0),
@@ -82,6 +87,7 @@ pub fn start(engine: Shared, canvas: HtmlCanvasElement, ui: UiSignals) {
     let again = callback.clone();
     *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
         frame(&engine, &mut screen, ui, ts);
+        screen.pacer.finished();
         if let (Some(w), Some(cb)) = (web_sys::window(), again.borrow().as_ref()) {
             let _ = w.request_animation_frame(cb.as_ref().unchecked_ref());
         }
@@ -108,8 +114,43 @@ impl Census {
     }
 }
 
+/// The simulation's share of each frame: what the frame's other work (the picture, the
+/// drawing) left, as it took in recent frames of the same kind. A frame that takes the
+/// cluster's picture again (at 7,500 nodes, several times the drawing) simulates less, so
+/// that it is not the frame that misses the display's refresh.
+struct Pacer {
+    /// The other work's wall time, ms: in ordinary frames and in frames taking a picture.
+    rest_ms: [f64; 2],
+    /// This frame: whether it takes a picture, and when its simulation ended.
+    picture: bool,
+    simulated_at: Option<f64>,
+}
+
+impl Pacer {
+    fn budget_ms(&self, picture: bool) -> f64 {
+        (FRAME_WORK_MS - self.rest_ms[usize::from(picture)]).clamp(SIM_BUDGET_MIN_MS, SIM_BUDGET_MAX_MS)
+    }
+
+    /// The frame's simulation is done; the rest of it is measured from now.
+    fn simulated(&mut self, picture: bool) {
+        self.picture = picture;
+        self.simulated_at = wall_ms();
+    }
+
+    /// The frame is done.
+    fn finished(&mut self) {
+        if let Some(took) = wall_ms().zip(self.simulated_at.take()).map(|(end, start)| end - start) {
+            let rest = &mut self.rest_ms[usize::from(self.picture)];
+            // Pictures are a few a second: their last one counts more.
+            let keep = if self.picture { 0.5 } else { 0.9 };
+            *rest = *rest * keep + took * (1.0 - keep);
+        }
+    }
+}
+
 /// What the loop draws on, and the drawing state that outlives one frame.
 struct Screen {
+    pacer: Pacer,
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
     /// The canvas' CSS size, and whether the window was resized since it was read.
@@ -138,7 +179,8 @@ const LARGE_VIEW_MS: f64 = 250.0;
 const VIEW_SHARE: f64 = 10.0;
 
 fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
-    let Screen { canvas, ctx, size, resized, kept, reduced_motion, view: cached, pictures, view_ms, marks_at } = screen;
+    let Screen { pacer, canvas, ctx, size, resized, kept, reduced_motion, view: cached, pictures, view_ms, marks_at } =
+        screen;
     let reduced_motion = *reduced_motion;
     let mut e = engine.borrow_mut();
     let dt = e.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
@@ -146,6 +188,11 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
     if let Some(t) = e.scrub_to.take() {
         e.scrub(t);
     }
+    let large = e.layout.as_ref().is_some_and(|l| l.tiles());
+    let picture_due = match cached {
+        Some((_, at, _)) => !large || ts - *at >= LARGE_VIEW_MS.max(VIEW_SHARE * *view_ms),
+        None => true,
+    };
     if let Some((at, play)) = e.seek {
         // Catching up to a link's moment: as many events as a frame allows.
         if advance_within(&mut e.session, at, SEEK_BUDGET_MS, None) == Advanced::Reached {
@@ -158,7 +205,7 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         e.target_us += dt / 1000.0 * e.speed * 1e6;
         let target = SimTime(e.target_us as u64);
         let follow = e.follow;
-        match advance_within(&mut e.session, target, SIM_BUDGET_MS, follow) {
+        match advance_within(&mut e.session, target, pacer.budget_ms(picture_due), follow) {
             Advanced::Reached => {}
             // Fall behind by at most one simulated second of the chosen speed.
             Advanced::Budget => e.target_us = e.target_us.min(e.session.sim.now().0 as f64 + e.speed * 1e6),
@@ -184,15 +231,10 @@ fn frame(engine: &Shared, screen: &mut Screen, ui: UiSignals, ts: f64) {
         *marks_at = (ts, position.horizon);
         ui.marks.set(marks_html(eng));
     }
+    pacer.simulated(picture_due);
     let steps = e.session.sim.steps();
-    let large = e.layout.as_ref().is_some_and(|l| l.tiles());
     let fresh = match cached {
-        Some((view, at, session)) => {
-            large
-                && ts - *at < LARGE_VIEW_MS.max(VIEW_SHARE * *view_ms)
-                && steps >= view.steps
-                && *session == e.sessions
-        }
+        Some((view, _, session)) => !picture_due && steps >= view.steps && *session == e.sessions,
         None => false,
     };
     if !fresh {

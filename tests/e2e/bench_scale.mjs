@@ -64,7 +64,7 @@ server.close();
 console.log(`preset: ${preset}, pods expected: ${expected}`);
 console.log(`first frame: ${firstFrame.toFixed(2)} s`);
 console.log(`pods Running: ${census.running}/${census.pods} at ${census.clock}`);
-console.log(`frames: ${frames.length}, median ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms`);
+console.log(`frames: ${frames.length}, median ${pct(0.5).toFixed(1)} ms, p90 ${pct(0.9).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms; over 16.7 ms: ${(100 * frames.filter((f) => f > 17.5).length / Math.max(1, frames.length)).toFixed(1)} %`);
 const longest = b.longTasks.slice().sort((x, y) => y[1] - x[1]).slice(0, 5);
 console.log(`long tasks (>50 ms): ${b.longTasks.length}, longest ${longest.map(([at, ms]) => `${ms.toFixed(0)} ms at ${(at / 1000).toFixed(1)} s`).join(', ') || 'none'}`);
 console.log(`wasm heap: ${(peakHeap / 1048576).toFixed(0)} MiB`);
