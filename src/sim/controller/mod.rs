@@ -257,6 +257,8 @@ pub struct ControllerManager {
     /// Each DaemonSet's last sync, by its uid (as its pods name it): what a sync judges again
     /// is what changed since.
     ds_trackers: VecMap<String, daemonset::Tracker>,
+    /// Each ReplicaSet's pods counted, by its uid: a sync counts again only the pods changed.
+    rs_counts: VecMap<String, replicaset::Counts>,
     /// Controllers whose worker is busy (each controller has its own, as upstream's run
     /// concurrently; a long DaemonSet sync does not hold up the ReplicaSets).
     working: crate::sim::vecmap::VecSet<Loop>,
@@ -325,6 +327,7 @@ impl ControllerManager {
             expectations: Default::default(),
             ds_expectations: Default::default(),
             ds_trackers: VecMap::new(),
+            rs_counts: VecMap::new(),
             working: crate::sim::vecmap::VecSet::new(),
             retries: VecMap::new(),
             next_retry: 1,
@@ -569,10 +572,9 @@ impl ControllerManager {
         };
         if matches!(resource, "nodes" | "pods") {
             // Objects that changed between the lists are in no event: the DaemonSets judge
-            // every node again.
-            for t in self.ds_trackers.values_mut() {
-                t.forget();
-            }
+            // every node again, the ReplicaSets count every pod again.
+            self.ds_trackers.values_mut().for_each(daemonset::Tracker::forget);
+            self.rs_counts.values_mut().for_each(replicaset::Counts::forget);
         }
         for o in gone {
             self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
@@ -623,9 +625,9 @@ impl ControllerManager {
     }
 
     /// Event handlers: which keys a change makes dirty (as each controller's AddFunc/UpdateFunc).
-    /// A node, or a daemon pod (before and after), changed: its DaemonSet's next sync judges
-    /// that node again — every DaemonSet's, for a node.
-    fn touch_daemon_nodes(&mut self, old: Option<&Object>, obj: &Object) {
+    /// A node, or a pod (before and after), changed: its DaemonSet's next sync judges that
+    /// node again (every DaemonSet's, for a node), its ReplicaSet's counts that pod again.
+    fn touch_kept_syncs(&mut self, old: Option<&Object>, obj: &Object) {
         for o in old.into_iter().chain([obj]) {
             match o {
                 Object::Node(n) => self.ds_trackers.values_mut().for_each(|t| t.touch(&n.metadata.name)),
@@ -633,6 +635,9 @@ impl ControllerManager {
                     let owner = p.metadata.controller_ref().map(|r| r.uid.as_str()).unwrap_or_default();
                     if let (Some(t), Some(node)) = (self.ds_trackers.get_mut(owner), p.target_node()) {
                         t.touch(node);
+                    }
+                    if let Some(c) = self.rs_counts.get_mut(owner) {
+                        c.touch(&key_of(o));
                     }
                 }
                 _ => {}
@@ -642,7 +647,7 @@ impl ControllerManager {
 
     fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Arc<Object>>, obj: &Object) {
         let key = key_of(obj);
-        self.touch_daemon_nodes(old.as_deref(), obj);
+        self.touch_kept_syncs(old.as_deref(), obj);
         match obj {
             Object::Deployment(_) => self.enqueue(ctx, Loop::Deployment, key),
             Object::ReplicaSet(rs) => {
@@ -886,7 +891,15 @@ impl ControllerManager {
         };
         let syncs = match l {
             Loop::Deployment => deployment::sync(&key, &self.deployments, &self.replicasets),
-            Loop::ReplicaSet => replicaset::sync(&key, &self.replicasets, &self.pods, &mut self.expectations, ctx.now),
+            Loop::ReplicaSet => {
+                let uid = self.replicasets.get(&key).map(|o| o.meta().uid.clone()).unwrap_or_default();
+                let counts = self.rs_counts.get_or_insert_with(uid, Default::default);
+                let requests =
+                    replicaset::sync(&key, &self.replicasets, &self.pods, counts, &mut self.expectations, ctx.now);
+                let replicasets = &self.replicasets;
+                self.rs_counts.retain(|uid, _| replicasets.objects().any(|o| o.meta().uid == *uid));
+                requests
+            }
             Loop::GarbageCollector => garbagecollector::sync(
                 &key,
                 &[
