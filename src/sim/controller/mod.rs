@@ -624,7 +624,6 @@ impl ControllerManager {
         }
     }
 
-    /// Event handlers: which keys a change makes dirty (as each controller's AddFunc/UpdateFunc).
     /// A node, or a pod (before and after), changed: its DaemonSet's next sync judges that
     /// node again (every DaemonSet's, for a node), its ReplicaSet's counts that pod again.
     fn touch_kept_syncs(&mut self, old: Option<&Object>, obj: &Object) {
@@ -645,6 +644,7 @@ impl ControllerManager {
         }
     }
 
+    /// Event handlers: which keys a change makes dirty (as each controller's AddFunc/UpdateFunc).
     fn on_event(&mut self, ctx: &mut Ctx, type_: WatchType, old: Option<Arc<Object>>, obj: &Object) {
         let key = key_of(obj);
         self.touch_kept_syncs(old.as_deref(), obj);
@@ -896,8 +896,11 @@ impl ControllerManager {
                 let counts = self.rs_counts.get_or_insert_with(uid, Default::default);
                 let requests =
                     replicaset::sync(&key, &self.replicasets, &self.pods, counts, &mut self.expectations, ctx.now);
-                let replicasets = &self.replicasets;
-                self.rs_counts.retain(|uid, _| replicasets.objects().any(|o| o.meta().uid == *uid));
+                if self.rs_counts.len() > self.replicasets.store.len() {
+                    // Counts of ReplicaSets gone go too.
+                    let replicasets = &self.replicasets;
+                    self.rs_counts.retain(|uid, _| replicasets.objects().any(|o| o.meta().uid == *uid));
+                }
                 requests
             }
             Loop::GarbageCollector => garbagecollector::sync(
@@ -969,8 +972,10 @@ impl ControllerManager {
                     &mut self.ds_expectations,
                     ctx.now,
                 );
-                let daemonsets = &self.daemonsets;
-                self.ds_trackers.retain(|uid, _| daemonsets.objects().any(|o| o.meta().uid == *uid));
+                if self.ds_trackers.len() > self.daemonsets.store.len() {
+                    let daemonsets = &self.daemonsets;
+                    self.ds_trackers.retain(|uid, _| daemonsets.objects().any(|o| o.meta().uid == *uid));
+                }
                 requests
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
