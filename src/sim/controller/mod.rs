@@ -266,6 +266,14 @@ pub struct ControllerManager {
     next_retry: u64,
 }
 
+/// State kept per controller (by uid) goes with its controller: looked for only when more is
+/// kept than there are controllers, not on every sync.
+fn drop_gone<T>(kept: &mut VecMap<String, T>, controllers: &Informer) {
+    if kept.len() > controllers.store.len() {
+        kept.retain(|uid, _| controllers.objects().any(|o| o.meta().uid == *uid));
+    }
+}
+
 fn informer(plural: &str) -> Informer {
     Informer::new(ResourceInfo::of(plural), None)
 }
@@ -896,11 +904,7 @@ impl ControllerManager {
                 let counts = self.rs_counts.get_or_insert_with(uid, Default::default);
                 let requests =
                     replicaset::sync(&key, &self.replicasets, &self.pods, counts, &mut self.expectations, ctx.now);
-                if self.rs_counts.len() > self.replicasets.store.len() {
-                    // Counts of ReplicaSets gone go too.
-                    let replicasets = &self.replicasets;
-                    self.rs_counts.retain(|uid, _| replicasets.objects().any(|o| o.meta().uid == *uid));
-                }
+                drop_gone(&mut self.rs_counts, &self.replicasets);
                 requests
             }
             Loop::GarbageCollector => garbagecollector::sync(
@@ -972,10 +976,7 @@ impl ControllerManager {
                     &mut self.ds_expectations,
                     ctx.now,
                 );
-                if self.ds_trackers.len() > self.daemonsets.store.len() {
-                    let daemonsets = &self.daemonsets;
-                    self.ds_trackers.retain(|uid, _| daemonsets.objects().any(|o| o.meta().uid == *uid));
-                }
+                drop_gone(&mut self.ds_trackers, &self.daemonsets);
                 requests
             }
             Loop::Disruption => disruption::sync(&key, &self.pdbs, &self.pods, &self.replicasets, ctx.now),
