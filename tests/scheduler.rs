@@ -6,11 +6,11 @@ use kube_playground::sim::rng::fork;
 use kube_playground::sim::scheduler::batch;
 use kube_playground::sim::scheduler::config;
 use kube_playground::sim::scheduler::cycle::{fit_error, Cycle, Outcome};
+use kube_playground::sim::scheduler::framework::SharedPod;
 use kube_playground::sim::scheduler::profile::Profile;
 use kube_playground::sim::scheduler::queue::{Place, SchedulingQueue};
 use kube_playground::sim::time::{SimTime, SECONDS};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 fn obj(v: Value) -> Object {
     Object::from_json(v.to_string().as_bytes()).unwrap()
@@ -132,7 +132,7 @@ fn preemption_picks_victims_then_the_preemptor_lands_on_the_nominated_node() {
         spec: kube_playground::sim::api::PodSpec { preemption_policy: Some("Never".into()), ..high.spec.clone() },
         ..high.clone()
     };
-    snap.add_pod(Arc::new(pod("filler", Some("n1"), "2", 0)), "n1");
+    snap.add_pod(SharedPod::new(pod("filler", Some("n1"), "2", 0)), "n1");
     let Outcome::Unschedulable { diagnosis, .. } = cycle.schedule(&profile, &never, None, &snap, &mut rng, None) else {
         panic!("n1 and n2 are full")
     };
@@ -152,12 +152,12 @@ fn a_nominated_pod_holds_its_room_and_waits_for_its_terminating_victim() {
     else {
         panic!("expected preemption")
     };
-    snap.nominate(Arc::new(high.clone()), &c.node);
+    snap.nominate(SharedPod::new(high.clone()), &c.node);
     high.status.nominated_node_name = c.node.clone();
     // The victim is terminating (graceful deletion): no second preemption meanwhile.
     let mut terminating = pod("low", Some("n1"), "2", 0);
     terminating.metadata.deletion_timestamp = Some(Default::default());
-    snap.add_pod(Arc::new(terminating), "n1");
+    snap.add_pod(SharedPod::new(terminating), "n1");
     let Outcome::Unschedulable { nominated: None, diagnosis, .. } =
         cycle.schedule(&profile, &high, None, &snap, &mut rng, None)
     else {

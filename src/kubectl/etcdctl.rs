@@ -176,9 +176,9 @@ pub fn run(sim: &mut Simulation, line: &str) -> Result<String, String> {
         ["get", prefix, ..] => {
             let source = ms.iter().find(|x| x.reachable).ok_or("Error: context deadline exceeded")?;
             let keys: Vec<String> = if tokens.iter().any(|t| t == "--prefix") {
-                source.m.mvcc.range(prefix).into_iter().map(|kv| kv.key).collect()
+                source.m.mvcc.range(prefix).into_iter().map(|kv| kv.key.to_string()).collect()
             } else {
-                source.m.mvcc.get(prefix).map(|kv| kv.key.clone()).into_iter().collect()
+                source.m.mvcc.get(prefix).map(|kv| kv.key.to_string()).into_iter().collect()
             };
             if tokens.iter().any(|t| t == "--keys-only") {
                 return Ok(keys.join("\n"));

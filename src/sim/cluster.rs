@@ -645,7 +645,12 @@ fn put(store: &mut Mvcc, rng: &mut SimRng, mut obj: Object) {
     m.uid = new_uid(rng);
     m.creation_timestamp = Time::at(SimTime::ZERO);
     let key = res.key(&m.namespace, &m.name);
-    store.txn(&Txn { key, compare: Compare::Absent, action: TxnAction::Put(super::storage::encode(&obj)), lease: 0 });
+    store.txn(&Txn {
+        key: key.into(),
+        compare: Compare::Absent,
+        action: TxnAction::Put(super::storage::encode(&obj)),
+        lease: 0,
+    });
 }
 
 /// The control-plane node's InternalIP, where kube-apiserver listens (6443).

@@ -25,7 +25,7 @@ pub fn check(sim: &Simulation) -> Vec<String> {
             if let Object::Pod(p) = o {
                 if let Some(n) = nodes.get_mut(&p.spec.node_name) {
                     if !p.is_terminal() {
-                        n.add_pod(std::sync::Arc::new((**p).clone()));
+                        n.add_pod(crate::sim::scheduler::framework::SharedPod::new((**p).clone()));
                     }
                 }
             }

@@ -7,10 +7,9 @@ use kube_playground::sim::rng::fork;
 use kube_playground::sim::scheduler::batch;
 use kube_playground::sim::scheduler::config;
 use kube_playground::sim::scheduler::cycle::{Cycle, Outcome};
-use kube_playground::sim::scheduler::framework::Snapshot;
+use kube_playground::sim::scheduler::framework::{SharedPod, Snapshot};
 use kube_playground::sim::scheduler::profile::Profile;
 use serde_json::json;
-use std::sync::Arc;
 
 /// `kubesim schedule -f CLUSTER.yaml [--config SCHED.yaml] [-o json] [--seed N]`.
 pub fn schedule(file: &str, config_file: Option<&str>, seed: u64) -> Result<String, String> {
@@ -97,7 +96,7 @@ pub fn bench(nodes: usize, pods: usize, workload: &str) -> Result<BenchResult, S
                 let mut p = perf_pod("basic", n * 100 + k, 0)?;
                 p.metadata.name = format!("low-{n}-{k}");
                 p.spec.node_name = format!("node-{n}");
-                snap.add_pod(Arc::new(p), &format!("node-{n}"));
+                snap.add_pod(SharedPod::new(p), &format!("node-{n}"));
             }
         }
     }
@@ -129,7 +128,7 @@ pub fn bench(nodes: usize, pods: usize, workload: &str) -> Result<BenchResult, S
         match outcome {
             Outcome::Scheduled { node, .. } => {
                 pod.spec.node_name = node.clone();
-                snap.add_pod(Arc::new(pod), &node);
+                snap.add_pod(SharedPod::new(pod), &node);
                 result.scheduled += 1;
             }
             Outcome::Unschedulable { .. } => result.unschedulable += 1,

@@ -82,11 +82,11 @@ pub struct ObjectMeta {
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "exact", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
     /// Keys that must be removed before a deleted object goes (its deletionTimestamp is set
     /// meanwhile): `service.kubernetes.io/load-balancer-cleanup`, `foregroundDeletion`, …
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "exact", skip_serializing_if = "Vec::is_empty")]
     pub finalizers: Vec<String>,
 }
 
@@ -116,4 +116,13 @@ pub fn cache_key(namespace: &str, name: &str) -> String {
     } else {
         format!("{namespace}/{name}")
     }
+}
+
+/// Reads a list into a Vec no longer than the list. JSON does not say how long a list is, so
+/// serde grows the Vec from room for 4: a pod's one container (hundreds of bytes) would carry
+/// room for three more in every decoded copy the apiservers and informers keep.
+pub(super) fn exact<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
 }

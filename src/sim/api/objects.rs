@@ -302,7 +302,7 @@ pub struct NodeSpec {
     pub provider_id: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub taints: Vec<Taint>,
 }
 
@@ -344,7 +344,7 @@ pub struct NodeStatus {
     pub capacity: ResourceList,
     #[serde(default)]
     pub allocatable: ResourceList,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::meta::exact")]
     pub conditions: Vec<Condition>,
     #[serde(default)]
     pub addresses: Vec<NodeAddress>,
@@ -417,21 +417,21 @@ pub struct Container {
     pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub image_pull_policy: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
     #[serde(default)]
     pub resources: ResourceRequirements,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub startup_probe: Option<super::probe::Probe>,
+    pub startup_probe: Option<Box<super::probe::Probe>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<super::probe::Probe>,
+    pub liveness_probe: Option<Box<super::probe::Probe>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<super::probe::Probe>,
+    pub readiness_probe: Option<Box<super::probe::Probe>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<super::probe::Lifecycle>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Option<Box<super::probe::Lifecycle>>,
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
     /// "Always" on an init container makes it a sidecar: started in its turn, it keeps running
     /// beside the app containers.
@@ -449,11 +449,11 @@ impl Container {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<Container>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::meta::exact")]
     pub containers: Vec<Container>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node_name: String,
@@ -461,7 +461,7 @@ pub struct PodSpec {
     pub scheduler_name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub restart_policy: String,
@@ -559,7 +559,7 @@ pub struct PodStatus {
     pub message: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(default, rename = "hostIP", skip_serializing_if = "String::is_empty")]
     pub host_ip: String,
@@ -569,9 +569,9 @@ pub struct PodStatus {
     pub nominated_node_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub init_container_statuses: Vec<ContainerStatus>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
     /// Set when the pod is created (the pod strategy's PrepareForCreate).
     #[serde(default, rename = "qosClass", skip_serializing_if = "String::is_empty")]
@@ -740,7 +740,7 @@ pub struct JobSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobStatus {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
@@ -1316,7 +1316,7 @@ pub struct PodDisruptionBudgetStatus {
     pub desired_healthy: i32,
     #[serde(default)]
     pub expected_pods: i32,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
 }
 

@@ -100,13 +100,13 @@ pub fn coredns() -> Vec<Object> {
         image: "registry.k8s.io/coredns/coredns:v1.12.0".into(),
         args: vec!["-conf".into(), "/etc/coredns/Corefile".into()],
         ports: vec![port("dns", 53, "UDP"), port("dns-tcp", 53, "TCP"), port("metrics", 9153, "TCP")],
-        liveness_probe: Some(crate::sim::api::probe::Probe {
+        liveness_probe: Some(Box::new(crate::sim::api::probe::Probe {
             initial_delay_seconds: 60,
             timeout_seconds: 5,
             failure_threshold: 5,
             ..http_probe("/health", 8080)
-        }),
-        readiness_probe: Some(http_probe("/ready", 8181)),
+        })),
+        readiness_probe: Some(Box::new(http_probe("/ready", 8181))),
         volume_mounts: vec![VolumeMount {
             name: "config-volume".into(),
             mount_path: "/etc/coredns".into(),

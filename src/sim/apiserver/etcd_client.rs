@@ -272,7 +272,12 @@ impl ApiServer {
         let compare = crate::sim::etcd::Compare::ModRevision(charge.meta().rv());
         charge.meta_mut().resource_version.clear();
         let bytes = self.seal(res.plural, crate::sim::storage::encode(&charge));
-        let txn = crate::sim::etcd::Txn { key, compare, action: crate::sim::etcd::TxnAction::Put(bytes), lease: 0 };
+        let txn = crate::sim::etcd::Txn {
+            key: key.into(),
+            compare,
+            action: crate::sim::etcd::TxnAction::Put(bytes),
+            lease: 0,
+        };
         let label = format!("Txn {} (charge {what})", txn.key);
         ctx.phase("admission", label.clone());
         let store = self.store_of(&txn.key);
@@ -330,14 +335,14 @@ impl ApiServer {
         };
         obj.meta_mut().resource_version.clear();
         let action = crate::sim::etcd::TxnAction::Put(crate::sim::storage::encode(&obj));
-        self.own_txn(ctx, crate::sim::etcd::Txn { key, compare, action, lease }, why);
+        self.own_txn(ctx, crate::sim::etcd::Txn { key: key.into(), compare, action, lease }, why);
     }
 
     /// Deletes an object of the apiserver's own, if it is still at `rv`.
     pub(super) fn delete(&mut self, ctx: &mut Ctx, key: String, rv: i64, why: &str) {
         let compare = crate::sim::etcd::Compare::ModRevision(rv);
         let action = crate::sim::etcd::TxnAction::Delete;
-        self.own_txn(ctx, crate::sim::etcd::Txn { key, compare, action, lease: 0 }, why);
+        self.own_txn(ctx, crate::sim::etcd::Txn { key: key.into(), compare, action, lease: 0 }, why);
     }
 
     fn own_txn(&mut self, ctx: &mut Ctx, txn: crate::sim::etcd::Txn, why: &str) {

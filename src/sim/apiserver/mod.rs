@@ -173,7 +173,7 @@ pub struct ApiServer {
     /// Calls under way: the etcd cluster, what the answer is for, and the call (to resend).
     etcd_pending: BTreeMap<u64, (usize, EtcdWait, EtcdOp)>,
     /// The watch cache: every object by etcd key, with resourceVersion set.
-    cache: BTreeMap<String, Arc<Object>>,
+    cache: BTreeMap<Arc<str>, Arc<Object>>,
     pub ready: bool,
     /// False while the process is down: its port refuses connections.
     pub up: bool,
@@ -267,7 +267,14 @@ impl ApiServer {
 
     /// The cached objects whose etcd key starts with `prefix`, in key order.
     pub fn cached_under(&self, prefix: String) -> impl Iterator<Item = &Object> {
-        self.cache.range(prefix.clone()..).take_while(move |(k, _)| k.starts_with(&prefix)).map(|(_, o)| &**o)
+        self.cache_entries_under(prefix).map(|(_, o)| &**o)
+    }
+
+    /// The watch cache's entries whose etcd key starts with `prefix`, in key order.
+    fn cache_entries_under<P: AsRef<str>>(&self, prefix: P) -> impl Iterator<Item = (&Arc<str>, &Arc<Object>)> {
+        use std::ops::Bound;
+        let entries = self.cache.range::<str, _>((Bound::Included(prefix.as_ref()), Bound::Unbounded));
+        entries.take_while(move |(k, _)| k.starts_with(prefix.as_ref()))
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, msg: Message) {
@@ -800,7 +807,7 @@ impl admission::Lookup for ApiServer {
 impl ApiServer {
     /// Every cached object whose key starts with `prefix`.
     fn under(&self, prefix: &str) -> Vec<&Object> {
-        self.cache.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(_, o)| &**o).collect()
+        self.cache_entries_under(prefix).map(|(_, o)| &**o).collect()
     }
 }
 

@@ -249,7 +249,7 @@ pub fn create_plan(req: &ApiRequest, obj: Object) -> Plan {
     stored.meta_mut().resource_version.clear();
     Plan {
         txn: Txn {
-            key: req.resource.key(&obj.meta().namespace, &obj.meta().name),
+            key: req.resource.key(&obj.meta().namespace, &obj.meta().name).into(),
             compare: Compare::Absent,
             action: TxnAction::Put(crate::sim::storage::encode(&stored)),
             lease: 0,
@@ -278,7 +278,7 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subr
             next.spec.finalizers = asked.spec.finalizers.clone();
             if next.spec.finalizers.is_empty() && next.metadata.deletion_timestamp.is_some() {
                 return Ok(Plan {
-                    txn: Txn { key, compare, action: TxnAction::Delete, lease: 0 },
+                    txn: Txn { key: key.into(), compare, action: TxnAction::Delete, lease: 0 },
                     object: current.clone(),
                     code: 200,
                 });
@@ -328,7 +328,11 @@ pub fn modify_plan(req: &ApiRequest, current: &Object, now: SimTime, status_subr
     // The last finalizer of a marked object removed: it goes now (ShouldDeleteDuringUpdate).
     let released = !current.meta().finalizers.is_empty() && next.meta().finalizers.is_empty();
     if released && next.meta().deletion_timestamp.is_some() {
-        return Ok(Plan { txn: Txn { key, compare, action: TxnAction::Delete, lease: 0 }, object: next, code: 200 });
+        return Ok(Plan {
+            txn: Txn { key: key.into(), compare, action: TxnAction::Delete, lease: 0 },
+            object: next,
+            code: 200,
+        });
     }
     Ok(put_plan(key, compare, next))
 }
@@ -340,11 +344,11 @@ pub fn rewrite(plan: Plan, object: Object) -> Plan {
 }
 
 /// The write of `object` (stored without its resourceVersion, which etcd's revision sets).
-fn put_plan(key: String, compare: Compare, object: Object) -> Plan {
+fn put_plan(key: impl Into<std::sync::Arc<str>>, compare: Compare, object: Object) -> Plan {
     let mut stored = object.clone();
     stored.meta_mut().resource_version.clear();
     Plan {
-        txn: Txn { key, compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)), lease: 0 },
+        txn: Txn { key: key.into(), compare, action: TxnAction::Put(crate::sim::storage::encode(&stored)), lease: 0 },
         object,
         code: 200,
     }
@@ -584,7 +588,11 @@ fn delete_plan(req: &ApiRequest, current: &Object, key: String, compare: Compare
             return put_plan(key, compare, Object::Namespace(next));
         }
     }
-    Plan { txn: Txn { key, compare, action: TxnAction::Delete, lease: 0 }, object: current.clone(), code: 200 }
+    Plan {
+        txn: Txn { key: key.into(), compare, action: TxnAction::Delete, lease: 0 },
+        object: current.clone(),
+        code: 200,
+    }
 }
 
 /// DeleteOptions.propagationPolicy=Foreground: the owner goes after its dependents.

@@ -12,7 +12,7 @@ const WATCH_HISTORY: usize = 1000;
 #[derive(Clone, Debug)]
 pub struct Change {
     rev: i64,
-    key: String,
+    key: Arc<str>,
     old: Option<Arc<Object>>,
     obj: Arc<Object>,
     deleted: bool,
@@ -78,18 +78,13 @@ impl ApiServer {
 
     pub(super) fn matching(&self, req: &ApiRequest) -> Vec<Arc<Object>> {
         let prefix = req.resource.list_prefix(&req.namespace);
-        self.cache
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(_, o)| selects(req, o))
-            .map(|(_, o)| o.clone())
-            .collect()
+        self.cache_entries_under(prefix).filter(|(_, o)| selects(req, o)).map(|(_, o)| o.clone()).collect()
     }
 
     /// Merges a fresh list from etcd cluster `store` into the watch cache, turning differences
     /// into watch events. A member that is behind the cache is not trusted for deletions.
     pub(super) fn relist(&mut self, ctx: &mut Ctx, store: usize, kvs: Vec<KeyValue>, revision: i64) {
-        let listed: BTreeMap<String, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
+        let listed: BTreeMap<Arc<str>, KeyValue> = kvs.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
         let mut events: Vec<MvccEvent> = listed
             .values()
             .filter(|kv| self.cached_at(&kv.key).is_none_or(|o| o.meta().rv() < kv.mod_revision))

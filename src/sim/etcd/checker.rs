@@ -88,7 +88,7 @@ impl KvClient {
         let obj =
             Object::Namespace(Namespace { metadata: ObjectMeta::named("", &format!("w{n}")), ..Default::default() });
         let op = EtcdOp::Txn(Txn {
-            key: key.clone(),
+            key: key.as_str().into(),
             compare: Compare::Absent,
             action: TxnAction::Put(crate::sim::storage::encode(&obj)),
             lease: 0,

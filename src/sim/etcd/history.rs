@@ -55,7 +55,7 @@ mod tests {
 
     fn ev(rev: i64) -> MvccEvent {
         let kv = KeyValue {
-            key: format!("/k{rev}"),
+            key: format!("/k{rev}").into(),
             value: Vec::new().into(),
             create_revision: rev,
             mod_revision: rev,

@@ -39,9 +39,9 @@ impl ProbeKind {
 
     pub fn of(self, c: &Container) -> Option<&Probe> {
         match self {
-            ProbeKind::Startup => c.startup_probe.as_ref(),
-            ProbeKind::Liveness => c.liveness_probe.as_ref(),
-            ProbeKind::Readiness => c.readiness_probe.as_ref(),
+            ProbeKind::Startup => c.startup_probe.as_deref(),
+            ProbeKind::Liveness => c.liveness_probe.as_deref(),
+            ProbeKind::Readiness => c.readiness_probe.as_deref(),
         }
     }
 }
@@ -416,8 +416,8 @@ mod tests {
     fn results_flip_only_after_their_thresholds() {
         let p = probe(Probe { success_threshold: 2, ..Default::default() });
         let mut readiness = ProbeState::for_containers(&[Container {
-            readiness_probe: Some(p.clone()),
-            liveness_probe: Some(p.clone()),
+            readiness_probe: Some(Box::new(p.clone())),
+            liveness_probe: Some(Box::new(p.clone())),
             ..Default::default()
         }]);
         assert_eq!(readiness.iter().map(|s| s.kind).collect::<Vec<_>>(), [ProbeKind::Liveness, ProbeKind::Readiness]);

@@ -3,12 +3,11 @@
 //! kube-scheduler-simulator's result shape.
 
 use super::cycle::{fit_error, Cycle, Explain, Outcome};
-use super::framework::Snapshot;
+use super::framework::{SharedPod, Snapshot};
 use super::profile::Profile;
 use crate::sim::api::meta::cache_key;
 use crate::sim::api::{LabelSelector, Object, Pod};
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
 
 /// One pending pod's attempt.
 #[derive(Clone, Debug)]
@@ -47,7 +46,7 @@ pub fn snapshot(objects: &[Object]) -> (Snapshot, Vec<Pod>) {
             if p.spec.node_name.is_empty() {
                 pending.push((**p).clone());
             } else {
-                snap.add_pod(Arc::new((**p).clone()), &p.spec.node_name.clone());
+                snap.add_pod(SharedPod::new((**p).clone()), &p.spec.node_name.clone());
             }
         }
     }
@@ -79,7 +78,7 @@ pub fn schedule(objects: &[Object], profiles: &[Profile], seed: u64) -> Vec<Atte
         let (message, failed) = match outcome {
             Outcome::Scheduled { node, failed, .. } => {
                 pod.spec.node_name = node.clone();
-                snap.add_pod(Arc::new(pod), &node);
+                snap.add_pod(SharedPod::new(pod), &node);
                 (None, failed)
             }
             Outcome::Unschedulable { diagnosis, total_nodes, .. } => {

@@ -4,7 +4,7 @@
 
 use crate::sim::api::meta::cache_key;
 use crate::sim::api::quantity::{parse_milli, parse_value};
-use crate::sim::api::{LabelSelector, Labels, Node, Pod, ResourceList};
+use crate::sim::api::{LabelSelector, Labels, Node, Object, Pod, ResourceList};
 use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -244,16 +244,49 @@ pub fn priority(pod: &Pod) -> i32 {
     pod.spec.priority.unwrap_or(0)
 }
 
+/// A pod in the scheduler cache: the object its informer holds, shared rather than copied
+/// (at 7,500 nodes a copy per pod was tens of MB). Only a pod is ever put in one.
+#[derive(Clone, Debug)]
+pub struct SharedPod(Arc<Object>);
+
+impl SharedPod {
+    /// A pod the scheduler made itself (assumed on a node, nominated).
+    pub fn new(pod: Pod) -> Self {
+        SharedPod(Arc::new(Object::Pod(Box::new(pod))))
+    }
+
+    /// An informer's object, when it is a pod.
+    pub fn of(object: &Arc<Object>) -> Option<Self> {
+        matches!(**object, Object::Pod(_)).then(|| SharedPod(object.clone()))
+    }
+}
+
+impl PartialEq for SharedPod {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::ops::Deref for SharedPod {
+    type Target = Pod;
+    fn deref(&self) -> &Pod {
+        match &*self.0 {
+            Object::Pod(p) => p,
+            _ => unreachable!("SharedPod is only made from a pod"),
+        }
+    }
+}
+
 /// A pod on a node with its requests computed once (framework.PodInfo).
 #[derive(Clone, Debug)]
 pub struct PodInfo {
-    pub pod: Arc<Pod>,
+    pub pod: SharedPod,
     pub requests: Resource,
     pub non_zero: Resource,
 }
 
 impl PodInfo {
-    pub fn new(pod: Arc<Pod>) -> Self {
+    pub fn new(pod: SharedPod) -> Self {
         PodInfo { requests: pod_requests(&pod), non_zero: pod_non_zero_requests(&pod), pod }
     }
 }
@@ -312,7 +345,7 @@ impl NodeInfo {
         self.pods.len() as i64
     }
 
-    pub fn add_pod(&mut self, pod: Arc<Pod>) {
+    pub fn add_pod(&mut self, pod: SharedPod) {
         self.add_pod_info(PodInfo::new(pod));
     }
 
@@ -374,12 +407,12 @@ pub struct Snapshot {
     pub claims: BTreeMap<String, super::plugins::volume_binding::Claim>,
     /// Pods that preemption nominated to a node and that are not placed yet, by node
     /// (upstream's nominator): they hold their room against pods of no higher priority.
-    nominated: BTreeMap<String, Vec<Arc<Pod>>>,
+    nominated: BTreeMap<String, Vec<SharedPod>>,
 }
 
 impl Snapshot {
     /// Records that `pod` waits for room on `node` (status.nominatedNodeName).
-    pub fn nominate(&mut self, pod: Arc<Pod>, node: &str) {
+    pub fn nominate(&mut self, pod: SharedPod, node: &str) {
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
         self.unnominate(&key);
         self.nominated.entry(node.to_string()).or_default().push(pod);
@@ -387,7 +420,7 @@ impl Snapshot {
 
     /// The pod was placed or is gone: its nomination ends.
     pub fn unnominate(&mut self, key: &str) {
-        let mine = |p: &Arc<Pod>| cache_key(&p.metadata.namespace, &p.metadata.name) == key;
+        let mine = |p: &SharedPod| cache_key(&p.metadata.namespace, &p.metadata.name) == key;
         self.nominated.retain(|_, pods| {
             pods.retain(|p| !mine(p));
             !pods.is_empty()
@@ -400,7 +433,7 @@ impl Snapshot {
         let nominated = self.nominated.get(node.name())?;
         let mine = priority(pod);
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
-        let others: Vec<&Arc<Pod>> = nominated
+        let others: Vec<&SharedPod> = nominated
             .iter()
             .filter(|p| priority(p) >= mine && cache_key(&p.metadata.namespace, &p.metadata.name) != key)
             .collect();
@@ -479,7 +512,7 @@ impl Snapshot {
 
     /// Places a pod on a node (bound, or assumed while its binding is in flight); a pod already
     /// placed elsewhere moves. False when the node is unknown.
-    pub fn add_pod(&mut self, pod: Arc<Pod>, node: &str) -> bool {
+    pub fn add_pod(&mut self, pod: SharedPod, node: &str) -> bool {
         let key = cache_key(&pod.metadata.namespace, &pod.metadata.name);
         self.remove_pod(&key);
         self.unnominate(&key);

@@ -33,7 +33,7 @@ use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use cycle::{fit_error, Cycle, Explain, Outcome};
-use framework::{priority, Snapshot};
+use framework::{priority, SharedPod, Snapshot};
 use metrics::CycleCounts;
 use plugins::{coscheduling, scheduling_gates};
 use profile::Profile;
@@ -216,7 +216,7 @@ impl Scheduler {
                     for gone in started(ctx, &mut self.informers[i], body) {
                         self.observe(ctx, WatchType::Deleted, &gone, None);
                     }
-                    let objects: Vec<Object> = self.informers[i].objects().cloned().collect();
+                    let objects: Vec<Arc<Object>> = self.informers[i].shared().cloned().collect();
                     for o in objects {
                         self.observe(ctx, WatchType::Added, &o, None);
                     }
@@ -268,9 +268,9 @@ impl Scheduler {
     }
 
     /// Updates the cache and the queue for an object seen on a watch.
-    fn observe(&mut self, ctx: &mut Ctx, type_: WatchType, object: &Object, old: Option<Arc<Object>>) {
+    fn observe(&mut self, ctx: &mut Ctx, type_: WatchType, object: &Arc<Object>, old: Option<Arc<Object>>) {
         let key = key_of(object);
-        match object {
+        match &**object {
             Object::Pod(p) => {
                 let deleted = type_ == WatchType::Deleted;
                 if deleted || p.is_terminal() {
@@ -284,7 +284,9 @@ impl Scheduler {
                     }
                 } else if !p.spec.node_name.is_empty() {
                     self.queue.delete(&key);
-                    self.cache.add_pod(Arc::new((**p).clone()), &p.spec.node_name);
+                    if let Some(shared) = SharedPod::of(object) {
+                        self.cache.add_pod(shared, &p.spec.node_name);
+                    }
                 } else if self.responsible_for(p) && p.metadata.deletion_timestamp.is_none() {
                     let gated = !scheduling_gates::pre_enqueue(p).is_success();
                     self.queue.add(&key, priority(p), gated, ctx.now);
@@ -310,7 +312,7 @@ impl Scheduler {
             Object::PersistentVolumeClaim(_) | Object::StorageClass(_) => {
                 self.rebuild_claims();
                 if type_ != WatchType::Deleted {
-                    let event = match (object, old.is_none()) {
+                    let event = match (&**object, old.is_none()) {
                         (Object::StorageClass(_), _) => "StorageClassAdd",
                         (_, true) => "PvcAdd",
                         (_, false) => "PvcUpdate",
@@ -526,7 +528,7 @@ impl Scheduler {
                 self.count("scheduled");
                 let mut assumed = pod.clone();
                 assumed.spec.node_name = node.clone();
-                self.cache.add_pod(Arc::new(assumed), &node);
+                self.cache.add_pod(SharedPod::new(assumed), &node);
                 match self.permit(ctx, profile_index, &key, &pod, &node, queued.initial) {
                     Some(text) => permit = Some(text),
                     None => self.bind(ctx, &key, &pod, node, queued.initial),
@@ -541,7 +543,7 @@ impl Scheduler {
                 self.arm_flush(ctx);
                 let nominated_node = nominated.as_ref().map(|c| c.node.clone());
                 if let Some(c) = nominated {
-                    self.cache.nominate(Arc::new(pod.clone()), &c.node);
+                    self.cache.nominate(SharedPod::new(pod.clone()), &c.node);
                     self.preempt(ctx, &key, &c);
                 }
                 self.record(ctx, &key, recorder::WARNING, "FailedScheduling", message.clone());

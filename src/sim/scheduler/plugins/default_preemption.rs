@@ -9,9 +9,8 @@
 use crate::sim::api::Pod;
 use crate::sim::rng::{Draw, SimRng};
 use crate::sim::scheduler::cycle::{run_filters, CycleState, Diagnosis};
-use crate::sim::scheduler::framework::{priority, Code, NodeInfo, PodInfo, Snapshot, Status};
+use crate::sim::scheduler::framework::{priority, Code, NodeInfo, PodInfo, SharedPod, Snapshot, Status};
 use crate::sim::scheduler::profile::Profile;
-use std::sync::Arc;
 
 pub const NAME: &str = "DefaultPreemption";
 pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
@@ -36,7 +35,7 @@ impl Default for Args {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
     pub node: String,
-    pub victims: Vec<Arc<Pod>>,
+    pub victims: Vec<SharedPod>,
     /// Victims whose eviction a PodDisruptionBudget does not allow now.
     pub violations: usize,
 }
@@ -78,7 +77,7 @@ fn select_victims(
     state: &CycleState,
     node: &NodeInfo,
     pdbs: &[crate::sim::api::PodDisruptionBudget],
-) -> Result<(Vec<Arc<Pod>>, usize), Status> {
+) -> Result<(Vec<SharedPod>, usize), Status> {
     let mine = priority(pod);
     let mut trial = node.clone();
     let names: Vec<(String, String)> = node
