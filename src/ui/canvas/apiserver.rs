@@ -58,6 +58,9 @@ pub fn draw_pipeline(f: &Frame, phases: &Phases, id: u32, r: &Rect) {
         ctx.set_stroke_style_str(if matches!(lit[i], Some((_, true))) { DENIED } else { color });
         ctx.set_line_width(1.0);
         ctx.stroke();
+        if !f.legible(9.0) {
+            continue;
+        }
         let font = "600 9px system-ui, sans-serif";
         ctx.set_font(font);
         let tw = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);

@@ -68,6 +68,9 @@ pub fn draw(f: &Frame, phases: &Phases, c: &ComponentView, r: &Rect) {
         ctx.set_stroke_style_str(color);
         ctx.set_line_width(1.0);
         ctx.stroke();
+        if !f.legible(8.0) {
+            continue;
+        }
         let label = match depth {
             0 => short(name).to_string(),
             n => format!("{} {n}", short(name)),

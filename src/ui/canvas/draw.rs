@@ -55,6 +55,18 @@ pub fn rounded(ctx: &Ctx2d, r: &Rect, radius: f64) {
     ctx.close_path();
 }
 
+/// Text smaller than this on screen (CSS pixels) is not drawn. Zoomed out on 7,500 nodes the
+/// control plane's labels are a pixel high, and drawing and measuring them took several per
+/// cent of every frame.
+const MIN_TEXT_PX: f64 = 4.0;
+
+impl Frame<'_> {
+    /// Whether text of this size (world pixels) can be read at the camera's zoom.
+    pub fn legible(&self, font_px: f64) -> bool {
+        font_px * self.camera.zoom >= MIN_TEXT_PX
+    }
+}
+
 pub fn text(ctx: &Ctx2d, s: &str, x: f64, y: f64, font: &str, color: &str) {
     ctx.set_font(font);
     ctx.set_fill_style_str(color);
@@ -103,6 +115,9 @@ pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
         rounded(ctx, &region.rect, 14.0);
         ctx.set_fill_style_str(palette::region());
         ctx.fill();
+        if !f.legible(15.0) {
+            continue;
+        }
         text(
             ctx,
             &region.label,
@@ -132,7 +147,7 @@ pub fn draw(f: &Frame, kept: &mut Kept) -> PodHits {
         match &c.etcd {
             Some(e) => {
                 let peers = if c.in_events_etcd() { &events_names } else { &etcd_names };
-                super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), peers)
+                super::etcd::draw_member(f.ctx, c, e, r, phase.map(|p| p.0), peers, f.legible(12.0))
             }
             None => draw_component(f, c, r, phase.as_ref()),
         }
@@ -325,6 +340,9 @@ fn draw_component(f: &Frame, c: &crate::sim::view::ComponentView, r: &Rect, phas
     ctx.set_stroke_style_str(color);
     ctx.set_line_width(2.0);
     ctx.stroke();
+    if !f.legible(13.0) {
+        return;
+    }
     let title = match c.role {
         Role::Kubelet => "kubelet".to_string(),
         Role::KubeProxy => "kube-proxy".to_string(),

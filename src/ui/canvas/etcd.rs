@@ -16,7 +16,16 @@ pub fn term_colour(term: u64) -> &'static str {
     TERM_COLOURS[(term % TERM_COLOURS.len() as u64) as usize]
 }
 
-pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase: Option<&str>, peer_names: &[String]) {
+/// `labels`: whether its text is large enough on screen to be drawn.
+pub fn draw_member(
+    ctx: &Ctx2d,
+    c: &ComponentView,
+    e: &EtcdView,
+    r: &Rect,
+    phase: Option<&str>,
+    peer_names: &[String],
+    labels: bool,
+) {
     let colour = if e.up { palette::role(c.role) } else { palette::stopped() };
     rounded(ctx, r, 8.0);
     ctx.set_fill_style_str(if e.up { palette::panel() } else { palette::stopped_fill() });
@@ -31,6 +40,9 @@ pub fn draw_member(ctx: &Ctx2d, c: &ComponentView, e: &EtcdView, r: &Rect, phase
         (true, Role::PreCandidate) => "? pre-candidate",
         (true, Role::Follower) => "· follower",
     };
+    if !labels {
+        return;
+    }
     let title_font = "600 15px system-ui, sans-serif";
     ctx.set_font(title_font);
     let title = fit(ctx, &format!("{} {badge}", c.name), r.w - 44.0);
