@@ -110,7 +110,7 @@ fn assert_scores(a: &Attempt, plugin: &str, expected: &Value, name: &str) {
 
 /// The filter outcome for one node: its code name and reason ("passed" → Success).
 fn filter_outcome(a: &Attempt, node: &str, plugin: &str) -> (String, Option<String>) {
-    match a.failed.iter().find(|(n, _)| n == node) {
+    match a.failed.iter().find(|(n, _)| **n == *node) {
         Some((_, s)) => {
             let code = match s.code {
                 Code::Unschedulable => "Unschedulable",

@@ -17,7 +17,7 @@ pub struct Attempt {
     /// The FailedScheduling message when no node fit.
     pub message: Option<String>,
     /// Every node that failed Filter, with its status code (not part of the JSON output).
-    pub failed: Vec<(String, super::framework::Status)>,
+    pub failed: Vec<(std::sync::Arc<str>, super::framework::Status)>,
 }
 
 /// Builds the snapshot from the objects (Nodes, Namespaces, Services, ReplicaSets and bound

@@ -16,6 +16,7 @@ use crate::sim::api::{LabelSelector, Pod, PreferredSchedulingTerm};
 use crate::sim::rng::{Draw, SimRng};
 use crate::sim::vecmap::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What PreFilter and PreScore computed for this pod (framework.CycleState).
 #[derive(Clone, Debug, Default)]
@@ -55,7 +56,7 @@ pub struct Explain {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Diagnosis {
     /// Failed nodes and their status, in evaluation order.
-    pub node_status: Vec<(String, Status)>,
+    pub node_status: Vec<(Arc<str>, Status)>,
     pub pre_filter_msg: String,
     pub post_filter_msg: String,
 }
@@ -63,7 +64,7 @@ pub struct Diagnosis {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// `failed` lists the nodes Filter rejected on the way.
-    Scheduled { node: String, evaluated: usize, feasible: usize, failed: Vec<(String, Status)> },
+    Scheduled { node: String, evaluated: usize, feasible: usize, failed: Vec<(Arc<str>, Status)> },
     /// No node fits; preemption may have nominated a node and chosen victims.
     Unschedulable { diagnosis: Diagnosis, nominated: Option<default_preemption::Candidate>, total_nodes: usize },
 }
@@ -103,7 +104,7 @@ impl Cycle {
         if let Err(status) = pre_filter(profile, pod, snap, &mut state) {
             diagnosis.pre_filter_msg = status.message();
             for n in &snap.nodes {
-                diagnosis.node_status.push((n.name().to_string(), status.clone()));
+                diagnosis.node_status.push((n.shared_name(), status.clone()));
             }
             return Outcome::Unschedulable { diagnosis, nominated: None, total_nodes: total };
         }
@@ -182,7 +183,7 @@ impl Cycle {
                         break;
                     }
                 } else {
-                    diagnosis.node_status.push((n.name().to_string(), status));
+                    diagnosis.node_status.push((n.shared_name(), status));
                 }
             }
             self.next_start_node_index = (start + processed) % count;
@@ -434,7 +435,7 @@ pub fn fit_error(total: usize, d: &Diagnosis) -> String {
         let mut histogram: VecMap<&str, usize> = VecMap::new();
         for (_, s) in &d.node_status {
             for r in &s.reasons {
-                *histogram.entry(r).or_insert(0) += 1;
+                *histogram.entry(r.as_ref()).or_insert(0) += 1;
             }
         }
         let mut parts: Vec<String> = histogram.into_iter().map(|(r, n)| format!("{n} {r}")).collect();

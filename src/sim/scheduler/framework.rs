@@ -6,6 +6,7 @@ use crate::sim::api::meta::cache_key;
 use crate::sim::api::quantity::{parse_milli, parse_value};
 use crate::sim::api::{LabelSelector, Labels, Node, Object, Pod, ResourceList};
 use crate::sim::vecmap::VecMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -27,14 +28,15 @@ pub enum Code {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
     pub code: Code,
-    pub reasons: Vec<String>,
+    /// Mostly fixed texts, borrowed: a cycle that rejects thousands of nodes copies none.
+    pub reasons: Vec<Cow<'static, str>>,
 }
 
 impl Status {
     pub fn success() -> Self {
         Status { code: Code::Success, reasons: vec![] }
     }
-    pub fn new(code: Code, reason: impl Into<String>) -> Self {
+    pub fn new(code: Code, reason: impl Into<Cow<'static, str>>) -> Self {
         Status { code, reasons: vec![reason.into()] }
     }
     pub fn is_success(&self) -> bool {
@@ -302,6 +304,8 @@ impl std::ops::Deref for PodInfo {
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
     pub node: Node,
+    /// The node's name, shared: each cycle names every node it rejects.
+    name: Arc<str>,
     pub allocatable: Resource,
     pub requested: Resource,
     pub non_zero_requested: Resource,
@@ -321,6 +325,7 @@ impl NodeInfo {
         let images =
             node.status.images.iter().flat_map(|i| i.names.iter().map(|n| (n.clone(), i.size_bytes))).collect();
         NodeInfo {
+            name: node.metadata.name.as_str().into(),
             node,
             allocatable,
             requested: Resource::default(),
@@ -334,7 +339,12 @@ impl NodeInfo {
     }
 
     pub fn name(&self) -> &str {
-        &self.node.metadata.name
+        &self.name
+    }
+
+    /// The name to keep (a rejection's, a candidate's) without copying it.
+    pub fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
     }
 
     pub fn labels(&self) -> &Labels {

@@ -11,6 +11,7 @@ use crate::sim::rng::{Draw, SimRng};
 use crate::sim::scheduler::cycle::{run_filters, CycleState, Diagnosis};
 use crate::sim::scheduler::framework::{priority, Code, NodeInfo, PodInfo, SharedPod, Snapshot, Status};
 use crate::sim::scheduler::profile::Profile;
+use std::sync::Arc;
 
 pub const NAME: &str = "DefaultPreemption";
 pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
@@ -156,11 +157,11 @@ pub fn post_filter(
     if terminating {
         return (None, "preemption: not eligible due to a terminating pod on the nominated node.".into(), vec![]);
     }
-    let mut statuses: Vec<(String, Status)> = Vec::new();
+    let mut statuses: Vec<(Arc<str>, Status)> = Vec::new();
     let mut potential = Vec::new();
     for (name, status) in &diagnosis.node_status {
         if status.code == Code::Unschedulable {
-            potential.push(name.as_str());
+            potential.push(name);
         } else {
             statuses.push((name.clone(), Status::new(Code::UnschedulableAndUnresolvable, NOT_HELPFUL)));
         }
@@ -179,10 +180,8 @@ pub fn post_filter(
                 Ok((victims, violations)) if !victims.is_empty() => {
                     candidates.push(Candidate { node: name.to_string(), victims, violations })
                 }
-                Ok(_) => {
-                    statuses.push((name.to_string(), Status::new(Code::Error, "expected at least one victim pod")))
-                }
-                Err(status) => statuses.push((name.to_string(), status)),
+                Ok(_) => statuses.push((name.clone(), Status::new(Code::Error, "expected at least one victim pod"))),
+                Err(status) => statuses.push((name.clone(), status)),
             }
             if candidates.len() >= want {
                 break;

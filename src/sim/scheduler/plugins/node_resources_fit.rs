@@ -6,6 +6,7 @@
 use crate::sim::scheduler::framework::{
     Code, NodeInfo, Resource, ResourceName, Status, WeightedResources, MAX_NODE_SCORE,
 };
+use std::borrow::Cow;
 
 pub const NAME: &str = "NodeResourcesFit";
 /// MaxCustomPriorityScore: shape scores are 0..10, scaled to 0..100.
@@ -67,12 +68,12 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
     let mut reasons = Vec::new();
     let mut unresolvable = false;
     if node.pod_count() + 1 > node.allocatable.allowed_pods {
-        reasons.push("Too many pods".to_string());
+        reasons.push("Too many pods".into());
     }
     if !req.is_zero() {
         let mut check = |name: &str, want: i64, alloc: i64, used: i64| {
             if want > 0 && want > alloc - used {
-                reasons.push(format!("Insufficient {name}"));
+                reasons.push(insufficient(name));
                 unresolvable |= want > alloc;
             }
         };
@@ -93,6 +94,16 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Status {
     } else {
         let code = if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
         Status { code, reasons }
+    }
+}
+
+/// `Insufficient <resource>`, without a copy for the resources every pod requests.
+fn insufficient(name: &str) -> Cow<'static, str> {
+    match name {
+        "cpu" => "Insufficient cpu".into(),
+        "memory" => "Insufficient memory".into(),
+        "ephemeral-storage" => "Insufficient ephemeral-storage".into(),
+        other => format!("Insufficient {other}").into(),
     }
 }
 
