@@ -259,10 +259,15 @@ impl Simulation {
             Some(Component::Scheduler(s)) if s.up => Some(&s.cache),
             _ => None,
         });
-        let ready = |node: &str| match cache.and_then(|c| c.node(node)).and_then(|n| n.node.condition("Ready")) {
-            Some(c) if c.status == "True" => "True",
-            Some(c) if c.status == "False" => "False",
-            _ => "Unknown",
+        // Nodes come in the order they joined, as in the cache: each is looked for where the
+        // last one was found, plus one.
+        let mut next_in_cache = 0;
+        let mut ready = |node: &str| match cache.and_then(|c| c.node_from(node, next_in_cache)) {
+            Some((i, n)) => {
+                next_in_cache = i + 1;
+                n.ready()
+            }
+            None => "Unknown",
         };
         let kubelets = self.components.iter().filter(|c| matches!(c, Component::Kubelet(_))).count();
         let detailed = kubelets <= DETAILED_NODES;

@@ -306,6 +306,9 @@ pub struct NodeInfo {
     pub node: Node,
     /// The node's name, shared: each cycle names every node it rejects.
     name: Arc<str>,
+    /// Its Ready condition's status ("True", "False" or "Unknown"), read once per update: the
+    /// page's picture shows it for every node.
+    ready: &'static str,
     pub allocatable: Resource,
     pub requested: Resource,
     pub non_zero_requested: Resource,
@@ -324,8 +327,14 @@ impl NodeInfo {
         let allocatable = Resource::from_list(&node.status.allocatable);
         let images =
             node.status.images.iter().flat_map(|i| i.names.iter().map(|n| (n.clone(), i.size_bytes))).collect();
+        let ready = match node.condition("Ready") {
+            Some(c) if c.status == "True" => "True",
+            Some(c) if c.status == "False" => "False",
+            _ => "Unknown",
+        };
         NodeInfo {
             name: node.metadata.name.as_str().into(),
+            ready,
             node,
             allocatable,
             requested: Resource::default(),
@@ -340,6 +349,11 @@ impl NodeInfo {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The Ready condition's status, as the control plane last saw it.
+    pub fn ready(&self) -> &'static str {
+        self.ready
     }
 
     /// The name to keep (a rejection's, a candidate's) without copying it.
@@ -459,6 +473,15 @@ impl Snapshot {
 
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {
         self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// The node and its position, trying position `hint` first: a walk over the nodes in the
+    /// order they joined finds each where the last one was found, plus one, without a search.
+    pub fn node_from(&self, name: &str, hint: usize) -> Option<(usize, &NodeInfo)> {
+        match self.nodes.get(hint) {
+            Some(n) if n.name() == name => Some((hint, n)),
+            _ => self.index.get(name).map(|&i| (i, &self.nodes[i])),
+        }
     }
 
     /// helper.DefaultSelector: every Service and ReplicaSet selector in the pod's namespace

@@ -32,6 +32,11 @@ pub struct HeatMap {
     painted: Option<(u64, bool)>,
     /// Each grid cell's node, row by row: an index into the view's nodes.
     cells: Vec<Option<usize>>,
+    /// Each view node's cell with the name it was found for, and the grid and node count
+    /// they are for: pictures list the nodes in the same order, so each is looked up once
+    /// rather than on every picture (7,500 searches by name).
+    node_cells: Vec<(String, Option<usize>)>,
+    node_cells_for: Option<(TileGrid, usize)>,
 }
 
 pub fn draw(f: &Frame, heat: &mut HeatMap) -> PodHits {
@@ -63,9 +68,13 @@ impl HeatMap {
         let fullest = workers.map(|n| n.pods.len()).max().unwrap_or(0).max(1);
         let (panel, pod, stopped, not_ready) =
             (rgb(palette::panel()), rgb(palette::POD), rgb(palette::stopped_fill()), rgb(palette::NOT_READY));
+        let layout_key = Some((*grid, f.layout.node_rects.len()));
+        if self.node_cells_for != layout_key {
+            self.node_cells.clear();
+            self.node_cells_for = layout_key;
+        }
         for (i, n) in f.view.nodes.iter().enumerate() {
-            let Some(r) = f.layout.node_rects.get(&n.name) else { continue };
-            let cell = grid.cell(r);
+            let Some(cell) = self.node_cell(f, grid, i, &n.name) else { continue };
             let Some(slot) = self.cells.get_mut(cell) else { continue };
             *slot = Some(i);
             let fill = match (n.powered, n.pods.len()) {
@@ -98,6 +107,20 @@ impl HeatMap {
             let _ = ctx.put_image_data(&data, 0.0, 0.0);
         }
         self.image = Some((canvas, ctx));
+    }
+
+    /// The grid cell of the view's `i`th node, `name`.
+    fn node_cell(&mut self, f: &Frame, grid: &TileGrid, i: usize, name: &str) -> Option<usize> {
+        if let Some((known, cell)) = self.node_cells.get(i) {
+            if known == name {
+                return *cell;
+            }
+        }
+        let cell = f.layout.node_rects.get(name).map(|r| grid.cell(r));
+        // The nodes are asked for in order, so `i` is at most one past the end.
+        self.node_cells.truncate(i);
+        self.node_cells.push((name.to_string(), cell));
+        cell
     }
 
     /// Copies the image onto the grid: smoothed when shrunk, crisp pixels when enlarged.
