@@ -8,7 +8,7 @@ use kube_playground::sim::time::{SimTime, SECONDS};
 use kube_playground::sim::Simulation;
 
 fn objects<'a>(sim: &'a Simulation, prefix: &str) -> Vec<&'a Object> {
-    sim.apiserver().map(|a| a.cached_under(prefix.to_string()).collect()).unwrap_or_default()
+    sim.apiserver().map(|a| a.cached_under(prefix).collect()).unwrap_or_default()
 }
 
 fn distinct(mut v: Vec<String>) -> bool {
@@ -128,7 +128,7 @@ fn several_apiservers_share_the_nodes_and_each_keeps_its_own_cache() {
     let served: Vec<u64> = apiservers.iter().map(|a| a.requests_total).collect();
     assert!(served.iter().all(|n| *n > 20), "every apiserver serves requests: {served:?}");
     // Each cache holds every node and pod (they are fed by their own etcd watches).
-    let count = |a: &&kube_playground::sim::apiserver::ApiServer, p: &str| a.cached_under(p.to_string()).count();
+    let count = |a: &&kube_playground::sim::apiserver::ApiServer, p: &str| a.cached_under(p).count();
     let nodes: Vec<usize> = apiservers.iter().map(|a| count(a, "/registry/minions/")).collect();
     assert!(nodes.iter().all(|n| *n == 21), "{nodes:?}");
     let pods: Vec<usize> = apiservers.iter().map(|a| count(a, "/registry/pods/")).collect();

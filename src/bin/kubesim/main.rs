@@ -383,7 +383,7 @@ fn last_phase(sim: &Simulation) -> String {
 /// Pods the apiserver knows and how many of them are Running.
 fn pods_running(sim: &kube_playground::sim::Simulation) -> (usize, usize) {
     let Some(api) = sim.apiserver() else { return (0, 0) };
-    let pods = api.cached_under("/registry/pods/".into()).filter_map(|o| o.as_pod());
+    let pods = api.cached_under("/registry/pods/").filter_map(|o| o.as_pod());
     pods.fold((0, 0), |(all, running), p| (all + 1, running + usize::from(p.status.phase == "Running")))
 }
 

@@ -31,8 +31,7 @@ impl ApiServer {
         let key = format!("{MASTER_LEASES}{ip}");
         let mine = Endpoints { metadata: ObjectMeta::named("", &ip), subsets: vec![subset(&[ip.as_str()])] };
         self.put(ctx, key, Object::Endpoints(mine), lease, "renew master lease");
-        let mut ips: Vec<String> =
-            self.cached_under(MASTER_LEASES.to_string()).map(|o| o.meta().name.clone()).collect();
+        let mut ips: Vec<String> = self.cached_under(MASTER_LEASES).map(|o| o.meta().name.clone()).collect();
         if !ips.contains(&ip) {
             ips.push(ip);
         }

@@ -266,7 +266,7 @@ impl ApiServer {
     }
 
     /// The cached objects whose etcd key starts with `prefix`, in key order.
-    pub fn cached_under(&self, prefix: String) -> impl Iterator<Item = &Object> {
+    pub fn cached_under<P: AsRef<str>>(&self, prefix: P) -> impl Iterator<Item = &Object> {
         self.cache_entries_under(prefix).map(|(_, o)| &**o)
     }
 
@@ -807,7 +807,7 @@ impl admission::Lookup for ApiServer {
 impl ApiServer {
     /// Every cached object whose key starts with `prefix`.
     fn under(&self, prefix: &str) -> Vec<&Object> {
-        self.cache_entries_under(prefix).map(|(_, o)| &**o).collect()
+        self.cached_under(prefix).collect()
     }
 }
 
