@@ -145,6 +145,9 @@ pub struct ClusterView {
     pub scheduling: Option<SchedulingView>,
     /// The simulation's step when it was taken.
     pub steps: u64,
+    /// Where the scheduler cache held each node (by the nodes' order), for the next picture
+    /// to look there first: nodes join in any order, so the cache's is not the kubelets'.
+    cache_slots: Vec<usize>,
 }
 
 /// A few of the production metrics a dashboard would chart, summed over the cluster now.
@@ -259,25 +262,24 @@ impl Simulation {
             Some(Component::Scheduler(s)) if s.up => Some(&s.cache),
             _ => None,
         });
-        // Nodes come in the order they joined, as in the cache: each is looked for where the
-        // last one was found, plus one.
-        let mut next_in_cache = 0;
-        let mut ready = |node: &str| match cache.and_then(|c| c.node_from(node, next_in_cache)) {
-            Some((i, n)) => {
-                next_in_cache = i + 1;
-                n.ready()
-            }
-            None => "Unknown",
+        // Each node is looked for in the cache where the last picture found it (a search of
+        // 7,500 names otherwise), and where it is found is kept for the next.
+        let mut cache_slots = Vec::new();
+        let mut ready = |node: &str, hint: Option<usize>| {
+            let found = cache.and_then(|c| c.node_from(node, hint.unwrap_or(usize::MAX)));
+            cache_slots.push(found.map_or(usize::MAX, |(slot, _)| slot));
+            found.map_or("Unknown", |(_, n)| n.ready())
         };
         let kubelets = self.components.iter().filter(|c| matches!(c, Component::Kubelet(_))).count();
         let detailed = kubelets <= DETAILED_NODES;
         nodes.reserve(kubelets);
         let old = old.filter(|o| !detailed && o.components.len() == self.components.len() && o.steps <= self.steps);
         let since = old.as_ref().map_or(0, |o| o.steps);
-        let (mut old_components, mut old_nodes) = match old {
-            Some(o) => (o.components.into_iter(), o.nodes.into_iter()),
+        let (mut old_components, mut old_nodes, old_slots) = match old {
+            Some(o) => (o.components.into_iter(), o.nodes.into_iter(), o.cache_slots),
             None => Default::default(),
         };
+        let hint = |n: usize| old_slots.get(n).copied();
         for (i, (c, info)) in self.components.iter().zip(&self.infos).enumerate() {
             // Kept parts stay in step with the components (and the nodes with the kubelets).
             let kept = old_components.next().filter(|_| !self.changed_since(i as ComponentId, since));
@@ -288,7 +290,7 @@ impl Simulation {
                 };
                 if let (Some(view), Some(node)) = (kept, kept_node) {
                     if let Some(mut node) = node {
-                        node.ready = ready(&node.name);
+                        node.ready = ready(&node.name, hint(nodes.len()));
                         running_pods += node.pods.iter().filter(|p| p.status == "Running").count();
                         nodes.push(node);
                     }
@@ -401,7 +403,7 @@ impl Simulation {
                         control_plane: i > 0 && nodes.is_empty(),
                         pods,
                         powered: k.up,
-                        ready: ready(&k.config.name),
+                        ready: ready(&k.config.name, hint(nodes.len())),
                     });
                     line
                 }
@@ -452,6 +454,7 @@ impl Simulation {
             api_requests,
             scheduling,
             steps: self.steps(),
+            cache_slots,
         }
     }
 }

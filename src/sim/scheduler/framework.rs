@@ -475,8 +475,8 @@ impl Snapshot {
         self.index.get(name).map(|&i| &self.nodes[i])
     }
 
-    /// The node and its position, trying position `hint` first: a walk over the nodes in the
-    /// order they joined finds each where the last one was found, plus one, without a search.
+    /// The node and its position, trying position `hint` first (where it was last found), so
+    /// that finding it again costs one comparison, not a search.
     pub fn node_from(&self, name: &str, hint: usize) -> Option<(usize, &NodeInfo)> {
         match self.nodes.get(hint) {
             Some(n) if n.name() == name => Some((hint, n)),
