@@ -16,7 +16,8 @@ pub fn term_colour(term: u64) -> &'static str {
     TERM_COLOURS[(term % TERM_COLOURS.len() as u64) as usize]
 }
 
-/// `labels`: whether its text is large enough on screen to be drawn.
+/// `labels`: whether its text is large enough on screen to be drawn; when not, the member is
+/// its box alone (the title, timer and log strip are smaller still).
 pub fn draw_member(
     ctx: &Ctx2d,
     c: &ComponentView,
@@ -33,6 +34,9 @@ pub fn draw_member(
     ctx.set_stroke_style_str(colour);
     ctx.set_line_width(if e.role == Role::Leader && e.up { 4.0 } else { 2.0 });
     ctx.stroke();
+    if !labels {
+        return;
+    }
     let badge = match (e.up, e.role) {
         (false, _) => "✖ stopped",
         (true, Role::Leader) => "★ leader",
@@ -40,9 +44,6 @@ pub fn draw_member(
         (true, Role::PreCandidate) => "? pre-candidate",
         (true, Role::Follower) => "· follower",
     };
-    if !labels {
-        return;
-    }
     let title_font = "600 15px system-ui, sans-serif";
     ctx.set_font(title_font);
     let title = fit(ctx, &format!("{} {badge}", c.name), r.w - 44.0);
