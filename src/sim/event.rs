@@ -250,6 +250,9 @@ pub enum Timer {
     LeaseRenew {
         life: u64,
     },
+    /// kube-controller-manager's informers hand their event handlers the next batch of changes
+    /// (a large list is handed over in batches).
+    Notify,
     /// The node lifecycle controller's monitorNodeHealth pass (--node-monitor-period).
     NodeMonitor,
     /// The next try of the leader election loop (acquire or renew).

@@ -20,6 +20,7 @@ pub mod horizontal;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
+mod notifications;
 pub mod persistentvolume;
 pub mod pvcprotection;
 pub mod replicaset;
@@ -41,6 +42,7 @@ use super::rng::SimRng;
 use super::time::{SimTime, SECONDS};
 use super::Ctx;
 use crate::sim::vecmap::VecMap;
+use notifications::{Backlog, Notification};
 use std::sync::Arc;
 use workqueue::WorkQueue;
 
@@ -264,6 +266,8 @@ pub struct ControllerManager {
     working: crate::sim::vecmap::VecSet<Loop>,
     retries: VecMap<u64, (Loop, String)>,
     next_retry: u64,
+    /// The informers' changes the event handlers have not heard yet.
+    backlog: Backlog,
 }
 
 /// State kept per controller (by uid) goes with its controller: looked for only when more is
@@ -339,6 +343,7 @@ impl ControllerManager {
             working: crate::sim::vecmap::VecSet::new(),
             retries: VecMap::new(),
             next_retry: 1,
+            backlog: Backlog::default(),
         }
     }
 
@@ -362,6 +367,10 @@ impl ControllerManager {
                     self.enqueue(ctx, Loop::HorizontalPodAutoscaler, k);
                 }
                 ctx.timer(horizontal::SYNC_PERIOD_US, Timer::HorizontalPodAutoscalerSync);
+            }
+            Timer::Notify => {
+                let batch = self.backlog.take_due();
+                self.hand_over(ctx, batch);
             }
             Timer::NodeMonitor => {
                 self.monitor_node_health(ctx);
@@ -457,7 +466,8 @@ impl ControllerManager {
                 let ev = *ev;
                 let old = self.informers_mut().into_iter().find_map(|inf| inf.apply(&ev));
                 if let Some(old) = old {
-                    self.on_event(ctx, ev.type_, old, &ev.object);
+                    self.backlog.push(Notification::Changed(ev.type_, old, ev.object));
+                    self.notify(ctx);
                 }
             }
             _ => {}
@@ -509,6 +519,7 @@ impl ControllerManager {
     /// apiserver closes with every watch on it.
     pub fn stop(&mut self, ctx: &mut Ctx) {
         self.up = false;
+        self.backlog = Backlog::default();
         let (client, mut informers) = self.parts();
         hang_up(ctx, client, &mut informers);
     }
@@ -585,7 +596,7 @@ impl ControllerManager {
             self.rs_counts.values_mut().for_each(replicaset::Counts::forget);
         }
         for o in gone {
-            self.on_event(ctx, WatchType::Deleted, Some(o.clone()), &o);
+            self.backlog.push(Notification::Changed(WatchType::Deleted, Some(o.clone()), o));
         }
         // The node lifecycle controller hears of a relist of the nodes, their pods or their
         // leases: each node is looked at again (upstream, Replace's updates reach its queues),
@@ -600,12 +611,39 @@ impl ControllerManager {
             _ => Vec::new(),
         };
         for o in added {
-            self.on_event(ctx, WatchType::Added, None, &o);
+            self.backlog.push(Notification::Changed(WatchType::Added, None, o));
         }
         for n in relisted {
-            self.track_node(ctx, &n);
-            self.node_changed(ctx, &n);
+            self.backlog.push(Notification::Relisted(n));
         }
+        self.backlog.push(Notification::Resync);
+        self.notify(ctx);
+    }
+
+    /// Hands the handlers the next batch of changes, unless an earlier batch is due first.
+    fn notify(&mut self, ctx: &mut Ctx) {
+        let batch = self.backlog.take();
+        self.hand_over(ctx, batch);
+    }
+
+    fn hand_over(&mut self, ctx: &mut Ctx, batch: Vec<Notification>) {
+        for n in batch {
+            match n {
+                Notification::Changed(type_, old, obj) => self.on_event(ctx, type_, old, &obj),
+                Notification::Relisted(node) => {
+                    self.track_node(ctx, &node);
+                    self.node_changed(ctx, &node);
+                }
+                Notification::Resync => self.resync(ctx),
+            }
+        }
+        if self.backlog.more() {
+            ctx.timer(0, Timer::Notify);
+        }
+    }
+
+    /// A list is in: every controller takes each of its keys again.
+    fn resync(&mut self, ctx: &mut Ctx) {
         let keys: Vec<(Loop, String)> = self
             .deployments
             .store
