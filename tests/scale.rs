@@ -209,3 +209,25 @@ fn several_apiservers_take_turns_compacting() {
     let events = sim.etcd_cluster(true).map(|(_, m)| m).find(|m| m.up).unwrap();
     assert_eq!(events.mvcc.get("compact_rev_key").map(|kv| kv.version), Some(2), "the events etcd too");
 }
+
+/// A first list past 500 objects reaches kube-controller-manager's handlers in batches: each
+/// node the list brought is still registered once by the node lifecycle controller, and the
+/// batches do not reorder it with the changes that come after.
+#[test]
+fn a_large_first_list_reaches_every_handler_once() {
+    let shape = SHAPES.iter().find(|s| s.name == "openai-7500").unwrap();
+    let mut sim = shape.scenario(Some(520)).build().unwrap();
+    sim.run_until(SimTime::from_secs(4));
+    let mut registered: Vec<String> = objects(&sim, "/registry/events/")
+        .into_iter()
+        .filter_map(|o| match o {
+            Object::Event(e) if e.reason == "RegisteredNode" => Some(e.involved_object.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let n = registered.len();
+    registered.sort();
+    registered.dedup();
+    assert_eq!(registered.len(), n, "one RegisteredNode per node");
+    assert_eq!(n, 521, "every node registered with the controller, the control plane's too");
+}
