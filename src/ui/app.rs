@@ -155,7 +155,7 @@ pub fn App() -> impl IntoView {
     // Under the chart: the SLIs and the Prometheus tab.
     let slis_html = RwSignal::new(String::new());
     let chart_series = RwSignal::new(0usize);
-    let scrape_targets = RwSignal::new(Vec::<String>::new());
+    let scrape_targets = RwSignal::new(metrics_panel::Targets::default());
     let scrape_target = RwSignal::new("kube-apiserver".to_string());
     let exposition = RwSignal::new(String::new());
     let sched_pick = RwSignal::new(None::<String>);
@@ -225,7 +225,7 @@ pub fn App() -> impl IntoView {
                 // The targets change only with the cluster (a reset or another preset).
                 if scrape_targets_of != sim.infos.len() {
                     scrape_targets_of = sim.infos.len();
-                    scrape_targets.set(crate::kubectl::curl::scrape_targets(sim));
+                    scrape_targets.set(metrics_panel::Targets::of(sim));
                 }
                 let text = scrape_target.with_untracked(|t| metrics_panel::exposition(sim, t));
                 if text != exposition.get_untracked() {

@@ -727,6 +727,16 @@ await test('a 1,000-node cluster is a heat map whose tiles zoom into pods and op
   await page.goto(`${server.origin}#preset=large&speed=100`, { waitUntil: 'load' });
   await firstFrame(page);
   await page.waitForFunction(() => document.querySelector('[data-testid=census]')?.textContent.startsWith('1,000 nodes'), null, { timeout: 20000 });
+  // The drop-downs name the first 20 nodes and say where the other 980 are.
+  const faults = await page.$$eval('[data-testid=fault-target] option', (os) => os.map((o) => o.textContent));
+  const workers = faults.filter((o) => o.startsWith('node '));
+  if (workers.length !== 20 || faults.at(-1) !== '… 980 more nodes: right-click one on the canvas') {
+    throw new Error(`fault targets: ${workers.length} nodes, last "${faults.at(-1)}"`);
+  }
+  const scrapes = await page.$$eval('[data-testid=scrape-target] option', (os) => os.map((o) => o.textContent));
+  if (!scrapes.includes('kube-proxy/worker-19') || scrapes.includes('kubelet/worker-20') || !scrapes.at(-1).startsWith('… 981 more nodes')) {
+    throw new Error(`scrape targets: ${scrapes.length}, last "${scrapes.at(-1)}"`);
+  }
   // Wait for pods to land, then zoom into the first rows of tiles.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=census]').dataset.running) > 300, null, { timeout: 120000 });
   await page.getByTestId('play').click();

@@ -10,6 +10,7 @@ use crate::sim::component::Component;
 use crate::sim::etcd::raft::Role;
 use crate::sim::event::ComponentId;
 use crate::sim::network::LinkFault;
+use crate::ui::components::{more_nodes, NODES_LISTED};
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
 
@@ -201,21 +202,22 @@ pub fn FaultMenu(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoVie
 /// the toolbar.
 #[component]
 pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoView {
-    let members: Vec<(ComponentId, String)> = {
+    let (members, more) = {
         let e = engine.borrow();
-        let etcd = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
-            Component::Etcd(_) | Component::ApiServer(_) => {
-                Some((i as ComponentId, e.session.sim.infos[i].name.clone()))
-            }
+        let sim = &e.session.sim;
+        let control_plane = sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+            Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, sim.infos[i].name.clone())),
             _ => None,
         });
-        let nodes = e.session.sim.components.iter().enumerate().filter_map(|(i, c)| match c {
-            Component::Kubelet(k) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => {
-                Some((i as ComponentId, format!("node {}", k.config.name)))
-            }
+        let members: Vec<(ComponentId, String)> = control_plane.collect();
+        let nodes = sim.components.iter().enumerate().filter_map(|(i, c)| match c {
+            Component::Kubelet(k) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => Some((i, k)),
             _ => None,
         });
-        etcd.chain(nodes).collect()
+        let workers = nodes.clone().count();
+        let named = nodes.take(NODES_LISTED).map(|(i, k)| (i as ComponentId, format!("node {}", k.config.name)));
+        let more = more_nodes(workers.saturating_sub(NODES_LISTED), "right-click one on the canvas");
+        (members.into_iter().chain(named).collect::<Vec<_>>(), more)
     };
     view! {
         <select
@@ -229,6 +231,7 @@ pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoV
         >
             <option value="" selected=true>"Faults…"</option>
             {members.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+            {more.map(|m| view! { <option value="" disabled=true>{m}</option> })}
         </select>
     }
 }

@@ -4,8 +4,40 @@
 //! strings (bundle size).
 
 use super::scheduler_panel::esc;
+use super::{more_nodes, NODES_LISTED};
 use crate::sim::Simulation;
 use leptos::prelude::*;
+
+/// The Prometheus tab's choices: every control-plane target, and the first nodes' kubelet,
+/// cAdvisor and kube-proxy.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Targets {
+    pub listed: Vec<String>,
+    /// Nodes whose targets are left out.
+    pub more_nodes: usize,
+}
+
+impl Targets {
+    pub fn of(sim: &Simulation) -> Targets {
+        let all = crate::kubectl::curl::scrape_targets(sim);
+        let mut first: Vec<&str> = Vec::new();
+        let mut listed = Vec::new();
+        for t in &all {
+            // A node's targets are `kubelet/NODE`, `cadvisor/NODE` and `kube-proxy/NODE`.
+            if let Some((_, node)) = t.split_once('/') {
+                if !first.contains(&node) {
+                    if first.len() == NODES_LISTED {
+                        continue;
+                    }
+                    first.push(node);
+                }
+            }
+            listed.push(t.clone());
+        }
+        let nodes = all.iter().filter(|t| t.starts_with("kubelet/")).count();
+        Targets { listed, more_nodes: nodes.saturating_sub(first.len()) }
+    }
+}
 
 /// The SLI table's HTML.
 pub fn slis_html(slis: Vec<crate::sim::slo::Sli>) -> String {
@@ -39,7 +71,7 @@ pub fn exposition(sim: &Simulation, target: &str) -> String {
 #[component]
 pub fn MetricsPanel(
     slis: RwSignal<String>,
-    targets: RwSignal<Vec<String>>,
+    targets: RwSignal<Targets>,
     target: RwSignal<String>,
     text: RwSignal<String>,
 ) -> impl IntoView {
@@ -49,7 +81,16 @@ pub fn MetricsPanel(
             <label class="prom-pick">"Prometheus: "
                 <select data-testid="scrape-target" prop:value=move || target.get()
                     on:change=move |ev| target.set(event_target_value(&ev))>
-                    {move || targets.get().into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect::<Vec<_>>()}
+                    {move || {
+                        let t = targets.get();
+                        let more = more_nodes(t.more_nodes, "curl https://NODE:10250/metrics in the console");
+                        let options = t
+                            .listed
+                            .into_iter()
+                            .map(|t| view! { <option value=t.clone()>{t.clone()}</option> })
+                            .collect::<Vec<_>>();
+                        (options, more.map(|m| view! { <option value="" disabled=true>{m}</option> }))
+                    }}
                 </select>
                 " /metrics"
             </label>

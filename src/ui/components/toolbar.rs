@@ -2,7 +2,7 @@
 //! presenter mode; and the small play bar of an embedded playground.
 
 use super::fault_menu::{FaultPicker, MenuAt};
-use super::Side;
+use super::{thousands, Side};
 use crate::ui::canvas::layout::ViewMode;
 use crate::ui::engine::Shared;
 use leptos::prelude::*;
@@ -152,17 +152,4 @@ pub fn EmbedBar(engine: Shared, playing: RwSignal<bool>, clock: RwSignal<String>
             <a href=full_link target="_blank" rel="noopener" data-testid="open-full">"Open in the full playground ↗"</a>
         </footer>
     }
-}
-
-/// 7500 → "7,500".
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
