@@ -600,7 +600,7 @@ impl ControllerManager {
         }
         // The node lifecycle controller hears of a relist of the nodes, their pods or their
         // leases: each node is looked at again (upstream, Replace's updates reach its queues),
-        // once — a node the list added was just handled as an addition.
+        // once — a node the list added is handled as an addition.
         let relisted: Vec<String> = match resource {
             "nodes" | "pods" | "leases" => {
                 // In key order, as the store: a binary search each.

@@ -391,7 +391,8 @@ impl EtcdMember {
         }
     }
 
-    /// Starts the process again: replays the WAL into a fresh store (etcd's restart path).
+    /// Starts the process again (etcd's restart path): the backend as it was on disk, then the
+    /// WAL's committed entries past it.
     fn restart(&mut self, ctx: &mut Ctx) {
         let consistent_index = self.raft.applied;
         // Fork a new stream per life so the next election timeout differs.

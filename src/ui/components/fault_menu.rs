@@ -209,7 +209,7 @@ pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoV
             Component::Etcd(_) | Component::ApiServer(_) => Some((i as ComponentId, sim.infos[i].name.clone())),
             _ => None,
         });
-        let members: Vec<(ComponentId, String)> = control_plane.collect();
+        let mut members: Vec<(ComponentId, String)> = control_plane.collect();
         let nodes = sim.components.iter().enumerate().filter_map(|(i, c)| match c {
             Component::Kubelet(k) if !k.config.labels.contains_key(CONTROL_PLANE_LABEL) => Some((i, k)),
             _ => None,
@@ -217,7 +217,8 @@ pub fn FaultPicker(engine: Shared, menu: RwSignal<Option<MenuAt>>) -> impl IntoV
         let workers = nodes.clone().count();
         let named = nodes.take(NODES_LISTED).map(|(i, k)| (i as ComponentId, format!("node {}", k.config.name)));
         let more = more_nodes(workers.saturating_sub(NODES_LISTED), "right-click one on the canvas");
-        (members.into_iter().chain(named).collect::<Vec<_>>(), more)
+        members.extend(named);
+        (members, more)
     };
     view! {
         <select

@@ -83,7 +83,7 @@ pub fn MetricsPanel(
                     on:change=move |ev| target.set(event_target_value(&ev))>
                     {move || {
                         let t = targets.get();
-                        let more = more_nodes(t.more_nodes, "curl https://NODE:10250/metrics in the console");
+                        let more = more_nodes(t.more_nodes, "curl -k https://NODE:10250/metrics in the console");
                         let options = t
                             .listed
                             .into_iter()
