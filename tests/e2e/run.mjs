@@ -473,8 +473,13 @@ await test('an HA control plane: three apiservers and an events etcd; one apiser
   let nodes = '';
   for (let i = 0; i < 5 && !nodes.includes('worker-3'); i++) nodes = await command(page, 'kubectl get nodes');
   if (!nodes.includes('worker-3') || nodes.includes('NotReady')) throw new Error(nodes);
-  // The Events live in the events etcd; etcdctl reaches it when --endpoints names it.
-  const events = await command(page, 'kubectl get events -A');
+  // The Events live in the events etcd; etcdctl reaches it when --endpoints names it. The
+  // first pods may not be scheduled yet when kubectl moved over quickly: look again.
+  let events = '';
+  for (let i = 0; i < 8 && !events.includes('Scheduled'); i++) {
+    if (i > 0) await page.waitForTimeout(500);
+    events = await command(page, 'kubectl get events -A');
+  }
   if (!events.includes('Scheduled')) throw new Error(events);
   const members = await command(page, 'etcdctl --endpoints=https://etcd-events-0:2379 member list');
   if (!members.includes('etcd-events-2') || members.includes('etcd-0,')) throw new Error(members);
