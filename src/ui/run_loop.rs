@@ -365,8 +365,7 @@ fn advance_within(
     // takes at scale, and a frame overruns its budget by at most one event. (Slices of 25
     // events let a run of heavy events — a list handed to the controllers in batches — make a
     // 70 ms task.)
-    let clock = web_sys::window().and_then(|w| w.performance());
-    let start = clock.as_ref().map(|p| p.now());
+    let clock = web_sys::window().and_then(|w| w.performance()).map(|p| (p.now(), p));
     let slice = if clock.is_some() || follow.is_some() { 1 } else { EVENTS_WITHOUT_CLOCK };
     loop {
         let reached = session.advance(target, slice);
@@ -376,8 +375,8 @@ fn advance_within(
         if reached {
             return Advanced::Reached;
         }
-        match (&clock, start) {
-            (Some(clock), Some(start)) if clock.now() - start < budget_ms => {}
+        match &clock {
+            Some((start, clock)) if clock.now() - start < budget_ms => {}
             _ => return Advanced::Budget,
         }
     }

@@ -383,10 +383,11 @@ impl ApiServer {
     }
 
     /// Where each node's kubelet listens (kube-apiserver dials it for logs, exec and webhook
-    /// pods). Built in one sort: inserted one by one in node order ("worker-10" sorts before
-    /// "worker-2"), the map shifted its entries on every insert, 30 ms at 7,500 nodes.
+    /// pods), set when the cluster is built. One sort: inserted one by one in node order
+    /// ("worker-10" sorts before "worker-2"), the map shifted its entries on every insert,
+    /// about a quarter of building a 7,500-node cluster.
     pub fn reach_kubelets(&mut self, kubelets: &[(String, ComponentId)]) {
-        self.kubelets = self.kubelets.iter().map(|(n, id)| (n.clone(), *id)).chain(kubelets.iter().cloned()).collect();
+        self.kubelets = kubelets.iter().cloned().collect();
     }
 
     fn accept(&mut self, ctx: &mut Ctx, client: ComponentId, req_id: u64, cred: Credential, req: ApiRequest) {

@@ -637,7 +637,7 @@ impl ControllerManager {
                 Notification::Resync => self.resync(ctx),
             }
         }
-        if self.backlog.more() {
+        if self.backlog.mark_rest_due() {
             ctx.timer(0, Timer::Notify);
         }
     }

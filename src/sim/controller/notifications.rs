@@ -60,8 +60,9 @@ impl Backlog {
         self.waiting.drain(..n).collect()
     }
 
-    /// Whether more wait after the batch just taken; the caller sets the timer when so.
-    pub fn more(&mut self) -> bool {
+    /// Marks the changes left after the batch just taken as due; true when there are some
+    /// and no batch was due yet, so the caller sets the timer.
+    pub fn mark_rest_due(&mut self) -> bool {
         let more = !self.waiting.is_empty() && !self.due;
         self.due |= more;
         more
@@ -91,7 +92,7 @@ mod tests {
         let mut b = Backlog::default();
         relisted(3).into_iter().for_each(|n| b.push(n));
         assert_eq!(b.take().len(), 3);
-        assert!(!b.more());
+        assert!(!b.mark_rest_due());
     }
 
     #[test]
@@ -99,15 +100,15 @@ mod tests {
         let mut b = Backlog::default();
         relisted(BATCH + 10).into_iter().for_each(|n| b.push(n));
         assert_eq!(b.take().len(), BATCH);
-        assert!(b.more(), "the rest waits for the timer");
+        assert!(b.mark_rest_due(), "the rest waits for the timer");
         // A watch event arriving now queues behind the rest of the list.
         b.push(Notification::Resync);
         assert!(b.take().is_empty(), "nothing jumps the queue while a batch is due");
-        assert!(!b.more(), "the timer is already set");
+        assert!(!b.mark_rest_due(), "the timer is already set");
         let rest = b.take_due();
         assert_eq!(rest.len(), 11);
         assert_eq!(names(&rest)[0], format!("node-{BATCH}"));
         assert!(matches!(rest.last(), Some(Notification::Resync)));
-        assert!(!b.more());
+        assert!(!b.mark_rest_due());
     }
 }
