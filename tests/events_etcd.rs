@@ -129,3 +129,36 @@ fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
     assert_eq!(kubectl::run(&mut sim, "kubectl get events", TIMEOUT), "No resources found in default namespace.");
     assert_eq!(stored_events(&sim, false).0, 0, "gone from etcd too");
 }
+
+/// An HA control plane (`#apiservers=3&events-etcd=3`) loses its first apiserver before
+/// anything is scheduled, with requests in flight: their connections are reset, the kubelets
+/// move to the other apiservers and re-create a node Lease whose create was lost, the event
+/// recorders write their Events again after sleeping, and the scheduler and controller-manager
+/// of another control-plane machine take the leases over and start the add-ons.
+#[test]
+fn an_apiserver_lost_early_loses_no_events_and_another_machine_takes_over() {
+    use kube_playground::scenario::action::{Do, Fault};
+    use kube_playground::scenario::session::Session;
+    let s = kube_playground::scenario::fragment::apply("apiservers=3&events-etcd=3", Scenario::default()).unwrap();
+    let mut session = Session::new(s).unwrap();
+    session.advance(SimTime::from_millis(200), u64::MAX);
+    assert!(session.act(Do::Fault { target: "kube-apiserver".into(), fault: Fault::Crash }));
+    session.advance(SimTime::from_secs(60), u64::MAX);
+    let sim = &mut session.sim;
+    // kubectl's own apiserver is the dead one: its next dial goes to another.
+    let refused = kubectl::run(sim, "kubectl get nodes", TIMEOUT);
+    assert!(refused.contains("was refused"), "{refused}");
+    let nodes = kubectl::run(sim, "kubectl get nodes", TIMEOUT);
+    assert_eq!(nodes.matches(" Ready ").count(), 4, "{nodes}");
+    let leases = kubectl::run(sim, "kubectl get leases -n kube-node-lease", TIMEOUT);
+    assert_eq!(leases.lines().count(), 5, "every node's Lease: {leases}");
+    let held = kubectl::run(sim, "kubectl get leases -n kube-system", TIMEOUT);
+    let holders: Vec<&str> = held.lines().filter(|l| l.starts_with("kube-")).collect();
+    assert_eq!(holders.len(), 2, "{held}");
+    assert!(holders.iter().all(|l| !l.contains(" control-plane_")), "another machine leads: {held}");
+    let pods = kubectl::run(sim, "kubectl get pods -n kube-system", TIMEOUT);
+    assert_eq!(pods.matches("Running").count(), 3, "{pods}");
+    let events = kubectl::run(sim, "kubectl get events -A", TIMEOUT);
+    assert_eq!(events.matches("Starting kubelet.").count(), 4, "{events}");
+    assert_eq!(events.matches("Successfully assigned").count(), 3, "{events}");
+}

@@ -451,6 +451,12 @@ pub fn render(c: &Command, resp: ApiResponse, now: SimTime) -> String {
                 ),
             };
         }
+        Err(s) if s.reason == "ConnectionReset" => {
+            return match c {
+                Command::Raw { curl: true, .. } => "curl: (56) Recv failure: Connection reset by peer".into(),
+                _ => format!("Unable to connect to the server: {}", s.message),
+            };
+        }
         // kubectl lists a 422's field errors itself: `The Pod "x" is invalid: …`.
         // APF answers 429 with a plain-text body; client-go words it so.
         Err(s) if s.code == 429 && !matches!(c, Command::Raw { curl: true, .. }) => {

@@ -4,8 +4,9 @@
 //! apiserver lessons `inflight=N` (--max-requests-inflight + --max-mutating-requests-inflight,
 //! split 2:1), `anonymous=false` and `list=SECONDS` (informers list periodically instead of
 //! watching), `proxy=ipvs` (kube-proxy's mode) with `ipvs-scheduler=lc`, `storage=false`
-//! (no CSI driver add-on), `dns=false` (no CoreDNS), `apiservers=N` (an HA control plane's
-//! kube-apiservers behind its load balancer), `events-etcd=N` (Events in an etcd cluster of
+//! (no CSI driver add-on), `dns=false` (no CoreDNS), `apiservers=N` (an HA control plane of N
+//! machines: kube-apiservers behind its load balancer, scheduler and controller-manager
+//! replicas electing their leaders), `events-etcd=N` (Events in an etcd cluster of
 //! their own, N members).
 //! The rest of a link (`#s=`, `#preset=`, `&t=`, the show flags) is read by [`super::link`],
 //! which hands the remaining keys here. Unknown keys are ignored; a bad value is an error in
@@ -25,7 +26,12 @@ pub fn apply(fragment: &str, mut s: Scenario) -> Result<Scenario, String> {
         };
         match key {
             "members" => s.cluster.etcd_members = number(7)? as usize,
-            "apiservers" => s.cluster.apiservers = number(7)? as usize,
+            "apiservers" => {
+                // Each control-plane machine of kubeadm's stacked HA runs an apiserver, a
+                // scheduler and a controller-manager.
+                s.cluster.apiservers = number(7)? as usize;
+                s.cluster.leader_elected_replicas = s.cluster.apiservers;
+            }
             "events-etcd" => s.cluster.events_etcd_members = number(7)? as usize,
             "seed" => s.seed = number(u64::MAX)?,
             "timing" => s.cluster.raft_timing = value.to_string(),

@@ -7,7 +7,7 @@ use super::api::request::{
 use super::api::resource::ResourceInfo;
 use super::api::{Object, Pod};
 use super::connection::{Handshaken, Transport};
-use super::event::{ComponentId, MsgKind, Payload};
+use super::event::{ComponentId, MsgKind, Payload, Timer};
 use super::time::{MILLIS, SECONDS};
 use super::transport::Protocol;
 use super::Ctx;
@@ -19,13 +19,23 @@ pub const MAX_RETRIES: u32 = 10;
 /// The Retry-After kube-apiserver sends with a 429 (API Priority and Fairness, max-inflight).
 const RETRY_AFTER_US: u64 = SECONDS;
 
-/// A request on its way: what it is for, and what is needed to send it again after a 429.
+/// client-go's event sink tries a write this many times when the apiserver cannot be reached
+/// (tools/record maxTriesPerEvent)…
+const EVENT_TRIES: u32 = 12;
+/// …sleeping this long between tries (the first sleep a random part of it, so that clients
+/// refused together do not come back together).
+const EVENT_SLEEP_US: u64 = 10 * SECONDS;
+
+/// A request on its way: what it is for, and what is needed to send it again after a 429 or,
+/// for an Event, after a refused connection.
 #[derive(Clone, Debug)]
 struct InFlight<T> {
     tag: T,
     req: Box<ApiRequest>,
     cred: Credential,
     retries: u32,
+    /// Written by the event recorder: retried when the apiserver cannot be reached.
+    event: bool,
 }
 
 /// Sends requests to kube-apiserver and remembers what each was for.
@@ -82,6 +92,26 @@ impl<T> ApiClient<T> {
         self.send_with(ctx, delay_us, req, tag, cred)
     }
 
+    /// Sends an Event write from the event recorder. As client-go's event sink, a write that
+    /// cannot reach the apiserver is tried again ([`EVENT_TRIES`] tries, [`EVENT_SLEEP_US`]
+    /// apart, the owner handing back [`Timer::ResendEvent`]); the server's refusal is final.
+    pub fn send_event(&mut self, ctx: &mut Ctx, req: ApiRequest, tag: T) -> u64 {
+        let req_id = self.send(ctx, 0, req, tag);
+        if let Some(f) = self.pending.get_mut(&req_id) {
+            f.event = true;
+        }
+        req_id
+    }
+
+    /// [`Timer::ResendEvent`]: the Event write `req_id` goes again, to the apiserver the client
+    /// dials now.
+    pub fn resend_event(&mut self, ctx: &mut Ctx, req_id: u64) {
+        let Some(f) = self.pending.get(&req_id) else { return };
+        if self.transport.route(ctx, self.apiserver, req_id, 0) {
+            Self::transmit(ctx, self.apiserver, 0, req_id, &f.req, &f.cred);
+        }
+    }
+
     /// Sends `req` with another credential than the client's own (`kubectl --token`).
     pub fn send_as(&mut self, ctx: &mut Ctx, req: ApiRequest, tag: T, cred: Credential) -> u64 {
         self.send_with(ctx, 0, req, tag, cred)
@@ -94,7 +124,7 @@ impl<T> ApiClient<T> {
         if self.transport.route(ctx, self.apiserver, req_id, delay_us) {
             Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
         }
-        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0 });
+        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0, event: false });
         req_id
     }
 
@@ -157,10 +187,25 @@ impl<T> ApiClient<T> {
                 return None;
             }
         }
-        if matches!(resp, Err(s) if *s == Status::connection_refused()) {
+        if let Some(s) = resp.as_ref().err().filter(|s| s.is_connection_error()) {
             self.transport.reset();
             if let Some(i) = self.backends.iter().position(|b| *b == self.apiserver) {
                 self.apiserver = self.backends[(i + 1) % self.backends.len()];
+            }
+            if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.event) {
+                f.retries += 1;
+                if f.retries < EVENT_TRIES {
+                    let detail = format!(
+                        "Unable to write event: '{}': '{}' (may retry after sleeping)",
+                        f.req.line(),
+                        s.message
+                    );
+                    ctx.phase("event", detail);
+                    let sleep = if f.retries == 1 { first_sleep(ctx.me, req_id) } else { EVENT_SLEEP_US };
+                    ctx.timer(sleep, Timer::ResendEvent { req_id });
+                    return None;
+                }
+                ctx.phase("event", format!("Unable to write event '{}' (retry limit exceeded!)", f.req.line()));
             }
         }
         let f = self.pending.remove(&req_id)?;
@@ -170,6 +215,15 @@ impl<T> ApiClient<T> {
         }
         Some(f.tag)
     }
+}
+
+/// The event sink's first sleep: a part of [`EVENT_SLEEP_US`] drawn from the client and
+/// request (deterministic, unlike upstream's `rand.Float64()`, and as spread).
+fn first_sleep(me: ComponentId, req_id: u64) -> u64 {
+    let mut seed = [0u8; 12];
+    seed[..4].copy_from_slice(&me.to_le_bytes());
+    seed[4..].copy_from_slice(&req_id.to_le_bytes());
+    super::rng::fnv1a64(&seed) % EVENT_SLEEP_US
 }
 
 /// The process died: its connections close, and with them every watch it had open.

@@ -43,7 +43,7 @@ const REPLICA_HOSTS: u32 = 2 << 20;
 /// The network host of the cloud provider's API.
 const CLOUD_HOST: u32 = 3 << 20;
 /// At most this many replicas of each leader-elected component.
-const MAX_REPLICAS: usize = 3;
+const MAX_REPLICAS: usize = MAX_APISERVERS;
 /// kube-apiserver replicas, as HA control planes run them.
 const MAX_APISERVERS: usize = 7;
 
@@ -119,7 +119,8 @@ pub struct ClusterSpec {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub csi_driver: bool,
     /// kube-scheduler and kube-controller-manager replicas, each electing its leader on a Lease:
-    /// 1 as on kubeadm's single control-plane node, 2 or 3 as an HA control plane runs them.
+    /// 1 as on kubeadm's single control-plane node, one per control-plane machine as an HA
+    /// control plane runs them.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub leader_elected_replicas: usize,
     /// kube-apiserver replicas behind the control-plane load balancer, one per control-plane

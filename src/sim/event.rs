@@ -228,6 +228,10 @@ pub enum Timer {
     },
     /// The scheduling queue's backoff expiry or unschedulable-pod flush is due.
     QueueFlush,
+    /// The event sink's sleep after a failed write is over: send Event request `req_id` again.
+    ResendEvent {
+        req_id: u64,
+    },
     /// A kubelet pod worker finished its current step (`seq` tells stale steps apart).
     PodStep {
         uid: String,

@@ -467,8 +467,8 @@ await test('an HA control plane: three apiservers and an events etcd; one apiser
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=scrape-target] option')]
     .some((o) => o.textContent === 'kube-apiserver-3'), null, { timeout: 10000 })
     .catch(async () => { throw new Error(`scrape targets: ${await page.getByTestId('scrape-target').locator('option').allTextContents()}`); });
-  // The first pods are scheduled before the stop. (Stopped earlier, the pods' Events written
-  // afterwards were missing from the other apiserver's list in CI: a known gap, see issue 11.)
+  // The first pods are scheduled before the stop: stopped earlier, the scheduler on another
+  // control-plane machine schedules them only once the first one's Lease has run out (15 s).
   let before = '';
   for (let i = 0; i < 20 && !before.includes('Scheduled'); i++) {
     if (i > 0) await page.waitForTimeout(250);

@@ -231,6 +231,17 @@ impl Status {
         let message = format!("dial tcp {}:6443: connect: connection refused", crate::sim::cluster::APISERVER_ADDRESS);
         Status { code: 0, reason: "ConnectionRefused", message, causes: vec![] }
     }
+    /// What a client sees when kube-apiserver dies with its request in flight: the kernel
+    /// resets the connection.
+    pub fn connection_reset() -> Self {
+        let message =
+            format!("read tcp {}:6443: read: connection reset by peer", crate::sim::cluster::APISERVER_ADDRESS);
+        Status { code: 0, reason: "ConnectionReset", message, causes: vec![] }
+    }
+    /// No HTTP answer at all: the connection was refused or reset.
+    pub fn is_connection_error(&self) -> bool {
+        self.code == 0
+    }
     /// API Priority and Fairness turned the request away (Retry-After: 1).
     pub fn too_many_requests() -> Self {
         let message = "Too many requests, please try again later.".to_string();

@@ -327,7 +327,12 @@ impl ApiServer {
             let payload = Payload::WatchClosed { watch_id: w.watch_id };
             ctx.send(w.client, MsgKind::WatchEvent, "watch connection reset", payload);
         }
-        self.inflight.clear();
+        // The kernel resets the dead process's connections: every request it had accepted
+        // and not answered fails at its client.
+        for f in std::mem::take(&mut self.inflight).into_values() {
+            let payload = Payload::ApiResp { req_id: f.req_id, resp: Box::new(Err(Status::connection_reset())) };
+            ctx.send(f.client, MsgKind::ApiResponse, "connection reset", payload);
+        }
         self.calls.clear();
         self.webhook_conns = Default::default();
         self.dials.clear();

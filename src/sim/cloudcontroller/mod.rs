@@ -137,6 +137,7 @@ impl CloudControllerManager {
                 *self = fresh;
                 self.campaign(ctx);
             }
+            Timer::ResendEvent { req_id } => self.client.resend_event(ctx, req_id),
             Timer::LeaderElection => {
                 let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
@@ -232,7 +233,7 @@ impl CloudControllerManager {
             Transition::None => {}
             Transition::Started => {
                 if let Some(req) = self.elector.started(ctx) {
-                    self.client.send(ctx, 0, req, Tag::Write);
+                    self.client.send_event(ctx, req, Tag::Write);
                 }
                 ctx.phase("start", "informers: nodes, services · controllers: cloud-node, route, service");
                 self.nodes.start(ctx, &mut self.client, Tag::Watch);
@@ -352,7 +353,7 @@ impl CloudControllerManager {
     fn service_event(&mut self, ctx: &mut Ctx, key: &str, reason: &str, message: String) {
         let Some(on) = self.services.get(key).map(|o| recorder::reference("Service", o.meta())) else { return };
         let req = self.recorder.event(ctx.now, on, recorder::NORMAL, reason, message);
-        self.client.send(ctx, 0, req, Tag::Write);
+        self.client.send_event(ctx, req, Tag::Write);
     }
 }
 

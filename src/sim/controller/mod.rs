@@ -357,6 +357,7 @@ impl ControllerManager {
                 *self = self.restarted();
                 self.campaign(ctx);
             }
+            Timer::ResendEvent { req_id } => self.client.resend_event(ctx, req_id),
             Timer::LeaderElection => {
                 let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
@@ -489,7 +490,7 @@ impl ControllerManager {
             Transition::None => {}
             Transition::Started => {
                 if let Some(req) = self.elector.started(ctx) {
-                    self.client.send(ctx, 0, req, Tag::Note);
+                    self.client.send_event(ctx, req, Tag::Note);
                 }
                 self.start_controllers(ctx);
             }
@@ -1114,7 +1115,7 @@ impl ControllerManager {
         message: String,
     ) {
         let req = self.recorder(component).event(ctx.now, on, type_, reason, message);
-        self.client.send(ctx, 0, req, Tag::Note);
+        self.client.send_event(ctx, req, Tag::Note);
     }
 }
 

@@ -146,7 +146,7 @@ impl Kubelet {
     fn evict(&mut self, ctx: &mut Ctx, uid: &str, pod: &Pod, message: String) {
         let on = recorder::reference("Pod", &pod.metadata);
         let req = self.recorder.event(ctx.now, on, recorder::WARNING, "Evicted", message.clone());
-        self.client.send(ctx, 0, req, Tag::Other);
+        self.client.send_event(ctx, req, Tag::Other);
         *self.metrics.evictions.entry("memory.available").or_insert(0) += 1;
         self.enter(ctx.now, uid, Step::Exited(137));
         if let Some(w) = self.workers.get_mut(uid) {
@@ -162,6 +162,6 @@ impl Kubelet {
         node.uid = self.config.name.clone();
         let on = recorder::reference("Node", &node);
         let req = self.recorder.event(ctx.now, on, type_, reason, message);
-        self.client.send(ctx, 0, req, Tag::Other);
+        self.client.send_event(ctx, req, Tag::Other);
     }
 }

@@ -202,6 +202,7 @@ impl Kubelet {
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
             }
+            Timer::ResendEvent { req_id } => self.client.resend_event(ctx, req_id),
             Timer::Probe { uid, run, index } => self.probe_tick(ctx, &uid, run, index),
             Timer::Traffic { uid, run } => self.load_tick(ctx, &uid, run),
             Timer::Rewatch { resource: "pods" } if self.registered && self.pods.watch_id.is_none() => {
@@ -246,6 +247,14 @@ impl Kubelet {
                 (Some(Tag::Watch), Err(s)) => watch_failed(ctx, &mut [&mut self.pods], req_id, &s),
                 (Some(Tag::Token { pod }), resp) => self.on_token(ctx, &pod, resp),
                 (Some(Tag::Volume { uid, seq, lookup }), resp) => self.on_volume_answer(ctx, &uid, seq, lookup, resp),
+                // The renewal found no Lease (its create never reached the apiserver, or it
+                // was deleted): the lease controller falls back to ensureLease.
+                (Some(Tag::Lease), Err(s)) if s.code == 404 => {
+                    let why =
+                        format!("Failed to update lease using latest lease, fallback to ensure lease: {}", s.message);
+                    ctx.phase("lease", why);
+                    self.create_lease(ctx);
+                }
                 (Some(Tag::NodeStatus), Ok(ApiBody::Object(o))) => {
                     let ready = o.as_node().and_then(|n| n.condition("Ready")).is_some_and(|c| c.status == "True");
                     if !ready {
@@ -313,6 +322,17 @@ impl Kubelet {
         ctx.phase("register", format!("Successfully registered node {}", self.config.name));
         self.node_events(ctx);
         self.pods.start(ctx, &mut self.client, Tag::Watch);
+        self.create_lease(ctx);
+        ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
+        if self.life > 0 {
+            // Back after a power-off: the lease was renewed above; post Ready again.
+            self.post_ready(ctx);
+        }
+    }
+
+    /// The node lease controller's ensureLease: the node's Lease in kube-node-lease, held by
+    /// the node, renewed from now on.
+    fn create_lease(&mut self, ctx: &mut Ctx) {
         let lease = Lease {
             metadata: ObjectMeta::named("kube-node-lease", &self.config.name),
             spec: LeaseSpec {
@@ -325,11 +345,6 @@ impl Kubelet {
         let req = ApiRequest::new(Verb::Create, ResourceInfo::of("leases"), "kube-node-lease", "")
             .with_body(Object::Lease(lease));
         self.client.send(ctx, 0, req, Tag::Lease);
-        ctx.timer(LEASE_RENEW_US, Timer::LeaseRenew { life: self.life });
-        if self.life > 0 {
-            // Back after a power-off: the lease was renewed above; post Ready again.
-            self.post_ready(ctx);
-        }
     }
 
     /// What a starting kubelet records about its Node: Starting, the conditions it reports
@@ -354,7 +369,7 @@ impl Kubelet {
         ];
         for (reason, message) in events {
             let req = self.recorder.event(ctx.now, on.clone(), super::recorder::NORMAL, &reason, message);
-            self.client.send(ctx, 0, req, Tag::Other);
+            self.client.send_event(ctx, req, Tag::Other);
         }
     }
 

@@ -183,7 +183,7 @@ impl Kubelet {
     fn mount_failed(&mut self, ctx: &mut Ctx, pod: &Pod, uid: &str, seq: u64, message: String) {
         let on = recorder::reference("Pod", &pod.metadata);
         let req = self.recorder.event(ctx.now, on, recorder::WARNING, "FailedMount", message);
-        self.client.send(ctx, 0, req, Tag::Other);
+        self.client.send_event(ctx, req, Tag::Other);
         self.volume_retry(ctx, uid, seq, RETRY_US);
     }
 

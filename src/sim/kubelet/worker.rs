@@ -191,7 +191,7 @@ impl Kubelet {
                     Some(why) => {
                         let on = recorder::reference("Pod", &pod.metadata);
                         let req = self.recorder.event(ctx.now, on, recorder::WARNING, "Evicted", why);
-                        self.client.send(ctx, 0, req, Tag::Other);
+                        self.client.send_event(ctx, req, Tag::Other);
                     }
                     None => self.begin(ctx, &uid, Step::Mount(0)),
                 }
@@ -642,7 +642,7 @@ impl Kubelet {
             on.field_path = format!("spec.{list}{{{}}}", c.name);
         }
         let req = self.recorder.event(ctx.now, on, type_, reason, message);
-        self.client.send(ctx, 0, req, Tag::Other);
+        self.client.send_event(ctx, req, Tag::Other);
     }
 
     pub(super) fn pod_of(&self, uid: &str) -> Option<Pod> {

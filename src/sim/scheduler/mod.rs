@@ -163,6 +163,7 @@ impl Scheduler {
                 *self = self.restarted();
                 self.on_timer(ctx, Timer::Start);
             }
+            Timer::ResendEvent { req_id } => self.client.resend_event(ctx, req_id),
             Timer::LeaderElection => {
                 let (send, transition) = self.elector.on_timer(ctx, &mut self.rng);
                 self.lease_step(ctx, send, transition);
@@ -392,7 +393,7 @@ impl Scheduler {
             Transition::None => {}
             Transition::Started => {
                 if let Some(req) = self.elector.started(ctx) {
-                    self.client.send(ctx, 0, req, Tag::Event);
+                    self.client.send_event(ctx, req, Tag::Event);
                 }
                 self.kick(ctx);
                 self.arm_flush(ctx);
@@ -667,7 +668,7 @@ impl Scheduler {
     fn record(&mut self, ctx: &mut Ctx, key: &str, type_: &str, reason: &str, message: String) {
         let Some(pod) = self.informers[POD].get(key) else { return };
         let req = self.recorder.event(ctx.now, recorder::reference(pod.kind(), pod.meta()), type_, reason, message);
-        self.client.send(ctx, 0, req, Tag::Event);
+        self.client.send_event(ctx, req, Tag::Event);
     }
 
     fn remember(&mut self, key: String, attempt: Attempt) {
