@@ -62,14 +62,14 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
         .x_labels(4)
         .y_labels(4)
         .x_label_formatter(&|t| format!("{t:.0}s"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| short(*v))
         .draw();
     let _ = chart
         .configure_secondary_axes()
         .axis_style(axis)
         .label_style(font)
         .y_labels(4)
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| short(*v))
         .draw();
     let pods = RGBColor(0xD5, 0x5E, 0x00);
     let rps = RGBColor(0x56, 0xB4, 0xE9);
@@ -77,6 +77,21 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
         chart.draw_series(LineSeries::new(history.iter().map(|s| (s.t, s.running_pods as f64)), pods.stroke_width(2)));
     let _ = chart.draw_secondary_series(LineSeries::new(history.iter().map(|s| (s.t, value(s))), rps.stroke_width(2)));
     let _ = root.present();
+}
+
+/// An axis value in at most four characters, as Grafana writes them: 950, 20k, 22.5k, 1.2M
+/// (a 7,500-node cluster's 22,500 pods fit the label area).
+fn short(v: f64) -> String {
+    let (scaled, unit) = match v.abs() {
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => return format!("{v:.0}"),
+    };
+    if scaled.fract().abs() < 0.05 || scaled.abs() >= 100.0 {
+        format!("{scaled:.0}{unit}")
+    } else {
+        format!("{scaled:.1}{unit}")
+    }
 }
 
 /// `#rrggbb` as plotters' colour (the palette's themed colours).
