@@ -34,8 +34,8 @@ struct InFlight<T> {
     req: Box<ApiRequest>,
     cred: Credential,
     retries: u32,
-    /// Written by the event recorder: retried when the apiserver cannot be reached.
-    event: bool,
+    /// Written by the event recorder: the event sink's tries so far (None: not an Event).
+    event_tries: Option<u32>,
 }
 
 /// Sends requests to kube-apiserver and remembers what each was for.
@@ -98,7 +98,7 @@ impl<T> ApiClient<T> {
     pub fn send_event(&mut self, ctx: &mut Ctx, req: ApiRequest, tag: T) -> u64 {
         let req_id = self.send(ctx, 0, req, tag);
         if let Some(f) = self.pending.get_mut(&req_id) {
-            f.event = true;
+            f.event_tries = Some(1);
         }
         req_id
     }
@@ -124,7 +124,7 @@ impl<T> ApiClient<T> {
         if self.transport.route(ctx, self.apiserver, req_id, delay_us) {
             Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
         }
-        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0, event: false });
+        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0, event_tries: None });
         req_id
     }
 
@@ -192,20 +192,21 @@ impl<T> ApiClient<T> {
             if let Some(i) = self.backends.iter().position(|b| *b == self.apiserver) {
                 self.apiserver = self.backends[(i + 1) % self.backends.len()];
             }
-            if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.event) {
-                f.retries += 1;
-                if f.retries < EVENT_TRIES {
-                    let detail = format!(
-                        "Unable to write event: '{}': '{}' (may retry after sleeping)",
-                        f.req.line(),
-                        s.message
-                    );
-                    ctx.phase("event", detail);
-                    let sleep = if f.retries == 1 { first_sleep(ctx.me, req_id) } else { EVENT_SLEEP_US };
-                    ctx.timer(sleep, Timer::ResendEvent { req_id });
-                    return None;
+            if let Some(f) = self.pending.get_mut(&req_id) {
+                let line = f.req.line();
+                match f.event_tries.as_mut() {
+                    Some(tries) if *tries < EVENT_TRIES => {
+                        let why =
+                            format!("Unable to write event: '{line}': '{}' (may retry after sleeping)", s.message);
+                        ctx.phase("event", why);
+                        let sleep = if *tries == 1 { first_sleep(ctx.me, req_id) } else { EVENT_SLEEP_US };
+                        *tries += 1;
+                        ctx.timer(sleep, Timer::ResendEvent { req_id });
+                        return None;
+                    }
+                    Some(_) => ctx.phase("event", format!("Unable to write event '{line}' (retry limit exceeded!)")),
+                    None => {}
                 }
-                ctx.phase("event", format!("Unable to write event '{}' (retry limit exceeded!)", f.req.line()));
             }
         }
         let f = self.pending.remove(&req_id)?;
