@@ -61,7 +61,7 @@ pub fn draw(canvas: HtmlCanvasElement, history: &[Sample], series: usize) {
         .label_style(font.clone())
         .x_labels(4)
         .y_labels(4)
-        .x_label_formatter(&|t| format!("{t:.0}s"))
+        .x_label_formatter(&|t| if t1 - t0 < 4.0 { format!("{t:.1}s") } else { format!("{t:.0}s") })
         .y_label_formatter(&|v| short(*v))
         .draw();
     let _ = chart

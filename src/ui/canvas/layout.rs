@@ -126,9 +126,18 @@ pub fn compute(view: &ClusterView) -> Layout {
         matches!(c.role, Role::ApiServer | Role::Scheduler | Role::ControllerManager) && c.node != cp_name
     };
     let standby_count = view.components.iter().filter(|c| standby(c)).count();
-    // Taller with an apiserver in it: its pipeline strip hangs under its box.
-    let ha_h = if view.components.iter().any(|c| c.role == Role::ApiServer && standby(c)) { 86.0 } else { 74.0 };
-    let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: ha_h };
+    // One column per machine (`kube-apiserver-2`, `kube-scheduler-2`… run on control-plane-2):
+    // its apiserver on top, with its pipeline strip under it, then its scheduler and
+    // controller-manager side by side.
+    let machine = |c: &crate::sim::view::ComponentView| c.name.rsplit('-').next().and_then(|n| n.parse::<usize>().ok());
+    let machines: crate::sim::vecmap::VecSet<usize> =
+        view.components.iter().filter(|c| standby(c)).filter_map(machine).collect();
+    let ha_apiservers = view.components.iter().any(|c| c.role == Role::ApiServer && standby(c));
+    let ha_replicas = view.components.iter().any(|c| c.role != Role::ApiServer && standby(c));
+    let second_row = if ha_apiservers { SMALL_H + 30.0 } else { 0.0 };
+    let ha_h = 24.0 + if ha_apiservers { SMALL_H + 18.0 } else { 0.0 } + if ha_replicas { SMALL_H + 12.0 } else { 0.0 };
+    let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: ha_h.max(74.0) };
+    let column_w = (ha.w - 24.0) / machines.len().max(1) as f64 - 12.0;
     let top_h = if standby_count > 0 { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
     // The cloud provider's API, outside the cluster, right of etcd.
     let has_cloud = view.components.iter().any(|c| c.role == Role::Cloud);
@@ -162,7 +171,6 @@ pub fn compute(view: &ClusterView) -> Layout {
         let label = "other control-plane hosts".into();
         l.regions.push(Region { label, rect: ha });
     }
-    let mut standby_seen = 0;
     // Row 1: the apiserver in the middle, the stacked etcd member to its right (towards its
     // peers); row 2: scheduler left, controller-manager right, so that links to the workers
     // pass between them.
@@ -173,9 +181,14 @@ pub fn compute(view: &ClusterView) -> Layout {
         let r = match c.role {
             Role::User => Rect { x: 0.0, y: row1, w: 140.0, h: BOX_H },
             Role::ApiServer | Role::Scheduler | Role::ControllerManager if standby(c) => {
-                standby_seen += 1;
-                let w = (ha.w - 24.0) / standby_count.max(1) as f64 - 12.0;
-                Rect { x: ha.x + 18.0 + (standby_seen - 1) as f64 * (w + 12.0), y: ha.y + 24.0, w, h: SMALL_H }
+                let col = machine(c).and_then(|m| machines.iter().position(|x| *x == m)).unwrap_or(0);
+                let x = ha.x + 18.0 + col as f64 * (column_w + 12.0);
+                let half = (column_w - 8.0) / 2.0;
+                match c.role {
+                    Role::ApiServer => Rect { x, y: ha.y + 24.0, w: column_w, h: SMALL_H },
+                    Role::Scheduler => Rect { x, y: ha.y + 24.0 + second_row, w: half, h: SMALL_H },
+                    _ => Rect { x: x + half + 8.0, y: ha.y + 24.0 + second_row, w: half, h: SMALL_H },
+                }
             }
             Role::ApiServer => Rect { x: cp.x + cp.w / 2.0 - BOX_W / 2.0 - 40.0, y: row1, w: BOX_W, h: BOX_H },
             Role::Scheduler => Rect { x: cp.x + 24.0, y: row2, w: BOX_W, h: BOX_H },
