@@ -46,8 +46,11 @@ const LEASE_NAME: &str = "kube-scheduler";
 
 /// Time from a pod entering activeQ to its scheduling cycle, in µs.
 const CYCLE_US: u64 = 400;
-/// How many pods' latest attempts the explain view keeps.
+/// How many pods' latest attempts the explain view keeps…
 const EXPLAIN_KEEP: usize = 64;
+/// …and past `EXPLAIN_ALL_NODES`, where each record holds hundreds of feasible nodes (about
+/// 0.6 MB at 7,500 nodes), how many of the sampled ones.
+const EXPLAIN_KEEP_SAMPLED: usize = 16;
 /// Up to this many nodes every cycle keeps its per-plugin, per-node record…
 const EXPLAIN_ALL_NODES: usize = 100;
 /// …beyond it, one cycle in this many does, for every feasible node and this many rejected.
@@ -674,7 +677,8 @@ impl Scheduler {
     fn remember(&mut self, key: String, attempt: Attempt) {
         self.attempts.retain(|(k, _)| *k != key);
         self.attempts.push_back((key, attempt));
-        while self.attempts.len() > EXPLAIN_KEEP {
+        let keep = if self.cache.nodes.len() <= EXPLAIN_ALL_NODES { EXPLAIN_KEEP } else { EXPLAIN_KEEP_SAMPLED };
+        while self.attempts.len() > keep {
             self.attempts.pop_front();
         }
     }
