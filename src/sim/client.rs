@@ -193,9 +193,9 @@ impl<T> ApiClient<T> {
                 self.apiserver = self.backends[(i + 1) % self.backends.len()];
             }
             if let Some(f) = self.pending.get_mut(&req_id) {
-                let line = f.req.line();
                 match f.event_tries.as_mut() {
                     Some(tries) if *tries < EVENT_TRIES => {
+                        let line = f.req.line();
                         let why =
                             format!("Unable to write event: '{line}': '{}' (may retry after sleeping)", s.message);
                         ctx.phase("event", why);
@@ -204,7 +204,10 @@ impl<T> ApiClient<T> {
                         ctx.timer(sleep, Timer::ResendEvent { req_id });
                         return None;
                     }
-                    Some(_) => ctx.phase("event", format!("Unable to write event '{line}' (retry limit exceeded!)")),
+                    Some(_) => {
+                        let line = f.req.line();
+                        ctx.phase("event", format!("Unable to write event '{line}' (retry limit exceeded!)"));
+                    }
                     None => {}
                 }
             }
@@ -537,6 +540,39 @@ mod tests {
             None,
             "finished"
         );
+    }
+
+    #[test]
+    fn an_event_write_that_cannot_reach_the_apiserver_is_tried_twelve_times_then_dropped() {
+        let mut effects = Vec::new();
+        let mut decoded = Default::default();
+        let mut ctx = Ctx { now: SimTime::ZERO, me: 5, effects: &mut effects, decoded: &mut decoded };
+        let mut client = ApiClient::new(1, Credential::None);
+        client.backends = vec![1, 2];
+        let event = ApiRequest::new(Verb::Create, ResourceInfo::of("events"), "default", "");
+        let id = client.send_event(&mut ctx, event, "event");
+        let list = client.send(&mut ctx, 0, ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", ""), "list");
+        // Any other request fails at once; the Event sleeps and goes again, to the next backend.
+        assert_eq!(client.complete(&mut ctx, list, &Err(Status::connection_reset())), Some("list"));
+        assert_eq!(client.apiserver, 2, "the next dial goes to the other apiserver");
+        let refused: ApiResponse = Err(Status::connection_refused());
+        for _ in 1..EVENT_TRIES {
+            assert_eq!(client.complete(&mut ctx, id, &refused), None, "slept on, not given up");
+            client.resend_event(&mut ctx, id);
+        }
+        assert_eq!(client.complete(&mut ctx, id, &refused), Some("event"), "dropped after the 12th try");
+        let sleeps: Vec<u64> = ctx
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                crate::sim::Effect::Timer { after_us, timer: Timer::ResendEvent { req_id } } if *req_id == id => {
+                    Some(*after_us)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sleeps.len(), EVENT_TRIES as usize - 1);
+        assert!(sleeps[0] < EVENT_SLEEP_US && sleeps[1..].iter().all(|s| *s == EVENT_SLEEP_US), "{sleeps:?}");
     }
 
     #[test]
