@@ -996,7 +996,7 @@ impl ControllerManager {
                 }
                 sync.requests
             }
-            Loop::TaintEviction => self.evict(ctx.now, &key),
+            Loop::TaintEviction => self.evict(ctx, &key),
             Loop::Namespace => {
                 self.start_round(ctx, &key);
                 vec![]

@@ -78,7 +78,8 @@ impl super::ControllerManager {
     }
 
     /// The eviction of `key` is due: delete the pod (gracefully) and say so.
-    pub(super) fn evict(&mut self, now: SimTime, key: &str) -> Vec<ApiRequest> {
+    pub(super) fn evict(&mut self, ctx: &mut Ctx, key: &str) -> Vec<ApiRequest> {
+        let now = ctx.now;
         let Some(at) = self.evictions.get(key).copied() else { return vec![] };
         let Some(pod) = self.pods.get(key).and_then(|o| o.as_pod()) else {
             self.evictions.remove(key);
@@ -92,8 +93,8 @@ impl super::ControllerManager {
         let delete = ApiRequest::new(Verb::Delete, res, &pod.metadata.namespace, &pod.metadata.name);
         let on = recorder::reference("Pod", &pod.metadata);
         let message = marking_message(key);
-        let event = self.recorder(TAINT_EVICTION).event(now, on, recorder::NORMAL, "TaintManagerEviction", message);
-        vec![delete, event]
+        self.record(ctx, TAINT_EVICTION, on, recorder::NORMAL, "TaintManagerEviction", message);
+        vec![delete]
     }
 }
 
