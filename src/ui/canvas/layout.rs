@@ -125,7 +125,6 @@ pub fn compute(view: &ClusterView) -> Layout {
     let standby = |c: &crate::sim::view::ComponentView| {
         matches!(c.role, Role::ApiServer | Role::Scheduler | Role::ControllerManager) && c.node != cp_name
     };
-    let standby_count = view.components.iter().filter(|c| standby(c)).count();
     // One column per machine (`kube-apiserver-2`, `kube-scheduler-2`… run on control-plane-2):
     // its apiserver on top, with its pipeline strip under it, then its scheduler and
     // controller-manager side by side.
@@ -138,7 +137,7 @@ pub fn compute(view: &ClusterView) -> Layout {
     let ha_h = 24.0 + if ha_apiservers { SMALL_H + 18.0 } else { 0.0 } + if ha_replicas { SMALL_H + 12.0 } else { 0.0 };
     let ha = Rect { x: cp.x, y: cp.y + cp.h + 12.0, w: cp.w, h: ha_h.max(74.0) };
     let column_w = (ha.w - 24.0) / machines.len().max(1) as f64 - 12.0;
-    let top_h = if standby_count > 0 { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
+    let top_h = if !machines.is_empty() { etcd_h.max(ha.y + ha.h - cp.y) } else { etcd_h };
     // The cloud provider's API, outside the cluster, right of etcd.
     let has_cloud = view.components.iter().any(|c| c.role == Role::Cloud);
     let cloud = Rect { x: etcd_region.x + etcd_region.w + 30.0, y: cp.y, w: 250.0, h: 120.0 };
@@ -167,7 +166,7 @@ pub fn compute(view: &ClusterView) -> Layout {
     if has_cloud {
         l.regions.push(Region { label: "cloud (simulated provider)".into(), rect: cloud });
     }
-    if standby_count > 0 {
+    if !machines.is_empty() {
         let label = "other control-plane hosts".into();
         l.regions.push(Region { label, rect: ha });
     }
