@@ -4,7 +4,6 @@
 
 use kube_playground::sim::proxy::topology::{categorize, Endpoint, Policy};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 fn load() -> Value {
     let path = format!("{}/tests/conformance/kube_proxy_categorize_endpoints.json", env!("CARGO_MANIFEST_DIR"));
@@ -53,7 +52,7 @@ fn categorize_endpoints_matches_upstream() {
             externally_accessible: svc["nodePort"].as_i64().unwrap_or(0) > 0,
             topology: true,
         };
-        let labels: BTreeMap<String, String> = case["nodeLabels"]
+        let labels: kube_playground::sim::api::Labels = case["nodeLabels"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
             .unwrap_or_default();

@@ -4,7 +4,6 @@
 
 use crate::sim::api::resource::ResourceInfo;
 use crate::sim::api::*;
-use std::collections::BTreeMap;
 
 /// kubectl names the container after the image: `registry/nginx:1.27` → `nginx`.
 pub fn container_name(image: &str) -> String {
@@ -16,7 +15,7 @@ pub fn container_name(image: &str) -> String {
 }
 
 pub fn deployment(namespace: &str, name: &str, image: &str, replicas: i32, port: Option<i32>) -> Object {
-    let labels: BTreeMap<String, String> = [("app".to_string(), name.to_string())].into();
+    let labels: crate::sim::api::Labels = [("app".to_string(), name.to_string())].into();
     let container = Container {
         name: container_name(image),
         image: image.into(),
@@ -331,7 +330,7 @@ pub fn priority_class(
 }
 
 /// `k=v,k2=v2` as a map.
-fn pairs(text: &str) -> Result<BTreeMap<String, String>, String> {
+fn pairs(text: &str) -> Result<crate::sim::api::Labels, String> {
     text.split(',')
         .filter(|p| !p.is_empty())
         .map(|p| {

@@ -9,7 +9,6 @@ use crate::sim::api::{
     PersistentVolumeClaim, Pod, PodDisruptionBudget, ReplicaSet, Service, StateReason, Toleration, Volume, VolumeKind,
 };
 use crate::sim::time::{human_duration, rfc1123z, SimTime};
-use std::collections::BTreeMap;
 
 /// Aligns tab-separated cells as Go's `tabwriter.NewWriter(w, 0, 8, padding, ' ', 0)`: a
 /// column's width is set per block of consecutive lines that have a cell in that column, so
@@ -55,7 +54,7 @@ fn block(lines: &[Vec<&str>], col: usize, from: usize, to: usize, pad: usize, wi
 }
 
 /// `Labels:` and friends: one `key=value` per line, or `<none>`.
-fn multiline(out: &mut String, title: &str, map: &BTreeMap<String, String>) {
+fn multiline(out: &mut String, title: &str, map: &crate::sim::api::Labels) {
     out.push_str(&format!("{title}:\t"));
     if map.is_empty() {
         out.push_str("<none>\n");
@@ -408,7 +407,7 @@ pub fn deployment(d: &Deployment, replicasets: &[&ReplicaSet], evs: &[&Event], n
 }
 
 /// Selector labels as `k=v,k=v`.
-fn labels_text(map: &BTreeMap<String, String>) -> String {
+fn labels_text(map: &crate::sim::api::Labels) -> String {
     let v: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if v.is_empty() {
         "<none>".into()

@@ -187,7 +187,7 @@ pub fn access_modes(modes: &[String]) -> String {
     modes.iter().map(short).collect::<Vec<_>>().join(",")
 }
 
-fn selector(m: &std::collections::BTreeMap<String, String>) -> String {
+fn selector(m: &crate::sim::api::Labels) -> String {
     if m.is_empty() {
         return "<none>".into();
     }
@@ -195,7 +195,7 @@ fn selector(m: &std::collections::BTreeMap<String, String>) -> String {
 }
 
 /// The wide columns of workload controllers: CONTAINERS, IMAGES, SELECTOR.
-fn template_columns(spec: &crate::sim::api::PodSpec, sel: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+fn template_columns(spec: &crate::sim::api::PodSpec, sel: &crate::sim::api::Labels) -> Vec<String> {
     let join = |f: fn(&crate::sim::api::Container) -> &str| spec.containers.iter().map(f).collect::<Vec<_>>().join(",");
     vec![join(|c| &c.name), join(|c| &c.image), selector(sel)]
 }

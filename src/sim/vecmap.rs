@@ -5,11 +5,22 @@
 //! large maps under heavy insertion (inserts shift the tail): the watch cache and informer
 //! stores stay BTreeMaps.
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Borrow;
+use std::fmt;
+use std::marker::PhantomData;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VecMap<K, V> {
     items: Vec<(K, V)>,
+}
+
+/// Printed as BTreeMap prints (`{k: v, …}`), so `{:?}` output is the same either way.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.items.iter().map(|(k, v)| (k, v))).finish()
+    }
 }
 
 impl<K, V> Default for VecMap<K, V> {
@@ -172,6 +183,68 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     }
 }
 
+impl<K: Ord, V, const N: usize> From<[(K, V); N]> for VecMap<K, V> {
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A JSON object, as BTreeMap serializes: keys in order.
+impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.items.len()))?;
+        for (k, v) in &self.items {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// From a JSON object; a repeated key keeps its last value, as BTreeMap's decode does. Keys
+/// that arrive in order (everything this model encodes) are appended, and the Vec is no
+/// longer than the map: decoded objects are kept by the hundred thousand.
+impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for VecMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for Pairs<K, V> {
+            type Value = VecMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = VecMap::new();
+                while let Some((k, v)) = access.next_entry::<K, V>()? {
+                    match map.items.last() {
+                        Some((last, _)) if *last >= k => {
+                            map.insert(k, v);
+                        }
+                        _ => map.items.push((k, v)),
+                    }
+                }
+                map.items.shrink_to_fit();
+                Ok(map)
+            }
+        }
+        d.deserialize_map(Pairs(PhantomData))
+    }
+}
+
 impl<K, V> IntoIterator for VecMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::vec::IntoIter<(K, V)>;
@@ -244,5 +317,19 @@ mod tests {
         assert_eq!(m.pop_first(), Some((1, 10)));
         let s: VecMap<String, u8> = [("b".to_string(), 1), ("a".to_string(), 2)].into_iter().collect();
         assert_eq!(s.get("a"), Some(&2));
+    }
+
+    #[test]
+    fn json_is_a_btreemaps_json() {
+        let json = r#"{"b":"2","a":"1","c":"3","a":"9"}"#;
+        let ours: VecMap<String, String> = serde_json::from_str(json).unwrap();
+        let theirs: std::collections::BTreeMap<String, String> = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&theirs).unwrap());
+        assert_eq!(serde_json::to_string(&ours).unwrap(), r#"{"a":"9","b":"2","c":"3"}"#);
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        assert!(serde_json::from_str::<VecMap<String, String>>("[1]")
+            .unwrap_err()
+            .to_string()
+            .contains("expected a map"));
     }
 }

@@ -2,7 +2,11 @@
 
 use crate::sim::time::{parse_rfc3339, parse_rfc3339_micros, rfc3339, rfc3339_micros, SimTime, SECONDS};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
+
+/// Labels, annotations, selectors and the other small string maps of the API types: a sorted
+/// Vec (same order and JSON as a BTreeMap), since every object carries a few and the
+/// scheduler and controllers look them up in every node and pod they visit.
+pub type Labels = crate::sim::vecmap::VecMap<String, String>;
 
 /// A timestamp on an object (metav1.Time): second precision, serialized as RFC 3339.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,10 +82,10 @@ pub struct ObjectMeta {
     pub deletion_timestamp: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_grace_period_seconds: Option<i64>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub annotations: Labels,
     #[serde(default, deserialize_with = "exact", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
     /// Keys that must be removed before a deleted object goes (its deletionTimestamp is set

@@ -15,7 +15,7 @@ pub mod scheduling;
 pub mod storage;
 pub mod webhook;
 
-pub use meta::{MicroTime, ObjectMeta, OwnerReference};
+pub use meta::{Labels, MicroTime, ObjectMeta, OwnerReference};
 pub use objects::*;
 pub use scheduling::*;
 pub use storage::*;

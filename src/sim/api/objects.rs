@@ -3,7 +3,7 @@
 
 pub use super::access::*;
 pub use super::crd::*;
-use super::meta::{MicroTime, ObjectMeta, Time};
+use super::meta::{Labels, MicroTime, ObjectMeta, Time};
 pub use super::policy::*;
 use super::scheduling::*;
 use super::storage::*;
@@ -11,7 +11,7 @@ pub use super::webhook::WebhookConfiguration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub type ResourceList = BTreeMap<String, String>;
+pub type ResourceList = crate::sim::vecmap::VecMap<String, String>;
 
 /// One stored object. The `kind` field is the upstream Kind.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -379,9 +379,9 @@ impl Node {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceRequirements {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "ResourceList::is_empty")]
     pub requests: ResourceList,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "ResourceList::is_empty")]
     pub limits: ResourceList,
 }
 
@@ -459,8 +459,8 @@ pub struct PodSpec {
     pub node_name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scheduler_name: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub node_selector: Labels,
     #[serde(default, deserialize_with = "super::meta::exact", skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -485,7 +485,7 @@ pub struct PodSpec {
     pub preemption_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scheduling_gates: Vec<PodSchedulingGate>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "ResourceList::is_empty")]
     pub overhead: ResourceList,
     /// The pod's hostname (a StatefulSet sets it to the pod's name)…
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -638,8 +638,8 @@ fn is_zero_i32(v: &i32) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSpec {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub selector: Labels,
     #[serde(default)]
     pub ports: Vec<ServicePort>,
     #[serde(default, rename = "clusterIP", skip_serializing_if = "String::is_empty")]
@@ -667,7 +667,7 @@ impl ServiceSpec {
     /// Topology-aware routing asked for: trafficDistribution PreferClose, or the older
     /// `service.kubernetes.io/topology-mode: Auto` annotation (whose hints are given out here by
     /// zone, as PreferClose's are, not in proportion to the zones' CPU).
-    pub fn prefers_close(&self, annotations: &BTreeMap<String, String>) -> bool {
+    pub fn prefers_close(&self, annotations: &Labels) -> bool {
         self.traffic_distribution == "PreferClose"
             || annotations.get("service.kubernetes.io/topology-mode").is_some_and(|m| m == "Auto")
     }
@@ -1013,8 +1013,8 @@ pub struct Secret {
     pub metadata: ObjectMeta,
     #[serde(default, rename = "type")]
     pub type_: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub data: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub data: Labels,
 }
 
 // ---------------------------------------------------------------- apps/v1

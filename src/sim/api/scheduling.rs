@@ -1,10 +1,8 @@
 //! The scheduling vocabulary of core/v1 and meta/v1: label selectors with expressions, node
 //! and pod (anti-)affinity, topology spread constraints, scheduling gates and node images.
 
+use super::meta::Labels;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-pub type Labels = BTreeMap<String, String>;
 
 /// metav1.LabelSelectorRequirement / core NodeSelectorRequirement: `key op values`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,7 +45,7 @@ impl Requirement {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub match_labels: Labels,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub match_expressions: Vec<Requirement>,

@@ -2,17 +2,16 @@
 //! (core/v1), StorageClass and VolumeAttachment (storage.k8s.io/v1), and the pod's side of
 //! them — volumes, volumeMounts and env.
 
-use super::meta::ObjectMeta;
+use super::meta::{Labels, ObjectMeta};
 use super::objects::ResourceList;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigMap {
     pub metadata: ObjectMeta,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub data: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub data: Labels,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -80,7 +80,7 @@ pub fn coredns() -> Vec<Object> {
         metadata: ObjectMeta::named("kube-system", "coredns"),
         data: [("Corefile".to_string(), corefile.to_string())].into(),
     };
-    let labels: std::collections::BTreeMap<String, String> = [("k8s-app".to_string(), "kube-dns".to_string())].into();
+    let labels: crate::sim::api::Labels = [("k8s-app".to_string(), "kube-dns".to_string())].into();
     let http_probe = |path: &str, port: i64| crate::sim::api::probe::Probe {
         http_get: Some(crate::sim::api::probe::HttpGetAction {
             path: path.into(),
@@ -187,7 +187,7 @@ pub fn csi_driver() -> Vec<Object> {
         RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() };
     let sa = Subject { kind: "ServiceAccount".into(), name: name.into(), namespace: "kube-system".into() };
     let binding = ClusterRoleBinding { metadata: ObjectMeta::named("", name), subjects: vec![sa], role_ref };
-    let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.to_string())].into();
+    let labels: crate::sim::api::Labels = [("app".to_string(), name.to_string())].into();
     let container = Container {
         name: "csi-driver".into(),
         image: "kube-playground/csi-driver:v1.0.0".into(),

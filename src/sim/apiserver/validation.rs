@@ -183,11 +183,7 @@ fn validate_replicas(replicas: Option<i32>, errs: &mut Vec<String>) {
     }
 }
 
-fn validate_selector(
-    selector: &std::collections::BTreeMap<String, String>,
-    labels: &std::collections::BTreeMap<String, String>,
-    errs: &mut Vec<String>,
-) {
+fn validate_selector(selector: &crate::sim::api::Labels, labels: &crate::sim::api::Labels, errs: &mut Vec<String>) {
     if selector.is_empty() {
         errs.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".to_string());
     } else if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {

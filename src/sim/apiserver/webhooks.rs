@@ -24,7 +24,7 @@ pub(super) fn matching(
     mutating: bool,
     req: &ApiRequest,
     object: Option<&Object>,
-    namespace_labels: Option<&std::collections::BTreeMap<String, String>>,
+    namespace_labels: Option<&crate::sim::api::Labels>,
 ) -> Vec<Webhook> {
     // Webhooks never gate their own configurations (they could lock themselves out).
     if req.resource.group == "admissionregistration.k8s.io" {
@@ -57,7 +57,7 @@ pub(super) fn matching(
                                 .is_some_and(|p| p == req.resource.plural && !req.subresource.is_empty())
                     })
             });
-            let selects = |sel: &Option<LabelSelector>, labels: Option<&std::collections::BTreeMap<String, String>>| {
+            let selects = |sel: &Option<LabelSelector>, labels: Option<&crate::sim::api::Labels>| {
                 sel.as_ref().is_none_or(|s| labels.is_none_or(|l| s.matches(l)))
             };
             let object_labels = object.map(|o| &o.meta().labels);

@@ -36,7 +36,7 @@ use super::Ctx;
 use crate::sim::vecmap::VecMap;
 use cni::Ipam;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 pub use worker::{PodWorker, Step};
 
 pub const KUBELET_VERSION: &str = "v1.35.0";
@@ -58,7 +58,7 @@ pub struct NodeConfig {
     #[serde(default = "default_max_pods")]
     pub max_pods: u32,
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub labels: crate::sim::api::Labels,
     #[serde(default)]
     pub taints: Vec<Taint>,
 }

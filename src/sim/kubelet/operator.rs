@@ -125,7 +125,7 @@ impl WebsiteOperator {
             uid: site.metadata.uid.clone(),
             controller: true,
         };
-        let labels: std::collections::BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
+        let labels: crate::sim::api::Labels = [("app".to_string(), name.clone())].into();
         match &deployment {
             None => {
                 let mut metadata = ObjectMeta::named(&ns, &name);

@@ -4,7 +4,6 @@
 //! hints and one is for this zone, and to the node's own endpoints for a Local traffic policy.
 
 use crate::sim::vecmap::VecMap;
-use std::collections::BTreeMap;
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
@@ -54,7 +53,7 @@ pub struct Categorized {
     pub has_any: bool,
 }
 
-fn can_use_topology(eps: &[Endpoint], policy: &Policy, node_labels: &BTreeMap<String, String>) -> bool {
+fn can_use_topology(eps: &[Endpoint], policy: &Policy, node_labels: &crate::sim::api::Labels) -> bool {
     let Some(zone) = node_labels.get(ZONE_LABEL).filter(|z| policy.topology && !z.is_empty()) else { return false };
     let mut for_zone = false;
     for ep in eps.iter().filter(|e| e.ready) {
@@ -66,7 +65,7 @@ fn can_use_topology(eps: &[Endpoint], policy: &Policy, node_labels: &BTreeMap<St
     for_zone
 }
 
-pub fn categorize(eps: &[Endpoint], policy: &Policy, node_labels: &BTreeMap<String, String>) -> Categorized {
+pub fn categorize(eps: &[Endpoint], policy: &Policy, node_labels: &crate::sim::api::Labels) -> Categorized {
     let mut out = Categorized::default();
     let pick = |f: &dyn Fn(&Endpoint) -> bool| -> Vec<Endpoint> { eps.iter().filter(|e| f(e)).cloned().collect() };
     let mut use_topology = false;

@@ -141,7 +141,7 @@ pub fn pre_filter(pod: &Pod, snap: &Snapshot) -> (Status, FilterState) {
                 continue;
             }
             let n = c.count(&pod.metadata.namespace, node);
-            let value = &node.labels()[&c.key];
+            let Some(value) = node.labels().get(&c.key) else { continue };
             match counts[i].get_mut(value) {
                 Some(total) => *total += n,
                 None => {
