@@ -90,8 +90,9 @@ fn failed_scheduling_message_reads_like_upstream() {
              available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.."
         )
     );
-    assert_eq!(attempts[0].explain.filter["tainted"]["TaintToleration"], "node(s) had untolerated taint(s)");
-    assert_eq!(attempts[0].explain.filter["small"]["NodeResourcesFit"], "Insufficient cpu");
+    let verdict = |node: &str, plugin: &str| attempts[0].explain.filter[node].get(plugin).cloned();
+    assert_eq!(verdict("tainted", "TaintToleration").as_deref(), Some("node(s) had untolerated taint(s)"));
+    assert_eq!(verdict("small", "NodeResourcesFit").as_deref(), Some("Insufficient cpu"));
     assert_eq!(attempts[0].explain.selected, None);
 }
 

@@ -10,7 +10,6 @@ use super::Scenario;
 use crate::kubectl::{self, apply, Pending, Started};
 use crate::sim::time::SimTime;
 use crate::sim::Simulation;
-use std::collections::BTreeMap;
 
 /// What the Apply panel's manifests are called in the console (`kubectl apply -f …`).
 pub const APPLY_SOURCE: &str = "manifest.yaml";
@@ -50,7 +49,7 @@ pub struct Session {
     objects_check: Option<u64>,
     /// Each edited object's editor text as `kubectl edit` opened it, by target: a save
     /// patches from it, as kubectl keeps the object it opened.
-    opened: BTreeMap<String, String>,
+    opened: crate::sim::vecmap::VecMap<String, String>,
 }
 
 /// Trace records a snapshot keeps for the views (a few seconds of a busy cluster).
@@ -74,7 +73,7 @@ impl Session {
             refused: 0,
             queued: Default::default(),
             objects_check: (!scenario_objects_empty).then_some(0),
-            opened: BTreeMap::new(),
+            opened: Default::default(),
         })
     }
 

@@ -92,7 +92,7 @@ pub fn schedule(objects: &[Object], profiles: &[Profile], seed: u64) -> Vec<Atte
 
 /// The JSON array `kubesim schedule -o json` prints.
 pub fn to_json(attempts: &[Attempt]) -> Value {
-    let nested = |m: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>| {
+    let nested = |m: &std::collections::BTreeMap<String, super::cycle::Verdicts>| {
         let mut out = Map::new();
         for (node, plugins) in m {
             out.insert(node.clone(), json!(plugins));

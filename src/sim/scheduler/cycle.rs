@@ -45,10 +45,10 @@ pub struct Explain {
     /// Rejected nodes kept, and those left out past `keep_rejected`.
     pub rejected_kept: usize,
     pub rejected_omitted: usize,
-    pub filter: BTreeMap<String, BTreeMap<String, String>>,
-    pub score: BTreeMap<String, BTreeMap<String, String>>,
-    pub final_score: BTreeMap<String, BTreeMap<String, String>>,
-    pub post_filter: BTreeMap<String, BTreeMap<String, String>>,
+    pub filter: BTreeMap<String, Verdicts>,
+    pub score: BTreeMap<String, Verdicts>,
+    pub final_score: BTreeMap<String, Verdicts>,
+    pub post_filter: BTreeMap<String, Verdicts>,
     pub selected: Option<String>,
 }
 
@@ -69,6 +69,9 @@ pub enum Outcome {
     Unschedulable { diagnosis: Diagnosis, nominated: Option<default_preemption::Candidate>, total_nodes: usize },
 }
 
+/// One node's verdicts in an explained cycle, by plugin name.
+pub type Verdicts = crate::sim::vecmap::VecMap<String, String>;
+
 /// Per-scheduler state carried between cycles.
 #[derive(Clone, Debug)]
 pub struct Cycle {
@@ -77,7 +80,7 @@ pub struct Cycle {
 
 pub const PASSED: &str = "passed";
 
-fn record(map: &mut BTreeMap<String, BTreeMap<String, String>>, node: &str, plugin: Plugin, value: String) {
+fn record(map: &mut BTreeMap<String, Verdicts>, node: &str, plugin: Plugin, value: String) {
     map.entry(node.to_string()).or_default().insert(plugin.name().to_string(), value);
 }
 

@@ -3,8 +3,7 @@
 //! from the attempt's [`Explain`] record, so the table, the canvas and `kubesim schedule`
 //! all read the same results.
 
-use super::cycle::{Explain, PASSED};
-use std::collections::BTreeMap;
+use super::cycle::{Explain, Verdicts, PASSED};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeRow {
@@ -41,7 +40,7 @@ pub fn rows(e: &Explain, limit: usize) -> Vec<NodeRow> {
 }
 
 /// One node's row: its first rejection, or its scores.
-fn row(e: &Explain, node: &str, plugins: &BTreeMap<String, String>) -> NodeRow {
+fn row(e: &Explain, node: &str, plugins: &Verdicts) -> NodeRow {
     let rejected = plugins.iter().find(|(_, r)| *r != PASSED).map(|(p, r)| (p.clone(), r.clone()));
     let scores: Vec<(String, i64)> = e
         .final_score
@@ -73,7 +72,7 @@ pub fn score_columns(rows: &[NodeRow]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn map(pairs: &[(&str, &str)]) -> Verdicts {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 

@@ -418,7 +418,7 @@ pub struct Snapshot {
     pub image_nodes: BTreeMap<String, i64>,
     pub namespaces: VecMap<String, Labels>,
     /// Pod key → node name, for pods placed (bound or assumed) on a node.
-    placed: crate::sim::api::Labels,
+    placed: BTreeMap<String, String>,
     /// Selectors of Services and ReplicaSets per namespace, for default spreading.
     pub owner_selectors: VecMap<String, Vec<LabelSelector>>,
     /// Placed pods with pod (anti-)affinity, and with required anti-affinity, over all nodes
