@@ -1,6 +1,6 @@
 //! kubectl's selection and metadata commands against the simulated cluster: `-l` selectors
 //! filtered by the apiserver, `--show-labels`, `label` / `annotate` with kubectl's
-//! `--overwrite` rule and outputs, and `api-resources`.
+//! `--overwrite` rule and outputs, `-o jsonpath` / `-o custom-columns`, and `api-resources`.
 
 use kube_playground::kubectl;
 use kube_playground::scenario::Scenario;
@@ -43,6 +43,34 @@ fn label_selectors_filter_on_the_server() {
     let bare = k(&mut sim, "kubectl get pods -l app=web --no-headers");
     assert_eq!(bare.lines().count(), 2, "{bare}");
     assert!(bare.lines().all(|l| l.starts_with("web-") && l.contains("Running")), "{bare}");
+}
+
+#[test]
+fn jsonpath_and_custom_columns_read_the_served_objects() {
+    let mut sim = cluster_with_pods();
+    let names = k(&mut sim, "kubectl get pods -l app=web -o jsonpath='{.items[*].metadata.name}'");
+    assert_eq!(names.split(' ').filter(|n| n.starts_with("web-")).count(), 2, "{names}");
+    let rows = k(
+        &mut sim,
+        r#"kubectl get pods -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}'"#,
+    );
+    assert_eq!(rows.lines().count(), 3, "{rows}");
+    assert!(rows.lines().all(|l| l.ends_with("\tRunning")), "{rows}");
+    let ready =
+        k(&mut sim, r#"kubectl get nodes -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}'"#);
+    assert_eq!(ready, "True True True True");
+    assert_eq!(k(&mut sim, "kubectl get pod solo -o jsonpath='{.metadata.labels.tier}'"), "db");
+    assert_eq!(k(&mut sim, "kubectl get pods -n empty -o jsonpath='{.items[*].metadata.name}'"), "");
+    let table = k(&mut sim, "kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINT:.spec.taints[*].effect");
+    assert_eq!(table.lines().next(), Some("NAME            TAINT"), "{table}");
+    assert!(table.contains("control-plane   NoSchedule") && table.contains("worker-1        <none>"), "{table}");
+    let bare = k(&mut sim, "kubectl get pod solo -o custom-columns=N:metadata.name --no-headers");
+    assert_eq!(bare, "solo");
+    assert_eq!(
+        k(&mut sim, "kubectl get pods -o jsonpath='{.items[7]}'"),
+        "error: error executing jsonpath \"{.items[7]}\": Error executing template: array index out of bounds: index 7, length 3"
+    );
+    assert!(k(&mut sim, "kubectl get pods -o 'jsonpath={.items['").starts_with("error: error parsing jsonpath"));
 }
 
 #[test]

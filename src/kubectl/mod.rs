@@ -11,6 +11,7 @@ pub mod edit;
 pub mod etcdctl;
 pub mod identity;
 pub mod inspect;
+pub mod jsonpath;
 pub mod logs;
 pub mod node_shell;
 pub mod parse;

@@ -15,6 +15,10 @@ pub enum Output {
     Name,
     Json,
     Yaml,
+    /// `-o jsonpath=TEMPLATE`.
+    JsonPath(Box<super::jsonpath::Template>),
+    /// `-o custom-columns=HEADER:PATH,…`.
+    CustomColumns(Vec<(String, super::jsonpath::Template)>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -430,11 +434,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 Some("name") => Output::Name,
                 Some("json") => Output::Json,
                 Some("yaml") => Output::Yaml,
-                Some(o) => {
-                    return Err(format!(
-                        "error: unable to match a printer suitable for the output format \"{o}\", allowed formats are: json,name,wide,yaml"
-                    ))
-                }
+                Some(o) => printer(o)?,
             };
             let selector = match args.flag("selector").or(args.flag("labels")) {
                 Some(text) => Some(selector(text)?),
@@ -838,6 +838,31 @@ fn parse_create(args: &Args) -> Result<Command, String> {
     Ok(Command::Create { object: Box::new(object), done: "created" })
 }
 
+/// The template printers: `jsonpath=…` and `custom-columns=…`, with kubectl's errors.
+fn printer(format: &str) -> Result<Output, String> {
+    let (name, arg) = format.split_once('=').unwrap_or((format, ""));
+    match name {
+        "jsonpath" | "custom-columns" if arg.is_empty() => {
+            let which = if name == "jsonpath" { "template format specified but no template given" } else { "custom-columns format specified but no custom columns given" };
+            Err(format!("error: {which}"))
+        }
+        "jsonpath" => Ok(Output::JsonPath(Box::new(super::jsonpath::Template::parse(arg)?))),
+        "custom-columns" => {
+            let mut columns = Vec::new();
+            for spec in arg.split(',') {
+                let Some((header, path)) = spec.split_once(':') else {
+                    return Err(format!("error: unexpected custom-columns spec: {spec}, expected <header>:<json-path-expr>"));
+                };
+                columns.push((header.to_string(), super::jsonpath::relaxed(path)?));
+            }
+            Ok(Output::CustomColumns(columns))
+        }
+        _ => Err(format!(
+            "error: unable to match a printer suitable for the output format \"{format}\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml"
+        )),
+    }
+}
+
 /// `kubectl auth can-i …` and `kubectl auth whoami`.
 fn parse_auth(args: &Args) -> Result<Command, String> {
     let (sub, rest) = args.words.split_first().ok_or("error: must specify one of: can-i, whoami")?;
@@ -978,7 +1003,19 @@ mod tests {
         assert_eq!(parse("kubectl create deployment web").unwrap_err(), "error: required flag(s) \"image\" not set");
         assert!(parse("kubectl scale deployment web --replicas=abc").unwrap_err().contains("invalid argument"));
         assert!(parse("ls -la").unwrap_err().contains("command not found"));
-        assert!(parse("kubectl get pods -o jsonpath").unwrap_err().contains("unable to match a printer"));
+        assert!(parse("kubectl get pods -o jsonpaths").unwrap_err().contains("unable to match a printer"));
+        assert_eq!(
+            parse("kubectl get pods -o jsonpath").unwrap_err(),
+            "error: template format specified but no template given"
+        );
+        assert_eq!(
+            parse("kubectl get pods -o custom-columns=NAME").unwrap_err(),
+            "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>"
+        );
+        assert_eq!(
+            parse("kubectl get pods -o 'jsonpath={.items[*}'").unwrap_err(),
+            "error: error parsing jsonpath {.items[*}, unterminated array"
+        );
         assert!(parse("kubectl get 'pods").is_err());
     }
 }

@@ -528,6 +528,10 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
 /// Prints a list the way `kubectl get` does.
 pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags, namespace: &str) -> String {
     let (output, all_ns) = (&flags.output, flags.all_namespaces);
+    if let Output::JsonPath(template) = output {
+        // The template runs on the List, empty or not.
+        return template.execute(&list_doc(res, items)).unwrap_or_else(|e| e);
+    }
     if items.is_empty() {
         return if res.namespaced && !all_ns {
             format!("No resources found in {namespace} namespace.")
@@ -537,10 +541,26 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
     }
     match output {
         Output::Name => items.iter().map(|o| name_of(res, o)).collect::<Vec<_>>().join("\n"),
-        Output::Json | Output::Yaml => {
-            let docs: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
-            let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": docs, "metadata": { "resourceVersion": "" } });
-            serialized(&list, output)
+        Output::Json | Output::Yaml => serialized(&list_doc(res, items), output),
+        Output::JsonPath(_) => String::new(),
+        Output::CustomColumns(columns) => {
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            if !flags.no_headers {
+                rows.push(columns.iter().map(|(h, _)| h.clone()).collect());
+            }
+            for o in items {
+                let doc = to_json(res, o);
+                let mut row = Vec::with_capacity(columns.len());
+                for (_, path) in columns {
+                    let values = match path.values(&doc) {
+                        Ok(v) => v,
+                        Err(e) => return e,
+                    };
+                    row.push(if values.is_empty() { "<none>".into() } else { values.join(",") });
+                }
+                rows.push(row);
+            }
+            table(&rows)
         }
         Output::Table | Output::Wide => {
             let wide = *output == Output::Wide;
@@ -572,8 +592,9 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
 }
 
 pub fn print_one(res: &ResourceInfo, o: &Object, now: SimTime, flags: &GetFlags) -> String {
-    match flags.output {
+    match &flags.output {
         Output::Json | Output::Yaml => serialized(&to_json(res, o), &flags.output),
+        Output::JsonPath(template) => template.execute(&to_json(res, o)).unwrap_or_else(|e| e),
         _ => print_list(res, std::slice::from_ref(o), now, flags, ""),
     }
 }
@@ -640,8 +661,14 @@ pub fn rest_json(res: &ResourceInfo, body: ApiBody) -> String {
 /// `kubectl get -w`'s rows after the first table: aligned under the table's header, which
 /// is not printed again.
 pub fn rows(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags) -> String {
-    let table = print_list(res, items, now, flags, "");
-    table.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string())
+    match &flags.output {
+        Output::Table | Output::Wide | Output::CustomColumns(_) => {
+            let table = print_list(res, items, now, flags, "");
+            table.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string())
+        }
+        // The other printers print each changed object whole.
+        _ => items.iter().map(|o| print_one(res, o, now, flags)).collect::<Vec<_>>().join("\n"),
+    }
 }
 
 /// `kubectl api-resources`: core group first, then by group, each by name.
@@ -667,6 +694,12 @@ pub fn name_of(res: &ResourceInfo, o: &Object) -> String {
     } else {
         format!("{kind}.{}/{}", res.group, o.meta().name)
     }
+}
+
+/// A list as kubectl prints it for -o json|yaml|jsonpath: a v1 List of the objects.
+fn list_doc(res: &ResourceInfo, items: &[Object]) -> serde_json::Value {
+    let docs: Vec<serde_json::Value> = items.iter().map(|o| to_json(res, o)).collect();
+    serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": docs, "metadata": { "resourceVersion": "" } })
 }
 
 pub fn to_json(res: &ResourceInfo, o: &Object) -> serde_json::Value {
