@@ -61,6 +61,10 @@ fn jsonpath_and_custom_columns_read_the_served_objects() {
     assert_eq!(ready, "True True True True");
     assert_eq!(k(&mut sim, "kubectl get pod solo -o jsonpath='{.metadata.labels.tier}'"), "db");
     assert_eq!(k(&mut sim, "kubectl get pods -n empty -o jsonpath='{.items[*].metadata.name}'"), "");
+    assert_eq!(k(&mut sim, "kubectl get pods -n empty -o name"), "");
+    assert_eq!(k(&mut sim, "kubectl get pods -n empty -o custom-columns=NAME:.metadata.name"), "NAME");
+    let empty = k(&mut sim, "kubectl get pods -n empty -o json");
+    assert!(empty.contains("\"items\": []") && empty.contains("\"kind\": \"List\""), "{empty}");
     let table = k(&mut sim, "kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINT:.spec.taints[*].effect");
     assert_eq!(table.lines().next(), Some("NAME            TAINT"), "{table}");
     assert!(table.contains("control-plane   NoSchedule") && table.contains("worker-1        <none>"), "{table}");

@@ -528,11 +528,9 @@ fn row(o: &Object, now: SimTime, wide: bool) -> Vec<String> {
 /// Prints a list the way `kubectl get` does.
 pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &GetFlags, namespace: &str) -> String {
     let (output, all_ns) = (&flags.output, flags.all_namespaces);
-    if let Output::JsonPath(template) = output {
-        // The template runs on the List, empty or not.
-        return template.execute(&list_doc(res, items)).unwrap_or_else(|e| e);
-    }
-    if items.is_empty() {
+    // Only the human-readable tables say there is nothing: the other printers print what
+    // they print of an empty List (kubectl's printGeneric).
+    if items.is_empty() && matches!(output, Output::Table | Output::Wide) {
         return if res.namespaced && !all_ns {
             format!("No resources found in {namespace} namespace.")
         } else {
@@ -542,7 +540,7 @@ pub fn print_list(res: &ResourceInfo, items: &[Object], now: SimTime, flags: &Ge
     match output {
         Output::Name => items.iter().map(|o| name_of(res, o)).collect::<Vec<_>>().join("\n"),
         Output::Json | Output::Yaml => serialized(&list_doc(res, items), output),
-        Output::JsonPath(_) => String::new(),
+        Output::JsonPath(template) => template.execute(&list_doc(res, items)).unwrap_or_else(|e| e),
         Output::CustomColumns(columns) => {
             let mut rows: Vec<Vec<String>> = Vec::new();
             if !flags.no_headers {
