@@ -130,6 +130,39 @@ fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
     assert_eq!(stored_events(&sim, false).0, 0, "gone from etcd too");
 }
 
+/// A repeated event whose Event expired meanwhile is written again: the recorder's patch of
+/// the count finds no Event (404), and the sink creates it with the count so far, as
+/// client-go's recordToSink falls back on NotFound.
+#[test]
+fn a_repeat_of_an_expired_event_creates_it_again() {
+    let mut s = Scenario::default();
+    s.cluster.csi_driver = false;
+    s.cluster.cluster_dns = false;
+    s.cluster.apiserver.event_ttl_s = 60;
+    let mut sim = s.build().unwrap();
+    sim.run_until(SimTime::from_secs(3));
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lost\nspec:\n  nodeSelector:\n    disk: ssd\n  containers:\n  - name: app\n    image: nginx\n";
+    let started = kubectl::apply::start_manifest(&mut sim, manifest, "lost.yaml", Default::default()).unwrap();
+    assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "pod/lost created");
+    let failed = |sim: &mut Simulation| {
+        let out = kubectl::run(sim, "kubectl get events", TIMEOUT);
+        out.lines().filter(|l| l.contains("FailedScheduling")).map(String::from).collect::<Vec<_>>()
+    };
+    sim.run_until(SimTime::from_secs(30));
+    assert_eq!(failed(&mut sim).len(), 1, "one FailedScheduling Event");
+    // Gone after 60 s (and the lease manager's reuse window); the scheduler retries the pod
+    // when the unschedulable pods are flushed, every 5 minutes.
+    sim.run_until(SimTime::from_secs(120));
+    assert!(failed(&mut sim).is_empty(), "expired");
+    sim.run_until(SimTime::from_secs(6 * 60));
+    let again = failed(&mut sim);
+    assert_eq!(again.len(), 1, "{again:?}");
+    let describe = kubectl::run(&mut sim, "kubectl describe pod lost", TIMEOUT);
+    // The count so far and the first timestamp travel with the Event created again.
+    let line = describe.lines().find(|l| l.contains("FailedScheduling")).unwrap_or_default();
+    assert!(line.contains(" (x") && line.contains(" over 5m"), "{describe}");
+}
+
 /// An HA control plane (`#apiservers=3&events-etcd=3`) loses its first apiserver before
 /// anything is scheduled, with requests in flight: their connections are reset, the kubelets
 /// move to the other apiservers and re-create a node Lease whose create was lost, the event

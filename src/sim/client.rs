@@ -8,6 +8,7 @@ use super::api::resource::ResourceInfo;
 use super::api::{Object, Pod};
 use super::connection::{Handshaken, Transport};
 use super::event::{ComponentId, MsgKind, Payload, Timer};
+use super::recorder::EventWrite;
 use super::time::{MILLIS, SECONDS};
 use super::transport::Protocol;
 use super::Ctx;
@@ -36,6 +37,8 @@ struct InFlight<T> {
     retries: u32,
     /// Written by the event recorder: the event sink's tries so far (None: not an Event).
     event_tries: Option<u32>,
+    /// The recorder's create for a repeat whose Event may be gone (a patch answered 404).
+    recreate: Option<Box<ApiRequest>>,
 }
 
 /// Sends requests to kube-apiserver and remembers what each was for.
@@ -95,10 +98,11 @@ impl<T> ApiClient<T> {
     /// Sends an Event write from the event recorder. As client-go's event sink, a write that
     /// cannot reach the apiserver is tried again ([`EVENT_TRIES`] tries, [`EVENT_SLEEP_US`]
     /// apart, the owner handing back [`Timer::ResendEvent`]); the server's refusal is final.
-    pub fn send_event(&mut self, ctx: &mut Ctx, req: ApiRequest, tag: T) -> u64 {
-        let req_id = self.send(ctx, 0, req, tag);
+    pub fn send_event(&mut self, ctx: &mut Ctx, write: EventWrite, tag: T) -> u64 {
+        let req_id = self.send(ctx, 0, write.req, tag);
         if let Some(f) = self.pending.get_mut(&req_id) {
             f.event_tries = Some(1);
+            f.recreate = write.recreate.map(Box::new);
         }
         req_id
     }
@@ -124,7 +128,7 @@ impl<T> ApiClient<T> {
         if self.transport.route(ctx, self.apiserver, req_id, delay_us) {
             Self::transmit(ctx, self.apiserver, delay_us, req_id, &req, &cred);
         }
-        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0, event_tries: None });
+        self.pending.insert(req_id, InFlight { tag, req, cred, retries: 0, event_tries: None, recreate: None });
         req_id
     }
 
@@ -184,6 +188,19 @@ impl<T> ApiClient<T> {
                 f.retries += 1;
                 ctx.phase("client", format!("429 for {}: retrying in 1s (attempt {})", f.req.line(), f.retries + 1));
                 Self::transmit(ctx, self.apiserver, RETRY_AFTER_US, req_id, &f.req, &f.cred);
+                return None;
+            }
+        }
+        // The repeat's Event is gone (expired): the sink creates it again, as recordToSink does.
+        if matches!(resp, Err(s) if s.code == 404) {
+            if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.recreate.is_some()) {
+                if let Some(create) = f.recreate.take() {
+                    f.req = create;
+                }
+                self.transport.release(req_id);
+                if self.transport.route(ctx, self.apiserver, req_id, 0) {
+                    Self::transmit(ctx, self.apiserver, 0, req_id, &f.req, &f.cred);
+                }
                 return None;
             }
         }
@@ -550,7 +567,7 @@ mod tests {
         let mut client = ApiClient::new(1, Credential::None);
         client.backends = vec![1, 2];
         let event = ApiRequest::new(Verb::Create, ResourceInfo::of("events"), "default", "");
-        let id = client.send_event(&mut ctx, event, "event");
+        let id = client.send_event(&mut ctx, EventWrite { req: event, recreate: None }, "event");
         let list = client.send(&mut ctx, 0, ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", ""), "list");
         // Any other request fails at once; the Event sleeps and goes again, to the next backend.
         assert_eq!(client.complete(&mut ctx, list, &Err(Status::connection_reset())), Some("list"));

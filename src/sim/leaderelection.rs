@@ -106,7 +106,7 @@ impl LeaderElector {
 
     /// OnStartedLeading, the part every component shares: the log line, and the
     /// `LeaderElection … became leader` event on the Lease to send.
-    pub fn started(&self, ctx: &mut Ctx) -> Option<ApiRequest> {
+    pub fn started(&self, ctx: &mut Ctx) -> Option<recorder::EventWrite> {
         ctx.phase("leader election", format!("successfully acquired lease {}", self.describe()));
         let on = recorder::reference("Lease", &self.lease()?.metadata);
         let message = format!("{} became leader", self.identity);

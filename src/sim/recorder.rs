@@ -2,7 +2,9 @@
 //! happened to an object as a core/v1 Event written through the apiserver, like any other
 //! request. As upstream's EventCorrelator, a repeat of the same event (same object, type,
 //! reason and message) patches `count` and `lastTimestamp` of the Event already written
-//! instead of creating another; the correlator remembers the last 4096 keys.
+//! instead of creating another; the correlator remembers the last 4096 keys. A repeat whose
+//! Event is gone (its `--event-ttl` ran out) is created again, as recordToSink falls back on
+//! NotFound.
 //! Not modelled: the spam filter (a burst of 25 per object, then one per 5 minutes) and the
 //! "(combined from similar events)" aggregation.
 
@@ -24,6 +26,16 @@ struct Seen {
     name: String,
     namespace: String,
     count: i32,
+    first: SimTime,
+}
+
+/// What the recorder asks the event sink to write.
+#[derive(Clone, Debug)]
+pub struct EventWrite {
+    /// A create for a new event, a patch raising the count for a repeat.
+    pub req: ApiRequest,
+    /// For a repeat: the create to send if the patch finds no Event.
+    pub recreate: Option<ApiRequest>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,8 +71,7 @@ impl Recorder {
         }
     }
 
-    /// The request that records `reason` about `on` at `now`: a create for a new event, a
-    /// patch raising the count for a repeat.
+    /// The write that records `reason` about `on` at `now`.
     pub fn event(
         &mut self,
         now: SimTime,
@@ -68,43 +79,65 @@ impl Recorder {
         type_: &str,
         reason: &str,
         message: String,
-    ) -> ApiRequest {
+    ) -> EventWrite {
         let res = ResourceInfo::of("events");
         let key =
             format!("{}/{}/{}/{}\x00{type_}\x00{reason}\x00{message}", on.kind, on.namespace, on.name, on.field_path);
-        let at = Some(Time::at(now));
         if let Some(seen) = self.seen.get_mut(&key) {
             seen.count += 1;
             let mut req = ApiRequest::new(Verb::Patch, res, &seen.namespace, &seen.name);
-            req.patch = Some(serde_json::json!({ "count": seen.count, "lastTimestamp": at }));
-            return req;
+            req.patch = Some(serde_json::json!({ "count": seen.count, "lastTimestamp": Some(Time::at(now)) }));
+            let mut again =
+                new_event(&self.source, &seen.namespace, &seen.name, on, type_, reason, message, seen.first, now);
+            again.count = seen.count;
+            let recreate = ApiRequest::new(Verb::Create, res, &seen.namespace, "").with_body(Object::Event(again));
+            return EventWrite { req, recreate: Some(recreate) };
         }
         // Cluster-scoped objects (nodes) report into the default namespace, as upstream.
         let namespace = if on.namespace.is_empty() { "default".to_string() } else { on.namespace.clone() };
         // `<object>.<unix nanos in hex>`; the sequence keeps two events of one microsecond apart.
         self.seq += 1;
         let name = format!("{}.{:x}", on.name, unix_nanos(now) + self.seq % 1000);
-        let event = Event {
-            metadata: ObjectMeta::named(&namespace, &name),
-            involved_object: on,
-            reason: reason.into(),
-            message,
-            source: self.source.clone(),
-            first_timestamp: at,
-            last_timestamp: at,
-            count: 1,
-            type_: type_.into(),
-            reporting_component: self.source.component.clone(),
-            reporting_instance: self.source.host.clone(),
-        };
-        self.seen.insert(key.clone(), Seen { name, namespace: namespace.clone(), count: 1 });
+        let event = new_event(&self.source, &namespace, &name, on, type_, reason, message, now, now);
+        self.seen.insert(key.clone(), Seen { name, namespace: namespace.clone(), count: 1, first: now });
         self.order.push_back(key);
         if self.order.len() > CACHE_ENTRIES {
             if let Some(old) = self.order.pop_front() {
                 self.seen.remove(&old);
             }
         }
-        ApiRequest::new(Verb::Create, res, &namespace, "").with_body(Object::Event(event))
+        EventWrite {
+            req: ApiRequest::new(Verb::Create, res, &namespace, "").with_body(Object::Event(event)),
+            recreate: None,
+        }
+    }
+}
+
+/// The Event `source` reports, counted once.
+#[allow(clippy::too_many_arguments)]
+fn new_event(
+    source: &EventSource,
+    namespace: &str,
+    name: &str,
+    on: ObjectReference,
+    type_: &str,
+    reason: &str,
+    message: String,
+    first: SimTime,
+    last: SimTime,
+) -> Event {
+    Event {
+        metadata: ObjectMeta::named(namespace, name),
+        involved_object: on,
+        reason: reason.into(),
+        message,
+        source: source.clone(),
+        first_timestamp: Some(Time::at(first)),
+        last_timestamp: Some(Time::at(last)),
+        count: 1,
+        type_: type_.into(),
+        reporting_component: source.component.clone(),
+        reporting_instance: source.host.clone(),
     }
 }
 
@@ -120,15 +153,20 @@ mod tests {
     #[test]
     fn repeats_patch_the_count_instead_of_creating() {
         let mut r = Recorder::new("default-scheduler", "");
-        let first = r.event(SimTime(SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into());
+        let first = r.event(SimTime(SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into()).req;
         assert_eq!(first.verb, Verb::Create);
         let Some(Object::Event(e)) = first.body.as_deref() else { panic!("create carries the event") };
         assert!(e.metadata.name.starts_with("web."), "{}", e.metadata.name);
         assert_eq!((e.count, e.type_.as_str(), e.source.component.as_str()), (1, "Warning", "default-scheduler"));
-        let again = r.event(SimTime(5 * SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into());
+        let EventWrite { req: again, recreate } =
+            r.event(SimTime(5 * SECONDS), pod_ref(), WARNING, "FailedScheduling", "0/3 nodes".into());
         assert_eq!((again.verb, again.name.as_str()), (Verb::Patch, e.metadata.name.as_str()));
         assert_eq!(again.patch.as_ref().and_then(|p| p["count"].as_i64()), Some(2));
+        // Should the Event be gone, the same Event is created again with the count so far.
+        let Some(Object::Event(re)) = recreate.as_ref().and_then(|c| c.body.as_deref()) else { panic!("a fallback") };
+        assert_eq!((re.metadata.name.as_str(), re.count), (e.metadata.name.as_str(), 2));
+        assert_eq!((re.first_timestamp, re.last_timestamp), (e.first_timestamp, Some(Time::at(SimTime(5 * SECONDS)))));
         let other = r.event(SimTime(5 * SECONDS), pod_ref(), NORMAL, "Scheduled", "assigned".into());
-        assert_eq!(other.verb, Verb::Create);
+        assert_eq!((other.req.verb, other.recreate.is_none()), (Verb::Create, true));
     }
 }

@@ -92,6 +92,11 @@ await test('kubectl create deployment leads to 3 Running pods', async (page) => 
   await page.screenshot({ path: path.join(artifacts, 'three-pods-running.png') });
   const deploy = await command(page, 'kubectl get deployments');
   if (!/web\s+3\/3/.test(deploy)) throw new Error(deploy);
+  const nodes = await command(page, `kubectl get pods -o jsonpath='{range .items[*]}{.spec.nodeName}{" "}{end}'`);
+  if (nodes.trim().split(' ').filter((n) => n.startsWith('worker-')).length !== 3) throw new Error(`jsonpath: ${nodes}`);
+  const columns = await command(page, 'kubectl get pods -o custom-columns=POD:.metadata.name,PHASE:.status.phase');
+  if (!/^POD\s+PHASE$/m.test(columns) || (columns.match(/ Running$/gm) || []).length !== 3) throw new Error(`custom-columns: ${columns}`);
+  await page.screenshot({ path: path.join(artifacts, 'kubectl-jsonpath.png') });
 });
 
 await test('pause stops time and step advances it', async (page) => {
