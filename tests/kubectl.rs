@@ -46,6 +46,32 @@ fn label_selectors_filter_on_the_server() {
 }
 
 #[test]
+fn field_selectors_filter_on_the_server() {
+    let mut sim = cluster_with_pods();
+    let running = k(&mut sim, "kubectl get pods --field-selector status.phase=Running,metadata.name!=solo");
+    assert_eq!(names(&running), ["web", "web"], "{running}");
+    let on_node = k(&mut sim, "kubectl get pods -o wide --field-selector spec.nodeName=worker-1");
+    assert!(on_node.lines().skip(1).all(|l| l.contains(" worker-1 ")), "{on_node}");
+    let events = k(&mut sim, "kubectl get events --field-selector involvedObject.name=solo,reason=Scheduled");
+    assert_eq!(events.lines().count(), 2, "{events}");
+    assert_eq!(
+        k(&mut sim, "kubectl get nodes --field-selector status.phase=Ready"),
+        "Error from server (BadRequest): Unable to find \"/v1, Resource=nodes\" that match label selector \"\", \
+         field selector \"status.phase=Ready\": field label not supported: status.phase"
+    );
+    let apps = k(&mut sim, "kubectl get deployments -l app=web --field-selector spec.replicas=2");
+    assert!(apps.contains("\"apps/v1, Resource=deployments\" that match label selector \"app=web\""), "{apps}");
+    assert_eq!(
+        k(&mut sim, "kubectl get pods --field-selector phase"),
+        "Error from server (BadRequest): invalid selector: 'phase'; can't understand 'phase'"
+    );
+    assert_eq!(
+        k(&mut sim, "kubectl get pods --field-selector status.phase=Failed"),
+        "No resources found in default namespace."
+    );
+}
+
+#[test]
 fn jsonpath_and_custom_columns_read_the_served_objects() {
     let mut sim = cluster_with_pods();
     let names = k(&mut sim, "kubectl get pods -l app=web -o jsonpath='{.items[*].metadata.name}'");

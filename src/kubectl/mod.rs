@@ -390,6 +390,7 @@ pub fn request(c: &Command, now: SimTime) -> ApiRequest {
                     let verb = if flags.watch { Verb::Watch } else { Verb::List };
                     let mut req = ApiRequest::new(verb, resource, ns, "");
                     req.label_selector = flags.selector.clone();
+                    req.field_selector = flags.field_selector.clone();
                     req
                 }
             }

@@ -172,6 +172,8 @@ pub struct GetFlags {
     pub no_headers: bool,
     /// `-l`: sent to the apiserver, which filters lists and watches.
     pub selector: Option<LabelSelector>,
+    /// `--field-selector`: sent likewise.
+    pub field_selector: Option<crate::sim::api::fields::FieldSelector>,
     /// `-w`: after the table, a row per change until interrupted.
     pub watch: bool,
 }
@@ -316,6 +318,7 @@ fn takes_value(flag: &str) -> bool {
             | "token"
             | "raw"
             | "selector"
+            | "field-selector"
     )
 }
 
@@ -426,6 +429,7 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
                 "show-labels",
                 "no-headers",
                 "watch",
+                "field-selector",
             ])?;
             let (resource, name) = resource_and_name(&args.words, args.discovered)?;
             let output = match args.flag("output") {
@@ -444,12 +448,21 @@ pub fn parse_with(line: &str, discovered: &[&'static ResourceInfo], default_ns: 
             if watch && name.is_some() {
                 return Err("error: this console watches lists: kubectl get TYPE -w".into());
             }
+            // Upstream the apiserver parses it; the words are its 400's.
+            let field_selector = match args.flag("field-selector") {
+                Some(text) => Some(
+                    crate::sim::api::fields::FieldSelector::parse(text)
+                        .map_err(|e| format!("Error from server (BadRequest): {e}"))?,
+                ),
+                None => None,
+            };
             let flags = GetFlags {
                 output,
                 all_namespaces: args.has("all-namespaces"),
                 show_labels: args.has("show-labels"),
                 no_headers: args.has("no-headers"),
                 selector,
+                field_selector,
                 watch,
             };
             Ok(Command::Get { resource, name, namespace: args.namespace(), flags })

@@ -266,8 +266,7 @@ pub fn drain(sim: &mut Simulation, pending: &mut Pending, resp: ApiResponse, nod
             return Some(format!("Error from server ({}): {}", s.reason, s.message));
         }
         let mut list = ApiRequest::new(Verb::List, ResourceInfo::of("pods"), "", "");
-        list.field_selector =
-            Some(crate::sim::api::request::FieldSelector { field: "spec.nodeName".into(), value: node.into() });
+        list.field_selector = Some(crate::sim::api::request::FieldSelector::equals("spec.nodeName", node));
         pending.send(sim, list);
         pending.gathered.push(vec![]);
         return None;

@@ -745,6 +745,8 @@ await test('a 1,000-node cluster is a heat map whose tiles zoom into pods and op
   if (workers.length !== 20 || faults.at(-1) !== '… 980 more nodes: right-click one on the canvas') {
     throw new Error(`fault targets: ${workers.length} nodes, last "${faults.at(-1)}"`);
   }
+  // The metrics panel lists its targets on its next refresh.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scrape-target] option').length > 0, null, { timeout: 10000 }).catch(() => {});
   const scrapes = await page.$$eval('[data-testid=scrape-target] option', (os) => os.map((o) => o.textContent));
   if (!scrapes.includes('kube-proxy/worker-19') || scrapes.includes('kubelet/worker-20') || !scrapes.at(-1).startsWith('… 981 more nodes')) {
     throw new Error(`scrape targets: ${scrapes.length}, last "${scrapes.at(-1)}"`);

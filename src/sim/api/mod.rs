@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod crd;
+pub mod fields;
 pub mod meta;
 pub mod objects;
 pub mod policy;

@@ -67,12 +67,7 @@ impl UserInfo {
     }
 }
 
-/// A field selector the apiserver understands for watches and lists (`spec.nodeName=worker-1`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldSelector {
-    pub field: String,
-    pub value: String,
-}
+pub use super::fields::FieldSelector;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiRequest {

@@ -59,6 +59,22 @@ impl LabelSelector {
     }
 }
 
+/// As labels.Selector's String() writes it: `app=web,tier in (db,cache),!legacy`.
+impl std::fmt::Display for LabelSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for r in &self.match_expressions {
+            parts.push(match r.operator.as_str() {
+                "Exists" => r.key.clone(),
+                "DoesNotExist" => format!("!{}", r.key),
+                "NotIn" => format!("{} notin ({})", r.key, r.values.join(",")),
+                _ => format!("{} in ({})", r.key, r.values.join(",")),
+            });
+        }
+        f.write_str(&parts.join(","))
+    }
+}
+
 /// A selector that may be absent: a nil selector matches nothing (metav1.LabelSelectorAsSelector).
 pub fn optional_matches(selector: &Option<LabelSelector>, labels: &Labels) -> bool {
     selector.as_ref().is_some_and(|s| s.matches(labels))

@@ -46,6 +46,16 @@ impl ApiServer {
     /// A read of a resource that etcd cluster `store` holds.
     fn read(&mut self, ctx: &mut Ctx, store: usize, f: &InFlight) -> ApiResponse {
         let req = &f.req;
+        if let Some(fs) = &req.field_selector {
+            if let Some(field) = fs.unsupported(req.resource.kind) {
+                let labels = req.label_selector.as_ref().map(|l| l.to_string()).unwrap_or_default();
+                let (res, group) = (req.resource, req.resource.group);
+                return Err(Status::bad_request(format!(
+                    "Unable to find \"{group}/{}, Resource={}\" that match label selector \"{labels}\", field selector \"{fs}\": field label not supported: {field}",
+                    res.version, res.plural
+                )));
+            }
+        }
         let revision = self.stores[store].revision;
         match req.verb {
             Verb::Get => self.current(req).map(ApiBody::Object),
@@ -180,17 +190,8 @@ fn notify(ctx: &mut Ctx, w: &Watcher, c: &Change, delay_us: u64) -> bool {
     true
 }
 
-/// Label selectors, and the field selectors modelled: `spec.nodeName` on pods and `metadata.name`.
+/// Label selectors and field selectors (`api::fields`), as the cacher's filter applies them.
 fn selects(req: &ApiRequest, o: &Object) -> bool {
-    if req.label_selector.as_ref().is_some_and(|s| !s.matches(&o.meta().labels)) {
-        return false;
-    }
-    let Some(fs) = &req.field_selector else {
-        return true;
-    };
-    match fs.field.as_str() {
-        "spec.nodeName" => o.as_pod().is_some_and(|p| p.spec.node_name == fs.value),
-        "metadata.name" => o.meta().name == fs.value,
-        _ => true,
-    }
+    req.label_selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels))
+        && req.field_selector.as_ref().is_none_or(|fs| fs.matches(o))
 }

@@ -30,9 +30,7 @@ pub(super) struct Watchers {
 }
 
 /// The fields the index covers.
-fn indexed(field: &str) -> bool {
-    field == "spec.nodeName" || field == "metadata.name"
-}
+const INDEXED: [&str; 2] = ["spec.nodeName", "metadata.name"];
 
 /// An object's value of an indexed field.
 fn field_value<'a>(o: &'a Object, field: &str) -> Option<&'a str> {
@@ -52,10 +50,8 @@ impl Watchers {
         let seq = self.next;
         self.next += 1;
         let group = self.groups.entry(w.prefix.clone()).or_default();
-        match w.req.field_selector.as_ref().filter(|fs| indexed(&fs.field)) {
-            Some(fs) => {
-                group.by_field.entry(fs.field.clone()).or_default().entry(fs.value.clone()).or_default().push(seq)
-            }
+        match w.req.field_selector.as_ref().and_then(|fs| fs.indexed(&INDEXED)) {
+            Some(t) => group.by_field.entry(t.field.clone()).or_default().entry(t.value.clone()).or_default().push(seq),
             None => group.any.push(seq),
         }
         self.by_seq.insert(seq, w);
@@ -125,7 +121,7 @@ mod tests {
 
     fn watch(client: u32, plural: &str, node: Option<&str>) -> Watcher {
         let mut req = ApiRequest::new(Verb::Watch, ResourceInfo::of(plural), "", "");
-        req.field_selector = node.map(|n| FieldSelector { field: "spec.nodeName".into(), value: n.into() });
+        req.field_selector = node.map(|n| FieldSelector::equals("spec.nodeName", n));
         Watcher { client, watch_id: 1, prefix: req.resource.list_prefix(""), req }
     }
 

@@ -134,10 +134,7 @@ impl Kubelet {
             common_name: format!("system:node:{}", config.name),
             organizations: vec!["system:nodes".into()],
         };
-        let pods = Informer::new(
-            ResourceInfo::of("pods"),
-            Some(FieldSelector { field: "spec.nodeName".into(), value: config.name.clone() }),
-        );
+        let pods = Informer::new(ResourceInfo::of("pods"), Some(FieldSelector::equals("spec.nodeName", &config.name)));
         Kubelet {
             recorder: Recorder::new("kubelet", &config.name),
             metrics: Default::default(),

@@ -142,10 +142,7 @@ impl KubeProxy {
                 ResourceInfo::of(if legacy_endpoints { "endpoints" } else { "endpointslices" }),
                 None,
             ),
-            own_node: Informer::new(
-                ResourceInfo::of("nodes"),
-                Some(FieldSelector { field: "metadata.name".into(), value: node.to_string() }),
-            ),
+            own_node: Informer::new(ResourceInfo::of("nodes"), Some(FieldSelector::equals("metadata.name", node))),
             rules_synced: 0,
             sync_due: None,
             // The sync duration buckets: ExponentialBuckets(0.001, 2, 15).

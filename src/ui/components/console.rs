@@ -45,7 +45,7 @@ const HELP: &str = "Commands (kubectl):
   kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P]
   kubectl run NAME --image=IMAGE
   kubectl create namespace NAME
-  kubectl get pods|nodes|deployments|replicasets|daemonsets|namespaces|leases [NAME] [-o wide|name|json|yaml|jsonpath=…|custom-columns=…] [-n NS|-A]
+  kubectl get pods|nodes|deployments|replicasets|daemonsets|namespaces|leases [NAME] [-o wide|name|json|yaml|jsonpath=…|custom-columns=…] [-l SELECTOR] [--field-selector F=V] [-n NS|-A]
   kubectl scale deployment NAME --replicas=N
   kubectl delete pod|deployment|replicaset|daemonset|namespace NAME
   kubectl describe pod|node|deployment|service|daemonset|pdb NAME
