@@ -491,6 +491,10 @@ await test('an HA control plane: three apiservers and an events etcd; one apiser
   const members = await command(page, 'etcdctl --endpoints=https://etcd-events-0:2379 member list');
   if (!members.includes('etcd-events-2') || members.includes('etcd-0,')) throw new Error(members);
   await page.screenshot({ path: path.join(artifacts, 'ha-apiservers.png') });
+  // The Raft view draws each Raft group on its own ring: the main etcd's and the events etcd's.
+  await page.getByTestId('view').selectOption('raft');
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: path.join(artifacts, 'raft-view-events-etcd.png') });
 });
 
 await test('the apply panel applies a YAML manifest; admission then defaults and enforces it', async (page) => {

@@ -274,15 +274,35 @@ pub fn compute_for(mode: ViewMode, view: &ClusterView) -> Layout {
     }
 }
 
+/// One ring per Raft group, side by side: the main cluster's, then a separate events etcd's.
 fn raft_ring(view: &ClusterView) -> Layout {
-    // The main cluster's members; a separate events etcd is another Raft group.
-    let members: Vec<u32> =
-        view.components.iter().filter(|c| c.role == Role::Etcd && !c.in_events_etcd()).map(|c| c.id).collect();
+    let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
+    let groups = [(false, "etcd cluster — Raft (right-click a member for faults)"), (true, "etcd for Events — Raft")];
+    let mut x0 = 0.0;
+    for (events, label) in groups {
+        let members: Vec<u32> = view
+            .components
+            .iter()
+            .filter(|c| c.role == Role::Etcd && c.in_events_etcd() == events)
+            .map(|c| c.id)
+            .collect();
+        if members.is_empty() && events {
+            continue;
+        }
+        let region = ring(&mut l, &members, x0);
+        l.regions.push(Region { label: label.into(), rect: region });
+        l.world = Rect { x: 0.0, y: 0.0, w: region.x + region.w, h: l.world.h.max(region.h) };
+        x0 += region.w + 40.0;
+    }
+    l
+}
+
+/// Places `members` on a ring whose region starts at `x0`; returns the region.
+fn ring(l: &mut Layout, members: &[u32], x0: f64) -> Rect {
     let n = members.len().max(1) as f64;
     let (w, h) = (250.0, ETCD_H + 8.0);
     let radius = if members.len() <= 1 { 0.0 } else { (w * 0.75 / (std::f64::consts::PI / n).sin()).max(240.0) };
-    let (cx, cy) = (radius + w / 2.0 + 20.0, radius + h / 2.0 + 50.0);
-    let mut l = Layout { boxes: vec![None; view.components.len()], ..Default::default() };
+    let (cx, cy) = (x0 + radius + w / 2.0 + 20.0, radius + h / 2.0 + 50.0);
     for (i, id) in members.iter().enumerate() {
         let angle = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n;
         let (x, y) = (cx + radius * angle.cos(), cy + radius * angle.sin());
@@ -291,10 +311,7 @@ fn raft_ring(view: &ClusterView) -> Layout {
         }
     }
     let size = 2.0 * (radius + w / 2.0 + 20.0);
-    let region = Rect { x: 0.0, y: 0.0, w: size, h: 2.0 * (radius + h / 2.0) + 80.0 };
-    l.regions.push(Region { label: "etcd cluster — Raft (right-click a member for faults)".into(), rect: region });
-    l.world = region;
-    l
+    Rect { x: x0, y: 0.0, w: size, h: 2.0 * (radius + h / 2.0) + 80.0 }
 }
 
 /// Remembers which slot of its node each pod occupies, so pods never move once placed.
