@@ -213,3 +213,37 @@ fn env_from_a_missing_config_map_holds_the_container() {
         "{describe}"
     );
 }
+
+/// The CSI driver's Events go through the event sink as every recorder's do: its Provisioning
+/// event, in flight when kube-apiserver dies, is written again once the apiserver is back.
+#[test]
+fn the_csi_drivers_event_is_written_again_after_a_reset_connection() {
+    use kube_playground::scenario::action::{Do, Fault};
+    use kube_playground::scenario::session::Session;
+    use kube_playground::sim::trace::TraceRecord;
+    let mut session = Session::new(Scenario::default()).unwrap();
+    session.advance(SimTime::from_secs(20), u64::MAX);
+    assert!(session.act(Do::Apply(claim("data").to_string())));
+    // Event by event until the driver sends its Provisioning event; then kube-apiserver dies
+    // under it.
+    let provisioning = |r: &TraceRecord| matches!(r, TraceRecord::Phase { phase, detail, .. } if phase == "csi-driver" && detail == "event Provisioning");
+    let mut sent = false;
+    while !sent && session.sim.now() < SimTime::from_secs(40) {
+        let before = session.sim.trace.total();
+        session.advance(SimTime::from_secs(40), 1);
+        let added = (session.sim.trace.total() - before) as usize;
+        sent = session.sim.trace.recent().rev().take(added).any(provisioning);
+    }
+    assert!(sent, "the driver provisions the claim");
+    let crash = |fault| Do::Fault { target: "kube-apiserver".into(), fault };
+    assert!(session.act(crash(Fault::Crash)));
+    session.advance(session.sim.now().plus(5 * SECONDS), u64::MAX);
+    assert!(session.act(crash(Fault::Restart)));
+    session.advance(session.sim.now().plus(60 * SECONDS), u64::MAX);
+    let retried = session.sim.trace.recent().any(|r| {
+        matches!(r, TraceRecord::Phase { phase, detail, .. } if phase == "event" && detail.contains("may retry after sleeping"))
+    });
+    assert!(retried, "the write met the dead apiserver and slept");
+    let events = run(&mut session.sim, "kubectl get events");
+    assert!(events.contains("External provisioner is provisioning volume for claim \"default/data\""), "{events}");
+}

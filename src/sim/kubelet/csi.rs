@@ -307,7 +307,7 @@ impl CsiController {
 
     fn event(&mut self, ctx: &mut Ctx, on: ObjectReference, type_: &str, reason: &str, message: String) {
         let req = self.recorder.event(ctx.now, on, type_, reason, message);
-        self.core.send(ctx, &format!("event {reason}"), req.req);
+        self.core.send_event(ctx, &format!("event {reason}"), req);
     }
 }
 

@@ -199,7 +199,7 @@ impl Kubelet {
             Timer::PodStep { uid, seq } if self.workers.get(&uid).is_some_and(|w| w.seq == seq) => {
                 self.finish_step(ctx, &uid)
             }
-            Timer::ResendEvent { req_id } => self.client.resend_event(ctx, req_id),
+            Timer::ResendEvent { req_id } => self.resend_event(ctx, req_id),
             Timer::Probe { uid, run, index } => self.probe_tick(ctx, &uid, run, index),
             Timer::Traffic { uid, run } => self.load_tick(ctx, &uid, run),
             Timer::Rewatch { resource: "pods" } if self.registered && self.pods.watch_id.is_none() => {

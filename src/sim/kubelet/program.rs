@@ -187,6 +187,12 @@ impl Core {
         self.client.send(ctx, 0, req, ());
     }
 
+    /// An Event write, through the event sink's retries (client.rs `send_event`).
+    pub fn send_event(&mut self, ctx: &mut Ctx, what: &str, write: crate::sim::recorder::EventWrite) {
+        ctx.phase(self.name, what.to_string());
+        self.client.send_event(ctx, write, ());
+    }
+
     /// A timer token of the program's own (for waits such as a cloud API call).
     pub fn token(&mut self) -> u64 {
         self.next_token += 1;
@@ -229,6 +235,16 @@ impl Program {
             Program::Csi(p) => &p.core,
             Program::Dns(p) => &p.core,
         }
+    }
+
+    /// [`Timer::ResendEvent`] for one of this program's Event writes.
+    pub fn resend_event(&mut self, ctx: &mut Ctx, req_id: u64) {
+        let core = match self {
+            Program::Website(p) => &mut p.core,
+            Program::Csi(p) => &mut p.core,
+            Program::Dns(p) => &mut p.core,
+        };
+        core.client.resend_event(ctx, req_id);
     }
 
     pub fn stop(&mut self, ctx: &mut Ctx) {

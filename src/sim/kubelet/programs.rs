@@ -78,6 +78,16 @@ impl Kubelet {
         None
     }
 
+    /// [`Timer::ResendEvent`]: an Event write of the kubelet's own, or of one of its programs'.
+    pub(super) fn resend_event(&mut self, ctx: &mut Ctx, req_id: u64) {
+        if req_id >> ID_BLOCK_BITS == 0 {
+            return self.client.resend_event(ctx, req_id);
+        }
+        if let Some(p) = self.programs.iter_mut().find(|p| p.core().owns(req_id)) {
+            p.resend_event(ctx, req_id);
+        }
+    }
+
     /// A timer for the programs (their work and reflector back-offs).
     pub(super) fn program_timer(&mut self, ctx: &mut Ctx, timer: &Timer) {
         for p in &mut self.programs {
