@@ -101,17 +101,23 @@ fn events_fill_a_shared_etcd_but_not_one_without_them() {
     assert_eq!((ready.as_str(), alarms.as_str()), ("30/30", ""), "main etcd: {in_use} bytes in use of 260,000");
 }
 
-/// --event-ttl: Events are written with an etcd lease (reused for a while, as the etcd3
-/// store's lease manager does) and go when etcd's leader revokes it — also after the etcd
-/// leader changed, as the new leader's lessor gives every lease its whole TTL again.
-#[test]
-fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
+/// A cluster without add-ons whose Events live 60 s (`--event-ttl=1m`), 3 s in.
+fn events_kept_a_minute() -> Simulation {
     let mut s = Scenario::default();
     s.cluster.csi_driver = false;
     s.cluster.cluster_dns = false;
     s.cluster.apiserver.event_ttl_s = 60;
     let mut sim = s.build().unwrap();
     sim.run_until(SimTime::from_secs(3));
+    sim
+}
+
+/// --event-ttl: Events are written with an etcd lease (reused for a while, as the etcd3
+/// store's lease manager does) and go when etcd's leader revokes it — also after the etcd
+/// leader changed, as the new leader's lessor gives every lease its whole TTL again.
+#[test]
+fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
+    let mut sim = events_kept_a_minute();
     kubectl::run(&mut sim, "kubectl create deployment web --image=nginx --replicas=2", TIMEOUT);
     sim.run_until(SimTime::from_secs(30));
     assert!(kubectl::run(&mut sim, "kubectl get events", TIMEOUT).contains("Started"));
@@ -135,12 +141,7 @@ fn events_expire_after_the_event_ttl_through_an_etcd_lease() {
 /// client-go's recordToSink falls back on NotFound.
 #[test]
 fn a_repeat_of_an_expired_event_creates_it_again() {
-    let mut s = Scenario::default();
-    s.cluster.csi_driver = false;
-    s.cluster.cluster_dns = false;
-    s.cluster.apiserver.event_ttl_s = 60;
-    let mut sim = s.build().unwrap();
-    sim.run_until(SimTime::from_secs(3));
+    let mut sim = events_kept_a_minute();
     let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lost\nspec:\n  nodeSelector:\n    disk: ssd\n  containers:\n  - name: app\n    image: nginx\n";
     let started = kubectl::apply::start_manifest(&mut sim, manifest, "lost.yaml", Default::default()).unwrap();
     assert_eq!(kubectl::wait(&mut sim, started, TIMEOUT), "pod/lost created");
