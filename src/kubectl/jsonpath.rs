@@ -170,24 +170,8 @@ fn apply<'a>(step: &Step, v: &'a Value, out: &mut Vec<&'a Value>) -> Result<(), 
         }
         Step::Recursive(name) => descend(v, name, out),
         Step::Identifier(word) => return Err(format!("unrecognized identifier {word}")),
-        Step::Index(i) => {
-            let Value::Array(a) = v else { return Ok(()) };
-            let len = a.len() as i64;
-            let at = if *i < 0 { i + len } else { *i };
-            if at < 0 || at >= len {
-                return Err(format!("array index out of bounds: index {i}, length {len}"));
-            }
-            out.push(&a[at as usize]);
-        }
-        Step::Slice(from, to) => {
-            let Value::Array(a) = v else { return Ok(()) };
-            let len = a.len() as i64;
-            let clamp = |x: i64| if x < 0 { (x + len).max(0) } else { x.min(len) };
-            let (from, to) = (from.map_or(0, clamp), to.map_or(len, clamp));
-            if from < to {
-                out.extend(&a[from as usize..to as usize]);
-            }
-        }
+        Step::Index(i) => out.extend(elements(v, Some(*i), Some(i + 1), true)?),
+        Step::Slice(from, to) => out.extend(elements(v, *from, *to, false)?),
         Step::Union(paths) => {
             for path in paths {
                 out.extend(select(path, v)?);
@@ -206,6 +190,42 @@ fn apply<'a>(step: &Step, v: &'a Value, out: &mut Vec<&'a Value>) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// `[from:to]` of a list, bounds checked as upstream's evalArray checks them; `[i]` is
+/// `[i:i+1]` with its end derived (so `[-1]` is the last element).
+fn elements(v: &Value, from: Option<i64>, to: Option<i64>, derived: bool) -> Result<&[Value], String> {
+    let a = match v {
+        Value::Array(a) => a,
+        Value::Null => return Ok(&[]),
+        Value::Object(_) => return Err("map[string]interface {} is not array or slice".into()),
+        Value::String(_) => return Err("string is not array or slice".into()),
+        Value::Number(_) => return Err("float64 is not array or slice".into()),
+        Value::Bool(_) => return Err("bool is not array or slice".into()),
+    };
+    let len = a.len() as i64;
+    let mut start = from.unwrap_or(0);
+    if start < 0 {
+        start += len;
+    }
+    let mut end = to.unwrap_or(len);
+    if end < 0 || (end == 0 && derived) {
+        end += len;
+    }
+    // Asking for no elements is allowed through.
+    if start == end {
+        return Ok(&[]);
+    }
+    if start < 0 || start >= len {
+        return Err(format!("array index out of bounds: index {start}, length {len}"));
+    }
+    if end < 0 || end > len {
+        return Err(format!("array index out of bounds: index {}, length {len}", end - 1));
+    }
+    if start > end {
+        return Err(format!("starting index {start} is greater than ending index {end}"));
+    }
+    Ok(&a[start as usize..end as usize])
 }
 
 fn descend<'a>(v: &'a Value, name: &str, out: &mut Vec<&'a Value>) {
@@ -578,6 +598,8 @@ mod tests {
         assert_eq!(run("{.items[0].metadata.labels}"), r#"{"app":"web"}"#);
         assert_eq!(run("{.items[-1].spec.nodeName}"), "worker-2");
         assert_eq!(run("{.items[0:1].metadata.name}"), "web-1");
+        assert_eq!(run("{.items[-2:].metadata.name}"), "web-1 web-2");
+        assert_eq!(run("{.items[1:1].metadata.name}"), "", "no elements asked for");
         assert_eq!(run("{..nodeName}"), "worker-1 worker-2");
         assert_eq!(run("names: {.items[*]['metadata.name']}"), "names: web-1 web-2");
         assert_eq!(run("{.items[0].metadata.labels.app\\.kubernetes}{.items[1]['spec', 'status'].phase}"), "Pending");
@@ -613,6 +635,10 @@ mod tests {
         assert!(bare.ends_with("unrecognized identifier metadata"), "{bare}");
         assert!(e(r#"{.items[?(@.a=="x"]}"#).ends_with("unterminated filter"));
         assert!(e(r#"{.items[?(@.a=="x")}"#).ends_with("unclosed array expect ]"));
+        let fails = |t: &str| Template::parse(t).unwrap().execute(&list()).unwrap_err();
+        assert!(fails("{.items[0:3]}").ends_with("array index out of bounds: index 2, length 2"));
+        assert!(fails("{.items[1:0]}").ends_with("starting index 1 is greater than ending index 0"));
+        assert!(fails("{.kind[0]}").ends_with("string is not array or slice"));
         let out = Template::parse("{.items[5]}").unwrap().execute(&list()).unwrap_err();
         assert_eq!(
             out,
