@@ -193,10 +193,8 @@ impl<T> ApiClient<T> {
         }
         // The repeat's Event is gone (expired): the sink creates it again, as recordToSink does.
         if matches!(resp, Err(s) if s.code == 404) {
-            if let Some(f) = self.pending.get_mut(&req_id).filter(|f| f.recreate.is_some()) {
-                if let Some(create) = f.recreate.take() {
-                    f.req = create;
-                }
+            if let Some((f, create)) = self.pending.get_mut(&req_id).and_then(|f| f.recreate.take().map(|c| (f, c))) {
+                f.req = create;
                 self.transport.release(req_id);
                 if self.transport.route(ctx, self.apiserver, req_id, 0) {
                     Self::transmit(ctx, self.apiserver, 0, req_id, &f.req, &f.cred);

@@ -6,7 +6,7 @@
 //! watches only.
 
 use super::Watcher;
-use crate::sim::api::Object;
+use crate::sim::api::{fields, Object};
 use crate::sim::vecmap::VecMap;
 use std::collections::BTreeMap;
 
@@ -31,15 +31,6 @@ pub(super) struct Watchers {
 
 /// The fields the index covers.
 const INDEXED: [&str; 2] = ["spec.nodeName", "metadata.name"];
-
-/// An object's value of an indexed field.
-fn field_value<'a>(o: &'a Object, field: &str) -> Option<&'a str> {
-    match field {
-        "spec.nodeName" => o.as_pod().map(|p| p.spec.node_name.as_str()),
-        "metadata.name" => Some(o.meta().name.as_str()),
-        _ => None,
-    }
-}
 
 impl Watchers {
     pub fn len(&self) -> usize {
@@ -100,8 +91,8 @@ impl Watchers {
             }
             seqs.extend(&group.any);
             for (field, values) in group.by_field.iter() {
-                let selected = [old.and_then(|o| field_value(o, field)), field_value(new, field)];
-                for list in selected.into_iter().flatten().filter_map(|v| values.get(v)) {
+                let selected = [old.and_then(|o| fields::value(o, field)), fields::value(new, field)];
+                for list in selected.into_iter().flatten().filter_map(|v| values.get(v.as_ref())) {
                     seqs.extend(list);
                 }
             }
